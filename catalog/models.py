@@ -1,0 +1,120 @@
+"""A merchant's catalog: products, their variants (SKUs), their photos, and the imports that brought them."""
+
+from django.db import models
+
+from shop_video.tenancy.models import Merchant
+
+
+class Product(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        DRAFT = "draft", "Draft"
+        ARCHIVED = "archived", "Archived"
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="products")
+    # The feed's stable product identifier (Shopify handle, item_group_id, or the SKU of a simple product).
+    key = models.CharField(max_length=255)
+    title = models.CharField(max_length=500)
+    description = models.TextField(blank=True)
+    brand = models.CharField(max_length=200, blank=True)
+    product_type = models.CharField(max_length=200, blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["merchant", "title"]
+        constraints = [models.UniqueConstraint(fields=["merchant", "key"], name="product_unique_key_per_merchant")]
+
+    def __str__(self):
+        return self.title
+
+
+class Variant(models.Model):
+    class Availability(models.TextChoices):
+        IN_STOCK = "in_stock", "In stock"
+        OUT_OF_STOCK = "out_of_stock", "Out of stock"
+        PREORDER = "preorder", "Preorder"
+        BACKORDER = "backorder", "Backorder"
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="variants")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    sku = models.CharField(max_length=255)
+    title = models.CharField(max_length=500, blank=True)
+    price = models.DecimalField(max_digits=14, decimal_places=4)
+    compare_at_price = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    currency = models.CharField(max_length=3)
+    availability = models.CharField(max_length=16, choices=Availability.choices, default=Availability.IN_STOCK)
+    options = models.JSONField(default=dict, blank=True)  # {"Size": "M", "Colour": "Blue"}
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["product", "position", "sku"]
+        constraints = [models.UniqueConstraint(fields=["merchant", "sku"], name="variant_unique_sku_per_merchant")]
+
+    def __str__(self):
+        return self.sku
+
+
+class ProductImage(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="product_images")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    file = models.ImageField(upload_to="catalog/images/", blank=True, width_field="width", height_field="height")
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    source_url = models.URLField(max_length=2000, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["product", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "sha256"], condition=~models.Q(sha256=""),
+                                    name="productimage_unique_content_per_product"),
+        ]
+
+    def __str__(self):
+        return f"{self.product} #{self.position} ({self.status})"
+
+
+class CatalogImport(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="catalog_imports")
+    source = models.CharField(max_length=2000, help_text="File name or URL the rows came from.")
+    format = models.CharField(max_length=32, default="plain_csv")
+    file = models.FileField(upload_to="catalog/imports/", blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+    # [{"row": 7, "field": "price", "message": "..."}]: every bad row, by its number in the file.
+    errors = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True, help_text="Why the whole import failed, if it did.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.merchant.slug}: {self.source} ({self.status})"

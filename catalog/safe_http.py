@@ -1,0 +1,109 @@
+"""Fetching a URL that a merchant typed, without letting it reach our own network (SSRF).
+
+http/https only; every resolved address must be global (no loopback, private, link-local, CGNAT, reserved,
+IPv4-mapped private); we connect to the address we checked, not to a second lookup; each redirect hop is
+checked again; timeouts and a byte cap bound the work.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import socket
+import ssl
+from urllib.parse import urljoin, urlsplit
+
+from django.conf import settings
+
+MAX_REDIRECTS = 3
+
+
+class FetchRefused(ValueError):
+    """A permanent refusal (bad scheme, private address, 4xx, too large): retrying will not help."""
+
+
+class FetchFailed(OSError):
+    """A transient failure (timeout, connection error, 5xx): worth retrying later."""
+
+
+def fetch_url(url: str, *, max_bytes: int, timeout: float = 10.0) -> bytes:
+    for _ in range(MAX_REDIRECTS + 1):
+        status, location, body = _fetch_once(url, max_bytes=max_bytes, timeout=timeout)
+        if status in (301, 302, 303, 307, 308) and location:
+            url = urljoin(url, location)
+            continue
+        if 200 <= status < 300:
+            return body
+        if 400 <= status < 500:
+            raise FetchRefused(f"the server answered HTTP {status}")
+        raise FetchFailed(f"the server answered HTTP {status}")
+    raise FetchRefused(f"more than {MAX_REDIRECTS} redirects")
+
+
+def _fetch_once(url: str, *, max_bytes: int, timeout: float) -> tuple[int, str | None, bytes]:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchRefused(f"only http and https URLs are fetched, got {url[:100]!r}")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    address = _checked_address(parts.hostname, port)
+    connection_class = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
+    connection = connection_class(parts.hostname, port, timeout=timeout, address=address)
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    try:
+        connection.request("GET", path, headers={"User-Agent": "shop_video-image-fetcher/1.0", "Accept": "image/*"})
+        response = connection.getresponse()
+        declared = response.getheader("Content-Length")
+        if declared and declared.isdigit() and int(declared) > max_bytes:
+            raise FetchRefused(f"the image is {int(declared):,} bytes; the limit is {max_bytes:,}")
+        body = response.read(max_bytes + 1) if response.status < 300 else b""
+        if len(body) > max_bytes:
+            raise FetchRefused(f"the image is larger than the limit of {max_bytes:,} bytes")
+        return response.status, response.getheader("Location"), body
+    except (TimeoutError, socket.timeout):
+        raise FetchFailed(f"no answer from {parts.hostname} within {timeout:g} s") from None
+    except (ConnectionError, http.client.HTTPException, ssl.SSLError, OSError) as exc:
+        if isinstance(exc, (FetchRefused, FetchFailed)):
+            raise
+        raise FetchFailed(f"could not fetch from {parts.hostname}: {exc}") from None
+    finally:
+        connection.close()
+
+
+def _checked_address(host: str, port: int) -> str:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise FetchFailed(f"cannot resolve {host}: {exc}") from None
+    allowed_hosts = set(getattr(settings, "IMAGE_FETCH_ALLOWED_PRIVATE_HOSTS", []))
+    addresses = []
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+            address = address.ipv4_mapped
+        if not address.is_global and host not in allowed_hosts:
+            raise FetchRefused(f"{host} resolves to {address}, which is not a public address")
+        addresses.append(str(address))
+    if not addresses:
+        raise FetchFailed(f"{host} has no addresses")
+    return addresses[0]
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, host, port, *, timeout, address):
+        super().__init__(host, port, timeout=timeout)
+        self._address = address
+
+    def connect(self):
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, host, port, *, timeout, address):
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self._address = address
+
+    def connect(self):
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)

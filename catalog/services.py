@@ -1,0 +1,80 @@
+"""Writes for the catalog: upserting products and variants, adding photos."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from catalog.images import image_normalise
+from catalog.models import Product, ProductImage, Variant
+from shop_video.tenancy.models import Merchant
+
+Outcome = Literal["created", "updated", "unchanged"]
+
+
+@dataclass(frozen=True)
+class VariantFields:
+    sku: str
+    price: Decimal
+    currency: str
+    title: str = ""
+    compare_at_price: Decimal | None = None
+    availability: str = Variant.Availability.IN_STOCK
+
+
+def product_upsert(*, merchant: Merchant, key: str, title: str, description: str = "", brand: str = "",
+                   product_type: str = "", url: str = "", variants: list[VariantFields]) -> tuple[Product, Outcome]:
+    """Create or update a product and its variants by (merchant, key) / (merchant, sku). Re-running with the
+    same values writes nothing and reports "unchanged"."""
+    with transaction.atomic():
+        fields = {"title": title, "description": description, "brand": brand, "product_type": product_type, "url": url}
+        product, created = Product.objects.select_for_update().get_or_create(merchant=merchant, key=key, defaults=fields)
+        changed = created or _assign_changes(product, fields)
+        if changed and not created:
+            product.save()
+        for position, variant_fields in enumerate(variants):
+            changed |= _variant_upsert(merchant=merchant, product=product, fields=variant_fields, position=position)
+    return product, "created" if created else ("updated" if changed else "unchanged")
+
+
+def _variant_upsert(*, merchant: Merchant, product: Product, fields: VariantFields, position: int) -> bool:
+    values = {"product": product, "title": fields.title, "price": fields.price, "currency": fields.currency,
+              "compare_at_price": fields.compare_at_price, "availability": fields.availability, "position": position}
+    variant, created = Variant.objects.get_or_create(merchant=merchant, sku=fields.sku, defaults=values)
+    if created:
+        return True
+    if _assign_changes(variant, values):
+        variant.save()
+        return True
+    return False
+
+
+def _assign_changes(instance, values: dict) -> bool:
+    changed = False
+    for name, value in values.items():
+        if getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed = True
+    return changed
+
+
+def product_image_add(*, product: Product, data: bytes, source_url: str = "", position: int | None = None) -> ProductImage:
+    """Validate and store a photo. The same bytes added twice to one product give back the first image.
+    Raises catalog.images.ImageRejected with the reason when the bytes are not an acceptable photo."""
+    normalised = image_normalise(data)
+    existing = product.images.filter(sha256=normalised.sha256).first()
+    if existing is not None:
+        return existing
+    if position is None:
+        position = product.images.count()
+    image = ProductImage(merchant_id=product.merchant_id, product=product, sha256=normalised.sha256,
+                         size_bytes=len(normalised.content), source_url=source_url, position=position,
+                         status=ProductImage.Status.READY)
+    image.file.save(f"{product.merchant.slug}/{normalised.sha256[:2]}/{normalised.sha256}.jpg",
+                    ContentFile(normalised.content), save=False)
+    image.save()
+    return image

@@ -1,0 +1,16 @@
+import random
+
+from celery import shared_task
+
+from catalog.fetching import product_image_fetch_run
+from catalog.safe_http import FetchFailed
+
+
+@shared_task(bind=True, max_retries=4, acks_late=True)
+def product_image_fetch(self, image_id: int) -> None:
+    try:
+        product_image_fetch_run(image_id=image_id, final_attempt=self.request.retries >= self.max_retries)
+    except FetchFailed as exc:
+        # Exponential backoff with jitter: 30 s, 60 s, 120 s, 240 s (+/- up to a few seconds).
+        countdown = 30 * 2 ** self.request.retries + random.uniform(0, 5)
+        raise self.retry(exc=exc, countdown=countdown) from None

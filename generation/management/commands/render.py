@@ -1,0 +1,48 @@
+import time
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from generation.models import FINISHED_STATUSES, JobStatus
+from generation.selectors import render_job_get, render_job_renditions
+from generation.services import render_job_create
+from shop_video.tenancy.selectors import MerchantNotFound, merchant_get
+
+
+class Command(BaseCommand):
+    help = "Render a product video. With --wait, prints the rendition file paths, one per line."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--merchant", required=True)
+        parser.add_argument("--template", required=True)
+        parser.add_argument("--sku", required=True)
+        parser.add_argument("--aspect", default="9:16", help="Comma-separated: 9:16,1:1,16:9,4:5")
+        parser.add_argument("--engine", default=None)
+        parser.add_argument("--short-side", type=int, default=None, help="Pixels on the short side (even).")
+        parser.add_argument("--wait", action="store_true", help="Wait for the job and print its files.")
+        parser.add_argument("--timeout", type=float, default=3600, help="Seconds --wait waits at most.")
+
+    def handle(self, *args, **opts):
+        try:
+            merchant = merchant_get(slug=opts["merchant"])
+            job = render_job_create(merchant=merchant, template_slug=opts["template"], sku=opts["sku"],
+                                    aspect_ratios=opts["aspect"].split(","), engine=opts["engine"],
+                                    short_side=opts["short_side"])
+        except (MerchantNotFound, ValidationError) as exc:
+            raise CommandError("; ".join(getattr(exc, "messages", [str(exc)]))) from None
+        if not opts["wait"]:
+            self.stdout.write(f"Render job {job.pk} queued ({job.shots.count()} shots).")
+            return
+        deadline = time.monotonic() + opts["timeout"]
+        while True:
+            job = render_job_get(merchant=merchant, job_id=job.pk)
+            if job.status in FINISHED_STATUSES:
+                break
+            if time.monotonic() > deadline:
+                raise CommandError(f"Render job {job.pk} is still {job.status} ({job.progress}%) after "
+                                   f"{opts['timeout']:g} s; is a worker running (make worker)?")
+            time.sleep(0.5)
+        if job.status != JobStatus.SUCCEEDED:
+            raise CommandError(f"Render job {job.pk} {job.status}: {job.error}")
+        for rendition in render_job_renditions(job=job):
+            self.stdout.write(rendition.file.path)

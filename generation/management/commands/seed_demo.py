@@ -1,0 +1,49 @@
+import os
+from decimal import Decimal
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from catalog.services import VariantFields, product_image_add, product_upsert
+from generation.presets import video_templates_sync_builtin
+from shop_video.tenancy.models import BrandKit, Membership, Merchant
+from shop_video.tenancy.services import membership_add, merchant_create
+
+DEMO_PHOTOS = Path(__file__).resolve().parents[3] / "catalog" / "demo_photos"
+DEMO_EMAIL = "demo@example.com"
+DEMO_PRODUCTS = [
+    ("DEMO-ESPRESSO-CUP", "Espresso Cup, Stoneware", "A hand-glazed 90 ml stoneware cup.", "18.00", "espresso-cup.jpg"),
+    ("DEMO-CAT-PRINT", "Cat Portrait Print A3", "Giclée print on 300 g cotton paper.", "35.00", "cat-portrait-print.jpg"),
+    ("DEMO-ROCKET-POSTER", "Rocket Launch Poster 50x70", "Night launch, printed on matte poster paper.", "29.50", "rocket-launch-poster.jpg"),
+    ("DEMO-ASTRONAUT-PRINT", "Astronaut Portrait Print A2", "Archival print, signed edition.", "49.00", "astronaut-portrait-print.jpg"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create (or refresh) the demo merchant `demo` with a login, a brand kit, templates and products."
+
+    def handle(self, *args, **options):
+        password = os.environ.get("DEMO_PASSWORD", "demo-video-2026")
+        with transaction.atomic():
+            merchant = Merchant.objects.filter(slug="demo").first() or merchant_create(slug="demo", name="Demo Prints & Co.")
+            membership_add(merchant=merchant, email=DEMO_EMAIL, role=Membership.Role.OWNER)
+            user = get_user_model().objects.get(email=DEMO_EMAIL)
+            # The demo login runs locally only; it may see everything in the admin.
+            user.is_staff = user.is_superuser = True
+            user.set_password(password)
+            user.save()
+            BrandKit.objects.filter(merchant=merchant, is_default=True).update(
+                primary_colour="#1d3557", secondary_colour="#f1faee", accent_colour="#e63946")
+            templates = video_templates_sync_builtin()
+            for sku, title, description, price, photo in DEMO_PRODUCTS:
+                product, _ = product_upsert(
+                    merchant=merchant, key=sku.lower(), title=title, description=description,
+                    variants=[VariantFields(sku=sku, price=Decimal(price), currency="USD")])
+                product_image_add(product=product, data=(DEMO_PHOTOS / photo).read_bytes())
+        self.stdout.write(f"Demo merchant 'demo': {len(DEMO_PRODUCTS)} products, templates: "
+                          f"{', '.join(t.slug for t in templates)}.")
+        self.stdout.write(f"Log in at http://127.0.0.1:8000/admin/ as {DEMO_EMAIL} with password {password}")
+        self.stdout.write(f"Try: python manage.py render --merchant demo --template product-showcase "
+                          f"--sku {DEMO_PRODUCTS[0][0]} --aspect 9:16,1:1 --wait")

@@ -1,0 +1,129 @@
+"""Templates, the render jobs made from them, the shots a job generates, and the renditions it delivers."""
+
+from django.db import models
+
+from catalog.models import Product, ProductImage, Variant
+from shop_video.tenancy.models import BrandKit, Merchant
+
+
+class VideoTemplate(models.Model):
+    # merchant is null for the built-in presets every merchant can use.
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, null=True, blank=True,
+                                 related_name="video_templates")
+    slug = models.SlugField(max_length=64)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1)
+    spec = models.JSONField(help_text="Scenes, durations and music: see generation/template_spec.py.")
+    is_builtin = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["slug"]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "slug"], name="videotemplate_unique_slug_per_merchant"),
+            models.UniqueConstraint(fields=["slug"], condition=models.Q(merchant__isnull=True),
+                                    name="videotemplate_unique_builtin_slug"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} (v{self.version})"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+FINISHED_STATUSES = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+class RenderJob(models.Model):
+    Status = JobStatus
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="render_jobs")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="render_jobs")
+    variant = models.ForeignKey(Variant, on_delete=models.SET_NULL, null=True, blank=True, related_name="render_jobs")
+    template = models.ForeignKey(VideoTemplate, on_delete=models.PROTECT, related_name="render_jobs")
+    template_spec = models.JSONField(help_text="The template as it was when the job was made.")
+    brand_kit = models.ForeignKey(BrandKit, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    engine = models.CharField(max_length=32)
+    aspect_ratios = models.JSONField(help_text='e.g. ["9:16", "1:1"]')
+    short_side = models.PositiveIntegerField()
+    fps = models.PositiveIntegerField()
+    metadata = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0, help_text="Times the assembly was started.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    assembly_queued_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life from the assembly.")
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"job {self.pk} {self.product} ({self.status})"
+
+
+class Shot(models.Model):
+    Status = JobStatus
+
+    job = models.ForeignKey(RenderJob, on_delete=models.CASCADE, related_name="shots")
+    position = models.PositiveIntegerField()
+    scene = models.PositiveIntegerField(default=0, help_text="Index of the template scene this shot belongs to.")
+    engine = models.CharField(max_length=32)
+    source_image = models.ForeignKey(ProductImage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    prompt = models.TextField(blank=True)
+    seed = models.BigIntegerField(default=0)
+    camera = models.CharField(max_length=32, default="push_in")
+    parameters = models.JSONField(default=dict, blank=True)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    fps = models.PositiveIntegerField()
+    num_frames = models.PositiveIntegerField()
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0, help_text="Times a worker claimed this shot.")
+    file = models.FileField(upload_to="renders/", blank=True, max_length=500)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life from its worker.")
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["job", "position"]
+        constraints = [models.UniqueConstraint(fields=["job", "position"], name="shot_unique_position_per_job")]
+
+    def __str__(self):
+        return f"shot {self.position} of job {self.job_id} ({self.status})"
+
+    @property
+    def duration(self) -> float:
+        return self.num_frames / self.fps
+
+
+class Rendition(models.Model):
+    job = models.ForeignKey(RenderJob, on_delete=models.CASCADE, related_name="renditions")
+    aspect_ratio = models.CharField(max_length=8)
+    file = models.FileField(upload_to="renders/", max_length=500)
+    poster = models.ImageField(upload_to="renders/", blank=True, max_length=500)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    duration = models.FloatField()
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["job", "aspect_ratio"]
+        constraints = [models.UniqueConstraint(fields=["job", "aspect_ratio"], name="rendition_unique_aspect_per_job")]
+
+    def __str__(self):
+        return f"{self.aspect_ratio} of job {self.job_id}"

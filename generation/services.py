@@ -1,0 +1,160 @@
+"""A render job's life: created with its shots in one transaction, failed or cancelled with a reason,
+reaped when its worker is gone. Running shots lives in shot_runner.py; assembly in assembly/assemble.py."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Avg
+from django.utils import timezone
+
+from catalog.selectors import VariantNotFound, product_images_ready, variant_get_by_sku
+from generation import dispatch
+from generation.assembly.timeline import rendition_size
+from generation.engines.base import ASPECT_RATIOS, EngineError
+from generation.engines.registry import engine_queue
+from generation.models import FINISHED_STATUSES, JobStatus, RenderJob, Shot
+from generation.selectors import TemplateNotFound, video_template_get
+from generation.template_spec import ProductShotsScene, template_spec_parse
+from shop_video.tenancy.models import Merchant
+from shop_video.tenancy.selectors import brand_kit_default
+
+logger = logging.getLogger(__name__)
+
+
+def render_job_create(*, merchant: Merchant, template_slug: str, sku: str, aspect_ratios: list[str] | None = None,
+                      engine: str | None = None, short_side: int | None = None,
+                      metadata: dict | None = None) -> RenderJob:
+    """Validate the request, then create the job and its shots in one transaction; the shot tasks are sent
+    only once it commits. Raises ValidationError (message says what to change) and creates nothing."""
+    aspect_ratios = _aspect_ratios_clean(aspect_ratios or ["9:16"])
+    engine = engine or settings.DEFAULT_SHOT_ENGINE
+    short_side = _short_side_clean(short_side or settings.RENDITION_SHORT_SIDE)
+    try:
+        engine_queue(engine)
+        variant = variant_get_by_sku(merchant=merchant, sku=sku)
+        template = video_template_get(merchant=merchant, slug=template_slug)
+    except (EngineError, VariantNotFound, TemplateNotFound) as exc:
+        raise ValidationError(str(exc)) from None
+    spec = template_spec_parse(template.spec, fps=settings.RENDER_FPS)
+    images = list(product_images_ready(product=variant.product))
+    if not images:
+        raise ValidationError(f"Product {variant.product.title!r} (SKU {sku}) has no ready photos; upload one "
+                              "or import a feed row with an image before rendering.")
+    shot_width, shot_height = rendition_size(aspect_ratios[0], short_side)
+
+    with transaction.atomic():
+        job = RenderJob.objects.create(
+            merchant=merchant, product=variant.product, variant=variant, template=template,
+            template_spec=template.spec, brand_kit=brand_kit_default(merchant=merchant), engine=engine,
+            aspect_ratios=aspect_ratios, short_side=short_side, fps=spec.fps, metadata=metadata or {},
+        )
+        position = 0
+        for scene_index, scene in enumerate(spec.scenes):
+            if not isinstance(scene, ProductShotsScene):
+                continue
+            for index, image in enumerate(images[: scene.max_shots]):
+                Shot.objects.create(
+                    job=job, position=position, scene=scene_index, engine=engine, source_image=image,
+                    camera=scene.cameras[index % len(scene.cameras)], seed=secrets.randbelow(2**31),
+                    width=shot_width, height=shot_height, fps=spec.fps, num_frames=scene.frames,
+                )
+                position += 1
+        shot_ids = list(job.shots.values_list("pk", flat=True))
+        transaction.on_commit(lambda: dispatch.shots_send(shot_ids=shot_ids, queue=engine_queue(engine)))
+    return job
+
+
+def _aspect_ratios_clean(aspect_ratios: list[str]) -> list[str]:
+    cleaned = []
+    for ratio in aspect_ratios:
+        ratio = ratio.strip()
+        if ratio not in ASPECT_RATIOS:
+            raise ValidationError(f"Aspect ratio {ratio!r} is not offered; use one of {', '.join(ASPECT_RATIOS)}.")
+        if ratio not in cleaned:
+            cleaned.append(ratio)
+    return cleaned
+
+
+def _short_side_clean(short_side: int) -> int:
+    if short_side % 2 or not 16 <= short_side <= settings.RENDITION_SHORT_SIDE:
+        raise ValidationError(f"The short side must be an even number of pixels from 16 to "
+                              f"{settings.RENDITION_SHORT_SIDE}, got {short_side}.")
+    return short_side
+
+
+def render_job_fail(*, job_id: int, reason: str) -> bool:
+    """Fail a job that is not finished yet, and its unfinished shots. False if it had already finished."""
+    now = timezone.now()
+    with transaction.atomic():
+        failed = (RenderJob.objects.filter(pk=job_id).exclude(status__in=FINISHED_STATUSES)
+                  .update(status=JobStatus.FAILED, error=reason, finished_at=now))
+        if failed:
+            Shot.objects.filter(job_id=job_id).exclude(status__in=FINISHED_STATUSES).update(
+                status=JobStatus.CANCELLED, error="the job failed", finished_at=now)
+    if failed:
+        logger.warning("render job %s failed: %s", job_id, reason)
+    return bool(failed)
+
+
+def render_job_cancel(*, job: RenderJob) -> bool:
+    now = timezone.now()
+    with transaction.atomic():
+        cancelled = (RenderJob.objects.filter(pk=job.pk).exclude(status__in=FINISHED_STATUSES)
+                     .update(status=JobStatus.CANCELLED, error="cancelled on request", finished_at=now))
+        if cancelled:
+            Shot.objects.filter(job_id=job.pk).exclude(status__in=FINISHED_STATUSES).update(
+                status=JobStatus.CANCELLED, finished_at=now)
+    return bool(cancelled)
+
+
+def render_job_progress_update(*, job_id: int) -> None:
+    """Shots are 90% of a job's progress; assembly is the last 10%."""
+    mean = Shot.objects.filter(job_id=job_id).aggregate(mean=Avg("progress"))["mean"] or 0
+    RenderJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(progress=int(mean * 0.9))
+
+
+def render_job_shot_finished(*, job_id: int) -> None:
+    """After a shot succeeds: the last one to finish sends the assembly, exactly once (conditional UPDATE)."""
+    render_job_progress_update(job_id=job_id)
+    if Shot.objects.filter(job_id=job_id).exclude(status=JobStatus.SUCCEEDED).exists():
+        return
+    claimed = RenderJob.objects.filter(pk=job_id, status=JobStatus.RUNNING, assembly_queued_at__isnull=True).update(
+        assembly_queued_at=timezone.now(), heartbeat_at=timezone.now())
+    if claimed:
+        transaction.on_commit(lambda: dispatch.assembly_send(job_id=job_id))
+
+
+def render_jobs_reap_stale() -> dict[str, int]:
+    """Find work whose worker is gone (no heartbeat for SHOT_LEASE_SECONDS): send it again while attempts
+    remain, else fail its job with the reason. Safe to run anywhere, any number of times."""
+    stale_before = timezone.now() - timedelta(seconds=settings.SHOT_LEASE_SECONDS)
+    requeued = failed = 0
+    for shot in Shot.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=stale_before).select_related("job"):
+        if shot.attempts < settings.SHOT_MAX_ATTEMPTS:
+            # Conditional on the heartbeat we saw, so a shot that just woke up is left alone.
+            if Shot.objects.filter(pk=shot.pk, status=JobStatus.RUNNING, heartbeat_at=shot.heartbeat_at).update(
+                    status=JobStatus.QUEUED, progress=0):
+                dispatch.shots_send(shot_ids=[shot.pk], queue=engine_queue(shot.engine))
+                requeued += 1
+        else:
+            failed += render_job_fail(job_id=shot.job_id, reason=(
+                f"shot {shot.position + 1} lost its worker {shot.attempts} times (no heartbeat since "
+                f"{shot.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC); the worker was stopped or ran out of memory"))
+    stale_jobs = RenderJob.objects.filter(status=JobStatus.RUNNING, assembly_queued_at__isnull=False,
+                                          heartbeat_at__lt=stale_before)
+    for job in stale_jobs:
+        if job.attempts < settings.SHOT_MAX_ATTEMPTS:
+            if RenderJob.objects.filter(pk=job.pk, heartbeat_at=job.heartbeat_at).update(heartbeat_at=timezone.now()):
+                dispatch.assembly_send(job_id=job.pk)
+                requeued += 1
+        else:
+            failed += render_job_fail(job_id=job.pk, reason=(
+                f"assembly lost its worker {job.attempts} times; the worker was stopped or ran out of memory"))
+    return {"requeued": requeued, "failed": failed}
+

@@ -1,0 +1,110 @@
+"""Running one shot on a worker: claim it, feed its engine, write the clip, hand over to the job."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db.models import F
+from django.utils import timezone
+
+from generation.assembly.clipio import write_clip
+from generation.engines.base import ShotCancelled, ShotRequest, ShotResult
+from generation.engines.registry import engine_get
+from generation.models import FINISHED_STATUSES, JobStatus, RenderJob, Shot
+from generation.services import render_job_fail, render_job_progress_update, render_job_shot_finished
+from shop_video.media import media_file_writer, media_local_path
+
+logger = logging.getLogger(__name__)
+
+HEARTBEAT_EVERY_SECONDS = 1.0
+
+
+def shot_clip_name(shot: Shot) -> str:
+    return f"renders/{shot.job.merchant.slug}/{shot.job_id}/shot-{shot.position:02d}.mp4"
+
+
+def shot_claim(*, shot_id: int) -> bool:
+    """Take a queued shot. Zero rows means another delivery has it or it is finished: nothing to do."""
+    now = timezone.now()
+    return bool(Shot.objects.filter(pk=shot_id, status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING, attempts=F("attempts") + 1, heartbeat_at=now, started_at=now, progress=0, error=""))
+
+
+def shot_run(*, shot_id: int) -> None:
+    if not shot_claim(shot_id=shot_id):
+        logger.info("shot %s is not queued any more; skipping this delivery", shot_id)
+        return
+    shot = Shot.objects.select_related("job__merchant", "source_image").get(pk=shot_id)
+    job = shot.job
+    if job.status in FINISHED_STATUSES:
+        Shot.objects.filter(pk=shot.pk).update(status=JobStatus.CANCELLED, finished_at=timezone.now())
+        return
+    RenderJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(status=JobStatus.RUNNING,
+                                                                        started_at=timezone.now())
+    label = f"shot {shot.position + 1} ({shot.engine}, {shot.camera})"
+    try:
+        result = engine_get(shot.engine).generate(_request_for(shot), on_step=_Heartbeat(shot))
+        _check_frames(result, shot)
+        name = shot_clip_name(shot)
+        with media_file_writer(name) as tmp_path:
+            write_clip(result.frames, result.fps, tmp_path)
+    except ShotCancelled:
+        logger.info("%s of job %s stopped: it is no longer running", label, job.pk)
+        return
+    except SoftTimeLimitExceeded:
+        _shot_fail(shot, f"{label} took longer than the time limit (SHOT_HARD_TIME_LIMIT); shorten the scene "
+                         "or raise the limit")
+        return
+    except Exception as exc:  # any engine error fails the shot and its job, with the reason, never a hang
+        logger.exception("%s of job %s failed", label, job.pk)
+        _shot_fail(shot, f"{label} failed: {exc}")
+        return
+    done = Shot.objects.filter(pk=shot.pk, status=JobStatus.RUNNING, attempts=shot.attempts).update(
+        status=JobStatus.SUCCEEDED, file=name, progress=100, finished_at=timezone.now())
+    if done:
+        render_job_shot_finished(job_id=job.pk)
+
+
+def _request_for(shot: Shot) -> ShotRequest:
+    image_path = None
+    if shot.source_image is not None and shot.source_image.file:
+        image_path = str(media_local_path(shot.source_image.file.name))
+    return ShotRequest(width=shot.width, height=shot.height, fps=shot.fps, num_frames=shot.num_frames,
+                       image_path=image_path, prompt=shot.prompt, seed=shot.seed, camera=shot.camera,
+                       parameters=shot.parameters)
+
+
+def _check_frames(result: ShotResult, shot: Shot) -> None:
+    expected = (shot.num_frames, shot.height, shot.width, 3)
+    if tuple(result.frames.shape) != expected or str(result.frames.dtype) != "uint8":
+        raise ValueError(f"the engine returned frames {tuple(result.frames.shape)} {result.frames.dtype}, "
+                         f"expected {expected} uint8")
+
+
+def _shot_fail(shot: Shot, reason: str) -> None:
+    Shot.objects.filter(pk=shot.pk, status=JobStatus.RUNNING).update(
+        status=JobStatus.FAILED, error=reason, finished_at=timezone.now())
+    render_job_fail(job_id=shot.job_id, reason=reason)
+
+
+class _Heartbeat:
+    """The engine's on_step: at most once a second, record progress and a heartbeat. The UPDATE only matches
+    a shot that is still running, so zero rows means it was cancelled or reaped: stop the engine."""
+
+    def __init__(self, shot: Shot):
+        self._shot = shot
+        self._last = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self._last < HEARTBEAT_EVERY_SECONDS and done < total:
+            return
+        self._last = now
+        progress = int(100 * done / max(total, 1))
+        alive = Shot.objects.filter(pk=self._shot.pk, status=JobStatus.RUNNING, attempts=self._shot.attempts).update(
+            progress=progress, heartbeat_at=timezone.now())
+        if not alive:
+            raise ShotCancelled(f"shot {self._shot.pk} is no longer running")
+        render_job_progress_update(job_id=self._shot.job_id)

@@ -1,0 +1,195 @@
+"""The one settings module. Every value comes from the environment through the strict helpers in env.py;
+every default runs on one machine with nothing installed (SQLite, a filesystem Celery broker, local media).
+See the configuration table in README.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from shop_video.env import env_bool, env_int, env_list, env_mapping, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env_bool("DEBUG", True)
+
+_INSECURE_DEV_KEY = "django-insecure-dev-only-key-never-use-in-production-shop-video-0123456789"
+SECRET_KEY = env_str("SECRET_KEY", _INSECURE_DEV_KEY)
+if not DEBUG and (SECRET_KEY == _INSECURE_DEV_KEY or SECRET_KEY.startswith("django-insecure")
+                  or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
+    raise ImproperlyConfigured(
+        "DEBUG is off but SECRET_KEY is missing or weak: set SECRET_KEY to a random string of at least 50 "
+        "characters, e.g. python -c 'import secrets; print(secrets.token_urlsafe(64))'."
+    )
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("DEBUG is off but ALLOWED_HOSTS is empty: set ALLOWED_HOSTS=videos.example.com.")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "shop_video.tenancy",
+    "catalog",
+    "generation",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "shop_video.urls"
+WSGI_APPLICATION = "shop_video.wsgi.application"
+ASGI_APPLICATION = "shop_video.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0, minimum=0))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # The web process, the worker and the tests' worker subprocess share one file: WAL lets readers run beside
+    # a writer, IMMEDIATE transactions take the write lock up front instead of failing mid-transaction.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # A file, not :memory:, so a Celery worker process started by a test sees the test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Files ----------------------------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
+MEDIA_URL = env_str("MEDIA_URL", "/media/")
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Uploaded photos above this are refused before Pillow decodes them (decompression bombs, huge scans).
+IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 25 * 1024 * 1024, minimum=1024)
+IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 50_000_000, minimum=10_000)
+
+# --- Rendering ------------------------------------------------------------------------------------------
+# The short side of every rendition (1080 -> 9:16 is 1080x1920). Jobs may ask for less, never more.
+RENDITION_SHORT_SIDE = env_int("RENDITION_SHORT_SIDE", 1080, minimum=16, maximum=2160)
+RENDER_FPS = env_int("RENDER_FPS", 30, minimum=1, maximum=60)
+RENDER_X264_PRESET = env_str("RENDER_X264_PRESET", "medium")
+RENDER_X264_CRF = env_int("RENDER_X264_CRF", 20, minimum=0, maximum=51)
+# Engines by name: the class to load and the Celery queue its shots go to.
+SHOT_ENGINES = {
+    "motion": {"class": "generation.engines.motion.MotionEngine", "queue": "cpu"},
+}
+# More engines without a code change: SHOT_ENGINE_PLUGINS=name=package.module.Class@queue,...
+for _name, _target in env_mapping("SHOT_ENGINE_PLUGINS", {}).items():
+    _class_path, _at, _queue = _target.partition("@")
+    if not _at or not _queue:
+        raise ImproperlyConfigured(f"SHOT_ENGINE_PLUGINS: {_name}={_target} needs a queue, e.g. {_name}={_class_path}@cpu.")
+    SHOT_ENGINES[_name] = {"class": _class_path, "queue": _queue}
+DEFAULT_SHOT_ENGINE = env_str("DEFAULT_SHOT_ENGINE", "motion")
+# A running shot whose heartbeat is older than this is taken to have lost its worker.
+SHOT_LEASE_SECONDS = env_int("SHOT_LEASE_SECONDS", 300, minimum=5)
+SHOT_MAX_ATTEMPTS = env_int("SHOT_MAX_ATTEMPTS", 3, minimum=1)
+
+# --- Celery ---------------------------------------------------------------------------------------------
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_DIR = Path(env_str("CELERY_BROKER_DIR", str(VAR_DIR / "celery")))
+SHOT_HARD_TIME_LIMIT = env_int("SHOT_HARD_TIME_LIMIT", 3600, minimum=10)
+ASSEMBLY_HARD_TIME_LIMIT = env_int("ASSEMBLY_HARD_TIME_LIMIT", 1800, minimum=10)
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # The embedded broker: one folder of message files shared by the web process and the worker.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
+        "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
+        "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        "store_processed": False,
+    }
+else:
+    # Redis re-delivers an unacknowledged message after visibility_timeout: keep it above the longest hard
+    # limit so a slow shot is never handed to a second worker while the first is still on it.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": max(SHOT_HARD_TIME_LIMIT, ASSEMBLY_HARD_TIME_LIMIT) + 600,
+    }
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_IGNORE_RESULT = True  # job state lives in the database, not in a result backend
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE = {
+    "reap-stale-shots": {"task": "generation.tasks.render_jobs_reap_stale", "schedule": 60.0},
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# --- REST framework -------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+}
+
+# --- Security (production) ------------------------------------------------------------------------------
+LOGIN_URL = "admin:login"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    if env_bool("TRUST_X_FORWARDED_PROTO", False):
+        # Only behind a proxy that sets this header itself; otherwise a client could claim HTTPS.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}

@@ -1,0 +1,33 @@
+from django.contrib import admin
+
+from shop_video.tenancy.models import BrandKit, Membership, Merchant
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Merchant)
+class MerchantAdmin(admin.ModelAdmin):
+    list_display = ["slug", "name", "default_currency", "created_at"]
+    search_fields = ["slug", "name"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "merchant", "role", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["user__email", "user__username", "merchant__slug"]
+    autocomplete_fields = ["user", "merchant"]
+
+
+@admin.register(BrandKit)
+class BrandKitAdmin(admin.ModelAdmin):
+    list_display = ["name", "merchant", "is_default", "primary_colour", "accent_colour", "watermark_position"]
+    list_filter = ["is_default", "watermark_position"]
+    search_fields = ["name", "merchant__slug"]
+    autocomplete_fields = ["merchant"]

@@ -1,0 +1,73 @@
+"""The tenant (Merchant), who may act for it (Membership), and how its videos look (BrandKit)."""
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+
+hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a hex colour like #1a2b3c.")
+
+
+class Merchant(models.Model):
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    default_currency = models.CharField(max_length=3, default="USD")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self):
+        return self.name or self.slug
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        ADMIN = "admin", "Admin"
+        EDITOR = "editor", "Editor"
+        VIEWER = "viewer", "Viewer"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.EDITOR)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "merchant"], name="membership_unique_user_merchant")]
+
+    def __str__(self):
+        return f"{self.user} @ {self.merchant} ({self.role})"
+
+
+class BrandKit(models.Model):
+    class WatermarkPosition(models.TextChoices):
+        NONE = "none", "No watermark"
+        TOP_LEFT = "top-left", "Top left"
+        TOP_RIGHT = "top-right", "Top right"
+        BOTTOM_LEFT = "bottom-left", "Bottom left"
+        BOTTOM_RIGHT = "bottom-right", "Bottom right"
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="brand_kits")
+    name = models.CharField(max_length=100, default="Default")
+    is_default = models.BooleanField(default=True)
+    logo = models.ImageField(upload_to="brand/logos/", blank=True)
+    primary_colour = models.CharField(max_length=7, default="#111111", validators=[hex_colour])
+    secondary_colour = models.CharField(max_length=7, default="#ffffff", validators=[hex_colour])
+    accent_colour = models.CharField(max_length=7, default="#e4572e", validators=[hex_colour])
+    font = models.FileField(upload_to="brand/fonts/", blank=True, help_text="TTF or OTF; blank uses the bundled font.")
+    music = models.FileField(upload_to="brand/music/", blank=True, help_text="Background track; blank means silence.")
+    watermark_position = models.CharField(max_length=16, choices=WatermarkPosition.choices,
+                                          default=WatermarkPosition.BOTTOM_RIGHT)
+    intro_enabled = models.BooleanField(default=True)
+    outro_enabled = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "name"], name="brandkit_unique_name"),
+            models.UniqueConstraint(fields=["merchant"], condition=models.Q(is_default=True),
+                                    name="brandkit_one_default_per_merchant"),
+        ]
+
+    def __str__(self):
+        return f"{self.merchant.slug}: {self.name}"
