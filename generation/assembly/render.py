@@ -34,7 +34,10 @@ def render_timeline(
     crf: int = 20,
     preset: str = "medium",
     threads: int | None = None,
+    font_path: str | os.PathLike | None = None,
 ) -> None:
+    """Encode the timeline to out_path. font_path: a TrueType/OpenType font for title cards; the
+    default is Pillow's bundled font, which covers ASCII only (no €, £, accents)."""
     out_path = Path(out_path)
     size = (timeline.width, timeline.height)
     fps = timeline.fps
@@ -51,7 +54,7 @@ def render_timeline(
             return clip
 
         parts = [
-            _title_clip(segment, size) if isinstance(segment, TitleCard) else _shot_clip(segment, size, opened)
+            _title_clip(segment, size, font_path) if isinstance(segment, TitleCard) else _shot_clip(segment, size, opened)
             for segment in timeline.segments
         ]
         video = opened(concatenate_videoclips(parts, method="chain"))
@@ -95,11 +98,13 @@ def _remove_if_exists(path: Path) -> None:
 # --- title cards ------------------------------------------------------------------------------------
 
 
-def _title_clip(card: TitleCard, size: tuple[int, int]) -> ImageClip:
-    return ImageClip(render_title_image(card, size)).with_duration(card.duration)
+def _title_clip(card: TitleCard, size: tuple[int, int], font_path: str | os.PathLike | None) -> ImageClip:
+    return ImageClip(render_title_image(card, size, font_path=font_path)).with_duration(card.duration)
 
 
-def render_title_image(card: TitleCard, size: tuple[int, int]) -> np.ndarray:
+def render_title_image(
+    card: TitleCard, size: tuple[int, int], *, font_path: str | os.PathLike | None = None
+) -> np.ndarray:
     """The card as an RGB array: wrapped title centred, subtitle (e.g. the price) below it."""
     width, height = size
     background, foreground = parse_hex_color(card.background), parse_hex_color(card.foreground)
@@ -107,11 +112,12 @@ def render_title_image(card: TitleCard, size: tuple[int, int]) -> np.ndarray:
     subtitle_colour = tuple(round(f * 0.75 + b * 0.25) for f, b in zip(foreground, background))
     max_width = 0.85 * width
     base = min(width, height)
+    load_font = _font_loader(font_path)
 
-    title_font, title_lines = _fit_text(card.title, round(base * 0.10), max_width, max_lines=3)
+    title_font, title_lines = _fit_text(card.title, load_font, round(base * 0.10), max_width, max_lines=3)
     blocks = [(title_font, title_lines, foreground)]
     if card.subtitle.strip():
-        subtitle_font, subtitle_lines = _fit_text(card.subtitle, round(base * 0.06), max_width, max_lines=2)
+        subtitle_font, subtitle_lines = _fit_text(card.subtitle, load_font, round(base * 0.06), max_width, max_lines=2)
         blocks.append((subtitle_font, subtitle_lines, subtitle_colour))
 
     line_heights = [_line_height(font) for font, _, _ in blocks]
@@ -129,11 +135,17 @@ def render_title_image(card: TitleCard, size: tuple[int, int]) -> np.ndarray:
     return np.asarray(image)
 
 
-def _fit_text(text: str, size: int, max_width: float, *, max_lines: int):
+def _font_loader(font_path: str | os.PathLike | None) -> Callable[[int], ImageFont.FreeTypeFont]:
+    if font_path is None:
+        return lambda size: ImageFont.load_default(size=size)
+    return lambda size: ImageFont.truetype(os.fspath(font_path), size)
+
+
+def _fit_text(text: str, load_font: Callable, size: int, max_width: float, *, max_lines: int):
     """Largest font (from `size` down) whose word-wrap of text fits max_width in max_lines lines."""
     size = max(size, 8)
     while True:
-        font = ImageFont.load_default(size=size)
+        font = load_font(size)
         lines = _wrap(text, font, max_width)
         fits = len(lines) <= max_lines and all(font.getlength(line) <= max_width for line in lines)
         if fits or size <= 8:

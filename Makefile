@@ -1,0 +1,47 @@
+# Two commands matter: `make run` and `make test`. Both build the virtualenv from nothing.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+WORKER_QUEUES := default,cpu,render
+
+.PHONY: install run web worker test test-embedded migrate clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+# The whole platform on one machine: migrate, seed the demo, then the web app and a worker in the foreground.
+run: migrate
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/honcho --procfile deploy/Procfile.dev --app-root . start
+
+web: install
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# One worker that consumes every queue, with the embedded beat that reaps shots whose worker died.
+worker: install
+	$(BIN)/celery -A shop_video worker --queues $(WORKER_QUEUES) --concurrency 2 --beat \
+		--schedule var/celerybeat-schedule --without-mingle --without-gossip --loglevel INFO
+
+# The suite on whatever DATABASE_URL / CELERY_BROKER_URL say (CI: PostgreSQL + Redis); then, if those point
+# elsewhere, the end-to-end tests again on the embedded defaults (SQLite + filesystem broker).
+test: install
+	$(BIN)/python -m pytest
+	@if [ -n "$$DATABASE_URL$$CELERY_BROKER_URL" ]; then \
+		echo "--- end-to-end again on the embedded defaults (SQLite + filesystem broker)"; \
+		$(MAKE) --no-print-directory test-embedded; fi
+
+test-embedded: install
+	env -u DATABASE_URL -u CELERY_BROKER_URL $(BIN)/python -m pytest -m e2e
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

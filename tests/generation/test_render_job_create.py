@@ -1,0 +1,71 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from generation.models import RenderJob, Shot
+from generation.services import render_job_create
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_creates_job_with_one_shot_per_photo_and_sends_them_after_commit(
+        merchant, product_with_photos, builtin_templates, sent_tasks, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        job = render_job_create(merchant=merchant, template_slug="product-showcase", sku="MUG-1",
+                                aspect_ratios=["9:16", "1:1"], short_side=180)
+    shots = list(job.shots.order_by("position"))
+    assert job.status == RenderJob.Status.QUEUED
+    assert job.aspect_ratios == ["9:16", "1:1"]
+    assert [shot.source_image_id for shot in shots] == list(
+        product_with_photos.images.order_by("position").values_list("pk", flat=True))
+    # Shots are made at the first aspect ratio's size; 3 s at 30 fps from the preset.
+    assert {(shot.width, shot.height, shot.num_frames, shot.scene) for shot in shots} == {(180, 320, 90, 1)}
+    assert [shot.camera for shot in shots] == ["push_in", "pan_right"]
+    assert sent_tasks["shots"] == [([shot.pk for shot in shots], "cpu")]
+
+
+def test_nothing_is_sent_before_the_transaction_commits(merchant, product_with_photos, builtin_templates, sent_tasks,
+                                                        django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        render_job_create(merchant=merchant, template_slug="product-showcase", sku="MUG-1")
+    assert sent_tasks["shots"] == [] and len(callbacks) == 1
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"sku": "NOPE"}, "no product with SKU 'NOPE'"),
+    ({"template_slug": "no-such-template"}, "No template 'no-such-template'"),
+    ({"aspect_ratios": ["3:2"]}, "Aspect ratio '3:2' is not offered; use one of 9:16, 1:1, 16:9, 4:5"),
+    ({"engine": "sora"}, "Unknown engine 'sora'; use one of motion"),
+    ({"short_side": 181}, "short side must be an even number"),
+    ({"short_side": 4000}, "short side must be an even number of pixels from 16 to 1080"),
+])
+def test_bad_requests_are_refused_with_a_clear_message_and_create_nothing(
+        merchant, product_with_photos, builtin_templates, sent_tasks, kwargs, message):
+    request = {"merchant": merchant, "template_slug": "product-showcase", "sku": "MUG-1", **kwargs}
+    with pytest.raises(ValidationError) as excinfo:
+        render_job_create(**request)
+    assert message in " ".join(excinfo.value.messages)
+    assert RenderJob.objects.count() == 0 and Shot.objects.count() == 0
+
+
+def test_a_product_without_photos_is_refused(merchant, builtin_templates, sent_tasks):
+    factories.product_make(merchant=merchant, sku="BARE-1", photos=0)
+    with pytest.raises(ValidationError, match="has no ready photos; upload one"):
+        render_job_create(merchant=merchant, template_slug="product-showcase", sku="BARE-1")
+    assert RenderJob.objects.count() == 0
+
+
+def test_another_merchants_sku_is_unknown(merchant, other_merchant, builtin_templates, sent_tasks):
+    factories.product_make(merchant=other_merchant, sku="THEIRS-1")
+    with pytest.raises(ValidationError, match="no product with SKU 'THEIRS-1'"):
+        render_job_create(merchant=merchant, template_slug="product-showcase", sku="THEIRS-1")
+
+
+def test_a_merchants_own_template_wins_over_the_builtin_of_the_same_slug(merchant, product_with_photos,
+                                                                        builtin_templates, sent_tasks):
+    from generation.models import VideoTemplate
+
+    own = VideoTemplate.objects.create(merchant=merchant, slug="product-showcase", name="Ours", spec={
+        "scenes": [{"type": "product_shots", "duration": 1.0, "max_shots": 1}]})
+    job = render_job_create(merchant=merchant, template_slug="product-showcase", sku="MUG-1", short_side=64)
+    assert job.template == own and job.shots.count() == 1
