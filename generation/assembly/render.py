@@ -206,9 +206,9 @@ def frame_fitter(source_size: tuple[int, int], target_size: tuple[int, int]) -> 
 
     def fit(frame: np.ndarray) -> np.ndarray:
         picture = Image.fromarray(frame)
-        # Blur cheaply: shrink hard, soften, stretch back; the bilinear upscale smooths the blocks.
+        # Blur cheaply: shrink hard, soften and dim while small, stretch back (bilinear smooths the blocks).
         backdrop = picture.resize(small, Image.Resampling.BOX, box=crop_box).filter(ImageFilter.GaussianBlur(1))
-        backdrop = backdrop.resize(target_size, Image.Resampling.BILINEAR).point(BACKDROP_DIM)
+        backdrop = backdrop.point(BACKDROP_DIM).resize(target_size, Image.Resampling.BILINEAR)
         backdrop.paste(picture.resize(inner, Image.Resampling.BICUBIC), offset)
         return np.asarray(backdrop)
 

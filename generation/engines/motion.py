@@ -2,7 +2,7 @@
 
 No model, no GPU: the photo is placed whole (never stretched, never cropped) on a slightly larger
 canvas over a blurred, darkened copy of itself, and a virtual camera glides over that canvas. Each
-frame is one affine resample of the canvas with float coefficients, so motion is sub-pixel smooth.
+frame is one bicubic resample of a float-coordinate window of the canvas, so motion is sub-pixel smooth.
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ def render_view(canvas: Image.Image, pose: CameraPose, width: int, height: int) 
     view_w, view_h = width / pose.zoom, height / pose.zoom
     left = canvas.width / 2 + pose.dx * width - view_w / 2
     top = canvas.height / 2 + pose.dy * height - view_h / 2
-    # AFFINE maps each output pixel (x, y) to canvas (a*x + b*y + c, d*x + e*y + f).
-    coefficients = (view_w / width, 0.0, left, 0.0, view_h / height, top)
-    view = canvas.transform((width, height), Image.Transform.AFFINE, coefficients, Image.Resampling.BICUBIC)
+    # A scale-and-translate affine crop. resize() with a float box is exactly that (sub-pixel accurate)
+    # and, being separable, ~4x faster than transform(AFFINE, BICUBIC) at 1080x1920 for the same pixels.
+    view = canvas.resize((width, height), Image.Resampling.BICUBIC, box=(left, top, left + view_w, top + view_h))
     return np.asarray(view)

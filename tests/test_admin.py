@@ -1,0 +1,54 @@
+import pytest
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from generation.models import JobStatus, RenderJob
+from generation.services import render_job_create
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def superuser(db):
+    return get_user_model().objects.create_superuser("root", "root@example.com", "a-long-test-password")
+
+
+@pytest.fixture
+def admin_client(client, superuser):
+    client.force_login(superuser)
+    return client
+
+
+def test_every_admin_list_add_and_change_page_opens(admin_client, superuser, merchant, product_with_photos,
+                                                    builtin_templates, sent_tasks, rf):
+    render_job_create(merchant=merchant, template_slug="product-showcase", sku="MUG-1", short_side=64)
+    for model, model_admin in admin.site._registry.items():
+        opts = model._meta
+        changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        assert admin_client.get(changelist).status_code == 200, changelist
+        assert admin_client.get(changelist + "?q=a").status_code == 200, changelist
+        request = rf.get("/")
+        request.user = superuser
+        if model_admin.has_add_permission(request):
+            assert admin_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add")).status_code == 200
+        first = model.objects.first()
+        if first is not None:
+            change = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[first.pk])
+            assert admin_client.get(change).status_code == 200, change
+
+
+def test_admin_action_cancels_unfinished_jobs(admin_client, merchant, product_with_photos, builtin_templates,
+                                              sent_tasks):
+    job = render_job_create(merchant=merchant, template_slug="product-showcase", sku="MUG-1", short_side=64)
+    response = admin_client.post(reverse("admin:generation_renderjob_changelist"),
+                                 {"action": "cancel_jobs", "_selected_action": [job.pk]}, follow=True)
+    assert "Cancelled 1 job(s)" in response.content.decode()
+    job.refresh_from_db()
+    assert job.status == JobStatus.CANCELLED and not job.shots.exclude(status=JobStatus.CANCELLED).exists()
+    assert RenderJob.objects.count() == 1
+
+
+def test_healthz(client):
+    response = client.get("/healthz", HTTP_HOST="127.0.0.1")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}

@@ -1,0 +1,60 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from catalog.models import Product, Variant
+from generation.models import RenderJob
+from shop_video.tenancy.models import BrandKit, Membership, Merchant
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_merchant_with_an_owner(capsys):
+    call_command("create_merchant", "north-shop", "--name", "North Shop", "--user", "Ana@North.test")
+    merchant = Merchant.objects.get(slug="north-shop")
+    assert merchant.name == "North Shop"
+    assert BrandKit.objects.get(merchant=merchant).is_default
+    assert Membership.objects.get(merchant=merchant).user.email == "ana@north.test"
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("create_merchant", "north-shop")
+    with pytest.raises(CommandError, match="lowercase letters, digits and hyphens, e.g. 'north-shop-2'"):
+        call_command("create_merchant", "North Shop 2")
+
+
+def test_import_catalog_prints_row_errors_and_counts(merchant, tmp_path, capsys):
+    (tmp_path / "mug.jpg").write_bytes(factories.photo_bytes())
+    feed = tmp_path / "feed.csv"
+    feed.write_text("sku,title,description,price,currency,image\nMUG-1,Mug,,5,USD,mug.jpg\nBAD,Bad,,x,USD,\n")
+    call_command("import_catalog", "--merchant", "acme", str(feed))
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["row 3 price: price 'x' is not a number: give a number like 24.00",
+                   "created=1 updated=0 unchanged=0 failed=1 status=succeeded"]
+    assert Product.objects.get(key="MUG-1").images.count() == 1
+    with pytest.raises(CommandError, match="No merchant with slug 'nobody'"):
+        call_command("import_catalog", "--merchant", "nobody", str(feed))
+
+
+def test_render_refuses_bad_requests_without_creating_a_job(merchant, product_with_photos, builtin_templates):
+    with pytest.raises(CommandError, match="no product with SKU 'NOPE'"):
+        call_command("render", "--merchant", "acme", "--template", "product-showcase", "--sku", "NOPE")
+    with pytest.raises(CommandError, match="No template 'nope'"):
+        call_command("render", "--merchant", "acme", "--template", "nope", "--sku", "MUG-1")
+    assert RenderJob.objects.count() == 0
+
+
+def test_render_without_wait_queues_the_job(merchant, product_with_photos, builtin_templates, sent_tasks, capsys):
+    call_command("render", "--merchant", "acme", "--template", "quick-bumper", "--sku", "MUG-1", "--aspect", "1:1,4:5")
+    job = RenderJob.objects.get()
+    assert job.aspect_ratios == ["1:1", "4:5"]
+    assert capsys.readouterr().out.strip() == f"Render job {job.pk} queued (1 shots)."
+
+
+def test_seed_demo_is_idempotent_and_ships_real_photos(capsys):
+    call_command("seed_demo")
+    call_command("seed_demo")
+    merchant = Merchant.objects.get(slug="demo")
+    assert Variant.objects.filter(merchant=merchant).count() == 4
+    for product in Product.objects.filter(merchant=merchant):
+        image = product.images.get()
+        assert image.status == "ready" and min(image.width, image.height) >= 300
+    assert "Log in at http://127.0.0.1:8000/admin/ as demo@example.com" in capsys.readouterr().out
