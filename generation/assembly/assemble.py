@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 
 from django.conf import settings
 from django.db.models import F
@@ -18,6 +19,8 @@ from generation.template_spec import ProductShotsScene, TitleScene, template_spe
 from shop_video.media import media_file_writer, media_local_path
 
 logger = logging.getLogger(__name__)
+
+DEFAULT_FONT = Path(__file__).resolve().parent / "fonts" / "DejaVuSans-Bold.ttf"
 
 
 def rendition_name(job: RenderJob, aspect_ratio: str, suffix: str) -> str:
@@ -75,7 +78,8 @@ def _rendition_write(job: RenderJob, aspect_ratio: str, timeline: Timeline) -> N
     video_name = rendition_name(job, aspect_ratio, ".mp4")
     poster_name = rendition_name(job, aspect_ratio, "-poster.jpg")
     with media_file_writer(video_name) as tmp_video:
-        render_timeline(timeline, tmp_video, crf=settings.RENDER_X264_CRF, preset=settings.RENDER_X264_PRESET)
+        render_timeline(timeline, tmp_video, crf=settings.RENDER_X264_CRF, preset=settings.RENDER_X264_PRESET,
+                        font_path=_font_for(job))
         with media_file_writer(poster_name) as tmp_poster:
             write_poster(tmp_video, tmp_poster, at=_poster_time(timeline))
         size_bytes = os.path.getsize(tmp_video)
@@ -83,6 +87,11 @@ def _rendition_write(job: RenderJob, aspect_ratio: str, timeline: Timeline) -> N
         "file": video_name, "poster": poster_name, "width": timeline.width, "height": timeline.height,
         "duration": timeline.duration, "size_bytes": size_bytes,
     })
+
+
+def _font_for(job: RenderJob) -> Path:
+    kit = job.brand_kit
+    return media_local_path(kit.font.name) if kit and kit.font else DEFAULT_FONT
 
 
 def _poster_time(timeline: Timeline) -> float:

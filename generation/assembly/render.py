@@ -54,7 +54,9 @@ def render_timeline(
             return clip
 
         parts = [
-            _title_clip(segment, size, font_path) if isinstance(segment, TitleCard) else _shot_clip(segment, size, opened)
+            _title_clip(segment, size, font_path)
+            if isinstance(segment, TitleCard)
+            else _shot_clip(segment, size, opened)
             for segment in timeline.segments
         ]
         video = opened(concatenate_videoclips(parts, method="chain"))
@@ -73,6 +75,8 @@ def render_timeline(
             audio_fps=AUDIO_FPS,
             preset=preset,
             threads=threads,
+            # moviepy 2.2 overrides this with yuva420p, which libx264 lacks, so ffmpeg falls back to
+            # yuv420p; passed anyway for when moviepy honours it. Tests probe the result.
             pixel_format="yuv420p",
             ffmpeg_params=["-crf", str(crf), *BT709_FFMPEG_PARAMS, "-movflags", "+faststart"],
             temp_audiofile=str(temp_audio_path),

@@ -134,7 +134,7 @@ def test_transparent_photo_is_placed_on_white(tmp_path):
 
 def test_on_step_reports_every_frame(textured_photo):
     calls = []
-    MotionEngine().generate(request(textured_photo, num_frames=4), on_step=lambda done, total: calls.append((done, total)))
+    MotionEngine().generate(request(textured_photo, num_frames=4), on_step=lambda *done_total: calls.append(done_total))
     assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
 
 

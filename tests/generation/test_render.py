@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from generation.assembly.clipio import write_clip
-from generation.assembly.render import render_timeline, write_poster
+from generation.assembly.render import render_timeline, render_title_image, write_poster
 from generation.assembly.timeline import ClipSegment, Timeline, TitleCard, rendition_size
 from generation.engines.base import ShotRequest
 from generation.engines.motion import MotionEngine
@@ -20,6 +20,7 @@ from tests.media_probe import probe_video
 
 FPS = 12
 SHORT_SIDE = 96
+DEJAVU_SANS = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +29,8 @@ def shots(tmp_path_factory) -> dict[str, str]:
     directory = tmp_path_factory.mktemp("shots")
     rng = np.random.default_rng(11)
     photo = directory / "photo.png"
-    Image.fromarray(rng.integers(0, 256, (12, 16, 3), dtype=np.uint8)).resize((400, 300), Image.Resampling.NEAREST).save(photo)
+    blocks = rng.integers(0, 256, (12, 16, 3), dtype=np.uint8)
+    Image.fromarray(blocks).resize((400, 300), Image.Resampling.NEAREST).save(photo)
     clips = {}
     for name, aspect_ratio, camera in [("tall", "9:16", "push_in"), ("wide", "16:9", "pan_right")]:
         width, height = rendition_size(aspect_ratio, SHORT_SIDE)
@@ -108,6 +110,29 @@ def test_write_clip_rejects_empty_frames(tmp_path):
     assert not (tmp_path / "clip.mp4").exists()
 
 
+# --- title cards ------------------------------------------------------------------------------------
+
+
+def test_title_card_wraps_a_long_title_inside_the_margins():
+    card = TitleCard("The extraordinarily long name of a hand-thrown espresso cup", "$12.00", 1.0, "#000000", "#ffffff")
+    image = render_title_image(card, (160, 284))
+    assert image.shape == (284, 160, 3)
+    assert (image[0, 0] == 0).all() and (image[-1, -1] == 0).all()
+    text_columns = np.nonzero(image.max(axis=(0, 2)) > 40)[0]
+    assert text_columns.size, "the title should be drawn"
+    assert text_columns.min() >= 160 * 0.07 and text_columns.max() <= 160 * 0.93, "text should stay within ~85% width"
+    text_rows = np.nonzero(image.max(axis=(1, 2)) > 40)[0]
+    assert text_rows.min() > 0 and text_rows.max() < 283
+
+
+@pytest.mark.skipif(not DEJAVU_SANS.exists(), reason="needs the DejaVu Sans font")
+def test_title_card_can_use_a_font_with_wider_coverage():
+    card = TitleCard("Crème brûlée", "€12,00", 1.0, "#000000", "#ffffff")
+    default = render_title_image(card, (160, 160))
+    dejavu = render_title_image(card, (160, 160), font_path=DEJAVU_SANS)
+    assert default.shape == dejavu.shape and not np.array_equal(default, dejavu)
+
+
 # --- render_timeline --------------------------------------------------------------------------------
 
 
@@ -143,7 +168,7 @@ def test_render_without_music_has_a_silent_track(shots, tmp_path):
 def test_segments_land_on_their_exact_frames(tmp_path):
     # 0.1 + 0.2 is not 0.3 in binary: boundaries must still fall on whole frames.
     colours = {"#ff0000": (1, (255, 0, 0)), "#00ff00": (2, (0, 255, 0)), "#0000ff": (3, (0, 0, 255))}
-    segments = tuple(TitleCard("", "", frames / 10, hex_colour, "#ffffff") for hex_colour, (frames, _) in colours.items())
+    segments = tuple(TitleCard("", "", frames / 10, colour, "#ffffff") for colour, (frames, _) in colours.items())
     timeline = Timeline(32, 32, 10, segments)
     render_timeline(timeline, tmp_path / "video.mp4", preset="ultrafast")
     centres = [frame[16, 16].astype(int) for frame in decoded_frames(tmp_path / "video.mp4")]

@@ -51,7 +51,7 @@ def test_bad_short_side_is_rejected(short_side):
 
 
 def card(duration: float = 1.0) -> TitleCard:
-    return TitleCard(title="Espresso cup", subtitle="$12.00", duration=duration, background="#102030", foreground="#ffffff")
+    return TitleCard("Espresso cup", "$12.00", duration, background="#102030", foreground="#ffffff")
 
 
 def test_duration_and_starts():

@@ -1,0 +1,56 @@
+import numpy as np
+import pytest
+from django.core.files.base import ContentFile
+from PIL import ImageFont
+
+from generation.assembly.assemble import DEFAULT_FONT, timeline_for_job
+from generation.assembly.render import render_title_image
+from generation.assembly.timeline import ClipSegment, TitleCard
+from generation.models import Shot
+from generation.services import render_job_create
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _job(merchant, template="product-showcase", **kwargs):
+    return render_job_create(merchant=merchant, template_slug=template, sku=kwargs.pop("sku", "MUG-1"),
+                             short_side=kwargs.pop("short_side", 180), **kwargs)
+
+
+def test_timeline_follows_the_template_scenes_with_title_price_and_brand_colours(
+        merchant, product_with_photos, builtin_templates, sent_tasks):
+    kit = merchant.brand_kits.get()
+    kit.primary_colour, kit.secondary_colour = "#102030", "#fafafa"
+    kit.save()
+    job = _job(merchant, aspect_ratios=["9:16", "16:9"])
+    Shot.objects.filter(job=job).update(file="renders/acme/x.mp4")
+    portrait = timeline_for_job(job, "9:16")
+    landscape = timeline_for_job(job, "16:9")
+    assert (portrait.width, portrait.height, landscape.width, landscape.height) == (180, 320, 320, 180)
+    title, *shots = portrait.segments
+    assert title == TitleCard(title="Ceramic Mug", subtitle="$24.00", duration=1.5, background="#102030",
+                              foreground="#fafafa")
+    assert [type(s) for s in shots] == [ClipSegment, ClipSegment] and [s.duration for s in shots] == [3.0, 3.0]
+    assert portrait.duration == pytest.approx(7.5) and portrait.music_path is None
+
+
+def test_bumper_puts_the_title_after_the_shot_and_uses_the_brand_music(merchant, builtin_templates, sent_tasks):
+    factories.product_make(merchant=merchant, sku="EUR-1", price="12.5", currency="EUR", photos=3)
+    kit = merchant.brand_kits.get()
+    kit.music.save("track.wav", ContentFile(b"RIFF"), save=True)
+    job = _job(merchant, template="quick-bumper", sku="EUR-1")
+    timeline = timeline_for_job(job, "9:16")
+    assert [type(s).__name__ for s in timeline.segments] == ["ClipSegment", "TitleCard"]  # max_shots 1
+    assert timeline.segments[1].subtitle == "€12.50"
+    assert timeline.music_path.endswith(".wav")
+
+
+def test_the_default_font_draws_euro_and_accents_not_boxes():
+    font = ImageFont.truetype(str(DEFAULT_FONT), 40)
+    missing = font.getmask("\u0378").getbbox()  # an unassigned code point: the font's "missing" box
+    for glyph in "€£é":
+        assert font.getmask(glyph).getbbox() != missing
+    image = render_title_image(TitleCard(title="Crème", subtitle="€12.50", duration=1, background="#000000",
+                                         foreground="#ffffff"), (180, 320), font_path=DEFAULT_FONT)
+    assert image.shape == (320, 180, 3) and np.asarray(image).max() > 200
