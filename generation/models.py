@@ -79,6 +79,7 @@ class Shot(models.Model):
     job = models.ForeignKey(RenderJob, on_delete=models.CASCADE, related_name="shots")
     position = models.PositiveIntegerField()
     scene = models.PositiveIntegerField(default=0, help_text="Index of the template scene this shot belongs to.")
+    aspect_ratio = models.CharField(max_length=8, help_text="The aspect ratio it was generated at.")
     engine = models.CharField(max_length=32)
     source_image = models.ForeignKey(ProductImage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     prompt = models.TextField(blank=True)

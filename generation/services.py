@@ -17,7 +17,7 @@ from catalog.selectors import VariantNotFound, product_images_ready, variant_get
 from generation import dispatch
 from generation.assembly.timeline import rendition_size
 from generation.engines.base import ASPECT_RATIOS, EngineError
-from generation.engines.registry import engine_queue
+from generation.engines.registry import engine_queue, engine_shots_per_aspect_ratio
 from generation.models import FINISHED_STATUSES, JobStatus, RenderJob, Shot
 from generation.selectors import TemplateNotFound, video_template_get
 from generation.template_spec import ProductShotsScene, template_spec_parse
@@ -46,7 +46,7 @@ def render_job_create(*, merchant: Merchant, template_slug: str, sku: str, aspec
     if not images:
         raise ValidationError(f"Product {variant.product.title!r} (SKU {sku}) has no ready photos; upload one "
                               "or import a feed row with an image before rendering.")
-    shot_width, shot_height = rendition_size(aspect_ratios[0], short_side)
+    shot_aspect_ratios = aspect_ratios if engine_shots_per_aspect_ratio(engine) else aspect_ratios[:1]
 
     with transaction.atomic():
         job = RenderJob.objects.create(
@@ -55,16 +55,20 @@ def render_job_create(*, merchant: Merchant, template_slug: str, sku: str, aspec
             aspect_ratios=aspect_ratios, short_side=short_side, fps=spec.fps, metadata=metadata or {},
         )
         position = 0
-        for scene_index, scene in enumerate(spec.scenes):
-            if not isinstance(scene, ProductShotsScene):
-                continue
-            for index, image in enumerate(images[: scene.max_shots]):
-                Shot.objects.create(
-                    job=job, position=position, scene=scene_index, engine=engine, source_image=image,
-                    camera=scene.cameras[index % len(scene.cameras)], seed=secrets.randbelow(2**31),
-                    width=shot_width, height=shot_height, fps=spec.fps, num_frames=scene.frames,
-                )
-                position += 1
+        seeds: dict[tuple[int, int], int] = {}  # one seed per (scene, photo): every aspect ratio tells the same story
+        for aspect_ratio in shot_aspect_ratios:
+            width, height = rendition_size(aspect_ratio, short_side)
+            for scene_index, scene in enumerate(spec.scenes):
+                if not isinstance(scene, ProductShotsScene):
+                    continue
+                for index, image in enumerate(images[: scene.max_shots]):
+                    Shot.objects.create(
+                        job=job, position=position, scene=scene_index, aspect_ratio=aspect_ratio, engine=engine,
+                        source_image=image, camera=scene.cameras[index % len(scene.cameras)],
+                        seed=seeds.setdefault((scene_index, index), secrets.randbelow(2**31)),
+                        width=width, height=height, fps=spec.fps, num_frames=scene.frames,
+                    )
+                    position += 1
         shot_ids = list(job.shots.values_list("pk", flat=True))
         transaction.on_commit(lambda: dispatch.shots_send(shot_ids=shot_ids, queue=engine_queue(engine)))
     return job

@@ -116,9 +116,10 @@ RENDITION_SHORT_SIDE = env_int("RENDITION_SHORT_SIDE", 1080, minimum=16, maximum
 RENDER_FPS = env_int("RENDER_FPS", 30, minimum=1, maximum=60)
 RENDER_X264_PRESET = env_str("RENDER_X264_PRESET", "medium")
 RENDER_X264_CRF = env_int("RENDER_X264_CRF", 20, minimum=0, maximum=51)
-# Engines by name: the class to load and the Celery queue its shots go to.
+# Engines by name: the class to load, the Celery queue its shots go to, and whether shots are cheap enough to
+# make once per aspect ratio (otherwise once per job, and the other aspect ratios reframe them).
 SHOT_ENGINES = {
-    "motion": {"class": "generation.engines.motion.MotionEngine", "queue": "cpu"},
+    "motion": {"class": "generation.engines.motion.MotionEngine", "queue": "cpu", "shots_per_aspect_ratio": True},
 }
 # More engines without a code change: SHOT_ENGINE_PLUGINS=name=package.module.Class@queue,...
 for _name, _target in env_mapping("SHOT_ENGINE_PLUGINS", {}).items():

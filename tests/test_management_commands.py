@@ -46,7 +46,7 @@ def test_render_without_wait_queues_the_job(merchant, product_with_photos, built
     call_command("render", "--merchant", "acme", "--template", "quick-bumper", "--sku", "MUG-1", "--aspect", "1:1,4:5")
     job = RenderJob.objects.get()
     assert job.aspect_ratios == ["1:1", "4:5"]
-    assert capsys.readouterr().out.strip() == f"Render job {job.pk} queued (1 shots)."
+    assert capsys.readouterr().out.strip() == f"Render job {job.pk} queued (2 shots)."  # one per aspect ratio
 
 
 def test_seed_demo_is_idempotent_and_ships_real_photos(capsys):

@@ -61,7 +61,7 @@ def timeline_for_job(job: RenderJob, aspect_ratio: str) -> Timeline:
     kit = job.brand_kit
     background, foreground = (kit.primary_colour, kit.secondary_colour) if kit else ("#111111", "#ffffff")
     price = price_format(job.variant.price, job.variant.currency) if job.variant else ""
-    shots = list(job.shots.order_by("position"))
+    shots = _shots_for(job, aspect_ratio)
     segments: list[TitleCard | ClipSegment] = []
     for scene_index, scene in enumerate(spec.scenes):
         if isinstance(scene, TitleScene):
@@ -72,6 +72,12 @@ def timeline_for_job(job: RenderJob, aspect_ratio: str) -> Timeline:
                             for shot in shots if shot.scene == scene_index)
     music = str(media_local_path(kit.music.name)) if kit and kit.music else None
     return Timeline(width=width, height=height, fps=spec.fps, segments=tuple(segments), music_path=music)
+
+
+def _shots_for(job: RenderJob, aspect_ratio: str) -> list:
+    """This aspect ratio's own shots if it has them, else the job's master shots (reframed by the renderer)."""
+    shots = list(job.shots.filter(aspect_ratio=aspect_ratio).order_by("position"))
+    return shots or list(job.shots.filter(aspect_ratio=job.aspect_ratios[0]).order_by("position"))
 
 
 def _rendition_write(job: RenderJob, aspect_ratio: str, timeline: Timeline) -> None:

@@ -21,6 +21,11 @@ def engine_queue(name: str) -> str:
     return _engine_config(name)["queue"]
 
 
+def engine_shots_per_aspect_ratio(name: str) -> bool:
+    """Cheap engines render each aspect ratio's own shots; costly ones render once and are reframed."""
+    return bool(_engine_config(name).get("shots_per_aspect_ratio", False))
+
+
 @functools.cache
 def engine_get(name: str) -> Engine:
     return import_string(_engine_config(name)["class"])()

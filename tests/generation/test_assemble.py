@@ -24,10 +24,13 @@ def test_timeline_follows_the_template_scenes_with_title_price_and_brand_colours
     kit.primary_colour, kit.secondary_colour = "#102030", "#fafafa"
     kit.save()
     job = _job(merchant, aspect_ratios=["9:16", "16:9"])
-    Shot.objects.filter(job=job).update(file="renders/acme/x.mp4")
+    for shot in Shot.objects.filter(job=job):
+        shot.file.name = f"renders/acme/{shot.aspect_ratio.replace(':', 'x')}-{shot.position}.mp4"
+        shot.save()
     portrait = timeline_for_job(job, "9:16")
     landscape = timeline_for_job(job, "16:9")
     assert (portrait.width, portrait.height, landscape.width, landscape.height) == (180, 320, 320, 180)
+    assert {s.path for s in landscape.segments[1:]} != {s.path for s in portrait.segments[1:]}  # own shots
     title, *shots = portrait.segments
     assert title == TitleCard(title="Ceramic Mug", subtitle="$24.00", duration=1.5, background="#102030",
                               foreground="#fafafa")
@@ -44,6 +47,14 @@ def test_bumper_puts_the_title_after_the_shot_and_uses_the_brand_music(merchant,
     assert [type(s).__name__ for s in timeline.segments] == ["ClipSegment", "TitleCard"]  # max_shots 1
     assert timeline.segments[1].subtitle == "€12.50"
     assert timeline.music_path.endswith(".wav")
+
+
+def test_other_aspect_ratios_reuse_the_master_shots_of_a_costly_engine(merchant, product_with_photos,
+                                                                      builtin_templates, sent_tasks, settings):
+    settings.SHOT_ENGINES = {**settings.SHOT_ENGINES, "gpu-like": {"class": "x.Y", "queue": "gpu.test"}}
+    job = _job(merchant, engine="gpu-like", aspect_ratios=["9:16", "16:9"])
+    master = [s.duration for s in timeline_for_job(job, "9:16").segments]
+    assert [s.duration for s in timeline_for_job(job, "16:9").segments] == master == [1.5, 3.0, 3.0]
 
 
 def test_the_default_font_draws_euro_and_accents_not_boxes():

@@ -16,12 +16,22 @@ def test_creates_job_with_one_shot_per_photo_and_sends_them_after_commit(
     shots = list(job.shots.order_by("position"))
     assert job.status == RenderJob.Status.QUEUED
     assert job.aspect_ratios == ["9:16", "1:1"]
-    assert [shot.source_image_id for shot in shots] == list(
-        product_with_photos.images.order_by("position").values_list("pk", flat=True))
-    # Shots are made at the first aspect ratio's size; 3 s at 30 fps from the preset.
-    assert {(shot.width, shot.height, shot.num_frames, shot.scene) for shot in shots} == {(180, 320, 90, 1)}
-    assert [shot.camera for shot in shots] == ["push_in", "pan_right"]
+    photos = list(product_with_photos.images.order_by("position").values_list("pk", flat=True))
+    # The motion engine is cheap: each aspect ratio gets its own shots, 3 s at 30 fps from the preset.
+    assert [(s.aspect_ratio, s.width, s.height, s.source_image_id, s.camera) for s in shots] == [
+        ("9:16", 180, 320, photos[0], "push_in"), ("9:16", 180, 320, photos[1], "pan_right"),
+        ("1:1", 180, 180, photos[0], "push_in"), ("1:1", 180, 180, photos[1], "pan_right")]
+    assert {(shot.num_frames, shot.scene) for shot in shots} == {(90, 1)}
+    assert shots[0].seed == shots[2].seed and shots[1].seed == shots[3].seed  # same story in every ratio
     assert sent_tasks["shots"] == [([shot.pk for shot in shots], "cpu")]
+
+
+def test_a_costly_engine_renders_shots_once_at_the_first_aspect_ratio(merchant, product_with_photos,
+                                                                     builtin_templates, sent_tasks, settings):
+    settings.SHOT_ENGINES = {**settings.SHOT_ENGINES, "gpu-like": {"class": "x.Y", "queue": "gpu.test"}}
+    job = render_job_create(merchant=merchant, template_slug="product-showcase", sku="MUG-1", engine="gpu-like",
+                            aspect_ratios=["16:9", "9:16", "1:1"], short_side=180)
+    assert list(job.shots.values_list("aspect_ratio", "width", "height")) == [("16:9", 320, 180)] * 2
 
 
 def test_nothing_is_sent_before_the_transaction_commits(merchant, product_with_photos, builtin_templates, sent_tasks,
