@@ -32,10 +32,14 @@ worker: install
 	$(BIN)/celery -A shop_video worker --queues $(WORKER_QUEUES) --concurrency 2 --beat \
 		--schedule var/celerybeat-schedule --without-mingle --without-gossip --loglevel INFO
 
-# The suite on whatever DATABASE_URL / CELERY_BROKER_URL say (CI: PostgreSQL + Redis); then, if those point
-# elsewhere, the end-to-end tests again on the embedded defaults (SQLite + filesystem broker).
+# The suite on whatever DATABASE_URL / CELERY_BROKER_URL say (CI: PostgreSQL + Redis); then the end-to-end
+# tests on RabbitMQ if AMQP_BROKER_URL is set, and again on the embedded defaults (SQLite + filesystem broker)
+# if the first run used something else.
 test: install
 	$(BIN)/python -m pytest
+	@if [ -n "$$AMQP_BROKER_URL" ]; then \
+		echo "--- end-to-end again with RabbitMQ as the broker"; \
+		CELERY_BROKER_URL="$$AMQP_BROKER_URL" $(BIN)/python -m pytest -m e2e; fi
 	@if [ -n "$$DATABASE_URL$$CELERY_BROKER_URL" ]; then \
 		echo "--- end-to-end again on the embedded defaults (SQLite + filesystem broker)"; \
 		$(MAKE) --no-print-directory test-embedded; fi

@@ -133,7 +133,8 @@ SHOT_LEASE_SECONDS = env_int("SHOT_LEASE_SECONDS", 300, minimum=5)
 SHOT_MAX_ATTEMPTS = env_int("SHOT_MAX_ATTEMPTS", 3, minimum=1)
 
 # --- Celery ---------------------------------------------------------------------------------------------
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+# "localhost" only keeps kombu from warning that no hostname was given; the folders are what matter.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://localhost/")
 CELERY_BROKER_DIR = Path(env_str("CELERY_BROKER_DIR", str(VAR_DIR / "celery")))
 SHOT_HARD_TIME_LIMIT = env_int("SHOT_HARD_TIME_LIMIT", 3600, minimum=10)
 ASSEMBLY_HARD_TIME_LIMIT = env_int("ASSEMBLY_HARD_TIME_LIMIT", 1800, minimum=10)

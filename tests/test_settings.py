@@ -88,5 +88,5 @@ def test_embedded_defaults_need_nothing_installed(tmp_path):
     base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "MEDIA_ROOT")}
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
                             env={**base, "DJANGO_SETTINGS_MODULE": "shop_video.settings", "VAR_DIR": str(tmp_path)})
-    assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://", str(tmp_path / "media")]
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://localhost/", str(tmp_path / "media")]
     assert (tmp_path).is_dir()
