@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from django.db import transaction
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from catalog.images import ImageRejected
@@ -24,7 +26,7 @@ def catalog_import_file(*, merchant: Merchant, source: str, data: bytes, base_di
     uploads through the web never get local paths)."""
     record = CatalogImport.objects.create(merchant=merchant, source=source, format="plain_csv",
                                           status=CatalogImport.Status.RUNNING, started_at=timezone.now())
-    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
     errors: list[dict] = []
     try:
         for done, item in enumerate(plain_csv.parse(data), start=1):
@@ -38,20 +40,32 @@ def catalog_import_file(*, merchant: Merchant, source: str, data: bytes, base_di
                 on_progress(done)
     except plain_csv.FeedRejected as exc:
         record.status, record.error = CatalogImport.Status.FAILED, str(exc)
+    except Exception as exc:  # never leave an import "running": record why, keep the rows done so far
+        record.status, record.error = CatalogImport.Status.FAILED, f"the import stopped unexpectedly: {exc}"
+        _record_finish(record, counts, errors)
+        raise
     else:
         record.status = CatalogImport.Status.SUCCEEDED
+    _record_finish(record, counts, errors)
+    return record
+
+
+def _record_finish(record: CatalogImport, counts: dict[str, int], errors: list[dict]) -> None:
     record.created_count, record.updated_count, record.unchanged_count = counts["created"], counts["updated"], counts["unchanged"]
     record.failed_count = len({error["row"] for error in errors if error["field"] != "image"})
     record.errors, record.finished_at = errors, timezone.now()
     record.save()
-    return record
 
 
 def _row_apply(*, merchant: Merchant, row: plain_csv.ParsedRow, base_dir: Path | None) -> tuple[str, list[dict]]:
-    with transaction.atomic():
-        product, outcome = product_upsert(merchant=merchant, key=row.key, title=row.title,
-                                          description=row.description, brand=row.brand, url=row.url,
-                                          variants=[row.variant])
+    try:
+        with transaction.atomic():
+            product, outcome = product_upsert(merchant=merchant, key=row.key, title=row.title,
+                                              description=row.description, brand=row.brand, url=row.url,
+                                              variants=[row.variant])
+    except (DatabaseError, ValidationError) as exc:
+        # The savepoint is rolled back; this row is reported and the import goes on.
+        return "failed", [{"row": row.row_number, "field": "", "message": f"could not be saved: {exc}"}]
     errors = []
     for ref in row.image_refs:
         try:
@@ -75,6 +89,8 @@ def _image_attach(*, product: Product, ref: str, base_dir: Path | None) -> bool:
     path = (base_dir / ref).resolve()
     if not path.is_file():
         raise ImageRejected(f"no such file {path}")
+    if path.stat().st_size > settings.IMAGE_MAX_BYTES:
+        raise ImageRejected(f"the file is {path.stat().st_size:,} bytes; the limit is {settings.IMAGE_MAX_BYTES:,} bytes")
     before = product.images.count()
     product_image_add(product=product, data=path.read_bytes(), source_url="")
     return product.images.count() > before

@@ -64,9 +64,12 @@ def parse(data: bytes) -> Iterator[ParsedRow | RowError]:
 
 
 def _row_parse(row_number: int, row: dict[str, str]) -> ParsedRow | RowError:
-    for name in ("sku", "title"):
-        if not row[name]:
+    for name, limit in (("sku", 255), ("title", 500), ("key", 255)):
+        value = row.get(name, "")
+        if not value and name != "key":
             return RowError(row_number, name, f"{name} is empty: every row needs one")
+        if len(value) > limit:
+            return RowError(row_number, name, f"{name} is {len(value)} characters long; shorten it to {limit} or fewer")
     try:
         price = price_parse(row["price"])
     except ValueError as exc:

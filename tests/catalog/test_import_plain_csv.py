@@ -77,3 +77,51 @@ def test_local_paths_are_refused_when_not_importing_from_the_command_line(mercha
     record = _import(merchant, HEADER + f"MUG-1,Mug,,5,USD,{tmp_path / 'mug.jpg'}\n", base_dir=None)
     assert record.created_count == 1
     assert record.errors[0]["message"].endswith("only http(s) image URLs are accepted here")
+
+
+def test_overlong_fields_are_row_errors_not_truncated(merchant):
+    record = _import(merchant, HEADER + f"LONG-1,{'x' * 501},,5,USD,\nOK-1,Fine,,5,USD,\n")
+    assert record.errors == [{"row": 2, "field": "title",
+                              "message": "title is 501 characters long; shorten it to 500 or fewer"}]
+    assert record.created_count == 1
+
+
+def test_a_row_the_database_refuses_is_reported_and_the_rest_imported(merchant, monkeypatch):
+    from django.db import DataError
+
+    from catalog import importing
+
+    real_upsert = importing.product_upsert
+
+    def refuse_second(**kwargs):
+        if kwargs["key"] == "B-1":
+            raise DataError("value too long for type character varying(3)")
+        return real_upsert(**kwargs)
+
+    monkeypatch.setattr(importing, "product_upsert", refuse_second)
+    record = _import(merchant, HEADER + "A-1,A,,1,USD,\nB-1,B,,1,USD,\nC-1,C,,1,USD,\n")
+    assert record.errors == [{"row": 3, "field": "",
+                              "message": "could not be saved: value too long for type character varying(3)"}]
+    assert (record.created_count, record.failed_count) == (2, 1)
+    assert set(Product.objects.values_list("key", flat=True)) == {"A-1", "C-1"}
+
+
+def test_an_unexpected_crash_marks_the_import_failed_and_keeps_earlier_rows(merchant, monkeypatch):
+    from catalog import importing
+
+    real_upsert = importing.product_upsert
+    calls = []
+
+    def crash_on_second(**kwargs):
+        calls.append(kwargs["key"])
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return real_upsert(**kwargs)
+
+    monkeypatch.setattr(importing, "product_upsert", crash_on_second)
+    with pytest.raises(RuntimeError):
+        _import(merchant, HEADER + "A-1,A,,1,USD,\nB-1,B,,1,USD,\n")
+    record = CatalogImport.objects.get()
+    assert record.status == CatalogImport.Status.FAILED and record.finished_at is not None
+    assert record.error == "the import stopped unexpectedly: disk full" and record.created_count == 1
+    assert Product.objects.filter(key="A-1").exists()

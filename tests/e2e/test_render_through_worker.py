@@ -64,8 +64,17 @@ def test_a_shot_that_raises_fails_its_job_with_the_reason(merchant, product_with
     assert not job.renditions.exists()
 
 
-def _running_shot(job):
-    return job.shots.filter(status=JobStatus.RUNNING, heartbeat_at__isnull=False).first()
+def _job_whose_worker_died_mid_shot(merchant, worker_log, *, lease):
+    """Start a shot on a worker stuck inside it, SIGKILL the worker (like the OOM killer: no chance to clean
+    up), and wait out the lease."""
+    with celery_worker(worker_log, env={"SHOT_ENGINE_PLUGINS": "hanging=tests.engines.HangingEngine@cpu"}) as worker:
+        job = render_job_create(merchant=merchant, template_slug="quick-bumper", sku="MUG-1", short_side=64,
+                                engine="hanging")
+        wait_for(lambda: job.shots.filter(status=JobStatus.RUNNING, heartbeat_at__isnull=False).exists(),
+                 timeout=60, what="the shot to start", log_path=worker_log)
+        worker_kill(worker)
+    time.sleep(lease + 1)
+    return job
 
 
 @pytest.fixture
@@ -80,12 +89,7 @@ def hanging_engine(settings):
 def test_a_job_whose_worker_dies_is_failed_with_the_reason_not_left_running(
         merchant, product_with_photos, builtin_templates, worker_log, settings, hanging_engine):
     settings.SHOT_LEASE_SECONDS, settings.SHOT_MAX_ATTEMPTS = 2, 1
-    with celery_worker(worker_log, env={"SHOT_ENGINE_PLUGINS": "hanging=tests.engines.HangingEngine@cpu"}) as worker:
-        job = render_job_create(merchant=merchant, template_slug="quick-bumper", sku="MUG-1", short_side=64,
-                                engine="hanging")
-        wait_for(lambda: _running_shot(job), timeout=60, what="the shot to start", log_path=worker_log)
-        worker_kill(worker)  # SIGKILL, like the OOM killer: no chance to clean up
-    time.sleep(settings.SHOT_LEASE_SECONDS + 1)
+    job = _job_whose_worker_died_mid_shot(merchant, worker_log, lease=settings.SHOT_LEASE_SECONDS)
     assert render_jobs_reap_stale() == {"requeued": 0, "failed": 1}
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
@@ -95,12 +99,7 @@ def test_a_job_whose_worker_dies_is_failed_with_the_reason_not_left_running(
 def test_a_shot_whose_worker_dies_is_taken_over_by_another_worker(
         merchant, product_with_photos, builtin_templates, worker_log, settings, hanging_engine):
     settings.SHOT_LEASE_SECONDS, settings.SHOT_MAX_ATTEMPTS = 2, 2
-    with celery_worker(worker_log, env={"SHOT_ENGINE_PLUGINS": "hanging=tests.engines.HangingEngine@cpu"}) as worker:
-        job = render_job_create(merchant=merchant, template_slug="quick-bumper", sku="MUG-1", short_side=64,
-                                engine="hanging")
-        wait_for(lambda: _running_shot(job), timeout=60, what="the shot to start", log_path=worker_log)
-        worker_kill(worker)
-    time.sleep(settings.SHOT_LEASE_SECONDS + 1)
+    job = _job_whose_worker_died_mid_shot(merchant, worker_log, lease=settings.SHOT_LEASE_SECONDS)
     # A healthy worker: here the engine name maps to the real motion engine.
     with celery_worker(worker_log, env={"SHOT_ENGINE_PLUGINS": "hanging=generation.engines.motion.MotionEngine@cpu"}):
         assert render_jobs_reap_stale() == {"requeued": 1, "failed": 0}
