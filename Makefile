@@ -30,7 +30,7 @@ web: install
 # One worker that consumes every queue, with the embedded beat that reaps shots whose worker died.
 worker: install
 	$(BIN)/celery -A shop_video worker --queues $(WORKER_QUEUES) --concurrency 2 --beat \
-		--schedule var/celerybeat-schedule --without-mingle --without-gossip --loglevel INFO
+		--without-mingle --without-gossip --loglevel INFO
 
 # The suite on whatever DATABASE_URL / CELERY_BROKER_URL say (CI: PostgreSQL + Redis); then the end-to-end
 # tests on RabbitMQ if AMQP_BROKER_URL is set, and again on the embedded defaults (SQLite + filesystem broker)

@@ -41,7 +41,11 @@ def render_job_create(*, merchant: Merchant, template_slug: str, sku: str, aspec
         template = video_template_get(merchant=merchant, slug=template_slug)
     except (EngineError, VariantNotFound, TemplateNotFound) as exc:
         raise ValidationError(str(exc)) from None
-    spec = template_spec_parse(template.spec, fps=settings.RENDER_FPS)
+    try:
+        spec = template_spec_parse(template.spec, fps=settings.RENDER_FPS)
+    except ValidationError as exc:
+        raise ValidationError(f"Template {template.slug!r} is invalid: {'; '.join(exc.messages)} "
+                              "Fix it in the admin, or render with another template.") from None
     images = list(product_images_ready(product=variant.product))
     if not images:
         raise ValidationError(f"Product {variant.product.title!r} (SKU {sku}) has no ready photos; upload one "

@@ -13,9 +13,12 @@ app.autodiscover_tasks()
 
 
 @app.on_after_configure.connect
-def _make_embedded_broker_folders(sender, **kwargs):
-    # The filesystem transport does not create its folders; the web process and the worker both need them.
-    for key in ("data_folder_in", "data_folder_out", "control_folder", "processed_folder"):
-        folder = (sender.conf.broker_transport_options or {}).get(key)
-        if folder and str(sender.conf.broker_url).startswith("filesystem://"):
-            Path(folder).mkdir(parents=True, exist_ok=True)
+def _make_local_folders(sender, **kwargs):
+    # Neither the filesystem transport nor beat creates its folders; on a fresh machine they do not exist.
+    folders = [Path(sender.conf.beat_schedule_filename).parent]
+    if str(sender.conf.broker_url).startswith("filesystem://"):
+        options = sender.conf.broker_transport_options or {}
+        folders += [Path(options[key]) for key in ("data_folder_in", "data_folder_out", "control_folder",
+                                                   "processed_folder") if options.get(key)]
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)

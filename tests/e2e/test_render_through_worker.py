@@ -48,6 +48,7 @@ def test_a_product_renders_end_to_end_into_probed_h264_renditions(merchant, prod
         assert abs(probe.duration - expected_duration) <= 0.1
         assert probe.frames_decoded == expected_frames
         assert probe.audio_codec == "aac" and probe.faststart
+        assert (probe.color_primaries, probe.color_trc, probe.colorspace) == ("bt709", "bt709", "bt709")
         assert rendition.poster and rendition.size_bytes > 0
 
 

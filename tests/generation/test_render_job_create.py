@@ -79,3 +79,16 @@ def test_a_merchants_own_template_wins_over_the_builtin_of_the_same_slug(merchan
         "scenes": [{"type": "product_shots", "duration": 1.0, "max_shots": 1}]})
     job = render_job_create(merchant=merchant, template_slug="product-showcase", sku="MUG-1", short_side=64)
     assert job.template == own and job.shots.count() == 1
+
+
+def test_a_broken_merchant_template_is_refused_naming_the_template_and_scene(merchant, product_with_photos,
+                                                                          builtin_templates, sent_tasks):
+    from generation.models import VideoTemplate
+
+    VideoTemplate.objects.create(merchant=merchant, slug="broken", name="Broken", spec={
+        "scenes": [{"type": "title", "duration": 1}, {"type": "product_shots", "duration": -2}]})
+    with pytest.raises(ValidationError) as excinfo:
+        render_job_create(merchant=merchant, template_slug="broken", sku="MUG-1")
+    assert excinfo.value.messages[0].startswith(
+        "Template 'broken' is invalid: scene 2 (product_shots): duration must be a number of seconds above 0")
+    assert RenderJob.objects.count() == 0
