@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
-from catalog.models import CatalogImport, Product, ProductImage, Variant
+from catalog.models import CatalogImport, ImportMapping, Product, ProductImage, Variant
 
 
 class VariantInline(admin.TabularInline):
@@ -50,6 +50,13 @@ class ProductImageAdmin(admin.ModelAdmin):
 @admin.register(CatalogImport)
 class CatalogImportAdmin(admin.ModelAdmin):
     list_display = ["source", "merchant", "format", "status", "created_count", "updated_count",
-                    "unchanged_count", "failed_count", "created_at"]
+                    "unchanged_count", "failed_count", "archived_count", "created_at"]
     list_filter = ["status", "format", "merchant"]
     readonly_fields = ["errors", "error", "started_at", "finished_at"]
+
+
+@admin.register(ImportMapping)
+class ImportMappingAdmin(admin.ModelAdmin):
+    list_display = ["name", "merchant", "default_currency", "created_at"]
+    search_fields = ["name", "merchant__slug"]
+    autocomplete_fields = ["merchant"]

@@ -1,27 +1,13 @@
-"""Product photos given as URLs: recorded as pending at import, fetched by a task, failed with a reason."""
+"""Product photos given as URLs: recorded as pending by an import (importing.py), fetched here by a task,
+stored when they are acceptable photos, failed with the reason when not."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
-
 from catalog.images import ImageRejected, image_normalise
-from catalog.models import Product, ProductImage
+from catalog.models import ProductImage
 from catalog.safe_http import FetchFailed, FetchRefused, fetch_url
-
-
-def product_image_queue_fetch(*, product: Product, url: str) -> bool:
-    """Record a pending image for `url` (once per product) and fetch it after commit. True if it is new."""
-    image, created = ProductImage.objects.get_or_create(
-        product=product, source_url=url,
-        defaults={"merchant_id": product.merchant_id, "position": product.images.count()},
-    )
-    if created or image.status == ProductImage.Status.FAILED:
-        from catalog.tasks import product_image_fetch
-
-        transaction.on_commit(lambda: product_image_fetch.delay(image.pk))
-    return created
 
 
 def product_image_fetch_run(*, image_id: int, final_attempt: bool) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
+import warnings
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -35,7 +37,11 @@ def image_normalise(data: bytes) -> NormalisedImage:
     if len(data) > settings.IMAGE_MAX_BYTES:
         raise ImageRejected(f"the file is {len(data):,} bytes; the limit is {settings.IMAGE_MAX_BYTES:,} bytes")
     try:
-        with Image.open(io.BytesIO(data)) as probe:
+        with warnings.catch_warnings():
+            # Pillow warns about big images; we enforce our own, lower limit just below instead.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            probe = Image.open(io.BytesIO(data))
+        with probe:
             if probe.format not in ALLOWED_FORMATS:
                 raise ImageRejected(f"{probe.format} images are not accepted; send {', '.join(sorted(ALLOWED_FORMATS))}")
             width, height = probe.size
@@ -48,7 +54,12 @@ def image_normalise(data: bytes) -> NormalisedImage:
             image = _to_srgb(image)
     except ImageRejected:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:
+        # Pillow refuses truly huge images inside open(), before we can look at their size.
+        claimed = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f"{int(claimed.group(1)):,} pixels" if claimed else "too many pixels"
+        raise ImageRejected(f"the image claims {size}; the limit is {settings.IMAGE_MAX_PIXELS:,} pixels") from None
+    except UnidentifiedImageError as exc:
         raise ImageRejected(f"not a readable image ({exc})") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageRejected(f"the image is damaged or truncated ({exc})") from None

@@ -1,103 +1,282 @@
-"""Running a catalog import: parse rows, upsert each in its own savepoint, keep every good row, report every
-bad one by number, and attach the rows' photos."""
+"""Running a catalog import: an importer parses the file into products; they are upserted in batches with a
+handful of queries per batch (not per row), every good row is kept, every bad one reported by number, and the
+products' photos are attached (local files, operators only) or queued for fetching (URLs)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from catalog.images import ImageRejected
-from catalog.importers import plain_csv
-from catalog.models import CatalogImport, Product
-from catalog.services import product_image_add, product_upsert
+from catalog.importers.base import FeedRejected, ImportOptions, Importer, ParsedProduct, RowError
+from catalog.models import CatalogImport, Product, ProductImage, Variant
+from catalog.services import fields_assign, product_image_add
 from shop_video.tenancy.models import Merchant
 
-ProgressFn = Callable[[int], None]  # called with the number of rows done
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+ProgressFn = Callable[[int], None]  # called with the number of products and errors handled so far
+_LIMITS = {"key": 255, "title": 500, "brand": 200, "product_type": 200, "url": 2000}
+_PRODUCT_FIELDS = ("title", "description", "brand", "product_type", "url", "status")
+_VARIANT_FIELDS = ("product_id", "title", "price", "compare_at_price", "currency", "availability", "options", "position")
+
+
+@dataclass
+class _Tally:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    archived: int = 0
+    errors: list[dict] = field(default_factory=list)
+    seen_keys: set[str] = field(default_factory=set)
+    sku_rows: dict[str, tuple[str, int]] = field(default_factory=dict)  # sku -> (product key, row) in this file
+    images_to_fetch: list[int] = field(default_factory=list)
+
+    def error(self, row: int, field_name: str, message: str) -> None:
+        self.errors.append({"row": row, "field": field_name, "message": message})
+
+
+def catalog_import_run(*, merchant: Merchant, importer: Importer, source: str, data: bytes,
+                       options: ImportOptions | None = None, base_dir: Path | None = None,
+                       archive_missing: bool = False, on_progress: ProgressFn | None = None) -> CatalogImport:
+    """Import a whole feed. `base_dir` allows local image paths relative to it (operators on the command line;
+    uploads through the web never get one). `archive_missing` archives this merchant's products that the feed
+    does not contain (never deletes them); it does nothing if the feed yielded no product at all."""
+    record = CatalogImport.objects.create(merchant=merchant, source=source[:2000], format=importer.name,
+                                          status=CatalogImport.Status.RUNNING, started_at=timezone.now())
+    tally = _Tally()
+    try:
+        _consume(merchant, importer.parse(data, options=options or ImportOptions()), tally, base_dir, on_progress)
+        if archive_missing and tally.seen_keys:
+            tally.archived = (Product.objects.filter(merchant=merchant).exclude(key__in=tally.seen_keys)
+                              .exclude(status=Product.Status.ARCHIVED).update(status=Product.Status.ARCHIVED))
+    except FeedRejected as exc:
+        record.status, record.error = CatalogImport.Status.FAILED, str(exc)
+    except Exception as exc:  # never leave an import "running": record why, keep the batches done so far
+        record.status, record.error = CatalogImport.Status.FAILED, f"the import stopped unexpectedly: {exc}"
+        _record_finish(record, tally)
+        raise
+    else:
+        record.status = CatalogImport.Status.SUCCEEDED
+    _record_finish(record, tally)
+    _images_fetch_send(tally.images_to_fetch)
+    return record
 
 
 def catalog_import_file(*, merchant: Merchant, source: str, data: bytes, base_dir: Path | None = None,
                         on_progress: ProgressFn | None = None) -> CatalogImport:
-    """Import a plain CSV. `base_dir` allows image paths relative to it (operators on the command line only;
-    uploads through the web never get local paths)."""
-    record = CatalogImport.objects.create(merchant=merchant, source=source, format="plain_csv",
-                                          status=CatalogImport.Status.RUNNING, started_at=timezone.now())
-    counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
-    errors: list[dict] = []
-    try:
-        for done, item in enumerate(plain_csv.parse(data), start=1):
-            if isinstance(item, plain_csv.RowError):
-                errors.append({"row": item.row_number, "field": item.field, "message": item.message})
-            else:
-                outcome, image_errors = _row_apply(merchant=merchant, row=item, base_dir=base_dir)
-                counts[outcome] += 1
-                errors.extend(image_errors)
-            if on_progress:
-                on_progress(done)
-    except plain_csv.FeedRejected as exc:
-        record.status, record.error = CatalogImport.Status.FAILED, str(exc)
-    except Exception as exc:  # never leave an import "running": record why, keep the rows done so far
-        record.status, record.error = CatalogImport.Status.FAILED, f"the import stopped unexpectedly: {exc}"
-        _record_finish(record, counts, errors)
-        raise
-    else:
-        record.status = CatalogImport.Status.SUCCEEDED
-    _record_finish(record, counts, errors)
-    return record
+    """The foundation's plain CSV (sku,title,description,price,currency,image)."""
+    from catalog.importers import importer_get
 
-
-def _record_finish(record: CatalogImport, counts: dict[str, int], errors: list[dict]) -> None:
-    record.created_count, record.updated_count, record.unchanged_count = counts["created"], counts["updated"], counts["unchanged"]
-    record.failed_count = len({error["row"] for error in errors if error["field"] != "image"})
-    record.errors, record.finished_at = errors, timezone.now()
-    record.save()
-
-
-def _row_apply(*, merchant: Merchant, row: plain_csv.ParsedRow, base_dir: Path | None) -> tuple[str, list[dict]]:
-    try:
-        with transaction.atomic():
-            product, outcome = product_upsert(merchant=merchant, key=row.key, title=row.title,
-                                              description=row.description, brand=row.brand, url=row.url,
-                                              variants=[row.variant])
-    except (DatabaseError, ValidationError) as exc:
-        # The savepoint is rolled back; this row is reported and the import goes on.
-        return "failed", [{"row": row.row_number, "field": "", "message": f"could not be saved: {exc}"}]
-    errors = []
-    for ref in row.image_refs:
-        try:
-            added = _image_attach(product=product, ref=ref, base_dir=base_dir)
-        except (ImageRejected, OSError) as exc:
-            errors.append({"row": row.row_number, "field": "image", "message": f"{ref}: {exc}"})
-        else:
-            if added and outcome == "unchanged":
-                outcome = "updated"
-    return outcome, errors
-
-
-def _image_attach(*, product: Product, ref: str, base_dir: Path | None) -> bool:
-    """Attach one image reference; True when the product gained an image."""
-    if ref.startswith(("http://", "https://")):
-        from catalog.fetching import product_image_queue_fetch
-
-        return product_image_queue_fetch(product=product, url=ref)
-    if base_dir is None:
-        raise ImageRejected("only http(s) image URLs are accepted here")
-    path = (base_dir / ref).resolve()
-    if not path.is_file():
-        raise ImageRejected(f"no such file {path}")
-    if path.stat().st_size > settings.IMAGE_MAX_BYTES:
-        raise ImageRejected(f"the file is {path.stat().st_size:,} bytes; the limit is {settings.IMAGE_MAX_BYTES:,} bytes")
-    before = product.images.count()
-    product_image_add(product=product, data=path.read_bytes(), source_url="")
-    return product.images.count() > before
+    return catalog_import_run(merchant=merchant, importer=importer_get("plain_csv"), source=source, data=data,
+                              base_dir=base_dir, on_progress=on_progress,
+                              options=ImportOptions(default_currency=merchant.default_currency))
 
 
 def catalog_import_summary(record: CatalogImport) -> str:
-    return (f"created={record.created_count} updated={record.updated_count} "
-            f"unchanged={record.unchanged_count} failed={record.failed_count} status={record.status}")
+    return (f"created={record.created_count} updated={record.updated_count} unchanged={record.unchanged_count} "
+            f"failed={record.failed_count} archived={record.archived_count} status={record.status}")
 
 
+def _consume(merchant, items: Iterable[ParsedProduct | RowError], tally: _Tally, base_dir, on_progress) -> None:
+    batch: list[ParsedProduct] = []
+    for done, item in enumerate(items, start=1):
+        if isinstance(item, RowError):
+            tally.error(item.row_number, item.field, item.message)
+        elif _acceptable(item, tally):
+            batch.append(item)
+            if len(batch) >= BATCH_SIZE:
+                _batch_apply(merchant, batch, tally, base_dir)
+                batch = []
+        if on_progress:
+            on_progress(done)
+    if batch:
+        _batch_apply(merchant, batch, tally, base_dir)
+
+
+def _acceptable(product: ParsedProduct, tally: _Tally) -> bool:
+    """Checks the database would otherwise make at the worst moment; a refusal is a row error."""
+    for name, limit in _LIMITS.items():
+        value = getattr(product, name)
+        if len(value) > limit:
+            tally.error(product.row_number, name, f"{name} is {len(value)} characters long; shorten it to {limit} or fewer")
+            return False
+    if not product.variants:
+        tally.error(product.row_number, "", "the product has no variant with a price; add a SKU and a price")
+        return False
+    for variant in product.variants:
+        if len(variant.sku) > 255:
+            tally.error(product.row_number, "sku", f"SKU is {len(variant.sku)} characters long; shorten it to 255 or fewer")
+            return False
+        earlier = tally.sku_rows.get(variant.sku)
+        if earlier and earlier[0] != product.key:
+            tally.error(product.row_number, "sku", f"SKU {variant.sku!r} is already used by another product on row "
+                                                   f"{earlier[1]} of this file; SKUs must be unique")
+            return False
+    for variant in product.variants:
+        tally.sku_rows[variant.sku] = (product.key, product.row_number)
+    return True
+
+
+def _batch_apply(merchant, batch: list[ParsedProduct], tally: _Tally, base_dir) -> None:
+    # The same key twice in one batch (a feed listing a product twice): the later one wins, as on re-import.
+    unique = list({product.key: product for product in batch}.values())
+    try:
+        with transaction.atomic():
+            outcomes = _upsert(merchant, unique, tally)
+    except DatabaseError:
+        # Find the rows the database refuses, one savepoint each, and keep the rest.
+        outcomes = {}
+        for product in unique:
+            try:
+                with transaction.atomic():
+                    outcomes.update(_upsert(merchant, [product], tally))
+            except DatabaseError as exc:
+                tally.error(product.row_number, "", f"could not be saved: {exc}".strip())
+    for product in unique:
+        if product.key not in outcomes:
+            continue
+        tally.seen_keys.add(product.key)
+        outcome = outcomes[product.key]
+        if any(not _is_url(ref) for ref in _image_urls(product)):
+            if _local_images_attach(merchant, product, tally, base_dir) and outcome == "unchanged":
+                outcome = "updated"
+        setattr(tally, outcome, getattr(tally, outcome) + 1)
+
+
+def _upsert(merchant, products: list[ParsedProduct], tally: _Tally) -> dict[str, str]:
+    keys = [product.key for product in products]
+    existing = {p.key: p for p in Product.objects.filter(merchant=merchant, key__in=keys)}
+    outcomes, to_create, to_update = {}, [], []
+    for parsed in products:
+        values = {name: getattr(parsed, name) for name in _PRODUCT_FIELDS}
+        current = existing.get(parsed.key)
+        if current is None:
+            to_create.append(Product(merchant=merchant, key=parsed.key, **values))
+            outcomes[parsed.key] = "created"
+        else:
+            outcomes[parsed.key] = "updated" if fields_assign(current, values) else "unchanged"
+            if outcomes[parsed.key] == "updated":
+                to_update.append(current)
+    Product.objects.bulk_create(to_create)
+    Product.objects.bulk_update(to_update, [*_PRODUCT_FIELDS, "updated_at"]) if to_update else None
+    by_key = {**existing, **{p.key: p for p in to_create}}
+    for key in _variants_upsert(merchant, products, by_key):
+        outcomes[key] = "updated" if outcomes[key] == "unchanged" else outcomes[key]
+    for key in _url_images_add(merchant, products, by_key, tally):
+        outcomes[key] = "updated" if outcomes[key] == "unchanged" else outcomes[key]
+    return outcomes
+
+
+def _variants_upsert(merchant, products: list[ParsedProduct], by_key: dict[str, Product]) -> set[str]:
+    """Create and update variants by SKU; return the keys of products whose variants changed."""
+    parsed = {v.sku: (p.key, position, v) for p in products for position, v in enumerate(p.variants)}
+    existing = {v.sku: v for v in Variant.objects.filter(merchant=merchant, sku__in=list(parsed))}
+    changed_keys, to_create, to_update = set(), [], []
+    for sku, (key, position, variant) in parsed.items():
+        values = {"product_id": by_key[key].pk, "title": variant.title, "price": variant.price,
+                  "compare_at_price": variant.compare_at_price, "currency": variant.currency,
+                  "availability": variant.availability, "options": variant.options, "position": position}
+        current = existing.get(sku)
+        if current is None:
+            to_create.append(Variant(merchant=merchant, sku=sku, **values))
+            changed_keys.add(key)
+        elif fields_assign(current, values):
+            to_update.append(current)
+            changed_keys.add(key)
+    Variant.objects.bulk_create(to_create)
+    if to_update:
+        Variant.objects.bulk_update(to_update, [*_VARIANT_FIELDS, "updated_at"])
+    return changed_keys
+
+
+def _url_images_add(merchant, products: list[ParsedProduct], by_key: dict[str, Product], tally: _Tally) -> set[str]:
+    """Record each new image URL as a pending image (fetched after commit); return keys that gained one."""
+    wanted = {(p.key, url) for p in products for url in _image_urls(p) if _is_url(url)}
+    if not wanted:
+        return set()
+    product_ids = {by_key[key].pk: key for key, _ in wanted}
+    stored = ProductImage.objects.filter(product_id__in=list(product_ids))
+    known = set(stored.values_list("product_id", "source_url"))
+    # Photos that failed before are tried again on every re-import (their servers may be back); the
+    # products themselves are unchanged by that.
+    retry = list(stored.filter(status=ProductImage.Status.FAILED, source_url__in=[url for _, url in wanted])
+                 .values_list("pk", flat=True))
+    if retry:
+        ProductImage.objects.filter(pk__in=retry).update(status=ProductImage.Status.PENDING, error="")
+        tally.images_to_fetch.extend(retry)
+    counts: dict[int, int] = {}
+    for product_id, _ in known:
+        counts[product_id] = counts.get(product_id, 0) + 1
+    new_images = []
+    for parsed in products:
+        product = by_key[parsed.key]
+        for url in _image_urls(parsed):
+            if _is_url(url) and (product.pk, url) not in known:
+                known.add((product.pk, url))
+                position = counts.get(product.pk, 0)
+                counts[product.pk] = position + 1
+                new_images.append(ProductImage(merchant=merchant, product=product, source_url=url, position=position))
+    ProductImage.objects.bulk_create(new_images)
+    tally.images_to_fetch.extend(image.pk for image in new_images)
+    return {product_ids[image.product_id] for image in new_images}
+
+
+def _local_images_attach(merchant, product: ParsedProduct, tally: _Tally, base_dir: Path | None) -> bool:
+    stored = Product.objects.get(merchant=merchant, key=product.key)
+    gained = False
+    for ref in _image_urls(product):
+        if _is_url(ref):
+            continue
+        try:
+            if base_dir is None:
+                raise ImageRejected("only http(s) image URLs are accepted here")
+            path = (base_dir / ref).resolve()
+            if not path.is_file():
+                raise ImageRejected(f"no such file {path}")
+            if path.stat().st_size > settings.IMAGE_MAX_BYTES:
+                raise ImageRejected(f"the file is {path.stat().st_size:,} bytes; the limit is "
+                                    f"{settings.IMAGE_MAX_BYTES:,} bytes")
+            before = stored.images.count()
+            product_image_add(product=stored, data=path.read_bytes())
+            gained |= stored.images.count() > before
+        except (ImageRejected, OSError) as exc:
+            tally.error(product.row_number, "image", f"{ref}: {exc}")
+    return gained
+
+
+def _image_urls(product: ParsedProduct) -> list[str]:
+    urls = list(product.image_urls)
+    for variant in product.variants:
+        urls.extend(url for url in variant.image_urls if url not in urls)
+    return urls
+
+
+def _is_url(ref: str) -> bool:
+    return ref.startswith(("http://", "https://"))
+
+
+def _record_finish(record: CatalogImport, tally: _Tally) -> None:
+    record.created_count, record.updated_count = tally.created, tally.updated
+    record.unchanged_count, record.archived_count = tally.unchanged, tally.archived
+    record.failed_count = len({error["row"] for error in tally.errors})
+    record.errors, record.finished_at = tally.errors, timezone.now()
+    record.save()
+
+
+def _images_fetch_send(image_ids: list[int]) -> None:
+    """One message per batch: the worker fans it out into one retrying fetch task per image."""
+    if not image_ids:
+        return
+    from catalog.tasks import product_images_fetch_fan_out
+
+    for start in range(0, len(image_ids), BATCH_SIZE):
+        chunk = image_ids[start:start + BATCH_SIZE]
+        transaction.on_commit(lambda chunk=chunk: product_images_fetch_fan_out.delay(chunk))

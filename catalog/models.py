@@ -105,7 +105,8 @@ class CatalogImport(models.Model):
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
     unchanged_count = models.PositiveIntegerField(default=0)
-    failed_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0, help_text="Rows with at least one error.")
+    archived_count = models.PositiveIntegerField(default=0, help_text="Products archived as missing from a full feed.")
     # [{"row": 7, "field": "price", "message": "..."}]: every bad row, by its number in the file.
     errors = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True, help_text="Why the whole import failed, if it did.")
@@ -118,3 +119,20 @@ class CatalogImport(models.Model):
 
     def __str__(self):
         return f"{self.merchant.slug}: {self.source} ({self.status})"
+
+
+class ImportMapping(models.Model):
+    """A merchant's saved column mapping for the generic CSV/JSON importer: our field -> their column."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="import_mappings")
+    name = models.CharField(max_length=100)
+    mapping = models.JSONField(help_text='e.g. {"sku": "Article No.", "title": "Name", "price": "Price (EUR)"}')
+    default_currency = models.CharField(max_length=3, default="USD")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["merchant", "name"]
+        constraints = [models.UniqueConstraint(fields=["merchant", "name"], name="importmapping_unique_name")]
+
+    def __str__(self):
+        return f"{self.merchant.slug}: {self.name}"

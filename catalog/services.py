@@ -33,7 +33,7 @@ def product_upsert(*, merchant: Merchant, key: str, title: str, description: str
     with transaction.atomic():
         fields = {"title": title, "description": description, "brand": brand, "product_type": product_type, "url": url}
         product, created = Product.objects.select_for_update().get_or_create(merchant=merchant, key=key, defaults=fields)
-        changed = created or _assign_changes(product, fields)
+        changed = created or fields_assign(product, fields)
         if changed and not created:
             product.save()
         for position, variant_fields in enumerate(variants):
@@ -47,13 +47,14 @@ def _variant_upsert(*, merchant: Merchant, product: Product, fields: VariantFiel
     variant, created = Variant.objects.get_or_create(merchant=merchant, sku=fields.sku, defaults=values)
     if created:
         return True
-    if _assign_changes(variant, values):
+    if fields_assign(variant, values):
         variant.save()
         return True
     return False
 
 
-def _assign_changes(instance, values: dict) -> bool:
+def fields_assign(instance, values: dict) -> bool:
+    """Set the values that differ on a model instance (not saved); True if any did. Upserts write only then."""
     changed = False
     for name, value in values.items():
         if getattr(instance, name) != value:

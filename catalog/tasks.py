@@ -14,3 +14,10 @@ def product_image_fetch(self, image_id: int) -> None:
         # Exponential backoff with jitter: 30 s, 60 s, 120 s, 240 s (+/- up to a few seconds).
         countdown = 30 * 2 ** self.request.retries + random.uniform(0, 5)
         raise self.retry(exc=exc, countdown=countdown) from None
+
+
+@shared_task
+def product_images_fetch_fan_out(image_ids: list[int]) -> None:
+    """An import sends one message per batch of new images; each image gets its own retrying task here."""
+    for image_id in image_ids:
+        product_image_fetch.delay(image_id)

@@ -109,6 +109,7 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Uploaded photos above this are refused before Pillow decodes them (decompression bombs, huge scans).
 IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 25 * 1024 * 1024, minimum=1024)
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 50_000_000, minimum=10_000)
+FEED_MAX_BYTES = env_int("FEED_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
 
 # --- Rendering ------------------------------------------------------------------------------------------
 # The short side of every rendition (1080 -> 9:16 is 1080x1920). Jobs may ask for less, never more.

@@ -27,8 +27,8 @@ def test_import_catalog_prints_row_errors_and_counts(merchant, tmp_path, capsys)
     feed.write_text("sku,title,description,price,currency,image\nMUG-1,Mug,,5,USD,mug.jpg\nBAD,Bad,,x,USD,\n")
     call_command("import_catalog", "--merchant", "acme", str(feed))
     out = capsys.readouterr().out.splitlines()
-    assert out == ["row 3 price: price 'x' is not a number: give a number like 24.00",
-                   "created=1 updated=0 unchanged=0 failed=1 status=succeeded"]
+    assert out == ["row 3 price: price 'x' is not a number: write it like 24.00 or 24.00 EUR",
+                   "created=1 updated=0 unchanged=0 failed=1 archived=0 status=succeeded"]
     assert Product.objects.get(key="MUG-1").images.count() == 1
     with pytest.raises(CommandError, match="No merchant with slug 'nobody'"):
         call_command("import_catalog", "--merchant", "nobody", str(feed))

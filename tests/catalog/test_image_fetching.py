@@ -1,6 +1,6 @@
 import pytest
 
-from catalog.fetching import product_image_fetch_run, product_image_queue_fetch
+from catalog.fetching import product_image_fetch_run
 from catalog.models import ProductImage
 from catalog.safe_http import FetchFailed
 from tests import factories
@@ -14,37 +14,27 @@ def product(merchant):
     return factories.product_make(merchant=merchant, sku="URL-1", photos=0)
 
 
-def _queue(product, url, django_capture_on_commit_callbacks, monkeypatch):
-    from catalog import tasks
-
-    sent = []
-    monkeypatch.setattr(tasks.product_image_fetch, "delay", lambda image_id: sent.append(image_id))
-    with django_capture_on_commit_callbacks(execute=True):
-        assert product_image_queue_fetch(product=product, url=url)
-    image = ProductImage.objects.get(product=product, source_url=url)
-    assert sent == [image.pk] and image.status == ProductImage.Status.PENDING
-    return image
+def _queue(product, url):
+    """A pending URL photo, as an import records it."""
+    return ProductImage.objects.create(merchant=product.merchant, product=product, source_url=url)
 
 
-def test_a_url_image_is_fetched_validated_and_stored(product, server, allow_loopback,  # noqa: F811
-                                                     django_capture_on_commit_callbacks, monkeypatch):
-    image = _queue(product, server + "/photo.jpg", django_capture_on_commit_callbacks, monkeypatch)
+def test_a_url_image_is_fetched_validated_and_stored(product, server, allow_loopback):  # noqa: F811
+    image = _queue(product, server + "/photo.jpg")
     product_image_fetch_run(image_id=image.pk, final_attempt=False)
     image.refresh_from_db()
     assert image.status == ProductImage.Status.READY and image.file and (image.width, image.height) == (320, 240)
 
 
-def test_a_missing_image_fails_at_once_with_the_reason(product, server, allow_loopback,  # noqa: F811
-                                                       django_capture_on_commit_callbacks, monkeypatch):
-    image = _queue(product, server + "/gone.jpg", django_capture_on_commit_callbacks, monkeypatch)
+def test_a_missing_image_fails_at_once_with_the_reason(product, server, allow_loopback):  # noqa: F811
+    image = _queue(product, server + "/gone.jpg")
     product_image_fetch_run(image_id=image.pk, final_attempt=False)
     image.refresh_from_db()
     assert (image.status, image.error) == (ProductImage.Status.FAILED, "the server answered HTTP 404")
 
 
-def test_an_unreachable_server_is_retried_then_marked_failed(product, server, allow_loopback,  # noqa: F811
-                                                             django_capture_on_commit_callbacks, monkeypatch):
-    image = _queue(product, server + "/broken", django_capture_on_commit_callbacks, monkeypatch)
+def test_an_unreachable_server_is_retried_then_marked_failed(product, server, allow_loopback):  # noqa: F811
+    image = _queue(product, server + "/broken")
     with pytest.raises(FetchFailed):
         product_image_fetch_run(image_id=image.pk, final_attempt=False)
     assert ProductImage.objects.get(pk=image.pk).status == ProductImage.Status.PENDING

@@ -1,44 +1,73 @@
-import sys
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
 
-from catalog.importing import catalog_import_file, catalog_import_summary
+from catalog.importers import IMPORTERS, importer_detect, importer_get
+from catalog.importers.base import FeedRejected, ImportOptions
+from catalog.importing import catalog_import_run, catalog_import_summary
+from catalog.models import ImportMapping
+from catalog.safe_http import FetchFailed, FetchRefused, fetch_url
 from shop_video.tenancy.selectors import MerchantNotFound, merchant_get
 
 
 class Command(BaseCommand):
-    help = ("Import a catalog file for a merchant. For now: a plain CSV with sku,title,description,price,"
-            "currency,image (a path relative to the CSV, or a URL).")
+    help = ("Import a catalog feed (a file or an http(s) URL) for a merchant: Google Merchant Center XML/CSV, "
+            "Shopify or WooCommerce product CSV, Meta catalog CSV, or any CSV/JSON with a saved column mapping. "
+            "The format is detected from the content unless --format names it.")
 
     def add_arguments(self, parser):
         parser.add_argument("--merchant", required=True, help="Merchant slug.")
-        parser.add_argument("path", help="Path of the CSV file.")
+        parser.add_argument("path", metavar="PATH_OR_URL")
+        parser.add_argument("--format", choices=sorted(IMPORTERS), help="Skip detection and read the file as this.")
+        parser.add_argument("--mapping", help="Name of the merchant's saved column mapping (implies --format generic).")
+        parser.add_argument("--currency", help="Currency for prices that name none (default: the merchant's).")
+        parser.add_argument("--archive-missing", action="store_true",
+                            help="This is the full catalog: archive the merchant's products it does not contain.")
 
-    def handle(self, *args, merchant, path, **options):
+    def handle(self, *args, **opts):
         try:
-            merchant = merchant_get(slug=merchant)
+            merchant = merchant_get(slug=opts["merchant"])
         except MerchantNotFound as exc:
             raise CommandError(str(exc)) from None
-        file_path = Path(path)
-        if not file_path.is_file():
-            raise CommandError(f"No such file: {file_path}")
-        data = file_path.read_bytes()
-        total_rows = max(data.count(b"\n") - 1, 1)
-
-        def progress(done: int) -> None:
-            if sys.stderr.isatty() or done == total_rows or done % 100 == 0:
-                width = 30
-                filled = min(width, width * done // total_rows)
-                sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done} rows")
-                sys.stderr.flush()
-
-        record = catalog_import_file(merchant=merchant, source=file_path.name, data=data,
-                                     base_dir=file_path.resolve().parent, on_progress=progress)
-        sys.stderr.write("\n")
+        data, base_dir = self._read(opts["path"])
+        mapping, currency = None, opts["currency"] or merchant.default_currency
+        if opts["mapping"]:
+            saved = ImportMapping.objects.filter(merchant=merchant, name=opts["mapping"]).first()
+            if saved is None:
+                names = ", ".join(merchant.import_mappings.values_list("name", flat=True)) or "none saved yet"
+                raise CommandError(f"Merchant {merchant.slug!r} has no mapping {opts['mapping']!r} ({names}).")
+            mapping, currency = saved.mapping, opts["currency"] or saved.default_currency
+        try:
+            name = "generic" if mapping else opts["format"]
+            importer = importer_get(name) if name else importer_detect(data)
+        except FeedRejected as exc:
+            raise CommandError(str(exc)) from None
+        self.stderr.write(f"Reading {opts['path']} as {importer.label}")
+        with tqdm(unit=" rows", desc="Importing", disable=None, file=self.stderr._out) as bar:
+            record = catalog_import_run(
+                merchant=merchant, importer=importer, source=opts["path"], data=data, base_dir=base_dir,
+                archive_missing=opts["archive_missing"], on_progress=lambda done: bar.update(done - bar.n),
+                options=ImportOptions(default_currency=currency, mapping=mapping))
         for error in record.errors:
             field = f" {error['field']}" if error["field"] else ""
             self.stdout.write(f"row {error['row']}{field}: {error['message']}")
         if record.error:
             raise CommandError(f"Import failed: {record.error}")
         self.stdout.write(catalog_import_summary(record))
+
+    def _read(self, path: str) -> tuple[bytes, Path | None]:
+        if path.startswith(("http://", "https://")):
+            try:
+                return fetch_url(path, max_bytes=settings.FEED_MAX_BYTES, timeout=60), None
+            except (FetchRefused, FetchFailed) as exc:
+                raise CommandError(f"Could not download the feed: {exc}") from None
+        file_path = Path(path)
+        if not file_path.is_file():
+            raise CommandError(f"No such file: {file_path}")
+        if file_path.stat().st_size > settings.FEED_MAX_BYTES:
+            raise CommandError(f"{file_path} is {file_path.stat().st_size:,} bytes; the limit is "
+                               f"{settings.FEED_MAX_BYTES:,} (FEED_MAX_BYTES)")
+        # Relative image paths in a feed on disk are resolved next to it (operators only).
+        return file_path.read_bytes(), file_path.resolve().parent

@@ -1,0 +1,224 @@
+"""Shopify's product CSV export, with the classic headers (Handle, Variant SKU, Image Src...) or the ones Shopify
+renamed in 2024 (URL handle, SKU, Product image URL...).
+
+One product is every row sharing a Handle. The first row with a Title carries the product's fields; the rows
+after it (blank Title) carry more variants, more images, or both. Decisions worth knowing:
+
+- A blank Variant SKU is not an error (many shops never fill it in): the variant gets the stable SKU
+  `<handle>` when it is the product's only variant, else `<handle>-<option values joined by ->`, so
+  re-importing the same export updates the same variants.
+- Shopify exports carry no currency: prices are in options.default_currency (the shop's currency). The
+  per-market columns (`Price / United Kingdom`, `Compare At Price / International`...) are overrides for
+  Shopify Markets, not the base price, and are ignored.
+- Status comes from the Status column when the export has one, else from Published (true -> active,
+  false -> draft).
+- Availability comes from Variant Inventory Qty: above 0 in stock; 0 or less out of stock, or backorder when
+  the Variant Inventory Policy is `continue` (the shop keeps selling); blank or untracked means in stock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from catalog.importers import values
+from catalog.importers.base import FeedRejected, ImportOptions, ParsedProduct, ParsedVariant, ParseResult, RowError
+from catalog.importers.tabular import (CellError, Columns, NumberedRow, SkuClaims, category_leaf, has_columns,
+                                       in_file_order, open_table, price_with_compare_at, table_rows)
+
+OPTION_NUMBERS = (1, 2, 3)
+
+# Our field -> how classic and 2024+ exports spell the column (matched case-insensitively).
+COLUMN_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "handle": ("Handle", "URL handle"),
+    "title": ("Title",),
+    "body": ("Body (HTML)", "Description"),
+    "vendor": ("Vendor",),
+    "type": ("Type",),
+    "category": ("Product Category", "Product category"),
+    "published": ("Published", "Published on online store"),
+    "status": ("Status",),
+    "sku": ("Variant SKU", "SKU"),
+    "price": ("Variant Price", "Price"),
+    "compare_at": ("Variant Compare At Price", "Compare-at price", "Compare At Price"),
+    "inventory_tracker": ("Variant Inventory Tracker", "Inventory tracker"),
+    "inventory_qty": ("Variant Inventory Qty", "Inventory quantity"),
+    "inventory_policy": ("Variant Inventory Policy", "Continue selling when out of stock"),
+    "image": ("Image Src", "Product image URL"),
+    "image_position": ("Image Position", "Image position"),
+    "variant_image": ("Variant Image", "Variant image URL"),
+    **{f"option{n}_name": (f"Option{n} Name",) for n in OPTION_NUMBERS},
+    **{f"option{n}_value": (f"Option{n} Value",) for n in OPTION_NUMBERS},
+}
+# A row carries a variant when any of these has a value; rows with only Image Src add an image.
+VARIANT_FIELDS = ("sku", "price", "compare_at", "inventory_qty", *(f"option{n}_value" for n in OPTION_NUMBERS))
+STATUSES = ("active", "draft", "archived")
+# Shopify names the option of a product without variants "Title" with the value "Default Title".
+DEFAULT_OPTION = ("title", "default title")
+
+
+class ShopifyCsvImporter:
+    name = "shopify_csv"
+    label = "Shopify product CSV"
+
+    def sniff(self, head: bytes) -> bool:
+        return has_columns(head, COLUMN_SPELLINGS["handle"], COLUMN_SPELLINGS["price"])
+
+    def parse(self, data: bytes, *, options: ImportOptions) -> ParseResult:
+        table = open_table(data)
+        columns = Columns(table.header, COLUMN_SPELLINGS)
+        missing = [f"{COLUMN_SPELLINGS[field][0]} (or {COLUMN_SPELLINGS[field][1]})"
+                   for field in ("handle", "price") if field not in columns]
+        if missing:
+            raise FeedRejected(f"this is not a Shopify product CSV: the header has no {' and no '.join(missing)} "
+                               "column. Export it again from Shopify (Products > Export). The file has: "
+                               f"{', '.join(table.header)}")
+        rows_by_handle: dict[str, list[NumberedRow]] = {}
+        errors: list[RowError] = []
+        for row in table_rows(table):
+            if isinstance(row, RowError):
+                errors.append(row)
+            elif handle := columns.value(row[1], "handle"):
+                rows_by_handle.setdefault(handle, []).append(row)
+            else:
+                errors.append(RowError(row[0], columns.name("handle"),
+                                       f"{columns.name('handle')} is empty: every row needs its product's handle"))
+        builder = _ProductBuilder(columns, options.default_currency)
+        products = []
+        for handle, rows in rows_by_handle.items():
+            product = builder.build(handle, rows, errors)
+            if product is not None:
+                products.append(product)
+        yield from in_file_order(products, errors)
+
+
+@dataclass
+class _VariantRow:
+    row_number: int
+    variant: ParsedVariant
+    has_own_sku: bool
+
+
+class _ProductBuilder:
+    def __init__(self, columns: Columns, currency: str):
+        self.columns = columns
+        self.currency = currency
+        self.skus = SkuClaims()
+
+    def build(self, handle: str, rows: list[NumberedRow], errors: list[RowError]) -> ParsedProduct | None:
+        first_row_number = rows[0][0]
+        titled = next((cells for _, cells in rows if self._value(cells, "title")), None)
+        if titled is None:
+            errors.append(RowError(first_row_number, self.columns.name("title"),
+                                   f"no row of product {handle!r} has a {self.columns.name('title')}: "
+                                   "fill it in on the product's first row"))
+            return None
+        option_names = {n: self._value(titled, f"option{n}_name") for n in OPTION_NUMBERS}
+        variant_rows: list[_VariantRow] = []
+        images: list[tuple[float, int, str]] = []  # (position, order in file, url)
+        variant_row_count = 0
+        for order, (row_number, cells) in enumerate(rows):
+            if url := self._value(cells, "image"):
+                images.append((_image_position(self._value(cells, "image_position")), order, url))
+            if any(self._value(cells, field) for field in VARIANT_FIELDS):
+                variant_row_count += 1
+                try:
+                    variant_rows.append(self._variant(row_number, cells, option_names))
+                except CellError as exc:
+                    errors.append(exc.row_error(row_number))
+        variants = self._claim_skus(handle, variant_rows, variant_row_count, errors)
+        if not variants:
+            fix = ("fix the errors reported for its variant rows" if variant_row_count
+                   else f"give its first row a {self.columns.name('price')}")
+            errors.append(RowError(first_row_number, "",
+                                   f"product {handle!r} was not imported because it has no valid variant: {fix}"))
+            return None
+        return ParsedProduct(
+            row_number=first_row_number, key=handle, title=self._value(titled, "title"),
+            description=values.html_to_text(self._value(titled, "body")), brand=self._value(titled, "vendor"),
+            # Shopify's standard taxonomy ("Apparel & Accessories > Jewelry") stands in for a blank Type.
+            product_type=self._value(titled, "type") or category_leaf(self._value(titled, "category")),
+            status=self._status(first_row_number, titled, errors), variants=variants,
+            image_urls=_unique(url for _, _, url in sorted(images)),
+        )
+
+    def _variant(self, row_number: int, cells: dict[str, str], option_names: dict[int, str]) -> _VariantRow:
+        price, currency, compare_at = price_with_compare_at(
+            self._value(cells, "price"), self._value(cells, "compare_at"), currency=self.currency,
+            price_column=self.columns.name("price"), compare_column=self.columns.name("compare_at"))
+        options = {}
+        for n in OPTION_NUMBERS:
+            name, value = option_names[n], self._value(cells, f"option{n}_value")
+            if value and (name.lower(), value.lower()) != DEFAULT_OPTION:
+                options[name or f"Option{n}"] = value
+        sku = self._value(cells, "sku")
+        variant = ParsedVariant(
+            sku=sku, price=price, currency=currency, title=" / ".join(options.values()), compare_at_price=compare_at,
+            availability=self._availability(cells), options=options,
+            image_urls=[url] if (url := self._value(cells, "variant_image")) else [],
+        )
+        return _VariantRow(row_number, variant, has_own_sku=bool(sku))
+
+    def _claim_skus(self, handle: str, variant_rows: list[_VariantRow], variant_row_count: int,
+                    errors: list[RowError]) -> list[ParsedVariant]:
+        """Give SKU-less variants their fallback SKU, and drop any variant whose SKU an earlier row used. The
+        count includes rows with errors, so fixing one later does not rename the others."""
+        claimed = []
+        for item in variant_rows:
+            if not item.has_own_sku:
+                parts = [handle] if variant_row_count == 1 else [handle, *item.variant.options.values()]
+                item.variant.sku = "-".join(parts)
+            try:
+                self.skus.claim(item.variant.sku, item.row_number, self.columns.name("sku"))
+            except CellError as exc:
+                errors.append(exc.row_error(item.row_number))
+            else:
+                claimed.append(item.variant)
+        return claimed
+
+    def _availability(self, cells: dict[str, str]) -> str:
+        quantity_text = self._value(cells, "inventory_qty")
+        untracked = "inventory_tracker" in self.columns and not self._value(cells, "inventory_tracker")
+        if not quantity_text or untracked:
+            return "in_stock"
+        try:
+            quantity = Decimal(quantity_text)
+        except InvalidOperation:
+            quantity = Decimal("NaN")
+        if not quantity.is_finite():
+            column = self.columns.name("inventory_qty")
+            raise CellError(column, f"{column} {quantity_text!r} is not a number: give the stock count, "
+                                    "like 3, or leave it blank")
+        if quantity > 0:
+            return "in_stock"
+        # Classic exports say "continue"/"deny"; 2024+ exports answer "Continue selling when out of stock".
+        keeps_selling = self._value(cells, "inventory_policy").lower() in ("continue", "true", "yes")
+        return "backorder" if keeps_selling else "out_of_stock"
+
+    def _status(self, row_number: int, cells: dict[str, str], errors: list[RowError]) -> str:
+        if "status" in self.columns:
+            written = self._value(cells, "status")
+            if written.lower() in STATUSES:
+                return written.lower()
+            if written:
+                column = self.columns.name("status")
+                errors.append(RowError(row_number, column, f"{column} {written!r} is not active, draft or archived: "
+                                                           "the product was imported as a draft"))
+                return "draft"
+        published = self._value(cells, "published").lower()
+        return "draft" if published in ("false", "no", "0") else "active"
+
+    def _value(self, cells: dict[str, str], field: str) -> str:
+        return self.columns.value(cells, field)
+
+
+def _image_position(text: str) -> float:
+    """Rows without a readable Image Position keep their file order after the numbered ones."""
+    try:
+        return float(int(text))
+    except ValueError:
+        return float("inf")
+
+
+def _unique(urls) -> list[str]:
+    return list(dict.fromkeys(urls))

@@ -1,0 +1,114 @@
+"""What the spreadsheet-style importers (Shopify, WooCommerce, generic) share: finding our fields among a file's
+columns, turning cells into prices, refusing a SKU seen twice, and putting products and errors in file order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
+
+from catalog.importers import text, values
+from catalog.importers.base import ParsedProduct, RowError
+
+NumberedRow = tuple[int, dict[str, str]]  # (line number in the file, cells by header name)
+
+
+class CellError(ValueError):
+    """One cell is wrong: `column` is the name the merchant's file gives it."""
+
+    def __init__(self, column: str, message: str):
+        super().__init__(message)
+        self.column = column
+
+    def row_error(self, row_number: int) -> RowError:
+        return RowError(row_number, self.column, str(self))
+
+
+class Columns:
+    """Our field names -> the file's header names, matched case-insensitively through a table of spellings."""
+
+    def __init__(self, header: Sequence[str], spellings: Mapping[str, Sequence[str]]):
+        self.header = list(header)
+        by_lower: dict[str, str] = {}
+        for name in self.header:
+            by_lower.setdefault(name.strip().lower(), name)
+        self._names: dict[str, str] = {}
+        for field, candidates in spellings.items():
+            found = next((by_lower[c.lower()] for c in candidates if c.lower() in by_lower), None)
+            if found is not None:
+                self._names[field] = found
+
+    def __contains__(self, field: str) -> bool:
+        return field in self._names
+
+    def name(self, field: str) -> str:
+        """The file's own spelling of the column, for messages the merchant can match to their file."""
+        return self._names.get(field, field)
+
+    def value(self, cells: Mapping[str, str], field: str) -> str:
+        name = self._names.get(field)
+        return cells.get(name, "") if name is not None else ""
+
+
+def open_table(data: bytes) -> text.Table:
+    return text.read_table(text.decode_feed(data))
+
+
+def table_rows(table: text.Table) -> Iterator[NumberedRow | RowError]:
+    """Every row with its cells, or a RowError for a row with more cells than the header has columns."""
+    width = len(table.header)
+    for row_number, cells, extra in table.rows:
+        if extra:  # text.read_table already dropped empty trailing cells
+            yield RowError(row_number, "", f"has {width + len(extra)} cells but the header has {width}: "
+                                           "quote cells that contain the delimiter")
+        else:
+            yield row_number, cells
+
+
+def has_columns(head: bytes, *groups: Sequence[str]) -> bool:
+    """For sniff(): True when the header in a file's first bytes has, for every group, one of its spellings
+    (case-insensitive)."""
+    present = {name.strip().lower() for name in text.read_header(head)}
+    return all(any(name.lower() in present for name in group) for group in groups)
+
+
+def price_with_compare_at(price_text: str, compare_text: str, *, currency: str, price_column: str,
+                          compare_column: str) -> tuple[Decimal, str, Decimal | None]:
+    """(price, currency, compare_at) from two cells; `currency` is the one to assume when a cell names none. The
+    compare-at price is kept only when it is higher than the price: shops export 0.00 or the price itself there
+    to mean "not on sale"."""
+    price, found_currency = parse_price_cell(price_text, price_column, currency)
+    compare_at = None
+    if compare_text:
+        compare_at, _ = parse_price_cell(compare_text, compare_column, found_currency)
+    return price, found_currency, compare_at if compare_at is not None and compare_at > price else None
+
+
+def parse_price_cell(cell: str, column: str, currency: str) -> tuple[Decimal, str]:
+    if not cell:
+        raise CellError(column, f"{column} is empty: give a price like 24.00")
+    try:
+        return values.parse_price(cell, default_currency=currency)
+    except ValueError as exc:
+        raise CellError(column, str(exc)) from None
+
+
+def category_leaf(path: str) -> str:
+    """"Clothing > Hoodies" -> "Hoodies": the most specific category, our product type."""
+    return path.rsplit(">", 1)[-1].strip()
+
+
+class SkuClaims:
+    """Remembers which row each SKU came from, so a SKU used twice is reported rather than silently merged."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, int] = {}
+
+    def claim(self, sku: str, row_number: int, column: str) -> None:
+        first = self._rows.setdefault(sku, row_number)
+        if first != row_number:
+            raise CellError(column, f"SKU {sku!r} is already used on row {first}: give every variant its own SKU")
+
+
+def in_file_order(products: Iterable[ParsedProduct], errors: Iterable[RowError]) -> list[ParsedProduct | RowError]:
+    """Products and errors by row number (a product's errors before it when they share its first row)."""
+    return sorted([*errors, *products], key=lambda item: item.row_number)

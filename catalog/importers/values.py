@@ -1,0 +1,233 @@
+"""Cell values as merchants write them: prices in any local style, availability words, HTML descriptions, URL lists.
+
+Every parser raises ValueError with a message that tells the merchant what to write instead.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from decimal import Decimal, InvalidOperation
+from html.parser import HTMLParser
+
+# Longest first, so "US$" wins over "$".
+_CURRENCY_SYMBOLS = {
+    "US$": "USD", "A$": "AUD", "AU$": "AUD", "C$": "CAD", "CA$": "CAD", "NZ$": "NZD", "HK$": "HKD", "S$": "SGD",
+    "R$": "BRL", "MX$": "MXN", "£": "GBP", "€": "EUR", "¥": "JPY", "￥": "JPY", "円": "JPY", "₹": "INR", "₩": "KRW",
+    "₽": "RUB", "₺": "TRY", "₪": "ILS", "₫": "VND", "฿": "THB", "₱": "PHP", "zł": "PLN",
+}
+_DOLLAR_CURRENCIES = {"USD", "CAD", "AUD", "NZD", "HKD", "SGD", "MXN", "TWD"}
+_YEN_CURRENCIES = {"JPY", "CNY"}  # ¥ is both; the merchant's default currency says which
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")  # NBSP and thin spaces are thousands separators in Europe
+_CODE_FIRST = re.compile(r"([A-Za-z]{3})\s*(.*)")
+_CODE_LAST = re.compile(r"(.*?)\s*([A-Za-z]{3})")
+_NUMBER = re.compile(r"\d[\d.,]*")
+_THOUSANDS_GROUPS = re.compile(r"\d{1,3}(?:X\d{3})+")  # X stands for the thousands separator in use
+_PRICE_EXAMPLE = "write it like 24.00 or 24.00 EUR"
+
+
+def parse_price(text: str, *, default_currency: str | None = None) -> tuple[Decimal, str]:
+    """'15.00 GBP', 'GBP 15.00', '£15.00', '1.299,50 EUR', '1 299,50 €', '¥9,350' -> (exact Decimal, ISO code).
+
+    Which separator is the decimal one: when both '.' and ',' occur, the last one is decimal and the other groups
+    thousands; when only one kind occurs once, it is decimal unless exactly three digits follow it and something
+    other than a lone 0 precedes it ('1,299' and '1.299' are 1299, '0.125' and '12.5' are decimals); when one kind
+    occurs several times, it groups thousands ('1.299.000'). Thousands groups must have three digits each.
+    """
+    original = text
+    text = _SPACES.sub(" ", text or "").strip()
+    if not text:
+        raise ValueError(f"price is empty: {_PRICE_EXAMPLE}")
+    try:
+        text, currency = _currency_split(text, default_currency)
+    except ValueError as exc:
+        raise ValueError(f"price {original!r} {exc}") from None
+    if text.startswith("-") or (text.startswith("(") and text.endswith(")")):
+        raise ValueError(f"price {original!r} is negative: prices must be zero or more")
+    number = _number_parse(text)
+    if number is None:
+        raise ValueError(f"price {original!r} is not a number: {_PRICE_EXAMPLE}")
+    if currency is None:
+        raise ValueError(f"price {original!r} has no currency: add a currency code, like {text} USD")
+    return number, currency
+
+
+def parse_currency(text: str) -> str:
+    """A 3-letter ISO 4217 code, upper-cased."""
+    code = (text or "").strip().upper()
+    if len(code) != 3 or not (code.isascii() and code.isalpha()):
+        raise ValueError(f"currency {text!r} is not a 3-letter currency code: write one like USD, EUR or GBP")
+    return code
+
+
+def _currency_split(text: str, default_currency: str | None) -> tuple[str, str | None]:
+    """The amount without its currency, and that currency (the default when none is written)."""
+    found = []
+    for symbol in sorted(_CURRENCY_SYMBOLS, key=len, reverse=True):
+        if symbol in text:
+            found.append(_symbol_currency(symbol, default_currency))
+            text = text.replace(symbol, " ", 1).strip()
+            break
+    if "$" in text:
+        dollar = default_currency.upper() if (default_currency or "").upper() in _DOLLAR_CURRENCIES else "USD"
+        found.append(dollar)
+        text = text.replace("$", " ", 1).strip()
+    for pattern, code_group, rest_group in ((_CODE_FIRST, 1, 2), (_CODE_LAST, 2, 1)):
+        match = pattern.fullmatch(text)
+        if match:
+            found.append(match.group(code_group).upper())
+            text = match.group(rest_group).strip()
+            break
+    if len(set(found)) > 1:
+        raise ValueError(f"names two currencies ({' and '.join(found)}): write just one, like {text} {found[-1]}")
+    if found:
+        return text, found[0]
+    return text, default_currency.strip().upper() if default_currency else None
+
+
+def _symbol_currency(symbol: str, default_currency: str | None) -> str:
+    currency = _CURRENCY_SYMBOLS[symbol]
+    if currency == "JPY" and symbol == "¥" and (default_currency or "").upper() in _YEN_CURRENCIES:
+        return default_currency.upper()
+    return currency
+
+
+def _number_parse(text: str) -> Decimal | None:
+    if " " in text:  # "1 299,50": spaces may only group thousands
+        if not re.fullmatch(r"\d{1,3}(?: \d{3})+(?:[.,]\d+)?", text):
+            return None
+        text = text.replace(" ", "")
+    if not _NUMBER.fullmatch(text):
+        return None
+    separators = [char for char in text if char in ".,"]
+    decimal_separator = _decimal_separator(text, separators)
+    if decimal_separator:
+        whole, fraction = text.rsplit(decimal_separator, 1)
+    else:
+        whole, fraction = text, ""
+    if not fraction and decimal_separator:
+        return None  # "24." is a typo, not a price
+    if any(char in ".," for char in whole):
+        thousands = ({".", ","} - {decimal_separator}).pop() if decimal_separator else separators[0]
+        if any(char in ".," and char != thousands for char in whole):
+            return None
+        if not _THOUSANDS_GROUPS.fullmatch(whole.replace(thousands, "X")):
+            return None
+        whole = whole.replace(thousands, "")
+    try:
+        return Decimal(f"{whole}.{fraction}" if fraction else whole)
+    except InvalidOperation:
+        return None
+
+
+def _decimal_separator(text: str, separators: list[str]) -> str | None:
+    if not separators:
+        return None
+    last = separators[-1]
+    if len(set(separators)) == 2:
+        return last
+    if len(separators) > 1:
+        return None  # one kind, several times: thousands groups
+    whole, fraction = text.split(last)
+    if len(fraction) == 3 and whole != "0":
+        return None
+    return last
+
+
+_AVAILABILITY = {
+    "instock": "in_stock", "available": "in_stock", "": "in_stock",
+    "outofstock": "out_of_stock", "soldout": "out_of_stock", "discontinued": "out_of_stock",
+    "preorder": "preorder", "availablefororder": "preorder",
+    "backorder": "backorder", "onbackorder": "backorder",
+}
+
+
+def normalise_availability(text: str) -> str:
+    """'in stock', 'In_Stock', 'sold out', 'pre-order', 'http://schema.org/InStock'... -> a Variant.Availability."""
+    word = (text or "").strip().lower().rsplit("/", 1)[-1]  # schema.org URLs name the value last
+    key = re.sub(r"[\s_\-]+", "", word)
+    if key not in _AVAILABILITY:
+        raise ValueError(f"availability {text!r} is not one we know: write in stock, out of stock, preorder "
+                         "or backorder")
+    return _AVAILABILITY[key]
+
+
+_BLOCK_TAGS = {
+    "address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figcaption", "figure", "footer", "h1",
+    "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "tr",
+    "ul",
+}
+_INVISIBLE_TAGS = {"script", "style", "template", "head", "noscript"}
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
+_LOOKS_LIKE_HTML = re.compile(r"</?[a-zA-Z][^<>]*>|<!--")
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden_depth = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _INVISIBLE_TAGS:
+            self.hidden_depth += 1
+        elif tag == "br":
+            self.parts.append("\n")
+        elif tag == "li":
+            self.parts.append("\n• ")
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in _INVISIBLE_TAGS:
+            self.hidden_depth = max(0, self.hidden_depth - 1)
+        elif tag in _BLOCK_TAGS and tag != "li":  # the next item starts its own line: no gap between items
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag, attrs):
+        if tag not in _INVISIBLE_TAGS:  # <br/>, <hr/>: a line break; <script/> hides nothing
+            self.handle_starttag(tag, attrs)
+
+    def handle_data(self, data):
+        if not self.hidden_depth:
+            self.parts.append(re.sub(r"\s+", " ", data))  # in HTML a source line break is just a space
+
+
+def html_to_text(text: str) -> str:
+    """Plain text from an HTML description, or from plain text with HTML leftovers (entities, stray '-->')."""
+    text = text or ""
+    if _LOOKS_LIKE_HTML.search(text):
+        text = _COMMENT.sub(" ", text)  # also one left open at the end, which HTMLParser would print
+        collector = _TextCollector()
+        collector.feed(text)
+        collector.close()
+        text = "".join(collector.parts)
+    else:
+        text = html.unescape(text)
+    text = text.replace("-->", " ")  # the end of a comment whose start an export cut off
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    tidy: list[str] = []
+    for line in lines:
+        if line or (tidy and tidy[-1]):  # at most one blank line in a row
+            tidy.append(line)
+    return "\n".join(tidy).strip()
+
+
+_URL_SEPARATOR = re.compile(r"\s+|\s*[,|]\s*(?=https?://)", re.IGNORECASE)
+
+
+def split_urls(text: str) -> list[str]:
+    """The http(s) URLs in a list joined by commas, pipes or whitespace, in order, without duplicates.
+
+    A comma or pipe separates only where a new URL starts, so a comma inside a URL (image CDNs use them) survives.
+    """
+    urls: list[str] = []
+    for part in _URL_SEPARATOR.split(text or ""):
+        part = part.strip(" ,|")
+        if is_web_url(part) and part not in urls:
+            urls.append(part)
+    return urls
+
+
+def is_web_url(text: str) -> bool:
+    return bool(re.match(r"https?://[^\s/?#]+", text or "", re.IGNORECASE))
