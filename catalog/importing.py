@@ -14,18 +14,21 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from catalog.images import ImageRejected
+from catalog.bulk_insert import bulk_insert
 from catalog.importers.base import FeedRejected, ImportOptions, Importer, ParsedProduct, RowError
+from catalog.importers.prefetch import parsed_ahead
 from catalog.models import CatalogImport, Product, ProductImage, Variant
-from catalog.services import fields_assign, product_image_add
+from catalog.services import product_image_add
 from shop_video.tenancy.models import Merchant
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 500
+BATCH_SIZE = 2000
 ProgressFn = Callable[[int], None]  # called with the number of products and errors handled so far
 _LIMITS = {"key": 255, "title": 500, "brand": 200, "product_type": 200, "url": 2000}
 _PRODUCT_FIELDS = ("title", "description", "brand", "product_type", "url", "status")
-_VARIANT_FIELDS = ("product_id", "title", "price", "compare_at_price", "currency", "availability", "options", "position")
+_VARIANT_FIELDS = ("product_id", "title", "price", "compare_at_price", "currency", "availability", "options",
+                   "position")
 
 
 @dataclass
@@ -53,7 +56,8 @@ def catalog_import_run(*, merchant: Merchant, importer: Importer, source: str, d
                                           status=CatalogImport.Status.RUNNING, started_at=timezone.now())
     tally = _Tally()
     try:
-        _consume(merchant, importer.parse(data, options=options or ImportOptions()), tally, base_dir, on_progress)
+        items = parsed_ahead(importer.parse(data, options=options or ImportOptions()))
+        _consume(merchant, items, tally, base_dir, on_progress)
         if archive_missing and tally.seen_keys:
             tally.archived = (Product.objects.filter(merchant=merchant).exclude(key__in=tally.seen_keys)
                               .exclude(status=Product.Status.ARCHIVED).update(status=Product.Status.ARCHIVED))
@@ -152,62 +156,70 @@ def _batch_apply(merchant, batch: list[ParsedProduct], tally: _Tally, base_dir) 
 
 
 def _upsert(merchant, products: list[ParsedProduct], tally: _Tally) -> dict[str, str]:
-    keys = [product.key for product in products]
-    existing = {p.key: p for p in Product.objects.filter(merchant=merchant, key__in=keys)}
-    outcomes, to_create, to_update = {}, [], []
+    """Upsert one batch. Existing rows are read as tuples and compared, new ones COPYed in: a few queries per
+    batch and no model instance per row, which is where an ORM import spends its time."""
+    now = timezone.now()
+    existing = {row[1]: row for row in Product.objects.filter(merchant=merchant, key__in=[p.key for p in products])
+                .values_list("pk", "key", *_PRODUCT_FIELDS)}
+    outcomes, new_rows, changed = {}, [], []
     for parsed in products:
-        values = {name: getattr(parsed, name) for name in _PRODUCT_FIELDS}
+        values = tuple(getattr(parsed, name) for name in _PRODUCT_FIELDS)
         current = existing.get(parsed.key)
         if current is None:
-            to_create.append(Product(merchant=merchant, key=parsed.key, **values))
+            new_rows.append((merchant.pk, parsed.key, *values, now, now))
             outcomes[parsed.key] = "created"
+        elif current[2:] != values:
+            changed.append(Product(pk=current[0], **dict(zip(_PRODUCT_FIELDS, values)), updated_at=now))
+            outcomes[parsed.key] = "updated"
         else:
-            outcomes[parsed.key] = "updated" if fields_assign(current, values) else "unchanged"
-            if outcomes[parsed.key] == "updated":
-                to_update.append(current)
-    Product.objects.bulk_create(to_create)
-    Product.objects.bulk_update(to_update, [*_PRODUCT_FIELDS, "updated_at"]) if to_update else None
-    by_key = {**existing, **{p.key: p for p in to_create}}
-    for key in _variants_upsert(merchant, products, by_key):
+            outcomes[parsed.key] = "unchanged"
+    bulk_insert(Product, ("merchant_id", "key", *_PRODUCT_FIELDS, "created_at", "updated_at"), new_rows)
+    if changed:
+        Product.objects.bulk_update(changed, [*_PRODUCT_FIELDS, "updated_at"])
+    pks = {key: row[0] for key, row in existing.items()}
+    if new_rows:
+        pks.update(Product.objects.filter(merchant=merchant, key__in=[row[1] for row in new_rows])
+                   .values_list("key", "pk"))
+    for key in _variants_upsert(merchant, products, pks, now):
         outcomes[key] = "updated" if outcomes[key] == "unchanged" else outcomes[key]
-    for key in _url_images_add(merchant, products, by_key, tally):
+    for key in _url_images_add(merchant, products, pks, tally, now):
         outcomes[key] = "updated" if outcomes[key] == "unchanged" else outcomes[key]
     return outcomes
 
 
-def _variants_upsert(merchant, products: list[ParsedProduct], by_key: dict[str, Product]) -> set[str]:
+def _variants_upsert(merchant, products: list[ParsedProduct], pks: dict[str, int], now) -> set[str]:
     """Create and update variants by SKU; return the keys of products whose variants changed."""
     parsed = {v.sku: (p.key, position, v) for p in products for position, v in enumerate(p.variants)}
-    existing = {v.sku: v for v in Variant.objects.filter(merchant=merchant, sku__in=list(parsed))}
-    changed_keys, to_create, to_update = set(), [], []
+    existing = {row[1]: row for row in Variant.objects.filter(merchant=merchant, sku__in=list(parsed))
+                .values_list("pk", "sku", *_VARIANT_FIELDS)}
+    changed_keys, new_rows, changed = set(), [], []
     for sku, (key, position, variant) in parsed.items():
-        values = {"product_id": by_key[key].pk, "title": variant.title, "price": variant.price,
-                  "compare_at_price": variant.compare_at_price, "currency": variant.currency,
-                  "availability": variant.availability, "options": variant.options, "position": position}
+        values = (pks[key], variant.title, variant.price, variant.compare_at_price, variant.currency,
+                  variant.availability, variant.options, position)
         current = existing.get(sku)
         if current is None:
-            to_create.append(Variant(merchant=merchant, sku=sku, **values))
+            new_rows.append((merchant.pk, sku, *values, now, now))
             changed_keys.add(key)
-        elif fields_assign(current, values):
-            to_update.append(current)
+        elif current[2:] != values:  # Decimal("24.0000") == Decimal("24.00"), so stored scale does not matter
+            changed.append(Variant(pk=current[0], **dict(zip(_VARIANT_FIELDS, values)), updated_at=now))
             changed_keys.add(key)
-    Variant.objects.bulk_create(to_create)
-    if to_update:
-        Variant.objects.bulk_update(to_update, [*_VARIANT_FIELDS, "updated_at"])
+    bulk_insert(Variant, ("merchant_id", "sku", *_VARIANT_FIELDS, "created_at", "updated_at"), new_rows)
+    if changed:
+        Variant.objects.bulk_update(changed, [*_VARIANT_FIELDS, "updated_at"])
     return changed_keys
 
 
-def _url_images_add(merchant, products: list[ParsedProduct], by_key: dict[str, Product], tally: _Tally) -> set[str]:
+def _url_images_add(merchant, products: list[ParsedProduct], pks: dict[str, int], tally: _Tally, now) -> set[str]:
     """Record each new image URL as a pending image (fetched after commit); return keys that gained one."""
-    wanted = {(p.key, url) for p in products for url in _image_urls(p) if _is_url(url)}
+    wanted = [(p.key, url) for p in products for url in _image_urls(p) if _is_url(url)]
     if not wanted:
         return set()
-    product_ids = {by_key[key].pk: key for key, _ in wanted}
-    stored = ProductImage.objects.filter(product_id__in=list(product_ids))
+    key_of = {pks[key]: key for key, _ in wanted}
+    stored = ProductImage.objects.filter(product_id__in=list(key_of))
     known = set(stored.values_list("product_id", "source_url"))
     # Photos that failed before are tried again on every re-import (their servers may be back); the
     # products themselves are unchanged by that.
-    retry = list(stored.filter(status=ProductImage.Status.FAILED, source_url__in=[url for _, url in wanted])
+    retry = list(stored.filter(status=ProductImage.Status.FAILED, source_url__in={url for _, url in wanted})
                  .values_list("pk", flat=True))
     if retry:
         ProductImage.objects.filter(pk__in=retry).update(status=ProductImage.Status.PENDING, error="")
@@ -215,18 +227,22 @@ def _url_images_add(merchant, products: list[ParsedProduct], by_key: dict[str, P
     counts: dict[int, int] = {}
     for product_id, _ in known:
         counts[product_id] = counts.get(product_id, 0) + 1
-    new_images = []
-    for parsed in products:
-        product = by_key[parsed.key]
-        for url in _image_urls(parsed):
-            if _is_url(url) and (product.pk, url) not in known:
-                known.add((product.pk, url))
-                position = counts.get(product.pk, 0)
-                counts[product.pk] = position + 1
-                new_images.append(ProductImage(merchant=merchant, product=product, source_url=url, position=position))
-    ProductImage.objects.bulk_create(new_images)
-    tally.images_to_fetch.extend(image.pk for image in new_images)
-    return {product_ids[image.product_id] for image in new_images}
+    new_rows = []
+    for key, url in wanted:
+        product_id = pks[key]
+        if (product_id, url) not in known:
+            known.add((product_id, url))
+            position = counts.get(product_id, 0)
+            counts[product_id] = position + 1
+            new_rows.append((merchant.pk, product_id, url, position, ProductImage.Status.PENDING, "", "", 0, "",
+                             now, now))
+    bulk_insert(ProductImage, ("merchant_id", "product_id", "source_url", "position", "status", "file", "sha256",
+                               "size_bytes", "error", "created_at", "updated_at"), new_rows)
+    if new_rows:
+        added = {(row[1], row[2]) for row in new_rows}
+        rows = stored.filter(status=ProductImage.Status.PENDING).values_list("pk", "product_id", "source_url")
+        tally.images_to_fetch.extend(pk for pk, product_id, url in rows if (product_id, url) in added)
+    return {key_of[row[1]] for row in new_rows}
 
 
 def _local_images_attach(merchant, product: ParsedProduct, tally: _Tally, base_dir: Path | None) -> bool:

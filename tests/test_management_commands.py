@@ -58,3 +58,21 @@ def test_seed_demo_is_idempotent_and_ships_real_photos(capsys):
         image = product.images.get()
         assert image.status == "ready" and min(image.width, image.height) >= 300
     assert "Log in at http://127.0.0.1:8000/admin/ as demo@example.com" in capsys.readouterr().out
+
+
+def test_upload_photos_from_a_zip_and_for_one_sku(merchant, product_with_photos, tmp_path, capsys):
+    from tests.catalog.hostile_files import zip_of
+
+    archive = tmp_path / "photos.zip"
+    archive.write_bytes(zip_of({"MUG-1-3.jpg": factories.photo_bytes(seed=9), "NOPE.jpg": factories.photo_bytes()}))
+    call_command("upload_photos", "--merchant", "acme", str(archive))
+    assert capsys.readouterr().out.splitlines()[-1] == "attached=1 failed=1"
+    photo = tmp_path / "side.png"
+    photo.write_bytes(factories.photo_bytes(seed=11, fmt="PNG"))
+    call_command("upload_photos", "--merchant", "acme", "--sku", "MUG-1", str(photo))
+    assert capsys.readouterr().out.strip() == "attached=1 failed=0"
+    assert product_with_photos.images.count() == 4
+    slip = tmp_path / "slip.zip"
+    slip.write_bytes(zip_of({"../evil.jpg": b"x"}))
+    with pytest.raises(CommandError, match="slip.zip: '../evil.jpg' points outside the archive"):
+        call_command("upload_photos", "--merchant", "acme", str(slip))

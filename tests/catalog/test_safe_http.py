@@ -20,6 +20,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_response(302)
             self.send_header("Location", "http://10.0.0.1/secret")
             self.end_headers()
+        elif self.path == "/to-loopback":
+            # The same server under another name: allowed as 127.0.0.1, not as localhost.
+            self.send_response(302)
+            self.send_header("Location", f"http://localhost:{self.server.server_address[1]}/photo.jpg")
+            self.end_headers()
         elif self.path == "/to-photo":
             self.send_response(301)
             self.send_header("Location", "/photo.jpg")
@@ -72,6 +77,8 @@ def test_fetches_follow_redirects_and_recheck_every_hop(server, allow_loopback):
     assert fetch_url(server + "/to-photo", max_bytes=10**6) == PHOTO
     with pytest.raises(FetchRefused, match="10.0.0.1, which is not a public address"):
         fetch_url(server + "/to-private", max_bytes=10**6)
+    with pytest.raises(FetchRefused, match=r"localhost resolves to (127\.0\.0\.1|::1), which is not a public address"):
+        fetch_url(server + "/to-loopback", max_bytes=10**6)
 
 
 def test_size_cap_and_status_codes(server, allow_loopback):
