@@ -159,7 +159,7 @@ def _upsert(merchant, products: list[ParsedProduct], tally: _Tally) -> dict[str,
     """Upsert one batch. Existing rows are read as tuples and compared, new ones COPYed in: a few queries per
     batch and no model instance per row, which is where an ORM import spends its time."""
     now = timezone.now()
-    existing = {row[1]: row for row in Product.objects.filter(merchant=merchant, key__in=[p.key for p in products])
+    existing = {row[1]: row for row in Product.objects.filter(merchant=merchant, key__any=[p.key for p in products])
                 .values_list("pk", "key", *_PRODUCT_FIELDS)}
     outcomes, new_rows, changed = {}, [], []
     for parsed in products:
@@ -178,7 +178,7 @@ def _upsert(merchant, products: list[ParsedProduct], tally: _Tally) -> dict[str,
         Product.objects.bulk_update(changed, [*_PRODUCT_FIELDS, "updated_at"])
     pks = {key: row[0] for key, row in existing.items()}
     if new_rows:
-        pks.update(Product.objects.filter(merchant=merchant, key__in=[row[1] for row in new_rows])
+        pks.update(Product.objects.filter(merchant=merchant, key__any=[row[1] for row in new_rows])
                    .values_list("key", "pk"))
     for key in _variants_upsert(merchant, products, pks, now):
         outcomes[key] = "updated" if outcomes[key] == "unchanged" else outcomes[key]
@@ -190,7 +190,7 @@ def _upsert(merchant, products: list[ParsedProduct], tally: _Tally) -> dict[str,
 def _variants_upsert(merchant, products: list[ParsedProduct], pks: dict[str, int], now) -> set[str]:
     """Create and update variants by SKU; return the keys of products whose variants changed."""
     parsed = {v.sku: (p.key, position, v) for p in products for position, v in enumerate(p.variants)}
-    existing = {row[1]: row for row in Variant.objects.filter(merchant=merchant, sku__in=list(parsed))
+    existing = {row[1]: row for row in Variant.objects.filter(merchant=merchant, sku__any=list(parsed))
                 .values_list("pk", "sku", *_VARIANT_FIELDS)}
     changed_keys, new_rows, changed = set(), [], []
     for sku, (key, position, variant) in parsed.items():
@@ -215,11 +215,11 @@ def _url_images_add(merchant, products: list[ParsedProduct], pks: dict[str, int]
     if not wanted:
         return set()
     key_of = {pks[key]: key for key, _ in wanted}
-    stored = ProductImage.objects.filter(product_id__in=list(key_of))
+    stored = ProductImage.objects.filter(product_id__any=list(key_of))
     known = set(stored.values_list("product_id", "source_url"))
     # Photos that failed before are tried again on every re-import (their servers may be back); the
     # products themselves are unchanged by that.
-    retry = list(stored.filter(status=ProductImage.Status.FAILED, source_url__in={url for _, url in wanted})
+    retry = list(stored.filter(status=ProductImage.Status.FAILED, source_url__any=list({url for _, url in wanted}))
                  .values_list("pk", flat=True))
     if retry:
         ProductImage.objects.filter(pk__in=retry).update(status=ProductImage.Status.PENDING, error="")

@@ -151,3 +151,10 @@ def test_progress_is_reported(merchant, fetches):
     seen = []
     run(merchant, [product("a", "A-1"), RowError(3, "", "x"), product("b", "B-1")], on_progress=seen.append)
     assert seen == [1, 2, 3]
+
+
+def test_the_any_lookup_matches_in_and_handles_an_empty_list(merchant):
+    factories.product_make(merchant=merchant, sku="A-1", photos=0)
+    factories.product_make(merchant=merchant, sku="B-1", photos=0)
+    assert sorted(Product.objects.filter(key__any=["a-1", "b-1", "nope"]).values_list("key", flat=True)) == ["a-1", "b-1"]
+    assert list(Product.objects.filter(key__any=[])) == []
