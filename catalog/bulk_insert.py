@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import json
+
 from django.db import connection
 from django.db.models import JSONField, Model
-from psycopg.types.json import Jsonb
 
 
 def bulk_insert(model: type[Model], fields: Sequence[str], rows: list[tuple]) -> None:
@@ -28,6 +29,6 @@ def bulk_insert(model: type[Model], fields: Sequence[str], rows: list[tuple]) ->
         for row in rows:
             if json_at:
                 row = list(row)
-                for index in json_at:
-                    row[index] = Jsonb(row[index])
+                for index in json_at:  # COPY's text form: PostgreSQL parses the JSON itself
+                    row[index] = "{}" if row[index] == {} else json.dumps(row[index])
             copy.write_row(row)
