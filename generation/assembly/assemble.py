@@ -6,6 +6,7 @@ import logging
 import os
 from pathlib import Path
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
@@ -46,6 +47,10 @@ def render_job_assemble(*, job_id: int) -> None:
                 progress=90 + int(10 * (index + 1) / len(job.aspect_ratios)) - 1, heartbeat_at=timezone.now())
             if not still_running:
                 return
+    except SoftTimeLimitExceeded:
+        render_job_fail(job_id=job_id, reason=f"assembling the {aspect_ratio} rendition took longer than the time "
+                                              "limit (ASSEMBLY_HARD_TIME_LIMIT); shorten the video or raise the limit")
+        return
     except Exception as exc:  # a failed encode fails the job with its reason, never leaves it running
         logger.exception("assembly of render job %s failed", job_id)
         render_job_fail(job_id=job_id, reason=f"assembling the {aspect_ratio} rendition failed: {exc}")

@@ -65,3 +65,26 @@ def test_the_default_font_draws_euro_and_accents_not_boxes():
     image = render_title_image(TitleCard(title="Crème", subtitle="€12.50", duration=1, background="#000000",
                                          foreground="#ffffff"), (180, 320), font_path=DEFAULT_FONT)
     assert image.shape == (320, 180, 3) and np.asarray(image).max() > 200
+
+
+def test_an_assembly_over_its_time_limit_fails_the_job_with_what_to_change(merchant, product_with_photos,
+                                                                         builtin_templates, sent_tasks, monkeypatch):
+    from celery.exceptions import SoftTimeLimitExceeded
+    from django.utils import timezone
+
+    from generation.assembly import assemble
+    from generation.models import JobStatus, RenderJob
+
+    job = _job(merchant)
+    Shot.objects.filter(job=job).update(status=JobStatus.SUCCEEDED, file="renders/acme/x.mp4")
+    RenderJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, assembly_queued_at=timezone.now())
+
+    def too_slow(*args, **kwargs):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(assemble, "render_timeline", too_slow)
+    assemble.render_job_assemble(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert job.error == ("assembling the 9:16 rendition took longer than the time limit (ASSEMBLY_HARD_TIME_LIMIT); "
+                         "shorten the video or raise the limit")
