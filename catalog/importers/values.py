@@ -216,6 +216,93 @@ class _TextCollector(HTMLParser):
             self.parts.append(re.sub(r"\s+", " ", data))  # in HTML a source line break is just a space
 
 
+# The fast path of html_to_text: markup made only of tags whose extent and name html.parser reads without doubt,
+# and text. Anything else (declarations, "<?", "</ x>", odd attribute syntax, "<" before a letter that starts no such
+# tag...) goes to _TextCollector, which remains the reference.
+_SPACE = r"[ \t\n\r\f]"  # HTMLParser's \s is Unicode-wide: other spaces send the tag to the slow path
+_TAG_NAME = r"[a-zA-Z][-.:_a-zA-Z0-9]*"
+_ATTRIBUTES = (
+    rf"(?:{_SPACE}+[a-zA-Z_:@][-.:_@a-zA-Z0-9]*"  # a name, and maybe a value: quoted, or bare printable ASCII
+    rf"(?:{_SPACE}*={_SPACE}*(?:\"[^\"<>]*\"|'[^'<>]*'|[!#-&(-.0-;?-_a-~]+(?={_SPACE}|>)))?)*"
+)
+# Splits into text, start tag name, "/" of "<br/>", end tag name, text, ...
+_PLAIN_TAG = re.compile(rf"<(?:({_TAG_NAME}){_ATTRIBUTES}{_SPACE}*(/?)|/({_TAG_NAME}){_SPACE}*)>")
+_LITERAL_LT = re.compile(r"<(?![a-zA-Z/!?])")  # HTMLParser passes these on as text
+_RAW_TEXT_START = re.compile(rf"<([sS][cC][rR][iI][pP][tT]|[sS][tT][yY][lL][eE]){_ATTRIBUTES}{_SPACE}*>")
+# What HTMLParser looks for to end a <script> or <style>, and then what it accepts as that end tag.
+_RAW_TEXT_END = {name: re.compile(r"</\s*%s\s*>" % name, re.I) for name in ("script", "style")}
+_END_TAG = re.compile(r"</\s*([a-zA-Z][-.a-zA-Z0-9:_]*)\s*>")
+_BREAK = "\x01"  # stands for the collector's "\n" in the fast path; no text can hold it (checked, or unescaped to "")
+_START_TAG_TEXT = {tag: _BREAK for tag in _BLOCK_TAGS}
+_START_TAG_TEXT.update({"br": _BREAK, "li": _BREAK + "\u2022 "})
+_END_TAG_TEXT = {tag: _BREAK for tag in _BLOCK_TAGS if tag != "li"}
+_BLANK_LINES = re.compile(r"\n\n\n+")
+
+
+def _fast_markup_text(text: str) -> str | None:
+    """What _TextCollector would make of text, but with _BREAK for its line breaks and the text in between not yet
+    whitespace-collapsed; None when this might differ from what it makes."""
+    if _BREAK in text:
+        return None
+    out: list[str] = []
+    depth = 0  # _TextCollector.hidden_depth
+    pos = 0
+    raw_start = _RAW_TEXT_START.search(text) if ("<s" in text or "<S" in text) else None
+    while True:
+        depth = _fast_segment(text[pos:raw_start.start()] if raw_start else text[pos:] if pos else text, out, depth)
+        if depth is None:
+            return None
+        if raw_start is None:
+            break
+        depth += 1  # <script> and <style> are invisible; HTMLParser reads on to their end tag as text
+        name = raw_start.group(1).lower()
+        end_search = _RAW_TEXT_END[name].search
+        pos = raw_start.end()
+        while True:
+            end = end_search(text, pos)
+            if end is None:  # never closed: HTMLParser keeps the rest waiting for more input
+                return "".join(out)
+            gt = text.find(">", end.start() + 1) + 1
+            tag = _END_TAG.match(text, end.start())
+            pos = gt
+            if tag and tag.group(1).lower() == name:
+                break
+        depth = depth - 1 if depth > 0 else 0
+        raw_start = _RAW_TEXT_START.search(text, pos)
+    return "".join(out)
+
+
+def _fast_segment(text: str, out: list[str], depth: int) -> int | None:
+    parts = _PLAIN_TAG.split(text)
+    count = len(parts)
+    less_than = text.count("<")
+    if less_than != (count - 1) // 4 and less_than - (count - 1) // 4 != len(_LITERAL_LT.findall(text)):
+        return None  # some "<" is neither one of these tags nor plain text
+    unescape = html.unescape
+    data = parts[0]
+    if data and not depth:
+        out.append(unescape(data) if "&" in data else data)
+    for name, slash, end_name, data in zip(parts[1::4], parts[2::4], parts[3::4], parts[4::4]):
+        if name is not None:
+            tag = name.lower()
+            if tag in _INVISIBLE_TAGS:
+                if not slash:  # <script/> hides nothing
+                    if tag == "script" or tag == "style":
+                        return None
+                    depth += 1
+            elif tag in _START_TAG_TEXT:
+                out.append(_START_TAG_TEXT[tag])
+        else:
+            tag = end_name.lower()
+            if tag in _INVISIBLE_TAGS:
+                depth = depth - 1 if depth > 0 else 0
+            elif tag in _END_TAG_TEXT:
+                out.append(_BREAK)
+        if data and not depth:
+            out.append(unescape(data) if "&" in data else data)
+    return depth
+
+
 def html_to_text(text: str) -> str:
     """Plain text from an HTML description, or from plain text with HTML leftovers (entities, stray '-->')."""
     text = text or ""
@@ -224,7 +311,18 @@ def html_to_text(text: str) -> str:
         # general path below makes of it, directly.
         return " ".join(text.replace("-->", " ").split())
     if "<" in text and _LOOKS_LIKE_HTML.search(text):  # every HTML tag and comment starts with "<"
-        text = _COMMENT.sub(" ", text)  # also one left open at the end, which HTMLParser would print
+        if "<!--" in text:
+            text = _COMMENT.sub(" ", text)  # also one left open at the end, which HTMLParser would print
+        fast = _fast_markup_text(text)
+        if fast is not None:  # the same as the general path below, done faster
+            if "-->" in fast:
+                fast = fast.replace("-->", " ")
+            if _BREAK not in fast:
+                return " ".join(fast.split())
+            text = "\n".join([" ".join(line.split()) for line in fast.split(_BREAK)])
+            if "\n\n\n" in text:
+                text = _BLANK_LINES.sub("\n\n", text)  # at most one blank line in a row
+            return text.strip("\n")
         collector = _TextCollector()
         collector.feed(text)
         collector.close()
@@ -232,7 +330,10 @@ def html_to_text(text: str) -> str:
     else:
         text = html.unescape(text)
     text = text.replace("-->", " ")  # the end of a comment whose start an export cut off
-    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return _tidy([" ".join(line.split()) for line in text.splitlines()])
+
+
+def _tidy(lines: list[str]) -> str:
     tidy: list[str] = []
     for line in lines:
         if line or (tidy and tidy[-1]):  # at most one blank line in a row
