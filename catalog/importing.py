@@ -15,8 +15,8 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from catalog.images import ImageRejected
 from catalog.bulk_insert import bulk_insert
+from catalog.images import ImageRejected
 from catalog.importers.base import FeedRejected, ImportOptions, Importer, ParsedProduct, RowError
 from catalog.importers.prefetch import parsed_ahead
 from catalog.models import CatalogImport, Product, ProductImage, Variant
@@ -62,7 +62,7 @@ def catalog_import_run(*, merchant: Merchant, importer: Importer, source: str, d
         with _fewer_gc_passes():
             _consume(merchant, items, tally, base_dir, on_progress)
         if archive_missing and tally.seen_keys:
-            tally.archived = (Product.objects.filter(merchant=merchant).exclude(key__in=tally.seen_keys)
+            tally.archived = (Product.objects.filter(merchant=merchant).exclude(key__any=list(tally.seen_keys))
                               .exclude(status=Product.Status.ARCHIVED).update(status=Product.Status.ARCHIVED))
     except FeedRejected as exc:
         record.status, record.error = CatalogImport.Status.FAILED, str(exc)

@@ -153,8 +153,12 @@ def test_progress_is_reported(merchant, fetches):
     assert seen == [1, 2, 3]
 
 
-def test_the_any_lookup_matches_in_and_handles_an_empty_list(merchant):
+def test_the_any_lookup_matches_in_handles_an_empty_list_and_more_values_than_sqlite_allows(merchant):
     factories.product_make(merchant=merchant, sku="A-1", photos=0)
     factories.product_make(merchant=merchant, sku="B-1", photos=0)
     assert sorted(Product.objects.filter(key__any=["a-1", "b-1", "nope"]).values_list("key", flat=True)) == ["a-1", "b-1"]
     assert list(Product.objects.filter(key__any=[])) == []
+    many = [f"k-{i}" for i in range(40_000)] + ["a-1"]  # SQLite refuses more than 32,766 placeholders
+    assert list(Product.objects.filter(key__any=many).values_list("key", flat=True)) == ["a-1"]
+    assert list(Product.objects.exclude(key__any=many).values_list("key", flat=True)) == ["b-1"]
+    assert list(Product.objects.filter(pk__any=[Product.objects.get(key="b-1").pk])) == [Product.objects.get(key="b-1")]
