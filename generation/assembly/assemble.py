@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from catalog.money import price_format
+from generation.assembly.fonts import title_font
 from generation.assembly.render import render_timeline, write_poster
 from generation.assembly.timeline import ClipSegment, Timeline, TitleCard, rendition_size
 from generation.models import JobStatus, RenderJob, Rendition
@@ -20,8 +21,6 @@ from generation.template_spec import ProductShotsScene, TitleScene, template_spe
 from shop_video.media import media_file_writer, media_local_path
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_FONT = Path(__file__).resolve().parent / "fonts" / "DejaVuSans-Bold.ttf"
 
 
 def rendition_name(job: RenderJob, aspect_ratio: str, suffix: str) -> str:
@@ -102,7 +101,8 @@ def _rendition_write(job: RenderJob, aspect_ratio: str, timeline: Timeline) -> N
 
 def _font_for(job: RenderJob) -> Path:
     kit = job.brand_kit
-    return media_local_path(kit.font.name) if kit and kit.font else DEFAULT_FONT
+    brand_font = media_local_path(kit.font.name) if kit and kit.font else None
+    return title_font(job.product.title, brand_font=brand_font)
 
 
 def _poster_time(timeline: Timeline) -> float:

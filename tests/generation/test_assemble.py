@@ -3,7 +3,8 @@ import pytest
 from django.core.files.base import ContentFile
 from PIL import ImageFont
 
-from generation.assembly.assemble import DEFAULT_FONT, timeline_for_job
+from generation.assembly.assemble import timeline_for_job
+from generation.assembly.fonts import CJK_FONT, LATIN_FONT, title_font
 from generation.assembly.render import render_title_image
 from generation.assembly.timeline import ClipSegment, TitleCard
 from generation.models import Shot
@@ -57,14 +58,27 @@ def test_other_aspect_ratios_reuse_the_master_shots_of_a_costly_engine(merchant,
     assert [s.duration for s in timeline_for_job(job, "16:9").segments] == master == [1.5, 3.0, 3.0]
 
 
-def test_the_default_font_draws_euro_and_accents_not_boxes():
-    font = ImageFont.truetype(str(DEFAULT_FONT), 40)
-    missing = font.getmask("\u0378").getbbox()  # an unassigned code point: the font's "missing" box
-    for glyph in "€£é":
-        assert font.getmask(glyph).getbbox() != missing
+def _draws(font_path, glyph: str) -> bool:
+    """True when the font has the glyph: its mask differs from the font's own "missing" box."""
+    font = ImageFont.truetype(str(font_path), 40)
+    return font.getmask(glyph).getbbox() != font.getmask("\u0378").getbbox()  # U+0378 is unassigned
+
+
+def test_bundled_title_fonts_draw_euro_accents_and_japanese_not_boxes():
+    assert all(_draws(LATIN_FONT, glyph) for glyph in "€£é")
+    assert all(_draws(CJK_FONT, glyph) for glyph in "バッグ鞄円")
+    assert not _draws(LATIN_FONT, "バ")  # why a second font is needed
     image = render_title_image(TitleCard(title="Crème", subtitle="€12.50", duration=1, background="#000000",
-                                         foreground="#ffffff"), (180, 320), font_path=DEFAULT_FONT)
+                                         foreground="#ffffff"), (180, 320), font_path=LATIN_FONT)
     assert image.shape == (320, 180, 3) and np.asarray(image).max() > 200
+
+
+def test_the_title_font_follows_the_titles_script_unless_the_brand_has_one(tmp_path):
+    assert title_font("Linen Shirt", "€12.50") == LATIN_FONT
+    assert title_font("No.10037 クロールバリエ 2WAY ショルダーバッグ", "¥9,350") == CJK_FONT  # the Meta feed
+    assert title_font("真皮手袋") == CJK_FONT
+    brand = tmp_path / "brand.otf"
+    assert title_font("クロール", brand_font=brand) == brand
 
 
 def test_an_assembly_over_its_time_limit_fails_the_job_with_what_to_change(merchant, product_with_photos,
