@@ -77,16 +77,6 @@ def catalog_import_run(*, merchant: Merchant, importer: Importer, source: str, d
     return record
 
 
-def catalog_import_file(*, merchant: Merchant, source: str, data: bytes, base_dir: Path | None = None,
-                        on_progress: ProgressFn | None = None) -> CatalogImport:
-    """The foundation's plain CSV (sku,title,description,price,currency,image)."""
-    from catalog.importers import importer_get
-
-    return catalog_import_run(merchant=merchant, importer=importer_get("plain_csv"), source=source, data=data,
-                              base_dir=base_dir, on_progress=on_progress,
-                              options=ImportOptions(default_currency=merchant.default_currency))
-
-
 @contextlib.contextmanager
 def _fewer_gc_passes():
     """A feed allocates hundreds of thousands of objects that live until their batch is written; at CPython's

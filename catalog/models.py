@@ -136,3 +136,14 @@ class ImportMapping(models.Model):
 
     def __str__(self):
         return f"{self.merchant.slug}: {self.name}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from catalog.importers.base import FeedRejected
+        from catalog.importers.generic import mapping_check
+
+        try:
+            mapping_check(self.mapping)
+        except FeedRejected as exc:
+            raise ValidationError({"mapping": str(exc)}) from None

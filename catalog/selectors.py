@@ -24,6 +24,3 @@ def variant_get_by_sku(*, merchant: Merchant, sku: str) -> Variant:
 def product_images_ready(*, product: Product) -> QuerySet[ProductImage]:
     return product.images.filter(status=ProductImage.Status.READY).order_by("position", "id")
 
-
-def product_list(*, merchant: Merchant) -> QuerySet[Product]:
-    return Product.objects.filter(merchant=merchant).prefetch_related("variants")

@@ -76,3 +76,22 @@ def test_upload_photos_from_a_zip_and_for_one_sku(merchant, product_with_photos,
     slip.write_bytes(zip_of({"../evil.jpg": b"x"}))
     with pytest.raises(CommandError, match="slip.zip: '../evil.jpg' points outside the archive"):
         call_command("upload_photos", "--merchant", "acme", str(slip))
+
+
+@pytest.mark.parametrize("mapping, message", [
+    (["sku", "title"], "the mapping must be an object of our field names to your column names"),
+    ({"sku": "Art", "colour": "Farbe"}, "the mapping names fields we do not have: colour"),
+])
+def test_a_broken_saved_mapping_is_refused_on_save_and_at_import(merchant, tmp_path, mapping, message):
+    from django.core.exceptions import ValidationError
+
+    from catalog.models import ImportMapping
+
+    saved = ImportMapping(merchant=merchant, name="shop", mapping=mapping)
+    with pytest.raises(ValidationError, match=message):
+        saved.full_clean()
+    saved.save()  # saved around the form (e.g. from a shell): the import still refuses it clearly
+    feed = tmp_path / "feed.csv"
+    feed.write_text("Art,Name,Preis\nA-1,Mug,5\n")
+    with pytest.raises(CommandError, match=f"Import failed: {message}"):
+        call_command("import_catalog", "--merchant", "acme", "--mapping", "shop", str(feed))

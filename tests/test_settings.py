@@ -86,7 +86,8 @@ def test_embedded_defaults_need_nothing_installed(tmp_path):
     code = ("import django; django.setup(); from django.conf import settings; "
             "print(settings.DATABASES['default']['ENGINE'], settings.CELERY_BROKER_URL, settings.MEDIA_ROOT)")
     base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "MEDIA_ROOT")}
+    var_dir = tmp_path / "fresh-machine" / "var"  # does not exist yet: settings must make it
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                            env={**base, "DJANGO_SETTINGS_MODULE": "shop_video.settings", "VAR_DIR": str(tmp_path)})
-    assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://localhost/", str(tmp_path / "media")]
-    assert (tmp_path).is_dir()
+                            env={**base, "DJANGO_SETTINGS_MODULE": "shop_video.settings", "VAR_DIR": str(var_dir)})
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://localhost/", str(var_dir / "media")]
+    assert var_dir.is_dir()

@@ -60,12 +60,21 @@ class PlainCsvImporter:
 Record = tuple[int, Mapping[str, Any]]  # (row number, the row's cells or the JSON object)
 
 
-def _parse(data: bytes, *, mapping: Mapping[str, str], default_currency: str) -> ParseResult:
-    mapping = {field: name for field, name in mapping.items() if name}  # a form's blank choice maps nothing
+def mapping_check(mapping: Any) -> dict[str, str]:
+    """A saved mapping as {our field: their column}; FeedRejected saying what to fix when it is not one."""
+    if not isinstance(mapping, Mapping) or not all(isinstance(name, str) for name in mapping.values()):
+        raise FeedRejected('the mapping must be an object of our field names to your column names, like '
+                           '{"sku": "Article No.", "title": "Name", "price": "Price (EUR)"}')
+    mapping = {field: name for field, name in mapping.items() if name.strip()}  # a form's blank choice maps nothing
     unknown = [field for field in mapping if field not in FIELDS]
     if unknown:
         raise FeedRejected(f"the mapping names fields we do not have: {', '.join(unknown)}. "
                            f"Map some of these: {', '.join(FIELDS)}")
+    return mapping
+
+
+def _parse(data: bytes, *, mapping: Mapping[str, str], default_currency: str) -> ParseResult:
+    mapping = mapping_check(mapping)
     feed = text.decode_feed(data)
     is_json = feed.lstrip()[:1] in ("[", "{")
     records, errors, names = _json_records(feed) if is_json else _csv_records(feed)

@@ -2,7 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from catalog.importing import catalog_import_file
+from catalog.importers import importer_get
+from catalog.importing import catalog_import_run
 from catalog.models import CatalogImport, Product, ProductImage, Variant
 from tests import factories
 
@@ -11,8 +12,10 @@ pytestmark = pytest.mark.django_db
 HEADER = "sku,title,description,price,currency,image\n"
 
 
-def _import(merchant, text: str, base_dir=None):
-    return catalog_import_file(merchant=merchant, source="feed.csv", data=text.encode(), base_dir=base_dir)
+def _import(merchant, text: str | bytes, base_dir=None):
+    data = text if isinstance(text, bytes) else text.encode()
+    return catalog_import_run(merchant=merchant, importer=importer_get("plain_csv"), source="feed.csv", data=data,
+                              base_dir=base_dir)
 
 
 def test_rows_become_products_with_variants_and_photos(merchant, tmp_path):
@@ -69,8 +72,7 @@ def test_a_file_without_the_required_columns_fails_the_import_with_what_to_add(m
 
 def test_windows_1252_and_bom_files_are_read(merchant):
     _import(merchant, "\ufeff" + HEADER + "CAFE-1,Café crème,,3,EUR,\n")
-    catalog_import_file(merchant=merchant, source="x.csv",
-                        data=(HEADER + "CAFE-2,Crème brûlée,,4,EUR,\n").encode("cp1252"))
+    _import(merchant, (HEADER + "CAFE-2,Crème brûlée,,4,EUR,\n").encode("cp1252"))
     assert set(Product.objects.values_list("title", flat=True)) == {"Café crème", "Crème brûlée"}
 
 
