@@ -10,7 +10,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from shop_video.env import env_bool, env_int, env_list, env_mapping, env_str
+from generation.engines.dit.family import FAMILY_NAMES as DIT_FAMILY_NAMES
+from shop_video.env import env_bool, env_float, env_int, env_list, env_mapping, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -121,6 +122,8 @@ RENDER_X264_CRF = env_int("RENDER_X264_CRF", 20, minimum=0, maximum=51)
 # make once per aspect ratio (otherwise once per job, and the other aspect ratios reframe them).
 SHOT_ENGINES = {
     "motion": {"class": "generation.engines.motion.MotionEngine", "queue": "cpu", "shots_per_aspect_ratio": True},
+    # One queue per model family (gpu.ltx, gpu.wan, ...): a GPU worker holds one model and takes only its shots.
+    "dit": {"class": "generation.engines.dit.engine.DitEngine", "queue": "gpu", "queue_per_family": True},
 }
 # More engines without a code change: SHOT_ENGINE_PLUGINS=name=package.module.Class@queue,...
 for _name, _target in env_mapping("SHOT_ENGINE_PLUGINS", {}).items():
@@ -129,6 +132,30 @@ for _name, _target in env_mapping("SHOT_ENGINE_PLUGINS", {}).items():
         raise ImproperlyConfigured(f"SHOT_ENGINE_PLUGINS: {_name}={_target} needs a queue, e.g. {_name}={_class_path}@cpu.")
     SHOT_ENGINES[_name] = {"class": _class_path, "queue": _queue}
 DEFAULT_SHOT_ENGINE = env_str("DEFAULT_SHOT_ENGINE", "motion")
+# --- DiT engine (generation/engines/dit; docs/models.md) ---------------------------------------------------
+# Local weight directories per family: DIT_MODELS=ltx=/models/ltx-video,wan=/models/wan-i2v. Nothing is ever
+# downloaded; a family without a directory fails its shots with a message that says where to put the weights.
+DIT_MODELS = env_mapping("DIT_MODELS", {})
+_unknown_families = sorted(set(DIT_MODELS) - set(DIT_FAMILY_NAMES))
+if _unknown_families:
+    raise ImproperlyConfigured(f"DIT_MODELS: unknown family {_unknown_families[0]!r}; use {', '.join(DIT_FAMILY_NAMES)}.")
+DIT_DEFAULT_FAMILY = env_str("DIT_DEFAULT_FAMILY", "ltx")
+if DIT_DEFAULT_FAMILY not in DIT_FAMILY_NAMES:
+    raise ImproperlyConfigured(f"DIT_DEFAULT_FAMILY={DIT_DEFAULT_FAMILY!r}: use one of {', '.join(DIT_FAMILY_NAMES)}.")
+# Speed options, each measured by bench/dit_gpu.py (docs/benchmarks.md).
+DIT_DEVICE = env_str("DIT_DEVICE", "auto")            # auto: cuda when there is one, else cpu
+DIT_DTYPE = env_str("DIT_DTYPE", "auto")              # auto: bfloat16 on cuda, float32 on cpu (bf16 is ~100x slower there)
+DIT_COMPILE = env_bool("DIT_COMPILE", False)          # torch.compile the transformer (first shot pays the compile)
+DIT_CACHE_THRESHOLD = env_float("DIT_CACHE_THRESHOLD", 0.0, minimum=0.0, maximum=1.0)  # FirstBlockCache; 0 = off
+DIT_ATTENTION_BACKEND = env_str("DIT_ATTENTION_BACKEND", "")  # e.g. flash, _native_cudnn; empty = diffusers' default
+DIT_VAE_TILING = env_bool("DIT_VAE_TILING", False)    # decode in tiles: less memory, a little slower
+DIT_CPU_OFFLOAD = env_bool("DIT_CPU_OFFLOAD", False)  # keep idle components in RAM (GPUs under ~24 GB)
+# Families a worker process loads when it starts (worker_process_init), so the first shot does not wait.
+DIT_PRELOAD = env_list("DIT_PRELOAD", [])
+# Quality checks on every DiT shot (0..255 scale): below these a clip is black or frozen.
+DIT_MIN_MOTION = env_float("DIT_MIN_MOTION", 0.25, minimum=0.0)
+DIT_MIN_LUMA = env_float("DIT_MIN_LUMA", 6.0, minimum=0.0)
+
 # A running shot whose heartbeat is older than this is taken to have lost its worker.
 SHOT_LEASE_SECONDS = env_int("SHOT_LEASE_SECONDS", 300, minimum=5)
 SHOT_MAX_ATTEMPTS = env_int("SHOT_MAX_ATTEMPTS", 3, minimum=1)

@@ -7,6 +7,8 @@ import os
 import imageio_ffmpeg
 import numpy as np
 
+from generation.engines.base import FrameStream
+
 # ffmpeg output options that make a file honestly BT.709: -colorspace picks the RGB->YUV matrix (ffmpeg
 # negotiates the conversion from it) and tags it; primaries and transfer are not negotiated, and recent
 # ffmpeg copies them from the frames (unknown for raw RGB input), so setparams stamps them on the frames.
@@ -16,10 +18,12 @@ BT709_FFMPEG_PARAMS = (
 )  # fmt: skip
 
 
-def write_clip(frames: np.ndarray, fps: int, path: str | os.PathLike, *, crf: int = 16) -> None:
-    """Encode (T, H, W, 3) uint8 RGB frames to path. H and W must be even (yuv420p halves chroma)."""
-    frames = np.asarray(frames)
-    if frames.ndim != 4 or frames.shape[-1] != 3:
+def write_clip(frames: np.ndarray | FrameStream, fps: int, path: str | os.PathLike, *, crf: int = 16) -> None:
+    """Encode (T, H, W, 3) uint8 RGB frames (an array or a FrameStream) to path. H and W must be even (yuv420p
+    halves chroma)."""
+    if not isinstance(frames, FrameStream):
+        frames = np.asarray(frames)
+    if len(frames.shape) != 4 or frames.shape[-1] != 3:
         raise ValueError(f"frames must have shape (T, H, W, 3), got {frames.shape}")
     if frames.dtype != np.uint8:
         raise ValueError(f"frames must be uint8, got {frames.dtype}")

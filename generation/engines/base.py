@@ -6,7 +6,7 @@ Django, jobs or storage: the shot service feeds it a request and writes what com
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -30,6 +30,7 @@ class ShotRequest:
     fps: int
     num_frames: int
     image_path: str | None = None  # local path of the source product photo
+    end_image_path: str | None = None  # local path of a photo the shot must end on (keyframe engines)
     prompt: str = ""
     negative_prompt: str = ""
     seed: int = 0
@@ -41,9 +42,35 @@ class ShotRequest:
         return self.num_frames / self.fps
 
 
+class FrameStream:
+    """Frames made while they are consumed, with an array's shape and dtype: a long shot at 1080x1920 never
+    sits in memory whole. `chunks` yields (n, height, width, 3) uint8 arrays; the writer checks the count."""
+
+    dtype = np.dtype(np.uint8)
+
+    def __init__(self, *, count: int, height: int, width: int, chunks: Callable[[], Iterator[np.ndarray]]):
+        self.shape = (count, height, width, 3)
+        self._chunks = chunks
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        made = 0
+        for chunk in self._chunks():
+            if chunk.shape[1:] != self.shape[1:] or chunk.dtype != self.dtype:
+                raise ValueError(f"a frame chunk is {chunk.shape[1:]} {chunk.dtype}, expected {self.shape[1:]} uint8")
+            made += len(chunk)
+            if made > self.shape[0]:
+                raise ValueError(f"the stream made more than the {self.shape[0]} frames it promised")
+            yield from chunk
+        if made != self.shape[0]:
+            raise ValueError(f"the stream made {made} frames, it promised {self.shape[0]}")
+
+
 @dataclass
 class ShotResult:
-    frames: np.ndarray  # (num_frames, height, width, 3) uint8 RGB
+    frames: np.ndarray | FrameStream  # (num_frames, height, width, 3) uint8 RGB
     fps: int
     metadata: dict[str, Any] = field(default_factory=dict)
 

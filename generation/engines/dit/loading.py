@@ -1,0 +1,246 @@
+"""DiT pipelines from local directories: offline, safetensors only, loaded once per worker process.
+
+A GPU worker process holds one model per family it serves (normally one) and reuses it for every shot; the
+load count is kept so tests and bench/dit_overhead can prove a warm worker never reloads.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+# Before diffusers/transformers import huggingface_hub: nothing on a worker may reach a model hub.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+import torch  # noqa: E402
+from django.conf import settings  # noqa: E402
+
+from generation.engines.base import EngineError  # noqa: E402
+from generation.engines.dit.family import Family, Geometry, family_module, geometry_with_profile  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
+PROFILE_FILE = "shop_video.json"  # optional, beside model_index.json: fps, steps, max_pixels, max_frames
+DOCS = "docs/models.md"
+
+_loaded: dict[str, LoadedModel] = {}
+_load_count = 0
+
+
+@dataclass
+class LoadedModel:
+    family: Family
+    module: ModuleType
+    path: Path
+    device: str
+    dtype: torch.dtype
+    geometry: Geometry
+    fps: int
+    steps: int
+    max_sequence_length: int
+    base: Any                                  # the image-to-video pipeline everything else shares
+    offloaded: bool = False
+    _derived: dict[str, Any] = field(default_factory=dict)
+
+    def pipeline(self, role: str):
+        """`i2v`, `t2v` or `keyframe`; the last two share the loaded components (diffusers' from_pipe)."""
+        if role == "i2v":
+            return self.base
+        if role not in self._derived:
+            class_name = {"t2v": self.family.t2v_pipeline, "keyframe": self.family.keyframe_pipeline}[role]
+            if class_name is None:
+                raise EngineError(f"the {self.family.name} family has no {role} pipeline")
+            import diffusers
+
+            derived = getattr(diffusers, class_name).from_pipe(self.base)
+            derived.set_progress_bar_config(disable=True)
+            self._derived[role] = derived
+        return self._derived[role]
+
+
+def model_loads() -> int:
+    """How many times this process loaded weights from disk."""
+    return _load_count
+
+
+def model_get(family_name: str) -> LoadedModel:
+    model = _loaded.get(family_name)
+    if model is None:
+        model = _loaded[family_name] = _model_load(family_name)
+    return model
+
+
+def models_preload(family_names: list[str]) -> None:
+    for name in family_names:
+        model_get(name)
+
+
+def models_unload() -> None:
+    """Drop every loaded model (tests; and memory recovery evicts the families a shot does not need)."""
+    _loaded.clear()
+    _memory_free()
+
+
+def model_directory_check(family: Family, path: Path | str | None) -> Path:
+    """The directory named for a family, checked before anything is loaded. Errors say what to put where."""
+    name = family.name
+    if not path:
+        raise EngineError(
+            f"no weights for the {name} family on this worker: set DIT_MODELS={name}=/path/to/model, a local "
+            f"diffusers directory (model_index.json + .safetensors weights); see {DOCS}, or try "
+            f"`python manage.py make_tiny_dit --family {name} --out DIR` for a tiny test model")
+    path = Path(path)
+    where = f"DIT_MODELS names {name}={path}"
+    if not path.is_dir():
+        raise EngineError(f"{where}, but that directory does not exist on this worker; copy the released "
+                          f"diffusers-format weights there ({DOCS})")
+    pickles = sorted(str(p.relative_to(path)) for p in path.rglob("*") if p.suffix.lower() in PICKLE_SUFFIXES)
+    if pickles:
+        shown = ", ".join(pickles[:3]) + (f" and {len(pickles) - 3} more" if len(pickles) > 3 else "")
+        raise EngineError(f"{where}: refused, it holds pickle weights ({shown}), which can run code when loaded; "
+                          f"keep only the .safetensors files (convert them as {DOCS} shows) and remove these")
+    index = path / "model_index.json"
+    if not index.is_file():
+        raise EngineError(f"{where}, but it has no model_index.json: it must be a diffusers pipeline directory "
+                          f"(the release's diffusers format, not a single checkpoint file); see {DOCS}")
+    if not any(path.rglob("*.safetensors")):
+        raise EngineError(f"{where}, but it holds no .safetensors weights: copy the weight files into its "
+                          f"component folders (transformer/, vae/, text_encoder/); see {DOCS}")
+    try:
+        class_name = json.loads(index.read_text()).get("_class_name")
+    except (OSError, ValueError) as exc:
+        raise EngineError(f"{where}, but its model_index.json cannot be read: {exc}") from None
+    accepted = {c for c in (family.i2v_pipeline, family.t2v_pipeline, family.keyframe_pipeline) if c}
+    if class_name not in accepted:
+        raise EngineError(f"{where}, but it holds a {class_name} pipeline; the {name} family needs one of "
+                          f"{', '.join(sorted(accepted))}")
+    return path
+
+
+def _model_load(family_name: str) -> LoadedModel:
+    global _load_count
+    module = family_module(family_name)
+    family: Family = module.FAMILY
+    path = model_directory_check(family, settings.DIT_MODELS.get(family_name))
+    device = _device()
+    dtype = _dtype(device)
+    import diffusers
+    import transformers
+
+    for library in (diffusers, transformers):  # worker logs get our one line per load, not progress bars
+        library.utils.logging.set_verbosity_error()
+        library.utils.logging.disable_progress_bar()
+    try:
+        pipeline = getattr(diffusers, family.i2v_pipeline).from_pretrained(
+            path, dtype=dtype, local_files_only=True, use_safetensors=True)
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        raise EngineError(f"the {family_name} weights in {path} could not be loaded: {exc}") from None
+    _load_count += 1
+    profile = _profile(path)
+    pipeline.set_progress_bar_config(disable=True)
+    offloaded = _place(pipeline, device)
+    _speed_options_apply(pipeline)
+    tokenizer_limit = getattr(pipeline.tokenizer, "model_max_length", 10**6)
+    max_sequence_length = min(getattr(module, "max_sequence_length", lambda _: family.max_sequence_length)(pipeline),
+                              tokenizer_limit if tokenizer_limit < 10**6 else 10**6)
+    logger.info("loaded the %s pipeline from %s on %s (%s)", family_name, path, device, dtype)
+    return LoadedModel(
+        family=family, module=module, path=path, device=device, dtype=dtype,
+        geometry=geometry_with_profile(module.geometry(pipeline), profile),
+        fps=int(profile.get("fps", family.native_fps)), steps=int(profile.get("steps", family.steps)),
+        max_sequence_length=max_sequence_length, base=pipeline, offloaded=offloaded)
+
+
+def _profile(path: Path) -> dict[str, Any]:
+    file = path / PROFILE_FILE
+    if not file.is_file():
+        return {}
+    try:
+        profile = json.loads(file.read_text())
+    except ValueError as exc:
+        raise EngineError(f"{file} is not valid JSON: {exc}") from None
+    return profile if isinstance(profile, dict) else {}
+
+
+def _device() -> str:
+    device = settings.DIT_DEVICE
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise EngineError(f"DIT_DEVICE={device} but this worker sees no CUDA GPU; set DIT_DEVICE=auto or cpu")
+    return device
+
+
+def _dtype(device: str) -> torch.dtype:
+    name = settings.DIT_DTYPE
+    if name == "auto":
+        return torch.bfloat16 if device.startswith("cuda") else torch.float32
+    dtypes = {"bfloat16": torch.bfloat16, "float16": torch.float16, "float32": torch.float32}
+    if name not in dtypes:
+        raise EngineError(f"DIT_DTYPE={name!r}: use auto, {', '.join(dtypes)}")
+    return dtypes[name]
+
+
+def _place(pipeline, device: str) -> bool:
+    if settings.DIT_CPU_OFFLOAD and device.startswith("cuda"):
+        pipeline.enable_model_cpu_offload(device=device)
+        return True
+    pipeline.to(device)
+    return False
+
+
+def _transformers(pipeline) -> list:
+    # Wan 2.2 has two experts (high-noise and low-noise); options apply to both.
+    return [m for m in (pipeline.transformer, getattr(pipeline, "transformer_2", None)) if m is not None]
+
+
+def _speed_options_apply(pipeline) -> None:
+    if settings.DIT_VAE_TILING:
+        pipeline.vae.enable_tiling()
+    for transformer in _transformers(pipeline):
+        if settings.DIT_ATTENTION_BACKEND:
+            try:
+                transformer.set_attention_backend(settings.DIT_ATTENTION_BACKEND)
+            except (ValueError, RuntimeError, ImportError) as exc:
+                raise EngineError(f"DIT_ATTENTION_BACKEND={settings.DIT_ATTENTION_BACKEND!r} cannot be used "
+                                  f"here: {exc}") from None
+        if settings.DIT_CACHE_THRESHOLD > 0:
+            from diffusers import FirstBlockCacheConfig
+
+            transformer.enable_cache(FirstBlockCacheConfig(threshold=settings.DIT_CACHE_THRESHOLD))
+        if settings.DIT_COMPILE:
+            transformer.compile()  # in place: hooks, from_pipe and offload keep working on the same module
+
+
+def memory_recover(model: LoadedModel) -> list[str]:
+    """After an out-of-memory error (called outside the except block, so its traceback no longer pins the
+    activations): free caches, evict other families, and make the next try lighter. Says what it did."""
+    actions = []
+    for name in [name for name, other in _loaded.items() if other is not model]:
+        del _loaded[name]
+        actions.append(f"evicted the {name} model")
+    model._derived.clear()
+    _memory_free()
+    actions.append("freed cached memory")
+    if not getattr(model.base.vae, "use_tiling", False):
+        model.base.vae.enable_tiling()
+        actions.append("VAE tiling on")
+    if model.device.startswith("cuda") and not model.offloaded:
+        model.base.enable_model_cpu_offload(device=model.device)
+        model.offloaded = True
+        actions.append("CPU offload on")
+    return actions
+
+
+def _memory_free() -> None:
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()

@@ -1,0 +1,138 @@
+"""Tiny random-weight pipelines of the real DiT architectures, built in code (no hub).
+
+They run exactly the production path: `make_tiny_dit` saves one with `save_pretrained`, and the engine loads it
+with `from_pretrained(DIR)` like released weights. The layer types, patching, VAE compression and schedulers
+are the real ones; only the widths and depths are small, so a clip takes well under a second on a CPU.
+A `shop_video.json` beside the weights tells the engine the sizes this small model is meant for.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+# A small English vocabulary is enough: unknown words map to <unk>, and the weights are random anyway.
+_WORDS = (
+    "a an the and or of in on with at to for from by is are product photo studio shot camera slowly orbits around "
+    "pushes pans tilts moves static close up wide view light soft natural background white table model wearing "
+    "shoe bag dress shirt mug bottle phone watch lamp chair food plate cream beauty fashion electronics home "
+    "premium quality detail texture colour color red blue green black gold silver wood glass metal leather "
+    "rotating turntable smooth cinematic high resolution sharp focus bright warm cool motion blur low distorted "
+    "ugly worst jittery text watermark logo frame left right up down zoom reveal"
+).split()
+
+TINY_PROFILE_FILE = "shop_video.json"
+
+
+def tiny_tokenizer(max_length: int):
+    """A T5-style fast tokenizer built with the `tokenizers` library: lower-cased words, `</s>` appended."""
+    from tokenizers import Tokenizer, normalizers, pre_tokenizers, processors
+    from tokenizers.models import WordLevel
+    from transformers import PreTrainedTokenizerFast
+
+    vocab = {"<pad>": 0, "</s>": 1, "<unk>": 2}
+    for word in _WORDS:
+        vocab.setdefault(word, len(vocab))
+    tokenizer = Tokenizer(WordLevel(vocab=vocab, unk_token="<unk>"))
+    tokenizer.normalizer = normalizers.Lowercase()
+    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
+    tokenizer.post_processor = processors.TemplateProcessing(single="$A </s>", special_tokens=[("</s>", 1)])
+    return PreTrainedTokenizerFast(tokenizer_object=tokenizer, pad_token="<pad>", eos_token="</s>",
+                                   unk_token="<unk>", model_max_length=max_length)
+
+
+def _tiny_t5(torch, *, umt5: bool = False):
+    """LTX and CogVideoX encode prompts with T5, Wan with UMT5: same shape, the released classes."""
+    from transformers import T5Config, T5EncoderModel, UMT5Config, UMT5EncoderModel
+
+    config_class, model_class = (UMT5Config, UMT5EncoderModel) if umt5 else (T5Config, T5EncoderModel)
+    torch.manual_seed(0)
+    config = config_class(vocab_size=256, d_model=32, d_kv=8, d_ff=37, num_layers=2, num_heads=4,
+                          relative_attention_num_buckets=8, decoder_start_token_id=0, pad_token_id=0, eos_token_id=1)
+    return model_class(config).eval()
+
+
+def build_tiny_ltx():
+    import torch
+    from diffusers import (AutoencoderKLLTXVideo, FlowMatchEulerDiscreteScheduler, LTXImageToVideoPipeline,
+                           LTXVideoTransformer3DModel)
+
+    torch.manual_seed(0)
+    transformer = LTXVideoTransformer3DModel(
+        in_channels=8, out_channels=8, patch_size=1, patch_size_t=1, num_attention_heads=4, attention_head_dim=8,
+        cross_attention_dim=32, num_layers=1, caption_channels=32)
+    vae = AutoencoderKLLTXVideo(
+        in_channels=3, out_channels=3, latent_channels=8, block_out_channels=(8, 8, 8, 8),
+        decoder_block_out_channels=(8, 8, 8, 8), layers_per_block=(1, 1, 1, 1, 1),
+        decoder_layers_per_block=(1, 1, 1, 1, 1), spatio_temporal_scaling=(True, True, False, False),
+        decoder_spatio_temporal_scaling=(True, True, False, False),
+        decoder_inject_noise=(False, False, False, False, False), upsample_residual=(False, False, False, False),
+        upsample_factor=(1, 1, 1, 1), timestep_conditioning=False, patch_size=1, patch_size_t=1,
+        encoder_causal=True, decoder_causal=False)
+    pipeline = LTXImageToVideoPipeline(
+        transformer=transformer, vae=vae, scheduler=FlowMatchEulerDiscreteScheduler(),
+        text_encoder=_tiny_t5(torch), tokenizer=tiny_tokenizer(128))
+    profile = {"family": "ltx", "max_pixels": 64 * 96, "max_frames": 33, "fps": 8, "steps": 3}
+    return pipeline, profile
+
+
+def build_tiny_wan():
+    """Wan 2.2 I2V (A14B) layout: two experts split at a noise boundary, no CLIP image encoder."""
+    import torch
+    from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanImageToVideoPipeline, WanTransformer3DModel
+
+    torch.manual_seed(0)
+    vae = AutoencoderKLWan(base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
+                           temperal_downsample=[False, True, True])
+
+    def expert():
+        return WanTransformer3DModel(
+            patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=36, out_channels=16,
+            text_dim=32, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True,
+            qk_norm="rms_norm_across_heads", rope_max_seq_len=32)
+
+    pipeline = WanImageToVideoPipeline(
+        tokenizer=tiny_tokenizer(128), text_encoder=_tiny_t5(torch, umt5=True), vae=vae,
+        scheduler=FlowMatchEulerDiscreteScheduler(shift=5.0), transformer=expert(), transformer_2=expert(),
+        image_encoder=None, image_processor=None, boundary_ratio=0.875)
+    profile = {"family": "wan", "max_pixels": 64 * 96, "max_frames": 33, "fps": 8, "steps": 3}
+    return pipeline, profile
+
+
+def build_tiny_cogvideox():
+    import torch
+    from diffusers import (AutoencoderKLCogVideoX, CogVideoXDDIMScheduler, CogVideoXImageToVideoPipeline,
+                           CogVideoXTransformer3DModel)
+
+    torch.manual_seed(0)
+    transformer = CogVideoXTransformer3DModel(
+        num_attention_heads=2, attention_head_dim=16, in_channels=8, out_channels=4, time_embed_dim=2,
+        text_embed_dim=32, num_layers=1, sample_width=12, sample_height=8, sample_frames=9, patch_size=2,
+        temporal_compression_ratio=4, max_text_seq_length=64, use_rotary_positional_embeddings=True,
+        use_learned_positional_embeddings=True)
+    vae = AutoencoderKLCogVideoX(
+        in_channels=3, out_channels=3, down_block_types=("CogVideoXDownBlock3D",) * 4,
+        up_block_types=("CogVideoXUpBlock3D",) * 4, block_out_channels=(8, 8, 8, 8), latent_channels=4,
+        layers_per_block=1, norm_num_groups=2, temporal_compression_ratio=4)
+    pipeline = CogVideoXImageToVideoPipeline(
+        tokenizer=tiny_tokenizer(64), text_encoder=_tiny_t5(torch), vae=vae, transformer=transformer,
+        scheduler=CogVideoXDDIMScheduler())
+    profile = {"family": "cogvideox", "max_frames": 9, "fps": 8, "steps": 3}
+    return pipeline, profile
+
+
+TINY_BUILDERS = {"ltx": build_tiny_ltx, "wan": build_tiny_wan, "cogvideox": build_tiny_cogvideox}
+
+
+def tiny_dit_save(*, family: str, out_dir: Path) -> Path:
+    """Build the family's tiny pipeline and save it as safetensors, the way released weights are laid out."""
+    try:
+        builder = TINY_BUILDERS[family]
+    except KeyError:
+        raise ValueError(f"Unknown family {family!r}; use one of {', '.join(TINY_BUILDERS)}.") from None
+    pipeline, profile = builder()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pipeline.save_pretrained(out_dir, safe_serialization=True)
+    (out_dir / TINY_PROFILE_FILE).write_text(json.dumps(profile, indent=2) + "\n")
+    return out_dir
