@@ -5,13 +5,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 WORKER_QUEUES := default,cpu,render
+# The CPU build of torch (a local wheel on our machines). On a GPU worker: make install TORCH_SPEC='torch==2.13.0'
+# from an index that serves the CUDA build (docs/models.md).
+TORCH_SPEC ?= torch==2.13.0
 
 .PHONY: install run web worker test test-embedded migrate clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check '$(TORCH_SPEC)'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,dit]'
 	touch $(STAMP)
 
 install: $(STAMP)

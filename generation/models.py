@@ -52,6 +52,8 @@ class RenderJob(models.Model):
     template_spec = models.JSONField(help_text="The template as it was when the job was made.")
     brand_kit = models.ForeignKey(BrandKit, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     engine = models.CharField(max_length=32)
+    family = models.CharField(max_length=32, blank=True,
+                              help_text="DiT model family asked for by the request; blank: the template's or the default.")
     aspect_ratios = models.JSONField(help_text='e.g. ["9:16", "1:1"]')
     short_side = models.PositiveIntegerField()
     fps = models.PositiveIntegerField()

@@ -17,10 +17,11 @@ from catalog.selectors import VariantNotFound, product_images_ready, variant_get
 from generation import dispatch
 from generation.assembly.timeline import rendition_size
 from generation.engines.base import ASPECT_RATIOS, EngineError
-from generation.engines.registry import engine_queue, engine_shots_per_aspect_ratio
+from generation.engines.dit.family import FAMILY_NAMES
+from generation.engines.registry import engine_queue, engine_shots_per_aspect_ratio, engine_uses_families
 from generation.models import FINISHED_STATUSES, JobStatus, RenderJob, Shot
 from generation.selectors import TemplateNotFound, video_template_get
-from generation.template_spec import ProductShotsScene, template_spec_parse
+from generation.template_spec import ProductShotsScene, TemplateSpec, prompt_fill, template_spec_parse
 from shop_video.tenancy.models import Merchant
 from shop_video.tenancy.selectors import brand_kit_default
 
@@ -28,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 
 def render_job_create(*, merchant: Merchant, template_slug: str, sku: str, aspect_ratios: list[str] | None = None,
-                      engine: str | None = None, short_side: int | None = None,
+                      engine: str | None = None, family: str | None = None, short_side: int | None = None,
                       metadata: dict | None = None) -> RenderJob:
     """Validate the request, then create the job and its shots in one transaction; the shot tasks are sent
     only once it commits. Raises ValidationError (message says what to change) and creates nothing."""
@@ -41,6 +42,12 @@ def render_job_create(*, merchant: Merchant, template_slug: str, sku: str, aspec
         template = video_template_get(merchant=merchant, slug=template_slug)
     except (EngineError, VariantNotFound, TemplateNotFound) as exc:
         raise ValidationError(str(exc)) from None
+    family = (family or "").strip()
+    if family and not engine_uses_families(engine):
+        raise ValidationError(f"--family / family applies to the dit engine only; engine {engine!r} has no model "
+                              "families. Drop it or choose engine dit.")
+    if family and family not in FAMILY_NAMES:
+        raise ValidationError(f"Model family {family!r} is unknown; use one of {', '.join(FAMILY_NAMES)}.")
     try:
         spec = template_spec_parse(template.spec, fps=settings.RENDER_FPS)
     except ValidationError as exc:
@@ -51,12 +58,15 @@ def render_job_create(*, merchant: Merchant, template_slug: str, sku: str, aspec
         raise ValidationError(f"Product {variant.product.title!r} (SKU {sku}) has no ready photos; upload one "
                               "or import a feed row with an image before rendering.")
     shot_aspect_ratios = aspect_ratios if engine_shots_per_aspect_ratio(engine) else aspect_ratios[:1]
+    product = variant.product
+    prompt_fields = {"title": product.title, "brand": product.brand, "product_type": product.product_type,
+                     "description": _first_sentences(product.description)}
 
     with transaction.atomic():
         job = RenderJob.objects.create(
             merchant=merchant, product=variant.product, variant=variant, template=template,
             template_spec=template.spec, brand_kit=brand_kit_default(merchant=merchant), engine=engine,
-            aspect_ratios=aspect_ratios, short_side=short_side, fps=spec.fps, metadata=metadata or {},
+            family=family, aspect_ratios=aspect_ratios, short_side=short_side, fps=spec.fps, metadata=metadata or {},
         )
         position = 0
         seeds: dict[tuple[int, int], int] = {}  # one seed per (scene, photo): every aspect ratio tells the same story
@@ -65,17 +75,52 @@ def render_job_create(*, merchant: Merchant, template_slug: str, sku: str, aspec
             for scene_index, scene in enumerate(spec.scenes):
                 if not isinstance(scene, ProductShotsScene):
                     continue
+                parameters = _shot_parameters(engine=engine, family=family, spec=spec, scene=scene)
+                prompt = prompt_fill(scene.prompt, prompt_fields)
                 for index, image in enumerate(images[: scene.max_shots]):
+                    shot_parameters = dict(parameters)
+                    if scene.end_frame:
+                        shot_parameters["end_image_id"] = images[(index + 1) % len(images)].pk
                     Shot.objects.create(
                         job=job, position=position, scene=scene_index, aspect_ratio=aspect_ratio, engine=engine,
-                        source_image=image, camera=scene.cameras[index % len(scene.cameras)],
+                        source_image=image if scene.source == "photo" else None,
+                        camera=scene.cameras[index % len(scene.cameras)], prompt=prompt, parameters=shot_parameters,
                         seed=seeds.setdefault((scene_index, index), secrets.randbelow(2**31)),
                         width=width, height=height, fps=spec.fps, num_frames=scene.frames,
                     )
                     position += 1
-        shot_ids = list(job.shots.values_list("pk", flat=True))
-        transaction.on_commit(lambda: dispatch.shots_send(shot_ids=shot_ids, queue=engine_queue(engine)))
+        queues: dict[str, list[int]] = {}
+        for shot in job.shots.all():
+            queues.setdefault(shot_queue(shot), []).append(shot.pk)
+        for queue, shot_ids in queues.items():
+            transaction.on_commit(lambda queue=queue, shot_ids=shot_ids: dispatch.shots_send(shot_ids=shot_ids,
+                                                                                           queue=queue))
     return job
+
+
+def shot_queue(shot: Shot) -> str:
+    return engine_queue(shot.engine, family=shot.parameters.get("family"))
+
+
+def _shot_parameters(*, engine: str, family: str, spec: TemplateSpec, scene: ProductShotsScene) -> dict:
+    """What the engine needs beyond the shot's columns. The model family: the request's, else the scene's,
+    else the template's, else the platform default."""
+    parameters = {}
+    if engine_uses_families(engine):
+        parameters["family"] = family or scene.family or spec.family or settings.DIT_DEFAULT_FAMILY
+    if scene.negative_prompt:
+        parameters["negative_prompt"] = scene.negative_prompt
+    return parameters
+
+
+def _first_sentences(text: str, limit: int = 200) -> str:
+    """A prompt wants the gist of a description, not all of it: whole sentences up to `limit` characters."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    end = max(cut.rfind(". "), cut.rfind("! "), cut.rfind("? "))
+    return cut[: end + 1] if end > 0 else cut.rsplit(" ", 1)[0]
 
 
 def _aspect_ratios_clean(aspect_ratios: list[str]) -> list[str]:
@@ -148,7 +193,7 @@ def render_jobs_reap_stale() -> dict[str, int]:
             # Conditional on the heartbeat we saw, so a shot that just woke up is left alone.
             if Shot.objects.filter(pk=shot.pk, status=JobStatus.RUNNING, heartbeat_at=shot.heartbeat_at).update(
                     status=JobStatus.QUEUED, progress=0):
-                dispatch.shots_send(shot_ids=[shot.pk], queue=engine_queue(shot.engine))
+                dispatch.shots_send(shot_ids=[shot.pk], queue=shot_queue(shot))
                 requeued += 1
         else:
             failed += render_job_fail(job_id=shot.job_id, reason=(

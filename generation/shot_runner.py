@@ -10,7 +10,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from generation.assembly.clipio import write_clip
-from generation.engines.base import ShotCancelled, ShotRequest, ShotResult
+from catalog.models import ProductImage
+from generation.engines.base import EngineError, ShotCancelled, ShotRequest, ShotResult
 from generation.engines.registry import engine_get
 from generation.models import FINISHED_STATUSES, JobStatus, RenderJob, Shot
 from generation.services import render_job_fail, render_job_progress_update, render_job_shot_finished
@@ -43,9 +44,11 @@ def shot_run(*, shot_id: int) -> None:
         return
     RenderJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(status=JobStatus.RUNNING,
                                                                         started_at=timezone.now())
-    label = f"shot {shot.position + 1} ({shot.engine}, {shot.camera})"
+    family = shot.parameters.get("family")
+    label = f"shot {shot.position + 1} ({shot.engine}{' ' + family if family else ''}, {shot.camera})"
     try:
-        result = engine_get(shot.engine).generate(_request_for(shot), on_step=_Heartbeat(shot))
+        request = _request_for(shot)
+        result = engine_get(shot.engine).generate(request, on_step=_Heartbeat(shot))
         _check_frames(result, shot)
         name = shot_clip_name(shot)
         with media_file_writer(name) as tmp_path:
@@ -71,9 +74,16 @@ def _request_for(shot: Shot) -> ShotRequest:
     image_path = None
     if shot.source_image is not None and shot.source_image.file:
         image_path = str(media_local_path(shot.source_image.file.name))
+    end_image_path = None
+    if end_image_id := shot.parameters.get("end_image_id"):
+        end_image = ProductImage.objects.filter(pk=end_image_id, product__merchant_id=shot.job.merchant_id).first()
+        if end_image is None or not end_image.file:
+            raise EngineError(f"the end-frame photo (image {end_image_id}) was deleted; render the job again")
+        end_image_path = str(media_local_path(end_image.file.name))
     return ShotRequest(width=shot.width, height=shot.height, fps=shot.fps, num_frames=shot.num_frames,
-                       image_path=image_path, prompt=shot.prompt, seed=shot.seed, camera=shot.camera,
-                       parameters=shot.parameters)
+                       image_path=image_path, end_image_path=end_image_path, prompt=shot.prompt,
+                       negative_prompt=shot.parameters.get("negative_prompt", ""), seed=shot.seed,
+                       camera=shot.camera, parameters=shot.parameters)
 
 
 def _check_frames(result: ShotResult, shot: Shot) -> None:

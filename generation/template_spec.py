@@ -1,23 +1,34 @@
 """A VideoTemplate's spec: parsed from JSON into plain data, with errors that name the scene and the field.
 
-    {"fps": 30,
+    {"fps": 30, "family": "ltx",
      "scenes": [{"type": "title", "duration": 1.5},
-                {"type": "product_shots", "duration": 3.0, "cameras": ["push_in", "pan_right"], "max_shots": 3}]}
+                {"type": "product_shots", "duration": 3.0, "cameras": ["orbit", "pan_right"], "max_shots": 3,
+                 "prompt": "{title} by {brand} on a marble table, soft daylight", "end_frame": false}]}
 
 Durations are rounded to whole frames here, once, so every later step (shots, timeline, probe) agrees.
+`family` (top level or per scene) names the DiT model family a `dit` render uses unless the request names one;
+`prompt` may use the placeholders in PROMPT_FIELDS; `source: "text"` makes text-to-video shots (no photo);
+`end_frame: true` ends each shot on the product's next photo.
 """
 
 from __future__ import annotations
 
+import re
+import string
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from generation.engines.dit.family import FAMILY_NAMES
 from generation.engines.motion import CAMERA_PRESETS
 
 SCENE_TYPES = ("title", "product_shots")
 MAX_SCENE_SECONDS = 180.0
+PROMPT_FIELDS = ("title", "brand", "description", "product_type")
+DEFAULT_PROMPT = "{title}, a product video, studio lighting, sharp details"
+MAX_PROMPT_CHARS = 2000
+SHOT_SOURCES = ("photo", "text")
 
 
 @dataclass(frozen=True)
@@ -30,12 +41,24 @@ class ProductShotsScene:
     frames: int  # per shot
     cameras: tuple[str, ...]
     max_shots: int
+    prompt: str = DEFAULT_PROMPT
+    negative_prompt: str = ""
+    family: str | None = None
+    source: str = "photo"
+    end_frame: bool = False
 
 
 @dataclass(frozen=True)
 class TemplateSpec:
     fps: int
     scenes: tuple[TitleScene | ProductShotsScene, ...]
+    family: str | None = None
+
+
+def prompt_fill(template: str, fields: dict[str, str]) -> str:
+    """Put a product's fields into a scene prompt; whitespace collapsed so a long description stays one line."""
+    filled = template.format_map({name: fields.get(name, "") for name in PROMPT_FIELDS})
+    return re.sub(r"\s+", " ", filled).strip()
 
 
 def template_spec_parse(spec: Any, *, fps: int) -> TemplateSpec:
@@ -48,10 +71,13 @@ def template_spec_parse(spec: Any, *, fps: int) -> TemplateSpec:
     raw_scenes = spec.get("scenes")
     if not isinstance(raw_scenes, list) or not raw_scenes:
         raise ValidationError("The template needs a non-empty \"scenes\" list.")
+    family = spec.get("family")
+    if family is not None and family not in FAMILY_NAMES:
+        raise ValidationError(f"family {family!r} is unknown; use one of {', '.join(FAMILY_NAMES)}.")
     scenes = [_scene_parse(index, raw, fps) for index, raw in enumerate(raw_scenes, start=1)]
     if not any(isinstance(scene, ProductShotsScene) for scene in scenes):
         raise ValidationError("The template needs at least one scene of type \"product_shots\".")
-    return TemplateSpec(fps=fps, scenes=tuple(scenes))
+    return TemplateSpec(fps=fps, scenes=tuple(scenes), family=family)
 
 
 def _scene_parse(index: int, raw: Any, fps: int) -> TitleScene | ProductShotsScene:
@@ -78,4 +104,35 @@ def _scene_parse(index: int, raw: Any, fps: int) -> TitleScene | ProductShotsSce
     max_shots = raw.get("max_shots", 3)
     if not isinstance(max_shots, int) or not 1 <= max_shots <= 20:
         raise ValidationError(f"{where} (product_shots): max_shots must be a whole number from 1 to 20, got {max_shots!r}.")
-    return ProductShotsScene(frames=frames, cameras=tuple(cameras), max_shots=max_shots)
+    where = f"{where} (product_shots)"
+    prompt = _prompt_parse(where, "prompt", raw.get("prompt", DEFAULT_PROMPT))
+    negative_prompt = _prompt_parse(where, "negative_prompt", raw.get("negative_prompt", ""))
+    family = raw.get("family")
+    if family is not None and family not in FAMILY_NAMES:
+        raise ValidationError(f"{where}: family {family!r} is unknown; use one of {', '.join(FAMILY_NAMES)}.")
+    source = raw.get("source", "photo")
+    if source not in SHOT_SOURCES:
+        raise ValidationError(f"{where}: source {source!r} is unknown; use one of {', '.join(SHOT_SOURCES)}.")
+    end_frame = raw.get("end_frame", False)
+    if not isinstance(end_frame, bool):
+        raise ValidationError(f"{where}: end_frame must be true or false, got {end_frame!r}.")
+    if end_frame and source == "text":
+        raise ValidationError(f"{where}: end_frame needs photos; it cannot be used with source \"text\".")
+    return ProductShotsScene(frames=frames, cameras=tuple(cameras), max_shots=max_shots, prompt=prompt,
+                             negative_prompt=negative_prompt, family=family, source=source, end_frame=end_frame)
+
+
+def _prompt_parse(where: str, field: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValidationError(f"{where}: {field} must be text, got {value!r}.")
+    if len(value) > MAX_PROMPT_CHARS:
+        raise ValidationError(f"{where}: {field} is {len(value)} characters; keep it under {MAX_PROMPT_CHARS}.")
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(value) if name is not None]
+    except ValueError as exc:
+        raise ValidationError(f"{where}: {field} is not a valid prompt ({exc}); write literal braces as {{{{ }}}}.") from None
+    unknown = [name for name in names if name not in PROMPT_FIELDS]
+    if unknown:
+        raise ValidationError(f"{where}: {field} uses {{{unknown[0]}}}; the fields you can use are "
+                              f"{', '.join('{' + name + '}' for name in PROMPT_FIELDS)}.")
+    return value

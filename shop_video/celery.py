@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 from celery import Celery
+from celery.signals import worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop_video.settings")
 
@@ -22,3 +23,15 @@ def _make_local_folders(sender, **kwargs):
                                                    "processed_folder") if options.get(key)]
     for folder in folders:
         folder.mkdir(parents=True, exist_ok=True)
+
+
+@worker_process_init.connect
+def _dit_preload(**kwargs):
+    # In each pool process after the fork, never in the parent: CUDA cannot survive a fork, and a parent that
+    # held the weights would copy them into every child.
+    from django.conf import settings
+
+    if settings.DIT_PRELOAD:
+        from generation.engines.dit.loading import models_preload
+
+        models_preload(settings.DIT_PRELOAD)

@@ -40,3 +40,24 @@ def sent_tasks(monkeypatch):
     monkeypatch.setattr(dispatch, "shots_send", lambda *, shot_ids, queue: sent["shots"].append((shot_ids, queue)))
     monkeypatch.setattr(dispatch, "assembly_send", lambda *, job_id: sent["assembly"].append(job_id))
     return sent
+
+
+@pytest.fixture(scope="session")
+def tiny_dit_dirs(tmp_path_factory):
+    """Tiny random-weight pipelines of the three DiT families, saved once per run like released weights."""
+    from generation.engines.dit.tiny import tiny_dit_save
+
+    root = tmp_path_factory.mktemp("dit-models")
+    return {family: tiny_dit_save(family=family, out_dir=root / family) for family in ("ltx", "wan", "cogvideox")}
+
+
+@pytest.fixture
+def dit_models(settings, tiny_dit_dirs):
+    """Settings point the DiT engine at the tiny models; every test starts and ends with nothing loaded, so a
+    test double hooked into one test's model never leaks into the next."""
+    from generation.engines.dit import loading
+
+    settings.DIT_MODELS = {family: str(path) for family, path in tiny_dit_dirs.items()}
+    loading.models_unload()
+    yield tiny_dit_dirs
+    loading.models_unload()

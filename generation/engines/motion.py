@@ -57,6 +57,8 @@ _CAMERA_MOVES: dict[str, tuple[CameraPose, CameraPose]] = {
     "tilt_up": (CameraPose(1.0, dy=_PAN), CameraPose(1.0, dy=-_PAN)),  # the view travels up
     "tilt_down": (CameraPose(1.0, dy=-_PAN), CameraPose(1.0, dy=_PAN)),
     "static": (CameraPose(1.0), CameraPose(1.0)),
+    # The CPU stand-in for the DiT engine's orbit: a slow lateral glide at a slight zoom.
+    "orbit": (CameraPose(1.02, dx=-0.06), CameraPose(1.02, dx=0.06)),
     "ken_burns": (CameraPose(1.0, dx=-0.03, dy=-0.03), CameraPose(1.08, dx=0.03, dy=0.03)),
 }
 CAMERA_PRESETS: tuple[str, ...] = tuple(_CAMERA_MOVES)

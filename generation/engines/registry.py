@@ -17,8 +17,17 @@ def engine_names() -> list[str]:
     return sorted(settings.SHOT_ENGINES)
 
 
-def engine_queue(name: str) -> str:
-    return _engine_config(name)["queue"]
+def engine_queue(name: str, *, family: str | None = None) -> str:
+    """The Celery queue for a shot: engines with queue_per_family send each model family to its own
+    (gpu.ltx, gpu.wan, ...) so a GPU worker only takes shots for the model it holds."""
+    config = _engine_config(name)
+    if config.get("queue_per_family"):
+        return f"{config['queue']}.{family or settings.DIT_DEFAULT_FAMILY}"
+    return config["queue"]
+
+
+def engine_uses_families(name: str) -> bool:
+    return bool(_engine_config(name).get("queue_per_family", False))
 
 
 def engine_shots_per_aspect_ratio(name: str) -> bool:

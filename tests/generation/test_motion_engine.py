@@ -40,7 +40,7 @@ def mean_abs_diff(a: np.ndarray, b: np.ndarray) -> float:
 
 def test_camera_presets_are_the_documented_names():
     assert set(CAMERA_PRESETS) == {
-        "push_in", "zoom_out", "pan_left", "pan_right", "tilt_up", "tilt_down", "static", "ken_burns",
+        "push_in", "zoom_out", "pan_left", "pan_right", "tilt_up", "tilt_down", "static", "ken_burns", "orbit",
     }
 
 
@@ -153,9 +153,9 @@ def test_raising_on_step_stops_generation(textured_photo):
 
 def test_unknown_camera_lists_valid_ones(textured_photo):
     with pytest.raises(EngineError) as error:
-        MotionEngine().generate(request(textured_photo, camera="orbit"))
+        MotionEngine().generate(request(textured_photo, camera="dolly_zoom"))
     message = str(error.value)
-    assert "orbit" in message
+    assert "dolly_zoom" in message
     assert all(camera in message for camera in CAMERA_PRESETS)
 
 

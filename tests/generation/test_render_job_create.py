@@ -45,7 +45,7 @@ def test_nothing_is_sent_before_the_transaction_commits(merchant, product_with_p
     ({"sku": "NOPE"}, "no product with SKU 'NOPE'"),
     ({"template_slug": "no-such-template"}, "No template 'no-such-template'"),
     ({"aspect_ratios": ["3:2"]}, "Aspect ratio '3:2' is not offered; use one of 9:16, 1:1, 16:9, 4:5"),
-    ({"engine": "sora"}, "Unknown engine 'sora'; use one of motion"),
+    ({"engine": "sora"}, "Unknown engine 'sora'; use one of dit, motion"),
     ({"short_side": 181}, "short side must be an even number"),
     ({"short_side": 4000}, "short side must be an even number of pixels from 16 to 1080"),
 ])

@@ -17,7 +17,9 @@ class Command(BaseCommand):
         parser.add_argument("--template", required=True)
         parser.add_argument("--sku", required=True)
         parser.add_argument("--aspect", default="9:16", help="Comma-separated: 9:16,1:1,16:9,4:5")
-        parser.add_argument("--engine", default=None)
+        parser.add_argument("--engine", default=None, help="motion (CPU) or dit (diffusers video models).")
+        parser.add_argument("--family", default=None,
+                            help="With --engine dit: ltx, wan or cogvideox (default: the template's, else DIT_DEFAULT_FAMILY).")
         parser.add_argument("--short-side", type=int, default=None, help="Pixels on the short side (even).")
         parser.add_argument("--wait", action="store_true", help="Wait for the job and print its files.")
         parser.add_argument("--timeout", type=float, default=3600, help="Seconds --wait waits at most.")
@@ -26,7 +28,7 @@ class Command(BaseCommand):
         try:
             merchant = merchant_get(slug=opts["merchant"])
             job = render_job_create(merchant=merchant, template_slug=opts["template"], sku=opts["sku"],
-                                    aspect_ratios=opts["aspect"].split(","), engine=opts["engine"],
+                                    aspect_ratios=opts["aspect"].split(","), engine=opts["engine"], family=opts["family"],
                                     short_side=opts["short_side"])
         except (MerchantNotFound, ValidationError) as exc:
             raise CommandError("; ".join(getattr(exc, "messages", [str(exc)]))) from None

@@ -1,0 +1,103 @@
+"""The family rules as data: valid sizes for every aspect ratio, valid frame counts, and segment plans."""
+
+import math
+from types import SimpleNamespace
+
+import pytest
+
+from generation.engines.base import ASPECT_RATIOS, EngineError
+from generation.engines.dit.family import (ASPECT_SHAPES, FAMILY_NAMES, Geometry, family_get, family_size,
+                                           family_module, segment_frames_valid, segments_plan)
+
+# The released models' geometry, as their configs give it (VAE compression, transformer patch).
+RELEASED = {
+    "ltx": Geometry(spatial_compression=32, temporal_compression=8, patch_size=1, max_pixels=768 * 512,
+                    max_frames=121, pipeline_multiple=32),
+    "wan": Geometry(spatial_compression=8, temporal_compression=4, patch_size=2, max_pixels=832 * 480,
+                    max_frames=81, pipeline_multiple=16),
+    "cogvideox": Geometry(spatial_compression=8, temporal_compression=4, patch_size=2, max_pixels=720 * 480,
+                          max_frames=49, native_size=(720, 480)),
+}
+
+
+@pytest.mark.parametrize("aspect_ratio", ASPECT_RATIOS)
+@pytest.mark.parametrize("family", ["ltx", "wan"])
+def test_every_aspect_ratio_gets_a_valid_size_close_to_its_shape(family, aspect_ratio):
+    geometry = RELEASED[family]
+    width, height = family_size(geometry, aspect_ratio)
+    multiple = {"ltx": 32, "wan": 16}[family]
+    assert width % multiple == 0 and height % multiple == 0
+    assert width * height <= geometry.max_pixels
+    assert width * height >= 0.85 * geometry.max_pixels  # uses the budget, not a thumbnail
+    ratio_w, ratio_h = ASPECT_SHAPES[aspect_ratio]
+    assert abs(math.log((width / height) / (ratio_w / ratio_h))) <= 0.03  # within ~3 % of the shape
+
+
+def test_released_sizes_are_the_ones_operators_expect():
+    assert family_size(RELEASED["ltx"], "16:9") == (800, 448)
+    assert family_size(RELEASED["ltx"], "9:16") == (448, 800)
+    assert family_size(RELEASED["wan"], "16:9") == (832, 480)
+    assert family_size(RELEASED["wan"], "9:16") == (480, 832)
+
+
+@pytest.mark.parametrize("aspect_ratio", ASPECT_RATIOS)
+def test_a_fixed_size_model_answers_its_training_size_for_every_ratio(aspect_ratio):
+    assert family_size(RELEASED["cogvideox"], aspect_ratio) == (720, 480)
+
+
+def test_an_unknown_aspect_ratio_is_refused_with_the_valid_ones():
+    with pytest.raises(EngineError, match="9:16, 1:1, 16:9, 4:5"):
+        family_size(RELEASED["ltx"], "21:9")
+
+
+@pytest.mark.parametrize(("family", "step"), [("ltx", 8), ("wan", 4), ("cogvideox", 4)])
+def test_segment_frame_counts_follow_the_vae_temporal_rule(family, step):
+    geometry = RELEASED[family]
+    for wanted in range(2, geometry.max_frames + 40):
+        frames = segment_frames_valid(geometry, wanted)
+        assert (frames - 1) % step == 0
+        assert frames <= geometry.max_frames
+        assert frames >= min(wanted, geometry.max_frames)
+
+
+@pytest.mark.parametrize("family", FAMILY_NAMES)
+def test_a_three_minute_shot_is_covered_by_chained_segments(family):
+    geometry = RELEASED[family]
+    native_fps = family_get(family).native_fps
+    needed = 180 * native_fps + 1
+    plan = segments_plan(geometry, frames_needed=needed, overlap=9 if family == "ltx" else 1)
+    assert plan.total >= needed
+    assert plan.total - needed < geometry.max_frames  # no whole wasted segment
+    assert all(count <= geometry.max_frames and (count - 1) % geometry.temporal_compression == 0
+               for count in plan.frames)
+
+
+def test_a_short_shot_is_one_segment():
+    plan = segments_plan(RELEASED["ltx"], frames_needed=73, overlap=9)
+    assert plan.frames == (73,)
+
+
+def test_an_unknown_family_is_refused_with_the_known_ones():
+    with pytest.raises(EngineError, match="ltx, wan, cogvideox"):
+        family_get("sora")
+
+
+def test_family_defaults_are_the_released_models():
+    assert (family_get("ltx").native_fps, family_get("wan").native_fps, family_get("cogvideox").native_fps) == (24, 16, 8)
+    assert family_get("ltx").supports_end_frame and family_get("wan").supports_end_frame
+    assert not family_get("cogvideox").supports_end_frame
+
+
+def _config(**values):
+    return SimpleNamespace(config=SimpleNamespace(**values))
+
+
+def test_each_family_reads_its_geometry_from_the_released_configs():
+    """The family modules read what the released configs say (values from their diffusers config.json)."""
+    ltx = SimpleNamespace(vae=SimpleNamespace(spatial_compression_ratio=32, temporal_compression_ratio=8),
+                          transformer=_config(patch_size=1))
+    wan = SimpleNamespace(vae_scale_factor_spatial=8, vae_scale_factor_temporal=4, transformer=_config(patch_size=[1, 2, 2]))
+    cogvideox = SimpleNamespace(vae_scale_factor_spatial=8, vae_scale_factor_temporal=4, transformer=_config(
+        patch_size=2, sample_width=90, sample_height=60, sample_frames=49, use_learned_positional_embeddings=True))
+    for name, pipeline in {"ltx": ltx, "wan": wan, "cogvideox": cogvideox}.items():
+        assert family_module(name).geometry(pipeline) == RELEASED[name], name
