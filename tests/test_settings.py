@@ -74,12 +74,24 @@ def test_check_deploy_reports_nothing_above_info(tmp_path):
 
 
 def test_the_web_process_never_imports_torch():
-    code = ("import sys, django; django.setup(); import shop_video.urls, generation.admin, generation.tasks, "
-            "catalog.tasks; from django.test import Client; Client().get('/healthz'); "
+    code = ("import sys, django; django.setup(); import shop_video.urls, shop_video.celery, generation.admin, "
+            "generation.tasks, catalog.tasks, generation.engines.dit.family, generation.services; "
+            "from django.test import Client; Client().get('/healthz'); "
             "print('torch' in sys.modules, 'diffusers' in sys.modules)")
     result = _python(code, DJANGO_SETTINGS_MODULE="shop_video.settings")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False False"
+
+
+@pytest.mark.parametrize(("variables", "message"), [
+    ({"DIT_MODELS": "sora=/models/sora"}, "DIT_MODELS: unknown family 'sora'"),
+    ({"DIT_MODELS": "ltx"}, "is not KEY=VALUE"),
+    ({"DIT_DEFAULT_FAMILY": "kling"}, "DIT_DEFAULT_FAMILY='kling': use one of ltx, wan, cogvideox"),
+    ({"DIT_CACHE_THRESHOLD": "fast"}, "DIT_CACHE_THRESHOLD='fast' is not a number"),
+])
+def test_bad_dit_settings_stop_the_process_with_what_to_set(variables, message):
+    result = _python("import django; django.setup()", DJANGO_SETTINGS_MODULE="shop_video.settings", **variables)
+    assert result.returncode != 0 and message in result.stderr
 
 
 def test_embedded_defaults_need_nothing_installed(tmp_path):
