@@ -26,3 +26,17 @@ class HangingEngine:
             if on_step:
                 on_step(0, request.num_frames)
             time.sleep(0.2)
+
+
+class RecordingEngine:
+    """Records the requests it gets and answers grey frames: what the shot runner hands an engine."""
+
+    name = "recording"
+    requests: list[ShotRequest] = []
+
+    def generate(self, request: ShotRequest, *, on_step=None) -> ShotResult:
+        import numpy as np
+
+        RecordingEngine.requests.append(request)
+        frames = np.full((request.num_frames, request.height, request.width, 3), 128, dtype=np.uint8)
+        return ShotResult(frames=frames, fps=request.fps)

@@ -92,3 +92,62 @@ def test_a_broken_merchant_template_is_refused_naming_the_template_and_scene(mer
     assert excinfo.value.messages[0].startswith(
         "Template 'broken' is invalid: scene 2 (product_shots): duration must be a number of seconds above 0")
     assert RenderJob.objects.count() == 0
+
+
+def _dit_template(merchant, **scene):
+    from generation.models import VideoTemplate
+
+    spec = {"family": "wan", "scenes": [{"type": "product_shots", "duration": 2.0, "max_shots": 2, **scene}]}
+    return VideoTemplate.objects.create(merchant=merchant, slug="dit-test", name="DiT test", spec=spec)
+
+
+def test_dit_shots_go_to_their_familys_gpu_queue_request_over_scene_over_template(
+        merchant, product_with_photos, sent_tasks, django_capture_on_commit_callbacks, settings):
+    product_with_photos.brand = "Acme"
+    product_with_photos.save()
+    _dit_template(merchant, prompt="{title} by {brand}, studio light")
+    with django_capture_on_commit_callbacks(execute=True):
+        from_template = render_job_create(merchant=merchant, template_slug="dit-test", sku="MUG-1", engine="dit")
+        from_request = render_job_create(merchant=merchant, template_slug="dit-test", sku="MUG-1", engine="dit",
+                                         family="cogvideox")
+    assert [s.parameters["family"] for s in from_template.shots.all()] == ["wan", "wan"]
+    assert from_request.family == "cogvideox"
+    assert [s.parameters["family"] for s in from_request.shots.all()] == ["cogvideox", "cogvideox"]
+    assert [queue for _, queue in sent_tasks["shots"]] == ["gpu.wan", "gpu.cogvideox"]
+    assert from_template.shots.first().prompt == "Ceramic Mug by Acme, studio light"
+
+
+def test_the_platform_default_family_applies_when_nobody_names_one(merchant, product_with_photos, sent_tasks, settings):
+    from generation.models import VideoTemplate
+
+    VideoTemplate.objects.create(merchant=merchant, slug="plain", name="Plain", spec={
+        "scenes": [{"type": "product_shots", "duration": 2.0}]})
+    settings.DIT_DEFAULT_FAMILY = "cogvideox"
+    job = render_job_create(merchant=merchant, template_slug="plain", sku="MUG-1", engine="dit")
+    assert {s.parameters["family"] for s in job.shots.all()} == {"cogvideox"}
+
+
+def test_end_frames_and_text_shots_are_set_up_from_the_scene(merchant, product_with_photos, sent_tasks):
+    _dit_template(merchant, end_frame=True)
+    job = render_job_create(merchant=merchant, template_slug="dit-test", sku="MUG-1", engine="dit")
+    photos = list(product_with_photos.images.order_by("position").values_list("pk", flat=True))
+    assert [(s.source_image_id, s.parameters["end_image_id"]) for s in job.shots.all()] == [
+        (photos[0], photos[1]), (photos[1], photos[0])]
+    from generation.models import VideoTemplate
+
+    VideoTemplate.objects.filter(slug="dit-test").update(spec={"scenes": [
+        {"type": "product_shots", "duration": 2.0, "max_shots": 1, "source": "text"}]})
+    job = render_job_create(merchant=merchant, template_slug="dit-test", sku="MUG-1", engine="dit", family="ltx")
+    assert [s.source_image_id for s in job.shots.all()] == [None]
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"engine": "motion", "family": "ltx"}, "applies to the dit engine only"),
+    ({"engine": "dit", "family": "kling"}, "Model family 'kling' is unknown; use one of ltx, wan, cogvideox."),
+])
+def test_a_bad_family_request_is_refused_and_creates_nothing(merchant, product_with_photos, builtin_templates,
+                                                             sent_tasks, kwargs, message):
+    with pytest.raises(ValidationError) as error:
+        render_job_create(merchant=merchant, template_slug="product-showcase", sku="MUG-1", **kwargs)
+    assert message in " ".join(error.value.messages)
+    assert not RenderJob.objects.exists()

@@ -115,3 +115,49 @@ def test_reaper_fails_the_job_when_attempts_are_used_up(merchant, product_with_p
     assert job.status == JobStatus.FAILED
     assert job.error.startswith("shot 1 lost its worker 2 times (no heartbeat since")
     assert not Shot.objects.filter(job=job, status=JobStatus.RUNNING).exists()
+
+
+@pytest.fixture
+def recording_engine(settings):
+    from tests.engines import RecordingEngine
+
+    settings.SHOT_ENGINES = {**settings.SHOT_ENGINES, "recording": {
+        "class": "tests.engines.RecordingEngine", "queue": "gpu", "queue_per_family": True}}
+    registry.engine_get.cache_clear()
+    RecordingEngine.requests.clear()
+    yield RecordingEngine.requests
+    registry.engine_get.cache_clear()
+
+
+def _end_frame_job(merchant):
+    from generation.models import VideoTemplate
+
+    VideoTemplate.objects.create(merchant=merchant, slug="keyframes", name="Keyframes", spec={"scenes": [
+        {"type": "product_shots", "duration": 1.0, "max_shots": 1, "end_frame": True,
+         "negative_prompt": "blurry"}]})
+    return render_job_create(merchant=merchant, template_slug="keyframes", sku="MUG-1", aspect_ratios=["1:1"],
+                             short_side=32, engine="recording", family="wan")
+
+
+def test_the_engine_gets_the_end_photo_family_and_negative_prompt(merchant, product_with_photos, sent_tasks,
+                                                                  recording_engine):
+    from shop_video.media import media_local_path
+
+    shot = _end_frame_job(merchant).shots.get()
+    shot_run(shot_id=shot.pk)
+    shot.refresh_from_db()
+    assert shot.status == JobStatus.SUCCEEDED, shot.error
+    (request,) = recording_engine
+    end_photo = product_with_photos.images.order_by("position")[1]
+    assert request.end_image_path == str(media_local_path(end_photo.file.name))
+    assert request.parameters["family"] == "wan" and request.negative_prompt == "blurry"
+
+
+def test_a_deleted_end_photo_fails_the_shot_with_the_reason(merchant, product_with_photos, sent_tasks,
+                                                            recording_engine):
+    job = _end_frame_job(merchant)
+    product_with_photos.images.order_by("position")[1].delete()
+    shot_run(shot_id=job.shots.get().pk)
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert "shot 1 (recording wan, push_in) failed: the end-frame photo" in job.error and "was deleted" in job.error

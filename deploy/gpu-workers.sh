@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# GPU workers for the DiT engine: one Celery worker per GPU, pinned with CUDA_VISIBLE_DEVICES, each holding one
+# model family and consuming only that family's queue (gpu.ltx, gpu.wan, gpu.cogvideox).
+#
+#   deploy/gpu-workers.sh ltx:0 ltx:1 wan:2      # two LTX GPUs and one Wan GPU on this host
+#
+# Prefork with one child, not --pool solo: the hard time limit needs a child the parent can kill, and the
+# model is loaded in that child after the fork (worker_process_init, DIT_PRELOAD), never in the parent.
+# --prefetch-multiplier 1: a GPU never holds a second shot's message while another GPU is idle.
+# Each worker needs DATABASE_URL, CELERY_BROKER_URL, MEDIA_ROOT (shared with the web app) and DIT_MODELS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ $# -gt 0 ] || { echo "usage: $0 FAMILY:GPU [FAMILY:GPU ...]   e.g. $0 ltx:0 wan:1" >&2; exit 2; }
+CELERY=${CELERY:-.venv/bin/celery}
+pids=()
+for pair in "$@"; do
+  family=${pair%%:*}
+  gpu=${pair#*:}
+  CUDA_VISIBLE_DEVICES=$gpu DIT_PRELOAD=$family DIT_DEFAULT_FAMILY=$family "$CELERY" -A shop_video worker \
+    --queues "gpu.$family" --pool prefork --concurrency 1 --prefetch-multiplier 1 \
+    --without-mingle --without-gossip --hostname "gpu$gpu-$family@%h" --loglevel INFO &
+  pids+=($!)
+done
+trap 'kill -TERM "${pids[@]}" 2>/dev/null; wait' INT TERM
+wait
