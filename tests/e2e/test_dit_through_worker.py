@@ -56,3 +56,13 @@ def test_every_family_renders_through_its_gpu_queue_and_the_model_loads_once(
     text = log.read_text()
     for family in ("ltx", "wan", "cogvideox"):
         assert text.count(f"loaded the {family} pipeline") == 1, family
+
+
+def test_a_gpu_worker_preloads_its_model_in_the_pool_process_not_the_parent(tiny_dit_dirs, tmp_path):
+    log = tmp_path / "worker.log"
+    env = {"DIT_MODELS": f"wan={tiny_dit_dirs['wan']}", "DIT_PRELOAD": "wan"}
+    with celery_worker(log, env=env) as worker:
+        line = wait_for(lambda: next((l for l in log.read_text().splitlines() if "loaded the wan pipeline" in l), None),
+                        timeout=120, what="the preload", log_path=log)
+    loader_pid = int(line.rsplit("in process ", 1)[1])
+    assert loader_pid != worker.pid  # a forked pool child, so CUDA is never initialised in the parent

@@ -151,7 +151,8 @@ def _model_load(family_name: str) -> LoadedModel:
     tokenizer_limit = getattr(pipeline.tokenizer, "model_max_length", 10**6)
     max_sequence_length = min(getattr(module, "max_sequence_length", lambda _: family.max_sequence_length)(pipeline),
                               tokenizer_limit if tokenizer_limit < 10**6 else 10**6)
-    logger.info("loaded the %s pipeline from %s on %s (%s)", family_name, path, device, dtype)
+    logger.info("loaded the %s pipeline from %s on %s (%s) in process %s", family_name, path, device, dtype,
+                os.getpid())
     return LoadedModel(
         family=family, module=module, path=path, device=device, dtype=dtype,
         geometry=geometry_with_profile(module.geometry(pipeline), profile),
