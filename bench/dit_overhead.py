@@ -57,12 +57,16 @@ HEADS, HEAD_DIM, LATENT_CHANNELS = 8, 64, 32
 def bench_model_save(out_dir: Path, *, layers: int, steps: int) -> int:
     """tiny.py's LTX with a 512-wide transformer and a released-layout VAE, saved like released weights.
     Returns the transformer's parameter count."""
+    import diffusers
     import torch
+    import transformers
     from diffusers import (AutoencoderKLLTXVideo, FlowMatchEulerDiscreteScheduler, LTXImageToVideoPipeline,
                            LTXVideoTransformer3DModel)
 
     from generation.engines.dit.tiny import TINY_PROFILE_FILE, _tiny_t5, tiny_tokenizer
 
+    for library in (diffusers, transformers):
+        library.utils.logging.disable_progress_bar()
     torch.manual_seed(0)
     transformer = LTXVideoTransformer3DModel(
         in_channels=LATENT_CHANNELS, out_channels=LATENT_CHANNELS, patch_size=1, patch_size_t=1,
@@ -127,13 +131,13 @@ def main() -> None:
         os.environ["DIT_MODELS"] = f"ltx={model_dir}"
         os.environ["RENDITION_SHORT_SIDE"] = str(DELIVERY_SHORT_SIDE)
         os.environ.setdefault("LOG_LEVEL", "WARNING")
-        run(tmp, args=args, layers=layers, steps=steps, rounds=rounds, delivery_rounds=delivery_rounds,
+        run(args=args, layers=layers, steps=steps, rounds=rounds, delivery_rounds=delivery_rounds,
             params=params)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def run(tmp: Path, *, args, layers: int, steps: int, rounds: int, delivery_rounds: int, params: int) -> None:
+def run(*, args, layers: int, steps: int, rounds: int, delivery_rounds: int, params: int) -> None:
     started_all = time.perf_counter()
     import django
 
@@ -152,6 +156,7 @@ def run(tmp: Path, *, args, layers: int, steps: int, rounds: int, delivery_round
     from shop_video.media import media_local_path
     from tests.factories import merchant_make, product_make
 
+    load_before = os.getloadavg()[0]
     call_command("migrate", verbosity=0, interactive=False)
     # Nothing leaves the process: no shot or assembly message goes to a broker.
     dispatch.shots_send = lambda *, shot_ids, queue: None
@@ -211,7 +216,7 @@ def run(tmp: Path, *, args, layers: int, steps: int, rounds: int, delivery_round
                                                                         height=height, image=image))
     assert segment_pipeline is pipeline
     inputs = dict(prompt=prompt, negative_prompt=negative, width=width, height=height, num_frames=FRAMES,
-                  num_inference_steps=model.steps, guidance_scale=model.family.guidance_scale, output_type="np",
+                  num_inference_steps=model.steps, guidance_scale=model.family.guidance_scale, output_type="pt",
                   max_sequence_length=model.max_sequence_length, **extra)
 
     def bare() -> float:
@@ -250,7 +255,7 @@ def run(tmp: Path, *, args, layers: int, steps: int, rounds: int, delivery_round
     print(f"dit overhead, LTX architecture with random weights (transformer {HEADS}x{HEAD_DIM} wide, {layers} layers, "
           f"{params / 1e6:.0f} M parameters), {width}x{height}, {FRAMES} frames, {model.steps} steps, "
           f"{model.device} {str(model.dtype).removeprefix('torch.')}, torch threads={torch.get_num_threads()}, "
-          f"median of {rounds} interleaved rounds")
+          f"median of {rounds} interleaved rounds; load average before: {load_before:.2f}")
     print(f"{'row':<52}{'median s':>10}{'min s':>8}{'ratio':>8}")
     print(f"{'bare diffusers call':<52}{bare_s:>10.2f}{min(times['bare']):>8.2f}{1:>8.2f}")
     print(f"{f'worker path (shot_run, {width}x{height} {FPS} fps)':<52}{worker_s:>10.2f}"

@@ -18,7 +18,8 @@ BT709_FFMPEG_PARAMS = (
 )  # fmt: skip
 
 
-def write_clip(frames: np.ndarray | FrameStream, fps: int, path: str | os.PathLike, *, crf: int = 16) -> None:
+def write_clip(frames: np.ndarray | FrameStream, fps: int, path: str | os.PathLike, *, crf: int = 16,
+               preset: str = "veryfast") -> None:
     """Encode (T, H, W, 3) uint8 RGB frames (an array or a FrameStream) to path. H and W must be even (yuv420p
     halves chroma)."""
     if not isinstance(frames, FrameStream):
@@ -46,7 +47,7 @@ def write_clip(frames: np.ndarray | FrameStream, fps: int, path: str | os.PathLi
         quality=None,  # we pass -crf ourselves
         macro_block_size=1,  # sizes are already even; never let imageio rescale
         ffmpeg_log_level="error",
-        output_params=["-preset", "veryfast", "-crf", str(crf), *BT709_FFMPEG_PARAMS, "-movflags", "+faststart"],
+        output_params=["-preset", preset, "-crf", str(crf), *BT709_FFMPEG_PARAMS, "-movflags", "+faststart"],
     )
     writer.send(None)  # start ffmpeg
     try:

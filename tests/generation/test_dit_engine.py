@@ -129,7 +129,8 @@ def test_a_three_segment_extension_is_chained_on_the_previous_frames(photos, mon
     assert seen[0].previous is None and seen[0].image is not None
     for index in (1, 2):
         previous = np.stack([np.asarray(frame) for frame in seen[index].previous])
-        expected = (np.clip(outputs[index - 1][-5:], 0, 1) * 255 + 0.5).astype(np.uint8)
+        last = outputs[index - 1][-5:].permute(0, 2, 3, 1).numpy()  # (F, C, H, W) floats from the pipeline
+        expected = (np.clip(last, 0, 1) * 255 + 0.5).astype(np.uint8)
         assert np.array_equal(previous, expected)  # conditioned on exactly the last 5 frames before it
 
 

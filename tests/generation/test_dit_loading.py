@@ -97,3 +97,19 @@ def test_a_profile_that_is_not_json_is_reported(dit_models, settings, tmp_path):
     (model_dir / "shop_video.json").write_text(json.dumps({"fps": 12, "max_frames": 17}))
     model = loading.model_get("wan")
     assert (model.fps, model.geometry.max_frames) == (12, 17)
+
+
+def test_speed_options_are_applied_to_the_loaded_pipeline(dit_models, settings):
+    settings.DIT_VAE_TILING, settings.DIT_CACHE_THRESHOLD, settings.DIT_ATTENTION_BACKEND = True, 0.05, "_native_math"
+    model = loading.model_get("wan")
+    assert model.base.vae.use_tiling
+    for transformer in (model.base.transformer, model.base.transformer_2):  # both Wan 2.2 experts
+        assert transformer.is_cache_enabled
+
+
+def test_a_bad_attention_backend_is_refused_before_the_weights_are_read(dit_models, settings):
+    settings.DIT_ATTENTION_BACKEND = "turbo"
+    before = loading.model_loads()
+    with pytest.raises(EngineError, match="DIT_ATTENTION_BACKEND='turbo' is not a diffusers attention backend"):
+        loading.model_get("ltx")
+    assert loading.model_loads() == before

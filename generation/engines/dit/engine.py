@@ -19,6 +19,7 @@ import logging
 import math
 
 import numpy as np
+import torch
 from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -121,8 +122,6 @@ class _Run:
         self._done = 0
 
     def frames(self, *, seed: int) -> np.ndarray:
-        import torch
-
         failure = ""
         for attempt in range(2):
             try:
@@ -138,8 +137,6 @@ class _Run:
                           f"use a shorter scene or a smaller model, or a GPU with more memory")
 
     def _segments(self, *, seed: int) -> np.ndarray:
-        import torch
-
         self._done = 0
         total = self.steps * len(self.plan.frames)
         pieces, previous = [], None
@@ -153,7 +150,7 @@ class _Run:
                 output = pipeline(
                     prompt=self.prompt, negative_prompt=self.negative, width=self.width, height=self.height,
                     num_frames=count, num_inference_steps=self.steps, guidance_scale=self.guidance,
-                    generator=torch.Generator(device="cpu").manual_seed(seed + index), output_type="np",
+                    generator=torch.Generator(device="cpu").manual_seed(seed + index), output_type="pt",
                     max_sequence_length=self.model.max_sequence_length,
                     callback_on_step_end=self._step_callback(total), callback_on_step_end_tensor_inputs=["latents"],
                     **kwargs)
@@ -172,8 +169,6 @@ class _Run:
         return np.concatenate(pieces)
 
     def _step_callback(self, total: int):
-        import torch
-
         def callback(pipeline, step: int, timestep, callback_kwargs: dict) -> dict:
             latents = callback_kwargs.get("latents")
             if latents is not None and not bool(torch.isfinite(latents).all()):
@@ -205,8 +200,10 @@ def _delivery_stream(native: np.ndarray, *, src_fps: int, dst_fps: int, count: i
 
 
 def _to_uint8(frames) -> np.ndarray:
-    frames = np.asarray(frames, dtype=np.float32)
-    return (np.clip(frames, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    """(F, C, H, W) floats in [0, 1] on the model's device -> contiguous (F, H, W, 3) uint8 on the host. Done on
+    the device in one pass: diffusers' numpy output is a channel-first view that every later step would copy."""
+    return (frames.clamp(0.0, 1.0).mul(255.0).add(0.5).to(dtype=torch.uint8)
+            .permute(0, 2, 3, 1).contiguous().cpu().numpy())
 
 
 def _nearest_aspect_ratio(width: int, height: int) -> str:

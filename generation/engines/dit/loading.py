@@ -132,6 +132,8 @@ def _model_load(family_name: str) -> LoadedModel:
     path = model_directory_check(family, settings.DIT_MODELS.get(family_name))
     device = _device()
     dtype = _dtype(device)
+    profile = _profile(path)  # settings and files are checked before gigabytes of weights are read
+    _attention_backend_check()
     import diffusers
     import transformers
 
@@ -144,7 +146,6 @@ def _model_load(family_name: str) -> LoadedModel:
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise EngineError(f"the {family_name} weights in {path} could not be loaded: {exc}") from None
     _load_count += 1
-    profile = _profile(path)
     pipeline.set_progress_bar_config(disable=True)
     offloaded = _place(pipeline, device)
     _speed_options_apply(pipeline)
@@ -188,6 +189,18 @@ def _dtype(device: str) -> torch.dtype:
     if name not in dtypes:
         raise EngineError(f"DIT_DTYPE={name!r}: use auto, {', '.join(dtypes)}")
     return dtypes[name]
+
+
+def _attention_backend_check() -> None:
+    name = settings.DIT_ATTENTION_BACKEND
+    if not name:
+        return
+    from diffusers.models.attention_dispatch import AttentionBackendName
+
+    known = [backend.value for backend in AttentionBackendName]
+    if name not in known:
+        raise EngineError(f"DIT_ATTENTION_BACKEND={name!r} is not a diffusers attention backend; use one of "
+                          f"{', '.join(known)} (or leave it empty for the default)")
 
 
 def _place(pipeline, device: str) -> bool:
