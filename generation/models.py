@@ -88,6 +88,8 @@ class Shot(models.Model):
     seed = models.BigIntegerField(default=0)
     camera = models.CharField(max_length=32, default="push_in")
     parameters = models.JSONField(default=dict, blank=True)
+    metadata = models.JSONField(default=dict, blank=True,
+                                help_text="What the engine reported: model, seed used, retries, quality measurements.")
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     fps = models.PositiveIntegerField()

@@ -17,7 +17,7 @@ from catalog.selectors import VariantNotFound, product_images_ready, variant_get
 from generation import dispatch
 from generation.assembly.timeline import rendition_size
 from generation.engines.base import ASPECT_RATIOS, EngineError
-from generation.engines.dit.family import FAMILY_NAMES
+from generation.engines.dit.family import FAMILY_NAMES, family_get
 from generation.engines.registry import engine_queue, engine_shots_per_aspect_ratio, engine_uses_families
 from generation.models import FINISHED_STATUSES, JobStatus, RenderJob, Shot
 from generation.selectors import TemplateNotFound, video_template_get
@@ -75,7 +75,10 @@ def render_job_create(*, merchant: Merchant, template_slug: str, sku: str, aspec
             for scene_index, scene in enumerate(spec.scenes):
                 if not isinstance(scene, ProductShotsScene):
                     continue
-                parameters = _shot_parameters(engine=engine, family=family, spec=spec, scene=scene)
+                parameters = _shot_parameters(engine=engine, family=family, spec=spec, scene=scene,
+                                              scene_number=scene_index + 1)
+                # Engines without model families (motion: the CPU preview) animate the photo for text scenes.
+                from_photo = scene.source == "photo" or "family" not in parameters
                 prompt = prompt_fill(scene.prompt, prompt_fields)
                 for index, image in enumerate(images[: scene.max_shots]):
                     shot_parameters = dict(parameters)
@@ -83,7 +86,7 @@ def render_job_create(*, merchant: Merchant, template_slug: str, sku: str, aspec
                         shot_parameters["end_image_id"] = images[(index + 1) % len(images)].pk
                     Shot.objects.create(
                         job=job, position=position, scene=scene_index, aspect_ratio=aspect_ratio, engine=engine,
-                        source_image=image if scene.source == "photo" else None,
+                        source_image=image if from_photo else None,
                         camera=scene.cameras[index % len(scene.cameras)], prompt=prompt, parameters=shot_parameters,
                         seed=seeds.setdefault((scene_index, index), secrets.randbelow(2**31)),
                         width=width, height=height, fps=spec.fps, num_frames=scene.frames,
@@ -102,12 +105,21 @@ def shot_queue(shot: Shot) -> str:
     return engine_queue(shot.engine, family=shot.parameters.get("family"))
 
 
-def _shot_parameters(*, engine: str, family: str, spec: TemplateSpec, scene: ProductShotsScene) -> dict:
+def _shot_parameters(*, engine: str, family: str, spec: TemplateSpec, scene: ProductShotsScene,
+                     scene_number: int) -> dict:
     """What the engine needs beyond the shot's columns. The model family: the request's, else the scene's,
-    else the template's, else the platform default."""
+    else the template's, else the platform default; refused here if it cannot do what the scene asks."""
     parameters = {}
     if engine_uses_families(engine):
-        parameters["family"] = family or scene.family or spec.family or settings.DIT_DEFAULT_FAMILY
+        chosen = family_get(family or scene.family or spec.family or settings.DIT_DEFAULT_FAMILY)
+        where = f"Scene {scene_number} asks for"
+        if scene.source == "text" and chosen.t2v_pipeline is None:
+            raise ValidationError(f"{where} text-to-video, which the {chosen.name} family cannot make; render it "
+                                  "with --family ltx, or give the scene photos (source \"photo\").")
+        if scene.end_frame and not chosen.supports_end_frame:
+            raise ValidationError(f"{where} an end frame, which the {chosen.name} family cannot take; render it "
+                                  "with --family ltx or wan, or set end_frame to false.")
+        parameters["family"] = chosen.name
     if scene.negative_prompt:
         parameters["negative_prompt"] = scene.negative_prompt
     return parameters

@@ -9,8 +9,8 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.db.models import F
 from django.utils import timezone
 
-from generation.assembly.clipio import write_clip
 from catalog.models import ProductImage
+from generation.assembly.clipio import write_clip
 from generation.engines.base import EngineError, ShotCancelled, ShotRequest, ShotResult
 from generation.engines.registry import engine_get
 from generation.models import FINISHED_STATUSES, JobStatus, RenderJob, Shot
@@ -67,7 +67,7 @@ def shot_run(*, shot_id: int) -> None:
         _shot_fail(shot, f"{label} failed: {exc}")
         return
     done = Shot.objects.filter(pk=shot.pk, status=JobStatus.RUNNING, attempts=shot.attempts).update(
-        status=JobStatus.SUCCEEDED, file=name, progress=100, finished_at=timezone.now())
+        status=JobStatus.SUCCEEDED, file=name, progress=100, finished_at=timezone.now(), metadata=result.metadata)
     if done:
         render_job_shot_finished(job_id=job.pk)
 

@@ -45,6 +45,9 @@ def test_every_family_renders_through_its_gpu_queue_and_the_model_loads_once(
         job = jobs[family]
         assert job.status == JobStatus.SUCCEEDED, f"{family}: {job.error}"
         assert [shot.parameters["family"] for shot in job.shots.all()] == [family] * shots
+        for shot in job.shots.all():  # what the engine reported is kept on the shot
+            assert shot.metadata["family"] == family and shot.metadata["motion"] > 0
+            assert shot.metadata["retried_with_new_seed"] is False and shot.metadata["oom_recoveries"] == []
         renditions = {r.aspect_ratio: r for r in job.renditions.all()}
         assert set(renditions) == set(sizes)
         for aspect, size in sizes.items():

@@ -151,3 +151,22 @@ def test_a_bad_family_request_is_refused_and_creates_nothing(merchant, product_w
         render_job_create(merchant=merchant, template_slug="product-showcase", sku="MUG-1", **kwargs)
     assert message in " ".join(error.value.messages)
     assert not RenderJob.objects.exists()
+
+
+@pytest.mark.parametrize(("scene", "family", "message"), [
+    ({"source": "text"}, "wan", "Scene 1 asks for text-to-video, which the wan family cannot make"),
+    ({"end_frame": True}, "cogvideox", "Scene 1 asks for an end frame, which the cogvideox family cannot take"),
+])
+def test_a_scene_the_family_cannot_make_is_refused_at_submit(merchant, product_with_photos, sent_tasks, scene,
+                                                             family, message):
+    _dit_template(merchant, **scene)
+    with pytest.raises(ValidationError) as error:
+        render_job_create(merchant=merchant, template_slug="dit-test", sku="MUG-1", engine="dit", family=family)
+    assert message in " ".join(error.value.messages)
+    assert not RenderJob.objects.exists()
+
+
+def test_the_motion_preview_animates_the_photo_for_a_text_scene(merchant, product_with_photos, sent_tasks):
+    _dit_template(merchant, source="text", max_shots=1)
+    job = render_job_create(merchant=merchant, template_slug="dit-test", sku="MUG-1", engine="motion")
+    assert job.shots.get().source_image_id is not None

@@ -25,7 +25,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from generation.engines.base import EngineError, FrameStream, ProgressCallback, ShotRequest, ShotResult
 from generation.engines.dit import loading, postprocess
-from generation.engines.dit.family import ASPECT_SHAPES, Segment, SegmentPlan, family_size, segments_plan
+from generation.engines.dit.family import (ASPECT_SHAPES, Segment, SegmentPlan, family_get, family_size,
+                                           segments_plan)
 
 logger = logging.getLogger(__name__)
 
@@ -56,24 +57,23 @@ class DitEngine:
     name = "dit"
 
     def generate(self, request: ShotRequest, *, on_step: ProgressCallback | None = None) -> ShotResult:
-        # 1. model and plan
-        family_name = str(request.parameters.get("family") or settings.DIT_DEFAULT_FAMILY)
-        model = loading.model_get(family_name)
-        family = model.family
-        aspect_ratio = _nearest_aspect_ratio(request.width, request.height)
-        width, height = family_size(model.geometry, aspect_ratio)
-        # 2. early checks
+        # 1. checks that need no model, then the model and the plan
+        family = family_get(str(request.parameters.get("family") or settings.DIT_DEFAULT_FAMILY))
         if request.duration > MAX_SHOT_SECONDS + 1e-9:
             raise EngineError(f"a DiT shot lasts at most {MAX_SHOT_SECONDS:g} s, this one asks for "
                               f"{request.duration:.1f} s; split it into scenes")
         if request.end_image_path and not family.supports_end_frame:
             raise EngineError(f"the {family.name} family cannot take an end frame; use ltx or wan for start+end shots")
+        model = loading.model_get(family.name)
+        aspect_ratio = _nearest_aspect_ratio(request.width, request.height)
+        width, height = family_size(model.geometry, aspect_ratio)
+        # 2. checks against the loaded model
         frames_needed = math.ceil((request.num_frames - 1) * model.fps / request.fps) + 1
         plan = segments_plan(model.geometry, frames_needed=frames_needed,
                              overlap=model.module.extension_overlap(model.geometry))
         prompt = _prompt_compose(request.prompt, request.camera)
         _prompt_length_check(model, prompt)
-        negative = request.negative_prompt or str(request.parameters.get("negative_prompt") or family.negative_prompt)
+        negative = request.negative_prompt or family.negative_prompt
         if request.camera == "static":
             negative = f"{negative}, {STILL_NEGATIVE}" if negative else STILL_NEGATIVE
         steps = int(request.parameters.get("steps") or model.steps)
