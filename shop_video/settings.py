@@ -40,7 +40,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework_api_key",
+    "drf_spectacular",
     "shop_video.tenancy",
+    "shop_video.api",
+    "shop_video.webhooks",
     "catalog",
     "generation",
 ]
@@ -196,9 +200,28 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- REST framework -------------------------------------------------------------------------------------
+# Storefronts send `Authorization: Api-Key <key>`; the dashboard's own calls use the session. Every view acts for
+# one merchant (shop_video/api/authentication.py) and every error has one JSON shape (shop_video/api/exceptions.py).
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["shop_video.api.authentication.ApiKeyAuthentication",
+                                       "rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["shop_video.api.authentication.IsMerchant"],
+    "DEFAULT_THROTTLE_CLASSES": ["shop_video.api.throttling.ApiKeyRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": env_str("API_RATE", "1200/min")},
+    "EXCEPTION_HANDLER": "shop_video.api.exceptions.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "shop_video API",
+    "DESCRIPTION": "Catalog imports, products, templates, renders and webhooks for storefronts. See docs/api.md.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "APPEND_COMPONENTS": {"securitySchemes": {"ApiKey": {"type": "apiKey", "in": "header", "name": "Authorization",
+                                                         "description": "Api-Key <your key>"}}},
+    "SECURITY": [{"ApiKey": []}],
 }
 
 # --- Security (production) ------------------------------------------------------------------------------

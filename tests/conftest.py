@@ -61,3 +61,27 @@ def dit_models(settings, tiny_dit_dirs):
     loading.models_unload()
     yield tiny_dit_dirs
     loading.models_unload()
+
+
+def _api_client_for(merchant):
+    from rest_framework.test import APIClient
+
+    from shop_video.api.services import api_key_create
+
+    client = APIClient()
+    _, key = api_key_create(merchant=merchant, name="tests")
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    client.key = key
+    return client
+
+
+@pytest.fixture
+def api(merchant):
+    """An API client holding a fresh API key of `merchant` (acme)."""
+    return _api_client_for(merchant)
+
+
+@pytest.fixture
+def other_api(other_merchant):
+    """An API client holding a key of `other_merchant` (globex): must never see acme's data."""
+    return _api_client_for(other_merchant)

@@ -1,0 +1,66 @@
+"""One JSON shape for every API error, with a message that says what to change:
+
+    {"error": {"type": "validation_error", "message": "...", "fields": {"sku": ["..."]}}}
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+_TYPES = {400: "validation_error", 401: "authentication_failed", 403: "permission_denied", 404: "not_found",
+          405: "method_not_allowed", 406: "not_acceptable", 409: "conflict", 413: "payload_too_large",
+          415: "unsupported_media_type", 422: "unprocessable", 429: "rate_limited"}
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "A request with this Idempotency-Key is still being processed; retry in a moment."
+    default_code = "conflict"
+
+
+class Unprocessable(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "unprocessable"
+
+
+def api_exception_handler(exc, context):
+    # Services raise Django's errors; the API answers them like DRF's own.
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    elif isinstance(exc, (ObjectDoesNotExist, Http404)):
+        exc = exceptions.NotFound("Not found: no such object for this merchant. Check the id or SKU.")
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = exception_handler(exc, context)
+    if response is None:
+        return None  # a bug: Django's 500 handling (logged) takes over
+    response.data = {"error": _error_body(response.status_code, response.data)}
+    return response
+
+
+def _error_body(status_code: int, data) -> dict:
+    body = {"type": _TYPES.get(status_code, "error")}
+    if isinstance(data, dict) and set(data) == {"detail"}:
+        body["message"] = str(data["detail"])
+    elif isinstance(data, dict):
+        fields = {name: [str(m) for m in (messages if isinstance(messages, list) else [messages])]
+                  for name, messages in data.items()}
+        general = fields.pop("non_field_errors", []) + fields.pop("detail", [])
+        described = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in fields.items())
+        body["message"] = " ".join(general + ([described] if described else [])) or "The request is invalid."
+        if fields:
+            body["fields"] = fields
+    elif isinstance(data, list):
+        body["message"] = " ".join(str(item) for item in data)
+    else:
+        body["message"] = str(data)
+    return body
+
+
+def error_response(status_code: int, message: str) -> Response:
+    return Response({"error": {"type": _TYPES.get(status_code, "error"), "message": message}}, status=status_code)
