@@ -5,11 +5,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from shop_video import views
+from shop_video.api.views import MeView
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/v1/me", MeView.as_view(), name="api-me"),
     path("api/v1/", include("catalog.api_urls")),
     path("api/v1/", include("generation.api_urls")),
     path("api/v1/", include("shop_video.webhooks.api_urls")),

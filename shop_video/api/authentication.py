@@ -27,7 +27,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(f"The Authorization header is empty after {KEYWORD}; send "
                                                   f"'Authorization: {KEYWORD} <your key>'.")
         try:
-            api_key = MerchantApiKey.objects.select_related("merchant").get_from_key(key)
+            api_key = MerchantApiKey.objects.get_from_key(key)
         except MerchantApiKey.DoesNotExist:
             raise exceptions.AuthenticationFailed("This API key is not valid or was revoked; create a new one "
                                                   "in the dashboard or with manage.py create_api_key.") from None

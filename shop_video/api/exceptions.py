@@ -17,6 +17,10 @@ _TYPES = {400: "validation_error", 401: "authentication_failed", 403: "permissio
           415: "unsupported_media_type", 422: "unprocessable", 429: "rate_limited"}
 
 
+NOT_AUTHENTICATED = ("No credentials: send 'Authorization: Api-Key <your key>' (manage.py create_api_key makes "
+                     "one), or sign in to the dashboard.")
+
+
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "A request with this Idempotency-Key is still being processed; retry in a moment."
@@ -36,6 +40,8 @@ def api_exception_handler(exc, context):
         exc = exceptions.NotFound("Not found: no such object for this merchant. Check the id or SKU.")
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, exceptions.NotAuthenticated):
+        exc.detail = exceptions.ErrorDetail(NOT_AUTHENTICATED, code="not_authenticated")  # keeps its auth header
     response = exception_handler(exc, context)
     if response is None:
         return None  # a bug: Django's 500 handling (logged) takes over

@@ -1,9 +1,14 @@
 """What the REST API keeps: per-merchant API keys (hashed at rest) and idempotency records."""
 
 from django.db import models
-from rest_framework_api_key.models import AbstractAPIKey
+from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
 from shop_video.tenancy.models import Merchant
+
+
+class MerchantApiKeyManager(BaseAPIKeyManager):
+    def get_usable_keys(self):
+        return super().get_usable_keys().select_related("merchant")  # every request needs it: one query
 
 
 class MerchantApiKey(AbstractAPIKey):
@@ -12,6 +17,8 @@ class MerchantApiKey(AbstractAPIKey):
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="api_keys")
     last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MerchantApiKeyManager()
 
     class Meta(AbstractAPIKey.Meta):
         verbose_name = "API key"

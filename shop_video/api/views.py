@@ -1,0 +1,22 @@
+"""API views that belong to no app: who am I."""
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from shop_video.api.models import MerchantApiKey
+
+
+class MeView(APIView):
+    """Which merchant the credentials act for: the first call a storefront makes to check its key."""
+
+    @extend_schema(responses=inline_serializer("Me", {
+        "merchant": serializers.CharField(), "merchant_name": serializers.CharField(),
+        "auth": serializers.ChoiceField(choices=["api_key", "session"]),
+        "key_prefix": serializers.CharField(allow_null=True)}))
+    def get(self, request):
+        api_key = request.auth if isinstance(request.auth, MerchantApiKey) else None
+        return Response({"merchant": request.merchant.slug, "merchant_name": request.merchant.name,
+                         "auth": "api_key" if api_key else "session",
+                         "key_prefix": api_key.prefix if api_key else None})
