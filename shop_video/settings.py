@@ -219,9 +219,6 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "APPEND_COMPONENTS": {"securitySchemes": {"ApiKey": {"type": "apiKey", "in": "header", "name": "Authorization",
-                                                         "description": "Api-Key <your key>"}}},
-    "SECURITY": [{"ApiKey": []}],
 }
 
 # --- Security (production) ------------------------------------------------------------------------------
@@ -246,3 +243,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# --- Webhooks (shop_video/webhooks/README.md) -----------------------------------------------------------
+# One POST waits this long for an answer; a slower endpoint counts as a failed attempt and is retried.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maximum=60)
+# Attempts per delivery (and per re-send) before it is failed. Waits between attempts: 5 s, 30 s, 2 min, 10 min,
+# 1 h, 3 h, then 6 h (each +/- 10 % jitter), so the default 8 attempts span about 10 hours.
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1, maximum=30)
+# Pending deliveries whose task message was lost (broker down, worker killed) are sent again by this sweep.
+CELERY_BEAT_SCHEDULE["webhook-deliveries-sweep"] = {"task": "shop_video.webhooks.tasks.webhook_deliveries_sweep",
+                                                    "schedule": 60.0}
