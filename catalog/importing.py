@@ -50,12 +50,18 @@ class _Tally:
 
 def catalog_import_run(*, merchant: Merchant, importer: Importer, source: str, data: bytes,
                        options: ImportOptions | None = None, base_dir: Path | None = None,
-                       archive_missing: bool = False, on_progress: ProgressFn | None = None) -> CatalogImport:
+                       archive_missing: bool = False, on_progress: ProgressFn | None = None,
+                       record: CatalogImport | None = None) -> CatalogImport:
     """Import a whole feed. `base_dir` allows local image paths relative to it (operators on the command line;
     uploads through the web never get one). `archive_missing` archives this merchant's products that the feed
-    does not contain (never deletes them); it does nothing if the feed yielded no product at all."""
-    record = CatalogImport.objects.create(merchant=merchant, source=source[:2000], format=importer.name,
-                                          status=CatalogImport.Status.RUNNING, started_at=timezone.now())
+    does not contain (never deletes them); it does nothing if the feed yielded no product at all. `record` is an
+    import already recorded (an API request's, whose id the client holds); else one is made."""
+    if record is None:
+        record = CatalogImport.objects.create(merchant=merchant, source=source[:2000], format=importer.name,
+                                              status=CatalogImport.Status.RUNNING, started_at=timezone.now())
+    else:
+        record.format, record.status, record.started_at = importer.name, CatalogImport.Status.RUNNING, timezone.now()
+        record.save(update_fields=["format", "status", "started_at"])
     tally = _Tally()
     try:
         items = parsed_ahead(importer.parse(data, options=options or ImportOptions()))

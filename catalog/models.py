@@ -99,8 +99,12 @@ class CatalogImport(models.Model):
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="catalog_imports")
     source = models.CharField(max_length=2000, help_text="File name or URL the rows came from.")
-    format = models.CharField(max_length=32, default="plain_csv")
+    format = models.CharField(max_length=32, default="plain_csv", blank=True,
+                              help_text="The importer's name; empty while a URL's format is still to be detected.")
     file = models.FileField(upload_to="catalog/imports/", blank=True)
+    # What an API request asked for, kept so the worker (and anyone reading the record) knows how it was read.
+    mapping_name = models.CharField(max_length=100, blank=True, help_text="The saved ImportMapping used, if any.")
+    archive_missing = models.BooleanField(default=False, help_text="A full feed: archive products it lacks.")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)

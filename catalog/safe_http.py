@@ -55,7 +55,7 @@ def _fetch_once(url: str, *, max_bytes: int, timeout: float) -> tuple[int, str |
         connection.request("GET", path, headers={"User-Agent": "shop_video-image-fetcher/1.0", "Accept": "image/*"})
         response = connection.getresponse()
         declared = response.getheader("Content-Length")
-        if declared and declared.isdigit() and int(declared) > max_bytes:
+        if declared and declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
             raise FetchRefused(f"the image is {int(declared):,} bytes; the limit is {max_bytes:,}")
         body = response.read(max_bytes + 1) if response.status < 300 else b""
         if len(body) > max_bytes:

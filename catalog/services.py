@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 
@@ -79,3 +80,56 @@ def product_image_add(*, product: Product, data: bytes, source_url: str = "", po
                     ContentFile(normalised.content), save=False)
     image.save()
     return image
+
+
+# --- Products through the API: edits, archiving, photo uploads, and the scoped lookups they start from -------
+
+PRODUCT_EDITABLE_FIELDS = ("title", "description", "brand", "product_type", "status")
+
+
+def product_update(*, product: Product, changes: dict) -> Product:
+    """Change a product's own fields (not its key, variants or photos); ValidationError says what to fix."""
+    unknown = sorted(set(changes) - set(PRODUCT_EDITABLE_FIELDS))
+    if unknown:
+        raise ValidationError({name: f"{name} cannot be changed here; editable fields are "
+                                     f"{', '.join(PRODUCT_EDITABLE_FIELDS)}." for name in unknown})
+    if fields_assign(product, changes):
+        others = [f.name for f in Product._meta.fields if f.name not in changes]
+        product.full_clean(exclude=others, validate_unique=False, validate_constraints=False)
+        product.save(update_fields=[*changes, "updated_at"])
+    return product
+
+
+def product_archive(*, product: Product) -> Product:
+    """Archive, never delete: renders and feeds that point at the product keep working."""
+    if product.status != Product.Status.ARCHIVED:
+        product.status = Product.Status.ARCHIVED
+        product.save(update_fields=["status", "updated_at"])
+    return product
+
+
+@dataclass
+class PhotosUploadReport:
+    added: list[tuple[str, ProductImage]] = field(default_factory=list)  # (file name, the new image)
+    duplicates: list[str] = field(default_factory=list)  # file names whose photo the product already had
+    rejected: list[dict] = field(default_factory=list)  # {"file": name, "message": what to change}
+
+
+def product_photos_upload(*, product: Product, files: list[tuple[str, bytes]]) -> PhotosUploadReport:
+    """Many photos for one product through catalog.uploads.product_images_upload, one file at a time so that
+    each is reported as added, a duplicate of a photo the product already has, or rejected with the reason."""
+    from catalog.uploads import product_images_upload
+
+    report = PhotosUploadReport()
+    for name, data in files:
+        known = set(product.images.values_list("pk", flat=True))
+        outcome = product_images_upload(product=product, files=[(name, data)])
+        if outcome.errors:
+            report.rejected.extend(outcome.errors)
+            continue
+        added = product.images.exclude(pk__in=known).order_by("-pk").first()
+        if added is None:
+            report.duplicates.append(name)
+        else:
+            report.added.append((name, added))
+    return report

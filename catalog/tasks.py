@@ -21,3 +21,12 @@ def product_images_fetch_fan_out(image_ids: list[int]) -> None:
     """An import sends one message per batch of new images; each image gets its own retrying task here."""
     for image_id in image_ids:
         product_image_fetch.delay(image_id)
+
+
+@shared_task(acks_late=True)
+def catalog_import_process(import_id: int) -> None:
+    """Run an import the API or the dashboard queued (the service tells the merchant's webhooks how it went)."""
+    from catalog.import_requests import catalog_import_request_run
+
+    catalog_import_request_run(import_id=import_id)
+

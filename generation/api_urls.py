@@ -1,3 +1,15 @@
-"""REST routes under /api/v1/ (being written)."""
+"""REST routes for templates and renders under /api/v1/ (views in generation/api.py)."""
 
-urlpatterns = []
+from django.urls import path
+
+from generation import api
+
+urlpatterns = [
+    path("templates", api.TemplateListView.as_view(), name="api-templates"),
+    path("templates/<slug:slug>", api.TemplateDetailView.as_view(), name="api-template-detail"),
+    path("renders", api.RenderListCreateView.as_view(), name="api-renders"),
+    path("renders/<int:pk>", api.RenderDetailView.as_view(), name="api-render-detail"),
+    path("renders/<int:pk>/cancel", api.RenderCancelView.as_view(), name="api-render-cancel"),
+    # path: a SKU may contain "/" (sent as %2F, which reaches the view decoded).
+    path("products/<path:sku>/videos", api.ProductVideosView.as_view(), name="api-product-videos"),
+]

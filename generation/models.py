@@ -58,6 +58,9 @@ class RenderJob(models.Model):
     short_side = models.PositiveIntegerField()
     fps = models.PositiveIntegerField()
     metadata = models.JSONField(default=dict, blank=True)
+    webhook_url = models.URLField(max_length=2000, blank=True,
+                                  help_text="https URL told of this job's render.succeeded / render.failed, besides "
+                                            "the merchant's webhook endpoints.")
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True)
     progress = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)

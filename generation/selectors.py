@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
-from generation.models import RenderJob, Rendition, VideoTemplate
+from catalog.models import Variant
+from generation.models import JobStatus, RenderJob, Rendition, VideoTemplate
 from shop_video.tenancy.models import Merchant
 
 
@@ -33,3 +34,58 @@ def render_job_get(*, merchant: Merchant, job_id: int) -> RenderJob:
 
 def render_job_renditions(*, job: RenderJob) -> QuerySet[Rendition]:
     return job.renditions.order_by("aspect_ratio")
+
+
+# --- For the dashboard (shop_video/dashboard) ---------------------------------------------------------------
+
+def render_job_list(*, merchant: Merchant, limit: int = 50) -> QuerySet[RenderJob]:
+    """The merchant's latest jobs, newest first."""
+    return (RenderJob.objects.filter(merchant=merchant).select_related("product", "template", "variant")
+            .order_by("-created_at", "-id")[:limit])
+
+
+def video_template_previews(*, merchant: Merchant) -> dict[int, Rendition]:
+    """A preview clip per template id: the newest rendition this merchant rendered with it (templates carry no
+    clip of their own). Templates the merchant never rendered with have none."""
+    previews: dict[int, Rendition] = {}
+    renditions = (Rendition.objects.filter(job__merchant=merchant, job__status=RenderJob.Status.SUCCEEDED)
+                  .select_related("job").order_by("-job__finished_at", "-id"))
+    for rendition in renditions[:500]:
+        previews.setdefault(rendition.job.template_id, rendition)
+    return previews
+
+
+def render_jobs_filter(*, merchant: Merchant, status: str | None = None, sku: str | None = None):
+    jobs = (RenderJob.objects.filter(merchant=merchant).select_related("template", "variant")
+            .prefetch_related("renditions"))
+    if status:
+        jobs = jobs.filter(status=status)
+    if sku:
+        jobs = jobs.filter(variant__sku=sku)
+    return jobs
+
+
+def product_latest_renditions(*, merchant: Merchant, sku: str, aspect_ratio: str | None) -> list[Rendition] | None:
+    """The renditions of the product's (any variant's SKU) latest succeeded job that has the aspect ratio
+    asked for (any, if none): one query. None when the merchant has no such SKU (a second query, only then)."""
+    jobs = RenderJob.objects.filter(merchant=merchant, status=JobStatus.SUCCEEDED,
+                                    product__variants__sku=sku, product__variants__merchant=merchant)
+    renditions = Rendition.objects.all()
+    if aspect_ratio:
+        jobs = jobs.filter(Exists(Rendition.objects.filter(job=OuterRef("pk"), aspect_ratio=aspect_ratio)))
+        renditions = renditions.filter(aspect_ratio=aspect_ratio)
+    latest = jobs.order_by("-finished_at", "-pk").values("pk")[:1]
+    found = list(renditions.filter(job_id=Subquery(latest)).order_by("aspect_ratio"))
+    if not found and not Variant.objects.filter(merchant=merchant, sku=sku).exists():
+        return None
+    return found
+
+
+def video_templates_visible(*, merchant: Merchant) -> list[VideoTemplate]:
+    """Built-ins and the merchant's own; the merchant's own shadows a built-in of the same slug (as in
+    video_template_get)."""
+    chosen: dict[str, VideoTemplate] = {}
+    for template in video_template_list(merchant=merchant):
+        if template.slug not in chosen or template.merchant_id is not None:
+            chosen[template.slug] = template
+    return list(chosen.values())

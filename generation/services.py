@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,21 +20,29 @@ from generation.assembly.timeline import rendition_size
 from generation.engines.base import ASPECT_RATIOS, EngineError
 from generation.engines.dit.family import FAMILY_NAMES, family_get
 from generation.engines.registry import engine_queue, engine_shots_per_aspect_ratio, engine_uses_families
-from generation.models import FINISHED_STATUSES, JobStatus, RenderJob, Shot
+from generation.models import FINISHED_STATUSES, JobStatus, RenderJob, Rendition, Shot
 from generation.selectors import TemplateNotFound, video_template_get
-from generation.template_spec import ProductShotsScene, TemplateSpec, prompt_fill, template_spec_parse
+from generation.template_spec import (PROMPT_FIELDS, ProductShotsScene, TemplateSpec, prompt_fill,
+                                      template_spec_parse)
 from shop_video.tenancy.models import Merchant
 from shop_video.tenancy.selectors import brand_kit_default
+from shop_video.webhooks import services as webhook_services
 
 logger = logging.getLogger(__name__)
 
 
 def render_job_create(*, merchant: Merchant, template_slug: str, sku: str, aspect_ratios: list[str] | None = None,
                       engine: str | None = None, family: str | None = None, short_side: int | None = None,
-                      metadata: dict | None = None) -> RenderJob:
+                      metadata: dict | None = None, merge_fields: dict | None = None,
+                      webhook_url: str | None = None) -> RenderJob:
     """Validate the request, then create the job and its shots in one transaction; the shot tasks are sent
-    only once it commits. Raises ValidationError (message says what to change) and creates nothing."""
+    only once it commits. Raises ValidationError (message says what to change) and creates nothing.
+
+    `merge_fields` overrides the product's prompt fields (title, brand, description, product_type) in the shot
+    prompts; `webhook_url` (https) is told of render.succeeded / render.failed besides the merchant's endpoints."""
     aspect_ratios = _aspect_ratios_clean(aspect_ratios or ["9:16"])
+    merge_fields = _merge_fields_clean(merge_fields)
+    webhook_url = _webhook_url_clean(webhook_url)
     engine = engine or settings.DEFAULT_SHOT_ENGINE
     short_side = _short_side_clean(short_side or settings.RENDITION_SHORT_SIDE)
     try:
@@ -61,12 +70,14 @@ def render_job_create(*, merchant: Merchant, template_slug: str, sku: str, aspec
     product = variant.product
     prompt_fields = {"title": product.title, "brand": product.brand, "product_type": product.product_type,
                      "description": _first_sentences(product.description)}
+    prompt_fields.update(merge_fields)
 
     with transaction.atomic():
         job = RenderJob.objects.create(
             merchant=merchant, product=variant.product, variant=variant, template=template,
             template_spec=template.spec, brand_kit=brand_kit_default(merchant=merchant), engine=engine,
             family=family, aspect_ratios=aspect_ratios, short_side=short_side, fps=spec.fps, metadata=metadata or {},
+            webhook_url=webhook_url,
         )
         position = 0
         seeds: dict[tuple[int, int], int] = {}  # one seed per (scene, photo): every aspect ratio tells the same story
@@ -99,6 +110,26 @@ def render_job_create(*, merchant: Merchant, template_slug: str, sku: str, aspec
             transaction.on_commit(lambda queue=queue, shot_ids=shot_ids: dispatch.shots_send(shot_ids=shot_ids,
                                                                                            queue=queue))
     return job
+
+
+def render_jobs_create(*, merchant: Merchant, template_slug: str, skus: list[str], **options) -> list[RenderJob]:
+    """One job per SKU, all or nothing: every SKU is tried in one transaction and any refusal rolls back the
+    others (and their queued tasks). The ValidationError lists every distinct problem, each naming its SKU."""
+    duplicates = sorted({sku for sku in skus if skus.count(sku) > 1})
+    if duplicates:
+        raise ValidationError(f"SKU {', '.join(map(repr, duplicates))} is listed more than once; list each once.")
+    jobs, problems = [], []
+    with transaction.atomic():
+        for sku in skus:
+            try:
+                jobs.append(render_job_create(merchant=merchant, template_slug=template_slug, sku=sku, **options))
+            except ValidationError as exc:
+                problems.extend(message for message in exc.messages if message not in problems)
+        if problems:
+            if len(skus) > 1:
+                problems.insert(0, "No renders were created; fix these and send the request again:")
+            raise ValidationError(problems)
+    return jobs
 
 
 def shot_queue(shot: Shot) -> str:
@@ -146,6 +177,39 @@ def _aspect_ratios_clean(aspect_ratios: list[str]) -> list[str]:
     return cleaned
 
 
+MERGE_FIELD_MAX_CHARS = 1000
+
+
+def _merge_fields_clean(merge_fields: dict | None) -> dict[str, str]:
+    if not merge_fields:
+        return {}
+    if not isinstance(merge_fields, dict):
+        raise ValidationError("merge_fields must be an object such as {\"title\": \"Summer Mug\"}.")
+    unknown = [name for name in merge_fields if name not in PROMPT_FIELDS]
+    if unknown:
+        raise ValidationError(f"merge_fields has unknown field(s) {', '.join(map(repr, unknown))}; the fields you "
+                              f"can override are {', '.join(PROMPT_FIELDS)}.")
+    for name, value in merge_fields.items():
+        if not isinstance(value, str):
+            raise ValidationError(f"merge_fields.{name} must be text, got {value!r}.")
+        if len(value) > MERGE_FIELD_MAX_CHARS:
+            raise ValidationError(f"merge_fields.{name} is {len(value)} characters; keep it to "
+                                  f"{MERGE_FIELD_MAX_CHARS}.")
+    return dict(merge_fields)
+
+
+def _webhook_url_clean(url: str | None) -> str:
+    url = (url or "").strip()
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        raise ValidationError(f"webhook_url must be an https:// URL with a host, got {url!r}.")
+    if len(url) > 2000:
+        raise ValidationError(f"webhook_url is {len(url)} characters; keep it to 2000.")
+    return url
+
+
 def _short_side_clean(short_side: int) -> int:
     if short_side % 2 or not 16 <= short_side <= settings.RENDITION_SHORT_SIDE:
         raise ValidationError(f"The short side must be an even number of pixels from 16 to "
@@ -164,6 +228,7 @@ def render_job_fail(*, job_id: int, reason: str) -> bool:
                 status=JobStatus.CANCELLED, error="the job failed", finished_at=now)
     if failed:
         logger.warning("render job %s failed: %s", job_id, reason)
+        render_job_event_emit(job_id=job_id, event="render.failed")
     return bool(failed)
 
 
@@ -223,3 +288,64 @@ def render_jobs_reap_stale() -> dict[str, int]:
                 f"assembly lost its worker {job.attempts} times; the worker was stopped or ran out of memory"))
     return {"requeued": requeued, "failed": failed}
 
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
+
+
+def _site_absolute(url: str) -> str:
+    """Absolute with settings.SITE_URL when the deployment sets one; else the URL as storage gives it
+    (MEDIA_URL-relative such as /media/..., or the CDN's absolute URL when MEDIA_URL is one)."""
+    site = settings.SITE_URL
+    return urljoin(site, url) if site else url
+
+
+def rendition_payload(rendition: Rendition, *, absolute_url=_site_absolute) -> dict:
+    """One delivered video: what a player needs. `captions` stays null until captions are made."""
+    return {
+        "aspect_ratio": rendition.aspect_ratio,
+        "url": absolute_url(rendition.file.url),
+        "width": rendition.width,
+        "height": rendition.height,
+        "duration": rendition.duration,
+        "poster_url": absolute_url(rendition.poster.url) if rendition.poster else None,
+        "captions": None,
+    }
+
+
+def render_job_payload(job: RenderJob, *, renditions=None, absolute_url=_site_absolute) -> dict:
+    """A render as the API and webhooks show it (one shape for both). `absolute_url` turns a media URL into an
+    absolute one: the API passes request.build_absolute_uri; webhooks use SITE_URL when it is set.
+    `renditions` defaults to the job's own (one query; pass them when already loaded)."""
+    if renditions is None:
+        renditions = job.renditions.all()
+    order = {ratio: index for index, ratio in enumerate(job.aspect_ratios)}
+    renditions = sorted(renditions, key=lambda r: (order.get(r.aspect_ratio, len(order)), r.aspect_ratio))
+    return {
+        "id": job.pk,
+        "status": job.status,
+        "progress": job.progress,
+        "error": job.error or None,
+        "template": job.template.slug,
+        "sku": job.variant.sku if job.variant else None,
+        "engine": job.engine,
+        "family": job.family or None,
+        "aspect_ratios": list(job.aspect_ratios),
+        "webhook_url": job.webhook_url or None,
+        "metadata": job.metadata,
+        "created_at": _iso(job.created_at),
+        "finished_at": _iso(job.finished_at),
+        "outputs": [rendition_payload(rendition, absolute_url=absolute_url) for rendition in renditions],
+    }
+
+
+def render_job_event_emit(*, job_id: int, event: str) -> None:
+    """Tell the merchant's webhook endpoints (and the job's own webhook_url) that the job finished. The webhook
+    service queues deliveries after commit; a failure to queue them is logged and never changes the job."""
+    try:
+        job = RenderJob.objects.select_related("merchant", "template", "variant").get(pk=job_id)
+        webhook_services.webhook_event_emit(merchant=job.merchant, event=event, data=render_job_payload(job),
+                                            extra_urls=[job.webhook_url] if job.webhook_url else [])
+    except Exception:
+        logger.exception("could not queue the %s webhook of render job %s", event, job_id)

@@ -47,6 +47,10 @@ INSTALLED_APPS = [
     "shop_video.webhooks",
     "catalog",
     "generation",
+    # --- dashboard (server-rendered pages at /app/; htmx for the live parts) ---
+    "django_htmx",
+    "shop_video.dashboard",
+    # --- end dashboard ---
 ]
 
 MIDDLEWARE = [
@@ -57,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",  # dashboard: request.htmx tells a polling partial from a page load
 ]
 
 ROOT_URLCONF = "shop_video.urls"
@@ -197,7 +202,13 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "reap-stale-shots": {"task": "generation.tasks.render_jobs_reap_stale", "schedule": 60.0},
 }
+CELERY_BEAT_SCHEDULE["idempotency-records-purge"] = {
+    "task": "shop_video.api.tasks.idempotency_records_purge_task", "schedule": 3600.0}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# The public address of the site, e.g. https://videos.example.com: webhook payloads (sent outside any request)
+# carry absolute video URLs with it. Empty: they carry the media path only (/media/...).
+SITE_URL = env_str("SITE_URL", "").rstrip("/")
 
 # --- REST framework -------------------------------------------------------------------------------------
 # Storefronts send `Authorization: Api-Key <key>`; the dashboard's own calls use the session. Every view acts for
@@ -219,10 +230,15 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "shop_video.api.schema.error_responses_hook"],
 }
 
 # --- Security (production) ------------------------------------------------------------------------------
-LOGIN_URL = "admin:login"
+# Dashboard: members sign in at /accounts/login/ and land on their catalog; signing out returns there.
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard:catalog"
+LOGOUT_REDIRECT_URL = "login"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 if not DEBUG:

@@ -4,8 +4,8 @@ from django.shortcuts import redirect
 
 
 def home(request):
-    # The dashboard arrives with its own issue; until then the admin is the way in.
-    return redirect("admin:index")
+    # The merchant dashboard (shop_video/dashboard); it sends anyone not signed in to /accounts/login/.
+    return redirect("dashboard:catalog")
 
 
 def healthz(request):

@@ -57,7 +57,7 @@ def test_seed_demo_is_idempotent_and_ships_real_photos(capsys):
     for product in Product.objects.filter(merchant=merchant):
         image = product.images.get()
         assert image.status == "ready" and min(image.width, image.height) >= 300
-    assert "Log in at http://127.0.0.1:8000/admin/ as demo@example.com" in capsys.readouterr().out
+    assert "Log in at http://127.0.0.1:8000/accounts/login/ (the dashboard) as demo@example.com" in capsys.readouterr().out
 
 
 def test_upload_photos_from_a_zip_and_for_one_sku(merchant, product_with_photos, tmp_path, capsys):

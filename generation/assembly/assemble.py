@@ -16,7 +16,7 @@ from generation.assembly.fonts import title_font
 from generation.assembly.render import render_timeline, write_poster
 from generation.assembly.timeline import ClipSegment, Timeline, TitleCard, rendition_size
 from generation.models import JobStatus, RenderJob, Rendition
-from generation.services import render_job_fail
+from generation.services import render_job_event_emit, render_job_fail
 from generation.template_spec import ProductShotsScene, TitleScene, template_spec_parse
 from shop_video.media import media_file_writer, media_local_path
 
@@ -54,8 +54,10 @@ def render_job_assemble(*, job_id: int) -> None:
         logger.exception("assembly of render job %s failed", job_id)
         render_job_fail(job_id=job_id, reason=f"assembling the {aspect_ratio} rendition failed: {exc}")
         return
-    RenderJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+    succeeded = RenderJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
         status=JobStatus.SUCCEEDED, progress=100, finished_at=timezone.now())
+    if succeeded:
+        render_job_event_emit(job_id=job.pk, event="render.succeeded")
 
 
 def timeline_for_job(job: RenderJob, aspect_ratio: str) -> Timeline:

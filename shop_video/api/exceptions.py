@@ -54,8 +54,7 @@ def _error_body(status_code: int, data) -> dict:
     if isinstance(data, dict) and set(data) == {"detail"}:
         body["message"] = str(data["detail"])
     elif isinstance(data, dict):
-        fields = {name: [str(m) for m in (messages if isinstance(messages, list) else [messages])]
-                  for name, messages in data.items()}
+        fields = _flatten(data)
         general = fields.pop("non_field_errors", []) + fields.pop("detail", [])
         described = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in fields.items())
         body["message"] = " ".join(general + ([described] if described else [])) or "The request is invalid."
@@ -66,6 +65,27 @@ def _error_body(status_code: int, data) -> dict:
     else:
         body["message"] = str(data)
     return body
+
+
+def _flatten(value, prefix: str = "") -> dict[str, list[str]]:
+    """DRF nests errors for nested and list fields ({"skus": {1: ["..."]}}): one level, named like skus[1]."""
+    if isinstance(value, dict):
+        flat: dict[str, list[str]] = {}
+        for key, inner in value.items():
+            name = f"{prefix}[{key}]" if isinstance(key, int) else (f"{prefix}.{key}" if prefix else str(key))
+            for inner_name, messages in _flatten(inner, name).items():
+                flat.setdefault(inner_name, []).extend(messages)
+        return flat
+    if isinstance(value, list):
+        flat = {}
+        for index, item in enumerate(value):
+            if isinstance(item, (dict, list)):
+                for inner_name, messages in _flatten(item, f"{prefix}[{index}]").items():
+                    flat.setdefault(inner_name, []).extend(messages)
+            else:
+                flat.setdefault(prefix or "detail", []).append(str(item))
+        return flat
+    return {prefix or "detail": [str(value)]}
 
 
 def error_response(status_code: int, message: str) -> Response:

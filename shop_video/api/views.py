@@ -1,5 +1,6 @@
 """API views that belong to no app: who am I."""
 
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -20,3 +21,12 @@ class MeView(APIView):
         return Response({"merchant": request.merchant.slug, "merchant_name": request.merchant.name,
                          "auth": "api_key" if api_key else "session",
                          "key_prefix": api_key.prefix if api_key else None})
+
+
+@csrf_exempt  # an API path answers JSON for every method, never the CSRF failure page
+def api_not_found(request, *args, **kwargs):
+    """Any /api/ path no route matches: the API's JSON 404, not Django's HTML page."""
+    from django.http import JsonResponse
+
+    return JsonResponse({"error": {"type": "not_found", "message": f"No API route {request.path}; the routes are "
+                                   "listed at /api/docs/."}}, status=404)

@@ -104,3 +104,12 @@ def test_the_schema_and_docs_are_served(db):
     assert schema.status_code == 200
     assert "/api/v1/me" in schema.json()["paths"]
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_nested_field_errors_are_flattened_with_their_path():
+    from shop_video.api.exceptions import _error_body
+
+    body = _error_body(400, {"skus": {1: ["Unknown SKU 'X'."]}, "metadata": [{"key": ["Too long."]}],
+                             "non_field_errors": ["Check the body."]})
+    assert body["fields"] == {"skus[1]": ["Unknown SKU 'X'."], "metadata[0].key": ["Too long."]}
+    assert body["message"].startswith("Check the body.") and "skus[1]: Unknown SKU 'X'." in body["message"]

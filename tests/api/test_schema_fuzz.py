@@ -4,6 +4,7 @@
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 pytestmark = pytest.mark.django_db
 
@@ -34,11 +35,14 @@ def test_every_operation_conforms_and_never_errors(api_schema, api):
         @given(case=operation.as_strategy())
         @settings(max_examples=15, deadline=None, database=None, suppress_health_check=list(HealthCheck))
         def check(case):
-            case.call_and_validate(headers=headers)
+            # positive_data_acceptance expects every schema-valid body to succeed; ours rightly refuse some with a
+            # 400 that says why (an unknown SKU, a webhook URL resolving to a private address): rules no schema holds.
+            case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
 
         try:
             check()
         except Exception as exc:  # collect, so one bad operation does not hide the others
             failures.append(f"{operation.label}: {exc}")
-    assert "GET /api/v1/me" in tried
+    assert {"GET /api/v1/me", "POST /api/v1/renders", "POST /api/v1/catalog/imports", "GET /api/v1/products/{ref}",
+            "POST /api/v1/webhooks", "GET /api/v1/products/{sku}/videos"} <= set(tried), tried
     assert not failures, "\n\n".join(failures)

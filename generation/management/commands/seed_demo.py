@@ -44,6 +44,6 @@ class Command(BaseCommand):
                 product_image_add(product=product, data=(DEMO_PHOTOS / photo).read_bytes())
         self.stdout.write(f"Demo merchant 'demo': {len(DEMO_PRODUCTS)} products, templates: "
                           f"{', '.join(t.slug for t in templates)}.")
-        self.stdout.write(f"Log in at http://127.0.0.1:8000/admin/ as {DEMO_EMAIL} with password {password}")
+        self.stdout.write(f"Log in at http://127.0.0.1:8000/accounts/login/ (the dashboard) as {DEMO_EMAIL} with password {password}")
         self.stdout.write(f"Try: python manage.py render --merchant demo --template product-showcase "
                           f"--sku {DEMO_PRODUCTS[0][0]} --aspect 9:16,1:1 --wait")

@@ -1,0 +1,384 @@
+"""REST API for templates and renders under /api/v1/ (docs/api.md). Views are thin: parse the input, call a
+service or a merchant-scoped read, shape the JSON (render_job_payload: the same shape webhooks send).
+
+    GET  /templates                       built-ins and the merchant's own
+    GET  /templates/{slug}
+    POST /renders                         202 {"renders": [...]} (one per SKU); Idempotency-Key
+    GET  /renders                         newest first, cursor pages, ?status= ?sku=
+    GET  /renders/{id}
+    POST /renders/{id}/cancel             200, or 409 once finished
+    GET  /products/{sku}/videos?aspect=   the storefront embed: latest succeeded videos; ETag, 304
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.http import parse_etags
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog.models import Variant
+from generation.engines.base import ASPECT_RATIOS
+from generation.engines.dit.family import FAMILY_NAMES
+from generation.models import JobStatus, RenderJob, VideoTemplate
+from generation.selectors import (product_latest_renditions, render_job_get, render_jobs_filter, video_template_get,
+                                  video_templates_visible)
+from generation.services import render_job_cancel, render_job_payload, render_jobs_create, rendition_payload
+from generation.template_spec import PROMPT_FIELDS, ProductShotsScene, template_spec_parse
+from shop_video.api.exceptions import Conflict
+from shop_video.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, REPLAYED_RESPONSE_HEADER, idempotent
+from shop_video.api.pagination import ApiCursorPagination
+
+MAX_SKUS = 50
+METADATA_MAX_KEYS = 20
+METADATA_KEY_MAX_CHARS = 40
+METADATA_MAX_BYTES = 8 * 1024
+# The embed answer is per API key (never `public`: shared caches must not serve one merchant's answer to a
+# request they cannot authenticate); a minute of staleness is fine for a product video, and after that the
+# browser or storefront server revalidates with If-None-Match for a body-less 304.
+EMBED_CACHE_CONTROL = "private, max-age=60"
+
+
+# --- Reads (merchant-scoped; selector-shaped, candidates for generation/selectors.py) -----------------------
+
+# --- Shapes ----------------------------------------------------------------------------------------------
+
+class GenerationErrorSerializer(serializers.Serializer):
+    error = inline_serializer("GenerationErrorBody", {
+        "type": serializers.CharField(help_text="validation_error, not_found, conflict, unprocessable, ..."),
+        "message": serializers.CharField(help_text="What went wrong and what to change."),
+        "fields": serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False,
+                                        help_text="Per-field messages, when the request body was invalid."),
+    })
+
+
+def _errors(*codes: int, **described: str) -> dict:
+    text = {400: "The request is invalid; the message says what to change.",
+            404: "No such object for this merchant.",
+            409: "Conflict; the message says why.",
+            422: "The Idempotency-Key was already used with a different request."}
+    return {code: OpenApiResponse(GenerationErrorSerializer, description=described.get(f"e{code}", text[code]))
+            for code in codes}
+
+
+class TemplateSceneSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["title", "product_shots"])
+    duration = serializers.FloatField(help_text="Seconds (per shot, for product_shots).")
+    max_shots = serializers.IntegerField(allow_null=True, help_text="product_shots: one shot per photo, at most.")
+    cameras = serializers.ListField(child=serializers.CharField(), allow_null=True)
+    source = serializers.CharField(allow_null=True, help_text="product_shots: photo or text.")
+
+
+class TemplateSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    version = serializers.IntegerField()
+    is_builtin = serializers.BooleanField()
+    spec = serializers.JSONField(help_text="The template's scenes as stored (generation/template_spec.py).")
+    scenes = TemplateSceneSerializer(many=True, help_text="Empty when the spec is invalid (see spec_error).")
+    max_duration = serializers.FloatField(allow_null=True,
+                                          help_text="Seconds when every product_shots scene has its max_shots "
+                                                    "photos; a product with fewer photos makes a shorter video.")
+    spec_error = serializers.CharField(allow_null=True, help_text="Why the spec cannot render, else null.")
+    preview_url = serializers.URLField(allow_null=True,
+                                       help_text="A sample video of the template. Always null for now: template "
+                                                 "previews are not made yet.")
+
+    def to_representation(self, template: VideoTemplate) -> dict:
+        return _template_data(template)
+
+
+def _template_data(template: VideoTemplate) -> dict:
+    scenes, max_duration, spec_error = [], None, None
+    try:
+        spec = template_spec_parse(template.spec, fps=settings.RENDER_FPS)
+    except DjangoValidationError as exc:
+        spec_error = " ".join(exc.messages)
+    else:
+        frames = 0
+        for scene in spec.scenes:
+            shots = isinstance(scene, ProductShotsScene)
+            frames += scene.frames * (scene.max_shots if shots else 1)
+            scenes.append({"type": "product_shots" if shots else "title", "duration": scene.frames / spec.fps,
+                           "max_shots": scene.max_shots if shots else None,
+                           "cameras": list(scene.cameras) if shots else None,
+                           "source": scene.source if shots else None})
+        max_duration = frames / spec.fps
+    return {"slug": template.slug, "name": template.name, "description": template.description,
+            "version": template.version, "is_builtin": template.is_builtin, "spec": template.spec, "scenes": scenes,
+            "max_duration": max_duration, "spec_error": spec_error, "preview_url": None}
+
+
+class RenderOutputSerializer(serializers.Serializer):
+    aspect_ratio = serializers.CharField(help_text=f"One of {', '.join(ASPECT_RATIOS)}.")
+    url = serializers.URLField(help_text="The MP4 (H.264 + AAC, faststart).")
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    duration = serializers.FloatField(help_text="Seconds.")
+    poster_url = serializers.URLField(allow_null=True, help_text="A JPEG frame for the player's poster.")
+    captions = serializers.URLField(allow_null=True, help_text="Always null for now: captions are not made yet.")
+
+
+class RenderSerializer(serializers.Serializer):
+    """A render: poll it (GET /renders/{id}) or wait for the render.succeeded / render.failed webhook, which
+    carries this same object."""
+
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=JobStatus.values)
+    progress = serializers.IntegerField(help_text="0 to 100.")
+    error = serializers.CharField(allow_null=True, help_text="Why it failed or was cancelled, else null.")
+    template = serializers.CharField(help_text="Template slug.")
+    sku = serializers.CharField(allow_null=True)
+    engine = serializers.CharField()
+    family = serializers.CharField(allow_null=True, help_text="DiT model family asked for, else null.")
+    aspect_ratios = serializers.ListField(child=serializers.CharField(), help_text="As asked for, e.g. [\"9:16\"].")
+    webhook_url = serializers.URLField(allow_null=True)
+    metadata = serializers.DictField(help_text="Yours, as sent.")
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+    outputs = RenderOutputSerializer(many=True, help_text="One per aspect ratio once the render succeeded.")
+
+    def to_representation(self, job: RenderJob) -> dict:
+        renditions = job.renditions.all()  # prefetched by the list; one query for a single render
+        return render_job_payload(job, renditions=renditions,
+                                  absolute_url=self.context["request"].build_absolute_uri)
+
+
+class RenderCreateSerializer(serializers.Serializer):
+    template = serializers.CharField(max_length=64, help_text="A template slug from GET /templates.")
+    sku = serializers.CharField(max_length=255, required=False, help_text="One product variant's SKU; or skus.")
+    skus = serializers.ListField(child=serializers.CharField(max_length=255), min_length=1, max_length=MAX_SKUS,
+                                 required=False, help_text=f"1 to {MAX_SKUS} SKUs: one render each, all or none.")
+    aspect_ratios = serializers.ListField(
+        child=serializers.ChoiceField(choices=ASPECT_RATIOS, error_messages={
+            "invalid_choice": f'"{{input}}" is not an aspect ratio we make; use {", ".join(ASPECT_RATIOS)}.'}),
+        min_length=1, max_length=len(ASPECT_RATIOS), required=False,
+        help_text="Default [\"9:16\"]. One video per ratio.")
+    engine = serializers.CharField(max_length=32, required=False,
+                                   help_text="motion (CPU camera moves, the default) or dit (generative, GPU).")
+    family = serializers.ChoiceField(choices=FAMILY_NAMES, required=False, error_messages={
+        "invalid_choice": f'"{{input}}" is not a model family; use {", ".join(FAMILY_NAMES)}.'},
+        help_text="dit engine only: the model family; default the template's.")
+    merge_fields = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=1000), required=False,
+        help_text=f"Override the product's prompt fields ({', '.join(PROMPT_FIELDS)}) for this render.")
+    webhook_url = serializers.URLField(max_length=2000, required=False,
+                                       help_text="https URL also sent render.succeeded / render.failed for these "
+                                                 "renders, besides your webhook endpoints.")
+    metadata = serializers.DictField(required=False,
+                                     help_text=f"Yours, returned as sent: at most {METADATA_MAX_KEYS} keys of "
+                                               f"{METADATA_KEY_MAX_CHARS} characters, {METADATA_MAX_BYTES} bytes "
+                                               "as JSON.")
+
+    def validate_metadata(self, metadata: dict) -> dict:
+        if len(metadata) > METADATA_MAX_KEYS:
+            raise ValidationError(f"metadata has {len(metadata)} keys; keep it to {METADATA_MAX_KEYS}.")
+        long_keys = [key for key in metadata if len(key) > METADATA_KEY_MAX_CHARS]
+        if long_keys:
+            raise ValidationError(f"metadata key {long_keys[0][:50]!r} is longer than {METADATA_KEY_MAX_CHARS} "
+                                  "characters.")
+        size = len(json.dumps(metadata, separators=(",", ":")).encode())
+        if size > METADATA_MAX_BYTES:
+            raise ValidationError(f"metadata is {size} bytes as JSON; keep it to {METADATA_MAX_BYTES}.")
+        return metadata
+
+    def validate(self, attrs: dict) -> dict:
+        unknown = sorted(set(self.initial_data) - set(self.fields)) if isinstance(self.initial_data, dict) else []
+        if unknown:
+            raise ValidationError(f"Unknown field(s) {', '.join(unknown)}; the fields are "
+                                  f"{', '.join(self.fields)}.")
+        if ("sku" in attrs) == ("skus" in attrs):
+            raise ValidationError("Send either sku (one product) or skus (a list of 1 to "
+                                  f"{MAX_SKUS}), not {'both' if 'sku' in attrs else 'neither'}.")
+        return attrs
+
+
+class RenderListResponseSerializer(serializers.Serializer):
+    renders = RenderSerializer(many=True, help_text="One per SKU, in the order sent.")
+
+
+class ProductVideoSerializer(RenderOutputSerializer):
+    render_id = serializers.IntegerField()
+    created_at = serializers.DateTimeField(help_text="When this video was made.")
+
+
+class ProductVideosSerializer(serializers.Serializer):
+    sku = serializers.CharField()
+    videos = ProductVideoSerializer(many=True, help_text="Empty until a render of the product has succeeded.")
+
+
+class RenderCursorPagination(ApiCursorPagination):
+    ordering = "-id"  # newest first; ids only grow, and a unique key keeps cursors stable
+    page_size = 20
+    page_size_query_param = "limit"
+    max_page_size = 100
+
+
+# --- Views -----------------------------------------------------------------------------------------------
+
+class TemplateListView(APIView):
+    @extend_schema(
+        operation_id="templates_list", summary="List templates", tags=["templates"],
+        responses={200: inline_serializer("TemplateList", {"results": TemplateSerializer(many=True)})},
+        description="The built-in templates and your own; your own shadows a built-in of the same slug.")
+    def get(self, request):
+        templates = video_templates_visible(merchant=request.merchant)
+        return Response({"results": [_template_data(template) for template in templates]})
+
+
+class TemplateDetailView(APIView):
+    @extend_schema(operation_id="templates_retrieve", summary="Get a template", tags=["templates"],
+                   responses={200: TemplateSerializer, **_errors(404)})
+    def get(self, request, slug: str):
+        return Response(_template_data(video_template_get(merchant=request.merchant, slug=slug)))
+
+
+def _render_location(request, body: dict) -> dict:
+    renders = body.get("renders") or []
+    if not renders:
+        return {}
+    return {"Location": request.build_absolute_uri(reverse("api-render-detail", args=[renders[0]["id"]]))}
+
+
+_STATUS_PARAMETER = OpenApiParameter("status", str, enum=JobStatus.values, description="Only renders in this state.")
+
+
+class RenderListCreateView(generics.GenericAPIView):
+    serializer_class = RenderSerializer
+    parser_classes = [JSONParser]  # nested lists and objects: JSON only (anything else is a 415)
+    pagination_class = RenderCursorPagination
+
+    def get_queryset(self):
+        status_filter = self.request.query_params.get("status") or None
+        if status_filter and status_filter not in JobStatus.values:
+            raise ValidationError({"status": [f"{status_filter!r} is not a render status; use one of "
+                                              f"{', '.join(JobStatus.values)}."]})
+        return render_jobs_filter(merchant=self.request.merchant, status=status_filter,
+                                sku=self.request.query_params.get("sku") or None)
+
+    @extend_schema(operation_id="renders_list", summary="List renders", tags=["renders"], parameters=[
+        _STATUS_PARAMETER, OpenApiParameter("sku", str, description="Only renders of this SKU.")],
+        responses={200: RenderSerializer(many=True), **_errors(400, e404="The cursor is not valid.")})
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="renders_create", summary="Start renders", tags=["renders"], request=RenderCreateSerializer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER, REPLAYED_RESPONSE_HEADER,
+                    OpenApiParameter("Location", str, OpenApiParameter.HEADER, response=[202],
+                                     description="URL of the first render.")],
+        responses={202: OpenApiResponse(RenderListResponseSerializer, description=(
+            "Accepted: the renders are queued. Poll GET /renders/{id} or wait for the render.succeeded / "
+            "render.failed webhook.")),
+            **_errors(400, 409, 422, e400=(
+                "Nothing was created; the message names each bad SKU, template, aspect ratio or field."),
+                e409="A request with this Idempotency-Key is still running; retry shortly.")},
+        description="One render per SKU, validated together: if any SKU (or anything else) is refused, "
+                    "nothing is created. Send an Idempotency-Key to retry safely.")
+    @idempotent(replay_headers=_render_location)
+    def post(self, request):
+        given = RenderCreateSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        jobs = render_jobs_create(
+            merchant=request.merchant, template_slug=data["template"],
+            skus=data["skus"] if "skus" in data else [data["sku"]], aspect_ratios=data.get("aspect_ratios"),
+            engine=data.get("engine"), family=data.get("family"), merge_fields=data.get("merge_fields"),
+            webhook_url=data.get("webhook_url"), metadata=data.get("metadata"))
+        body = {"renders": [render_job_payload(job, renditions=[], absolute_url=request.build_absolute_uri)
+                            for job in jobs]}
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers=_render_location(request, body))
+
+
+class RenderDetailView(APIView):
+    @extend_schema(operation_id="renders_retrieve", summary="Get a render", tags=["renders"],
+                   responses={200: RenderSerializer, **_errors(404)})
+    def get(self, request, pk: int):
+        job = render_job_get(merchant=request.merchant, job_id=pk)
+        return Response(RenderSerializer(job, context={"request": request}).data)
+
+
+class RenderCancelView(APIView):
+    parser_classes = [JSONParser]
+    @extend_schema(operation_id="renders_cancel", summary="Cancel a render", tags=["renders"], request=None,
+                   parameters=[IDEMPOTENCY_KEY_PARAMETER, REPLAYED_RESPONSE_HEADER],
+                   responses={200: RenderSerializer, **_errors(404, 409, 422, e409=(
+                       "The render already finished (succeeded, failed or cancelled), or a request with this "
+                       "Idempotency-Key is still running."))},
+                   description="Stops a queued or running render: its shots stop at their next step.")
+    @idempotent
+    def post(self, request, pk: int):
+        job = render_job_get(merchant=request.merchant, job_id=pk)
+        if not render_job_cancel(job=job):
+            job.refresh_from_db(fields=["status"])
+            raise Conflict(f"Render {job.pk} already finished ({job.status}); only queued or running renders "
+                           "can be cancelled.")
+        job.refresh_from_db()
+        return Response(RenderSerializer(job, context={"request": request}).data)
+
+
+class ProductVideosView(APIView):
+    @extend_schema(
+        operation_id="products_videos", summary="A product's videos (storefront embed)", tags=["storefront"],
+        parameters=[
+            OpenApiParameter("aspect", str, enum=list(ASPECT_RATIOS),
+                             description="Only this aspect ratio (the latest render that has it)."),
+            OpenApiParameter("sku", str, OpenApiParameter.PATH, description="The SKU of any of the product's "
+                                                                            "variants."),
+            OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER,
+                             description="The ETag you hold: 304 with no body if it is still current."),
+            OpenApiParameter("ETag", str, OpenApiParameter.HEADER, response=[200, 304],
+                             description="Changes whenever the answer changes."),
+            OpenApiParameter("Cache-Control", str, OpenApiParameter.HEADER, response=[200, 304],
+                             description=f"{EMBED_CACHE_CONTROL}: reuse for a minute, then revalidate."),
+        ],
+        responses={200: ProductVideosSerializer,
+                   304: OpenApiResponse(description="Not modified: your If-None-Match matches the ETag."),
+                   **_errors(400, 404, e404="The merchant has no product with this SKU.")},
+        description="The videos of the product's latest succeeded render, for a storefront player. Cacheable: "
+                    "send If-None-Match with the ETag you got.")
+    def get(self, request, sku: str):
+        aspect = request.query_params.get("aspect") or None
+        if aspect and aspect not in ASPECT_RATIOS:
+            raise ValidationError({"aspect": [f"{aspect!r} is not an aspect ratio we make; use one of "
+                                              f"{', '.join(ASPECT_RATIOS)}."]})
+        renditions = product_latest_renditions(merchant=request.merchant, sku=sku, aspect_ratio=aspect)
+        if renditions is None:
+            raise Variant.DoesNotExist(f"No product with SKU {sku!r}.")
+        body = {"sku": sku, "videos": [
+            {"render_id": rendition.job_id,
+             "created_at": serializers.DateTimeField().to_representation(rendition.created_at),
+             **rendition_payload(rendition, absolute_url=request.build_absolute_uri)}
+            for rendition in renditions]}
+        etag = '"%s"' % hashlib.sha256(JSONRenderer().render(body)).hexdigest()[:32]
+        headers = {"ETag": etag, "Cache-Control": EMBED_CACHE_CONTROL}
+        if _etag_matches(request.headers.get("If-None-Match", ""), etag):
+            response = Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
+        else:
+            response = Response(body, headers=headers)
+        patch_vary_headers(response, ["Authorization"])
+        return response
+
+
+def _etag_matches(if_none_match: str, etag: str) -> bool:
+    """Weak comparison (RFC 9110 13.1.2): W/"x" matches "x"; * matches any current representation."""
+    if not if_none_match:
+        return False
+    tags = parse_etags(if_none_match)
+    if tags == ["*"]:
+        return True
+    return etag.removeprefix("W/") in {tag.removeprefix("W/") for tag in tags}
+

@@ -1,0 +1,30 @@
+"""Plain-language descriptions of things for the dashboard's pages (no database access)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from generation.template_spec import ProductShotsScene, TitleScene, template_spec_parse
+
+
+def _seconds(frames: int, fps: int) -> str:
+    return f"{frames / fps:g} s"
+
+
+def scene_summary(spec: dict) -> list[str]:
+    """One line per scene, e.g. "Product photos: 3 s each, up to 3 (push in, pan right)"; a broken spec says why."""
+    try:
+        parsed = template_spec_parse(spec, fps=settings.RENDER_FPS)
+    except ValidationError as exc:
+        return [f"This template cannot be rendered: {'; '.join(exc.messages)}"]
+    lines = []
+    for scene in parsed.scenes:
+        if isinstance(scene, TitleScene):
+            lines.append(f"Title card with name and price: {_seconds(scene.frames, parsed.fps)}")
+        elif isinstance(scene, ProductShotsScene):
+            cameras = ", ".join(camera.replace("_", " ") for camera in scene.cameras)
+            what = "Generated scene" if scene.source == "text" else "Product photos"
+            count = "1 photo" if scene.max_shots == 1 else f"up to {scene.max_shots} photos"
+            lines.append(f"{what}: {_seconds(scene.frames, parsed.fps)} each, {count} ({cameras})")
+    return lines

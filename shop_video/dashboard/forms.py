@@ -1,0 +1,165 @@
+"""Forms check what a person typed and show errors beside the field; the services decide what is valid
+(their ValidationError messages are put on the form with `errors_from`)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator
+
+from catalog.importers import IMPORTERS, importer_get
+from generation.engines.base import ASPECT_RATIOS
+from generation.engines.dit.family import FAMILY_NAMES
+from shop_video.tenancy.models import BrandKit
+from shop_video.webhooks.services import EVENTS
+
+FONT_MAX_BYTES = 10 * 1024 * 1024
+MUSIC_MAX_BYTES = 50 * 1024 * 1024
+SHORT_SIDES = (1080, 720, 540, 360, 180)
+
+
+def errors_from(form: forms.Form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form: per field where it names one the form has, else on top."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label="Search products", required=False, max_length=200,
+                        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Title, brand or SKU"}))
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files under one name (Django's FileField takes one)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else [data]
+        files = [f for f in files if f]
+        if not files and self.required:
+            raise ValidationError("Choose at least one photo (JPEG, PNG, WebP, GIF, BMP or TIFF).", code="required")
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+class PhotosUploadForm(forms.Form):
+    photos = MultipleFileField(
+        label="Photos", help_text="JPEG, PNG, WebP, GIF, BMP or TIFF; several at once. Drop them here or choose them.",
+        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif,image/bmp,image/tiff"}))
+
+
+class CatalogImportForm(forms.Form):
+    file = forms.FileField(label="Feed file", help_text="A catalog export: Google Merchant Center XML or CSV, "
+                                                        "Shopify, WooCommerce or Meta CSV, or a plain CSV.")
+    format = forms.ChoiceField(label="Format", required=False)
+    mapping = forms.ChoiceField(label="Saved column mapping", required=False)
+    archive_missing = forms.BooleanField(label="This is my whole catalog: archive products it does not contain",
+                                         required=False)
+
+    def __init__(self, *args, mapping_names: list[str] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["format"].choices = [("", "Detect from the file")] + [
+            (name, importer_get(name).label) for name in IMPORTERS]
+        self.fields["mapping"].choices = [("", "None")] + [(name, name) for name in mapping_names]
+        if not mapping_names:
+            self.fields["mapping"].help_text = "No saved mappings yet (they are made through the API or the admin)."
+
+
+class RenderForm(forms.Form):
+    sku = forms.CharField(label="Product SKU", max_length=255,
+                          help_text="Start typing to pick one of your products.",
+                          widget=forms.TextInput(attrs={"list": "sku-options", "autocomplete": "off"}))
+    template = forms.ChoiceField(label="Template")
+    aspect_ratios = forms.MultipleChoiceField(
+        label="Aspect ratios", choices=[(r, r) for r in ASPECT_RATIOS], initial=["9:16"],
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Tick at least one aspect ratio."})
+    engine = forms.ChoiceField(label="Engine")
+    family = forms.ChoiceField(label="Model family", required=False,
+                               choices=[("", "The template's")] + [(name, name) for name in FAMILY_NAMES],
+                               help_text="For the dit engine only.")
+    short_side = forms.TypedChoiceField(label="Size (short side)", coerce=int,
+                                        help_text="Smaller renders faster: 180 px is a quick draft.")
+
+    def __init__(self, *args, templates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].choices = [(t.slug, t.name) for t in templates]
+        self.fields["engine"].choices = [(name, name) for name in settings.SHOT_ENGINES]
+        self.fields["engine"].initial = settings.DEFAULT_SHOT_ENGINE
+        sides = sorted({side for side in (settings.RENDITION_SHORT_SIDE, *SHORT_SIDES)
+                        if side <= settings.RENDITION_SHORT_SIDE}, reverse=True)
+        self.fields["short_side"].choices = [(side, f"{side} px") for side in sides]
+        self.fields["short_side"].initial = settings.RENDITION_SHORT_SIDE
+
+
+class BrandKitForm(forms.ModelForm):
+    class Meta:
+        model = BrandKit
+        fields = ["name", "logo", "primary_colour", "secondary_colour", "accent_colour", "font", "music",
+                  "watermark_position", "intro_enabled", "outro_enabled"]
+        labels = {"primary_colour": "Primary colour", "secondary_colour": "Secondary colour",
+                  "accent_colour": "Accent colour", "intro_enabled": "Intro (an opening card)",
+                  "outro_enabled": "Outro (a closing card)"}
+        help_texts = {"logo": "PNG with a transparent background works best.",
+                      "primary_colour": "Title card background.", "secondary_colour": "Title card text.",
+                      "music": "MP3, M4A, AAC, WAV or OGG; blank means silence."}
+        widgets = {name: forms.TextInput(attrs={"type": "color"})
+                   for name in ("primary_colour", "secondary_colour", "accent_colour")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["font"].validators.append(FileExtensionValidator(["ttf", "otf"]))
+        self.fields["music"].validators.append(FileExtensionValidator(["mp3", "m4a", "aac", "wav", "ogg"]))
+
+    def _size_check(self, name: str, limit: int):
+        upload = self.cleaned_data.get(name)
+        if upload and getattr(upload, "size", 0) > limit:
+            raise ValidationError(f"The file is {upload.size:,} bytes; the limit is {limit:,} bytes.")
+        return upload
+
+    def clean_logo(self):
+        return self._size_check("logo", settings.IMAGE_MAX_BYTES)
+
+    def clean_font(self):
+        return self._size_check("font", FONT_MAX_BYTES)
+
+    def clean_music(self):
+        return self._size_check("music", MUSIC_MAX_BYTES)
+
+    def changes(self) -> dict:
+        """The cleaned values for brand_kit_update: a file field is an upload, False (cleared) or None (kept)."""
+        changes = {}
+        for name in self.Meta.fields:
+            value = self.cleaned_data.get(name)
+            if isinstance(self.fields[name], forms.FileField):
+                if value is False:
+                    changes[name] = False
+                elif value and name in self.files:
+                    changes[name] = value
+                else:
+                    changes[name] = None
+            else:
+                changes[name] = value
+        return changes
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=50, help_text="What uses the key, e.g. storefront.")
+
+
+class WebhookEndpointForm(forms.Form):
+    url = forms.CharField(label="URL", max_length=2000, help_text="A public https:// address that accepts POSTs.",
+                          widget=forms.URLInput(attrs={"placeholder": "https://shop.example.com/hooks/video"}))
+    description = forms.CharField(label="Description", max_length=200, required=False)
+    events = forms.MultipleChoiceField(label="Events", required=False, choices=[(e, e) for e in EVENTS],
+                                       widget=forms.CheckboxSelectMultiple, help_text="None ticked: all events.")

@@ -1,0 +1,26 @@
+from django.urls import path
+
+from shop_video.dashboard import views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", views.catalog, name="catalog"),
+    path("shop/", views.merchant_switch, name="merchant_switch"),
+    path("products/<int:product_id>/", views.product_detail, name="product_detail"),
+    path("imports/", views.imports, name="imports"),
+    path("imports/<int:import_id>/", views.import_detail, name="import_detail"),
+    path("templates/", views.templates_gallery, name="templates"),
+    path("renders/", views.renders, name="renders"),
+    path("renders/new/", views.render_new, name="render_new"),
+    path("renders/<int:job_id>/", views.job_detail, name="job_detail"),
+    path("renders/<int:job_id>/cancel/", views.job_cancel, name="job_cancel"),
+    path("brand/", views.brand_kit, name="brand_kit"),
+    path("api-keys/", views.api_keys, name="api_keys"),
+    path("api-keys/<str:prefix>/revoke/", views.api_key_revoke_view, name="api_key_revoke"),
+    path("webhooks/", views.webhooks, name="webhooks"),
+    path("webhooks/<int:endpoint_id>/", views.webhook_endpoint_detail, name="webhook_endpoint"),
+    path("webhooks/<int:endpoint_id>/delete/", views.webhook_endpoint_delete_view, name="webhook_endpoint_delete"),
+    path("webhooks/deliveries/<int:delivery_id>/resend/", views.webhook_delivery_resend_view,
+         name="webhook_delivery_resend"),
+]
