@@ -45,8 +45,8 @@ def _fetch_once(url: str, *, max_bytes: int, timeout: float) -> tuple[int, str |
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise FetchRefused(f"only http and https URLs are fetched, got {url[:100]!r}")
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    address = _checked_address(parts.hostname, port)
-    connection_class = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
+    address = checked_address(parts.hostname, port)
+    connection_class = PinnedHTTPSConnection if parts.scheme == "https" else PinnedHTTPConnection
     connection = connection_class(parts.hostname, port, timeout=timeout, address=address)
     path = parts.path or "/"
     if parts.query:
@@ -71,10 +71,12 @@ def _fetch_once(url: str, *, max_bytes: int, timeout: float) -> tuple[int, str |
         connection.close()
 
 
-def _checked_address(host: str, port: int) -> str:
+def checked_address(host: str, port: int) -> str:
+    """The address to connect to: the first one `host` resolves to, refused unless every one is public.
+    Shared with webhook delivery (shop_video/webhooks/transport.py): one set of SSRF rules."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
+    except (socket.gaierror, UnicodeError, ValueError) as exc:  # UnicodeError: a label IDNA cannot encode
         raise FetchFailed(f"cannot resolve {host}: {exc}") from None
     allowed_hosts = set(getattr(settings, "IMAGE_FETCH_ALLOWED_PRIVATE_HOSTS", []))
     addresses = []
@@ -90,7 +92,7 @@ def _checked_address(host: str, port: int) -> str:
     return addresses[0]
 
 
-class _PinnedHTTPConnection(http.client.HTTPConnection):
+class PinnedHTTPConnection(http.client.HTTPConnection):
     def __init__(self, host, port, *, timeout, address):
         super().__init__(host, port, timeout=timeout)
         self._address = address
@@ -99,7 +101,7 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
         self.sock = socket.create_connection((self._address, self.port), self.timeout)
 
 
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+class PinnedHTTPSConnection(http.client.HTTPSConnection):
     def __init__(self, host, port, *, timeout, address):
         super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
         self._address = address

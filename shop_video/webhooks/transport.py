@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from catalog.safe_http import FetchFailed, FetchRefused
-from catalog.safe_http import _checked_address as safe_http_checked_address
-from catalog.safe_http import _PinnedHTTPConnection, _PinnedHTTPSConnection
+from catalog.safe_http import checked_address as safe_http_checked_address
+from catalog.safe_http import PinnedHTTPConnection, PinnedHTTPSConnection
 
 RESPONSE_EXCERPT_BYTES = 1024
 
@@ -67,7 +67,7 @@ def webhook_post(*, url: str, body: bytes, headers: dict[str, str], timeout: flo
     Any HTTP answer, 2xx or not, is returned with the first ~1 KB of its body."""
     parts, port = _parts(url)
     address = _checked_address(parts.hostname, port)
-    connection_class = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
+    connection_class = PinnedHTTPSConnection if parts.scheme == "https" else PinnedHTTPConnection
     connection = connection_class(parts.hostname, port, timeout=timeout, address=address)
     path = parts.path or "/"
     if parts.query:

@@ -88,3 +88,10 @@ def test_size_cap_and_status_codes(server, allow_loopback):
         fetch_url(server + "/missing", max_bytes=1000)
     with pytest.raises(FetchFailed, match="HTTP 503"):
         fetch_url(server + "/broken", max_bytes=1000)
+
+
+def test_a_host_name_that_cannot_be_encoded_is_a_fetch_failure_not_a_crash():
+    from catalog.safe_http import FetchFailed, checked_address
+
+    with pytest.raises(FetchFailed, match="cannot resolve"):
+        checked_address("x" * 64 + ".example", 80)  # a DNS label is at most 63 characters: IDNA refuses it
