@@ -1,8 +1,19 @@
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
+from catalog.models import Variant
 from generation.models import RenderJob, Rendition, Shot, VideoTemplate
-from generation.services import render_job_cancel
+from generation.services import render_job_cancel, template_prompts_render
+from shop_video.tenancy.models import Merchant
+
+
+class PromptPreviewForm(forms.Form):
+    merchant = forms.ModelChoiceField(Merchant.objects.all(), help_text="Whose product (and brand) to use.")
+    sku = forms.CharField(max_length=255, help_text="One of the merchant's SKUs.")
 
 
 @admin.register(VideoTemplate)
@@ -10,6 +21,33 @@ class VideoTemplateAdmin(admin.ModelAdmin):
     list_display = ["slug", "name", "merchant", "version", "is_builtin", "updated_at"]
     list_filter = ["is_builtin"]
     search_fields = ["slug", "name"]
+    actions = ["preview_prompts"]
+
+    @admin.action(description="Preview prompts for a product")
+    def preview_prompts(self, request, queryset):
+        """An intermediate page: pick a merchant and SKU (first product of the template's merchant by default),
+        then see each scene's prompt as the model would read it, or why the template cannot render."""
+        templates = list(queryset.select_related("merchant").order_by("slug"))
+        if "preview" in request.POST:
+            form = PromptPreviewForm(request.POST)
+        else:
+            merchant = next((t.merchant for t in templates if t.merchant), None) or Merchant.objects.first()
+            first = Variant.objects.filter(merchant=merchant).order_by("product_id", "position", "id").first()
+            form = PromptPreviewForm(initial={"merchant": merchant, "sku": first.sku if first else ""})
+        results = []
+        if form.is_bound and form.is_valid():
+            for template in templates:
+                try:
+                    scenes = template_prompts_render(template=template, merchant=form.cleaned_data["merchant"],
+                                                     sku=form.cleaned_data["sku"])
+                    results.append({"template": template, "scenes": scenes, "error": None})
+                except (ValidationError, ObjectDoesNotExist) as exc:
+                    error = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+                    results.append({"template": template, "scenes": [], "error": error})
+        return TemplateResponse(request, "admin/generation/videotemplate/preview_prompts.html", {
+            **self.admin_site.each_context(request), "title": "Preview prompts", "opts": self.model._meta,
+            "form": form, "templates": templates, "results": results,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME})
 
 
 class ShotInline(admin.TabularInline):

@@ -3,6 +3,7 @@ service or a merchant-scoped read, shape the JSON (render_job_payload: the same 
 
     GET  /templates                       built-ins and the merchant's own
     GET  /templates/{slug}
+    GET  /templates/{slug}/prompts?sku=   each scene's prompt rendered for one product (what the model reads)
     POST /renders                         202 {"renders": [...]} (one per SKU); Idempotency-Key
     GET  /renders                         newest first, cursor pages, ?status= ?sku=
     GET  /renders/{id}
@@ -34,7 +35,8 @@ from generation.engines.dit.family import FAMILY_NAMES
 from generation.models import JobStatus, RenderJob, VideoTemplate
 from generation.selectors import (product_latest_renditions, render_job_get, render_jobs_filter, video_template_get,
                                   video_templates_visible)
-from generation.services import render_job_cancel, render_job_payload, render_jobs_create, rendition_payload
+from generation.services import (render_job_cancel, render_job_payload, render_jobs_create, rendition_payload,
+                                 template_prompts_preview)
 from generation.template_spec import PROMPT_FIELDS, ProductShotsScene, template_spec_parse
 from shop_video.api.exceptions import Conflict
 from shop_video.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, REPLAYED_RESPONSE_HEADER, idempotent
@@ -243,6 +245,37 @@ class TemplateDetailView(APIView):
                    responses={200: TemplateSerializer, **_errors(404)})
     def get(self, request, slug: str):
         return Response(_template_data(video_template_get(merchant=request.merchant, slug=slug)))
+
+
+class ScenePromptSerializer(serializers.Serializer):
+    scene = serializers.IntegerField(help_text="The scene's number in the template, from 1.")
+    prompt = serializers.CharField()
+    negative_prompt = serializers.CharField(allow_blank=True, help_text="Empty when the scene has none.")
+
+
+class TemplatePromptsSerializer(serializers.Serializer):
+    sku = serializers.CharField()
+    scenes = ScenePromptSerializer(many=True, help_text="One per product_shots scene.")
+
+
+class TemplatePromptsView(APIView):
+    @extend_schema(
+        operation_id="templates_prompts", summary="Preview a template's prompts for a product", tags=["templates"],
+        parameters=[OpenApiParameter("sku", str, required=True, description="One of your variants' SKUs.")],
+        responses={200: TemplatePromptsSerializer, **_errors(
+            400, 404, e400="sku is missing, or the template cannot render: the message names the scene and field.",
+            e404="No such template, or no product with this SKU.")},
+        description="Each product_shots scene's prompt and negative prompt as the video model would read them "
+                    "for this product (template options, price formatting and merge of product fields "
+                    "included; the camera phrase the engine adds is not). A prompt longer than the model reads "
+                    "is refused when the render runs, with its token count.")
+    def get(self, request, slug: str):
+        video_template_get(merchant=request.merchant, slug=slug)  # 404 before anything else
+        sku = (request.query_params.get("sku") or "").strip()
+        if not sku:
+            raise ValidationError({"sku": ["Send ?sku= with one of your products' SKUs."]})
+        scenes = template_prompts_preview(merchant=request.merchant, template_slug=slug, sku=sku)
+        return Response({"sku": sku, "scenes": scenes})
 
 
 def _render_location(request, body: dict) -> dict:

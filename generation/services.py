@@ -20,10 +20,10 @@ from generation.assembly.timeline import rendition_size
 from generation.engines.base import ASPECT_RATIOS, EngineError
 from generation.engines.dit.family import FAMILY_NAMES, family_get
 from generation.engines.registry import engine_queue, engine_shots_per_aspect_ratio, engine_uses_families
-from generation.models import FINISHED_STATUSES, JobStatus, RenderJob, Rendition, Shot
+from generation.models import FINISHED_STATUSES, JobStatus, RenderJob, Rendition, Shot, VideoTemplate
 from generation.selectors import TemplateNotFound, video_template_get
-from generation.template_spec import (PROMPT_FIELDS, ProductShotsScene, TemplateSpec, prompt_fill,
-                                      template_spec_parse)
+from generation.prompts import prompt_context, prompt_render
+from generation.template_spec import PROMPT_FIELDS, ProductShotsScene, TemplateSpec, template_spec_parse
 from shop_video.tenancy.models import Merchant
 from shop_video.tenancy.selectors import brand_kit_default
 from shop_video.webhooks import services as webhook_services
@@ -67,15 +67,14 @@ def render_job_create(*, merchant: Merchant, template_slug: str, sku: str, aspec
         raise ValidationError(f"Product {variant.product.title!r} (SKU {sku}) has no ready photos; upload one "
                               "or import a feed row with an image before rendering.")
     shot_aspect_ratios = aspect_ratios if engine_shots_per_aspect_ratio(engine) else aspect_ratios[:1]
-    product = variant.product
-    prompt_fields = {"title": product.title, "brand": product.brand, "product_type": product.product_type,
-                     "description": _first_sentences(product.description)}
-    prompt_fields.update(merge_fields)
+    brand_kit = brand_kit_default(merchant=merchant)
+    prompts = scene_prompts_render(spec=spec, merchant=merchant, variant=variant, brand_kit=brand_kit,
+                                   merge_fields=merge_fields, template_slug=template.slug)
 
     with transaction.atomic():
         job = RenderJob.objects.create(
             merchant=merchant, product=variant.product, variant=variant, template=template,
-            template_spec=template.spec, brand_kit=brand_kit_default(merchant=merchant), engine=engine,
+            template_spec=template.spec, brand_kit=brand_kit, engine=engine,
             family=family, aspect_ratios=aspect_ratios, short_side=short_side, fps=spec.fps, metadata=metadata or {},
             webhook_url=webhook_url,
         )
@@ -90,7 +89,9 @@ def render_job_create(*, merchant: Merchant, template_slug: str, sku: str, aspec
                                               scene_number=scene_index + 1)
                 # Engines without model families (motion: the CPU preview) animate the photo for text scenes.
                 from_photo = scene.source == "photo" or "family" not in parameters
-                prompt = prompt_fill(scene.prompt, prompt_fields)
+                prompt, negative_prompt = prompts[scene_index]
+                if negative_prompt:
+                    parameters["negative_prompt"] = negative_prompt
                 for index, image in enumerate(images[: scene.max_shots]):
                     shot_parameters = dict(parameters)
                     if scene.end_frame:
@@ -151,19 +152,46 @@ def _shot_parameters(*, engine: str, family: str, spec: TemplateSpec, scene: Pro
             raise ValidationError(f"{where} an end frame, which the {chosen.name} family cannot take; render it "
                                   "with --family ltx or wan, or set end_frame to false.")
         parameters["family"] = chosen.name
-    if scene.negative_prompt:
-        parameters["negative_prompt"] = scene.negative_prompt
     return parameters
 
 
-def _first_sentences(text: str, limit: int = 200) -> str:
-    """A prompt wants the gist of a description, not all of it: whole sentences up to `limit` characters."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[:limit]
-    end = max(cut.rfind(". "), cut.rfind("! "), cut.rfind("? "))
-    return cut[: end + 1] if end > 0 else cut.rsplit(" ", 1)[0]
+def scene_prompts_render(*, spec: TemplateSpec, merchant: Merchant, variant, brand_kit=None,
+                         merge_fields: dict | None = None, template_slug: str = "") -> dict[int, tuple[str, str]]:
+    """Each product_shots scene's (prompt, negative_prompt) for one variant, by scene index. Raises a
+    ValidationError naming the template, scene and field when one cannot render."""
+    context = prompt_context(product=variant.product, variant=variant, brand_kit=brand_kit, merchant=merchant,
+                             options=spec.options, merge_fields=merge_fields)
+    rendered = {}
+    for index, scene in enumerate(spec.scenes):
+        if isinstance(scene, ProductShotsScene):
+            where = f"scene {index + 1} (product_shots)"
+            try:
+                rendered[index] = (prompt_render(scene.prompt, context, field=f"{where}: prompt"),
+                                   prompt_render(scene.negative_prompt, context, field=f"{where}: negative_prompt"))
+            except ValidationError as exc:
+                raise ValidationError(f"Template {template_slug!r} is invalid: {'; '.join(exc.messages)}"
+                                      if template_slug else exc.messages) from None
+    return rendered
+
+
+def template_prompts_preview(*, merchant: Merchant, template_slug: str, sku: str) -> list[dict]:
+    """What the model would be told: each product_shots scene's rendered prompts for one of the merchant's SKUs.
+    Raises TemplateNotFound / VariantNotFound, or ValidationError naming the scene and field."""
+    template = video_template_get(merchant=merchant, slug=template_slug)
+    return template_prompts_render(template=template, merchant=merchant, sku=sku)
+
+
+def template_prompts_render(*, template: VideoTemplate, merchant: Merchant, sku: str) -> list[dict]:
+    """[{"scene": n, "prompt", "negative_prompt"}] of one template for one of `merchant`'s SKUs."""
+    variant = variant_get_by_sku(merchant=merchant, sku=sku)
+    try:
+        spec = template_spec_parse(template.spec, fps=settings.RENDER_FPS)
+    except ValidationError as exc:
+        raise ValidationError(f"Template {template.slug!r} is invalid: {'; '.join(exc.messages)}") from None
+    prompts = scene_prompts_render(spec=spec, merchant=merchant, variant=variant,
+                                   brand_kit=brand_kit_default(merchant=merchant), template_slug=template.slug)
+    return [{"scene": index + 1, "prompt": prompt, "negative_prompt": negative}
+            for index, (prompt, negative) in sorted(prompts.items())]
 
 
 def _aspect_ratios_clean(aspect_ratios: list[str]) -> list[str]:

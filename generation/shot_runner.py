@@ -45,7 +45,9 @@ def shot_run(*, shot_id: int) -> None:
     RenderJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(status=JobStatus.RUNNING,
                                                                         started_at=timezone.now())
     family = shot.parameters.get("family")
-    label = f"shot {shot.position + 1} ({shot.engine}{' ' + family if family else ''}, {shot.camera})"
+    # Names the scene: a refusal such as an over-long prompt points at the template field to change.
+    label = (f"shot {shot.position + 1} (scene {shot.scene + 1}, {shot.engine}{' ' + family if family else ''}, "
+             f"{shot.camera})")
     try:
         request = _request_for(shot)
         result = engine_get(shot.engine).generate(request, on_step=_Heartbeat(shot))

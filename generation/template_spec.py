@@ -3,31 +3,35 @@
     {"fps": 30, "family": "ltx",
      "scenes": [{"type": "title", "duration": 1.5},
                 {"type": "product_shots", "duration": 3.0, "cameras": ["orbit", "pan_right"], "max_shots": 3,
-                 "prompt": "{title} by {brand} on a marble table, soft daylight", "end_frame": false}]}
+                 "prompt": "{{ product.title }} by {{ product.brand }} on a marble table, soft daylight",
+                 "end_frame": false}],
+     "options": {"locale": "de", "mood": "cosy"}}
 
 Durations are rounded to whole frames here, once, so every later step (shots, timeline, probe) agrees.
 `family` (top level or per scene) names the DiT model family a `dit` render uses unless the request names one;
-`prompt` may use the placeholders in PROMPT_FIELDS; `source: "text"` makes text-to-video shots (no photo);
+`prompt` / `negative_prompt` are sandboxed Django templates (generation/prompts.py: `{{ product.title }}`,
+`{{ variant.price|price }}`, `{% if %}`, `{% for %}`); the old `{title}` placeholders are refused with the new
+spelling. `options` (flat: text, numbers, true/false) reach prompts as `{{ options.<name> }}`; `options.locale`
+(default "en") sets how `|price` writes money. `source: "text"` makes text-to-video shots (no photo);
 `end_frame: true` ends each shot on the product's next photo.
 """
 
 from __future__ import annotations
 
-import re
-import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
 
 from generation.engines.dit.family import FAMILY_NAMES
 from generation.engines.motion import CAMERA_PRESETS
+from generation.prompts import MERGE_FIELDS, locale_clean, prompt_template_check
 
 SCENE_TYPES = ("title", "product_shots")
 MAX_SCENE_SECONDS = 180.0
-PROMPT_FIELDS = ("title", "brand", "description", "product_type")
-DEFAULT_PROMPT = "{title}, a product video, studio lighting, sharp details"
-MAX_PROMPT_CHARS = 2000
+PROMPT_FIELDS = MERGE_FIELDS  # the product fields merge_fields may override
+DEFAULT_PROMPT = "{{ product.title }}, a product video, studio lighting, sharp details"
+MAX_OPTIONS = 20
 SHOT_SOURCES = ("photo", "text")
 
 
@@ -53,12 +57,7 @@ class TemplateSpec:
     fps: int
     scenes: tuple[TitleScene | ProductShotsScene, ...]
     family: str | None = None
-
-
-def prompt_fill(template: str, fields: dict[str, str]) -> str:
-    """Put a product's fields into a scene prompt; whitespace collapsed so a long description stays one line."""
-    filled = template.format_map({name: fields.get(name, "") for name in PROMPT_FIELDS})
-    return re.sub(r"\s+", " ", filled).strip()
+    options: dict = field(default_factory=dict)  # the template options prompts see as {{ options.<name> }}
 
 
 def template_spec_parse(spec: Any, *, fps: int) -> TemplateSpec:
@@ -74,13 +73,34 @@ def template_spec_parse(spec: Any, *, fps: int) -> TemplateSpec:
     family = spec.get("family")
     if family is not None and family not in FAMILY_NAMES:
         raise ValidationError(f"family {family!r} is unknown; use one of {', '.join(FAMILY_NAMES)}.")
-    scenes = [_scene_parse(index, raw, fps) for index, raw in enumerate(raw_scenes, start=1)]
+    options = _options_parse(spec.get("options", {}))
+    scenes = [_scene_parse(index, raw, fps, options) for index, raw in enumerate(raw_scenes, start=1)]
     if not any(isinstance(scene, ProductShotsScene) for scene in scenes):
         raise ValidationError("The template needs at least one scene of type \"product_shots\".")
-    return TemplateSpec(fps=fps, scenes=tuple(scenes), family=family)
+    return TemplateSpec(fps=fps, scenes=tuple(scenes), family=family, options=options)
 
 
-def _scene_parse(index: int, raw: Any, fps: int) -> TitleScene | ProductShotsScene:
+def _options_parse(options: Any) -> dict:
+    if not isinstance(options, dict):
+        raise ValidationError(f"options must be an object such as {{\"locale\": \"de\"}}, got {options!r}.")
+    if len(options) > MAX_OPTIONS:
+        raise ValidationError(f"options has {len(options)} entries; keep it to {MAX_OPTIONS}.")
+    for name, value in options.items():
+        if not name.isidentifier() or name.startswith("_"):
+            raise ValidationError(f"options.{name}: an option name is letters, digits and _, not starting with "
+                                  "_ or a digit.")
+        if not isinstance(value, (str, int, float, bool)) or (isinstance(value, str) and len(value) > 500):
+            raise ValidationError(f"options.{name} must be text (up to 500 characters), a number or true/false, "
+                                  f"got {value!r}.")
+    if "locale" in options:
+        try:
+            options = {**options, "locale": locale_clean(options["locale"])}
+        except ValidationError as exc:
+            raise ValidationError(f"options.{exc.messages[0]}") from None
+    return dict(options)
+
+
+def _scene_parse(index: int, raw: Any, fps: int, options: dict) -> TitleScene | ProductShotsScene:
     where = f"scene {index}"
     if not isinstance(raw, dict):
         raise ValidationError(f"{where}: must be an object with a \"type\".")
@@ -105,8 +125,8 @@ def _scene_parse(index: int, raw: Any, fps: int) -> TitleScene | ProductShotsSce
     if not isinstance(max_shots, int) or not 1 <= max_shots <= 20:
         raise ValidationError(f"{where} (product_shots): max_shots must be a whole number from 1 to 20, got {max_shots!r}.")
     where = f"{where} (product_shots)"
-    prompt = _prompt_parse(where, "prompt", raw.get("prompt", DEFAULT_PROMPT))
-    negative_prompt = _prompt_parse(where, "negative_prompt", raw.get("negative_prompt", ""))
+    prompt = _prompt_parse(where, "prompt", raw.get("prompt", DEFAULT_PROMPT), options)
+    negative_prompt = _prompt_parse(where, "negative_prompt", raw.get("negative_prompt", ""), options)
     family = raw.get("family")
     if family is not None and family not in FAMILY_NAMES:
         raise ValidationError(f"{where}: family {family!r} is unknown; use one of {', '.join(FAMILY_NAMES)}.")
@@ -122,17 +142,6 @@ def _scene_parse(index: int, raw: Any, fps: int) -> TitleScene | ProductShotsSce
                              negative_prompt=negative_prompt, family=family, source=source, end_frame=end_frame)
 
 
-def _prompt_parse(where: str, field: str, value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValidationError(f"{where}: {field} must be text, got {value!r}.")
-    if len(value) > MAX_PROMPT_CHARS:
-        raise ValidationError(f"{where}: {field} is {len(value)} characters; keep it under {MAX_PROMPT_CHARS}.")
-    try:
-        names = [name for _, name, _, _ in string.Formatter().parse(value) if name is not None]
-    except ValueError as exc:
-        raise ValidationError(f"{where}: {field} is not a valid prompt ({exc}); write literal braces as {{{{ }}}}.") from None
-    unknown = [name for name in names if name not in PROMPT_FIELDS]
-    if unknown:
-        raise ValidationError(f"{where}: {field} uses {{{unknown[0]}}}; the fields you can use are "
-                              f"{', '.join('{' + name + '}' for name in PROMPT_FIELDS)}.")
+def _prompt_parse(where: str, name: str, value: Any, options: dict) -> str:
+    prompt_template_check(value, field=f"{where}: {name}", options=options)
     return value

@@ -274,7 +274,7 @@ def test_templates_list_builtins_and_the_merchants_own_which_shadows_a_builtin(a
     assert templates["broken"]["scenes"] == [] and "non-empty \"scenes\"" in templates["broken"]["spec_error"]
     bumper = templates["quick-bumper"]
     assert (bumper["is_builtin"], bumper["version"], bumper["preview_url"], bumper["spec_error"]) == (
-        True, 2, None, None)
+        True, 3, None, None)
     assert bumper["scenes"] == [
         {"type": "product_shots", "duration": 4.0, "max_shots": 1, "cameras": ["push_in"], "source": "photo"},
         {"type": "title", "duration": 2.0, "max_shots": None, "cameras": None, "source": None}]

@@ -105,7 +105,7 @@ def test_dit_shots_go_to_their_familys_gpu_queue_request_over_scene_over_templat
         merchant, product_with_photos, sent_tasks, django_capture_on_commit_callbacks, settings):
     product_with_photos.brand = "Acme"
     product_with_photos.save()
-    _dit_template(merchant, prompt="{title} by {brand}, studio light")
+    _dit_template(merchant, prompt="{{ product.title }} by {{ product.brand }}, studio light")
     with django_capture_on_commit_callbacks(execute=True):
         from_template = render_job_create(merchant=merchant, template_slug="dit-test", sku="MUG-1", engine="dit")
         from_request = render_job_create(merchant=merchant, template_slug="dit-test", sku="MUG-1", engine="dit",

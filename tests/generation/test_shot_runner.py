@@ -55,7 +55,7 @@ def test_a_failing_shot_fails_its_job_with_the_reason(merchant, product_with_pho
     job.refresh_from_db()
     first.refresh_from_db()
     assert job.status == JobStatus.FAILED and job.finished_at is not None
-    assert job.error == "shot 1 (failing, push_in) failed: the model ran out of memory at step 3 (test engine)"
+    assert job.error == "shot 1 (scene 2, failing, push_in) failed: the model ran out of memory at step 3 (test engine)"
     assert first.status == JobStatus.FAILED
     assert Shot.objects.get(pk=second.pk).status == JobStatus.CANCELLED
     shot_run(shot_id=second.pk)  # the other shot's message arrives later: it does not resurrect the job
@@ -160,4 +160,4 @@ def test_a_deleted_end_photo_fails_the_shot_with_the_reason(merchant, product_wi
     shot_run(shot_id=job.shots.get().pk)
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
-    assert "shot 1 (recording wan, push_in) failed: the end-frame photo" in job.error and "was deleted" in job.error
+    assert "shot 1 (scene 1, recording wan, push_in) failed: the end-frame photo" in job.error and "was deleted" in job.error

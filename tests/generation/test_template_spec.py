@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from generation.template_spec import DEFAULT_PROMPT, prompt_fill, template_spec_parse
+from generation.template_spec import DEFAULT_PROMPT, template_spec_parse
 
 
 def spec(**scene):
@@ -16,18 +16,26 @@ def test_dit_fields_are_parsed_with_defaults():
     scene = parsed.scenes[1]
     assert parsed.family == "wan" and scene.family is None
     assert (scene.prompt, scene.source, scene.end_frame) == (DEFAULT_PROMPT, "photo", False)
-    scene = template_spec_parse(spec(family="cogvideox", prompt="{title} on a table", source="text",
+    scene = template_spec_parse(spec(family="cogvideox", prompt="{{ product.title }} on a table", source="text",
                                      cameras=["orbit"]), fps=30).scenes[1]
-    assert (scene.family, scene.prompt, scene.source, scene.cameras) == ("cogvideox", "{title} on a table", "text",
-                                                                         ("orbit",))
+    assert (scene.family, scene.prompt, scene.source, scene.cameras) == (
+        "cogvideox", "{{ product.title }} on a table", "text", ("orbit",))
 
 
 @pytest.mark.parametrize(("scene", "message"), [
     ({"family": "sora"}, "scene 2 (product_shots): family 'sora' is unknown; use one of ltx, wan, cogvideox."),
-    ({"prompt": "{title} for {price}"}, "scene 2 (product_shots): prompt uses {price}; the fields you can use are"),
-    ({"prompt": "{title.__class__.__init__}"}, "prompt uses {title.__class__.__init__}"),
-    ({"prompt": "{title[0]}"}, "prompt uses {title[0]}"),
-    ({"negative_prompt": "blurry {"}, "scene 2 (product_shots): negative_prompt is not a valid prompt"),
+    ({"prompt": "{{ product.title }} for {{ product.price }}"},
+     "scene 2 (product_shots): prompt uses 'product.price', which prompts cannot read"),
+    ({"prompt": "{title} for {price}"}, "scene 2 (product_shots): prompt uses {title}, the old placeholder syntax; "
+                                        "prompts are Django templates now: write {{ product.title }}"),
+    ({"prompt": "{{ product.title.__class__ }}"}, "prompt is not a valid template: Variables and attributes may "
+                                                  "not begin with underscores: 'product.title.__class__'"),
+    ({"prompt": "{{ product.title.0 }}"}, "prompt uses 'product.title.0'"),
+    ({"negative_prompt": "blurry {% if %}"}, "scene 2 (product_shots): negative_prompt is not a valid template: "
+                                             "Unexpected end of expression in if tag."),
+    ({"negative_prompt": "{% load static %}"}, "scene 2 (product_shots): negative_prompt uses the tag {% load %}"),
+    ({"prompt": "{{ options.mood }}"}, "prompt uses 'options.mood', which prompts cannot read (options has no "
+                                       "'mood')"),
     ({"prompt": 42}, "scene 2 (product_shots): prompt must be text, got 42."),
     ({"prompt": "x" * 2001}, "prompt is 2001 characters; keep it under 2000."),
     ({"source": "video"}, "source 'video' is unknown; use one of photo, text."),
@@ -46,7 +54,19 @@ def test_an_unknown_template_family_is_refused():
         template_spec_parse({**spec(), "family": "kling"}, fps=30)
 
 
-def test_prompt_fill_puts_product_fields_in_one_line():
-    fields = {"title": "Ceramic Mug", "brand": "Acme", "description": "Glazed.\n\nDishwasher   safe."}
-    assert prompt_fill("{title} by {brand}: {description}", fields) == "Ceramic Mug by Acme: Glazed. Dishwasher safe."
-    assert prompt_fill("{title}, {product_type}", fields) == "Ceramic Mug,"
+def test_template_options_are_parsed_and_open_their_names_to_prompts():
+    parsed = template_spec_parse({**spec(prompt="{{ product.title }}, {{ options.mood }}"),
+                                  "options": {"mood": "cosy", "locale": "de-DE"}}, fps=30)
+    assert parsed.options == {"mood": "cosy", "locale": "de"}
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"locale": "tlh"}, "options.locale 'tlh' is not supported; use one of en, de, fr"),
+    ({"mood": {"a": 1}}, "options.mood must be text (up to 500 characters), a number or true/false"),
+    ({"_x": "y"}, "options._x: an option name is letters, digits and _"),
+    (["de"], "options must be an object"),
+])
+def test_bad_template_options_are_refused_naming_them(options, message):
+    with pytest.raises(ValidationError) as error:
+        template_spec_parse({**spec(), "options": options}, fps=30)
+    assert message in " ".join(error.value.messages)

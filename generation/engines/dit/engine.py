@@ -222,7 +222,7 @@ def _prompt_length_check(model, prompt: str) -> None:
     tokens = len(model.base.tokenizer(prompt, add_special_tokens=True)["input_ids"])
     if tokens > model.max_sequence_length:
         raise EngineError(f"the prompt is {tokens} tokens (camera phrase included) and the {model.family.name} "
-                          f"model reads at most {model.max_sequence_length}; shorten the template's prompt")
+                          f"model reads at most {model.max_sequence_length}; shorten the scene's prompt in the template")
 
 
 def _photo_load(path: str, width: int, height: int) -> Image.Image:
