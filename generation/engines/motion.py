@@ -1,37 +1,48 @@
 """MotionEngine: a CPU engine that animates the product photo with smooth camera moves.
 
-No model, no GPU: the photo is placed whole (never stretched, never cropped) on a slightly larger
-canvas over a blurred, darkened copy of itself, and a virtual camera glides over that canvas. Each
-frame is one bicubic resample of a float-coordinate window of the canvas, so motion is sub-pixel smooth.
+No model, no GPU: the photo is placed whole (never stretched, never cropped at rest) as a sharp foreground layer
+over a background layer (a blurred, darkened cover copy of itself), and a virtual camera glides over both. Each
+layer has its own pose, so the near product and the far backdrop can move at different rates (parallax). Each
+frame is one bicubic resample of a float window per layer (see motion_layers), so motion is sub-pixel smooth.
+
+Camera paths and their easing:
+- push_in: dolly in; the product grows faster than the backdrop. Cubic `ease_in_out`.
+- zoom_out: reveal; starts close on the product's centre (cropped), ends with the whole product in view, the
+  backdrop widening less. Cubic `ease_in_out`.
+- pan_left / pan_right / tilt_up / tilt_down: the view travels that way; the product shifts more than the
+  backdrop (a truck move). Cubic `ease_in_out`.
+- orbit: the camera circles the product: the backdrop drifts one way, the product shifts slightly the other way
+  and breathes in scale, along an arc. Gentler `ease_in_out_sine`.
+- ken_burns: a flat-photo drift along a seed-chosen diagonal, both layers together. Cubic `ease_in_out`.
+- static: no motion.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageEnhance, ImageFilter, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .base import EngineError, ProgressCallback, ShotRequest, ShotResult
+from .motion_layers import CameraPose, build_layers, render_frame
 
-# The canvas is this much larger than the frame, giving the camera room to pan and zoom out.
-CANVAS_SCALE = 1.25
-# The photo is contained in this fraction of the frame, so every preset below keeps it fully in view.
-PRODUCT_FILL = 0.84
-# Background: the photo scaled to cover, blurred by shrinking it this much, then dimmed.
-BACKGROUND_SHRINK = 24
-BACKGROUND_BRIGHTNESS = 0.55
+# (background pose, foreground pose) at one instant.
+LayerPoses = tuple[CameraPose, CameraPose]
 
 
-@dataclass(frozen=True)
-class CameraPose:
-    """Where the camera looks. zoom 1 shows exactly one frame's worth of canvas; dx, dy move the
-    view centre from the canvas centre, as fractions of the frame width and height (y points down)."""
+def ease_in_out(t: float) -> float:
+    """Cubic smoothstep: starts and ends at rest, so cuts between shots do not jolt."""
+    t = min(max(t, 0.0), 1.0)
+    return t * t * (3.0 - 2.0 * t)
 
-    zoom: float
-    dx: float = 0.0
-    dy: float = 0.0
+
+def ease_in_out_sine(t: float) -> float:
+    """Half a cosine: at rest at both ends like ease_in_out, but it leaves and reaches rest more gently
+    (peak acceleration pi^2/2 ~ 4.9 against the cubic's 6), for slow, floating moves such as orbit."""
+    t = min(max(t, 0.0), 1.0)
+    return 0.5 - 0.5 * math.cos(math.pi * t)
 
 
 def _lerp(start: float, end: float, t: float) -> float:
@@ -45,29 +56,62 @@ def _move(start: CameraPose, end: CameraPose) -> Callable[[float], CameraPose]:
     return pose_at
 
 
-# Each preset goes from a start pose to an end pose. Limits that keep the product in view: at zoom z
-# the view's half-size is 0.5/z of the frame, the product's is at most PRODUCT_FILL/2 = 0.42, so
-# |offset| + 0.42 must stay <= 0.5/z; and the view must stay on the canvas: |offset| + 0.5/z <= 0.625.
-_PAN = 0.07
-_CAMERA_MOVES: dict[str, tuple[CameraPose, CameraPose]] = {
-    "push_in": (CameraPose(1.0), CameraPose(1.12)),
-    "zoom_out": (CameraPose(1.12), CameraPose(0.9)),
-    "pan_left": (CameraPose(1.0, dx=_PAN), CameraPose(1.0, dx=-_PAN)),  # the view travels left
-    "pan_right": (CameraPose(1.0, dx=-_PAN), CameraPose(1.0, dx=_PAN)),
-    "tilt_up": (CameraPose(1.0, dy=_PAN), CameraPose(1.0, dy=-_PAN)),  # the view travels up
-    "tilt_down": (CameraPose(1.0, dy=-_PAN), CameraPose(1.0, dy=_PAN)),
-    "static": (CameraPose(1.0), CameraPose(1.0)),
-    # The CPU stand-in for the DiT engine's orbit: a slow lateral glide at a slight zoom.
-    "orbit": (CameraPose(1.02, dx=-0.06), CameraPose(1.02, dx=0.06)),
-    "ken_burns": (CameraPose(1.0, dx=-0.03, dy=-0.03), CameraPose(1.08, dx=0.03, dy=0.03)),
+# Glides: each layer goes from a start pose to an end pose, (background, foreground). Limits: the foreground
+# keeps the whole product in view while |offset| * zoom + 0.42 * zoom <= 0.5 (0.42 = PRODUCT_FILL / 2; only
+# zoom_out's start breaks this, on purpose); the background view stays on its canvas while |offset| + 0.5 / zoom
+# <= 0.625 (CANVAS_SCALE / 2).
+_PAN = 0.07  # foreground travel; the backdrop travels _FAR times as much
+_FAR = 0.6
+_GLIDES: dict[str, tuple[tuple[CameraPose, CameraPose], tuple[CameraPose, CameraPose]]] = {
+    "push_in": ((CameraPose(1.0), CameraPose(1.06)), (CameraPose(1.0), CameraPose(1.12))),
+    "zoom_out": ((CameraPose(1.15), CameraPose(0.86)), (CameraPose(1.4), CameraPose(0.92))),
+    "pan_left": ((CameraPose(1.0, dx=_PAN * _FAR), CameraPose(1.0, dx=-_PAN * _FAR)),  # the view travels left
+                 (CameraPose(1.0, dx=_PAN), CameraPose(1.0, dx=-_PAN))),
+    "pan_right": ((CameraPose(1.0, dx=-_PAN * _FAR), CameraPose(1.0, dx=_PAN * _FAR)),
+                  (CameraPose(1.0, dx=-_PAN), CameraPose(1.0, dx=_PAN))),
+    "tilt_up": ((CameraPose(1.0, dy=_PAN * _FAR), CameraPose(1.0, dy=-_PAN * _FAR)),  # the view travels up
+                (CameraPose(1.0, dy=_PAN), CameraPose(1.0, dy=-_PAN))),
+    "tilt_down": ((CameraPose(1.0, dy=-_PAN * _FAR), CameraPose(1.0, dy=_PAN * _FAR)),
+                  (CameraPose(1.0, dy=-_PAN), CameraPose(1.0, dy=_PAN))),
+    "static": ((CameraPose(1.0), CameraPose(1.0)), (CameraPose(1.0), CameraPose(1.0))),
+    # Flat: both layers share one path; the seed flips its diagonal.
+    "ken_burns": ((CameraPose(1.0, dx=-0.03, dy=-0.03), CameraPose(1.08, dx=0.03, dy=0.03)),) * 2,
 }
-CAMERA_PRESETS: tuple[str, ...] = tuple(_CAMERA_MOVES)
+# orbit: the backdrop's view sweeps ORBIT_FAR across (the backdrop drifts the other way), the product's view
+# ORBIT_NEAR the opposite way, and the product breathes ORBIT_BREATH larger mid-arc.
+ORBIT_FAR, ORBIT_NEAR, ORBIT_BREATH, ORBIT_FAR_ZOOM = 0.04, 0.02, 0.025, 1.04
+CAMERA_PRESETS: tuple[str, ...] = (
+    "push_in", "zoom_out", "pan_left", "pan_right", "tilt_up", "tilt_down", "static", "orbit", "ken_burns",
+)
 
 
-def ease_in_out(t: float) -> float:
-    """Cubic smoothstep: starts and ends at rest, so cuts between shots do not jolt."""
+def orbit_poses(t: float) -> LayerPoses:
+    """The camera circling the product, at raw progress t in [0, 1]. Lateral position -1 -> 1 follows
+    ease_in_out_sine (it is -cos(pi t)); depth follows sin^2(pi t), so both start and end at rest."""
     t = min(max(t, 0.0), 1.0)
-    return t * t * (3.0 - 2.0 * t)
+    lateral = 2.0 * ease_in_out_sine(t) - 1.0
+    depth = math.sin(math.pi * t) ** 2
+    background = CameraPose(ORBIT_FAR_ZOOM, dx=ORBIT_FAR * lateral)
+    foreground = CameraPose(1.0 + ORBIT_BREATH * depth, dx=-ORBIT_NEAR * lateral)
+    return background, foreground
+
+
+def camera_path(camera: str, seed: int = 0) -> Callable[[float], LayerPoses]:
+    """(background, foreground) poses as a function of raw progress t in [0, 1], easing included."""
+    if camera == "orbit":
+        return orbit_poses
+    (bg_start, bg_end), (fg_start, fg_end) = _GLIDES[camera]
+    if camera == "ken_burns":  # one of four diagonals, picked by the seed so reruns match
+        sign_x, sign_y = (1, -1)[seed % 2], (1, -1)[(seed // 2) % 2]
+        bg_start, bg_end, fg_start, fg_end = (CameraPose(pose.zoom, pose.dx * sign_x, pose.dy * sign_y)
+                                              for pose in (bg_start, bg_end, fg_start, fg_end))
+    background, foreground = _move(bg_start, bg_end), _move(fg_start, fg_end)
+
+    def poses_at(t: float) -> LayerPoses:
+        eased = ease_in_out(t)
+        return background(eased), foreground(eased)
+
+    return poses_at
 
 
 class MotionEngine:
@@ -76,24 +120,17 @@ class MotionEngine:
     def generate(self, request: ShotRequest, *, on_step: ProgressCallback | None = None) -> ShotResult:
         _validate(request)
         photo = _load_photo(request.image_path)
-        canvas = build_canvas(photo, request.width, request.height)
-        camera = request.camera
-        # ken_burns drifts along one of four diagonals, picked by the seed so reruns match.
-        start, end = _CAMERA_MOVES[camera]
-        if camera == "ken_burns":
-            sign_x, sign_y = (1, -1)[request.seed % 2], (1, -1)[(request.seed // 2) % 2]
-            start = CameraPose(start.zoom, start.dx * sign_x, start.dy * sign_y)
-            end = CameraPose(end.zoom, end.dx * sign_x, end.dy * sign_y)
-        pose_at = _move(start, end)
-
         total = request.num_frames
+        poses_at = camera_path(request.camera, request.seed)
+        poses = [poses_at(index / (total - 1) if total > 1 else 0.0) for index in range(total)]
+        layers = build_layers(photo, request.width, request.height, max_zoom=max(fg.zoom for _, fg in poses))
+
         frames = np.empty((total, request.height, request.width, 3), dtype=np.uint8)
-        for index in range(total):
-            progress = index / (total - 1) if total > 1 else 0.0
-            frames[index] = render_view(canvas, pose_at(ease_in_out(progress)), request.width, request.height)
+        for index, (background, foreground) in enumerate(poses):
+            render_frame(layers, background, foreground, request.width, request.height, out=frames[index])
             if on_step is not None:
                 on_step(index + 1, total)  # may raise ShotCancelled: let it stop the shot
-        return ShotResult(frames=frames, fps=request.fps, metadata={"camera": camera})
+        return ShotResult(frames=frames, fps=request.fps, metadata={"camera": request.camera})
 
 
 def _validate(request: ShotRequest) -> None:
@@ -105,7 +142,7 @@ def _validate(request: ShotRequest) -> None:
         raise EngineError(f"num_frames must be an integer >= 1, got {request.num_frames!r}")
     if not _is_int(request.fps) or request.fps < 1:
         raise EngineError(f"fps must be an integer >= 1, got {request.fps!r}")
-    if request.camera not in _CAMERA_MOVES:
+    if request.camera not in CAMERA_PRESETS:
         raise EngineError(f"unknown camera {request.camera!r}; valid cameras: {', '.join(CAMERA_PRESETS)}")
 
 
@@ -132,31 +169,3 @@ def _load_photo(path: str | None) -> Image.Image:
         white = Image.new("RGBA", photo.size, (255, 255, 255, 255))
         photo = Image.alpha_composite(white, photo)
     return photo.convert("RGB")
-
-
-def build_canvas(photo: Image.Image, width: int, height: int) -> Image.Image:
-    """The stage the camera moves over: blurred, dimmed cover background, whole photo centred."""
-    canvas_w, canvas_h = round(width * CANVAS_SCALE), round(height * CANVAS_SCALE)
-
-    cover = ImageOps.fit(photo, (canvas_w, canvas_h), Image.Resampling.BILINEAR)
-    small = (max(1, canvas_w // BACKGROUND_SHRINK), max(1, canvas_h // BACKGROUND_SHRINK))
-    blurred = cover.resize(small, Image.Resampling.BOX).filter(ImageFilter.GaussianBlur(1))
-    canvas = ImageEnhance.Brightness(blurred.resize((canvas_w, canvas_h), Image.Resampling.BICUBIC))
-    canvas = canvas.enhance(BACKGROUND_BRIGHTNESS)
-
-    scale = min(width * PRODUCT_FILL / photo.width, height * PRODUCT_FILL / photo.height)
-    product_size = (max(1, round(photo.width * scale)), max(1, round(photo.height * scale)))
-    product = photo.resize(product_size, Image.Resampling.LANCZOS)
-    canvas.paste(product, ((canvas_w - product_size[0]) // 2, (canvas_h - product_size[1]) // 2))
-    return canvas
-
-
-def render_view(canvas: Image.Image, pose: CameraPose, width: int, height: int) -> np.ndarray:
-    """Resample the canvas region the camera sees into a (height, width, 3) frame."""
-    view_w, view_h = width / pose.zoom, height / pose.zoom
-    left = canvas.width / 2 + pose.dx * width - view_w / 2
-    top = canvas.height / 2 + pose.dy * height - view_h / 2
-    # A scale-and-translate affine crop. resize() with a float box is exactly that (sub-pixel accurate)
-    # and, being separable, ~4x faster than transform(AFFINE, BICUBIC) at 1080x1920 for the same pixels.
-    view = canvas.resize((width, height), Image.Resampling.BICUBIC, box=(left, top, left + view_w, top + view_h))
-    return np.asarray(view)

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from generation.engines.base import EngineError, ShotCancelled, ShotRequest
-from generation.engines.motion import CAMERA_PRESETS, MotionEngine
+from generation.engines.motion import CAMERA_PRESETS, MotionEngine, ease_in_out, ease_in_out_sine
 
 MOVING_CAMERAS = [camera for camera in CAMERA_PRESETS if camera != "static"]
 PRODUCT_GREEN = (30, 200, 60)
@@ -36,6 +36,16 @@ def request(image_path: str | None, **overrides) -> ShotRequest:
 
 def mean_abs_diff(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())
+
+
+def staged_photo(directory) -> str:
+    """A tall white photo with the green product in its middle: the product layer is the whole photo, the
+    background layer its blurred copy (a soft white-green-white band, which is what the background tests track)."""
+    path = directory / "staged.png"
+    photo = Image.new("RGB", (100, 200), (255, 255, 255))
+    photo.paste(PRODUCT_GREEN, (30, 60, 70, 140))
+    photo.save(path)
+    return str(path)
 
 
 def test_camera_presets_are_the_documented_names():
@@ -105,12 +115,14 @@ def _product_box(frame: np.ndarray) -> tuple[int, int, int, int]:
     ids=["wide-in-wide", "tall-in-tall", "wide-in-tall"],
 )
 def test_product_keeps_its_aspect_and_stays_whole(tmp_path, camera, frame_size, photo_size):
-    """A solid-colour photo shows up as a solid rectangle of its own aspect, never touching the frame edges."""
+    """A solid-colour photo shows up as a solid rectangle of its own aspect, never touching the frame edges.
+    zoom_out is a reveal: it starts close on the product (cropped on purpose), so only its end pose is checked."""
     width, height = frame_size
     photo = solid_photo(tmp_path, *photo_size)
     frames = MotionEngine().generate(request(photo, width=width, height=height, num_frames=5, camera=camera)).frames
     source_aspect = photo_size[0] / photo_size[1]
-    for index, frame in enumerate(frames):
+    checked = frames[-1:] if camera == "zoom_out" else frames
+    for index, frame in enumerate(checked):
         left, top, right, bottom = _product_box(frame)
         aspect = (right - left) / (bottom - top)
         assert aspect == pytest.approx(source_aspect, rel=0.05), f"frame {index}: aspect {aspect:.3f}"
@@ -193,3 +205,80 @@ def test_unreadable_photo_names_the_path(tmp_path):
     with pytest.raises(EngineError, match="not an image") as error:
         MotionEngine().generate(request(str(not_an_image)))
     assert str(not_an_image) in str(error.value)
+
+
+def _shift(before: np.ndarray, after: np.ndarray, reach: int) -> int:
+    """The whole-pixel shift s minimising the mean squared difference of after[x + s] and before[x]."""
+    def cost(shift: int) -> float:
+        a = before[max(0, -shift): len(before) - max(0, shift)]
+        b = after[max(0, shift): len(after) - max(0, -shift)]
+        return float(np.mean((a - b) ** 2))
+
+    return min(range(-reach, reach + 1), key=cost)
+
+
+def test_orbit_has_parallax(tmp_path):
+    """The backdrop drifts one way while the product shifts the other way: the camera circles the product."""
+    frames = MotionEngine().generate(
+        request(staged_photo(tmp_path), width=240, height=160, num_frames=9, camera="orbit")).frames
+    first, last = _product_box(frames[0]), _product_box(frames[-1])
+    product_shift = (last[0] + last[2]) / 2 - (first[0] + first[2]) / 2
+    # Backdrop: the mean column profile of a strip left of the product, which covers x >= 76 in every frame.
+    assert first[0] >= 76 and last[0] >= 76
+    profile = [frame[:, :64].astype(np.float64).mean(axis=(0, 2)) for frame in (frames[0], frames[-1])]
+    backdrop_shift = _shift(profile[0], profile[1], reach=24)
+    assert product_shift >= 4, f"product moved {product_shift} px"
+    assert backdrop_shift <= -8, f"backdrop moved {backdrop_shift} px"
+    for frame in frames:  # it stays whole the whole way round
+        left, top, right, bottom = _product_box(frame)
+        assert left > 0 and top > 0 and right < 240 and bottom < 160
+
+
+def test_non_parallax_glides_keep_the_layers_together(tmp_path):
+    """ken_burns is a flat-photo move: product and backdrop travel the same way."""
+    frames = MotionEngine().generate(
+        request(staged_photo(tmp_path), width=240, height=160, num_frames=5, camera="ken_burns", seed=0)).frames
+    first, last = _product_box(frames[0]), _product_box(frames[-1])
+    assert (last[0] + last[2]) / 2 < (first[0] + first[2]) / 2  # the view travels right: content moves left
+
+
+def test_zoom_out_reveals_the_whole_product(tmp_path):
+    width, height = 240, 160
+    frames = MotionEngine().generate(
+        request(staged_photo(tmp_path), width=width, height=height, num_frames=9, camera="zoom_out")).frames
+    areas = []
+    for frame in frames:
+        left, top, right, bottom = _product_box(frame)
+        areas.append((right - left) * (bottom - top))
+    assert areas[0] > 1.5 * areas[-1]
+    assert all(a >= b for a, b in zip(areas, areas[1:])), "the product should only shrink"
+    left, top, right, bottom = _product_box(frames[-1])
+    assert left > 0 and top > 0 and right < width and bottom < height
+    assert (right - left) / (bottom - top) == pytest.approx(40 / 80, rel=0.05)
+
+
+@pytest.mark.parametrize("camera", ["orbit", "push_in", "zoom_out", "pan_right"])
+def test_product_edges_stay_sharp_mid_move(tmp_path, camera):
+    """No motion blur: in a middle frame the product's edge goes from green to white within 3 pixels."""
+    frames = MotionEngine().generate(
+        request(staged_photo(tmp_path), width=240, height=160, num_frames=9, camera=camera)).frames
+    frame = frames[4]
+    left, top, right, bottom = _product_box(frame)
+    row = frame[(top + bottom) // 2, :, 0].astype(np.float64)  # red: 30 in the product, 255 in its white photo
+    low, high = 30 + 0.1 * 225, 30 + 0.9 * 225
+    for edge, outward in ((left, -1), (right - 1, 1)):
+        x = edge
+        while row[x] < low:
+            x += outward
+        start = x
+        while row[x] < high:
+            x += outward
+        assert abs(x - start) <= 3, f"edge at {edge}: {row[min(start, x) - 2: max(start, x) + 3]}"
+
+
+def test_easings_start_and_end_at_rest():
+    for ease in (ease_in_out, ease_in_out_sine):
+        assert ease(0.0) == 0.0 and ease(1.0) == pytest.approx(1.0) and ease(0.5) == pytest.approx(0.5)
+        assert ease(0.01) < 0.001 and 1 - ease(0.99) < 0.001
+    # the sine ease leaves rest more gently (acceleration pi^2/2 ~ 4.9 against the cubic's 6)
+    assert ease_in_out_sine(0.05) < ease_in_out(0.05) and 1 - ease_in_out_sine(0.95) < 1 - ease_in_out(0.95)
