@@ -12,8 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.urls import reverse
-from drf_spectacular.utils import (OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field,
-                                   inline_serializer)
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -26,24 +25,15 @@ from catalog.selectors import product_get_by_ref, products_filter
 from catalog.services import PRODUCT_EDITABLE_FIELDS, product_archive, product_photos_upload, product_update
 from shop_video.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, REPLAYED_RESPONSE_HEADER, idempotent
 from shop_video.api.pagination import ApiCursorPagination
+from shop_video.api.schema import api_error_responses
 
 ERRORS_SHOWN = 1000  # row errors listed in an import's JSON; errors_total counts them all
 
 # --- Docs-only: the API's error body --------------------------------------------------------------------------
 
-ErrorSerializer = inline_serializer("ApiError", {"error": inline_serializer("ApiErrorBody", {
-    "type": serializers.CharField(help_text="validation_error, not_found, authentication_failed, ..."),
-    "message": serializers.CharField(help_text="What is wrong and what to change."),
-    "fields": serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False,
-                                    help_text="Per-field messages, for validation errors."),
-})})
-
-
 def _errors(*codes: int) -> dict:
-    words = {400: "Invalid input; the message says what to change.", 401: "No valid API key or session.",
-             404: "No such object for this merchant.", 409: "The Idempotency-Key's first request is still running.",
-             415: "Send multipart/form-data.", 422: "The Idempotency-Key was used for a different request."}
-    return {code: OpenApiResponse(ErrorSerializer, description=words[code]) for code in codes}
+    return api_error_responses(*codes, e409="The Idempotency-Key's first request is still running.",
+                               e415="Send multipart/form-data.")
 
 
 class _UploadLimitsAnswered:

@@ -11,7 +11,7 @@ import http.client
 import ipaddress
 import socket
 import ssl
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 from django.conf import settings
 
@@ -45,12 +45,7 @@ def _fetch_once(url: str, *, max_bytes: int, timeout: float) -> tuple[int, str |
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise FetchRefused(f"only http and https URLs are fetched, got {url[:100]!r}")
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    address = checked_address(parts.hostname, port)
-    connection_class = PinnedHTTPSConnection if parts.scheme == "https" else PinnedHTTPConnection
-    connection = connection_class(parts.hostname, port, timeout=timeout, address=address)
-    path = parts.path or "/"
-    if parts.query:
-        path += "?" + parts.query
+    connection, path = pinned_connection(parts, port, address=checked_address(parts.hostname, port), timeout=timeout)
     try:
         connection.request("GET", path, headers={"User-Agent": "shop_video-image-fetcher/1.0", "Accept": "image/*"})
         response = connection.getresponse()
@@ -90,6 +85,14 @@ def checked_address(host: str, port: int) -> str:
     if not addresses:
         raise FetchFailed(f"{host} has no addresses")
     return addresses[0]
+
+
+def pinned_connection(parts: SplitResult, port: int, *, address: str, timeout: float):
+    """A connection to the checked `address` that still names the URL's host (Host header, TLS SNI and
+    certificate check), and the request path. Connecting to the address that was checked defeats DNS rebinding."""
+    connection_class = PinnedHTTPSConnection if parts.scheme == "https" else PinnedHTTPConnection
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return connection_class(parts.hostname, port, timeout=timeout, address=address), path
 
 
 class PinnedHTTPConnection(http.client.HTTPConnection):

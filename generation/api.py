@@ -41,6 +41,7 @@ from generation.template_spec import PROMPT_FIELDS, ProductShotsScene, template_
 from shop_video.api.exceptions import Conflict
 from shop_video.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, REPLAYED_RESPONSE_HEADER, idempotent
 from shop_video.api.pagination import ApiCursorPagination
+from shop_video.api.schema import api_error_responses
 
 MAX_SKUS = 50
 METADATA_MAX_KEYS = 20
@@ -56,22 +57,7 @@ EMBED_CACHE_CONTROL = "private, max-age=60"
 
 # --- Shapes ----------------------------------------------------------------------------------------------
 
-class GenerationErrorSerializer(serializers.Serializer):
-    error = inline_serializer("GenerationErrorBody", {
-        "type": serializers.CharField(help_text="validation_error, not_found, conflict, unprocessable, ..."),
-        "message": serializers.CharField(help_text="What went wrong and what to change."),
-        "fields": serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False,
-                                        help_text="Per-field messages, when the request body was invalid."),
-    })
-
-
-def _errors(*codes: int, **described: str) -> dict:
-    text = {400: "The request is invalid; the message says what to change.",
-            404: "No such object for this merchant.",
-            409: "Conflict; the message says why.",
-            422: "The Idempotency-Key was already used with a different request."}
-    return {code: OpenApiResponse(GenerationErrorSerializer, description=described.get(f"e{code}", text[code]))
-            for code in codes}
+_errors = api_error_responses
 
 
 class TemplateSceneSerializer(serializers.Serializer):

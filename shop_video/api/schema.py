@@ -1,6 +1,8 @@
-"""Teaches drf-spectacular our authentication: `Authorization: Api-Key <key>`."""
+"""What drf-spectacular needs to describe the API as it is: the `Api-Key` scheme and the one error body."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from rest_framework import serializers
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -12,6 +14,30 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
                 "description": "`Api-Key <prefix>.<secret>`, from manage.py create_api_key or the dashboard."}
 
 
+# The one error body (shop_video/api/exceptions.py), for views' extend_schema(responses=...).
+ApiErrorSerializer = inline_serializer("ApiError", {"error": inline_serializer("ApiErrorBody", {
+    "type": serializers.CharField(help_text="validation_error, not_found, conflict, rate_limited, ..."),
+    "message": serializers.CharField(help_text="What went wrong and what to change."),
+    "fields": serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False,
+                                    help_text="Per-field messages when the request was invalid."),
+})})
+ERROR_DESCRIPTIONS = {
+    400: "The request is invalid; the message says what to change.",
+    401: "No credentials, or a key that is not valid.",
+    404: "No such object for this merchant.",
+    409: "Conflict: a request with this Idempotency-Key is still running, or the object's state forbids this.",
+    415: "The body's content type is not one this operation takes.",
+    422: "The Idempotency-Key was already used with a different request.",
+}
+
+
+def api_error_responses(*codes: int, **described: str) -> dict:
+    """extend_schema responses for these status codes in the one error shape; `e404="..."` words one code."""
+    return {code: OpenApiResponse(ApiErrorSerializer, description=described.get(f"e{code}", ERROR_DESCRIPTIONS[code]))
+            for code in codes}
+
+
+# Fallback for operations whose views do not name their errors: the error_responses_hook below adds them.
 API_ERROR = {
     "type": "object",
     "required": ["error"],

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
@@ -18,21 +18,12 @@ from rest_framework.views import APIView
 
 from shop_video.api.exceptions import Conflict
 from shop_video.api.pagination import ApiCursorPagination
+from shop_video.api.schema import api_error_responses
 from shop_video.webhooks import selectors, services
 from shop_video.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
 # --- Serializers ----------------------------------------------------------------------------------------------
-
-class WebhookErrorDetailSerializer(serializers.Serializer):
-    type = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
-
-
-class WebhookErrorSerializer(serializers.Serializer):
-    error = WebhookErrorDetailSerializer()
-
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):
     events = serializers.ListField(child=serializers.ChoiceField(choices=services.EVENTS),
@@ -103,10 +94,8 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
 
 
 def _errors(*codes: int) -> dict:
-    described = {400: "The request is invalid; the message says what to change.",
-                 404: "No such webhook, delivery or page (cursor) for this merchant.",
-                 409: "The delivery is still being attempted."}
-    return {code: OpenApiResponse(WebhookErrorSerializer, description=described[code]) for code in codes}
+    return api_error_responses(*codes, e404="No such webhook, delivery or page (cursor) for this merchant.",
+                               e409="The delivery is still being attempted.")
 
 
 TAGS = ["webhooks"]

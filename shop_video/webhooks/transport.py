@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from catalog.safe_http import FetchFailed, FetchRefused
 from catalog.safe_http import checked_address as safe_http_checked_address
-from catalog.safe_http import PinnedHTTPConnection, PinnedHTTPSConnection
+from catalog.safe_http import pinned_connection
 
 RESPONSE_EXCERPT_BYTES = 1024
 
@@ -66,12 +66,7 @@ def webhook_post(*, url: str, body: bytes, headers: dict[str, str], timeout: flo
     """One POST. FetchRefused: the destination is not allowed (permanent). FetchFailed: no answer (transient).
     Any HTTP answer, 2xx or not, is returned with the first ~1 KB of its body."""
     parts, port = _parts(url)
-    address = _checked_address(parts.hostname, port)
-    connection_class = PinnedHTTPSConnection if parts.scheme == "https" else PinnedHTTPConnection
-    connection = connection_class(parts.hostname, port, timeout=timeout, address=address)
-    path = parts.path or "/"
-    if parts.query:
-        path += "?" + parts.query
+    connection, path = pinned_connection(parts, port, address=_checked_address(parts.hostname, port), timeout=timeout)
     try:
         connection.request("POST", path, body=body, headers={**headers, "Content-Length": str(len(body))})
         response = connection.getresponse()
