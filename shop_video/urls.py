@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/v1/", include("catalog.api_urls")),
     path("api/v1/", include("generation.api_urls")),
     path("api/v1/", include("shop_video.webhooks.api_urls")),
+    path("api/v1/", include("shop_video.tenancy.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     re_path(r"^api/", api_not_found),  # last among the API routes

@@ -6,16 +6,14 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import FileExtensionValidator
 
 from catalog.importers import IMPORTERS, importer_get
 from generation.engines.base import ASPECT_RATIOS
 from generation.engines.dit.family import FAMILY_NAMES
+from shop_video.tenancy.forms import BrandKitFilesForm
 from shop_video.tenancy.models import BrandKit
 from shop_video.webhooks.services import EVENTS
 
-FONT_MAX_BYTES = 10 * 1024 * 1024
-MUSIC_MAX_BYTES = 50 * 1024 * 1024
 SHORT_SIDES = (1080, 720, 540, 360, 180)
 
 
@@ -102,7 +100,10 @@ class RenderForm(forms.Form):
         self.fields["short_side"].initial = settings.RENDITION_SHORT_SIDE
 
 
-class BrandKitForm(forms.ModelForm):
+class BrandKitForm(BrandKitFilesForm):
+    """Its uploads are checked in clean_<field> (shop_video.tenancy.forms); the view saves through
+    tenancy's brand_kit_update."""
+
     class Meta:
         model = BrandKit
         fields = ["name", "logo", "primary_colour", "secondary_colour", "accent_colour", "font", "music",
@@ -110,44 +111,26 @@ class BrandKitForm(forms.ModelForm):
         labels = {"primary_colour": "Primary colour", "secondary_colour": "Secondary colour",
                   "accent_colour": "Accent colour", "intro_enabled": "Intro (an opening card)",
                   "outro_enabled": "Outro (a closing card)"}
-        help_texts = {"logo": "PNG with a transparent background works best.",
+        help_texts = {"logo": "PNG, JPEG, WebP or SVG; a transparent background works best.",
                       "primary_colour": "Title card background.", "secondary_colour": "Title card text.",
-                      "music": "MP3, M4A, AAC, WAV or OGG; blank means silence."}
+                      "font": "TTF or OTF with Latin letters; blank uses the bundled font.",
+                      "music": "MP3, M4A, AAC, WAV, OGG or FLAC, at least a second long; blank means silence."}
         widgets = {name: forms.TextInput(attrs={"type": "color"})
                    for name in ("primary_colour", "secondary_colour", "accent_colour")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["font"].validators.append(FileExtensionValidator(["ttf", "otf"]))
-        self.fields["music"].validators.append(FileExtensionValidator(["mp3", "m4a", "aac", "wav", "ogg"]))
-
-    def _size_check(self, name: str, limit: int):
-        upload = self.cleaned_data.get(name)
-        if upload and getattr(upload, "size", 0) > limit:
-            raise ValidationError(f"The file is {upload.size:,} bytes; the limit is {limit:,} bytes.")
-        return upload
-
-    def clean_logo(self):
-        return self._size_check("logo", settings.IMAGE_MAX_BYTES)
-
-    def clean_font(self):
-        return self._size_check("font", FONT_MAX_BYTES)
-
-    def clean_music(self):
-        return self._size_check("music", MUSIC_MAX_BYTES)
+        self.fields["logo"].help_text = self.Meta.help_texts["logo"]
 
     def changes(self) -> dict:
-        """The cleaned values for brand_kit_update: a file field is an upload, False (cleared) or None (kept)."""
+        """The cleaned values for brand_kit_update: a file field appears only when replaced (the checked
+        file) or cleared (False); a kept file is left out."""
         changes = {}
         for name in self.Meta.fields:
             value = self.cleaned_data.get(name)
             if isinstance(self.fields[name], forms.FileField):
-                if value is False:
-                    changes[name] = False
-                elif value and name in self.files:
+                if value is False or (value and name in self.files):
                     changes[name] = value
-                else:
-                    changes[name] = None
             else:
                 changes[name] = value
         return changes

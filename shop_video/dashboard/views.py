@@ -32,9 +32,10 @@ from shop_video.dashboard import forms
 from shop_video.dashboard.access import member_view
 from shop_video.dashboard.display import scene_summary
 from shop_video.dashboard.selectors import api_key_list
-from shop_video.dashboard.services import brand_kit_update, dashboard_merchant_choose
+from shop_video.dashboard.services import dashboard_merchant_choose
 from shop_video.tenancy.models import BrandKit, Membership
 from shop_video.tenancy.selectors import brand_kit_default
+from shop_video.tenancy.services import brand_kit_update
 from shop_video.webhooks.selectors import webhook_delivery_list, webhook_endpoint_get, webhook_endpoint_list
 from shop_video.webhooks.services import (DeliveryInProgress, webhook_delivery_resend, webhook_endpoint_create,
                                           webhook_endpoint_delete)
@@ -239,7 +240,7 @@ def brand_kit(request):
         form = forms.BrandKitForm(request.POST, request.FILES, instance=kit)
         if form.is_valid():
             try:
-                brand_kit_update(brand_kit=kit, changes=form.changes())
+                brand_kit_update(kit=kit, **form.changes())
             except ValidationError as exc:
                 forms.errors_from(form, exc)
             else:

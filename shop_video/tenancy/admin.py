@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from shop_video.tenancy.forms import BrandKitFilesForm
 from shop_video.tenancy.models import BrandKit, Membership, Merchant
 
 
@@ -25,8 +26,15 @@ class MembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "merchant"]
 
 
+class BrandKitAdminForm(BrandKitFilesForm):
+    class Meta:
+        model = BrandKit
+        fields = "__all__"
+
+
 @admin.register(BrandKit)
 class BrandKitAdmin(admin.ModelAdmin):
+    form = BrandKitAdminForm
     list_display = ["name", "merchant", "is_default", "primary_colour", "accent_colour", "watermark_position"]
     list_filter = ["is_default", "watermark_position"]
     search_fields = ["name", "merchant__slug"]

@@ -20,3 +20,12 @@ def merchant_get(*, slug: str) -> Merchant:
 
 def brand_kit_default(*, merchant: Merchant) -> BrandKit | None:
     return merchant.brand_kits.filter(is_default=True).first()
+
+
+def brand_kits_list(*, merchant: Merchant):
+    return merchant.brand_kits.order_by("-is_default", "name", "pk")
+
+
+def brand_kit_get(*, merchant: Merchant, kit_id: int) -> BrandKit:
+    """BrandKit.DoesNotExist when the kit is not this merchant's (the API answers 404)."""
+    return merchant.brand_kits.get(pk=kit_id)

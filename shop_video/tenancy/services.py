@@ -1,4 +1,4 @@
-"""Writes for merchants and their members."""
+"""Writes for merchants, their members and their brand kits."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
+from shop_video.tenancy.brand_assets import CheckedAsset, font_clean, logo_clean, music_clean
 from shop_video.tenancy.models import BrandKit, Membership, Merchant
 
 
@@ -37,3 +38,60 @@ def membership_add(*, merchant: Merchant, email: str, role: str, password: str |
         user.save()
     membership, _ = Membership.objects.update_or_create(user=user, merchant=merchant, defaults={"role": role})
     return membership
+
+
+BRAND_KIT_EDITABLE_FIELDS = ("name", "is_default", "logo", "primary_colour", "secondary_colour", "accent_colour",
+                             "font", "music", "watermark_position", "intro_enabled", "outro_enabled")
+BRAND_KIT_FILE_CHECKS = {"logo": logo_clean, "font": font_clean, "music": music_clean}
+
+
+def brand_kit_create(*, merchant: Merchant, **fields) -> BrandKit:
+    """A new brand kit; the merchant's first one is its default."""
+    if "is_default" not in fields:
+        fields["is_default"] = not merchant.brand_kits.filter(is_default=True).exists()
+    return brand_kit_update(kit=BrandKit(merchant=merchant), **fields)
+
+
+@transaction.atomic
+def brand_kit_update(*, kit: BrandKit, **fields) -> BrandKit:
+    """Change a brand kit (saving it if it is new). Fields left out are kept. A file field takes an upload,
+    which is checked (brand_assets) and stored in its checked form, or None/False to clear it (no logo, the
+    bundled font, silence). Making a kit the default unsets the merchant's previous default. ValidationError
+    names the field and what to change."""
+    unknown = sorted(set(fields) - set(BRAND_KIT_EDITABLE_FIELDS))
+    if unknown:
+        raise ValueError(f"brand kit fields {unknown} cannot be edited; editable: {BRAND_KIT_EDITABLE_FIELDS}")
+    errors: dict[str, list] = {}
+    for name, value in fields.items():
+        if name in BRAND_KIT_FILE_CHECKS:
+            if value is None or value is False or value == "":
+                value = ""
+            elif not isinstance(value, CheckedAsset):
+                try:
+                    value = BRAND_KIT_FILE_CHECKS[name](value)
+                except ValidationError as exc:
+                    errors[name] = exc.messages
+                    continue
+        setattr(kit, name, value)
+    if "name" in fields and kit.merchant.brand_kits.filter(name=kit.name).exclude(pk=kit.pk).exists():
+        errors.setdefault("name", []).append(f"A brand kit named {kit.name!r} already exists; choose another name.")
+    if kit.is_default:
+        # Before full_clean: the one-default constraint would otherwise refuse the change (rolled back on error).
+        kit.merchant.brand_kits.filter(is_default=True).exclude(pk=kit.pk).update(is_default=False)
+    try:
+        kit.full_clean(exclude=list(errors))
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            errors.setdefault(name, []).extend(m for m in messages if m not in errors.get(name, []))
+    if errors:
+        raise ValidationError(errors)
+    kit.save()
+    return kit
+
+
+def brand_kit_delete(*, kit: BrandKit) -> None:
+    """Delete a kit that is not the default (renders use the default; make another kit the default first)."""
+    if kit.is_default and kit.merchant.brand_kits.exclude(pk=kit.pk).exists():
+        raise ValidationError({"is_default": ["This is the default brand kit; make another kit the default "
+                                              "first, then delete this one."]})
+    kit.delete()

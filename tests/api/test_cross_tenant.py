@@ -11,6 +11,7 @@ from drf_spectacular.generators import SchemaGenerator
 from catalog.models import CatalogImport, Product
 from generation.models import JobStatus, RenderJob, VideoTemplate
 from generation.services import render_job_create
+from shop_video.tenancy.selectors import brand_kit_default
 from shop_video.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +32,8 @@ def acme(merchant, product_with_photos, builtin_templates, sent_tasks):
                                               event="render.succeeded", message_id="msg_acme", body="{}",
                                               status=WebhookDelivery.Status.FAILED)
     values = {"import_id": record.pk, "ref": "MUG-1", "sku": "MUG-1", "id": job.pk, "slug": template.slug,
-              "endpoint_id": endpoint.pk, "delivery_id": delivery.pk}
+              "endpoint_id": endpoint.pk, "delivery_id": delivery.pk,
+              "kit_id": brand_kit_default(merchant=merchant).pk}
     return {"values": values, "job": job, "product": product_with_photos, "endpoint": endpoint,
             "template": template}
 
@@ -71,7 +73,8 @@ def test_the_same_ids_work_for_their_owner(acme, api):
     values = acme["values"]
     for url in (f"/api/v1/products/{values['ref']}", f"/api/v1/renders/{values['id']}",
                 f"/api/v1/catalog/imports/{values['import_id']}", f"/api/v1/templates/{values['slug']}",
-                f"/api/v1/webhooks/{values['endpoint_id']}", f"/api/v1/webhooks/{values['endpoint_id']}/secret"):
+                f"/api/v1/webhooks/{values['endpoint_id']}", f"/api/v1/webhooks/{values['endpoint_id']}/secret",
+                f"/api/v1/brand-kits/{values['kit_id']}"):
         assert api.get(url).status_code == 200, url
 
 

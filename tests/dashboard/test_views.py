@@ -366,7 +366,7 @@ def test_the_brand_kit_form_saves_and_validates(member, merchant):
     bad = member.post(url, {**fields, "accent_colour": "orange"})
     assert bad.status_code == 400 and "Use a hex colour like #1a2b3c." in bad.content.decode()
     bad_font = member.post(url, {**fields, "font": SimpleUploadedFile("font.exe", b"MZ")})
-    assert bad_font.status_code == 400 and "File extension" in bad_font.content.decode()
+    assert bad_font.status_code == 400 and "TrueType (.ttf) or OpenType (.otf)" in bad_font.content.decode()
     response = member.post(url, {**fields, "logo": SimpleUploadedFile("logo.png", factories.photo_bytes(fmt="PNG"))})
     assert response.status_code == 302
     kit = BrandKit.objects.get(merchant=merchant, is_default=True)

@@ -1,0 +1,162 @@
+"""REST API for brand kits, always for request.merchant: another merchant's kit ids answer 404.
+
+Files (logo, font, music) are sent as multipart/form-data and checked by shop_video.tenancy.brand_assets through
+the services; a refused file is a 400 naming the field. Responses give each file's absolute URL (null if none).
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from shop_video.api.schema import api_error_responses
+from shop_video.tenancy import selectors, services
+from shop_video.tenancy.brand_assets import MUSIC_EXTENSIONS
+from shop_video.tenancy.models import BrandKit
+
+TAGS = ["brand-kits"]
+_MAX_ID = 2**63 - 1  # the database's bigint: a larger id cannot exist, and would overflow the query
+KIT_ID = OpenApiParameter("kit_id", {"type": "integer", "minimum": 1, "maximum": _MAX_ID}, OpenApiParameter.PATH,
+                          description="The brand kit's id.")
+_HEX = r"^#[0-9a-fA-F]{6}$"
+_HEX_ERRORS = {"invalid": "Use a hex colour like #1a2b3c."}
+
+
+def _errors(*codes: int) -> dict:
+    return api_error_responses(*codes, e400="The request is invalid; `fields` names each field and what to "
+                                            "change (e.g. a logo that is not a PNG, JPEG, WebP or safe SVG).",
+                               e404="No such brand kit for this merchant.")
+
+
+# --- Serializers ----------------------------------------------------------------------------------------------
+
+class BrandKitSerializer(serializers.ModelSerializer):
+    logo = serializers.SerializerMethodField(help_text="Absolute URL of the logo (a transparent PNG); null if none.")
+    font = serializers.SerializerMethodField(help_text="Absolute URL of the TTF/OTF font; null: the bundled font.")
+    music = serializers.SerializerMethodField(help_text="Absolute URL of the background track; null: silence.")
+
+    class Meta:
+        model = BrandKit
+        fields = ["id", "name", "is_default", "logo", "primary_colour", "secondary_colour", "accent_colour", "font",
+                  "music", "watermark_position", "intro_enabled", "outro_enabled", "updated_at"]
+        read_only_fields = fields
+
+    def _url(self, file) -> str | None:
+        if not file:
+            return None
+        request = self.context.get("request")
+        return request.build_absolute_uri(file.url) if request else file.url
+
+    def get_logo(self, kit) -> str | None:
+        return self._url(kit.logo)
+
+    def get_font(self, kit) -> str | None:
+        return self._url(kit.font)
+
+    def get_music(self, kit) -> str | None:
+        return self._url(kit.music)
+
+
+class BrandKitUpdateSerializer(serializers.Serializer):
+    """Every field optional; a file field sent empty (or null in JSON) is cleared."""
+
+    name = serializers.CharField(max_length=100, required=False)
+    is_default = serializers.BooleanField(required=False, help_text="Make this the kit new renders use (the "
+                                                                    "previous default stops being one).")
+    logo = serializers.FileField(required=False, allow_null=True, allow_empty_file=True,
+                                 help_text="PNG, JPEG, WebP (at most 4096 px a side) or SVG (at most 1 MB; no "
+                                           "scripts or outside references); stored as a transparent PNG.")
+    primary_colour = serializers.RegexField(_HEX, required=False, error_messages=_HEX_ERRORS,
+                                            help_text="Title card background, e.g. #111111.")
+    secondary_colour = serializers.RegexField(_HEX, required=False, error_messages=_HEX_ERRORS,
+                                              help_text="Title card text, e.g. #ffffff.")
+    accent_colour = serializers.RegexField(_HEX, required=False, error_messages=_HEX_ERRORS)
+    font = serializers.FileField(required=False, allow_null=True, allow_empty_file=True,
+                                 help_text="TrueType or OpenType (.ttf/.otf, at most 20 MB) covering A-Z, a-z, 0-9.")
+    music = serializers.FileField(required=False, allow_null=True, allow_empty_file=True,
+                                  help_text=f"{', '.join(MUSIC_EXTENSIONS)}; at most 50 MB and at least 1 s long.")
+    watermark_position = serializers.ChoiceField(choices=BrandKit.WatermarkPosition.choices, required=False)
+    intro_enabled = serializers.BooleanField(required=False)
+    outro_enabled = serializers.BooleanField(required=False)
+
+    def validate(self, attrs):
+        unknown = sorted(set(self.initial_data) - set(self.fields)) if hasattr(self.initial_data, "keys") else []
+        if unknown:
+            raise serializers.ValidationError({name: [f"{name} is not a brand kit field; send any of "
+                                                      f"{', '.join(self.fields)}."] for name in unknown})
+        return attrs
+
+
+class BrandKitCreateSerializer(BrandKitUpdateSerializer):
+    name = serializers.CharField(max_length=100, help_text="Unique among the merchant's kits.")
+
+
+# --- Views ----------------------------------------------------------------------------------------------------
+
+def _kit_body(request, kit: BrandKit) -> dict:
+    return BrandKitSerializer(kit, context={"request": request}).data
+
+
+class _KitIdInRange:
+    """Ids beyond the database's range are 404 like any other unknown id (not an overflow error)."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not 1 <= kwargs.get("kit_id", 1) <= _MAX_ID:
+            raise NotFound("Not found: no such brand kit for this merchant. Check the id.")
+
+
+class BrandKitListView(APIView):
+    parser_classes = [MultiPartParser, JSONParser]
+
+    @extend_schema(tags=TAGS, operation_id="brand_kits_list", responses={200: BrandKitSerializer(many=True)},
+                   description="All the merchant's brand kits (the default first).")
+    def get(self, request):
+        kits = selectors.brand_kits_list(merchant=request.merchant)
+        return Response([_kit_body(request, kit) for kit in kits])
+
+    @extend_schema(tags=TAGS, operation_id="brand_kits_create",
+                   request={"multipart/form-data": BrandKitCreateSerializer,
+                            "application/json": BrandKitCreateSerializer},
+                   responses={201: BrandKitSerializer, **_errors(400, 415)},
+                   description="Make a brand kit; upload files as multipart/form-data. The merchant's first kit "
+                               "becomes its default.")
+    def post(self, request):
+        given = BrandKitCreateSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        kit = services.brand_kit_create(merchant=request.merchant, **given.validated_data)
+        return Response(_kit_body(request, kit), status=status.HTTP_201_CREATED)
+
+
+class BrandKitDetailView(_KitIdInRange, APIView):
+    parser_classes = [MultiPartParser, JSONParser]
+
+    @extend_schema(tags=TAGS, operation_id="brand_kits_retrieve", parameters=[KIT_ID],
+                   responses={200: BrandKitSerializer, **_errors(404)})
+    def get(self, request, kit_id: int):
+        return Response(_kit_body(request, selectors.brand_kit_get(merchant=request.merchant, kit_id=kit_id)))
+
+    @extend_schema(tags=TAGS, operation_id="brand_kits_partial_update", parameters=[KIT_ID],
+                   request={"multipart/form-data": BrandKitUpdateSerializer,
+                            "application/json": BrandKitUpdateSerializer},
+                   responses={200: BrandKitSerializer, **_errors(400, 404, 415)},
+                   description="Change any fields; those left out are kept. A file field sent empty (multipart) or "
+                               "null (JSON) is cleared.")
+    def patch(self, request, kit_id: int):
+        kit = selectors.brand_kit_get(merchant=request.merchant, kit_id=kit_id)  # 404 before 400
+        given = BrandKitUpdateSerializer(data=request.data, partial=True)
+        given.is_valid(raise_exception=True)
+        kit = services.brand_kit_update(kit=kit, **given.validated_data)
+        return Response(_kit_body(request, kit))
+
+    @extend_schema(tags=TAGS, operation_id="brand_kits_destroy", parameters=[KIT_ID],
+                   responses={204: None, **_errors(400, 404)},
+                   description="Delete a brand kit. The default kit can only be deleted when it is the last one; "
+                               "make another kit the default first.")
+    def delete(self, request, kit_id: int):
+        services.brand_kit_delete(kit=selectors.brand_kit_get(merchant=request.merchant, kit_id=kit_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,10 @@
+"""Brand-kit routes under /api/v1/ (shop_video/tenancy/api.py), without trailing slashes like the others."""
+
+from django.urls import path
+
+from shop_video.tenancy import api
+
+urlpatterns = [
+    path("brand-kits", api.BrandKitListView.as_view(), name="api-brand-kits"),
+    path("brand-kits/<int:kit_id>", api.BrandKitDetailView.as_view(), name="api-brand-kit"),
+]
