@@ -7,8 +7,12 @@ from django.utils.html import format_html
 
 from catalog.models import Variant
 from generation.models import RenderJob, Rendition, Shot, VideoTemplate
-from generation.services import render_job_cancel, template_prompts_render
+from generation.services import render_job_cancel, template_prompts_render, video_template_copy
 from shop_video.tenancy.models import Merchant
+
+
+class TemplateCopyForm(forms.Form):
+    merchant = forms.ModelChoiceField(Merchant.objects.all(), help_text="Who gets the copy.")
 
 
 class PromptPreviewForm(forms.Form):
@@ -21,7 +25,28 @@ class VideoTemplateAdmin(admin.ModelAdmin):
     list_display = ["slug", "name", "merchant", "version", "is_builtin", "updated_at"]
     list_filter = ["is_builtin"]
     search_fields = ["slug", "name"]
-    actions = ["preview_prompts"]
+    actions = ["preview_prompts", "copy_to_merchant"]
+
+    def save_model(self, request, obj, form, change):
+        if change and "spec" in form.changed_data:
+            obj.version += 1  # renders keep the spec they were made with; the version says which edit they saw
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Copy to a merchant (an editable copy that replaces the built-in for them)")
+    def copy_to_merchant(self, request, queryset):
+        if "copy" in request.POST:
+            form = TemplateCopyForm(request.POST)
+            if form.is_valid():
+                for template in queryset:
+                    copy = video_template_copy(template=template, merchant=form.cleaned_data["merchant"])
+                    self.message_user(request, f"Copied {template.slug} to {copy.merchant.slug} (v{copy.version}).",
+                                      messages.SUCCESS)
+                return None
+        else:
+            form = TemplateCopyForm()
+        return TemplateResponse(request, "admin/generation/videotemplate/copy_to_merchant.html", {
+            **self.admin_site.each_context(request), "title": "Copy templates to a merchant", "opts": self.model._meta,
+            "form": form, "templates": list(queryset), "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME})
 
     @admin.action(description="Preview prompts for a product")
     def preview_prompts(self, request, queryset):

@@ -37,7 +37,9 @@ from generation.selectors import (product_latest_renditions, render_job_get, ren
                                   video_templates_visible)
 from generation.services import (render_job_cancel, render_job_payload, render_jobs_create, rendition_payload,
                                  template_prompts_preview)
-from generation.template_spec import PROMPT_FIELDS, ProductShotsScene, template_spec_parse
+from generation.template_spec import (
+    PROMPT_FIELDS, SCENE_TYPES, ProductShotsScene, scene_type, spec_max_frames, template_spec_parse,
+)
 from shop_video.api.exceptions import Conflict
 from shop_video.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, REPLAYED_RESPONSE_HEADER, idempotent
 from shop_video.api.pagination import ApiCursorPagination
@@ -61,8 +63,9 @@ _errors = api_error_responses
 
 
 class TemplateSceneSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=["title", "product_shots"])
+    type = serializers.ChoiceField(choices=SCENE_TYPES)
     duration = serializers.FloatField(help_text="Seconds (per shot, for product_shots).")
+    transition = serializers.CharField(help_text="How the scene enters: cut, crossfade, slide_left or slide_up.")
     max_shots = serializers.IntegerField(allow_null=True, help_text="product_shots: one shot per photo, at most.")
     cameras = serializers.ListField(child=serializers.CharField(), allow_null=True)
     source = serializers.CharField(allow_null=True, help_text="product_shots: photo or text.")
@@ -95,15 +98,14 @@ def _template_data(template: VideoTemplate) -> dict:
     except DjangoValidationError as exc:
         spec_error = " ".join(exc.messages)
     else:
-        frames = 0
         for scene in spec.scenes:
             shots = isinstance(scene, ProductShotsScene)
-            frames += scene.frames * (scene.max_shots if shots else 1)
-            scenes.append({"type": "product_shots" if shots else "title", "duration": scene.frames / spec.fps,
+            scenes.append({"type": scene_type(scene), "duration": scene.frames / spec.fps,
+                           "transition": scene.transition.type,
                            "max_shots": scene.max_shots if shots else None,
                            "cameras": list(scene.cameras) if shots else None,
                            "source": scene.source if shots else None})
-        max_duration = frames / spec.fps
+        max_duration = spec_max_frames(spec) / spec.fps
     return {"slug": template.slug, "name": template.name, "description": template.description,
             "version": template.version, "is_builtin": template.is_builtin, "spec": template.spec, "scenes": scenes,
             "max_duration": max_duration, "spec_error": spec_error, "preview_url": None}
@@ -116,7 +118,10 @@ class RenderOutputSerializer(serializers.Serializer):
     height = serializers.IntegerField()
     duration = serializers.FloatField(help_text="Seconds.")
     poster_url = serializers.URLField(allow_null=True, help_text="A JPEG frame for the player's poster.")
-    captions = serializers.URLField(allow_null=True, help_text="Always null for now: captions are not made yet.")
+    preview_url = serializers.URLField(allow_null=True, help_text="A few looping seconds as an animated WebP.")
+    captions = serializers.URLField(allow_null=True, help_text="The captions as WebVTT (for a <track>); null when "
+                                                               "the template has none.")
+    captions_srt_url = serializers.URLField(allow_null=True, help_text="The same captions as SRT.")
 
 
 class RenderSerializer(serializers.Serializer):

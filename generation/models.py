@@ -30,6 +30,18 @@ class VideoTemplate(models.Model):
     def __str__(self):
         return f"{self.name} (v{self.version})"
 
+    def clean(self):
+        """Every form that saves a template (the admin's included) validates the spec, naming scene and field."""
+        from django.conf import settings
+        from django.core.exceptions import ValidationError
+
+        from generation.template_spec import template_spec_parse
+
+        try:
+            template_spec_parse(self.spec, fps=settings.RENDER_FPS)
+        except ValidationError as exc:
+            raise ValidationError({"spec": exc.messages}) from None
+
 
 class JobStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
@@ -58,6 +70,9 @@ class RenderJob(models.Model):
     short_side = models.PositiveIntegerField()
     fps = models.PositiveIntegerField()
     metadata = models.JSONField(default=dict, blank=True)
+    merge_fields = models.JSONField(default=dict, blank=True,
+                                    help_text="Product fields the request overrode (title, brand, description, "
+                                              "product_type), for the prompts and the cards alike.")
     webhook_url = models.URLField(max_length=2000, blank=True,
                                   help_text="https URL told of this job's render.succeeded / render.failed, besides "
                                             "the merchant's webhook endpoints.")
@@ -123,6 +138,10 @@ class Rendition(models.Model):
     aspect_ratio = models.CharField(max_length=8)
     file = models.FileField(upload_to="renders/", max_length=500)
     poster = models.ImageField(upload_to="renders/", blank=True, max_length=500)
+    preview = models.FileField(upload_to="renders/", blank=True, max_length=500,
+                               help_text="A few looping seconds as an animated WebP, for catalogue grids.")
+    captions_srt = models.FileField(upload_to="renders/", blank=True, max_length=500)
+    captions_vtt = models.FileField(upload_to="renders/", blank=True, max_length=500)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     duration = models.FloatField()

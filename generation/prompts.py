@@ -43,7 +43,7 @@ _INVALID = "\x00invalid:%s\x00"
 # The shape of the context: a dict is a group of named fields, a one-item list is a list of that shape, None a
 # plain value. "options" (the template's options) is filled per template with its own keys.
 CONTEXT_FIELDS: dict[str, Any] = {
-    "product": {"title": None, "brand": None, "description": None, "product_type": None,
+    "product": {"title": None, "brand": None, "description": None, "product_type": None, "url": None,
                 "options": [{"name": None, "values": [None]}]},
     "variant": {"sku": None, "title": None, "price": None, "compare_at_price": None, "currency": None,
                 "options": [{"name": None, "value": None}]},
@@ -103,7 +103,7 @@ def _price_filter(value: Any, currency: str = "") -> str:
     return price_format(value, currency or default_currency, locale)
 
 
-def _discount_filter(variant: Any) -> str:
+def discount_label(variant: Any) -> str:
     """-20% when compare_at_price is above price, else ""."""
     if not isinstance(variant, dict):
         return ""
@@ -126,7 +126,7 @@ _library.tag("with", defaulttags.do_with)
 for _name in SAFE_FILTERS:
     _library.filter(_name, getattr(defaultfilters, _name))
 _library.filter("price", _price_filter)
-_library.filter("discount", _discount_filter)
+_library.filter("discount", discount_label)
 
 
 class _SandboxEngine(Engine):
@@ -304,7 +304,7 @@ def prompt_context(*, product, variant, brand_kit=None, merchant=None, options: 
             if str(value) not in values:
                 values.append(str(value))
     product_data = {"title": product.title, "brand": product.brand, "description": first_sentences(product.description),
-                    "product_type": product.product_type,
+                    "product_type": product.product_type, "url": product.url,
                     "options": [{"name": name, "values": values} for name, values in option_values.items()]}
     product_data.update({name: value for name, value in (merge_fields or {}).items() if name in MERGE_FIELDS})
     currency = variant.currency.upper()

@@ -23,7 +23,9 @@ from generation.engines.registry import engine_queue, engine_shots_per_aspect_ra
 from generation.models import FINISHED_STATUSES, JobStatus, RenderJob, Rendition, Shot, VideoTemplate
 from generation.selectors import TemplateNotFound, video_template_get
 from generation.prompts import prompt_context, prompt_render
-from generation.template_spec import PROMPT_FIELDS, ProductShotsScene, TemplateSpec, template_spec_parse
+from generation.template_spec import (
+    PROMPT_FIELDS, PresenterScene, ProductShotsScene, TemplateSpec, template_spec_parse,
+)
 from shop_video.tenancy.models import Merchant
 from shop_video.tenancy.selectors import brand_kit_default
 from shop_video.webhooks import services as webhook_services
@@ -43,18 +45,16 @@ def render_job_create(*, merchant: Merchant, template_slug: str, sku: str, aspec
     aspect_ratios = _aspect_ratios_clean(aspect_ratios or ["9:16"])
     merge_fields = _merge_fields_clean(merge_fields)
     webhook_url = _webhook_url_clean(webhook_url)
-    engine = engine or settings.DEFAULT_SHOT_ENGINE
+    requested_engine = engine
     short_side = _short_side_clean(short_side or settings.RENDITION_SHORT_SIDE)
     try:
-        engine_queue(engine)
+        if engine:
+            engine_queue(engine)
         variant = variant_get_by_sku(merchant=merchant, sku=sku)
         template = video_template_get(merchant=merchant, slug=template_slug)
     except (EngineError, VariantNotFound, TemplateNotFound) as exc:
         raise ValidationError(str(exc)) from None
     family = (family or "").strip()
-    if family and not engine_uses_families(engine):
-        raise ValidationError(f"--family / family applies to the dit engine only; engine {engine!r} has no model "
-                              "families. Drop it or choose engine dit.")
     if family and family not in FAMILY_NAMES:
         raise ValidationError(f"Model family {family!r} is unknown; use one of {', '.join(FAMILY_NAMES)}.")
     try:
@@ -62,11 +62,19 @@ def render_job_create(*, merchant: Merchant, template_slug: str, sku: str, aspec
     except ValidationError as exc:
         raise ValidationError(f"Template {template.slug!r} is invalid: {'; '.join(exc.messages)} "
                               "Fix it in the admin, or render with another template.") from None
+    shot_engines = {requested_engine or scene.engine or settings.DEFAULT_SHOT_ENGINE
+                    for scene in spec.scenes if isinstance(scene, ProductShotsScene)}
+    if family and not any(engine_uses_families(name) for name in shot_engines):
+        raise ValidationError(f"--family / family applies to the dit engine only; engine "
+                              f"{', '.join(sorted(shot_engines))!r} has no model families. Drop it or choose engine dit.")
+    for number, scene in enumerate(spec.scenes, start=1):
+        if isinstance(scene, PresenterScene):
+            raise ValidationError(f"Template {template.slug!r} scene {number} (presenter) needs a presenter, and "
+                                  f"{merchant.slug!r} has none yet; remove the scene or render another template.")
     images = list(product_images_ready(product=variant.product))
     if not images:
         raise ValidationError(f"Product {variant.product.title!r} (SKU {sku}) has no ready photos; upload one "
                               "or import a feed row with an image before rendering.")
-    shot_aspect_ratios = aspect_ratios if engine_shots_per_aspect_ratio(engine) else aspect_ratios[:1]
     brand_kit = brand_kit_default(merchant=merchant)
     prompts = scene_prompts_render(spec=spec, merchant=merchant, variant=variant, brand_kit=brand_kit,
                                    merge_fields=merge_fields, template_slug=template.slug)
@@ -74,30 +82,34 @@ def render_job_create(*, merchant: Merchant, template_slug: str, sku: str, aspec
     with transaction.atomic():
         job = RenderJob.objects.create(
             merchant=merchant, product=variant.product, variant=variant, template=template,
-            template_spec=template.spec, brand_kit=brand_kit, engine=engine,
+            template_spec=template.spec, brand_kit=brand_kit, engine=engine or settings.DEFAULT_SHOT_ENGINE,
             family=family, aspect_ratios=aspect_ratios, short_side=short_side, fps=spec.fps, metadata=metadata or {},
-            webhook_url=webhook_url,
+            merge_fields=merge_fields or {}, webhook_url=webhook_url,
         )
         position = 0
         seeds: dict[tuple[int, int], int] = {}  # one seed per (scene, photo): every aspect ratio tells the same story
-        for aspect_ratio in shot_aspect_ratios:
-            width, height = rendition_size(aspect_ratio, short_side)
-            for scene_index, scene in enumerate(spec.scenes):
-                if not isinstance(scene, ProductShotsScene):
-                    continue
-                parameters = _shot_parameters(engine=engine, family=family, spec=spec, scene=scene,
-                                              scene_number=scene_index + 1)
-                # Engines without model families (motion: the CPU preview) animate the photo for text scenes.
-                from_photo = scene.source == "photo" or "family" not in parameters
-                prompt, negative_prompt = prompts[scene_index]
-                if negative_prompt:
-                    parameters["negative_prompt"] = negative_prompt
+        for scene_index, scene in enumerate(spec.scenes):
+            if not isinstance(scene, ProductShotsScene):
+                continue
+            # The request's engine wins (a cheap motion preview of a dit template); else the scene's; else the default.
+            scene_engine = requested_engine or scene.engine or settings.DEFAULT_SHOT_ENGINE
+            scene_family = family if engine_uses_families(scene_engine) else ""
+            shot_aspect_ratios = aspect_ratios if engine_shots_per_aspect_ratio(scene_engine) else aspect_ratios[:1]
+            parameters = _shot_parameters(engine=scene_engine, family=scene_family, spec=spec, scene=scene,
+                                          scene_number=scene_index + 1)
+            # Engines without model families (motion: the CPU preview) animate the photo for text scenes.
+            from_photo = scene.source == "photo" or "family" not in parameters
+            prompt, negative_prompt = prompts[scene_index]
+            if negative_prompt:
+                parameters["negative_prompt"] = negative_prompt
+            for aspect_ratio in shot_aspect_ratios:
+                width, height = rendition_size(aspect_ratio, short_side)
                 for index, image in enumerate(images[: scene.max_shots]):
                     shot_parameters = dict(parameters)
                     if scene.end_frame:
                         shot_parameters["end_image_id"] = images[(index + 1) % len(images)].pk
                     Shot.objects.create(
-                        job=job, position=position, scene=scene_index, aspect_ratio=aspect_ratio, engine=engine,
+                        job=job, position=position, scene=scene_index, aspect_ratio=aspect_ratio, engine=scene_engine,
                         source_image=image if from_photo else None,
                         camera=scene.cameras[index % len(scene.cameras)], prompt=prompt, parameters=shot_parameters,
                         seed=seeds.setdefault((scene_index, index), secrets.randbelow(2**31)),
@@ -131,6 +143,19 @@ def render_jobs_create(*, merchant: Merchant, template_slug: str, skus: list[str
                 problems.insert(0, "No renders were created; fix these and send the request again:")
             raise ValidationError(problems)
     return jobs
+
+
+def video_template_copy(*, template: VideoTemplate, merchant: Merchant) -> VideoTemplate:
+    """The merchant's own editable copy of a template, same slug (so it replaces the built-in for them). Copying
+    again overwrites their copy with the source's current spec and bumps its version."""
+    copy, created = VideoTemplate.objects.get_or_create(
+        merchant=merchant, slug=template.slug,
+        defaults={"name": template.name, "description": template.description, "spec": template.spec, "version": 1})
+    if not created:
+        copy.spec, copy.name, copy.description = template.spec, template.name, template.description
+        copy.version += 1
+        copy.save()
+    return copy
 
 
 def shot_queue(shot: Shot) -> str:
@@ -330,7 +355,8 @@ def _site_absolute(url: str) -> str:
 
 
 def rendition_payload(rendition: Rendition, *, absolute_url=_site_absolute) -> dict:
-    """One delivered video: what a player needs. `captions` stays null until captions are made."""
+    """One delivered video: what a player needs. `captions` is the WebVTT sidecar (a <track> src), null when the
+    template has no captions."""
     return {
         "aspect_ratio": rendition.aspect_ratio,
         "url": absolute_url(rendition.file.url),
@@ -338,7 +364,9 @@ def rendition_payload(rendition: Rendition, *, absolute_url=_site_absolute) -> d
         "height": rendition.height,
         "duration": rendition.duration,
         "poster_url": absolute_url(rendition.poster.url) if rendition.poster else None,
-        "captions": None,
+        "preview_url": absolute_url(rendition.preview.url) if rendition.preview else None,
+        "captions": absolute_url(rendition.captions_vtt.url) if rendition.captions_vtt else None,
+        "captions_srt_url": absolute_url(rendition.captions_srt.url) if rendition.captions_srt else None,
     }
 
 

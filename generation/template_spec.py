@@ -1,24 +1,29 @@
 """A VideoTemplate's spec: parsed from JSON into plain data, with errors that name the scene and the field.
 
     {"fps": 30, "family": "ltx",
-     "scenes": [{"type": "title", "duration": 1.5},
+     "transition": {"type": "crossfade", "duration": 0.4},
+     "music": {"volume": 0.8, "fade_in": 0.5, "fade_out": 1.0},
+     "scenes": [{"type": "intro", "duration": 1.5, "tagline": "{{ brand.name }}"},
                 {"type": "product_shots", "duration": 3.0, "cameras": ["orbit", "pan_right"], "max_shots": 3,
                  "prompt": "{{ product.title }} by {{ product.brand }} on a marble table, soft daylight",
-                 "end_frame": false}],
+                 "caption": "{{ product.title }}", "badge": true},
+                {"type": "price_card", "duration": 2.0, "headline": "Now on sale"},
+                {"type": "features", "duration": 3.0, "heading": "Why you'll love it", "max_bullets": 4},
+                {"type": "cta", "duration": 2.0, "text": "Shop now", "url": "{{ product.url }}", "qr": true},
+                {"type": "outro", "duration": 1.5}],
      "options": {"locale": "de", "mood": "cosy"}}
 
-Durations are rounded to whole frames here, once, so every later step (shots, timeline, probe) agrees.
-`family` (top level or per scene) names the DiT model family a `dit` render uses unless the request names one;
-`prompt` / `negative_prompt` are sandboxed Django templates (generation/prompts.py: `{{ product.title }}`,
-`{{ variant.price|price }}`, `{% if %}`, `{% for %}`); the old `{title}` placeholders are refused with the new
-spelling. `options` (flat: text, numbers, true/false) reach prompts as `{{ options.<name> }}`; `options.locale`
-(default "en") sets how `|price` writes money. `source: "text"` makes text-to-video shots (no photo);
-`end_frame: true` ends each shot on the product's next photo.
+docs/templates.md is the reference. Durations and transitions are rounded to whole frames here, once, so every
+later step (shots, timeline, probe) agrees. Every text field (prompt, caption, headline, heading, text, url,
+tagline, script) is a sandboxed Django template (generation/prompts.py); the old `{title}` placeholders are
+refused with the new spelling. `options` (flat: text, numbers, true/false) reach them as `{{ options.<name> }}`;
+`options.locale` (default "en") sets how `|price` writes money. `source: "text"` makes text-to-video shots (no
+photo); `end_frame: true` ends each shot on the product's next photo; `engine` pins a scene to `dit` or `motion`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -27,8 +32,12 @@ from generation.engines.dit.family import FAMILY_NAMES
 from generation.engines.motion import CAMERA_PRESETS
 from generation.prompts import MERGE_FIELDS, locale_clean, prompt_template_check
 
-SCENE_TYPES = ("title", "product_shots")
+SCENE_TYPES = ("intro", "title", "product_shots", "price_card", "features", "cta", "outro", "presenter")
+TRANSITION_TYPES = ("cut", "crossfade", "slide_left", "slide_up")
+SHOT_ENGINES = ("dit", "motion")
+PRESENTER_LAYOUTS = ("full", "split", "pip")
 MAX_SCENE_SECONDS = 180.0
+MAX_TEXT_CHARS = 500
 PROMPT_FIELDS = MERGE_FIELDS  # the product fields merge_fields may override
 DEFAULT_PROMPT = "{{ product.title }}, a product video, studio lighting, sharp details"
 MAX_OPTIONS = 20
@@ -36,28 +45,90 @@ SHOT_SOURCES = ("photo", "text")
 
 
 @dataclass(frozen=True)
-class TitleScene:
+class SceneTransition:
+    type: str = "cut"
+    frames: int = 0
+
+
+CUT = SceneTransition()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scene:
     frames: int
+    transition: SceneTransition = CUT  # how the scene enters over the one before it
+    caption: str = ""  # a template; burned in over the scene and written to the caption sidecars
 
 
-@dataclass(frozen=True)
-class ProductShotsScene:
+@dataclass(frozen=True, kw_only=True)
+class TitleScene(Scene):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class IntroScene(Scene):
+    tagline: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutroScene(Scene):
+    tagline: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProductShotsScene(Scene):
     frames: int  # per shot
-    cameras: tuple[str, ...]
-    max_shots: int
+    cameras: tuple[str, ...] = ("push_in",)
+    max_shots: int = 3
     prompt: str = DEFAULT_PROMPT
     negative_prompt: str = ""
     family: str | None = None
     source: str = "photo"
     end_frame: bool = False
+    engine: str | None = None  # pins the scene to an engine unless the render request names one
+    badge: bool = False  # the discount badge over the shots while the variant is on sale
+
+
+@dataclass(frozen=True, kw_only=True)
+class PriceCardScene(Scene):
+    headline: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeaturesScene(Scene):
+    heading: str = ""
+    max_bullets: int = 4
+
+
+@dataclass(frozen=True, kw_only=True)
+class CtaScene(Scene):
+    text: str = "Shop now"
+    url: str = "{{ product.url }}"
+    qr: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class PresenterScene(Scene):
+    script: str = ""
+    layout: str = "full"
+
+
+@dataclass(frozen=True)
+class MusicSettings:
+    enabled: bool = True
+    volume: float = 0.8
+    fade_in: float = 0.5
+    fade_out: float = 1.0
 
 
 @dataclass(frozen=True)
 class TemplateSpec:
     fps: int
-    scenes: tuple[TitleScene | ProductShotsScene, ...]
+    scenes: tuple[Scene, ...]
     family: str | None = None
     options: dict = field(default_factory=dict)  # the template options prompts see as {{ options.<name> }}
+    music: MusicSettings = MusicSettings()
+    shot_transition: SceneTransition = CUT  # the top-level transition: joins the shots inside a scene too
 
 
 def template_spec_parse(spec: Any, *, fps: int) -> TemplateSpec:
@@ -65,7 +136,7 @@ def template_spec_parse(spec: Any, *, fps: int) -> TemplateSpec:
     if not isinstance(spec, dict):
         raise ValidationError("The template spec must be a JSON object with a \"scenes\" list.")
     fps = spec.get("fps", fps)
-    if not isinstance(fps, int) or not 1 <= fps <= 60:
+    if not isinstance(fps, int) or isinstance(fps, bool) or not 1 <= fps <= 60:
         raise ValidationError(f"fps must be a whole number from 1 to 60, got {fps!r}.")
     raw_scenes = spec.get("scenes")
     if not isinstance(raw_scenes, list) or not raw_scenes:
@@ -74,10 +145,48 @@ def template_spec_parse(spec: Any, *, fps: int) -> TemplateSpec:
     if family is not None and family not in FAMILY_NAMES:
         raise ValidationError(f"family {family!r} is unknown; use one of {', '.join(FAMILY_NAMES)}.")
     options = _options_parse(spec.get("options", {}))
-    scenes = [_scene_parse(index, raw, fps, options) for index, raw in enumerate(raw_scenes, start=1)]
+    default_transition = _transition_parse("transition", spec.get("transition", {"type": "cut"}), fps)
+    music = _music_parse(spec.get("music", {}))
+    scenes = [_scene_parse(index, raw, fps, options, default_transition)
+              for index, raw in enumerate(raw_scenes, start=1)]
     if not any(isinstance(scene, ProductShotsScene) for scene in scenes):
         raise ValidationError("The template needs at least one scene of type \"product_shots\".")
-    return TemplateSpec(fps=fps, scenes=tuple(scenes), family=family, options=options)
+    scenes[0] = _without_entrance(scenes[0])
+    for number, (previous, scene) in enumerate(zip(scenes, scenes[1:]), start=2):
+        if scene.transition.frames >= min(previous.frames, scene.frames):
+            raise ValidationError(f"scene {number} ({scene_type(scene)}): transition lasts "
+                                  f"{scene.transition.frames / fps:g} s, as long as this scene or the one before; "
+                                  "make it shorter than both.")
+    for number, scene in enumerate(scenes, start=1):
+        if isinstance(scene, ProductShotsScene) and scene.max_shots > 1 and default_transition.frames >= scene.frames:
+            raise ValidationError(f"scene {number} (product_shots): its shots last {scene.frames / fps:g} s, no longer "
+                                  "than the transition between them; make the shots longer or the transition shorter.")
+    return TemplateSpec(fps=fps, scenes=tuple(scenes), family=family, options=options, music=music,
+                        shot_transition=default_transition)
+
+
+def scene_type(scene: Scene) -> str:
+    """The spec's name for a scene ("product_shots", "price_card", ...)."""
+    return next(name for name, cls in _SCENE_CLASSES.items() if type(scene) is cls)
+
+
+def spec_max_frames(spec: TemplateSpec) -> int:
+    """The video's length in frames when every product_shots scene gets its max_shots photos (and the brand kit
+    shows intro and outro): scenes end to end, less the overlap of each transition."""
+    frames, first = 0, True
+    for scene in spec.scenes:
+        count = scene.max_shots if isinstance(scene, ProductShotsScene) else 1
+        frames += scene.frames * count
+        if not first:
+            frames -= scene.transition.frames
+        frames -= spec.shot_transition.frames * (count - 1)
+        first = False
+    return frames
+
+
+def _without_entrance(scene: Scene) -> Scene:
+    """The first scene has nothing to transition from: it simply starts."""
+    return replace(scene, transition=CUT)
 
 
 def _options_parse(options: Any) -> dict:
@@ -100,31 +209,102 @@ def _options_parse(options: Any) -> dict:
     return dict(options)
 
 
-def _scene_parse(index: int, raw: Any, fps: int, options: dict) -> TitleScene | ProductShotsScene:
+def _transition_parse(where: str, raw: Any, fps: int) -> SceneTransition:
+    if not isinstance(raw, dict):
+        raise ValidationError(f"{where} must be an object such as {{\"type\": \"crossfade\", \"duration\": 0.4}}, "
+                              f"got {raw!r}.")
+    kind = raw.get("type", "cut")
+    if kind not in TRANSITION_TYPES:
+        raise ValidationError(f"{where}: type {kind!r} is unknown; use one of {', '.join(TRANSITION_TYPES)}.")
+    if kind == "cut":
+        return CUT
+    duration = raw.get("duration", 0.4)
+    if not _is_number(duration) or not 0 < duration <= 2:
+        raise ValidationError(f"{where}: duration must be a number of seconds above 0 and at most 2, got {duration!r}.")
+    return SceneTransition(type=kind, frames=max(1, round(duration * fps)))
+
+
+def _music_parse(raw: Any) -> MusicSettings:
+    if raw is False:
+        return MusicSettings(enabled=False)
+    if not isinstance(raw, dict):
+        raise ValidationError(f"music must be false or an object such as {{\"volume\": 0.8}}, got {raw!r}.")
+    values = {}
+    for name, low, high in (("volume", 0, 1), ("fade_in", 0, 10), ("fade_out", 0, 10)):
+        value = raw.get(name, getattr(MusicSettings, name))
+        if not _is_number(value) or not low <= value <= high:
+            raise ValidationError(f"music.{name} must be a number from {low} to {high}, got {value!r}.")
+        values[name] = float(value)
+    unknown = sorted(set(raw) - set(values))
+    if unknown:
+        raise ValidationError(f"music.{unknown[0]} is unknown; music takes volume, fade_in and fade_out.")
+    return MusicSettings(**values)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _scene_parse(index: int, raw: Any, fps: int, options: dict, default_transition: SceneTransition) -> Scene:
     where = f"scene {index}"
     if not isinstance(raw, dict):
         raise ValidationError(f"{where}: must be an object with a \"type\".")
     kind = raw.get("type")
     if kind not in SCENE_TYPES:
         raise ValidationError(f"{where}: type {kind!r} is unknown; use one of {', '.join(SCENE_TYPES)}.")
+    where = f"{where} ({kind})"
+    known = _COMMON_FIELDS | _SCENE_FIELDS[kind]
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ValidationError(f"{where}: {unknown[0]!r} is not a field of this scene type; it takes "
+                              f"{', '.join(sorted(known - {'type'}))}.")
     duration = raw.get("duration")
-    if not isinstance(duration, (int, float)) or isinstance(duration, bool) or not 0 < duration <= MAX_SCENE_SECONDS:
-        raise ValidationError(f"{where} ({kind}): duration must be a number of seconds above 0 and at most "
+    if not _is_number(duration) or not 0 < duration <= MAX_SCENE_SECONDS:
+        raise ValidationError(f"{where}: duration must be a number of seconds above 0 and at most "
                               f"{MAX_SCENE_SECONDS:g}, got {duration!r}.")
-    frames = max(1, round(duration * fps))
+    common = {"frames": max(1, round(duration * fps)),
+              "transition": (_transition_parse(f"{where}: transition", raw["transition"], fps)
+                             if "transition" in raw else default_transition),
+              "caption": _text_parse(where, "caption", raw.get("caption", ""), options)}
+    text = lambda name, default="": _text_parse(where, name, raw.get(name, default), options)  # noqa: E731
     if kind == "title":
-        return TitleScene(frames=frames)
+        return TitleScene(**common)
+    if kind == "intro":
+        return IntroScene(**common, tagline=text("tagline"))
+    if kind == "outro":
+        return OutroScene(**common, tagline=text("tagline"))
+    if kind == "price_card":
+        return PriceCardScene(**common, headline=text("headline"))
+    if kind == "features":
+        max_bullets = raw.get("max_bullets", 4)
+        if not isinstance(max_bullets, int) or isinstance(max_bullets, bool) or not 1 <= max_bullets <= 5:
+            raise ValidationError(f"{where}: max_bullets must be a whole number from 1 to 5, got {max_bullets!r}.")
+        return FeaturesScene(**common, heading=text("heading"), max_bullets=max_bullets)
+    if kind == "cta":
+        qr = _bool_parse(where, "qr", raw.get("qr", False))
+        return CtaScene(**common, text=text("text", CtaScene.text) or CtaScene.text,
+                        url=text("url", CtaScene.url), qr=qr)
+    if kind == "presenter":
+        layout = raw.get("layout", "full")
+        if layout not in PRESENTER_LAYOUTS:
+            raise ValidationError(f"{where}: layout {layout!r} is unknown; use one of {', '.join(PRESENTER_LAYOUTS)}.")
+        script = text("script")
+        if not script.strip():
+            raise ValidationError(f"{where}: script is empty; write what the presenter says.")
+        return PresenterScene(**common, script=script, layout=layout)
+    return _product_shots_parse(where, raw, options, common)
+
+
+def _product_shots_parse(where: str, raw: dict, options: dict, common: dict) -> ProductShotsScene:
     cameras = raw.get("cameras", ["push_in"])
     if not isinstance(cameras, list) or not cameras:
-        raise ValidationError(f"{where} (product_shots): cameras must be a non-empty list.")
+        raise ValidationError(f"{where}: cameras must be a non-empty list.")
     unknown = [camera for camera in cameras if camera not in CAMERA_PRESETS]
     if unknown:
-        raise ValidationError(f"{where} (product_shots): unknown camera {unknown[0]!r}; "
-                              f"use one of {', '.join(CAMERA_PRESETS)}.")
+        raise ValidationError(f"{where}: unknown camera {unknown[0]!r}; use one of {', '.join(CAMERA_PRESETS)}.")
     max_shots = raw.get("max_shots", 3)
-    if not isinstance(max_shots, int) or not 1 <= max_shots <= 20:
-        raise ValidationError(f"{where} (product_shots): max_shots must be a whole number from 1 to 20, got {max_shots!r}.")
-    where = f"{where} (product_shots)"
+    if not isinstance(max_shots, int) or isinstance(max_shots, bool) or not 1 <= max_shots <= 20:
+        raise ValidationError(f"{where}: max_shots must be a whole number from 1 to 20, got {max_shots!r}.")
     prompt = _prompt_parse(where, "prompt", raw.get("prompt", DEFAULT_PROMPT), options)
     negative_prompt = _prompt_parse(where, "negative_prompt", raw.get("negative_prompt", ""), options)
     family = raw.get("family")
@@ -133,15 +313,44 @@ def _scene_parse(index: int, raw: Any, fps: int, options: dict) -> TitleScene | 
     source = raw.get("source", "photo")
     if source not in SHOT_SOURCES:
         raise ValidationError(f"{where}: source {source!r} is unknown; use one of {', '.join(SHOT_SOURCES)}.")
-    end_frame = raw.get("end_frame", False)
-    if not isinstance(end_frame, bool):
-        raise ValidationError(f"{where}: end_frame must be true or false, got {end_frame!r}.")
+    end_frame = _bool_parse(where, "end_frame", raw.get("end_frame", False))
     if end_frame and source == "text":
         raise ValidationError(f"{where}: end_frame needs photos; it cannot be used with source \"text\".")
-    return ProductShotsScene(frames=frames, cameras=tuple(cameras), max_shots=max_shots, prompt=prompt,
-                             negative_prompt=negative_prompt, family=family, source=source, end_frame=end_frame)
+    engine = raw.get("engine")
+    if engine is not None and engine not in SHOT_ENGINES:
+        raise ValidationError(f"{where}: engine {engine!r} is unknown; use one of {', '.join(SHOT_ENGINES)}.")
+    return ProductShotsScene(**common, cameras=tuple(cameras), max_shots=max_shots, prompt=prompt,
+                             negative_prompt=negative_prompt, family=family, source=source, end_frame=end_frame,
+                             engine=engine, badge=_bool_parse(where, "badge", raw.get("badge", False)))
+
+
+def _bool_parse(where: str, name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationError(f"{where}: {name} must be true or false, got {value!r}.")
+    return value
 
 
 def _prompt_parse(where: str, name: str, value: Any, options: dict) -> str:
     prompt_template_check(value, field=f"{where}: {name}", options=options)
     return value
+
+
+def _text_parse(where: str, name: str, value: Any, options: dict) -> str:
+    """An on-screen text: a sandboxed template like a prompt, but short enough to read."""
+    if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
+        raise ValidationError(f"{where}: {name} is {len(value)} characters; on-screen text must stay under "
+                              f"{MAX_TEXT_CHARS}.")
+    prompt_template_check(value, field=f"{where}: {name}", options=options)
+    return value
+
+
+_COMMON_FIELDS = {"type", "duration", "transition", "caption"}
+_SCENE_FIELDS = {
+    "title": set(), "intro": {"tagline"}, "outro": {"tagline"}, "price_card": {"headline"},
+    "features": {"heading", "max_bullets"}, "cta": {"text", "url", "qr"}, "presenter": {"script", "layout"},
+    "product_shots": {"cameras", "max_shots", "prompt", "negative_prompt", "family", "source", "end_frame", "engine",
+                      "badge"},
+}
+_SCENE_CLASSES = {"title": TitleScene, "intro": IntroScene, "outro": OutroScene, "price_card": PriceCardScene,
+                  "features": FeaturesScene, "cta": CtaScene, "presenter": PresenterScene,
+                  "product_shots": ProductShotsScene}

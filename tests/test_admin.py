@@ -52,3 +52,37 @@ def test_admin_action_cancels_unfinished_jobs(admin_client, merchant, product_wi
 def test_healthz(client):
     response = client.get("/healthz", HTTP_HOST="127.0.0.1")
     assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+def test_a_template_spec_is_validated_on_save_naming_scene_and_field_and_edits_bump_the_version(
+        admin_client, merchant, builtin_templates):
+    from generation.models import VideoTemplate
+
+    template = VideoTemplate.objects.create(merchant=merchant, slug="mine", name="Mine", spec={
+        "scenes": [{"type": "product_shots", "duration": 2}]})
+    url = f"/admin/generation/videotemplate/{template.pk}/change/"
+    bad = {"merchant": merchant.pk, "slug": "mine", "name": "Mine", "version": 1,
+           "spec": '{"scenes": [{"type": "product_shots", "duration": 2}, {"type": "features", "duration": 2, '
+                   '"max_bullets": 9}]}'}
+    response = admin_client.post(url, bad)
+    assert response.status_code == 200
+    assert "scene 2 (features): max_bullets must be a whole number from 1 to 5, got 9." in response.content.decode()
+    template.refresh_from_db()
+    assert len(template.spec["scenes"]) == 1 and template.version == 1  # nothing saved
+    good = {**bad, "spec": '{"scenes": [{"type": "product_shots", "duration": 3}]}'}
+    assert admin_client.post(url, good).status_code == 302
+    template.refresh_from_db()
+    assert template.spec["scenes"][0]["duration"] == 3 and template.version == 2
+
+
+def test_a_builtin_is_copied_to_a_merchant_who_can_then_edit_it(admin_client, merchant, builtin_templates):
+    from generation.models import VideoTemplate
+    from generation.selectors import video_template_get
+
+    builtin = builtin_templates["beauty-glow"]
+    response = admin_client.post("/admin/generation/videotemplate/", {
+        "action": "copy_to_merchant", "_selected_action": [builtin.pk], "merchant": merchant.pk, "copy": "Copy"})
+    assert response.status_code == 302
+    copy = VideoTemplate.objects.get(merchant=merchant, slug="beauty-glow")
+    assert copy.spec == builtin.spec and not copy.is_builtin
+    assert video_template_get(merchant=merchant, slug="beauty-glow") == copy  # it replaces the built-in for them

@@ -1,9 +1,11 @@
-"""Assembling a job: its finished shots become one rendition per aspect ratio, each with a poster."""
+"""Assembling a job: its finished shots and the template's cards become one rendition per aspect ratio, each with
+a poster, an animated preview and caption sidecars."""
 
 from __future__ import annotations
 
 import logging
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -11,13 +13,22 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
-from catalog.money import price_format
+from generation.assembly.captions import Cue, caption_cues, srt_text, webvtt_text
 from generation.assembly.fonts import title_font
-from generation.assembly.render import render_timeline, write_poster
-from generation.assembly.timeline import ClipSegment, Timeline, TitleCard, rendition_size
+from generation.assembly.preview import write_animated_preview, write_poster
+from generation.assembly.render import render_timeline
+from generation.assembly.timeline import (
+    CUT, CallToAction, FeatureList, LogoCard, Music, PriceCard, Segment, ShotClip, Style, Timeline, TitleCard,
+    Transition, rendition_size,
+)
+from generation.feature_bullets import description_bullets
 from generation.models import JobStatus, RenderJob, Rendition
+from generation.prompts import DEFAULT_LOCALE, discount_label, price_format, prompt_context, prompt_render
 from generation.services import render_job_event_emit, render_job_fail
-from generation.template_spec import ProductShotsScene, TitleScene, template_spec_parse
+from generation.template_spec import (
+    CtaScene, FeaturesScene, IntroScene, OutroScene, PriceCardScene, ProductShotsScene, SceneTransition, TitleScene,
+    template_spec_parse,
+)
 from shop_video.media import media_file_writer, media_local_path
 
 logger = logging.getLogger(__name__)
@@ -61,44 +72,141 @@ def render_job_assemble(*, job_id: int) -> None:
 
 
 def timeline_for_job(job: RenderJob, aspect_ratio: str) -> Timeline:
-    """The job's scenes in order: title cards from the product, product-shot scenes from their shot clips."""
+    """The job's scenes in order as one rendition's timeline: cards drawn from the product, the variant and the
+    brand kit, product-shot scenes from their shot clips, captions timed to their scenes."""
     spec = template_spec_parse(job.template_spec, fps=job.fps)
     width, height = rendition_size(aspect_ratio, job.short_side)
     kit = job.brand_kit
-    background, foreground = (kit.primary_colour, kit.secondary_colour) if kit else ("#111111", "#ffffff")
-    price = price_format(job.variant.price, job.variant.currency) if job.variant else ""
+    variant = job.variant
+    context = prompt_context(product=job.product, variant=variant, brand_kit=kit, merchant=job.merchant,
+                             options=spec.options, merge_fields=job.merge_fields)
+    locale = context["options"].get("locale", DEFAULT_LOCALE)
+    price = price_format(variant.price, variant.currency, locale)
+    on_sale = variant.compare_at_price is not None and variant.compare_at_price > variant.price
+    discount = discount_label(context["variant"]) if on_sale else ""
     shots = _shots_for(job, aspect_ratio)
-    segments: list[TitleCard | ClipSegment] = []
+
+    segments: list[Segment] = []
+    scene_spans: list[tuple[int, int, str]] = []  # (first segment, segment count, caption) per captioned scene
     for scene_index, scene in enumerate(spec.scenes):
-        if isinstance(scene, TitleScene):
-            segments.append(TitleCard(title=job.product.title, subtitle=price, duration=scene.frames / spec.fps,
-                                      background=background, foreground=foreground))
-        elif isinstance(scene, ProductShotsScene):
-            segments.extend(ClipSegment(path=str(media_local_path(shot.file.name)), duration=shot.duration)
-                            for shot in shots if shot.scene == scene_index)
-    music = str(media_local_path(kit.music.name)) if kit and kit.music else None
-    return Timeline(width=width, height=height, fps=spec.fps, segments=tuple(segments), music_path=music)
+        where = f"scene {scene_index + 1}"
+        text = lambda source, name: prompt_render(source, context, field=f"{where}: {name}")  # noqa: E731
+        entrance = _transition(scene.transition, spec.fps)
+        if isinstance(scene, ProductShotsScene):
+            scene_shots = [shot for shot in shots if shot.scene == scene_index]
+            contents = [(ShotClip(str(media_local_path(shot.file.name))), shot.duration) for shot in scene_shots]
+        elif isinstance(scene, (IntroScene, OutroScene)):
+            enabled = kit is None or (kit.intro_enabled if isinstance(scene, IntroScene) else kit.outro_enabled)
+            contents = [(LogoCard(name=context["brand"]["name"], tagline=text(scene.tagline, "tagline")),
+                         scene.frames / spec.fps)] if enabled else []
+        elif isinstance(scene, TitleScene):
+            contents = [(TitleCard(title=context["product"]["title"], subtitle=price), scene.frames / spec.fps)]
+        elif isinstance(scene, PriceCardScene):
+            compare_at = price_format(variant.compare_at_price, variant.currency, locale) if on_sale else ""
+            contents = [(PriceCard(price=price, compare_at=compare_at, discount=discount,
+                                   headline=text(scene.headline, "headline")), scene.frames / spec.fps)]
+        elif isinstance(scene, FeaturesScene):
+            bullets = description_bullets(job.merge_fields.get("description") or job.product.description,
+                                          max_bullets=scene.max_bullets)
+            # No description, no bullets: the scene is left out rather than shown empty.
+            contents = [(FeatureList(heading=text(scene.heading, "heading"), bullets=bullets),
+                         scene.frames / spec.fps)] if bullets else []
+        elif isinstance(scene, CtaScene):
+            url = text(scene.url, "url")
+            contents = [(CallToAction(text=text(scene.text, "text"), url=url, qr=scene.qr and bool(url)),
+                         scene.frames / spec.fps)]
+        else:  # presenter scenes are refused when the job is made; one here means the template changed under it
+            raise ValueError(f"{where} ({type(scene).__name__}) cannot be assembled without a presenter")
+        if not contents:
+            continue
+        caption = text(scene.caption, "caption")
+        if caption:
+            scene_spans.append((len(segments), len(contents), caption))
+        badge = discount if getattr(scene, "badge", False) else ""
+        for number, (content, duration) in enumerate(contents):
+            transition = entrance if number == 0 else _transition(spec.shot_transition, spec.fps)
+            segments.append(Segment(content=content, duration=duration, transition=transition, badge=badge))
+
+    segments = _transitions_fitted(segments, spec.fps)
+    music = None
+    if kit and kit.music and spec.music.enabled:
+        music = Music(path=str(media_local_path(kit.music.name)), volume=spec.music.volume,
+                      fade_in=spec.music.fade_in, fade_out=spec.music.fade_out)
+    style = Style(background=kit.primary_colour if kit else Style.background,
+                  foreground=kit.secondary_colour if kit else Style.foreground,
+                  accent=kit.accent_colour if kit else Style.accent,
+                  font_path=str(_font_for(job)),
+                  logo_path=str(media_local_path(kit.logo.name)) if kit and kit.logo else None)
+    timeline = Timeline(width=width, height=height, fps=spec.fps, segments=tuple(segments), style=style,
+                        watermark=kit.watermark_position if kit and kit.logo else "none", music=music)
+    return replace(timeline, captions=tuple(_captions(timeline, scene_spans)))
+
+
+def _transition(transition: SceneTransition, fps: int) -> Transition:
+    return CUT if transition.type == "cut" else Transition(kind=transition.type, duration=transition.frames / fps)
+
+
+def _transitions_fitted(segments: list[Segment], fps: int) -> list[Segment]:
+    """The first segment simply starts; a transition as long as a neighbour left beside it (a scene between them
+    was left out, a shot came out short) is shortened to fit, in whole frames, rather than failing the render."""
+    fitted: list[Segment] = []
+    for segment in segments:
+        transition = segment.transition
+        if not fitted:
+            transition = CUT
+        elif transition.kind != "cut":
+            longest = min(round(segment.duration * fps), round(fitted[-1].duration * fps)) - 1
+            frames = min(round(transition.duration * fps), longest)
+            transition = Transition(transition.kind, frames / fps) if frames > 0 else CUT
+        fitted.append(replace(segment, transition=transition))
+    return fitted
+
+
+def _captions(timeline: Timeline, scene_spans: list[tuple[int, int, str]]) -> list[Cue]:
+    """Each captioned scene's text over the scene: from its first segment's start until the next scene enters."""
+    starts = timeline.starts()
+    cues = []
+    for first, count, caption in scene_spans:
+        following = first + count
+        end = starts[following] if following < len(starts) else timeline.duration
+        cues.extend(caption_cues(caption, starts[first], end))
+    return cues
 
 
 def _shots_for(job: RenderJob, aspect_ratio: str) -> list:
-    """This aspect ratio's own shots if it has them, else the job's master shots (reframed by the renderer)."""
-    shots = list(job.shots.filter(aspect_ratio=aspect_ratio).order_by("position"))
-    return shots or list(job.shots.filter(aspect_ratio=job.aspect_ratios[0]).order_by("position"))
+    """Per scene, this aspect ratio's own shots if its engine made them, else the scene's master shots (made at the
+    first aspect ratio, reframed by the renderer)."""
+    shots = list(job.shots.order_by("position"))
+    own_scenes = {shot.scene for shot in shots if shot.aspect_ratio == aspect_ratio}
+    master = job.aspect_ratios[0]
+    return [shot for shot in shots
+            if shot.aspect_ratio == aspect_ratio or (shot.aspect_ratio == master and shot.scene not in own_scenes)]
 
 
 def _rendition_write(job: RenderJob, aspect_ratio: str, timeline: Timeline) -> None:
-    video_name = rendition_name(job, aspect_ratio, ".mp4")
-    poster_name = rendition_name(job, aspect_ratio, "-poster.jpg")
-    with media_file_writer(video_name) as tmp_video:
-        render_timeline(timeline, tmp_video, crf=settings.RENDER_X264_CRF, preset=settings.RENDER_X264_PRESET,
-                        font_path=_font_for(job))
-        with media_file_writer(poster_name) as tmp_poster:
+    names = {kind: rendition_name(job, aspect_ratio, suffix) for kind, suffix in RENDITION_FILES.items()}
+    with media_file_writer(names["file"]) as tmp_video:
+        render_timeline(timeline, tmp_video, crf=settings.RENDER_X264_CRF, preset=settings.RENDER_X264_PRESET)
+        with media_file_writer(names["poster"]) as tmp_poster:
             write_poster(tmp_video, tmp_poster, at=_poster_time(timeline))
+        with media_file_writer(names["preview"]) as tmp_preview:
+            write_animated_preview(tmp_video, tmp_preview, start=_preview_start(timeline))
+        if timeline.captions:  # no captions in the template: no empty sidecars either
+            for kind, text in (("captions_srt", srt_text(timeline.captions)),
+                               ("captions_vtt", webvtt_text(timeline.captions))):
+                with media_file_writer(names[kind]) as tmp_captions:
+                    tmp_captions.write_text(text, encoding="utf-8")
+        else:
+            names["captions_srt"] = names["captions_vtt"] = ""
         size_bytes = os.path.getsize(tmp_video)
     Rendition.objects.update_or_create(job=job, aspect_ratio=aspect_ratio, defaults={
-        "file": video_name, "poster": poster_name, "width": timeline.width, "height": timeline.height,
-        "duration": timeline.duration, "size_bytes": size_bytes,
+        **names, "width": timeline.width, "height": timeline.height, "duration": timeline.duration,
+        "size_bytes": size_bytes,
     })
+
+
+RENDITION_FILES = {"file": ".mp4", "poster": "-poster.jpg", "preview": "-preview.webp", "captions_srt": ".srt",
+                   "captions_vtt": ".vtt"}
 
 
 def _font_for(job: RenderJob) -> Path:
@@ -108,8 +216,16 @@ def _font_for(job: RenderJob) -> Path:
 
 
 def _poster_time(timeline: Timeline) -> float:
-    """The middle of the first product shot: the product, not the title card."""
+    """The middle of the first product shot: the product, not the intro card."""
     for start, segment in zip(timeline.starts(), timeline.segments):
-        if isinstance(segment, ClipSegment):
+        if isinstance(segment.content, ShotClip):
             return start + segment.duration / 2
     return timeline.duration / 2
+
+
+def _preview_start(timeline: Timeline) -> float:
+    """The preview loops the first product shot (what the product looks like in motion)."""
+    for start, segment in zip(timeline.starts(), timeline.segments):
+        if isinstance(segment.content, ShotClip):
+            return start
+    return 0.0

@@ -1,18 +1,28 @@
-"""What a finished video is made of, as plain data: sizes, title cards, shot clips and their timing.
+"""What a finished video is made of, as plain data: its size, its segments (shots and cards) with their
+transitions, the brand look, the overlays (watermark, discount badge, captions) and the soundtrack.
 
-Pure data on purpose: no moviepy or ffmpeg here, so services can build and validate a timeline (and
-tests can check one) without touching media. render.py turns a Timeline into an MP4.
+Pure data on purpose: no moviepy, Pillow or ffmpeg here, so services can build and validate a timeline (and
+tests can check one) without touching media. cards.py draws the cards, render.py turns a Timeline into an MP4.
+
+Time model: segment i+1 enters over the last `transition.duration` seconds of segment i (a crossfade or slide
+overlaps the two), so start[i+1] = start[i] + duration[i] - transition[i+1].duration. Every duration and
+transition is a whole number of frames; validation says which one is not.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from .captions import Cue
 
 # width:height of each rendition, in the order the product offers them.
 _ASPECT_SHAPES: dict[str, tuple[int, int]] = {"9:16": (9, 16), "1:1": (1, 1), "16:9": (16, 9), "4:5": (4, 5)}
 
 # How far a duration may sit from a whole number of frames and still count as whole.
 FRAME_TOLERANCE = 1e-6
+
+TRANSITION_KINDS = ("cut", "crossfade", "slide_left", "slide_up")
+WATERMARK_POSITIONS = ("none", "top-left", "top-right", "bottom-left", "bottom-right")
 
 
 def _round_even(value: float) -> int:
@@ -31,25 +41,141 @@ def rendition_size(aspect_ratio: str, short_side: int) -> tuple[int, int]:
 
 
 @dataclass(frozen=True)
-class TitleCard:
-    title: str
-    subtitle: str  # a smaller second line, e.g. the price
-    duration: float
-    background: str = "#111111"  # "#rrggbb"
-    foreground: str = "#ffffff"
+class Box:
+    left: int
+    top: int
+    right: int
+    bottom: int
 
-    def __post_init__(self) -> None:
-        for name in ("background", "foreground"):
-            parse_hex_color(getattr(self, name))
+    @property
+    def width(self) -> int:
+        return self.right - self.left
+
+    @property
+    def height(self) -> int:
+        return self.bottom - self.top
+
+
+def safe_area(width: int, height: int) -> Box:
+    """Where text and logos may sit. Tall (9:16) feeds lay their own buttons and captions over the top ~12% and
+    the bottom ~20% and the right edge (TikTok, Reels, Shorts), so text keeps clear of them; the other shapes keep
+    a title-safe margin of 5% (7% across the top and bottom of 4:5, which feeds crop to 1:1 in grids)."""
+    if height / width > 1.5:  # 9:16
+        return Box(round(width * 0.06), round(height * 0.12), round(width * 0.88), round(height * 0.80))
+    if height > width:  # 4:5
+        return Box(round(width * 0.05), round(height * 0.07), round(width * 0.95), round(height * 0.93))
+    return Box(round(width * 0.05), round(height * 0.05), round(width * 0.95), round(height * 0.95))
+
+
+def parse_hex_color(value: str) -> tuple[int, int, int]:
+    """"#rrggbb" -> (r, g, b); ValueError for anything else."""
+    if not (isinstance(value, str) and len(value) == 7 and value[0] == "#"):
+        raise ValueError(f"colour must look like '#rrggbb', got {value!r}")
+    try:
+        return int(value[1:3], 16), int(value[3:5], 16), int(value[5:7], 16)
+    except ValueError:
+        raise ValueError(f"colour must look like '#rrggbb', got {value!r}") from None
 
 
 @dataclass(frozen=True)
-class ClipSegment:
-    path: str  # an intermediate shot clip written by clipio.write_clip
-    duration: float  # the clip is trimmed, or its last frame held, to exactly this
+class Style:
+    """The brand look: card colours, the font every text is drawn with, the logo (a PNG, already rasterised)."""
+
+    background: str = "#111111"
+    foreground: str = "#ffffff"
+    accent: str = "#e4572e"
+    font_path: str | None = None  # TTF/OTF; None: the bundled font
+    logo_path: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("background", "foreground", "accent"):
+            parse_hex_color(getattr(self, name))
 
 
-Segment = TitleCard | ClipSegment
+# --- what a segment shows -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShotClip:
+    path: str  # an intermediate shot clip (clipio.write_clip); trimmed, or its last frame held, to the duration
+
+
+@dataclass(frozen=True)
+class TitleCard:
+    title: str
+    subtitle: str = ""  # a smaller second line, e.g. the price
+
+
+@dataclass(frozen=True)
+class LogoCard:
+    """Intro or outro: the brand logo revealed (scaled up and faded in), the name below it when there is no logo."""
+
+    name: str
+    tagline: str = ""
+
+
+@dataclass(frozen=True)
+class PriceCard:
+    price: str  # what the customer pays, formatted ("€79.00")
+    compare_at: str = ""  # the old price, drawn crossed out; blank when not on sale
+    discount: str = ""  # the badge ("-25%"); blank when not on sale
+    headline: str = ""
+
+
+@dataclass(frozen=True)
+class FeatureList:
+    heading: str
+    bullets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CallToAction:
+    text: str
+    url: str = ""
+    qr: bool = False  # draw the URL as a QR code too
+
+
+Content = ShotClip | TitleCard | LogoCard | PriceCard | FeatureList | CallToAction
+CARD_TYPES = (TitleCard, LogoCard, PriceCard, FeatureList, CallToAction)
+
+
+@dataclass(frozen=True)
+class Transition:
+    kind: str = "cut"
+    duration: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.kind not in TRANSITION_KINDS:
+            raise ValueError(f"transition {self.kind!r} is unknown; use one of {', '.join(TRANSITION_KINDS)}")
+        if self.kind == "cut" and self.duration:
+            raise ValueError("a cut has no duration")
+        if self.kind != "cut" and self.duration <= 0:
+            raise ValueError(f"a {self.kind} needs a duration above 0")
+
+
+CUT = Transition()
+
+
+@dataclass(frozen=True)
+class Segment:
+    content: Content
+    duration: float
+    transition: Transition = CUT  # how this segment enters over the previous one
+    badge: str = ""  # a discount badge over a shot ("-25%")
+
+
+@dataclass(frozen=True)
+class Music:
+    path: str
+    volume: float = 0.8
+    fade_in: float = 0.5
+    fade_out: float = 1.0
+
+
+@dataclass(frozen=True)
+class Voice:
+    path: str  # a speech WAV
+    start: float  # seconds into the video
 
 
 @dataclass(frozen=True)
@@ -58,26 +184,36 @@ class Timeline:
     height: int
     fps: int
     segments: tuple[Segment, ...]
-    music_path: str | None = None
+    style: Style = field(default_factory=Style)
+    watermark: str = "none"  # where the logo sits over shots: one of WATERMARK_POSITIONS
+    music: Music | None = None
+    voices: tuple[Voice, ...] = ()
+    captions: tuple[Cue, ...] = ()  # burned in and written to the SRT / WebVTT sidecars
 
     def __post_init__(self) -> None:
         timeline_validate(self)
 
+    def starts(self) -> list[float]:
+        """Start time of each segment, in seconds; the first is 0. Each transition overlaps its predecessor."""
+        starts: list[float] = []
+        for index, segment in enumerate(self.segments):
+            if index == 0:
+                starts.append(0.0)
+            else:
+                previous = self.segments[index - 1]
+                starts.append(starts[-1] + previous.duration - segment.transition.duration)
+        return starts
+
     @property
     def duration(self) -> float:
-        return sum(segment.duration for segment in self.segments)
+        return self.starts()[-1] + self.segments[-1].duration
 
     @property
     def num_frames(self) -> int:
         return round(self.duration * self.fps)
 
-    def starts(self) -> list[float]:
-        """Start time of each segment, in seconds; the first is 0."""
-        starts, elapsed = [], 0.0
-        for segment in self.segments:
-            starts.append(elapsed)
-            elapsed += segment.duration
-        return starts
+    def start_frames(self) -> list[int]:
+        return [round(start * self.fps) for start in self.starts()]
 
 
 def timeline_validate(timeline: Timeline) -> None:
@@ -92,22 +228,40 @@ def timeline_validate(timeline: Timeline) -> None:
         raise ValueError(f"timeline segments must be a tuple, got {type(timeline.segments).__name__}")
     if not timeline.segments:
         raise ValueError("timeline has no segments")
+    if timeline.watermark not in WATERMARK_POSITIONS:
+        raise ValueError(f"watermark {timeline.watermark!r} is unknown; use one of {', '.join(WATERMARK_POSITIONS)}")
     for index, segment in enumerate(timeline.segments):
-        if not isinstance(segment, (TitleCard, ClipSegment)):
-            raise ValueError(f"segment {index} is a {type(segment).__name__}, not a TitleCard or ClipSegment")
-        frames = segment.duration * timeline.fps
-        if segment.duration <= 0 or abs(frames - round(frames)) > FRAME_TOLERANCE:
-            raise ValueError(
-                f"segment {index} lasts {segment.duration!r} s, which is not a positive whole number of frames "
-                f"at {timeline.fps} fps (e.g. {max(1, round(frames)) / timeline.fps:g} s)"
-            )
+        if not isinstance(segment, Segment):
+            raise ValueError(f"segment {index} is a {type(segment).__name__}, not a Segment")
+        if not isinstance(segment.content, (ShotClip, *CARD_TYPES)):
+            raise ValueError(f"segment {index} shows a {type(segment.content).__name__}, which nothing can draw")
+        _check_whole_frames(f"segment {index}", "lasts", segment.duration, timeline.fps, positive=True)
+        transition = segment.transition
+        if index == 0 and transition.kind != "cut":
+            raise ValueError("segment 0 has a transition, but nothing comes before it to transition from")
+        if transition.kind != "cut":
+            _check_whole_frames(f"segment {index}", "has a transition of", transition.duration, timeline.fps,
+                                positive=True)
+            previous = timeline.segments[index - 1]
+            if transition.duration >= min(segment.duration, previous.duration):
+                raise ValueError(f"segment {index}'s {transition.kind} lasts {transition.duration:g} s, as long as "
+                                 "it or the segment before it; make the transition shorter than both")
+    for voice in timeline.voices:
+        if voice.start < 0 or voice.start >= timeline.duration:
+            raise ValueError(f"a voice starts at {voice.start:g} s, outside the {timeline.duration:g} s video")
+    previous_end = 0.0
+    for cue in timeline.captions:
+        if cue.start < previous_end - FRAME_TOLERANCE or cue.end > timeline.duration + FRAME_TOLERANCE:
+            raise ValueError(f"caption {cue.text!r} ({cue.start:g}-{cue.end:g} s) overlaps the one before it or runs "
+                             f"past the {timeline.duration:g} s video")
+        previous_end = cue.end
+    music = timeline.music
+    if music is not None and not (0 <= music.volume <= 1 and music.fade_in >= 0 and music.fade_out >= 0):
+        raise ValueError("music volume must be from 0 to 1 and its fades 0 s or more")
 
 
-def parse_hex_color(value: str) -> tuple[int, int, int]:
-    """"#rrggbb" -> (r, g, b); ValueError for anything else."""
-    if not (isinstance(value, str) and len(value) == 7 and value[0] == "#"):
-        raise ValueError(f"colour must look like '#rrggbb', got {value!r}")
-    try:
-        return int(value[1:3], 16), int(value[3:5], 16), int(value[5:7], 16)
-    except ValueError:
-        raise ValueError(f"colour must look like '#rrggbb', got {value!r}") from None
+def _check_whole_frames(where: str, verb: str, seconds: float, fps: int, *, positive: bool) -> None:
+    frames = seconds * fps
+    if (positive and seconds <= 0) or abs(frames - round(frames)) > FRAME_TOLERANCE:
+        raise ValueError(f"{where} {verb} {seconds!r} s, which is not a positive whole number of frames at {fps} fps "
+                         f"(e.g. {max(1, round(frames)) / fps:g} s)")

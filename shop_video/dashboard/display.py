@@ -5,7 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from generation.template_spec import ProductShotsScene, TitleScene, template_spec_parse
+from generation.template_spec import (
+    CtaScene, FeaturesScene, IntroScene, OutroScene, PresenterScene, PriceCardScene, ProductShotsScene, TitleScene,
+    template_spec_parse,
+)
 
 
 def _seconds(frames: int, fps: int) -> str:
@@ -20,11 +23,22 @@ def scene_summary(spec: dict) -> list[str]:
         return [f"This template cannot be rendered: {'; '.join(exc.messages)}"]
     lines = []
     for scene in parsed.scenes:
-        if isinstance(scene, TitleScene):
-            lines.append(f"Title card with name and price: {_seconds(scene.frames, parsed.fps)}")
-        elif isinstance(scene, ProductShotsScene):
+        seconds = _seconds(scene.frames, parsed.fps)
+        if isinstance(scene, ProductShotsScene):
             cameras = ", ".join(camera.replace("_", " ") for camera in scene.cameras)
             what = "Generated scene" if scene.source == "text" else "Product photos"
             count = "1 photo" if scene.max_shots == 1 else f"up to {scene.max_shots} photos"
-            lines.append(f"{what}: {_seconds(scene.frames, parsed.fps)} each, {count} ({cameras})")
+            line = f"{what}: {seconds} each, {count} ({cameras})"
+        else:
+            line = f"{_CARD_NAMES[type(scene)]}: {seconds}"
+        if scene.transition.type != "cut":
+            line += f", enters with a {scene.transition.type.replace('_', ' ')}"
+        lines.append(line)
     return lines
+
+
+_CARD_NAMES = {
+    TitleScene: "Title card with name and price", IntroScene: "Logo reveal", OutroScene: "Outro with the logo",
+    PriceCardScene: "Price card (sale price and discount badge when on sale)", FeaturesScene: "Feature bullets "
+    "from the description", CtaScene: "Call to action", PresenterScene: "Presenter",
+}

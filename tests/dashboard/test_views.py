@@ -284,12 +284,13 @@ def test_the_import_form_says_what_to_change(member):
 def test_the_gallery_describes_scenes_and_shows_a_preview_once_there_is_one(member, acme_objects):
     page = member.get(reverse("dashboard:templates")).content.decode()
     assert "Product showcase" in page and "Quick bumper" in page
-    assert "Title card with name and price: 1.5 s" in page
-    assert "Product photos: 3 s each, up to 3 photos (push in, pan right, tilt up)" in page
-    assert page.count("No preview yet") == 2
+    assert "Logo reveal: 1.5 s" in page
+    assert "Product photos: 3 s each, up to 3 photos (push in, pan right, tilt up), enters with a crossfade" in page
+    assert "Price card (sale price and discount badge when on sale): 2.5 s, enters with a crossfade" in page
+    assert page.count("No preview yet") == 7
     job_succeed(acme_objects["job"])
     page = member.get(reverse("dashboard:templates")).content.decode()
-    assert page.count("No preview yet") == 1 and "9x16.mp4" in page
+    assert page.count("No preview yet") == 6 and "9x16.mp4" in page
 
 
 def test_the_render_form_creates_a_job_with_the_chosen_options(member, merchant, product_with_photos,

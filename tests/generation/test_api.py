@@ -47,6 +47,8 @@ def _succeed(job, *, ratios=None, finished_at=None):
         name = f"renders/{job.merchant.slug}/{job.pk}/{ratio.replace(':', 'x')}"
         width, height = {"9:16": (180, 320), "1:1": (180, 180), "16:9": (320, 180), "4:5": (180, 224)}[ratio]
         Rendition.objects.create(job=job, aspect_ratio=ratio, file=f"{name}.mp4", poster=f"{name}-poster.jpg",
+                                 preview=f"{name}-preview.webp", captions_vtt=f"{name}.vtt",
+                                 captions_srt=f"{name}.srt" if ratio == "9:16" else "",
                                  width=width, height=height, duration=7.5, size_bytes=1000)
     RenderJob.objects.filter(pk=job.pk).update(status=JobStatus.SUCCEEDED, progress=100,
                                                finished_at=finished_at or timezone.now())
@@ -134,7 +136,7 @@ def test_an_unknown_template_is_named(api, catalog):
     response = api.post(RENDERS, {"template": "nope", "skus": ["MUG-1", "CUP-2"]}, format="json")
     assert response.status_code == 400
     message = response.json()["error"]["message"]
-    assert message.count("No template 'nope'") == 1 and "available: product-showcase, quick-bumper" in message
+    assert message.count("No template 'nope'") == 1 and "available: beauty-glow, electronics-spec, fashion-lookbook, food-fresh, home-cosy, product-showcase, quick-bumper" in message
 
 
 def test_a_non_json_body_is_refused(api, catalog):
@@ -186,9 +188,11 @@ def test_a_render_shows_its_outputs_with_absolute_urls(api, catalog):
     base = f"http://testserver/media/renders/acme/{job.pk}"
     assert render["outputs"] == [
         {"aspect_ratio": "9:16", "url": f"{base}/9x16.mp4", "width": 180, "height": 320, "duration": 7.5,
-         "poster_url": f"{base}/9x16-poster.jpg", "captions": None},
+         "poster_url": f"{base}/9x16-poster.jpg", "preview_url": f"{base}/9x16-preview.webp",
+         "captions": f"{base}/9x16.vtt", "captions_srt_url": f"{base}/9x16.srt"},
         {"aspect_ratio": "1:1", "url": f"{base}/1x1.mp4", "width": 180, "height": 180, "duration": 7.5,
-         "poster_url": f"{base}/1x1-poster.jpg", "captions": None},
+         "poster_url": f"{base}/1x1-poster.jpg", "preview_url": f"{base}/1x1-preview.webp",
+         "captions": f"{base}/1x1.vtt", "captions_srt_url": None},
     ]
 
 
@@ -268,17 +272,20 @@ def test_templates_list_builtins_and_the_merchants_own_which_shadows_a_builtin(a
     response = api.get("/api/v1/templates")
     assert response.status_code == 200
     templates = {t["slug"]: t for t in response.json()["results"]}
-    assert list(templates) == ["broken", "product-showcase", "quick-bumper"]
+    assert list(templates) == ["beauty-glow", "broken", "electronics-spec", "fashion-lookbook", "food-fresh",
+                               "home-cosy", "product-showcase", "quick-bumper"]
     assert templates["product-showcase"]["name"] == "Ours" and not templates["product-showcase"]["is_builtin"]
     assert templates["product-showcase"]["max_duration"] == 4.0
     assert templates["broken"]["scenes"] == [] and "non-empty \"scenes\"" in templates["broken"]["spec_error"]
     bumper = templates["quick-bumper"]
     assert (bumper["is_builtin"], bumper["version"], bumper["preview_url"], bumper["spec_error"]) == (
-        True, 3, None, None)
+        True, 4, None, None)
     assert bumper["scenes"] == [
-        {"type": "product_shots", "duration": 4.0, "max_shots": 1, "cameras": ["push_in"], "source": "photo"},
-        {"type": "title", "duration": 2.0, "max_shots": None, "cameras": None, "source": None}]
-    assert bumper["max_duration"] == 6.0
+        {"type": "product_shots", "duration": 3.4, "transition": "cut", "max_shots": 1, "cameras": ["push_in"],
+         "source": "photo"},
+        {"type": "price_card", "duration": 3.0, "transition": "crossfade", "max_shots": None, "cameras": None,
+         "source": None}]
+    assert bumper["max_duration"] == pytest.approx(6.0)  # 3.4 s + 3 s, less the 0.4 s crossfade
 
 
 def test_a_template_by_slug(api, catalog):
@@ -287,7 +294,8 @@ def test_a_template_by_slug(api, catalog):
     template = response.json()
     assert (template["slug"], template["name"], template["spec"]["fps"]) == ("product-showcase",
                                                                            "Product showcase", 30)
-    assert template["max_duration"] == 1.5 + 3 * 3.0
+    # intro 1.5 + 3 shots x 3 + price 2.5 + cta 2 + outro 1.5, less 4 scene and 2 shot crossfades of 0.4 s
+    assert template["max_duration"] == pytest.approx(1.5 + 3 * 3.0 + 2.5 + 2.0 + 1.5 - 6 * 0.4)
     assert api.get("/api/v1/templates/nope").status_code == 404
 
 
@@ -312,7 +320,8 @@ def test_embed_gives_the_latest_succeeded_renders_videos(api, catalog):
         "render_id": new.pk, "created_at": rendition.created_at.isoformat().replace("+00:00", "Z"),
         "aspect_ratio": "1:1", "url": f"http://testserver/media/renders/acme/{new.pk}/1x1.mp4", "width": 180,
         "height": 180, "duration": 7.5, "poster_url": f"http://testserver/media/renders/acme/{new.pk}/1x1-poster.jpg",
-        "captions": None}]}
+        "preview_url": f"http://testserver/media/renders/acme/{new.pk}/1x1-preview.webp",
+        "captions": f"http://testserver/media/renders/acme/{new.pk}/1x1.vtt", "captions_srt_url": None}]}
     # The latest render has no 9:16: the one before it does.
     portrait = _videos(api, aspect="9:16").json()["videos"]
     assert [(v["render_id"], v["aspect_ratio"]) for v in portrait] == [(old.pk, "9:16")]

@@ -1,61 +1,165 @@
-import numpy as np
+"""A job's timeline: the template's scenes become cards and shots, with the brand kit's look and switches, the
+variant's prices, the description's bullets, transitions fitted, and captions timed to their scenes."""
+
+from decimal import Decimal
+
 import pytest
 from django.core.files.base import ContentFile
 from PIL import ImageFont
 
+from catalog.models import Product, Variant
 from generation.assembly.assemble import timeline_for_job
 from generation.assembly.fonts import CJK_FONT, LATIN_FONT, title_font
-from generation.assembly.render import render_title_image
-from generation.assembly.timeline import ClipSegment, TitleCard
-from generation.models import Shot
+from generation.assembly.timeline import (
+    CallToAction, FeatureList, LogoCard, PriceCard, ShotClip, Transition,
+)
+from generation.models import Shot, VideoTemplate
 from generation.services import render_job_create
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
+SPEC = {
+    "fps": 30, "transition": {"type": "crossfade", "duration": 0.5},
+    "scenes": [
+        {"type": "intro", "duration": 1.5, "tagline": "{{ brand.name }} presents"},
+        {"type": "product_shots", "duration": 2.0, "max_shots": 2, "caption": "{{ product.title }}", "badge": True},
+        {"type": "features", "duration": 2.0, "heading": "Why it works", "max_bullets": 3},
+        {"type": "price_card", "duration": 2.0, "headline": "{% if variant.compare_at_price %}Sale{% endif %}",
+         "transition": {"type": "slide_left", "duration": 0.3}},
+        {"type": "cta", "duration": 2.0, "text": "Buy {{ product.title }}", "url": "{{ product.url }}", "qr": True,
+         "caption": "Tap the link"},
+        {"type": "outro", "duration": 1.0},
+    ],
+}
 
-def _job(merchant, template="product-showcase", **kwargs):
-    return render_job_create(merchant=merchant, template_slug=template, sku=kwargs.pop("sku", "MUG-1"),
-                             short_side=kwargs.pop("short_side", 180), **kwargs)
+
+@pytest.fixture
+def on_sale(merchant):
+    product = factories.product_make(merchant=merchant, sku="MUG-1", photos=2, price="18.00")
+    Variant.objects.filter(sku="MUG-1").update(compare_at_price=Decimal("24.00"))
+    Product.objects.filter(pk=product.pk).update(
+        url="https://shop.example/mug",
+        description="<ul><li>Holds 350 ml</li><li>Dishwasher safe</li><li>Glazed by hand</li><li>Fourth</li></ul>")
+    return product
 
 
-def test_timeline_follows_the_template_scenes_with_title_price_and_brand_colours(
-        merchant, product_with_photos, builtin_templates, sent_tasks):
-    kit = merchant.brand_kits.get()
-    kit.primary_colour, kit.secondary_colour = "#102030", "#fafafa"
-    kit.save()
-    job = _job(merchant, aspect_ratios=["9:16", "16:9"])
+def _job(merchant, spec=SPEC, **kwargs):
+    VideoTemplate.objects.update_or_create(merchant=merchant, slug="full", defaults={"name": "Full", "spec": spec})
+    job = render_job_create(merchant=merchant, template_slug="full", sku=kwargs.pop("sku", "MUG-1"),
+                            short_side=kwargs.pop("short_side", 180), **kwargs)
     for shot in Shot.objects.filter(job=job):
         shot.file.name = f"renders/acme/{shot.aspect_ratio.replace(':', 'x')}-{shot.position}.mp4"
         shot.save()
-    portrait = timeline_for_job(job, "9:16")
-    landscape = timeline_for_job(job, "16:9")
-    assert (portrait.width, portrait.height, landscape.width, landscape.height) == (180, 320, 320, 180)
-    assert {s.path for s in landscape.segments[1:]} != {s.path for s in portrait.segments[1:]}  # own shots
-    title, *shots = portrait.segments
-    assert title == TitleCard(title="Ceramic Mug", subtitle="$24.00", duration=1.5, background="#102030",
-                              foreground="#fafafa")
-    assert [type(s) for s in shots] == [ClipSegment, ClipSegment] and [s.duration for s in shots] == [3.0, 3.0]
-    assert portrait.duration == pytest.approx(7.5) and portrait.music_path is None
+    return job
 
 
-def test_bumper_puts_the_title_after_the_shot_and_uses_the_brand_music(merchant, builtin_templates, sent_tasks):
-    factories.product_make(merchant=merchant, sku="EUR-1", price="12.5", currency="EUR", photos=3)
+def test_every_scene_type_becomes_its_card_in_order_with_the_variants_prices(merchant, on_sale, sent_tasks):
     kit = merchant.brand_kits.get()
-    kit.music.save("track.wav", ContentFile(b"RIFF"), save=True)
-    job = _job(merchant, template="quick-bumper", sku="EUR-1")
-    timeline = timeline_for_job(job, "9:16")
-    assert [type(s).__name__ for s in timeline.segments] == ["ClipSegment", "TitleCard"]  # max_shots 1
-    assert timeline.segments[1].subtitle == "€12.50"
-    assert timeline.music_path.endswith(".wav")
+    kit.primary_colour, kit.secondary_colour, kit.accent_colour = "#102030", "#fafafa", "#ff3366"
+    kit.save()
+    timeline = timeline_for_job(_job(merchant), "9:16")
+    contents = [segment.content for segment in timeline.segments]
+    assert [type(content).__name__ for content in contents] == [
+        "LogoCard", "ShotClip", "ShotClip", "FeatureList", "PriceCard", "CallToAction", "LogoCard"]
+    assert contents[0] == LogoCard(name=merchant.name or merchant.slug, tagline=f"{merchant.name or merchant.slug} presents")
+    assert contents[3] == FeatureList(heading="Why it works",
+                                      bullets=("Holds 350 ml", "Dishwasher safe", "Glazed by hand"))
+    assert contents[4] == PriceCard(price="$18.00", compare_at="$24.00", discount="-25%", headline="Sale")
+    assert contents[5] == CallToAction(text="Buy Ceramic Mug", url="https://shop.example/mug", qr=True)
+    assert [segment.badge for segment in timeline.segments[1:3]] == ["-25%", "-25%"]
+    assert (timeline.style.background, timeline.style.foreground, timeline.style.accent) == (
+        "#102030", "#fafafa", "#ff3366")
 
 
-def test_other_aspect_ratios_reuse_the_master_shots_of_a_costly_engine(merchant, product_with_photos,
-                                                                      builtin_templates, sent_tasks, settings):
+def test_transitions_overlap_scenes_and_the_first_scene_just_starts(merchant, on_sale, sent_tasks):
+    timeline = timeline_for_job(_job(merchant), "9:16")
+    transitions = [segment.transition for segment in timeline.segments]
+    crossfade = Transition("crossfade", 0.5)
+    assert transitions == [Transition(), crossfade, crossfade, crossfade, Transition("slide_left", 0.3),
+                           crossfade, crossfade]
+    # 1.5 + 2 + 2 + 2 + 2 + 2 + 1 seconds of scenes, less 5 x 0.5 and 1 x 0.3 of overlap.
+    assert timeline.duration == pytest.approx(12.5 - 2.5 - 0.3)
+    assert timeline.starts()[:3] == pytest.approx([0.0, 1.0, 2.5])
+
+
+def test_captions_span_their_scene_until_the_next_one_enters(merchant, on_sale, sent_tasks):
+    timeline = timeline_for_job(_job(merchant), "9:16")
+    starts = timeline.starts()
+    title, tap = timeline.captions
+    assert (title.text, title.start, title.end) == ("Ceramic Mug", pytest.approx(starts[1]), pytest.approx(starts[3]))
+    assert (tap.text, tap.start, tap.end) == ("Tap the link", pytest.approx(starts[5]), pytest.approx(starts[6]))
+
+
+def test_brand_kit_switches_leave_out_intro_and_outro_and_no_sale_means_no_badge(merchant, sent_tasks):
+    factories.product_make(merchant=merchant, sku="MUG-1", photos=1)
+    kit = merchant.brand_kits.get()
+    kit.intro_enabled = kit.outro_enabled = False
+    kit.save()
+    timeline = timeline_for_job(_job(merchant), "1:1")
+    contents = [segment.content for segment in timeline.segments]
+    # No description: the features scene is left out rather than shown empty; no URL: no QR code.
+    assert [type(content).__name__ for content in contents] == ["ShotClip", "PriceCard", "CallToAction"]
+    assert contents[1] == PriceCard(price="$24.00", compare_at="", discount="", headline="")
+    assert contents[2].qr is False and contents[2].url == ""
+    assert timeline.segments[0].badge == "" and timeline.segments[0].transition == Transition()
+    assert (timeline.width, timeline.height) == (180, 180)
+
+
+def test_the_brand_kits_music_logo_watermark_and_the_templates_music_settings(merchant, on_sale, sent_tasks):
+    kit = merchant.brand_kits.get()
+    kit.music.save("track.wav", ContentFile(b"RIFF"), save=False)
+    kit.logo.save("logo.png", ContentFile(b"png"), save=False)
+    kit.watermark_position = "top-left"
+    kit.save()
+    spec = {**SPEC, "music": {"volume": 0.5, "fade_in": 0.1, "fade_out": 2.0}}
+    timeline = timeline_for_job(_job(merchant, spec=spec), "9:16")
+    assert timeline.music.path.endswith(".wav") and (timeline.music.volume, timeline.music.fade_in,
+                                                     timeline.music.fade_out) == (0.5, 0.1, 2.0)
+    assert timeline.style.logo_path.endswith(".png") and timeline.watermark == "top-left"
+    silent = timeline_for_job(_job(merchant, spec={**SPEC, "music": False}), "9:16")
+    assert silent.music is None
+
+
+def test_merge_fields_reach_the_cards_too(merchant, on_sale, sent_tasks):
+    timeline = timeline_for_job(_job(merchant, merge_fields={"title": "Winter Mug"}), "9:16")
+    assert timeline.segments[5].content.text == "Buy Winter Mug"
+    assert timeline.captions[0].text == "Winter Mug"
+
+
+def test_other_aspect_ratios_reuse_the_master_shots_of_a_costly_engine(merchant, on_sale, sent_tasks, settings):
     settings.SHOT_ENGINES = {**settings.SHOT_ENGINES, "gpu-like": {"class": "x.Y", "queue": "gpu.test"}}
     job = _job(merchant, engine="gpu-like", aspect_ratios=["9:16", "16:9"])
-    master = [s.duration for s in timeline_for_job(job, "9:16").segments]
-    assert [s.duration for s in timeline_for_job(job, "16:9").segments] == master == [1.5, 3.0, 3.0]
+    portrait, landscape = timeline_for_job(job, "9:16"), timeline_for_job(job, "16:9")
+    shots = lambda timeline: [s.content.path for s in timeline.segments if isinstance(s.content, ShotClip)]  # noqa: E731
+    assert shots(portrait) == shots(landscape) and len(shots(portrait)) == 2
+    assert (landscape.width, landscape.height) == (320, 180)
+
+
+def test_motion_shots_are_made_per_aspect_ratio(merchant, on_sale, sent_tasks):
+    job = _job(merchant, engine="motion", aspect_ratios=["9:16", "16:9"])
+    portrait, landscape = timeline_for_job(job, "9:16"), timeline_for_job(job, "16:9")
+    paths = lambda timeline: {s.content.path for s in timeline.segments if isinstance(s.content, ShotClip)}  # noqa: E731
+    assert paths(portrait).isdisjoint(paths(landscape)) and len(paths(landscape)) == 2
+
+
+def test_a_scene_can_pin_its_engine_unless_the_request_names_one(merchant, on_sale, sent_tasks, settings):
+    settings.SHOT_ENGINES = {**settings.SHOT_ENGINES, "gpu-like": {"class": "x.Y", "queue": "gpu.test"}}
+    spec = {"scenes": [{"type": "product_shots", "duration": 1, "max_shots": 1, "engine": "motion"},
+                       {"type": "product_shots", "duration": 1, "max_shots": 1}]}
+    job = _job(merchant, spec=spec)
+    assert [shot.engine for shot in job.shots.order_by("position")] == ["motion", settings.DEFAULT_SHOT_ENGINE]
+    job = _job(merchant, spec=spec, engine="gpu-like")
+    assert {shot.engine for shot in job.shots.all()} == {"gpu-like"}
+
+
+def test_a_presenter_scene_is_refused_until_the_merchant_has_a_presenter(merchant, on_sale, sent_tasks):
+    from django.core.exceptions import ValidationError
+
+    spec = {"scenes": [{"type": "product_shots", "duration": 1},
+                       {"type": "presenter", "duration": 4, "script": "Meet the {{ product.title }}"}]}
+    with pytest.raises(ValidationError, match=r"scene 2 \(presenter\) needs a presenter"):
+        _job(merchant, spec=spec)
 
 
 def _draws(font_path, glyph: str) -> bool:
@@ -68,9 +172,6 @@ def test_bundled_title_fonts_draw_euro_accents_and_japanese_not_boxes():
     assert all(_draws(LATIN_FONT, glyph) for glyph in "€£é")
     assert all(_draws(CJK_FONT, glyph) for glyph in "バッグ鞄円")
     assert not _draws(LATIN_FONT, "バ")  # why a second font is needed
-    image = render_title_image(TitleCard(title="Crème", subtitle="€12.50", duration=1, background="#000000",
-                                         foreground="#ffffff"), (180, 320), font_path=LATIN_FONT)
-    assert image.shape == (320, 180, 3) and np.asarray(image).max() > 200
 
 
 def test_the_title_font_follows_the_titles_script_unless_the_brand_has_one(tmp_path):
@@ -89,7 +190,7 @@ def test_an_assembly_over_its_time_limit_fails_the_job_with_what_to_change(merch
     from generation.assembly import assemble
     from generation.models import JobStatus, RenderJob
 
-    job = _job(merchant)
+    job = render_job_create(merchant=merchant, template_slug="product-showcase", sku="MUG-1", short_side=180)
     Shot.objects.filter(job=job).update(status=JobStatus.SUCCEEDED, file="renders/acme/x.mp4")
     RenderJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, assembly_queued_at=timezone.now())
 

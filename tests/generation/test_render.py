@@ -1,4 +1,5 @@
-"""Shot clips and the final render, checked by probing the encoded files (tiny sizes: CI has 2 cores)."""
+"""The final render through render_timeline, checked by decoding the encoded files: the deliverable's format,
+transitions, card entrances, overlays, the soundtrack, reframing and failures (tiny sizes: CI has 2 cores)."""
 
 from __future__ import annotations
 
@@ -11,50 +12,70 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from generation.assembly.captions import Cue
 from generation.assembly.clipio import write_clip
-from generation.assembly.render import render_timeline, render_title_image, write_poster
-from generation.assembly.timeline import ClipSegment, Timeline, TitleCard, rendition_size
-from generation.engines.base import ShotRequest
-from generation.engines.motion import MotionEngine
+from generation.assembly.render import render_timeline
+from generation.assembly.timeline import (
+    Music,
+    Segment,
+    ShotClip,
+    Style,
+    Timeline,
+    TitleCard,
+    Transition,
+    Voice,
+    safe_area,
+)
 from tests.media_probe import probe_video
 
-FPS = 12
-SHORT_SIDE = 96
-DEJAVU_SANS = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+FPS = 10
+W, H = 64, 114  # rendition_size("9:16", 64)
+RED, BLUE, GREY = (230, 20, 20), (20, 20, 230), (128, 128, 128)
+
+
+# --- helpers ----------------------------------------------------------------------------------------
+
+
+def flat_clip(path: Path, colour, frames: int = FPS, size=(W, H)) -> str:
+    write_clip(np.full((frames, size[1], size[0], 3), colour, np.uint8), FPS, path)
+    return str(path)
 
 
 @pytest.fixture(scope="module")
-def shots(tmp_path_factory) -> dict[str, str]:
-    """Two 1 s motion shots: one at the timeline's 9:16 size, one 16:9 (a different aspect)."""
+def clips(tmp_path_factory) -> dict[str, str]:
     directory = tmp_path_factory.mktemp("shots")
-    rng = np.random.default_rng(11)
-    photo = directory / "photo.png"
-    blocks = rng.integers(0, 256, (12, 16, 3), dtype=np.uint8)
-    Image.fromarray(blocks).resize((400, 300), Image.Resampling.NEAREST).save(photo)
-    clips = {}
-    for name, aspect_ratio, camera in [("tall", "9:16", "push_in"), ("wide", "16:9", "pan_right")]:
-        width, height = rendition_size(aspect_ratio, SHORT_SIDE)
-        result = MotionEngine().generate(
-            ShotRequest(width=width, height=height, fps=FPS, num_frames=FPS, image_path=str(photo), camera=camera)
-        )
-        clips[name] = str(directory / f"{name}.mp4")
-        write_clip(result.frames, result.fps, clips[name])
-    return clips
+    return {name: flat_clip(directory / f"{name}.mp4", colour, frames=2 * FPS)
+            for name, colour in (("red", RED), ("blue", BLUE), ("grey", GREY))}
 
 
-def tall_timeline(shots, **overrides) -> Timeline:
-    width, height = rendition_size("9:16", SHORT_SIDE)
-    segments = (
-        TitleCard("Hand-thrown espresso cup with a very long product name", "$12.00", 1.0, "#203040", "#f0e0c0"),
-        ClipSegment(shots["tall"], 1.0),
-        ClipSegment(shots["wide"], 1.5),  # longer than the 1 s clip: its last frame is held
-    )
-    return Timeline(**({"width": width, "height": height, "fps": FPS, "segments": segments} | overrides))
+def shot(path: str, duration: float = 1.0, transition: Transition | None = None, **kw) -> Segment:
+    return Segment(ShotClip(path), duration, transition or Transition(), **kw)
 
 
-def write_sine_wav(path: Path, seconds: float, rate: int = 22050) -> str:
+def render(tmp_path, *segments: Segment, name="video.mp4", **kw) -> tuple[Timeline, Path]:
+    timeline = Timeline(**({"width": W, "height": H, "fps": FPS, "segments": segments} | kw))
+    out = tmp_path / name
+    render_timeline(timeline, out, preset="ultrafast", crf=10)
+    return timeline, out
+
+
+def decoded_frames(path) -> list[np.ndarray]:
+    with av.open(str(path)) as container:
+        return [frame.to_ndarray(format="rgb24").astype(int) for frame in container.decode(video=0)]
+
+
+def decoded_audio(path) -> tuple[np.ndarray, int, int]:
+    """(channels, samples) float array, the sample rate and the channel count of the first audio stream."""
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        rate, channels = stream.codec_context.sample_rate, stream.codec_context.layout.nb_channels
+        chunks = [frame.to_ndarray() for frame in container.decode(stream)]
+    return np.concatenate(chunks, axis=1), rate, channels
+
+
+def write_sine_wav(path: Path, seconds: float, frequency: float, amplitude: float = 0.4, rate: int = 22050) -> str:
     t = np.arange(int(rate * seconds)) / rate
-    samples = (0.4 * 32767 * np.sin(2 * np.pi * 440 * t)).astype("<i2")
+    samples = (amplitude * 32767 * np.sin(2 * np.pi * frequency * t)).astype("<i2")
     with wave.open(str(path), "wb") as wav:
         wav.setnchannels(1)
         wav.setsampwidth(2)
@@ -63,164 +84,283 @@ def write_sine_wav(path: Path, seconds: float, rate: int = 22050) -> str:
     return str(path)
 
 
-def decoded_frames(path) -> list[np.ndarray]:
-    with av.open(str(path)) as container:
-        return [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
+def tone_amplitude(samples: np.ndarray, rate: int, frequency: float, start: float, end: float) -> float:
+    """Amplitude of one frequency in [start, end) s of a mono signal (its projection onto sin and cos)."""
+    first, last = round(start * rate), round(end * rate)
+    t = np.arange(first, last) / rate
+    window = samples[first:last]
+    return float(2 * np.hypot((window * np.sin(2 * np.pi * frequency * t)).mean(),
+                              (window * np.cos(2 * np.pi * frequency * t)).mean()))
 
 
-def decoded_audio(path) -> np.ndarray:
-    with av.open(str(path)) as container:
-        return np.concatenate([frame.to_ndarray().reshape(-1) for frame in container.decode(audio=0)])
+def colour_mask(frame: np.ndarray, colour, tolerance: int = 45) -> np.ndarray:
+    return np.abs(frame - np.array(colour)).max(axis=2) < tolerance
 
 
-def assert_deliverable(probe, timeline: Timeline) -> None:
-    assert probe.video_codec == "h264"
-    assert probe.pix_fmt == "yuv420p"
-    assert (probe.width, probe.height) == (timeline.width, timeline.height)
-    assert probe.fps == pytest.approx(timeline.fps)
-    assert probe.duration == pytest.approx(timeline.duration, abs=0.1)
-    assert abs(probe.frames_decoded - round(timeline.duration * timeline.fps)) <= 1
-    assert probe.audio_codec == "aac"
-    assert probe.faststart
-    assert (probe.color_primaries, probe.color_trc, probe.colorspace) == ("bt709", "bt709", "bt709")
+# --- the deliverable -----------------------------------------------------------------------------------
 
 
-# --- write_clip -------------------------------------------------------------------------------------
-
-
-def test_write_clip_round_trip(tmp_path):
-    frames = np.random.default_rng(0).integers(0, 256, (7, 32, 48, 3), dtype=np.uint8)
-    write_clip(frames, 10, tmp_path / "clip.mp4")
-    probe = probe_video(tmp_path / "clip.mp4")
-    assert (probe.video_codec, probe.pix_fmt, probe.width, probe.height) == ("h264", "yuv420p", 48, 32)
-    assert probe.frames_decoded == 7 and probe.fps == pytest.approx(10)
-    assert probe.audio_codec is None
-    assert probe.faststart
-
-
-@pytest.mark.parametrize("shape", [(3, 33, 48, 3), (3, 32, 47, 3)])
-def test_write_clip_rejects_odd_sizes(tmp_path, shape):
-    with pytest.raises(ValueError, match="even"):
-        write_clip(np.zeros(shape, np.uint8), 10, tmp_path / "clip.mp4")
-
-
-def test_write_clip_rejects_empty_frames(tmp_path):
-    with pytest.raises(ValueError, match="empty"):
-        write_clip(np.zeros((0, 32, 32, 3), np.uint8), 10, tmp_path / "clip.mp4")
-    assert not (tmp_path / "clip.mp4").exists()
-
-
-# --- title cards ------------------------------------------------------------------------------------
-
-
-def test_title_card_wraps_a_long_title_inside_the_margins():
-    card = TitleCard("The extraordinarily long name of a hand-thrown espresso cup", "$12.00", 1.0, "#000000", "#ffffff")
-    image = render_title_image(card, (160, 284))
-    assert image.shape == (284, 160, 3)
-    assert (image[0, 0] == 0).all() and (image[-1, -1] == 0).all()
-    text_columns = np.nonzero(image.max(axis=(0, 2)) > 40)[0]
-    assert text_columns.size, "the title should be drawn"
-    assert text_columns.min() >= 160 * 0.07 and text_columns.max() <= 160 * 0.93, "text should stay within ~85% width"
-    text_rows = np.nonzero(image.max(axis=(1, 2)) > 40)[0]
-    assert text_rows.min() > 0 and text_rows.max() < 283
-
-
-@pytest.mark.skipif(not DEJAVU_SANS.exists(), reason="needs the DejaVu Sans font")
-def test_title_card_can_use_a_font_with_wider_coverage():
-    card = TitleCard("Crème brûlée", "€12,00", 1.0, "#000000", "#ffffff")
-    default = render_title_image(card, (160, 160))
-    dejavu = render_title_image(card, (160, 160), font_path=DEJAVU_SANS)
-    assert default.shape == dejavu.shape and not np.array_equal(default, dejavu)
-
-
-# --- render_timeline --------------------------------------------------------------------------------
-
-
-def test_render_produces_a_deliverable_mp4(shots, tmp_path, monkeypatch):
+def test_render_produces_a_deliverable_mp4(clips, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # anything written to the working directory would show up here
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    timeline = tall_timeline(shots)
+    music = write_sine_wav(tmp_path / "music.wav", 1.0, 440)
+    timeline = Timeline(W, H, FPS, (
+        shot(clips["red"], 1.0),
+        Segment(TitleCard("Cup", "$12"), 1.0, Transition("crossfade", 0.5)),
+        shot(clips["blue"], 0.7, Transition("slide_left", 0.3)),
+    ), music=Music(music))
     render_timeline(timeline, out_dir / "video.mp4", preset="ultrafast")
-    assert_deliverable(probe_video(out_dir / "video.mp4"), timeline)
-    assert sorted(os.listdir(tmp_path)) == ["out"]
+
+    probe = probe_video(out_dir / "video.mp4")
+    assert (probe.video_codec, probe.pix_fmt) == ("h264", "yuv420p")
+    assert (probe.width, probe.height) == (W, H)
+    assert (probe.color_primaries, probe.color_trc, probe.colorspace) == ("bt709", "bt709", "bt709")
+    assert probe.fps == pytest.approx(FPS)
+    assert timeline.num_frames == 19
+    assert probe.frames_decoded == timeline.num_frames
+    assert probe.duration == pytest.approx(timeline.duration, abs=0.1)
+    assert probe.audio_codec == "aac"
+    assert probe.faststart, "the moov index must precede mdat"
+    samples, rate, channels = decoded_audio(out_dir / "video.mp4")
+    assert (rate, channels) == (44100, 2)
+    assert samples.shape[1] / rate == pytest.approx(timeline.duration, abs=0.1)
+
+    assert sorted(os.listdir(tmp_path)) == ["music.wav", "out"]
     assert os.listdir(out_dir) == ["video.mp4"], "temporary audio or partial files were left behind"
 
 
-@pytest.mark.parametrize("music_seconds", [1.0, 6.0], ids=["looped", "cut"])
-def test_render_with_music(shots, tmp_path, music_seconds):
-    timeline = tall_timeline(shots, music_path=write_sine_wav(tmp_path / "music.wav", music_seconds))
-    render_timeline(timeline, tmp_path / "video.mp4", preset="ultrafast")
-    assert_deliverable(probe_video(tmp_path / "video.mp4"), timeline)
-
-    samples = np.abs(decoded_audio(tmp_path / "video.mp4"))
-    quarter = len(samples) // 4
-    assert samples[quarter : 3 * quarter].mean() > 0.1, "music should be audible through the middle"
-    assert samples[-len(samples) // 50 :].mean() < samples[quarter : 3 * quarter].mean() / 4, "music should fade out"
+# --- transitions ----------------------------------------------------------------------------------------
 
 
-def test_render_without_music_has_a_silent_track(shots, tmp_path):
-    timeline = tall_timeline(shots)
-    render_timeline(timeline, tmp_path / "video.mp4", preset="ultrafast")
-    assert np.abs(decoded_audio(tmp_path / "video.mp4")).max() < 1e-3
+def test_crossfade_middle_frame_blends_the_two_shots(clips, tmp_path):
+    # 1 s red, then 1 s blue entering over the last 0.5 s (5 frames) of it: frames 5-9 are the crossfade.
+    timeline, out = render(tmp_path, shot(clips["red"]), shot(clips["blue"], transition=Transition("crossfade", 0.5)))
+    frames = decoded_frames(out)
+    assert len(frames) == timeline.num_frames == 15
+    red, blue = frames[2].mean(axis=(0, 1)), frames[-1].mean(axis=(0, 1))
+    assert red[0] > 180 and blue[2] > 180
+    middle = frames[7].mean(axis=(0, 1))  # transition frame 2 of 5: eased progress exactly 0.5
+    assert np.abs(middle - (red + blue) / 2).max() < 12, f"{middle} is not halfway between {red} and {blue}"
+    # the blend moves steadily from red to blue
+    blue_share = [frame[..., 2].mean() for frame in frames[4:11]]
+    assert all(a < b for a, b in zip(blue_share, blue_share[1:])), blue_share
+    assert frames[4].mean(axis=(0, 1)) == pytest.approx(red, abs=4), "before the transition: only red"
+    assert frames[10].mean(axis=(0, 1)) == pytest.approx(blue, abs=4), "after it: only blue"
 
 
-def test_segments_land_on_their_exact_frames(tmp_path):
-    # 0.1 + 0.2 is not 0.3 in binary: boundaries must still fall on whole frames.
-    colours = {"#ff0000": (1, (255, 0, 0)), "#00ff00": (2, (0, 255, 0)), "#0000ff": (3, (0, 0, 255))}
-    segments = tuple(TitleCard("", "", frames / 10, colour, "#ffffff") for colour, (frames, _) in colours.items())
-    timeline = Timeline(32, 32, 10, segments)
-    render_timeline(timeline, tmp_path / "video.mp4", preset="ultrafast")
-    centres = [frame[16, 16].astype(int) for frame in decoded_frames(tmp_path / "video.mp4")]
-    expected = [rgb for frames, rgb in colours.values() for _ in range(frames)]
-    assert len(centres) == len(expected) == 6
-    for index, (got, want) in enumerate(zip(centres, expected)):
-        assert np.abs(got - want).max() < 24, f"frame {index}: {got} instead of {want}"
+def test_slide_left_pushes_the_outgoing_shot_out_to_the_left(clips, tmp_path):
+    timeline, out = render(tmp_path, shot(clips["red"]), shot(clips["blue"], transition=Transition("slide_left", 0.5)))
+    middle = decoded_frames(out)[7]  # progress 0.5: the boundary sits at the middle column
+    left, right = middle[:, : W // 2 - 4], middle[:, W // 2 + 4 :]
+    assert colour_mask(left, RED).mean() > 0.95, "the outgoing (red) shot should fill the left half"
+    assert colour_mask(right, BLUE).mean() > 0.95, "the incoming (blue) shot should fill the right half"
+    # it is a slide, not a blend: no purple anywhere
+    assert colour_mask(middle, (125, 20, 125), 30).mean() < 0.1
 
 
-def test_other_aspect_shot_is_contained_over_a_blurred_backdrop(shots, tmp_path):
-    timeline = tall_timeline(shots)
-    render_timeline(timeline, tmp_path / "video.mp4", preset="ultrafast", crf=12)
-    width, height = timeline.width, timeline.height
-    wide_start = round(timeline.starts()[2] * timeline.fps)
-    rendered = decoded_frames(tmp_path / "video.mp4")[wide_start].astype(int)
-    source = decoded_frames(shots["wide"])[0]
-
-    # The whole 16:9 picture, scaled to the 9:16 width and centred: not stretched, not cropped.
-    inner_height = round(source.shape[0] * width / source.shape[1])
-    top = (height - inner_height) // 2
-    expected = np.asarray(Image.fromarray(source).resize((width, inner_height), Image.Resampling.BICUBIC)).astype(int)
-    band = rendered[top + 2 : top + inner_height - 2]
-    # Chroma subsampling of the tiny colour blocks costs ~10 here; 2 px off, stretched or cropped is 28+.
-    assert np.abs(band - expected[2:-2]).mean() < 16
-
-    backdrop_rows = np.concatenate([rendered[: top - 2], rendered[top + inner_height + 2 :]])
-    assert backdrop_rows.mean() > 10, "above and below the picture should be a backdrop, not black bars"
-
-    def sharpness(pixels: np.ndarray) -> float:
-        return float(np.abs(np.diff(pixels, axis=1)).mean())
-
-    assert sharpness(band) > 3 * sharpness(backdrop_rows), "the picture should be sharp, the backdrop blurred"
+def test_slide_up_brings_the_incoming_shot_in_from_below(clips, tmp_path):
+    _, out = render(tmp_path, shot(clips["red"]), shot(clips["blue"], transition=Transition("slide_up", 0.5)))
+    middle = decoded_frames(out)[7]
+    assert colour_mask(middle[: H // 2 - 4], RED).mean() > 0.95
+    assert colour_mask(middle[H // 2 + 4 :], BLUE).mean() > 0.95
 
 
-def test_same_aspect_shot_is_shown_as_is(shots, tmp_path):
-    timeline = tall_timeline(shots)
-    render_timeline(timeline, tmp_path / "video.mp4", preset="ultrafast", crf=12)
-    tall_start = round(timeline.starts()[1] * timeline.fps)
-    rendered = decoded_frames(tmp_path / "video.mp4")[tall_start : tall_start + FPS]
-    source = decoded_frames(shots["tall"])
-    assert len(rendered) == len(source) == FPS
-    for got, want in zip(rendered, source):
-        assert np.abs(got.astype(int) - want.astype(int)).mean() < 6
+# --- cards ---------------------------------------------------------------------------------------------------
 
 
-def test_write_poster(shots, tmp_path):
-    timeline = tall_timeline(shots)
-    render_timeline(timeline, tmp_path / "video.mp4", preset="ultrafast")
-    for at in (1.5, timeline.duration + 5):  # past the end gives the last frame
-        write_poster(tmp_path / "video.mp4", tmp_path / "poster.jpg", at=at)
-        with Image.open(tmp_path / "poster.jpg") as poster:
-            assert poster.format == "JPEG"
-            assert poster.size == (timeline.width, timeline.height)
-    with pytest.raises(ValueError, match="poster time"):
-        write_poster(tmp_path / "video.mp4", tmp_path / "poster.jpg", at=-1)
+def test_card_content_enters_then_stands_still(tmp_path):
+    # 96x170 so the title is big enough to measure; the entrance takes 5 frames (0.5 s) of the 1 s card.
+    timeline, out = render(tmp_path, Segment(TitleCard("Cup", "$12"), 1.0), width=96, height=170)
+    frames = decoded_frames(out)
+    assert len(frames) == 10
+    last = frames[-1]
+    background_rows = last[:8].mean(axis=(0, 1))
+    content = np.abs(last - background_rows).max(axis=2) > 60  # the title's ink on the final frame
+    assert content.sum() > 50, "the card should draw its title"
+    visibility = [np.abs(frame[content] - background_rows).mean() for frame in frames]
+    full = visibility[-1]
+    assert visibility[0] < full * 0.5, "the first frame should show the content barely faded in"
+    assert np.abs(frames[0] - last).max() > 60, "the first frame should differ from the last"
+    assert all(a <= b + 2 for a, b in zip(visibility[:6], visibility[1:6])), f"not fading in: {visibility}"
+    for frame in frames[5:]:
+        assert np.abs(frame - last).max() <= 3, "after the entrance the card stands still"
+
+
+# --- overlays ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def logo(tmp_path) -> str:
+    path = tmp_path / "logo.png"
+    Image.new("RGBA", (40, 20), (0, 255, 0, 255)).save(path)
+    return str(path)
+
+
+def green(frame: np.ndarray) -> np.ndarray:
+    return (frame[..., 1] > frame[..., 0] + 80) & (frame[..., 1] > frame[..., 2] + 80)
+
+
+def test_watermark_sits_in_the_right_corner_over_shots_not_cards(clips, tmp_path, logo):
+    _, out = render(tmp_path, shot(clips["grey"]), Segment(TitleCard("Cup"), 1.0), shot(clips["grey"]),
+                    style=Style(logo_path=logo), watermark="top-right")
+    frames = decoded_frames(out)
+    safe = safe_area(W, H)
+    for index in (0, 5, 9, 25, 29):  # shots
+        mask = green(frames[index])
+        rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+        assert mask.sum() > 30, f"frame {index}: no watermark over the shot"
+        assert cols.min() >= W // 2 and cols.max() < safe.right + 2, "the logo belongs in the right corner"
+        assert rows.min() >= safe.top - 2 and rows.max() < H // 3, "…at the top of the safe area"
+    for index in (10, 15, 19):  # the card
+        assert green(frames[index]).sum() == 0, f"frame {index}: the watermark should not cover a card"
+
+
+def test_watermark_bottom_left(clips, tmp_path, logo):
+    _, out = render(tmp_path, shot(clips["grey"]), style=Style(logo_path=logo), watermark="bottom-left")
+    mask = green(decoded_frames(out)[3])
+    safe = safe_area(W, H)
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    assert mask.sum() > 30 and cols.max() < W // 2 and cols.min() >= safe.left - 2
+    assert rows.max() <= safe.bottom + 2 and rows.min() > H // 2
+
+
+def test_badge_shows_accent_pixels_top_left_of_the_safe_area(clips, tmp_path):
+    accent = (255, 204, 0)
+    _, out = render(tmp_path, shot(clips["blue"], badge="-25%"), shot(clips["blue"]),
+                    style=Style(accent="#ffcc00"))
+    frames = decoded_frames(out)
+    safe = safe_area(W, H)
+    badged = colour_mask(frames[4], accent, 50)
+    rows, cols = np.flatnonzero(badged.any(axis=1)), np.flatnonzero(badged.any(axis=0))
+    assert badged.sum() > 30, "the badge should be drawn in the accent colour"
+    assert cols.min() >= safe.left - 2 and rows.min() >= safe.top - 2, "inside the safe area"
+    assert cols.max() < W * 0.7 and rows.max() < H / 2, "in its top-left"
+    assert colour_mask(frames[15], accent, 50).sum() == 0, "a segment without a badge shows none"
+
+
+def test_caption_shows_only_during_its_cue(clips, tmp_path):
+    _, out = render(tmp_path, shot(clips["grey"], 1.5), captions=(Cue(0.5, 1.0, "Hello"),))
+    frames = decoded_frames(out)
+    lower, upper = slice(round(H * 0.55), H), slice(0, round(H * 0.45))
+    for index, frame in enumerate(frames):
+        showing = 5 <= index < 10
+        dark = (frame[lower].max(axis=2) < 90).sum()
+        light = (frame[lower].min(axis=2) > 210).sum()
+        if showing:
+            assert dark > 40, f"frame {index}: the caption's dark box is missing"
+            assert light > 10, f"frame {index}: the caption's light text is missing"
+        else:
+            assert dark == 0 and light == 0, f"frame {index}: a caption outside its cue"
+        assert np.abs(frame[upper] - GREY).max() < 12, f"frame {index}: the caption should stay in the lower part"
+
+
+# --- the soundtrack --------------------------------------------------------------------------------------
+
+
+def test_music_plays_faded_in_and_out(clips, tmp_path):
+    music = write_sine_wav(tmp_path / "music.wav", 0.7, 440)  # shorter than the video: looped
+    _, out = render(tmp_path, shot(clips["grey"], 2.0), music=Music(music, volume=0.8, fade_in=0.5, fade_out=0.5))
+    samples, rate, channels = decoded_audio(out)
+    assert channels == 2
+    left, right = samples
+    assert np.abs(left - right).max() < 1e-3, "mono music plays on both sides"
+
+    def rms(start, end):
+        return float(np.sqrt(np.mean(left[round(start * rate):round(end * rate)] ** 2)))
+
+    middle = rms(0.7, 1.3)
+    assert middle == pytest.approx(0.4 * 0.8 / np.sqrt(2), rel=0.15), "music at its volume through the middle"
+    assert rms(0.0, 0.05) < 0.02 and rms(0.0, 0.05) < middle / 8, "the first 50 ms should be near silent"
+    assert rms(1.95, 2.0) < middle / 8, "the music should fade out at the end"
+    assert rms(0.2, 0.3) == pytest.approx(middle / 2, rel=0.3), "half-way up the fade-in"
+
+
+def test_voice_ducks_the_music(clips, tmp_path):
+    music = write_sine_wav(tmp_path / "music.wav", 2.0, 440)
+    voice = write_sine_wav(tmp_path / "voice.wav", 0.6, 1000, amplitude=0.3)
+    _, out = render(tmp_path, shot(clips["grey"], 2.0), music=Music(music, volume=0.8, fade_in=0.1, fade_out=0.1),
+                    voices=(Voice(voice, 0.8),))
+    samples, rate, _ = decoded_audio(out)
+    mono = samples[0]
+    before = tone_amplitude(mono, rate, 440, 0.2, 0.55)  # the duck ramps down over 0.2 s before the voice
+    during = tone_amplitude(mono, rate, 440, 0.9, 1.3)
+    after = tone_amplitude(mono, rate, 440, 1.65, 1.85)
+    assert before == pytest.approx(0.32, rel=0.15)
+    assert during < before * 0.4, f"music at {during:.3f} under the voice, {before:.3f} without it"
+    assert after == pytest.approx(before, rel=0.15), "the music comes back up after the voice"
+    assert tone_amplitude(mono, rate, 1000, 0.9, 1.3) == pytest.approx(0.3, rel=0.15), "the voice at full level"
+    assert tone_amplitude(mono, rate, 1000, 0.2, 0.55) < 0.01
+
+
+def test_without_music_the_video_still_has_a_silent_stereo_track(clips, tmp_path):
+    timeline, out = render(tmp_path, shot(clips["grey"]))
+    assert probe_video(out).audio_codec == "aac"
+    samples, rate, channels = decoded_audio(out)
+    assert (rate, channels) == (44100, 2)
+    assert samples.shape[1] / rate == pytest.approx(timeline.duration, abs=0.1)
+    assert np.abs(samples).max() < 1e-3
+
+
+# --- shots --------------------------------------------------------------------------------------------------
+
+
+def test_shot_shorter_than_its_segment_holds_its_last_frame(tmp_path):
+    levels = [40, 70, 100, 130, 160]
+    frames = np.stack([np.full((H, W, 3), level, np.uint8) for level in levels])
+    path = tmp_path / "short.mp4"
+    write_clip(frames, FPS, path)  # 0.5 s
+    timeline, out = render(tmp_path, shot(str(path), 1.2))
+    rendered = [frame.mean() for frame in decoded_frames(out)]
+    assert len(rendered) == timeline.num_frames == 12
+    assert rendered[:5] == pytest.approx(levels, abs=3)
+    assert rendered[5:] == pytest.approx([160] * 7, abs=3), "the last frame should be held to the end"
+
+
+def test_shot_longer_than_its_segment_is_trimmed(tmp_path):
+    levels = [20 * i for i in range(1, 11)]  # 1 s
+    path = tmp_path / "long.mp4"
+    write_clip(np.stack([np.full((H, W, 3), level, np.uint8) for level in levels]), FPS, path)
+    _, out = render(tmp_path, shot(str(path), 0.6))
+    assert [frame.mean() for frame in decoded_frames(out)] == pytest.approx(levels[:6], abs=3)
+
+
+@pytest.mark.parametrize("where", ["first", "second"])
+@pytest.mark.parametrize("kind", ["missing", "garbage"])
+def test_bad_shot_fails_clearly_and_leaves_nothing_behind(clips, tmp_path, where, kind):
+    bad = tmp_path / "shots" / "bad.mp4"
+    bad.parent.mkdir()
+    if kind == "garbage":
+        bad.write_bytes(b"not a video" * 100)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    segments = (shot(str(bad)), shot(clips["red"])) if where == "first" else (shot(clips["red"]), shot(str(bad)))
+    timeline = Timeline(W, H, FPS, segments)
+    with pytest.raises((ValueError, OSError)) as error:
+        render_timeline(timeline, out_dir / "video.mp4", preset="ultrafast")
+    message = str(error.value)
+    assert str(bad) in message.splitlines()[0], f"the error should name the clip first: {message[:300]!r}"
+    assert len(message) < 400, f"the error should be short and clear, got {len(message)} characters"
+    assert os.listdir(out_dir) == [], "no output, partial or temporary file may be left behind"
+
+
+# --- reframing ----------------------------------------------------------------------------------------------
+
+
+def test_square_render_of_a_tall_shot_keeps_the_product_whole(tmp_path):
+    # A 9:16 master (128x228) with a 48x48 product low in the frame, rendered 1:1 at 96x96: the renderer
+    # crops a square around the product (not the middle of the frame, which would cut it) and scales it.
+    master = np.full((10, 228, 128, 3), 200, np.uint8)
+    master[:, 140:188, 40:88] = RED
+    path = tmp_path / "tall.mp4"
+    write_clip(master, FPS, path)
+    _, out = render(tmp_path, shot(str(path)), width=96, height=96)
+    frame = decoded_frames(out)[5]
+    mask = colour_mask(frame, RED, 60)
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    assert rows.size, "the product was cropped out"
+    top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    assert top > 0 and left > 0 and bottom < 96 and right < 96, "the product should be whole, not cut by the edge"
+    assert (right - left) / (bottom - top) == pytest.approx(1.0, rel=0.05), "the square product should stay square"
+    assert right - left == pytest.approx(48 * 96 / 128, abs=2), "scaled with the crop, not squeezed"
+    assert (top + bottom) / 2 == pytest.approx(48, abs=3) and (left + right) / 2 == pytest.approx(48, abs=3)

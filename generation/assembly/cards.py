@@ -1,0 +1,650 @@
+"""Draw the still parts of a video with Pillow: card backgrounds, card contents and the overlays (caption,
+discount badge, watermark), in the brand's colours and font.
+
+Each is drawn once per rendition, never per frame; the renderer composites the returned layers. Sizes are
+fractions of the frame's short side, so 9:16, 1:1, 16:9 and 4:5 renditions look alike, and everything stays
+inside timeline.safe_area. Text is fitted, never cut off: the font shrinks, then lines wrap, up to a number of
+lines; text that still does not fit at the smallest readable size raises ValueError saying what to shorten.
+
+Layers are straight (not premultiplied) RGBA. Each element is painted as a coverage mask in one colour and
+alpha-composited, because drawing anti-aliased ink straight onto a transparent canvas blends its edges with
+transparent black and leaves dark fringes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import segno
+from PIL import Image, ImageDraw, ImageFont
+
+from .captions import MAX_LINES as CAPTION_MAX_LINES
+from .captions import cue_lines
+from .fonts import title_font
+from .timeline import (
+    WATERMARK_POSITIONS,
+    Box,
+    CallToAction,
+    FeatureList,
+    LogoCard,
+    PriceCard,
+    Style,
+    TitleCard,
+    parse_hex_color,
+    safe_area,
+)
+
+Size = tuple[int, int]  # (width, height) of the frame
+RGB = tuple[int, int, int]
+
+# Every length below is a fraction of the frame's short side.
+TITLE_SIZE, TITLE_LINES = 0.11, 3
+SUBTITLE_SIZE, SUBTITLE_LINES = 0.06, 2
+NAME_SIZE = 0.12
+LOGO_BOX = 0.45
+HEADLINE_SIZE = 0.065
+PRICE_SIZE = 0.17
+COMPARE_AT_SIZE = 0.075
+HEADING_SIZE = 0.075
+BULLET_SIZE, BULLET_LINES, MAX_FEATURE_BULLETS = 0.05, 2, 5
+CTA_SIZE, CTA_LINES = 0.075, 2
+URL_SIZE, URL_LINES = 0.045, 2
+QR_SIDE = 0.35
+QR_BORDER = 4  # modules of quiet zone, as the QR specification asks
+QR_MIN_MODULE = 2  # pixels per module: below this a phone camera cannot read a video frame
+CAPTION_SIZE = 0.05
+BADGE_SIZE, BADGE_DIAMETER = 0.065, 0.19
+WATERMARK_BOX = (0.33, 0.11)  # (width, height): 11% of the short side tall; very wide logos (over 3:1) narrower
+WATERMARK_OPACITY = 0.85
+CAPTION_BOX_ALPHA = 0.6
+# Gap between the caption box and the bottom of the safe area: clear of a bottom-corner watermark, so the two never
+# overlap whichever corner the brand kit picks.
+CAPTION_LIFT = WATERMARK_BOX[1] + 0.03
+MIN_TEXT_SIZE = 0.03  # smallest readable text: 32 px at 1080
+SMALLEST_FONT_PX = 8
+FONT_STEP = 0.92  # each fitting step shrinks the font by 8%
+LAYOUT_SCALES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)  # tried in turn until a card's stack fits the safe height
+MAX_MEASURE = 1.4  # text lines span at most this many short sides, so 16:9 lines stay readable
+GRADIENT_STRENGTH = 0.12
+SUPERSAMPLE = 4  # shapes (circles, pills) are drawn this much larger and shrunk, for smooth edges
+
+# Characters a line may break around without a space (kana, ideographs, full-width forms), and the closing
+# punctuation that must not start a line.
+_CJK_CHARS = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_NO_LINE_START = "、。，．！？）」』】〕ー・：；ゃゅょっァィゥェォャュョッ"
+_TOKEN = re.compile(rf"\s+|[{_CJK_CHARS}][{_NO_LINE_START}]*|[^\s{_CJK_CHARS}]+[{_NO_LINE_START}]*")
+_URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+# A long URL may break after a path or query separator (and only there).
+_URL_TOKEN = re.compile(r"[^/?&#]+[/?&#]*|[/?&#]+")
+
+
+@dataclass(frozen=True)
+class Layer:
+    """Straight (not premultiplied) RGBA, cropped to what it draws, placed at (x, y) in the frame."""
+
+    image: np.ndarray  # (h, w, 4) uint8
+    x: int
+    y: int
+
+
+# --- public -----------------------------------------------------------------------------------------
+
+
+def card_background(size: Size, style: Style) -> np.ndarray:
+    """(H, W, 3) uint8: style.background at the top, shading toward black (light colours) or white (dark
+    colours) down the frame, so a flat brand colour has some depth without changing hue."""
+    width, height = size
+    base = np.array(parse_hex_color(style.background), dtype=np.float32)
+    target = np.zeros(3, np.float32) if _luminance(style.background) > 0.5 else np.full(3, 255, np.float32)
+    amount = np.linspace(0.0, GRADIENT_STRENGTH, height, dtype=np.float32)[:, None]
+    column = np.rint(base + (target - base) * amount).astype(np.uint8)  # (H, 3)
+    return np.ascontiguousarray(np.broadcast_to(column[:, None, :], (height, width, 3)))
+
+
+def card_layer(content, size: Size, style: Style) -> Layer:
+    """A card's content (no background) as one layer: a TitleCard, LogoCard, PriceCard, FeatureList or
+    CallToAction laid out as a vertically centred stack inside the safe area."""
+    builders: dict[type, Callable[..., _Stack]] = {
+        TitleCard: _title_stack,
+        LogoCard: _logo_stack,
+        PriceCard: _price_stack,
+        FeatureList: _feature_stack,
+        CallToAction: _cta_stack,
+    }
+    builder = builders.get(type(content))
+    if builder is None:
+        raise ValueError(f"cards draw {', '.join(t.__name__ for t in builders)}; got a {type(content).__name__}")
+    frame = _Frame.of(size)
+    for scale in LAYOUT_SCALES:
+        stack = builder(content, frame, style, scale)
+        if stack.height <= frame.safe.height:
+            canvas = _canvas(size)
+            stack.draw(canvas, frame.safe)
+            return _layer(canvas)
+    raise ValueError(
+        f"the {type(content).__name__} needs {stack.height}px of height but the {size[0]}x{size[1]} frame's safe "
+        f"area has {frame.safe.height}px even with the smallest text; shorten its texts"
+    )
+
+
+def caption_layer(text: str, size: Size, style: Style) -> Layer:
+    """A burned-in caption: up to 2 lines of white text on a dark translucent rounded box, centred at the
+    bottom of the safe area. Lines break where captions.cue_lines breaks them, so the picture matches the
+    subtitle sidecars; only text too wide for that (long unspaced Japanese runs) is rewrapped by pixel width."""
+    if not text.strip():
+        raise ValueError("a caption needs some text, got only whitespace")
+    frame = _Frame.of(size)
+    font_path = _font_path(style, text)
+    pad_x, pad_y = round(frame.short * 0.025), round(frame.short * 0.012)
+    max_width = frame.measure - 2 * pad_x
+    start, smallest = frame.px(CAPTION_SIZE), frame.px(MIN_TEXT_SIZE)
+    lines = cue_lines(text)
+    fitted = None
+    if len(lines) <= CAPTION_MAX_LINES:
+        fitted = _fit_given_lines(lines, font_path, start, smallest, max_width)
+    if fitted is None:
+        fitted = _fit_text(text, font_path, start, smallest, max_width, CAPTION_MAX_LINES, "caption")
+    box_w, box_h = fitted.width + 2 * pad_x, fitted.height + 2 * pad_y
+    left = frame.safe.left + (frame.safe.width - box_w) // 2
+    top = frame.safe.bottom - frame.px(CAPTION_LIFT) - box_h
+    canvas = _canvas(size)
+    box = _shape_mask((box_w, box_h), lambda draw, w, h: draw.rounded_rectangle(
+        (0, 0, w - 1, h - 1), radius=min(h // 2, round(fitted.line_pitch * 0.35 * SUPERSAMPLE)), fill=255))
+    _paint(canvas, box, (left, top), (0, 0, 0), CAPTION_BOX_ALPHA)
+    fitted.draw(canvas, left + pad_x, top + pad_y, fitted.width, (255, 255, 255), "center")
+    return _layer(canvas)
+
+
+def badge_layer(label: str, size: Size, style: Style) -> Layer:
+    """A discount badge ("-25%"): a circle (a pill for long labels) in style.accent with the label in black or
+    white, whichever reads better, at the top-left corner of the safe area."""
+    frame = _Frame.of(size)
+    badge = _badge_item(label, frame, style, 1.0)
+    canvas = _canvas(size)
+    badge.draw(canvas, frame.safe.left, frame.safe.top)
+    return _layer(canvas)
+
+
+def watermark_layer(style: Style, size: Size, position: str) -> Layer | None:
+    """The logo at ~11% of the short side, 85% opaque, in the named corner of the safe area; None for
+    position "none" or a style without a logo."""
+    if position not in WATERMARK_POSITIONS:
+        raise ValueError(f"watermark {position!r} is unknown; use one of {', '.join(WATERMARK_POSITIONS)}")
+    if position == "none" or not style.logo_path:
+        return None
+    frame = _Frame.of(size)
+    logo = _contained_logo(style.logo_path, frame.px(WATERMARK_BOX[0]), frame.px(WATERMARK_BOX[1]))
+    alpha = np.asarray(logo.getchannel("A"), dtype=np.float32) * WATERMARK_OPACITY
+    logo.putalpha(Image.fromarray(np.rint(alpha).astype(np.uint8)))
+    vertical, horizontal = position.split("-")
+    safe = frame.safe
+    x = safe.left if horizontal == "left" else safe.right - logo.width
+    y = safe.top if vertical == "top" else safe.bottom - logo.height
+    canvas = _canvas(size)
+    canvas.alpha_composite(logo, (x, y))
+    return _layer(canvas, empty_ok=True)
+
+
+def text_colour_on(background_hex: str) -> RGB:
+    """Black or white, whichever has the higher WCAG contrast ratio against the colour."""
+    luminance = _luminance(background_hex)
+    contrast_with_white = 1.05 / (luminance + 0.05)
+    contrast_with_black = (luminance + 0.05) / 0.05
+    return (255, 255, 255) if contrast_with_white >= contrast_with_black else (0, 0, 0)
+
+
+# --- the frame and colours ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Frame:
+    size: Size
+    short: int
+    safe: Box
+    measure: int  # the widest a text line may be
+
+    @classmethod
+    def of(cls, size: Size) -> _Frame:
+        width, height = size
+        safe = safe_area(width, height)
+        short = min(width, height)
+        return cls(size, short, safe, min(safe.width, round(short * MAX_MEASURE)))
+
+    def px(self, fraction: float, scale: float = 1.0) -> int:
+        return max(1, round(self.short * fraction * scale))
+
+
+def _luminance(hex_colour: str) -> float:
+    """WCAG 2 relative luminance, 0 (black) to 1 (white)."""
+    def linear(channel: int) -> float:
+        c = channel / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(c) for c in parse_hex_color(hex_colour))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _muted(style: Style) -> RGB:
+    """The foreground colour a quarter of the way to the background: secondary text."""
+    fg, bg = parse_hex_color(style.foreground), parse_hex_color(style.background)
+    return tuple(round(f * 0.75 + b * 0.25) for f, b in zip(fg, bg))
+
+
+# --- text fitting ------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=256)
+def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(path, size)
+
+
+def _font_path(style: Style, *texts: str) -> str:
+    """The brand's font, else the bundled one with a script covering every text on the card."""
+    return style.font_path or str(title_font(*texts))
+
+
+@dataclass(frozen=True)
+class _Text:
+    """Lines fitted in one font; drawn with each line's ink inside the measured box."""
+
+    font: ImageFont.FreeTypeFont
+    lines: tuple[str, ...]
+
+    @property
+    def line_pitch(self) -> int:
+        ascent, descent = self.font.getmetrics()
+        return round((ascent + descent) * 1.08)
+
+    @property
+    def width(self) -> int:
+        return max(_ink_width(self.font, line) for line in self.lines)
+
+    @property
+    def height(self) -> int:
+        ascent, descent = self.font.getmetrics()
+        return ascent + descent + self.line_pitch * (len(self.lines) - 1)
+
+    def draw(self, canvas: Image.Image, left: int, top: int, width: int, colour: RGB, align: str) -> None:
+        """Paint the lines in a box of `width` starting at (left, top), each line centred or left-aligned."""
+        mask = Image.new("L", canvas.size, 0)
+        draw = ImageDraw.Draw(mask)
+        ascent, _ = self.font.getmetrics()
+        for index, line in enumerate(self.lines):
+            ink_left, _, ink_right, _ = self.font.getbbox(line, anchor="ls")
+            x = left + (width - (ink_right - ink_left)) / 2 if align == "center" else left
+            draw.text((x - ink_left, top + ascent + index * self.line_pitch), line, font=self.font, fill=255,
+                      anchor="ls")
+        _paint(canvas, mask, (0, 0), colour)
+
+
+def _ink_width(font: ImageFont.FreeTypeFont, line: str) -> int:
+    left, _, right, _ = font.getbbox(line, anchor="ls")
+    return right - left
+
+
+def _font_sizes(start: int, smallest: int) -> list[int]:
+    """start, then 8% smaller each step, ending exactly at smallest."""
+    smallest = max(SMALLEST_FONT_PX, smallest)
+    sizes, size = [], max(start, smallest)
+    while size > smallest:
+        sizes.append(size)
+        size = min(size - 1, int(size * FONT_STEP))
+    return [*sizes, smallest]
+
+
+def _fit_text(text: str, font_path: str, start: int, smallest: int, max_width: int, max_lines: int,
+              what: str, tokens: re.Pattern = _TOKEN) -> _Text:
+    """The largest font from start down to smallest whose wrap of text fits max_width in max_lines lines."""
+    for size in _font_sizes(start, smallest):
+        font = _font(font_path, size)
+        lines = _wrap(text, font, max_width, tokens)
+        if lines is not None and len(lines) <= max_lines:
+            return _Text(font, tuple(lines))
+    raise ValueError(
+        f"the {what} {text!r} does not fit in {max_lines} line(s) of {max_width}px even at {smallest}px; shorten it"
+    )
+
+
+def _fit_fewest_lines(text: str, font_path: str, start: int, smallest: int, max_width: int, max_lines: int,
+                      what: str, tokens: re.Pattern = _TOKEN) -> _Text:
+    """Like _fit_text, but one line at any readable size beats two larger lines (a URL reads best whole)."""
+    for lines in range(1, max_lines):
+        try:
+            return _fit_text(text, font_path, start, smallest, max_width, lines, what, tokens)
+        except ValueError:
+            continue
+    return _fit_text(text, font_path, start, smallest, max_width, max_lines, what, tokens)
+
+
+def _fit_given_lines(lines: list[str], font_path: str, start: int, smallest: int, max_width: int) -> _Text | None:
+    """The largest font in which every one of these already-broken lines fits max_width, or None."""
+    for size in _font_sizes(start, smallest):
+        font = _font(font_path, size)
+        if all(_ink_width(font, line) <= max_width for line in lines):
+            return _Text(font, tuple(lines))
+    return None
+
+
+def _wrap(text: str, font: ImageFont.FreeTypeFont, max_width: int, tokens: re.Pattern = _TOKEN) -> list[str] | None:
+    """Greedy wrap by pixel width, breaking between tokens: at spaces and between CJK characters by default.
+    None when one token alone is wider than max_width (the font must shrink: a word is never split)."""
+    lines: list[str] = []
+    line, pending_space = "", False
+    for token in tokens.findall(text):
+        if token.isspace():
+            pending_space = bool(line)
+            continue
+        candidate = f"{line}{' ' if pending_space else ''}{token}"
+        if not line or _ink_width(font, candidate) <= max_width:
+            line = candidate
+        else:
+            lines.append(line)
+            line = token
+        pending_space = False
+        if _ink_width(font, line) > max_width:
+            return None
+    if line:
+        lines.append(line)
+    return lines
+
+
+# --- drawing primitives ------------------------------------------------------------------------------
+
+
+def _canvas(size: Size) -> Image.Image:
+    return Image.new("RGBA", size, (0, 0, 0, 0))
+
+
+def _paint(canvas: Image.Image, mask: Image.Image, at: tuple[int, int], colour: RGB, opacity: float = 1.0) -> None:
+    """Composite one colour through a coverage mask onto the canvas, at `at`."""
+    if opacity < 1.0:
+        mask = mask.point(lambda value: round(value * opacity))
+    ink = Image.new("RGBA", mask.size, (*colour, 0))
+    ink.putalpha(mask)
+    canvas.alpha_composite(ink, at)
+
+
+def _shape_mask(size: Size, draw_shape: Callable[[ImageDraw.ImageDraw, int, int], None]) -> Image.Image:
+    """A smooth-edged coverage mask: draw_shape(draw, w, h) paints at SUPERSAMPLE times the size."""
+    big = (size[0] * SUPERSAMPLE, size[1] * SUPERSAMPLE)
+    mask = Image.new("L", big, 0)
+    draw_shape(ImageDraw.Draw(mask), *big)
+    return mask.resize(size, Image.Resampling.BOX)
+
+
+def _pill_mask(size: Size) -> Image.Image:
+    return _shape_mask(size, lambda draw, w, h: draw.rounded_rectangle((0, 0, w - 1, h - 1), radius=h // 2, fill=255))
+
+
+def _layer(canvas: Image.Image, *, empty_ok: bool = False) -> Layer | None:
+    """Crop the canvas to what is drawn on it."""
+    bbox = canvas.getchannel("A").getbbox()
+    if bbox is None:
+        if empty_ok:
+            return None
+        raise ValueError("nothing to draw")
+    return Layer(np.asarray(canvas.crop(bbox)).copy(), bbox[0], bbox[1])
+
+
+def _contained_logo(path: str, max_width: int, max_height: int) -> Image.Image:
+    """The logo scaled (up or down) to fit max_width x max_height, aspect kept."""
+    with Image.open(path) as source:
+        logo = source.convert("RGBA")
+    scale = min(max_width / logo.width, max_height / logo.height)
+    size = (max(1, round(logo.width * scale)), max(1, round(logo.height * scale)))
+    # Resampled premultiplied, so transparent pixels' (arbitrary) colour cannot bleed into the edges.
+    return logo.convert("RGBa").resize(size, Image.Resampling.LANCZOS).convert("RGBA")
+
+
+# --- stacks: a card's elements, top to bottom --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Item:
+    """Something a stack places: its size, and how to paint it with its top-left corner at (x, y)."""
+
+    width: int
+    height: int
+    paint: Callable[[Image.Image, int, int], None]
+
+    def draw(self, canvas: Image.Image, x: int, y: int) -> None:
+        self.paint(canvas, x, y)
+
+
+@dataclass(frozen=True)
+class _Stack:
+    items: tuple[_Item, ...]
+    gap: int
+    align: str = "center"  # "left": items share a left edge, the block is centred as a whole
+
+    @property
+    def height(self) -> int:
+        return sum(item.height for item in self.items) + self.gap * (len(self.items) - 1)
+
+    @property
+    def width(self) -> int:
+        return max(item.width for item in self.items)
+
+    def draw(self, canvas: Image.Image, region: Box) -> None:
+        """Centred in region as a block, vertically and horizontally."""
+        y = region.top + (region.height - self.height) // 2
+        block_left = region.left + (region.width - self.width) // 2
+        for item in self.items:
+            x = region.left + (region.width - item.width) // 2 if self.align == "center" else block_left
+            item.draw(canvas, x, y)
+            y += item.height + self.gap
+
+
+def _text_item(text: _Text, colour: RGB, align: str = "center") -> _Item:
+    return _Item(text.width, text.height,
+                 lambda canvas, x, y: text.draw(canvas, x, y, text.width, colour, align))
+
+
+def _title_stack(card: TitleCard, frame: _Frame, style: Style, scale: float) -> _Stack:
+    _require(card.title, "TitleCard title")
+    font_path = _font_path(style, card.title, card.subtitle)
+    smallest = frame.px(MIN_TEXT_SIZE)
+    title = _fit_text(card.title, font_path, frame.px(TITLE_SIZE, scale), smallest, frame.measure, TITLE_LINES,
+                      "title")
+    items = [_text_item(title, parse_hex_color(style.foreground))]
+    if card.subtitle.strip():
+        subtitle = _fit_text(card.subtitle, font_path, frame.px(SUBTITLE_SIZE, scale), smallest, frame.measure,
+                             SUBTITLE_LINES, "subtitle")
+        items.append(_text_item(subtitle, _muted(style)))
+    return _Stack(tuple(items), frame.px(0.035, scale))
+
+
+def _logo_stack(card: LogoCard, frame: _Frame, style: Style, scale: float) -> _Stack:
+    font_path = _font_path(style, card.name, card.tagline)
+    smallest = frame.px(MIN_TEXT_SIZE)
+    if style.logo_path:
+        side = frame.px(LOGO_BOX, scale)
+        logo = _contained_logo(style.logo_path, min(side, frame.safe.width), side)
+        items = [_Item(logo.width, logo.height, lambda canvas, x, y: canvas.alpha_composite(logo, (x, y)))]
+    else:
+        _require(card.name, "LogoCard name (the style has no logo)")
+        name = _fit_text(card.name, font_path, frame.px(NAME_SIZE, scale), smallest, frame.measure, TITLE_LINES,
+                         "brand name")
+        items = [_text_item(name, parse_hex_color(style.foreground))]
+    if card.tagline.strip():
+        tagline = _fit_text(card.tagline, font_path, frame.px(SUBTITLE_SIZE, scale), smallest, frame.measure,
+                            SUBTITLE_LINES, "tagline")
+        items.append(_text_item(tagline, _muted(style)))
+    return _Stack(tuple(items), frame.px(0.045, scale))
+
+
+def _price_stack(card: PriceCard, frame: _Frame, style: Style, scale: float) -> _Stack:
+    _require(card.price, "PriceCard price")
+    font_path = _font_path(style, card.price, card.compare_at, card.headline)
+    smallest = frame.px(MIN_TEXT_SIZE)
+    items = []
+    if card.headline.strip():
+        headline = _fit_text(card.headline, font_path, frame.px(HEADLINE_SIZE, scale), smallest, frame.measure,
+                             SUBTITLE_LINES, "headline")
+        items.append(_text_item(headline, parse_hex_color(style.foreground)))
+    if card.compare_at.strip():
+        old = _fit_text(card.compare_at, font_path, frame.px(COMPARE_AT_SIZE, scale), smallest, frame.measure, 1,
+                        "compare-at price")
+        items.append(_struck_item(old, _muted(style)))
+
+    badge = _badge_item(card.discount, frame, style, scale) if card.discount.strip() else None
+    gap = frame.px(0.03, scale)
+    room = frame.measure - (badge.width + gap if badge else 0)
+    price = _fit_text(card.price, font_path, frame.px(PRICE_SIZE, scale), smallest, room, 1, "price")
+    price_item = _text_item(price, parse_hex_color(style.foreground))
+    items.append(_beside(price_item, badge, gap) if badge else price_item)
+    return _Stack(tuple(items), frame.px(0.035, scale))
+
+
+def _struck_item(text: _Text, colour: RGB) -> _Item:
+    """The text with a straight line drawn across it at half its cap height (a crossed-out old price)."""
+    font = text.font
+    ascent, _ = font.getmetrics()
+    _, cap_top, _, _ = font.getbbox(text.lines[0], anchor="ls")  # negative: above the baseline
+    thickness = max(2, round(font.size * 0.08))
+    overhang = round(font.size * 0.08)
+    width = text.width + 2 * overhang
+
+    def paint(canvas: Image.Image, x: int, y: int) -> None:
+        text.draw(canvas, x + overhang, y, text.width, colour, "center")
+        middle = y + ascent + cap_top / 2
+        line = Image.new("L", (width, thickness), 255)
+        _paint(canvas, line, (x, round(middle - thickness / 2)), colour)
+
+    return _Item(width, text.height, paint)
+
+
+def _beside(left: _Item, right: _Item, gap: int) -> _Item:
+    """Two items side by side, centred on each other vertically."""
+    height = max(left.height, right.height)
+
+    def paint(canvas: Image.Image, x: int, y: int) -> None:
+        left.draw(canvas, x, y + (height - left.height) // 2)
+        right.draw(canvas, x + left.width + gap, y + (height - right.height) // 2)
+
+    return _Item(left.width + gap + right.width, height, paint)
+
+
+def _badge_item(label: str, frame: _Frame, style: Style, scale: float) -> _Item:
+    """A filled accent circle with the label inside; a pill when the label is too wide for a circle."""
+    _require(label, "badge label")
+    diameter = frame.px(BADGE_DIAMETER, scale)
+    padding = round(diameter * 0.14)
+    text = _fit_text(label, _font_path(style, label), frame.px(BADGE_SIZE, scale), frame.px(MIN_TEXT_SIZE),
+                     frame.safe.width - 2 * padding, 1, "badge label")
+    # A short label grows the circle a little rather than turning it into a pill.
+    circle = max(diameter, text.width + 2 * padding) if text.width + 2 * padding <= diameter * 1.3 else 0
+    width = circle or text.width + 2 * padding
+    height = circle or max(diameter, text.height + padding)
+    colour = text_colour_on(style.accent)
+
+    def paint(canvas: Image.Image, x: int, y: int) -> None:
+        _paint(canvas, _pill_mask((width, height)), (x, y), parse_hex_color(style.accent))
+        text.draw(canvas, x, y + (height - text.height) // 2, width, colour, "center")
+
+    return _Item(width, height, paint)
+
+
+def _feature_stack(card: FeatureList, frame: _Frame, style: Style, scale: float) -> _Stack:
+    bullets = [bullet for bullet in card.bullets if bullet.strip()]
+    if len(bullets) > MAX_FEATURE_BULLETS:
+        raise ValueError(f"a FeatureList shows at most {MAX_FEATURE_BULLETS} bullets, got {len(bullets)}")
+    if not bullets and not card.heading.strip():
+        raise ValueError("a FeatureList needs a heading or at least one bullet")
+    font_path = _font_path(style, card.heading, *bullets)
+    smallest = frame.px(MIN_TEXT_SIZE)
+    items = []
+    if card.heading.strip():
+        heading = _fit_text(card.heading, font_path, frame.px(HEADING_SIZE, scale), smallest, frame.measure,
+                            SUBTITLE_LINES, "heading")
+        items.append(_text_item(heading, parse_hex_color(style.foreground), "left"))
+    # One size for every bullet (the smallest any of them needs), so the list reads as one block.
+    bullet_size = frame.px(BULLET_SIZE, scale)
+    indent = round(bullet_size * 1.1)
+    texts = [_fit_text(bullet, font_path, bullet_size, smallest, frame.measure - indent, BULLET_LINES, "bullet")
+             for bullet in bullets]
+    size = min((text.font.size for text in texts), default=bullet_size)
+    texts = [_fit_text(bullet, font_path, size, size, frame.measure - indent, BULLET_LINES, "bullet")
+             for bullet in bullets]
+    items.extend(_bullet_item(text, indent, style) for text in texts)
+    return _Stack(tuple(items), frame.px(0.03, scale), align="left")
+
+
+def _bullet_item(text: _Text, indent: int, style: Style) -> _Item:
+    """An accent dot level with the first line's lower-case letters, the text beside it."""
+    ascent, _ = text.font.getmetrics()
+    dot = max(3, round(text.font.size * 0.4))
+    _, x_top, _, _ = text.font.getbbox("x", anchor="ls")
+
+    def paint(canvas: Image.Image, x: int, y: int) -> None:
+        centre = y + ascent + x_top / 2
+        mask = _shape_mask((dot, dot), lambda draw, w, h: draw.ellipse((0, 0, w - 1, h - 1), fill=255))
+        _paint(canvas, mask, (x, round(centre - dot / 2)), parse_hex_color(style.accent))
+        text.draw(canvas, x + indent, y, text.width, parse_hex_color(style.foreground), "left")
+
+    return _Item(indent + text.width, text.height, paint)
+
+
+def _cta_stack(card: CallToAction, frame: _Frame, style: Style, scale: float) -> _Stack:
+    _require(card.text, "CallToAction text")
+    if card.qr and not card.url.strip():
+        raise ValueError("a CallToAction with qr=True needs a url")
+    display_url = _display_url(card.url)
+    font_path = _font_path(style, card.text, display_url)
+    smallest = frame.px(MIN_TEXT_SIZE)
+    text_size = frame.px(CTA_SIZE, scale)
+    pad_x, pad_y = round(text_size * 0.8), round(text_size * 0.35)
+    text = _fit_text(card.text, font_path, text_size, smallest, frame.measure - 2 * pad_x, CTA_LINES,
+                     "call to action")
+    items = [_button_item(text, pad_x, pad_y, style)]
+    if display_url:
+        url = _fit_fewest_lines(display_url, font_path, frame.px(URL_SIZE, scale), smallest, frame.measure,
+                                URL_LINES, "URL", tokens=_URL_TOKEN)
+        items.append(_text_item(url, _muted(style)))
+    if card.qr:
+        items.append(_qr_item(card.url.strip(), frame, scale))
+    return _Stack(tuple(items), frame.px(0.04, scale))
+
+
+def _button_item(text: _Text, pad_x: int, pad_y: int, style: Style) -> _Item:
+    width, height = text.width + 2 * pad_x, text.height + 2 * pad_y
+    colour = text_colour_on(style.accent)
+
+    def paint(canvas: Image.Image, x: int, y: int) -> None:
+        radius = min(height, text.line_pitch + 2 * pad_y) // 2 * SUPERSAMPLE
+        mask = _shape_mask((width, height),
+                           lambda draw, w, h: draw.rounded_rectangle((0, 0, w - 1, h - 1), radius=radius, fill=255))
+        _paint(canvas, mask, (x, y), parse_hex_color(style.accent))
+        text.draw(canvas, x + pad_x, y + pad_y, text.width, colour, "center")
+
+    return _Item(width, height, paint)
+
+
+def _qr_item(url: str, frame: _Frame, scale: float) -> _Item:
+    """The full URL as a QR code: black modules on a white quiet zone, scaled by whole pixels per module
+    (nearest neighbour) so every module stays a crisp square."""
+    modules = np.array(list(segno.make(url, error="m").matrix_iter(scale=1, border=QR_BORDER)), dtype=bool)
+    module_px = max(QR_MIN_MODULE, frame.px(QR_SIDE, scale) // modules.shape[0])
+    pixels = np.where(modules, 0, 255).astype(np.uint8).repeat(module_px, axis=0).repeat(module_px, axis=1)
+    rgba = np.dstack([pixels, pixels, pixels, np.full_like(pixels, 255)])
+    image = Image.fromarray(rgba)
+    if image.width > frame.safe.width:
+        raise ValueError(f"the URL {url!r} makes a QR code too dense to draw in a {frame.size[0]}x{frame.size[1]} "
+                         f"frame; use a shorter URL")
+    return _Item(image.width, image.height, lambda canvas, x, y: canvas.alpha_composite(image, (x, y)))
+
+
+def _display_url(url: str) -> str:
+    """The URL as people read it: no scheme, no "www.", no trailing slash."""
+    shown = _URL_SCHEME.sub("", url.strip())
+    shown = shown[4:] if shown.lower().startswith("www.") else shown
+    return shown.rstrip("/")
+
+
+def _require(text: str, what: str) -> None:
+    if not text or not text.strip():
+        raise ValueError(f"the {what} is empty")

@@ -1,0 +1,250 @@
+"""A Timeline's frames, one at a time, composed as cheaply as Python allows.
+
+Per-frame Python compositing is what makes assembly slow, so each frame costs as little as it can: shots are
+decoded, reframed and scaled by an ffmpeg process (C, on the other core), cards and overlays are drawn once per
+rendition by cards.py, a card's frames after its entrance animation are one cached array, overlays blend only
+their own rectangle, and transitions use OpenCV's vectorised blends. Frames are asked for in order (the encoder
+walks forward); asking for an earlier frame reopens the shot's decoder there.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+from bisect import bisect_right
+from functools import cached_property
+
+import cv2
+import imageio_ffmpeg
+import numpy as np
+
+from . import cards
+from .reframe import reframe_filter, subject_find
+from .timeline import LogoCard, Segment, ShotClip, Timeline
+
+ENTRANCE_SECONDS = 0.5  # a card's content fades and slides (a logo: grows) in over this long
+ENTRANCE_RISE = 0.04  # how far (fraction of the frame height) card content rises while it enters
+LOGO_START_SCALE = 0.82
+
+
+class Overlay:
+    """A Layer ready to blend: its alpha and premultiplied colour kept as uint16 so a blend is three array ops."""
+
+    def __init__(self, layer: cards.Layer, size: tuple[int, int]):
+        width, height = size
+        image, x, y = layer.image, layer.x, layer.y
+        # Clip to the frame: a layer that pokes out is drawn in part, not refused mid-render.
+        left, top = max(0, -x), max(0, -y)
+        right, bottom = min(image.shape[1], width - x), min(image.shape[0], height - y)
+        image = image[top:bottom, left:right]
+        self.x, self.y = x + left, y + top
+        self.height, self.width = image.shape[:2]
+        alpha = image[..., 3:4].astype(np.uint16)
+        self.inverse_alpha = 255 - alpha
+        self.premultiplied = image[..., :3].astype(np.uint16) * alpha + 127  # +127: round, not floor, on // 255
+
+    def blend_onto(self, frame: np.ndarray, opacity: float = 1.0) -> None:
+        if self.width <= 0 or self.height <= 0 or opacity <= 0:
+            return
+        region = frame[self.y:self.y + self.height, self.x:self.x + self.width]
+        if opacity >= 1:
+            region[...] = (region * self.inverse_alpha + self.premultiplied) // 255
+        else:  # only during entrances: float math on one small rectangle is fine
+            alpha = (255 - self.inverse_alpha).astype(np.float32) * (opacity / 255)
+            foreground = (self.premultiplied - 127).astype(np.float32) / np.maximum(255 - self.inverse_alpha, 1)
+            region[...] = (region * (1 - alpha) + foreground * alpha + 0.5).astype(np.uint8)
+
+
+class ShotFrames:
+    """A shot clip's frames at the rendition's size and fps, decoded by one ffmpeg process; the last frame is
+    held when the clip is shorter than its segment."""
+
+    def __init__(self, clip: ShotClip, size: tuple[int, int], fps: int):
+        self.path, self.size, self.fps = clip.path, size, fps
+        self._process: subprocess.Popen | None = None
+        self._next = 0  # index of the frame the process yields next
+        self._last: np.ndarray | None = None
+        self._ended = False
+
+    @cached_property
+    def _filter(self) -> str:
+        # Say which clip and why in one line: imageio's own error for a missing or unreadable file is "Could not
+        # load meta information" followed by ffmpeg's whole banner, with the path buried in it.
+        if not os.path.isfile(self.path):
+            raise FileNotFoundError(f"shot clip {self.path} not found")
+        reader = imageio_ffmpeg.read_frames(self.path, pix_fmt="rgb24")
+        try:
+            meta = next(reader)
+            first = np.frombuffer(next(reader), np.uint8).reshape(meta["size"][1], meta["size"][0], 3)
+        except StopIteration:
+            raise ValueError(f"shot clip {self.path} has no frames") from None
+        except OSError as error:
+            reason = [line for line in str(error).splitlines() if line.strip()][-1:] or ["no reason given"]
+            raise ValueError(f"shot clip {self.path} cannot be decoded: {reason[0].strip()}") from None
+        finally:
+            reader.close()
+        return f"fps={self.fps}," + reframe_filter(tuple(meta["size"]), self.size, subject_find(first))
+
+    def frame(self, index: int) -> np.ndarray:
+        if index < self._next - 1 or self._process is None and not self._ended:
+            self._open(start=max(0, index))
+        if index == self._next - 1 and self._last is not None:
+            return self._last
+        width, height = self.size
+        frame_bytes = width * height * 3
+        while self._next <= index and not self._ended:
+            data = self._process.stdout.read(frame_bytes)
+            if len(data) < frame_bytes:
+                self._ended = True
+                self.close()
+                break
+            self._last = np.frombuffer(data, np.uint8).reshape(height, width, 3)
+            self._next += 1
+        if self._last is None:
+            raise ValueError(f"shot clip {self.path} could not be decoded")
+        return self._last
+
+    def _open(self, start: int) -> None:
+        self.close()
+        self._ended = False
+        seek = ["-ss", f"{start / self.fps:.6f}"] if start else []
+        command = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-nostdin", *seek, "-i", self.path,
+                   "-filter_complex", self._filter, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
+        self._process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self._next = start
+
+    def close(self) -> None:
+        if self._process is not None:
+            self._process.stdout.close()
+            self._process.kill()
+            self._process.wait()
+            self._process = None
+
+
+class CardFrames:
+    """A card: its background, and its content entering (fade + rise; a logo grows) then standing still."""
+
+    def __init__(self, segment: Segment, size: tuple[int, int], fps: int, style):
+        self.size = size
+        self.background = cards.card_background(size, style)
+        self.layer = cards.card_layer(segment.content, size, style)
+        self.grows = isinstance(segment.content, LogoCard)
+        self.entrance_frames = max(1, min(round(ENTRANCE_SECONDS * fps), round(segment.duration * fps) // 2))
+        self._still: np.ndarray | None = None
+
+    def frame(self, index: int) -> np.ndarray:
+        if index >= self.entrance_frames:
+            if self._still is None:
+                self._still = self.background.copy()
+                Overlay(self.layer, self.size).blend_onto(self._still)
+            return self._still
+        progress = _ease((index + 1) / (self.entrance_frames + 1))
+        frame = self.background.copy()
+        Overlay(self._entering(progress), self.size).blend_onto(frame, opacity=progress)
+        return frame
+
+    def _entering(self, progress: float) -> cards.Layer:
+        layer = self.layer
+        if not self.grows:
+            rise = round((1 - progress) * ENTRANCE_RISE * self.size[1])
+            return cards.Layer(layer.image, layer.x, layer.y + rise)
+        scale = LOGO_START_SCALE + (1 - LOGO_START_SCALE) * progress
+        height, width = layer.image.shape[:2]
+        scaled = cv2.resize(layer.image, (max(1, round(width * scale)), max(1, round(height * scale))),
+                            interpolation=cv2.INTER_AREA)
+        return cards.Layer(scaled, layer.x + (width - scaled.shape[1]) // 2, layer.y + (height - scaled.shape[0]) // 2)
+
+    def close(self) -> None:
+        pass
+
+
+def _ease(progress: float) -> float:
+    """Ease in-out (sine): transitions and entrances start and land softly."""
+    return 0.5 - 0.5 * math.cos(math.pi * min(1.0, max(0.0, progress)))
+
+
+class Compositor:
+    """frame(n) -> the timeline's n-th frame (H, W, 3) uint8. close() ends every decoder it started."""
+
+    def __init__(self, timeline: Timeline):
+        self.timeline = timeline
+        size, fps, style = (timeline.width, timeline.height), timeline.fps, timeline.style
+        self.size = size
+        self.starts = timeline.start_frames()
+        self.lengths = [round(segment.duration * fps) for segment in timeline.segments]
+        self.sources = [ShotFrames(segment.content, size, fps) if isinstance(segment.content, ShotClip)
+                        else CardFrames(segment, size, fps, style)
+                        for segment in timeline.segments]
+        watermark = cards.watermark_layer(style, size, timeline.watermark)
+        self.watermark = Overlay(watermark, size) if watermark is not None else None
+        self.badges = {index: Overlay(cards.badge_layer(segment.badge, size, style), size)
+                       for index, segment in enumerate(timeline.segments) if segment.badge}
+        self.caption_starts = [round(cue.start * fps) for cue in timeline.captions]
+        self.caption_ends = [round(cue.end * fps) for cue in timeline.captions]
+        self._caption_overlays: dict[int, Overlay] = {}
+
+    def frame(self, n: int) -> np.ndarray:
+        active = [i for i, (start, length) in enumerate(zip(self.starts, self.lengths)) if start <= n < start + length]
+        if not active:  # past the end (the encoder may ask for one frame of padding): hold the last frame
+            active, n = [len(self.sources) - 1], self.starts[-1] + self.lengths[-1] - 1
+        current = active[-1]
+        frame = self._segment_frame(current, n)
+        if len(active) > 1:
+            frame = self._transition(active[-2], current, frame, n)
+        else:
+            frame = np.array(frame)  # a private copy: overlays draw on it, sources keep theirs
+        self._close_finished(n)
+        return self._overlays(frame, current, n)
+
+    def _segment_frame(self, index: int, n: int) -> np.ndarray:
+        return self.sources[index].frame(n - self.starts[index])
+
+    def _transition(self, outgoing: int, incoming: int, incoming_frame: np.ndarray, n: int) -> np.ndarray:
+        transition = self.timeline.segments[incoming].transition
+        frames = round(transition.duration * self.timeline.fps)
+        progress = _ease((n - self.starts[incoming] + 1) / (frames + 1))
+        outgoing_frame = self._segment_frame(outgoing, n)
+        if transition.kind == "crossfade":
+            return cv2.addWeighted(outgoing_frame, 1 - progress, incoming_frame, progress, 0)
+        width, height = self.size
+        frame = np.empty_like(incoming_frame)
+        if transition.kind == "slide_left":  # the new segment pushes the old one out to the left
+            offset = round(width * progress)
+            frame[:, :width - offset] = outgoing_frame[:, offset:]
+            frame[:, width - offset:] = incoming_frame[:, :offset]
+        else:  # slide_up
+            offset = round(height * progress)
+            frame[:height - offset] = outgoing_frame[offset:]
+            frame[height - offset:] = incoming_frame[:offset]
+        return frame
+
+    def _overlays(self, frame: np.ndarray, current: int, n: int) -> np.ndarray:
+        segment = self.timeline.segments[current]
+        on_shot = isinstance(segment.content, ShotClip)
+        if on_shot and self.watermark is not None:
+            self.watermark.blend_onto(frame)
+        if current in self.badges:
+            self.badges[current].blend_onto(frame)
+        cue = bisect_right(self.caption_starts, n) - 1
+        if cue >= 0 and n < self.caption_ends[cue]:
+            self._caption(cue).blend_onto(frame)
+        return frame
+
+    def _caption(self, index: int) -> Overlay:
+        if index not in self._caption_overlays:
+            self._caption_overlays.clear()  # one cue at a time is on screen
+            text = self.timeline.captions[index].text
+            self._caption_overlays[index] = Overlay(cards.caption_layer(text, self.size, self.timeline.style),
+                                                    self.size)
+        return self._caption_overlays[index]
+
+    def _close_finished(self, n: int) -> None:
+        for start, length, source in zip(self.starts, self.lengths, self.sources):
+            if start + length <= n:
+                source.close()
+
+    def close(self) -> None:
+        for source in self.sources:
+            source.close()
+
