@@ -2,7 +2,11 @@
 service or a merchant-scoped read, shape the JSON (render_job_payload: the same shape webhooks send).
 
     GET  /templates                       built-ins and the merchant's own
+    POST /templates                       201, the merchant's own; Idempotency-Key
     GET  /templates/{slug}
+    PATCH /templates/{slug}               the merchant's own only (a built-in: 400, copy it first)
+    DELETE /templates/{slug}              204, the merchant's own only
+    POST /templates/{slug}/copy           201, the merchant's own copy of the template they see; Idempotency-Key
     GET  /templates/{slug}/prompts?sku=   each scene's prompt rendered for one product (what the model reads)
     POST /renders                         202 {"renders": [...]} (one per SKU); Idempotency-Key
     GET  /renders                         newest first, cursor pages, ?status= ?sku=
@@ -36,7 +40,8 @@ from generation.models import JobStatus, RenderJob, VideoTemplate
 from generation.selectors import (product_latest_renditions, render_job_get, render_jobs_filter, video_template_get,
                                   video_templates_visible)
 from generation.services import (render_job_cancel, render_job_payload, render_jobs_create, rendition_payload,
-                                 template_prompts_preview)
+                                 template_prompts_preview, video_template_copy, video_template_create,
+                                 video_template_delete, video_template_update)
 from generation.template_spec import (
     PROMPT_FIELDS, SCENE_TYPES, ProductShotsScene, scene_type, spec_max_frames, template_spec_parse,
 )
@@ -49,6 +54,7 @@ MAX_SKUS = 50
 METADATA_MAX_KEYS = 20
 METADATA_KEY_MAX_CHARS = 40
 METADATA_MAX_BYTES = 8 * 1024
+TEMPLATE_SPEC_MAX_BYTES = 64 * 1024
 # The embed answer is per API key (never `public`: shared caches must not serve one merchant's answer to a
 # request they cannot authenticate); a minute of staleness is fine for a product video, and after that the
 # browser or storefront server revalidates with If-None-Match for a body-less 304.
@@ -109,6 +115,57 @@ def _template_data(template: VideoTemplate) -> dict:
     return {"slug": template.slug, "name": template.name, "description": template.description,
             "version": template.version, "is_builtin": template.is_builtin, "spec": template.spec, "scenes": scenes,
             "max_duration": max_duration, "spec_error": spec_error, "preview_url": None}
+
+
+def _unknown_fields_refuse(serializer: serializers.Serializer) -> None:
+    unknown = sorted(set(serializer.initial_data) - set(serializer.fields)) if isinstance(
+        serializer.initial_data, dict) else []
+    if unknown:
+        raise ValidationError(f"Unknown field(s) {', '.join(unknown)}; the fields are "
+                              f"{', '.join(serializer.fields)}.")
+
+
+class TemplateCreateSerializer(serializers.Serializer):
+    """POST /templates (all but description required) and PATCH /templates/{slug} (partial; no slug)."""
+
+    slug = serializers.SlugField(max_length=64, help_text="Letters, digits, - and _; unique among your templates. "
+                                                          "A built-in's slug replaces that built-in for you.")
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(allow_blank=True, required=False, default="")
+    spec = serializers.JSONField(help_text="Scenes, durations and music (docs/templates.md). Checked on save: "
+                                           "a 400 names the scene and field to change.")
+
+    def validate_spec(self, spec):
+        if not isinstance(spec, dict):
+            raise ValidationError("spec must be an object with a \"scenes\" list.")
+        text = json.dumps(spec, separators=(",", ":"))
+        if len(text.encode()) > TEMPLATE_SPEC_MAX_BYTES:
+            raise ValidationError(f"spec is {len(text.encode())} bytes as JSON; keep it to {TEMPLATE_SPEC_MAX_BYTES}.")
+        if "\\u0000" in text:  # PostgreSQL's jsonb cannot store it
+            raise ValidationError("spec contains a NUL character (\\u0000); remove it.")
+        return spec
+
+    def validate(self, attrs: dict) -> dict:
+        _unknown_fields_refuse(self)
+        return attrs
+
+
+class TemplateUpdateSerializer(TemplateCreateSerializer):
+    slug = None  # the slug is the template's address: copy it to a new slug instead
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, partial=True, **kwargs)
+
+
+class TemplateCopySerializer(serializers.Serializer):
+    slug = serializers.SlugField(max_length=64, required=False,
+                                 help_text="The copy's slug; default the template's own (your copy then replaces "
+                                           "the built-in for you). Needed to copy a template that is already "
+                                           "yours.")
+
+    def validate(self, attrs: dict) -> dict:
+        _unknown_fields_refuse(self)
+        return attrs
 
 
 class RenderOutputSerializer(serializers.Serializer):
@@ -221,7 +278,20 @@ class RenderCursorPagination(ApiCursorPagination):
 
 # --- Views -----------------------------------------------------------------------------------------------
 
+def _template_location(request, body: dict) -> dict:
+    slug = (body or {}).get("slug")
+    return {"Location": request.build_absolute_uri(reverse("api-template-detail", args=[slug]))} if slug else {}
+
+
+_LOCATION_201 = OpenApiParameter("Location", str, OpenApiParameter.HEADER, response=[201],
+                                 description="URL of the new template.")
+_SPEC_400 = ("Nothing was saved: the message names the field, and for the spec the scene and field "
+             "(\"spec: scene 3 (features): max_bullets must be a whole number from 1 to 5, got 9.\").")
+
+
 class TemplateListView(APIView):
+    parser_classes = [JSONParser]
+
     @extend_schema(
         operation_id="templates_list", summary="List templates", tags=["templates"],
         responses={200: inline_serializer("TemplateList", {"results": TemplateSerializer(many=True)})},
@@ -230,12 +300,77 @@ class TemplateListView(APIView):
         templates = video_templates_visible(merchant=request.merchant)
         return Response({"results": [_template_data(template) for template in templates]})
 
+    @extend_schema(
+        operation_id="templates_create", summary="Create a template of your own", tags=["templates"],
+        request=TemplateCreateSerializer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER, REPLAYED_RESPONSE_HEADER, _LOCATION_201],
+        responses={201: TemplateSerializer, **_errors(
+            400, 409, 422, e400=_SPEC_400 + " A slug you already have is refused.",
+            e409="A request with this Idempotency-Key is still running; retry shortly.")},
+        description="Usually simpler: copy a built-in (POST /templates/{slug}/copy) and PATCH the copy.")
+    @idempotent(replay_headers=_template_location)
+    def post(self, request):
+        given = TemplateCreateSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        template = video_template_create(merchant=request.merchant, **given.validated_data)
+        body = _template_data(template)
+        return Response(body, status=status.HTTP_201_CREATED, headers=_template_location(request, body))
+
 
 class TemplateDetailView(APIView):
+    parser_classes = [JSONParser]
+
     @extend_schema(operation_id="templates_retrieve", summary="Get a template", tags=["templates"],
                    responses={200: TemplateSerializer, **_errors(404)})
     def get(self, request, slug: str):
         return Response(_template_data(video_template_get(merchant=request.merchant, slug=slug)))
+
+    @extend_schema(
+        operation_id="templates_update", summary="Edit your template", tags=["templates"],
+        request=TemplateUpdateSerializer,
+        responses={200: TemplateSerializer, **_errors(400, 404, e400=_SPEC_400 + " A built-in answers 400 too: "
+                                                                                 "POST /templates/{slug}/copy first.")},
+        description="Change your own template's name, description or spec (send only what changes). A new spec "
+                    "bumps `version`; renders already made keep the spec they were made with.")
+    def patch(self, request, slug: str):
+        template = video_template_get(merchant=request.merchant, slug=slug)  # 404 before the body is read
+        given = TemplateUpdateSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        return Response(_template_data(video_template_update(template=template, **given.validated_data)))
+
+    @extend_schema(
+        operation_id="templates_destroy", summary="Delete your template", tags=["templates"], request=None,
+        responses={204: OpenApiResponse(description="Deleted. A copy's built-in is what you see again."),
+                   **_errors(400, 404, e400="A built-in, or a template of your own design that renders were made "
+                                            "with (edit it instead).")},
+        description="Your own templates only. Renders made with a copy of a built-in move to the built-in.")
+    def delete(self, request, slug: str):
+        video_template_delete(template=video_template_get(merchant=request.merchant, slug=slug))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TemplateCopyView(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        operation_id="templates_copy", summary="Copy a template into your own", tags=["templates"],
+        request=TemplateCopySerializer, parameters=[IDEMPOTENCY_KEY_PARAMETER, REPLAYED_RESPONSE_HEADER, _LOCATION_201],
+        responses={201: OpenApiResponse(TemplateSerializer, description="Your copy, version 1."),
+                   **_errors(400, 404, 409, 422, e400="You already have a template with the copy's slug: PATCH "
+                                                      "it, or send another slug.",
+                             e409="A request with this Idempotency-Key is still running; retry shortly.")},
+        description="Copies the template you see under this slug (a built-in or your own) into a template of your "
+                    "own that you can PATCH. Under the same slug (the default) your copy replaces the built-in "
+                    "for you; DELETE it to get the built-in back.")
+    @idempotent(replay_headers=_template_location)
+    def post(self, request, slug: str):
+        source = video_template_get(merchant=request.merchant, slug=slug)  # 404 before the body is read
+        given = TemplateCopySerializer(data=request.data or {})
+        given.is_valid(raise_exception=True)
+        copy = video_template_copy(template=source, merchant=request.merchant,
+                                   slug=given.validated_data.get("slug"), replace=False)
+        body = _template_data(copy)
+        return Response(body, status=status.HTTP_201_CREATED, headers=_template_location(request, body))
 
 
 class ScenePromptSerializer(serializers.Serializer):

@@ -7,6 +7,7 @@ from generation import api
 urlpatterns = [
     path("templates", api.TemplateListView.as_view(), name="api-templates"),
     path("templates/<slug:slug>", api.TemplateDetailView.as_view(), name="api-template-detail"),
+    path("templates/<slug:slug>/copy", api.TemplateCopyView.as_view(), name="api-template-copy"),
     path("templates/<slug:slug>/prompts", api.TemplatePromptsView.as_view(), name="api-template-prompts"),
     path("renders", api.RenderListCreateView.as_view(), name="api-renders"),
     path("renders/<int:pk>", api.RenderDetailView.as_view(), name="api-render-detail"),

@@ -50,7 +50,7 @@ class Overlay:
         region = frame[self.y:self.y + self.height, self.x:self.x + self.width]
         if opacity >= 1:
             region[...] = (region * self.inverse_alpha + self.premultiplied) // 255
-        else:  # only during entrances: float math on one small rectangle is fine
+        else:  # only during entrances and transitions: float math on one small rectangle is fine
             alpha = (255 - self.inverse_alpha).astype(np.float32) * (opacity / 255)
             foreground = (self.premultiplied - 127).astype(np.float32) / np.maximum(255 - self.inverse_alpha, 1)
             region[...] = (region * (1 - alpha) + foreground * alpha + 0.5).astype(np.uint8)
@@ -66,6 +66,10 @@ class ShotFrames:
         self._next = 0  # index of the frame the process yields next
         self._last: np.ndarray | None = None
         self._ended = False
+
+    def check(self) -> None:
+        """Raise now, naming the clip, if it is missing or cannot be decoded."""
+        self._filter  # noqa: B018 (reading it opens the clip)
 
     @cached_property
     def _filter(self) -> str:
@@ -180,6 +184,9 @@ class Compositor:
         self.watermark = Overlay(watermark, size) if watermark is not None else None
         self.badges = {index: Overlay(cards.badge_layer(segment.badge, size, style), size)
                        for index, segment in enumerate(timeline.segments) if segment.badge}
+        for source in self.sources:  # a missing or broken shot fails now, before any encoding is spent
+            if isinstance(source, ShotFrames):
+                source.check()
         self.caption_starts = [round(cue.start * fps) for cue in timeline.captions]
         self.caption_ends = [round(cue.end * fps) for cue in timeline.captions]
         self._caption_overlays: dict[int, Overlay] = {}
@@ -191,19 +198,25 @@ class Compositor:
         current = active[-1]
         frame = self._segment_frame(current, n)
         if len(active) > 1:
-            frame = self._transition(active[-2], current, frame, n)
+            progress = self._progress(current, n)
+            frame = self._transition(active[-2], current, frame, progress, n)
+            weights = {active[-2]: 1 - progress, current: progress}
         else:
             frame = np.array(frame)  # a private copy: overlays draw on it, sources keep theirs
+            weights = {current: 1.0}
         self._close_finished(n)
-        return self._overlays(frame, current, n)
+        return self._overlays(frame, weights, n)
 
     def _segment_frame(self, index: int, n: int) -> np.ndarray:
         return self.sources[index].frame(n - self.starts[index])
 
-    def _transition(self, outgoing: int, incoming: int, incoming_frame: np.ndarray, n: int) -> np.ndarray:
+    def _progress(self, incoming: int, n: int) -> float:
+        frames = round(self.timeline.segments[incoming].transition.duration * self.timeline.fps)
+        return _ease((n - self.starts[incoming] + 1) / (frames + 1))
+
+    def _transition(self, outgoing: int, incoming: int, incoming_frame: np.ndarray, progress: float,
+                    n: int) -> np.ndarray:
         transition = self.timeline.segments[incoming].transition
-        frames = round(transition.duration * self.timeline.fps)
-        progress = _ease((n - self.starts[incoming] + 1) / (frames + 1))
         outgoing_frame = self._segment_frame(outgoing, n)
         if transition.kind == "crossfade":
             return cv2.addWeighted(outgoing_frame, 1 - progress, incoming_frame, progress, 0)
@@ -219,13 +232,16 @@ class Compositor:
             frame[height - offset:] = incoming_frame[:offset]
         return frame
 
-    def _overlays(self, frame: np.ndarray, current: int, n: int) -> np.ndarray:
-        segment = self.timeline.segments[current]
-        on_shot = isinstance(segment.content, ShotClip)
-        if on_shot and self.watermark is not None:
-            self.watermark.blend_onto(frame)
-        if current in self.badges:
-            self.badges[current].blend_onto(frame)
+    def _overlays(self, frame: np.ndarray, weights: dict[int, float], n: int) -> np.ndarray:
+        """The watermark and badge belong to their segments: mid-transition they fade with them (weights: how much
+        of each segment the frame shows), so a shot's logo leaves with the shot rather than vanishing at once."""
+        segments = self.timeline.segments
+        if self.watermark is not None:
+            self.watermark.blend_onto(frame, sum(w for i, w in weights.items() if isinstance(segments[i].content,
+                                                                                             ShotClip)))
+        badged = [i for i in weights if i in self.badges]
+        if badged:
+            self.badges[badged[-1]].blend_onto(frame, sum(weights[i] for i in badged))
         cue = bisect_right(self.caption_starts, n) - 1
         if cue >= 0 and n < self.caption_ends[cue]:
             self._caption(cue).blend_onto(frame)

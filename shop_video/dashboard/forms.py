@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -146,3 +148,31 @@ class WebhookEndpointForm(forms.Form):
     description = forms.CharField(label="Description", max_length=200, required=False)
     events = forms.MultipleChoiceField(label="Events", required=False, choices=[(e, e) for e in EVENTS],
                                        widget=forms.CheckboxSelectMultiple, help_text="None ticked: all events.")
+
+
+class IndentedJSONField(forms.JSONField):
+    """JSON shown indented, so a spec is editable in a textarea."""
+
+    def prepare_value(self, value):
+        if isinstance(value, forms.fields.InvalidJSONInput):
+            return value  # what was typed, kept so it can be fixed
+        return json.dumps(value, ensure_ascii=False, indent=2)
+
+
+class TemplateEditForm(forms.Form):
+    """The merchant's own template; the spec is checked by the service (errors name the scene and field)."""
+
+    name = forms.CharField(label="Name", max_length=200)
+    description = forms.CharField(label="Description", required=False,
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+    spec = IndentedJSONField(label="Spec (JSON)", error_messages={"invalid": "The spec is not valid JSON; check the "
+                                                                           "commas, quotes and brackets."},
+                           help_text="Scenes, durations and music: see docs/templates.md. A changed spec makes a "
+                                     "new version; finished renders keep theirs.",
+                           widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false", "class": "mono"}))
+
+    def clean_spec(self):
+        spec = self.cleaned_data["spec"]
+        if not isinstance(spec, dict):
+            raise ValidationError('The spec must be a JSON object with a "scenes" list.')
+        return spec

@@ -24,9 +24,9 @@ from catalog.selectors import products_filter
 from catalog.services import product_photos_upload
 from generation.engines.registry import engine_uses_families
 from generation.models import FINISHED_STATUSES, JobStatus
-from generation.selectors import (render_job_get, render_job_list, render_job_renditions, video_template_list,
-                                  video_template_previews)
-from generation.services import render_job_cancel, render_job_create
+from generation.selectors import (render_job_get, render_job_list, render_job_renditions, video_template_get,
+                                  video_template_previews, video_templates_visible)
+from generation.services import render_job_cancel, render_job_create, video_template_copy, video_template_update
 from shop_video.api.services import api_key_create, api_key_revoke
 from shop_video.dashboard import forms
 from shop_video.dashboard.access import member_view
@@ -169,8 +169,45 @@ def import_detail(request, import_id: int):
 def templates_gallery(request):
     previews = video_template_previews(merchant=request.merchant)
     cards = [{"template": template, "scenes": scene_summary(template.spec), "preview": previews.get(template.pk)}
-             for template in video_template_list(merchant=request.merchant)]
+             for template in video_templates_visible(merchant=request.merchant)]  # a copy replaces its built-in
     return render(request, "dashboard/templates.html", {"cards": cards})
+
+
+@require_POST
+@member_view
+def template_copy(request, slug: str):
+    source = _found(video_template_get, merchant=request.merchant, slug=slug)
+    try:
+        copy = video_template_copy(template=source, merchant=request.merchant, replace=False)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("dashboard:templates")
+    messages.success(request, f"{copy.name} is now one of your templates: edit it here. It replaces the built-in "
+                              "for your renders.")
+    return redirect("dashboard:template_edit", slug=copy.slug)
+
+
+@require_http_methods(["GET", "POST"])
+@member_view
+def template_edit(request, slug: str):
+    template = _found(video_template_get, merchant=request.merchant, slug=slug)
+    if template.merchant_id is None:
+        messages.error(request, f"{template.name} is built in: copy it to your templates to edit it.")
+        return redirect("dashboard:templates")
+    initial = {"name": template.name, "description": template.description, "spec": template.spec}
+    form = forms.TemplateEditForm(request.POST if request.method == "POST" else None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                video_template_update(template=template, **form.cleaned_data)
+            except ValidationError as exc:
+                forms.errors_from(form, exc)
+            else:
+                messages.success(request, f"{template.name} saved (version {template.version}).")
+                return redirect("dashboard:template_edit", slug=template.slug)
+        status = 400
+    return render(request, "dashboard/template_edit.html", {"form": form, "template": template}, status=status)
 
 
 @member_view
@@ -181,7 +218,7 @@ def renders(request):
 @require_http_methods(["GET", "POST"])
 @member_view
 def render_new(request):
-    templates = list(video_template_list(merchant=request.merchant))
+    templates = video_templates_visible(merchant=request.merchant)  # one choice per slug: a copy wins
     initial = {"sku": request.GET.get("sku", ""), "template": request.GET.get("template", "")}
     form = forms.RenderForm(request.POST if request.method == "POST" else None, initial=initial, templates=templates)
     status = 200

@@ -10,7 +10,7 @@ from django.test import Client
 
 from catalog.import_requests import catalog_import_request_create
 from generation.models import JobStatus, Rendition
-from generation.services import render_job_create
+from generation.services import render_job_create, video_template_create
 from shop_video.api.services import api_key_create
 from shop_video.webhooks.models import WebhookAttempt, WebhookDelivery
 from shop_video.webhooks.services import webhook_endpoint_create, webhook_event_emit
@@ -76,12 +76,14 @@ def acme_objects(merchant, product_with_photos, builtin_templates, sent_tasks, w
         key, _ = api_key_create(merchant=merchant, name="storefront")
         endpoint = webhook_endpoint_create(merchant=merchant, url="http://127.0.0.1:9/hooks")
         delivery = webhook_event_emit(merchant=merchant, event="render.failed", data={"id": job.pk})[0]
+        template = video_template_create(merchant=merchant, slug="acme-only", name="Acme only",
+                                         spec={"scenes": [{"type": "product_shots", "duration": 2}]})
     WebhookDelivery.objects.filter(pk=delivery.pk).update(status=WebhookDelivery.Status.FAILED, attempts=1,
                                                           last_response_code=500)
     WebhookAttempt.objects.create(delivery=delivery, number=1, url=endpoint.url, at=delivery.created_at,
                                   response_code=500, error="the endpoint answered HTTP 500", duration_ms=12)
     return {"product": product_with_photos, "import": record, "job": job, "api_key": key, "endpoint": endpoint,
-            "delivery": delivery}
+            "delivery": delivery, "template": template}
 
 
 def job_succeed(job) -> None:

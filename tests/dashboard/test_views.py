@@ -31,6 +31,7 @@ def page_urls(objects) -> dict[str, str]:
         "imports": reverse("dashboard:imports"),
         "import": reverse("dashboard:import_detail", args=[objects["import"].pk]),
         "templates": reverse("dashboard:templates"),
+        "template_edit": reverse("dashboard:template_edit", args=[objects["template"].slug]),
         "renders": reverse("dashboard:renders"),
         "render_new": reverse("dashboard:render_new"),
         "job": reverse("dashboard:job_detail", args=[objects["job"].pk]),
@@ -53,6 +54,9 @@ def object_urls(objects) -> list[tuple[str, str, str]]:
         ("get", "webhook_endpoint", objects["endpoint"].pk),
         ("post", "webhook_endpoint_delete", objects["endpoint"].pk),
         ("post", "webhook_delivery_resend", objects["delivery"].pk),
+        ("post", "template_copy", objects["template"].slug),
+        ("get", "template_edit", objects["template"].slug),
+        ("post", "template_edit", objects["template"].slug),
     ]
     return [(method, name, reverse(f"dashboard:{name}", args=[value])) for method, name, value in routes]
 
@@ -287,10 +291,10 @@ def test_the_gallery_describes_scenes_and_shows_a_preview_once_there_is_one(memb
     assert "Logo reveal: 1.5 s" in page
     assert "Product photos: 3 s each, up to 3 photos (push in, pan right, tilt up), enters with a crossfade" in page
     assert "Price card (sale price and discount badge when on sale): 2.5 s, enters with a crossfade" in page
-    assert page.count("No preview yet") == 7
+    assert page.count("No preview yet") == 8  # the 7 built-ins and acme's own
     job_succeed(acme_objects["job"])
     page = member.get(reverse("dashboard:templates")).content.decode()
-    assert page.count("No preview yet") == 6 and "9x16.mp4" in page
+    assert page.count("No preview yet") == 7 and "9x16.mp4" in page
 
 
 def test_the_render_form_creates_a_job_with_the_chosen_options(member, merchant, product_with_photos,

@@ -2,6 +2,7 @@
 format, size, duration to 0.1 s, audio, faststart, BT.709), its caption sidecars parse, its poster and animated
 preview exist, and the brand's logo, the price card and a caption are seen where they belong on decoded frames."""
 
+import io
 import json
 from decimal import Decimal
 
@@ -13,7 +14,8 @@ from django.core.files.base import ContentFile
 from PIL import Image
 
 from catalog.models import Product, Variant
-from generation.assembly.timeline import rendition_size, safe_area
+from generation.assembly import cards
+from generation.assembly.timeline import Style, rendition_size, safe_area
 from generation.models import JobStatus, RenderJob
 from generation.presets import PRESETS_DIR
 from generation.services import render_job_create
@@ -57,7 +59,7 @@ def storefront(merchant):
     Product.objects.filter(pk=product.pk).update(
         url="https://shop.example/mug", description="Holds 350 ml. Dishwasher safe. Glazed by hand in Porto.")
     logo = Image.new("RGBA", (200, 100), LOGO + (255,))
-    buffer = ContentFile(b"")
+    buffer = io.BytesIO()
     logo.save(buffer, "PNG")
     kit = merchant.brand_kits.get()
     kit.logo.save("logo.png", ContentFile(buffer.getvalue()), save=False)
@@ -119,9 +121,10 @@ def _check_pixels(where, path, scenes, size, cues):
     width, height = size
     area = safe_area(width, height)
     shots = [(start, end) for kind, start, end in scenes if kind == "product_shots"]
-    price = [(start, end) for kind, start, end in scenes if kind == "price_card"]
+    price_index = next(index for index, (kind, _, _) in enumerate(scenes) if kind == "price_card")
     shot_time = (shots[0][0] + shots[0][1]) / 2
-    price_time = price[0][1] - 0.2  # the card's content has fully entered by then
+    # Just before the next scene starts entering: the card's content has fully entered and nothing covers it yet.
+    price_time = (scenes[price_index + 1][1] if price_index + 1 < len(scenes) else scenes[price_index][2]) - 0.1
     first_cue = cues[0]
     caption_time = (first_cue.start_in_seconds + first_cue.end_in_seconds) / 2
     shot, card, captioned = frames_at(path, [shot_time, price_time, caption_time])
@@ -134,8 +137,10 @@ def _check_pixels(where, path, scenes, size, cues):
     assert colour_share(card, ACCENT) > 0.005, f"{where}: no discount badge on the price card"
     assert colour_share(card, (255, 255, 255), tolerance=40) > 0.005, f"{where}: no price text on the card"
     assert colour_share(card, LOGO) == 0, f"{where}: the watermark belongs over shots, not cards"
-    # A caption: white text on a dark box in the lower part of the frame while its cue runs.
-    lower = captioned[height // 2:]
-    dark = float((lower.max(axis=2) < 60).mean())
-    white = colour_share(lower, (255, 255, 255), tolerance=30)
-    assert dark > 0.01 and white > 0.002, f"{where}: no caption in the lower half ({dark=:.3f}, {white=:.3f})"
+    # A caption: white text on a dark box where the caption drawer puts it, while its cue runs.
+    layer = cards.caption_layer(first_cue.text, size, Style())
+    box = captioned[layer.y:layer.y + layer.image.shape[0], layer.x:layer.x + layer.image.shape[1]]
+    assert layer.y > height // 2, f"{where}: the caption belongs in the lower half"
+    dark = float((box.max(axis=2) < 70).mean())
+    white = colour_share(box, (255, 255, 255), tolerance=40)
+    assert dark > 0.3 and white > 0.03, f"{where}: no caption in its box ({dark=:.3f}, {white=:.3f})"

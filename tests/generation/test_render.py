@@ -216,6 +216,18 @@ def test_watermark_sits_in_the_right_corner_over_shots_not_cards(clips, tmp_path
         assert green(frames[index]).sum() == 0, f"frame {index}: the watermark should not cover a card"
 
 
+def test_watermark_fades_out_with_its_shot_during_a_crossfade_into_a_card(clips, tmp_path, logo):
+    fade = Transition("crossfade", 0.4)  # 4 frames at 10 fps: frames 6-9 blend the shot into the card
+    _, out = render(tmp_path, shot(clips["grey"]), Segment(TitleCard("Cup"), 1.0, fade),
+                    style=Style(logo_path=logo), watermark="top-right")
+    frames = decoded_frames(out)
+    greenness = [int(frame[..., 1].astype(int).sum() - frame[..., 0].astype(int).sum()) for frame in frames]
+    full, gone = greenness[3], greenness[12]
+    middle = greenness[7:9]
+    assert all(gone < value < full for value in middle), "mid-crossfade the logo is part-way faded, not cut"
+    assert green(frames[12]).sum() == 0
+
+
 def test_watermark_bottom_left(clips, tmp_path, logo):
     _, out = render(tmp_path, shot(clips["grey"]), style=Style(logo_path=logo), watermark="bottom-left")
     mask = green(decoded_frames(out)[3])
