@@ -142,6 +142,12 @@ def ffmpeg_command(inputs: dict, size: tuple[int, int], style: Style, workdir: P
     return command
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (ffmpeg, x264), user + system."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
 def frame_count(path: Path) -> tuple[int, tuple[int, int]]:
     reader = imageio_ffmpeg.read_frames(str(path))
     meta = next(reader)
@@ -164,24 +170,26 @@ def main() -> None:
                       font_path=style.font_path, logo_path=str(inputs["logo"]))
         timeline = our_timeline(inputs, size, style)
         ours_out, theirs_out = workdir / "ours.mp4", workdir / "ffmpeg.mp4"
-        ours_times, theirs_times = [], []
+        ours_times, theirs_times, ours_cpu, theirs_cpu = [], [], [], []
         for _ in range(rounds):  # interleaved, so drift on a noisy machine hits both alike
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), cpu_seconds()
             subprocess.run(ffmpeg_command(inputs, size, style, workdir, theirs_out, args.preset, args.crf), check=True)
             theirs_times.append(time.perf_counter() - started)
-            started = time.perf_counter()
+            theirs_cpu.append(cpu_seconds() - cpu)
+            started, cpu = time.perf_counter(), cpu_seconds()
             render_timeline(timeline, ours_out, crf=args.crf, preset=args.preset)
             ours_times.append(time.perf_counter() - started)
+            ours_cpu.append(cpu_seconds() - cpu)
         ours, theirs = statistics.median(ours_times), statistics.median(theirs_times)
         (ours_frames, ours_size), (theirs_frames, theirs_size) = frame_count(ours_out), frame_count(theirs_out)
     duration = timeline.duration
     print(f"assembly: {duration:g} s clip, {size[0]}x{size[1]} @ {FPS} fps, x264 {args.preset} crf {args.crf}, "
           f"median of {rounds}, {os.cpu_count()} cpus")
-    print(f"{'renderer':<34}{'wall s':>8}{'x realtime':>12}{'frames':>8}{'size':>11}")
-    print(f"{'ffmpeg filtergraph (baseline)':<34}{theirs:>8.2f}{duration / theirs:>12.2f}{theirs_frames:>8}"
-          f"{'x'.join(map(str, theirs_size)):>11}")
-    print(f"{'ours (moviepy 2 + compositor)':<34}{ours:>8.2f}{duration / ours:>12.2f}{ours_frames:>8}"
-          f"{'x'.join(map(str, ours_size)):>11}")
+    print(f"{'renderer':<34}{'wall s':>8}{'cpu s':>8}{'x realtime':>12}{'frames':>8}{'size':>11}")
+    print(f"{'ffmpeg filtergraph (baseline)':<34}{theirs:>8.2f}{statistics.median(theirs_cpu):>8.2f}"
+          f"{duration / theirs:>12.2f}{theirs_frames:>8}{'x'.join(map(str, theirs_size)):>11}")
+    print(f"{'ours (moviepy 2 + compositor)':<34}{ours:>8.2f}{statistics.median(ours_cpu):>8.2f}"
+          f"{duration / ours:>12.2f}{ours_frames:>8}{'x'.join(map(str, ours_size)):>11}")
     print(f"assembly ratio={ours / theirs:.2f} realtime={duration / ours:.2f} ffmpeg_s={theirs:.2f} ours_s={ours:.2f} "
           f"size={size[0]}x{size[1]} preset={args.preset} crf={args.crf}")
 

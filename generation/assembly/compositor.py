@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import math
 import os
+import queue
 import subprocess
+import threading
 from bisect import bisect_right
 from functools import cached_property
 
@@ -26,10 +28,12 @@ from .timeline import LogoCard, Segment, ShotClip, Timeline
 ENTRANCE_SECONDS = 0.5  # a card's content fades and slides (a logo: grows) in over this long
 ENTRANCE_RISE = 0.04  # how far (fraction of the frame height) card content rises while it enters
 LOGO_START_SCALE = 0.82
+PREPARE_AHEAD_FRAMES = 15  # a shot's decoder starts this many frames before the shot does
 
 
 class Overlay:
-    """A Layer ready to blend: its alpha and premultiplied colour kept as uint16 so a blend is three array ops."""
+    """A Layer ready to blend: its colour and per-pixel weights kept as OpenCV's blendLinear wants them, so a blend
+    is one vectorised call over the layer's own rectangle (2-3x faster than the same maths in numpy)."""
 
     def __init__(self, layer: cards.Layer, size: tuple[int, int]):
         width, height = size
@@ -40,20 +44,20 @@ class Overlay:
         image = image[top:bottom, left:right]
         self.x, self.y = x + left, y + top
         self.height, self.width = image.shape[:2]
-        alpha = image[..., 3:4].astype(np.uint16)
-        self.inverse_alpha = 255 - alpha
-        self.premultiplied = image[..., :3].astype(np.uint16) * alpha + 127  # +127: round, not floor, on // 255
+        self.colour = np.ascontiguousarray(image[..., :3])
+        self.alpha = image[..., 3].astype(np.float32) / 255
+        self.inverse_alpha = 1 - self.alpha
 
     def blend_onto(self, frame: np.ndarray, opacity: float = 1.0) -> None:
         if self.width <= 0 or self.height <= 0 or opacity <= 0:
             return
         region = frame[self.y:self.y + self.height, self.x:self.x + self.width]
         if opacity >= 1:
-            region[...] = (region * self.inverse_alpha + self.premultiplied) // 255
-        else:  # only during entrances and transitions: float math on one small rectangle is fine
-            alpha = (255 - self.inverse_alpha).astype(np.float32) * (opacity / 255)
-            foreground = (self.premultiplied - 127).astype(np.float32) / np.maximum(255 - self.inverse_alpha, 1)
-            region[...] = (region * (1 - alpha) + foreground * alpha + 0.5).astype(np.uint8)
+            alpha, inverse_alpha = self.alpha, self.inverse_alpha
+        else:  # entrances and transitions
+            alpha = self.alpha * opacity
+            inverse_alpha = 1 - alpha
+        region[...] = cv2.blendLinear(region, self.colour, inverse_alpha, alpha)
 
 
 class ShotFrames:
@@ -62,7 +66,7 @@ class ShotFrames:
 
     def __init__(self, clip: ShotClip, size: tuple[int, int], fps: int):
         self.path, self.size, self.fps = clip.path, size, fps
-        self._process: subprocess.Popen | None = None
+        self._reader: _FrameReader | None = None
         self._next = 0  # index of the frame the process yields next
         self._last: np.ndarray | None = None
         self._ended = False
@@ -91,15 +95,15 @@ class ShotFrames:
         return f"fps={self.fps}," + reframe_filter(tuple(meta["size"]), self.size, subject_find(first))
 
     def frame(self, index: int) -> np.ndarray:
-        if index < self._next - 1 or self._process is None and not self._ended:
+        if index < self._next - 1 or self._reader is None and not self._ended:
             self._open(start=max(0, index))
         if index == self._next - 1 and self._last is not None:
             return self._last
         width, height = self.size
         frame_bytes = width * height * 3
         while self._next <= index and not self._ended:
-            data = self._process.stdout.read(frame_bytes)
-            if len(data) < frame_bytes:
+            data = self._reader.next_frame()
+            if data is None:
                 self._ended = True
                 self.close()
                 break
@@ -109,21 +113,67 @@ class ShotFrames:
             raise ValueError(f"shot clip {self.path} could not be decoded")
         return self._last
 
+    def prepare(self) -> None:
+        """Start decoding from the first frame ahead of need, so the segment's first frames are ready on time."""
+        if self._reader is None and not self._ended and self._next == 0:
+            self._open(start=0)
+
     def _open(self, start: int) -> None:
         self.close()
         self._ended = False
         seek = ["-ss", f"{start / self.fps:.6f}"] if start else []
         command = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-nostdin", *seek, "-i", self.path,
                    "-filter_complex", self._filter, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
-        self._process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self._reader = _FrameReader(command, self.size[0] * self.size[1] * 3)
         self._next = start
 
     def close(self) -> None:
-        if self._process is not None:
-            self._process.stdout.close()
-            self._process.kill()
-            self._process.wait()
-            self._process = None
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+
+class _FrameReader:
+    """An ffmpeg process whose raw frames a thread reads ahead into a short queue: decoding runs while the
+    compositor and the encoder work on earlier frames (a pipe alone holds 64 KiB, a fraction of one frame, so
+    without the thread the decoder would stall between reads). The thread waits in read() without the GIL."""
+
+    QUEUE_FRAMES = 4
+
+    def __init__(self, command: list[str], frame_bytes: int):
+        self._process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self._frames: queue.Queue = queue.Queue(maxsize=self.QUEUE_FRAMES)
+        self._closing = threading.Event()
+        self._thread = threading.Thread(target=self._read_all, args=(frame_bytes,), daemon=True)
+        self._thread.start()
+
+    def _read_all(self, frame_bytes: int) -> None:
+        stdout = self._process.stdout
+        while not self._closing.is_set():
+            try:
+                data = stdout.read(frame_bytes)
+            except (OSError, ValueError):  # closed under us
+                data = b""
+            complete = len(data) == frame_bytes
+            while not self._closing.is_set():
+                try:
+                    self._frames.put(data if complete else None, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            if not complete:
+                return
+
+    def next_frame(self) -> bytes | None:
+        """The next frame's bytes, or None at the end of the clip."""
+        return self._frames.get()
+
+    def close(self) -> None:
+        self._closing.set()
+        self._process.kill()
+        self._thread.join(timeout=5)
+        self._process.stdout.close()
+        self._process.wait()
 
 
 class CardFrames:
@@ -205,6 +255,7 @@ class Compositor:
             frame = np.array(frame)  # a private copy: overlays draw on it, sources keep theirs
             weights = {current: 1.0}
         self._close_finished(n)
+        self._prepare_upcoming(n)
         return self._overlays(frame, weights, n)
 
     def _segment_frame(self, index: int, n: int) -> np.ndarray:
@@ -254,6 +305,11 @@ class Compositor:
             self._caption_overlays[index] = Overlay(cards.caption_layer(text, self.size, self.timeline.style),
                                                     self.size)
         return self._caption_overlays[index]
+
+    def _prepare_upcoming(self, n: int) -> None:
+        for start, source in zip(self.starts, self.sources):
+            if n < start <= n + PREPARE_AHEAD_FRAMES and isinstance(source, ShotFrames):
+                source.prepare()
 
     def _close_finished(self, n: int) -> None:
         for start, length, source in zip(self.starts, self.lengths, self.sources):
