@@ -100,7 +100,6 @@ class ShotFrames:
         if index == self._next - 1 and self._last is not None:
             return self._last
         width, height = self.size
-        frame_bytes = width * height * 3
         while self._next <= index and not self._ended:
             data = self._reader.next_frame()
             if data is None:

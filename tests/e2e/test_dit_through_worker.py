@@ -39,7 +39,9 @@ def test_every_family_renders_through_its_gpu_queue_and_the_model_loads_once(
     jobs["wan"] = RenderJob.objects.get(family="wan")
     assert out.getvalue().split() == [r.file.path for r in jobs["wan"].renditions.all()]
 
-    expected = {"ltx": ({"9:16": (128, 228), "16:9": (228, 128)}, 7.5, 2),
+    # product-showcase with 2 photos: intro 1.5 + 2 shots of 3 + price 2.5 + cta 2 + outro 1.5, less five 0.4 s
+    # crossfades = 11.5 s; quick-bumper: 3.4 + 3 - 0.4 = 6 s. The 16:9 rendition reframes the 9:16 master shots.
+    expected = {"ltx": ({"9:16": (128, 228), "16:9": (228, 128)}, 11.5, 2),
                 "cogvideox": ({"1:1": (128, 128)}, 6.0, 1), "wan": ({"4:5": (128, 160)}, 6.0, 1)}
     for family, (sizes, duration, shots) in expected.items():
         job = jobs[family]

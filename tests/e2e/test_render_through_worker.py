@@ -37,7 +37,10 @@ def test_a_product_renders_end_to_end_into_probed_h264_renditions(merchant, prod
     assert job.status == JobStatus.SUCCEEDED, job.error
     assert job.progress == 100 and job.finished_at is not None
     # product-showcase: a 1.5 s title card, then one 3 s shot per photo (2 photos) at 30 fps.
-    expected_duration, expected_frames = 1.5 + 2 * 3.0, 45 + 2 * 90
+    # product-showcase with 2 photos: intro 1.5 + 2 shots of 3 + price card 2.5 + call to action 2 + outro 1.5,
+    # less five 0.4 s crossfades (four scene entrances and the join between the two shots).
+    expected_duration = 1.5 + 2 * 3.0 + 2.5 + 2.0 + 1.5 - 5 * 0.4
+    expected_frames = round(expected_duration * 30)
     renditions = {r.aspect_ratio: r for r in job.renditions.all()}
     assert set(renditions) == {"9:16", "1:1"}
     for aspect, (width, height) in {"9:16": (180, 320), "1:1": (180, 180)}.items():
@@ -49,7 +52,8 @@ def test_a_product_renders_end_to_end_into_probed_h264_renditions(merchant, prod
         assert probe.frames_decoded == expected_frames
         assert probe.audio_codec == "aac" and probe.faststart
         assert (probe.color_primaries, probe.color_trc, probe.colorspace) == ("bt709", "bt709", "bt709")
-        assert rendition.poster and rendition.size_bytes > 0
+        assert rendition.poster and rendition.preview and rendition.size_bytes > 0
+        assert rendition.captions_vtt.open("rb").read().startswith(b"WEBVTT")
 
 
 def test_a_shot_that_raises_fails_its_job_with_the_reason(merchant, product_with_photos, builtin_templates,

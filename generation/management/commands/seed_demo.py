@@ -3,21 +3,30 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.core.files import File
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from catalog.services import VariantFields, product_image_add, product_upsert
 from generation.presets import video_templates_sync_builtin
+from shop_video.tenancy.brand_assets import logo_clean
 from shop_video.tenancy.models import BrandKit, Membership, Merchant
 from shop_video.tenancy.services import membership_add, merchant_create
 
 DEMO_PHOTOS = Path(__file__).resolve().parents[3] / "catalog" / "demo_photos"
 DEMO_EMAIL = "demo@example.com"
+DEMO_SHOP_URL = "https://demo-prints.example/products/"
+# (sku, title, description, price, compare-at price or None (on sale when above the price), photo)
 DEMO_PRODUCTS = [
-    ("DEMO-ESPRESSO-CUP", "Espresso Cup, Stoneware", "A hand-glazed 90 ml stoneware cup.", "18.00", "espresso-cup.jpg"),
-    ("DEMO-CAT-PRINT", "Cat Portrait Print A3", "Giclée print on 300 g cotton paper.", "35.00", "cat-portrait-print.jpg"),
-    ("DEMO-ROCKET-POSTER", "Rocket Launch Poster 50x70", "Night launch, printed on matte poster paper.", "29.50", "rocket-launch-poster.jpg"),
-    ("DEMO-ASTRONAUT-PRINT", "Astronaut Portrait Print A2", "Archival print, signed edition.", "49.00", "astronaut-portrait-print.jpg"),
+    ("DEMO-ESPRESSO-CUP", "Espresso Cup, Stoneware",
+     "<ul><li>Hand-glazed stoneware</li><li>Holds a 90 ml double shot</li><li>Dishwasher safe</li></ul>",
+     "18.00", "24.00", "espresso-cup.jpg"),
+    ("DEMO-CAT-PRINT", "Cat Portrait Print A3", "Giclée print on 300 g cotton paper. Fade-resistant pigment inks.",
+     "35.00", None, "cat-portrait-print.jpg"),
+    ("DEMO-ROCKET-POSTER", "Rocket Launch Poster 50x70", "Night launch, printed on matte poster paper.", "29.50",
+     "39.00", "rocket-launch-poster.jpg"),
+    ("DEMO-ASTRONAUT-PRINT", "Astronaut Portrait Print A2", "Archival print, signed edition.", "49.00", None,
+     "astronaut-portrait-print.jpg"),
 ]
 
 
@@ -34,13 +43,19 @@ class Command(BaseCommand):
             user.is_staff = user.is_superuser = True
             user.set_password(password)
             user.save()
-            BrandKit.objects.filter(merchant=merchant, is_default=True).update(
-                primary_colour="#1d3557", secondary_colour="#f1faee", accent_colour="#e63946")
+            kit = BrandKit.objects.get(merchant=merchant, is_default=True)
+            kit.primary_colour, kit.secondary_colour, kit.accent_colour = "#1d3557", "#f1faee", "#e63946"
+            if not kit.logo:  # the SVG goes through the same safe rasterising as an uploaded logo
+                kit.logo.save("demo-logo.png", logo_clean(File((DEMO_PHOTOS / "demo-logo.svg").open("rb"),
+                                                                name="demo-logo.svg")), save=False)
+            kit.save()
             templates = video_templates_sync_builtin()
-            for sku, title, description, price, photo in DEMO_PRODUCTS:
+            for sku, title, description, price, compare_at, photo in DEMO_PRODUCTS:
                 product, _ = product_upsert(
                     merchant=merchant, key=sku.lower(), title=title, description=description,
-                    variants=[VariantFields(sku=sku, price=Decimal(price), currency="USD")])
+                    url=DEMO_SHOP_URL + sku.lower(),
+                    variants=[VariantFields(sku=sku, price=Decimal(price), currency="USD",
+                                            compare_at_price=Decimal(compare_at) if compare_at else None)])
                 product_image_add(product=product, data=(DEMO_PHOTOS / photo).read_bytes())
         self.stdout.write(f"Demo merchant 'demo': {len(DEMO_PRODUCTS)} products, templates: "
                           f"{', '.join(t.slug for t in templates)}.")
