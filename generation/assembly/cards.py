@@ -16,15 +16,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import segno
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from .captions import MAX_LINES as CAPTION_MAX_LINES
 from .captions import cue_lines
 from .fonts import title_font
+from .text_fit import (
+    TOKEN, Text, fit_fewest_lines, fit_given_lines, fit_text, paint_mask,
+)
 from .timeline import (
     WATERMARK_POSITIONS,
     Box,
@@ -65,21 +67,14 @@ CAPTION_BOX_ALPHA = 0.6
 # overlap whichever corner the brand kit picks.
 CAPTION_LIFT = WATERMARK_BOX[1] + 0.03
 MIN_TEXT_SIZE = 0.03  # smallest readable text: 32 px at 1080
-SMALLEST_FONT_PX = 8
-FONT_STEP = 0.92  # each fitting step shrinks the font by 8%
 LAYOUT_SCALES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)  # tried in turn until a card's stack fits the safe height
 MAX_MEASURE = 1.4  # text lines span at most this many short sides, so 16:9 lines stay readable
 GRADIENT_STRENGTH = 0.12
 SUPERSAMPLE = 4  # shapes (circles, pills) are drawn this much larger and shrunk, for smooth edges
 
-# Characters a line may break around without a space (kana, ideographs, full-width forms), and the closing
-# punctuation that must not start a line.
-_CJK_CHARS = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
-_NO_LINE_START = "、。，．！？）」』】〕ー・：；ゃゅょっァィゥェォャュョッ"
-_TOKEN = re.compile(rf"\s+|[{_CJK_CHARS}][{_NO_LINE_START}]*|[^\s{_CJK_CHARS}]+[{_NO_LINE_START}]*")
 _URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 # A long URL may break after a path or query separator (and only there).
-_URL_TOKEN = re.compile(r"[^/?&#]+[/?&#]*|[/?&#]+")
+_URLTOKEN = re.compile(r"[^/?&#]+[/?&#]*|[/?&#]+")
 
 
 @dataclass(frozen=True)
@@ -138,23 +133,23 @@ def caption_layer(text: str, size: Size, style: Style) -> Layer:
     if not text.strip():
         raise ValueError("a caption needs some text, got only whitespace")
     frame = _Frame.of(size)
-    font_path = _font_path(style, text)
+    font_path = font_path_for(style, text)
     pad_x, pad_y = round(frame.short * 0.025), round(frame.short * 0.012)
     max_width = frame.measure - 2 * pad_x
     start, smallest = frame.px(CAPTION_SIZE), frame.px(MIN_TEXT_SIZE)
     lines = cue_lines(text)
     fitted = None
     if len(lines) <= CAPTION_MAX_LINES:
-        fitted = _fit_given_lines(lines, font_path, start, smallest, max_width)
+        fitted = fit_given_lines(lines, font_path, start, smallest, max_width)
     if fitted is None:
-        fitted = _fit_text(text, font_path, start, smallest, max_width, CAPTION_MAX_LINES, "caption")
+        fitted = fit_text(text, font_path, start, smallest, max_width, CAPTION_MAX_LINES, "caption")
     box_w, box_h = fitted.width + 2 * pad_x, fitted.height + 2 * pad_y
     left = frame.safe.left + (frame.safe.width - box_w) // 2
     top = frame.safe.bottom - frame.px(CAPTION_LIFT) - box_h
     canvas = _canvas(size)
     box = _shape_mask((box_w, box_h), lambda draw, w, h: draw.rounded_rectangle(
         (0, 0, w - 1, h - 1), radius=min(h // 2, round(fitted.line_pitch * 0.35 * SUPERSAMPLE)), fill=255))
-    _paint(canvas, box, (left, top), (0, 0, 0), CAPTION_BOX_ALPHA)
+    paint_mask(canvas, box, (left, top), (0, 0, 0), CAPTION_BOX_ALPHA)
     fitted.draw(canvas, left + pad_x, top + pad_y, fitted.width, (255, 255, 255), "center")
     return _layer(canvas)
 
@@ -234,122 +229,9 @@ def _muted(style: Style) -> RGB:
     return tuple(round(f * 0.75 + b * 0.25) for f, b in zip(fg, bg))
 
 
-# --- text fitting ------------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=256)
-def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(path, size)
-
-
-def _font_path(style: Style, *texts: str) -> str:
+def font_path_for(style: Style, *texts: str) -> str:
     """The brand's font, else the bundled one with a script covering every text on the card."""
     return style.font_path or str(title_font(*texts))
-
-
-@dataclass(frozen=True)
-class _Text:
-    """Lines fitted in one font; drawn with each line's ink inside the measured box."""
-
-    font: ImageFont.FreeTypeFont
-    lines: tuple[str, ...]
-
-    @property
-    def line_pitch(self) -> int:
-        ascent, descent = self.font.getmetrics()
-        return round((ascent + descent) * 1.08)
-
-    @property
-    def width(self) -> int:
-        return max(_ink_width(self.font, line) for line in self.lines)
-
-    @property
-    def height(self) -> int:
-        ascent, descent = self.font.getmetrics()
-        return ascent + descent + self.line_pitch * (len(self.lines) - 1)
-
-    def draw(self, canvas: Image.Image, left: int, top: int, width: int, colour: RGB, align: str) -> None:
-        """Paint the lines in a box of `width` starting at (left, top), each line centred or left-aligned."""
-        mask = Image.new("L", canvas.size, 0)
-        draw = ImageDraw.Draw(mask)
-        ascent, _ = self.font.getmetrics()
-        for index, line in enumerate(self.lines):
-            ink_left, _, ink_right, _ = self.font.getbbox(line, anchor="ls")
-            x = left + (width - (ink_right - ink_left)) / 2 if align == "center" else left
-            draw.text((x - ink_left, top + ascent + index * self.line_pitch), line, font=self.font, fill=255,
-                      anchor="ls")
-        _paint(canvas, mask, (0, 0), colour)
-
-
-def _ink_width(font: ImageFont.FreeTypeFont, line: str) -> int:
-    left, _, right, _ = font.getbbox(line, anchor="ls")
-    return right - left
-
-
-def _font_sizes(start: int, smallest: int) -> list[int]:
-    """start, then 8% smaller each step, ending exactly at smallest."""
-    smallest = max(SMALLEST_FONT_PX, smallest)
-    sizes, size = [], max(start, smallest)
-    while size > smallest:
-        sizes.append(size)
-        size = min(size - 1, int(size * FONT_STEP))
-    return [*sizes, smallest]
-
-
-def _fit_text(text: str, font_path: str, start: int, smallest: int, max_width: int, max_lines: int,
-              what: str, tokens: re.Pattern = _TOKEN) -> _Text:
-    """The largest font from start down to smallest whose wrap of text fits max_width in max_lines lines."""
-    for size in _font_sizes(start, smallest):
-        font = _font(font_path, size)
-        lines = _wrap(text, font, max_width, tokens)
-        if lines is not None and len(lines) <= max_lines:
-            return _Text(font, tuple(lines))
-    raise ValueError(
-        f"the {what} {text!r} does not fit in {max_lines} line(s) of {max_width}px even at {smallest}px; shorten it"
-    )
-
-
-def _fit_fewest_lines(text: str, font_path: str, start: int, smallest: int, max_width: int, max_lines: int,
-                      what: str, tokens: re.Pattern = _TOKEN) -> _Text:
-    """Like _fit_text, but one line at any readable size beats two larger lines (a URL reads best whole)."""
-    for lines in range(1, max_lines):
-        try:
-            return _fit_text(text, font_path, start, smallest, max_width, lines, what, tokens)
-        except ValueError:
-            continue
-    return _fit_text(text, font_path, start, smallest, max_width, max_lines, what, tokens)
-
-
-def _fit_given_lines(lines: list[str], font_path: str, start: int, smallest: int, max_width: int) -> _Text | None:
-    """The largest font in which every one of these already-broken lines fits max_width, or None."""
-    for size in _font_sizes(start, smallest):
-        font = _font(font_path, size)
-        if all(_ink_width(font, line) <= max_width for line in lines):
-            return _Text(font, tuple(lines))
-    return None
-
-
-def _wrap(text: str, font: ImageFont.FreeTypeFont, max_width: int, tokens: re.Pattern = _TOKEN) -> list[str] | None:
-    """Greedy wrap by pixel width, breaking between tokens: at spaces and between CJK characters by default.
-    None when one token alone is wider than max_width (the font must shrink: a word is never split)."""
-    lines: list[str] = []
-    line, pending_space = "", False
-    for token in tokens.findall(text):
-        if token.isspace():
-            pending_space = bool(line)
-            continue
-        candidate = f"{line}{' ' if pending_space else ''}{token}"
-        if not line or _ink_width(font, candidate) <= max_width:
-            line = candidate
-        else:
-            lines.append(line)
-            line = token
-        pending_space = False
-        if _ink_width(font, line) > max_width:
-            return None
-    if line:
-        lines.append(line)
-    return lines
 
 
 # --- drawing primitives ------------------------------------------------------------------------------
@@ -357,15 +239,6 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont, max_width: int, tokens: re.Pa
 
 def _canvas(size: Size) -> Image.Image:
     return Image.new("RGBA", size, (0, 0, 0, 0))
-
-
-def _paint(canvas: Image.Image, mask: Image.Image, at: tuple[int, int], colour: RGB, opacity: float = 1.0) -> None:
-    """Composite one colour through a coverage mask onto the canvas, at `at`."""
-    if opacity < 1.0:
-        mask = mask.point(lambda value: round(value * opacity))
-    ink = Image.new("RGBA", mask.size, (*colour, 0))
-    ink.putalpha(mask)
-    canvas.alpha_composite(ink, at)
 
 
 def _shape_mask(size: Size, draw_shape: Callable[[ImageDraw.ImageDraw, int, int], None]) -> Image.Image:
@@ -439,27 +312,27 @@ class _Stack:
             y += item.height + self.gap
 
 
-def _text_item(text: _Text, colour: RGB, align: str = "center") -> _Item:
+def _text_item(text: Text, colour: RGB, align: str = "center") -> _Item:
     return _Item(text.width, text.height,
                  lambda canvas, x, y: text.draw(canvas, x, y, text.width, colour, align))
 
 
 def _title_stack(card: TitleCard, frame: _Frame, style: Style, scale: float) -> _Stack:
     _require(card.title, "TitleCard title")
-    font_path = _font_path(style, card.title, card.subtitle)
+    font_path = font_path_for(style, card.title, card.subtitle)
     smallest = frame.px(MIN_TEXT_SIZE)
-    title = _fit_text(card.title, font_path, frame.px(TITLE_SIZE, scale), smallest, frame.measure, TITLE_LINES,
+    title = fit_text(card.title, font_path, frame.px(TITLE_SIZE, scale), smallest, frame.measure, TITLE_LINES,
                       "title")
     items = [_text_item(title, parse_hex_color(style.foreground))]
     if card.subtitle.strip():
-        subtitle = _fit_text(card.subtitle, font_path, frame.px(SUBTITLE_SIZE, scale), smallest, frame.measure,
+        subtitle = fit_text(card.subtitle, font_path, frame.px(SUBTITLE_SIZE, scale), smallest, frame.measure,
                              SUBTITLE_LINES, "subtitle")
         items.append(_text_item(subtitle, _muted(style)))
     return _Stack(tuple(items), frame.px(0.035, scale))
 
 
 def _logo_stack(card: LogoCard, frame: _Frame, style: Style, scale: float) -> _Stack:
-    font_path = _font_path(style, card.name, card.tagline)
+    font_path = font_path_for(style, card.name, card.tagline)
     smallest = frame.px(MIN_TEXT_SIZE)
     if style.logo_path:
         side = frame.px(LOGO_BOX, scale)
@@ -467,11 +340,11 @@ def _logo_stack(card: LogoCard, frame: _Frame, style: Style, scale: float) -> _S
         items = [_Item(logo.width, logo.height, lambda canvas, x, y: canvas.alpha_composite(logo, (x, y)))]
     else:
         _require(card.name, "LogoCard name (the style has no logo)")
-        name = _fit_text(card.name, font_path, frame.px(NAME_SIZE, scale), smallest, frame.measure, TITLE_LINES,
+        name = fit_text(card.name, font_path, frame.px(NAME_SIZE, scale), smallest, frame.measure, TITLE_LINES,
                          "brand name")
         items = [_text_item(name, parse_hex_color(style.foreground))]
     if card.tagline.strip():
-        tagline = _fit_text(card.tagline, font_path, frame.px(SUBTITLE_SIZE, scale), smallest, frame.measure,
+        tagline = fit_text(card.tagline, font_path, frame.px(SUBTITLE_SIZE, scale), smallest, frame.measure,
                             SUBTITLE_LINES, "tagline")
         items.append(_text_item(tagline, _muted(style)))
     return _Stack(tuple(items), frame.px(0.045, scale))
@@ -479,28 +352,28 @@ def _logo_stack(card: LogoCard, frame: _Frame, style: Style, scale: float) -> _S
 
 def _price_stack(card: PriceCard, frame: _Frame, style: Style, scale: float) -> _Stack:
     _require(card.price, "PriceCard price")
-    font_path = _font_path(style, card.price, card.compare_at, card.headline)
+    font_path = font_path_for(style, card.price, card.compare_at, card.headline)
     smallest = frame.px(MIN_TEXT_SIZE)
     items = []
     if card.headline.strip():
-        headline = _fit_text(card.headline, font_path, frame.px(HEADLINE_SIZE, scale), smallest, frame.measure,
+        headline = fit_text(card.headline, font_path, frame.px(HEADLINE_SIZE, scale), smallest, frame.measure,
                              SUBTITLE_LINES, "headline")
         items.append(_text_item(headline, parse_hex_color(style.foreground)))
     if card.compare_at.strip():
-        old = _fit_text(card.compare_at, font_path, frame.px(COMPARE_AT_SIZE, scale), smallest, frame.measure, 1,
+        old = fit_text(card.compare_at, font_path, frame.px(COMPARE_AT_SIZE, scale), smallest, frame.measure, 1,
                         "compare-at price")
         items.append(_struck_item(old, _muted(style)))
 
     badge = _badge_item(card.discount, frame, style, scale) if card.discount.strip() else None
     gap = frame.px(0.03, scale)
     room = frame.measure - (badge.width + gap if badge else 0)
-    price = _fit_text(card.price, font_path, frame.px(PRICE_SIZE, scale), smallest, room, 1, "price")
+    price = fit_text(card.price, font_path, frame.px(PRICE_SIZE, scale), smallest, room, 1, "price")
     price_item = _text_item(price, parse_hex_color(style.foreground))
     items.append(_beside(price_item, badge, gap) if badge else price_item)
     return _Stack(tuple(items), frame.px(0.035, scale))
 
 
-def _struck_item(text: _Text, colour: RGB) -> _Item:
+def _struck_item(text: Text, colour: RGB) -> _Item:
     """The text with a straight line drawn across it at half its cap height (a crossed-out old price)."""
     font = text.font
     ascent, _ = font.getmetrics()
@@ -513,7 +386,7 @@ def _struck_item(text: _Text, colour: RGB) -> _Item:
         text.draw(canvas, x + overhang, y, text.width, colour, "center")
         middle = y + ascent + cap_top / 2
         line = Image.new("L", (width, thickness), 255)
-        _paint(canvas, line, (x, round(middle - thickness / 2)), colour)
+        paint_mask(canvas, line, (x, round(middle - thickness / 2)), colour)
 
     return _Item(width, text.height, paint)
 
@@ -534,7 +407,7 @@ def _badge_item(label: str, frame: _Frame, style: Style, scale: float) -> _Item:
     _require(label, "badge label")
     diameter = frame.px(BADGE_DIAMETER, scale)
     padding = round(diameter * 0.14)
-    text = _fit_text(label, _font_path(style, label), frame.px(BADGE_SIZE, scale), frame.px(MIN_TEXT_SIZE),
+    text = fit_text(label, font_path_for(style, label), frame.px(BADGE_SIZE, scale), frame.px(MIN_TEXT_SIZE),
                      frame.safe.width - 2 * padding, 1, "badge label")
     # A short label grows the circle a little rather than turning it into a pill.
     circle = max(diameter, text.width + 2 * padding) if text.width + 2 * padding <= diameter * 1.3 else 0
@@ -543,7 +416,7 @@ def _badge_item(label: str, frame: _Frame, style: Style, scale: float) -> _Item:
     colour = text_colour_on(style.accent)
 
     def paint(canvas: Image.Image, x: int, y: int) -> None:
-        _paint(canvas, _pill_mask((width, height)), (x, y), parse_hex_color(style.accent))
+        paint_mask(canvas, _pill_mask((width, height)), (x, y), parse_hex_color(style.accent))
         text.draw(canvas, x, y + (height - text.height) // 2, width, colour, "center")
 
     return _Item(width, height, paint)
@@ -555,26 +428,26 @@ def _feature_stack(card: FeatureList, frame: _Frame, style: Style, scale: float)
         raise ValueError(f"a FeatureList shows at most {MAX_FEATURE_BULLETS} bullets, got {len(bullets)}")
     if not bullets and not card.heading.strip():
         raise ValueError("a FeatureList needs a heading or at least one bullet")
-    font_path = _font_path(style, card.heading, *bullets)
+    font_path = font_path_for(style, card.heading, *bullets)
     smallest = frame.px(MIN_TEXT_SIZE)
     items = []
     if card.heading.strip():
-        heading = _fit_text(card.heading, font_path, frame.px(HEADING_SIZE, scale), smallest, frame.measure,
+        heading = fit_text(card.heading, font_path, frame.px(HEADING_SIZE, scale), smallest, frame.measure,
                             SUBTITLE_LINES, "heading")
         items.append(_text_item(heading, parse_hex_color(style.foreground), "left"))
     # One size for every bullet (the smallest any of them needs), so the list reads as one block.
     bullet_size = frame.px(BULLET_SIZE, scale)
     indent = round(bullet_size * 1.1)
-    texts = [_fit_text(bullet, font_path, bullet_size, smallest, frame.measure - indent, BULLET_LINES, "bullet")
+    texts = [fit_text(bullet, font_path, bullet_size, smallest, frame.measure - indent, BULLET_LINES, "bullet")
              for bullet in bullets]
     size = min((text.font.size for text in texts), default=bullet_size)
-    texts = [_fit_text(bullet, font_path, size, size, frame.measure - indent, BULLET_LINES, "bullet")
+    texts = [fit_text(bullet, font_path, size, size, frame.measure - indent, BULLET_LINES, "bullet")
              for bullet in bullets]
     items.extend(_bullet_item(text, indent, style) for text in texts)
     return _Stack(tuple(items), frame.px(0.03, scale), align="left")
 
 
-def _bullet_item(text: _Text, indent: int, style: Style) -> _Item:
+def _bullet_item(text: Text, indent: int, style: Style) -> _Item:
     """An accent dot level with the first line's lower-case letters, the text beside it."""
     ascent, _ = text.font.getmetrics()
     dot = max(3, round(text.font.size * 0.4))
@@ -583,7 +456,7 @@ def _bullet_item(text: _Text, indent: int, style: Style) -> _Item:
     def paint(canvas: Image.Image, x: int, y: int) -> None:
         centre = y + ascent + x_top / 2
         mask = _shape_mask((dot, dot), lambda draw, w, h: draw.ellipse((0, 0, w - 1, h - 1), fill=255))
-        _paint(canvas, mask, (x, round(centre - dot / 2)), parse_hex_color(style.accent))
+        paint_mask(canvas, mask, (x, round(centre - dot / 2)), parse_hex_color(style.accent))
         text.draw(canvas, x + indent, y, text.width, parse_hex_color(style.foreground), "left")
 
     return _Item(indent + text.width, text.height, paint)
@@ -594,23 +467,23 @@ def _cta_stack(card: CallToAction, frame: _Frame, style: Style, scale: float) ->
     if card.qr and not card.url.strip():
         raise ValueError("a CallToAction with qr=True needs a url")
     display_url = _display_url(card.url)
-    font_path = _font_path(style, card.text, display_url)
+    font_path = font_path_for(style, card.text, display_url)
     smallest = frame.px(MIN_TEXT_SIZE)
     text_size = frame.px(CTA_SIZE, scale)
     pad_x, pad_y = round(text_size * 0.8), round(text_size * 0.35)
-    text = _fit_text(card.text, font_path, text_size, smallest, frame.measure - 2 * pad_x, CTA_LINES,
+    text = fit_text(card.text, font_path, text_size, smallest, frame.measure - 2 * pad_x, CTA_LINES,
                      "call to action")
     items = [_button_item(text, pad_x, pad_y, style)]
     if display_url:
-        url = _fit_fewest_lines(display_url, font_path, frame.px(URL_SIZE, scale), smallest, frame.measure,
-                                URL_LINES, "URL", tokens=_URL_TOKEN)
+        url = fit_fewest_lines(display_url, font_path, frame.px(URL_SIZE, scale), smallest, frame.measure,
+                                URL_LINES, "URL", tokens=_URLTOKEN)
         items.append(_text_item(url, _muted(style)))
     if card.qr:
         items.append(_qr_item(card.url.strip(), frame, scale))
     return _Stack(tuple(items), frame.px(0.04, scale))
 
 
-def _button_item(text: _Text, pad_x: int, pad_y: int, style: Style) -> _Item:
+def _button_item(text: Text, pad_x: int, pad_y: int, style: Style) -> _Item:
     width, height = text.width + 2 * pad_x, text.height + 2 * pad_y
     colour = text_colour_on(style.accent)
 
@@ -618,7 +491,7 @@ def _button_item(text: _Text, pad_x: int, pad_y: int, style: Style) -> _Item:
         radius = min(height, text.line_pitch + 2 * pad_y) // 2 * SUPERSAMPLE
         mask = _shape_mask((width, height),
                            lambda draw, w, h: draw.rounded_rectangle((0, 0, w - 1, h - 1), radius=radius, fill=255))
-        _paint(canvas, mask, (x, y), parse_hex_color(style.accent))
+        paint_mask(canvas, mask, (x, y), parse_hex_color(style.accent))
         text.draw(canvas, x + pad_x, y + pad_y, text.width, colour, "center")
 
     return _Item(width, height, paint)
