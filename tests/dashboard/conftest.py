@@ -91,5 +91,7 @@ def job_succeed(job) -> None:
     job.status, job.progress = JobStatus.SUCCEEDED, 100
     job.save(update_fields=["status", "progress"])
     Rendition.objects.create(job=job, aspect_ratio="9:16", file=f"renders/acme/{job.pk}/9x16.mp4",
-                             poster=f"renders/acme/{job.pk}/9x16.jpg", width=64, height=114, duration=6.0,
+                             poster=f"renders/acme/{job.pk}/9x16.jpg", preview=f"renders/acme/{job.pk}/9x16.webp",
+                             captions_vtt=f"renders/acme/{job.pk}/9x16.vtt",
+                             captions_srt=f"renders/acme/{job.pk}/9x16.srt", width=64, height=114, duration=6.0,
                              size_bytes=12345)

@@ -343,6 +343,9 @@ def test_the_job_page_polls_with_htmx_until_done_then_plays_each_rendition(membe
     assert "the videos are ready" in fragment and "Cancel render" not in member.get(url).content.decode()
     assert "<video controls" in fragment and f'poster="/media/renders/acme/{job.pk}/9x16.jpg"' in fragment
     assert f'href="/media/renders/acme/{job.pk}/9x16.mp4" download' in fragment and "Download 9:16 MP4" in fragment
+    assert f'<track kind="captions" src="/media/renders/acme/{job.pk}/9x16.vtt" srclang="en"' in fragment
+    assert f'href="/media/renders/acme/{job.pk}/9x16.srt" download>SRT' in fragment
+    assert f'href="/media/renders/acme/{job.pk}/9x16.webp" download>animated preview' in fragment
 
 
 def test_a_failed_job_shows_its_reason_and_a_running_one_can_be_cancelled(member, acme_objects):
