@@ -27,7 +27,7 @@ from generation.template_spec import (
     PROMPT_FIELDS, PresenterScene, ProductShotsScene, TemplateSpec, template_spec_parse,
 )
 from shop_video.tenancy.models import Merchant
-from shop_video.tenancy.selectors import brand_kit_default
+from shop_video.tenancy.selectors import brand_kit_default, brand_music_for
 from shop_video.webhooks import services as webhook_services
 
 logger = logging.getLogger(__name__)
@@ -76,6 +76,7 @@ def render_job_create(*, merchant: Merchant, template_slug: str, sku: str, aspec
         raise ValidationError(f"Product {variant.product.title!r} (SKU {sku}) has no ready photos; upload one "
                               "or import a feed row with an image before rendering.")
     brand_kit = brand_kit_default(merchant=merchant)
+    _music_track_check(spec=spec, brand_kit=brand_kit, template_slug=template.slug)
     prompts = scene_prompts_render(spec=spec, merchant=merchant, variant=variant, brand_kit=brand_kit,
                                    merge_fields=merge_fields, template_slug=template.slug)
 
@@ -259,6 +260,19 @@ def _shot_parameters(*, engine: str, family: str, spec: TemplateSpec, scene: Pro
                                   "with --family ltx or wan, or set end_frame to false.")
         parameters["family"] = chosen.name
     return parameters
+
+
+def _music_track_check(*, spec: TemplateSpec, brand_kit, template_slug: str) -> None:
+    """A template naming a track the brand kit lacks is refused: quietly playing another track (or none) would
+    give a video the marketer did not ask for."""
+    track = spec.music.track
+    if not spec.music.enabled or not track or brand_music_for(kit=brand_kit, track=track, mood=None):
+        return
+    kit = f"brand kit {brand_kit.name!r}" if brand_kit else "merchant's brand kit (it has none)"
+    where = f" (POST /api/v1/brand-kits/{brand_kit.pk}/music-tracks or the admin)" if brand_kit else ""
+    raise ValidationError(f"Template {template_slug!r} asks for the music track {track!r}, which the default {kit} "
+                          f"does not have. Upload a track named {track!r} to the brand kit{where}, or change the "
+                          "template's music.track.")
 
 
 def scene_prompts_render(*, spec: TemplateSpec, merchant: Merchant, variant, brand_kit=None,

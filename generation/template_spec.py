@@ -2,7 +2,7 @@
 
     {"fps": 30, "family": "ltx",
      "transition": {"type": "crossfade", "duration": 0.4},
-     "music": {"volume": 0.8, "fade_in": 0.5, "fade_out": 1.0},
+     "music": {"track": "summer-theme", "mood": "upbeat", "volume": 0.8, "fade_in": 0.5, "fade_out": 1.0},
      "scenes": [{"type": "intro", "duration": 1.5, "tagline": "{{ brand.name }}"},
                 {"type": "product_shots", "duration": 3.0, "cameras": ["orbit", "pan_right"], "max_shots": 3,
                  "prompt": "{{ product.title }} by {{ product.brand }} on a marble table, soft daylight",
@@ -23,6 +23,7 @@ photo); `end_frame: true` ends each shot on the product's next photo; `engine` p
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -31,6 +32,7 @@ from django.core.exceptions import ValidationError
 from generation.engines.dit.family import FAMILY_NAMES
 from generation.engines.motion import CAMERA_PRESETS
 from generation.prompts import MERGE_FIELDS, locale_clean, prompt_template_check
+from shop_video.tenancy.brand_assets import MUSIC_MOODS
 
 SCENE_TYPES = ("intro", "title", "product_shots", "price_card", "features", "cta", "outro", "presenter")
 TRANSITION_TYPES = ("cut", "crossfade", "slide_left", "slide_up")
@@ -42,6 +44,7 @@ PROMPT_FIELDS = MERGE_FIELDS  # the product fields merge_fields may override
 DEFAULT_PROMPT = "{{ product.title }}, a product video, studio lighting, sharp details"
 MAX_OPTIONS = 20
 SHOT_SOURCES = ("photo", "text")
+_TRACK_NAME = re.compile(r"^[-a-zA-Z0-9_]{1,50}$")  # a BrandMusicTrack.name (a slug)
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,8 @@ class MusicSettings:
     volume: float = 0.8
     fade_in: float = 0.5
     fade_out: float = 1.0
+    track: str | None = None  # a brand kit track's name; the render is refused if the kit has none by that name
+    mood: str | None = None  # else the kit's first track with this mood; else the kit's default music
 
 
 @dataclass(frozen=True)
@@ -129,12 +134,17 @@ class TemplateSpec:
     options: dict = field(default_factory=dict)  # the template options prompts see as {{ options.<name> }}
     music: MusicSettings = MusicSettings()
     shot_transition: SceneTransition = CUT  # the top-level transition: joins the shots inside a scene too
+    burn_in_captions: bool = True  # false: captions go to the SRT / WebVTT sidecars only
 
 
 def template_spec_parse(spec: Any, *, fps: int) -> TemplateSpec:
     """Validate a spec; `fps` is the platform default used when the spec names none."""
     if not isinstance(spec, dict):
         raise ValidationError("The template spec must be a JSON object with a \"scenes\" list.")
+    unknown = sorted(set(spec) - TOP_LEVEL_FIELDS)
+    if unknown:
+        raise ValidationError(f"{unknown[0]!r} is not a template field; a template takes "
+                              f"{', '.join(sorted(TOP_LEVEL_FIELDS))}.")
     fps = spec.get("fps", fps)
     if not isinstance(fps, int) or isinstance(fps, bool) or not 1 <= fps <= 60:
         raise ValidationError(f"fps must be a whole number from 1 to 60, got {fps!r}.")
@@ -161,8 +171,11 @@ def template_spec_parse(spec: Any, *, fps: int) -> TemplateSpec:
         if isinstance(scene, ProductShotsScene) and scene.max_shots > 1 and default_transition.frames >= scene.frames:
             raise ValidationError(f"scene {number} (product_shots): its shots last {scene.frames / fps:g} s, no longer "
                                   "than the transition between them; make the shots longer or the transition shorter.")
+    burn_in = spec.get("burn_in_captions", True)
+    if not isinstance(burn_in, bool):
+        raise ValidationError(f"burn_in_captions must be true or false, got {burn_in!r}.")
     return TemplateSpec(fps=fps, scenes=tuple(scenes), family=family, options=options, music=music,
-                        shot_transition=default_transition)
+                        shot_transition=default_transition, burn_in_captions=burn_in)
 
 
 def scene_type(scene: Scene) -> str:
@@ -235,10 +248,18 @@ def _music_parse(raw: Any) -> MusicSettings:
         if not _is_number(value) or not low <= value <= high:
             raise ValidationError(f"music.{name} must be a number from {low} to {high}, got {value!r}.")
         values[name] = float(value)
-    unknown = sorted(set(raw) - set(values))
+    track = raw.get("track")
+    if track is not None and (not isinstance(track, str) or not _TRACK_NAME.match(track)):
+        raise ValidationError(f"music.track must be the name of one of the brand kit's tracks (letters, digits, - "
+                              f"and _, at most 50), got {track!r}.")
+    mood = raw.get("mood")
+    if mood is not None and mood not in MUSIC_MOODS:
+        raise ValidationError(f"music.mood {mood!r} is unknown; use one of {', '.join(MUSIC_MOODS)}.")
+    unknown = sorted(set(raw) - set(values) - {"track", "mood"})
     if unknown:
-        raise ValidationError(f"music.{unknown[0]} is unknown; music takes volume, fade_in and fade_out.")
-    return MusicSettings(**values)
+        raise ValidationError(f"music.{unknown[0]} is unknown; music takes track, mood, volume, fade_in and "
+                              "fade_out.")
+    return MusicSettings(**values, track=track, mood=mood)
 
 
 def _is_number(value: Any) -> bool:
@@ -344,6 +365,7 @@ def _text_parse(where: str, name: str, value: Any, options: dict) -> str:
     return value
 
 
+TOP_LEVEL_FIELDS = {"fps", "family", "transition", "music", "options", "scenes", "burn_in_captions"}
 _COMMON_FIELDS = {"type", "duration", "transition", "caption"}
 _SCENE_FIELDS = {
     "title": set(), "intro": {"tagline"}, "outro": {"tagline"}, "price_card": {"headline"},

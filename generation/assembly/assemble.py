@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import replace
-from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -14,7 +13,6 @@ from django.db.models import F
 from django.utils import timezone
 
 from generation.assembly.captions import Cue, caption_cues, srt_text, webvtt_text
-from generation.assembly.fonts import title_font
 from generation.assembly.preview import write_animated_preview, write_poster
 from generation.assembly.render import render_timeline
 from generation.assembly.timeline import (
@@ -30,6 +28,7 @@ from generation.template_spec import (
     template_spec_parse,
 )
 from shop_video.media import media_file_writer, media_local_path
+from shop_video.tenancy.selectors import brand_music_for
 
 logger = logging.getLogger(__name__)
 
@@ -129,16 +128,18 @@ def timeline_for_job(job: RenderJob, aspect_ratio: str) -> Timeline:
 
     segments = _transitions_fitted(segments, spec.fps)
     music = None
-    if kit and kit.music and spec.music.enabled:
-        music = Music(path=str(media_local_path(kit.music.name)), volume=spec.music.volume,
+    music_name = brand_music_for(kit=kit, track=spec.music.track, mood=spec.music.mood) if spec.music.enabled else None
+    if music_name:
+        music = Music(path=str(media_local_path(music_name)), volume=spec.music.volume,
                       fade_in=spec.music.fade_in, fade_out=spec.music.fade_out)
     style = Style(background=kit.primary_colour if kit else Style.background,
                   foreground=kit.secondary_colour if kit else Style.foreground,
                   accent=kit.accent_colour if kit else Style.accent,
-                  font_path=str(_font_for(job)),
+                  font_path=str(media_local_path(kit.font.name)) if kit and kit.font else None,
                   logo_path=str(media_local_path(kit.logo.name)) if kit and kit.logo else None)
     timeline = Timeline(width=width, height=height, fps=spec.fps, segments=tuple(segments), style=style,
-                        watermark=kit.watermark_position if kit and kit.logo else "none", music=music)
+                        watermark=kit.watermark_position if kit and kit.logo else "none", music=music,
+                        burn_in_captions=spec.burn_in_captions)
     return replace(timeline, captions=tuple(_captions(timeline, scene_spans)))
 
 
@@ -207,12 +208,6 @@ def _rendition_write(job: RenderJob, aspect_ratio: str, timeline: Timeline) -> N
 
 RENDITION_FILES = {"file": ".mp4", "poster": "-poster.jpg", "preview": "-preview.webp", "captions_srt": ".srt",
                    "captions_vtt": ".vtt"}
-
-
-def _font_for(job: RenderJob) -> Path:
-    kit = job.brand_kit
-    brand_font = media_local_path(kit.font.name) if kit and kit.font else None
-    return title_font(job.product.title, brand_font=brand_font)
 
 
 def _poster_time(timeline: Timeline) -> float:

@@ -236,8 +236,9 @@ class Compositor:
         for source in self.sources:  # a missing or broken shot fails now, before any encoding is spent
             if isinstance(source, ShotFrames):
                 source.check()
-        self.caption_starts = [round(cue.start * fps) for cue in timeline.captions]
-        self.caption_ends = [round(cue.end * fps) for cue in timeline.captions]
+        burned = timeline.captions if timeline.burn_in_captions else ()
+        self.caption_starts = [round(cue.start * fps) for cue in burned]
+        self.caption_ends = [round(cue.end * fps) for cue in burned]
         self._caption_overlays: dict[int, Overlay] = {}
 
     def frame(self, n: int) -> np.ndarray:

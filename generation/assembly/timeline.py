@@ -84,7 +84,7 @@ class Style:
     background: str = "#111111"
     foreground: str = "#ffffff"
     accent: str = "#e4572e"
-    font_path: str | None = None  # TTF/OTF; None: the bundled font
+    font_path: str | None = None  # the brand's TTF/OTF; None: the bundled font with a script for each text
     logo_path: str | None = None
 
     def __post_init__(self) -> None:
@@ -188,7 +188,8 @@ class Timeline:
     watermark: str = "none"  # where the logo sits over shots: one of WATERMARK_POSITIONS
     music: Music | None = None
     voices: tuple[Voice, ...] = ()
-    captions: tuple[Cue, ...] = ()  # burned in and written to the SRT / WebVTT sidecars
+    captions: tuple[Cue, ...] = ()  # written to the SRT / WebVTT sidecars, and burned in unless told not to
+    burn_in_captions: bool = True
 
     def __post_init__(self) -> None:
         timeline_validate(self)

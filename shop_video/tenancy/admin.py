@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from shop_video.tenancy.forms import BrandKitFilesForm
-from shop_video.tenancy.models import BrandKit, Membership, Merchant
+from shop_video.tenancy.forms import BrandKitFilesForm, BrandMusicTrackForm
+from shop_video.tenancy.models import BrandKit, BrandMusicTrack, Membership, Merchant
 
 
 class MembershipInline(admin.TabularInline):
@@ -32,9 +32,18 @@ class BrandKitAdminForm(BrandKitFilesForm):
         fields = "__all__"
 
 
+class BrandMusicTrackInline(admin.TabularInline):
+    model = BrandMusicTrack
+    form = BrandMusicTrackForm
+    fields = ["name", "mood", "file", "created_at"]
+    readonly_fields = ["created_at"]
+    extra = 0
+
+
 @admin.register(BrandKit)
 class BrandKitAdmin(admin.ModelAdmin):
     form = BrandKitAdminForm
+    inlines = [BrandMusicTrackInline]
     list_display = ["name", "merchant", "is_default", "primary_colour", "accent_colour", "watermark_position"]
     list_filter = ["is_default", "watermark_position"]
     search_fields = ["name", "merchant__slug"]

@@ -1,7 +1,9 @@
 """REST API for brand kits, always for request.merchant: another merchant's kit ids answer 404.
 
-Files (logo, font, music) are sent as multipart/form-data and checked by shop_video.tenancy.brand_assets through
-the services; a refused file is a 400 naming the field. Responses give each file's absolute URL (null if none).
+A kit's named music tracks (which templates pick by name or mood) are under /brand-kits/{kit_id}/music-tracks.
+
+Files (logo, font, music, a track's file) are sent as multipart/form-data and checked by
+shop_video.tenancy.brand_assets through the services; a refused file is a 400 naming the field. Responses give each file's absolute URL (null if none).
 """
 
 from __future__ import annotations
@@ -15,13 +17,15 @@ from rest_framework.views import APIView
 
 from shop_video.api.schema import api_error_responses
 from shop_video.tenancy import selectors, services
-from shop_video.tenancy.brand_assets import MUSIC_EXTENSIONS
-from shop_video.tenancy.models import BrandKit
+from shop_video.tenancy.brand_assets import MUSIC_EXTENSIONS, MUSIC_MOODS
+from shop_video.tenancy.models import BrandKit, BrandMusicTrack
 
 TAGS = ["brand-kits"]
 _MAX_ID = 2**63 - 1  # the database's bigint: a larger id cannot exist, and would overflow the query
 KIT_ID = OpenApiParameter("kit_id", {"type": "integer", "minimum": 1, "maximum": _MAX_ID}, OpenApiParameter.PATH,
                           description="The brand kit's id.")
+TRACK_ID = OpenApiParameter("track_id", {"type": "integer", "minimum": 1, "maximum": _MAX_ID},
+                            OpenApiParameter.PATH, description="The music track's id.")
 _HEX = r"^#[0-9a-fA-F]{6}$"
 _HEX_ERRORS = {"invalid": "Use a hex colour like #1a2b3c."}
 
@@ -29,27 +33,62 @@ _HEX_ERRORS = {"invalid": "Use a hex colour like #1a2b3c."}
 def _errors(*codes: int) -> dict:
     return api_error_responses(*codes, e400="The request is invalid; `fields` names each field and what to "
                                             "change (e.g. a logo that is not a PNG, JPEG, WebP or safe SVG).",
-                               e404="No such brand kit for this merchant.")
+                               e404="No such brand kit (or music track) for this merchant.")
 
 
 # --- Serializers ----------------------------------------------------------------------------------------------
 
+def _absolute_url(context: dict, file) -> str | None:
+    if not file:
+        return None
+    request = context.get("request")
+    return request.build_absolute_uri(file.url) if request else file.url
+
+
+class BrandMusicTrackSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="Absolute URL of the track's audio file.")
+
+    class Meta:
+        model = BrandMusicTrack
+        fields = ["id", "name", "mood", "url", "created_at"]
+        read_only_fields = fields
+
+    def get_url(self, track) -> str | None:
+        return _absolute_url(self.context, track.file)
+
+
+class BrandMusicTrackCreateSerializer(serializers.Serializer):
+    name = serializers.SlugField(max_length=50, help_text="What a template's music.track calls it, e.g. "
+                                                          "summer-theme; unique within the kit.")
+    mood = serializers.ChoiceField(choices=MUSIC_MOODS, required=False, allow_blank=True,
+                                   help_text="Lets a template ask for a mood (music.mood) instead of a name.")
+    file = serializers.FileField(allow_empty_file=True,
+                                 help_text=f"{', '.join(MUSIC_EXTENSIONS)}; at most 50 MB and at least 1 s long.")
+
+    def validate(self, attrs):
+        unknown = sorted(set(self.initial_data) - set(self.fields)) if hasattr(self.initial_data, "keys") else []
+        if unknown:
+            raise serializers.ValidationError({name: [f"{name} is not a music track field; send name, mood and "
+                                                      "file."] for name in unknown})
+        return attrs
+
+
 class BrandKitSerializer(serializers.ModelSerializer):
     logo = serializers.SerializerMethodField(help_text="Absolute URL of the logo (a transparent PNG); null if none.")
     font = serializers.SerializerMethodField(help_text="Absolute URL of the TTF/OTF font; null: the bundled font.")
-    music = serializers.SerializerMethodField(help_text="Absolute URL of the background track; null: silence.")
+    music = serializers.SerializerMethodField(help_text="Absolute URL of the default background track (used when "
+                                                        "a template names no track or mood); null: silence.")
+    music_tracks = BrandMusicTrackSerializer(many=True, read_only=True,
+                                             help_text="Named tracks a template picks by music.track or music.mood.")
 
     class Meta:
         model = BrandKit
         fields = ["id", "name", "is_default", "logo", "primary_colour", "secondary_colour", "accent_colour", "font",
-                  "music", "watermark_position", "intro_enabled", "outro_enabled", "updated_at"]
+                  "music", "music_tracks", "watermark_position", "intro_enabled", "outro_enabled", "updated_at"]
         read_only_fields = fields
 
     def _url(self, file) -> str | None:
-        if not file:
-            return None
-        request = self.context.get("request")
-        return request.build_absolute_uri(file.url) if request else file.url
+        return _absolute_url(self.context, file)
 
     def get_logo(self, kit) -> str | None:
         return self._url(kit.logo)
@@ -106,8 +145,8 @@ class _KitIdInRange:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        if not 1 <= kwargs.get("kit_id", 1) <= _MAX_ID:
-            raise NotFound("Not found: no such brand kit for this merchant. Check the id.")
+        if not all(1 <= kwargs.get(name, 1) <= _MAX_ID for name in ("kit_id", "track_id")):
+            raise NotFound("Not found: no such brand kit (or music track) for this merchant. Check the id.")
 
 
 class BrandKitListView(APIView):
@@ -159,4 +198,42 @@ class BrandKitDetailView(_KitIdInRange, APIView):
                                "make another kit the default first.")
     def delete(self, request, kit_id: int):
         services.brand_kit_delete(kit=selectors.brand_kit_get(merchant=request.merchant, kit_id=kit_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BrandMusicTrackListView(_KitIdInRange, APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(tags=TAGS, operation_id="brand_kit_music_tracks_list", parameters=[KIT_ID],
+                   responses={200: BrandMusicTrackSerializer(many=True), **_errors(404)},
+                   description="The kit's named music tracks, oldest first (the order music.mood picks in).")
+    def get(self, request, kit_id: int):
+        kit = selectors.brand_kit_get(merchant=request.merchant, kit_id=kit_id)
+        tracks = selectors.brand_music_tracks_list(kit=kit)
+        return Response(BrandMusicTrackSerializer(tracks, many=True, context={"request": request}).data)
+
+    @extend_schema(tags=TAGS, operation_id="brand_kit_music_tracks_create", parameters=[KIT_ID],
+                   request={"multipart/form-data": BrandMusicTrackCreateSerializer},
+                   responses={201: BrandMusicTrackSerializer, **_errors(400, 404, 415)},
+                   description="Upload a named track as multipart/form-data (name, mood, file). The file must "
+                               "decode as audio; a template then picks it with music.track or music.mood.")
+    def post(self, request, kit_id: int):
+        kit = selectors.brand_kit_get(merchant=request.merchant, kit_id=kit_id)  # 404 before 400
+        given = BrandMusicTrackCreateSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        track = services.brand_music_track_add(kit=kit, name=given.validated_data["name"],
+                                               mood=given.validated_data.get("mood", ""),
+                                               file=given.validated_data["file"])
+        return Response(BrandMusicTrackSerializer(track, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class BrandMusicTrackDetailView(_KitIdInRange, APIView):
+    @extend_schema(tags=TAGS, operation_id="brand_kit_music_tracks_destroy", parameters=[KIT_ID, TRACK_ID],
+                   responses={204: None, **_errors(404)},
+                   description="Delete a track. Templates that name it are refused at render time until it is "
+                               "uploaded again or the template changes.")
+    def delete(self, request, kit_id: int, track_id: int):
+        kit = selectors.brand_kit_get(merchant=request.merchant, kit_id=kit_id)
+        services.brand_music_track_delete(track=selectors.brand_music_track_get(kit=kit, track_id=track_id))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -32,6 +32,7 @@ FONT_REQUIRED_CHARACTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 MUSIC_MAX_BYTES = 50 * 1024 * 1024
 MUSIC_EXTENSIONS = ("mp3", "m4a", "aac", "wav", "ogg", "flac")
 MUSIC_MIN_SECONDS = 1.0
+MUSIC_MOODS = ("upbeat", "calm", "elegant", "energetic", "warm")  # a track's mood, which a template may ask for
 FFMPEG_TIMEOUT_SECONDS = 60
 
 _SVG_NS = "{http://www.w3.org/2000/svg}"

@@ -39,3 +39,15 @@ class BrandKitFilesForm(forms.ModelForm):
 
     def clean_music(self):
         return self._checked(self.cleaned_data.get("music"), music_clean)
+
+
+class BrandMusicTrackForm(forms.ModelForm):
+    """A named track of a brand kit (the admin's inline); a new upload passes the same check as the kit's music."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "file" in self.fields:
+            self.fields["file"].widget.attrs.setdefault("accept", MUSIC_ACCEPT)
+
+    def clean_file(self):
+        return BrandKitFilesForm._checked(self.cleaned_data.get("file"), music_clean)

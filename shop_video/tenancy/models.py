@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 
+from shop_video.tenancy.brand_assets import MUSIC_MOODS
+
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a hex colour like #1a2b3c.")
 
 
@@ -71,3 +73,21 @@ class BrandKit(models.Model):
 
     def __str__(self):
         return f"{self.merchant.slug}: {self.name}"
+
+
+class BrandMusicTrack(models.Model):
+    """One of a brand kit's named tracks; a template picks one by name or mood (the kit's `music` is the default)."""
+
+    kit = models.ForeignKey(BrandKit, on_delete=models.CASCADE, related_name="music_tracks")
+    name = models.SlugField(max_length=50, help_text="What a template's music.track calls it, e.g. summer-theme.")
+    mood = models.CharField(max_length=16, choices=[(mood, mood.capitalize()) for mood in MUSIC_MOODS],
+                            blank=True, help_text="Lets a template ask for a mood (music.mood) instead of a name.")
+    file = models.FileField(upload_to="brand/music/")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]  # "the first track with a mood" is the one added first
+        constraints = [models.UniqueConstraint(fields=["kit", "name"], name="brandmusictrack_unique_name_per_kit")]
+
+    def __str__(self):
+        return f"{self.kit}: {self.name}"

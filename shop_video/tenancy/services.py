@@ -7,8 +7,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
-from shop_video.tenancy.brand_assets import CheckedAsset, font_clean, logo_clean, music_clean
-from shop_video.tenancy.models import BrandKit, Membership, Merchant
+from shop_video.tenancy.brand_assets import (
+    MUSIC_EXTENSIONS, MUSIC_MOODS, CheckedAsset, font_clean, logo_clean, music_clean,
+)
+from shop_video.tenancy.models import BrandKit, BrandMusicTrack, Membership, Merchant
 
 
 @transaction.atomic
@@ -95,3 +97,40 @@ def brand_kit_delete(*, kit: BrandKit) -> None:
         raise ValidationError({"is_default": ["This is the default brand kit; make another kit the default "
                                               "first, then delete this one."]})
     kit.delete()
+
+
+@transaction.atomic
+def brand_music_track_add(*, kit: BrandKit, name: str, mood: str, file) -> BrandMusicTrack:
+    """Add a named track to a brand kit; the upload is checked like the kit's own music (brand_assets).
+    ValidationError {field: [message]} names every problem at once and stores nothing."""
+    track = BrandMusicTrack(kit=kit, name=name, mood=mood or "")
+    errors: dict[str, list] = {}
+    if not file:
+        errors["file"] = ["Upload the track's audio file (" + ", ".join(MUSIC_EXTENSIONS) + ")."]
+    else:
+        try:
+            track.file = file if isinstance(file, CheckedAsset) else music_clean(file)
+        except ValidationError as exc:
+            errors["file"] = exc.messages
+    if track.mood and track.mood not in MUSIC_MOODS:
+        errors["mood"] = [f"Mood {track.mood!r} is unknown; use one of {', '.join(MUSIC_MOODS)}, or "
+                          "leave it empty."]
+    try:
+        # validate_constraints would word a duplicate name generically; ours says what to do.
+        track.full_clean(exclude=["file", *errors], validate_constraints=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if "name" not in errors and kit.music_tracks.filter(name=name).exists():
+        errors["name"] = [f"This brand kit already has a track named {name!r}; choose another name or delete that "
+                          "track first."]
+    if errors:
+        raise ValidationError(errors)
+    track.save()
+    return track
+
+
+def brand_music_track_delete(*, track: BrandMusicTrack) -> None:
+    """Remove a track. Templates naming it are refused at render time with a message saying so (the file stays
+    in storage, as every replaced brand file does)."""
+    track.delete()

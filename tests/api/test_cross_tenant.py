@@ -11,6 +11,7 @@ from drf_spectacular.generators import SchemaGenerator
 from catalog.models import CatalogImport, Product
 from generation.models import JobStatus, RenderJob, VideoTemplate
 from generation.services import render_job_create
+from shop_video.tenancy.models import BrandMusicTrack
 from shop_video.tenancy.selectors import brand_kit_default
 from shop_video.webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -31,9 +32,10 @@ def acme(merchant, product_with_photos, builtin_templates, sent_tasks):
     delivery = WebhookDelivery.objects.create(merchant=merchant, endpoint=endpoint, url=endpoint.url,
                                               event="render.succeeded", message_id="msg_acme", body="{}",
                                               status=WebhookDelivery.Status.FAILED)
+    kit = brand_kit_default(merchant=merchant)
+    track = BrandMusicTrack.objects.create(kit=kit, name="theme", file="brand/music/theme.wav")
     values = {"import_id": record.pk, "ref": "MUG-1", "sku": "MUG-1", "id": job.pk, "slug": template.slug,
-              "endpoint_id": endpoint.pk, "delivery_id": delivery.pk,
-              "kit_id": brand_kit_default(merchant=merchant).pk}
+              "endpoint_id": endpoint.pk, "delivery_id": delivery.pk, "kit_id": kit.pk, "track_id": track.pk}
     return {"values": values, "job": job, "product": product_with_photos, "endpoint": endpoint,
             "template": template}
 
@@ -66,6 +68,7 @@ def test_every_route_with_acme_ids_is_404_for_another_merchant(acme, other_api):
     acme["product"].refresh_from_db()
     assert acme["job"].status == JobStatus.QUEUED and acme["product"].status == Product.Status.ACTIVE
     assert acme["product"].title != "stolen" and WebhookEndpoint.objects.filter(pk=acme["endpoint"].pk).exists()
+    assert BrandMusicTrack.objects.filter(pk=acme["values"]["track_id"]).exists()
 
 
 def test_the_same_ids_work_for_their_owner(acme, api):
@@ -74,7 +77,7 @@ def test_the_same_ids_work_for_their_owner(acme, api):
     for url in (f"/api/v1/products/{values['ref']}", f"/api/v1/renders/{values['id']}",
                 f"/api/v1/catalog/imports/{values['import_id']}", f"/api/v1/templates/{values['slug']}",
                 f"/api/v1/webhooks/{values['endpoint_id']}", f"/api/v1/webhooks/{values['endpoint_id']}/secret",
-                f"/api/v1/brand-kits/{values['kit_id']}"):
+                f"/api/v1/brand-kits/{values['kit_id']}", f"/api/v1/brand-kits/{values['kit_id']}/music-tracks"):
         assert api.get(url).status_code == 200, url
 
 

@@ -203,3 +203,45 @@ def test_an_assembly_over_its_time_limit_fails_the_job_with_what_to_change(merch
     assert job.status == JobStatus.FAILED
     assert job.error == ("assembling the 9:16 rendition took longer than the time limit (ASSEMBLY_HARD_TIME_LIMIT); "
                          "shorten the video or raise the limit")
+
+
+def test_the_templates_music_track_or_mood_picks_the_brand_kits_file(merchant, on_sale, sent_tasks):
+    from django.core.exceptions import ValidationError
+
+    from shop_video.tenancy.brand_assets import CheckedAsset
+    from shop_video.tenancy.services import brand_music_track_add
+
+    kit = merchant.brand_kits.get()
+    kit.music.save("default.wav", ContentFile(b"RIFF"))
+    for name, mood in (("lounge", "calm"), ("party", "upbeat"), ("spa", "calm")):
+        brand_music_track_add(kit=kit, name=name, mood=mood, file=CheckedAsset(b"RIFF", name=f"{name}.wav"))
+
+    def music_path(music):
+        return timeline_for_job(_job(merchant, spec={**SPEC, "music": music}), "9:16").music.path
+
+    assert "brand/music/party" in music_path({"track": "party", "mood": "calm", "volume": 0.3})
+    assert "brand/music/lounge" in music_path({"mood": "calm"})  # the first calm track added
+    assert "brand/music/default" in music_path({"mood": "warm"})  # no warm track: the kit's default
+    assert timeline_for_job(_job(merchant, spec={**SPEC, "music": False}), "9:16").music is None
+
+    with pytest.raises(ValidationError) as error:
+        _job(merchant, spec={**SPEC, "music": {"track": "christmas"}})
+    message = " ".join(error.value.messages)
+    assert ("Template 'full' asks for the music track 'christmas', which the default brand kit 'Default' does not "
+            "have. Upload a track named 'christmas' to the brand kit") in message
+    assert "or change the template's music.track" in message
+
+
+def test_without_a_brand_font_each_card_picks_a_font_for_its_own_script(merchant, sent_tasks):
+    factories.product_make(merchant=merchant, sku="MUG-1", photos=1, title="Travel Mug")
+    Product.objects.filter(variants__sku="MUG-1").update(description="<ul><li>真空断熱</li><li>保温6時間</li></ul>")
+    timeline = timeline_for_job(_job(merchant), "9:16")
+    assert timeline.style.font_path is None  # so the Japanese bullets are not drawn in the Latin title's font
+    kit = merchant.brand_kits.get()
+    kit.font.save("brand.ttf", ContentFile(LATIN_FONT.read_bytes()), save=True)
+    assert timeline_for_job(_job(merchant), "9:16").style.font_path.endswith(".ttf")
+
+
+def test_captions_can_stay_out_of_the_picture_and_in_the_sidecars_only(merchant, on_sale, sent_tasks):
+    timeline = timeline_for_job(_job(merchant, spec={**SPEC, "burn_in_captions": False}), "9:16")
+    assert timeline.captions and timeline.burn_in_captions is False

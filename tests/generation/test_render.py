@@ -267,6 +267,12 @@ def test_caption_shows_only_during_its_cue(clips, tmp_path):
         assert np.abs(frame[upper] - GREY).max() < 12, f"frame {index}: the caption should stay in the lower part"
 
 
+def test_captions_not_burned_in_leave_the_picture_untouched(clips, tmp_path):
+    _, out = render(tmp_path, shot(clips["grey"], 1.5), captions=(Cue(0.5, 1.0, "Hello"),), burn_in_captions=False)
+    for index, frame in enumerate(decoded_frames(out)):
+        assert np.abs(frame.astype(int) - GREY).max() < 12, f"frame {index}: nothing should be drawn"
+
+
 # --- the soundtrack --------------------------------------------------------------------------------------
 
 

@@ -168,3 +168,32 @@ def test_every_builtin_preset_parses_and_the_bumper_lasts_six_seconds():
         assert 5 <= spec_max_frames(parsed) / parsed.fps <= 30, slug
     bumper = template_spec_parse(presets["quick-bumper"]["spec"], fps=30)
     assert spec_max_frames(bumper) / bumper.fps == pytest.approx(6.0)
+
+
+def test_music_names_a_brand_kit_track_or_a_mood():
+    parsed = template_spec_parse(full_spec(music={"track": "summer_theme-2", "mood": "calm", "volume": 0.4}), fps=30)
+    assert (parsed.music.track, parsed.music.mood, parsed.music.volume) == ("summer_theme-2", "calm", 0.4)
+    default = template_spec_parse(full_spec(), fps=30).music
+    assert default.track is None and default.mood is None
+
+
+@pytest.mark.parametrize(("music", "message"), [
+    ({"track": "Summer Theme!"}, "music.track must be the name of one of the brand kit's tracks (letters, digits, "
+                                 "- and _, at most 50), got 'Summer Theme!'."),
+    ({"track": 7}, "music.track must be the name of one of the brand kit's tracks"),
+    ({"track": ""}, "music.track must be the name"),
+    ({"mood": "sad"}, "music.mood 'sad' is unknown; use one of upbeat, calm, elegant, energetic, warm."),
+    ({"tempo": 1}, "music takes track, mood, volume, fade_in and fade_out."),
+])
+def test_music_track_and_mood_mistakes_are_named(music, message):
+    with pytest.raises(ValidationError) as error:
+        template_spec_parse(full_spec(music=music), fps=30)
+    assert message in " ".join(error.value.messages)
+
+
+def test_an_unknown_top_level_field_is_named_not_ignored():
+    with pytest.raises(ValidationError, match="'transtion' is not a template field; a template takes burn_in_captions"):
+        template_spec_parse(full_spec(transtion={"type": "crossfade"}), fps=30)
+    with pytest.raises(ValidationError, match="burn_in_captions must be true or false, got 'no'"):
+        template_spec_parse(full_spec(burn_in_captions="no"), fps=30)
+    assert template_spec_parse(full_spec(burn_in_captions=False), fps=30).burn_in_captions is False
