@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from catalog.selectors import VariantNotFound, product_images_ready, variant_get_by_sku
 from generation import dispatch
+from generation.assembly.job_timeline import cards_check, timeline_for_job
 from generation.assembly.timeline import rendition_size
 from generation.engines.base import ASPECT_RATIOS, EngineError
 from generation.engines.dit.family import FAMILY_NAMES, family_get
@@ -117,6 +118,7 @@ def render_job_create(*, merchant: Merchant, template_slug: str, sku: str, aspec
                         width=width, height=height, fps=spec.fps, num_frames=scene.frames,
                     )
                     position += 1
+        _cards_fit_check(job=job, template_slug=template.slug, sku=sku)
         queues: dict[str, list[int]] = {}
         for shot in job.shots.all():
             queues.setdefault(shot_queue(shot), []).append(shot.pk)
@@ -124,6 +126,18 @@ def render_job_create(*, merchant: Merchant, template_slug: str, sku: str, aspec
             transaction.on_commit(lambda queue=queue, shot_ids=shot_ids: dispatch.shots_send(shot_ids=shot_ids,
                                                                                            queue=queue))
     return job
+
+
+def _cards_fit_check(*, job: RenderJob, template_slug: str, sku: str) -> None:
+    """Every card and caption of every rendition drawn once now (tens of milliseconds): a text that cannot fit is a
+    refusal naming it, before any shot is spent, rather than a failed assembly after the GPU work."""
+    for aspect_ratio in job.aspect_ratios:
+        try:
+            cards_check(timeline_for_job(job, aspect_ratio))
+        except ValueError as exc:
+            raise ValidationError(f"Template {template_slug!r} cannot be drawn for SKU {sku} at {aspect_ratio}: {exc} "
+                                  "(edit the template's text, or override the product's title or description with "
+                                  "merge_fields).") from None
 
 
 def render_jobs_create(*, merchant: Merchant, template_slug: str, skus: list[str], **options) -> list[RenderJob]:
@@ -358,9 +372,12 @@ def _webhook_url_clean(url: str | None) -> str:
     return url
 
 
+MIN_SHORT_SIDE = 64  # below this the cards' and captions' text has no room to be drawn
+
+
 def _short_side_clean(short_side: int) -> int:
-    if short_side % 2 or not 16 <= short_side <= settings.RENDITION_SHORT_SIDE:
-        raise ValidationError(f"The short side must be an even number of pixels from 16 to "
+    if short_side % 2 or not MIN_SHORT_SIDE <= short_side <= settings.RENDITION_SHORT_SIDE:
+        raise ValidationError(f"The short side must be an even number of pixels from {MIN_SHORT_SIDE} to "
                               f"{settings.RENDITION_SHORT_SIDE}, got {short_side}.")
     return short_side
 

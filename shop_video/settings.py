@@ -124,7 +124,7 @@ FEED_MAX_BYTES = env_int("FEED_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
 
 # --- Rendering ------------------------------------------------------------------------------------------
 # The short side of every rendition (1080 -> 9:16 is 1080x1920). Jobs may ask for less, never more.
-RENDITION_SHORT_SIDE = env_int("RENDITION_SHORT_SIDE", 1080, minimum=16, maximum=2160)
+RENDITION_SHORT_SIDE = env_int("RENDITION_SHORT_SIDE", 1080, minimum=64, maximum=2160)
 RENDER_FPS = env_int("RENDER_FPS", 30, minimum=1, maximum=60)
 RENDER_X264_PRESET = env_str("RENDER_X264_PRESET", "veryfast")  # bench/assembly.py: x264 is most of the cost
 RENDER_X264_CRF = env_int("RENDER_X264_CRF", 20, minimum=0, maximum=51)

@@ -5,30 +5,20 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import replace
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
-from generation.assembly.captions import Cue, caption_cues, srt_text, webvtt_text
+from generation.assembly.captions import srt_text, webvtt_text
+from generation.assembly.job_timeline import timeline_for_job
 from generation.assembly.preview import write_animated_preview, write_poster
 from generation.assembly.render import render_timeline
-from generation.assembly.timeline import (
-    CUT, CallToAction, FeatureList, LogoCard, Music, PriceCard, Segment, ShotClip, Style, Timeline, TitleCard,
-    Transition, rendition_size,
-)
-from generation.feature_bullets import description_bullets
+from generation.assembly.timeline import ShotClip, Timeline
 from generation.models import JobStatus, RenderJob, Rendition
-from generation.prompts import DEFAULT_LOCALE, discount_label, price_format, prompt_context, prompt_render
 from generation.services import render_job_event_emit, render_job_fail
-from generation.template_spec import (
-    CtaScene, FeaturesScene, IntroScene, OutroScene, PriceCardScene, ProductShotsScene, SceneTransition, TitleScene,
-    template_spec_parse,
-)
-from shop_video.media import media_file_writer, media_local_path
-from shop_video.tenancy.selectors import brand_music_for
+from shop_video.media import media_file_writer
 
 logger = logging.getLogger(__name__)
 
@@ -68,120 +58,6 @@ def render_job_assemble(*, job_id: int) -> None:
         status=JobStatus.SUCCEEDED, progress=100, finished_at=timezone.now())
     if succeeded:
         render_job_event_emit(job_id=job.pk, event="render.succeeded")
-
-
-def timeline_for_job(job: RenderJob, aspect_ratio: str) -> Timeline:
-    """The job's scenes in order as one rendition's timeline: cards drawn from the product, the variant and the
-    brand kit, product-shot scenes from their shot clips, captions timed to their scenes."""
-    spec = template_spec_parse(job.template_spec, fps=job.fps)
-    width, height = rendition_size(aspect_ratio, job.short_side)
-    kit = job.brand_kit
-    variant = job.variant
-    context = prompt_context(product=job.product, variant=variant, brand_kit=kit, merchant=job.merchant,
-                             options=spec.options, merge_fields=job.merge_fields)
-    locale = context["options"].get("locale", DEFAULT_LOCALE)
-    price = price_format(variant.price, variant.currency, locale)
-    on_sale = variant.compare_at_price is not None and variant.compare_at_price > variant.price
-    discount = discount_label(context["variant"]) if on_sale else ""
-    shots = _shots_for(job, aspect_ratio)
-
-    segments: list[Segment] = []
-    scene_spans: list[tuple[int, int, str]] = []  # (first segment, segment count, caption) per captioned scene
-    for scene_index, scene in enumerate(spec.scenes):
-        where = f"scene {scene_index + 1}"
-        text = lambda source, name: prompt_render(source, context, field=f"{where}: {name}")  # noqa: E731
-        entrance = _transition(scene.transition, spec.fps)
-        if isinstance(scene, ProductShotsScene):
-            scene_shots = [shot for shot in shots if shot.scene == scene_index]
-            contents = [(ShotClip(str(media_local_path(shot.file.name))), shot.duration) for shot in scene_shots]
-        elif isinstance(scene, (IntroScene, OutroScene)):
-            enabled = kit is None or (kit.intro_enabled if isinstance(scene, IntroScene) else kit.outro_enabled)
-            contents = [(LogoCard(name=context["brand"]["name"], tagline=text(scene.tagline, "tagline")),
-                         scene.frames / spec.fps)] if enabled else []
-        elif isinstance(scene, TitleScene):
-            contents = [(TitleCard(title=context["product"]["title"], subtitle=price), scene.frames / spec.fps)]
-        elif isinstance(scene, PriceCardScene):
-            compare_at = price_format(variant.compare_at_price, variant.currency, locale) if on_sale else ""
-            contents = [(PriceCard(price=price, compare_at=compare_at, discount=discount,
-                                   headline=text(scene.headline, "headline")), scene.frames / spec.fps)]
-        elif isinstance(scene, FeaturesScene):
-            bullets = description_bullets(job.merge_fields.get("description") or job.product.description,
-                                          max_bullets=scene.max_bullets)
-            # No description, no bullets: the scene is left out rather than shown empty.
-            contents = [(FeatureList(heading=text(scene.heading, "heading"), bullets=bullets),
-                         scene.frames / spec.fps)] if bullets else []
-        elif isinstance(scene, CtaScene):
-            url = text(scene.url, "url")
-            contents = [(CallToAction(text=text(scene.text, "text"), url=url, qr=scene.qr and bool(url)),
-                         scene.frames / spec.fps)]
-        else:  # presenter scenes are refused when the job is made; one here means the template changed under it
-            raise ValueError(f"{where} ({type(scene).__name__}) cannot be assembled without a presenter")
-        if not contents:
-            continue
-        caption = text(scene.caption, "caption")
-        if caption:
-            scene_spans.append((len(segments), len(contents), caption))
-        badge = discount if getattr(scene, "badge", False) else ""
-        for number, (content, duration) in enumerate(contents):
-            transition = entrance if number == 0 else _transition(spec.shot_transition, spec.fps)
-            segments.append(Segment(content=content, duration=duration, transition=transition, badge=badge))
-
-    segments = _transitions_fitted(segments, spec.fps)
-    music = None
-    music_name = brand_music_for(kit=kit, track=spec.music.track, mood=spec.music.mood) if spec.music.enabled else None
-    if music_name:
-        music = Music(path=str(media_local_path(music_name)), volume=spec.music.volume,
-                      fade_in=spec.music.fade_in, fade_out=spec.music.fade_out)
-    style = Style(background=kit.primary_colour if kit else Style.background,
-                  foreground=kit.secondary_colour if kit else Style.foreground,
-                  accent=kit.accent_colour if kit else Style.accent,
-                  font_path=str(media_local_path(kit.font.name)) if kit and kit.font else None,
-                  logo_path=str(media_local_path(kit.logo.name)) if kit and kit.logo else None)
-    timeline = Timeline(width=width, height=height, fps=spec.fps, segments=tuple(segments), style=style,
-                        watermark=kit.watermark_position if kit and kit.logo else "none", music=music,
-                        burn_in_captions=spec.burn_in_captions)
-    return replace(timeline, captions=tuple(_captions(timeline, scene_spans)))
-
-
-def _transition(transition: SceneTransition, fps: int) -> Transition:
-    return CUT if transition.type == "cut" else Transition(kind=transition.type, duration=transition.frames / fps)
-
-
-def _transitions_fitted(segments: list[Segment], fps: int) -> list[Segment]:
-    """The first segment simply starts; a transition as long as a neighbour left beside it (a scene between them
-    was left out, a shot came out short) is shortened to fit, in whole frames, rather than failing the render."""
-    fitted: list[Segment] = []
-    for segment in segments:
-        transition = segment.transition
-        if not fitted:
-            transition = CUT
-        elif transition.kind != "cut":
-            longest = min(round(segment.duration * fps), round(fitted[-1].duration * fps)) - 1
-            frames = min(round(transition.duration * fps), longest)
-            transition = Transition(transition.kind, frames / fps) if frames > 0 else CUT
-        fitted.append(replace(segment, transition=transition))
-    return fitted
-
-
-def _captions(timeline: Timeline, scene_spans: list[tuple[int, int, str]]) -> list[Cue]:
-    """Each captioned scene's text over the scene: from its first segment's start until the next scene enters."""
-    starts = timeline.starts()
-    cues = []
-    for first, count, caption in scene_spans:
-        following = first + count
-        end = starts[following] if following < len(starts) else timeline.duration
-        cues.extend(caption_cues(caption, starts[first], end))
-    return cues
-
-
-def _shots_for(job: RenderJob, aspect_ratio: str) -> list:
-    """Per scene, this aspect ratio's own shots if its engine made them, else the scene's master shots (made at the
-    first aspect ratio, reframed by the renderer)."""
-    shots = list(job.shots.order_by("position"))
-    own_scenes = {shot.scene for shot in shots if shot.aspect_ratio == aspect_ratio}
-    master = job.aspect_ratios[0]
-    return [shot for shot in shots
-            if shot.aspect_ratio == aspect_ratio or (shot.aspect_ratio == master and shot.scene not in own_scenes)]
 
 
 def _rendition_write(job: RenderJob, aspect_ratio: str, timeline: Timeline) -> None:

@@ -8,6 +8,7 @@ Line lengths count code points, which is what SRT/WebVTT style guides (42 per li
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -31,7 +32,8 @@ class Cue:
 
 
 def cue_lines(text: str, max_chars_per_line: int = MAX_CHARS_PER_LINE) -> list[str]:
-    """Greedy word wrap of text into lines of at most max_chars_per_line characters.
+    """Greedy word wrap of text into lines of at most max_chars_per_line columns, where a wide (CJK, full-width)
+    character takes two columns, as on screen: 42 columns is 42 Latin letters or 21 kanji.
 
     Whitespace (newlines included) only separates words. A word longer than a line is cut into
     line-sized pieces rather than dropped or left to overflow. Blank text gives no lines.
@@ -39,11 +41,16 @@ def cue_lines(text: str, max_chars_per_line: int = MAX_CHARS_PER_LINE) -> list[s
     _check_positive_int("max_chars_per_line", max_chars_per_line)
     lines: list[str] = []
     for piece in _pieces(text, max_chars_per_line):
-        if lines and len(lines[-1]) + 1 + len(piece) <= max_chars_per_line:
+        if lines and display_width(lines[-1]) + 1 + display_width(piece) <= max_chars_per_line:
             lines[-1] = f"{lines[-1]} {piece}"
         else:
             lines.append(piece)
     return lines
+
+
+def display_width(text: str) -> int:
+    """Columns text takes: two for East Asian wide and full-width characters, one for the rest."""
+    return sum(2 if unicodedata.east_asian_width(character) in "WF" else 1 for character in text)
 
 
 def caption_cues(
@@ -105,8 +112,18 @@ def _check_positive_int(name: str, value: int) -> None:
 
 
 def _pieces(text: str, size: int) -> list[str]:
-    """The words of text, with any word longer than size cut into pieces of size characters."""
-    return [word[i : i + size] for word in text.split() for i in range(0, len(word), size)]
+    """The words of text, with any word wider than size columns cut into pieces that fit."""
+    pieces = []
+    for word in text.split():
+        piece, width = "", 0
+        for character in word:
+            columns = display_width(character)
+            if piece and width + columns > size:
+                pieces.append(piece)
+                piece, width = "", 0
+            piece, width = piece + character, width + columns
+        pieces.append(piece)
+    return pieces
 
 
 def _letter_count(text: str) -> int:

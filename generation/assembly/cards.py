@@ -13,9 +13,11 @@ transparent black and leaves dark fringes.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import segno
@@ -74,7 +76,7 @@ SUPERSAMPLE = 4  # shapes (circles, pills) are drawn this much larger and shrunk
 
 _URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 # A long URL may break after a path or query separator (and only there).
-_URLTOKEN = re.compile(r"[^/?&#]+[/?&#]*|[/?&#]+")
+_URL_TOKEN = re.compile(r"[^/?&#]+[/?&#]*|[/?&#]+")
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,19 @@ def card_background(size: Size, style: Style) -> np.ndarray:
 def card_layer(content, size: Size, style: Style) -> Layer:
     """A card's content (no background) as one layer: a TitleCard, LogoCard, PriceCard, FeatureList or
     CallToAction laid out as a vertically centred stack inside the safe area."""
+    stack, frame = _card_stack(content, size, style)
+    canvas = _canvas(size)
+    stack.draw(canvas, frame.safe)
+    return _layer(canvas)
+
+
+def card_fits(content, size: Size, style: Style) -> None:
+    """Lay the card out without painting it: ValueError saying what to shorten if it cannot fit (cheap enough to
+    check every card of a render before its shots are made)."""
+    _card_stack(content, size, style)
+
+
+def _card_stack(content, size: Size, style: Style) -> tuple[_Stack, _Frame]:
     builders: dict[type, Callable[..., _Stack]] = {
         TitleCard: _title_stack,
         LogoCard: _logo_stack,
@@ -117,9 +132,7 @@ def card_layer(content, size: Size, style: Style) -> Layer:
     for scale in LAYOUT_SCALES:
         stack = builder(content, frame, style, scale)
         if stack.height <= frame.safe.height:
-            canvas = _canvas(size)
-            stack.draw(canvas, frame.safe)
-            return _layer(canvas)
+            return stack, frame
     raise ValueError(
         f"the {type(content).__name__} needs {stack.height}px of height but the {size[0]}x{size[1]} frame's safe "
         f"area has {frame.safe.height}px even with the smallest text; shorten its texts"
@@ -130,19 +143,9 @@ def caption_layer(text: str, size: Size, style: Style) -> Layer:
     """A burned-in caption: up to 2 lines of white text on a dark translucent rounded box, centred at the
     bottom of the safe area. Lines break where captions.cue_lines breaks them, so the picture matches the
     subtitle sidecars; only text too wide for that (long unspaced Japanese runs) is rewrapped by pixel width."""
-    if not text.strip():
-        raise ValueError("a caption needs some text, got only whitespace")
     frame = _Frame.of(size)
-    font_path = font_path_for(style, text)
-    pad_x, pad_y = round(frame.short * 0.025), round(frame.short * 0.012)
-    max_width = frame.measure - 2 * pad_x
-    start, smallest = frame.px(CAPTION_SIZE), frame.px(MIN_TEXT_SIZE)
-    lines = cue_lines(text)
-    fitted = None
-    if len(lines) <= CAPTION_MAX_LINES:
-        fitted = fit_given_lines(lines, font_path, start, smallest, max_width)
-    if fitted is None:
-        fitted = fit_text(text, font_path, start, smallest, max_width, CAPTION_MAX_LINES, "caption")
+    fitted = _caption_text(text, frame, style)
+    pad_x, pad_y = _caption_padding(frame)
     box_w, box_h = fitted.width + 2 * pad_x, fitted.height + 2 * pad_y
     left = frame.safe.left + (frame.safe.width - box_w) // 2
     top = frame.safe.bottom - frame.px(CAPTION_LIFT) - box_h
@@ -152,6 +155,30 @@ def caption_layer(text: str, size: Size, style: Style) -> Layer:
     paint_mask(canvas, box, (left, top), (0, 0, 0), CAPTION_BOX_ALPHA)
     fitted.draw(canvas, left + pad_x, top + pad_y, fitted.width, (255, 255, 255), "center")
     return _layer(canvas)
+
+
+def caption_fits(text: str, size: Size, style: Style) -> None:
+    """Fit the caption without painting it: ValueError saying what to shorten if it cannot fit."""
+    _caption_text(text, _Frame.of(size), style)
+
+
+def _caption_padding(frame: _Frame) -> tuple[int, int]:
+    return round(frame.short * 0.025), round(frame.short * 0.012)
+
+
+def _caption_text(text: str, frame: _Frame, style: Style) -> Text:
+    if not text.strip():
+        raise ValueError("a caption needs some text, got only whitespace")
+    font_path = font_path_for(style, text)
+    max_width = frame.measure - 2 * _caption_padding(frame)[0]
+    start, smallest = frame.px(CAPTION_SIZE), frame.px(MIN_TEXT_SIZE)
+    lines = cue_lines(text)
+    fitted = None
+    if len(lines) <= CAPTION_MAX_LINES:
+        fitted = fit_given_lines(lines, font_path, start, smallest, max_width)
+    if fitted is None:
+        fitted = fit_text(text, font_path, start, smallest, max_width, CAPTION_MAX_LINES, "caption")
+    return fitted
 
 
 def badge_layer(label: str, size: Size, style: Style) -> Layer:
@@ -264,7 +291,13 @@ def _layer(canvas: Image.Image, *, empty_ok: bool = False) -> Layer | None:
 
 
 def _contained_logo(path: str, max_width: int, max_height: int) -> Image.Image:
-    """The logo scaled (up or down) to fit max_width x max_height, aspect kept."""
+    """The logo scaled (up or down) to fit max_width x max_height, aspect kept (a copy: callers may change it)."""
+    return _contained_logo_cached(path, os.stat(path).st_mtime_ns, max_width, max_height).copy()
+
+
+@lru_cache(maxsize=32)
+def _contained_logo_cached(path: str, modified: int, max_width: int, max_height: int) -> Image.Image:
+    # Every card of every rendition of a render draws the same logo: decode and scale it once per size.
     with Image.open(path) as source:
         logo = source.convert("RGBA")
     scale = min(max_width / logo.width, max_height / logo.height)
@@ -466,18 +499,17 @@ def _cta_stack(card: CallToAction, frame: _Frame, style: Style, scale: float) ->
     _require(card.text, "CallToAction text")
     if card.qr and not card.url.strip():
         raise ValueError("a CallToAction with qr=True needs a url")
-    display_url = _display_url(card.url)
-    font_path = font_path_for(style, card.text, display_url)
+    display_urls = _display_urls(card.url)
+    font_path = font_path_for(style, card.text, *display_urls[:1])
     smallest = frame.px(MIN_TEXT_SIZE)
     text_size = frame.px(CTA_SIZE, scale)
     pad_x, pad_y = round(text_size * 0.8), round(text_size * 0.35)
     text = fit_text(card.text, font_path, text_size, smallest, frame.measure - 2 * pad_x, CTA_LINES,
                      "call to action")
     items = [_button_item(text, pad_x, pad_y, style)]
-    if display_url:
-        url = fit_fewest_lines(display_url, font_path, frame.px(URL_SIZE, scale), smallest, frame.measure,
-                                URL_LINES, "URL", tokens=_URLTOKEN)
-        items.append(_text_item(url, _muted(style)))
+    if display_urls:
+        items.append(_text_item(_fitted_url(display_urls, font_path, frame.px(URL_SIZE, scale), smallest,
+                                            frame.measure), _muted(style)))
     if card.qr:
         items.append(_qr_item(card.url.strip(), frame, scale))
     return _Stack(tuple(items), frame.px(0.04, scale))
@@ -511,11 +543,23 @@ def _qr_item(url: str, frame: _Frame, scale: float) -> _Item:
     return _Item(image.width, image.height, lambda canvas, x, y: canvas.alpha_composite(image, (x, y)))
 
 
-def _display_url(url: str) -> str:
-    """The URL as people read it: no scheme, no "www.", no trailing slash."""
+def _display_urls(url: str) -> list[str]:
+    """The URL as people read it (no scheme, no "www.", no trailing slash), then shorter forms to fall back on when
+    it does not fit: without its query and fragment (tracking parameters), then the host alone. The QR code always
+    holds the whole URL; only the printed form is shortened."""
     shown = _URL_SCHEME.sub("", url.strip())
     shown = shown[4:] if shown.lower().startswith("www.") else shown
-    return shown.rstrip("/")
+    forms = [shown.rstrip("/"), re.split(r"[?#]", shown, maxsplit=1)[0].rstrip("/"), shown.split("/", 1)[0]]
+    return [form for index, form in enumerate(forms) if form and form not in forms[:index]]
+
+
+def _fitted_url(forms: list[str], font_path: str, start: int, smallest: int, measure: int) -> Text:
+    for form in forms[:-1]:
+        try:
+            return fit_fewest_lines(form, font_path, start, smallest, measure, URL_LINES, "URL", tokens=_URL_TOKEN)
+        except ValueError:
+            continue
+    return fit_fewest_lines(forms[-1], font_path, start, smallest, measure, URL_LINES, "URL", tokens=_URL_TOKEN)
 
 
 def _require(text: str, what: str) -> None:

@@ -22,12 +22,18 @@ TOKEN = re.compile(rf"\s+|[{_CJK_CHARS}][{_NO_LINE_START}]*|[^\s{_CJK_CHARS}]+[{
 
 
 def paint_mask(canvas: Image.Image, mask: Image.Image, at: tuple[int, int], colour: RGB, opacity: float = 1.0) -> None:
-    """Composite one colour through a coverage mask onto the canvas, at `at`."""
+    """Composite one colour through a coverage mask onto the canvas, at `at`; what falls outside is dropped."""
+    left, top = at
+    crop = (max(0, -left), max(0, -top), min(mask.width, canvas.width - left), min(mask.height, canvas.height - top))
+    if crop[0] >= crop[2] or crop[1] >= crop[3]:
+        return
+    if crop != (0, 0, mask.width, mask.height):
+        mask = mask.crop(crop)
     if opacity < 1.0:
         mask = mask.point(lambda value: round(value * opacity))
     ink = Image.new("RGBA", mask.size, (*colour, 0))
     ink.putalpha(mask)
-    canvas.alpha_composite(ink, at)
+    canvas.alpha_composite(ink, (left + crop[0], top + crop[1]))
 
 
 @lru_cache(maxsize=256)
@@ -57,16 +63,19 @@ class Text:
         return ascent + descent + self.line_pitch * (len(self.lines) - 1)
 
     def draw(self, canvas: Image.Image, left: int, top: int, width: int, colour: RGB, align: str) -> None:
-        """Paint the lines in a box of `width` starting at (left, top), each line centred or left-aligned."""
-        mask = Image.new("L", canvas.size, 0)
-        draw = ImageDraw.Draw(mask)
+        """Paint the lines in a box of `width` starting at (left, top), each line centred or left-aligned. The mask
+        covers the box and a margin for ink that overhangs it, not the whole frame (painting is most of a card's
+        cost)."""
         ascent, _ = self.font.getmetrics()
+        margin = self.font.size
+        mask = Image.new("L", (width + 2 * margin, self.height + 2 * margin), 0)
+        draw = ImageDraw.Draw(mask)
         for index, line in enumerate(self.lines):
             ink_left, _, ink_right, _ = self.font.getbbox(line, anchor="ls")
-            x = left + (width - (ink_right - ink_left)) / 2 if align == "center" else left
-            draw.text((x - ink_left, top + ascent + index * self.line_pitch), line, font=self.font, fill=255,
+            x = margin + ((width - (ink_right - ink_left)) / 2 if align == "center" else 0)
+            draw.text((x - ink_left, margin + ascent + index * self.line_pitch), line, font=self.font, fill=255,
                       anchor="ls")
-        paint_mask(canvas, mask, (0, 0), colour)
+        paint_mask(canvas, mask, (left - margin, top - margin), colour)
 
 
 def ink_width(font: ImageFont.FreeTypeFont, line: str) -> int:

@@ -8,7 +8,7 @@ from django.core.files.base import ContentFile
 from PIL import ImageFont
 
 from catalog.models import Product, Variant
-from generation.assembly.assemble import timeline_for_job
+from generation.assembly.job_timeline import timeline_for_job
 from generation.assembly.fonts import CJK_FONT, LATIN_FONT, title_font
 from generation.assembly.timeline import (
     CallToAction, FeatureList, LogoCard, PriceCard, ShotClip, Transition,
@@ -42,6 +42,16 @@ def on_sale(merchant):
         url="https://shop.example/mug",
         description="<ul><li>Holds 350 ml</li><li>Dishwasher safe</li><li>Glazed by hand</li><li>Fourth</li></ul>")
     return product
+
+
+def _png_bytes() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGBA", (40, 20), (255, 0, 255, 255)).save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 def _job(merchant, spec=SPEC, **kwargs):
@@ -109,7 +119,7 @@ def test_brand_kit_switches_leave_out_intro_and_outro_and_no_sale_means_no_badge
 def test_the_brand_kits_music_logo_watermark_and_the_templates_music_settings(merchant, on_sale, sent_tasks):
     kit = merchant.brand_kits.get()
     kit.music.save("track.wav", ContentFile(b"RIFF"), save=False)
-    kit.logo.save("logo.png", ContentFile(b"png"), save=False)
+    kit.logo.save("logo.png", ContentFile(_png_bytes()), save=False)
     kit.watermark_position = "top-left"
     kit.save()
     spec = {**SPEC, "music": {"volume": 0.5, "fade_in": 0.1, "fade_out": 2.0}}
@@ -245,3 +255,27 @@ def test_without_a_brand_font_each_card_picks_a_font_for_its_own_script(merchant
 def test_captions_can_stay_out_of_the_picture_and_in_the_sidecars_only(merchant, on_sale, sent_tasks):
     timeline = timeline_for_job(_job(merchant, spec={**SPEC, "burn_in_captions": False}), "9:16")
     assert timeline.captions and timeline.burn_in_captions is False
+
+
+def test_a_text_that_cannot_fit_refuses_the_render_before_any_shot_is_spent(merchant, on_sale, sent_tasks):
+    from django.core.exceptions import ValidationError
+
+    from generation.models import RenderJob
+
+    spec = {"scenes": [{"type": "product_shots", "duration": 1, "max_shots": 1},
+                       {"type": "cta", "duration": 2, "text": "Order your hand-glazed cup today " * 8}]}
+    with pytest.raises(ValidationError) as error:
+        _job(merchant, spec=spec)
+    message = " ".join(error.value.messages)
+    assert "Template 'full' cannot be drawn for SKU MUG-1 at 9:16: the call to action 'Order your" in message
+    assert "shorten it (edit the template's text, or override the product's title" in message
+    assert not RenderJob.objects.exists() and sent_tasks["shots"] == []
+
+
+def test_a_long_japanese_title_as_a_caption_is_split_into_cues_that_fit(merchant, sent_tasks):
+    title = "No.10037 クロールバリエ 2WAY ショルダーバッグ 本革 レザー 斜めがけ 大容量 通勤 通学 プレゼント ギフト 送料無料"
+    factories.product_make(merchant=merchant, sku="BAG-1", photos=1, title=title, price="9350", currency="JPY")
+    spec = {"scenes": [{"type": "product_shots", "duration": 2, "max_shots": 1, "caption": "{{ product.title }}"}]}
+    job = _job(merchant, spec=spec, sku="BAG-1", aspect_ratios=["9:16", "16:9", "1:1", "4:5"])  # all drawn first
+    cues = timeline_for_job(job, "9:16").captions
+    assert len(cues) >= 2 and "".join(c.text for c in cues).replace("\n", "").replace(" ", "") == title.replace(" ", "")

@@ -169,3 +169,14 @@ def test_touching_cues_are_fine(write):
 def test_no_cues():
     assert srt_text([]) == ""
     assert webvtt.from_string(webvtt_text([])).captions == []
+
+
+def test_wide_characters_take_two_columns_so_a_japanese_line_fits_the_screen():
+    from generation.assembly.captions import display_width
+
+    assert display_width("Bag") == 3 and display_width("鞄バッグ") == 8 and display_width("ＡＢ") == 4
+    lines = cue_lines("真" * 30, 42)
+    assert lines == ["真" * 21, "真" * 9]  # 21 kanji is 42 columns; nothing lost
+    title = "No.10037 クロールバリエ 2WAY ショルダーバッグ 本革 レザー 斜めがけ 大容量 通勤 通学 プレゼント ギフト 送料無料"
+    assert all(display_width(line) <= 42 for line in cue_lines(title, 42))
+    assert "".join(cue_lines(title, 42)).replace(" ", "") == title.replace(" ", "")

@@ -47,7 +47,8 @@ def test_nothing_is_sent_before_the_transaction_commits(merchant, product_with_p
     ({"aspect_ratios": ["3:2"]}, "Aspect ratio '3:2' is not offered; use one of 9:16, 1:1, 16:9, 4:5"),
     ({"engine": "sora"}, "Unknown engine 'sora'; use one of dit, motion"),
     ({"short_side": 181}, "short side must be an even number"),
-    ({"short_side": 4000}, "short side must be an even number of pixels from 16 to 1080"),
+    ({"short_side": 4000}, "short side must be an even number of pixels from 64 to 1080"),
+    ({"short_side": 32}, "short side must be an even number of pixels from 64 to 1080"),
 ])
 def test_bad_requests_are_refused_with_a_clear_message_and_create_nothing(
         merchant, product_with_photos, builtin_templates, sent_tasks, kwargs, message):

@@ -23,7 +23,7 @@ def test_engines(settings):
 
 def _job(merchant, engine="motion"):
     return render_job_create(merchant=merchant, template_slug="product-showcase", sku="MUG-1",
-                             aspect_ratios=["1:1"], short_side=32, engine=engine)
+                             aspect_ratios=["1:1"], short_side=64, engine=engine)
 
 
 def test_shots_render_clips_and_the_last_one_sends_the_assembly_once(merchant, product_with_photos,
@@ -136,7 +136,7 @@ def _end_frame_job(merchant):
         {"type": "product_shots", "duration": 1.0, "max_shots": 1, "end_frame": True,
          "negative_prompt": "blurry"}]})
     return render_job_create(merchant=merchant, template_slug="keyframes", sku="MUG-1", aspect_ratios=["1:1"],
-                             short_side=32, engine="recording", family="wan")
+                             short_side=64, engine="recording", family="wan")
 
 
 def test_the_engine_gets_the_end_photo_family_and_negative_prompt(merchant, product_with_photos, sent_tasks,
