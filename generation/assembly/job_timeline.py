@@ -24,6 +24,8 @@ from generation.template_spec import (
 from shop_video.media import media_local_path
 from shop_video.tenancy.selectors import brand_music_for
 
+MIN_CAPTION_SECONDS = 0.5  # less than this on screen cannot be read
+
 
 def timeline_for_job(job: RenderJob, aspect_ratio: str) -> Timeline:
     """The job's scenes in order as one rendition's timeline: cards drawn from the product, the variant and the
@@ -119,13 +121,17 @@ def _transitions_fitted(segments: list[Segment], fps: int) -> list[Segment]:
 
 
 def _captions(timeline: Timeline, scene_spans: list[tuple[int, int, str]]) -> list[Cue]:
-    """Each captioned scene's text over the scene: from its first segment's start until the next scene enters."""
+    """Each captioned scene's text over the scene: from the end of its entrance (a caption does not appear over the
+    scene that is fading out) until the next scene starts to enter."""
     starts = timeline.starts()
     cues = []
     for first, count, caption in scene_spans:
         following = first + count
         end = starts[following] if following < len(starts) else timeline.duration
-        cues.extend(caption_cues(caption, starts[first], end))
+        start = starts[first] + timeline.segments[first].transition.duration
+        if end - start < MIN_CAPTION_SECONDS:  # a short scene between long transitions: show it from the start
+            start = starts[first]
+        cues.extend(caption_cues(caption, start, end))
     return cues
 
 

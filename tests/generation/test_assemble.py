@@ -93,12 +93,14 @@ def test_transitions_overlap_scenes_and_the_first_scene_just_starts(merchant, on
     assert timeline.starts()[:3] == pytest.approx([0.0, 1.0, 2.5])
 
 
-def test_captions_span_their_scene_until_the_next_one_enters(merchant, on_sale, sent_tasks):
+def test_captions_span_their_scene_from_its_entrance_until_the_next_one_enters(merchant, on_sale, sent_tasks):
     timeline = timeline_for_job(_job(merchant), "9:16")
     starts = timeline.starts()
     title, tap = timeline.captions
-    assert (title.text, title.start, title.end) == ("Ceramic Mug", pytest.approx(starts[1]), pytest.approx(starts[3]))
-    assert (tap.text, tap.start, tap.end) == ("Tap the link", pytest.approx(starts[5]), pytest.approx(starts[6]))
+    # From the end of the scene's entrance (not over the scene fading out) until the next scene starts to enter.
+    assert (title.text, title.start, title.end) == ("Ceramic Mug", pytest.approx(starts[1] + 0.5),
+                                                    pytest.approx(starts[3]))
+    assert (tap.text, tap.start, tap.end) == ("Tap the link", pytest.approx(starts[5] + 0.5), pytest.approx(starts[6]))
 
 
 def test_brand_kit_switches_leave_out_intro_and_outro_and_no_sale_means_no_badge(merchant, sent_tasks):
@@ -279,3 +281,15 @@ def test_a_long_japanese_title_as_a_caption_is_split_into_cues_that_fit(merchant
     job = _job(merchant, spec=spec, sku="BAG-1", aspect_ratios=["9:16", "16:9", "1:1", "4:5"])  # all drawn first
     cues = timeline_for_job(job, "9:16").captions
     assert len(cues) >= 2 and "".join(c.text for c in cues).replace("\n", "").replace(" ", "") == title.replace(" ", "")
+
+
+def test_a_scene_too_short_to_wait_out_its_transitions_shows_its_caption_from_its_first_frame(merchant, on_sale,
+                                                                                             sent_tasks):
+    spec = {"transition": {"type": "crossfade", "duration": 0.45},
+            "scenes": [{"type": "product_shots", "duration": 2, "max_shots": 1},
+                       {"type": "price_card", "duration": 1.0, "caption": "Only today"},
+                       {"type": "cta", "duration": 2}]}
+    timeline = timeline_for_job(_job(merchant, spec=spec), "9:16")
+    (cue,) = timeline.captions
+    starts = timeline.starts()
+    assert (cue.start, cue.end) == (pytest.approx(starts[1]), pytest.approx(starts[2]))
