@@ -38,7 +38,7 @@ from generation.engines.base import ASPECT_RATIOS
 from generation.engines.dit.family import FAMILY_NAMES
 from generation.models import JobStatus, RenderJob, VideoTemplate
 from generation.selectors import (product_latest_renditions, render_job_get, render_jobs_filter, video_template_get,
-                                  video_templates_visible)
+                                  video_template_previews, video_templates_visible)
 from generation.services import (render_job_cancel, render_job_payload, render_jobs_create, rendition_payload,
                                  template_prompts_preview, video_template_copy, video_template_create,
                                  video_template_delete, video_template_update)
@@ -90,15 +90,18 @@ class TemplateSerializer(serializers.Serializer):
                                                     "photos; a product with fewer photos makes a shorter video.")
     spec_error = serializers.CharField(allow_null=True, help_text="Why the spec cannot render, else null.")
     preview_url = serializers.URLField(allow_null=True,
-                                       help_text="A sample video of the template. Always null for now: template "
-                                                 "previews are not made yet.")
+                                       help_text="Your newest video made with this template, as a looping animated "
+                                                 "WebP; null until you render with it.")
 
     def to_representation(self, template: VideoTemplate) -> dict:
         return _template_data(template)
 
 
-def _template_data(template: VideoTemplate) -> dict:
+def _template_data(template: VideoTemplate, request=None, previews: dict | None = None) -> dict:
+    """The template as the API shows it; `previews` (template id -> Rendition) gives preview_url."""
     scenes, max_duration, spec_error = [], None, None
+    preview = (previews or {}).get(template.pk)
+    preview_url = request.build_absolute_uri(preview.preview.url) if request and preview and preview.preview else None
     try:
         spec = template_spec_parse(template.spec, fps=settings.RENDER_FPS)
     except DjangoValidationError as exc:
@@ -114,7 +117,7 @@ def _template_data(template: VideoTemplate) -> dict:
         max_duration = spec_max_frames(spec) / spec.fps
     return {"slug": template.slug, "name": template.name, "description": template.description,
             "version": template.version, "is_builtin": template.is_builtin, "spec": template.spec, "scenes": scenes,
-            "max_duration": max_duration, "spec_error": spec_error, "preview_url": None}
+            "max_duration": max_duration, "spec_error": spec_error, "preview_url": preview_url}
 
 
 def _unknown_fields_refuse(serializer: serializers.Serializer) -> None:
@@ -298,7 +301,8 @@ class TemplateListView(APIView):
         description="The built-in templates and your own; your own shadows a built-in of the same slug.")
     def get(self, request):
         templates = video_templates_visible(merchant=request.merchant)
-        return Response({"results": [_template_data(template) for template in templates]})
+        previews = video_template_previews(merchant=request.merchant)
+        return Response({"results": [_template_data(template, request, previews) for template in templates]})
 
     @extend_schema(
         operation_id="templates_create", summary="Create a template of your own", tags=["templates"],
@@ -323,7 +327,8 @@ class TemplateDetailView(APIView):
     @extend_schema(operation_id="templates_retrieve", summary="Get a template", tags=["templates"],
                    responses={200: TemplateSerializer, **_errors(404)})
     def get(self, request, slug: str):
-        return Response(_template_data(video_template_get(merchant=request.merchant, slug=slug)))
+        template = video_template_get(merchant=request.merchant, slug=slug)
+        return Response(_template_data(template, request, video_template_previews(merchant=request.merchant)))
 
     @extend_schema(
         operation_id="templates_update", summary="Edit your template", tags=["templates"],

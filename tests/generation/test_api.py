@@ -296,6 +296,12 @@ def test_a_template_by_slug(api, catalog):
                                                                            "Product showcase", 30)
     # intro 1.5 + 3 shots x 3 + price 2.5 + cta 2 + outro 1.5, less 4 scene and 2 shot crossfades of 0.4 s
     assert template["max_duration"] == pytest.approx(1.5 + 3 * 3.0 + 2.5 + 2.0 + 1.5 - 6 * 0.4)
+    assert template["preview_url"] is None  # not rendered with yet
+    job = _succeed(_job(catalog, aspect_ratios=["9:16"]))
+    preview = f"http://testserver/media/renders/acme/{job.pk}/9x16-preview.webp"
+    assert api.get("/api/v1/templates/product-showcase").json()["preview_url"] == preview
+    listed = {t["slug"]: t["preview_url"] for t in api.get("/api/v1/templates").json()["results"]}
+    assert listed["product-showcase"] == preview and listed["quick-bumper"] is None
     assert api.get("/api/v1/templates/nope").status_code == 404
 
 
