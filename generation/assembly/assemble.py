@@ -95,8 +95,9 @@ def _poster_time(timeline: Timeline) -> float:
 
 
 def _preview_start(timeline: Timeline) -> float:
-    """The preview loops the first product shot (what the product looks like in motion)."""
+    """The preview loops the first product shot (what the product looks like in motion), from the end of its
+    entrance so the loop does not begin on the intro fading out."""
     for start, segment in zip(timeline.starts(), timeline.segments):
         if isinstance(segment.content, ShotClip):
-            return start
+            return start + segment.transition.duration
     return 0.0
