@@ -114,7 +114,7 @@ class BrandKitForm(BrandKitFilesForm):
                   "accent_colour": "Accent colour", "intro_enabled": "Intro (an opening card)",
                   "outro_enabled": "Outro (a closing card)"}
         help_texts = {"logo": "PNG, JPEG, WebP or SVG; a transparent background works best.",
-                      "primary_colour": "Title card background.", "secondary_colour": "Title card text.",
+                      "primary_colour": "Card background.", "secondary_colour": "Card text.",
                       "font": "TTF or OTF with Latin letters; blank uses the bundled font.",
                       "music": "MP3, M4A, AAC, WAV, OGG or FLAC, at least a second long; blank means silence."}
         widgets = {name: forms.TextInput(attrs={"type": "color"})

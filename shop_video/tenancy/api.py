@@ -110,9 +110,9 @@ class BrandKitUpdateSerializer(serializers.Serializer):
                                  help_text="PNG, JPEG, WebP (at most 4096 px a side) or SVG (at most 1 MB; no "
                                            "scripts or outside references); stored as a transparent PNG.")
     primary_colour = serializers.RegexField(_HEX, required=False, error_messages=_HEX_ERRORS,
-                                            help_text="Title card background, e.g. #111111.")
+                                            help_text="Background of every card, e.g. #111111.")
     secondary_colour = serializers.RegexField(_HEX, required=False, error_messages=_HEX_ERRORS,
-                                              help_text="Title card text, e.g. #ffffff.")
+                                              help_text="Card text, e.g. #ffffff.")
     accent_colour = serializers.RegexField(_HEX, required=False, error_messages=_HEX_ERRORS)
     font = serializers.FileField(required=False, allow_null=True, allow_empty_file=True,
                                  help_text="TrueType or OpenType (.ttf/.otf, at most 20 MB) covering A-Z, a-z, 0-9.")
