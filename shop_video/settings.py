@@ -134,6 +134,11 @@ SHOT_ENGINES = {
     "motion": {"class": "generation.engines.motion.MotionEngine", "queue": "cpu", "shots_per_aspect_ratio": True},
     # One queue per model family (gpu.ltx, gpu.wan, ...): a GPU worker holds one model and takes only its shots.
     "dit": {"class": "generation.engines.dit.engine.DitEngine", "queue": "gpu", "queue_per_family": True},
+    # Talking presenters (generation/presenter, docs/presenters.md): the photo animated from the speech on a CPU,
+    # or a speech-synchronised video from the LTX-2 DiT on a GPU worker that holds it.
+    "presenter-cpu": {"class": "generation.engines.talking_head.TalkingHeadEngine", "queue": "cpu",
+                      "shots_per_aspect_ratio": True},
+    "presenter": {"class": "generation.engines.presenter_dit.PresenterDitEngine", "queue": "gpu.ltx2"},
 }
 # More engines without a code change: SHOT_ENGINE_PLUGINS=name=package.module.Class@queue,...
 for _name, _target in env_mapping("SHOT_ENGINE_PLUGINS", {}).items():
@@ -165,6 +170,20 @@ DIT_PRELOAD = env_list("DIT_PRELOAD", [])
 # Quality checks on every DiT shot (0..255 scale): below these a clip is black or frozen.
 DIT_MIN_MOTION = env_float("DIT_MIN_MOTION", 0.25, minimum=0.0)
 DIT_MIN_LUMA = env_float("DIT_MIN_LUMA", 6.0, minimum=0.0)
+
+# --- Presenters (generation/presenter; docs/presenters.md) ------------------------------------------------
+# The engine for presenter scenes when neither the scene nor the job's engine says: presenter-cpu, or presenter
+# (GPU). A job rendered with engine=dit uses presenter for its presenter scenes.
+PRESENTER_ENGINE = env_str("PRESENTER_ENGINE", "presenter-cpu")
+# The LTX-2 weights for the GPU presenter: a local diffusers directory (nothing is downloaded).
+PRESENTER_DIT_MODEL = env_str("PRESENTER_DIT_MODEL", "")
+# Text-to-speech engines by name. espeak is offline and always there; piper needs `pip install .[piper]` and
+# voices (.onnx + .onnx.json) in PIPER_VOICES_DIR.
+PRESENTER_TTS_ENGINES = {
+    "espeak": "generation.presenter.tts_espeak.EspeakTextToSpeech",
+    "piper": "generation.presenter.tts_piper.PiperTextToSpeech",
+}
+PIPER_VOICES_DIR = Path(env_str("PIPER_VOICES_DIR", str(VAR_DIR / "voices")))
 
 # A running shot whose heartbeat is older than this is taken to have lost its worker.
 SHOT_LEASE_SECONDS = env_int("SHOT_LEASE_SECONDS", 300, minimum=5)

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
-QUEUES = ("default", "cpu", "render", "gpu.ltx", "gpu.wan", "gpu.cogvideox")
+QUEUES = ("default", "cpu", "render", "gpu.ltx", "gpu.wan", "gpu.cogvideox", "gpu.ltx2")
 
 
 def test_database_url() -> str:
