@@ -154,3 +154,46 @@ class Rendition(models.Model):
 
     def __str__(self):
         return f"{self.aspect_ratio} of job {self.job_id}"
+
+
+class PresenterFraming(models.TextChoices):
+    HEAD = "head", "Head and shoulders, close"
+    CHEST = "chest", "Chest up"
+    WIDE = "wide", "Waist up, wide"
+
+
+class Presenter(models.Model):
+    """A merchant's digital host: a photo with exactly one face, and a voice. Presenter scenes animate the photo
+    speaking a script rendered from the product (docs/presenters.md)."""
+
+    Framing = PresenterFraming
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="presenters")
+    slug = models.SlugField(max_length=64)
+    name = models.CharField(max_length=200)
+    avatar = models.ImageField(upload_to="presenters/", max_length=500,
+                               help_text="A front-facing photo of the presenter alone: exactly one face.")
+    face = models.JSONField(default=list, blank=True, help_text="[x, y, width, height] of the face found in the photo.")
+    tts_engine = models.CharField(max_length=32, default="espeak",
+                                  help_text="A text-to-speech engine of settings.PRESENTER_TTS_ENGINES.")
+    voice = models.CharField(max_length=200, blank=True,
+                             help_text="The engine's voice: an espeak-ng voice such as en-us, or a Piper voice file "
+                                       "name. Blank: the language's default voice.")
+    speed = models.FloatField(default=1.0, help_text="Speaking rate, 0.5 to 2.0 (1.0 is normal).")
+    language = models.CharField(max_length=16, default="en",
+                                help_text="Picks the script of presenter scenes written per language.")
+    framing = models.CharField(max_length=8, choices=PresenterFraming.choices, default=PresenterFraming.CHEST)
+    is_default = models.BooleanField(default=False, help_text="The one presenter scenes use unless told otherwise.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["merchant", "slug"]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "slug"], name="presenter_unique_slug_per_merchant"),
+            models.UniqueConstraint(fields=["merchant"], condition=models.Q(is_default=True),
+                                    name="presenter_one_default_per_merchant"),
+        ]
+
+    def __str__(self):
+        return self.name

@@ -22,6 +22,7 @@ from generation.engines.base import ASPECT_RATIOS, EngineError
 from generation.engines.dit.family import FAMILY_NAMES, family_get
 from generation.engines.registry import engine_queue, engine_shots_per_aspect_ratio, engine_uses_families
 from generation.models import FINISHED_STATUSES, JobStatus, RenderJob, Rendition, Shot, VideoTemplate
+from generation.signals import render_job_finished
 from generation.selectors import TemplateNotFound, video_template_get
 from generation.prompts import prompt_context, prompt_render
 from generation.template_spec import (
@@ -510,7 +511,11 @@ def render_job_payload(job: RenderJob, *, renditions=None, absolute_url=_site_ab
 
 def render_job_event_emit(*, job_id: int, event: str) -> None:
     """Tell the merchant's webhook endpoints (and the job's own webhook_url) that the job finished. The webhook
-    service queues deliveries after commit; a failure to queue them is logged and never changes the job."""
+    service queues deliveries after commit; a failure to queue them is logged and never changes the job.
+    Listeners of render_job_finished (live rooms) hear of it too; their errors are logged, never raised."""
+    for receiver, result in render_job_finished.send_robust(sender=RenderJob, job_id=job_id, event=event):
+        if isinstance(result, Exception):
+            logger.error("%s failed on %s of render job %s: %s", receiver, event, job_id, result, exc_info=result)
     try:
         job = RenderJob.objects.select_related("merchant", "template", "variant").get(pk=job_id)
         webhook_services.webhook_event_emit(merchant=job.merchant, event=event, data=render_job_payload(job),
