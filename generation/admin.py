@@ -6,7 +6,8 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
 from catalog.models import Variant
-from generation.models import RenderJob, Rendition, Shot, VideoTemplate
+from generation.models import Presenter, RenderJob, Rendition, Shot, VideoTemplate
+from generation.presenter.services import PRESENTER_EDITABLE_FIELDS, presenter_create, presenter_update
 from generation.services import render_job_cancel, template_prompts_render, video_template_copy
 from shop_video.tenancy.models import Merchant
 
@@ -123,3 +124,45 @@ class ShotAdmin(admin.ModelAdmin):
 class RenditionAdmin(admin.ModelAdmin):
     list_display = ["job", "aspect_ratio", "width", "height", "duration", "size_bytes", "created_at"]
     list_filter = ["aspect_ratio"]
+
+
+class PresenterAdminForm(forms.ModelForm):
+    """The admin saves through the presenter service: the photo is normalised and must show exactly one face,
+    the voice is checked against its TTS engine; a refusal shows on the field."""
+
+    class Meta:
+        model = Presenter
+        fields = ["merchant", *PRESENTER_EDITABLE_FIELDS]
+
+    def _post_clean(self):
+        pass  # the service validates (and reports per field) in save_model
+
+    def clean(self):
+        cleaned = super().clean()
+        fields = {name: cleaned[name] for name in PRESENTER_EDITABLE_FIELDS if name in cleaned}
+        upload = self.files.get("avatar")
+        fields["avatar"] = upload  # None keeps the stored photo
+        try:
+            if self.instance.pk:
+                self.instance = presenter_update(presenter=Presenter.objects.get(pk=self.instance.pk), **fields)
+            elif cleaned.get("merchant") is not None:
+                self.instance = presenter_create(merchant=cleaned["merchant"], **fields)
+        except ValidationError as exc:
+            for name, messages_ in exc.message_dict.items():
+                self.add_error(name if name in self.fields else None, messages_)
+        return cleaned
+
+
+@admin.register(Presenter)
+class PresenterAdmin(admin.ModelAdmin):
+    form = PresenterAdminForm
+    list_display = ["name", "merchant", "slug", "language", "tts_engine", "voice", "framing", "is_default"]
+    list_filter = ["merchant", "language", "tts_engine"]
+    readonly_fields = ["face", "photo_preview"]
+
+    @admin.display(description="Photo")
+    def photo_preview(self, presenter):
+        return format_html('<img src="{}" style="max-height:160px">', presenter.avatar.url) if presenter.avatar else "-"
+
+    def save_model(self, request, obj, form, change):
+        pass  # PresenterAdminForm.clean already saved it through the service

@@ -32,6 +32,8 @@ from django.template import Context, Engine, Library, TemplateSyntaxError, defau
 from django.template.base import FilterExpression, Lexer, TokenType, Variable, VariableNode
 from django.template.defaulttags import ForNode, IfNode, TemplateLiteral, WithNode
 
+from generation.feature_bullets import description_bullets
+
 MAX_PROMPT_CHARS = 2000
 MERGE_FIELDS = ("title", "brand", "description", "product_type")  # the product fields an API request may override
 ALLOWED_TAGS = ("if", "elif", "else", "endif", "for", "empty", "endfor", "with", "endwith")
@@ -44,7 +46,7 @@ _INVALID = "\x00invalid:%s\x00"
 # plain value. "options" (the template's options) is filled per template with its own keys.
 CONTEXT_FIELDS: dict[str, Any] = {
     "product": {"title": None, "brand": None, "description": None, "product_type": None, "url": None,
-                "options": [{"name": None, "values": [None]}]},
+                "benefits": [None], "options": [{"name": None, "values": [None]}]},
     "variant": {"sku": None, "title": None, "price": None, "compare_at_price": None, "currency": None,
                 "options": [{"name": None, "value": None}]},
     "brand": {"name": None, "primary_colour": None, "secondary_colour": None, "accent_colour": None},
@@ -307,6 +309,10 @@ def prompt_context(*, product, variant, brand_kit=None, merchant=None, options: 
                     "product_type": product.product_type, "url": product.url,
                     "options": [{"name": name, "values": values} for name, values in option_values.items()]}
     product_data.update({name: value for name, value in (merge_fields or {}).items() if name in MERGE_FIELDS})
+    # The description's selling points as short plain sentences (its list items, else its first sentences): what a
+    # presenter's script says without reading HTML or a whole paragraph aloud.
+    described = (merge_fields or {}).get("description") or product.description
+    product_data["benefits"] = list(description_bullets(described, max_bullets=3))
     currency = variant.currency.upper()
     variant_data = {"sku": variant.sku, "title": variant.title, "currency": currency,
                     "price": _money_value(variant.price, currency),

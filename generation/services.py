@@ -24,6 +24,7 @@ from generation.engines.registry import engine_queue, engine_shots_per_aspect_ra
 from generation.models import FINISHED_STATUSES, JobStatus, RenderJob, Rendition, Shot, VideoTemplate
 from generation.signals import render_job_finished
 from generation.selectors import TemplateNotFound, video_template_get
+from generation.presenter.scenes import presenter_shots_plan
 from generation.prompts import prompt_context, prompt_render
 from generation.template_spec import (
     PROMPT_FIELDS, PresenterScene, ProductShotsScene, TemplateSpec, template_spec_parse,
@@ -69,10 +70,6 @@ def render_job_create(*, merchant: Merchant, template_slug: str, sku: str, aspec
     if family and not any(engine_uses_families(name) for name in shot_engines):
         raise ValidationError(f"--family / family applies to the dit engine only; engine "
                               f"{', '.join(sorted(shot_engines))!r} has no model families. Drop it or choose engine dit.")
-    for number, scene in enumerate(spec.scenes, start=1):
-        if isinstance(scene, PresenterScene):
-            raise ValidationError(f"Template {template.slug!r} scene {number} (presenter) needs a presenter, and "
-                                  f"{merchant.slug!r} has none yet; remove the scene or render another template.")
     images = list(product_images_ready(product=variant.product))
     if not images:
         raise ValidationError(f"Product {variant.product.title!r} (SKU {sku}) has no ready photos; upload one "
@@ -81,6 +78,14 @@ def render_job_create(*, merchant: Merchant, template_slug: str, sku: str, aspec
     _music_track_check(spec=spec, brand_kit=brand_kit, template_slug=template.slug)
     prompts = scene_prompts_render(spec=spec, merchant=merchant, variant=variant, brand_kit=brand_kit,
                                    merge_fields=merge_fields, template_slug=template.slug)
+    presenter_shots = []
+    if any(isinstance(scene, PresenterScene) for scene in spec.scenes):
+        context = prompt_context(product=variant.product, variant=variant, brand_kit=brand_kit, merchant=merchant,
+                                 options=spec.options, merge_fields=merge_fields)
+        presenter_shots = presenter_shots_plan(merchant=merchant, spec=spec, context=context,
+                                               requested_engine=requested_engine, aspect_ratios=aspect_ratios,
+                                               short_side=short_side, template_slug=template.slug, sku=sku,
+                                               product_image_id=images[0].pk)
 
     with transaction.atomic():
         job = RenderJob.objects.create(
@@ -119,6 +124,14 @@ def render_job_create(*, merchant: Merchant, template_slug: str, sku: str, aspec
                         width=width, height=height, fps=spec.fps, num_frames=scene.frames,
                     )
                     position += 1
+        for planned in presenter_shots:
+            Shot.objects.create(job=job, position=position, scene=planned.scene, aspect_ratio=planned.aspect_ratio,
+                                engine=planned.engine, prompt=planned.script, camera="static",
+                                parameters=planned.parameters, seed=seeds.setdefault((planned.scene, 0),
+                                                                                     secrets.randbelow(2**31)),
+                                width=planned.width, height=planned.height, fps=spec.fps,
+                                num_frames=spec.scenes[planned.scene].frames)
+            position += 1
         _cards_fit_check(job=job, template_slug=template.slug, sku=sku)
         queues: dict[str, list[int]] = {}
         for shot in job.shots.all():

@@ -14,6 +14,7 @@ from generation.assembly.clipio import write_clip
 from generation.engines.base import EngineError, ShotCancelled, ShotRequest, ShotResult
 from generation.engines.registry import engine_get
 from generation.models import FINISHED_STATUSES, JobStatus, RenderJob, Shot
+from generation.presenter.shot_speech import presenter_shot_request
 from generation.services import render_job_fail, render_job_progress_update, render_job_shot_finished
 from shop_video.media import media_file_writer, media_local_path
 
@@ -49,7 +50,7 @@ def shot_run(*, shot_id: int) -> None:
     label = (f"shot {shot.position + 1} (scene {shot.scene + 1}, {shot.engine}{' ' + family if family else ''}, "
              f"{shot.camera})")
     try:
-        request = _request_for(shot)
+        request, extra_metadata = _request_for(shot)
         result = engine_get(shot.engine).generate(request, on_step=_Heartbeat(shot))
         _check_frames(result, shot)
         name = shot_clip_name(shot)
@@ -69,12 +70,16 @@ def shot_run(*, shot_id: int) -> None:
         _shot_fail(shot, f"{label} failed: {exc}")
         return
     done = Shot.objects.filter(pk=shot.pk, status=JobStatus.RUNNING, attempts=shot.attempts).update(
-        status=JobStatus.SUCCEEDED, file=name, progress=100, finished_at=timezone.now(), metadata=result.metadata)
+        status=JobStatus.SUCCEEDED, file=name, progress=100, finished_at=timezone.now(),
+        metadata={**result.metadata, **extra_metadata})
     if done:
         render_job_shot_finished(job_id=job.pk)
 
 
-def _request_for(shot: Shot) -> ShotRequest:
+def _request_for(shot: Shot) -> tuple[ShotRequest, dict]:
+    """The engine's request, and anything to record on the shot besides what the engine reports."""
+    if "presenter_id" in shot.parameters:
+        return presenter_shot_request(shot)
     image_path = None
     if shot.source_image is not None and shot.source_image.file:
         image_path = str(media_local_path(shot.source_image.file.name))
@@ -87,7 +92,7 @@ def _request_for(shot: Shot) -> ShotRequest:
     return ShotRequest(width=shot.width, height=shot.height, fps=shot.fps, num_frames=shot.num_frames,
                        image_path=image_path, end_image_path=end_image_path, prompt=shot.prompt,
                        negative_prompt=shot.parameters.get("negative_prompt", ""), seed=shot.seed,
-                       camera=shot.camera, parameters=shot.parameters)
+                       camera=shot.camera, parameters=shot.parameters), {}
 
 
 def _check_frames(result: ShotResult, shot: Shot) -> None:

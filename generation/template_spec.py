@@ -38,8 +38,12 @@ SCENE_TYPES = ("intro", "title", "product_shots", "price_card", "features", "cta
 TRANSITION_TYPES = ("cut", "crossfade", "slide_left", "slide_up")
 SHOT_ENGINES = ("dit", "motion")
 PRESENTER_LAYOUTS = ("full", "split", "pip")
+PRESENTER_FRAMINGS = ("head", "chest", "wide")
+PRESENTER_ENGINES = ("presenter", "presenter-cpu")
+_LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
 MAX_SCENE_SECONDS = 180.0
 MAX_TEXT_CHARS = 500
+MAX_SCRIPT_CHARS = 1500
 PROMPT_FIELDS = MERGE_FIELDS  # the product fields merge_fields may override
 DEFAULT_PROMPT = "{{ product.title }}, a product video, studio lighting, sharp details"
 MAX_OPTIONS = 20
@@ -112,8 +116,27 @@ class CtaScene(Scene):
 
 @dataclass(frozen=True, kw_only=True)
 class PresenterScene(Scene):
-    script: str = ""
+    """The merchant's presenter speaks a script over the product: full-frame host with a product card, split
+    screen (host beside the product), or the host picture-in-picture over the product photo."""
+
+    scripts: tuple[tuple[str, str], ...] = ()  # (language, template); language "" serves every language
     layout: str = "full"
+    presenter: str | None = None  # a presenter's slug; None: the merchant's default presenter
+    framing: str | None = None  # head | chest | wide; None: the presenter's own
+    engine: str | None = None  # presenter (GPU) or presenter-cpu; None: the job's choice
+
+    def script_for(self, language: str) -> str | None:
+        """The script in `language` (exact, then its primary subtag), else the one written for every language."""
+        by_language = dict(self.scripts)
+        primary = language.split("-")[0].lower()
+        for key in (language.lower(), primary, ""):
+            if key in by_language:
+                return by_language[key]
+        return None
+
+    @property
+    def languages(self) -> list[str]:
+        return [language for language, _ in self.scripts if language]
 
 
 @dataclass(frozen=True)
@@ -159,8 +182,9 @@ def template_spec_parse(spec: Any, *, fps: int) -> TemplateSpec:
     music = _music_parse(spec.get("music", {}))
     scenes = [_scene_parse(index, raw, fps, options, default_transition)
               for index, raw in enumerate(raw_scenes, start=1)]
-    if not any(isinstance(scene, ProductShotsScene) for scene in scenes):
-        raise ValidationError("The template needs at least one scene of type \"product_shots\".")
+    if not any(isinstance(scene, (ProductShotsScene, PresenterScene)) for scene in scenes):
+        raise ValidationError("The template needs at least one scene that shows the product moving: "
+                              "\"product_shots\" or \"presenter\".")
     scenes[0] = _without_entrance(scenes[0])
     for number, (previous, scene) in enumerate(zip(scenes, scenes[1:]), start=2):
         if scene.transition.frames >= min(previous.frames, scene.frames):
@@ -309,11 +333,49 @@ def _scene_parse(index: int, raw: Any, fps: int, options: dict, default_transiti
         layout = raw.get("layout", "full")
         if layout not in PRESENTER_LAYOUTS:
             raise ValidationError(f"{where}: layout {layout!r} is unknown; use one of {', '.join(PRESENTER_LAYOUTS)}.")
-        script = text("script")
-        if not script.strip():
-            raise ValidationError(f"{where}: script is empty; write what the presenter says.")
-        return PresenterScene(**common, script=script, layout=layout)
+        return _presenter_parse(where, raw, options, common, layout)
     return _product_shots_parse(where, raw, options, common)
+
+
+def _presenter_parse(where: str, raw: dict, options: dict, common: dict, layout: str) -> PresenterScene:
+    if common["caption"]:
+        raise ValidationError(f"{where}: caption is not used here: a presenter scene is captioned with what the "
+                              "presenter says, word by word; remove caption.")
+    script = raw.get("script", "")
+    if isinstance(script, dict):
+        if not script:
+            raise ValidationError(f"{where}: script has no languages; write it as text, or as "
+                                  "{\"en\": \"...\", \"de\": \"...\"}.")
+        scripts = []
+        for language, text in script.items():
+            if not isinstance(language, str) or not _LANGUAGE_TAG.match(language.lower()):
+                raise ValidationError(f"{where}: script language {language!r} is not a language tag such as en, "
+                                      "de or pt-br.")
+            scripts.append((language.lower(), _script_text_parse(f"{where}: script.{language}", text, options)))
+    else:
+        scripts = [("", _script_text_parse(f"{where}: script", script, options))]
+    presenter = raw.get("presenter")
+    if presenter is not None and (not isinstance(presenter, str) or not re.match(r"^[-a-zA-Z0-9_]{1,64}$", presenter)):
+        raise ValidationError(f"{where}: presenter must be the slug of one of your presenters, got {presenter!r}.")
+    framing = raw.get("framing")
+    if framing is not None and framing not in PRESENTER_FRAMINGS:
+        raise ValidationError(f"{where}: framing {framing!r} is unknown; use one of {', '.join(PRESENTER_FRAMINGS)}.")
+    engine = raw.get("engine")
+    if engine is not None and engine not in PRESENTER_ENGINES:
+        raise ValidationError(f"{where}: engine {engine!r} is unknown; use one of {', '.join(PRESENTER_ENGINES)}.")
+    return PresenterScene(**common, scripts=tuple(scripts), layout=layout, presenter=presenter, framing=framing,
+                          engine=engine)
+
+
+def _script_text_parse(where: str, value: Any, options: dict) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"{where} is empty; write what the presenter says (hook, benefits, price, call to "
+                              "action), e.g. \"Meet the {{ product.title }}, now {{ variant.price|price }}.\"")
+    prompt_template_check(value, field=where, options=options)
+    if len(value) > MAX_SCRIPT_CHARS:
+        raise ValidationError(f"{where} is {len(value)} characters; keep a script under {MAX_SCRIPT_CHARS} "
+                              "(about a minute of speech).")
+    return value
 
 
 def _product_shots_parse(where: str, raw: dict, options: dict, common: dict) -> ProductShotsScene:
@@ -369,7 +431,7 @@ TOP_LEVEL_FIELDS = {"fps", "family", "transition", "music", "options", "scenes",
 _COMMON_FIELDS = {"type", "duration", "transition", "caption"}
 _SCENE_FIELDS = {
     "title": set(), "intro": {"tagline"}, "outro": {"tagline"}, "price_card": {"headline"},
-    "features": {"heading", "max_bullets"}, "cta": {"text", "url", "qr"}, "presenter": {"script", "layout"},
+    "features": {"heading", "max_bullets"}, "cta": {"text", "url", "qr"}, "presenter": {"script", "layout", "presenter", "framing", "engine"},
     "product_shots": {"cameras", "max_shots", "prompt", "negative_prompt", "family", "source", "end_frame", "engine",
                       "badge"},
 }

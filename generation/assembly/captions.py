@@ -85,6 +85,42 @@ def caption_cues(
     return cues
 
 
+SENTENCE_END = (".", "!", "?", "。", "！", "？", "…")
+SPOKEN_PAUSE = 0.35  # a silence this long between words starts a new cue
+MIN_SPOKEN_CUE = 0.6  # a cue that would flash by shorter than this stays up into the silence after it
+
+
+def spoken_cues(words: Iterable[tuple[str, float, float]], *, max_chars_per_line: int = MAX_CHARS_PER_LINE,
+                max_lines: int = 1) -> list[Cue]:
+    """Cues that follow speech: each starts when its first word is heard and ends when its last word ends, so the
+    text is on screen while it is said. A cue breaks at a sentence end, at a pause, or when it would outgrow
+    max_lines lines. `words` are (text, start, end) in seconds on the video's clock, in order."""
+    _check_positive_int("max_lines", max_lines)
+    groups: list[list[tuple[str, float, float]]] = []
+    for word in words:
+        text, start, end = word
+        if not text.strip() or end <= start:
+            continue
+        current = groups[-1] if groups else None
+        if current is not None:
+            joined = " ".join(w[0] for w in current) + " " + text
+            ends_sentence = current[-1][0].rstrip().endswith(SENTENCE_END)
+            paused = start - current[-1][2] >= SPOKEN_PAUSE
+            if not ends_sentence and not paused and len(cue_lines(joined, max_chars_per_line)) <= max_lines:
+                current.append(word)
+                continue
+        groups.append([word])
+    cues: list[Cue] = []
+    for index, group in enumerate(groups):
+        start, end = group[0][1], group[-1][2]
+        following = groups[index + 1][0][1] if index + 1 < len(groups) else math.inf
+        if end - start < MIN_SPOKEN_CUE:
+            end = min(start + MIN_SPOKEN_CUE, following)
+        lines = cue_lines(" ".join(w[0] for w in group), max_chars_per_line)
+        cues.append(Cue(start, end, "\n".join(lines)))
+    return cues
+
+
 def srt_text(cues: Iterable[Cue]) -> str:
     """SubRip: numbered cues from 1, `HH:MM:SS,mmm --> HH:MM:SS,mmm`, a blank line after each."""
     blocks = [

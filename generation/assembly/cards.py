@@ -250,7 +250,7 @@ def _luminance(hex_colour: str) -> float:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
-def _muted(style: Style) -> RGB:
+def muted_colour(style: Style) -> RGB:
     """The foreground colour a quarter of the way to the background: secondary text."""
     fg, bg = parse_hex_color(style.foreground), parse_hex_color(style.background)
     return tuple(round(f * 0.75 + b * 0.25) for f, b in zip(fg, bg))
@@ -360,7 +360,7 @@ def _title_stack(card: TitleCard, frame: _Frame, style: Style, scale: float) -> 
     if card.subtitle.strip():
         subtitle = fit_text(card.subtitle, font_path, frame.px(SUBTITLE_SIZE, scale), smallest, frame.measure,
                              SUBTITLE_LINES, "subtitle")
-        items.append(_text_item(subtitle, _muted(style)))
+        items.append(_text_item(subtitle, muted_colour(style)))
     return _Stack(tuple(items), frame.px(0.035, scale))
 
 
@@ -379,7 +379,7 @@ def _logo_stack(card: LogoCard, frame: _Frame, style: Style, scale: float) -> _S
     if card.tagline.strip():
         tagline = fit_text(card.tagline, font_path, frame.px(SUBTITLE_SIZE, scale), smallest, frame.measure,
                             SUBTITLE_LINES, "tagline")
-        items.append(_text_item(tagline, _muted(style)))
+        items.append(_text_item(tagline, muted_colour(style)))
     return _Stack(tuple(items), frame.px(0.045, scale))
 
 
@@ -395,7 +395,7 @@ def _price_stack(card: PriceCard, frame: _Frame, style: Style, scale: float) -> 
     if card.compare_at.strip():
         old = fit_text(card.compare_at, font_path, frame.px(COMPARE_AT_SIZE, scale), smallest, frame.measure, 1,
                         "compare-at price")
-        items.append(_struck_item(old, _muted(style)))
+        items.append(_struck_item(old, muted_colour(style)))
 
     badge = _badge_item(card.discount, frame, style, scale) if card.discount.strip() else None
     gap = frame.px(0.03, scale)
@@ -509,7 +509,7 @@ def _cta_stack(card: CallToAction, frame: _Frame, style: Style, scale: float) ->
     items = [_button_item(text, pad_x, pad_y, style)]
     if display_urls:
         items.append(_text_item(_fitted_url(display_urls, font_path, frame.px(URL_SIZE, scale), smallest,
-                                            frame.measure), _muted(style)))
+                                            frame.measure), muted_colour(style)))
     if card.qr:
         items.append(_qr_item(card.url.strip(), frame, scale))
     return _Stack(tuple(items), frame.px(0.04, scale))

@@ -23,7 +23,8 @@ import numpy as np
 
 from . import cards
 from .reframe import reframe_filter, subject_find
-from .timeline import LogoCard, Segment, ShotClip, Timeline
+from .presenter_frames import PresenterFrames
+from .timeline import LogoCard, PresenterClip, Segment, ShotClip, Timeline
 
 ENTRANCE_SECONDS = 0.5  # a card's content fades and slides (a logo: grows) in over this long
 ENTRANCE_RISE = 0.04  # how far (fraction of the frame height) card content rises while it enters
@@ -212,6 +213,14 @@ class CardFrames:
         pass
 
 
+def _source_for(segment: Segment, size: tuple[int, int], fps: int, style):
+    if isinstance(segment.content, ShotClip):
+        return ShotFrames(segment.content, size, fps)
+    if isinstance(segment.content, PresenterClip):
+        return PresenterFrames(segment, size, fps, style)
+    return CardFrames(segment, size, fps, style)
+
+
 def _ease(progress: float) -> float:
     """Ease in-out (sine): transitions and entrances start and land softly."""
     return 0.5 - 0.5 * math.cos(math.pi * min(1.0, max(0.0, progress)))
@@ -226,15 +235,13 @@ class Compositor:
         self.size = size
         self.starts = timeline.start_frames()
         self.lengths = [round(segment.duration * fps) for segment in timeline.segments]
-        self.sources = [ShotFrames(segment.content, size, fps) if isinstance(segment.content, ShotClip)
-                        else CardFrames(segment, size, fps, style)
-                        for segment in timeline.segments]
+        self.sources = [_source_for(segment, size, fps, style) for segment in timeline.segments]
         watermark = cards.watermark_layer(style, size, timeline.watermark)
         self.watermark = Overlay(watermark, size) if watermark is not None else None
         self.badges = {index: Overlay(cards.badge_layer(segment.badge, size, style), size)
                        for index, segment in enumerate(timeline.segments) if segment.badge}
         for source in self.sources:  # a missing or broken shot fails now, before any encoding is spent
-            if isinstance(source, ShotFrames):
+            if isinstance(source, (ShotFrames, PresenterFrames)):
                 source.check()
         burned = timeline.captions if timeline.burn_in_captions else ()
         self.caption_starts = [round(cue.start * fps) for cue in burned]
@@ -288,8 +295,8 @@ class Compositor:
         of each segment the frame shows), so a shot's logo leaves with the shot rather than vanishing at once."""
         segments = self.timeline.segments
         if self.watermark is not None:
-            self.watermark.blend_onto(frame, sum(w for i, w in weights.items() if isinstance(segments[i].content,
-                                                                                             ShotClip)))
+            self.watermark.blend_onto(frame, sum(w for i, w in weights.items()
+                                                 if isinstance(segments[i].content, (ShotClip, PresenterClip))))
         badged = [i for i in weights if i in self.badges]
         if badged:
             self.badges[badged[-1]].blend_onto(frame, sum(weights[i] for i in badged))
@@ -308,7 +315,7 @@ class Compositor:
 
     def _prepare_upcoming(self, n: int) -> None:
         for start, source in zip(self.starts, self.sources):
-            if n < start <= n + PREPARE_AHEAD_FRAMES and isinstance(source, ShotFrames):
+            if n < start <= n + PREPARE_AHEAD_FRAMES and isinstance(source, (ShotFrames, PresenterFrames)):
                 source.prepare()
 
     def _close_finished(self, n: int) -> None:

@@ -9,18 +9,21 @@ from __future__ import annotations
 from dataclasses import replace
 
 from generation.assembly import cards
-from generation.assembly.captions import Cue, caption_cues
+from generation.assembly.captions import Cue, caption_cues, spoken_cues
+from generation.assembly.presenter_frames import product_card_fits
+from generation.assembly.presenter_layout import card_region
 from generation.assembly.timeline import (
-    CUT, CARD_TYPES, CallToAction, FeatureList, LogoCard, Music, PriceCard, Segment, ShotClip, Style, Timeline,
-    TitleCard, Transition, rendition_size,
+    CUT, CARD_TYPES, CallToAction, FeatureList, LogoCard, Music, PresenterClip, PriceCard, ProductCard, Segment,
+    ShotClip, Style, Timeline, TitleCard, Transition, Voice, rendition_size,
 )
 from generation.feature_bullets import description_bullets
 from generation.models import RenderJob
 from generation.prompts import DEFAULT_LOCALE, discount_label, price_format, prompt_context, prompt_render
 from generation.template_spec import (
-    CtaScene, FeaturesScene, IntroScene, OutroScene, PriceCardScene, ProductShotsScene, SceneTransition, TitleScene,
-    template_spec_parse,
+    CtaScene, FeaturesScene, IntroScene, OutroScene, PresenterScene, PriceCardScene, ProductShotsScene,
+    SceneTransition, TitleScene, template_spec_parse,
 )
+from catalog.models import ProductImage
 from shop_video.media import media_local_path
 from shop_video.tenancy.selectors import brand_music_for
 
@@ -44,6 +47,7 @@ def timeline_for_job(job: RenderJob, aspect_ratio: str) -> Timeline:
 
     segments: list[Segment] = []
     scene_spans: list[tuple[int, int, str]] = []  # (first segment, segment count, caption) per captioned scene
+    speeches: list[tuple[int, dict]] = []  # (segment, the shot's speech metadata) per spoken presenter scene
     for scene_index, scene in enumerate(spec.scenes):
         where = f"scene {scene_index + 1}"
         text = lambda source, name: prompt_render(source, context, field=f"{where}: {name}")  # noqa: E731
@@ -71,8 +75,22 @@ def timeline_for_job(job: RenderJob, aspect_ratio: str) -> Timeline:
             url = text(scene.url, "url")
             contents = [(CallToAction(text=text(scene.text, "text"), url=url, qr=scene.qr and bool(url)),
                          scene.frames / spec.fps)]
-        else:  # presenter scenes are refused when the job is made; one here means the template changed under it
-            raise ValueError(f"{where} ({type(scene).__name__}) cannot be assembled without a presenter")
+        elif isinstance(scene, PresenterScene):
+            scene_shots = [shot for shot in shots if shot.scene == scene_index]
+            if not scene_shots:
+                raise ValueError(f"{where} (presenter) has no host shot; render the job again")
+            host = scene_shots[0]
+            compare_at = price_format(variant.compare_at_price, variant.currency, locale) if on_sale else ""
+            card = ProductCard(title=context["product"]["title"], price=price, compare_at=compare_at,
+                               discount=discount)
+            contents = [(PresenterClip(host=str(media_local_path(host.file.name)) if host.file else "",
+                                       layout=scene.layout, card=card,
+                                       photo=_photo_path(job, host.parameters.get("product_image_id"))),
+                         scene.frames / spec.fps)]
+            if host.metadata.get("speech"):
+                speeches.append((len(segments), host.metadata["speech"]))
+        else:
+            raise ValueError(f"{where} ({type(scene).__name__}) cannot be assembled")
         if not contents:
             continue
         caption = text(scene.caption, "caption")
@@ -97,7 +115,31 @@ def timeline_for_job(job: RenderJob, aspect_ratio: str) -> Timeline:
     timeline = Timeline(width=width, height=height, fps=spec.fps, segments=tuple(segments), style=style,
                         watermark=kit.watermark_position if kit and kit.logo else "none", music=music,
                         burn_in_captions=spec.burn_in_captions)
-    return replace(timeline, captions=tuple(_captions(timeline, scene_spans)))
+    starts = timeline.starts()
+    voices = tuple(Voice(path=str(media_local_path(speech["file"])), start=starts[index] + speech["offset"])
+                   for index, speech in speeches)
+    spoken = [cue for index, speech in speeches
+              for cue in spoken_cues([(text, starts[index] + speech["offset"] + start,
+                                       starts[index] + speech["offset"] + end) for text, start, end in speech["words"]])]
+    captions = _in_turn([*_captions(timeline, scene_spans), *spoken], timeline.duration)
+    return replace(timeline, voices=voices, captions=captions)
+
+
+def _in_turn(cues: list[Cue], duration: float) -> tuple[Cue, ...]:
+    """Scene captions and spoken captions in time order, each ending by the time the next one starts (a spoken
+    line running into the next scene's entrance gives way to that scene's caption)."""
+    cues = sorted(cues, key=lambda cue: cue.start)
+    fitted = []
+    for index, cue in enumerate(cues):
+        end = min(cue.end, duration, cues[index + 1].start if index + 1 < len(cues) else duration)
+        if end > cue.start:
+            fitted.append(replace(cue, end=end))
+    return tuple(fitted)
+
+
+def _photo_path(job: RenderJob, image_id: int | None) -> str | None:
+    image = ProductImage.objects.filter(pk=image_id, product__merchant_id=job.merchant_id).first() if image_id else None
+    return str(media_local_path(image.file.name)) if image is not None and image.file else None
 
 
 def _transition(transition: SceneTransition, fps: int) -> Transition:
@@ -152,5 +194,7 @@ def cards_check(timeline: Timeline) -> None:
     for segment in timeline.segments:
         if isinstance(segment.content, CARD_TYPES):
             cards.card_fits(segment.content, size, timeline.style)
+        elif isinstance(segment.content, PresenterClip):
+            product_card_fits(segment.content.card, size, timeline.style, card_region(segment.content.layout, *size))
     for cue in timeline.captions if timeline.burn_in_captions else ():
         cards.caption_fits(cue.text, size, timeline.style)

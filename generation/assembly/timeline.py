@@ -135,7 +135,33 @@ class CallToAction:
     qr: bool = False  # draw the URL as a QR code too
 
 
-Content = ShotClip | TitleCard | LogoCard | PriceCard | FeatureList | CallToAction
+@dataclass(frozen=True)
+class ProductCard:
+    """The product beside a presenter: its title and price on a panel (the presenter's lower third)."""
+
+    title: str
+    price: str
+    compare_at: str = ""
+    discount: str = ""
+
+
+@dataclass(frozen=True)
+class PresenterClip:
+    """A presenter scene: the host clip placed by the layout (full frame, split screen or picture-in-picture)
+    over the product photo, with the product card."""
+
+    host: str  # the host shot clip (made at host_box's size, or reframed to it)
+    layout: str  # one of PRESENTER_LAYOUTS
+    card: ProductCard
+    photo: str | None = None  # the product photo split and pip layouts show; None: the brand background
+
+    def __post_init__(self) -> None:
+        if self.layout not in PRESENTER_LAYOUTS:
+            raise ValueError(f"presenter layout {self.layout!r} is unknown; use one of {', '.join(PRESENTER_LAYOUTS)}")
+
+
+PRESENTER_LAYOUTS = ("full", "split", "pip")
+Content = ShotClip | TitleCard | LogoCard | PriceCard | FeatureList | CallToAction | PresenterClip
 CARD_TYPES = (TitleCard, LogoCard, PriceCard, FeatureList, CallToAction)
 
 
@@ -234,7 +260,7 @@ def timeline_validate(timeline: Timeline) -> None:
     for index, segment in enumerate(timeline.segments):
         if not isinstance(segment, Segment):
             raise ValueError(f"segment {index} is a {type(segment).__name__}, not a Segment")
-        if not isinstance(segment.content, (ShotClip, *CARD_TYPES)):
+        if not isinstance(segment.content, (ShotClip, PresenterClip, *CARD_TYPES)):
             raise ValueError(f"segment {index} shows a {type(segment.content).__name__}, which nothing can draw")
         _check_whole_frames(f"segment {index}", "lasts", segment.duration, timeline.fps, positive=True)
         transition = segment.transition

@@ -82,7 +82,7 @@ def test_tags_that_reach_files_the_database_or_settings_are_refused_naming_the_t
     ("{{ product.title|date:'Y' }}", "prompt is not a valid template: Invalid filter: 'date'"),
     ("{{ product.title|safe }}", "Invalid filter: 'safe'"),
     ("{{ }}", "prompt is not a valid template: Empty variable tag"),
-    ("{% for x in product.title %}{% endfor %}", "{% for %} goes over a list (product.options, variant.options)"),
+    ("{% for x in product.title %}{% endfor %}", "{% for %} goes over a list (product.benefits, product.options, variant.options)"),
     ("{{ product }}", "{{ product }} is a group of fields, not text"),
     ("{{ product.price }}", "prompt uses 'product.price', which prompts cannot read (product has no 'price')"),
     ("{title} on a table", "prompt uses {title}, the old placeholder syntax; prompts are Django templates now: "

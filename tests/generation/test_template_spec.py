@@ -144,7 +144,7 @@ def test_presenter_scene_slot_is_validated():
     spec["scenes"].insert(2, {"type": "presenter", "duration": 5, "script": "Meet {{ product.title }}",
                               "layout": "pip"})
     scene = template_spec_parse(spec, fps=30).scenes[2]
-    assert (scene.script, scene.layout) == ("Meet {{ product.title }}", "pip")
+    assert (scene.scripts, scene.layout) == ((("", "Meet {{ product.title }}"),), "pip")
     spec["scenes"][2]["layout"] = "hologram"
     with pytest.raises(ValidationError, match=r"scene 3 \(presenter\): layout 'hologram' is unknown"):
         template_spec_parse(spec, fps=30)

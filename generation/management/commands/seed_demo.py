@@ -8,6 +8,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from catalog.services import VariantFields, product_image_add, product_upsert
+from generation.models import Presenter
+from generation.presenter.services import presenter_create
 from generation.presets import video_templates_sync_builtin
 from shop_video.tenancy.brand_assets import logo_clean
 from shop_video.tenancy.models import BrandKit, Membership, Merchant
@@ -15,6 +17,7 @@ from shop_video.tenancy.services import membership_add, merchant_create
 
 DEMO_PHOTOS = Path(__file__).resolve().parents[3] / "catalog" / "demo_photos"
 DEMO_EMAIL = "demo@example.com"
+DEMO_PRESENTER_PHOTO = "astronaut-portrait-print.jpg"  # a real portrait with one face (CREDITS.md)
 DEMO_SHOP_URL = "https://demo-prints.example/products/"
 # (sku, title, description, price, compare-at price or None (on sale when above the price), photo)
 DEMO_PRODUCTS = [
@@ -50,6 +53,9 @@ class Command(BaseCommand):
                                                                 name="demo-logo.svg")), save=False)
             kit.save()
             templates = video_templates_sync_builtin()
+            if not Presenter.objects.filter(merchant=merchant).exists():  # presenter-spotlight speaks with this host
+                presenter_create(merchant=merchant, name="Demo host", slug="demo-host", language="en",
+                                 avatar=(DEMO_PHOTOS / DEMO_PRESENTER_PHOTO).read_bytes(), framing="chest")
             for sku, title, description, price, compare_at, photo in DEMO_PRODUCTS:
                 product, _ = product_upsert(
                     merchant=merchant, key=sku.lower(), title=title, description=description,
@@ -62,3 +68,5 @@ class Command(BaseCommand):
         self.stdout.write(f"Log in at http://127.0.0.1:8000/accounts/login/ (the dashboard) as {DEMO_EMAIL} with password {password}")
         self.stdout.write(f"Try: python manage.py render --merchant demo --template product-showcase "
                           f"--sku {DEMO_PRODUCTS[0][0]} --aspect 9:16,1:1 --wait")
+        self.stdout.write(f"Or the presenter: python manage.py render --merchant demo --template presenter-spotlight "
+                          f"--sku {DEMO_PRODUCTS[1][0]} --aspect 9:16 --wait")
