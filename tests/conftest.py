@@ -85,3 +85,9 @@ def api(merchant):
 def other_api(other_merchant):
     """An API client holding a key of `other_merchant` (globex): must never see acme's data."""
     return _api_client_for(other_merchant)
+
+
+@pytest.fixture
+def presenter(merchant):
+    """acme's default presenter: the portrait photo, the built-in English voice."""
+    return factories.presenter_make(merchant=merchant)

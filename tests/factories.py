@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
+from pathlib import Path
 
 from PIL import Image, ImageDraw
 
@@ -35,3 +36,29 @@ def product_make(*, merchant, sku: str, photos: int = 1, title: str = "Ceramic M
     for index in range(photos):
         product_image_add(product=product, data=photo_bytes(seed=index, colour=(40 * index % 255, 90, 160)))
     return product
+
+
+PORTRAIT = Path(__file__).resolve().parents[1] / "catalog" / "demo_photos" / "astronaut-portrait-print.jpg"
+
+
+def portrait_bytes() -> bytes:
+    """A real front-facing portrait with exactly one face (NASA, public domain; catalog/demo_photos/CREDITS.md)."""
+    return PORTRAIT.read_bytes()
+
+
+def two_faces_bytes() -> bytes:
+    """The portrait twice, side by side: two faces."""
+    with Image.open(PORTRAIT) as portrait:
+        pair = Image.new("RGB", (portrait.width * 2, portrait.height))
+        pair.paste(portrait, (0, 0))
+        pair.paste(portrait, (portrait.width, 0))
+    out = io.BytesIO()
+    pair.save(out, format="JPEG", quality=90)
+    return out.getvalue()
+
+
+def presenter_make(*, merchant, slug: str = "host", **fields):
+    from generation.presenter.services import presenter_create
+
+    return presenter_create(merchant=merchant, name=fields.pop("name", slug.title()), slug=slug,
+                            avatar=portrait_bytes(), **fields)

@@ -44,6 +44,13 @@ class PresenterSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(presenter.avatar.url) if request else presenter.avatar.url
 
 
+class _UnsaidBoolean(serializers.BooleanField):
+    """A multipart form that leaves the field out means "not said", not false (DRF reads a missing HTML checkbox
+    as false): the merchant's first presenter must still become the default."""
+
+    default_empty_html = serializers.empty
+
+
 class PresenterUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
     slug = serializers.SlugField(max_length=64, required=False)
@@ -58,7 +65,8 @@ class PresenterUpdateSerializer(serializers.Serializer):
     language = serializers.CharField(max_length=16, required=False, help_text="en, de, fr, ...: picks the "
                                                                               "script of a presenter scene.")
     framing = serializers.ChoiceField(choices=PresenterFraming.choices, required=False)
-    is_default = serializers.BooleanField(required=False)
+    is_default = _UnsaidBoolean(required=False, help_text="Make this the presenter scenes use (the previous "
+                                                          "default stops being one).")
 
     def validate(self, attrs):
         unknown = sorted(set(self.initial_data) - set(self.fields)) if hasattr(self.initial_data, "keys") else []
