@@ -37,6 +37,7 @@ def presenter_shot_request(shot: Shot) -> tuple[ShotRequest, dict]:
     with media_file_writer(name) as tmp_path:
         speech.wav_write(tmp_path)
     timings = speech.timings_json()
+    timings["words"] = words_punctuated(parameters["script"], timings["words"])
     parameters.update(speech_wav=str(media_local_path(name)), phonemes=timings["phonemes"])
     request = ShotRequest(width=shot.width, height=shot.height, fps=shot.fps, num_frames=shot.num_frames,
                           image_path=str(media_local_path(presenter.avatar.name)), prompt=shot.prompt,
@@ -44,3 +45,26 @@ def presenter_shot_request(shot: Shot) -> tuple[ShotRequest, dict]:
     metadata = {"speech": {"file": name, "offset": offset, "duration": round(speech.duration, 3),
                            "words": timings["words"], "voice": speech.metadata}}
     return request, metadata
+
+
+_TRAILING = ".,!?;:…。、，！？；：»”’)\"'"
+_LEADING = "«“‘(\"'¡¿"
+
+
+def words_punctuated(script: str, words: list) -> list:
+    """The TTS's words with the punctuation around them in the script put back ("Mug" -> "Mug."), so captions
+    read like the script and break at its sentence ends. A word not found in order is kept as the TTS gave it."""
+    result, position = [], 0
+    for text, start, end in words:
+        found = script.find(text, position)
+        if found < 0:
+            result.append([text, start, end])
+            continue
+        left, right = found, found + len(text)
+        while left > position and script[left - 1] in _LEADING:
+            left -= 1
+        while right < len(script) and script[right] in _TRAILING:
+            right += 1
+        result.append([script[left:right], start, end])
+        position = right
+    return result

@@ -98,10 +98,18 @@ def model_directory_check(family: Family, path: Path | str | None) -> Path:
             f"diffusers directory (model_index.json + .safetensors weights); see {DOCS}, or try "
             f"`python manage.py make_tiny_dit --family {name} --out DIR` for a tiny test model")
     path = Path(path)
-    where = f"DIT_MODELS names {name}={path}"
+    accepted = {c for c in (family.i2v_pipeline, family.t2v_pipeline, family.keyframe_pipeline) if c}
+    return directory_check(path, where=f"DIT_MODELS names {name}={path}", accepted=accepted,
+                           needs=f"the {name} family needs")
+
+
+def directory_check(path: Path, *, where: str, accepted: set[str], needs: str, docs: str = DOCS) -> Path:
+    """A local diffusers pipeline directory, checked before anything is loaded: it exists, holds no pickles, has a
+    model_index.json naming one of the `accepted` pipeline classes, and .safetensors weights. `where` starts each
+    message (which setting named the directory); `needs` says who needs the accepted classes."""
     if not path.is_dir():
         raise EngineError(f"{where}, but that directory does not exist on this worker; copy the released "
-                          f"diffusers-format weights there ({DOCS})")
+                          f"diffusers-format weights there ({docs})")
     pickles = sorted(str(p.relative_to(path)) for p in path.rglob("*") if p.suffix.lower() in PICKLE_SUFFIXES)
     if pickles:
         shown = ", ".join(pickles[:3]) + (f" and {len(pickles) - 3} more" if len(pickles) > 3 else "")
@@ -110,26 +118,35 @@ def model_directory_check(family: Family, path: Path | str | None) -> Path:
     index = path / "model_index.json"
     if not index.is_file():
         raise EngineError(f"{where}, but it has no model_index.json: it must be a diffusers pipeline directory "
-                          f"(the release's diffusers format, not a single checkpoint file); see {DOCS}")
+                          f"(the release's diffusers format, not a single checkpoint file); see {docs}")
     if not any(path.rglob("*.safetensors")):
         raise EngineError(f"{where}, but it holds no .safetensors weights: copy the weight files into its "
-                          f"component folders (transformer/, vae/, text_encoder/); see {DOCS}")
+                          f"component folders (transformer/, vae/, text_encoder/); see {docs}")
     try:
         class_name = json.loads(index.read_text()).get("_class_name")
     except (OSError, ValueError) as exc:
         raise EngineError(f"{where}, but its model_index.json cannot be read: {exc}") from None
-    accepted = {c for c in (family.i2v_pipeline, family.t2v_pipeline, family.keyframe_pipeline) if c}
     if class_name not in accepted:
-        raise EngineError(f"{where}, but it holds a {class_name} pipeline; the {name} family needs one of "
+        raise EngineError(f"{where}, but it holds a {class_name} pipeline; {needs} one of "
                           f"{', '.join(sorted(accepted))}")
     return path
 
 
-def _model_load(family_name: str) -> LoadedModel:
-    global _load_count
-    module = family_module(family_name)
-    family: Family = module.FAMILY
-    path = model_directory_check(family, settings.DIT_MODELS.get(family_name))
+@dataclass
+class PlacedPipeline:
+    """A pipeline read from a checked directory and placed per DIT_DEVICE / DIT_DTYPE, with its profile."""
+
+    pipeline: Any
+    device: str
+    dtype: torch.dtype
+    profile: dict[str, Any]
+    offloaded: bool
+
+
+def pipeline_load(class_name: str, path: Path, *, what: str) -> PlacedPipeline:
+    """Load a diffusers pipeline class from a directory already checked (`directory_check`): offline,
+    safetensors only, on the worker's device and dtype, with the DIT_* speed options applied. `what` names the
+    model in errors ("the ltx weights"). Does not count loads: the caller keeps its own cache and count."""
     device = _device()
     dtype = _dtype(device)
     profile = _profile(path)  # settings and files are checked before gigabytes of weights are read
@@ -141,14 +158,25 @@ def _model_load(family_name: str) -> LoadedModel:
         library.utils.logging.set_verbosity_error()
         library.utils.logging.disable_progress_bar()
     try:
-        pipeline = getattr(diffusers, family.i2v_pipeline).from_pretrained(
+        pipeline = getattr(diffusers, class_name).from_pretrained(
             path, dtype=dtype, local_files_only=True, use_safetensors=True)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
-        raise EngineError(f"the {family_name} weights in {path} could not be loaded: {exc}") from None
-    _load_count += 1
+        raise EngineError(f"{what} in {path} could not be loaded: {exc}") from None
     pipeline.set_progress_bar_config(disable=True)
     offloaded = _place(pipeline, device)
     _speed_options_apply(pipeline)
+    return PlacedPipeline(pipeline=pipeline, device=device, dtype=dtype, profile=profile, offloaded=offloaded)
+
+
+def _model_load(family_name: str) -> LoadedModel:
+    global _load_count
+    module = family_module(family_name)
+    family: Family = module.FAMILY
+    path = model_directory_check(family, settings.DIT_MODELS.get(family_name))
+    placed = pipeline_load(family.i2v_pipeline, path, what=f"the {family_name} weights")
+    _load_count += 1
+    pipeline, device, dtype, profile, offloaded = (placed.pipeline, placed.device, placed.dtype, placed.profile,
+                                                   placed.offloaded)
     tokenizer_limit = getattr(pipeline.tokenizer, "model_max_length", 10**6)
     max_sequence_length = min(getattr(module, "max_sequence_length", lambda _: family.max_sequence_length)(pipeline),
                               tokenizer_limit if tokenizer_limit < 10**6 else 10**6)

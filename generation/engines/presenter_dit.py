@@ -1,0 +1,301 @@
+"""PresenterDitEngine ("presenter"): the presenter's photo becomes a speaking host, made by LTX-2 on a GPU worker.
+
+LTX-2 (diffusers `LTX2ImageToVideoPipeline`) generates video and an audio waveform jointly: one transformer
+denoises video latents and audio latents side by side, with cross-attention between the two streams, then the
+video VAE decodes the frames and the audio VAE + vocoder decode the sound. Its components: `transformer`
+(LTX2VideoTransformer3DModel), `vae` (AutoencoderKLLTX2Video), `audio_vae` (AutoencoderKLLTX2Audio), `vocoder`,
+`text_encoder` (Gemma 3), `tokenizer`, `connectors` (text embeddings -> video and audio streams), `scheduler`.
+It returns `frames` (video) and `audio` (the model's waveform).
+
+Conditioning decision: the prompt speaks the script; the job keeps OUR speech track.
+  - No LTX-2 image-to-video pipeline in diffusers 0.42 takes an input audio track. `LTX2ImageToVideoPipeline`
+    and `LTX2ConditionPipeline` accept `audio_latents`, but only as the starting state of the audio stream: it is
+    treated as noise at the first sigma and denoised like the rest, so a voice passed there is overwritten, not
+    followed. (Only `LTX2DFRPipeline(freeze_audio=True)` holds audio clean for audio-to-video attention, and that
+    is the LTX-2.5 multi-stage "DFR" recipe - keyframe slots, distilled sigmas - and diffusers has no front end
+    that turns a WAV into the audio VAE's mel input; faking one for a model we cannot check here would give lips
+    that follow a voice the model never heard.)
+  - So the pipeline is prompted with the script as quoted dialogue ('... looks into the camera and says:
+    "<script>"'): the host's mouth moves as someone speaking those words. The model's own audio is dropped. The
+    shot's sound is our TTS track (parameters["speech_wav"], placed at "speech_offset" by the assembly), whose
+    word timings drive captions and music ducking. Lip movement therefore follows the model's idea of the line,
+    not our samples exactly: close for short lines, not frame-accurate. metadata["audio"] == "tts" says so.
+  - When diffusers gains an audio-conditioned LTX-2 image-to-video pipeline, this is the module to change.
+
+The shot, as a linear script:
+  1. the model (loaded once per process from PRESENTER_DIT_MODEL) and the plan: the largest valid size for the
+     shot's aspect ratio within the model's pixel budget, the frames that cover the duration at its native fps;
+  2. checks with what to change: a script, a speech WAV that fits in the shot, a shot short enough for one take,
+     a prompt within the text encoder's reading length, a face box inside the photo;
+  3. the photo cropped around the face for the framing (head, chest or wide: the crop's height is a multiple of
+     the face's, centred on it, clamped to the photo, never stretched), at the model's size;
+  4. one pipeline call, progress reported on every denoising step (a cancel raised there stops before decoding);
+  5. delivery: retimed to the shot's fps and fitted to its size, exactly request.num_frames frames.
+
+Long scripts are not split: one take holds one identity and one continuous delivery, while chaining image-to-video
+takes restarts the sentence and drifts the face. A shot longer than the model's longest take (or a script over
+its prompt length) is refused with the limit, asking for one presenter scene per sentence or two.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from generation.engines.base import EngineError, ProgressCallback, ShotRequest, ShotResult
+
+logger = logging.getLogger(__name__)
+
+DOCS = "docs/presenters.md"
+PIPELINE_CLASS = "LTX2ImageToVideoPipeline"
+ACCEPTED_PIPELINES = {"LTX2ImageToVideoPipeline", "LTX2Pipeline", "LTX2ConditionPipeline"}
+
+# LTX-2's own defaults; a model directory's shop_video.json may narrow them (tiny test models do).
+NATIVE_FPS = 24
+DEFAULT_STEPS = 30
+MAX_PIXELS = 768 * 512
+MAX_FRAMES = 241                      # 10 s at 24 fps, 8k+1
+MAX_SEQUENCE_LENGTH = 1024            # Gemma 3 tokens the pipeline reads
+PIPELINE_DEFAULTS = {"guidance_scale": 3.0}  # stg / modality guidance: the pipeline's defaults unless the profile says
+PROFILE_CALL_KEYS = ("guidance_scale", "stg_scale", "audio_stg_scale", "modality_scale", "audio_modality_scale",
+                     "audio_guidance_scale", "guidance_rescale", "audio_guidance_rescale")
+
+NEGATIVE_PROMPT = ("worst quality, inconsistent motion, blurry, jittery, distorted face, deformed mouth, "
+                   "subtitles, text, watermark")
+# Framing: how many face heights the crop is tall, and where the face centre sits (fraction from the top).
+FRAMINGS = {"head": (2.4, 0.45), "chest": (4.0, 0.35), "wide": (7.0, 0.28)}
+FRAMING_WORDS = {"head": "Close-up on the presenter's face and shoulders.",
+                 "chest": "Medium shot of the presenter from the chest up.",
+                 "wide": "Wide shot of the presenter."}
+SPEECH_FIT_TOLERANCE = 0.05           # seconds a speech track may run past the shot's end (rounding)
+
+_loaded: dict[str, PresenterModel] = {}
+_load_count = 0
+
+
+@dataclass
+class PresenterModel:
+    path: Path
+    pipeline: Any
+    device: str
+    dtype: Any
+    geometry: Any                      # generation.engines.dit.family.Geometry
+    fps: int
+    steps: int
+    max_sequence_length: int
+    call_defaults: dict[str, float]
+
+
+def model_loads() -> int:
+    """How many times this process loaded presenter weights from disk."""
+    return _load_count
+
+
+def models_unload() -> None:
+    _loaded.clear()
+
+
+def model_get() -> PresenterModel:
+    raw = str(settings.PRESENTER_DIT_MODEL or "").strip()
+    if not raw:
+        raise EngineError("no presenter model on this worker: set PRESENTER_DIT_MODEL to a local LTX-2 diffusers "
+                          f"directory (model_index.json + .safetensors weights); see {DOCS}")
+    model = _loaded.get(raw)
+    if model is None:
+        model = _loaded[raw] = _model_load(Path(raw))
+    return model
+
+
+def _model_load(path: Path) -> PresenterModel:
+    global _load_count
+    from generation.engines.dit import loading
+    from generation.engines.dit.family import Geometry, geometry_with_profile
+
+    loading.directory_check(path, where=f"PRESENTER_DIT_MODEL={path}", accepted=ACCEPTED_PIPELINES,
+                            needs="the presenter engine needs an LTX-2 pipeline,", docs=DOCS)
+    placed = loading.pipeline_load(PIPELINE_CLASS, path, what="the presenter (LTX-2) weights")
+    _load_count += 1
+    pipeline, profile = placed.pipeline, placed.profile
+    geometry = Geometry(spatial_compression=pipeline.vae_spatial_compression_ratio,
+                        temporal_compression=pipeline.vae_temporal_compression_ratio,
+                        patch_size=pipeline.transformer_spatial_patch_size, max_pixels=MAX_PIXELS,
+                        max_frames=MAX_FRAMES, pipeline_multiple=32)  # check_inputs: multiples of 32
+    tokenizer_limit = getattr(pipeline.tokenizer, "model_max_length", 10**6)
+    max_sequence_length = min(int(profile.get("max_sequence_length", MAX_SEQUENCE_LENGTH)),
+                              tokenizer_limit if tokenizer_limit < 10**6 else MAX_SEQUENCE_LENGTH)
+    call_defaults = dict(PIPELINE_DEFAULTS)
+    call_defaults.update({key: float(profile[key]) for key in PROFILE_CALL_KEYS if key in profile})
+    logger.info("loaded the presenter LTX-2 pipeline from %s on %s (%s) in process %s", path, placed.device,
+                placed.dtype, os.getpid())
+    return PresenterModel(path=path, pipeline=pipeline, device=placed.device, dtype=placed.dtype,
+                          geometry=geometry_with_profile(geometry, profile), fps=int(profile.get("fps", NATIVE_FPS)),
+                          steps=int(profile.get("steps", DEFAULT_STEPS)), max_sequence_length=max_sequence_length,
+                          call_defaults=call_defaults)
+
+
+class PresenterDitEngine:
+    name = "presenter"
+
+    def generate(self, request: ShotRequest, *, on_step: ProgressCallback | None = None) -> ShotResult:
+        import torch
+
+        from generation.engines.dit import engine as dit_engine
+        from generation.engines.dit.family import family_size
+
+        params = request.parameters
+        # 1. the model and the plan
+        script = " ".join(str(params.get("script") or "").split())
+        if not script:
+            raise EngineError("a presenter shot needs the words to speak: parameters['script'] is empty")
+        if not request.image_path:
+            raise EngineError("a presenter shot needs the presenter's photo (image_path); add one to the presenter")
+        framing = str(params.get("framing") or "chest")
+        if framing not in FRAMINGS:
+            raise EngineError(f"unknown framing {framing!r}; use one of {', '.join(FRAMINGS)}")
+        model = model_get()
+        aspect_ratio = dit_engine._nearest_aspect_ratio(request.width, request.height)
+        width, height = family_size(model.geometry, aspect_ratio)
+        frames_needed = math.ceil((request.num_frames - 1) * model.fps / request.fps) + 1
+        step = model.geometry.temporal_compression
+        num_frames = 1 + step * max(1, math.ceil((frames_needed - 1) / step))
+        # 2. checks against the request and the loaded model
+        if num_frames > model.geometry.max_frames:
+            longest = (model.geometry.max_frames - 1) / model.fps
+            raise EngineError(f"the presenter shot lasts {request.duration:.1f} s and the model speaks at most "
+                              f"{longest:.1f} s in one take; split the script into shorter presenter scenes "
+                              f"(one or two sentences each)")
+        speech_offset = float(params.get("speech_offset") or 0.0)
+        speech_seconds = _speech_check(params.get("speech_wav"), offset=speech_offset, shot=request.duration)
+        prompt = _prompt_compose(script, framing, request.prompt)
+        tokens = len(model.pipeline.tokenizer(prompt, add_special_tokens=True)["input_ids"])
+        if tokens > model.max_sequence_length:
+            raise EngineError(f"the presenter prompt is {tokens} tokens (script included) and the model reads at "
+                              f"most {model.max_sequence_length}; shorten the script or split it into scenes")
+        negative = request.negative_prompt or NEGATIVE_PROMPT
+        steps = int(params.get("steps") or model.steps)
+        call = dict(model.call_defaults)
+        if params.get("guidance_scale"):
+            call["guidance_scale"] = float(params["guidance_scale"])
+        # 3. the photo, framed around the face, at the model's size
+        photo = _photo_open(request.image_path)
+        face = _face_box(params.get("face"), photo.size)
+        crop = framing_crop(photo.size, face, framing=framing, aspect=width / height)
+        image = photo.crop(crop).resize((width, height), Image.Resampling.LANCZOS)
+        # 4. one take
+        done = 0
+
+        def callback(pipeline, index: int, timestep, callback_kwargs: dict) -> dict:
+            nonlocal done
+            latents = callback_kwargs.get("latents")
+            if latents is not None and not bool(torch.isfinite(latents).all()):
+                raise dit_engine.NonFiniteLatents(index)
+            done += 1
+            if on_step is not None:
+                on_step(min(done, steps), steps)  # raises ShotCancelled: stops before the decode
+            return callback_kwargs
+
+        try:
+            output = model.pipeline(
+                image=image, prompt=prompt, negative_prompt=negative, width=width, height=height,
+                num_frames=num_frames, frame_rate=float(model.fps), num_inference_steps=steps,
+                generator=torch.Generator(device="cpu").manual_seed(request.seed), output_type="pt",
+                max_sequence_length=model.max_sequence_length, callback_on_step_end=callback,
+                callback_on_step_end_tensor_inputs=["latents"], **call)
+        except dit_engine.NonFiniteLatents as exc:
+            raise EngineError(f"the presenter model produced NaN/inf values at step {exc.step + 1}; the shot was "
+                              f"stopped before decoding. Try another seed, or DIT_DTYPE=float32") from None
+        native = dit_engine._to_uint8(output.frames[0])
+        if len(native) < num_frames:
+            raise EngineError(f"the presenter pipeline returned {len(native)} frames for a {num_frames}-frame take")
+        native = native[:num_frames]
+        # 5. delivery (the model's audio, output.audio, is dropped: the shot's sound is our TTS track)
+        stream = dit_engine._delivery_stream(native, src_fps=model.fps, dst_fps=request.fps,
+                                             count=request.num_frames, width=request.width, height=request.height)
+        metadata = {"engine": self.name, "model": str(model.path), "audio": "tts", "generated_size": [width, height],
+                    "generated_fps": model.fps, "generated_frames": num_frames, "steps": steps, "seed": request.seed,
+                    "framing": framing, "face": list(face) if face else None, "crop": list(crop),
+                    "prompt": prompt, "prompt_tokens": tokens, "speech_offset": speech_offset,
+                    "speech_seconds": speech_seconds}
+        return ShotResult(frames=stream, fps=request.fps, metadata=metadata)
+
+
+def _prompt_compose(script: str, framing: str, scene_prompt: str = "") -> str:
+    line = script.replace('"', "'")
+    parts = [scene_prompt.strip().rstrip(".") + "." if scene_prompt.strip() else "",
+             f'A friendly presenter looks into the camera and says: "{line}"',
+             FRAMING_WORDS[framing], "Static camera, natural light."]
+    return " ".join(part for part in parts if part)
+
+
+def _speech_check(wav: Any, *, offset: float, shot: float) -> float | None:
+    """Our speech must fit in the shot: the video is timed for it. Returns its length (None without a WAV)."""
+    if not wav:
+        return None
+    from generation.presenter.speech import wav_read
+
+    try:
+        samples, rate = wav_read(wav)
+    except FileNotFoundError:
+        raise EngineError(f"the speech track {str(wav)!r} does not exist on this worker") from None
+    except (OSError, ValueError, EOFError) as exc:
+        raise EngineError(f"the speech track {str(wav)!r} cannot be read: {exc}") from None
+    seconds = len(samples) / rate
+    if offset < 0 or offset + seconds > shot + SPEECH_FIT_TOLERANCE:
+        raise EngineError(f"the speech ({seconds:.2f} s from {offset:.2f} s) does not fit in the {shot:.2f} s shot; "
+                          f"lengthen the scene or shorten the script")
+    return round(seconds, 3)
+
+
+def _photo_open(path: str) -> Image.Image:
+    try:
+        with Image.open(path) as opened:
+            photo = ImageOps.exif_transpose(opened)
+            photo.load()
+    except FileNotFoundError:
+        raise EngineError(f"presenter photo {path!r} does not exist") from None
+    except (UnidentifiedImageError, OSError) as exc:
+        raise EngineError(f"presenter photo {path!r} cannot be read: {exc}") from None
+    return photo.convert("RGB")
+
+
+def _face_box(value: Any, size: tuple[int, int]) -> tuple[int, int, int, int] | None:
+    if value in (None, "", []):
+        return None
+    try:
+        x, y, w, h = (int(round(float(v))) for v in value)
+    except (TypeError, ValueError):
+        raise EngineError(f"parameters['face'] must be [x, y, w, h] in photo pixels, got {value!r}") from None
+    if w <= 0 or h <= 0 or x < 0 or y < 0 or x + w > size[0] or y + h > size[1]:
+        raise EngineError(f"the face box {[x, y, w, h]} is not inside the {size[0]}x{size[1]} photo; detect the face "
+                          f"again or re-upload the presenter photo")
+    return x, y, w, h
+
+
+def framing_crop(size: tuple[int, int], face: tuple[int, int, int, int] | None, *, framing: str,
+                 aspect: float) -> tuple[int, int, int, int]:
+    """The crop box (left, top, right, bottom) of the photo for a framing: `aspect` (width / height) exactly up
+    to rounding, so resizing it to the model's size never stretches. Its height is FRAMINGS' multiple of the face
+    height, its centre on the face (horizontally) with the face centre at FRAMINGS' fraction from the top, shrunk
+    to fit the photo and shifted inside it. Without a face: the largest such crop, centred, from the top third."""
+    photo_w, photo_h = size
+    fit_h = min(photo_h, photo_w / aspect)               # the tallest crop of this aspect the photo holds
+    if face is None:
+        crop_h = fit_h
+        centre_x, top = photo_w / 2, (photo_h - crop_h) / 3
+    else:
+        x, y, w, h = face
+        scale, face_at = FRAMINGS[framing]
+        crop_h = min(fit_h, max(scale * h, 1.0))
+        centre_x, top = x + w / 2, y + h / 2 - face_at * crop_h
+    crop_w = crop_h * aspect
+    left = min(max(centre_x - crop_w / 2, 0.0), photo_w - crop_w)
+    top = min(max(top, 0.0), photo_h - crop_h)
+    box = (round(left), round(top), round(left + crop_w), round(top + crop_h))
+    return (box[0], box[1], max(box[2], box[0] + 1), max(box[3], box[1] + 1))
