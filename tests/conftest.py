@@ -91,3 +91,11 @@ def other_api(other_merchant):
 def presenter(merchant):
     """acme's default presenter: the portrait photo, the built-in English voice."""
     return factories.presenter_make(merchant=merchant)
+
+
+@pytest.fixture(scope="session")
+def tiny_ltx2_dir(tmp_path_factory):
+    """A tiny random-weight LTX-2 image-to-video pipeline, saved once per run like released weights."""
+    from generation.engines.dit.tiny_ltx2 import make_tiny_ltx2
+
+    return make_tiny_ltx2(tmp_path_factory.mktemp("tiny-ltx2"))

@@ -89,7 +89,8 @@ def _contain_over_blur(source_size, target_size) -> str:
     (src_w, src_h), (dst_w, dst_h) = source_size, target_size
     scale = min(dst_w / src_w, dst_h / src_h)
     inner_w, inner_h = max(2, round(src_w * scale / 2) * 2), max(2, round(src_h * scale / 2) * 2)
-    small_w, small_h = max(2, dst_w // BACKDROP_SHRINK), max(2, dst_h // BACKDROP_SHRINK)
+    # At least 16 px: boxblur refuses a radius larger than half the (chroma) plane, which tiny targets hit.
+    small_w, small_h = max(16, dst_w // BACKDROP_SHRINK), max(16, dst_h // BACKDROP_SHRINK)
     return (
         f"split[picture][backdrop];"
         f"[backdrop]scale={small_w}:{small_h}:force_original_aspect_ratio=increase,crop={small_w}:{small_h},"

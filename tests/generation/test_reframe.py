@@ -203,3 +203,12 @@ def test_ffmpeg_same_size_passes_frames_through(tmp_path):
     out = decode_first(tmp_path, frame, (96, 170))
     box = product_box(out)
     assert box is not None and all(abs(g - w) <= 1 for g, w in zip(box, source_box))
+
+
+def test_a_tiny_target_still_decodes_over_its_blurred_backdrop(tmp_path):
+    # A presenter's split-screen host box at 1:1 128 px is 128x64: the backdrop is small enough that ffmpeg's
+    # boxblur refused its radius and the shot decoded to nothing.
+    frame = frame_with_box(128, 114, (20, 10, 108, 104))
+    assert reframe_filter((128, 114), (128, 64), subject_find(frame)).startswith("split")
+    out = decode_first(tmp_path, frame, (128, 64))
+    assert out.shape == (64, 128, 3)

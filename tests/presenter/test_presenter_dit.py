@@ -9,17 +9,11 @@ from PIL import Image
 
 from generation.engines import presenter_dit
 from generation.engines.base import EngineError, ShotRequest
-from generation.engines.dit.tiny_ltx2 import make_tiny_ltx2
 from generation.engines.presenter_dit import PresenterDitEngine, framing_crop
 from generation.presenter.speech import Speech
 
 PORTRAIT = str(Path(__file__).resolve().parents[2] / "catalog" / "demo_photos" / "astronaut-portrait-print.jpg")
 FACE = [177, 66, 95, 95]
-
-
-@pytest.fixture(scope="module")
-def tiny_ltx2_dir(tmp_path_factory):
-    return make_tiny_ltx2(tmp_path_factory.mktemp("tiny-ltx2"))
 
 
 @pytest.fixture(autouse=True)
