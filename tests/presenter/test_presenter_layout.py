@@ -1,0 +1,64 @@
+"""The pure parts of presenter scenes: where the host goes per layout, captions that follow speech, the script's
+punctuation put back on the TTS's words, and the product card's fit check."""
+
+import pytest
+
+from generation.assembly.captions import spoken_cues
+from generation.assembly.presenter_frames import product_card_fits
+from generation.assembly.presenter_layout import card_region, host_box, product_box
+from generation.assembly.timeline import ProductCard, Style, rendition_size, safe_area
+from generation.presenter.shot_speech import words_punctuated
+
+
+@pytest.mark.parametrize("aspect", ["9:16", "1:1", "16:9", "4:5"])
+def test_every_layout_keeps_the_host_inside_the_frame_with_even_sides(aspect):
+    width, height = rendition_size(aspect, 1080)
+    assert host_box("full", width, height).width == width and product_box("full", width, height) is None
+    split_host, split_product = host_box("split", width, height), product_box("split", width, height)
+    assert split_host.width % 2 == 0 and split_host.height % 2 == 0
+    # The two halves tile the frame without overlapping.
+    assert split_host.width * split_host.height + split_product.width * split_product.height == width * height
+    pip = host_box("pip", width, height)
+    safe = safe_area(width, height)
+    assert safe.left <= pip.left and pip.right <= safe.right and pip.top >= safe.top and pip.bottom <= height
+    assert pip.width * pip.height < width * height / 4  # a corner window, not half the frame
+    assert pip.width % 2 == 0 and pip.height % 2 == 0
+
+
+def test_a_split_puts_the_host_on_top_of_tall_frames_and_left_of_wide_ones():
+    assert host_box("split", 1080, 1920).bottom == 960 and product_box("split", 1080, 1920).top == 960
+    assert host_box("split", 1920, 1080).right == 960 and product_box("split", 1920, 1080).left == 960
+    assert card_region("split", 1920, 1080).left > 960  # the card sits on the product's half
+
+
+def test_spoken_cues_start_on_their_first_word_and_break_at_sentences_and_pauses():
+    words = [("Meet", 0.40, 0.62), ("the", 0.62, 0.70), ("mug.", 0.70, 1.05), ("It", 1.40, 1.50),
+             ("keeps", 1.50, 1.80), ("coffee", 1.80, 2.10), ("hot", 2.10, 2.40), ("all", 3.20, 3.35),
+             ("day!", 3.35, 3.70)]
+    cues = spoken_cues(words)
+    assert [cue.text for cue in cues] == ["Meet the mug.", "It keeps coffee hot", "all day!"]
+    assert [(cue.start, cue.end) for cue in cues] == pytest.approx([(0.40, 1.05), (1.40, 2.40), (3.20, 3.80)])
+    # "all day!" lasts 0.5 s: held to the 0.6 s minimum so it can be read
+
+
+def test_spoken_cues_split_a_long_sentence_into_lines_that_fit():
+    words = [(f"word{index}", index * 0.3, index * 0.3 + 0.25) for index in range(20)]
+    cues = spoken_cues(words, max_chars_per_line=20)
+    assert all(len(cue.text) <= 20 for cue in cues) and len(cues) > 4
+    assert " ".join(cue.text for cue in cues).split() == [w[0] for w in words]
+
+
+def test_the_scripts_punctuation_goes_back_on_the_words():
+    script = 'Say hello to the "Mug"! Only $18.00, really.'
+    words = [["Say", 0, .1], ["hello", .1, .2], ["to", .2, .3], ["the", .3, .4], ["Mug", .4, .5], ["Only", .6, .7],
+             ["18.00", .7, .9], ["really", .9, 1.0], ["unsaid", 1.0, 1.1]]
+    assert [w[0] for w in words_punctuated(script, words)] == [
+        "Say", "hello", "to", "the", '"Mug"!', "Only", "18.00,", "really.", "unsaid"]
+
+
+def test_a_product_card_too_long_for_the_frame_is_refused_saying_what_to_shorten():
+    region = card_region("full", 160, 284)
+    product_card_fits(ProductCard(title="Ceramic Mug", price="$18.00", compare_at="$24.00", discount="-25%"),
+                      (160, 284), Style(), region)
+    with pytest.raises(ValueError, match="product title on the presenter card"):
+        product_card_fits(ProductCard(title="Extraordinarily " * 12, price="$18.00"), (160, 284), Style(), region)
