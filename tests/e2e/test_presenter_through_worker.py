@@ -62,7 +62,7 @@ def test_the_spotlight_preset_speaks_through_the_worker_with_the_cpu_presenter(
         assert (probe.video_codec, probe.pix_fmt, probe.audio_codec) == ("h264", "yuv420p", "aac")
         assert abs(probe.duration - expected) <= 0.1
         host = job.shots.get(scene=0, aspect_ratio=rendition.aspect_ratio)
-        assert host.engine == "presenter-cpu" and host.metadata["speech"]["words"][0][0] == "Say"
+        assert host.engine == "presenter-cpu" and host.metadata["speech"]["words"][0][0] == "Meet"
         _voice_and_captions_check(rendition, host)
     # The mouth, measured on the delivered 9:16 video.
     rendition = job.renditions.get(aspect_ratio="9:16")
