@@ -183,3 +183,18 @@ def test_without_a_presenter_the_spotlight_preset_says_how_to_make_one(merchant,
                                                                        builtin_templates, sent_tasks):
     with pytest.raises(ValidationError, match=r"needs a presenter, and 'acme' has none yet; create one"):
         render_job_create(merchant=merchant, template_slug="presenter-spotlight", sku="MUG-1")
+
+
+def test_the_demo_shop_speaks_every_product_with_the_spotlight_preset(sent_tasks):
+    from django.core.management import call_command
+
+    from generation.management.commands.seed_demo import DEMO_PRODUCTS
+    from shop_video.tenancy.models import Merchant
+
+    call_command("seed_demo")
+    demo = Merchant.objects.get(slug="demo")
+    host = demo.presenters.get(is_default=True)
+    assert len(host.face) == 4
+    for sku, *_ in DEMO_PRODUCTS:  # every script fits the 14 s scene with the default voice
+        job = render_job_create(merchant=demo, template_slug="presenter-spotlight", sku=sku)
+        assert job.shots.get(scene=0).parameters["presenter_id"] == host.pk
