@@ -132,7 +132,10 @@ def _voice_check(presenter: Presenter, errors: dict[str, list[str]]) -> None:
         errors.setdefault("tts_engine", []).append(str(exc))
         return
     if presenter.voice and presenter.voice not in voices:
-        examples = ", ".join(voices[:12]) or "none installed"
+        primary = presenter.language.split("-")[0]
+        # The voices of the presenter's own language first: "en, en-gb, en-us" helps more than "af, am, an".
+        ranked = sorted(voices, key=lambda name: (not name.startswith(primary), name))
+        examples = ", ".join(ranked[:12]) or "none installed"
         errors.setdefault("voice", []).append(
             f"Voice {presenter.voice!r} is not one of the {presenter.tts_engine} engine's voices (e.g. {examples}); "
             "leave it blank for the language's default voice.")
