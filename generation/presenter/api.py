@@ -88,8 +88,9 @@ def _body(request, presenter: Presenter) -> dict:
 def _get(request, slug: str) -> Presenter:
     try:
         return presenter_get(merchant=request.merchant, slug=slug)
-    except PresenterNotFound as exc:
-        raise NotFound(str(exc)) from None
+    except PresenterNotFound:
+        # Not the slug echoed back: a 404 must look the same whether or not another shop has that presenter.
+        raise NotFound("No such presenter for this merchant; GET /api/v1/presenters lists yours.") from None
 
 
 class PresenterListView(APIView):

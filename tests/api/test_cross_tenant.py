@@ -14,6 +14,7 @@ from generation.services import render_job_create
 from shop_video.tenancy.models import BrandMusicTrack
 from shop_video.tenancy.selectors import brand_kit_default
 from shop_video.webhooks.models import WebhookDelivery, WebhookEndpoint
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +27,7 @@ def acme(merchant, product_with_photos, builtin_templates, sent_tasks):
     job = render_job_create(merchant=merchant, template_slug="product-showcase", sku="MUG-1")
     template = VideoTemplate.objects.create(merchant=merchant, slug="acme-only", name="Acme only",
                                             spec={"scenes": [{"type": "product_shots", "duration": 2}]})
+    factories.presenter_make(merchant=merchant, slug=template.slug)  # {slug} of the presenter routes too
     record = CatalogImport.objects.create(merchant=merchant, source="feed.csv", format="plain_csv")
     endpoint = WebhookEndpoint.objects.create(merchant=merchant, url="https://hooks.acme.example/video",
                                               secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
@@ -77,7 +79,8 @@ def test_the_same_ids_work_for_their_owner(acme, api):
     for url in (f"/api/v1/products/{values['ref']}", f"/api/v1/renders/{values['id']}",
                 f"/api/v1/catalog/imports/{values['import_id']}", f"/api/v1/templates/{values['slug']}",
                 f"/api/v1/webhooks/{values['endpoint_id']}", f"/api/v1/webhooks/{values['endpoint_id']}/secret",
-                f"/api/v1/brand-kits/{values['kit_id']}", f"/api/v1/brand-kits/{values['kit_id']}/music-tracks"):
+                f"/api/v1/brand-kits/{values['kit_id']}", f"/api/v1/brand-kits/{values['kit_id']}/music-tracks",
+                f"/api/v1/presenters/{values['slug']}"):
         assert api.get(url).status_code == 200, url
 
 
