@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # GPU workers for the DiT engine: one Celery worker per GPU, pinned with CUDA_VISIBLE_DEVICES, each holding one
-# model family and consuming only that family's queue (gpu.ltx, gpu.wan, gpu.cogvideox).
+# model family and consuming only that family's queue (gpu.ltx, gpu.wan, gpu.cogvideox); `ltx2` is the GPU
+# presenter (LTX-2, queue gpu.ltx2, weights in PRESENTER_DIT_MODEL; docs/presenters.md).
 #
-#   deploy/gpu-workers.sh ltx:0 ltx:1 wan:2      # two LTX GPUs and one Wan GPU on this host
+#   deploy/gpu-workers.sh ltx:0 ltx:1 wan:2 ltx2:3   # two LTX GPUs, one Wan GPU and a presenter GPU
 #
 # Prefork with one child, not --pool solo: the hard time limit needs a child the parent can kill, and the
 # model is loaded in that child after the fork (worker_process_init, DIT_PRELOAD), never in the parent.
@@ -16,7 +17,12 @@ pids=()
 for pair in "$@"; do
   family=${pair%%:*}
   gpu=${pair#*:}
-  CUDA_VISIBLE_DEVICES=$gpu DIT_PRELOAD=$family DIT_DEFAULT_FAMILY=$family "$CELERY" -A shop_video worker \
+  if [ "$family" = ltx2 ]; then  # the presenter loads at its first shot; DIT_* families are the shot engine's
+    preload=()
+  else
+    preload=(DIT_PRELOAD="$family" DIT_DEFAULT_FAMILY="$family")
+  fi
+  env CUDA_VISIBLE_DEVICES="$gpu" "${preload[@]}" "$CELERY" -A shop_video worker \
     --queues "gpu.$family" --pool prefork --concurrency 1 --prefetch-multiplier 1 \
     --without-mingle --without-gossip --hostname "gpu$gpu-$family@%h" --loglevel INFO &
   pids+=($!)
