@@ -39,12 +39,13 @@ logger = logging.getLogger(__name__)
 def render_job_create(*, merchant: Merchant, template_slug: str, sku: str, aspect_ratios: list[str] | None = None,
                       engine: str | None = None, family: str | None = None, short_side: int | None = None,
                       metadata: dict | None = None, merge_fields: dict | None = None,
-                      webhook_url: str | None = None) -> RenderJob:
+                      webhook_url: str | None = None, presenter=None) -> RenderJob:
     """Validate the request, then create the job and its shots in one transaction; the shot tasks are sent
     only once it commits. Raises ValidationError (message says what to change) and creates nothing.
 
     `merge_fields` overrides the product's prompt fields (title, brand, description, product_type) in the shot
-    prompts; `webhook_url` (https) is told of render.succeeded / render.failed besides the merchant's endpoints."""
+    prompts; `webhook_url` (https) is told of render.succeeded / render.failed besides the merchant's endpoints;
+    `presenter` (one of the merchant's) speaks the presenter scenes that name none, instead of the default."""
     aspect_ratios = _aspect_ratios_clean(aspect_ratios or ["9:16"])
     merge_fields = _merge_fields_clean(merge_fields)
     webhook_url = _webhook_url_clean(webhook_url)
@@ -85,7 +86,7 @@ def render_job_create(*, merchant: Merchant, template_slug: str, sku: str, aspec
         presenter_shots = presenter_shots_plan(merchant=merchant, spec=spec, context=context,
                                                requested_engine=requested_engine, aspect_ratios=aspect_ratios,
                                                short_side=short_side, template_slug=template.slug, sku=sku,
-                                               product_image_id=images[0].pk)
+                                               product_image_id=images[0].pk, presenter=presenter)
 
     with transaction.atomic():
         job = RenderJob.objects.create(

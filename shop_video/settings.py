@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "shop_video.webhooks",
     "catalog",
     "generation",
+    "shop_video.live",
     # --- dashboard (server-rendered pages at /app/; htmx for the live parts) ---
     "django_htmx",
     "shop_video.dashboard",
@@ -188,6 +189,12 @@ PIPER_VOICES_DIR = Path(env_str("PIPER_VOICES_DIR", str(VAR_DIR / "voices")))
 # A running shot whose heartbeat is older than this is taken to have lost its worker.
 SHOT_LEASE_SECONDS = env_int("SHOT_LEASE_SECONDS", 300, minimum=5)
 SHOT_MAX_ATTEMPTS = env_int("SHOT_MAX_ATTEMPTS", 3, minimum=1)
+# --- Live rooms (shop_video/live): a never-ending HLS stream rotating through pre-rendered product segments ---
+LIVE_TEMPLATE = env_str("LIVE_TEMPLATE", "presenter-spotlight")  # the template a new room renders with
+LIVE_SHORT_SIDE = env_int("LIVE_SHORT_SIDE", 540, minimum=64, maximum=2160)
+LIVE_CHUNK_SECONDS = env_int("LIVE_CHUNK_SECONDS", 2, minimum=1, maximum=10)  # HLS chunk length (keyframe interval)
+LIVE_WINDOW_SECONDS = env_float("LIVE_WINDOW_SECONDS", 12.0, minimum=4.0)  # how long a played chunk stays listed
+LIVE_LOOKAHEAD_SECONDS = env_float("LIVE_LOOKAHEAD_SECONDS", 2.0, minimum=0.0)  # scheduled before it is published
 
 # --- Celery ---------------------------------------------------------------------------------------------
 # "localhost" only keeps kombu from warning that no hostname was given; the folders are what matter.

@@ -16,6 +16,8 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # --- end dashboard ---
+    path("live/", include("shop_video.live.urls")),  # public HLS streams; the room key is the secret
+    path("app/live/", include("shop_video.live.dashboard_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/me", MeView.as_view(), name="api-me"),
     path("api/v1/", include("catalog.api_urls")),

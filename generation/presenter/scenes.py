@@ -40,22 +40,26 @@ class PresenterShot:
 
 def presenter_shots_plan(*, merchant: Merchant, spec: TemplateSpec, context: dict, requested_engine: str | None,
                          aspect_ratios: list[str], short_side: int, template_slug: str, sku: str,
-                         product_image_id: int | None) -> list[PresenterShot]:
+                         product_image_id: int | None, presenter: Presenter | None = None) -> list[PresenterShot]:
+    """The presenter shots of a job. A scene's own presenter (by slug) wins over `presenter` (the caller's choice,
+    e.g. a live room's), which wins over the merchant's default."""
+    if presenter is not None and presenter.merchant_id != merchant.pk:
+        raise ValidationError(f"Presenter {presenter.slug!r} is not one of {merchant.slug!r}'s presenters.")
     shots: list[PresenterShot] = []
     for index, scene in enumerate(spec.scenes):
         if not isinstance(scene, PresenterScene):
             continue
         where = f"Template {template_slug!r} scene {index + 1} (presenter)"
-        presenter = _presenter_for(merchant, scene, where)
-        script = _script_for(scene, presenter, context, where)
-        _script_fits(script, presenter, seconds=scene.frames / spec.fps, where=where, sku=sku)
+        speaker = _presenter_for(merchant, scene, where, presenter)
+        script = _script_for(scene, speaker, context, where)
+        _script_fits(script, speaker, seconds=scene.frames / spec.fps, where=where, sku=sku)
         engine = scene.engine or _engine_for(requested_engine)
         shot_aspect_ratios = aspect_ratios if engine_shots_per_aspect_ratio(engine) else aspect_ratios[:1]
-        voice = presenter_voice(presenter)
+        voice = presenter_voice(speaker)
         parameters = {
-            "presenter_id": presenter.pk, "script": script, "layout": scene.layout,
+            "presenter_id": speaker.pk, "script": script, "layout": scene.layout,
             "voice": {"engine": voice.engine, "voice": voice.voice, "speed": voice.speed, "language": voice.language},
-            "framing": scene.framing or presenter.framing, "face": list(presenter.face or []),
+            "framing": scene.framing or speaker.framing, "face": list(speaker.face or []),
             "speech_offset": LEAD_IN_SECONDS, "product_image_id": product_image_id,
         }
         for aspect_ratio in shot_aspect_ratios:
@@ -72,14 +76,14 @@ def _engine_for(requested_engine: str | None) -> str:
     return "presenter" if requested_engine == "dit" else settings.PRESENTER_ENGINE
 
 
-def _presenter_for(merchant: Merchant, scene: PresenterScene, where: str) -> Presenter:
+def _presenter_for(merchant: Merchant, scene: PresenterScene, where: str, chosen: Presenter | None) -> Presenter:
     if scene.presenter:
         try:
             return presenter_get(merchant=merchant, slug=scene.presenter)
         except PresenterNotFound as exc:
             raise ValidationError(f"{where} asks for presenter {scene.presenter!r}: {exc} Create it (POST "
                                   "/api/v1/presenters or the admin) or change the scene's presenter.") from None
-    presenter = presenter_default(merchant=merchant)
+    presenter = chosen or presenter_default(merchant=merchant)
     if presenter is None:
         raise ValidationError(f"{where} needs a presenter, and {merchant.slug!r} has none yet; create one with a "
                               "photo and a voice (POST /api/v1/presenters or the admin), or render another template.")

@@ -1,0 +1,86 @@
+"""Cutting a rendition MP4 into the MPEG-TS chunks of a live room's HLS stream, with ffmpeg.
+
+Every chunk starts on a keyframe and lasts `chunk_seconds` (the last one less), video H.264 and audio AAC at
+fixed parameters, so chunks of different products can follow one another in one stream (only their timestamps
+jump, which the playlist's EXT-X-DISCONTINUITY announces). Chunks are written into a temporary folder beside
+the final one, which is then renamed: a crash or a retry never leaves a half-cut segment in place.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import av
+import imageio_ffmpeg
+
+PLAYLIST_NAME = "index.m3u8"
+AUDIO_RATE = 48000
+
+
+class SegmentCutError(Exception):
+    pass
+
+
+def playlist_durations(text: str) -> list[tuple[str, float]]:
+    """[(chunk file name, seconds)] from a VOD playlist ffmpeg wrote, in order."""
+    chunks, duration = [], None
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("#EXTINF:"):
+            duration = float(line[len("#EXTINF:"):].split(",", 1)[0])
+        elif line and not line.startswith("#"):
+            if duration is None:
+                raise SegmentCutError(f"the playlist lists {line!r} without a duration")
+            chunks.append((line, duration))
+            duration = None
+    return chunks
+
+
+def _has_audio(source: Path) -> bool:
+    with av.open(str(source)) as container:
+        return bool(container.streams.audio)
+
+
+def hls_chunks_cut(*, source: Path, dest: Path, chunk_seconds: int, fps: int,
+                   x264_preset: str = "veryfast", crf: int = 23) -> list[tuple[str, float]]:
+    """Cut `source` into dest/0.ts, dest/1.ts, ... (replacing dest if it exists) and return their durations."""
+    if not source.is_file():
+        raise SegmentCutError(f"the rendition {source} is missing")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".partial-", dir=dest.parent))  # same filesystem: the rename is atomic
+    try:
+        command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-y", "-i", str(source)]
+        if _has_audio(source):
+            audio_map = "0:a:0"
+        else:
+            # Players expect every chunk of a stream to carry the same tracks: a silent one stands in.
+            command += ["-f", "lavfi", "-i", f"anullsrc=r={AUDIO_RATE}:cl=stereo"]
+            audio_map = "1:a:0"
+        command += [
+            "-map", "0:v:0", "-map", audio_map, "-shortest",
+            "-c:v", "libx264", "-preset", x264_preset, "-crf", str(crf), "-pix_fmt", "yuv420p", "-r", str(fps),
+            # A keyframe exactly every chunk_seconds and none elsewhere: chunks of equal length, each decodable alone.
+            "-force_key_frames", f"expr:gte(t,n_forced*{chunk_seconds})", "-sc_threshold", "0",
+            "-c:a", "aac", "-b:a", "96k", "-ar", str(AUDIO_RATE), "-ac", "2",
+            "-f", "hls", "-hls_time", str(chunk_seconds), "-hls_playlist_type", "vod",
+            "-hls_segment_type", "mpegts", "-hls_flags", "independent_segments",
+            "-hls_segment_filename", str(work / "%d.ts"), str(work / PLAYLIST_NAME),
+        ]
+        completed = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        if completed.returncode != 0:
+            raise SegmentCutError(f"ffmpeg could not cut {source.name}: {completed.stderr.strip()[-800:]}")
+        chunks = playlist_durations((work / PLAYLIST_NAME).read_text())
+        if not chunks:
+            raise SegmentCutError(f"ffmpeg cut {source.name} into no chunks")
+        for name, _ in chunks:
+            (work / name).chmod(0o644)
+        work.chmod(0o755)
+        if dest.exists():
+            shutil.rmtree(dest)
+        work.rename(dest)
+        return chunks
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

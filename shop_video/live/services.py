@@ -1,0 +1,282 @@
+"""A live room's life: created with one render per product, segments cut into HLS chunks when their renders
+finish, and the playlist advanced (and prices checked) whenever a player asks for it."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from kombu.exceptions import OperationalError
+
+from catalog.models import Variant
+from generation.engines.base import ASPECT_RATIOS
+from generation.models import JobStatus, Presenter, RenderJob
+from generation.selectors import TemplateNotFound, video_template_get
+from generation.services import render_job_create
+from shop_video.live import hls, segments
+from shop_video.live.models import LiveRoom, LiveRoomItem, LiveSegment
+from shop_video.live.selectors import live_playables
+from shop_video.media import media_local_path
+from shop_video.tenancy.models import Merchant
+
+logger = logging.getLogger(__name__)
+
+Status = LiveSegment.Status
+MAX_ITEMS = 100
+
+
+class RoomInactive(Exception):
+    pass
+
+
+class NothingReady(Exception):
+    """No item of the room has a ready segment yet (their renders are still running, or failed)."""
+
+
+# --- creating a room -----------------------------------------------------------------------------------------
+
+def live_room_create(*, merchant: Merchant, name: str, skus: list[str], template_slug: str | None = None,
+                     presenter: Presenter | None = None, aspect_ratio: str = "9:16",
+                     short_side: int | None = None) -> LiveRoom:
+    """Validate everything, then create the room, its items (in the order of `skus`) and one render per item in
+    one transaction. Raises ValidationError saying what to change, and creates nothing, on any problem: every
+    unknown SKU is listed."""
+    name = (name or "").strip()
+    skus = [sku.strip() for sku in skus if sku and sku.strip()]
+    template_slug = (template_slug or settings.LIVE_TEMPLATE).strip()
+    short_side = short_side or settings.LIVE_SHORT_SIDE
+    problems = []
+    if not name:
+        problems.append("Give the room a name.")
+    if not skus:
+        problems.append("List at least one SKU for the room to play.")
+    if len(skus) > MAX_ITEMS:
+        problems.append(f"A room plays at most {MAX_ITEMS} products; {len(skus)} were listed.")
+    duplicates = sorted({sku for sku in skus if skus.count(sku) > 1})
+    if duplicates:
+        problems.append(f"SKU {', '.join(duplicates)} is listed more than once; list each product once.")
+    variants = {variant.sku: variant for variant in
+                Variant.objects.filter(merchant=merchant, sku__in=skus).select_related("product")}
+    unknown = [sku for sku in dict.fromkeys(skus) if sku not in variants]
+    if unknown:
+        problems.append(f"{merchant.slug!r} has no product with SKU {', '.join(unknown)}; check the spelling or "
+                        "import them first.")
+    try:
+        video_template_get(merchant=merchant, slug=template_slug)
+    except TemplateNotFound as exc:
+        problems.append(str(exc))
+    if aspect_ratio not in ASPECT_RATIOS:
+        problems.append(f"Aspect ratio {aspect_ratio!r} is not one of {', '.join(ASPECT_RATIOS)}.")
+    if presenter is not None:
+        if presenter.merchant_id != merchant.pk:
+            problems.append(f"Presenter {presenter.slug!r} is not one of {merchant.slug!r}'s presenters.")
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        room = LiveRoom.objects.create(merchant=merchant, slug=_slug_free(merchant, name), name=name,
+                                       template_slug=template_slug, presenter=presenter, aspect_ratio=aspect_ratio,
+                                       short_side=short_side)
+        for position, sku in enumerate(skus):
+            item = LiveRoomItem.objects.create(room=room, position=position, product=variants[sku].product, sku=sku)
+            try:
+                live_segment_render(item=item, raise_errors=True)
+            except ValidationError as exc:
+                # The whole room rolls back (and the renders queued before it are never sent).
+                raise ValidationError([f"SKU {sku}: {message}" for message in exc.messages]) from None
+    return room
+
+
+def _slug_free(merchant: Merchant, name: str) -> str:
+    base = slugify(name)[:56] or "room"
+    slug, number = base, 1
+    while LiveRoom.objects.filter(merchant=merchant, slug=slug).exists():
+        number += 1
+        slug = f"{base}-{number}"
+    return slug
+
+
+# --- rendering and cutting segments ----------------------------------------------------------------------------
+
+def live_segment_render(*, item: LiveRoomItem, raise_errors: bool = False) -> LiveSegment:
+    """Queue a render of the item's product for its room and record it as a new segment. The prices are taken now,
+    before the render reads them, so a change during the render shows as a difference at the next check.
+    A refused render is a failed segment with the reason (or, with `raise_errors`, the ValidationError)."""
+    room = item.room
+    variant = Variant.objects.filter(merchant_id=room.merchant_id, sku=item.sku).first()
+    segment = LiveSegment(item=item, price=_price_text(variant.price) if variant else "",
+                          compare_at_price=_price_text(variant.compare_at_price) if variant else "",
+                          currency=variant.currency if variant else "")
+    options = {"presenter": room.presenter} if room.presenter_id else {}
+    try:
+        with transaction.atomic():
+            job = render_job_create(merchant=room.merchant, template_slug=room.template_slug, sku=item.sku,
+                                    aspect_ratios=[room.aspect_ratio], short_side=room.short_side,
+                                    metadata={"live_room": room.pk, "live_item": item.pk}, **options)
+    except ValidationError as exc:
+        if raise_errors:
+            raise
+        segment.status, segment.error = Status.FAILED, " ".join(exc.messages)
+        logger.warning("live room %s: the render of %s was refused: %s", room.pk, item.sku, segment.error)
+    else:
+        segment.render_job = job
+    segment.save()
+    return segment
+
+
+def _price_text(value: Decimal | None) -> str:
+    """As the shop wrote it, without the database's trailing zeros: 24.0000 -> "24.00", 0.1250 -> "0.125"."""
+    if value is None:
+        return ""
+    return f"{value:.2f}" if value == value.quantize(Decimal("0.01")) else f"{value.normalize():f}"
+
+
+def live_render_finished(sender, *, job_id: int, event: str, **kwargs) -> None:
+    """render_job_finished receiver: a live segment's render ended. Success sends the cut to a worker (never done
+    here: the sender is the assembly, which should not wait on ffmpeg); failure fails the segment with the reason.
+    The room keeps playing its other items and the older segment of this one, if any."""
+    segment_id = LiveSegment.objects.filter(render_job_id=job_id).values_list("pk", flat=True).first()
+    if segment_id is None:
+        return  # not a live room's render
+    if event == "render.succeeded":
+        transaction.on_commit(lambda: live_segment_cut_send(segment_id=segment_id))
+        return
+    error = RenderJob.objects.filter(pk=job_id).values_list("error", flat=True).first() or "the render failed"
+    LiveSegment.objects.filter(pk=segment_id, status=Status.QUEUED).update(status=Status.FAILED,
+                                                                          error=f"render {job_id}: {error}")
+
+
+def live_segment_cut_send(*, segment_id: int) -> None:
+    from shop_video.live.tasks import live_segment_cut
+
+    try:
+        live_segment_cut.apply_async((segment_id,), queue="render")
+    except OperationalError as exc:
+        LiveSegment.objects.filter(pk=segment_id, status=Status.QUEUED).update(
+            status=Status.FAILED, error=f"the task queue could not be reached ({exc}); check CELERY_BROKER_URL")
+
+
+def live_segment_media_dir(segment: LiveSegment) -> str:
+    room = segment.item.room
+    return f"live/{room.merchant.slug}/{room.key}/{segment.pk}"
+
+
+def live_segment_cut(*, segment_id: int) -> None:
+    """Cut the segment's rendition into HLS chunks. Claimed with a conditional UPDATE (zero rows: another worker
+    has it, or it is done); any error fails the segment with the reason."""
+    if not LiveSegment.objects.filter(pk=segment_id, status=Status.QUEUED).update(status=Status.RENDERING):
+        return
+    segment = LiveSegment.objects.select_related("item__room__merchant", "render_job").get(pk=segment_id)
+    room = segment.item.room
+    try:
+        job = segment.render_job
+        if job is None or job.status != JobStatus.SUCCEEDED:
+            raise segments.SegmentCutError("its render job did not succeed")
+        rendition = job.renditions.filter(aspect_ratio=room.aspect_ratio).first()
+        if rendition is None:
+            raise segments.SegmentCutError(f"render {job.pk} has no {room.aspect_ratio} rendition")
+        media_dir = live_segment_media_dir(segment)
+        chunks = segments.hls_chunks_cut(source=media_local_path(rendition.file.name),
+                                         dest=media_local_path(media_dir), chunk_seconds=settings.LIVE_CHUNK_SECONDS,
+                                         fps=job.fps, x264_preset=settings.RENDER_X264_PRESET)
+    except (segments.SegmentCutError, OSError) as exc:
+        LiveSegment.objects.filter(pk=segment_id, status=Status.RENDERING).update(
+            status=Status.FAILED, error=f"cutting into chunks failed: {exc}")
+        return
+    LiveSegment.objects.filter(pk=segment_id, status=Status.RENDERING).update(
+        status=Status.READY, chunks=[[name, seconds] for name, seconds in chunks], media_dir=media_dir,
+        ready_at=timezone.now())
+
+
+# --- the playlist ----------------------------------------------------------------------------------------------
+
+def live_playlist_advance(*, key: str, now: float | None = None) -> str:
+    """The room's playlist at `now` (wall clock by default), after scheduling up to it. The room row is locked so
+    concurrent players agree on one schedule. Raises LiveRoom.DoesNotExist, RoomInactive or NothingReady."""
+    now = time.time() if now is None else now
+    with transaction.atomic():
+        room = LiveRoom.objects.select_for_update().get(key=key)
+        if not room.is_active:
+            raise RoomInactive(f"live room {room.name!r} is switched off")
+        before = hls.WindowState(media_sequence=room.media_sequence, discontinuity_sequence=room.discontinuity_sequence,
+                                 entries=room.window, cursor=room.cursor)
+        advance = hls.window_advance(before, live_playables(room=room), now,
+                                     window_seconds=settings.LIVE_WINDOW_SECONDS,
+                                     lookahead_seconds=settings.LIVE_LOOKAHEAD_SECONDS)
+        state = advance.state
+        if state != before:
+            room.media_sequence, room.discontinuity_sequence = state.media_sequence, state.discontinuity_sequence
+            room.window, room.cursor = state.entries, state.cursor
+            room.save(update_fields=["media_sequence", "discontinuity_sequence", "window", "cursor"])
+            _segments_prune(room=room, referenced=hls.segments_referenced(state))
+        for playable in advance.slots_started:
+            _price_check(room=room, item_id=playable.item_id, playing_segment_id=playable.segment_id)
+    if not hls.entries_published(state, now):
+        if LiveSegment.objects.filter(item__room__key=key, status__in=(Status.QUEUED, Status.RENDERING)).exists():
+            raise NothingReady("This live room's segments are still rendering; try again in a few seconds.")
+        raise NothingReady("None of this live room's products could be rendered; the room's dashboard page says "
+                           "why. Fix them and create the room again.")
+    return hls.playlist_render(state, now, min_target_duration=settings.LIVE_CHUNK_SECONDS)
+
+
+def _price_check(*, room: LiveRoom, item_id: int, playing_segment_id: int) -> None:
+    """At the start of an item's slot: if the catalog's price is no longer the one rendered, render again (unless
+    a render is already on its way, or the newest attempt at this very price failed). The new segment plays from
+    the item's next slot."""
+    item = LiveRoomItem.objects.select_related("room__merchant").get(pk=item_id)
+    newest = item.segments.select_related("render_job").order_by("-id").first()
+    if newest is not None and newest.status == Status.QUEUED and newest.render_job is not None \
+            and newest.render_job.status in (JobStatus.FAILED, JobStatus.CANCELLED):
+        # Its end was never heard of (a cancelled render sends no event): without this it would block re-renders.
+        LiveSegment.objects.filter(pk=newest.pk, status=Status.QUEUED).update(
+            status=Status.FAILED, error=f"render {newest.render_job_id} {newest.render_job.status}: "
+                                        f"{newest.render_job.error or 'no reason given'}")
+        newest.refresh_from_db()
+    if newest is None or newest.status in (Status.QUEUED, Status.RENDERING):
+        return
+    variant = Variant.objects.filter(merchant_id=room.merchant_id, sku=item.sku).first()
+    if variant is None:
+        return  # the SKU left the catalog: keep playing what was rendered (the dashboard shows it)
+    current = (_price_text(variant.price), _price_text(variant.compare_at_price))
+    if _prices_equal((newest.price, newest.compare_at_price), current):
+        return
+    segment = live_segment_render(item=item)
+    logger.info("live room %s: %s's price changed (%s -> %s); segment %s queued", room.pk, item.sku,
+                newest.price, current[0], segment.pk)
+
+
+def _prices_equal(a: tuple[str, str], b: tuple[str, str]) -> bool:
+    def parse(text: str) -> Decimal | None:
+        return Decimal(text) if text else None
+    return all(parse(x) == parse(y) for x, y in zip(a, b, strict=True))
+
+
+def _segments_prune(*, room: LiveRoom, referenced: set[int]) -> None:
+    """Delete segments (and their chunk files) that can never play again: not the newest ready one of their item,
+    not the newest attempt (kept to show its status), and not in the schedule."""
+    keep: set[int] = set(referenced)
+    seen_newest, seen_ready = set(), set()
+    candidates = []
+    for segment in LiveSegment.objects.filter(item__room=room).order_by("-id").only("id", "item_id", "status",
+                                                                                     "media_dir"):
+        if segment.item_id not in seen_newest:
+            seen_newest.add(segment.item_id)
+            keep.add(segment.pk)
+        if segment.status == Status.READY and segment.item_id not in seen_ready:
+            seen_ready.add(segment.item_id)
+            keep.add(segment.pk)
+        if segment.pk not in keep and segment.status in (Status.READY, Status.FAILED):
+            candidates.append(segment)
+    for segment in candidates:
+        if segment.media_dir:
+            folder = Path(default_storage.path(segment.media_dir))
+            transaction.on_commit(lambda folder=folder: shutil.rmtree(folder, ignore_errors=True))
+        segment.delete()

@@ -1,0 +1,96 @@
+"""The public stream of a live room (no sign-in: the room key in the URL is the secret, like a storefront video)
+and the dashboard pages that list and show a merchant's rooms."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
+
+from generation.selectors import video_templates_visible
+from shop_video.dashboard.access import member_view
+from shop_video.live import hls, selectors, services
+from shop_video.live.models import LiveRoom, LiveSegment
+
+PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
+RETRY_AFTER_SECONDS = 5
+
+
+# --- the stream ------------------------------------------------------------------------------------------------
+
+@require_safe
+def stream_playlist(request, key: str):
+    try:
+        text = services.live_playlist_advance(key=key)
+    except LiveRoom.DoesNotExist:
+        raise Http404("No live room has this address.") from None
+    except services.RoomInactive as exc:
+        return HttpResponse(f"{exc}; the stream has ended.\n", status=410, content_type="text/plain")
+    except services.NothingReady as exc:
+        response = HttpResponse(f"{exc}\n", status=503, content_type="text/plain")
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response["Cache-Control"] = "no-cache"
+        return response
+    response = HttpResponse(text, content_type=PLAYLIST_TYPE)
+    response["Cache-Control"] = "no-cache"  # it changes every chunk; players must fetch it fresh each time
+    return response
+
+
+@require_safe
+def stream_chunk(request, key: str, segment_id: int, index: int):
+    try:
+        path = selectors.live_chunk_path(key=key, segment_id=segment_id, index=index)
+        handle = path.open("rb")
+    except (LiveSegment.DoesNotExist, FileNotFoundError):
+        raise Http404("No such chunk in this live room.") from None
+    response = FileResponse(handle, content_type="video/mp2t")
+    # A chunk's address names one segment's one chunk, which never changes: caches may keep it.
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+# --- the dashboard ---------------------------------------------------------------------------------------------
+
+@require_http_methods(["GET", "POST"])
+@member_view
+def live_rooms(request):
+    form = {"name": "", "skus": "", "template_slug": "", "errors": []}
+    if request.method == "POST":
+        form.update(name=request.POST.get("name", ""), skus=request.POST.get("skus", ""),
+                    template_slug=request.POST.get("template_slug", ""))
+        try:
+            room = services.live_room_create(merchant=request.merchant, name=form["name"],
+                                             skus=form["skus"].replace("\n", ",").split(","),
+                                             template_slug=form["template_slug"] or None)
+        except ValidationError as exc:
+            form["errors"] = exc.messages
+        else:
+            messages.success(request, f"Live room {room.name} created; its segments are rendering.")
+            return redirect("live:live_room", room.pk)
+    return render(request, "live/rooms.html", {
+        "rooms": selectors.live_rooms_list(merchant=request.merchant).prefetch_related("items"),
+        "templates": video_templates_visible(merchant=request.merchant), "form": form,
+        "default_template": settings.LIVE_TEMPLATE,
+    }, status=400 if form["errors"] else 200)
+
+
+@require_GET
+@member_view
+def live_room(request, room_id: int):
+    try:
+        room = selectors.live_room_get(merchant=request.merchant, room_id=room_id)
+    except LiveRoom.DoesNotExist:
+        raise Http404("Not found in this shop.") from None
+    now = time.time()
+    rows = selectors.live_room_schedule(room=room, now=now)
+    return render(request, "live/room.html", {
+        "room": room, "rows": rows, "stream_url": request.build_absolute_uri(room.stream_path),
+        "playing": next((row for row in rows if row.is_playing_now), None),
+        "rotation_seconds": sum(row.playing_segment.duration for row in rows if row.playing_segment),
+        "listed": len(hls.entries_published(hls.WindowState(entries=room.window), now)),
+    })
