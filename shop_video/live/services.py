@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -36,6 +37,9 @@ MAX_ITEMS = 100
 
 class RoomInactive(Exception):
     pass
+
+
+CUT_STALE = timedelta(minutes=5)
 
 
 class NothingReady(Exception):
@@ -219,6 +223,7 @@ def live_playlist_advance(*, key: str, now: float | None = None) -> str:
             _segments_prune(room=room, referenced=hls.segments_referenced(state))
         for playable in advance.slots_started:
             _price_check(room=room, item_id=playable.item_id, playing_segment_id=playable.segment_id)
+        _stale_cuts_resend(room=room)
     if not hls.entries_published(state, now):
         if LiveSegment.objects.filter(item__room__key=key, status__in=(Status.QUEUED, Status.RENDERING)).exists():
             raise NothingReady("This live room's segments are still rendering; try again in a few seconds.")
@@ -276,7 +281,22 @@ def _segments_prune(*, room: LiveRoom, referenced: set[int]) -> None:
         if segment.pk not in keep and segment.status in (Status.READY, Status.FAILED):
             candidates.append(segment)
     for segment in candidates:
-        if segment.media_dir:
-            folder = Path(default_storage.path(segment.media_dir))
-            transaction.on_commit(lambda folder=folder: shutil.rmtree(folder, ignore_errors=True))
-        segment.delete()
+        segment.delete()  # its files follow (live_segment_files_delete)
+
+
+def live_segment_files_delete(sender, *, instance: LiveSegment, **kwargs) -> None:
+    """post_delete of a segment: its chunk folder is removed once the deletion commits."""
+    if instance.media_dir:
+        folder = Path(default_storage.path(instance.media_dir))
+        transaction.on_commit(lambda: shutil.rmtree(folder, ignore_errors=True))
+
+
+def _stale_cuts_resend(*, room: LiveRoom) -> None:
+    """A cut takes about a second; one still "rendering" CUT_STALE after its render finished lost its worker:
+    queue it again (the conditional UPDATE lets one request do it)."""
+    stale = LiveSegment.objects.filter(item__room=room, status=Status.RENDERING,
+                                       render_job__finished_at__lt=timezone.now() - CUT_STALE)
+    for segment_id in stale.values_list("pk", flat=True):
+        if LiveSegment.objects.filter(pk=segment_id, status=Status.RENDERING).update(status=Status.QUEUED):
+            logger.warning("live segment %s was still being cut after %s; sending it again", segment_id, CUT_STALE)
+            transaction.on_commit(lambda segment_id=segment_id: live_segment_cut_send(segment_id=segment_id))

@@ -344,3 +344,30 @@ def test_a_room_of_a_shop_without_a_presenter_says_how_to_make_one(merchant, pro
     with pytest.raises(ValidationError, match="needs a presenter, and 'acme' has none yet"):
         services.live_room_create(merchant=merchant, name="Nobody home", skus=["MUG-1"])
     assert not LiveRoom.objects.exists()
+
+
+def test_a_cut_whose_worker_died_is_sent_again_and_a_deleted_room_takes_its_files(room, settings, sent_tasks,
+                                                                                django_capture_on_commit_callbacks,
+                                                                                monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    sent = []
+    monkeypatch.setattr(services, "live_segment_cut_send", lambda *, segment_id: sent.append(segment_id))
+    first, second, third = LiveSegment.objects.filter(item__room=room).order_by("item__position")
+    segment_ready(first)
+    segment_ready(second)
+    third.status = LiveSegment.Status.RENDERING
+    third.save()
+    RenderJob.objects.filter(pk=third.render_job_id).update(status=JobStatus.SUCCEEDED,
+                                                          finished_at=timezone.now() - timedelta(minutes=6))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.live_playlist_advance(key=room.key, now=T0)
+    third.refresh_from_db()
+    assert third.status == LiveSegment.Status.QUEUED and sent == [third.pk]
+    folder = Path(services.media_local_path(first.media_dir))
+    assert folder.is_dir()
+    with django_capture_on_commit_callbacks(execute=True):
+        room.delete()
+    assert not folder.exists()
