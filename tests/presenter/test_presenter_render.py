@@ -198,3 +198,32 @@ def test_the_demo_shop_speaks_every_product_with_the_spotlight_preset(sent_tasks
     for sku, *_ in DEMO_PRODUCTS:  # every script fits the 14 s scene with the default voice
         job = render_job_create(merchant=demo, template_slug="presenter-spotlight", sku=sku)
         assert job.shots.get(scene=0).parameters["presenter_id"] == host.pk
+
+
+def _tone_level(path, *, start, end, frequency=440.0, rate=16000):
+    """The amplitude of one frequency (the test music's tone) between two times: the music, apart from the voice."""
+    pcm = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-ss", f"{start:.3f}", "-t",
+                          f"{end - start:.3f}", "-i", str(path), "-ac", "1", "-ar", str(rate), "-f", "s16le", "-"],
+                         capture_output=True, check=True).stdout
+    samples = np.frombuffer(pcm, np.int16).astype(np.float64) / 32768
+    t = np.arange(len(samples)) / rate
+    return 2 * abs(np.mean(samples * np.exp(-2j * np.pi * frequency * t)))
+
+
+def test_the_voice_ducks_the_brand_music(merchant, product_with_photos, presenter, sent_tasks):
+    from shop_video.tenancy.services import brand_kit_update
+    from tests.tenancy.files import upload, wav_bytes
+
+    brand_kit_update(kit=merchant.brand_kits.get(), music=upload("theme.wav", wav_bytes(12.0), "audio/wav"))
+    template = _template(merchant)
+    template.spec["music"] = {"volume": 1.0, "fade_in": 0.0, "fade_out": 0.0}
+    template.save()
+    job = _render(merchant, template)
+    rendition, speech = job.renditions.get(), job.shots.get(scene=0).metadata["speech"]
+    end = speech["offset"] + speech["duration"]
+    alone = _tone_level(rendition.file.path, start=0.05, end=0.3)  # the lead-in: music alone
+    under_voice = _tone_level(rendition.file.path, start=speech["offset"] + 0.5, end=end - 0.5)
+    after = _tone_level(rendition.file.path, start=end + 0.6, end=end + 1.6)
+    assert alone > 0.05
+    assert under_voice < 0.5 * alone  # ducked while the presenter speaks
+    assert after > 0.8 * alone  # and back up once they stop
