@@ -29,6 +29,11 @@ def scene_summary(spec: dict) -> list[str]:
             what = "Generated scene" if scene.source == "text" else "Product photos"
             count = "1 photo" if scene.max_shots == 1 else f"up to {scene.max_shots} photos"
             line = f"{what}: {seconds} each, {count} ({cameras})"
+        elif isinstance(scene, PresenterScene):
+            layout = {"full": "full frame with a product card", "split": "split screen beside the product",
+                      "pip": "picture-in-picture over the product"}[scene.layout]
+            languages = f", script in {', '.join(scene.languages)}" if scene.languages else ""
+            line = f"Presenter speaking: {seconds}, {layout}{languages}"
         else:
             line = f"{_CARD_NAMES[type(scene)]}: {seconds}"
         if scene.transition.type != "cut":
