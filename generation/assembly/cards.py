@@ -27,7 +27,7 @@ from .captions import MAX_LINES as CAPTION_MAX_LINES
 from .captions import cue_lines
 from .fonts import title_font
 from .text_fit import (
-    TOKEN, Text, fit_fewest_lines, fit_given_lines, fit_text, paint_mask,
+    TOKEN, Text, fit_fewest_lines, fit_given_lines, fit_text, font_load, paint_mask,
 )
 from .timeline import (
     WATERMARK_POSITIONS,
@@ -155,6 +155,13 @@ def caption_layer(text: str, size: Size, style: Style) -> Layer:
     paint_mask(canvas, box, (left, top), (0, 0, 0), CAPTION_BOX_ALPHA)
     fitted.draw(canvas, left + pad_x, top + pad_y, fitted.width, (255, 255, 255), "center")
     return _layer(canvas)
+
+
+def caption_band_top(size: Size, style: Style, *, lines: int = 1) -> int:
+    """How high a burned-in caption's box of `lines` lines reaches: what else at the bottom must stay above."""
+    frame = _Frame.of(size)
+    font = font_load(font_path_for(style, "Ag"), frame.px(CAPTION_SIZE))
+    return frame.safe.bottom - frame.px(CAPTION_LIFT) - Text(font, ("Ag",) * lines).height - 2 * _caption_padding(frame)[1]
 
 
 def caption_fits(text: str, size: Size, style: Style) -> None:

@@ -10,8 +10,7 @@ from dataclasses import replace
 
 from generation.assembly import cards
 from generation.assembly.captions import Cue, caption_cues, spoken_cues
-from generation.assembly.presenter_frames import product_card_fits
-from generation.assembly.presenter_layout import card_region
+from generation.assembly.presenter_frames import card_region_clear_of_captions, product_card_fits
 from generation.assembly.timeline import (
     CUT, CARD_TYPES, CallToAction, FeatureList, LogoCard, Music, PresenterClip, PriceCard, ProductCard, Segment,
     ShotClip, Style, Timeline, TitleCard, Transition, Voice, rendition_size,
@@ -195,6 +194,7 @@ def cards_check(timeline: Timeline) -> None:
         if isinstance(segment.content, CARD_TYPES):
             cards.card_fits(segment.content, size, timeline.style)
         elif isinstance(segment.content, PresenterClip):
-            product_card_fits(segment.content.card, size, timeline.style, card_region(segment.content.layout, *size))
+            product_card_fits(segment.content.card, size, timeline.style,
+                              card_region_clear_of_captions(segment.content.layout, size, timeline.style))
     for cue in timeline.captions if timeline.burn_in_captions else ():
         cards.caption_fits(cue.text, size, timeline.style)

@@ -7,6 +7,8 @@ photo's slow push-in (one affine warp) and the blends.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw
@@ -45,8 +47,8 @@ class PresenterFrames:
                 self.photo = fitted
             else:
                 self.background[photo_box.top:photo_box.bottom, photo_box.left:photo_box.right] = fitted
-        self.card = Overlay(product_card_layer(content.card, size, style, card_region(content.layout, width, height)),
-                            size)
+        self.card = Overlay(product_card_layer(content.card, size, style, card_region_clear_of_captions(
+            content.layout, size, style)), size)
         if content.layout == "pip":
             self.window_alpha, self.window_inner, self.window_border = _rounded_window(self.box, style, min(size))
 
@@ -126,6 +128,13 @@ def photo_fitted(path: str, size: tuple[int, int]) -> np.ndarray:
     y, x = (height - inner.shape[0]) // 2, (width - inner.shape[1]) // 2
     filled[y:y + inner.shape[0], x:x + inner.shape[1]] = inner
     return np.ascontiguousarray(filled)
+
+
+def card_region_clear_of_captions(layout: str, size: tuple[int, int], style: Style) -> Box:
+    """The layout's card region, ending above where the spoken captions (one line) are burned in."""
+    region = card_region(layout, *size)
+    gap = round(min(size) * PANEL_PADDING / 2)
+    return replace(region, bottom=min(region.bottom, cards.caption_band_top(size, style) - gap))
 
 
 def product_card_layer(card: ProductCard, size: tuple[int, int], style: Style, region: Box) -> cards.Layer:

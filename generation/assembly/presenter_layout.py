@@ -8,6 +8,7 @@ from .timeline import Box, safe_area
 PIP_WIDTH_PORTRAIT = 0.40  # of the frame width, in tall and square frames
 PIP_WIDTH_LANDSCAPE = 0.26
 PIP_ASPECT = 3 / 4  # width / height of the picture-in-picture window
+WIDE_CARD_WIDTH = 0.45  # of the frame width: in a wide frame the card keeps to the left, clear of the host
 
 
 def _even(value: float) -> int:
@@ -42,9 +43,16 @@ def product_box(layout: str, width: int, height: int) -> Box | None:
 
 
 def card_region(layout: str, width: int, height: int) -> Box:
-    """Where the product card sits: the lower part of the safe area, inside the product's half in a split."""
+    """Where the product card sits (at the bottom of this region): the lower safe area in tall frames; in wide ones
+    the left part only (the host stands in the middle), inside the product's half of a split, and always clear of
+    the picture-in-picture window."""
     safe = safe_area(width, height)
-    if layout == "split" and width > height:
+    if width <= height:
+        return safe
+    if layout == "split":
         host = host_box(layout, width, height)
         return Box(max(safe.left, host.right + (safe.right - host.right) // 12), safe.top, safe.right, safe.bottom)
-    return safe
+    right = min(safe.right, safe.left + round(width * WIDE_CARD_WIDTH))
+    if layout == "pip":
+        right = min(right, host_box(layout, width, height).left - round(width * 0.02))
+    return Box(safe.left, safe.top, right, safe.bottom)

@@ -62,3 +62,21 @@ def test_a_product_card_too_long_for_the_frame_is_refused_saying_what_to_shorten
                       (160, 284), Style(), region)
     with pytest.raises(ValueError, match="product title on the presenter card"):
         product_card_fits(ProductCard(title="Extraordinarily " * 12, price="$18.00"), (160, 284), Style(), region)
+
+
+@pytest.mark.parametrize("aspect", ["9:16", "1:1", "16:9", "4:5"])
+@pytest.mark.parametrize("layout", ["full", "split", "pip"])
+def test_the_product_card_stays_clear_of_the_captions_and_the_pip_window(aspect, layout):
+    from generation.assembly import cards
+    from generation.assembly.presenter_frames import card_region_clear_of_captions
+
+    size = rendition_size(aspect, 540)
+    region = card_region_clear_of_captions(layout, size, Style())
+    caption = cards.caption_layer("Meet the Ceramic Mug.", size, Style())
+    assert region.bottom < caption.y  # the card ends above the spoken caption's box
+    if layout == "pip":
+        window = host_box("pip", *size)
+        overlaps = region.left < window.right and window.left < region.right and \
+            region.top < window.bottom and window.top < region.bottom
+        # The card sits at the bottom of its region: in a tall frame below the window, in a wide one beside it.
+        assert not overlaps or region.bottom - window.bottom > region.height // 3
