@@ -166,9 +166,9 @@ def _product_card(card: ProductCard, size, style: Style, region: Box, *, paint: 
     gap = padding // 2
     rows: list[Text] = [title, price] + ([compare] if compare else [])
     height = sum(row.height for row in rows) + gap * (len(rows) - 1) + 2 * padding
-    if height > region.height // 2:
-        raise ValueError(f"the presenter card needs {height}px but may take half of the {region.height}px safe "
-                         "height; shorten the product title")
+    if height > region.height:
+        raise ValueError(f"the presenter card needs {height}px but has {region.height}px at this size; shorten "
+                         "the product title")
     if not paint:
         return None, height
     canvas = Image.new("RGBA", size, (0, 0, 0, 0))
