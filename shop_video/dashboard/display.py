@@ -32,7 +32,7 @@ def scene_summary(spec: dict) -> list[str]:
         elif isinstance(scene, PresenterScene):
             layout = {"full": "full frame with a product card", "split": "split screen beside the product",
                       "pip": "picture-in-picture over the product"}[scene.layout]
-            languages = f", script in {', '.join(scene.languages)}" if scene.languages else ""
+            languages = f", script in {', '.join(sorted(scene.languages))}" if scene.languages else ""
             line = f"Presenter speaking: {seconds}, {layout}{languages}"
         else:
             line = f"{_CARD_NAMES[type(scene)]}: {seconds}"

@@ -291,7 +291,7 @@ def test_the_gallery_describes_scenes_and_shows_a_preview_once_there_is_one(memb
     assert "Logo reveal: 1.5 s" in page
     assert "Product photos: 3 s each, up to 3 photos (push in, pan right, tilt up), enters with a crossfade" in page
     assert "Price card (sale price and discount badge when on sale): 2.5 s, enters with a crossfade" in page
-    assert "Presenter speaking: 14 s, full frame with a product card, script in en, de, fr, es" in page
+    assert "Presenter speaking: 14 s, full frame with a product card, script in de, en, es, fr" in page
     assert page.count("No preview yet") == 9  # the 8 built-ins and acme's own
     job_succeed(acme_objects["job"])
     page = member.get(reverse("dashboard:templates")).content.decode()

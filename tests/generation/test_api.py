@@ -136,7 +136,7 @@ def test_an_unknown_template_is_named(api, catalog):
     response = api.post(RENDERS, {"template": "nope", "skus": ["MUG-1", "CUP-2"]}, format="json")
     assert response.status_code == 400
     message = response.json()["error"]["message"]
-    assert message.count("No template 'nope'") == 1 and "available: beauty-glow, electronics-spec, fashion-lookbook, food-fresh, home-cosy, product-showcase, quick-bumper" in message
+    assert message.count("No template 'nope'") == 1 and "available: beauty-glow, electronics-spec, fashion-lookbook, food-fresh, home-cosy, presenter-spotlight, product-showcase, quick-bumper" in message
 
 
 def test_a_non_json_body_is_refused(api, catalog):
@@ -273,7 +273,7 @@ def test_templates_list_builtins_and_the_merchants_own_which_shadows_a_builtin(a
     assert response.status_code == 200
     templates = {t["slug"]: t for t in response.json()["results"]}
     assert list(templates) == ["beauty-glow", "broken", "electronics-spec", "fashion-lookbook", "food-fresh",
-                               "home-cosy", "product-showcase", "quick-bumper"]
+                               "home-cosy", "presenter-spotlight", "product-showcase", "quick-bumper"]
     assert templates["product-showcase"]["name"] == "Ours" and not templates["product-showcase"]["is_builtin"]
     assert templates["product-showcase"]["max_duration"] == 4.0
     assert templates["broken"]["scenes"] == [] and "non-empty \"scenes\"" in templates["broken"]["spec_error"]
