@@ -7,6 +7,7 @@ scene and SKU and saying what to change.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -100,6 +101,8 @@ def _script_for(scene: PresenterScene, presenter: Presenter, context: dict, wher
         script = prompt_render(source, context, field=f"{where}: script")
     except ValidationError as exc:
         raise ValidationError(exc.messages) from None
+    # A benefit that ends in a full stop followed by the template's own: "paper.." reads (and captions) as "paper."
+    script = re.sub(r"([.!?。！？])\s*\.", r"\1", script)
     if not script.strip():
         raise ValidationError(f"{where}: the script renders empty for this product; write text that does not "
                               "depend only on empty fields.")

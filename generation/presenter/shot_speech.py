@@ -48,23 +48,28 @@ def presenter_shot_request(shot: Shot) -> tuple[ShotRequest, dict]:
 
 
 _TRAILING = ".,!?;:…。、，！？；：»”’)\"'"
-_LEADING = "«“‘(\"'¡¿"
 
 
 def words_punctuated(script: str, words: list) -> list:
-    """The TTS's words with the punctuation around them in the script put back ("Mug" -> "Mug."), so captions
-    read like the script and break at its sentence ends. A word not found in order is kept as the TTS gave it."""
-    result, position = [], 0
+    """The TTS's words as the script writes them: punctuation and symbols around them put back ("Mug" -> "Mug.",
+    "35.00" -> "$35.00"), and pieces the voice says as two words but the script writes as one joined again
+    ("A" + "3" -> "A3"), so captions read like the script and break at its sentence ends. A word not found in
+    order is kept as the TTS gave it."""
+    result: list[list] = []
+    position = 0
     for text, start, end in words:
         found = script.find(text, position)
         if found < 0:
             result.append([text, start, end])
             continue
         left, right = found, found + len(text)
-        while left > position and script[left - 1] in _LEADING:
+        while left > position and not script[left - 1].isspace():
             left -= 1
         while right < len(script) and script[right] in _TRAILING:
             right += 1
-        result.append([script[left:right], start, end])
+        if result and position > 0 and left == position and not script[position - 1].isspace():
+            result[-1] = [result[-1][0] + script[left:right], result[-1][1], end]  # one written word, said as two
+        else:
+            result.append([script[left:right], start, end])
         position = right
     return result

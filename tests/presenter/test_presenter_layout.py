@@ -48,12 +48,20 @@ def test_spoken_cues_split_a_long_sentence_into_lines_that_fit():
     assert " ".join(cue.text for cue in cues).split() == [w[0] for w in words]
 
 
+def test_words_said_in_pieces_are_written_as_the_script_writes_them():
+    script = "Meet the Print A3! Yours for $35.00."
+    words = [["Meet", 0, .1], ["the", .1, .2], ["Print", .2, .4], ["A", .4, .5], ["3", .5, .7], ["Yours", .9, 1.0],
+             ["for", 1.0, 1.1], ["35.00", 1.1, 1.6]]
+    assert words_punctuated(script, words) == [["Meet", 0, .1], ["the", .1, .2], ["Print", .2, .4], ["A3!", .4, .7],
+                                               ["Yours", .9, 1.0], ["for", 1.0, 1.1], ["$35.00.", 1.1, 1.6]]
+
+
 def test_the_scripts_punctuation_goes_back_on_the_words():
     script = 'Say hello to the "Mug"! Only $18.00, really.'
     words = [["Say", 0, .1], ["hello", .1, .2], ["to", .2, .3], ["the", .3, .4], ["Mug", .4, .5], ["Only", .6, .7],
              ["18.00", .7, .9], ["really", .9, 1.0], ["unsaid", 1.0, 1.1]]
     assert [w[0] for w in words_punctuated(script, words)] == [
-        "Say", "hello", "to", "the", '"Mug"!', "Only", "18.00,", "really.", "unsaid"]
+        "Say", "hello", "to", "the", '"Mug"!', "Only", "$18.00,", "really.", "unsaid"]
 
 
 def test_a_product_card_too_long_for_the_frame_is_refused_saying_what_to_shorten():
