@@ -3,7 +3,7 @@ server, with a real Celery worker doing the import and the render.
 
 Sign in -> upload two photos to a product (file input), then one by drag and drop -> import a CSV feed and watch
 it finish -> render with the motion engine and watch the progress reach 100 % -> play the video -> the template
-gallery's preview -> the same pages at phone size (375 x 812).
+gallery's preview -> a live room made from its page -> the same pages at phone size (375 x 812).
 Full-page screenshots of every step go to the test's tmp folder and to var/test-artifacts/dashboard/ (CI keeps it).
 """
 
@@ -209,7 +209,32 @@ def test_a_merchant_signs_in_uploads_imports_renders_and_plays_the_video(live_se
             shots.take(page, "templates")
             page.go_back()
 
-            # 7. Phone size: the same pages fit 375 px without sideways scrolling.
+            # 7. A live room from the dashboard: a bad SKU is named, then the room's page shows its stream address
+            # and its schedule, whose segment the worker renders and cuts.
+            job_url = page.url
+            page.goto("/app/live/")
+            expect(page.get_by_role("heading", level=1)).to_have_text("Live rooms")
+            expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Live rooms")).to_have_attribute(
+                "aria-current", "page")
+            page.get_by_label("Name").fill("Lamp live")
+            page.get_by_label("SKUs, in playing order").fill("LAMP-1, NOPE-9")
+            page.get_by_label("Template").select_option("quick-bumper")
+            page.get_by_role("button", name="Create room").click()
+            expect(page.get_by_role("alert")).to_contain_text("NOPE-9")
+            page.get_by_label("SKUs, in playing order").fill("LAMP-1")
+            page.get_by_role("button", name="Create room").click()
+            expect(page.get_by_role("heading", level=1)).to_have_text("Lamp live")
+            expect(page.locator("code", has_text="/live/")).to_contain_text("/index.m3u8")
+            expect(page.get_by_role("table")).to_contain_text("Desk Lamp")
+            deadline = time.monotonic() + 180
+            while "Ready" not in page.get_by_role("table").inner_text() and time.monotonic() < deadline:
+                page.wait_for_timeout(1000)
+                page.reload()
+            expect(page.get_by_role("table")).to_contain_text("Ready")
+            shots.take(page, "live-room")
+            page.goto(job_url)
+
+            # 8. Phone size: the same pages fit 375 px without sideways scrolling.
             page.set_viewport_size({"width": 375, "height": 812})
             page.reload()
             expect(page.locator("[data-job-status]")).to_have_text("Succeeded")
