@@ -371,3 +371,27 @@ def test_a_cut_whose_worker_died_is_sent_again_and_a_deleted_room_takes_its_file
     with django_capture_on_commit_callbacks(execute=True):
         room.delete()
     assert not folder.exists()
+
+
+@pytest.mark.parametrize("with_audio", [True, False])
+def test_every_chunk_carries_video_and_audio_even_from_a_silent_rendition(tmp_path, with_audio):
+    import av
+    import numpy as np
+
+    from generation.assembly.clipio import write_clip
+    from shop_video.live.segments import hls_chunks_cut
+
+    source = tmp_path / "clip.mp4"
+    write_clip(np.full((75, 64, 48, 3), 120, np.uint8), 25, source)
+    if with_audio:
+        with_sound = tmp_path / "sound.mp4"
+        subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(source), "-f", "lavfi", "-i",
+                        "sine=frequency=440:duration=3", "-c:v", "copy", "-c:a", "aac", "-shortest", str(with_sound)],
+                       check=True)
+        source = with_sound
+    chunks = hls_chunks_cut(source=source, dest=tmp_path / "out", chunk_seconds=1, fps=25)
+    assert [name for name, _ in chunks] == ["0.ts", "1.ts", "2.ts"]
+    assert sum(seconds for _, seconds in chunks) == pytest.approx(3.0, abs=0.1)
+    for name, _ in chunks:
+        with av.open(str(tmp_path / "out" / name)) as container:
+            assert container.streams.video and container.streams.audio, name
