@@ -3,7 +3,8 @@ server, with a real Celery worker doing the import and the render.
 
 Sign in -> upload two photos to a product (file input), then one by drag and drop -> import a CSV feed and watch
 it finish -> render with the motion engine and watch the progress reach 100 % -> play the video -> the template
-gallery's preview -> a live room made from its page -> the same pages at phone size (375 x 812).
+gallery's preview -> a live room made from its page, its stream playing there -> the same pages at phone size
+(375 x 812).
 Full-page screenshots of every step go to the test's tmp folder and to var/test-artifacts/dashboard/ (CI keeps it).
 """
 
@@ -231,6 +232,23 @@ def test_a_merchant_signs_in_uploads_imports_renders_and_plays_the_video(live_se
                 page.wait_for_timeout(1000)
                 page.reload()
             expect(page.get_by_role("table")).to_contain_text("Ready")
+            # The stream plays in the page (hls.js in Chromium): pictures arrive and the clock advances.
+            playback = page.locator("video[data-stream]").evaluate("""async (v) => {
+                v.muted = true;
+                const deadline = Date.now() + 30000;
+                while (v.readyState < 2 && !v.dataset.playerError && Date.now() < deadline)
+                    await new Promise(r => setTimeout(r, 200));
+                if (v.dataset.playerError || v.readyState < 2) return {error: v.dataset.playerError || 'no data', now: 0, start: 0};
+                await v.play();
+                const start = v.currentTime;
+                // A live stream starts near its edge, with little buffered: allow it a few chunks to get going.
+                const until = Date.now() + 12000;
+                while (v.currentTime < start + 1 && Date.now() < until) await new Promise(r => setTimeout(r, 250));
+                return {start, now: v.currentTime, width: v.videoWidth, height: v.videoHeight,
+                        error: v.error ? 'media error ' + v.error.code : v.dataset.playerError};
+            }""")
+            assert not playback.get("error") and playback["now"] >= playback["start"] + 1, playback
+            assert (playback["width"], playback["height"]) == (540, 960), playback
             shots.take(page, "live-room")
             page.goto(job_url)
 
