@@ -160,7 +160,7 @@ class PresenterDitEngine:
         if framing not in FRAMINGS:
             raise EngineError(f"unknown framing {framing!r}; use one of {', '.join(FRAMINGS)}")
         model = model_get()
-        aspect_ratio = dit_engine._nearest_aspect_ratio(request.width, request.height)
+        aspect_ratio = dit_engine.nearest_aspect_ratio(request.width, request.height)
         width, height = family_size(model.geometry, aspect_ratio)
         frames_needed = math.ceil((request.num_frames - 1) * model.fps / request.fps) + 1
         step = model.geometry.temporal_compression
@@ -211,13 +211,13 @@ class PresenterDitEngine:
         except dit_engine.NonFiniteLatents as exc:
             raise EngineError(f"the presenter model produced NaN/inf values at step {exc.step + 1}; the shot was "
                               f"stopped before decoding. Try another seed, or DIT_DTYPE=float32") from None
-        native = dit_engine._to_uint8(output.frames[0])
+        native = dit_engine.frames_to_uint8(output.frames[0])
         if len(native) < num_frames:
             raise EngineError(f"the presenter pipeline returned {len(native)} frames for a {num_frames}-frame take")
         native = native[:num_frames]
         # 5. delivery (the model's audio, output.audio, is dropped: the shot's sound is our TTS track)
-        stream = dit_engine._delivery_stream(native, src_fps=model.fps, dst_fps=request.fps,
-                                             count=request.num_frames, width=request.width, height=request.height)
+        stream = dit_engine.delivery_stream(native, src_fps=model.fps, dst_fps=request.fps,
+                                            count=request.num_frames, width=request.width, height=request.height)
         metadata = {"engine": self.name, "model": str(model.path), "audio": "tts", "generated_size": [width, height],
                     "generated_fps": model.fps, "generated_frames": num_frames, "steps": steps, "seed": request.seed,
                     "framing": framing, "face": list(face) if face else None, "crop": list(crop),

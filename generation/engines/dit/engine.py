@@ -65,7 +65,7 @@ class DitEngine:
         if request.end_image_path and not family.supports_end_frame:
             raise EngineError(f"the {family.name} family cannot take an end frame; use ltx or wan for start+end shots")
         model = loading.model_get(family.name)
-        aspect_ratio = _nearest_aspect_ratio(request.width, request.height)
+        aspect_ratio = nearest_aspect_ratio(request.width, request.height)
         width, height = family_size(model.geometry, aspect_ratio)
         # 2. checks against the loaded model
         frames_needed = math.ceil((request.num_frames - 1) * model.fps / request.fps) + 1
@@ -100,8 +100,8 @@ class DitEngine:
         # 6. delivery
         if source is not None:
             native = postprocess.colour_match(native, reference=np.asarray(source))
-        stream = _delivery_stream(native, src_fps=model.fps, dst_fps=request.fps, count=request.num_frames,
-                                  width=request.width, height=request.height)
+        stream = delivery_stream(native, src_fps=model.fps, dst_fps=request.fps, count=request.num_frames,
+                                 width=request.width, height=request.height)
         metadata = {"family": family.name, "model": str(model.path), "generated_size": [width, height],
                     "generated_fps": model.fps, "segments": list(plan.frames), "overlap": plan.overlap,
                     "seed": seed, "retried_with_new_seed": attempt > 0, "steps": steps,
@@ -159,7 +159,7 @@ class _Run:
                     f"the model produced NaN/inf values at step {exc.step + 1} of segment {index + 1}; the shot "
                     f"was stopped before decoding. Try another seed, or DIT_DTYPE=float32 if this model overflows "
                     f"in {str(self.model.dtype).removeprefix('torch.')}") from None
-            clip = _to_uint8(output.frames[0])
+            clip = frames_to_uint8(output.frames[0])
             if len(clip) < count:
                 raise EngineError(f"the {self.model.family.name} pipeline returned {len(clip)} frames for a "
                                   f"{count}-frame segment")
@@ -181,8 +181,8 @@ class _Run:
         return callback
 
 
-def _delivery_stream(native: np.ndarray, *, src_fps: int, dst_fps: int, count: int, width: int,
-                     height: int) -> FrameStream:
+def delivery_stream(native: np.ndarray, *, src_fps: int, dst_fps: int, count: int, width: int,
+                    height: int) -> FrameStream:
     """Retime and fit chunk by chunk. Chunks start at output frames whose source time is a whole source frame,
     so each chunk is retimed on its own slice exactly as the whole clip would be."""
     period = dst_fps // math.gcd(src_fps, dst_fps)  # output frames between whole-source-frame instants
@@ -199,14 +199,14 @@ def _delivery_stream(native: np.ndarray, *, src_fps: int, dst_fps: int, count: i
     return FrameStream(count=count, height=height, width=width, chunks=chunks)
 
 
-def _to_uint8(frames) -> np.ndarray:
+def frames_to_uint8(frames) -> np.ndarray:
     """(F, C, H, W) floats in [0, 1] on the model's device -> contiguous (F, H, W, 3) uint8 on the host. Done on
     the device in one pass: diffusers' numpy output is a channel-first view that every later step would copy."""
     return (frames.clamp(0.0, 1.0).mul(255.0).add(0.5).to(dtype=torch.uint8)
             .permute(0, 2, 3, 1).contiguous().cpu().numpy())
 
 
-def _nearest_aspect_ratio(width: int, height: int) -> str:
+def nearest_aspect_ratio(width: int, height: int) -> str:
     return min(ASPECT_SHAPES, key=lambda name: abs(math.log((width / height) / (ASPECT_SHAPES[name][0] / ASPECT_SHAPES[name][1]))))
 
 
