@@ -27,7 +27,7 @@ from .captions import MAX_LINES as CAPTION_MAX_LINES
 from .captions import cue_lines
 from .fonts import title_font
 from .text_fit import (
-    TOKEN, Text, fit_fewest_lines, fit_given_lines, fit_text, font_load, paint_mask,
+    Text, fit_fewest_lines, fit_given_lines, fit_text, font_load, paint_mask,
 )
 from .timeline import (
     WATERMARK_POSITIONS,

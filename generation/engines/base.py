@@ -83,3 +83,40 @@ class Engine(Protocol):
     name: str
 
     def generate(self, request: ShotRequest, *, on_step: ProgressCallback | None = None) -> ShotResult: ...
+
+
+def request_size_check(request: ShotRequest) -> None:
+    """Every engine's first check: even sides of 16 pixels or more, at least one frame, a frame rate of 1 or more."""
+    for name in ("width", "height"):
+        value = getattr(request, name)
+        if not _is_int(value) or value < 16 or value % 2:
+            raise EngineError(f"{name} must be an even integer >= 16, got {value!r}")
+    if not _is_int(request.num_frames) or request.num_frames < 1:
+        raise EngineError(f"num_frames must be an integer >= 1, got {request.num_frames!r}")
+    if not _is_int(request.fps) or request.fps < 1:
+        raise EngineError(f"fps must be an integer >= 1, got {request.fps!r}")
+
+
+def photo_open(path, *, what: str = "product photo"):
+    """A photo as RGB, turned upright (phone photos are often stored sideways) and with any transparent areas on
+    white (cut-out product shots), rather than whatever colour hides there. EngineError naming `what` when it is
+    missing or cannot be read."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as opened:
+            photo = ImageOps.exif_transpose(opened)
+            photo.load()
+    except FileNotFoundError:
+        raise EngineError(f"{what} {str(path)!r} does not exist") from None
+    except UnidentifiedImageError:
+        raise EngineError(f"{what} {str(path)!r} cannot be read: it is not an image Pillow recognises") from None
+    except OSError as exc:
+        raise EngineError(f"{what} {str(path)!r} cannot be read: {exc}") from None
+    if photo.mode in ("RGBA", "LA", "PA") or (photo.mode == "P" and "transparency" in photo.info):
+        photo = Image.alpha_composite(Image.new("RGBA", photo.size, (255, 255, 255, 255)), photo.convert("RGBA"))
+    return photo.convert("RGB")
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

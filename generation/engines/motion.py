@@ -23,9 +23,9 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
-from .base import EngineError, ProgressCallback, ShotRequest, ShotResult
+from .base import EngineError, ProgressCallback, ShotRequest, ShotResult, photo_open, request_size_check
 from .motion_layers import CameraPose, build_layers, render_frame
 
 # (background pose, foreground pose) at one instant.
@@ -134,38 +134,12 @@ class MotionEngine:
 
 
 def _validate(request: ShotRequest) -> None:
-    for name in ("width", "height"):
-        value = getattr(request, name)
-        if not _is_int(value) or value < 16 or value % 2:
-            raise EngineError(f"{name} must be an even integer >= 16, got {value!r}")
-    if not _is_int(request.num_frames) or request.num_frames < 1:
-        raise EngineError(f"num_frames must be an integer >= 1, got {request.num_frames!r}")
-    if not _is_int(request.fps) or request.fps < 1:
-        raise EngineError(f"fps must be an integer >= 1, got {request.fps!r}")
+    request_size_check(request)
     if request.camera not in CAMERA_PRESETS:
         raise EngineError(f"unknown camera {request.camera!r}; valid cameras: {', '.join(CAMERA_PRESETS)}")
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _load_photo(path: str | None) -> Image.Image:
     if not path:
         raise EngineError("the motion engine needs a product photo: image_path is missing")
-    try:
-        with Image.open(path) as opened:
-            photo = ImageOps.exif_transpose(opened)  # phone photos are often stored sideways
-            photo.load()
-    except FileNotFoundError:
-        raise EngineError(f"product photo {path!r} does not exist") from None
-    except UnidentifiedImageError:
-        raise EngineError(f"product photo {path!r} is not an image Pillow can read") from None
-    except OSError as exc:
-        raise EngineError(f"product photo {path!r} cannot be read: {exc}") from None
-    if photo.mode in ("RGBA", "LA", "PA") or (photo.mode == "P" and "transparency" in photo.info):
-        # Cut-out product shots: put transparent areas on white rather than whatever colour hides there.
-        photo = photo.convert("RGBA")
-        white = Image.new("RGBA", photo.size, (255, 255, 255, 255))
-        photo = Image.alpha_composite(white, photo)
-    return photo.convert("RGB")
+    return photo_open(path)

@@ -47,9 +47,9 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
-from generation.engines.base import EngineError, ProgressCallback, ShotRequest, ShotResult
+from generation.engines.base import EngineError, ProgressCallback, ShotRequest, ShotResult, photo_open
 
 logger = logging.getLogger(__name__)
 
@@ -254,15 +254,7 @@ def _speech_check(wav: Any, *, offset: float, shot: float) -> float | None:
 
 
 def _photo_open(path: str) -> Image.Image:
-    try:
-        with Image.open(path) as opened:
-            photo = ImageOps.exif_transpose(opened)
-            photo.load()
-    except FileNotFoundError:
-        raise EngineError(f"presenter photo {path!r} does not exist") from None
-    except (UnidentifiedImageError, OSError) as exc:
-        raise EngineError(f"presenter photo {path!r} cannot be read: {exc}") from None
-    return photo.convert("RGB")
+    return photo_open(path, what="presenter photo")
 
 
 def _face_box(value: Any, size: tuple[int, int]) -> tuple[int, int, int, int] | None:

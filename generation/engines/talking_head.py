@@ -18,7 +18,7 @@ from generation.presenter.face import AvatarError, FaceBox, avatar_face, face_la
 from generation.presenter.speech import PhonemeTiming, wav_read
 from generation.presenter.visemes import mouth_track
 
-from .base import EngineError, FrameStream, ProgressCallback, ShotRequest, ShotResult
+from .base import EngineError, FrameStream, ProgressCallback, ShotRequest, ShotResult, request_size_check
 
 CHUNK_FRAMES = 8  # 8 frames of 1080x1920 RGB are 50 MB: small enough to stream, big enough to batch
 
@@ -28,7 +28,7 @@ class TalkingHeadEngine:
 
     def generate(self, request: ShotRequest, *, on_step: ProgressCallback | None = None) -> ShotResult:
         # 1. Check what was asked before any work.
-        _validate(request)
+        request_size_check(request)
         parameters = request.parameters
         framing = parameters.get("framing") or "chest"
         if framing not in FRAMINGS:
@@ -75,21 +75,6 @@ class TalkingHeadEngine:
         }
         frames = FrameStream(count=total, height=request.height, width=request.width, chunks=chunks)
         return ShotResult(frames=frames, fps=request.fps, metadata=metadata)
-
-
-def _validate(request: ShotRequest) -> None:
-    for name in ("width", "height"):
-        value = getattr(request, name)
-        if not _is_int(value) or value < 16 or value % 2:
-            raise EngineError(f"{name} must be an even integer >= 16, got {value!r}")
-    if not _is_int(request.num_frames) or request.num_frames < 1:
-        raise EngineError(f"num_frames must be an integer >= 1, got {request.num_frames!r}")
-    if not _is_int(request.fps) or request.fps < 1:
-        raise EngineError(f"fps must be an integer >= 1, got {request.fps!r}")
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _number(value: object, *, name: str) -> float:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+
+from generation.engines.base import EngineError, photo_open
 
 # Faces smaller than this share of the photo's shorter side are ignored: they are background people or posters,
 # and too small to animate anyway.
@@ -150,16 +151,9 @@ def _merge_overlapping(boxes: list[FaceBox]) -> list[FaceBox]:
 def photo_load(path: str | Path) -> np.ndarray:
     """An avatar photo as an RGB uint8 array, upright; AvatarError when it cannot be read."""
     try:
-        with Image.open(path) as opened:
-            photo = ImageOps.exif_transpose(opened)  # phone photos are often stored sideways
-            photo.load()
-    except FileNotFoundError:
-        raise AvatarError(f"The avatar photo {str(path)!r} does not exist: upload the photo again") from None
-    except (UnidentifiedImageError, OSError) as exc:
-        raise AvatarError(f"The avatar photo cannot be read ({exc}): upload a JPEG or PNG photo") from None
-    if photo.mode in ("RGBA", "LA", "PA") or (photo.mode == "P" and "transparency" in photo.info):
-        photo = Image.alpha_composite(Image.new("RGBA", photo.size, (255, 255, 255, 255)), photo.convert("RGBA"))
-    return np.asarray(photo.convert("RGB"))
+        return np.asarray(photo_open(path, what="The avatar photo"))
+    except EngineError as exc:
+        raise AvatarError(f"{exc}: upload a JPEG or PNG photo") from None
 
 
 def avatar_face(path_or_rgb: str | Path | np.ndarray) -> FaceBox:

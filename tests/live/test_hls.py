@@ -79,7 +79,7 @@ def test_rotation_order_discontinuities_and_wrap_around():
 
 
 def test_a_player_polling_every_second_never_sees_a_number_reused_or_going_backwards():
-    by_seq, by_uri_dsn = {}, {}
+    by_seq = {}
     last_media = last_dsn = -1
     for now, _, text in follow(lambda now: ROOM, T0, 120, step=0.7):
         media, dsn, entries = parse(text)

@@ -1,8 +1,6 @@
 """Presenter profiles: the photo must show exactly one face, the voice must exist, one default per merchant;
 the same rules through the service, the API and the admin."""
 
-import io
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile

@@ -21,9 +21,10 @@ import math
 import numpy as np
 import torch
 from django.conf import settings
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
-from generation.engines.base import EngineError, FrameStream, ProgressCallback, ShotRequest, ShotResult
+from generation.engines.base import (EngineError, FrameStream, ProgressCallback, ShotRequest, ShotResult,
+                                     photo_open)
 from generation.engines.dit import loading, postprocess
 from generation.engines.dit.family import (ASPECT_SHAPES, Segment, SegmentPlan, family_get, family_size,
                                            segments_plan)
@@ -226,12 +227,4 @@ def _prompt_length_check(model, prompt: str) -> None:
 
 
 def _photo_load(path: str, width: int, height: int) -> Image.Image:
-    try:
-        with Image.open(path) as opened:
-            photo = ImageOps.exif_transpose(opened)
-            photo.load()
-    except FileNotFoundError:
-        raise EngineError(f"product photo {path!r} does not exist") from None
-    except (UnidentifiedImageError, OSError) as exc:
-        raise EngineError(f"product photo {path!r} cannot be read: {exc}") from None
-    return postprocess.photo_fit(photo, width=width, height=height)
+    return postprocess.photo_fit(photo_open(path), width=width, height=height)
