@@ -244,3 +244,20 @@ def test_the_static_camera_asks_the_model_to_hold_still(photos, monkeypatch):
     monkeypatch.setattr(type(model.base), "__call__", lambda self, **kw: calls.append(kw) or original(self, **kw))
     DitEngine().generate(shot(photos, camera="static"))
     assert "Static camera" in calls[0]["prompt"] and "camera movement" in calls[0]["negative_prompt"]
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float16])
+def test_frames_to_uint8_keeps_white_white_and_every_level_in_low_precision(dtype):
+    # Pipelines return frames in the VAE's dtype: in bfloat16, 1.0 * 255 + 0.5 rounded to 256 and wrapped to 0.
+    from generation.engines.dit.engine import frames_to_uint8
+
+    levels = torch.arange(256, dtype=torch.float32) / 255.0
+    frames = torch.stack([levels.view(1, 16, 16)] * 3, dim=1).to(dtype)  # (1 frame, 3, 16, 16)
+    out = frames_to_uint8(torch.cat([frames, torch.ones_like(frames), torch.zeros_like(frames)]))
+    assert (out[1] == 255).all() and (out[2] == 0).all()
+    assert out[0].dtype == np.uint8 and out[0].shape == (16, 16, 3)
+    expected = levels.to(dtype).float().mul(255).round().to(torch.uint8).view(16, 16).numpy()
+    assert np.array_equal(out[0][..., 0], expected)
+    assert np.abs(out[0][..., 0].astype(int) - np.arange(256).reshape(16, 16)).max() <= 1
+    if dtype == torch.float32:
+        assert len(np.unique(out[0])) == 256

@@ -202,8 +202,10 @@ def delivery_stream(native: np.ndarray, *, src_fps: int, dst_fps: int, count: in
 
 def frames_to_uint8(frames) -> np.ndarray:
     """(F, C, H, W) floats in [0, 1] on the model's device -> contiguous (F, H, W, 3) uint8 on the host. Done on
-    the device in one pass: diffusers' numpy output is a channel-first view that every later step would copy."""
-    return (frames.clamp(0.0, 1.0).mul(255.0).add(0.5).to(dtype=torch.uint8)
+    the device in one pass: diffusers' numpy output is a channel-first view that every later step would copy.
+    float32 first: frames come back in the VAE's dtype, and in bfloat16 1.0 * 255 + 0.5 rounds to 256, which the
+    uint8 cast wraps to 0 (white turns black; levels above 128 would be even-only)."""
+    return (frames.float().clamp(0.0, 1.0).mul(255.0).round().to(dtype=torch.uint8)
             .permute(0, 2, 3, 1).contiguous().cpu().numpy())
 
 
