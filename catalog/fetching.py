@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from catalog.images import ImageRejected, image_normalise
 from catalog.models import ProductImage
-from catalog.safe_http import FetchFailed, FetchRefused, fetch_url
+from shop_video.safe_http import FetchFailed, FetchRefused, fetch_url
 
 
 def product_image_fetch_run(*, image_id: int, final_attempt: bool) -> None:

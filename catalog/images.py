@@ -1,5 +1,8 @@
 """Product photos: validated by content, oriented, converted to sRGB, capped in size, hashed.
 
+The guards every uploaded image passes are shared (shop_video/image_guards.py); what is particular to a
+product photo is here: the formats, the wording, sRGB on a white background, the size cap, the hash.
+
 Whatever a merchant uploads (a 60 MB TIFF, a CMYK JPEG, a phone photo lying on its side) comes out as a sane
 RGB JPEG that the engines can use, or is refused with a message that says why.
 """
@@ -8,12 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
-import warnings
 from dataclasses import dataclass
 
 from django.conf import settings
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms
+
+from shop_video.image_guards import ImageRefused, image_open_guarded
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF"}
 MAX_SIDE = 4096
@@ -37,36 +40,31 @@ def image_normalise(data: bytes) -> NormalisedImage:
     if len(data) > settings.IMAGE_MAX_BYTES:
         raise ImageRejected(f"the file is {len(data):,} bytes; the limit is {settings.IMAGE_MAX_BYTES:,} bytes")
     try:
-        with warnings.catch_warnings():
-            # Pillow warns about big images; we enforce our own, lower limit just below instead.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            probe = Image.open(io.BytesIO(data))
-        with probe:
-            if probe.format not in ALLOWED_FORMATS:
-                raise ImageRejected(f"{probe.format} images are not accepted; send {', '.join(sorted(ALLOWED_FORMATS))}")
-            width, height = probe.size
-            if width * height > settings.IMAGE_MAX_PIXELS:
-                raise ImageRejected(f"the image is {width}x{height} pixels; the limit is {settings.IMAGE_MAX_PIXELS:,} pixels")
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            image = ImageOps.exif_transpose(image)
-            image = _to_srgb(image)
-    except ImageRejected:
-        raise
-    except Image.DecompressionBombError as exc:
-        # Pillow refuses truly huge images inside open(), before we can look at their size.
-        claimed = re.search(r"\((\d+) pixels\)", str(exc))
-        size = f"{int(claimed.group(1)):,} pixels" if claimed else "too many pixels"
-        raise ImageRejected(f"the image claims {size}; the limit is {settings.IMAGE_MAX_PIXELS:,} pixels") from None
-    except UnidentifiedImageError as exc:
-        raise ImageRejected(f"not a readable image ({exc})") from None
-    except (OSError, SyntaxError, ValueError) as exc:
+        image = image_open_guarded(data, formats=ALLOWED_FORMATS, max_pixels=settings.IMAGE_MAX_PIXELS)
+    except ImageRefused as refusal:
+        raise ImageRejected(_refusal_message(refusal)) from None
+    try:
+        image = _to_srgb(image)
+    except (OSError, ValueError) as exc:
         raise ImageRejected(f"the image is damaged or truncated ({exc})") from None
     image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=92, optimize=True)
     return NormalisedImage(out.getvalue(), hashlib.sha256(data).hexdigest(), image.width, image.height)
+
+
+def _refusal_message(refusal: ImageRefused) -> str:
+    limit = f"the limit is {settings.IMAGE_MAX_PIXELS:,} pixels"
+    if refusal.reason == "format":
+        return f"{refusal.format} images are not accepted; send {', '.join(sorted(ALLOWED_FORMATS))}"
+    if refusal.reason == "too_large":
+        return f"the image is {refusal.width}x{refusal.height} pixels; {limit}"
+    if refusal.reason == "bomb":
+        claimed = f"{refusal.claimed_pixels:,} pixels" if refusal.claimed_pixels else "too many pixels"
+        return f"the image claims {claimed}; {limit}"
+    if refusal.reason == "unreadable":
+        return f"not a readable image ({refusal.error})"
+    return f"the image is damaged or truncated ({refusal.error})"
 
 
 def _to_srgb(image: Image.Image) -> Image.Image:

@@ -25,7 +25,7 @@ from catalog.importers import IMPORTERS, SNIFF_BYTES, importer_detect, importer_
 from catalog.importers.base import FeedRejected, ImportOptions, Importer
 from catalog.importing import catalog_import_run
 from catalog.models import CatalogImport, ImportMapping
-from catalog.safe_http import FetchFailed, FetchRefused, fetch_url
+from shop_video.safe_http import FetchFailed, FetchRefused, fetch_url
 from shop_video.media import media_file_writer
 from shop_video.tenancy.models import Merchant
 

@@ -3,7 +3,7 @@ import random
 from celery import shared_task
 
 from catalog.fetching import product_image_fetch_run
-from catalog.safe_http import FetchFailed
+from shop_video.safe_http import FetchFailed
 
 
 @shared_task(bind=True, max_retries=4, acks_late=True)

@@ -3,7 +3,7 @@ import threading
 
 import pytest
 
-from catalog.safe_http import FetchFailed, FetchRefused, fetch_url
+from shop_video.safe_http import FetchFailed, FetchRefused, fetch_url
 from tests import factories
 
 PHOTO = factories.photo_bytes()
@@ -91,7 +91,7 @@ def test_size_cap_and_status_codes(server, allow_loopback):
 
 
 def test_a_host_name_that_cannot_be_encoded_is_a_fetch_failure_not_a_crash():
-    from catalog.safe_http import FetchFailed, checked_address
+    from shop_video.safe_http import FetchFailed, checked_address
 
     with pytest.raises(FetchFailed, match="cannot resolve"):
         checked_address("x" * 64 + ".example", 80)  # a DNS label is at most 63 characters: IDNA refuses it

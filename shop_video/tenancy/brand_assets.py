@@ -20,7 +20,9 @@ from pathlib import Path, PurePath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from PIL import Image, ImageFont, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFont
+
+from shop_video.image_guards import ImageRefused, image_open_guarded
 
 LOGO_RASTER_FORMATS = {"PNG", "JPEG", "WEBP"}
 LOGO_MAX_SIDE = 4096  # an uploaded raster may be this big...
@@ -75,36 +77,30 @@ def _looks_like_svg(uploaded, data: bytes) -> bool:
 
 
 def _raster_logo_open(data: bytes) -> Image.Image:
-    # The same guards as product photos (catalog/images.py): our pixel limit first, then a full verify.
+    # The same guards as product photos (shop_video/image_guards.py), with a logo's formats, size and words.
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            probe = Image.open(io.BytesIO(data))
-        with probe:
-            if probe.format not in LOGO_RASTER_FORMATS:
-                raise ValidationError(f"{probe.format} logos are not accepted; upload a PNG, JPEG, WebP or SVG.",
-                                      code="format")
-            width, height = probe.size
-            if width * height > settings.IMAGE_MAX_PIXELS or max(width, height) > LOGO_MAX_SIDE:
-                raise ValidationError(f"The logo is {width}x{height} pixels; upload one at most {LOGO_MAX_SIDE} "
-                                      f"pixels on each side.", code="too_large")
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            image = ImageOps.exif_transpose(image).convert("RGBA")
-    except ValidationError:
-        raise
-    except Image.DecompressionBombError:
-        raise ValidationError(f"The logo claims far too many pixels; upload one at most {LOGO_MAX_SIDE} pixels on "
-                              "each side.", code="too_large") from None
-    except UnidentifiedImageError:
-        raise ValidationError("The logo is not a readable image; upload a PNG, JPEG, WebP or SVG.",
-                              code="format") from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise ValidationError(f"The logo image is damaged or truncated ({exc}); export it again.",
-                              code="damaged") from None
+        image = image_open_guarded(data, formats=LOGO_RASTER_FORMATS, max_pixels=settings.IMAGE_MAX_PIXELS,
+                                   max_side=LOGO_MAX_SIDE).convert("RGBA")
+    except ImageRefused as refusal:
+        raise _logo_refusal_error(refusal) from None
     image.thumbnail((LOGO_STORED_SIDE, LOGO_STORED_SIDE), Image.Resampling.LANCZOS)
     return image
+
+
+def _logo_refusal_error(refusal: ImageRefused) -> ValidationError:
+    if refusal.reason == "format":
+        return ValidationError(f"{refusal.format} logos are not accepted; upload a PNG, JPEG, WebP or SVG.",
+                               code="format")
+    if refusal.reason == "too_large":
+        return ValidationError(f"The logo is {refusal.width}x{refusal.height} pixels; upload one at most "
+                               f"{LOGO_MAX_SIDE} pixels on each side.", code="too_large")
+    if refusal.reason == "bomb":
+        return ValidationError(f"The logo claims far too many pixels; upload one at most {LOGO_MAX_SIDE} pixels "
+                               "on each side.", code="too_large")
+    if refusal.reason == "unreadable":
+        return ValidationError("The logo is not a readable image; upload a PNG, JPEG, WebP or SVG.", code="format")
+    return ValidationError(f"The logo image is damaged or truncated ({refusal.error}); export it again.",
+                           code="damaged")
 
 
 def _svg_rasterise(data: bytes) -> Image.Image:

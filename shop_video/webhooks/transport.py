@@ -1,6 +1,6 @@
 """Posting a webhook to a merchant's URL under the same SSRF rules as fetching a product photo.
 
-The rules live in catalog/safe_http.py and are reused from there, not copied: http/https only, every resolved
+The rules live in shop_video/safe_http.py and are reused from there, not copied: http/https only, every resolved
 address global (IMAGE_FETCH_ALLOWED_PRIVATE_HOSTS, which only tests set, names hosts exempted), the connection
 made to the address that was checked (and TLS verified against the host name), a timeout. Redirects are never
 followed for a POST: a 3xx answer is a failed attempt that says where the endpoint moved.
@@ -14,9 +14,9 @@ import ssl
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from catalog.safe_http import FetchFailed, FetchRefused
-from catalog.safe_http import checked_address as safe_http_checked_address
-from catalog.safe_http import pinned_connection
+from shop_video.safe_http import FetchFailed, FetchRefused
+from shop_video.safe_http import checked_address as safe_http_checked_address
+from shop_video.safe_http import pinned_connection
 
 RESPONSE_EXCERPT_BYTES = 1024
 

@@ -2,9 +2,9 @@ import pytest
 
 from catalog.fetching import product_image_fetch_run
 from catalog.models import ProductImage
-from catalog.safe_http import FetchFailed
+from shop_video.safe_http import FetchFailed
 from tests import factories
-from tests.catalog.test_safe_http import PHOTO, allow_loopback, server  # noqa: F401 (fixtures)
+from tests.test_safe_http import PHOTO, allow_loopback, server  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 

@@ -55,7 +55,7 @@ def receiver():
 
 @pytest.fixture
 def allow_loopback(settings):
-    """The same allowance the image-fetching tests use (catalog/safe_http.py reads it; settings.py never sets
+    """The same allowance the image-fetching tests use (shop_video/safe_http.py reads it; settings.py never sets
     it, so no environment variable can turn it on in production): the literal host 127.0.0.1 only."""
     settings.IMAGE_FETCH_ALLOWED_PRIVATE_HOSTS = ["127.0.0.1"]
 

@@ -8,7 +8,7 @@ from catalog.importers import IMPORTERS, importer_detect, importer_get
 from catalog.importers.base import FeedRejected, ImportOptions
 from catalog.importing import catalog_import_run, catalog_import_summary
 from catalog.models import ImportMapping
-from catalog.safe_http import FetchFailed, FetchRefused, fetch_url
+from shop_video.safe_http import FetchFailed, FetchRefused, fetch_url
 from shop_video.tenancy.selectors import MerchantNotFound, merchant_get
 
 
