@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models.signals import post_migrate
 
 
@@ -7,7 +9,20 @@ class GenerationConfig(AppConfig):
     verbose_name = "Video generation"
 
     def ready(self):
+        _dit_settings_check()
         post_migrate.connect(_sync_builtin_templates, sender=self)
+
+
+def _dit_settings_check() -> None:
+    """Family names in settings must be real families: a typo stops every process at start, not a shot later."""
+    from generation.engines.dit.family import FAMILY_NAMES
+
+    unknown = sorted(set(settings.DIT_MODELS) - set(FAMILY_NAMES))
+    if unknown:
+        raise ImproperlyConfigured(f"DIT_MODELS: unknown family {unknown[0]!r}; use {', '.join(FAMILY_NAMES)}.")
+    if settings.DIT_DEFAULT_FAMILY not in FAMILY_NAMES:
+        raise ImproperlyConfigured(f"DIT_DEFAULT_FAMILY={settings.DIT_DEFAULT_FAMILY!r}: use one of "
+                                   f"{', '.join(FAMILY_NAMES)}.")
 
 
 def _sync_builtin_templates(**kwargs):

@@ -1,5 +1,6 @@
 """Settings come from the environment through strict helpers; production refuses weak configuration."""
 
+import ast
 import os
 import subprocess
 import sys
@@ -92,6 +93,16 @@ def test_the_web_process_never_imports_torch():
 def test_bad_dit_settings_stop_the_process_with_what_to_set(variables, message):
     result = _python("import django; django.setup()", DJANGO_SETTINGS_MODULE="shop_video.settings", **variables)
     assert result.returncode != 0 and message in result.stderr
+
+
+def test_settings_import_nothing_from_generation():
+    # Family names are checked when the apps load (generation/apps.py), not while settings are read.
+    tree = ast.parse((ROOT / "shop_video" / "settings.py").read_text())
+    imported = [node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
+    imported += [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names]
+    assert not [name for name in imported if name and name.split(".")[0] == "generation"]
+    result = _python("import shop_video.settings", DIT_MODELS="sora=/models/sora")
+    assert result.returncode == 0, result.stderr
 
 
 def test_embedded_defaults_need_nothing_installed(tmp_path):
