@@ -1,7 +1,7 @@
 """The catalog's REST API: imports (queued, then run by a worker) and products (read, edit, archive, add photos).
 
 Views are thin: they parse with a serializer, call a service or a merchant-scoped lookup with
-`request.merchant` (set by IsMerchant), and answer with a serializer. Another merchant's ids and SKUs are 404s.
+`request.merchant` (set by the role permission, shop_video.api.permissions), and answer with a serializer. Another merchant's ids and SKUs are 404s.
 Errors take the API's one shape (shop_video.api.exceptions).
 """
 
@@ -25,6 +25,7 @@ from catalog.selectors import product_get_by_ref, products_filter
 from catalog.services import PRODUCT_EDITABLE_FIELDS, product_archive, product_photos_upload, product_update
 from shop_video.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, REPLAYED_RESPONSE_HEADER, idempotent
 from shop_video.api.pagination import ApiCursorPagination
+from shop_video.api.permissions import CanEdit
 from shop_video.api.schema import api_error_responses
 
 ERRORS_SHOWN = 1000  # row errors listed in an import's JSON; errors_total counts them all
@@ -151,6 +152,7 @@ _LOCATION = OpenApiParameter("Location", str, OpenApiParameter.HEADER, response=
 
 
 class CatalogImportsView(_UploadLimitsAnswered, generics.ListAPIView):
+    permission_classes = [CanEdit]
     serializer_class = CatalogImportSerializer
     pagination_class = NewestFirstCursorPagination
     parser_classes = [JSONParser, MultiPartParser]
@@ -190,6 +192,8 @@ class CatalogImportsView(_UploadLimitsAnswered, generics.ListAPIView):
 
 
 class CatalogImportDetailView(APIView):
+    permission_classes = [CanEdit]
+
     @extend_schema(operation_id="catalog_imports_retrieve",
                    responses={200: CatalogImportSerializer, **_errors(401, 404)},
                    description="An import's status, counts and row errors (the first 1,000; errors_total counts "
@@ -300,6 +304,7 @@ def _product_body(request, product: Product) -> dict:
 
 
 class ProductListView(generics.ListAPIView):
+    permission_classes = [CanEdit]
     serializer_class = ProductSerializer
     pagination_class = ByIdCursorPagination
 
@@ -319,6 +324,7 @@ class ProductListView(generics.ListAPIView):
 
 
 class ProductDetailView(APIView):
+    permission_classes = [CanEdit]
     parser_classes = [JSONParser]
 
     @extend_schema(operation_id="products_retrieve", parameters=[_REF],
@@ -366,6 +372,7 @@ class ProductImagesReportSerializer(serializers.Serializer):
 
 
 class ProductImagesView(_UploadLimitsAnswered, APIView):
+    permission_classes = [CanEdit]
     parser_classes = [MultiPartParser]
 
     @extend_schema(operation_id="products_images_create",

@@ -51,6 +51,7 @@ from shop_video.api.pagination import ApiCursorPagination
 from shop_video.api.schema import api_error_responses
 
 MAX_SKUS = 50
+from shop_video.api.permissions import CanEdit
 METADATA_MAX_KEYS = 20
 METADATA_KEY_MAX_CHARS = 40
 METADATA_MAX_BYTES = 8 * 1024
@@ -296,6 +297,7 @@ class TemplateListView(APIView):
     parser_classes = [JSONParser]
 
     @extend_schema(
+    permission_classes = [CanEdit]
         operation_id="templates_list", summary="List templates", tags=["templates"],
         responses={200: inline_serializer("TemplateList", {"results": TemplateSerializer(many=True)})},
         description="The built-in templates and your own; your own shadows a built-in of the same slug.")
@@ -325,6 +327,7 @@ class TemplateDetailView(APIView):
     parser_classes = [JSONParser]
 
     @extend_schema(operation_id="templates_retrieve", summary="Get a template", tags=["templates"],
+    permission_classes = [CanEdit]
                    responses={200: TemplateSerializer, **_errors(404)})
     def get(self, request, slug: str):
         template = video_template_get(merchant=request.merchant, slug=slug)
@@ -358,6 +361,7 @@ class TemplateCopyView(APIView):
     parser_classes = [JSONParser]
 
     @extend_schema(
+    permission_classes = [CanEdit]
         operation_id="templates_copy", summary="Copy a template into your own", tags=["templates"],
         request=TemplateCopySerializer, parameters=[IDEMPOTENCY_KEY_PARAMETER, REPLAYED_RESPONSE_HEADER, _LOCATION_201],
         responses={201: OpenApiResponse(TemplateSerializer, description="Your copy, version 1."),
@@ -393,6 +397,8 @@ class TemplatePromptsView(APIView):
     @extend_schema(
         operation_id="templates_prompts", summary="Preview a template's prompts for a product", tags=["templates"],
         parameters=[OpenApiParameter("sku", str, required=True, description="One of your variants' SKUs.")],
+    permission_classes = [CanEdit]
+
         responses={200: TemplatePromptsSerializer, **_errors(
             400, 404, e400="sku is missing, or the template cannot render: the message names the scene and field.",
             e404="No such template, or no product with this SKU.")},
@@ -423,6 +429,7 @@ class RenderListCreateView(generics.GenericAPIView):
     serializer_class = RenderSerializer
     parser_classes = [JSONParser]  # nested lists and objects: JSON only (anything else is a 415)
     pagination_class = RenderCursorPagination
+    permission_classes = [CanEdit]
 
     def get_queryset(self):
         status_filter = self.request.query_params.get("status") or None
@@ -471,6 +478,8 @@ class RenderDetailView(APIView):
     @extend_schema(operation_id="renders_retrieve", summary="Get a render", tags=["renders"],
                    responses={200: RenderSerializer, **_errors(404)})
     def get(self, request, pk: int):
+    permission_classes = [CanEdit]
+
         job = render_job_get(merchant=request.merchant, job_id=pk)
         return Response(RenderSerializer(job, context={"request": request}).data)
 
@@ -479,6 +488,7 @@ class RenderCancelView(APIView):
     parser_classes = [JSONParser]
     @extend_schema(operation_id="renders_cancel", summary="Cancel a render", tags=["renders"], request=None,
                    parameters=[IDEMPOTENCY_KEY_PARAMETER, REPLAYED_RESPONSE_HEADER],
+    permission_classes = [CanEdit]
                    responses={200: RenderSerializer, **_errors(404, 409, 422, e409=(
                        "The render already finished (succeeded, failed or cancelled), or a request with this "
                        "Idempotency-Key is still running."))},
@@ -498,6 +508,8 @@ class ProductVideosView(APIView):
     @extend_schema(
         operation_id="products_videos", summary="A product's videos (storefront embed)", tags=["storefront"],
         parameters=[
+    permission_classes = [CanEdit]
+
             OpenApiParameter("aspect", str, enum=list(ASPECT_RATIOS),
                              description="Only this aspect ratio (the latest render that has it)."),
             OpenApiParameter("sku", str, OpenApiParameter.PATH, description="The SKU of any of the product's "

@@ -239,7 +239,8 @@ SITE_URL = env_str("SITE_URL", "").rstrip("/")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["shop_video.api.authentication.ApiKeyAuthentication",
                                        "rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["shop_video.api.authentication.IsMerchant"],
+    # Every view names its role permission (shop_video.api.permissions); one that does not is refused.
+    "DEFAULT_PERMISSION_CLASSES": ["shop_video.api.permissions.RoleNotDeclared"],
     "DEFAULT_THROTTLE_CLASSES": ["shop_video.api.throttling.ApiKeyRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api": env_str("API_RATE", "1200/min")},
     "EXCEPTION_HANDLER": "shop_video.api.exceptions.api_exception_handler",

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from generation.models import Presenter, PresenterFraming
 from generation.presenter import services
 from generation.presenter.selectors import PresenterNotFound, presenter_get, presenters_for
+from shop_video.api.permissions import CanEdit
 from shop_video.api.schema import api_error_responses
 
 TAGS = ["presenters"]
@@ -94,6 +95,7 @@ def _get(request, slug: str) -> Presenter:
 
 
 class PresenterListView(APIView):
+    permission_classes = [CanEdit]
     parser_classes = [MultiPartParser, JSONParser]
 
     @extend_schema(tags=TAGS, operation_id="presenters_list", responses={200: PresenterSerializer(many=True)},
@@ -114,6 +116,7 @@ class PresenterListView(APIView):
 
 
 class PresenterDetailView(APIView):
+    permission_classes = [CanEdit]
     parser_classes = [MultiPartParser, JSONParser]
 
     @extend_schema(tags=TAGS, operation_id="presenters_retrieve", parameters=[SLUG],

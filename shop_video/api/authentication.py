@@ -1,19 +1,21 @@
 """Who is calling: a merchant's API key (storefronts) or a signed-in member (the dashboard), and for which merchant.
 
-Every API view reads the merchant from `request_merchant(request)` and scopes every query to it.
+Who the caller acts for is decided here, with the merchant rule of shop_video.tenancy.access (the dashboard's
+too); what they may do is decided by the role permissions in shop_video.api.permissions, which set
+`request.merchant` for the view to scope every query to.
 """
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
-from rest_framework import authentication, exceptions, permissions
+from rest_framework import authentication, exceptions
 
 from shop_video.api.models import MerchantApiKey
-from shop_video.tenancy.models import Merchant, Membership
+from shop_video.tenancy.access import SESSION_MERCHANT, membership_current
+from shop_video.tenancy.models import Membership
 
 KEYWORD = "Api-Key"
-SESSION_MERCHANT = "merchant_id"  # the dashboard's merchant switcher stores its choice here
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -40,25 +42,13 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         return KEYWORD  # so a missing or bad key is a 401 with WWW-Authenticate, not a 403
 
 
-def request_merchant(request) -> Merchant | None:
-    """The merchant a request acts for: its API key's, or the signed-in member's current merchant."""
+def request_membership(request) -> Membership | None:
+    """The signed-in member's current membership (the switcher's choice, else their first); None for an API key
+    or a user who belongs to no merchant."""
     if isinstance(request.auth, MerchantApiKey):
-        return request.auth.merchant
+        return None
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
-    memberships = Membership.objects.filter(user=user).select_related("merchant")
     chosen = request.session.get(SESSION_MERCHANT) if hasattr(request, "session") else None
-    membership = (memberships.filter(merchant_id=chosen).first() if chosen else None) or memberships.first()
-    return membership.merchant if membership else None
-
-
-class IsMerchant(permissions.BasePermission):
-    """A valid API key, or a signed-in member of at least one merchant."""
-
-    message = "Send 'Authorization: Api-Key <your key>' (manage.py create_api_key makes one) or sign in."
-
-    def has_permission(self, request, view):
-        merchant = request_merchant(request)
-        request.merchant = merchant
-        return merchant is not None
+    return membership_current(user=user, chosen_merchant_id=chosen)

@@ -7,10 +7,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from shop_video.api.models import MerchantApiKey
+from shop_video.api.permissions import CanEdit
 
 
 class MeView(APIView):
     """Which merchant the credentials act for: the first call a storefront makes to check its key."""
+
+    permission_classes = [CanEdit]
 
     @extend_schema(responses=inline_serializer("Me", {
         "merchant": serializers.CharField(), "merchant_name": serializers.CharField(),

@@ -3,7 +3,8 @@
 Every view is wrapped in `member_view`: anonymous users go to the sign-in page; a user who belongs to no merchant
 gets a page saying so (403); otherwise `request.merchant` is the merchant chosen in the switcher (or the user's
 first) and every lookup in the view starts from it, so another merchant's ids are simply not found (404).
-Viewers may read everything but change nothing; API keys and webhooks (secrets) are for owners and admins.
+Viewers may read everything but change nothing; API keys and webhooks (secrets) are for owners and admins: the
+role table and the merchant rule are shop_video.tenancy.access's, shared with the API.
 """
 
 from __future__ import annotations
@@ -14,13 +15,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
-from shop_video.api.authentication import SESSION_MERCHANT
-from shop_video.dashboard.selectors import membership_current, memberships_of_user
-from shop_video.tenancy.models import Membership
+from shop_video.dashboard.selectors import memberships_of_user
+from shop_video.tenancy.access import SESSION_MERCHANT, Ability, membership_current, role_can, role_refusal_message
 
-Role = Membership.Role
-EDIT_ROLES = (Role.OWNER, Role.ADMIN, Role.EDITOR)
-MANAGE_ROLES = (Role.OWNER, Role.ADMIN)
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
@@ -38,14 +35,12 @@ def member_view(view=None, *, manage: bool = False):
             request.membership = membership
             request.merchant = membership.merchant
             request.memberships = list(memberships_of_user(user=request.user))
-            request.can_edit = membership.role in EDIT_ROLES
-            request.can_manage = membership.role in MANAGE_ROLES
-            if manage and not request.can_manage:
-                raise PermissionDenied(f"Only owners and admins of {request.merchant} can use this page; "
-                                       f"your role is {membership.get_role_display().lower()}.")
-            if request.method not in SAFE_METHODS and not request.can_edit:
-                raise PermissionDenied(f"Your role at {request.merchant} is viewer: you can look, not change. "
-                                       "Ask an owner for the editor role.")
+            request.can_edit = role_can(role=membership.role, ability=Ability.EDIT)
+            request.can_manage = role_can(role=membership.role, ability=Ability.MANAGE)
+            needed = Ability.MANAGE if manage else (Ability.READ if request.method in SAFE_METHODS else Ability.EDIT)
+            if not role_can(role=membership.role, ability=needed):
+                raise PermissionDenied(role_refusal_message(merchant=request.merchant, role=membership.role,
+                                                            ability=needed, what="use this page"))
             return func(request, *args, **kwargs)
         return wrapper
     return decorate(view) if view is not None else decorate

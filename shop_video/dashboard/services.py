@@ -3,7 +3,7 @@ form saves through shop_video.tenancy.services.brand_kit_update.)"""
 
 from __future__ import annotations
 
-from shop_video.api.authentication import SESSION_MERCHANT
+from shop_video.tenancy.access import SESSION_MERCHANT
 from shop_video.tenancy.models import Membership, Merchant
 
 

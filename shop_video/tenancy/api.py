@@ -15,6 +15,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shop_video.api.permissions import CanEdit
 from shop_video.api.schema import api_error_responses
 from shop_video.tenancy import selectors, services
 from shop_video.tenancy.brand_assets import MUSIC_EXTENSIONS, MUSIC_MOODS
@@ -150,6 +151,7 @@ class _KitIdInRange:
 
 
 class BrandKitListView(APIView):
+    permission_classes = [CanEdit]
     parser_classes = [MultiPartParser, JSONParser]
 
     @extend_schema(tags=TAGS, operation_id="brand_kits_list", responses={200: BrandKitSerializer(many=True)},
@@ -172,6 +174,7 @@ class BrandKitListView(APIView):
 
 
 class BrandKitDetailView(_KitIdInRange, APIView):
+    permission_classes = [CanEdit]
     parser_classes = [MultiPartParser, JSONParser]
 
     @extend_schema(tags=TAGS, operation_id="brand_kits_retrieve", parameters=[KIT_ID],
@@ -202,6 +205,7 @@ class BrandKitDetailView(_KitIdInRange, APIView):
 
 
 class BrandMusicTrackListView(_KitIdInRange, APIView):
+    permission_classes = [CanEdit]
     parser_classes = [MultiPartParser]
 
     @extend_schema(tags=TAGS, operation_id="brand_kit_music_tracks_list", parameters=[KIT_ID],
@@ -229,6 +233,8 @@ class BrandMusicTrackListView(_KitIdInRange, APIView):
 
 
 class BrandMusicTrackDetailView(_KitIdInRange, APIView):
+    permission_classes = [CanEdit]
+
     @extend_schema(tags=TAGS, operation_id="brand_kit_music_tracks_destroy", parameters=[KIT_ID, TRACK_ID],
                    responses={204: None, **_errors(404)},
                    description="Delete a track. Templates that name it are refused at render time until it is "

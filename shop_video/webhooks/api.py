@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from shop_video.api.exceptions import Conflict
 from shop_video.api.pagination import ApiCursorPagination
+from shop_video.api.permissions import CanManage
 from shop_video.api.schema import api_error_responses
 from shop_video.webhooks import selectors, services
 from shop_video.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -123,6 +124,8 @@ class _IdsInRange:
 class WebhookEndpointListView(APIView):
     """The merchant's webhook endpoints."""
 
+    permission_classes = [CanManage]
+
     @extend_schema(tags=TAGS, operation_id="webhooks_list", responses={200: WebhookEndpointSerializer(many=True)})
     def get(self, request):
         endpoints = selectors.webhook_endpoint_list(merchant=request.merchant)
@@ -140,6 +143,8 @@ class WebhookEndpointListView(APIView):
 
 
 class WebhookEndpointDetailView(_IdsInRange, APIView):
+    permission_classes = [CanManage]
+
     @extend_schema(tags=TAGS, operation_id="webhooks_retrieve", parameters=[ENDPOINT_ID],
                    responses={200: WebhookEndpointSerializer, **_errors(404)})
     def get(self, request, endpoint_id: int):
@@ -167,6 +172,8 @@ class WebhookEndpointDetailView(_IdsInRange, APIView):
 
 
 class WebhookEndpointSecretView(_IdsInRange, APIView):
+    permission_classes = [CanManage]
+
     @extend_schema(tags=TAGS, operation_id="webhooks_secret_retrieve", parameters=[ENDPOINT_ID],
                    responses={200: WebhookSecretSerializer, **_errors(404)})
     def get(self, request, endpoint_id: int):
@@ -175,6 +182,8 @@ class WebhookEndpointSecretView(_IdsInRange, APIView):
 
 
 class WebhookDefaultSecretView(APIView):
+    permission_classes = [CanManage]
+
     @extend_schema(tags=TAGS, operation_id="webhooks_default_secret_retrieve", responses={200: WebhookSecretSerializer},
                    description="The secret that signs one-off deliveries (a URL given with one request, e.g. a "
                                "render's webhook_url), which have no endpoint of their own.")
@@ -204,6 +213,8 @@ class _DeliveryListBase(ListAPIView):
 
 
 class WebhookEndpointDeliveryListView(_IdsInRange, _DeliveryListBase):
+    permission_classes = [CanManage]
+
     @extend_schema(tags=TAGS, operation_id="webhooks_deliveries_list", parameters=[ENDPOINT_ID, _STATUS_PARAMETER],
                    responses={200: WebhookDeliverySerializer(many=True), **_errors(400, 404)},
                    description="Deliveries to this endpoint, newest first, each with its attempts.")
@@ -216,6 +227,8 @@ class WebhookEndpointDeliveryListView(_IdsInRange, _DeliveryListBase):
 
 
 class WebhookDeliveryListView(_DeliveryListBase):
+    permission_classes = [CanManage]
+
     @extend_schema(tags=TAGS, operation_id="webhooks_all_deliveries_list", parameters=[_STATUS_PARAMETER],
                    responses={200: WebhookDeliverySerializer(many=True), **_errors(400, 404)},
                    description="Every delivery of the merchant (endpoints and one-off URLs), newest first.")
@@ -227,6 +240,8 @@ class WebhookDeliveryListView(_DeliveryListBase):
 
 
 class WebhookDeliveryResendView(_IdsInRange, APIView):
+    permission_classes = [CanManage]
+
     @extend_schema(tags=TAGS, operation_id="webhooks_deliveries_resend", parameters=[DELIVERY_ID], request=None,
                    responses={202: WebhookDeliverySerializer, **_errors(400, 404, 409)},
                    description="Send the same message (same webhook-id and body) again, with a new round of "

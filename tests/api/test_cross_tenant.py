@@ -1,58 +1,26 @@
 """Tenancy across the whole API: every route of the schema, called with another merchant's key on acme's ids,
 answers 404 and changes nothing; every list shows the caller only its own data.
 
-New routes with path parameters must be added to ACME_IDS below: the test fails on an uncovered one."""
+New routes with path parameters must be added to the acme fixture (tests/api/conftest.py): the test fails on an uncovered one."""
 
 import json
 
 import pytest
-from drf_spectacular.generators import SchemaGenerator
 
-from catalog.models import CatalogImport, Product
-from generation.models import JobStatus, RenderJob, VideoTemplate
-from generation.services import render_job_create
+from catalog.models import Product
+from generation.models import JobStatus, RenderJob
 from shop_video.tenancy.models import BrandMusicTrack
-from shop_video.tenancy.selectors import brand_kit_default
-from shop_video.webhooks.models import WebhookDelivery, WebhookEndpoint
-from tests import factories
+from shop_video.webhooks.models import WebhookEndpoint
+from tests.api.walk import schema_operations
 
 pytestmark = pytest.mark.django_db
 
 BODIES = {"patch": {"title": "stolen"}, "post": {}, "put": {}}
 
 
-@pytest.fixture
-def acme(merchant, product_with_photos, builtin_templates, sent_tasks):
-    """One of everything acme owns."""
-    job = render_job_create(merchant=merchant, template_slug="product-showcase", sku="MUG-1")
-    template = VideoTemplate.objects.create(merchant=merchant, slug="acme-only", name="Acme only",
-                                            spec={"scenes": [{"type": "product_shots", "duration": 2}]})
-    factories.presenter_make(merchant=merchant, slug=template.slug)  # {slug} of the presenter routes too
-    record = CatalogImport.objects.create(merchant=merchant, source="feed.csv", format="plain_csv")
-    endpoint = WebhookEndpoint.objects.create(merchant=merchant, url="https://hooks.acme.example/video",
-                                              secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
-    delivery = WebhookDelivery.objects.create(merchant=merchant, endpoint=endpoint, url=endpoint.url,
-                                              event="render.succeeded", message_id="msg_acme", body="{}",
-                                              status=WebhookDelivery.Status.FAILED)
-    kit = brand_kit_default(merchant=merchant)
-    track = BrandMusicTrack.objects.create(kit=kit, name="theme", file="brand/music/theme.wav")
-    values = {"import_id": record.pk, "ref": "MUG-1", "sku": "MUG-1", "id": job.pk, "slug": template.slug,
-              "endpoint_id": endpoint.pk, "delivery_id": delivery.pk, "kit_id": kit.pk, "track_id": track.pk}
-    return {"values": values, "job": job, "product": product_with_photos, "endpoint": endpoint,
-            "template": template}
-
-
-def _operations():
-    schema = SchemaGenerator().get_schema(request=None, public=True)
-    for path, methods in schema["paths"].items():
-        for method, operation in methods.items():
-            if isinstance(operation, dict):
-                yield path, method, {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
-
-
 def test_every_route_with_acme_ids_is_404_for_another_merchant(acme, other_api):
     tried = []
-    for path, method, names in _operations():
+    for path, method, names in schema_operations():
         if not names:
             continue
         missing = names - set(acme["values"])
@@ -85,7 +53,7 @@ def test_the_same_ids_work_for_their_owner(acme, api):
 
 
 def test_lists_show_another_merchant_nothing_of_acmes(acme, other_api):
-    for path, method, names in _operations():
+    for path, method, names in schema_operations():
         if method != "get" or names:
             continue
         response = other_api.get(path)

@@ -12,7 +12,7 @@ from django.urls import get_resolver, reverse
 
 from catalog.models import CatalogImport
 from generation.models import JobStatus, RenderJob
-from shop_video.api.authentication import SESSION_MERCHANT
+from shop_video.tenancy.access import SESSION_MERCHANT
 from shop_video.api.models import MerchantApiKey
 from shop_video.tenancy.models import BrandKit, Membership
 from shop_video.tenancy.services import membership_add
