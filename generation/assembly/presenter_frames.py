@@ -14,6 +14,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from . import cards
+from .frame_sources import Overlay, ShotFrames
 from .presenter_layout import card_region, host_box, product_box
 from .text_fit import Text, fit_text, paint_mask
 from .timeline import Box, PresenterClip, ProductCard, Segment, ShotClip, Style, parse_hex_color
@@ -30,8 +31,6 @@ PUSH_IN = 0.06  # the pip background grows by this much over the scene
 
 class PresenterFrames:
     def __init__(self, segment: Segment, size: tuple[int, int], fps: int, style: Style):
-        from .compositor import Overlay, ShotFrames  # compositor imports this module
-
         content: PresenterClip = segment.content
         width, height = size
         self.size, self.layout = size, content.layout

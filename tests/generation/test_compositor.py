@@ -8,7 +8,8 @@ import pytest
 
 from generation.assembly.cards import Layer
 from generation.assembly.clipio import write_clip
-from generation.assembly.compositor import Compositor, Overlay, ShotFrames
+from generation.assembly.compositor import Compositor
+from generation.assembly.frame_sources import Overlay, ShotFrames
 from generation.assembly.timeline import Segment, ShotClip, Timeline, TitleCard, Transition
 
 FPS = 10

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from generation.assembly.clipio import write_clip
-from generation.assembly.compositor import ShotFrames
+from generation.assembly.frame_sources import ShotFrames
 from generation.assembly.reframe import SUBJECT_MARGIN, Subject, reframe_filter, subject_find
 from generation.assembly.timeline import ShotClip
 
