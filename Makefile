@@ -4,7 +4,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-WORKER_QUEUES := default,cpu,render,gpu.ltx,gpu.wan,gpu.cogvideox,gpu.ltx2
+# Every queue, from the one list (shop_video/queues.py); read when a target uses it, after the install.
+WORKER_QUEUES = $(shell $(BIN)/python -m shop_video.queues)
 # The CPU build of torch (a local wheel on our machines). On a GPU worker: make install TORCH_SPEC='torch==2.13.0'
 # from an index that serves the CUDA build (docs/models.md).
 TORCH_SPEC ?= torch==2.13.0

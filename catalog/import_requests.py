@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from catalog import dispatch
 from catalog.importers import IMPORTERS, SNIFF_BYTES, importer_detect, importer_get
 from catalog.importers.base import FeedRejected, ImportOptions, Importer
 from catalog.importing import catalog_import_run
@@ -52,7 +53,7 @@ def catalog_import_request_create(*, merchant: Merchant, file: UploadedFile | No
         if file is not None:
             record.file.name = _file_store(record=record, file=file)
             record.save(update_fields=["file"])
-        transaction.on_commit(lambda: _import_send(record.pk))
+        transaction.on_commit(lambda: dispatch.import_send(import_id=record.pk))
     return record
 
 
@@ -174,18 +175,6 @@ def _file_store(*, record: CatalogImport, file: UploadedFile) -> str:
         for chunk in file.chunks():
             out.write(chunk)
     return name
-
-
-def _import_send(import_id: int) -> None:
-    from catalog.tasks import catalog_import_process
-
-    try:
-        catalog_import_process.apply_async(args=[import_id], queue="default")
-    except Exception as exc:  # the broker is down: say so on the record rather than leave it queued for ever
-        logger.exception("could not queue catalog import %s", import_id)
-        CatalogImport.objects.filter(pk=import_id, status=CatalogImport.Status.QUEUED).update(
-            status=CatalogImport.Status.FAILED, finished_at=timezone.now(),
-            error=f"The import could not be queued ({exc}); send it again in a few minutes.")
 
 
 def _feed_read(record: CatalogImport) -> bytes:

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from catalog import dispatch
 from catalog.bulk_insert import bulk_insert
 from catalog.images import ImageRejected
 from catalog.importers.base import FeedRejected, ImportOptions, Importer, ParsedProduct, RowError
@@ -301,10 +302,6 @@ def _record_finish(record: CatalogImport, tally: _Tally) -> None:
 
 def _images_fetch_send(image_ids: list[int]) -> None:
     """One message per batch: the worker fans it out into one retrying fetch task per image."""
-    if not image_ids:
-        return
-    from catalog.tasks import product_images_fetch_fan_out
-
     for start in range(0, len(image_ids), BATCH_SIZE):
         chunk = image_ids[start:start + BATCH_SIZE]
-        transaction.on_commit(lambda chunk=chunk: product_images_fetch_fan_out.delay(chunk))
+        transaction.on_commit(lambda chunk=chunk: dispatch.images_fetch_send(image_ids=chunk))

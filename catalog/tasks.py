@@ -2,6 +2,7 @@ import random
 
 from celery import shared_task
 
+from catalog import dispatch
 from catalog.fetching import product_image_fetch_run
 from shop_video.safe_http import FetchFailed
 
@@ -20,7 +21,7 @@ def product_image_fetch(self, image_id: int) -> None:
 def product_images_fetch_fan_out(image_ids: list[int]) -> None:
     """An import sends one message per batch of new images; each image gets its own retrying task here."""
     for image_id in image_ids:
-        product_image_fetch.delay(image_id)
+        dispatch.image_fetch_send(image_id=image_id)
 
 
 @shared_task(acks_late=True)

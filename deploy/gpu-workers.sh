@@ -9,21 +9,30 @@
 # model is loaded in that child after the fork (worker_process_init, DIT_PRELOAD), never in the parent.
 # --prefetch-multiplier 1: a GPU never holds a second shot's message while another GPU is idle.
 # Each worker needs DATABASE_URL, CELERY_BROKER_URL, MEDIA_ROOT (shared with the web app) and DIT_MODELS.
+# Queue names come from shop_video/queues.py (an unknown family stops here, before any worker starts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -gt 0 ] || { echo "usage: $0 FAMILY:GPU [FAMILY:GPU ...]   e.g. $0 ltx:0 wan:1" >&2; exit 2; }
 CELERY=${CELERY:-.venv/bin/celery}
+PYTHON=${PYTHON:-.venv/bin/python}
+queues=()
+for pair in "$@"; do
+  queues+=("$("$PYTHON" -m shop_video.queues gpu "${pair%%:*}")")
+done
 pids=()
+i=0
 for pair in "$@"; do
   family=${pair%%:*}
   gpu=${pair#*:}
+  queue=${queues[$i]}
+  i=$((i + 1))
   if [ "$family" = ltx2 ]; then  # the presenter loads at its first shot; DIT_* families are the shot engine's
     preload=()
   else
     preload=(DIT_PRELOAD="$family" DIT_DEFAULT_FAMILY="$family")
   fi
   env CUDA_VISIBLE_DEVICES="$gpu" "${preload[@]}" "$CELERY" -A shop_video worker \
-    --queues "gpu.$family" --pool prefork --concurrency 1 --prefetch-multiplier 1 \
+    --queues "$queue" --pool prefork --concurrency 1 --prefetch-multiplier 1 \
     --without-mingle --without-gossip --hostname "gpu$gpu-$family@%h" --loglevel INFO &
   pids+=($!)
 done

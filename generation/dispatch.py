@@ -1,42 +1,37 @@
-"""Sending generation work to the queues. A broker that cannot be reached fails the job with that reason
-instead of leaving it queued forever."""
+"""Sending generation work to the queues (shop_video/queues.py). A broker that cannot be reached fails the job
+with that reason instead of leaving it queued for ever."""
 
 from __future__ import annotations
 
-import logging
-
-from kombu.exceptions import OperationalError
-
-logger = logging.getLogger(__name__)
-
-RENDER_QUEUE = "render"
+from shop_video import queues
 
 
 def shots_send(*, shot_ids: list[int], queue: str) -> None:
+    """One shot_render task per shot on its engine's queue; the first that cannot be sent fails the job."""
     from generation.tasks import shot_render
 
     for shot_id in shot_ids:
-        try:
-            shot_render.apply_async((shot_id,), queue=queue)
-        except OperationalError as exc:
-            _fail_for_shot(shot_id, f"the task queue could not be reached ({exc}); check CELERY_BROKER_URL")
+        if not queues.send(shot_render, (shot_id,), queue=queue,
+                           on_unreachable=lambda reason, shot_id=shot_id: _fail_for_shot(shot_id, reason)):
             return
 
 
 def assembly_send(*, job_id: int) -> None:
-    from generation.services import render_job_fail
     from generation.tasks import render_job_assemble
 
-    try:
-        render_job_assemble.apply_async((job_id,), queue=RENDER_QUEUE)
-    except OperationalError as exc:
-        render_job_fail(job_id=job_id, reason=f"the task queue could not be reached ({exc}); check CELERY_BROKER_URL")
+    queues.send(render_job_assemble, (job_id,), queue=queues.RENDER,
+                on_unreachable=lambda reason: _fail(job_id, reason))
 
 
 def _fail_for_shot(shot_id: int, reason: str) -> None:
     from generation.models import Shot
-    from generation.services import render_job_fail
 
     job_id = Shot.objects.filter(pk=shot_id).values_list("job_id", flat=True).first()
     if job_id is not None:
-        render_job_fail(job_id=job_id, reason=reason)
+        _fail(job_id, reason)
+
+
+def _fail(job_id: int, reason: str) -> None:
+    from generation.services.job_states import render_job_fail
+
+    render_job_fail(job_id=job_id, reason=f"{reason}; check CELERY_BROKER_URL")

@@ -10,6 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from shop_video import queues
 from shop_video.env import env_bool, env_float, env_int, env_list, env_mapping, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -131,14 +132,15 @@ RENDER_X264_CRF = env_int("RENDER_X264_CRF", 20, minimum=0, maximum=51)
 # Engines by name: the class to load, the Celery queue its shots go to, and whether shots are cheap enough to
 # make once per aspect ratio (otherwise once per job, and the other aspect ratios reframe them).
 SHOT_ENGINES = {
-    "motion": {"class": "generation.engines.motion.MotionEngine", "queue": "cpu", "shots_per_aspect_ratio": True},
-    # One queue per model family (gpu.ltx, gpu.wan, ...): a GPU worker holds one model and takes only its shots.
-    "dit": {"class": "generation.engines.dit.engine.DitEngine", "queue": "gpu", "queue_per_family": True},
+    "motion": {"class": "generation.engines.motion.MotionEngine", "queue": queues.CPU, "shots_per_aspect_ratio": True},
+    # One queue per model family (queues.gpu_queue: gpu.ltx, gpu.wan, ...): a GPU worker holds one model and
+    # takes only its shots.
+    "dit": {"class": "generation.engines.dit.engine.DitEngine", "queue_per_family": True},
     # Talking presenters (generation/presenter, docs/presenters.md): the photo animated from the speech on a CPU,
     # or a speech-synchronised video from the LTX-2 DiT on a GPU worker that holds it.
-    "presenter-cpu": {"class": "generation.engines.talking_head.TalkingHeadEngine", "queue": "cpu",
+    "presenter-cpu": {"class": "generation.engines.talking_head.TalkingHeadEngine", "queue": queues.CPU,
                       "shots_per_aspect_ratio": True},
-    "presenter": {"class": "generation.engines.presenter_dit.PresenterDitEngine", "queue": "gpu.ltx2"},
+    "presenter": {"class": "generation.engines.presenter_dit.PresenterDitEngine", "queue": queues.GPU_PRESENTER},
 }
 # More engines without a code change: SHOT_ENGINE_PLUGINS=name=package.module.Class@queue,...
 for _name, _target in env_mapping("SHOT_ENGINE_PLUGINS", {}).items():
@@ -213,7 +215,7 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": max(SHOT_HARD_TIME_LIMIT, ASSEMBLY_HARD_TIME_LIMIT) + 600,
     }
-CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_DEFAULT_QUEUE = queues.DEFAULT  # every queue is named in shop_video/queues.py
 CELERY_TASK_IGNORE_RESULT = True  # job state lives in the database, not in a result backend
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from generation.engines.base import Engine, EngineError
+from shop_video import queues
 
 
 def engine_names() -> list[str]:
@@ -19,10 +20,10 @@ def engine_names() -> list[str]:
 
 def engine_queue(name: str, *, family: str | None = None) -> str:
     """The Celery queue for a shot: engines with queue_per_family send each model family to its own
-    (gpu.ltx, gpu.wan, ...) so a GPU worker only takes shots for the model it holds."""
+    (queues.gpu_queue: gpu.ltx, gpu.wan, ...) so a GPU worker only takes shots for the model it holds."""
     config = _engine_config(name)
     if config.get("queue_per_family"):
-        return f"{config['queue']}.{family or settings.DIT_DEFAULT_FAMILY}"
+        return queues.gpu_queue(family or settings.DIT_DEFAULT_FAMILY)
     return config["queue"]
 
 

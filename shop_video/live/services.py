@@ -16,14 +16,13 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
-from kombu.exceptions import OperationalError
 
 from catalog.models import Variant
 from generation.engines.base import ASPECT_RATIOS
 from generation.models import JobStatus, Presenter, RenderJob
 from generation.selectors import TemplateNotFound, video_template_get
 from generation.services import render_job_create
-from shop_video.live import hls, segments
+from shop_video.live import dispatch, hls, segments
 from shop_video.live.models import LiveRoom, LiveRoomItem, LiveSegment
 from shop_video.live.selectors import live_playables
 from shop_video.media import media_local_path
@@ -151,21 +150,11 @@ def live_render_finished(sender, *, job_id: int, event: str, **kwargs) -> None:
     if segment_id is None:
         return  # not a live room's render
     if event == "render.succeeded":
-        transaction.on_commit(lambda: live_segment_cut_send(segment_id=segment_id))
+        transaction.on_commit(lambda: dispatch.segment_cut_send(segment_id=segment_id))
         return
     error = RenderJob.objects.filter(pk=job_id).values_list("error", flat=True).first() or "the render failed"
     LiveSegment.objects.filter(pk=segment_id, status=Status.QUEUED).update(status=Status.FAILED,
                                                                           error=f"render {job_id}: {error}")
-
-
-def live_segment_cut_send(*, segment_id: int) -> None:
-    from shop_video.live.tasks import live_segment_cut
-
-    try:
-        live_segment_cut.apply_async((segment_id,), queue="render")
-    except OperationalError as exc:
-        LiveSegment.objects.filter(pk=segment_id, status=Status.QUEUED).update(
-            status=Status.FAILED, error=f"the task queue could not be reached ({exc}); check CELERY_BROKER_URL")
 
 
 def live_segment_media_dir(segment: LiveSegment) -> str:
@@ -299,4 +288,4 @@ def _stale_cuts_resend(*, room: LiveRoom) -> None:
     for segment_id in stale.values_list("pk", flat=True):
         if LiveSegment.objects.filter(pk=segment_id, status=Status.RENDERING).update(status=Status.QUEUED):
             logger.warning("live segment %s was still being cut after %s; sending it again", segment_id, CUT_STALE)
-            transaction.on_commit(lambda segment_id=segment_id: live_segment_cut_send(segment_id=segment_id))
+            transaction.on_commit(lambda segment_id=segment_id: dispatch.segment_cut_send(segment_id=segment_id))

@@ -44,7 +44,8 @@ def fetches(monkeypatch):
     from catalog import tasks
 
     sent = []
-    monkeypatch.setattr(tasks.product_images_fetch_fan_out, "delay", lambda ids: sent.append(list(ids)))
+    monkeypatch.setattr(tasks.product_images_fetch_fan_out, "apply_async",
+                        lambda args, queue, **options: sent.append(list(args[0])))
     monkeypatch.setattr(importing.transaction, "on_commit", lambda callback, **kwargs: callback())
     return sent
 

@@ -24,7 +24,7 @@ G = "{http://base.google.com/ns/1.0}"
 def _no_fetching(monkeypatch):
     from catalog import tasks
 
-    monkeypatch.setattr(tasks.product_images_fetch_fan_out, "delay", lambda ids: None)
+    monkeypatch.setattr(tasks.product_images_fetch_fan_out, "apply_async", lambda args, **options: None)
 
 
 def _feed(name: str) -> bytes:

@@ -16,8 +16,10 @@ from urllib.parse import quote
 from django.conf import settings
 from django.db import connection
 
+from shop_video import queues
+
 ROOT = Path(__file__).resolve().parents[2]
-QUEUES = ("default", "cpu", "render", "gpu.ltx", "gpu.wan", "gpu.cogvideox", "gpu.ltx2")
+QUEUES = queues.ALL
 
 
 def test_database_url() -> str:

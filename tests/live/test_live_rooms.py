@@ -17,7 +17,7 @@ from django.test import Client
 from catalog.services import VariantFields, product_upsert
 from generation.models import JobStatus, RenderJob, Rendition
 from generation.signals import render_job_finished
-from shop_video.live import services
+from shop_video.live import dispatch, services
 from shop_video.live.models import LiveRoom, LiveRoomItem, LiveSegment
 from tests import factories
 from tests.dashboard.conftest import client_for
@@ -114,7 +114,7 @@ def test_a_failed_render_fails_its_segment_with_the_reason(room):
 def test_a_succeeded_render_sends_the_cut_and_other_jobs_are_ignored(room, monkeypatch,
                                                                       django_capture_on_commit_callbacks):
     sent = []
-    monkeypatch.setattr(services, "live_segment_cut_send", lambda *, segment_id: sent.append(segment_id))
+    monkeypatch.setattr(dispatch, "segment_cut_send", lambda *, segment_id: sent.append(segment_id))
     segment = LiveSegment.objects.filter(item__room=room).first()
     with django_capture_on_commit_callbacks(execute=True):
         render_job_finished.send(sender=RenderJob, job_id=segment.render_job_id, event="render.succeeded")
@@ -354,7 +354,7 @@ def test_a_cut_whose_worker_died_is_sent_again_and_a_deleted_room_takes_its_file
     from django.utils import timezone
 
     sent = []
-    monkeypatch.setattr(services, "live_segment_cut_send", lambda *, segment_id: sent.append(segment_id))
+    monkeypatch.setattr(dispatch, "segment_cut_send", lambda *, segment_id: sent.append(segment_id))
     first, second, third = LiveSegment.objects.filter(item__room=room).order_by("item__position")
     segment_ready(first)
     segment_ready(second)
