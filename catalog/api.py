@@ -18,10 +18,10 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.import_requests import catalog_import_get, catalog_import_request_create, catalog_imports_list
+from catalog.import_requests import catalog_import_request_create
 from catalog.importers import IMPORTERS
 from catalog.models import CatalogImport, Product, ProductImage, Variant
-from catalog.selectors import product_get_by_ref, products_filter
+from catalog.selectors import catalog_import_get, catalog_imports_list, product_get_by_ref, products_filter
 from catalog.services import PRODUCT_EDITABLE_FIELDS, product_archive, product_photos_upload, product_update
 from shop_video.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, REPLAYED_RESPONSE_HEADER, idempotent
 from shop_video.api.pagination import ApiCursorPagination

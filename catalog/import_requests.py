@@ -18,21 +18,22 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from catalog import dispatch
-from catalog.importers import IMPORTERS, SNIFF_BYTES, importer_detect, importer_get
+from catalog.feeds import (MappingNotFound, feed_fetch, feed_reader_choose, format_undetected_message,
+                           mapping_missing_message)
+from catalog.importers import IMPORTERS, SNIFF_BYTES, importer_detect
 from catalog.importers.base import FeedRejected, ImportOptions, Importer
 from catalog.importing import catalog_import_run
-from catalog.models import CatalogImport, ImportMapping
-from shop_video.safe_http import FetchFailed, FetchRefused, fetch_url
+from catalog.models import CatalogImport
+from catalog.selectors import import_mapping_get
 from shop_video.media import media_file_writer
+from shop_video.safe_http import FetchFailed, FetchRefused
 from shop_video.tenancy.models import Merchant
 
 logger = logging.getLogger(__name__)
 
-FEED_FETCH_TIMEOUT = 60  # seconds, as import_catalog
 def catalog_import_request_create(*, merchant: Merchant, file: UploadedFile | None = None, url: str = "",
                                   feed_format: str = "", mapping_name: str = "",
                                   archive_missing: bool = False) -> CatalogImport:
@@ -88,15 +89,6 @@ def _finished_event_emit(record: CatalogImport) -> None:
                        data=CatalogImportSerializer(record).data)
 
 
-def catalog_import_get(*, merchant: Merchant, import_id: int) -> CatalogImport:
-    """One of the merchant's imports; CatalogImport.DoesNotExist for another merchant's or a missing one."""
-    return CatalogImport.objects.get(merchant=merchant, pk=import_id)
-
-
-def catalog_imports_list(*, merchant: Merchant) -> QuerySet[CatalogImport]:
-    return CatalogImport.objects.filter(merchant=merchant).order_by("-id")
-
-
 # --- checks -------------------------------------------------------------------------------------------------
 
 def _source_check(*, file: UploadedFile | None, url: str) -> None:
@@ -143,10 +135,8 @@ def _options_check(*, merchant: Merchant, feed_format: str, mapping_name: str) -
     if feed_format and feed_format != "generic":
         raise ValidationError({"format": f"A mapping is read with the generic format, not {feed_format!r}; "
                                          "leave `format` out or set it to generic."})
-    if not ImportMapping.objects.filter(merchant=merchant, name=mapping_name).exists():
-        names = ", ".join(repr(n) for n in merchant.import_mappings.values_list("name", flat=True)) or "none yet"
-        raise ValidationError({"mapping": f"There is no saved mapping named {mapping_name!r} (saved mappings: "
-                                          f"{names}); use one of those names or save the mapping first."})
+    if import_mapping_get(merchant=merchant, name=mapping_name) is None:
+        raise ValidationError({"mapping": mapping_missing_message(merchant=merchant, mapping_name=mapping_name)})
 
 
 def _format_detect(file: UploadedFile) -> str:
@@ -156,12 +146,7 @@ def _format_detect(file: UploadedFile) -> str:
     try:
         return importer_detect(head).name
     except FeedRejected:
-        raise ValidationError({"format": _undetected_message()}) from None
-
-
-def _undetected_message() -> str:
-    return ("The feed's format was not recognised. Export it again from your shop, or send `format` as one of: "
-            + "; ".join(f"{name} ({importer_get(name).label})" for name in IMPORTERS) + ".")
+        raise ValidationError({"format": format_undetected_message()}) from None
 
 
 # --- storing and running --------------------------------------------------------------------------------------
@@ -185,28 +170,16 @@ def _feed_read(record: CatalogImport) -> bytes:
         except OSError as exc:
             raise FeedRejected(f"The uploaded file could not be read back from storage ({exc}); upload it "
                                "again.") from None
-    try:
-        return fetch_url(record.source, max_bytes=settings.FEED_MAX_BYTES, timeout=FEED_FETCH_TIMEOUT)
-    except (FetchRefused, FetchFailed) as exc:
-        raise type(exc)(f"Could not download the feed from {record.source}: {exc}") from None
+    return feed_fetch(url=record.source)
 
 
 def _importer_for(record: CatalogImport, data: bytes) -> tuple[Importer, ImportOptions]:
-    currency, mapping = record.merchant.default_currency, None
-    if record.mapping_name:
-        saved = ImportMapping.objects.filter(merchant=record.merchant, name=record.mapping_name).first()
-        if saved is None:
-            raise FeedRejected(f"The mapping {record.mapping_name!r} was deleted before the import ran; save it "
-                               "again and send the import again.")
-        mapping, currency = saved.mapping, saved.default_currency
-    if record.format:
-        importer = importer_get(record.format)
-    else:
-        try:
-            importer = importer_detect(data)
-        except FeedRejected:
-            raise FeedRejected(_undetected_message()) from None
-    return importer, ImportOptions(default_currency=currency, mapping=mapping)
+    try:
+        return feed_reader_choose(merchant=record.merchant, data=data, feed_format=record.format,
+                                  mapping_name=record.mapping_name)
+    except MappingNotFound:  # it was there when the import was asked for
+        raise FeedRejected(f"The mapping {record.mapping_name!r} was deleted before the import ran; save it "
+                           "again and send the import again.") from None
 
 
 def _run_into(record: CatalogImport, *, importer: Importer, data: bytes, options: ImportOptions) -> None:

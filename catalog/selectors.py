@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from catalog.models import Product, ProductImage, Variant
+from catalog.models import CatalogImport, ImportMapping, Product, ProductImage, Variant
 from shop_video.tenancy.models import Merchant
 
 
@@ -47,6 +47,11 @@ def variant_sku_choices(*, merchant: Merchant, limit: int = 1000) -> list[tuple[
 def import_mapping_names(*, merchant: Merchant) -> list[str]:
     """Names of the merchant's saved column mappings (the generic importer's)."""
     return list(merchant.import_mappings.order_by("name").values_list("name", flat=True))
+
+
+def import_mapping_get(*, merchant: Merchant, name: str) -> ImportMapping | None:
+    """The merchant's saved column mapping of that name, or None."""
+    return ImportMapping.objects.filter(merchant=merchant, name=name).first()
 
 
 class ProductRefAmbiguous(ValidationError):
@@ -94,3 +99,12 @@ def products_filter(*, merchant: Merchant, status: str = "", q: str = "", sku: s
     return products.order_by("id").prefetch_related(
         Prefetch("variants", queryset=Variant.objects.order_by("position", "sku")),
         Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")))
+
+
+def catalog_import_get(*, merchant: Merchant, import_id: int) -> CatalogImport:
+    """One of the merchant's imports; CatalogImport.DoesNotExist for another merchant's or a missing one."""
+    return CatalogImport.objects.get(merchant=merchant, pk=import_id)
+
+
+def catalog_imports_list(*, merchant: Merchant) -> QuerySet[CatalogImport]:
+    return CatalogImport.objects.filter(merchant=merchant).order_by("-id")

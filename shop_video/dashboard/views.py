@@ -17,10 +17,10 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from catalog.import_requests import catalog_import_get, catalog_import_request_create, catalog_imports_list
+from catalog.import_requests import catalog_import_request_create
 from catalog.models import CatalogImport, ProductImage
 from catalog.selectors import import_mapping_names, product_get, product_images_all, variant_sku_choices
-from catalog.selectors import products_filter
+from catalog.selectors import catalog_import_get, catalog_imports_list, products_filter
 from catalog.services import product_photos_upload
 from generation.engines.registry import engine_uses_families
 from generation.models import FINISHED_STATUSES, JobStatus

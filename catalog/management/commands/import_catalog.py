@@ -4,11 +4,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from catalog.importers import IMPORTERS, importer_detect, importer_get
-from catalog.importers.base import FeedRejected, ImportOptions
+from catalog.feeds import feed_fetch, feed_reader_choose
+from catalog.importers import IMPORTERS
+from catalog.importers.base import FeedRejected
 from catalog.importing import catalog_import_run, catalog_import_summary
-from catalog.models import ImportMapping
-from shop_video.safe_http import FetchFailed, FetchRefused, fetch_url
+from shop_video.safe_http import FetchFailed, FetchRefused
 from shop_video.tenancy.selectors import MerchantNotFound, merchant_get
 
 
@@ -32,16 +32,10 @@ class Command(BaseCommand):
         except MerchantNotFound as exc:
             raise CommandError(str(exc)) from None
         data, base_dir = self._read(opts["path"])
-        mapping, currency = None, opts["currency"] or merchant.default_currency
-        if opts["mapping"]:
-            saved = ImportMapping.objects.filter(merchant=merchant, name=opts["mapping"]).first()
-            if saved is None:
-                names = ", ".join(merchant.import_mappings.values_list("name", flat=True)) or "none saved yet"
-                raise CommandError(f"Merchant {merchant.slug!r} has no mapping {opts['mapping']!r} ({names}).")
-            mapping, currency = saved.mapping, opts["currency"] or saved.default_currency
         try:
-            name = "generic" if mapping else opts["format"]
-            importer = importer_get(name) if name else importer_detect(data)
+            importer, options = feed_reader_choose(
+                merchant=merchant, data=data, feed_format=opts["format"] or "", mapping_name=opts["mapping"] or "",
+                currency=opts["currency"] or "", format_hint="name one with --format")
         except FeedRejected as exc:
             raise CommandError(str(exc)) from None
         self.stderr.write(f"Reading {opts['path']} as {importer.label}")
@@ -49,7 +43,7 @@ class Command(BaseCommand):
             record = catalog_import_run(
                 merchant=merchant, importer=importer, source=opts["path"], data=data, base_dir=base_dir,
                 archive_missing=opts["archive_missing"], on_progress=lambda done: bar.update(done - bar.n),
-                options=ImportOptions(default_currency=currency, mapping=mapping))
+                options=options)
         for error in record.errors:
             field = f" {error['field']}" if error["field"] else ""
             self.stdout.write(f"row {error['row']}{field}: {error['message']}")
@@ -60,9 +54,9 @@ class Command(BaseCommand):
     def _read(self, path: str) -> tuple[bytes, Path | None]:
         if path.startswith(("http://", "https://")):
             try:
-                return fetch_url(path, max_bytes=settings.FEED_MAX_BYTES, timeout=60), None
+                return feed_fetch(url=path), None
             except (FetchRefused, FetchFailed) as exc:
-                raise CommandError(f"Could not download the feed: {exc}") from None
+                raise CommandError(str(exc)) from None
         file_path = Path(path)
         if not file_path.is_file():
             raise CommandError(f"No such file: {file_path}")
