@@ -7,7 +7,7 @@ import pytest
 
 from generation.engines.base import ASPECT_RATIOS, EngineError
 from generation.engines.dit.family import (ASPECT_SHAPES, FAMILY_NAMES, Geometry, family_get, family_size,
-                                           family_module, segment_frames_valid, segments_plan)
+                                           family_module, profile_pick, segment_frames_valid, segments_plan)
 
 # The released models' geometry, as their configs give it (VAE compression, transformer patch).
 RELEASED = {
@@ -16,7 +16,7 @@ RELEASED = {
     "wan": Geometry(spatial_compression=8, temporal_compression=4, patch_size=2, max_pixels=832 * 480,
                     max_frames=81, pipeline_multiple=16),
     "cogvideox": Geometry(spatial_compression=8, temporal_compression=4, patch_size=2, max_pixels=720 * 480,
-                          max_frames=49, native_size=(720, 480)),
+                          max_frames=49, native_size=(720, 480), fixed_frames=True),
 }
 
 
@@ -101,3 +101,50 @@ def test_each_family_reads_its_geometry_from_the_released_configs():
         patch_size=2, sample_width=90, sample_height=60, sample_frames=49, use_learned_positional_embeddings=True))
     for name, pipeline in {"ltx": ltx, "wan": wan, "cogvideox": cogvideox}.items():
         assert family_module(name).geometry(pipeline) == RELEASED[name], name
+
+
+def test_cogvideox_always_generates_its_learned_49_frames():
+    # Other counts swap its learned positional embedding for computed sin-cos values (diffusers CogVideoXPatchEmbed)
+    assert {segment_frames_valid(RELEASED["cogvideox"], wanted) for wanted in (2, 9, 30, 49, 60)} == {49}
+    plan = segments_plan(RELEASED["cogvideox"], frames_needed=60, overlap=1)
+    assert plan.frames == (49, 49)
+
+
+RELEASE_CONFIGS = {  # the configs that tell the releases apart, as their config.json files hold them
+    "ltx-video-0.9.0": {"vae": {"timestep_conditioning": False, "down_block_types": ["LTXVideoDownBlock3D"] * 4}},
+    "ltx-video-0.9.1": {"vae": {"timestep_conditioning": True, "down_block_types": ["LTXVideoDownBlock3D"] * 4}},
+    "ltx-video-0.9.5": {"vae": {"timestep_conditioning": True,
+                                "down_block_types": ["LTXVideo095DownBlock3D"] * 4}},
+    "wan2.1-i2v-14b": {"model_index": {"image_encoder": ["transformers", "CLIPVisionModel"]}, "transformer": {}},
+    "wan2.1-flf2v-14b": {"model_index": {"image_encoder": ["transformers", "CLIPVisionModel"]},
+                         "transformer": {"pos_embed_seq_len": 514}},
+    "wan2.2-i2v-a14b": {"model_index": {"image_encoder": [None, None],
+                                        "transformer_2": ["diffusers", "WanTransformer3DModel"]}},
+    "cogvideox-5b-i2v": {},
+}
+
+
+@pytest.mark.parametrize("release", list(RELEASE_CONFIGS))
+def test_each_release_is_recognised_from_its_configs(release):
+    family = {"ltx": "ltx", "wan": "wan", "cog": "cogvideox"}[release[:3]]
+    assert profile_pick(family_module(family), RELEASE_CONFIGS[release]).release == \
+        family_module(family).PROFILES[release].release
+
+
+def test_a_named_release_wins_and_an_unknown_one_is_refused():
+    module = family_module("ltx")
+    assert profile_pick(module, {}, named="ltx-video-0.9.7-distilled").guidance_scale == 1.0
+    with pytest.raises(EngineError, match="does not know; use one of ltx-video-0.9.0"):
+        profile_pick(module, {}, named="ltx-video-9")
+
+
+def test_profiles_hold_what_the_releases_were_trained_for():
+    wan, ltx = family_module("wan").PROFILES, family_module("ltx").PROFILES
+    assert not wan["wan2.1-i2v-14b"].end_frame and wan["wan2.2-i2v-a14b"].end_frame
+    assert wan["wan2.2-i2v-a14b"].guidance_scale == 3.5 and wan["wan2.1-i2v-14b"].guidance_scale == 5.0
+    assert set(wan["wan2.1-i2v-14b"].float32_components) == {"vae", "image_encoder"}
+    assert "vae" in wan["wan2.2-i2v-a14b"].float32_components
+    assert ltx["ltx-video-0.9.1"].call_kwargs == {"decode_timestep": 0.03, "decode_noise_scale": 0.025}
+    assert "decode_timestep" not in ltx["ltx-video-0.9.0"].call_kwargs
+    assert len(ltx["ltx-video-0.9.7-distilled"].call_kwargs["timesteps"]) == ltx["ltx-video-0.9.7-distilled"].steps
+    assert not ltx["ltx-video-0.9.0"].end_frame and ltx["ltx-video-0.9.5"].end_frame

@@ -32,6 +32,7 @@ from generation.engines.dit.family import (ASPECT_SHAPES, Segment, SegmentPlan, 
 logger = logging.getLogger(__name__)
 
 MAX_SHOT_SECONDS = 180.0
+DOCS = "docs/models.md"
 # Camera presets become words the models were trained on; `static` also asks the negative prompt to hold still.
 CAMERA_PHRASES = {
     "orbit": "The camera slowly orbits around the product, revealing its sides.",
@@ -66,6 +67,9 @@ class DitEngine:
         if request.end_image_path and not family.supports_end_frame:
             raise EngineError(f"the {family.name} family cannot take an end frame; use ltx or wan for start+end shots")
         model = loading.model_get(family.name)
+        if request.end_image_path and not model.profile.end_frame:
+            raise EngineError(f"the {family.name} model on this worker ({model.profile.release}) was not trained for "
+                              f"an end frame; drop the end photo or use a release that takes one ({DOCS})")
         aspect_ratio = nearest_aspect_ratio(request.width, request.height)
         width, height = family_size(model.geometry, aspect_ratio)
         # 2. checks against the loaded model
@@ -78,7 +82,7 @@ class DitEngine:
         if request.camera == "static":
             negative = f"{negative}, {STILL_NEGATIVE}" if negative else STILL_NEGATIVE
         steps = int(request.parameters.get("steps") or model.steps)
-        guidance = float(request.parameters.get("guidance_scale") or family.guidance_scale)
+        guidance = float(request.parameters.get("guidance_scale") or model.profile.guidance_scale)
         # 3. conditioning photos at the model's size
         source = _photo_load(request.image_path, width, height) if request.image_path else None
         end = _photo_load(request.end_image_path, width, height) if request.end_image_path else None
@@ -147,6 +151,7 @@ class _Run:
                               image=self.source if index == 0 else None,
                               end_image=self.end if last else None, previous=previous)
             pipeline, kwargs = self.model.module.pipeline_call(self.model, segment)
+            loading.cache_reset(pipeline)  # a cancelled or failed call leaves residuals of its own size behind
             try:
                 output = pipeline(
                     prompt=self.prompt, negative_prompt=self.negative, width=self.width, height=self.height,
@@ -154,7 +159,7 @@ class _Run:
                     generator=torch.Generator(device="cpu").manual_seed(seed + index), output_type="pt",
                     max_sequence_length=self.model.max_sequence_length,
                     callback_on_step_end=self._step_callback(total), callback_on_step_end_tensor_inputs=["latents"],
-                    **kwargs)
+                    **{**self.model.profile.call_kwargs, **kwargs})
             except NonFiniteLatents as exc:
                 raise EngineError(
                     f"the model produced NaN/inf values at step {exc.step + 1} of segment {index + 1}; the shot "
@@ -205,7 +210,7 @@ def frames_to_uint8(frames) -> np.ndarray:
     the device in one pass: diffusers' numpy output is a channel-first view that every later step would copy.
     float32 first: frames come back in the VAE's dtype, and in bfloat16 1.0 * 255 + 0.5 rounds to 256, which the
     uint8 cast wraps to 0 (white turns black; levels above 128 would be even-only)."""
-    return (frames.float().clamp(0.0, 1.0).mul(255.0).round().to(dtype=torch.uint8)
+    return (frames.float().clamp(0.0, 1.0).mul(255.0).add(0.5).to(dtype=torch.uint8)
             .permute(0, 2, 3, 1).contiguous().cpu().numpy())
 
 

@@ -42,6 +42,36 @@ class Family:
 
 
 @dataclass(frozen=True)
+class Profile:
+    """What one released model was trained and documented for. Each family module keeps one table, PROFILES, of
+    these (every value commented with the model card or diffusers example it comes from) and `profile_name`,
+    which picks the row from the directory's configs before any weight is read; a directory's shop_video.json
+    may name the row (`"release": "..."`) where configs cannot tell (distilled variants)."""
+
+    release: str                       # the repository the values are for
+    steps: int
+    guidance_scale: float
+    fps: int                           # the frame rate it was trained to produce
+    end_frame: bool                    # trained for a last frame (Wan `last_image`, LTX end keyframe)
+    float32_components: tuple[str, ...] = ()  # kept in float32 whatever DIT_DTYPE says (the examples do)
+    call: tuple[tuple[str, Any], ...] = ()    # further pipeline arguments (decode settings, timesteps, ...)
+
+    @property
+    def call_kwargs(self) -> dict[str, Any]:
+        return {key: list(value) if isinstance(value, tuple) else value for key, value in self.call}
+
+
+def profile_pick(module, configs: dict[str, dict], *, named: str | None = None) -> Profile:
+    """The family table's row for a directory: `named` (shop_video.json's release) or what its configs say."""
+    name = named or module.profile_name(configs)
+    try:
+        return module.PROFILES[name]
+    except KeyError:
+        raise EngineError(f"shop_video.json names release {name!r}, which the {module.FAMILY.name} family does not "
+                          f"know; use one of {', '.join(module.PROFILES)}") from None
+
+
+@dataclass(frozen=True)
 class Geometry:
     """What one loaded model accepts, read from its configs (and a tiny model's shop_video.json)."""
 
@@ -52,6 +82,7 @@ class Geometry:
     max_frames: int                    # frames in one segment (n-1 divisible by temporal_compression)
     native_size: tuple[int, int] | None = None  # learned positional embeddings: only this width x height
     pipeline_multiple: int = 1         # what the pipeline's check_inputs demands on top (LTX: 32 always)
+    fixed_frames: bool = False         # learned positional embeddings for max_frames only: always generate those
 
     @property
     def size_multiple(self) -> int:
@@ -99,7 +130,10 @@ def family_size(geometry: Geometry, aspect_ratio: str) -> tuple[int, int]:
 
 
 def segment_frames_valid(geometry: Geometry, frames: int) -> int:
-    """The smallest valid frame count (k * temporal + 1) at or above `frames`, capped at the segment limit."""
+    """The smallest valid frame count (k * temporal + 1) at or above `frames`, capped at the segment limit. A
+    model with fixed frames (CogVideoX-5b-I2V) always makes its full count; the engine trims what is not needed."""
+    if geometry.fixed_frames:
+        return geometry.max_frames
     step = geometry.temporal_compression
     valid = 1 + step * max(1, math.ceil((frames - 1) / step))
     return min(valid, geometry.max_frames)

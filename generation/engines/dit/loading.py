@@ -23,7 +23,8 @@ import torch  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from generation.engines.base import EngineError  # noqa: E402
-from generation.engines.dit.family import Family, Geometry, family_module, geometry_with_profile  # noqa: E402
+from generation.engines.dit.family import (Family, Geometry, Profile, family_module,  # noqa: E402
+                                           geometry_with_profile, profile_pick)
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,8 @@ class LoadedModel:
     steps: int
     max_sequence_length: int
     base: Any                                  # the image-to-video pipeline everything else shares
+    profile: Profile | None = None             # the release's row of the family's PROFILES table
+    component_dtypes: dict[str, torch.dtype] = field(default_factory=dict)  # those not in `dtype`
     offloaded: bool = False
     _derived: dict[str, Any] = field(default_factory=dict)
 
@@ -60,7 +63,10 @@ class LoadedModel:
                 raise EngineError(f"the {self.family.name} family has no {role} pipeline")
             import diffusers
 
-            derived = getattr(diffusers, class_name).from_pipe(self.base)
+            # diffusers 0.42 casts every shared module to from_pipe's dtype, float32 unless told: pass ours, and
+            # put back any component the profile keeps in another dtype (the modules are shared with the base).
+            derived = getattr(diffusers, class_name).from_pipe(self.base, dtype=self.dtype)
+            component_dtypes_apply(derived, self.component_dtypes)
             derived.set_progress_bar_config(disable=True)
             self._derived[role] = derived
         return self._derived[role]
@@ -141,15 +147,21 @@ class PlacedPipeline:
     dtype: torch.dtype
     profile: dict[str, Any]
     offloaded: bool
+    component_dtypes: dict[str, torch.dtype] = field(default_factory=dict)
 
 
-def pipeline_load(class_name: str, path: Path, *, what: str) -> PlacedPipeline:
+def pipeline_load(class_name: str, path: Path, *, what: str, float32_components: tuple[str, ...] = (),
+                  cache: bool = True) -> PlacedPipeline:
     """Load a diffusers pipeline class from a directory already checked (`directory_check`): offline,
-    safetensors only, on the worker's device and dtype, with the DIT_* speed options applied. `what` names the
-    model in errors ("the ltx weights"). Does not count loads: the caller keeps its own cache and count."""
+    safetensors only, on the worker's device and dtype (`float32_components` stay float32, as the releases' examples
+    keep them), with the DIT_* speed options applied (`cache=False`: no first-block cache, for transformers
+    diffusers has not registered for it). `what` names the model in errors ("the ltx weights"). Does not count
+    loads: the caller keeps its own cache and count."""
     device = _device()
     dtype = _dtype(device)
     profile = _profile(path)  # settings and files are checked before gigabytes of weights are read
+    component_dtypes = {name: torch.float32 for name in float32_components
+                        if (path / name).is_dir() and dtype != torch.float32}
     _attention_backend_check()
     import diffusers
     import transformers
@@ -159,13 +171,43 @@ def pipeline_load(class_name: str, path: Path, *, what: str) -> PlacedPipeline:
         library.utils.logging.disable_progress_bar()
     try:
         pipeline = getattr(diffusers, class_name).from_pretrained(
-            path, dtype=dtype, local_files_only=True, use_safetensors=True)
+            path, dtype={"default": dtype, **component_dtypes} if component_dtypes else dtype,
+            local_files_only=True, use_safetensors=True)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise EngineError(f"{what} in {path} could not be loaded: {exc}") from None
     pipeline.set_progress_bar_config(disable=True)
     offloaded = _place(pipeline, device)
-    _speed_options_apply(pipeline)
-    return PlacedPipeline(pipeline=pipeline, device=device, dtype=dtype, profile=profile, offloaded=offloaded)
+    _speed_options_apply(pipeline, cache=cache)
+    return PlacedPipeline(pipeline=pipeline, device=device, dtype=dtype, profile=profile, offloaded=offloaded,
+                          component_dtypes=component_dtypes)
+
+
+def component_dtypes_apply(pipeline, component_dtypes: dict[str, torch.dtype]) -> None:
+    for name, dtype in component_dtypes.items():
+        module = getattr(pipeline, name, None)
+        if module is not None and module.dtype != dtype:
+            module.to(dtype=dtype)
+
+
+def model_configs(path: Path) -> dict[str, dict]:
+    """model_index.json and each component's config.json, read before any weights (profiles are picked from
+    them); a missing or unreadable config is an empty dict here and reported by from_pretrained."""
+    configs = {}
+    for name, file in [("model_index", path / "model_index.json"),
+                       *((sub.name, sub / "config.json") for sub in sorted(path.iterdir()) if sub.is_dir())]:
+        try:
+            configs[name] = json.loads(file.read_text())
+        except (OSError, ValueError):
+            configs[name] = {}
+    return configs
+
+
+def cache_reset(pipeline) -> None:
+    """Forget the first-block cache's residuals before a call. diffusers resets them only at the end of a completed
+    call, so after a cancel, NaN or out-of-memory abort the next call would compare tensors of the old size."""
+    for transformer in (getattr(pipeline, "transformer", None), getattr(pipeline, "transformer_2", None)):
+        if getattr(transformer, "is_cache_enabled", False):
+            transformer._reset_stateful_cache()  # what diffusers' maybe_free_model_hooks calls
 
 
 def _model_load(family_name: str) -> LoadedModel:
@@ -173,20 +215,23 @@ def _model_load(family_name: str) -> LoadedModel:
     module = family_module(family_name)
     family: Family = module.FAMILY
     path = model_directory_check(family, settings.DIT_MODELS.get(family_name))
-    placed = pipeline_load(family.i2v_pipeline, path, what=f"the {family_name} weights")
+    release = profile_pick(module, model_configs(path), named=_profile(path).get("release"))
+    placed = pipeline_load(family.i2v_pipeline, path, what=f"the {family_name} weights",
+                           float32_components=release.float32_components)
     _load_count += 1
     pipeline, device, dtype, profile, offloaded = (placed.pipeline, placed.device, placed.dtype, placed.profile,
                                                    placed.offloaded)
     tokenizer_limit = getattr(pipeline.tokenizer, "model_max_length", 10**6)
     max_sequence_length = min(getattr(module, "max_sequence_length", lambda _: family.max_sequence_length)(pipeline),
                               tokenizer_limit if tokenizer_limit < 10**6 else 10**6)
-    logger.info("loaded the %s pipeline from %s on %s (%s) in process %s", family_name, path, device, dtype,
-                os.getpid())
+    logger.info("loaded the %s pipeline (%s) from %s on %s (%s) in process %s", family_name, release.release, path,
+                device, dtype, os.getpid())
     return LoadedModel(
         family=family, module=module, path=path, device=device, dtype=dtype,
         geometry=geometry_with_profile(module.geometry(pipeline), profile),
-        fps=int(profile.get("fps", family.native_fps)), steps=int(profile.get("steps", family.steps)),
-        max_sequence_length=max_sequence_length, base=pipeline, offloaded=offloaded)
+        fps=int(profile.get("fps", release.fps)), steps=int(profile.get("steps", release.steps)),
+        max_sequence_length=max_sequence_length, base=pipeline, profile=release,
+        component_dtypes=placed.component_dtypes, offloaded=offloaded)
 
 
 def _profile(path: Path) -> dict[str, Any]:
@@ -244,7 +289,7 @@ def _transformers(pipeline) -> list:
     return [m for m in (pipeline.transformer, getattr(pipeline, "transformer_2", None)) if m is not None]
 
 
-def _speed_options_apply(pipeline) -> None:
+def _speed_options_apply(pipeline, *, cache: bool = True) -> None:
     if settings.DIT_VAE_TILING:
         pipeline.vae.enable_tiling()
     for transformer in _transformers(pipeline):
@@ -254,7 +299,7 @@ def _speed_options_apply(pipeline) -> None:
             except (ValueError, RuntimeError, ImportError) as exc:
                 raise EngineError(f"DIT_ATTENTION_BACKEND={settings.DIT_ATTENTION_BACKEND!r} cannot be used "
                                   f"here: {exc}") from None
-        if settings.DIT_CACHE_THRESHOLD > 0:
+        if settings.DIT_CACHE_THRESHOLD > 0 and cache:
             from diffusers import FirstBlockCacheConfig
 
             transformer.enable_cache(FirstBlockCacheConfig(threshold=settings.DIT_CACHE_THRESHOLD))

@@ -72,7 +72,9 @@ def build_tiny_ltx():
     pipeline = LTXImageToVideoPipeline(
         transformer=transformer, vae=vae, scheduler=FlowMatchEulerDiscreteScheduler(),
         text_encoder=_tiny_t5(torch), tokenizer=tiny_tokenizer(128))
-    profile = {"family": "ltx", "max_pixels": 64 * 96, "max_frames": 33, "fps": 8, "steps": 3}
+    # The configs read as 0.9.0 (no timestep-conditioned VAE); the engine is tested with the keyframe release's row.
+    profile = {"family": "ltx", "release": "ltx-video-0.9.5", "max_pixels": 64 * 96, "max_frames": 33, "fps": 8,
+               "steps": 3}
     return pipeline, profile
 
 
