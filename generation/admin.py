@@ -5,15 +5,48 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
-from catalog.models import Variant
+from catalog.selectors import variant_sku_choices
 from generation.models import Presenter, RenderJob, Rendition, Shot, VideoTemplate
 from generation.presenter.services import PRESENTER_EDITABLE_FIELDS, presenter_create, presenter_update
-from generation.services import render_job_cancel, template_prompts_render, video_template_copy
+from generation.services.job_states import render_job_cancel
+from generation.services.scene_prompts import template_prompts_render
+from generation.services.video_templates import (TEMPLATE_EDITABLE_FIELDS, video_template_copy, video_template_create,
+                                                 video_template_update)
 from shop_video.tenancy.models import Merchant
 
 
 class TemplateCopyForm(forms.Form):
     merchant = forms.ModelChoiceField(Merchant.objects.all(), help_text="Who gets the copy.")
+
+
+class VideoTemplateAdminForm(forms.ModelForm):
+    """The admin saves through the template services, so their rules hold here too: the spec is validated with
+    messages naming scene and field, and a changed spec bumps the version."""
+
+    class Meta:
+        model = VideoTemplate
+        fields = ["merchant", "slug", *TEMPLATE_EDITABLE_FIELDS]
+
+    def _post_clean(self):
+        pass  # the service validates (and reports per field) in clean
+
+    def clean(self):
+        cleaned = super().clean()
+        fields = {name: cleaned[name] for name in TEMPLATE_EDITABLE_FIELDS if name in cleaned}
+        try:
+            if self.instance.pk:
+                # _post_clean is skipped, so the instance is still as stored.
+                self.instance = video_template_update(template=self.instance, **fields)
+            elif cleaned.get("merchant") is None:
+                self.add_error("merchant", "Built-in templates are the files in generation/presets/ (synced on "
+                                           "every migrate); choose the merchant this template is for.")
+            elif "slug" in cleaned:
+                self.instance = video_template_create(merchant=cleaned["merchant"], slug=cleaned["slug"], **fields)
+        except ValidationError as exc:
+            errors = exc.error_dict if hasattr(exc, "error_dict") else {None: exc.error_list}
+            for name, field_errors in errors.items():
+                self.add_error(name if name in self.fields else None, field_errors)
+        return cleaned
 
 
 class PromptPreviewForm(forms.Form):
@@ -27,11 +60,18 @@ class VideoTemplateAdmin(admin.ModelAdmin):
     list_filter = ["is_builtin"]
     search_fields = ["slug", "name"]
     actions = ["preview_prompts", "copy_to_merchant"]
+    form = VideoTemplateAdminForm
+
+    def get_readonly_fields(self, request, obj=None):
+        # A template's merchant and slug are fixed once made (renders and copies refer to them).
+        return ["version", "is_builtin", *(["merchant", "slug"] if obj is not None else [])]
+
+    def has_change_permission(self, request, obj=None):
+        # Built-ins are synced from generation/presets/ on every migrate: copy one to a merchant to edit it.
+        return super().has_change_permission(request, obj) and not (obj is not None and obj.merchant_id is None)
 
     def save_model(self, request, obj, form, change):
-        if change and "spec" in form.changed_data:
-            obj.version += 1  # renders keep the spec they were made with; the version says which edit they saw
-        super().save_model(request, obj, form, change)
+        pass  # VideoTemplateAdminForm.clean already saved it through the service
 
     @admin.action(description="Copy to a merchant (an editable copy that replaces the built-in for them)")
     def copy_to_merchant(self, request, queryset):
@@ -57,9 +97,9 @@ class VideoTemplateAdmin(admin.ModelAdmin):
         if "preview" in request.POST:
             form = PromptPreviewForm(request.POST)
         else:
-            merchant = next((t.merchant for t in templates if t.merchant), None) or Merchant.objects.first()
-            first = Variant.objects.filter(merchant=merchant).order_by("product_id", "position", "id").first()
-            form = PromptPreviewForm(initial={"merchant": merchant, "sku": first.sku if first else ""})
+            merchant = next((t.merchant for t in templates if t.merchant), None)
+            first = variant_sku_choices(merchant=merchant, limit=1) if merchant else []
+            form = PromptPreviewForm(initial={"merchant": merchant, "sku": first[0][0] if first else ""})
         results = []
         if form.is_bound and form.is_valid():
             for template in templates:

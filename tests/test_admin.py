@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from generation.models import JobStatus, RenderJob
-from generation.services import render_job_create
+from generation.services.render_jobs import render_job_create
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +86,26 @@ def test_a_builtin_is_copied_to_a_merchant_who_can_then_edit_it(admin_client, me
     copy = VideoTemplate.objects.get(merchant=merchant, slug="beauty-glow")
     assert copy.spec == builtin.spec and not copy.is_builtin
     assert video_template_get(merchant=merchant, slug="beauty-glow") == copy  # it replaces the built-in for them
+
+
+def test_templates_are_added_through_the_service_and_built_ins_are_read_only(admin_client, merchant,
+                                                                             builtin_templates):
+    from generation.models import VideoTemplate
+
+    builtin = builtin_templates["beauty-glow"]
+    change = f"/admin/generation/videotemplate/{builtin.pk}/change/"
+    response = admin_client.post(change, {"name": "Edited", "description": "", "spec": '{"scenes": []}'})
+    assert response.status_code == 403  # synced from generation/presets/ on every migrate: copy it instead
+    builtin.refresh_from_db()
+    assert builtin.name != "Edited"
+    add = "/admin/generation/videotemplate/add/"
+    spec = '{"scenes": [{"type": "product_shots", "duration": 2}]}'
+    response = admin_client.post(add, {"slug": "mine", "name": "Mine", "description": "", "spec": spec})
+    assert "Built-in templates are the files in generation/presets/" in response.content.decode()
+    response = admin_client.post(add, {"merchant": merchant.pk, "slug": "mine", "name": "Mine", "description": "",
+                                       "spec": spec})
+    assert response.status_code == 302
+    assert VideoTemplate.objects.get(merchant=merchant, slug="mine").version == 1
+    response = admin_client.post(add, {"merchant": merchant.pk, "slug": "mine", "name": "Again", "description": "",
+                                       "spec": spec})
+    assert "You already have a template &#x27;mine&#x27;" in response.content.decode()
