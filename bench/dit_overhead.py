@@ -151,7 +151,7 @@ def run(*, args, layers: int, steps: int, rounds: int, delivery_rounds: int, par
     from generation.engines.dit import loading
     from generation.engines.dit.family import Segment, family_size
     from generation.models import JobStatus, Shot, VideoTemplate
-    from generation.services import render_job_create
+    from generation.services.render_jobs import render_job_create
     from generation.shot_runner import shot_run
     from shop_video.media import media_local_path
     from tests.factories import merchant_make, product_make

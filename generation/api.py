@@ -39,9 +39,12 @@ from generation.engines.dit.family import FAMILY_NAMES
 from generation.models import JobStatus, RenderJob, VideoTemplate
 from generation.selectors import (product_latest_renditions, render_job_get, render_jobs_filter, video_template_get,
                                   video_template_previews, video_templates_visible)
-from generation.services import (render_job_cancel, render_job_payload, render_jobs_create, rendition_payload,
-                                 template_prompts_preview, video_template_copy, video_template_create,
-                                 video_template_delete, video_template_update)
+from generation.services.job_states import render_job_cancel
+from generation.services.payloads import render_job_payload, rendition_payload
+from generation.services.render_jobs import render_jobs_create
+from generation.services.scene_prompts import template_prompts_preview
+from generation.services.video_templates import (video_template_copy, video_template_create, video_template_delete,
+                                                 video_template_update)
 from generation.template_spec import (
     PROMPT_FIELDS, SCENE_TYPES, ProductShotsScene, scene_type, spec_max_frames, template_spec_parse,
 )

@@ -15,7 +15,8 @@ from generation.engines.base import EngineError, ShotCancelled, ShotRequest, Sho
 from generation.engines.registry import engine_get
 from generation.models import FINISHED_STATUSES, JobStatus, RenderJob, Shot
 from generation.presenter.shot_speech import presenter_shot_request
-from generation.services import render_job_fail, render_job_progress_update, render_job_shot_finished
+from generation.services.job_states import (render_job_fail, render_job_progress_update,
+                                            render_job_shot_finished)
 from shop_video.media import media_file_writer, media_local_path
 
 logger = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 
 from generation.assembly.assemble import render_job_assemble as assemble_service
-from generation.services import render_jobs_reap_stale as reap_service
+from generation.services.job_states import render_jobs_reap_stale as reap_service
 from generation.shot_runner import shot_run
 
 # Long queues: ack after the work, give the message back if the worker dies, soft limit at 0.9 x hard.

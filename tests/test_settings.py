@@ -76,7 +76,8 @@ def test_check_deploy_reports_nothing_above_info(tmp_path):
 
 def test_the_web_process_never_imports_torch():
     code = ("import sys, django; django.setup(); import shop_video.urls, shop_video.celery, generation.admin, "
-            "generation.tasks, catalog.tasks, generation.engines.dit.family, generation.services; "
+            "generation.tasks, catalog.tasks, generation.engines.dit.family, generation.services.render_jobs, "
+            "generation.services.job_states, generation.services.video_templates; "
             "from django.test import Client; Client().get('/healthz'); "
             "print('torch' in sys.modules, 'diffusers' in sys.modules)")
     result = _python(code, DJANGO_SETTINGS_MODULE="shop_video.settings")

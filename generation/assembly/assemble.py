@@ -17,7 +17,8 @@ from generation.assembly.preview import write_animated_preview, write_poster
 from generation.assembly.render import render_timeline
 from generation.assembly.timeline import ShotClip, Timeline
 from generation.models import JobStatus, RenderJob, Rendition
-from generation.services import render_job_event_emit, render_job_fail
+from generation.services.job_states import render_job_fail
+from generation.services.payloads import render_job_event_emit
 from shop_video.media import media_file_writer
 
 logger = logging.getLogger(__name__)

@@ -26,7 +26,9 @@ from generation.engines.registry import engine_uses_families
 from generation.models import FINISHED_STATUSES, JobStatus
 from generation.selectors import (render_job_get, render_job_list, render_job_renditions, video_template_get,
                                   video_template_previews, video_templates_visible)
-from generation.services import render_job_cancel, render_job_create, video_template_copy, video_template_update
+from generation.services.job_states import render_job_cancel
+from generation.services.render_jobs import render_job_create
+from generation.services.video_templates import video_template_copy, video_template_update
 from shop_video.api.services import api_key_create, api_key_revoke
 from shop_video.dashboard import forms
 from shop_video.dashboard.access import member_view

@@ -21,7 +21,7 @@ from catalog.models import Variant
 from generation.engines.base import ASPECT_RATIOS
 from generation.models import JobStatus, Presenter, RenderJob
 from generation.selectors import TemplateNotFound, video_template_get
-from generation.services import render_job_create
+from generation.services.render_jobs import render_job_create
 from shop_video.live import dispatch, hls, segments
 from shop_video.live.models import LiveRoom, LiveRoomItem, LiveSegment
 from shop_video.live.selectors import live_playables

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from generation.models import JobStatus, RenderJob
-from generation.services import render_job_create
+from generation.services.render_jobs import render_job_create
 from tests.e2e.worker import celery_worker, queues_purge, wait_for
 from tests.media_probe import probe_video
 

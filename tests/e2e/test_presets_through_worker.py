@@ -18,7 +18,7 @@ from generation.assembly import cards
 from generation.assembly.timeline import Style, rendition_size, safe_area
 from generation.models import JobStatus, RenderJob
 from generation.presets import PRESETS_DIR
-from generation.services import render_job_create
+from generation.services.render_jobs import render_job_create
 from tests import factories
 from tests.e2e.worker import celery_worker, queues_purge, wait_for
 from tests.media_probe import probe_video

@@ -10,7 +10,8 @@ import pytest
 
 from generation.engines import registry
 from generation.models import JobStatus, RenderJob
-from generation.services import render_job_create, render_jobs_reap_stale
+from generation.services.job_states import render_jobs_reap_stale
+from generation.services.render_jobs import render_job_create
 from tests.e2e.worker import celery_worker, queues_purge, wait_for, worker_kill
 from tests.media_probe import probe_video
 

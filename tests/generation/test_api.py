@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from generation import api as generation_api
 from generation.models import JobStatus, RenderJob, Rendition, Shot, VideoTemplate
-from generation.services import render_job_create, render_job_fail
+from generation.services.job_states import render_job_fail
+from generation.services.render_jobs import render_job_create
 from tests import factories
 
 pytestmark = pytest.mark.django_db

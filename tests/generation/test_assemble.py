@@ -14,7 +14,7 @@ from generation.assembly.timeline import (
     CallToAction, FeatureList, LogoCard, PriceCard, ShotClip, Transition,
 )
 from generation.models import Shot, VideoTemplate
-from generation.services import render_job_create
+from generation.services.render_jobs import render_job_create
 from tests import factories
 
 pytestmark = pytest.mark.django_db

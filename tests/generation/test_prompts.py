@@ -244,7 +244,7 @@ def test_the_preview_api_refuses_an_invalid_template_naming_scene_and_field(api,
 @pytest.mark.django_db
 def test_a_render_with_an_old_style_template_is_refused_naming_scene_and_field(merchant, product_with_photos,
                                                                              sent_tasks):
-    from generation.services import render_job_create
+    from generation.services.render_jobs import render_job_create
 
     VideoTemplate.objects.create(merchant=merchant, slug="old", name="Old", spec={"scenes": [
         {"type": "title", "duration": 1}, {"type": "product_shots", "duration": 2, "prompt": "{title} on a table"}]})

@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from generation.models import RenderJob, Shot
-from generation.services import render_job_create
+from generation.services.render_jobs import render_job_create
 from tests import factories
 
 pytestmark = pytest.mark.django_db

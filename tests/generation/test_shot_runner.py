@@ -5,7 +5,8 @@ from django.utils import timezone
 
 from generation.engines import registry
 from generation.models import JobStatus, RenderJob, Shot
-from generation.services import render_job_cancel, render_job_create, render_jobs_reap_stale
+from generation.services.job_states import render_job_cancel, render_jobs_reap_stale
+from generation.services.render_jobs import render_job_create
 from generation.shot_runner import shot_run
 
 pytestmark = pytest.mark.django_db

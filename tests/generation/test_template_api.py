@@ -6,7 +6,7 @@ import copy
 import pytest
 
 from generation.models import RenderJob, VideoTemplate
-from generation.services import render_job_create
+from generation.services.render_jobs import render_job_create
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from generation.assembly.assemble import render_job_assemble
 from generation.assembly.presenter_layout import host_box
 from generation.models import VideoTemplate
-from generation.services import render_job_create
+from generation.services.render_jobs import render_job_create
 from generation.shot_runner import shot_run
 from tests import factories
 from tests.presenter.mouth_metrics import box_grow, mouth_activity

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from generation.models import FINISHED_STATUSES, JobStatus
 from generation.selectors import render_job_get, render_job_renditions
-from generation.services import render_job_create
+from generation.services.render_jobs import render_job_create
 from shop_video.tenancy.selectors import MerchantNotFound, merchant_get
 
 

@@ -1,0 +1,70 @@
+"""The product shots of a job planned as data, without the database (render_job_create saves what this plans)."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from generation.product_shots import product_shots_plan
+from generation.template_spec import template_spec_parse
+
+PHOTOS = [11, 12, 13, 14]
+
+
+def _plan(scenes, *, template_family=None, **options):
+    spec = template_spec_parse({**({"family": template_family} if template_family else {}), "scenes": scenes}, fps=30)
+    prompts = {index: (f"prompt {index}", "blurry" if index == 1 else "")
+               for index, scene in enumerate(scenes) if scene["type"] == "product_shots"}
+    return product_shots_plan(spec=spec, prompts=prompts, image_ids=options.pop("image_ids", PHOTOS),
+                              aspect_ratios=options.pop("aspect_ratios", ["9:16", "1:1"]), short_side=180, **options)
+
+
+def test_a_cheap_engine_plans_every_aspect_ratio_from_the_same_photos_and_cameras():
+    shots = _plan([{"type": "intro", "duration": 1.0},
+                   {"type": "product_shots", "duration": 2.0, "max_shots": 3, "cameras": ["push_in", "orbit"]}],
+                  requested_engine="motion")
+    assert [(s.scene, s.photo, s.aspect_ratio, s.width, s.height, s.source_image_id, s.camera) for s in shots] == [
+        (1, 0, "9:16", 180, 320, 11, "push_in"), (1, 1, "9:16", 180, 320, 12, "orbit"),
+        (1, 2, "9:16", 180, 320, 13, "push_in"),
+        (1, 0, "1:1", 180, 180, 11, "push_in"), (1, 1, "1:1", 180, 180, 12, "orbit"),
+        (1, 2, "1:1", 180, 180, 13, "push_in")]
+    assert {(s.engine, s.prompt, s.num_frames) for s in shots} == {("motion", "prompt 1", 60)}
+    assert all(s.parameters == {"negative_prompt": "blurry"} for s in shots)
+
+
+def test_a_costly_engine_plans_once_at_the_first_aspect_ratio_with_the_family_request_over_scene_over_template(
+        settings):
+    scenes = [{"type": "product_shots", "duration": 2.0, "max_shots": 1},
+              {"type": "product_shots", "duration": 2.0, "max_shots": 1, "family": "cogvideox"}]
+    from_template = _plan(scenes, template_family="wan", requested_engine="dit")
+    assert [(s.scene, s.aspect_ratio, s.width, s.parameters) for s in from_template] == [
+        (0, "9:16", 180, {"family": "wan"}), (1, "9:16", 180, {"family": "cogvideox", "negative_prompt": "blurry"})]
+    from_request = _plan(scenes, template_family="wan", requested_engine="dit", family="ltx")
+    assert [s.parameters["family"] for s in from_request] == ["ltx", "ltx"]
+    settings.DIT_DEFAULT_FAMILY = "wan"
+    assert [s.parameters["family"] for s in _plan(scenes[:1], requested_engine="dit")] == ["wan"]
+
+
+def test_a_family_the_engine_cannot_use_is_dropped_and_the_scene_engine_applies_without_a_request():
+    scenes = [{"type": "product_shots", "duration": 2.0, "max_shots": 1, "engine": "dit"},
+              {"type": "product_shots", "duration": 2.0, "max_shots": 1}]
+    shots = _plan(scenes, family="wan", aspect_ratios=["9:16"])
+    assert [(s.engine, s.parameters) for s in shots] == [
+        ("dit", {"family": "wan"}), ("motion", {"negative_prompt": "blurry"})]
+
+
+def test_end_frames_take_the_next_photo_and_text_scenes_have_none_on_a_family_engine():
+    shots = _plan([{"type": "product_shots", "duration": 2.0, "max_shots": 2, "end_frame": True}],
+                  requested_engine="dit", family="ltx", image_ids=[11, 12])
+    assert [(s.source_image_id, s.parameters["end_image_id"]) for s in shots] == [(11, 12), (12, 11)]
+    text = [{"type": "product_shots", "duration": 2.0, "max_shots": 1, "source": "text"}]
+    assert [s.source_image_id for s in _plan(text, requested_engine="dit", family="ltx")] == [None]
+    # The motion engine has no text-to-video: it animates the photo instead.
+    assert [s.source_image_id for s in _plan(text, requested_engine="motion")] == [11, 11]
+
+
+@pytest.mark.parametrize(("scene", "family", "message"), [
+    ({"source": "text"}, "wan", "Scene 1 asks for text-to-video, which the wan family cannot make"),
+    ({"end_frame": True}, "cogvideox", "Scene 1 asks for an end frame, which the cogvideox family cannot take"),
+])
+def test_a_scene_the_family_cannot_make_is_refused_with_what_to_change(scene, family, message):
+    with pytest.raises(ValidationError, match=message):
+        _plan([{"type": "product_shots", "duration": 2.0, **scene}], requested_engine="dit", family=family)
