@@ -10,8 +10,7 @@ from django.test import Client
 
 from catalog.import_requests import catalog_import_request_create
 from generation.models import JobStatus, Rendition
-from generation.services.render_jobs import render_job_create
-from generation.services.video_templates import video_template_create
+from generation.services import render_job_create, video_template_create
 from shop_video.api.services import api_key_create
 from shop_video.webhooks.models import WebhookAttempt, WebhookDelivery
 from shop_video.webhooks.services import webhook_endpoint_create, webhook_event_emit
@@ -53,10 +52,10 @@ def webhook_sends(monkeypatch):
 @pytest.fixture
 def import_sends(monkeypatch):
     """Import tasks the import-request service sends, recorded instead of sent."""
-    from catalog import import_requests
+    from catalog import dispatch
 
     sent = []
-    monkeypatch.setattr(import_requests, "_import_send", lambda import_id: sent.append(import_id))
+    monkeypatch.setattr(dispatch, "import_send", lambda *, import_id: sent.append(import_id))
     return sent
 
 
