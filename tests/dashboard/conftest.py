@@ -10,7 +10,8 @@ from django.test import Client
 
 from catalog.import_requests import catalog_import_request_create
 from generation.models import JobStatus, Rendition
-from generation.services import render_job_create, video_template_create
+from generation.services.render_jobs import render_job_create
+from generation.services.video_templates import video_template_create
 from shop_video.api.services import api_key_create
 from shop_video.webhooks.models import WebhookAttempt, WebhookDelivery
 from shop_video.webhooks.services import webhook_endpoint_create, webhook_event_emit
