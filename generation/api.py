@@ -51,10 +51,11 @@ from generation.template_spec import (
 from shop_video.api.exceptions import Conflict
 from shop_video.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, REPLAYED_RESPONSE_HEADER, idempotent
 from shop_video.api.pagination import ApiCursorPagination
+from shop_video.api.permissions import CanEdit
 from shop_video.api.schema import api_error_responses
+from shop_video.api.serializers import IdsInRange, StrictSerializer, file_url
 
 MAX_SKUS = 50
-from shop_video.api.permissions import CanEdit
 METADATA_MAX_KEYS = 20
 METADATA_KEY_MAX_CHARS = 40
 METADATA_MAX_BYTES = 8 * 1024
@@ -64,8 +65,6 @@ TEMPLATE_SPEC_MAX_BYTES = 64 * 1024
 # browser or storefront server revalidates with If-None-Match for a body-less 304.
 EMBED_CACHE_CONTROL = "private, max-age=60"
 
-
-# --- Reads (merchant-scoped; selector-shaped, candidates for generation/selectors.py) -----------------------
 
 # --- Shapes ----------------------------------------------------------------------------------------------
 
@@ -105,7 +104,7 @@ def _template_data(template: VideoTemplate, request=None, previews: dict | None 
     """The template as the API shows it; `previews` (template id -> Rendition) gives preview_url."""
     scenes, max_duration, spec_error = [], None, None
     preview = (previews or {}).get(template.pk)
-    preview_url = request.build_absolute_uri(preview.preview.url) if request and preview and preview.preview else None
+    preview_url = file_url(preview.preview, request=request) if request and preview else None
     try:
         spec = template_spec_parse(template.spec, fps=settings.RENDER_FPS)
     except DjangoValidationError as exc:
@@ -124,16 +123,10 @@ def _template_data(template: VideoTemplate, request=None, previews: dict | None 
             "max_duration": max_duration, "spec_error": spec_error, "preview_url": preview_url}
 
 
-def _unknown_fields_refuse(serializer: serializers.Serializer) -> None:
-    unknown = sorted(set(serializer.initial_data) - set(serializer.fields)) if isinstance(
-        serializer.initial_data, dict) else []
-    if unknown:
-        raise ValidationError(f"Unknown field(s) {', '.join(unknown)}; the fields are "
-                              f"{', '.join(serializer.fields)}.")
-
-
-class TemplateCreateSerializer(serializers.Serializer):
+class TemplateCreateSerializer(StrictSerializer):
     """POST /templates (all but description required) and PATCH /templates/{slug} (partial; no slug)."""
+
+    noun = "template"
 
     slug = serializers.SlugField(max_length=64, help_text="Letters, digits, - and _; unique among your templates. "
                                                           "A built-in's slug replaces that built-in for you.")
@@ -152,10 +145,6 @@ class TemplateCreateSerializer(serializers.Serializer):
             raise ValidationError("spec contains a NUL character (\\u0000); remove it.")
         return spec
 
-    def validate(self, attrs: dict) -> dict:
-        _unknown_fields_refuse(self)
-        return attrs
-
 
 class TemplateUpdateSerializer(TemplateCreateSerializer):
     slug = None  # the slug is the template's address: copy it to a new slug instead
@@ -164,15 +153,13 @@ class TemplateUpdateSerializer(TemplateCreateSerializer):
         super().__init__(*args, partial=True, **kwargs)
 
 
-class TemplateCopySerializer(serializers.Serializer):
+class TemplateCopySerializer(StrictSerializer):
+    noun = "template copy"
+
     slug = serializers.SlugField(max_length=64, required=False,
                                  help_text="The copy's slug; default the template's own (your copy then replaces "
                                            "the built-in for you). Needed to copy a template that is already "
                                            "yours.")
-
-    def validate(self, attrs: dict) -> dict:
-        _unknown_fields_refuse(self)
-        return attrs
 
 
 class RenderOutputSerializer(serializers.Serializer):
@@ -213,7 +200,9 @@ class RenderSerializer(serializers.Serializer):
                                   absolute_url=self.context["request"].build_absolute_uri)
 
 
-class RenderCreateSerializer(serializers.Serializer):
+class RenderCreateSerializer(StrictSerializer):
+    noun = "render"
+
     template = serializers.CharField(max_length=64, help_text="A template slug from GET /templates.")
     sku = serializers.CharField(max_length=255, required=False, help_text="One product variant's SKU; or skus.")
     skus = serializers.ListField(child=serializers.CharField(max_length=255), min_length=1, max_length=MAX_SKUS,
@@ -252,10 +241,6 @@ class RenderCreateSerializer(serializers.Serializer):
         return metadata
 
     def validate(self, attrs: dict) -> dict:
-        unknown = sorted(set(self.initial_data) - set(self.fields)) if isinstance(self.initial_data, dict) else []
-        if unknown:
-            raise ValidationError(f"Unknown field(s) {', '.join(unknown)}; the fields are "
-                                  f"{', '.join(self.fields)}.")
         if ("sku" in attrs) == ("skus" in attrs):
             raise ValidationError("Send either sku (one product) or skus (a list of 1 to "
                                   f"{MAX_SKUS}), not {'both' if 'sku' in attrs else 'neither'}.")
@@ -297,10 +282,10 @@ _SPEC_400 = ("Nothing was saved: the message names the field, and for the spec t
 
 
 class TemplateListView(APIView):
+    permission_classes = [CanEdit]
     parser_classes = [JSONParser]
 
     @extend_schema(
-    permission_classes = [CanEdit]
         operation_id="templates_list", summary="List templates", tags=["templates"],
         responses={200: inline_serializer("TemplateList", {"results": TemplateSerializer(many=True)})},
         description="The built-in templates and your own; your own shadows a built-in of the same slug.")
@@ -327,10 +312,10 @@ class TemplateListView(APIView):
 
 
 class TemplateDetailView(APIView):
+    permission_classes = [CanEdit]
     parser_classes = [JSONParser]
 
     @extend_schema(operation_id="templates_retrieve", summary="Get a template", tags=["templates"],
-    permission_classes = [CanEdit]
                    responses={200: TemplateSerializer, **_errors(404)})
     def get(self, request, slug: str):
         template = video_template_get(merchant=request.merchant, slug=slug)
@@ -361,10 +346,10 @@ class TemplateDetailView(APIView):
 
 
 class TemplateCopyView(APIView):
+    permission_classes = [CanEdit]
     parser_classes = [JSONParser]
 
     @extend_schema(
-    permission_classes = [CanEdit]
         operation_id="templates_copy", summary="Copy a template into your own", tags=["templates"],
         request=TemplateCopySerializer, parameters=[IDEMPOTENCY_KEY_PARAMETER, REPLAYED_RESPONSE_HEADER, _LOCATION_201],
         responses={201: OpenApiResponse(TemplateSerializer, description="Your copy, version 1."),
@@ -397,11 +382,11 @@ class TemplatePromptsSerializer(serializers.Serializer):
 
 
 class TemplatePromptsView(APIView):
+    permission_classes = [CanEdit]
+
     @extend_schema(
         operation_id="templates_prompts", summary="Preview a template's prompts for a product", tags=["templates"],
         parameters=[OpenApiParameter("sku", str, required=True, description="One of your variants' SKUs.")],
-    permission_classes = [CanEdit]
-
         responses={200: TemplatePromptsSerializer, **_errors(
             400, 404, e400="sku is missing, or the template cannot render: the message names the scene and field.",
             e404="No such template, or no product with this SKU.")},
@@ -429,10 +414,10 @@ _STATUS_PARAMETER = OpenApiParameter("status", str, enum=JobStatus.values, descr
 
 
 class RenderListCreateView(generics.GenericAPIView):
+    permission_classes = [CanEdit]
     serializer_class = RenderSerializer
     parser_classes = [JSONParser]  # nested lists and objects: JSON only (anything else is a 415)
     pagination_class = RenderCursorPagination
-    permission_classes = [CanEdit]
 
     def get_queryset(self):
         status_filter = self.request.query_params.get("status") or None
@@ -477,21 +462,22 @@ class RenderListCreateView(generics.GenericAPIView):
         return Response(body, status=status.HTTP_202_ACCEPTED, headers=_render_location(request, body))
 
 
-class RenderDetailView(APIView):
+class RenderDetailView(IdsInRange, APIView):
+    permission_classes = [CanEdit]
+
     @extend_schema(operation_id="renders_retrieve", summary="Get a render", tags=["renders"],
                    responses={200: RenderSerializer, **_errors(404)})
     def get(self, request, pk: int):
-    permission_classes = [CanEdit]
-
         job = render_job_get(merchant=request.merchant, job_id=pk)
         return Response(RenderSerializer(job, context={"request": request}).data)
 
 
-class RenderCancelView(APIView):
+class RenderCancelView(IdsInRange, APIView):
+    permission_classes = [CanEdit]
     parser_classes = [JSONParser]
+
     @extend_schema(operation_id="renders_cancel", summary="Cancel a render", tags=["renders"], request=None,
                    parameters=[IDEMPOTENCY_KEY_PARAMETER, REPLAYED_RESPONSE_HEADER],
-    permission_classes = [CanEdit]
                    responses={200: RenderSerializer, **_errors(404, 409, 422, e409=(
                        "The render already finished (succeeded, failed or cancelled), or a request with this "
                        "Idempotency-Key is still running."))},
@@ -508,11 +494,11 @@ class RenderCancelView(APIView):
 
 
 class ProductVideosView(APIView):
+    permission_classes = [CanEdit]
+
     @extend_schema(
         operation_id="products_videos", summary="A product's videos (storefront embed)", tags=["storefront"],
         parameters=[
-    permission_classes = [CanEdit]
-
             OpenApiParameter("aspect", str, enum=list(ASPECT_RATIOS),
                              description="Only this aspect ratio (the latest render that has it)."),
             OpenApiParameter("sku", str, OpenApiParameter.PATH, description="The SKU of any of the product's "
