@@ -1,7 +1,8 @@
 """The catalog's REST API: imports (queued, then run by a worker) and products (read, edit, archive, add photos).
 
 Views are thin: they parse with a serializer, call a service or a merchant-scoped lookup with
-`request.merchant` (set by the role permission, shop_video.api.permissions), and answer with a serializer. Another merchant's ids and SKUs are 404s.
+`request.merchant` (set by the role permission, shop_video.api.permissions), and answer with a serializer or
+a service's payload (catalog.payloads). Another merchant's ids and SKUs are 404s.
 Errors take the API's one shape (shop_video.api.exceptions).
 """
 
@@ -21,14 +22,14 @@ from rest_framework.views import APIView
 from catalog.import_requests import catalog_import_request_create
 from catalog.importers import IMPORTERS
 from catalog.models import CatalogImport, Product, ProductImage, Variant
+from catalog.payloads import catalog_import_payload
 from catalog.selectors import catalog_import_get, catalog_imports_list, product_get_by_ref, products_filter
 from catalog.services import PRODUCT_EDITABLE_FIELDS, product_archive, product_photos_upload, product_update
 from shop_video.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, REPLAYED_RESPONSE_HEADER, idempotent
 from shop_video.api.pagination import ApiCursorPagination
 from shop_video.api.permissions import CanEdit
 from shop_video.api.schema import api_error_responses
-
-ERRORS_SHOWN = 1000  # row errors listed in an import's JSON; errors_total counts them all
+from shop_video.api.serializers import FileUrlField, IdsInRange, StrictSerializer
 
 # --- Docs-only: the API's error body --------------------------------------------------------------------------
 
@@ -100,6 +101,8 @@ class ImportCountsSerializer(serializers.Serializer):
 
 
 class CatalogImportSerializer(serializers.ModelSerializer):
+    """Describes catalog_import_payload (catalog/payloads.py), which the catalog_import.finished webhook sends too."""
+
     source_type = serializers.SerializerMethodField()
     format = serializers.SerializerMethodField()
     mapping = serializers.SerializerMethodField()
@@ -114,26 +117,24 @@ class CatalogImportSerializer(serializers.ModelSerializer):
                   "errors", "errors_total", "error", "created_at", "started_at", "finished_at"]
         read_only_fields = fields
 
-    def get_source_type(self, record) -> str:
-        return "file" if record.file else "url"
+    def to_representation(self, record: CatalogImport) -> dict:
+        return catalog_import_payload(record)
+
+    # The schema's types for the payload's computed fields (never called: to_representation builds the body).
+    def get_source_type(self, record) -> str: ...
 
     @extend_schema_field(serializers.ChoiceField(choices=list(IMPORTERS), allow_null=True))
-    def get_format(self, record) -> str | None:
-        return record.format or None  # empty until a URL's feed is downloaded and recognised
+    def get_format(self, record) -> str | None: ...
 
-    def get_mapping(self, record) -> str | None:
-        return record.mapping_name or None
+    def get_mapping(self, record) -> str | None: ...
 
     @extend_schema_field(RowErrorSerializer(many=True))
-    def get_errors(self, record) -> list[dict]:
-        return list(record.errors[:ERRORS_SHOWN])
+    def get_errors(self, record) -> list[dict]: ...
 
-    def get_errors_total(self, record) -> int:
-        return len(record.errors)
+    def get_errors_total(self, record) -> int: ...
 
     def get_error(self, record) -> str | None:
         """Why the whole import failed; null unless it did."""
-        return record.error or None
 
 
 class NewestFirstCursorPagination(ApiCursorPagination):
@@ -191,7 +192,7 @@ class CatalogImportsView(_UploadLimitsAnswered, generics.ListAPIView):
         return Response(body, status=status.HTTP_202_ACCEPTED, headers=_import_location(request, body))
 
 
-class CatalogImportDetailView(APIView):
+class CatalogImportDetailView(IdsInRange, APIView):
     permission_classes = [CanEdit]
 
     @extend_schema(operation_id="catalog_imports_retrieve",
@@ -230,18 +231,12 @@ class VariantSerializer(serializers.ModelSerializer):
 
 
 class ProductImageSerializer(serializers.ModelSerializer):
-    url = serializers.SerializerMethodField(help_text="Absolute URL of the stored photo; null until fetched.")
+    url = FileUrlField(source="file", help_text="Absolute URL of the stored photo; null until fetched.")
 
     class Meta:
         model = ProductImage
         fields = ["id", "url", "width", "height", "status"]
         read_only_fields = fields
-
-    def get_url(self, image) -> str | None:
-        if not image.file:
-            return None
-        request = self.context.get("request")
-        return request.build_absolute_uri(image.file.url) if request else image.file.url
 
 
 class ProductSerializer(serializers.ModelSerializer):
@@ -268,19 +263,14 @@ class _ProductStatusField(serializers.ChoiceField):
         super().__init__(choices=Product.Status.choices, required=False, error_messages=_STATUS_ERRORS, **kwargs)
 
 
-class ProductUpdateSerializer(serializers.Serializer):
+class ProductUpdateSerializer(StrictSerializer):
+    noun = "product"
+
     title = serializers.CharField(required=False, max_length=500)
     description = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     brand = serializers.CharField(required=False, allow_blank=True, max_length=200)
     product_type = serializers.CharField(required=False, allow_blank=True, max_length=200)
     status = _ProductStatusField()
-
-    def validate(self, attrs):
-        unknown = sorted(set(self.initial_data) - set(self.fields)) if hasattr(self.initial_data, "keys") else []
-        if unknown:
-            raise serializers.ValidationError({name: [f"{name} cannot be changed here; editable fields are "
-                                                      f"{', '.join(PRODUCT_EDITABLE_FIELDS)}."] for name in unknown})
-        return attrs
 
 
 class ProductListQuerySerializer(serializers.Serializer):

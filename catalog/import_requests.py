@@ -27,6 +27,7 @@ from catalog.importers import IMPORTERS, SNIFF_BYTES, importer_detect
 from catalog.importers.base import FeedRejected, ImportOptions, Importer
 from catalog.importing import catalog_import_run
 from catalog.models import CatalogImport
+from catalog.payloads import catalog_import_payload
 from catalog.selectors import import_mapping_get
 from shop_video.media import media_file_writer
 from shop_video.safe_http import FetchFailed, FetchRefused
@@ -82,11 +83,10 @@ def catalog_import_request_run(*, import_id: int) -> CatalogImport | None:
 
 def _finished_event_emit(record: CatalogImport) -> None:
     """catalog_import.finished carries the same JSON as GET /api/v1/catalog/imports/{id}."""
-    from catalog.api import CatalogImportSerializer  # the one shape of an import, shared with the API
     from shop_video.webhooks.services import webhook_event_emit
 
     webhook_event_emit(merchant=record.merchant, event="catalog_import.finished",
-                       data=CatalogImportSerializer(record).data)
+                       data=catalog_import_payload(record))
 
 
 # --- checks -------------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from generation.presenter import services
 from generation.presenter.selectors import PresenterNotFound, presenter_get, presenters_for
 from shop_video.api.permissions import CanEdit
 from shop_video.api.schema import api_error_responses
+from shop_video.api.serializers import FileUrlField, StrictSerializer
 
 TAGS = ["presenters"]
 SLUG = OpenApiParameter("slug", str, OpenApiParameter.PATH, description="The presenter's slug.")
@@ -30,19 +31,13 @@ def _errors(*codes: int) -> dict:
 
 
 class PresenterSerializer(serializers.ModelSerializer):
-    avatar = serializers.SerializerMethodField(help_text="Absolute URL of the normalised photo.")
+    avatar = FileUrlField(help_text="Absolute URL of the normalised photo.")
 
     class Meta:
         model = Presenter
         fields = ["slug", "name", "avatar", "face", "tts_engine", "voice", "speed", "language", "framing",
                   "is_default", "created_at", "updated_at"]
         read_only_fields = fields
-
-    def get_avatar(self, presenter) -> str | None:
-        if not presenter.avatar:
-            return None
-        request = self.context.get("request")
-        return request.build_absolute_uri(presenter.avatar.url) if request else presenter.avatar.url
 
 
 class _UnsaidBoolean(serializers.BooleanField):
@@ -52,7 +47,9 @@ class _UnsaidBoolean(serializers.BooleanField):
     default_empty_html = serializers.empty
 
 
-class PresenterUpdateSerializer(serializers.Serializer):
+class PresenterUpdateSerializer(StrictSerializer):
+    noun = "presenter"
+
     name = serializers.CharField(max_length=200, required=False)
     slug = serializers.SlugField(max_length=64, required=False)
     avatar = serializers.ImageField(required=False, allow_empty_file=True,
@@ -68,13 +65,6 @@ class PresenterUpdateSerializer(serializers.Serializer):
     framing = serializers.ChoiceField(choices=PresenterFraming.choices, required=False)
     is_default = _UnsaidBoolean(required=False, help_text="Make this the presenter scenes use (the previous "
                                                           "default stops being one).")
-
-    def validate(self, attrs):
-        unknown = sorted(set(self.initial_data) - set(self.fields)) if hasattr(self.initial_data, "keys") else []
-        if unknown:
-            raise serializers.ValidationError({name: [f"{name} is not a presenter field; send any of "
-                                                      f"{', '.join(self.fields)}."] for name in unknown})
-        return attrs
 
 
 class PresenterCreateSerializer(PresenterUpdateSerializer):

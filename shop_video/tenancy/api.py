@@ -8,25 +8,22 @@ shop_video.tenancy.brand_assets through the services; a refused file is a 400 na
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from shop_video.api.permissions import CanEdit
 from shop_video.api.schema import api_error_responses
+from shop_video.api.serializers import FileUrlField, IdsInRange, StrictSerializer, id_path_parameter
 from shop_video.tenancy import selectors, services
 from shop_video.tenancy.brand_assets import MUSIC_EXTENSIONS, MUSIC_MOODS
 from shop_video.tenancy.models import BrandKit, BrandMusicTrack
 
 TAGS = ["brand-kits"]
-_MAX_ID = 2**63 - 1  # the database's bigint: a larger id cannot exist, and would overflow the query
-KIT_ID = OpenApiParameter("kit_id", {"type": "integer", "minimum": 1, "maximum": _MAX_ID}, OpenApiParameter.PATH,
-                          description="The brand kit's id.")
-TRACK_ID = OpenApiParameter("track_id", {"type": "integer", "minimum": 1, "maximum": _MAX_ID},
-                            OpenApiParameter.PATH, description="The music track's id.")
+KIT_ID = id_path_parameter("kit_id", "The brand kit's id.")
+TRACK_ID = id_path_parameter("track_id", "The music track's id.")
 _HEX = r"^#[0-9a-fA-F]{6}$"
 _HEX_ERRORS = {"invalid": "Use a hex colour like #1a2b3c."}
 
@@ -39,26 +36,17 @@ def _errors(*codes: int) -> dict:
 
 # --- Serializers ----------------------------------------------------------------------------------------------
 
-def _absolute_url(context: dict, file) -> str | None:
-    if not file:
-        return None
-    request = context.get("request")
-    return request.build_absolute_uri(file.url) if request else file.url
-
-
 class BrandMusicTrackSerializer(serializers.ModelSerializer):
-    url = serializers.SerializerMethodField(help_text="Absolute URL of the track's audio file.")
+    url = FileUrlField(source="file", help_text="Absolute URL of the track's audio file.")
 
     class Meta:
         model = BrandMusicTrack
         fields = ["id", "name", "mood", "url", "created_at"]
         read_only_fields = fields
 
-    def get_url(self, track) -> str | None:
-        return _absolute_url(self.context, track.file)
 
-
-class BrandMusicTrackCreateSerializer(serializers.Serializer):
+class BrandMusicTrackCreateSerializer(StrictSerializer):
+    noun = "music track"
     name = serializers.SlugField(max_length=50, help_text="What a template's music.track calls it, e.g. "
                                                           "summer-theme; unique within the kit.")
     mood = serializers.ChoiceField(choices=MUSIC_MOODS, required=False, allow_blank=True,
@@ -66,19 +54,12 @@ class BrandMusicTrackCreateSerializer(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=True,
                                  help_text=f"{', '.join(MUSIC_EXTENSIONS)}; at most 50 MB and at least 1 s long.")
 
-    def validate(self, attrs):
-        unknown = sorted(set(self.initial_data) - set(self.fields)) if hasattr(self.initial_data, "keys") else []
-        if unknown:
-            raise serializers.ValidationError({name: [f"{name} is not a music track field; send name, mood and "
-                                                      "file."] for name in unknown})
-        return attrs
-
 
 class BrandKitSerializer(serializers.ModelSerializer):
-    logo = serializers.SerializerMethodField(help_text="Absolute URL of the logo (a transparent PNG); null if none.")
-    font = serializers.SerializerMethodField(help_text="Absolute URL of the TTF/OTF font; null: the bundled font.")
-    music = serializers.SerializerMethodField(help_text="Absolute URL of the default background track (used when "
-                                                        "a template names no track or mood); null: silence.")
+    logo = FileUrlField(help_text="Absolute URL of the logo (a transparent PNG); null if none.")
+    font = FileUrlField(help_text="Absolute URL of the TTF/OTF font; null: the bundled font.")
+    music = FileUrlField(help_text="Absolute URL of the default background track (used when a template names no "
+                                   "track or mood); null: silence.")
     music_tracks = BrandMusicTrackSerializer(many=True, read_only=True,
                                              help_text="Named tracks a template picks by music.track or music.mood.")
 
@@ -88,21 +69,11 @@ class BrandKitSerializer(serializers.ModelSerializer):
                   "music", "music_tracks", "watermark_position", "intro_enabled", "outro_enabled", "updated_at"]
         read_only_fields = fields
 
-    def _url(self, file) -> str | None:
-        return _absolute_url(self.context, file)
 
-    def get_logo(self, kit) -> str | None:
-        return self._url(kit.logo)
-
-    def get_font(self, kit) -> str | None:
-        return self._url(kit.font)
-
-    def get_music(self, kit) -> str | None:
-        return self._url(kit.music)
-
-
-class BrandKitUpdateSerializer(serializers.Serializer):
+class BrandKitUpdateSerializer(StrictSerializer):
     """Every field optional; a file field sent empty (or null in JSON) is cleared."""
+
+    noun = "brand kit"
 
     name = serializers.CharField(max_length=100, required=False)
     is_default = serializers.BooleanField(required=False, help_text="Make this the kit new renders use (the "
@@ -123,13 +94,6 @@ class BrandKitUpdateSerializer(serializers.Serializer):
     intro_enabled = serializers.BooleanField(required=False)
     outro_enabled = serializers.BooleanField(required=False)
 
-    def validate(self, attrs):
-        unknown = sorted(set(self.initial_data) - set(self.fields)) if hasattr(self.initial_data, "keys") else []
-        if unknown:
-            raise serializers.ValidationError({name: [f"{name} is not a brand kit field; send any of "
-                                                      f"{', '.join(self.fields)}."] for name in unknown})
-        return attrs
-
 
 class BrandKitCreateSerializer(BrandKitUpdateSerializer):
     name = serializers.CharField(max_length=100, help_text="Unique among the merchant's kits.")
@@ -139,15 +103,6 @@ class BrandKitCreateSerializer(BrandKitUpdateSerializer):
 
 def _kit_body(request, kit: BrandKit) -> dict:
     return BrandKitSerializer(kit, context={"request": request}).data
-
-
-class _KitIdInRange:
-    """Ids beyond the database's range are 404 like any other unknown id (not an overflow error)."""
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        if not all(1 <= kwargs.get(name, 1) <= _MAX_ID for name in ("kit_id", "track_id")):
-            raise NotFound("Not found: no such brand kit (or music track) for this merchant. Check the id.")
 
 
 class BrandKitListView(APIView):
@@ -173,7 +128,7 @@ class BrandKitListView(APIView):
         return Response(_kit_body(request, kit), status=status.HTTP_201_CREATED)
 
 
-class BrandKitDetailView(_KitIdInRange, APIView):
+class BrandKitDetailView(IdsInRange, APIView):
     permission_classes = [CanEdit]
     parser_classes = [MultiPartParser, JSONParser]
 
@@ -204,7 +159,7 @@ class BrandKitDetailView(_KitIdInRange, APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class BrandMusicTrackListView(_KitIdInRange, APIView):
+class BrandMusicTrackListView(IdsInRange, APIView):
     permission_classes = [CanEdit]
     parser_classes = [MultiPartParser]
 
@@ -232,7 +187,7 @@ class BrandMusicTrackListView(_KitIdInRange, APIView):
                         status=status.HTTP_201_CREATED)
 
 
-class BrandMusicTrackDetailView(_KitIdInRange, APIView):
+class BrandMusicTrackDetailView(IdsInRange, APIView):
     permission_classes = [CanEdit]
 
     @extend_schema(tags=TAGS, operation_id="brand_kit_music_tracks_destroy", parameters=[KIT_ID, TRACK_ID],

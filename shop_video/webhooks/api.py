@@ -11,7 +11,6 @@ import json
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +19,7 @@ from shop_video.api.exceptions import Conflict
 from shop_video.api.pagination import ApiCursorPagination
 from shop_video.api.permissions import CanManage
 from shop_video.api.schema import api_error_responses
+from shop_video.api.serializers import IdsInRange, StrictSerializer, id_path_parameter
 from shop_video.webhooks import selectors, services
 from shop_video.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -50,7 +50,9 @@ class _EventTypeField(serializers.CharField):
     (a ChoiceField inside a ListField would report the error by list index)."""
 
 
-class WebhookEndpointCreateSerializer(serializers.Serializer):
+class WebhookEndpointCreateSerializer(StrictSerializer):
+    noun = "webhook endpoint"
+
     url = serializers.CharField(max_length=2000, allow_blank=True, trim_whitespace=False,
                                 help_text="A public http(s) URL; private addresses are refused.")
     events = serializers.ListField(
@@ -100,23 +102,7 @@ def _errors(*codes: int) -> dict:
 
 
 TAGS = ["webhooks"]
-_MAX_ID = 2**63 - 1  # the database's bigint: a larger id cannot exist, and would overflow the query
-
-
-def _id_parameter(name: str) -> OpenApiParameter:
-    return OpenApiParameter(name, {"type": "integer", "minimum": 1, "maximum": _MAX_ID}, OpenApiParameter.PATH)
-
-
-ENDPOINT_ID, DELIVERY_ID = _id_parameter("endpoint_id"), _id_parameter("delivery_id")
-
-
-class _IdsInRange:
-    """Ids beyond the database's range are 404 like any other unknown id (not an overflow error)."""
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        if any(not 1 <= value <= _MAX_ID for value in kwargs.values()):
-            raise NotFound("Not found: no such object for this merchant. Check the id.")
+ENDPOINT_ID, DELIVERY_ID = id_path_parameter("endpoint_id"), id_path_parameter("delivery_id")
 
 
 # --- Views --------------------------------------------------------------------------------------------------
@@ -142,7 +128,7 @@ class WebhookEndpointListView(APIView):
         return Response(WebhookEndpointCreatedSerializer(endpoint).data, status=status.HTTP_201_CREATED)
 
 
-class WebhookEndpointDetailView(_IdsInRange, APIView):
+class WebhookEndpointDetailView(IdsInRange, APIView):
     permission_classes = [CanManage]
 
     @extend_schema(tags=TAGS, operation_id="webhooks_retrieve", parameters=[ENDPOINT_ID],
@@ -171,7 +157,7 @@ class WebhookEndpointDetailView(_IdsInRange, APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class WebhookEndpointSecretView(_IdsInRange, APIView):
+class WebhookEndpointSecretView(IdsInRange, APIView):
     permission_classes = [CanManage]
 
     @extend_schema(tags=TAGS, operation_id="webhooks_secret_retrieve", parameters=[ENDPOINT_ID],
@@ -212,7 +198,7 @@ class _DeliveryListBase(ListAPIView):
         return value
 
 
-class WebhookEndpointDeliveryListView(_IdsInRange, _DeliveryListBase):
+class WebhookEndpointDeliveryListView(IdsInRange, _DeliveryListBase):
     permission_classes = [CanManage]
 
     @extend_schema(tags=TAGS, operation_id="webhooks_deliveries_list", parameters=[ENDPOINT_ID, _STATUS_PARAMETER],
@@ -239,7 +225,7 @@ class WebhookDeliveryListView(_DeliveryListBase):
         return selectors.webhook_delivery_list(merchant=self.request.merchant, status=self._status())
 
 
-class WebhookDeliveryResendView(_IdsInRange, APIView):
+class WebhookDeliveryResendView(IdsInRange, APIView):
     permission_classes = [CanManage]
 
     @extend_schema(tags=TAGS, operation_id="webhooks_deliveries_resend", parameters=[DELIVERY_ID], request=None,

@@ -111,7 +111,8 @@ def test_a_bad_sku_among_many_creates_nothing_and_is_named(api, catalog, sent_ta
     ({"skus": [f"S-{n}" for n in range(51)]}, "skus", "no more than 50"),
     ({"skus": ["MUG-1", "MUG-1"]}, None, "'MUG-1' is listed more than once"),
     ({"sku": "MUG-1", "aspect_ratios": ["3:2"]}, "aspect_ratios", "use 9:16, 1:1, 16:9, 4:5"),
-    ({"sku": "MUG-1", "aspect_ratio": ["9:16"]}, None, "Unknown field(s) aspect_ratio"),
+    ({"sku": "MUG-1", "aspect_ratio": ["9:16"]}, "aspect_ratio", "aspect_ratio is not a render field; send any of "
+     "template, sku, skus, aspect_ratios,"),
     ({"sku": "MUG-1", "engine": "sora"}, None, "Unknown engine 'sora'"),
     ({"sku": "MUG-1", "family": "sd"}, "family", "use ltx, wan, cogvideox"),
     ({"sku": "MUG-1", "family": "ltx"}, None, "applies to the dit engine only"),
