@@ -30,26 +30,34 @@ from dataclasses import dataclass
 
 from kombu.exceptions import OperationalError
 
-from generation.engines.dit.family import FAMILY_NAMES
-
 logger = logging.getLogger(__name__)
 
 DEFAULT = "default"  # imports, photo fetches, webhooks, beat tasks
 CPU = "cpu"          # shots of the CPU engines (motion, the CPU presenter)
 RENDER = "render"    # assembly and encodes, live segment cuts
 PRESENTER_FAMILY = "ltx2"  # the GPU presenter's model (docs/presenters.md); not a shot engine family
-GPU_FAMILIES = (*FAMILY_NAMES, PRESENTER_FAMILY)
+_GPU = "gpu."
+GPU_PRESENTER = _GPU + PRESENTER_FAMILY
+
+
+def gpu_families() -> tuple[str, ...]:
+    # Read when asked, not at import: settings import this module and must not load generation/.
+    from generation.engines.dit.family import FAMILY_NAMES
+
+    return (*FAMILY_NAMES, PRESENTER_FAMILY)
 
 
 def gpu_queue(family: str) -> str:
     """One queue per model family (gpu.ltx, gpu.wan, ...): a GPU worker holds one model and takes only its shots."""
-    if family not in GPU_FAMILIES:
-        raise ValueError(f"unknown GPU model family {family!r}; use one of {', '.join(GPU_FAMILIES)}")
-    return f"gpu.{family}"
+    if family not in gpu_families():
+        raise ValueError(f"unknown GPU model family {family!r}; use one of {', '.join(gpu_families())}")
+    return _GPU + family
 
 
-GPU_PRESENTER = gpu_queue(PRESENTER_FAMILY)
-ALL = (DEFAULT, CPU, RENDER, *(gpu_queue(family) for family in GPU_FAMILIES))
+def names() -> tuple[str, ...]:
+    """Every queue, in the order a worker that takes them all lists them."""
+    return (DEFAULT, CPU, RENDER, *(gpu_queue(family) for family in gpu_families()))
+
 
 # What counts as "the broker cannot be reached": Celery raises kombu's OperationalError for a connection it
 # could not make; a transport may let the socket's own error through.
@@ -88,7 +96,7 @@ def main(argv: list[str]) -> int:
     """`python -m shop_video.queues`: every queue, comma-separated (a worker's --queues);
     `python -m shop_video.queues gpu FAMILY`: that family's GPU queue."""
     if not argv:
-        print(",".join(ALL))
+        print(",".join(names()))
         return 0
     if len(argv) == 2 and argv[0] == "gpu":
         try:

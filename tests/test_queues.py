@@ -15,7 +15,7 @@ from generation.engines.registry import engine_queue
 from shop_video import queues
 
 ROOT = Path(__file__).resolve().parents[1]
-GPU = {queues.gpu_queue(family) for family in queues.GPU_FAMILIES}
+GPU = {queues.gpu_queue(family) for family in queues.gpu_families()}
 
 
 class FakeTask:
@@ -31,10 +31,16 @@ class FakeTask:
 
 
 def test_every_queue_once_and_one_gpu_queue_per_family():
-    assert queues.ALL == ("default", "cpu", "render", *(f"gpu.{f}" for f in FAMILY_NAMES), "gpu.ltx2")
-    assert len(set(queues.ALL)) == len(queues.ALL)
+    assert queues.names() == ("default", "cpu", "render", *(f"gpu.{f}" for f in FAMILY_NAMES), "gpu.ltx2")
+    assert len(set(queues.names())) == len(queues.names())
     with pytest.raises(ValueError, match="unknown GPU model family 'sdxl'; use one of ltx, wan"):
         queues.gpu_queue("sdxl")
+
+
+def test_settings_read_the_names_without_loading_generation():
+    code = "import sys, shop_video.settings; print(sorted(m for m in sys.modules if m.startswith('generation')))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "[]", done.stderr
 
 
 def test_send_names_the_queue_and_reports_success():
@@ -66,9 +72,9 @@ def test_other_errors_are_bugs_and_propagate():
 def test_settings_and_the_registry_send_shots_only_to_known_queues(settings):
     for name, config in settings.SHOT_ENGINES.items():
         if config.get("queue_per_family"):
-            assert {engine_queue(name, family=family) for family in FAMILY_NAMES} <= set(queues.ALL)
+            assert {engine_queue(name, family=family) for family in FAMILY_NAMES} <= set(queues.names())
         else:
-            assert engine_queue(name) in queues.ALL, name
+            assert engine_queue(name) in queues.names(), name
     assert settings.CELERY_TASK_DEFAULT_QUEUE == queues.DEFAULT
 
 
@@ -77,7 +83,7 @@ def test_the_command_line_prints_the_list_and_a_familys_queue():
         return subprocess.run([sys.executable, "-m", "shop_video.queues", *args], cwd=ROOT, capture_output=True,
                               text=True)
 
-    assert run().stdout.strip() == ",".join(queues.ALL)
+    assert run().stdout.strip() == ",".join(queues.names())
     assert run("gpu", "wan").stdout.strip() == "gpu.wan"
     unknown = run("gpu", "sdxl")
     assert unknown.returncode == 2 and "unknown GPU model family 'sdxl'" in unknown.stderr
@@ -112,13 +118,13 @@ def test_static_deploy_files_name_only_known_queues_and_leave_none_without_a_wor
     dockerfile_gpu = _queues_named_in((ROOT / "deploy/Dockerfile.gpu").read_text())
     assert compose and dockerfile_gpu
     for group in compose + dockerfile_gpu:
-        assert group <= set(queues.ALL), group
+        assert group <= set(queues.names()), group
     # Every queue that is not a GPU family's has a worker in the stack; GPU queues are per deployment.
-    assert set(queues.ALL) - GPU <= set().union(*compose)
+    assert set(queues.names()) - GPU <= set().union(*compose)
     assert dockerfile_gpu == [{queues.gpu_queue("ltx")}]
 
 
 def test_the_docs_name_only_known_queues():
     for path in [ROOT / "deploy/README.md", *sorted((ROOT / "docs").glob("*.md"))]:
         for group in _queues_named_in(path.read_text()):
-            assert group - {"gpu.<family>"} <= set(queues.ALL), (path.name, group)
+            assert group - {"gpu.<family>"} <= set(queues.names()), (path.name, group)

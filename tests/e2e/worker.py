@@ -19,7 +19,7 @@ from django.db import connection
 from shop_video import queues
 
 ROOT = Path(__file__).resolve().parents[2]
-QUEUES = queues.ALL
+QUEUES = queues.names()
 
 
 def test_database_url() -> str:
