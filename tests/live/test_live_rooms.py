@@ -312,7 +312,7 @@ def test_the_command_prints_the_stream_path_on_its_last_line(merchant, products,
 def test_the_command_explains_refusals(merchant, products, builtin_templates, sent_tasks):
     with pytest.raises(CommandError, match="NOPE-1"):
         call_command("create_live_room", "--merchant", "acme", "--skus", "NOPE-1", "--template", TEMPLATE)
-    with pytest.raises(CommandError, match="No merchant 'nobody'"):
+    with pytest.raises(CommandError, match="No merchant with slug 'nobody'"):
         call_command("create_live_room", "--merchant", "nobody", "--skus", "MUG-1")
     assert not LiveRoom.objects.exists()
 

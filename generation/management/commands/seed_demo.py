@@ -2,18 +2,17 @@ import os
 from decimal import Decimal
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from catalog.services import VariantFields, product_image_add, product_upsert
-from generation.models import Presenter
+from generation.presenter.selectors import presenters_for
 from generation.presenter.services import presenter_create
 from generation.presets import video_templates_sync_builtin
-from shop_video.tenancy.brand_assets import logo_clean
-from shop_video.tenancy.models import BrandKit, Membership, Merchant
-from shop_video.tenancy.services import membership_add, merchant_create
+from shop_video.tenancy.models import Membership
+from shop_video.tenancy.selectors import MerchantNotFound, brand_kit_default, merchant_get
+from shop_video.tenancy.services import brand_kit_update, membership_add, merchant_create
 
 DEMO_PHOTOS = Path(__file__).resolve().parents[3] / "catalog" / "demo_photos"
 DEMO_EMAIL = "demo@example.com"
@@ -39,21 +38,24 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         password = os.environ.get("DEMO_PASSWORD", "demo-video-2026")
         with transaction.atomic():
-            merchant = Merchant.objects.filter(slug="demo").first() or merchant_create(slug="demo", name="Demo Prints & Co.")
-            membership_add(merchant=merchant, email=DEMO_EMAIL, role=Membership.Role.OWNER)
-            user = get_user_model().objects.get(email=DEMO_EMAIL)
+            try:
+                merchant = merchant_get(slug="demo")
+            except MerchantNotFound:
+                merchant = merchant_create(slug="demo", name="Demo Prints & Co.")
+            user = membership_add(merchant=merchant, email=DEMO_EMAIL, role=Membership.Role.OWNER).user
             # The demo login runs locally only; it may see everything in the admin.
             user.is_staff = user.is_superuser = True
             user.set_password(password)
             user.save()
-            kit = BrandKit.objects.get(merchant=merchant, is_default=True)
-            kit.primary_colour, kit.secondary_colour, kit.accent_colour = "#1d3557", "#f1faee", "#e63946"
-            if not kit.logo:  # the SVG goes through the same safe rasterising as an uploaded logo
-                kit.logo.save("demo-logo.png", logo_clean(File((DEMO_PHOTOS / "demo-logo.svg").open("rb"),
-                                                                name="demo-logo.svg")), save=False)
-            kit.save()
+            kit = brand_kit_default(merchant=merchant)
+            colours = {"primary_colour": "#1d3557", "secondary_colour": "#f1faee", "accent_colour": "#e63946"}
+            if kit.logo:
+                brand_kit_update(kit=kit, **colours)
+            else:  # the SVG goes through the same checks and safe rasterising as an uploaded logo
+                with (DEMO_PHOTOS / "demo-logo.svg").open("rb") as logo:
+                    brand_kit_update(kit=kit, **colours, logo=File(logo, name="demo-logo.svg"))
             templates = video_templates_sync_builtin()
-            if not Presenter.objects.filter(merchant=merchant).exists():  # presenter-spotlight speaks with this host
+            if not presenters_for(merchant=merchant).exists():  # presenter-spotlight speaks with this host
                 presenter_create(merchant=merchant, name="Demo host", slug="demo-host", language="en",
                                  avatar=(DEMO_PHOTOS / DEMO_PRESENTER_PHOTO).read_bytes(), framing="chest")
             for sku, title, description, price, compare_at, photo in DEMO_PRODUCTS:

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from shop_video.live.services import live_room_create
-from shop_video.tenancy.models import Merchant
+from shop_video.tenancy.selectors import MerchantNotFound, merchant_get
 
 
 class Command(BaseCommand):
@@ -22,9 +22,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, merchant, skus, name, template, aspect, short_side, **options):
         try:
-            merchant_obj = Merchant.objects.get(slug=merchant)
-        except Merchant.DoesNotExist:
-            raise CommandError(f"No merchant {merchant!r}; create it with manage.py create_merchant.") from None
+            merchant_obj = merchant_get(slug=merchant)
+        except MerchantNotFound as exc:
+            raise CommandError(str(exc)) from None
         sku_list = [sku.strip() for sku in skus.split(",") if sku.strip()]
         try:
             room = live_room_create(merchant=merchant_obj, name=name or f"Live {', '.join(sku_list[:3])}",
