@@ -14,7 +14,10 @@ class ProductImageInline(admin.TabularInline):
     model = ProductImage
     extra = 0
     fields = ["thumbnail", "file", "position", "status", "error", "source_url"]
-    readonly_fields = ["thumbnail", "status", "error"]
+    readonly_fields = ["thumbnail", "file", "status", "error", "source_url"]
+
+    def has_add_permission(self, request, obj=None):
+        return False  # photos are checked and normalised by catalog.services (API, dashboard, upload_photos, feeds)
 
     @admin.display(description="Preview")
     def thumbnail(self, obj):
@@ -43,8 +46,11 @@ class ProductImageAdmin(admin.ModelAdmin):
     list_display = ["product", "position", "status", "width", "height", "size_bytes", "sha256"]
     list_filter = ["status", "merchant"]
     search_fields = ["product__title", "sha256", "source_url"]
-    readonly_fields = ["sha256", "size_bytes", "width", "height", "error"]
+    readonly_fields = ["file", "sha256", "size_bytes", "width", "height", "error", "source_url"]
     autocomplete_fields = ["merchant", "product"]
+
+    def has_add_permission(self, request):
+        return False  # see ProductImageInline
 
 
 @admin.register(CatalogImport)
@@ -53,6 +59,9 @@ class CatalogImportAdmin(admin.ModelAdmin):
                     "unchanged_count", "failed_count", "archived_count", "created_at"]
     list_filter = ["status", "format", "merchant"]
     readonly_fields = ["errors", "error", "started_at", "finished_at"]
+
+    def has_add_permission(self, request):
+        return False  # an import is asked for through catalog.import_requests or run by manage.py import_catalog
 
 
 @admin.register(ImportMapping)

@@ -8,6 +8,9 @@ class LiveRoomItemInline(admin.TabularInline):
     extra = 0
     raw_id_fields = ["product"]
 
+    def has_add_permission(self, request, obj=None):
+        return False  # an item needs its segment rendered: live_room_create does that
+
 
 @admin.register(LiveRoom)
 class LiveRoomAdmin(admin.ModelAdmin):
@@ -17,6 +20,10 @@ class LiveRoomAdmin(admin.ModelAdmin):
     readonly_fields = ["key", "created_at", "media_sequence", "discontinuity_sequence", "window", "cursor"]
     raw_id_fields = ["presenter"]
     inlines = [LiveRoomItemInline]
+
+    def has_add_permission(self, request):
+        # Made by live_room_create (the dashboard, manage.py create_live_room): SKUs checked, renders queued.
+        return False
 
 
 @admin.register(LiveSegment)
