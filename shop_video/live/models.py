@@ -61,8 +61,10 @@ class LiveRoomItem(models.Model):
 
 
 class LiveSegmentStatus(models.TextChoices):
-    QUEUED = "queued", "Rendering the video"
-    RENDERING = "rendering", "Cutting into stream chunks"
+    # The segment's own steps: "queued" until its render job has finished (queued or running there), then
+    # "rendering" while live_segment_cut re-encodes the rendition into HLS chunks.
+    QUEUED = "queued", "Waiting for its render"
+    RENDERING = "rendering", "Encoding into stream chunks"
     READY = "ready", "Ready"
     FAILED = "failed", "Failed"
 
