@@ -261,3 +261,41 @@ def test_frames_to_uint8_keeps_white_white_and_every_level_in_low_precision(dtyp
     assert np.abs(out[0][..., 0].astype(int) - np.arange(256).reshape(16, 16)).max() <= 1
     if dtype == torch.float32:
         assert len(np.unique(out[0])) == 256
+
+
+@pytest.mark.parametrize("family", ["wan"])  # the cache needs two blocks: the tiny Wan's experts have them
+def test_a_cancelled_shot_leaves_no_first_block_cache_for_the_next_size(photos, family, settings):
+    # diffusers resets the cache's residuals only when a call completes: a cancel at one size used to crash the
+    # next shot at another size with a tensor size mismatch.
+    settings.DIT_CACHE_THRESHOLD = 0.05
+    model = loading.model_get(family)
+    assert model.base.transformer.is_cache_enabled
+
+    def cancel_after_two(done, total):
+        if done == 2:
+            raise ShotCancelled("the job was cancelled")
+
+    with pytest.raises(ShotCancelled):
+        DitEngine().generate(shot(photos, family), on_step=cancel_after_two)
+    result = DitEngine().generate(shot(photos, family, width=96, height=96))  # 1:1: another token count
+    assert frames_of(result).shape == (45, 96, 96, 3)
+
+
+def test_cogvideox_always_generates_its_learned_frame_count_and_trims(photos, monkeypatch):
+    # Any other count makes diffusers swap the learned positional embedding for computed sin-cos values.
+    model = loading.model_get("cogvideox")  # tiny: learned embeddings for 9 frames
+    patch_embed = model.base.transformer.patch_embed
+    computed = Calls()
+    original = patch_embed._get_positional_embeddings
+    monkeypatch.setattr(patch_embed, "_get_positional_embeddings",
+                        lambda *args, **kwargs: computed() or original(*args, **kwargs))
+    calls = []
+    pipeline_call = model.module.pipeline_call
+
+    def spy(model, segment):
+        pipeline, kwargs = pipeline_call(model, segment)
+        return (lambda **arguments: calls.append(arguments["num_frames"]) or pipeline(**arguments)), kwargs
+
+    monkeypatch.setattr(model.module, "pipeline_call", spy)
+    result = DitEngine().generate(shot(photos, "cogvideox", fps=8, num_frames=4))  # 4 frames needed, 9 made
+    assert frames_of(result).shape[0] == 4 and calls == [9] and computed.count == 0
