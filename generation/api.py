@@ -34,7 +34,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.models import Variant
-from generation.engines.base import ASPECT_RATIOS
+from generation.aspect_ratios import ASPECT_RATIOS
 from generation.engines.dit.family import FAMILY_NAMES
 from generation.models import JobStatus, RenderJob, VideoTemplate
 from generation.selectors import (product_latest_renditions, render_job_get, render_jobs_filter, video_template_get,

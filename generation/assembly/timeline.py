@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .captions import Cue
+from generation.aspect_ratios import ASPECT_SHAPES
 
-# width:height of each rendition, in the order the product offers them.
-_ASPECT_SHAPES: dict[str, tuple[int, int]] = {"9:16": (9, 16), "1:1": (1, 1), "16:9": (16, 9), "4:5": (4, 5)}
+from .captions import Cue
 
 # How far a duration may sit from a whole number of frames and still count as whole.
 FRAME_TOLERANCE = 1e-6
@@ -31,11 +30,11 @@ def _round_even(value: float) -> int:
 
 def rendition_size(aspect_ratio: str, short_side: int) -> tuple[int, int]:
     """(width, height) of a rendition whose smaller dimension is short_side; both sides even."""
-    if aspect_ratio not in _ASPECT_SHAPES:
-        raise ValueError(f"unknown aspect ratio {aspect_ratio!r}; valid: {', '.join(_ASPECT_SHAPES)}")
+    if aspect_ratio not in ASPECT_SHAPES:
+        raise ValueError(f"unknown aspect ratio {aspect_ratio!r}; valid: {', '.join(ASPECT_SHAPES)}")
     if isinstance(short_side, bool) or not isinstance(short_side, int) or short_side < 16 or short_side % 2:
         raise ValueError(f"short_side must be an even integer >= 16, got {short_side!r}")
-    w, h = _ASPECT_SHAPES[aspect_ratio]
+    w, h = ASPECT_SHAPES[aspect_ratio]
     long_side = _round_even(short_side * max(w, h) / min(w, h))
     return (short_side, long_side) if w <= h else (long_side, short_side)
 

@@ -12,8 +12,6 @@ from typing import Any, Protocol
 
 import numpy as np
 
-ASPECT_RATIOS = ("9:16", "1:1", "16:9", "4:5")
-
 
 class EngineError(Exception):
     """The request cannot be served by this engine; the message says what to change."""

@@ -15,7 +15,8 @@ from catalog.models import ProductImage, Variant
 from catalog.selectors import VariantNotFound, product_images_ready, variant_get_by_sku
 from generation import dispatch
 from generation.assembly.job_timeline import cards_check, timeline_for_job
-from generation.engines.base import ASPECT_RATIOS, EngineError
+from generation.aspect_ratios import ASPECT_RATIOS
+from generation.engines.base import EngineError
 from generation.engines.dit.family import FAMILY_NAMES
 from generation.engines.registry import engine_queue, engine_uses_families
 from generation.models import RenderJob, Shot, VideoTemplate

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from catalog.importers import IMPORTERS, importer_get
-from generation.engines.base import ASPECT_RATIOS
+from generation.aspect_ratios import ASPECT_RATIOS
 from generation.engines.dit.family import FAMILY_NAMES
 from shop_video.tenancy.forms import BrandKitFilesForm
 from shop_video.tenancy.models import BrandKit

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from catalog.models import Variant
-from generation.engines.base import ASPECT_RATIOS
+from generation.aspect_ratios import ASPECT_RATIOS
 from generation.models import JobStatus, Presenter, RenderJob
 from generation.selectors import TemplateNotFound, video_template_get
 from generation.services.render_jobs import render_job_create

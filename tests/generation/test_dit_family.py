@@ -5,7 +5,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from generation.engines.base import ASPECT_RATIOS, EngineError
+from generation.aspect_ratios import ASPECT_RATIOS
+from generation.engines.base import EngineError
 from generation.engines.dit.family import (ASPECT_SHAPES, FAMILY_NAMES, Geometry, family_get, family_size,
                                            family_module, profile_pick, segment_frames_valid, segments_plan)
 

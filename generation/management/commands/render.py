@@ -3,6 +3,7 @@ import time
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from generation.aspect_ratios import ASPECT_RATIOS
 from generation.models import FINISHED_STATUSES, JobStatus
 from generation.selectors import render_job_get, render_job_renditions
 from generation.services.render_jobs import render_job_create
@@ -16,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--merchant", required=True)
         parser.add_argument("--template", required=True)
         parser.add_argument("--sku", required=True)
-        parser.add_argument("--aspect", default="9:16", help="Comma-separated: 9:16,1:1,16:9,4:5")
+        parser.add_argument("--aspect", default="9:16", help=f"Comma-separated: {','.join(ASPECT_RATIOS)}")
         parser.add_argument("--engine", default=None, help="motion (CPU) or dit (diffusers video models).")
         parser.add_argument("--family", default=None,
                             help="With --engine dit: ltx, wan or cogvideox (default: the template's, else DIT_DEFAULT_FAMILY).")

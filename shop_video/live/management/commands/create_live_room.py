@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from generation.aspect_ratios import ASPECT_RATIOS
 from shop_video.live.services import live_room_create
 from shop_video.tenancy.selectors import MerchantNotFound, merchant_get
 
@@ -17,7 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--skus", required=True, help="Comma-separated SKUs, in playing order.")
         parser.add_argument("--name", default="", help="The room's name (default: Live <first SKU>...).")
         parser.add_argument("--template", default=settings.LIVE_TEMPLATE, help="Video template slug.")
-        parser.add_argument("--aspect", default="9:16", help="Aspect ratio: 9:16, 1:1, 16:9 or 4:5.")
+        parser.add_argument("--aspect", default="9:16", help=f"Aspect ratio: {', '.join(ASPECT_RATIOS)}.")
         parser.add_argument("--short-side", type=int, default=settings.LIVE_SHORT_SIDE, help="Pixels.")
 
     def handle(self, *args, merchant, skus, name, template, aspect, short_side, **options):
