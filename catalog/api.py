@@ -101,8 +101,7 @@ class ImportCountsSerializer(serializers.Serializer):
 
 
 class CatalogImportSerializer(serializers.ModelSerializer):
-    """Describes catalog_import_payload (catalog/payloads.py), which the catalog_import.finished webhook sends too."""
-
+    # Describes catalog_import_payload (catalog/payloads.py), which the catalog_import.finished webhook sends too.
     source_type = serializers.SerializerMethodField()
     format = serializers.SerializerMethodField()
     mapping = serializers.SerializerMethodField()

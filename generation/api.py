@@ -20,8 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 
-from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags
@@ -40,20 +38,18 @@ from generation.models import JobStatus, RenderJob, VideoTemplate
 from generation.selectors import (product_latest_renditions, render_job_get, render_jobs_filter, video_template_get,
                                   video_template_previews, video_templates_visible)
 from generation.services.job_states import render_job_cancel
-from generation.services.payloads import render_job_payload, rendition_payload
+from generation.services.payloads import render_job_payload, rendition_payload, video_template_payload
 from generation.services.render_jobs import render_jobs_create
 from generation.services.scene_prompts import template_prompts_preview
 from generation.services.video_templates import (video_template_copy, video_template_create, video_template_delete,
                                                  video_template_update)
-from generation.template_spec import (
-    PROMPT_FIELDS, SCENE_TYPES, ProductShotsScene, scene_type, spec_max_frames, template_spec_parse,
-)
+from generation.template_spec import PROMPT_FIELDS, SCENE_TYPES
 from shop_video.api.exceptions import Conflict
 from shop_video.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, REPLAYED_RESPONSE_HEADER, idempotent
 from shop_video.api.pagination import ApiCursorPagination
 from shop_video.api.permissions import CanEdit
 from shop_video.api.schema import api_error_responses
-from shop_video.api.serializers import IdsInRange, StrictSerializer, file_url
+from shop_video.api.serializers import IdsInRange, StrictSerializer
 
 MAX_SKUS = 50
 METADATA_MAX_KEYS = 20
@@ -97,30 +93,13 @@ class TemplateSerializer(serializers.Serializer):
                                                  "WebP; null until you render with it.")
 
     def to_representation(self, template: VideoTemplate) -> dict:
-        return _template_data(template)
+        return video_template_payload(template)
 
 
 def _template_data(template: VideoTemplate, request=None, previews: dict | None = None) -> dict:
-    """The template as the API shows it; `previews` (template id -> Rendition) gives preview_url."""
-    scenes, max_duration, spec_error = [], None, None
-    preview = (previews or {}).get(template.pk)
-    preview_url = file_url(preview.preview, request=request) if request and preview else None
-    try:
-        spec = template_spec_parse(template.spec, fps=settings.RENDER_FPS)
-    except DjangoValidationError as exc:
-        spec_error = " ".join(exc.messages)
-    else:
-        for scene in spec.scenes:
-            shots = isinstance(scene, ProductShotsScene)
-            scenes.append({"type": scene_type(scene), "duration": scene.frames / spec.fps,
-                           "transition": scene.transition.type,
-                           "max_shots": scene.max_shots if shots else None,
-                           "cameras": list(scene.cameras) if shots else None,
-                           "source": scene.source if shots else None})
-        max_duration = spec_max_frames(spec) / spec.fps
-    return {"slug": template.slug, "name": template.name, "description": template.description,
-            "version": template.version, "is_builtin": template.is_builtin, "spec": template.spec, "scenes": scenes,
-            "max_duration": max_duration, "spec_error": spec_error, "preview_url": preview_url}
+    """`previews` (template id -> Rendition, from video_template_previews) gives preview_url."""
+    return video_template_payload(template, preview=(previews or {}).get(template.pk),
+                                  absolute_url=request.build_absolute_uri if request else None)
 
 
 class TemplateCreateSerializer(StrictSerializer):

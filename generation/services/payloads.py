@@ -1,5 +1,6 @@
 """A render as the outside world sees it: one payload shape for the API and webhooks, and the render.succeeded /
-render.failed events that carry it to the merchant's endpoints and to in-process listeners (live rooms)."""
+render.failed events that carry it to the merchant's endpoints and to in-process listeners (live rooms). Also a
+video template as the API shows it."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from datetime import UTC, datetime
 from urllib.parse import urljoin
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
-from generation.models import RenderJob, Rendition
+from generation.models import RenderJob, Rendition, VideoTemplate
 from generation.signals import render_job_finished
+from generation.template_spec import ProductShotsScene, scene_type, spec_max_frames, template_spec_parse
 from shop_video.webhooks import services as webhook_services
 
 logger = logging.getLogger(__name__)
@@ -67,6 +70,31 @@ def render_job_payload(job: RenderJob, *, renditions=None, absolute_url=_site_ab
         "finished_at": _iso(job.finished_at),
         "outputs": [rendition_payload(rendition, absolute_url=absolute_url) for rendition in renditions],
     }
+
+
+def video_template_payload(template: VideoTemplate, *, preview: Rendition | None = None,
+                           absolute_url=None) -> dict:
+    """A template as the API shows it: its spec as stored and, parsed, its scenes and longest duration (or why it
+    cannot render). `preview` (the merchant's newest rendition made with it) gives preview_url when `absolute_url`
+    is given."""
+    scenes, max_duration, spec_error = [], None, None
+    preview_url = absolute_url(preview.preview.url) if absolute_url and preview and preview.preview else None
+    try:
+        spec = template_spec_parse(template.spec, fps=settings.RENDER_FPS)
+    except ValidationError as exc:
+        spec_error = " ".join(exc.messages)
+    else:
+        for scene in spec.scenes:
+            shots = isinstance(scene, ProductShotsScene)
+            scenes.append({"type": scene_type(scene), "duration": scene.frames / spec.fps,
+                           "transition": scene.transition.type,
+                           "max_shots": scene.max_shots if shots else None,
+                           "cameras": list(scene.cameras) if shots else None,
+                           "source": scene.source if shots else None})
+        max_duration = spec_max_frames(spec) / spec.fps
+    return {"slug": template.slug, "name": template.name, "description": template.description,
+            "version": template.version, "is_builtin": template.is_builtin, "spec": template.spec, "scenes": scenes,
+            "max_duration": max_duration, "spec_error": spec_error, "preview_url": preview_url}
 
 
 def render_job_event_emit(*, job_id: int, event: str) -> None:

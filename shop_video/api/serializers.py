@@ -20,10 +20,12 @@ from rest_framework.exceptions import NotFound
 MAX_ID = 2**63 - 1  # the database's bigint: a larger id cannot exist, and would overflow the query
 
 
-class StrictSerializer(serializers.Serializer):
-    """Refuses fields it does not take, naming each one and the accepted fields. Subclasses set `noun`
-    ("brand kit", "presenter") for the message."""
+# Comments, not docstrings, on these two classes: drf-spectacular shows an inherited docstring as the
+# description of every serializer and view that has none of its own.
 
+class StrictSerializer(serializers.Serializer):
+    # Refuses fields it does not take, naming each one and the accepted fields. Subclasses set `noun`
+    # ("brand kit", "presenter") for the message.
     noun = "request"
 
     def accepted_fields(self) -> list[str]:
@@ -63,8 +65,7 @@ def id_path_parameter(name: str, description: str = "") -> OpenApiParameter:
 
 
 class IdsInRange:
-    """View mixin: integer path parameters outside 1..MAX_ID answer 404 like any other unknown id."""
-
+    # View mixin: integer path parameters outside 1..MAX_ID answer 404 like any other unknown id.
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if any(isinstance(value, int) and not 1 <= value <= MAX_ID for value in kwargs.values()):
