@@ -25,9 +25,6 @@ def product_images_ready(*, product: Product) -> QuerySet[ProductImage]:
     return product.images.filter(status=ProductImage.Status.READY).order_by("position", "id")
 
 
-
-# --- For the dashboard (shop_video/dashboard) ---------------------------------------------------------------
-
 def product_get(*, merchant: Merchant, product_id: int) -> Product:
     """One of the merchant's products; Product.DoesNotExist for another merchant's or a missing one."""
     return Product.objects.get(merchant=merchant, pk=product_id)
@@ -38,20 +35,18 @@ def product_images_all(*, product: Product) -> QuerySet[ProductImage]:
     return product.images.order_by("position", "id")
 
 
+def product_by_name(*, merchant: Merchant, name: str) -> Product | None:
+    """The product a file or folder name refers to: a variant's SKU, else a product key (either case)."""
+    variant = Variant.objects.filter(merchant=merchant, sku__iexact=name).select_related("product").first()
+    if variant is not None:
+        return variant.product
+    return Product.objects.filter(merchant=merchant, key__iexact=name).first()
+
+
 def variant_sku_choices(*, merchant: Merchant, limit: int = 1000) -> list[tuple[str, str]]:
     """(SKU, product title) of the merchant's active products, for the render form's SKU picker."""
     return list(Variant.objects.filter(merchant=merchant, product__status=Product.Status.ACTIVE)
                 .order_by("sku").values_list("sku", "product__title")[:limit])
-
-
-def import_mapping_names(*, merchant: Merchant) -> list[str]:
-    """Names of the merchant's saved column mappings (the generic importer's)."""
-    return list(merchant.import_mappings.order_by("name").values_list("name", flat=True))
-
-
-def import_mapping_get(*, merchant: Merchant, name: str) -> ImportMapping | None:
-    """The merchant's saved column mapping of that name, or None."""
-    return ImportMapping.objects.filter(merchant=merchant, name=name).first()
 
 
 class ProductRefAmbiguous(ValidationError):
@@ -99,6 +94,18 @@ def products_filter(*, merchant: Merchant, status: str = "", q: str = "", sku: s
     return products.order_by("id").prefetch_related(
         Prefetch("variants", queryset=Variant.objects.order_by("position", "sku")),
         Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")))
+
+
+# --- Imports and the saved column mappings they read with ---------------------------------------------------
+
+def import_mapping_names(*, merchant: Merchant) -> list[str]:
+    """Names of the merchant's saved column mappings (the generic importer's)."""
+    return list(merchant.import_mappings.order_by("name").values_list("name", flat=True))
+
+
+def import_mapping_get(*, merchant: Merchant, name: str) -> ImportMapping | None:
+    """The merchant's saved column mapping of that name, or None."""
+    return ImportMapping.objects.filter(merchant=merchant, name=name).first()
 
 
 def catalog_import_get(*, merchant: Merchant, import_id: int) -> CatalogImport:

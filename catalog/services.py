@@ -82,7 +82,7 @@ def product_image_add(*, product: Product, data: bytes, source_url: str = "", po
     return image
 
 
-# --- Products through the API: edits, archiving, photo uploads, and the scoped lookups they start from -------
+# --- Products after import (the API and the dashboard): edits, archiving, photo uploads ------------------------
 
 PRODUCT_EDITABLE_FIELDS = ("title", "description", "brand", "product_type", "status")
 

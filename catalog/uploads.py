@@ -18,7 +18,8 @@ from pathlib import PurePosixPath
 from django.conf import settings
 
 from catalog.images import ImageRejected
-from catalog.models import Product, Variant
+from catalog.models import Product
+from catalog.selectors import product_by_name
 from catalog.services import product_image_add
 from shop_video.tenancy.models import Merchant
 
@@ -112,10 +113,7 @@ def _product_for(merchant: Merchant, path: PurePosixPath) -> Product | None:
     if len(path.parts) > 1:
         candidates.append(path.parts[-2])  # a folder named after the product
     for name in dict.fromkeys(c.strip() for c in candidates if c.strip()):
-        variant = Variant.objects.filter(merchant=merchant, sku__iexact=name).select_related("product").first()
-        if variant is not None:
-            return variant.product
-        product = Product.objects.filter(merchant=merchant, key__iexact=name).first()
+        product = product_by_name(merchant=merchant, name=name)
         if product is not None:
             return product
     return None

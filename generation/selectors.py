@@ -36,8 +36,6 @@ def render_job_renditions(*, job: RenderJob) -> QuerySet[Rendition]:
     return job.renditions.order_by("aspect_ratio")
 
 
-# --- For the dashboard (shop_video/dashboard) ---------------------------------------------------------------
-
 def render_job_list(*, merchant: Merchant, limit: int = 50) -> QuerySet[RenderJob]:
     """The merchant's latest jobs, newest first."""
     return (RenderJob.objects.filter(merchant=merchant).select_related("product", "template", "variant")

@@ -184,9 +184,11 @@ PRESENTER_TTS_ENGINES = {
 }
 PIPER_VOICES_DIR = Path(env_str("PIPER_VOICES_DIR", str(VAR_DIR / "voices")))
 
+# --- Shots (every engine) -----------------------------------------------------------------------------------
 # A running shot whose heartbeat is older than this is taken to have lost its worker.
 SHOT_LEASE_SECONDS = env_int("SHOT_LEASE_SECONDS", 300, minimum=5)
 SHOT_MAX_ATTEMPTS = env_int("SHOT_MAX_ATTEMPTS", 3, minimum=1)
+
 # --- Live rooms (shop_video/live): a never-ending HLS stream rotating through pre-rendered product segments ---
 LIVE_TEMPLATE = env_str("LIVE_TEMPLATE", "presenter-spotlight")  # the template a new room renders with
 LIVE_SHORT_SIDE = env_int("LIVE_SHORT_SIDE", 540, minimum=64, maximum=2160)
@@ -231,6 +233,7 @@ CELERY_BEAT_SCHEDULE["idempotency-records-purge"] = {
     "task": "shop_video.api.tasks.idempotency_records_purge_task", "schedule": 3600.0}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
+# --- The site's address -------------------------------------------------------------------------------------
 # The public address of the site, e.g. https://videos.example.com: webhook payloads (sent outside any request)
 # carry absolute video URLs with it. Empty: they carry the media path only (/media/...).
 SITE_URL = env_str("SITE_URL", "").rstrip("/")
@@ -262,7 +265,7 @@ SPECTACULAR_SETTINGS = {
                              "shop_video.api.schema.error_responses_hook"],
 }
 
-# --- Security (production) ------------------------------------------------------------------------------
+# --- Signing in, and security (stricter when DEBUG is off) ----------------------------------------------
 # Dashboard: members sign in at /accounts/login/ and land on their catalog; signing out returns there.
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:catalog"
@@ -280,6 +283,7 @@ if not DEBUG:
         # Only behind a proxy that sets this header itself; otherwise a client could claim HTTPS.
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# --- Logging ----------------------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -88,7 +88,7 @@ class Layer:
     y: int
 
 
-# --- public -----------------------------------------------------------------------------------------
+# --- what the compositor and the pre-flight checks call, each with its private helpers ---------------
 
 
 def card_background(size: Size, style: Style) -> np.ndarray:

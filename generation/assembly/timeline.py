@@ -164,6 +164,8 @@ Content = ShotClip | TitleCard | LogoCard | PriceCard | FeatureList | CallToActi
 CARD_TYPES = (TitleCard, LogoCard, PriceCard, FeatureList, CallToAction)
 
 
+# --- the timeline: segments in order, the transitions between them, its sound ---------------------------
+
 @dataclass(frozen=True)
 class Transition:
     kind: str = "cut"
