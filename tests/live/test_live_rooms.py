@@ -298,7 +298,7 @@ def test_a_room_is_created_from_the_dashboard_and_a_bad_sku_is_explained(merchan
     assert list(room.items.values_list("sku", flat=True)) == ["MUG-1", "TEE-2"]
 
 
-# --- the management command ----------------------------------------------------------------------------------------
+# --- the management command and the admin ----------------------------------------------------------------------
 
 def test_the_command_prints_the_stream_path_on_its_last_line(merchant, products, builtin_templates, sent_tasks):
     out = StringIO()
