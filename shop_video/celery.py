@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import celeryd_init, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop_video.settings")
 
@@ -23,6 +23,22 @@ def _make_local_folders(sender, **kwargs):
                                                    "processed_folder") if options.get(key)]
     for folder in folders:
         folder.mkdir(parents=True, exist_ok=True)
+
+
+# How long a new pool child may take to report that it is up when it preloads DiT weights. Celery's prefork pool
+# SIGKILLs a replacement child that has not sent its WORKER_UP message within worker_proc_alive_timeout (4 s by
+# default, celery/concurrency/asynpool.py verify_process_alive), and worker_process_init (the preload below) runs
+# before that message: a 14B model takes minutes to read, so every replacement child would be killed forever.
+PRELOAD_PROC_ALIVE_TIMEOUT = 1800.0
+
+
+@celeryd_init.connect
+def _preload_alive_timeout(sender=None, conf=None, **kwargs):
+    # In the worker's main process, before the pool is created (prefork reads the timeout when it starts).
+    from django.conf import settings
+
+    if settings.DIT_PRELOAD and conf is not None:
+        conf.worker_proc_alive_timeout = max(float(conf.worker_proc_alive_timeout or 0), PRELOAD_PROC_ALIVE_TIMEOUT)
 
 
 @worker_process_init.connect
