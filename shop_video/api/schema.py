@@ -55,8 +55,8 @@ API_ERROR = {
 
 
 def error_responses_hook(result, generator, request, public):
-    """Every operation documents the errors every operation can give, in the one error shape: 401 and 429
-    always, 400 when it takes query parameters or a body, 404 when it has path parameters, 415 with a body."""
+    """Every operation documents the errors every operation can give, in the one error shape: 401, 403 (a
+    member's role) and 429 always, 400 when it takes query parameters or a body, 404 when it has path parameters, 415 with a body."""
     result.setdefault("components", {}).setdefault("schemas", {}).setdefault("ApiError", API_ERROR)
     error = {"application/json": {"schema": {"$ref": "#/components/schemas/ApiError"}}}
     for methods in result.get("paths", {}).values():
@@ -65,6 +65,8 @@ def error_responses_hook(result, generator, request, public):
                 continue
             where = {parameter.get("in") for parameter in operation.get("parameters", [])}
             needed = {"401": "No credentials, or a key that is not valid.",
+                      "403": "Signed in, but the member's role does not allow this (an API key may do "
+                             "everything for its merchant); the message names the role to ask for.",
                       "429": "Too many requests for this key; wait Retry-After seconds."}
             if where & {"query", "header"} or "requestBody" in operation:
                 needed["400"] = "The request is invalid; the message says what to change."
