@@ -57,15 +57,48 @@ DOCS = "docs/presenters.md"
 PIPELINE_CLASS = "LTX2ImageToVideoPipeline"
 ACCEPTED_PIPELINES = {"LTX2ImageToVideoPipeline", "LTX2Pipeline", "LTX2ConditionPipeline"}
 
-# LTX-2's own defaults; a model directory's shop_video.json may narrow them (tiny test models do).
+# LTX-2's own limits; a model directory's shop_video.json may narrow them (tiny test models do).
 NATIVE_FPS = 24
-DEFAULT_STEPS = 30
 MAX_PIXELS = 768 * 512
 MAX_FRAMES = 241                      # 10 s at 24 fps, 8k+1
 MAX_SEQUENCE_LENGTH = 1024            # Gemma 3 tokens the pipeline reads
-PIPELINE_DEFAULTS = {"guidance_scale": 3.0}  # stg / modality guidance: the pipeline's defaults unless the profile says
+
+# The released LTX-2 generations, as diffusers 0.42.1's LTX2ImageToVideoPipeline documents them (its __call__
+# docstring names each generation's values; its signature's defaults are LTX-2.3's). Picked from the transformer
+# config: 2.3 added prompt modulation of the cross attention (cross_attn_mod), 2.0 has none. A directory's
+# shop_video.json may name the row ("release") and override any call value.
+PROFILES = {
+    "ltx-2.0": {
+        "release": "Lightricks/LTX-2 (LTX-2.0)",
+        "steps": 40,                   # diffusers' LTX-2 docs example: num_inference_steps=40
+        "call": {
+            "guidance_scale": 4.0,     # same example: guidance_scale=4.0 (the docstring's default)
+            "stg_scale": 0.0,          # docstring default: STG off
+            "modality_scale": 1.0,     # docstring default: modality isolation guidance off
+            "guidance_rescale": 0.0,   # docstring default
+            "audio_guidance_scale": None, "audio_stg_scale": None,  # docstring: None follows the video value
+            "audio_modality_scale": None, "audio_guidance_rescale": None,
+            "spatio_temporal_guidance_blocks": [29],  # docstring: "[29] is recommended for LTX-2.0"
+            "use_cross_timestep": False,  # docstring: "False is the legacy LTX-2.0 behavior"
+        },
+    },
+    "ltx-2.3": {
+        "release": "Lightricks/LTX-2.3",
+        "steps": 30,                   # the pipeline's default num_inference_steps
+        "call": {
+            "guidance_scale": 3.0,     # docstring: "for LTX-2.3 they suggest 3.0 for video and 7.0 for audio"
+            "audio_guidance_scale": 7.0,
+            "stg_scale": 1.0, "audio_stg_scale": 1.0,  # docstring: "For LTX-2.3, a value of 1.0 is suggested"
+            "modality_scale": 3.0, "audio_modality_scale": 3.0,  # docstring: 3.0 suggested for both
+            "guidance_rescale": 0.7, "audio_guidance_rescale": 0.7,  # the signature's (2.3) defaults
+            "spatio_temporal_guidance_blocks": [28],  # docstring: "[28] is recommended for LTX-2.3"
+            "use_cross_timestep": True,  # docstring: "True is the LTX-2.3/2.5 behavior"
+        },
+    },
+}
 PROFILE_CALL_KEYS = ("guidance_scale", "stg_scale", "audio_stg_scale", "modality_scale", "audio_modality_scale",
-                     "audio_guidance_scale", "guidance_rescale", "audio_guidance_rescale")
+                     "audio_guidance_scale", "guidance_rescale", "audio_guidance_rescale",
+                     "spatio_temporal_guidance_blocks", "use_cross_timestep")
 
 NEGATIVE_PROMPT = ("worst quality, inconsistent motion, blurry, jittery, distorted face, deformed mouth, "
                    "subtitles, text, watermark")
@@ -75,10 +108,6 @@ FRAMING_WORDS = {"head": "Close-up on the presenter's face and shoulders.",
                  "chest": "Medium shot of the presenter from the chest up.",
                  "wide": "Wide shot of the presenter."}
 SPEECH_FIT_TOLERANCE = 0.05           # seconds a speech track may run past the shot's end (rounding)
-
-_loaded: dict[str, PresenterModel] = {}
-_load_count = 0
-
 
 @dataclass
 class PresenterModel:
@@ -90,38 +119,59 @@ class PresenterModel:
     fps: int
     steps: int
     max_sequence_length: int
-    call_defaults: dict[str, float]
+    call_defaults: dict[str, Any]
+    release: str = ""
+    offloaded: bool = False
+
+    @property
+    def base(self):  # what loading.memory_recover works on
+        return self.pipeline
 
 
 def model_loads() -> int:
-    """How many times this process loaded presenter weights from disk."""
-    return _load_count
+    """How many times this process loaded weights from disk (the presenter's and the DiT families' share one
+    cache and count: generation/engines/dit/loading.py)."""
+    from generation.engines.dit import loading
+
+    return loading.model_loads()
 
 
 def models_unload() -> None:
-    _loaded.clear()
+    from generation.engines.dit import loading
+
+    loading.models_unload()
 
 
-def model_get() -> PresenterModel:
+def model_get(*, on_step: ProgressCallback | None = None) -> PresenterModel:
     raw = str(settings.PRESENTER_DIT_MODEL or "").strip()
     if not raw:
         raise EngineError("no presenter model on this worker: set PRESENTER_DIT_MODEL to a local LTX-2 diffusers "
                           f"directory (model_index.json + .safetensors weights); see {DOCS}")
-    model = _loaded.get(raw)
-    if model is None:
-        model = _loaded[raw] = _model_load(Path(raw))
-    return model
+    from generation.engines.dit import loading
+
+    return loading.model_cached(f"presenter {raw}", lambda: _model_load(Path(raw)), on_step=on_step)
+
+
+def profile_name(configs: dict[str, dict]) -> str:
+    transformer = configs.get("transformer", {})
+    return "ltx-2.3" if transformer.get("cross_attn_mod") or transformer.get("audio_cross_attn_mod") else "ltx-2.0"
 
 
 def _model_load(path: Path) -> PresenterModel:
-    global _load_count
     from generation.engines.dit import loading
     from generation.engines.dit.family import Geometry, geometry_with_profile
 
     loading.directory_check(path, where=f"PRESENTER_DIT_MODEL={path}", accepted=ACCEPTED_PIPELINES,
                             needs="the presenter engine needs an LTX-2 pipeline,", docs=DOCS)
-    placed = loading.pipeline_load(PIPELINE_CLASS, path, what="the presenter (LTX-2) weights")
-    _load_count += 1
+    named = loading._profile(path).get("release")
+    name = named or profile_name(loading.model_configs(path))
+    if name not in PROFILES:
+        raise EngineError(f"{path}/shop_video.json names release {name!r}; the presenter knows "
+                          f"{', '.join(PROFILES)}")
+    release = PROFILES[name]
+    # No first-block cache: diffusers 0.42.1 registers no LTX2VideoTransformerBlock metadata for it (the block
+    # returns video and audio streams), so enable_cache fails on LTX-2 and DIT_CACHE_THRESHOLD would stop the load.
+    placed = loading.pipeline_load(PIPELINE_CLASS, path, what="the presenter (LTX-2) weights", cache=False)
     pipeline, profile = placed.pipeline, placed.profile
     geometry = Geometry(spatial_compression=pipeline.vae_spatial_compression_ratio,
                         temporal_compression=pipeline.vae_temporal_compression_ratio,
@@ -130,14 +180,14 @@ def _model_load(path: Path) -> PresenterModel:
     tokenizer_limit = getattr(pipeline.tokenizer, "model_max_length", 10**6)
     max_sequence_length = min(int(profile.get("max_sequence_length", MAX_SEQUENCE_LENGTH)),
                               tokenizer_limit if tokenizer_limit < 10**6 else MAX_SEQUENCE_LENGTH)
-    call_defaults = dict(PIPELINE_DEFAULTS)
-    call_defaults.update({key: float(profile[key]) for key in PROFILE_CALL_KEYS if key in profile})
-    logger.info("loaded the presenter LTX-2 pipeline from %s on %s (%s) in process %s", path, placed.device,
-                placed.dtype, os.getpid())
+    call_defaults = dict(release["call"])
+    call_defaults.update({key: profile[key] for key in PROFILE_CALL_KEYS if key in profile})
+    logger.info("loaded the presenter LTX-2 pipeline (%s) from %s on %s (%s) in process %s", release["release"], path,
+                placed.device, placed.dtype, os.getpid())
     return PresenterModel(path=path, pipeline=pipeline, device=placed.device, dtype=placed.dtype,
                           geometry=geometry_with_profile(geometry, profile), fps=int(profile.get("fps", NATIVE_FPS)),
-                          steps=int(profile.get("steps", DEFAULT_STEPS)), max_sequence_length=max_sequence_length,
-                          call_defaults=call_defaults)
+                          steps=int(profile.get("steps", release["steps"])), max_sequence_length=max_sequence_length,
+                          call_defaults=call_defaults, release=release["release"], offloaded=placed.offloaded)
 
 
 class PresenterDitEngine:
@@ -159,7 +209,7 @@ class PresenterDitEngine:
         framing = str(params.get("framing") or "chest")
         if framing not in FRAMINGS:
             raise EngineError(f"unknown framing {framing!r}; use one of {', '.join(FRAMINGS)}")
-        model = model_get()
+        model = model_get(on_step=on_step)
         aspect_ratio = dit_engine.nearest_aspect_ratio(request.width, request.height)
         width, height = family_size(model.geometry, aspect_ratio)
         frames_needed = math.ceil((request.num_frames - 1) * model.fps / request.fps) + 1
@@ -201,16 +251,30 @@ class PresenterDitEngine:
                 on_step(min(done, steps), steps)  # raises ShotCancelled: stops before the decode
             return callback_kwargs
 
-        try:
-            output = model.pipeline(
-                image=image, prompt=prompt, negative_prompt=negative, width=width, height=height,
-                num_frames=num_frames, frame_rate=float(model.fps), num_inference_steps=steps,
-                generator=torch.Generator(device="cpu").manual_seed(request.seed), output_type="pt",
-                max_sequence_length=model.max_sequence_length, callback_on_step_end=callback,
-                callback_on_step_end_tensor_inputs=["latents"], **call)
-        except dit_engine.NonFiniteLatents as exc:
-            raise EngineError(f"the presenter model produced NaN/inf values at step {exc.step + 1}; the shot was "
-                              f"stopped before decoding. Try another seed, or DIT_DTYPE=float32") from None
+        from generation.engines.dit import loading
+
+        recoveries, failure = [], ""
+        for attempt in range(2):
+            done = 0
+            try:
+                output = model.pipeline(
+                    image=image, prompt=prompt, negative_prompt=negative, width=width, height=height,
+                    num_frames=num_frames, frame_rate=float(model.fps), num_inference_steps=steps,
+                    generator=torch.Generator(device="cpu").manual_seed(request.seed), output_type="pt",
+                    max_sequence_length=model.max_sequence_length, callback_on_step_end=callback,
+                    callback_on_step_end_tensor_inputs=["latents"], **call)
+                break
+            except dit_engine.NonFiniteLatents as exc:
+                raise EngineError(f"the presenter model produced NaN/inf values at step {exc.step + 1}; the shot "
+                                  f"was stopped before decoding. Try another seed, or DIT_DTYPE=float32") from None
+            except torch.OutOfMemoryError as exc:
+                failure = str(exc).splitlines()[0] if str(exc) else "CUDA out of memory"
+            # Out of the except block: the exception and the activations it pinned are released now.
+            if attempt == 1:
+                raise EngineError(f"out of GPU memory twice ({failure}), even after {', '.join(recoveries)}; use "
+                                  f"a shorter presenter scene or a GPU with more memory")
+            recoveries = loading.memory_recover(model)
+            logger.warning("presenter out of memory (%s); %s; trying once more", failure, ", ".join(recoveries))
         native = dit_engine.frames_to_uint8(output.frames[0])
         if len(native) < num_frames:
             raise EngineError(f"the presenter pipeline returned {len(native)} frames for a {num_frames}-frame take")
@@ -222,7 +286,7 @@ class PresenterDitEngine:
                     "generated_fps": model.fps, "generated_frames": num_frames, "steps": steps, "seed": request.seed,
                     "framing": framing, "face": list(face) if face else None, "crop": list(crop),
                     "prompt": prompt, "prompt_tokens": tokens, "speech_offset": speech_offset,
-                    "speech_seconds": speech_seconds}
+                    "speech_seconds": speech_seconds, "release": model.release, "oom_recoveries": recoveries}
         return ShotResult(frames=stream, fps=request.fps, metadata=metadata)
 
 

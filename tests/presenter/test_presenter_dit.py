@@ -213,3 +213,133 @@ def test_wider_framings_show_more_of_the_photo():
                                                                                    aspect=9 / 16)[1]
                for f in ("head", "chest", "wide")]
     assert heights[0] < heights[1] < heights[2]
+
+
+@pytest.fixture
+def fresh_presenter():
+    """Nothing loaded before or after: the test changes how the model is loaded."""
+    presenter_dit.models_unload()
+    yield
+    presenter_dit.models_unload()
+
+
+def test_the_release_is_read_from_the_configs_and_its_settings_are_used(media, monkeypatch):
+    # The tiny model's transformer has no cross-attention modulation: LTX-2.0, which 2.3's defaults would misrun.
+    model = presenter_dit.model_get()
+    spy = PipelineSpy(model.pipeline)
+    monkeypatch.setattr(model, "pipeline", spy)
+    result = PresenterDitEngine().generate(shot(media))
+    call = spy.calls[0]
+    assert result.metadata["release"] == "Lightricks/LTX-2 (LTX-2.0)"
+    assert call["use_cross_timestep"] is False and call["spatio_temporal_guidance_blocks"] == [29]
+    assert call["guidance_scale"] == 4.0 and call["stg_scale"] == 0.0
+
+
+def test_a_profile_names_the_release_and_overrides_its_values(media, settings, tmp_path, fresh_presenter):
+    import json
+    import shutil
+
+    model_dir = shutil.copytree(settings.PRESENTER_DIT_MODEL, tmp_path / "ltx2")
+    profile = json.loads((model_dir / "shop_video.json").read_text())
+    (model_dir / "shop_video.json").write_text(json.dumps({**profile, "release": "ltx-2.3", "stg_scale": 0.5}))
+    settings.PRESENTER_DIT_MODEL = str(model_dir)
+    model = presenter_dit.model_get()
+    assert model.call_defaults["use_cross_timestep"] is True and model.call_defaults["stg_scale"] == 0.5
+    assert model.call_defaults["spatio_temporal_guidance_blocks"] == [28]
+    (model_dir / "shop_video.json").write_text(json.dumps({**profile, "release": "ltx-9"}))
+    presenter_dit.models_unload()
+    with pytest.raises(EngineError, match="release 'ltx-9'; the presenter knows ltx-2.0, ltx-2.3"):
+        presenter_dit.model_get()
+
+
+def test_the_first_block_cache_setting_does_not_stop_the_presenter(media, settings, fresh_presenter):
+    # diffusers has no first-block-cache metadata for the LTX-2 block: the presenter never enables it.
+    settings.DIT_CACHE_THRESHOLD = 0.1
+    result = PresenterDitEngine().generate(shot(media))
+    assert frames_of(result).shape == (45, 128, 72, 3)
+    assert not presenter_dit.model_get().pipeline.transformer.is_cache_enabled
+
+
+class OutOfMemoryOnce(PipelineSpy):
+    def __call__(self, **kwargs):
+        import torch
+
+        if not self.calls:
+            self.calls.append(kwargs)
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return super().__call__(**kwargs)
+
+
+def test_out_of_memory_is_recovered_once_with_vae_tiling(media, monkeypatch, fresh_presenter):
+    model = presenter_dit.model_get()
+    assert not model.pipeline.vae.use_tiling
+    spy = OutOfMemoryOnce(model.pipeline)
+    monkeypatch.setattr(model, "pipeline", spy)
+    result = PresenterDitEngine().generate(shot(media))
+    assert frames_of(result).shape == (45, 128, 72, 3) and len(spy.calls) == 2
+    assert "VAE tiling on" in result.metadata["oom_recoveries"] and spy.pipeline.vae.use_tiling
+
+
+def test_the_presenter_and_the_dit_families_share_one_model_cache(media, dit_models):
+    from generation.engines.dit import loading
+
+    before = loading.model_loads()
+    presenter_dit.model_get()
+    loading.model_get("wan")
+    assert loading.model_loads() == before + 2 and presenter_dit.model_loads() == before + 2
+    assert {key for key in loading._loaded} == {"wan", f"presenter {presenter_dit.settings.PRESENTER_DIT_MODEL}"}
+
+
+def test_a_slow_load_keeps_the_shot_alive_and_a_cancel_is_raised_after_it(media, monkeypatch, settings,
+                                                                          fresh_presenter):
+    # The reaper re-sends a running shot without a heartbeat for SHOT_LEASE_SECONDS; loading 20+ GB takes minutes.
+    import time
+
+    from generation.engines.base import ShotCancelled
+
+    settings.SHOT_LEASE_SECONDS = 5  # a heartbeat every second
+    original = presenter_dit._model_load
+    monkeypatch.setattr(presenter_dit, "_model_load", lambda path: time.sleep(2.5) or original(path))
+    beats = []
+    model = presenter_dit.model_get(on_step=lambda done, total: beats.append((done, total)))
+    assert len(beats) >= 2 and set(beats) == {(0, 1)}
+
+    def cancelled(done, total):
+        raise ShotCancelled("the job was cancelled")
+
+    presenter_dit.models_unload()
+    with pytest.raises(ShotCancelled):
+        presenter_dit.model_get(on_step=cancelled)
+    loads = presenter_dit.model_loads()
+    assert presenter_dit.model_get() is not model and presenter_dit.model_loads() == loads  # loaded and kept
+
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+def test_a_white_and_black_photo_keeps_its_levels_in_each_dtype(media, settings, monkeypatch, fresh_presenter,
+                                                                 tmp_path, dtype):
+    import torch
+
+    settings.DIT_DTYPE = dtype
+    model = presenter_dit.model_get()
+    assert model.pipeline.transformer.dtype == getattr(torch, dtype)
+    pixels = np.zeros((128, 72, 3), dtype=np.uint8)
+    pixels[:, :36] = 255
+    Image.fromarray(pixels).save(tmp_path / "white-black.png")
+    original = model.pipeline.vae.decode
+
+    def decode(*args, **kwargs):  # the real decode's shape and dtype; white left, black right, a moving ramp
+        output = original(*args, **kwargs)
+        sample = output[0] if isinstance(output, tuple) else output.sample
+        width = sample.shape[-1]
+        band = width * 2 // 5
+        sample[..., :band] = 1.0
+        sample[..., width - band:] = -1.0
+        for index in range(sample.shape[2]):
+            sample[:, :, index, :, band:width - band] = 0.1 * index - 0.3
+        return output
+
+    monkeypatch.setattr(model.pipeline.vae, "decode", decode)
+    result = PresenterDitEngine().generate(shot(media, image_path=str(tmp_path / "white-black.png"), fps=8,
+                                                num_frames=9, parameters={"speech_wav": None, "face": None}))
+    frames = frames_of(result)
+    assert frames[:, 8:-8, 2:18].min() == 255 and frames[:, 8:-8, -18:-2].max() == 0

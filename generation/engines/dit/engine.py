@@ -66,7 +66,7 @@ class DitEngine:
                               f"{request.duration:.1f} s; split it into scenes")
         if request.end_image_path and not family.supports_end_frame:
             raise EngineError(f"the {family.name} family cannot take an end frame; use ltx or wan for start+end shots")
-        model = loading.model_get(family.name)
+        model = loading.model_get(family.name, on_step=on_step)
         if request.end_image_path and not model.profile.end_frame:
             raise EngineError(f"the {family.name} model on this worker ({model.profile.release}) was not trained for "
                               f"an end frame; drop the end photo or use a release that takes one ({DOCS})")

@@ -10,6 +10,8 @@ import gc
 import json
 import logging
 import os
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -32,7 +34,8 @@ PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
 PROFILE_FILE = "shop_video.json"  # optional, beside model_index.json: fps, steps, max_pixels, max_frames
 DOCS = "docs/models.md"
 
-_loaded: dict[str, LoadedModel] = {}
+# The one per-process model cache: DiT families by name, the GPU presenter (presenter_dit.py) by its directory.
+_loaded: dict[str, Any] = {}
 _load_count = 0
 
 
@@ -77,11 +80,55 @@ def model_loads() -> int:
     return _load_count
 
 
-def model_get(family_name: str) -> LoadedModel:
-    model = _loaded.get(family_name)
+def model_get(family_name: str, *, on_step=None) -> LoadedModel:
+    return model_cached(family_name, lambda: _model_load(family_name), on_step=on_step)
+
+
+def model_cached(key: str, load, *, on_step=None) -> Any:
+    """The model cached under `key`, loaded (and counted) on first use, with the shot's heartbeat kept alive while
+    it loads (`on_step`, the engine's progress callback). Memory recovery evicts the others."""
+    global _load_count
+    model = _loaded.get(key)
     if model is None:
-        model = _loaded[family_name] = _model_load(family_name)
+        with heartbeat_while_loading(on_step):
+            model = _loaded[key] = load()
+            _load_count += 1
     return model
+
+
+@contextmanager
+def heartbeat_while_loading(on_step, *, every: float | None = None):
+    """Call on_step(0, 1) from a helper thread while the calling thread reads weights (minutes for a 14B model):
+    the reaper takes a running shot without a heartbeat for SHOT_LEASE_SECONDS as lost and sends it again. A
+    cancel (on_step raising) is raised here once the load is done; the model stays cached for the next shot."""
+    if on_step is None:
+        yield
+        return
+    every = every if every is not None else min(30.0, max(1.0, settings.SHOT_LEASE_SECONDS / 5))
+    stop, raised = threading.Event(), []
+
+    def beat():
+        from django.db import connection
+
+        try:
+            while not stop.wait(every):
+                try:
+                    on_step(0, 1)
+                except Exception as exc:  # ShotCancelled, or the database: the load finishes, then it is raised
+                    raised.append(exc)
+                    return
+        finally:
+            connection.close()  # this thread's own database connection
+
+    thread = threading.Thread(target=beat, name="load-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+    if raised:
+        raise raised[0]
 
 
 def models_preload(family_names: list[str]) -> None:
@@ -211,14 +258,12 @@ def cache_reset(pipeline) -> None:
 
 
 def _model_load(family_name: str) -> LoadedModel:
-    global _load_count
     module = family_module(family_name)
     family: Family = module.FAMILY
     path = model_directory_check(family, settings.DIT_MODELS.get(family_name))
     release = profile_pick(module, model_configs(path), named=_profile(path).get("release"))
     placed = pipeline_load(family.i2v_pipeline, path, what=f"the {family_name} weights",
                            float32_components=release.float32_components)
-    _load_count += 1
     pipeline, device, dtype, profile, offloaded = (placed.pipeline, placed.device, placed.dtype, placed.profile,
                                                    placed.offloaded)
     tokenizer_limit = getattr(pipeline.tokenizer, "model_max_length", 10**6)
@@ -307,14 +352,15 @@ def _speed_options_apply(pipeline, *, cache: bool = True) -> None:
             transformer.compile()  # in place: hooks, from_pipe and offload keep working on the same module
 
 
-def memory_recover(model: LoadedModel) -> list[str]:
+def memory_recover(model) -> list[str]:
     """After an out-of-memory error (called outside the except block, so its traceback no longer pins the
-    activations): free caches, evict other families, and make the next try lighter. Says what it did."""
+    activations): free caches, evict other models, and make the next try lighter. Says what it did. `model` is a
+    LoadedModel or the presenter's (anything with `base`, `device` and `offloaded`)."""
     actions = []
     for name in [name for name, other in _loaded.items() if other is not model]:
         del _loaded[name]
         actions.append(f"evicted the {name} model")
-    model._derived.clear()
+    getattr(model, "_derived", {}).clear()
     _memory_free()
     actions.append("freed cached memory")
     if not getattr(model.base.vae, "use_tiling", False):
