@@ -299,3 +299,40 @@ def test_cogvideox_always_generates_its_learned_frame_count_and_trims(photos, mo
     monkeypatch.setattr(model.module, "pipeline_call", spy)
     result = DitEngine().generate(shot(photos, "cogvideox", fps=8, num_frames=4))  # 4 frames needed, 9 made
     assert frames_of(result).shape[0] == 4 and calls == [9] and computed.count == 0
+
+
+def _named_release(settings, tmp_path, family, release):
+    import json
+    import shutil
+
+    model_dir = shutil.copytree(settings.DIT_MODELS[family], tmp_path / family)
+    profile = json.loads((model_dir / "shop_video.json").read_text())
+    (model_dir / "shop_video.json").write_text(json.dumps({**profile, "release": release}))
+    settings.DIT_MODELS = {**settings.DIT_MODELS, family: str(model_dir)}
+
+
+def test_an_end_frame_is_refused_by_a_release_not_trained_for_it(photos, settings, tmp_path):
+    _named_release(settings, tmp_path, "wan", "wan2.1-i2v-14b")
+    with pytest.raises(EngineError, match=r"Wan2.1-I2V-14B-480P-Diffusers.*\) was not trained for an end frame"):
+        DitEngine().generate(shot(photos, "wan", end_image_path=photos["end"]))
+
+
+def test_a_distilled_ltx_runs_its_own_timesteps_and_guidance(photos, settings, tmp_path, monkeypatch):
+    _named_release(settings, tmp_path, "ltx", "ltx-video-0.9.7-distilled")
+    model = loading.model_get("ltx")
+    calls = []
+    pipeline_call = model.module.pipeline_call
+
+    def spy(model, segment):
+        pipeline, kwargs = pipeline_call(model, segment)
+        return (lambda **arguments: calls.append((type(pipeline).__name__, arguments)) or pipeline(**arguments)), kwargs
+
+    monkeypatch.setattr(model.module, "pipeline_call", spy)
+    reports = []
+    result = DitEngine().generate(shot(photos, parameters={"family": "ltx", "steps": None}),
+                                  on_step=lambda done, total: reports.append(done))
+    name, arguments = calls[0]
+    assert name == "LTXConditionPipeline" and arguments["guidance_scale"] == 1.0
+    assert arguments["timesteps"] == [1000, 993, 987, 981, 975, 909, 725, 0.03]
+    assert arguments["decode_timestep"] == 0.05 and arguments["image_cond_noise_scale"] == 0.0
+    assert frames_of(result).shape == (45, 128, 72, 3) and reports[-1] == 8

@@ -81,7 +81,9 @@ class DitEngine:
         negative = request.negative_prompt or family.negative_prompt
         if request.camera == "static":
             negative = f"{negative}, {STILL_NEGATIVE}" if negative else STILL_NEGATIVE
-        steps = int(request.parameters.get("steps") or model.steps)
+        # A release run on explicit timesteps (distilled LTX) takes exactly that many steps.
+        timesteps = model.profile.call_kwargs.get("timesteps")
+        steps = len(timesteps) if timesteps else int(request.parameters.get("steps") or model.steps)
         guidance = float(request.parameters.get("guidance_scale") or model.profile.guidance_scale)
         # 3. conditioning photos at the model's size
         source = _photo_load(request.image_path, width, height) if request.image_path else None
