@@ -53,7 +53,8 @@ def timeline_for_job(job: RenderJob, aspect_ratio: str) -> Timeline:
         entrance = _transition(scene.transition, spec.fps)
         if isinstance(scene, ProductShotsScene):
             scene_shots = [shot for shot in shots if shot.scene == scene_index]
-            contents = [(ShotClip(str(media_local_path(shot.file.name))), shot.duration) for shot in scene_shots]
+            contents = [(ShotClip(str(media_local_path(shot.file.name)), product_box=_product_box(shot, aspect_ratio)),
+                         shot.duration) for shot in scene_shots]
         elif isinstance(scene, (IntroScene, OutroScene)):
             enabled = kit is None or (kit.intro_enabled if isinstance(scene, IntroScene) else kit.outro_enabled)
             contents = [(LogoCard(name=context["brand"]["name"], tagline=text(scene.tagline, "tagline")),
@@ -184,6 +185,13 @@ def _shots_for(job: RenderJob, aspect_ratio: str) -> list:
     master = job.aspect_ratios[0]
     return [shot for shot in shots
             if shot.aspect_ratio == aspect_ratio or (shot.aspect_ratio == master and shot.scene not in own_scenes)]
+
+
+def _product_box(shot, aspect_ratio: str) -> tuple[float, float, float, float] | None:
+    """The worst-frame product box the shot's engine recorded (fractions of the shot's frame); None when it did
+    not record one, or the shot is a master reframed to this aspect ratio (its box is the master frame's)."""
+    box = (shot.metadata or {}).get("product_box") if shot.aspect_ratio == aspect_ratio else None
+    return tuple(float(value) for value in box) if box and len(box) == 4 else None
 
 
 def cards_check(timeline: Timeline) -> None:

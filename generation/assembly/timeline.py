@@ -97,6 +97,8 @@ class Style:
 @dataclass(frozen=True)
 class ShotClip:
     path: str  # an intermediate shot clip (clipio.write_clip); trimmed, or its last frame held, to the duration
+    # The product's smallest box over the shot's frames, (left, top, right, bottom) as fractions; None: unknown.
+    product_box: tuple[float, float, float, float] | None = None
 
 
 @dataclass(frozen=True)
