@@ -13,21 +13,23 @@ transparent black and leaves dark fringes.
 
 from __future__ import annotations
 
+import math
 import os
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
 import segno
 from PIL import Image, ImageDraw
 
+from .captions import MAX_CHARS_PER_LINE as CAPTION_MAX_CHARS
 from .captions import MAX_LINES as CAPTION_MAX_LINES
 from .captions import cue_lines
 from .fonts import title_font
 from .text_fit import (
-    Text, fit_fewest_lines, fit_given_lines, fit_text, font_load, paint_mask,
+    Text, fit_fewest_lines, fit_given_lines, fit_text, font_load, ink_width, paint_mask,
 )
 from .timeline import (
     WATERMARK_POSITIONS,
@@ -54,7 +56,7 @@ HEADLINE_SIZE = 0.065
 PRICE_SIZE = 0.17
 COMPARE_AT_SIZE = 0.075
 HEADING_SIZE = 0.075
-BULLET_SIZE, BULLET_LINES, MAX_FEATURE_BULLETS = 0.05, 2, 5
+BULLET_SIZE, BULLET_LINES, MAX_FEATURE_BULLETS = 0.05, 3, 5
 CTA_SIZE, CTA_LINES = 0.075, 2
 URL_SIZE, URL_LINES = 0.045, 2
 QR_SIDE = 0.35
@@ -69,11 +71,16 @@ CAPTION_BOX_ALPHA = 0.6
 # overlap whichever corner the brand kit picks.
 CAPTION_LIFT = WATERMARK_BOX[1] + 0.03
 MIN_TEXT_SIZE = 0.03  # smallest readable text: 32 px at 1080
+# ...and never under these fractions of the frame's height (the font's size, so every line's box is taller still):
+# phones show a 1080x1920 feed video about 14 cm tall, and text under ~5 mm there is skipped, not read. The call
+# to action, the one thing the viewer must act on, is bigger.
+MIN_TEXT_HEIGHT, MIN_CTA_HEIGHT = 0.035, 0.05
 LAYOUT_SCALES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)  # tried in turn until a card's stack fits the safe height
 MAX_MEASURE = 1.4  # text lines span at most this many short sides, so 16:9 lines stay readable
 GRADIENT_STRENGTH = 0.12
 SUPERSAMPLE = 4  # shapes (circles, pills) are drawn this much larger and shrunk, for smooth edges
 
+ELLIPSIS = "…"
 _URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 # A long URL may break after a path or query separator (and only there).
 _URL_TOKEN = re.compile(r"[^/?&#]+[/?&#]*|[/?&#]+")
@@ -86,6 +93,23 @@ class Layer:
     image: np.ndarray  # (h, w, 4) uint8
     x: int
     y: int
+    # Every line of text the layer draws, in frame pixels: the line's ink width by its font's ascent + descent
+    # (what the legibility checks and the quality report measure).
+    text_boxes: tuple[Box, ...] = ()
+
+
+@dataclass(frozen=True)
+class Part:
+    """One element of a card drawn alone (a line of text, the price, the badge, the strike-through), with how it
+    enters: frame_sources.CardFrames animates the parts in turn, then shows the whole card_layer."""
+
+    layer: Layer
+    motion: str  # one of MOTIONS
+
+
+# How a card's parts enter: "rise" (slide up and fade in), "logo" (grow and fade in), "slam" (land from larger
+# with a small overshoot), "pop" (scale up from nothing past full size and back), "strike" (drawn left to right).
+MOTIONS = ("rise", "logo", "slam", "pop", "strike")
 
 
 # --- what the compositor and the pre-flight checks call, each with its private helpers ---------------
@@ -108,7 +132,23 @@ def card_layer(content, size: Size, style: Style) -> Layer:
     stack, frame = _card_stack(content, size, style)
     canvas = _canvas(size)
     stack.draw(canvas, frame.safe)
-    return _layer(canvas)
+    boxes = tuple(box for item, x, y in stack.leaves(frame.safe) for box in item.lines(x, y))
+    return replace(_layer(canvas), text_boxes=boxes)
+
+
+def card_parts(content, size: Size, style: Style) -> tuple[Part, ...]:
+    """The card_layer's elements one by one, top to bottom, each drawn alone on its own layer with how it enters
+    (a line of text rises, the price slams, the badge pops, the strike-through is drawn). Composited at rest they
+    make the card_layer."""
+    stack, frame = _card_stack(content, size, style)
+    parts = []
+    for item, x, y in stack.leaves(frame.safe):
+        canvas = _canvas(size)
+        item.draw(canvas, x, y)
+        layer = _layer(canvas, empty_ok=True)
+        if layer is not None:
+            parts.append(Part(replace(layer, text_boxes=item.lines(x, y)), item.motion))
+    return tuple(parts)
 
 
 def card_fits(content, size: Size, style: Style) -> None:
@@ -154,7 +194,8 @@ def caption_layer(text: str, size: Size, style: Style) -> Layer:
         (0, 0, w - 1, h - 1), radius=min(h // 2, round(fitted.line_pitch * 0.35 * SUPERSAMPLE)), fill=255))
     paint_mask(canvas, box, (left, top), (0, 0, 0), CAPTION_BOX_ALPHA)
     fitted.draw(canvas, left + pad_x, top + pad_y, fitted.width, (255, 255, 255), "center")
-    return _layer(canvas)
+    return replace(_layer(canvas), text_boxes=text_line_boxes(fitted, left + pad_x, top + pad_y, fitted.width,
+                                                               "center"))
 
 
 def caption_band_top(size: Size, style: Style, *, lines: int = 1) -> int:
@@ -162,6 +203,18 @@ def caption_band_top(size: Size, style: Style, *, lines: int = 1) -> int:
     frame = _Frame.of(size)
     font = font_load(font_path_for(style, "Ag"), frame.px(CAPTION_SIZE))
     return frame.safe.bottom - frame.px(CAPTION_LIFT) - Text(font, ("Ag",) * lines).height - 2 * _caption_padding(frame)[1]
+
+
+def caption_line_chars(size: Size, style: Style, text: str = "") -> int:
+    """How many characters a burned-in caption line holds at this size (at most captions.MAX_CHARS_PER_LINE): what
+    to split a caption's cues by, so a tall frame shows shorter cues at a readable size rather than long lines
+    shrunk past it. Measured on lower-case text with a 10% margin for wider words."""
+    frame = _Frame.of(size)
+    font = font_load(font_path_for(style, text or "a"), max(frame.px(CAPTION_SIZE), frame.smallest))
+    sample = "the quick brown fox jumps over a lazy dog "
+    per_char = ink_width(font, sample) / len(sample)
+    room = frame.measure - 2 * _caption_padding(frame)[0]
+    return max(8, min(CAPTION_MAX_CHARS, int(room / per_char * 0.9)))
 
 
 def caption_fits(text: str, size: Size, style: Style) -> None:
@@ -178,7 +231,7 @@ def _caption_text(text: str, frame: _Frame, style: Style) -> Text:
         raise ValueError("a caption needs some text, got only whitespace")
     font_path = font_path_for(style, text)
     max_width = frame.measure - 2 * _caption_padding(frame)[0]
-    start, smallest = frame.px(CAPTION_SIZE), frame.px(MIN_TEXT_SIZE)
+    start, smallest = frame.px(CAPTION_SIZE), frame.smallest
     lines = cue_lines(text)
     fitted = None
     if len(lines) <= CAPTION_MAX_LINES:
@@ -195,7 +248,7 @@ def badge_layer(label: str, size: Size, style: Style) -> Layer:
     badge = _badge_item(label, frame, style, 1.0)
     canvas = _canvas(size)
     badge.draw(canvas, frame.safe.left, frame.safe.top)
-    return _layer(canvas)
+    return replace(_layer(canvas), text_boxes=badge.lines(frame.safe.left, frame.safe.top))
 
 
 def watermark_layer(style: Style, size: Size, position: str) -> Layer | None:
@@ -245,6 +298,15 @@ class _Frame:
 
     def px(self, fraction: float, scale: float = 1.0) -> int:
         return max(1, round(self.short * fraction * scale))
+
+    @property
+    def smallest(self) -> int:
+        """The smallest font size any text may have."""
+        return max(self.px(MIN_TEXT_SIZE), math.ceil(self.size[1] * MIN_TEXT_HEIGHT))
+
+    @property
+    def smallest_cta(self) -> int:
+        return max(self.px(MIN_TEXT_SIZE), math.ceil(self.size[1] * MIN_CTA_HEIGHT))
 
 
 def _luminance(hex_colour: str) -> float:
@@ -316,16 +378,53 @@ def _contained_logo_cached(path: str, modified: int, max_width: int, max_height:
 # --- stacks: a card's elements, top to bottom --------------------------------------------------------
 
 
+def _no_lines(x: int, y: int) -> tuple[Box, ...]:
+    return ()
+
+
 @dataclass(frozen=True)
 class _Item:
-    """Something a stack places: its size, and how to paint it with its top-left corner at (x, y)."""
+    """Something a stack places: its size, how to paint it with its top-left corner at (x, y), how it enters (one
+    of MOTIONS), and where its lines of text fall when drawn at (x, y). A group (_group) is made of parts at
+    offsets, which enter one by one."""
 
     width: int
     height: int
     paint: Callable[[Image.Image, int, int], None]
+    motion: str = "rise"
+    lines: Callable[[int, int], tuple[Box, ...]] = _no_lines
+    parts: tuple[tuple[int, int, _Item], ...] = ()
 
     def draw(self, canvas: Image.Image, x: int, y: int) -> None:
         self.paint(canvas, x, y)
+
+    def leaves(self, x: int, y: int) -> Iterator[tuple[_Item, int, int]]:
+        """The items that enter on their own, with where each is drawn, in drawing order."""
+        if not self.parts:
+            yield self, x, y
+        for dx, dy, part in self.parts:
+            yield from part.leaves(x + dx, y + dy)
+
+
+def _group(width: int, height: int, parts: list[tuple[int, int, _Item]]) -> _Item:
+    def paint(canvas: Image.Image, x: int, y: int) -> None:
+        for dx, dy, part in parts:
+            part.draw(canvas, x + dx, y + dy)
+
+    return _Item(width, height, paint, parts=tuple(parts))
+
+
+def text_line_boxes(text: Text, left: int, top: int, width: int, align: str) -> tuple[Box, ...]:
+    """Where each line of a Text drawn by Text.draw(canvas, left, top, width, ...) falls: its ink width by the
+    font's ascent + descent (other drawers, e.g. the presenter's product card, fill Layer.text_boxes with it)."""
+    ascent, descent = text.font.getmetrics()
+    boxes = []
+    for index, line in enumerate(text.lines):
+        ink = ink_width(text.font, line)
+        x = left + ((width - ink) // 2 if align == "center" else 0)
+        y = top + index * text.line_pitch
+        boxes.append(Box(x, y, x + ink, y + ascent + descent))
+    return tuple(boxes)
 
 
 @dataclass(frozen=True)
@@ -342,25 +441,40 @@ class _Stack:
     def width(self) -> int:
         return max(item.width for item in self.items)
 
-    def draw(self, canvas: Image.Image, region: Box) -> None:
-        """Centred in region as a block, vertically and horizontally."""
+    def placed(self, region: Box) -> Iterator[tuple[_Item, int, int]]:
+        """Each item with its top-left corner, the stack centred in region as a block, vertically and horizontally."""
         y = region.top + (region.height - self.height) // 2
         block_left = region.left + (region.width - self.width) // 2
         for item in self.items:
             x = region.left + (region.width - item.width) // 2 if self.align == "center" else block_left
-            item.draw(canvas, x, y)
+            yield item, x, y
             y += item.height + self.gap
 
+    def draw(self, canvas: Image.Image, region: Box) -> None:
+        for item, x, y in self.placed(region):
+            item.draw(canvas, x, y)
 
-def _text_item(text: Text, colour: RGB, align: str = "center") -> _Item:
-    return _Item(text.width, text.height,
-                 lambda canvas, x, y: text.draw(canvas, x, y, text.width, colour, align))
+    def leaves(self, region: Box) -> Iterator[tuple[_Item, int, int]]:
+        for item, x, y in self.placed(region):
+            yield from item.leaves(x, y)
+
+
+def _text_item(text: Text, colour: RGB, align: str = "center", motion: str = "rise") -> _Item:
+    """The text; one part per line, so a wrapped text enters line by line."""
+    def line_item(line: Text) -> _Item:
+        return _Item(text.width, line.height, lambda canvas, x, y: line.draw(canvas, x, y, text.width, colour, align),
+                     motion, lambda x, y: text_line_boxes(line, x, y, text.width, align))
+
+    if len(text.lines) == 1:
+        return line_item(text)
+    return _group(text.width, text.height, [(0, index * text.line_pitch, line_item(Text(text.font, (line,))))
+                                            for index, line in enumerate(text.lines)])
 
 
 def _title_stack(card: TitleCard, frame: _Frame, style: Style, scale: float) -> _Stack:
     _require(card.title, "TitleCard title")
     font_path = font_path_for(style, card.title, card.subtitle)
-    smallest = frame.px(MIN_TEXT_SIZE)
+    smallest = frame.smallest
     title = fit_text(card.title, font_path, frame.px(TITLE_SIZE, scale), smallest, frame.measure, TITLE_LINES,
                       "title")
     items = [_text_item(title, parse_hex_color(style.foreground))]
@@ -373,18 +487,18 @@ def _title_stack(card: TitleCard, frame: _Frame, style: Style, scale: float) -> 
 
 def _logo_stack(card: LogoCard, frame: _Frame, style: Style, scale: float) -> _Stack:
     font_path = font_path_for(style, card.name, card.tagline)
-    smallest = frame.px(MIN_TEXT_SIZE)
+    smallest = frame.smallest
     if style.logo_path:
         side = frame.px(LOGO_BOX, scale)
         logo = _contained_logo(style.logo_path, min(side, frame.safe.width), side)
-        items = [_Item(logo.width, logo.height, lambda canvas, x, y: canvas.alpha_composite(logo, (x, y)))]
+        items = [_Item(logo.width, logo.height, lambda canvas, x, y: canvas.alpha_composite(logo, (x, y)), "logo")]
     else:
         _require(card.name, "LogoCard name (the style has no logo)")
         name = fit_text(card.name, font_path, frame.px(NAME_SIZE, scale), smallest, frame.measure, TITLE_LINES,
                          "brand name")
-        items = [_text_item(name, parse_hex_color(style.foreground))]
+        items = [_text_item(name, parse_hex_color(style.foreground), motion="logo")]
     if card.tagline.strip():
-        tagline = fit_text(card.tagline, font_path, frame.px(SUBTITLE_SIZE, scale), smallest, frame.measure,
+        tagline = _fit_or_trim(card.tagline, font_path, frame.px(SUBTITLE_SIZE, scale), smallest, frame.measure,
                             SUBTITLE_LINES, "tagline")
         items.append(_text_item(tagline, muted_colour(style)))
     return _Stack(tuple(items), frame.px(0.045, scale))
@@ -393,10 +507,10 @@ def _logo_stack(card: LogoCard, frame: _Frame, style: Style, scale: float) -> _S
 def _price_stack(card: PriceCard, frame: _Frame, style: Style, scale: float) -> _Stack:
     _require(card.price, "PriceCard price")
     font_path = font_path_for(style, card.price, card.compare_at, card.headline)
-    smallest = frame.px(MIN_TEXT_SIZE)
+    smallest = frame.smallest
     items = []
     if card.headline.strip():
-        headline = fit_text(card.headline, font_path, frame.px(HEADLINE_SIZE, scale), smallest, frame.measure,
+        headline = _fit_or_trim(card.headline, font_path, frame.px(HEADLINE_SIZE, scale), smallest, frame.measure,
                              SUBTITLE_LINES, "headline")
         items.append(_text_item(headline, parse_hex_color(style.foreground)))
     if card.compare_at.strip():
@@ -408,7 +522,7 @@ def _price_stack(card: PriceCard, frame: _Frame, style: Style, scale: float) -> 
     gap = frame.px(0.03, scale)
     room = frame.measure - (badge.width + gap if badge else 0)
     price = fit_text(card.price, font_path, frame.px(PRICE_SIZE, scale), smallest, room, 1, "price")
-    price_item = _text_item(price, parse_hex_color(style.foreground))
+    price_item = _text_item(price, parse_hex_color(style.foreground), motion="slam")
     items.append(_beside(price_item, badge, gap) if badge else price_item)
     return _Stack(tuple(items), frame.px(0.035, scale))
 
@@ -422,24 +536,22 @@ def _struck_item(text: Text, colour: RGB) -> _Item:
     overhang = round(font.size * 0.08)
     width = text.width + 2 * overhang
 
-    def paint(canvas: Image.Image, x: int, y: int) -> None:
-        text.draw(canvas, x + overhang, y, text.width, colour, "center")
-        middle = y + ascent + cap_top / 2
-        line = Image.new("L", (width, thickness), 255)
-        paint_mask(canvas, line, (x, round(middle - thickness / 2)), colour)
+    line_top = round(ascent + cap_top / 2 - thickness / 2)
 
-    return _Item(width, text.height, paint)
+    def paint_line(canvas: Image.Image, x: int, y: int) -> None:
+        paint_mask(canvas, Image.new("L", (width, thickness), 255), (x, y), colour)
+
+    # Two parts: the old price enters, then the line is drawn across it.
+    return _group(width, text.height, [(overhang, 0, _text_item(text, colour)),
+                                       (0, line_top, _Item(width, thickness, paint_line, "strike"))])
 
 
 def _beside(left: _Item, right: _Item, gap: int) -> _Item:
     """Two items side by side, centred on each other vertically."""
     height = max(left.height, right.height)
 
-    def paint(canvas: Image.Image, x: int, y: int) -> None:
-        left.draw(canvas, x, y + (height - left.height) // 2)
-        right.draw(canvas, x + left.width + gap, y + (height - right.height) // 2)
-
-    return _Item(left.width + gap + right.width, height, paint)
+    return _group(left.width + gap + right.width, height, [(0, (height - left.height) // 2, left),
+                                                          (left.width + gap, (height - right.height) // 2, right)])
 
 
 def _badge_item(label: str, frame: _Frame, style: Style, scale: float) -> _Item:
@@ -447,7 +559,7 @@ def _badge_item(label: str, frame: _Frame, style: Style, scale: float) -> _Item:
     _require(label, "badge label")
     diameter = frame.px(BADGE_DIAMETER, scale)
     padding = round(diameter * 0.14)
-    text = fit_text(label, font_path_for(style, label), frame.px(BADGE_SIZE, scale), frame.px(MIN_TEXT_SIZE),
+    text = fit_text(label, font_path_for(style, label), frame.px(BADGE_SIZE, scale), frame.smallest,
                      frame.safe.width - 2 * padding, 1, "badge label")
     # A short label grows the circle a little rather than turning it into a pill.
     circle = max(diameter, text.width + 2 * padding) if text.width + 2 * padding <= diameter * 1.3 else 0
@@ -459,7 +571,8 @@ def _badge_item(label: str, frame: _Frame, style: Style, scale: float) -> _Item:
         paint_mask(canvas, _pill_mask((width, height)), (x, y), parse_hex_color(style.accent))
         text.draw(canvas, x, y + (height - text.height) // 2, width, colour, "center")
 
-    return _Item(width, height, paint)
+    return _Item(width, height, paint, "pop",
+                 lambda x, y: text_line_boxes(text, x, y + (height - text.height) // 2, width, "center"))
 
 
 def _feature_stack(card: FeatureList, frame: _Frame, style: Style, scale: float) -> _Stack:
@@ -469,19 +582,19 @@ def _feature_stack(card: FeatureList, frame: _Frame, style: Style, scale: float)
     if not bullets and not card.heading.strip():
         raise ValueError("a FeatureList needs a heading or at least one bullet")
     font_path = font_path_for(style, card.heading, *bullets)
-    smallest = frame.px(MIN_TEXT_SIZE)
+    smallest = frame.smallest
     items = []
     if card.heading.strip():
-        heading = fit_text(card.heading, font_path, frame.px(HEADING_SIZE, scale), smallest, frame.measure,
+        heading = _fit_or_trim(card.heading, font_path, frame.px(HEADING_SIZE, scale), smallest, frame.measure,
                             SUBTITLE_LINES, "heading")
         items.append(_text_item(heading, parse_hex_color(style.foreground), "left"))
     # One size for every bullet (the smallest any of them needs), so the list reads as one block.
-    bullet_size = frame.px(BULLET_SIZE, scale)
+    bullet_size = max(frame.px(BULLET_SIZE, scale), frame.smallest)
     indent = round(bullet_size * 1.1)
-    texts = [fit_text(bullet, font_path, bullet_size, smallest, frame.measure - indent, BULLET_LINES, "bullet")
+    texts = [_fit_or_trim(bullet, font_path, bullet_size, smallest, frame.measure - indent, BULLET_LINES, "bullet")
              for bullet in bullets]
     size = min((text.font.size for text in texts), default=bullet_size)
-    texts = [fit_text(bullet, font_path, size, size, frame.measure - indent, BULLET_LINES, "bullet")
+    texts = [_fit_or_trim(bullet, font_path, size, size, frame.measure - indent, BULLET_LINES, "bullet")
              for bullet in bullets]
     items.extend(_bullet_item(text, indent, style) for text in texts)
     return _Stack(tuple(items), frame.px(0.03, scale), align="left")
@@ -499,7 +612,8 @@ def _bullet_item(text: Text, indent: int, style: Style) -> _Item:
         paint_mask(canvas, mask, (x, round(centre - dot / 2)), parse_hex_color(style.accent))
         text.draw(canvas, x + indent, y, text.width, parse_hex_color(style.foreground), "left")
 
-    return _Item(indent + text.width, text.height, paint)
+    return _Item(indent + text.width, text.height, paint, "rise",
+                 lambda x, y: text_line_boxes(text, x + indent, y, text.width, "left"))
 
 
 def _cta_stack(card: CallToAction, frame: _Frame, style: Style, scale: float) -> _Stack:
@@ -508,10 +622,11 @@ def _cta_stack(card: CallToAction, frame: _Frame, style: Style, scale: float) ->
         raise ValueError("a CallToAction with qr=True needs a url")
     display_urls = _display_urls(card.url)
     font_path = font_path_for(style, card.text, *display_urls[:1])
-    smallest = frame.px(MIN_TEXT_SIZE)
+    smallest = frame.smallest
     text_size = frame.px(CTA_SIZE, scale)
     pad_x, pad_y = round(text_size * 0.8), round(text_size * 0.35)
-    text = fit_text(card.text, font_path, text_size, smallest, frame.measure - 2 * pad_x, CTA_LINES,
+    text = fit_text(card.text, font_path, max(text_size, frame.smallest_cta), frame.smallest_cta,
+                    frame.measure - 2 * pad_x, CTA_LINES,
                      "call to action")
     items = [_button_item(text, pad_x, pad_y, style)]
     if display_urls:
@@ -533,7 +648,8 @@ def _button_item(text: Text, pad_x: int, pad_y: int, style: Style) -> _Item:
         paint_mask(canvas, mask, (x, y), parse_hex_color(style.accent))
         text.draw(canvas, x + pad_x, y + pad_y, text.width, colour, "center")
 
-    return _Item(width, height, paint)
+    return _Item(width, height, paint, "pop",
+                 lambda x, y: text_line_boxes(text, x + pad_x, y + pad_y, text.width, "center"))
 
 
 def _qr_item(url: str, frame: _Frame, scale: float) -> _Item:
@@ -567,6 +683,31 @@ def _fitted_url(forms: list[str], font_path: str, start: int, smallest: int, mea
         except ValueError:
             continue
     return fit_fewest_lines(forms[-1], font_path, start, smallest, measure, URL_LINES, "URL", tokens=_URL_TOKEN)
+
+
+def _fit_or_trim(text: str, font_path: str, start: int, smallest: int, max_width: int, max_lines: int,
+                 what: str) -> Text:
+    """fit_text, or else the longest run of the text's first words (characters, for text without spaces) that
+    fits, ending with "…": for the texts a template or a description supplies (headings, taglines, bullets), where
+    a shortened line beats refusing the render. Prices, titles and the call to action are never shortened."""
+    try:
+        return fit_text(text, font_path, start, smallest, max_width, max_lines, what)
+    except ValueError as error:
+        refusal = error
+    words = text.split()
+    pieces, joiner = (words, " ") if len(words) > 1 else (list(text.strip()), "")
+    fitted, low, high = None, 1, len(pieces) - 1
+    while low <= high:  # the most pieces that fit (fitting shrinks as the text grows)
+        middle = (low + high) // 2
+        shortened = joiner.join(pieces[:middle]).rstrip(" ,;:.-–—") + ELLIPSIS
+        try:
+            fitted = fit_text(shortened, font_path, start, smallest, max_width, max_lines, what)
+            low = middle + 1
+        except ValueError:
+            high = middle - 1
+    if fitted is None:
+        raise refusal
+    return fitted
 
 
 def _require(text: str, what: str) -> None:

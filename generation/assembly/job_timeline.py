@@ -120,7 +120,8 @@ def timeline_for_job(job: RenderJob, aspect_ratio: str) -> Timeline:
                    for index, speech in speeches)
     spoken = [cue for index, speech in speeches
               for cue in spoken_cues([(text, starts[index] + speech["offset"] + start,
-                                       starts[index] + speech["offset"] + end) for text, start, end in speech["words"]])]
+                                       starts[index] + speech["offset"] + end) for text, start, end in speech["words"]],
+                                     max_chars_per_line=cards.caption_line_chars((width, height), style))]
     captions = _in_turn([*_captions(timeline, scene_spans), *spoken], timeline.duration)
     return replace(timeline, voices=voices, captions=captions)
 
@@ -173,7 +174,9 @@ def _captions(timeline: Timeline, scene_spans: list[tuple[int, int, str]]) -> li
         start = starts[first] + timeline.segments[first].transition.duration
         if end - start < MIN_CAPTION_SECONDS:  # a short scene between long transitions: show it from the start
             start = starts[first]
-        cues.extend(caption_cues(caption, start, end))
+        # Lines as long as a readable caption holds at this size (short cues in 9:16, 42 columns in 16:9).
+        chars = cards.caption_line_chars((timeline.width, timeline.height), timeline.style, caption)
+        cues.extend(caption_cues(caption, start, end, max_chars_per_line=chars))
     return cues
 
 

@@ -14,11 +14,13 @@ from generation.assembly.cards import (
     Layer,
     badge_layer,
     caption_layer,
+    caption_line_chars,
     card_background,
     card_layer,
     text_colour_on,
     watermark_layer,
 )
+from generation.assembly.captions import caption_cues
 from generation.assembly.fonts import LATIN_FONT
 from generation.assembly.timeline import (
     CallToAction,
@@ -129,7 +131,7 @@ def test_cards_scale_with_the_short_side():
 # --- fitting ---------------------------------------------------------------------------------------
 
 
-LONG_TITLE = "Hand-thrown stoneware espresso cup with a speckled glaze, fired twice in a wood kiln in Devon"
+LONG_TITLE = "Hand-thrown stoneware espresso cup, speckled glaze"  # 50 characters, as long as product names run
 
 
 @pytest.mark.parametrize("size", SIZES[:4], ids=lambda size: f"{size[0]}x{size[1]}")
@@ -242,7 +244,9 @@ def test_call_to_action_without_qr_has_no_code_and_a_shortened_url():
     without_url = card_layer(CallToAction("Shop now"), size, STYLE)
 
     assert cv2.QRCodeDetector().detectAndDecode(composite(with_url, size))[0] == ""
-    assert len(ink_bands(with_url.image[..., 3])) == 2 and len(ink_bands(without_url.image[..., 3])) == 1
+    # The button, then the URL without its scheme on two lines at the smallest legible size (a QR code would add a
+    # band of squares).
+    assert len(ink_bands(with_url.image[..., 3])) == 3 and len(ink_bands(without_url.image[..., 3])) == 1
     assert near(with_url.image, parse_hex_color(STYLE.accent), 6).sum() > 0.01 * 270 * 270  # the button
 
 
@@ -267,8 +271,8 @@ def test_a_url_with_tracking_parameters_prints_shorter_but_the_qr_code_holds_all
 
 
 def test_a_long_url_is_shown_smaller_and_broken_at_slashes_then_falls_back_to_the_host():
-    size = (270, 480)
-    medium_url = "https://shop.example.com/products/hand-thrown-cup"
+    size = (960, 540)  # room for a long URL at a legible size (9:16 prints the host alone, below)
+    medium_url = "https://shop.example.com/products/hand-thrown-espresso-cup-set"
     long_url = "https://shop.example.com/collections/summer-sale/products/hand-thrown-espresso-cup"
     short, medium, long = (card_layer(CallToAction("Shop", url), size, STYLE)
                            for url in ("https://shop.example.com/", medium_url, long_url))
@@ -281,6 +285,9 @@ def test_a_long_url_is_shown_smaller_and_broken_at_slashes_then_falls_back_to_th
     # A path that fits in no two lines: the host alone is printed (the card never fails over a printed URL).
     unbreakable = card_layer(CallToAction("Shop", "https://shop.example.com/" + "x" * 120), size, STYLE)
     assert len(ink_bands(unbreakable.image[..., 3])) == 2
+    narrow, host = (card_layer(CallToAction("Shop", url), (270, 480), STYLE)
+                    for url in (medium_url, "https://shop.example.com"))
+    assert narrow.text_boxes == host.text_boxes  # 9:16 prints "shop.example.com" alone
 
 
 def test_feature_list_bullets_are_left_aligned_accent_dots():
@@ -300,7 +307,10 @@ def test_feature_list_bullets_are_left_aligned_accent_dots():
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
 def test_caption_sits_low_in_the_safe_area_white_on_a_translucent_box(size):
-    layer = caption_layer("Hand-thrown in Devon, fired twice in a wood kiln", size, STYLE)
+    # The first cue, split as the timeline splits a caption for this size.
+    chars = caption_line_chars(size, STYLE)
+    cue = caption_cues("Hand-thrown in Devon, fired twice in a wood kiln", 0, 1, max_chars_per_line=chars)[0]
+    layer = caption_layer(cue.text, size, STYLE)
     box = safe_area(*size)
     image, alpha = layer.image, layer.image[..., 3]
 
