@@ -126,8 +126,12 @@ def build_tiny_cogvideox():
 TINY_BUILDERS = {"ltx": build_tiny_ltx, "wan": build_tiny_wan, "cogvideox": build_tiny_cogvideox}
 
 
-def tiny_dit_save(*, family: str, out_dir: Path) -> Path:
-    """Build the family's tiny pipeline and save it as safetensors, the way released weights are laid out."""
+def tiny_dit_save(*, family: str, out_dir: Path, released_layout: bool = True) -> Path:
+    """Build the family's tiny pipeline and save it as safetensors in its release's exact layout (sharded weights
+    with their index, the release's tokenizer files: released_layouts.py); `released_layout=False` keeps
+    save_pretrained's own layout."""
+    from generation.engines.dit.released_layouts import TINY_RELEASES, layout_apply
+
     try:
         builder = TINY_BUILDERS[family]
     except KeyError:
@@ -136,5 +140,10 @@ def tiny_dit_save(*, family: str, out_dir: Path) -> Path:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     pipeline.save_pretrained(out_dir, safe_serialization=True)
+    if released_layout:
+        from generation.engines.dit.engine import CAMERA_PHRASES
+
+        layout_apply(out_dir, TINY_RELEASES[family], sentences=[" ".join(_WORDS), *CAMERA_PHRASES.values()],
+                     max_length=pipeline.tokenizer.model_max_length)
     (out_dir / TINY_PROFILE_FILE).write_text(json.dumps(profile, indent=2) + "\n")
     return out_dir
