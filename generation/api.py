@@ -70,7 +70,7 @@ _errors = api_error_responses
 class TemplateSceneSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=SCENE_TYPES)
     duration = serializers.FloatField(help_text="Seconds (per shot, for product_shots).")
-    transition = serializers.CharField(help_text="How the scene enters: cut, crossfade, slide_left or slide_up.")
+    transition = serializers.CharField(help_text="How the scene enters: cut, crossfade, slide_left, slide_up, push, zoom or wipe.")
     max_shots = serializers.IntegerField(allow_null=True, help_text="product_shots: one shot per photo, at most.")
     cameras = serializers.ListField(child=serializers.CharField(), allow_null=True)
     source = serializers.CharField(allow_null=True, help_text="product_shots: photo or text.")
@@ -152,6 +152,13 @@ class RenderOutputSerializer(serializers.Serializer):
     captions = serializers.URLField(allow_null=True, help_text="The captions as WebVTT (for a <track>); null when "
                                                                "the template has none.")
     captions_srt_url = serializers.URLField(allow_null=True, help_text="The same captions as SRT.")
+    quality = serializers.JSONField(
+        allow_null=True,
+        help_text="The quality report: product_coverage (the smallest product box over the product shots, as "
+                  "fractions of the frame), cards_share, time_to_first_product (s), smallest_text_height and "
+                  "cta_text_height (fractions of the frame height), texts_outside_safe_zone, integrated_lufs, "
+                  "true_peak_dbtp, and checks (each true when it meets its threshold; docs/api.md). Null for "
+                  "renditions made before reports existed.")
 
 
 class RenderSerializer(serializers.Serializer):

@@ -146,6 +146,9 @@ class Rendition(models.Model):
     height = models.PositiveIntegerField()
     duration = models.FloatField()
     size_bytes = models.PositiveBigIntegerField(default=0)
+    quality = models.JSONField(default=dict, blank=True,
+                               help_text="The quality report (generation/assembly/quality.py): measurements and "
+                                         "which checks pass. Empty for renditions made before it existed.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from generation.assembly.captions import srt_text, webvtt_text
 from generation.assembly.job_timeline import timeline_for_job
 from generation.assembly.preview import write_animated_preview, write_poster
+from generation.assembly.quality import quality_report
 from generation.assembly.render import render_timeline
 from generation.assembly.timeline import ShotClip, Timeline
 from generation.models import JobStatus, RenderJob, Rendition
@@ -77,10 +78,21 @@ def _rendition_write(job: RenderJob, aspect_ratio: str, timeline: Timeline) -> N
         else:
             names["captions_srt"] = names["captions_vtt"] = ""
         size_bytes = os.path.getsize(tmp_video)
+        quality = _quality(timeline, tmp_video)
     Rendition.objects.update_or_create(job=job, aspect_ratio=aspect_ratio, defaults={
         **names, "width": timeline.width, "height": timeline.height, "duration": timeline.duration,
-        "size_bytes": size_bytes,
+        "size_bytes": size_bytes, "quality": quality,
     })
+
+
+def _quality(timeline: Timeline, video_path) -> dict:
+    """The rendition's quality report. Measuring is not delivering: a report that cannot be made is logged and
+    stored as its error, and the video is delivered all the same."""
+    try:
+        return quality_report(timeline, video_path)
+    except Exception as exc:
+        logger.exception("the quality report of a %sx%s rendition failed", timeline.width, timeline.height)
+        return {"error": str(exc) or type(exc).__name__}
 
 
 RENDITION_FILES = {"file": ".mp4", "poster": "-poster.jpg", "preview": "-preview.webp", "captions_srt": ".srt",

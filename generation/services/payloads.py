@@ -32,7 +32,8 @@ def _site_absolute(url: str) -> str:
 
 def rendition_payload(rendition: Rendition, *, absolute_url=_site_absolute) -> dict:
     """One delivered video: what a player needs. `captions` is the WebVTT sidecar (a <track> src), null when the
-    template has no captions."""
+    template has no captions; `quality` its quality report (generation/assembly/quality.py), null for renditions
+    made before reports existed."""
     return {
         "aspect_ratio": rendition.aspect_ratio,
         "url": absolute_url(rendition.file.url),
@@ -43,6 +44,7 @@ def rendition_payload(rendition: Rendition, *, absolute_url=_site_absolute) -> d
         "preview_url": absolute_url(rendition.preview.url) if rendition.preview else None,
         "captions": absolute_url(rendition.captions_vtt.url) if rendition.captions_vtt else None,
         "captions_srt_url": absolute_url(rendition.captions_srt.url) if rendition.captions_srt else None,
+        "quality": rendition.quality or None,
     }
 
 

@@ -42,6 +42,10 @@ def _job(merchant, sku="MUG-1", **kwargs):
     return render_job_create(merchant=merchant, template_slug="product-showcase", sku=sku, short_side=180, **kwargs)
 
 
+QUALITY = {"cards_share": 0.25, "time_to_first_product": 0.0, "checks": {"cards_share": True,
+                                                                         "time_to_first_product": True}}
+
+
 def _succeed(job, *, ratios=None, finished_at=None):
     """Mark a job succeeded with hand-made renditions (no encoding)."""
     for ratio in ratios or job.aspect_ratios:
@@ -50,7 +54,8 @@ def _succeed(job, *, ratios=None, finished_at=None):
         Rendition.objects.create(job=job, aspect_ratio=ratio, file=f"{name}.mp4", poster=f"{name}-poster.jpg",
                                  preview=f"{name}-preview.webp", captions_vtt=f"{name}.vtt",
                                  captions_srt=f"{name}.srt" if ratio == "9:16" else "",
-                                 width=width, height=height, duration=7.5, size_bytes=1000)
+                                 width=width, height=height, duration=7.5, size_bytes=1000,
+                                 quality=QUALITY if ratio == "9:16" else {})
     RenderJob.objects.filter(pk=job.pk).update(status=JobStatus.SUCCEEDED, progress=100,
                                                finished_at=finished_at or timezone.now())
     job.refresh_from_db()
@@ -138,7 +143,7 @@ def test_an_unknown_template_is_named(api, catalog):
     response = api.post(RENDERS, {"template": "nope", "skus": ["MUG-1", "CUP-2"]}, format="json")
     assert response.status_code == 400
     message = response.json()["error"]["message"]
-    assert message.count("No template 'nope'") == 1 and "available: beauty-glow, electronics-spec, fashion-lookbook, food-fresh, home-cosy, presenter-spotlight, product-showcase, quick-bumper" in message
+    assert message.count("No template 'nope'") == 1 and "available: beauty-glow, electronics-spec, fashion-lookbook, food-fresh, home-cosy, presenter-spotlight, product-showcase, product-story, quick-bumper" in message
 
 
 def test_a_non_json_body_is_refused(api, catalog):
@@ -191,10 +196,10 @@ def test_a_render_shows_its_outputs_with_absolute_urls(api, catalog):
     assert render["outputs"] == [
         {"aspect_ratio": "9:16", "url": f"{base}/9x16.mp4", "width": 180, "height": 320, "duration": 7.5,
          "poster_url": f"{base}/9x16-poster.jpg", "preview_url": f"{base}/9x16-preview.webp",
-         "captions": f"{base}/9x16.vtt", "captions_srt_url": f"{base}/9x16.srt"},
+         "captions": f"{base}/9x16.vtt", "captions_srt_url": f"{base}/9x16.srt", "quality": QUALITY},
         {"aspect_ratio": "1:1", "url": f"{base}/1x1.mp4", "width": 180, "height": 180, "duration": 7.5,
          "poster_url": f"{base}/1x1-poster.jpg", "preview_url": f"{base}/1x1-preview.webp",
-         "captions": f"{base}/1x1.vtt", "captions_srt_url": None},
+         "captions": f"{base}/1x1.vtt", "captions_srt_url": None, "quality": None},  # made before reports
     ]
 
 
@@ -275,19 +280,20 @@ def test_templates_list_builtins_and_the_merchants_own_which_shadows_a_builtin(a
     assert response.status_code == 200
     templates = {t["slug"]: t for t in response.json()["results"]}
     assert list(templates) == ["beauty-glow", "broken", "electronics-spec", "fashion-lookbook", "food-fresh",
-                               "home-cosy", "presenter-spotlight", "product-showcase", "quick-bumper"]
+                               "home-cosy", "presenter-spotlight", "product-showcase", "product-story",
+                               "quick-bumper"]
     assert templates["product-showcase"]["name"] == "Ours" and not templates["product-showcase"]["is_builtin"]
     assert templates["product-showcase"]["max_duration"] == 4.0
     assert templates["broken"]["scenes"] == [] and "non-empty \"scenes\"" in templates["broken"]["spec_error"]
     bumper = templates["quick-bumper"]
     assert (bumper["is_builtin"], bumper["version"], bumper["preview_url"], bumper["spec_error"]) == (
-        True, 4, None, None)
+        True, 5, None, None)
     assert bumper["scenes"] == [
-        {"type": "product_shots", "duration": 3.4, "transition": "cut", "max_shots": 1, "cameras": ["push_in"],
+        {"type": "product_shots", "duration": 4.5, "transition": "cut", "max_shots": 1, "cameras": ["push_in"],
          "source": "photo"},
-        {"type": "price_card", "duration": 3.0, "transition": "crossfade", "max_shots": None, "cameras": None,
+        {"type": "price_card", "duration": 1.8, "transition": "crossfade", "max_shots": None, "cameras": None,
          "source": None}]
-    assert bumper["max_duration"] == pytest.approx(6.0)  # 3.4 s + 3 s, less the 0.4 s crossfade
+    assert bumper["max_duration"] == pytest.approx(6.0)  # 4.5 s + 1.8 s, less the 0.3 s crossfade
 
 
 def test_a_template_by_slug(api, catalog):
@@ -295,9 +301,9 @@ def test_a_template_by_slug(api, catalog):
     assert response.status_code == 200
     template = response.json()
     assert (template["slug"], template["name"], template["spec"]["fps"]) == ("product-showcase",
-                                                                           "Product showcase", 30)
-    # intro 1.5 + 3 shots x 3 + price 2.5 + cta 2 + outro 1.5, less 4 scene and 2 shot crossfades of 0.4 s
-    assert template["max_duration"] == pytest.approx(1.5 + 3 * 3.0 + 2.5 + 2.0 + 1.5 - 6 * 0.4)
+                                                                           "Product showcase (15 s)", 30)
+    # 3 shots x 4 + price 2.2 + cta 2.4, less 2 scene and 2 shot crossfades of 0.4 s
+    assert template["max_duration"] == pytest.approx(3 * 4.0 + 2.2 + 2.4 - 4 * 0.4)
     assert template["preview_url"] is None  # not rendered with yet
     job = _succeed(_job(catalog, aspect_ratios=["9:16"]))
     preview = f"http://testserver/media/renders/acme/{job.pk}/9x16-preview.webp"
@@ -329,7 +335,8 @@ def test_embed_gives_the_latest_succeeded_renders_videos(api, catalog):
         "aspect_ratio": "1:1", "url": f"http://testserver/media/renders/acme/{new.pk}/1x1.mp4", "width": 180,
         "height": 180, "duration": 7.5, "poster_url": f"http://testserver/media/renders/acme/{new.pk}/1x1-poster.jpg",
         "preview_url": f"http://testserver/media/renders/acme/{new.pk}/1x1-preview.webp",
-        "captions": f"http://testserver/media/renders/acme/{new.pk}/1x1.vtt", "captions_srt_url": None}]}
+        "captions": f"http://testserver/media/renders/acme/{new.pk}/1x1.vtt", "captions_srt_url": None,
+        "quality": None}]}
     # The latest render has no 9:16: the one before it does.
     portrait = _videos(api, aspect="9:16").json()["videos"]
     assert [(v["render_id"], v["aspect_ratio"]) for v in portrait] == [(old.pk, "9:16")]
