@@ -70,7 +70,8 @@ _errors = api_error_responses
 class TemplateSceneSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=SCENE_TYPES)
     duration = serializers.FloatField(help_text="Seconds (per shot, for product_shots).")
-    transition = serializers.CharField(help_text="How the scene enters: cut, crossfade, slide_left, slide_up, push, zoom or wipe.")
+    transition = serializers.CharField(
+        help_text="How the scene enters: cut, crossfade, slide_left, slide_up, push, zoom or wipe.")
     max_shots = serializers.IntegerField(allow_null=True, help_text="product_shots: one shot per photo, at most.")
     cameras = serializers.ListField(child=serializers.CharField(), allow_null=True)
     source = serializers.CharField(allow_null=True, help_text="product_shots: photo or text.")

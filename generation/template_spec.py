@@ -35,7 +35,7 @@ from generation.prompts import MERGE_FIELDS, locale_clean, prompt_template_check
 from shop_video.tenancy.brand_assets import MUSIC_MOODS
 
 SCENE_TYPES = ("intro", "title", "product_shots", "price_card", "features", "cta", "outro", "presenter")
-TRANSITION_TYPES = ("cut", "crossfade", "slide_left", "slide_up")
+TRANSITION_TYPES = ("cut", "crossfade", "slide_left", "slide_up", "push", "zoom", "wipe")  # timeline.TRANSITION_KINDS
 SHOT_ENGINES = ("dit", "motion")
 PRESENTER_LAYOUTS = ("full", "split", "pip")
 PRESENTER_FRAMINGS = ("head", "chest", "wide")

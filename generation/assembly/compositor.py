@@ -9,17 +9,23 @@ walks forward); asking for an earlier frame reopens the shot's decoder there.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 
 import cv2
 import numpy as np
 
 from . import cards
-from .frame_sources import CardFrames, Overlay, ShotFrames, ease
+from .frame_sources import POP_OVERSHOOT, CardFrames, Overlay, ShotFrames, back_out, ease
 from .presenter_frames import PresenterFrames
-from .timeline import PresenterClip, Segment, ShotClip, Timeline
+from .timeline import PresenterClip, Segment, ShotClip, Timeline, parse_hex_color
 
 PREPARE_AHEAD_FRAMES = 15  # a shot's decoder starts this many frames before the shot does
+ZOOM_OUT_SCALE = 1.6  # zoom: the outgoing segment grows to this...
+ZOOM_IN_SCALE = 1.3  # ...while the incoming one settles from this to full size
+WIPE_BAND = 0.22  # wipe: the brand-colour band's width, a fraction of the frame's width
+PUSH_BLUR = 0.06  # push: the motion blur at full speed, a fraction of the frame's width
+BADGE_POP_SECONDS = 0.4  # a discount badge pops in (grows past full size and back) over this long
 
 
 def _source_for(segment: Segment, size: tuple[int, int], fps: int, style):
@@ -42,8 +48,15 @@ class Compositor:
         self.sources = [_source_for(segment, size, fps, style) for segment in timeline.segments]
         watermark = cards.watermark_layer(style, size, timeline.watermark)
         self.watermark = Overlay(watermark, size) if watermark is not None else None
-        self.badges = {index: Overlay(cards.badge_layer(segment.badge, size, style), size)
-                       for index, segment in enumerate(timeline.segments) if segment.badge}
+        self.badge_layers = {index: cards.badge_layer(segment.badge, size, style)
+                             for index, segment in enumerate(timeline.segments) if segment.badge}
+        self.badges = {index: Overlay(layer, size) for index, layer in self.badge_layers.items()}
+        # The badge pops in where it first appears: a run of badged segments (a scene's shots) shows one badge.
+        segments = timeline.segments
+        self.badge_pops = {index: self.starts[index] for index in self.badges
+                           if index == 0 or segments[index - 1].badge != segments[index].badge}
+        self.badge_pop_frames = max(1, round(BADGE_POP_SECONDS * fps))
+        self.accent = parse_hex_color(style.accent)
         for source in self.sources:  # a missing or broken shot fails now, before any encoding is spent
             if isinstance(source, (ShotFrames, PresenterFrames)):
                 source.check()
@@ -82,8 +95,25 @@ class Compositor:
         outgoing_frame = self._segment_frame(outgoing, n)
         if transition.kind == "crossfade":
             return cv2.addWeighted(outgoing_frame, 1 - progress, incoming_frame, progress, 0)
+        if transition.kind == "zoom":
+            return cv2.addWeighted(_zoomed(outgoing_frame, 1 + (ZOOM_OUT_SCALE - 1) * progress), 1 - progress,
+                                   _zoomed(incoming_frame, ZOOM_IN_SCALE + (1 - ZOOM_IN_SCALE) * progress), progress, 0)
         width, height = self.size
         frame = np.empty_like(incoming_frame)
+        if transition.kind == "wipe":  # the band's right edge sweeps from the left edge to past the right one
+            band = round(width * WIPE_BAND)
+            edge = round((width + band) * progress)
+            uncovered, covered = max(0, edge - band), min(width, edge)
+            frame[:, :uncovered] = incoming_frame[:, :uncovered]
+            frame[:, uncovered:covered] = self.accent
+            frame[:, covered:] = outgoing_frame[:, covered:]
+            return frame
+        if transition.kind == "push":  # as slide_left, with the blur of a fast pan (strongest mid-way)
+            offset = round(width * progress)
+            frame[:, :width - offset] = outgoing_frame[:, offset:]
+            frame[:, width - offset:] = incoming_frame[:, :offset]
+            blur = round(width * PUSH_BLUR * math.sin(math.pi * progress))
+            return cv2.blur(frame, (blur, 1)) if blur > 1 else frame
         if transition.kind == "slide_left":  # the new segment pushes the old one out to the left
             offset = round(width * progress)
             frame[:, :width - offset] = outgoing_frame[:, offset:]
@@ -103,11 +133,25 @@ class Compositor:
                                                  if isinstance(segments[i].content, (ShotClip, PresenterClip))))
         badged = [i for i in weights if i in self.badges]
         if badged:
-            self.badges[badged[-1]].blend_onto(frame, sum(weights[i] for i in badged))
+            self._badge(badged[-1], n).blend_onto(frame, sum(weights[i] for i in badged))
         cue = bisect_right(self.caption_starts, n) - 1
         if cue >= 0 and n < self.caption_ends[cue]:
             self._caption(cue).blend_onto(frame)
         return frame
+
+    def _badge(self, index: int, n: int) -> Overlay:
+        """The badge, popping (scaled about its centre past full size and back) over its first frames."""
+        runs = [start for i, start in self.badge_pops.items() if i <= index]
+        since = n - max(runs) if runs else self.badge_pop_frames
+        if since >= self.badge_pop_frames - 1 or since < 0:
+            return self.badges[index]
+        layer = self.badge_layers[index]
+        scale = max(0.05, back_out((since + 1) / self.badge_pop_frames, POP_OVERSHOOT))
+        height, width = layer.image.shape[:2]
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        scaled = cv2.resize(layer.image, size, interpolation=cv2.INTER_LINEAR)
+        return Overlay(cards.Layer(scaled, layer.x + (width - size[0]) // 2, layer.y + (height - size[1]) // 2),
+                       self.size)
 
     def _caption(self, index: int) -> Overlay:
         if index not in self._caption_overlays:
@@ -131,3 +175,12 @@ class Compositor:
         for source in self.sources:
             source.close()
 
+
+def _zoomed(frame: np.ndarray, scale: float) -> np.ndarray:
+    """The frame's centre scaled up by `scale` (>= 1) to fill the frame."""
+    if scale <= 1:
+        return frame
+    height, width = frame.shape[:2]
+    crop_w, crop_h = max(1, round(width / scale)), max(1, round(height / scale))
+    left, top = (width - crop_w) // 2, (height - crop_h) // 2
+    return cv2.resize(frame[top:top + crop_h, left:left + crop_w], (width, height), interpolation=cv2.INTER_LINEAR)

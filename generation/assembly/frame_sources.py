@@ -17,11 +17,16 @@ import numpy as np
 
 from . import cards
 from .reframe import reframe_filter, subject_find
-from .timeline import LogoCard, Segment, ShotClip
+from .timeline import Segment, ShotClip
 
-ENTRANCE_SECONDS = 0.5  # a card's content fades and slides (a logo: grows) in over this long
-ENTRANCE_RISE = 0.04  # how far (fraction of the frame height) card content rises while it enters
+# A card's parts (cards.card_parts: each line of text, the price, the badge, the strike-through) enter one after
+# another, PART_STAGGER apart, each over PART_SECONDS; the whole entrance takes at most half the card's time.
+PART_SECONDS = 0.45
+PART_STAGGER = 0.12
+ENTRANCE_RISE = 0.04  # how far (fraction of the frame height) a line of text rises while it enters
 LOGO_START_SCALE = 0.82
+SLAM_START_SCALE = 1.3  # the price lands from this big, dipping just under full size before it settles
+POP_OVERSHOOT = 1.70158  # the badge's back-out easing constant: it peaks about 10% over full size
 
 
 class Overlay:
@@ -169,40 +174,78 @@ class _FrameReader:
 
 
 class CardFrames:
-    """A card: its background, and its content entering (fade + rise; a logo grows) then standing still."""
+    """A card: its background, its parts entering one by one (text rises line by line, the price slams, the
+    old price is struck through, the badge pops, a logo grows), then the whole card standing still as one cached
+    frame (the still is drawn from cards.card_layer, so a settled card is exactly the static card)."""
 
     def __init__(self, segment: Segment, size: tuple[int, int], fps: int, style):
         self.size = size
         self.background = cards.card_background(size, style)
         self.layer = cards.card_layer(segment.content, size, style)
-        self.grows = isinstance(segment.content, LogoCard)
-        self.entrance_frames = max(1, min(round(ENTRANCE_SECONDS * fps), round(segment.duration * fps) // 2))
+        self.parts = cards.card_parts(segment.content, size, style)
+        entrance = PART_SECONDS + PART_STAGGER * max(0, len(self.parts) - 1)
+        self.entrance_frames = max(1, min(round(entrance * fps), round(segment.duration * fps) // 2))
+        # A short card plays the same entrance faster rather than cutting it off.
+        self._seconds_per_frame = entrance / self.entrance_frames
         self._still: np.ndarray | None = None
 
     def frame(self, index: int) -> np.ndarray:
-        if index >= self.entrance_frames:
+        if index >= self.entrance_frames - 1:  # the entrance's last frame is already the settled card
             if self._still is None:
                 self._still = self.background.copy()
                 Overlay(self.layer, self.size).blend_onto(self._still)
             return self._still
-        progress = ease((index + 1) / (self.entrance_frames + 1))
+        elapsed = (index + 1) * self._seconds_per_frame
         frame = self.background.copy()
-        Overlay(self._entering(progress), self.size).blend_onto(frame, opacity=progress)
+        for number, part in enumerate(self.parts):
+            progress = (elapsed - number * PART_STAGGER) / PART_SECONDS
+            if progress <= 0:
+                continue
+            layer, opacity = part_entering(part, min(1.0, progress), self.size)
+            Overlay(layer, self.size).blend_onto(frame, opacity=opacity)
         return frame
-
-    def _entering(self, progress: float) -> cards.Layer:
-        layer = self.layer
-        if not self.grows:
-            rise = round((1 - progress) * ENTRANCE_RISE * self.size[1])
-            return cards.Layer(layer.image, layer.x, layer.y + rise)
-        scale = LOGO_START_SCALE + (1 - LOGO_START_SCALE) * progress
-        height, width = layer.image.shape[:2]
-        scaled = cv2.resize(layer.image, (max(1, round(width * scale)), max(1, round(height * scale))),
-                            interpolation=cv2.INTER_AREA)
-        return cards.Layer(scaled, layer.x + (width - scaled.shape[1]) // 2, layer.y + (height - scaled.shape[0]) // 2)
 
     def close(self) -> None:
         pass
+
+
+def part_entering(part: cards.Part, progress: float, size: tuple[int, int]) -> tuple[cards.Layer, float]:
+    """A card part `progress` (0 to 1) of the way through its entrance: the layer to draw and its opacity. At 1
+    every motion is at rest: the part's own layer, fully opaque."""
+    layer = part.layer
+    if progress >= 1:
+        return layer, 1.0
+    if part.motion == "strike":  # drawn from the left
+        width = max(1, round(layer.image.shape[1] * ease_out(progress)))
+        return cards.Layer(layer.image[:, :width], layer.x, layer.y), 1.0
+    if part.motion == "slam":
+        scale = SLAM_START_SCALE + (1 - SLAM_START_SCALE) * back_out(progress, 1.2)
+        return _scaled(layer, scale), min(1.0, progress * 3)
+    if part.motion == "pop":
+        return _scaled(layer, max(0.05, back_out(progress, POP_OVERSHOOT))), min(1.0, progress * 4)
+    if part.motion == "logo":
+        return _scaled(layer, LOGO_START_SCALE + (1 - LOGO_START_SCALE) * ease_out(progress)), ease(progress)
+    rise = round((1 - ease_out(progress)) * ENTRANCE_RISE * size[1])
+    return cards.Layer(layer.image, layer.x, layer.y + rise), ease(progress)
+
+
+def _scaled(layer: cards.Layer, scale: float) -> cards.Layer:
+    """The layer scaled about its centre."""
+    height, width = layer.image.shape[:2]
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    scaled = cv2.resize(layer.image, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    return cards.Layer(scaled, layer.x + (width - size[0]) // 2, layer.y + (height - size[1]) // 2)
+
+
+def ease_out(progress: float) -> float:
+    """Ease out (cubic): fast, then landing softly, as things thrown into view do."""
+    return 1 - (1 - min(1.0, max(0.0, progress))) ** 3
+
+
+def back_out(progress: float, overshoot: float) -> float:
+    """Ease out past the end and back (0 -> ~1 + overshoot / 16 -> 1): a landing with a small bounce."""
+    p = min(1.0, max(0.0, progress)) - 1
+    return 1 + (overshoot + 1) * p ** 3 + overshoot * p ** 2
 
 
 def ease(progress: float) -> float:

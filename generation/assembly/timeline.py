@@ -20,7 +20,10 @@ from .captions import Cue
 # How far a duration may sit from a whole number of frames and still count as whole.
 FRAME_TOLERANCE = 1e-6
 
-TRANSITION_KINDS = ("cut", "crossfade", "slide_left", "slide_up")
+# push: the new segment shoves the old one out to the left, fast in the middle with a motion blur (a whip pan);
+# zoom: the old segment zooms in and dissolves into the new one settling from a zoom (zoom-through); wipe: a band
+# in the brand's accent colour sweeps across, uncovering the new segment behind it.
+TRANSITION_KINDS = ("cut", "crossfade", "slide_left", "slide_up", "push", "zoom", "wipe")
 WATERMARK_POSITIONS = ("none", "top-left", "top-right", "bottom-left", "bottom-right")
 
 
@@ -195,10 +198,45 @@ class Segment:
 
 @dataclass(frozen=True)
 class Music:
-    path: str
+    path: str  # the merchant's track; "" when `mood` names a built-in library piece instead
     volume: float = 0.8
     fade_in: float = 0.5
     fade_out: float = 1.0
+    beats: tuple[float, ...] = ()  # seconds into the video of every beat, where known (built-in pieces)
+    bar_beats: int = 4
+    mood: str = ""  # a built-in piece (generation/music): composed to the video's length when it is rendered
+    tempo: float = 0.0  # the built-in piece's beats per minute
+
+
+SOUND_EFFECT_KINDS = ("whoosh", "pop")
+
+
+@dataclass(frozen=True)
+class SoundEffect:
+    """A short sound over the mix, not ducked: a synthesised `kind` (generation/music/effects.py) or a file."""
+
+    start: float  # seconds into the video
+    kind: str = ""  # one of SOUND_EFFECT_KINDS
+    path: str = ""
+    duration: float = 0.0  # a whoosh's length (it peaks in its middle); 0: the kind's own
+    volume: float = 1.0
+
+    def __post_init__(self) -> None:
+        if bool(self.kind) == bool(self.path):
+            raise ValueError("a sound effect is either a kind or a file, not both or neither")
+        if self.kind and self.kind not in SOUND_EFFECT_KINDS:
+            raise ValueError(f"sound effect {self.kind!r} is unknown; use one of {', '.join(SOUND_EFFECT_KINDS)}")
+        if not (self.start >= 0 and self.duration >= 0 and 0 <= self.volume <= 2):
+            raise ValueError(f"sound effect start and duration must be >= 0 s and its volume 0..2, got {self!r}")
+
+
+@dataclass(frozen=True)
+class VoiceOver:
+    """The template's voice-over: a script spoken by the TTS when the video is rendered, music ducked under it."""
+
+    script: str
+    start: float = 0.5  # seconds into the video
+    voice: dict = field(default_factory=dict)  # VoiceSpec fields (engine, voice, speed, language)
 
 
 @dataclass(frozen=True)
@@ -219,6 +257,9 @@ class Timeline:
     voices: tuple[Voice, ...] = ()
     captions: tuple[Cue, ...] = ()  # written to the SRT / WebVTT sidecars, and burned in unless told not to
     burn_in_captions: bool = True
+    sound_effects: tuple[SoundEffect, ...] = ()
+    voiceover: VoiceOver | None = None
+    loudness_lufs: float | None = -14.0  # the mix's integrated loudness (loudness.py); None: mixed as it comes
 
     def __post_init__(self) -> None:
         timeline_validate(self)
@@ -288,6 +329,11 @@ def timeline_validate(timeline: Timeline) -> None:
     music = timeline.music
     if music is not None and not (0 <= music.volume <= 1 and music.fade_in >= 0 and music.fade_out >= 0):
         raise ValueError("music volume must be from 0 to 1 and its fades 0 s or more")
+    if music is not None and not (music.path or (music.mood and music.tempo > 0)):
+        raise ValueError("music needs a file, or a built-in mood and tempo")
+    for effect in timeline.sound_effects:
+        if effect.start >= timeline.duration:
+            raise ValueError(f"a sound effect starts at {effect.start:g} s, after the {timeline.duration:g} s video")
 
 
 def _check_whole_frames(where: str, verb: str, seconds: float, fps: int, *, positive: bool) -> None:

@@ -149,9 +149,10 @@ def test_empty_or_negative_segment_is_rejected(duration):
 
 
 def test_unknown_transition_kind_lists_the_known_ones():
-    with pytest.raises(ValueError, match="wipe") as error:
-        Transition("wipe", 0.5)
-    assert all(kind in str(error.value) for kind in ("cut", "crossfade", "slide_left", "slide_up"))
+    with pytest.raises(ValueError, match="spin") as error:
+        Transition("spin", 0.5)
+    assert all(kind in str(error.value) for kind in ("cut", "crossfade", "slide_left", "slide_up", "push", "zoom",
+                                                      "wipe"))
 
 
 def test_cut_with_a_duration_is_refused():
