@@ -146,7 +146,18 @@ class MusicSettings:
     fade_in: float = 0.5
     fade_out: float = 1.0
     track: str | None = None  # a brand kit track's name; the render is refused if the kit has none by that name
-    mood: str | None = None  # else the kit's first track with this mood; else the kit's default music
+    mood: str | None = None  # else the kit's first track with this mood; else the kit's default music; else the
+    # built-in library piece for this mood (generation/music), or the preset's own mood when none is named
+    tempo: float | None = None  # the built-in piece's beats per minute; None: the mood's own
+
+
+@dataclass(frozen=True)
+class VoiceOverSettings:
+    """A voice-over spoken over the whole video by the TTS, the music ducked under it."""
+
+    script: str  # a sandboxed template, like every other text
+    start: float = 0.5  # seconds into the video
+    voice: dict = field(default_factory=dict)  # VoiceSpec fields: engine, voice, speed, language
 
 
 @dataclass(frozen=True)
@@ -158,6 +169,7 @@ class TemplateSpec:
     music: MusicSettings = MusicSettings()
     shot_transition: SceneTransition = CUT  # the top-level transition: joins the shots inside a scene too
     burn_in_captions: bool = True  # false: captions go to the SRT / WebVTT sidecars only
+    voiceover: VoiceOverSettings | None = None
 
 
 def template_spec_parse(spec: Any, *, fps: int) -> TemplateSpec:
@@ -180,6 +192,7 @@ def template_spec_parse(spec: Any, *, fps: int) -> TemplateSpec:
     options = _options_parse(spec.get("options", {}))
     default_transition = _transition_parse("transition", spec.get("transition", {"type": "cut"}), fps)
     music = _music_parse(spec.get("music", {}))
+    voiceover = _voiceover_parse(spec["voiceover"], options) if spec.get("voiceover") is not None else None
     scenes = [_scene_parse(index, raw, fps, options, default_transition)
               for index, raw in enumerate(raw_scenes, start=1)]
     if not any(isinstance(scene, (ProductShotsScene, PresenterScene)) for scene in scenes):
@@ -199,7 +212,7 @@ def template_spec_parse(spec: Any, *, fps: int) -> TemplateSpec:
     if not isinstance(burn_in, bool):
         raise ValidationError(f"burn_in_captions must be true or false, got {burn_in!r}.")
     return TemplateSpec(fps=fps, scenes=tuple(scenes), family=family, options=options, music=music,
-                        shot_transition=default_transition, burn_in_captions=burn_in)
+                        shot_transition=default_transition, burn_in_captions=burn_in, voiceover=voiceover)
 
 
 def scene_type(scene: Scene) -> str:
@@ -279,11 +292,39 @@ def _music_parse(raw: Any) -> MusicSettings:
     mood = raw.get("mood")
     if mood is not None and mood not in MUSIC_MOODS:
         raise ValidationError(f"music.mood {mood!r} is unknown; use one of {', '.join(MUSIC_MOODS)}.")
-    unknown = sorted(set(raw) - set(values) - {"track", "mood"})
+    tempo = raw.get("tempo")
+    if tempo is not None and (not _is_number(tempo) or not 60 <= tempo <= 180):
+        raise ValidationError(f"music.tempo must be a number of beats per minute from 60 to 180, got {tempo!r}.")
+    unknown = sorted(set(raw) - set(values) - {"track", "mood", "tempo"})
     if unknown:
-        raise ValidationError(f"music.{unknown[0]} is unknown; music takes track, mood, volume, fade_in and "
+        raise ValidationError(f"music.{unknown[0]} is unknown; music takes track, mood, tempo, volume, fade_in and "
                               "fade_out.")
-    return MusicSettings(**values, track=track, mood=mood)
+    return MusicSettings(**values, track=track, mood=mood, tempo=float(tempo) if tempo is not None else None)
+
+
+_VOICEOVER_VOICE = {"engine": str, "voice": str, "speed": (int, float), "language": str}
+
+
+def _voiceover_parse(raw: Any, options: dict) -> VoiceOverSettings:
+    if not isinstance(raw, dict):
+        raise ValidationError("voiceover must be an object such as {\"script\": \"Meet the {{ product.title }}.\", "
+                              f"\"start\": 0.5}}, got {raw!r}.")
+    unknown = sorted(set(raw) - {"script", "start", *_VOICEOVER_VOICE})
+    if unknown:
+        raise ValidationError(f"voiceover.{unknown[0]} is unknown; voiceover takes script, start, "
+                              f"{', '.join(_VOICEOVER_VOICE)}.")
+    script = _script_text_parse("voiceover: script", raw.get("script"), options)
+    start = raw.get("start", 0.5)
+    if not _is_number(start) or not 0 <= start <= MAX_SCENE_SECONDS:
+        raise ValidationError(f"voiceover.start must be a number of seconds from 0, got {start!r}.")
+    voice = {}
+    for name, kind in _VOICEOVER_VOICE.items():
+        if name in raw:
+            if not isinstance(raw[name], kind) or isinstance(raw[name], bool):
+                raise ValidationError(f"voiceover.{name} must be {'a number' if name == 'speed' else 'text'}, "
+                                      f"got {raw[name]!r}.")
+            voice[name] = raw[name]
+    return VoiceOverSettings(script=script, start=float(start), voice=voice)
 
 
 def _is_number(value: Any) -> bool:
@@ -427,7 +468,7 @@ def _text_parse(where: str, name: str, value: Any, options: dict) -> str:
     return value
 
 
-TOP_LEVEL_FIELDS = {"fps", "family", "transition", "music", "options", "scenes", "burn_in_captions"}
+TOP_LEVEL_FIELDS = {"fps", "family", "transition", "music", "options", "scenes", "burn_in_captions", "voiceover"}
 _COMMON_FIELDS = {"type", "duration", "transition", "caption"}
 _SCENE_FIELDS = {
     "title": set(), "intro": {"tagline"}, "outro": {"tagline"}, "price_card": {"headline"},

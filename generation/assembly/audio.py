@@ -1,4 +1,5 @@
-"""The soundtrack of a finished video: music looped or cut to length, faded, ducked under voice-overs.
+"""The soundtrack of a finished video: music looped or cut to length, faded, ducked under voice-overs, sound
+effects on top, the whole normalised to a target loudness (loudness.py) when asked.
 
 The mix is one moviepy AudioClip whose frame function builds each requested chunk with numpy (moviepy
 asks for ~50 000 samples at a time). Music and voices are decoded into memory once, up front, by one
@@ -23,8 +24,11 @@ import imageio_ffmpeg
 import numpy as np
 from moviepy import AudioClip
 
+from .loudness import SILENCE_LUFS, integrated_loudness, loudness_normalised
+
 AUDIO_FPS = 44100
 CHANNELS = 2  # every output is stereo, whatever the inputs are
+STEM_LUFS = -16.0  # music and voices are levelled to this before mixing, when the mix is normalised
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,12 @@ def fade_gain(t: np.ndarray, duration: float, *, fade_in: float, fade_out: float
     return gain
 
 
+@dataclass(frozen=True)
+class EffectCue:
+    samples: np.ndarray  # (n, 2) float stereo at AUDIO_FPS
+    start: float  # seconds into the video
+
+
 def soundtrack(
     *,
     duration: float,
@@ -86,13 +96,18 @@ def soundtrack(
     music_volume: float = 0.8,
     fade_in: float = 0.5,
     fade_out: float = 1.0,
+    effects: tuple[EffectCue, ...] = (),
+    loudness_lufs: float | None = None,
     opened: Callable = lambda clip: clip,
 ) -> AudioClip:
     """The video's audio, stereo at 44.1 kHz and exactly `duration` long.
 
     Music is looped or cut to the duration, scaled by music_volume, faded in and out, and ducked
-    while any voice plays; voices play on top at full level; the sum is clipped to [-1, 1]. No music
-    and no voice gives silence, because every rendition must carry an audio track.
+    while any voice plays; voices and sound effects play on top at full level; the sum is clipped to
+    [-1, 1]. No music and no voice gives silence, because every rendition must carry an audio track.
+    loudness_lufs: the whole mix is computed up front and normalised to this integrated loudness under a
+    true-peak ceiling (loudness.py) instead of clipped; the music and each voice are first brought to
+    STEM_LUFS, so a merchant's quiet or loud upload sits under the voice the same way the built-in pieces do.
     opened: the caller's register of clips to close when the render ends (render.py's ExitStack).
     Every file clip opened here must go through it; today none is (decoding finishes before this
     returns and holds no file open), and the parameter stays so callers need not change if that does.
@@ -103,14 +118,18 @@ def soundtrack(
         raise ValueError(f"music_volume must be >= 0, got {music_volume!r}")
     total_samples = round(duration * AUDIO_FPS)
 
-    music = _decoded(music_path, total_samples) if music_path else None
+    music = audio_decoded(music_path, total_samples) if music_path else None
+    if music is not None and loudness_lufs is not None:
+        music = _stem_levelled(music)
     placed_voices = []
     for voice in voices:
         offset = round(voice.start * AUDIO_FPS)
         if offset >= total_samples:
             raise ValueError(f"voice {voice.path!r} starts at {voice.start}s, after the {duration}s video ends")
-        samples = _decoded(voice.path, total_samples - offset)
-        placed_voices.append((offset, samples))
+        samples = audio_decoded(voice.path, total_samples - offset)
+        placed_voices.append((offset, _stem_levelled(samples) if loudness_lufs is not None else samples))
+    placed_effects = [(round(effect.start * AUDIO_FPS), effect.samples) for effect in effects
+                      if round(effect.start * AUDIO_FPS) < total_samples]
     voice_intervals = [(offset / AUDIO_FPS, (offset + len(samples)) / AUDIO_FPS) for offset, samples in placed_voices]
 
     def mix(t):
@@ -124,16 +143,38 @@ def soundtrack(
             gain *= ducking_gain(t, voice_intervals)
             gain[(index < 0) | (index >= total_samples)] = 0.0
             out += music[index % len(music)] * gain[:, None]  # the modulo is the loop
-        for offset, samples in placed_voices:
+        for offset, samples in [*placed_voices, *placed_effects]:
             local = index - offset
             playing = (local >= 0) & (local < len(samples))
             out[playing] += samples[local[playing]]
-        return np.clip(out, -1.0, 1.0, out=out)
+        return out if loudness_lufs is not None else np.clip(out, -1.0, 1.0, out=out)
 
-    return AudioClip(mix, duration=duration, fps=AUDIO_FPS)
+    if loudness_lufs is None:
+        return AudioClip(mix, duration=duration, fps=AUDIO_FPS)
+    whole = mix(np.arange(total_samples) / AUDIO_FPS)
+    whole = loudness_normalised(whole.T, AUDIO_FPS, target_lufs=loudness_lufs).T.astype(np.float32)
+
+    def normalised(t):
+        if np.ndim(t) == 0:
+            return normalised(np.array([t], dtype=float))[0]
+        index = np.round(np.asarray(t) * AUDIO_FPS).astype(np.int64)
+        out = np.zeros((len(index), CHANNELS))
+        inside = (index >= 0) & (index < total_samples)
+        out[inside] = whole[index[inside]]
+        return out
+
+    return AudioClip(normalised, duration=duration, fps=AUDIO_FPS)
 
 
 # --- helpers ----------------------------------------------------------------------------------------
+
+
+def _stem_levelled(samples: np.ndarray) -> np.ndarray:
+    """(n, 2) samples at STEM_LUFS integrated; silence, or a clip too short to measure, as it is."""
+    loudness = integrated_loudness(samples.T, AUDIO_FPS)
+    if loudness < SILENCE_LUFS:
+        return samples
+    return samples * np.float32(10 ** ((STEM_LUFS - loudness) / 20))
 
 
 def _merged(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -149,7 +190,7 @@ def _merged(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return merged
 
 
-def _decoded(path: str, max_samples: int) -> np.ndarray:
+def audio_decoded(path: str, max_samples: int) -> np.ndarray:
     """Up to max_samples of the file's audio from its start, as a (samples, 2) float32 array at 44.1 kHz."""
     if not os.path.isfile(path):
         raise FileNotFoundError(f"audio file not found: {path!r}")

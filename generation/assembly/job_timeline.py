@@ -13,10 +13,13 @@ from generation.assembly.captions import Cue, caption_cues, spoken_cues
 from generation.assembly.presenter_frames import card_region_clear_of_captions, product_card_fits
 from generation.assembly.timeline import (
     CUT, CARD_TYPES, CallToAction, FeatureList, LogoCard, Music, PresenterClip, PriceCard, ProductCard, Segment,
-    ShotClip, Style, Timeline, TitleCard, Transition, Voice, rendition_size,
+    ShotClip, Style, Timeline, TitleCard, Transition, Voice, VoiceOver, rendition_size,
 )
 from generation.feature_bullets import description_bullets
 from generation.models import RenderJob
+from generation.music.composer import piece_beats
+from generation.music.effects import sound_effects_for
+from generation.music.library import music_mood_default, music_tempo
 from generation.prompts import DEFAULT_LOCALE, discount_label, price_format, prompt_context, prompt_render
 from generation.template_spec import (
     CtaScene, FeaturesScene, IntroScene, OutroScene, PresenterScene, PriceCardScene, ProductShotsScene,
@@ -102,11 +105,7 @@ def timeline_for_job(job: RenderJob, aspect_ratio: str) -> Timeline:
             segments.append(Segment(content=content, duration=duration, transition=transition, badge=badge))
 
     segments = _transitions_fitted(segments, spec.fps)
-    music = None
-    music_name = brand_music_for(kit=kit, track=spec.music.track, mood=spec.music.mood) if spec.music.enabled else None
-    if music_name:
-        music = Music(path=str(media_local_path(music_name)), volume=spec.music.volume,
-                      fade_in=spec.music.fade_in, fade_out=spec.music.fade_out)
+    music = _music_for(job, spec)
     style = Style(background=kit.primary_colour if kit else Style.background,
                   foreground=kit.secondary_colour if kit else Style.foreground,
                   accent=kit.accent_colour if kit else Style.accent,
@@ -123,7 +122,35 @@ def timeline_for_job(job: RenderJob, aspect_ratio: str) -> Timeline:
                                        starts[index] + speech["offset"] + end) for text, start, end in speech["words"]],
                                      max_chars_per_line=cards.caption_line_chars((width, height), style))]
     captions = _in_turn([*_captions(timeline, scene_spans), *spoken], timeline.duration)
-    return replace(timeline, voices=voices, captions=captions)
+    timeline = replace(timeline, voices=voices, captions=captions, sound_effects=sound_effects_for(timeline),
+                       voiceover=_voiceover_for(spec, text=lambda source: prompt_render(source, context,
+                                                                                       field="voiceover: script")))
+    if music is not None and music.mood:  # the built-in piece's beats, up to and including its final hit
+        timeline = replace(timeline, music=replace(music, beats=piece_beats(tempo=music.tempo,
+                                                                            duration=timeline.duration)))
+    return timeline
+
+
+def _music_for(job: RenderJob, spec) -> Music | None:
+    """The merchant's track when the brand kit has one for the template (named, by mood, or the kit's default), else
+    the built-in library's piece for the template's mood (or the preset's own mood); None when the template says
+    music: false. A built-in piece has no fades: it starts on its first beat and ends on its own final chord."""
+    if not spec.music.enabled:
+        return None
+    music_name = brand_music_for(kit=job.brand_kit, track=spec.music.track, mood=spec.music.mood)
+    if music_name:
+        return Music(path=str(media_local_path(music_name)), volume=spec.music.volume,
+                     fade_in=spec.music.fade_in, fade_out=spec.music.fade_out)
+    mood = spec.music.mood or music_mood_default(job.template.slug if job.template_id else None)
+    return Music(path="", volume=spec.music.volume, fade_in=0.0, fade_out=0.0, mood=mood,
+                 tempo=music_tempo(mood, spec.music.tempo))
+
+
+def _voiceover_for(spec, *, text) -> VoiceOver | None:
+    """The template's voice-over, its script rendered for this product (spoken when the video is rendered)."""
+    if spec.voiceover is None:
+        return None
+    return VoiceOver(script=text(spec.voiceover.script), start=spec.voiceover.start, voice=dict(spec.voiceover.voice))
 
 
 def _in_turn(cues: list[Cue], duration: float) -> tuple[Cue, ...]:

@@ -1,6 +1,8 @@
 """Render a Timeline to the deliverable MP4 (H.264 yuv420p BT.709 + AAC, faststart) with moviepy 2.
 
-The frames come from the Compositor (compositor.py), the soundtrack from audio.py; moviepy drives the encode.
+The frames come from the Compositor (compositor.py), the soundtrack from audio.py (the built-in music piece composed
+for the video's length, the voice-over spoken, the mix normalised to the timeline's loudness); moviepy drives the
+encode.
 Everything comes in as arguments and every clip and decoder opened here is closed before returning, so this is
 safe to call from a long-lived Celery worker.
 """
@@ -13,10 +15,10 @@ from pathlib import Path
 
 from moviepy import VideoClip
 
-from .audio import AUDIO_FPS, VoiceCue, soundtrack
+from .audio import AUDIO_FPS, EffectCue, VoiceCue, audio_decoded, soundtrack
 from .clipio import BT709_FFMPEG_PARAMS
 from .compositor import Compositor
-from .timeline import Timeline
+from .timeline import Music, SoundEffect, Timeline, VoiceOver
 
 
 def render_timeline(
@@ -49,15 +51,23 @@ def render_timeline(
         duration = (timeline.num_frames + 0.5) / fps
         video = VideoClip(frame_function=lambda t: compositor.frame(min(round(t * fps), last)), duration=duration)
         music = timeline.music
+        voices = tuple(VoiceCue(path=voice.path, start=voice.start) for voice in timeline.voices)
+        if timeline.voiceover is not None:
+            voice_path = out_path.with_name(f".{out_path.stem}.voiceover.wav")
+            stack.callback(_remove_if_exists, voice_path)
+            voices += (voiceover_write(timeline.voiceover, voice_path, timeline.duration),)
         audio = soundtrack(
             # The video's own length, not the padded clip duration: padded, the audio ran half a frame past the
             # last frame and the music's fade-out ended there, still audible when the picture stopped.
             duration=timeline.duration,
-            music_path=music.path if music else None,
-            voices=tuple(VoiceCue(path=voice.path, start=voice.start) for voice in timeline.voices),
+            music_path=_music_file(music, timeline.duration),
+            voices=voices,
             music_volume=music.volume if music else 0.0,
             fade_in=music.fade_in if music else 0.0,
             fade_out=music.fade_out if music else 0.0,
+            effects=tuple(EffectCue(samples=_effect_samples(effect), start=effect.start)
+                          for effect in timeline.sound_effects),
+            loudness_lufs=timeline.loudness_lufs,
             opened=opened,
         )
         video = opened(video.with_audio(audio))
@@ -77,6 +87,37 @@ def render_timeline(
             logger=None,
         )
         os.replace(partial_path, out_path)
+
+
+def _music_file(music: Music | None, duration: float) -> str | None:
+    """The merchant's track, or the built-in piece composed (or found in the cache) for exactly this length."""
+    if music is None:
+        return None
+    if music.mood:
+        from generation.music.library import music_piece_path
+
+        return str(music_piece_path(mood=music.mood, tempo=music.tempo, duration=duration))
+    return music.path
+
+
+def _effect_samples(effect: SoundEffect):
+    from generation.music.effects import effect_samples
+
+    samples = effect_samples(effect.kind, effect.duration) if effect.kind else audio_decoded(effect.path, 30 * AUDIO_FPS)
+    return samples * effect.volume
+
+
+def voiceover_write(voiceover: VoiceOver, path: Path, duration: float) -> VoiceCue:
+    """The voice-over's script spoken by the TTS into a WAV at `path`; refused if it would run past the video."""
+    from generation.presenter.speech import VoiceSpec
+    from generation.presenter.tts import speech_synthesize
+
+    speech = speech_synthesize(text=voiceover.script, voice=VoiceSpec(**voiceover.voice))
+    if voiceover.start + speech.duration > duration:
+        raise ValueError(f"the voice-over takes {speech.duration:.1f} s to say from {voiceover.start:g} s, past the "
+                         f"{duration:.1f} s video; shorten its script")
+    speech.wav_write(str(path))
+    return VoiceCue(path=str(path), start=voiceover.start)
 
 
 def _remove_if_exists(path: Path) -> None:

@@ -110,7 +110,10 @@ def test_every_scene_type_parses_with_its_transition_and_the_first_scene_just_st
     ({"transition": {"type": "crossfade", "duration": 1.5}}, "scene 2 (product_shots): transition lasts 1.5 s, as long "
                                                              "as this scene or the one before"),
     ({"music": {"volume": 2}}, "music.volume must be a number from 0 to 1, got 2."),
-    ({"music": {"tempo": 120}}, "music.tempo is unknown"),
+    ({"music": {"bpm": 120}}, "music.bpm is unknown"),
+    ({"music": {"tempo": 300}}, "music.tempo must be a number of beats per minute from 60 to 180, got 300."),
+    ({"voiceover": {"script": "Hi", "pitch": 2}}, "voiceover.pitch is unknown"),
+    ({"voiceover": {"script": "{% load static %}"}}, "voiceover: script"),
     ({"music": "loud"}, "music must be false or an object"),
 ])
 def test_spec_level_mistakes_are_named(change, message):
@@ -183,7 +186,7 @@ def test_music_names_a_brand_kit_track_or_a_mood():
     ({"track": 7}, "music.track must be the name of one of the brand kit's tracks"),
     ({"track": ""}, "music.track must be the name"),
     ({"mood": "sad"}, "music.mood 'sad' is unknown; use one of upbeat, calm, elegant, energetic, warm."),
-    ({"tempo": 1}, "music takes track, mood, volume, fade_in and fade_out."),
+    ({"bpm": 1}, "music takes track, mood, tempo, volume, fade_in and fade_out."),
 ])
 def test_music_track_and_mood_mistakes_are_named(music, message):
     with pytest.raises(ValidationError) as error:
