@@ -58,35 +58,18 @@ def bench_model_save(out_dir: Path, *, layers: int, steps: int) -> int:
     """tiny.py's LTX with a 512-wide transformer and a released-layout VAE, saved like released weights.
     Returns the transformer's parameter count."""
     import diffusers
-    import torch
     import transformers
-    from diffusers import (AutoencoderKLLTXVideo, FlowMatchEulerDiscreteScheduler, LTXImageToVideoPipeline,
-                           LTXVideoTransformer3DModel)
 
-    from generation.engines.dit.tiny import TINY_PROFILE_FILE, _tiny_t5, tiny_tokenizer
+    from generation.engines.dit.tiny import TINY_PROFILE_FILE, build_tiny_ltx
 
     for library in (diffusers, transformers):
         library.utils.logging.disable_progress_bar()
-    torch.manual_seed(0)
-    transformer = LTXVideoTransformer3DModel(
-        in_channels=LATENT_CHANNELS, out_channels=LATENT_CHANNELS, patch_size=1, patch_size_t=1,
-        num_attention_heads=HEADS, attention_head_dim=HEAD_DIM, cross_attention_dim=HEADS * HEAD_DIM,
-        num_layers=layers, caption_channels=32)
-    vae = AutoencoderKLLTXVideo(
-        in_channels=3, out_channels=3, latent_channels=LATENT_CHANNELS, block_out_channels=(16, 32, 64, 64),
-        decoder_block_out_channels=(16, 32, 64, 64), layers_per_block=(1, 1, 1, 1, 1),
-        decoder_layers_per_block=(1, 1, 1, 1, 1), spatio_temporal_scaling=(True, True, True, False),
-        decoder_spatio_temporal_scaling=(True, True, True, False),
-        decoder_inject_noise=(False, False, False, False, False), upsample_residual=(False, False, False, False),
-        upsample_factor=(1, 1, 1, 1), timestep_conditioning=False, patch_size=4, patch_size_t=1,
-        encoder_causal=True, decoder_causal=False)
-    pipeline = LTXImageToVideoPipeline(
-        transformer=transformer, vae=vae, scheduler=FlowMatchEulerDiscreteScheduler(),
-        text_encoder=_tiny_t5(torch), tokenizer=tiny_tokenizer(128))
+    pipeline, _ = build_tiny_ltx(layers=layers, heads=HEADS, head_dim=HEAD_DIM, latent_channels=LATENT_CHANNELS,
+                                 vae_channels=(16, 32, 64, 64), vae_scaling=(True, True, True, False), vae_patch=4)
     pipeline.save_pretrained(out_dir, safe_serialization=True)
     profile = {"family": "ltx", "max_pixels": WIDTH * HEIGHT, "max_frames": FRAMES, "fps": FPS, "steps": steps}
     (out_dir / TINY_PROFILE_FILE).write_text(json.dumps(profile, indent=2) + "\n")
-    return sum(p.numel() for p in transformer.parameters())
+    return sum(p.numel() for p in pipeline.transformer.parameters())
 
 
 class _RetryCounter(logging.Handler):
@@ -216,7 +199,7 @@ def run(*, args, layers: int, steps: int, rounds: int, delivery_rounds: int, par
                                                                         height=height, image=image))
     assert segment_pipeline is pipeline
     inputs = dict(prompt=prompt, negative_prompt=negative, width=width, height=height, num_frames=FRAMES,
-                  num_inference_steps=model.steps, guidance_scale=model.family.guidance_scale, output_type="pt",
+                  num_inference_steps=model.steps, guidance_scale=model.profile.guidance_scale, output_type="pt",
                   max_sequence_length=model.max_sequence_length, **extra)
 
     def bare() -> float:

@@ -52,22 +52,27 @@ def _tiny_t5(torch, *, umt5: bool = False):
     return model_class(config).eval()
 
 
-def build_tiny_ltx():
+def build_tiny_ltx(*, layers: int = 1, heads: int = 4, head_dim: int = 8, latent_channels: int = 8,
+                   vae_channels: tuple[int, ...] = (8, 8, 8, 8),
+                   vae_scaling: tuple[bool, ...] = (True, True, False, False), vae_patch: int = 1):
+    """The tiny LTX (the defaults); bench/dit_overhead.py builds a wider one with the released VAE compression
+    (patch 4, three 2x stages: 32x in space) from the same code."""
     import torch
     from diffusers import (AutoencoderKLLTXVideo, FlowMatchEulerDiscreteScheduler, LTXImageToVideoPipeline,
                            LTXVideoTransformer3DModel)
 
     torch.manual_seed(0)
     transformer = LTXVideoTransformer3DModel(
-        in_channels=8, out_channels=8, patch_size=1, patch_size_t=1, num_attention_heads=4, attention_head_dim=8,
-        cross_attention_dim=32, num_layers=1, caption_channels=32)
+        in_channels=latent_channels, out_channels=latent_channels, patch_size=1, patch_size_t=1,
+        num_attention_heads=heads, attention_head_dim=head_dim, cross_attention_dim=heads * head_dim,
+        num_layers=layers, caption_channels=32)
     vae = AutoencoderKLLTXVideo(
-        in_channels=3, out_channels=3, latent_channels=8, block_out_channels=(8, 8, 8, 8),
-        decoder_block_out_channels=(8, 8, 8, 8), layers_per_block=(1, 1, 1, 1, 1),
-        decoder_layers_per_block=(1, 1, 1, 1, 1), spatio_temporal_scaling=(True, True, False, False),
-        decoder_spatio_temporal_scaling=(True, True, False, False),
+        in_channels=3, out_channels=3, latent_channels=latent_channels, block_out_channels=vae_channels,
+        decoder_block_out_channels=vae_channels, layers_per_block=(1, 1, 1, 1, 1),
+        decoder_layers_per_block=(1, 1, 1, 1, 1), spatio_temporal_scaling=vae_scaling,
+        decoder_spatio_temporal_scaling=vae_scaling,
         decoder_inject_noise=(False, False, False, False, False), upsample_residual=(False, False, False, False),
-        upsample_factor=(1, 1, 1, 1), timestep_conditioning=False, patch_size=1, patch_size_t=1,
+        upsample_factor=(1, 1, 1, 1), timestep_conditioning=False, patch_size=vae_patch, patch_size_t=1,
         encoder_causal=True, decoder_causal=False)
     pipeline = LTXImageToVideoPipeline(
         transformer=transformer, vae=vae, scheduler=FlowMatchEulerDiscreteScheduler(),
