@@ -39,7 +39,7 @@ def shot_run(*, shot_id: int) -> None:
     if not shot_claim(shot_id=shot_id):
         logger.info("shot %s is not queued any more; skipping this delivery", shot_id)
         return
-    shot = Shot.objects.select_related("job__merchant", "source_image").get(pk=shot_id)
+    shot = Shot.objects.select_related("job__merchant", "job__brand_kit", "source_image").get(pk=shot_id)
     job = shot.job
     if job.status in FINISHED_STATUSES:
         Shot.objects.filter(pk=shot.pk).update(status=JobStatus.CANCELLED, finished_at=timezone.now())
@@ -93,7 +93,16 @@ def _request_for(shot: Shot) -> tuple[ShotRequest, dict]:
     return ShotRequest(width=shot.width, height=shot.height, fps=shot.fps, num_frames=shot.num_frames,
                        image_path=image_path, end_image_path=end_image_path, prompt=shot.prompt,
                        negative_prompt=shot.parameters.get("negative_prompt", ""), seed=shot.seed,
-                       camera=shot.camera, parameters=shot.parameters), {}
+                       camera=shot.camera, parameters={**shot.parameters, **_brand_parameters(shot)}), {}
+
+
+def _brand_parameters(shot: Shot) -> dict:
+    """The job's brand colours (primary, secondary, accent), for engines that design a backdrop (motion). Read at
+    run time, as the cards are, so a job rendered again picks up an edited kit."""
+    kit = shot.job.brand_kit
+    if kit is None:
+        return {}
+    return {"brand_colours": [kit.primary_colour, kit.secondary_colour, kit.accent_colour]}
 
 
 def _check_frames(result: ShotResult, shot: Shot) -> None:
