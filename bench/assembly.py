@@ -1,10 +1,13 @@
 """Assembly cost: our renderer (moviepy 2 + the compositor) against a hand-written ffmpeg filtergraph.
 
-The clip: 15 s of 1080x1920 at 30 fps, four product shots and a price card joined by 0.5 s crossfades, the logo
-as a watermark over the shots, three burned-in captions and a music bed with fades. Baseline: one ffmpeg command
-doing the same with xfade / overlay / afade from the same inputs (the card, logo and captions as the PNGs our
-card drawer makes, since ffmpeg cannot draw them), the same x264 preset and CRF, the same output options. Both
-outputs are checked for frame count and size. Ratio = ours / ffmpeg wall time (1.0: as fast as ffmpeg; the target
+The clip: 15 s of 1080x1920 at 30 fps, four product shots and a price card joined by 0.5 s transitions (push,
+zoom, wipe in the brand colour, crossfade), the card's parts entering one by one (text rising line by line, the
+price landing, the badge popping, the strike drawn), the logo as a watermark over the shots, three burned-in
+captions and a music bed with fades. Baseline: one ffmpeg command doing the same with xfade (slideleft, zoomin,
+wiperight, fade) / overlay / afade from the same inputs (the card background, each of the card's parts, logo and
+captions as the PNGs our card drawer makes, since ffmpeg cannot draw them; each part fades in and rises on the
+same schedule, a scale or a strike drawn as that fade), the same x264 preset and CRF, the same output options.
+Both outputs are checked for frame count and size. Ratio = ours / ffmpeg wall time (1.0: as fast as ffmpeg; the target
 is at most 1.5), and realtime = clip length / our wall time (target at least 2).
 
 Usage: python bench/assembly.py [--quick] [--preset veryfast] [--crf 20]
@@ -33,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 from generation.assembly import cards  # noqa: E402
 from generation.assembly.captions import Cue  # noqa: E402
 from generation.assembly.clipio import BT709_FFMPEG_PARAMS, write_clip  # noqa: E402
+from generation.assembly.frame_sources import PART_SECONDS, PART_STAGGER, ENTRANCE_RISE  # noqa: E402
 from generation.assembly.render import render_timeline  # noqa: E402
 from generation.assembly.timeline import (  # noqa: E402
     Music, PriceCard, Segment, ShotClip, Style, Timeline, Transition,
@@ -44,6 +48,9 @@ FPS = 30
 SHOT_SECONDS, CARD_SECONDS, FADE = 3.5, 3.0, 0.5
 CAPTIONS = (("A cup for slow mornings", 0.0, 6.0), ("Double-walled glass keeps it hot", 6.0, 12.0),
             ("Now 20% off", 12.0, 15.0))
+CARD = PriceCard(price="$24.00", compare_at="$30.00", discount="-20%", headline="Now on sale")
+# Each transition and the xfade that stands for it in the baseline.
+TRANSITIONS = (("push", "slideleft"), ("zoom", "zoomin"), ("wipe", "wiperight"), ("crossfade", "fade"))
 
 
 def make_inputs(workdir: Path, size: tuple[int, int]) -> dict:
@@ -82,11 +89,10 @@ def make_inputs(workdir: Path, size: tuple[int, int]) -> dict:
 
 
 def our_timeline(inputs: dict, size: tuple[int, int], style: Style) -> Timeline:
-    fade = Transition("crossfade", FADE)
-    segments = [Segment(ShotClip(str(path)), SHOT_SECONDS, fade if index else Transition())
+    kinds = [Transition(kind, FADE) for kind, _ in TRANSITIONS]
+    segments = [Segment(ShotClip(str(path)), SHOT_SECONDS, kinds[index - 1] if index else Transition())
                 for index, path in enumerate(inputs["shots"])]
-    segments.append(Segment(PriceCard(price="$24.00", compare_at="$30.00", discount="-20%", headline="Now on sale"),
-                            CARD_SECONDS, fade))
+    segments.append(Segment(CARD, CARD_SECONDS, kinds[-1]))
     return Timeline(width=size[0], height=size[1], fps=FPS, segments=tuple(segments), style=style,
                     watermark="bottom-right", music=Music(str(inputs["music"]), volume=0.8, fade_in=0.5, fade_out=1.0),
                     captions=tuple(Cue(start, end, text) for text, start, end in CAPTIONS))
@@ -100,13 +106,9 @@ def save_layer(layer: cards.Layer, path: Path) -> tuple[int, int]:
 def ffmpeg_command(inputs: dict, size: tuple[int, int], style: Style, workdir: Path, out: Path,
                    preset: str, crf: int) -> list[str]:
     """The same clip as one hand-written filtergraph."""
-    card = cards.card_background(size, style).copy()
-    layer = cards.card_layer(PriceCard(price="$24.00", compare_at="$30.00", discount="-20%",
-                                       headline="Now on sale"), size, style)
-    card_image = Image.fromarray(card)
-    card_layer = Image.fromarray(layer.image)
-    card_image.paste(card_layer, (layer.x, layer.y), card_layer)
-    card_image.save(workdir / "card.png")
+    Image.fromarray(cards.card_background(size, style)).save(workdir / "card.png")
+    parts = cards.card_parts(CARD, size, style)
+    part_at = [save_layer(part.layer, workdir / f"part{i}.png") for i, part in enumerate(parts)]
     logo_x, logo_y = save_layer(cards.watermark_layer(style, size, "bottom-right"), workdir / "watermark.png")
     caption_at = [save_layer(cards.caption_layer(text, size, style), workdir / f"caption{i}.png")
                   for i, (text, _, _) in enumerate(CAPTIONS)]
@@ -117,13 +119,27 @@ def ffmpeg_command(inputs: dict, size: tuple[int, int], style: Style, workdir: P
     command += ["-i", str(workdir / "watermark.png")]
     for index in range(len(CAPTIONS)):
         command += ["-i", str(workdir / f"caption{index}.png")]
+    first_part = 6 + len(CAPTIONS)
+    for index in range(len(parts)):
+        command += ["-loop", "1", "-framerate", str(FPS), "-t", str(CARD_SECONDS),
+                    "-i", str(workdir / f"part{index}.png")]
     command += ["-i", str(inputs["music"])]
     total = 4 * SHOT_SECONDS + CARD_SECONDS - 4 * FADE
-    graph = [f"[{i}:v]fps={FPS},format=yuv420p,settb=AVTB[v{i}]" for i in range(5)]
+    graph = [f"[{i}:v]fps={FPS},format=yuv420p,settb=AVTB[v{i}]" for i in range(4)]
+    # The card: its parts fade in and rise (ease out) one after another over the background, as ours enter.
+    rise = round(ENTRANCE_RISE * size[1])
+    graph.append(f"[4:v]fps={FPS},settb=AVTB[k0]")
+    for index, (x, y) in enumerate(part_at):
+        delay = index * PART_STAGGER
+        graph.append(f"[{first_part + index}:v]format=rgba,fade=t=in:st={delay}:d={PART_SECONDS}:alpha=1[p{index}]")
+        graph.append(f"[k{index}][p{index}]overlay=x={x}:y='{y}+{rise}*pow(1-clip((t-{delay})/{PART_SECONDS},0,1),3)'"
+                     f":eval=frame[k{index + 1}]")
+    graph.append(f"[k{len(part_at)}]format=yuv420p[v4]")
     previous = "v0"
     for index in range(1, 5):
         offset = index * (SHOT_SECONDS - FADE)
-        graph.append(f"[{previous}][v{index}]xfade=transition=fade:duration={FADE}:offset={offset}[x{index}]")
+        graph.append(f"[{previous}][v{index}]xfade=transition={TRANSITIONS[index - 1][1]}:duration={FADE}"
+                     f":offset={offset}[x{index}]")
         previous = f"x{index}"
     shots_end = 4 * (SHOT_SECONDS - FADE)
     graph.append(f"[{previous}][5:v]overlay=x={logo_x}:y={logo_y}:enable='lt(t,{shots_end})'[w]")
@@ -132,12 +148,15 @@ def ffmpeg_command(inputs: dict, size: tuple[int, int], style: Style, workdir: P
         graph.append(f"[{previous}][{6 + index}:v]overlay=x={x}:y={y}:enable='between(t,{start},{end - 0.001})'"
                      f"[c{index}]")
         previous = f"c{index}"
-    music = 6 + len(CAPTIONS)
-    graph.append(f"[{music}:a]atrim=0:{total},volume=0.8,afade=t=in:d=0.5,afade=t=out:st={total - 1}:d=1[a]")
+    music = first_part + len(parts)
+    # The mix normalised to -14 LUFS as ours is (render.py's soundtrack).
+    graph.append(f"[{music}:a]atrim=0:{total},volume=0.8,afade=t=in:d=0.5,afade=t=out:st={total - 1}:d=1,"
+                 "loudnorm=I=-14:TP=-1,aresample=44100[a]")
     graph.append(f"[{previous}]setparams=color_primaries=bt709:color_trc=bt709[out]")
     command += ["-filter_complex", ";".join(graph), "-map", "[out]", "-map", "[a]",
                 "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
-                *BT709_FFMPEG_PARAMS[2:],  # the same tags; setparams is already in the graph "-c:a", "aac", "-ar", "44100", "-movflags", "+faststart",
+                *BT709_FFMPEG_PARAMS[2:],  # the same tags; setparams is already in the graph
+                "-c:a", "aac", "-ar", "44100", "-movflags", "+faststart",
                 "-t", str(total), str(out)]
     return command
 
