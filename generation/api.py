@@ -35,8 +35,8 @@ from catalog.models import Variant
 from generation.aspect_ratios import ASPECT_RATIOS
 from generation.engines.dit.family import FAMILY_NAMES
 from generation.models import JobStatus, RenderJob, VideoTemplate
-from generation.selectors import (product_latest_renditions, render_job_get, render_jobs_filter, video_template_get,
-                                  video_template_previews, video_templates_visible)
+from generation.selectors import (preset_previews, product_latest_renditions, render_job_get, render_jobs_filter,
+                                  video_template_get, video_template_previews, video_templates_visible)
 from generation.services.job_states import render_job_cancel
 from generation.services.payloads import render_job_payload, rendition_payload, video_template_payload
 from generation.services.render_jobs import render_jobs_create
@@ -92,14 +92,20 @@ class TemplateSerializer(serializers.Serializer):
     preview_url = serializers.URLField(allow_null=True,
                                        help_text="Your newest video made with this template, as a looping animated "
                                                  "WebP; null until you render with it.")
+    preset_preview_url = serializers.URLField(
+        allow_null=True, help_text="A built-in's own preview, rendered from the demo shop's products (9:16, as a "
+                                   "looping animated WebP); null for your own templates and until it is made.")
 
     def to_representation(self, template: VideoTemplate) -> dict:
         return video_template_payload(template)
 
 
-def _template_data(template: VideoTemplate, request=None, previews: dict | None = None) -> dict:
-    """`previews` (template id -> Rendition, from video_template_previews) gives preview_url."""
+def _template_data(template: VideoTemplate, request=None, previews: dict | None = None,
+                   presets: dict | None = None) -> dict:
+    """`previews` (template id -> Rendition, from video_template_previews) gives preview_url; `presets` (from
+    preset_previews) preset_preview_url."""
     return video_template_payload(template, preview=(previews or {}).get(template.pk),
+                                  preset_preview=(presets or {}).get(template.pk),
                                   absolute_url=request.build_absolute_uri if request else None)
 
 
@@ -278,8 +284,8 @@ class TemplateListView(APIView):
         description="The built-in templates and your own; your own shadows a built-in of the same slug.")
     def get(self, request):
         templates = video_templates_visible(merchant=request.merchant)
-        previews = video_template_previews(merchant=request.merchant)
-        return Response({"results": [_template_data(template, request, previews) for template in templates]})
+        previews, presets = video_template_previews(merchant=request.merchant), preset_previews()
+        return Response({"results": [_template_data(template, request, previews, presets) for template in templates]})
 
     @extend_schema(
         operation_id="templates_create", summary="Create a template of your own", tags=["templates"],
@@ -306,7 +312,8 @@ class TemplateDetailView(APIView):
                    responses={200: TemplateSerializer, **_errors(404)})
     def get(self, request, slug: str):
         template = video_template_get(merchant=request.merchant, slug=slug)
-        return Response(_template_data(template, request, video_template_previews(merchant=request.merchant)))
+        return Response(_template_data(template, request, video_template_previews(merchant=request.merchant),
+                                       preset_previews()))
 
     @extend_schema(
         operation_id="templates_update", summary="Edit your template", tags=["templates"],

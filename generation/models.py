@@ -16,6 +16,10 @@ class VideoTemplate(models.Model):
     version = models.PositiveIntegerField(default=1)
     spec = models.JSONField(help_text="Scenes, durations and music: see generation/template_spec.py.")
     is_builtin = models.BooleanField(default=False)
+    # Set only by `manage.py preset_previews` (never by a request): the demo shop's render of a built-in, shown to
+    # every merchant in the gallery and the API while its spec is the template's.
+    preview_job = models.ForeignKey("RenderJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                    help_text="A built-in's preview render, made from the demo products.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

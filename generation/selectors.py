@@ -53,6 +53,15 @@ def video_template_previews(*, merchant: Merchant) -> dict[int, Rendition]:
     return previews
 
 
+def preset_previews() -> dict[int, Rendition]:
+    """A built-in's own preview per template id (services/preset_previews.py): the rendition of its preview job,
+    once that succeeded and while its spec is still the template's."""
+    templates = (VideoTemplate.objects.filter(merchant=None, preview_job__status=RenderJob.Status.SUCCEEDED)
+                 .select_related("preview_job").prefetch_related("preview_job__renditions"))
+    return {template.pk: rendition for template in templates if template.preview_job.template_spec == template.spec
+            for rendition in template.preview_job.renditions.all()[:1]}
+
+
 def render_jobs_filter(*, merchant: Merchant, status: str | None = None, sku: str | None = None):
     jobs = (RenderJob.objects.filter(merchant=merchant).select_related("template", "variant")
             .prefetch_related("renditions"))

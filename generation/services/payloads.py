@@ -75,12 +75,14 @@ def render_job_payload(job: RenderJob, *, renditions=None, absolute_url=_site_ab
 
 
 def video_template_payload(template: VideoTemplate, *, preview: Rendition | None = None,
-                           absolute_url=None) -> dict:
+                           preset_preview: Rendition | None = None, absolute_url=None) -> dict:
     """A template as the API shows it: its spec as stored and, parsed, its scenes and longest duration (or why it
-    cannot render). `preview` (the merchant's newest rendition made with it) gives preview_url when `absolute_url`
-    is given."""
+    cannot render). `preview` (the merchant's newest rendition made with it) gives preview_url and
+    `preset_preview` (a built-in's own, from the demo shop) preset_preview_url, when `absolute_url` is given."""
     scenes, max_duration, spec_error = [], None, None
     preview_url = absolute_url(preview.preview.url) if absolute_url and preview and preview.preview else None
+    preset_url = (absolute_url(preset_preview.preview.url)
+                  if absolute_url and preset_preview and preset_preview.preview else None)
     try:
         spec = template_spec_parse(template.spec, fps=settings.RENDER_FPS)
     except ValidationError as exc:
@@ -96,7 +98,8 @@ def video_template_payload(template: VideoTemplate, *, preview: Rendition | None
         max_duration = spec_max_frames(spec) / spec.fps
     return {"slug": template.slug, "name": template.name, "description": template.description,
             "version": template.version, "is_builtin": template.is_builtin, "spec": template.spec, "scenes": scenes,
-            "max_duration": max_duration, "spec_error": spec_error, "preview_url": preview_url}
+            "max_duration": max_duration, "spec_error": spec_error, "preview_url": preview_url,
+            "preset_preview_url": preset_url}
 
 
 def render_job_event_emit(*, job_id: int, event: str) -> None:

@@ -47,3 +47,44 @@ _CARD_NAMES = {
     PriceCardScene: "Price card (sale price and discount badge when on sale)", FeaturesScene: "Feature bullets "
     "from the description", CtaScene: "Call to action", PresenterScene: "Presenter",
 }
+
+
+# The quality report's checks in reading order: (check, what it measures, the target), and how to show a value.
+_QUALITY_CHECKS = (
+    ("product_coverage", "Product size in product shots", "≥ 50 % of the height, or 80 % of the width"),
+    ("product_uncropped", "Product never cut off", "inside the frame and the safe zones"),
+    ("cards_share", "Time on cards", "≤ 30 %"),
+    ("time_to_first_product", "Product on screen", "within 0.5 s"),
+    ("smallest_text_height", "Smallest text", "≥ 3.5 % of the height"),
+    ("cta_text_height", "Call to action text", "≥ 5 % of the height"),
+    ("texts_outside_safe_zone", "Texts outside the safe zones", "none"),
+    ("integrated_lufs", "Loudness", "-14 ± 1 LUFS"),
+    ("true_peak_dbtp", "True peak", "≤ -1 dBTP"),
+)
+
+
+def _quality_value(name: str, report: dict) -> str:
+    if name in ("product_coverage", "product_uncropped"):
+        coverage = report.get("product_coverage") or {}
+        if coverage.get("height") is None:
+            return "not measured"
+        return f"{coverage['height']:.0%} of the height, {coverage['width']:.0%} of the width (smallest)"
+    value = report.get(name)
+    if value is None:
+        return "not measured" if name in ("integrated_lufs", "true_peak_dbtp") else "—"
+    return {"cards_share": f"{value:.0%}", "time_to_first_product": f"{value:g} s",
+            "smallest_text_height": f"{value:.1%}", "cta_text_height": f"{value:.1%}",
+            "integrated_lufs": f"{value:g} LUFS", "true_peak_dbtp": f"{value:g} dBTP"}.get(name, str(value))
+
+
+def quality_rows(report: dict) -> list[dict]:
+    """A rendition's quality report as table rows (label, measured, target, passed); none for a rendition made
+    before reports existed, or whose report failed (the error is one row)."""
+    if not report:
+        return []
+    if "checks" not in report:
+        return [{"label": "Quality report", "measured": report.get("error", "not made"), "target": "",
+                 "passed": False}]
+    return [{"label": label, "measured": _quality_value(name, report), "target": target,
+             "passed": report["checks"][name]}
+            for name, label, target in _QUALITY_CHECKS if name in report["checks"]]

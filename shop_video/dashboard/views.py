@@ -24,15 +24,15 @@ from catalog.selectors import catalog_import_get, catalog_imports_list, products
 from catalog.services import product_photos_upload
 from generation.engines.registry import engine_uses_families
 from generation.models import FINISHED_STATUSES, JobStatus
-from generation.selectors import (render_job_get, render_job_list, render_job_renditions, video_template_get,
-                                  video_template_previews, video_templates_visible)
+from generation.selectors import (preset_previews, render_job_get, render_job_list, render_job_renditions,
+                                  video_template_get, video_template_previews, video_templates_visible)
 from generation.services.job_states import render_job_cancel
 from generation.services.render_jobs import render_job_create
 from generation.services.video_templates import video_template_copy, video_template_update
 from shop_video.api.services import api_key_create, api_key_revoke
 from shop_video.dashboard import forms
 from shop_video.dashboard.access import member_view
-from shop_video.dashboard.display import scene_summary
+from shop_video.dashboard.display import quality_rows, scene_summary
 from shop_video.dashboard.selectors import api_key_list
 from shop_video.dashboard.services import dashboard_merchant_choose
 from shop_video.tenancy.models import BrandKit, Membership
@@ -169,8 +169,10 @@ def import_detail(request, import_id: int):
 
 @member_view
 def templates_gallery(request):
-    previews = video_template_previews(merchant=request.merchant)
-    cards = [{"template": template, "scenes": scene_summary(template.spec), "preview": previews.get(template.pk)}
+    previews, presets = video_template_previews(merchant=request.merchant), preset_previews()
+    # Your latest video with a template, else a built-in's own preview from the demo shop.
+    cards = [{"template": template, "scenes": scene_summary(template.spec), "preview": previews.get(template.pk),
+              "preset_preview": presets.get(template.pk)}
              for template in video_templates_visible(merchant=request.merchant)]  # a copy replaces its built-in
     return render(request, "dashboard/templates.html", {"cards": cards})
 
@@ -249,7 +251,8 @@ def job_detail(request, job_id: int):
     job = _found(render_job_get, merchant=request.merchant, job_id=job_id)
     context = {
         "job": job, "finished": job.status in FINISHED_STATUSES,
-        "renditions": list(render_job_renditions(job=job)) if job.status == JobStatus.SUCCEEDED else [],
+        "renditions": [(rendition, quality_rows(rendition.quality)) for rendition in render_job_renditions(job=job)]
+        if job.status == JobStatus.SUCCEEDED else [],
     }
     template = "dashboard/_job_status.html" if request.htmx else "dashboard/job_detail.html"
     return render(request, template, context)

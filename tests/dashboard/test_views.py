@@ -288,14 +288,14 @@ def test_the_import_form_says_what_to_change(member):
 def test_the_gallery_describes_scenes_and_shows_a_preview_once_there_is_one(member, acme_objects):
     page = member.get(reverse("dashboard:templates")).content.decode()
     assert "Product showcase" in page and "Quick bumper" in page
-    assert "Logo reveal: 1.5 s" in page
-    assert "Product photos: 3 s each, up to 3 photos (push in, pan right, tilt up), enters with a crossfade" in page
-    assert "Price card (sale price and discount badge when on sale): 2.5 s, enters with a crossfade" in page
+    assert "Outro with the logo: 1.4 s, enters with a crossfade" in page  # the 30 s story ends on the logo
+    assert "Product photos: 4 s each, up to 3 photos (push in, pan right, tilt up)" in page
+    assert "Price card (sale price and discount badge when on sale): 2.2 s, enters with a crossfade" in page
     assert "Presenter speaking: 14 s, full frame with a product card, script in de, en, es, fr" in page
-    assert page.count("No preview yet") == 9  # the 8 built-ins and acme's own
+    assert page.count("No preview yet") == 10  # the 9 built-ins and acme's own
     job_succeed(acme_objects["job"])
     page = member.get(reverse("dashboard:templates")).content.decode()
-    assert page.count("No preview yet") == 8 and "9x16.mp4" in page
+    assert page.count("No preview yet") == 9 and "9x16.mp4" in page
 
 
 def test_the_render_form_creates_a_job_with_the_chosen_options(member, merchant, product_with_photos,
