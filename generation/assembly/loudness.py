@@ -9,6 +9,7 @@ reference meter, which is the number a platform would see. Tests hold the two wi
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import subprocess
@@ -56,8 +57,7 @@ def integrated_loudness(samples: np.ndarray, rate: int) -> float:
     if n < block or not np.any(samples):
         return SILENCE_LUFS - 1
     size = 1 << math.ceil(math.log2(n + rate // 2))  # half a second of padding: the filters' tails do not wrap
-    freqs = np.fft.rfftfreq(size, 1 / rate)
-    weighted = np.fft.irfft(np.fft.rfft(samples, size, axis=1) * _k_weighting(freqs, rate), size, axis=1)[:, :n]
+    weighted = np.fft.irfft(np.fft.rfft(samples, size, axis=1) * _k_weighting(size, rate), size, axis=1)[:, :n]
     step = block // 4
     starts = np.arange(0, n - block + 1, step)
     cumulative = np.concatenate([np.zeros((samples.shape[0], 1)), np.cumsum(weighted**2, axis=1)], axis=1)
@@ -76,16 +76,20 @@ def true_peak(samples: np.ndarray, rate: int) -> np.ndarray:
     """Per sample, the largest |value| of the signal oversampled 4x around it (the inter-sample peaks a DAC or an
     encoder sees), for each channel: shape (channels, n)."""
     samples = np.atleast_2d(np.asarray(samples, dtype=np.float64))
-    n = samples.shape[1]
-    chunk, margin = 1 << 15, 64
+    channels, n = samples.shape
+    # Pieces of exactly 2^15 samples (pocketfft is slow on sizes with a large prime factor), overlapping by a margin
+    # on each side so the periodic interpolation's edges are thrown away.
+    size, margin = 1 << 15, 64
+    step = size - 2 * margin
+    padded = np.zeros((channels, margin + -(-n // step) * step + margin))
+    padded[:, margin:margin + n] = samples
     peaks = np.empty_like(samples)
-    for begin in range(0, n, chunk):
-        lo, hi = max(begin - margin, 0), min(begin + chunk + margin, n)
-        piece = samples[:, lo:hi]
-        up = np.fft.irfft(np.fft.rfft(piece, axis=1), (hi - lo) * _OVERSAMPLE, axis=1) * _OVERSAMPLE
-        local = np.abs(up).reshape(samples.shape[0], hi - lo, _OVERSAMPLE).max(axis=2)
-        local = np.maximum(local, np.abs(piece))
-        peaks[:, begin:min(begin + chunk, n)] = local[:, begin - lo:begin - lo + min(chunk, n - begin)]
+    for begin in range(0, n, step):
+        piece = padded[:, begin:begin + size]
+        up = np.fft.irfft(np.fft.rfft(piece, axis=1), size * _OVERSAMPLE, axis=1) * _OVERSAMPLE
+        local = np.abs(up[:, margin * _OVERSAMPLE:(margin + step) * _OVERSAMPLE]).reshape(channels, step, _OVERSAMPLE)
+        count = min(step, n - begin)
+        peaks[:, begin:begin + count] = np.maximum(local.max(axis=2), np.abs(piece[:, margin:margin + step]))[:, :count]
     return peaks
 
 
@@ -141,9 +145,11 @@ def _peak_db(samples: np.ndarray, rate: int) -> float:
     return 20 * math.log10(peak) if peak > 0 else -math.inf
 
 
-def _k_weighting(freqs: np.ndarray, rate: int) -> np.ndarray:
-    """The complex response of BS.1770's pre-filter (a +4 dB high shelf) times its RLB high-pass at `freqs`."""
-    z = np.exp(-2j * np.pi * freqs / rate)  # z^-1
+@functools.lru_cache(maxsize=4)  # normalisation measures the same length several times
+def _k_weighting(size: int, rate: int) -> np.ndarray:
+    """The complex response of BS.1770's pre-filter (a +4 dB high shelf) times its RLB high-pass at the bins of an
+    rfft of `size` samples."""
+    z = np.exp(-2j * np.pi * np.fft.rfftfreq(size, 1 / rate) / rate)  # z^-1
 
     def biquad(b, a):
         return (b[0] + b[1] * z + b[2] * z**2) / (a[0] + a[1] * z + a[2] * z**2)

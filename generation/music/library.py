@@ -15,7 +15,7 @@ from generation.music.composer import DEFAULT_MOOD, MOODS, piece_compose
 from generation.music.synth import RATE
 
 COMPOSER_VERSION = 1  # bump when the composer changes how pieces sound: old cached files are no longer used
-TEMPO_RANGE = (60, 180)
+CACHE_FILES = 200
 # The mood each built-in preset plays when its template names none and the brand kit has no track.
 PRESET_MOODS = {
     "beauty-glow": "elegant", "electronics-spec": "energetic", "fashion-lookbook": "upbeat", "food-fresh": "warm",
@@ -50,4 +50,12 @@ def music_piece_path(*, mood: str, tempo: float, duration: float) -> Path:
         out.setframerate(RATE)
         out.writeframes(pcm.tobytes())
     os.replace(partial, path)  # two workers composing the same piece both write whole files; the last one wins
+    _cache_pruned(folder)
     return path
+
+
+def _cache_pruned(folder: Path) -> None:
+    """Keep the CACHE_FILES most recently written pieces (a piece is ~5 MB a minute; lengths vary per video)."""
+    pieces = sorted(folder.glob("*.wav"), key=lambda path: path.stat().st_mtime, reverse=True)
+    for stale in pieces[CACHE_FILES:]:
+        stale.unlink(missing_ok=True)
