@@ -116,11 +116,12 @@ class CtaScene(Scene):
 
 @dataclass(frozen=True, kw_only=True)
 class PresenterScene(Scene):
-    """The merchant's presenter speaks a script over the product: full-frame host with a product card, split
-    screen (host beside the product), or the host picture-in-picture over the product photo."""
+    """The merchant's presenter speaks a script over the product: picture-in-picture by default (the product photo
+    large, the host in a window beside it), split screen (host beside the product), or the full-frame host with a
+    product card."""
 
     scripts: tuple[tuple[str, str], ...] = ()  # (language, template); language "" serves every language
-    layout: str = "full"
+    layout: str = "pip"  # product-first: the product large, the host in a window beside it
     presenter: str | None = None  # a presenter's slug; None: the merchant's default presenter
     framing: str | None = None  # head | chest | wide; None: the presenter's own
     engine: str | None = None  # presenter (GPU) or presenter-cpu; None: the job's choice
@@ -371,7 +372,7 @@ def _scene_parse(index: int, raw: Any, fps: int, options: dict, default_transiti
         return CtaScene(**common, text=text("text", CtaScene.text) or CtaScene.text,
                         url=text("url", CtaScene.url), qr=qr)
     if kind == "presenter":
-        layout = raw.get("layout", "full")
+        layout = raw.get("layout", "pip")
         if layout not in PRESENTER_LAYOUTS:
             raise ValidationError(f"{where}: layout {layout!r} is unknown; use one of {', '.join(PRESENTER_LAYOUTS)}.")
         return _presenter_parse(where, raw, options, common, layout)

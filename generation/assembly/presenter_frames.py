@@ -1,12 +1,15 @@
-"""A presenter scene's frames: the host clip placed by its layout over the product photo, and the product card.
+"""A presenter scene's frames: the host clip placed by its layout beside the product photo, and the product card.
 
 The host clip is decoded by ShotFrames at exactly the host box's size (no per-frame resize); the product photo
 and the card are drawn once per rendition; the only per-frame work beyond the host is the picture-in-picture
-photo's slow push-in (one affine warp) and the blends.
+product's slow settle (one affine warp of the product box) and the blends. In a pip the whole photo shows, fitted
+large in its box as a rounded tile with a soft shadow on the brand background, from the scene's first frame.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
 from dataclasses import replace
 
 import cv2
@@ -14,6 +17,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from . import cards
+from .captions import MAX_LINES as CAPTION_MAX_LINES
 from .frame_sources import Overlay, ShotFrames
 from .presenter_layout import card_region, host_box, product_box
 from .text_fit import Text, fit_text, paint_mask
@@ -24,9 +28,14 @@ PANEL_PADDING = 0.035  # of the short side
 TITLE_SIZE = 0.055
 PRICE_SIZE = 0.085
 TITLE_LINES = 2
+MIN_TEXT_HEIGHT = 0.035  # of the frame height: no card text smaller (a phone shows 1080x1920 about 14 cm tall)
+CARD_SCALES = (1.0, 0.9, 0.8, 0.7, 0.6)  # tried in turn until the card fits its region
+COMPARE_SHARE = 0.6  # the old price and the discount, of the price's size, on the price's line
 PIP_CORNER = 0.08  # corner radius, of the window's width
 PIP_BORDER = 0.012  # of the short side
-PUSH_IN = 0.06  # the pip background grows by this much over the scene
+SETTLE_FROM = 0.95  # the pip's product tile grows from this share of its fitted size to all of it over the scene
+TILE_CORNER = 0.03  # the product tile's corner radius, of the short side
+SHADOW_BLUR = 0.02  # of the short side
 
 
 class PresenterFrames:
@@ -39,12 +48,14 @@ class PresenterFrames:
         self.length = max(1, round(segment.duration * fps))
         photo_box = product_box(content.layout, width, height)
         self.background = cards.card_background(size, style)
-        self.photo = None
+        self.photo_box, self.tile = photo_box, None
         if photo_box is not None and content.photo:
-            fitted = photo_fitted(content.photo, (photo_box.width, photo_box.height))
             if content.layout == "pip":
-                self.photo = fitted
+                self.tile = _product_tile(content.photo, self.background, photo_box, min(size))
+                self.settled = self.background.copy()
+                self.settled[photo_box.top:photo_box.bottom, photo_box.left:photo_box.right] = self.tile
             else:
+                fitted = photo_fitted(content.photo, (photo_box.width, photo_box.height))
                 self.background[photo_box.top:photo_box.bottom, photo_box.left:photo_box.right] = fitted
         self.card = Overlay(product_card_layer(content.card, size, style, card_region_clear_of_captions(
             content.layout, size, style)), size)
@@ -69,7 +80,7 @@ class PresenterFrames:
             frame = self.background.copy()
             frame[box.top:box.bottom, box.left:box.right] = host
         else:
-            frame = self._pushed_in(index) if self.photo is not None else self.background.copy()
+            frame = self._settling(index) if self.tile is not None else self.background.copy()
             region = frame[box.top:box.bottom, box.left:box.right]
             alpha = self.window_alpha
             region[...] = cv2.blendLinear(region, self.window_border, 1 - alpha, alpha)
@@ -78,12 +89,20 @@ class PresenterFrames:
         self.card.blend_onto(frame)
         return frame
 
-    def _pushed_in(self, index: int) -> np.ndarray:
-        width, height = self.size
-        scale = 1 + PUSH_IN * min(1.0, index / max(1, self.length - 1))
-        matrix = cv2.getRotationMatrix2D((width / 2, height / 2), 0, scale)
-        return cv2.warpAffine(self.photo, matrix, (width, height), flags=cv2.INTER_LINEAR,
-                              borderMode=cv2.BORDER_REFLECT)
+    def _settling(self, index: int) -> np.ndarray:
+        """The frame with the product tile grown from SETTLE_FROM to its full fitted size (eased), never past it:
+        the whole product stays inside its box in every frame."""
+        progress = min(1.0, index / max(1, self.length - 1))
+        scale = SETTLE_FROM + (1.0 - SETTLE_FROM) * (1.0 - (1.0 - progress) ** 2)
+        if scale >= 1.0:
+            return self.settled.copy()
+        frame = self.background.copy()
+        box = self.photo_box
+        region = frame[box.top:box.bottom, box.left:box.right]
+        matrix = cv2.getRotationMatrix2D((box.width / 2, box.height / 2), 0, scale)
+        cv2.warpAffine(self.tile, matrix, (box.width, box.height), dst=region, flags=cv2.INTER_LINEAR,
+                       borderMode=cv2.BORDER_TRANSPARENT)
+        return frame
 
 
 def _rounded_window(box: Box, style: Style, short: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -129,47 +148,130 @@ def photo_fitted(path: str, size: tuple[int, int]) -> np.ndarray:
     return np.ascontiguousarray(filled)
 
 
+def _product_tile(path: str, background: np.ndarray, box: Box, short: int) -> np.ndarray:
+    """The product box's pixels: the whole photo fitted as large as the box allows (never cropped or stretched),
+    as a rounded tile with a soft shadow, centred on the brand background."""
+    with Image.open(path) as source:
+        photo = np.asarray(source.convert("RGB"))
+    ph, pw = photo.shape[:2]
+    blur = max(1.0, short * SHADOW_BLUR)
+    margin = math.ceil(blur)  # room for the shadow inside the box
+    contain = min((box.width - 2 * margin) / pw, (box.height - 2 * margin) / ph)
+    inner = cv2.resize(photo, (max(1, round(pw * contain)), max(1, round(ph * contain))),
+                       interpolation=cv2.INTER_AREA if contain < 1 else cv2.INTER_CUBIC)
+    tile_h, tile_w = inner.shape[:2]
+    y, x = (box.height - tile_h) // 2, (box.width - tile_w) // 2
+    mask = np.zeros((box.height, box.width), np.float32)
+    mask[y:y + tile_h, x:x + tile_w] = _rounded_mask((tile_w, tile_h), round(short * TILE_CORNER))
+    shadow = cv2.GaussianBlur(np.roll(mask, max(1, margin // 2), axis=0), (0, 0), sigmaX=blur)[..., None] * 0.45
+    region = background[box.top:box.bottom, box.left:box.right].astype(np.float32) * (1.0 - shadow)
+    placed = np.zeros_like(region)
+    placed[y:y + tile_h, x:x + tile_w] = inner
+    alpha = mask[..., None]
+    return np.ascontiguousarray(np.clip(region * (1.0 - alpha) + placed * alpha + 0.5, 0, 255).astype(np.uint8))
+
+
 def card_region_clear_of_captions(layout: str, size: tuple[int, int], style: Style) -> Box:
-    """The layout's card region, ending above where the spoken captions (one line) are burned in."""
+    """The layout's card region, ending above where the spoken captions (up to their most lines) are burned in."""
     region = card_region(layout, *size)
     gap = round(min(size) * PANEL_PADDING / 2)
-    return replace(region, bottom=min(region.bottom, cards.caption_band_top(size, style) - gap))
+    top = cards.caption_band_top(size, style, lines=CAPTION_MAX_LINES)
+    return replace(region, bottom=min(region.bottom, top - gap))
 
 
 def product_card_layer(card: ProductCard, size: tuple[int, int], style: Style, region: Box) -> cards.Layer:
-    """A rounded panel at the bottom of `region`: the product title, then its price (the old price struck through
-    and the discount beside it when on sale)."""
-    canvas, _ = _product_card(card, size, style, region, paint=True)
-    return cards.Layer(np.asarray(canvas.crop(canvas.getchannel("A").getbbox())).copy(),
-                       *canvas.getchannel("A").getbbox()[:2])
+    """A rounded panel at the bottom of `region`: the product title, then its price on one line (the old price
+    struck through and the discount beside it when on sale). Its text_boxes hold every line it draws."""
+    canvas, _, boxes = _product_card(card, size, style, region, paint=True)
+    left, top, right, bottom = canvas.getchannel("A").getbbox()
+    return cards.Layer(np.asarray(canvas.crop((left, top, right, bottom))).copy(), left, top, text_boxes=boxes)
 
 
 def product_card_fits(card: ProductCard, size: tuple[int, int], style: Style, region: Box) -> None:
-    """ValueError naming the text when the card cannot be laid out (checked before any shot is made)."""
+    """ValueError saying what to change when the card cannot be laid out (checked before any shot is made)."""
     _product_card(card, size, style, region, paint=False)
 
 
+def _title_fitted(title: str, font_path: str, start: int, smallest: int, measure: int, lines: int) -> Text:
+    """The title in at most `lines` lines; a title too long even at the smallest size is cut at a word and ends
+    with an ellipsis (the presenter says it whole, and the captions show it)."""
+    what = "product title on the presenter card"
+    try:
+        return fit_text(title, font_path, start, smallest, measure, lines, what)
+    except ValueError:
+        words = title.split()
+        for count in range(len(words) - 1, 0, -1):
+            try:
+                return fit_text(" ".join(words[:count]).rstrip(",;:-") + "\u2026", font_path, smallest, smallest,
+                                measure, lines, what)
+            except ValueError:
+                continue
+        raise
+
+
+def _price_layouts(card: ProductCard, font_path: str, start: int, smallest: int, measure: int
+                   ) -> Iterator[tuple[list[list[tuple[str, Text]]], int]]:
+    """Ways to set the price, best first, each as lines of (role, Text) pairs (role: price, compare or discount)
+    no wider than `measure`, and the space between parts: all on one line (down to three quarters of the price's
+    size), then the old price and the discount on a second line, then the discount beside the price, then the
+    discount left out (the struck-through old price already says it), then the price alone (a tiny frame). The
+    old price and the discount are set smaller than the price, never under `smallest`."""
+    extras = {role: text for role, text in (("compare", card.compare_at), ("discount", card.discount)) if text}
+    arrangements = [[["price", *extras]], [["price"], list(extras)], [["price", "discount"], ["compare"]],
+                    [["price"], ["compare"]], [["price"]]]
+    seen = []
+    for number, arrangement in enumerate(arrangements):
+        arrangement = [[role for role in line if role == "price" or role in extras] for line in arrangement]
+        arrangement = [line for line in arrangement if line]
+        if arrangement in seen:
+            continue
+        seen.append(arrangement)
+        low = max(smallest, math.ceil(start * 0.75)) if number == 0 else smallest
+        for size in range(start, low - 1, -1):
+            small = max(smallest, round(size * COMPARE_SHARE))
+            texts = {"price": card.price, **extras}
+            space = round(small * 0.6)
+            lines = [[(role, fit_text(texts[role], font_path, size if role == "price" else small,
+                                      size if role == "price" else small, 10 ** 6, 1, "price on the presenter card"))
+                      for role in line] for line in arrangement]
+            if all(sum(text.width for _, text in line) + space * (len(line) - 1) <= measure for line in lines):
+                yield lines, space
+                break
+
+
+def _card_layouts(card: ProductCard, font_path: str, short: int, smallest: int, region: Box) -> Iterator[tuple]:
+    """Cards that fit the region, largest first: (padding, gap, title, price lines, space, line heights). Smaller
+    type first, then a one-line title (cut with an ellipsis when long)."""
+    for title_lines in (TITLE_LINES, 1):
+        for scale in CARD_SCALES:
+            padding = max(4, round(short * PANEL_PADDING * scale))
+            measure, gap = region.width - 2 * padding, padding // 2
+            try:
+                title = _title_fitted(card.title, font_path, max(smallest, round(short * TITLE_SIZE * scale)),
+                                      smallest, measure, title_lines)
+            except ValueError:
+                continue
+            for lines, space in _price_layouts(card, font_path, max(smallest, round(short * PRICE_SIZE * scale)),
+                                               smallest, measure):
+                heights = [max(text.height for _, text in line) for line in lines]
+                if title.height + sum(heights) + gap * len(lines) + 2 * padding <= region.height:
+                    yield padding, gap, title, lines, space, heights
+                    return
+
+
 def _product_card(card: ProductCard, size, style: Style, region: Box, *, paint: bool):
-    short = min(size)
-    padding = max(4, round(short * PANEL_PADDING))
+    short, frame_height = min(size), size[1]
+    font_path = cards.font_path_for(style, card.title, card.price, card.compare_at, card.discount, "\u2026")
+    smallest = max(8, round(short * cards.MIN_TEXT_SIZE), math.ceil(frame_height * MIN_TEXT_HEIGHT))
+    fitted = next(_card_layouts(card, font_path, short, smallest, region), None)
+    if fitted is None:
+        raise ValueError(f"the presenter card has {region.height}px at this size, too little for the product title "
+                         "and the price: shorten the product title or render a larger size")
+    padding, gap, title, lines, space, heights = fitted
+    height = title.height + sum(heights) + gap * len(lines) + 2 * padding
     measure = region.width - 2 * padding
-    font_path = cards.font_path_for(style, card.title, card.price, card.compare_at, card.discount)
-    smallest = max(8, round(short * cards.MIN_TEXT_SIZE))
-    title = fit_text(card.title, font_path, round(short * TITLE_SIZE), smallest, measure, TITLE_LINES,
-                     "product title on the presenter card")
-    price_line = "   ".join(part for part in (card.price, card.discount) if part)
-    price = fit_text(price_line, font_path, round(short * PRICE_SIZE), smallest, measure, 1,
-                     "price on the presenter card")
-    compare = (fit_text(card.compare_at, font_path, max(smallest, round(short * TITLE_SIZE * 0.8)), smallest,
-                        measure, 1, "old price on the presenter card") if card.compare_at else None)
-    gap = padding // 2
-    rows: list[Text] = [title, price] + ([compare] if compare else [])
-    height = sum(row.height for row in rows) + gap * (len(rows) - 1) + 2 * padding
-    if height > region.height:
-        raise ValueError(f"the presenter card needs {height}px but has {region.height}px at this size; shorten "
-                         "the product title")
     if not paint:
-        return None, height
+        return None, height, ()
     canvas = Image.new("RGBA", size, (0, 0, 0, 0))
     top = region.bottom - height
     panel = Image.new("L", (region.width * 4, height * 4), 0)
@@ -177,13 +279,23 @@ def _product_card(card: ProductCard, size, style: Style, region: Box, *, paint: 
                                             fill=round(255 * PANEL_OPACITY))
     paint_mask(canvas, panel.resize((region.width, height), Image.Resampling.BOX), (region.left, top),
                parse_hex_color(style.background))
-    y = top + padding
-    colours = [parse_hex_color(style.foreground), parse_hex_color(style.accent), cards.muted_colour(style)]
-    for row, colour in zip(rows, colours):
-        row.draw(canvas, region.left + padding, y, measure, colour, "left")
-        if row is compare:  # struck through: the price it was
-            line_y = y + row.height // 2
-            ImageDraw.Draw(canvas).line((region.left + padding, line_y, region.left + padding + row.width, line_y),
-                                        fill=(*colour, 255), width=max(1, row.font.size // 12))
-        y += row.height + gap
-    return canvas, height
+    left, y = region.left + padding, top + padding
+    title.draw(canvas, left, y, measure, parse_hex_color(style.foreground), "left")
+    boxes = list(cards.text_line_boxes(title, left, y, measure, "left"))
+    y += title.height + gap
+    colours = {"price": parse_hex_color(style.accent), "compare": cards.muted_colour(style),
+               "discount": parse_hex_color(style.accent)}
+    for line, line_height in zip(lines, heights):
+        ascent = max(text.font.getmetrics()[0] for _, text in line)
+        x = left
+        for role, part in line:
+            part_y = y + ascent - part.font.getmetrics()[0]  # one baseline for the whole line
+            part.draw(canvas, x, part_y, part.width, colours[role], "left")
+            boxes.extend(cards.text_line_boxes(part, x, part_y, part.width, "left"))
+            if role == "compare":  # struck through: the price it was
+                line_y = part_y + round(part.font.getmetrics()[0] * 0.62)
+                ImageDraw.Draw(canvas).line((x, line_y, x + part.width, line_y), fill=(*colours[role], 255),
+                                            width=max(1, part.font.size // 10))
+            x += part.width + space
+        y += line_height + gap
+    return canvas, height, tuple(boxes)

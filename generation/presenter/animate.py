@@ -197,10 +197,12 @@ class AvatarAnimator:
         skin = image[max(0, face.y + face.h // 3):face.bottom - face.h // 3,
                      max(0, face.x + face.w // 3):face.right - face.w // 3]
         brightness = float(np.clip(skin.mean() / 170.0, 0.55, 1.0)) if skin.size else 0.85
-        # The mouth's inside: lip-tinted red at the edges, near black deep inside; teeth dimmed to the face's light.
+        # The mouth's inside: lip-tinted red at the edges, near black deep inside; teeth and tongue dimmed to the
+        # face's light.
         self.interior_edge = (0.4 * lip_colour + np.float32([36, 4, 6])).astype(np.float32)
         self.interior_deep = (0.1 * lip_colour + np.float32([16, 2, 3])).astype(np.float32)
-        self.teeth = (np.float32([226, 219, 206]) * brightness).astype(np.float32)
+        self.teeth = (np.float32([236, 230, 218]) * brightness).astype(np.float32)
+        self.tongue = (0.45 * lip_colour + np.float32([38, 6, 10])).astype(np.float32)
 
         # 3. The eyes: the skin above each slides down over it during a blink.
         self.eyes = []
@@ -249,6 +251,15 @@ class AvatarAnimator:
             region[rows, cols] = (patch + alpha * (colour - patch) + 0.5).astype(np.uint8)
         return region
 
+    def mouth_interior(self, *, openness: float, width: float) -> tuple[tuple[slice, slice], np.ndarray, np.ndarray]:
+        """The mouth's inside at this opening with the head at rest: where it lies in the frame (rows, columns),
+        its alpha (h, w, 1) and its colour (h, w, 3). What a frame paints over the moved lips; tests measure it."""
+        rows, cols = self.mouth_window
+        x0, y0 = self.roi[:2]
+        alpha, colour = self._mouth_warp(self.grid_x.copy(), self.grid_y.copy(), openness=openness, width=width)
+        frame_window = (slice(rows.start + y0, rows.stop + y0), slice(cols.start + x0, cols.stop + x0))
+        return frame_window, alpha, colour
+
     def _mouth_warp(self, map_x: np.ndarray, map_y: np.ndarray, *, openness: float, width: float
                     ) -> tuple[np.ndarray, np.ndarray]:
         """Open the jaw inside the mouth window (maps changed in place); return the interior's alpha and colour."""
@@ -275,17 +286,37 @@ class AvatarAnimator:
         # The interior fills exactly the gap between the moved lips: from -up*shape to +down*shape.
         top, bottom = -up * lip_shape, down * lip_shape
         inside = np.minimum(v - top, bottom - v)
-        feather = max(0.8, 0.012 * self.face_h)
+        feather = max(0.8, 0.007 * self.face_h)
         alpha = np.clip(inside / feather, 0.0, 1.0)[..., None]
         depth = np.clip(inside / (0.5 * opening * lip_shape + 1e-3), 0.0, 1.0)[..., None]
         colour = self.interior_edge + (self.interior_deep - self.interior_edge) * depth
-        show_teeth = float(_smoothstep(0.3, 0.65, np.float32(openness)))
+        gap = bottom - top  # the opening's height in each column
+        # The tongue: a rounded mound rising from the floor of the mouth, lit at its front, darker at the back.
+        show_tongue = float(_smoothstep(0.25, 0.55, np.float32(openness)))
+        if show_tongue > 0.0:
+            mound = 1.0 - (u / (0.58 * half)) ** 2 - ((v - bottom) / (0.42 * gap + 1e-3)) ** 2
+            tongue_alpha = np.clip(mound * 3.0, 0.0, 1.0) * show_tongue * 0.9
+            tongue = self.tongue * (0.45 + 0.55 * np.clip(mound * 1.5, 0.0, 1.0))[..., None]
+            colour = colour + tongue_alpha[..., None] * (tongue - colour)
+        # Lower teeth: a shaded row along the lower lip, only when the jaw is well open.
+        show_lower = float(_smoothstep(0.55, 0.85, np.float32(openness)))
+        if show_lower > 0.0:
+            lower_height = min(0.16 * opening, 0.028 * self.face_h)
+            lower_shape = np.clip(1.0 - (u / (0.6 * half)) ** 2, 0.0, 1.0) ** 0.4
+            lower_edge = bottom - lower_height * lower_shape
+            lower_alpha = np.clip((v - lower_edge) / feather, 0.0, 1.0) * show_lower * 0.85 * (lower_shape > 0)
+            colour = colour + lower_alpha[..., None] * (self.teeth * (0.62 + 0.2 * lower_shape)[..., None] - colour)
+        # Upper teeth: a row hanging from the upper lip, in the lip's shadow at the top, the seams between the
+        # front teeth a little darker, turning away (darker) towards the corners.
+        show_teeth = float(_smoothstep(0.08, 0.3, np.float32(openness)))
         if show_teeth > 0.0:
-            teeth_height = min(0.28 * opening, 0.04 * self.face_h)
-            teeth_shape = np.clip(1.0 - (u / (0.72 * half)) ** 2, 0.0, 1.0) ** 0.35
+            teeth_height = min(0.34 * opening, 0.05 * self.face_h)
+            teeth_shape = np.clip(1.0 - (u / (0.78 * half)) ** 2, 0.0, 1.0) ** 0.35
             teeth_edge = top + teeth_height * teeth_shape
-            teeth_alpha = np.clip((teeth_edge - v) / feather, 0.0, 1.0) * show_teeth * 0.75 * (teeth_shape > 0)
-            shade = 0.7 + 0.3 * teeth_shape  # darker towards the corners, where the teeth turn away
+            teeth_alpha = np.clip((teeth_edge - v) / feather, 0.0, 1.0) * show_teeth * 0.92 * (teeth_shape > 0)
+            seams = 0.5 + 0.5 * np.cos(2.0 * np.pi * u / (0.36 * self.mouth_half))
+            shadow = _smoothstep(top - feather, top + 0.45 * teeth_height, v)
+            shade = (0.62 + 0.38 * teeth_shape) * (0.72 + 0.28 * shadow) * (1.0 - 0.08 * _smoothstep(0.85, 1.0, seams))
             colour = colour + teeth_alpha[..., None] * (self.teeth * shade[..., None] - colour)
         return alpha.astype(np.float32), colour.astype(np.float32)
 

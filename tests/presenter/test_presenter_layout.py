@@ -64,12 +64,14 @@ def test_the_scripts_punctuation_goes_back_on_the_words():
         "Say", "hello", "to", "the", '"Mug"!', "Only", "$18.00,", "really.", "unsaid"]
 
 
-def test_a_product_card_too_long_for_the_frame_is_refused_saying_what_to_shorten():
+def test_a_product_card_too_big_for_the_frame_is_refused_saying_what_to_change():
     region = card_region("full", 160, 284)
     product_card_fits(ProductCard(title="Ceramic Mug", price="$18.00", compare_at="$24.00", discount="-25%"),
                       (160, 284), Style(), region)
-    with pytest.raises(ValueError, match="product title on the presenter card"):
-        product_card_fits(ProductCard(title="Extraordinarily " * 12, price="$18.00"), (160, 284), Style(), region)
+    product_card_fits(ProductCard(title="Extraordinarily " * 12, price="$18.00"), (160, 284), Style(), region)
+    with pytest.raises(ValueError, match="too little for the product title and the price"):  # cut, but no room
+        product_card_fits(ProductCard(title="Extraordinarily " * 12, price="$18.00"), (160, 284), Style(),
+                          type(region)(region.left, region.bottom - 12, region.right, region.bottom))
 
 
 @pytest.mark.parametrize("aspect", ["9:16", "1:1", "16:9", "4:5"])
@@ -89,3 +91,48 @@ def test_the_product_card_stays_clear_of_the_captions_and_the_pip_window(aspect,
         assert not overlaps  # below the window in a tall or square frame, beside it in a wide one
     product_card_fits(ProductCard(title="Ceramic Mug, Stoneware", price="$18.00", compare_at="$24.00",
                                   discount="-25%"), size, Style(), region)
+
+
+PRODUCT_SHARE = 0.35  # the pip's product box covers at least this much of the frame in every aspect ratio
+
+
+def _overlap(a, b) -> bool:
+    return a.left < b.right and b.left < a.right and a.top < b.bottom and b.top < a.bottom
+
+
+@pytest.mark.parametrize("short_side", [1080, 540])
+@pytest.mark.parametrize("aspect", ["9:16", "1:1", "16:9", "4:5"])
+def test_the_pip_shows_the_product_large_beside_the_host_the_card_and_the_captions(aspect, short_side):
+    from generation.assembly import cards
+    from generation.assembly.presenter_frames import card_region_clear_of_captions, product_card_layer
+
+    size = rendition_size(aspect, short_side)
+    width, height = size
+    product, host = product_box("pip", width, height), host_box("pip", width, height)
+    assert 0 <= product.left and 0 <= product.top and product.right <= width and product.bottom <= height
+    assert product.width * product.height >= PRODUCT_SHARE * width * height
+    assert not _overlap(product, host)
+    card = product_card_layer(ProductCard(title="Ceramic Mug, Stoneware", price="$18.00", compare_at="$24.00",
+                                          discount="-25%"), size, Style(), card_region_clear_of_captions(
+        "pip", size, Style()))
+    card_box = type(product)(card.x, card.y, card.x + card.image.shape[1], card.y + card.image.shape[0])
+    caption = cards.caption_layer("Meet the Ceramic Mug.", size, Style())
+    safe = safe_area(width, height)
+    for box in (host, card_box):  # the host, the card and the captions keep out of each other and the product
+        assert not _overlap(box, product) and box.bottom < caption.y
+        assert safe.left <= box.left and box.right <= safe.right and safe.top <= box.top
+    assert not _overlap(host, card_box) and product.bottom < caption.y
+    # Every text the card draws is inside the safe area and at least 3.5 % of the frame height tall.
+    assert card.text_boxes and all(safe.left <= b.left and b.right <= safe.right and safe.top <= b.top
+                                   and b.bottom <= safe.bottom for b in card.text_boxes)
+    assert min(b.height for b in card.text_boxes) >= 0.035 * height
+
+
+def test_a_long_title_is_cut_with_an_ellipsis_rather_than_refused():
+    size = rendition_size("9:16", 1080)
+    from generation.assembly.presenter_frames import _product_card, card_region_clear_of_captions
+
+    region = card_region_clear_of_captions("pip", size, Style())
+    title = "Handmade Stoneware Espresso Cup with Saucer and Spoon, Glazed in Deep Ocean Blue"
+    _, height, boxes = _product_card(ProductCard(title=title, price="$18.00"), size, Style(), region, paint=True)
+    assert height <= region.height and len(boxes) == 3  # two title lines and the price

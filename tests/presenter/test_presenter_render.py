@@ -3,11 +3,14 @@ planning refusals, the host shots per layout, and the finished video's voice, ca
 the encoded MP4. tests/e2e/test_presenter_through_worker.py runs the same through a real worker."""
 
 import subprocess
+from pathlib import Path
 
 import imageio_ffmpeg
 import numpy as np
 import pytest
+from PIL import Image
 import webvtt
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from generation.assembly.assemble import render_job_assemble
@@ -227,3 +230,41 @@ def test_the_voice_ducks_the_brand_music(merchant, product_with_photos, presente
     assert alone > 0.05
     assert under_voice < 0.5 * alone  # ducked while the presenter speaks
     assert after > 0.8 * alone  # and back up once they stop
+
+
+ARTIFACTS = Path(settings.BASE_DIR) / "var" / "test-artifacts" / "presenter"
+
+
+def test_the_spotlight_preset_shows_the_product_large_from_the_first_frame_in_every_aspect_ratio(
+        merchant, presenter, builtin_templates, sent_tasks):
+    """presenter-spotlight is a pip: the whole product photo fitted large in its box from frame 0, the host in
+    its window, nothing of one over the other. Frames go to var/test-artifacts/presenter/ to look at."""
+    from generation.assembly.presenter_layout import product_box
+    from catalog.services import product_image_add
+
+    product = factories.product_make(merchant=merchant, sku="CUP-1", title="Espresso Cup", photos=0)
+    product_image_add(product=product, data=(Path(settings.BASE_DIR) / "catalog" / "demo_photos" /
+                                             "espresso-cup.jpg").read_bytes())
+    job = render_job_create(merchant=merchant, template_slug="presenter-spotlight", sku="CUP-1",
+                            aspect_ratios=["9:16", "1:1", "16:9", "4:5"], short_side=360)
+    for shot in job.shots.all():
+        shot_run(shot_id=shot.pk)
+    render_job_assemble(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == "succeeded", job.error
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for rendition in job.renditions.all():
+        frames = _video_frames(rendition.file.path, rendition.width, rendition.height)
+        name = rendition.aspect_ratio.replace(":", "x")
+        for index in (0, 90):
+            Image.fromarray(frames[index]).save(ARTIFACTS / f"spotlight-{name}-frame{index}.png")
+        box = product_box("pip", rendition.width, rendition.height)
+        window = host_box("pip", rendition.width, rendition.height)
+        first = frames[0].astype(np.int16)
+        product = first[box.top:box.bottom, box.left:box.right]
+        # The photo fills the box from the first frame: where it differs from the brand background (the box's
+        # corner) it spans most of the box's width or height.
+        photo = np.abs(product - product[1, 1]).max(axis=2) > 30
+        rows, cols = np.flatnonzero(photo.any(axis=1)), np.flatnonzero(photo.any(axis=0))
+        assert max((rows[-1] - rows[0]) / box.height, (cols[-1] - cols[0]) / box.width) > 0.85  # settling from 95 %
+        assert first[window.top:window.bottom, window.left:window.right].std() > 20  # the host shows in its window

@@ -165,3 +165,51 @@ def test_other_framings_and_a_given_face_box_make_frames(speech_wav, framing):
     x, y, w, h = result.metadata["face_box"]
     share = {"head": 0.45, "wide": 0.18}[framing]
     assert h == pytest.approx(share * HEIGHT, abs=2)
+
+
+@pytest.fixture(scope="module")
+def open_and_closed():
+    """The head framing at 540x960 with the head held still: a rest frame and a wide-open "a"."""
+    from generation.presenter.animate import AvatarAnimator
+
+    photo = photo_load(PORTRAIT)
+    framed = framed_avatar(photo=photo, landmarks=face_landmarks(photo, avatar_face(photo)), width=540,
+                           height=960, framing="head")
+    track = np.float32([[0.0, 0.0], [0.95, 0.1], [0.35, 0.85]])
+    animator = AvatarAnimator(framed=framed, track=track, fps=FPS, seed=1)
+    animator.motion[:], animator.closure[:] = 0.0, 0.0
+    return animator, animator.frames(start=0, stop=len(track))
+
+
+def _luma(pixels: np.ndarray) -> np.ndarray:
+    return pixels.astype(np.float32) @ np.float32([0.299, 0.587, 0.114])
+
+
+def test_an_open_mouth_has_a_dark_inside_teeth_and_a_tongue(open_and_closed):
+    animator, frames = open_and_closed
+    (rows, cols), alpha, colour = animator.mouth_interior(openness=0.95, width=0.1)
+    inside = alpha[..., 0] > 0.9
+    luma, spread = _luma(colour), colour.max(axis=-1) - colour.min(axis=-1)
+    dark, teeth = inside & (luma < 50), inside & (luma > 150) & (spread < 50)
+    tongue = inside & (colour[..., 0] - colour[..., 1] > 25) & (luma > 45) & (luma < 140)
+    assert dark.sum() > 0.3 * inside.sum() and teeth.sum() > 0.1 * inside.sum() and tongue.sum() > 0.03 * inside.sum()
+    # The upper teeth hang from the upper lip, the lower ones rise from the lower lip (wide open only).
+    teeth_rows = np.flatnonzero(teeth.any(axis=1))
+    inside_rows = np.flatnonzero(inside.any(axis=1))
+    middle = (inside_rows[0] + inside_rows[-1]) / 2
+    assert (teeth_rows < middle).any() and (teeth_rows > middle).any()
+    (_, _), small_alpha, small_colour = animator.mouth_interior(openness=0.35, width=0.85)
+    small_inside = small_alpha[..., 0] > 0.9
+    small_teeth = small_inside & (_luma(small_colour) > 150)
+    assert small_teeth.any() and not (np.flatnonzero(small_teeth.any(axis=1)) > middle).any()  # no lower teeth yet
+    # In the frame itself: new dark pixels and new bright, neutral (teeth) pixels where the rest frame had lips.
+    rest, wide = frames[0][rows, cols], frames[1][rows, cols]
+    drawn = inside & (np.abs(wide.astype(np.int16) - rest).max(axis=-1) > 25)
+    wide_luma = _luma(wide)
+    assert (drawn & (wide_luma < 50)).sum() > 0.3 * inside.sum()
+    assert (drawn & (wide_luma > 150) & (_luma(rest) < 150)).sum() > 0.05 * inside.sum()
+
+
+def test_a_closed_mouth_is_the_photo_untouched(open_and_closed):
+    animator, frames = open_and_closed
+    assert np.array_equal(frames[0], animator.framed.image)  # no cavity, no teeth, nothing drawn over the lips
