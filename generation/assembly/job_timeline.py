@@ -236,3 +236,19 @@ def cards_check(timeline: Timeline) -> None:
                               card_region_clear_of_captions(segment.content.layout, size, timeline.style))
     for cue in timeline.captions if timeline.burn_in_captions else ():
         cards.caption_fits(cue.text, size, timeline.style)
+    if timeline.voiceover is not None:
+        _voiceover_fits(timeline.voiceover, timeline.duration)
+
+
+def _voiceover_fits(voiceover: VoiceOver, duration: float) -> None:
+    """The voice-over spoken now (espeak takes ~20 ms; cached) to check it can be and ends before the video does."""
+    from generation.presenter.speech import VoiceSpec
+    from generation.presenter.tts import TtsError, speech_duration
+
+    try:
+        spoken = speech_duration(text=voiceover.script, voice=VoiceSpec(**voiceover.voice))
+    except (TtsError, TypeError) as exc:
+        raise ValueError(f"the voice-over cannot be spoken: {exc}") from None
+    if voiceover.start + spoken > duration:
+        raise ValueError(f"the voice-over takes {spoken:.1f} s to say from {voiceover.start:g} s, past the end of the "
+                         f"{duration:.1f} s video; shorten its script")

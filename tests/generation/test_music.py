@@ -281,3 +281,17 @@ def test_every_template_has_music_without_an_upload_and_the_merchants_track_wins
     kit.music.save("default.wav", ContentFile(b"RIFF"))
     assert "brand/music/default" in _timeline(merchant, {**SPEC, "music": {"mood": "warm"}}).music.path
     assert _timeline(merchant, {**SPEC, "music": False}).music is None
+
+
+@pytest.mark.django_db
+def test_a_voice_over_too_long_for_the_video_is_refused_before_any_shot(merchant, sent_tasks):
+    from django.core.exceptions import ValidationError
+
+    from tests import factories
+
+    factories.product_make(merchant=merchant, sku="MUG-1", photos=1, price="18.00")
+    long_script = "This mug keeps your coffee hot for six hours and your water cold for a whole day. " * 4
+    with pytest.raises(ValidationError, match="the voice-over takes .* past the end of the .* video; shorten"):
+        _timeline(merchant, {**SPEC, "voiceover": {"script": long_script}})
+    with pytest.raises(ValidationError, match="the voice-over cannot be spoken: unknown text-to-speech engine"):
+        _timeline(merchant, {**SPEC, "voiceover": {"script": "Hi", "engine": "nope"}})
