@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from generation.assembly import cards
+from generation.assembly.beats import cuts_on_beats
 from generation.assembly.captions import Cue, caption_cues, spoken_cues
 from generation.assembly.presenter_frames import card_region_clear_of_captions, product_card_fits
 from generation.assembly.timeline import (
@@ -106,6 +107,7 @@ def timeline_for_job(job: RenderJob, aspect_ratio: str) -> Timeline:
 
     segments = _transitions_fitted(segments, spec.fps)
     music = _music_for(job, spec)
+    segments = _cuts_on_beats(segments, music, spec.fps)
     style = Style(background=kit.primary_colour if kit else Style.background,
                   foreground=kit.secondary_colour if kit else Style.foreground,
                   accent=kit.accent_colour if kit else Style.accent,
@@ -188,6 +190,28 @@ def _transitions_fitted(segments: list[Segment], fps: int) -> list[Segment]:
             transition = Transition(transition.kind, frames / fps) if frames > 0 else CUT
         fitted.append(replace(segment, transition=transition))
     return fitted
+
+
+def _cuts_on_beats(segments: list[Segment], music: Music | None, fps: int) -> list[Segment]:
+    """Each cut (or transition's middle) moved onto the music's nearest beat within beats.SNAP_TOLERANCE: the
+    track's own beats when known, else the built-in piece's, whose beat grid does not depend on its length. A shot
+    is only trimmed (never held on its last frame) and a presenter's scene keeps its length (its speech)."""
+    if music is None or not (music.beats or music.mood):
+        return segments
+    flex = ["fixed" if isinstance(segment.content, PresenterClip) else
+            "shrink" if isinstance(segment.content, ShotClip) else "free" for segment in segments]
+    durations, transitions = [segment.duration for segment in segments], [s.transition.duration for s in segments]
+    snapped = durations
+    for _ in range(3):
+        # A built-in piece is composed to the video's length and its beats stop at its final hit, so they are
+        # taken for the length the snapped cuts give, until that settles (at once, or after a step or two).
+        length = sum(snapped) - sum(transitions)
+        beats = music.beats or piece_beats(tempo=music.tempo, duration=length)
+        again = cuts_on_beats(durations, transitions, beats, fps=fps, flex=flex)
+        if again == snapped:
+            break
+        snapped = again
+    return [replace(segment, duration=duration) for segment, duration in zip(segments, snapped)]
 
 
 def _captions(timeline: Timeline, scene_spans: list[tuple[int, int, str]]) -> list[Cue]:

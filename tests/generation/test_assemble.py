@@ -83,7 +83,8 @@ def test_every_scene_type_becomes_its_card_in_order_with_the_variants_prices(mer
 
 
 def test_transitions_overlap_scenes_and_the_first_scene_just_starts(merchant, on_sale, sent_tasks):
-    timeline = timeline_for_job(_job(merchant), "9:16")
+    # Without music, so no cut moves onto a beat (test_cuts_land_on_the_built_in_music_s_beats).
+    timeline = timeline_for_job(_job(merchant, spec={**SPEC, "music": False}), "9:16")
     transitions = [segment.transition for segment in timeline.segments]
     crossfade = Transition("crossfade", 0.5)
     assert transitions == [Transition(), crossfade, crossfade, crossfade, Transition("slide_left", 0.3),
@@ -91,6 +92,24 @@ def test_transitions_overlap_scenes_and_the_first_scene_just_starts(merchant, on
     # 1.5 + 2 + 2 + 2 + 2 + 2 + 1 seconds of scenes, less 5 x 0.5 and 1 x 0.3 of overlap.
     assert timeline.duration == pytest.approx(12.5 - 2.5 - 0.3)
     assert timeline.starts()[:3] == pytest.approx([0.0, 1.0, 2.5])
+
+
+def test_cuts_land_on_the_built_in_music_s_beats(merchant, on_sale, sent_tasks):
+    with_music = timeline_for_job(_job(merchant), "9:16")
+    silent = timeline_for_job(_job(merchant, spec={**SPEC, "music": False}), "9:16")
+    beats = with_music.music.beats
+    assert beats and with_music.music.mood
+    moved = 0
+    for index, segment in enumerate(with_music.segments[1:], start=1):
+        boundary = with_music.starts()[index] + segment.transition.duration / 2  # a cut, or a transition's middle
+        before, unsnapped = with_music.segments[index - 1].duration, silent.segments[index - 1].duration
+        # On a beat (to the frame) by changing the segment before it, or left as it was (no beat near enough).
+        assert min(abs(beat - boundary) for beat in beats) <= 1 / 30 + 1e-6 or before == pytest.approx(unsnapped)
+        assert abs(before - unsnapped) <= 0.25 + 1e-6
+        moved += before != pytest.approx(unsnapped)
+        if isinstance(with_music.segments[index - 1].content, ShotClip):  # a shot is trimmed, never held
+            assert before <= unsnapped + 1e-6
+    assert moved
 
 
 def test_captions_span_their_scene_from_its_entrance_until_the_next_one_enters(merchant, on_sale, sent_tasks):
@@ -285,7 +304,7 @@ def test_a_long_japanese_title_as_a_caption_is_split_into_cues_that_fit(merchant
 
 def test_a_scene_too_short_to_wait_out_its_transitions_shows_its_caption_from_its_first_frame(merchant, on_sale,
                                                                                              sent_tasks):
-    spec = {"transition": {"type": "crossfade", "duration": 0.45},
+    spec = {"transition": {"type": "crossfade", "duration": 0.45}, "music": False,
             "scenes": [{"type": "product_shots", "duration": 2, "max_shots": 1},
                        {"type": "price_card", "duration": 1.0, "caption": "Only today"},
                        {"type": "cta", "duration": 2}]}
