@@ -115,14 +115,14 @@ def build_tiny_cogvideox():
     transformer = CogVideoXTransformer3DModel(
         num_attention_heads=2, attention_head_dim=16, in_channels=8, out_channels=4, time_embed_dim=2,
         text_embed_dim=32, num_layers=1, sample_width=12, sample_height=8, sample_frames=9, patch_size=2,
-        temporal_compression_ratio=4, max_text_seq_length=64, use_rotary_positional_embeddings=True,
+        temporal_compression_ratio=4, max_text_seq_length=226, use_rotary_positional_embeddings=True,
         use_learned_positional_embeddings=True)
     vae = AutoencoderKLCogVideoX(
         in_channels=3, out_channels=3, down_block_types=("CogVideoXDownBlock3D",) * 4,
         up_block_types=("CogVideoXUpBlock3D",) * 4, block_out_channels=(8, 8, 8, 8), latent_channels=4,
         layers_per_block=1, norm_num_groups=2, temporal_compression_ratio=4)
     pipeline = CogVideoXImageToVideoPipeline(
-        tokenizer=tiny_tokenizer(64), text_encoder=_tiny_t5(torch), vae=vae, transformer=transformer,
+        tokenizer=tiny_tokenizer(226), text_encoder=_tiny_t5(torch), vae=vae, transformer=transformer,
         scheduler=CogVideoXDDIMScheduler())
     profile = {"family": "cogvideox", "max_frames": 9, "fps": 8, "steps": 3}
     return pipeline, profile
