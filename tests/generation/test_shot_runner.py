@@ -154,6 +154,20 @@ def test_the_engine_gets_the_end_photo_family_and_negative_prompt(merchant, prod
     assert request.parameters["family"] == "wan" and request.negative_prompt == "blurry"
 
 
+def test_the_engine_gets_the_brand_kits_colours_for_its_backdrop(merchant, product_with_photos, sent_tasks,
+                                                                  recording_engine):
+    from shop_video.tenancy.models import BrandKit
+
+    BrandKit.objects.update_or_create(merchant=merchant, is_default=True, defaults={
+        "primary_colour": "#1d3557", "secondary_colour": "#f1faee", "accent_colour": "#e63946"})
+    shot = _end_frame_job(merchant).shots.get()
+    shot_run(shot_id=shot.pk)
+    (request,) = recording_engine
+    assert request.parameters["brand_colours"] == ["#1d3557", "#f1faee", "#e63946"]
+    shot.refresh_from_db()
+    assert "brand_colours" not in shot.parameters  # read from the kit at run time, not stored on the shot
+
+
 def test_a_deleted_end_photo_fails_the_shot_with_the_reason(merchant, product_with_photos, sent_tasks,
                                                             recording_engine):
     job = _end_frame_job(merchant)
