@@ -105,20 +105,21 @@ def _main_object(product: np.ndarray) -> np.ndarray | None:
 
 def _confidence(product: np.ndarray, seed: np.ndarray, distance: np.ndarray) -> float:
     """How much to trust the cut-out, from what goes wrong on busy or product-less photos: an area too small or
-    too large, a cut-out running off several sides of the photo (a scene, a portrait print) or sitting off-centre, a weak colour contrast
-    with the backdrop, GrabCut ending far from its seed, and an outline that follows no edge, a ragged shape. Geometric mean
-    of the last four, so one bad sign is enough to fall back."""
+    too large, a cut-out running off several sides of the photo (a scene, a portrait print) or sitting off-centre,
+    a weak colour contrast with the backdrop, GrabCut ending far from its seed, an outline that follows no edge,
+    a ragged shape. Geometric mean of the last four, so one bad sign is enough to fall back."""
     area = float(product.mean())
     if not MIN_AREA <= area <= MAX_AREA:
         return 0.0
     # GrabCut's outline stops short of the outer band forced to backdrop, so a side counts as reached where the
     # product comes within three bands of it: the fraction of that side's length it does so. Standing on the
-    # bottom edge is normal; two sides or more is a scene or a crop.
+    # bottom edge is normal (a cup's rim and saucer may graze top and bottom); two sides or more is a scene
+    # or a crop.
     band = int(np.argmax(seed[:, seed.shape[1] // 2] != cv2.GC_BGD))
     near = 3 * max(band, 1)
     sides = sorted((product[:near].any(axis=0).mean(), product[-near:].any(axis=0).mean(),
                     product[:, :near].any(axis=1).mean(), product[:, -near:].any(axis=1).mean()), reverse=True)
-    edge_score = float(np.clip(1.0 - 2.5 * sides[1] - 0.8 * max(0.0, sides[0] - 0.3), 0.0, 1.0))
+    edge_score = float(np.clip(1.0 - 1.5 * max(0.0, sides[1] - 0.05) - 0.8 * max(0.0, sides[0] - 0.3), 0.0, 1.0))
     # Product photos centre the product; a cut-out off in a corner is a piece of a scene.
     ys, xs = np.nonzero(product)
     off_centre = max(abs((xs.min() + xs.max() + 1) / 2 / product.shape[1] - 0.5),
