@@ -118,6 +118,7 @@ def piece_compose(*, mood: str, tempo: float, duration: float) -> Piece:
     rng = np.random.default_rng(sum(map(ord, mood)))
 
     kicks: list[float] = []
+    melody_at = 76  # the melody starts around the middle of its register
     previous_voicing: list[int] = []
     for bar in range(bars):
         bar_start = bar * BAR_BEATS
@@ -166,7 +167,7 @@ def piece_compose(*, mood: str, tempo: float, duration: float) -> Piece:
             for offset, length in pattern:
                 local = offset - (bar % 2) * BAR_BEATS
                 if 0 <= local < bar_len:
-                    pitch = _melody_pitch(spec, chord, rng)
+                    pitch = melody_at = _melody_pitch(spec, chord, melody_at, rng)
                     dry.note(spec.melody, pitch, at(local), min(length, bar_len - local) * beat * 0.95, 0.2,
                              pan=0.1, send=wet_send)
 
@@ -258,15 +259,15 @@ def _voiced(chord: list[int], previous: list[int]) -> list[int]:
     return sorted(voiced)
 
 
-def _melody_pitch(spec: Mood, chord: list[int], rng: np.random.Generator) -> int:
-    """A chord tone (or its upper neighbour in the scale, now and then) in the melody's register."""
-    pitch = chord[int(rng.integers(len(chord)))]
-    if rng.random() < 0.25:
-        pitch += spec.scale[1]  # a passing tone: a whole step up
-    while pitch < 69:
-        pitch += 12
-    while pitch > 84:
-        pitch -= 12
+def _melody_pitch(spec: Mood, chord: list[int], previous: int, rng: np.random.Generator) -> int:
+    """A chord tone in the melody's register (69-84) near the previous note (one of the three closest: a line that
+    moves mostly by steps and small leaps), now and then moved up to the next note of the scale as a passing tone."""
+    candidates = sorted({pitch + 12 * octave for pitch in chord for octave in range(-2, 4)
+                         if 69 <= pitch + 12 * octave <= 84}, key=lambda pitch: (abs(pitch - previous), pitch))
+    pitch = candidates[int(rng.integers(min(3, len(candidates))))]
+    if rng.random() < 0.2:
+        degree = spec.scale.index((pitch - spec.tonic) % 12)  # chord tones are in the scale
+        pitch += (spec.scale[(degree + 1) % 7] - spec.scale[degree]) % 12
     return pitch
 
 
