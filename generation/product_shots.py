@@ -6,9 +6,9 @@ is a ValidationError naming the scene and saying what to change. Presenter scene
 
 Photos: the scenes take the product's photos in turn (a second scene starts where the first stopped), and on a
 cheap engine (one that renders every aspect ratio: motion) every photo is used: a scene holding more photos than
-its max_shots shows each for a shorter time, so the scene keeps its length. A product with a single photo gets
-detail shots instead: close-ups of the photo's most salient regions (parameters["detail"] = the region's rank;
-the engine finds the region, since planning never looks at pixels).
+its max_shots shows each for a shorter time, so the scene keeps its length. A product with fewer photos than
+max_shots (one photo, typically) gets detail shots to fill the scene: close-ups of its photos' most salient regions
+(parameters["detail"] = the region's rank; the engine finds the region, since planning never looks at pixels).
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ from generation.engines.registry import engine_shots_per_aspect_ratio, engine_us
 from generation.template_spec import ProductShotsScene, TemplateSpec
 
 
-# Detail shots a one-photo product gets per scene, at most (within the scene's max_shots).
-MAX_DETAIL_SHOTS = 2
 # A scene holding more photos than its max_shots shortens each shot, down to this.
 MIN_SHOT_SECONDS = 1.0
 
@@ -102,7 +100,8 @@ def _scene_slots(*, scene: ProductShotsScene, spec: TemplateSpec, photos: int, s
                  cheap_photos: bool) -> tuple[int, list[tuple[int, int | None]]]:
     """A scene's shots as (photo index, detail rank or None), and the frames of each. It takes max_shots photos
     from `start` in turn; the last photo scene takes every photo not yet used on a cheap engine (`remaining`,
-    shortening its shots so the scene keeps its length); a single photo is followed by detail shots."""
+    shortening its shots so the scene keeps its length); fewer photos than max_shots are followed by detail shots
+    (the first photo's most salient region, the next photo's, ..., then each photo's second region)."""
     if photos == 0:
         return scene.frames, [(0, None)]
     count = min(scene.max_shots, photos)
@@ -112,8 +111,8 @@ def _scene_slots(*, scene: ProductShotsScene, spec: TemplateSpec, photos: int, s
         frames = max(min(scene.frames, shortest), round(scene.frames * scene.max_shots / remaining))
         count = remaining
     slots: list[tuple[int, int | None]] = [((start + offset) % photos, None) for offset in range(count)]
-    if cheap_photos and photos == 1:
-        slots += [(0, rank) for rank in range(min(MAX_DETAIL_SHOTS, scene.max_shots - 1))]
+    if cheap_photos and photos < scene.max_shots:  # fewer photos than shots: close-ups of them fill the scene
+        slots += [((start + extra) % photos, extra // photos) for extra in range(scene.max_shots - photos)]
     return frames, slots
 
 

@@ -49,16 +49,17 @@ def test_photo_scenes_take_the_photos_in_turn():
     assert [(s.scene, s.source_image_id) for s in shots] == [(0, 11), (0, 12), (2, 13), (2, 11)]
 
 
-def test_a_single_photo_gets_detail_shots_on_a_cheap_engine_only():
+def test_fewer_photos_than_shots_get_detail_shots_on_a_cheap_engine_only():
     scene = {"type": "product_shots", "duration": 1.0, "max_shots": 3, "cameras": ["orbit", "push_in"]}
     shots = _plan([scene], requested_engine="motion", aspect_ratios=["9:16", "1:1"], image_ids=[11])
     assert [(s.aspect_ratio, s.source_image_id, s.detail, s.parameters.get("detail"), s.camera) for s in shots] == [
         ("9:16", 11, None, None, "orbit"), ("9:16", 11, 0, 0, "push_in"), ("9:16", 11, 1, 1, "orbit"),
         ("1:1", 11, None, None, "orbit"), ("1:1", 11, 0, 0, "push_in"), ("1:1", 11, 1, 1, "orbit")]
-    assert len(_plan([{**scene, "max_shots": 2}], requested_engine="motion", aspect_ratios=["9:16"],
-                     image_ids=[11])) == 2
     assert len(_plan([{**scene, "max_shots": 1}], requested_engine="motion", aspect_ratios=["9:16"],
                      image_ids=[11])) == 1
+    # Two photos, four shots: both photos, then each one's most salient close-up.
+    two = _plan([{**scene, "max_shots": 4}], requested_engine="motion", aspect_ratios=["9:16"], image_ids=[11, 12])
+    assert [(s.source_image_id, s.detail) for s in two] == [(11, None), (12, None), (11, 0), (12, 0)]
     # A model engine animates the photo itself: no crops of it.
     costly = _plan([scene], requested_engine="dit", family="ltx", image_ids=[11])
     assert [(s.source_image_id, s.detail) for s in costly] == [(11, None)]

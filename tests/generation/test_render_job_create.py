@@ -17,12 +17,16 @@ def test_creates_job_with_one_shot_per_photo_and_sends_them_after_commit(
     assert job.status == RenderJob.Status.QUEUED
     assert job.aspect_ratios == ["9:16", "1:1"]
     photos = list(product_with_photos.images.order_by("position").values_list("pk", flat=True))
-    # The motion engine is cheap: each aspect ratio gets its own shots, 3 s at 30 fps from the preset.
-    assert [(s.aspect_ratio, s.width, s.height, s.source_image_id, s.camera) for s in shots] == [
-        ("9:16", 180, 320, photos[0], "push_in"), ("9:16", 180, 320, photos[1], "pan_right"),
-        ("1:1", 180, 180, photos[0], "push_in"), ("1:1", 180, 180, photos[1], "pan_right")]
-    assert {(shot.num_frames, shot.scene) for shot in shots} == {(90, 1)}
-    assert shots[0].seed == shots[2].seed and shots[1].seed == shots[3].seed  # same story in every ratio
+    # The motion engine is cheap: each aspect ratio gets its own shots, 4 s at 30 fps from the preset; two photos
+    # for three shots, so the third is a close-up of the first photo (a detail shot).
+    assert [(s.aspect_ratio, s.width, s.height, s.source_image_id, s.camera, s.parameters.get("detail"))
+            for s in shots] == [
+        ("9:16", 180, 320, photos[0], "push_in", None), ("9:16", 180, 320, photos[1], "pan_right", None),
+        ("9:16", 180, 320, photos[0], "tilt_up", 0),
+        ("1:1", 180, 180, photos[0], "push_in", None), ("1:1", 180, 180, photos[1], "pan_right", None),
+        ("1:1", 180, 180, photos[0], "tilt_up", 0)]
+    assert {(shot.num_frames, shot.scene) for shot in shots} == {(120, 0)}
+    assert shots[0].seed == shots[3].seed and shots[1].seed == shots[4].seed  # same story in every ratio
     assert sent_tasks["shots"] == [([shot.pk for shot in shots], "cpu")]
 
 
