@@ -20,7 +20,7 @@ from generation.feature_bullets import description_bullets
 from generation.models import RenderJob
 from generation.music.composer import piece_beats
 from generation.music.effects import sound_effects_for
-from generation.music.library import music_mood_default, music_tempo
+from generation.music.library import music_mood, music_tempo
 from generation.prompts import DEFAULT_LOCALE, discount_label, price_format, prompt_context, prompt_render
 from generation.template_spec import (
     CtaScene, FeaturesScene, IntroScene, OutroScene, PresenterScene, PriceCardScene, ProductShotsScene,
@@ -135,7 +135,7 @@ def timeline_for_job(job: RenderJob, aspect_ratio: str) -> Timeline:
 
 def _music_for(job: RenderJob, spec) -> Music | None:
     """The merchant's track when the brand kit has one for the template (named, by mood, or the kit's default), else
-    the built-in library's piece for the template's mood (or the preset's own mood); None when the template says
+    the built-in library's piece for the template's mood (every preset names one; else upbeat); None when the template says
     music: false. A built-in piece has no fades: it starts on its first beat and ends on its own final chord."""
     if not spec.music.enabled:
         return None
@@ -143,7 +143,7 @@ def _music_for(job: RenderJob, spec) -> Music | None:
     if music_name:
         return Music(path=str(media_local_path(music_name)), volume=spec.music.volume,
                      fade_in=spec.music.fade_in, fade_out=spec.music.fade_out)
-    mood = spec.music.mood or music_mood_default(job.template.slug if job.template_id else None)
+    mood = music_mood(spec.music.mood)
     return Music(path="", volume=spec.music.volume, fade_in=0.0, fade_out=0.0, mood=mood,
                  tempo=music_tempo(mood, spec.music.tempo))
 

@@ -16,16 +16,11 @@ from generation.music.synth import RATE
 
 COMPOSER_VERSION = 2  # bump when the composer changes how pieces sound: old cached files are no longer used
 CACHE_FILES = 200
-# The mood each built-in preset plays when its template names none and the brand kit has no track.
-PRESET_MOODS = {
-    "beauty-glow": "elegant", "electronics-spec": "energetic", "fashion-lookbook": "upbeat", "food-fresh": "warm",
-    "home-cosy": "calm", "presenter-spotlight": "calm", "product-showcase": "upbeat", "quick-bumper": "energetic",
-    "product-story": "warm",
-}
 
 
-def music_mood_default(template_slug: str | None) -> str:
-    return PRESET_MOODS.get(template_slug or "", DEFAULT_MOOD)
+def music_mood(mood: str | None) -> str:
+    """The mood asked for (every built-in preset names one), else the library's default."""
+    return mood or DEFAULT_MOOD
 
 
 def music_tempo(mood: str, tempo: float | None = None) -> float:

@@ -119,7 +119,7 @@ def test_pieces_are_cached_per_mood_tempo_and_length(settings, tmp_path, monkeyp
     assert library.music_piece_path(mood="calm", tempo=80, duration=3.0) == first
     with wave.open(str(first)) as piece:
         assert (piece.getnframes(), piece.getnchannels(), piece.getframerate()) == (3 * RATE, 2, RATE)
-    assert library.music_mood_default("home-cosy") == "calm" and library.music_mood_default("mine") == "upbeat"
+    assert library.music_mood("calm") == "calm" and library.music_mood(None) == "upbeat"
 
 
 # --- loudness -------------------------------------------------------------------------------------------
@@ -248,8 +248,8 @@ def _timeline(merchant, spec):
     from generation.models import Shot, VideoTemplate
     from generation.services.render_jobs import render_job_create
 
-    VideoTemplate.objects.update_or_create(merchant=merchant, slug="home-cosy", defaults={"name": "Mine", "spec": spec})
-    job = render_job_create(merchant=merchant, template_slug="home-cosy", sku="MUG-1", short_side=180)
+    VideoTemplate.objects.update_or_create(merchant=merchant, slug="mine", defaults={"name": "Mine", "spec": spec})
+    job = render_job_create(merchant=merchant, template_slug="mine", sku="MUG-1", short_side=180)
     for shot in Shot.objects.filter(job=job):
         shot.file.name = f"renders/acme/{shot.position}.mp4"
         shot.save()
@@ -266,7 +266,7 @@ def test_every_template_has_music_without_an_upload_and_the_merchants_track_wins
 
     factories.product_make(merchant=merchant, sku="MUG-1", photos=2, price="18.00")
     builtin = _timeline(merchant, SPEC).music
-    assert (builtin.path, builtin.mood, builtin.tempo) == ("", "calm", MOODS["calm"].tempo), "the preset's mood"
+    assert (builtin.path, builtin.mood, builtin.tempo) == ("", "upbeat", MOODS["upbeat"].tempo), "the default mood"
     assert builtin.beats and np.allclose(np.diff(builtin.beats), 60 / builtin.tempo, atol=1e-5)
     chosen = _timeline(merchant, {**SPEC, "music": {"mood": "energetic", "tempo": 130}}).music
     assert (chosen.mood, chosen.tempo) == ("energetic", 130.0)
