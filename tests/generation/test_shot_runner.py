@@ -31,7 +31,7 @@ def test_shots_render_clips_and_the_last_one_sends_the_assembly_once(merchant, p
                                                                       builtin_templates, sent_tasks,
                                                                       django_capture_on_commit_callbacks):
     job = _job(merchant)
-    first, second = job.shots.order_by("position")
+    first, *middle, second = job.shots.order_by("position")  # two photos, and a detail shot of the first
     shot_run(shot_id=first.pk)
     first.refresh_from_db()
     job.refresh_from_db()
@@ -39,6 +39,9 @@ def test_shots_render_clips_and_the_last_one_sends_the_assembly_once(merchant, p
     assert first.file.name == f"renders/acme/{job.pk}/shot-00.mp4" and first.file.storage.exists(first.file.name)
     assert job.status == JobStatus.RUNNING and sent_tasks["assembly"] == []
     assert 0 < job.progress < 90
+    for shot in middle:
+        shot_run(shot_id=shot.pk)
+    assert sent_tasks["assembly"] == []
     with django_capture_on_commit_callbacks(execute=True):
         shot_run(shot_id=second.pk)
     assert sent_tasks["assembly"] == [job.pk]
@@ -56,7 +59,7 @@ def test_a_failing_shot_fails_its_job_with_the_reason(merchant, product_with_pho
     job.refresh_from_db()
     first.refresh_from_db()
     assert job.status == JobStatus.FAILED and job.finished_at is not None
-    assert job.error == "shot 1 (scene 2, failing, push_in) failed: the model ran out of memory at step 3 (test engine)"
+    assert job.error == "shot 1 (scene 1, failing, push_in) failed: the model ran out of memory at step 3 (test engine)"
     assert first.status == JobStatus.FAILED
     assert Shot.objects.get(pk=second.pk).status == JobStatus.CANCELLED
     shot_run(shot_id=second.pk)  # the other shot's message arrives later: it does not resurrect the job
@@ -94,7 +97,7 @@ def test_reaper_sends_a_shot_again_when_its_worker_is_gone(merchant, product_wit
                                                            sent_tasks, settings):
     settings.SHOT_LEASE_SECONDS, settings.SHOT_MAX_ATTEMPTS = 60, 3
     job = _job(merchant)
-    stale, fresh = job.shots.order_by("position")
+    stale, fresh, *_ = job.shots.order_by("position")
     _stale(stale, attempts=1)
     Shot.objects.filter(pk=fresh.pk).update(status=JobStatus.RUNNING, attempts=1, heartbeat_at=timezone.now())
     assert render_jobs_reap_stale() == {"requeued": 1, "failed": 0}
