@@ -201,8 +201,9 @@ def caption_layer(text: str, size: Size, style: Style) -> Layer:
 def caption_band_top(size: Size, style: Style, *, lines: int = 1) -> int:
     """How high a burned-in caption's box of `lines` lines reaches: what else at the bottom must stay above."""
     frame = _Frame.of(size)
-    font = font_load(font_path_for(style, "Ag"), frame.px(CAPTION_SIZE))
-    return frame.safe.bottom - frame.px(CAPTION_LIFT) - Text(font, ("Ag",) * lines).height - 2 * _caption_padding(frame)[1]
+    font = font_load(font_path_for(style, "Ag"), max(frame.px(CAPTION_SIZE), frame.smallest))
+    box_height = Text(font, ("Ag",) * lines).height + 2 * _caption_padding(frame)[1]
+    return frame.safe.bottom - frame.px(CAPTION_LIFT) - box_height
 
 
 def caption_line_chars(size: Size, style: Style, text: str = "") -> int:
