@@ -104,7 +104,7 @@ def test_every_scene_type_parses_with_its_transition_and_the_first_scene_just_st
 @pytest.mark.parametrize(("change", "message"), [
     ({"scenes": [{"type": "product_shots", "duration": 2, "captoin": "x"}]},
      "scene 1 (product_shots): 'captoin' is not a field of this scene type; it takes"),
-    ({"transition": {"type": "wipe"}}, "transition: type 'wipe' is unknown; use one of cut, crossfade, slide_left"),
+    ({"transition": {"type": "spin"}}, "transition: type 'spin' is unknown; use one of cut, crossfade, slide_left"),
     ({"transition": {"type": "crossfade", "duration": 3}}, "transition: duration must be a number of seconds above "
                                                            "0 and at most 2, got 3."),
     ({"transition": {"type": "crossfade", "duration": 1.5}}, "scene 2 (product_shots): transition lasts 1.5 s, as long "
@@ -200,3 +200,11 @@ def test_an_unknown_top_level_field_is_named_not_ignored():
     with pytest.raises(ValidationError, match="burn_in_captions must be true or false, got 'no'"):
         template_spec_parse(full_spec(burn_in_captions="no"), fps=30)
     assert template_spec_parse(full_spec(burn_in_captions=False), fps=30).burn_in_captions is False
+
+
+@pytest.mark.parametrize("kind", ["push", "zoom", "wipe"])
+def test_the_motion_transitions_parse_to_whole_frames(kind):
+    from generation.template_spec import SceneTransition
+
+    parsed = template_spec_parse(spec(transition={"type": kind, "duration": 0.35}), fps=30)
+    assert parsed.scenes[1].transition == SceneTransition(kind, 10)
