@@ -52,8 +52,10 @@ def _checks(report: dict) -> dict[str, bool]:
     coverage = report["product_coverage"]
     first, lufs, peak = report["time_to_first_product"], report["integrated_lufs"], report["true_peak_dbtp"]
     return {
-        "product_coverage": coverage["shots"] > 0 and coverage["large_enough"],
-        "product_uncropped": coverage["shots"] > 0 and coverage["uncropped"],
+        # Product shots only (a presenter-only video has none to measure; time_to_first_product still needs the
+        # product on screen).
+        "product_coverage": coverage["large_enough"],
+        "product_uncropped": coverage["uncropped"],
         "cards_share": report["cards_share"] <= MAX_CARDS_SHARE,
         "time_to_first_product": first is not None and first <= MAX_TIME_TO_PRODUCT,
         # No text at all (a card-less bumper without captions) has nothing to be too small.

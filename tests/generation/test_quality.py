@@ -62,7 +62,10 @@ def test_a_presenter_shows_the_product_only_in_layouts_with_the_photo():
     split = Segment(PresenterClip(host="host.mp4", layout="split", card=card, photo="photo.jpg"), 4.0)
     full = Segment(PresenterClip(host="host.mp4", layout="full", card=card), 4.0)
     assert quality.quality_report(_timeline(split), None)["time_to_first_product"] == 0.0
-    assert quality.quality_report(_timeline(full), None)["time_to_first_product"] is None
+    report = quality.quality_report(_timeline(full), None)
+    assert report["time_to_first_product"] is None and not report["checks"]["time_to_first_product"]
+    # No product shots: nothing for the product-shot checks to measure, so they do not fail the video.
+    assert report["product_coverage"]["shots"] == 0 and report["checks"]["product_coverage"]
 
 
 def test_texts_are_measured_from_the_layers_text_boxes():
