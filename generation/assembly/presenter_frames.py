@@ -8,6 +8,7 @@ large in its box as a rounded tile with a soft shadow on the brand background, f
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterator
 from dataclasses import replace
@@ -200,36 +201,42 @@ def _title_fitted(title: str, font_path: str, start: int, smallest: int, measure
         return fit_text(title, font_path, start, smallest, measure, lines, what)
     except ValueError:
         words = title.split()
-        for count in range(len(words) - 1, 0, -1):
+        cuts = [" ".join(words[:count]).rstrip(",;:-") for count in range(len(words) - 1, 0, -1)]
+        cuts += [words[0][:length] for length in range(len(words[0]) - 1, 2, -1)]  # a first word too wide
+        for cut in cuts:
             try:
-                return fit_text(" ".join(words[:count]).rstrip(",;:-") + "\u2026", font_path, smallest, smallest,
-                                measure, lines, what)
+                return fit_text(cut + "\u2026", font_path, smallest, smallest, measure, lines, what)
             except ValueError:
                 continue
         raise
 
 
-def _price_layouts(card: ProductCard, font_path: str, start: int, smallest: int, measure: int
+PRICE_TIERS = (
+    # Everything: on one line, or the old price and the discount on a second line, or the discount beside the price.
+    ([["price", "compare", "discount"]], [["price"], ["compare", "discount"]], [["price", "discount"], ["compare"]]),
+    ([["price"], ["compare"]],),  # the discount left out: the struck-through old price already says it
+    ([["price"]],),  # the price alone (a tiny frame)
+)
+
+
+def _price_layouts(card: ProductCard, font_path: str, start: int, smallest: int, measure: int, tier: int
                    ) -> Iterator[tuple[list[list[tuple[str, Text]]], int]]:
-    """Ways to set the price, best first, each as lines of (role, Text) pairs (role: price, compare or discount)
-    no wider than `measure`, and the space between parts: all on one line (down to three quarters of the price's
-    size), then the old price and the discount on a second line, then the discount beside the price, then the
-    discount left out (the struck-through old price already says it), then the price alone (a tiny frame). The
-    old price and the discount are set smaller than the price, never under `smallest`."""
-    extras = {role: text for role, text in (("compare", card.compare_at), ("discount", card.discount)) if text}
-    arrangements = [[["price", *extras]], [["price"], list(extras)], [["price", "discount"], ["compare"]],
-                    [["price"], ["compare"]], [["price"]]]
+    """Ways to set the price with what PRICE_TIERS[tier] shows, best first, each as lines of (role, Text) pairs
+    (role: price, compare or discount) no wider than `measure`, and the space between parts. One line is tried
+    down to three quarters of the price's size only; the old price and the discount are set smaller than the
+    price, never under `smallest`."""
+    texts = {"price": card.price, "compare": card.compare_at, "discount": card.discount}
     seen = []
-    for number, arrangement in enumerate(arrangements):
-        arrangement = [[role for role in line if role == "price" or role in extras] for line in arrangement]
+    for number, arrangement in enumerate(PRICE_TIERS[tier]):
+        arrangement = [[role for role in line if texts[role]] for line in arrangement]
         arrangement = [line for line in arrangement if line]
         if arrangement in seen:
             continue
         seen.append(arrangement)
-        low = max(smallest, math.ceil(start * 0.75)) if number == 0 else smallest
+        low = max(smallest, math.ceil(start * 0.75)) if len(arrangement) == 1 and len(arrangement[0]) > 1 \
+            else smallest
         for size in range(start, low - 1, -1):
             small = max(smallest, round(size * COMPARE_SHARE))
-            texts = {"price": card.price, **extras}
             space = round(small * 0.6)
             lines = [[(role, fit_text(texts[role], font_path, size if role == "price" else small,
                                       size if role == "price" else small, 10 ** 6, 1, "price on the presenter card"))
@@ -240,23 +247,23 @@ def _price_layouts(card: ProductCard, font_path: str, start: int, smallest: int,
 
 
 def _card_layouts(card: ProductCard, font_path: str, short: int, smallest: int, region: Box) -> Iterator[tuple]:
-    """Cards that fit the region, largest first: (padding, gap, title, price lines, space, line heights). Smaller
-    type first, then a one-line title (cut with an ellipsis when long)."""
-    for title_lines in (TITLE_LINES, 1):
-        for scale in CARD_SCALES:
-            padding = max(4, round(short * PANEL_PADDING * scale))
-            measure, gap = region.width - 2 * padding, padding // 2
-            try:
-                title = _title_fitted(card.title, font_path, max(smallest, round(short * TITLE_SIZE * scale)),
-                                      smallest, measure, title_lines)
-            except ValueError:
-                continue
-            for lines, space in _price_layouts(card, font_path, max(smallest, round(short * PRICE_SIZE * scale)),
-                                               smallest, measure):
-                heights = [max(text.height for _, text in line) for line in lines]
-                if title.height + sum(heights) + gap * len(lines) + 2 * padding <= region.height:
-                    yield padding, gap, title, lines, space, heights
-                    return
+    """Cards that fit the region, best first: (padding, gap, title, price lines, space, line heights). The whole
+    price (old price and discount too) matters more than a second title line, which matters more than type size:
+    smaller type first, then a one-line title (cut with an ellipsis when long), then less of the price."""
+    for tier, title_lines, scale in itertools.product(range(len(PRICE_TIERS)), (TITLE_LINES, 1), CARD_SCALES):
+        padding = max(4, round(short * PANEL_PADDING * scale))
+        measure, gap = region.width - 2 * padding, padding // 2
+        try:
+            title = _title_fitted(card.title, font_path, max(smallest, round(short * TITLE_SIZE * scale)),
+                                  smallest, measure, title_lines)
+        except ValueError:
+            continue
+        for lines, space in _price_layouts(card, font_path, max(smallest, round(short * PRICE_SIZE * scale)),
+                                           smallest, measure, tier):
+            heights = [max(text.height for _, text in line) for line in lines]
+            if title.height + sum(heights) + gap * len(lines) + 2 * padding <= region.height:
+                yield padding, gap, title, lines, space, heights
+                return
 
 
 def _product_card(card: ProductCard, size, style: Style, region: Box, *, paint: bool):

@@ -6,7 +6,8 @@ host's window, the product card and the spoken captions have their places, and n
 - tall frames (9:16, 4:5): the product across the whole width at the top; below it the card (left) and the host's
   window (right, inside the safe area), ending just above the captions' band;
 - square and wide frames (1:1, 16:9): the product on the left over the whole height above the captions; the host's
-  window at the top of a right-hand column inside the safe area, the card under it.
+  window at the top of a right-hand column inside the safe area, the card under it (the column as wide as the
+  window or, in 16:9, a little wider so the card's title has room).
 The product box covers at least 40 % of the frame in every aspect ratio (tests/presenter/test_presenter_layout.py);
 the photo is fitted whole inside it, never cropped.
 """
@@ -17,6 +18,7 @@ from .timeline import Box, Style, safe_area
 
 PIP_WIDTH = {"9:16": 0.28, "4:5": 0.26, "1:1": 0.30, "16:9": 0.16}  # the host's window, of the frame width
 PIP_ASPECT = {"9:16": 3 / 4, "4:5": 3 / 4, "1:1": 1.0, "16:9": 1.0}  # width / height of the window
+CARD_COLUMN = {"1:1": 0.30, "16:9": 0.22}  # square and wide: the right-hand column under the window, of the width
 PRODUCT_TOP = 0.03  # of the height: the product starts just below the top edge (a phone's status bar)
 GAP = 0.02  # of the short side, between the product, the card, the window and the captions
 WIDE_CARD_WIDTH = 0.45  # of the frame width: in a wide frame the full-frame host's card keeps to the left
@@ -76,7 +78,8 @@ def product_box(layout: str, width: int, height: int) -> Box | None:
         top = round(height * PRODUCT_TOP)
         if height > width * 1.05:
             return Box(0, top, width, window.top - gap)
-        return Box(0, top, window.left - gap, stage_bottom(width, height))
+        column = card_region(layout, width, height)
+        return Box(0, top, min(window.left, column.left) - gap, stage_bottom(width, height))
     return None
 
 
@@ -89,7 +92,8 @@ def card_region(layout: str, width: int, height: int) -> Box:
         window, gap = host_box(layout, width, height), _gap(width, height)
         if height > width * 1.05:
             return Box(safe.left, window.top, window.left - gap, window.bottom)
-        return Box(window.left, window.bottom + gap, window.right, safe.bottom)
+        left = min(window.left, safe.right - round(width * CARD_COLUMN[_shape(width, height)]))
+        return Box(left, window.bottom + gap, window.right, safe.bottom)
     if width <= height:
         return safe
     if layout == "split":

@@ -10,6 +10,7 @@ import pytest
 import webvtt
 from django.core.management import call_command
 
+from generation.assembly.presenter_layout import host_box
 from generation.models import JobStatus, RenderJob, VideoTemplate
 from generation.presets import PRESETS_DIR
 from generation.services.render_jobs import render_job_create
@@ -52,7 +53,7 @@ def test_the_spotlight_preset_speaks_through_the_worker_with_the_cpu_presenter(
     out = StringIO()
     with celery_worker(log):
         call_command("render", "--merchant", "acme", "--template", "presenter-spotlight", "--sku", "MUG-1",
-                     "--aspect", "9:16,16:9", "--short-side", "160", "--wait", "--timeout", "600", stdout=out)
+                     "--aspect", "9:16,16:9", "--short-side", "360", "--wait", "--timeout", "600", stdout=out)
     job = RenderJob.objects.get()
     assert job.status == JobStatus.SUCCEEDED, job.error
     spec = json.loads((PRESETS_DIR / "presenter-spotlight.json").read_text())["spec"]
@@ -64,12 +65,16 @@ def test_the_spotlight_preset_speaks_through_the_worker_with_the_cpu_presenter(
         host = job.shots.get(scene=0, aspect_ratio=rendition.aspect_ratio)
         assert host.engine == "presenter-cpu" and host.metadata["speech"]["words"][0][0] == "Meet"
         _voice_and_captions_check(rendition, host)
-    # The mouth, measured on the delivered 9:16 video.
+    # The mouth, measured on the delivered 9:16 video: the host clip sits in the pip's window, so its mouth box
+    # moves with the window.
     rendition = job.renditions.get(aspect_ratio="9:16")
     host = job.shots.get(scene=0, aspect_ratio="9:16")
     speech = host.metadata["speech"]
     frames = _video_frames(rendition.file.path, rendition.width, rendition.height)
-    box = box_grow(host.metadata["mouth_box"], by=0.15, width=rendition.width, height=rendition.height)
+    window = host_box(spec["scenes"][0]["layout"], rendition.width, rendition.height)
+    x, y, width, height = host.metadata["mouth_box"]
+    box = box_grow([x + window.left, y + window.top, width, height], by=0.15, width=rendition.width,
+                   height=rendition.height)
     activity = mouth_activity(frames, box, rest=frames[2])
     fps = job.fps
     start, end = speech["offset"], speech["offset"] + speech["duration"]
