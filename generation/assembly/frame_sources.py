@@ -46,10 +46,11 @@ class Overlay:
         self.alpha = image[..., 3].astype(np.float32) / 255
         self.inverse_alpha = 1 - self.alpha
 
-    def blend_onto(self, frame: np.ndarray, opacity: float = 1.0) -> None:
+    def blend_onto(self, frame: np.ndarray, opacity: float = 1.0, dy: int = 0) -> None:
+        """Blend at the layer's place, or dy pixels lower (a rising text; the caller keeps it inside the frame)."""
         if self.width <= 0 or self.height <= 0 or opacity <= 0:
             return
-        region = frame[self.y:self.y + self.height, self.x:self.x + self.width]
+        region = frame[self.y + dy:self.y + dy + self.height, self.x:self.x + self.width]
         if opacity >= 1:
             alpha, inverse_alpha = self.alpha, self.inverse_alpha
         else:  # entrances and transitions
@@ -183,6 +184,7 @@ class CardFrames:
         self.background = cards.card_background(size, style)
         self.layer = cards.card_layer(segment.content, size, style)
         self.parts = cards.card_parts(segment.content, size, style)
+        self._overlays = [Overlay(part.layer, size) for part in self.parts]  # at rest, and risen by a shift
         entrance = PART_SECONDS + PART_STAGGER * max(0, len(self.parts) - 1)
         self.entrance_frames = max(1, min(round(entrance * fps), round(segment.duration * fps) // 2))
         # A short card plays the same entrance faster rather than cutting it off.
@@ -202,7 +204,11 @@ class CardFrames:
             if progress <= 0:
                 continue
             layer, opacity = part_entering(part, min(1.0, progress), self.size)
-            Overlay(layer, self.size).blend_onto(frame, opacity=opacity)
+            overlay, dy = self._overlays[number], layer.y - part.layer.y
+            if layer.image is part.layer.image and overlay.y + dy + overlay.height <= self.size[1]:
+                overlay.blend_onto(frame, opacity=opacity, dy=dy)  # at rest or rising: the prepared weights
+            else:
+                Overlay(layer, self.size).blend_onto(frame, opacity=opacity)
         return frame
 
     def close(self) -> None:
