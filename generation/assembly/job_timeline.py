@@ -21,6 +21,7 @@ from generation.models import RenderJob
 from generation.music.composer import piece_beats
 from generation.music.effects import sound_effects_for
 from generation.music.library import music_mood, music_tempo
+from generation.music.tempo import track_beats
 from generation.prompts import DEFAULT_LOCALE, discount_label, price_format, prompt_context, prompt_render
 from generation.template_spec import (
     CtaScene, FeaturesScene, IntroScene, OutroScene, PresenterScene, PriceCardScene, ProductShotsScene,
@@ -31,6 +32,7 @@ from shop_video.media import media_local_path
 from shop_video.tenancy.selectors import brand_music_for
 
 MIN_CAPTION_SECONDS = 0.5  # less than this on screen cannot be read
+MAX_TRACK_BEATS_SECONDS = 600.0  # a merchant track's beats are found this far (then cut to the video's length)
 
 
 def timeline_for_job(job: RenderJob, aspect_ratio: str) -> Timeline:
@@ -127,9 +129,10 @@ def timeline_for_job(job: RenderJob, aspect_ratio: str) -> Timeline:
     timeline = replace(timeline, voices=voices, captions=captions, sound_effects=sound_effects_for(timeline),
                        voiceover=_voiceover_for(spec, text=lambda source: prompt_render(source, context,
                                                                                        field="voiceover: script")))
-    if music is not None and music.mood:  # the built-in piece's beats, up to and including its final hit
-        timeline = replace(timeline, music=replace(music, beats=piece_beats(tempo=music.tempo,
-                                                                            duration=timeline.duration)))
+    if music is not None:  # the built-in piece's beats up to its final hit; a track's within the video
+        beats = (piece_beats(tempo=music.tempo, duration=timeline.duration) if music.mood else
+                 tuple(beat for beat in music.beats if beat < timeline.duration))
+        timeline = replace(timeline, music=replace(music, beats=beats))
     return timeline
 
 
@@ -141,8 +144,9 @@ def _music_for(job: RenderJob, spec) -> Music | None:
         return None
     music_name = brand_music_for(kit=job.brand_kit, track=spec.music.track, mood=spec.music.mood)
     if music_name:
-        return Music(path=str(media_local_path(music_name)), volume=spec.music.volume,
-                     fade_in=spec.music.fade_in, fade_out=spec.music.fade_out)
+        path = str(media_local_path(music_name))
+        return Music(path=path, volume=spec.music.volume, fade_in=spec.music.fade_in, fade_out=spec.music.fade_out,
+                     beats=track_beats(path, MAX_TRACK_BEATS_SECONDS))
     mood = music_mood(spec.music.mood)
     return Music(path="", volume=spec.music.volume, fade_in=0.0, fade_out=0.0, mood=mood,
                  tempo=music_tempo(mood, spec.music.tempo))

@@ -63,7 +63,7 @@ GROOVES = {
     "pop": {"kick": [(0, 1.0), (1.5, 0.7), (2, 0.9)], "snare": [(1, 0.8), (3, 0.8)],
             "hat": [(b / 2, 0.5 if b % 2 else 0.8) for b in range(8)]},
     "four": {"kick": [(b, 1.0) for b in range(4)], "clap": [(1, 0.8), (3, 0.8)],
-             "hat": [(b / 4, 0.35 + 0.3 * (b % 2)) for b in range(16)], "open_hat": [(b + 0.5, 0.3) for b in range(4)]},
+             "hat": [(b / 4, 0.3 + 0.3 * (b % 2 == 0)) for b in range(16)], "open_hat": [(b + 0.5, 0.3) for b in range(4)]},
     "soft": {"kick": [(0, 0.6), (2.5, 0.4)], "shaker": [(b / 2, 0.35 + 0.2 * (b % 2)) for b in range(8)]},
     "brush": {"kick": [(0, 0.6), (2, 0.5)], "snare": [(3, 0.25)], "shaker": [(b / 2, 0.3 + 0.15 * (b % 2))
                                                                                for b in range(8)]},

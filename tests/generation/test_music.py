@@ -295,3 +295,19 @@ def test_a_voice_over_too_long_for_the_video_is_refused_before_any_shot(merchant
         _timeline(merchant, {**SPEC, "voiceover": {"script": long_script}})
     with pytest.raises(ValidationError, match="the voice-over cannot be spoken: unknown text-to-speech engine"):
         _timeline(merchant, {**SPEC, "voiceover": {"script": "Hi", "engine": "nope"}})
+
+
+def test_an_uploaded_tracks_beats_are_found(tmp_path):
+    from generation.music.tempo import track_beats
+
+    for mood, tempo in (("upbeat", 112), ("warm", 140), ("elegant", 95)):
+        piece = piece_compose(mood=mood, tempo=tempo, duration=20.0).samples
+        late = np.concatenate([np.zeros((2, round(0.3 * RATE))), piece], axis=1)  # its first beat at 0.3 s
+        beats = track_beats(write_wav(tmp_path / f"{mood}.wav", late), 15.0)
+        assert np.diff(beats).mean() == pytest.approx(60 / tempo, rel=0.01)
+        assert min(abs(beats[0] - 0.3), abs(beats[0] - 0.3 - 60 / tempo)) < 0.02, beats[:3]
+        assert beats[-1] < 15.0
+    noise = np.random.default_rng(0).standard_normal((2, 12 * RATE)) * 0.1
+    assert track_beats(write_wav(tmp_path / "noise.wav", noise), 10.0) == (), "no pulse, no beats"
+    (tmp_path / "broken.wav").write_bytes(b"RIFF")
+    assert track_beats(str(tmp_path / "broken.wav"), 10.0) == ()
