@@ -14,7 +14,7 @@ from django.conf import settings
 from generation.music.composer import DEFAULT_MOOD, MOODS, piece_compose
 from generation.music.synth import RATE
 
-COMPOSER_VERSION = 2  # bump when the composer changes how pieces sound: old cached files are no longer used
+COMPOSER_VERSION = 3  # bump when the composer changes how pieces sound: old cached files are no longer used
 CACHE_FILES = 200
 
 
