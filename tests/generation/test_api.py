@@ -82,7 +82,7 @@ def test_one_sku_is_accepted_with_the_render_and_its_location(api, catalog, sent
         "created_at": job.created_at.isoformat().replace("+00:00", "Z"), "finished_at": None, "outputs": []}
     assert (job.merchant.slug, job.variant.sku, job.webhook_url, job.metadata) == (
         "acme", "MUG-1", "https://hooks.example.com/renders", {"campaign": "summer", "n": 3})
-    assert job.shots.count() == 4  # 2 photos x 2 aspect ratios (motion makes each ratio's own)
+    assert job.shots.count() == 6  # (2 photos + 1 detail shot for max_shots 3) x 2 aspect ratios (motion: each its own)
     assert sent_tasks["shots"] == [(list(job.shots.values_list("pk", flat=True)), "cpu")]
 
 

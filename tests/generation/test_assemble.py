@@ -129,10 +129,11 @@ def test_brand_kit_switches_leave_out_intro_and_outro_and_no_sale_means_no_badge
     kit.save()
     timeline = timeline_for_job(_job(merchant), "1:1")
     contents = [segment.content for segment in timeline.segments]
-    # No description: the features scene is left out rather than shown empty; no URL: no QR code.
-    assert [type(content).__name__ for content in contents] == ["ShotClip", "PriceCard", "CallToAction"]
-    assert contents[1] == PriceCard(price="$24.00", compare_at="", discount="", headline="")
-    assert contents[2].qr is False and contents[2].url == ""
+    # No description: the features scene is left out rather than shown empty; no URL: no QR code. One photo for two
+    # shots: the photo, then a detail shot of it.
+    assert [type(content).__name__ for content in contents] == ["ShotClip", "ShotClip", "PriceCard", "CallToAction"]
+    assert contents[2] == PriceCard(price="$24.00", compare_at="", discount="", headline="")
+    assert contents[3].qr is False and contents[3].url == ""
     assert timeline.segments[0].badge == "" and timeline.segments[0].transition == Transition()
     assert (timeline.width, timeline.height) == (180, 180)
 
@@ -311,4 +312,5 @@ def test_a_scene_too_short_to_wait_out_its_transitions_shows_its_caption_from_it
     timeline = timeline_for_job(_job(merchant, spec=spec), "9:16")
     (cue,) = timeline.captions
     starts = timeline.starts()
-    assert (cue.start, cue.end) == (pytest.approx(starts[1]), pytest.approx(starts[2]))
+    price = next(index for index, segment in enumerate(timeline.segments) if isinstance(segment.content, PriceCard))
+    assert (cue.start, cue.end) == (pytest.approx(starts[price]), pytest.approx(starts[price + 1]))
