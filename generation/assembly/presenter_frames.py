@@ -2,8 +2,9 @@
 
 The host clip is decoded by ShotFrames at exactly the host box's size (no per-frame resize); the product photo
 and the card are drawn once per rendition; the only per-frame work beyond the host is the picture-in-picture
-product's slow settle (one affine warp of the product box) and the blends. In a pip the whole photo shows, fitted
-large in its box as a rounded tile with a soft shadow on the brand background, from the scene's first frame.
+product's slow settle (one affine warp of the product box) and the blends. In a pip the product shows from the
+scene's first frame, fitted whole and large in its box on the brand background: cut out of its photo when the
+segmentation (generation.imaging) is confident, else the whole photo as a rounded tile, with a soft shadow.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from dataclasses import replace
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw
+
+from generation.imaging.segmentation import product_segment
 
 from . import cards
 from .captions import MAX_LINES as CAPTION_MAX_LINES
@@ -150,20 +153,29 @@ def photo_fitted(path: str, size: tuple[int, int]) -> np.ndarray:
 
 
 def _product_tile(path: str, background: np.ndarray, box: Box, short: int) -> np.ndarray:
-    """The product box's pixels: the whole photo fitted as large as the box allows (never cropped or stretched),
-    as a rounded tile with a soft shadow, centred on the brand background."""
+    """The product box's pixels on the brand background: the product cut out of its photo (when the segmentation
+    is confident) or else the whole photo as a rounded tile, fitted as large as the box allows (never cropped or
+    stretched), with a soft shadow under it."""
     with Image.open(path) as source:
         photo = np.asarray(source.convert("RGB"))
+    segmentation = product_segment(photo)
+    if segmentation.confident:
+        left, top, right, bottom = segmentation.box
+        photo, cutout = photo[top:bottom, left:right], segmentation.mask[top:bottom, left:right]
     ph, pw = photo.shape[:2]
     blur = max(1.0, short * SHADOW_BLUR)
     margin = math.ceil(blur)  # room for the shadow inside the box
     contain = min((box.width - 2 * margin) / pw, (box.height - 2 * margin) / ph)
-    inner = cv2.resize(photo, (max(1, round(pw * contain)), max(1, round(ph * contain))),
-                       interpolation=cv2.INTER_AREA if contain < 1 else cv2.INTER_CUBIC)
+    size = (max(1, round(pw * contain)), max(1, round(ph * contain)))
+    interpolation = cv2.INTER_AREA if contain < 1 else cv2.INTER_CUBIC
+    inner = cv2.resize(photo, size, interpolation=interpolation)
     tile_h, tile_w = inner.shape[:2]
     y, x = (box.height - tile_h) // 2, (box.width - tile_w) // 2
     mask = np.zeros((box.height, box.width), np.float32)
-    mask[y:y + tile_h, x:x + tile_w] = _rounded_mask((tile_w, tile_h), round(short * TILE_CORNER))
+    if segmentation.confident:
+        mask[y:y + tile_h, x:x + tile_w] = np.clip(cv2.resize(cutout, size, interpolation=cv2.INTER_LINEAR), 0, 1)
+    else:
+        mask[y:y + tile_h, x:x + tile_w] = _rounded_mask((tile_w, tile_h), round(short * TILE_CORNER))
     shadow = cv2.GaussianBlur(np.roll(mask, max(1, margin // 2), axis=0), (0, 0), sigmaX=blur)[..., None] * 0.45
     region = background[box.top:box.bottom, box.left:box.right].astype(np.float32) * (1.0 - shadow)
     placed = np.zeros_like(region)
