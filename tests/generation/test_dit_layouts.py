@@ -57,3 +57,7 @@ def test_an_fp16_variant_beside_the_weights_is_not_what_loads(dit_models, settin
     vae = loading.model_get("ltx").base.vae
     loaded = dict(vae.state_dict())
     assert all(torch.equal(loaded[key], value) for key, value in full.items() if key in loaded)
+
+
+def test_the_tiny_presenter_model_has_exactly_ltx2s_files(tiny_ltx2_dir):
+    assert layout_files(tiny_ltx2_dir) == set(RELEASED_LAYOUTS["Lightricks/LTX-2"]["files"])

@@ -72,7 +72,8 @@ RELEASED_LAYOUTS = {
         "family": "ltx2",
         "tokenizer_class": None,       # Gemma 3's own tokenizer files (tokenizer.json is there)
         "files": ["model_index.json", "scheduler/scheduler_config.json",
-                  "text_encoder/config.json", *_shards("text_encoder", "model", 5),
+                  "text_encoder/config.json", "text_encoder/generation_config.json",
+                  *_shards("text_encoder", "model", 5),
                   "tokenizer/special_tokens_map.json", "tokenizer/tokenizer.json", "tokenizer/tokenizer_config.json",
                   "connectors/config.json", "connectors/diffusion_pytorch_model.safetensors",
                   "transformer/config.json", *_shards("transformer", "diffusion_pytorch_model", 8),
@@ -100,6 +101,11 @@ def layout_apply(path: Path, release: str, *, sentences: list[str], max_length: 
         names = [f.split("/", 1)[1] for f in files if f.startswith(folder + "/")]
         if any(name.endswith(".index.json") for name in names):
             _reshard(path / folder, names)
+    special_map = path / "tokenizer" / "special_tokens_map.json"
+    if "tokenizer/special_tokens_map.json" in files and not special_map.exists():  # transformers 5 writes none
+        config = json.loads((path / "tokenizer" / "tokenizer_config.json").read_text())
+        special_map.write_text(json.dumps({key: value for key, value in config.items()
+                                           if key.endswith("_token") and isinstance(value, str)}, indent=2) + "\n")
     if layout["tokenizer_class"]:
         _sentencepiece_tokenizer(path / "tokenizer", [f.split("/", 1)[1] for f in files if f.startswith("tokenizer/")],
                                  sentences=sentences, max_length=max_length)

@@ -121,10 +121,13 @@ def build_tiny_ltx2():
 
 
 def make_tiny_ltx2(directory: str | Path) -> Path:
-    """Build the tiny pipeline and save it as safetensors, laid out like a released diffusers directory."""
+    """Build the tiny pipeline and save it as safetensors in Lightricks/LTX-2's layout (released_layouts.py)."""
+    from generation.engines.dit.released_layouts import layout_apply
+
     pipeline, profile = build_tiny_ltx2()
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     pipeline.save_pretrained(directory, safe_serialization=True)
+    layout_apply(directory, "Lightricks/LTX-2", sentences=[], max_length=pipeline.tokenizer.model_max_length)
     (directory / PROFILE_FILE).write_text(json.dumps(profile, indent=2) + "\n")
     return directory
