@@ -259,10 +259,11 @@ def _price_layouts(card: ProductCard, font_path: str, start: int, smallest: int,
 
 
 def _card_layouts(card: ProductCard, font_path: str, short: int, smallest: int, region: Box) -> Iterator[tuple]:
-    """Cards that fit the region, best first: (padding, gap, title, price lines, space, line heights). The whole
-    price (old price and discount too) matters more than a second title line, which matters more than type size:
-    smaller type first, then a one-line title (cut with an ellipsis when long), then less of the price."""
-    for tier, title_lines, scale in itertools.product(range(len(PRICE_TIERS)), (TITLE_LINES, 1), CARD_SCALES):
+    """Cards that fit the region, best first: (padding, gap, title, price lines, space, line heights). Smaller type
+    first; then the discount left out (the struck-through old price says it) before the title loses its second
+    line (cut with an ellipsis when long), and the old price last."""
+    order = ((0, TITLE_LINES), (1, TITLE_LINES), (0, 1), (1, 1), (2, TITLE_LINES), (2, 1))  # (price tier, lines)
+    for (tier, title_lines), scale in itertools.product(order, CARD_SCALES):
         padding = max(4, round(short * PANEL_PADDING * scale))
         measure, gap = region.width - 2 * padding, padding // 2
         try:
