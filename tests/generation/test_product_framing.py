@@ -173,12 +173,16 @@ def test_the_product_is_large_and_whole_inside_the_safe_area_at_every_frame(phot
     assert abs(box[2] * width - (smallest[0] + smallest[2])) <= 2 + 0.05 * width
 
 
-@pytest.mark.parametrize("aspect_ratio", list(ASPECT_SHAPES))
-def test_recorded_coverage_meets_the_9_16_threshold_for_every_photo(photo_paths, aspect_ratio):
-    """What the quality report reads: the worst-frame box, for cut-outs and fallbacks alike."""
-    width, height = rendition_size(aspect_ratio, 144)
-    safe = safe_area(width, height)
-    for name, path in [*photo_paths.items(), *((p.stem, str(p)) for p in sorted(DEMO.glob("*.jpg")))]:
+ALL_PHOTOS = [*PHOTOS, "no-product", "flat", *(path.stem for path in sorted(DEMO.glob("*.jpg")))]
+
+
+@pytest.mark.parametrize("name", ALL_PHOTOS)
+def test_recorded_coverage_meets_the_9_16_threshold_for_every_photo(photo_paths, name):
+    """What the quality report reads: the worst-frame box, for cut-outs and fallbacks alike, in every ratio."""
+    path = photo_paths.get(name) or str(DEMO / f"{name}.jpg")
+    for aspect_ratio in ASPECT_SHAPES:
+        width, height = rendition_size(aspect_ratio, 144)
+        safe = safe_area(width, height)
         for camera in ("push_in", "orbit", "zoom_out"):
             metadata = MotionEngine().generate(_request(path, width, height, camera)).metadata
             left, top, right, bottom = metadata["product_box"]
@@ -233,21 +237,26 @@ def _before(photo: Image.Image, width: int, height: int) -> Image.Image:
 
 
 def test_save_before_and_after_frames(photo_paths):
+    """One sheet per aspect ratio: per photo, before | after (orbit, mid-shot) | a detail shot."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     sources = {**photo_paths, **{path.stem: str(path) for path in sorted(DEMO.glob("*.jpg"))}}
-    for aspect_ratio in ("9:16", "1:1", "16:9"):
-        width, height = rendition_size(aspect_ratio, 360)
-        tiles = []
-        for name, path in sources.items():
-            photo = Image.open(path).convert("RGB")
-            after = MotionEngine().generate(_request(path, width, height, "orbit")).frames
-            detail = MotionEngine().generate(_request(path, width, height, "push_in", detail=0)).frames
-            tiles.append([_before(photo, width, height), Image.fromarray(after[len(after) // 2]),
-                          Image.fromarray(detail[-1])])
-        sheet = Image.new("RGB", (3 * width + 8, len(tiles) * (height + 4)), (255, 0, 255))
-        for row, images in enumerate(tiles):
+    sizes = {aspect_ratio: rendition_size(aspect_ratio, 240) for aspect_ratio in ("9:16", "1:1", "16:9")}
+    tiles: dict[str, list] = {aspect_ratio: [] for aspect_ratio in sizes}
+    for name, path in sources.items():  # photo by photo, so each is segmented once
+        photo = Image.open(path).convert("RGB")
+        for aspect_ratio, (width, height) in sizes.items():
+            short = dict(_request(path, width, height, "orbit").__dict__, num_frames=3)
+            after = MotionEngine().generate(ShotRequest(**short)).frames[1]
+            detail = MotionEngine().generate(ShotRequest(**{**short, "camera": "static", "parameters": {
+                "brand_colours": BRAND, "detail": 0}})).frames[0]
+            tiles[aspect_ratio].append([_before(photo, width, height), Image.fromarray(after),
+                                        Image.fromarray(detail)])
+    for aspect_ratio, (width, height) in sizes.items():
+        rows = tiles[aspect_ratio]
+        sheet = Image.new("RGB", (3 * width + 8, len(rows) * (height + 4)), (255, 0, 255))
+        for row, images in enumerate(rows):
             for column, image in enumerate(images):
                 sheet.paste(image, (column * (width + 4), row * (height + 4)))
-        name = aspect_ratio.replace(":", "x")
-        sheet.save(ARTIFACTS / f"before-after-detail-{name}.png")
-        assert (ARTIFACTS / f"before-after-detail-{name}.png").stat().st_size > 0
+        target = ARTIFACTS / f"before-after-detail-{aspect_ratio.replace(':', 'x')}.png"
+        sheet.save(target)
+        assert target.stat().st_size > 0
