@@ -6,6 +6,8 @@ black beside a moving ramp, so the levels must survive the pipeline's post-proce
 uint8 conversion, the colour match to the photo and delivery.
 """
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -94,3 +96,34 @@ def test_derived_pipelines_keep_the_workers_dtype(settings):
     for pipeline in (keyframe, model.base, model.pipeline("t2v")):
         assert pipeline.transformer.dtype == torch.bfloat16 and pipeline.vae.dtype == torch.bfloat16
         assert pipeline.text_encoder.dtype == torch.bfloat16
+
+
+@pytest.fixture(scope="module")
+def tiny_wan21_dir(tmp_path_factory):
+    from generation.engines.dit.tiny import tiny_dit_save
+
+    return tiny_dit_save(family="wan", out_dir=tmp_path_factory.mktemp("wan21") / "wan",
+                         release="Wan-AI/Wan2.1-I2V-14B-480P-Diffusers")
+
+
+def test_wan21_in_bfloat16_keeps_its_vae_and_image_encoder_in_float32_and_renders(
+        tiny_wan21_dir, settings, monkeypatch, white_and_black_photos):
+    from generation.engines.base import EngineError
+    from generation.engines.dit.released_layouts import RELEASED_LAYOUTS, layout_files
+
+    assert layout_files(tiny_wan21_dir) == set(RELEASED_LAYOUTS["Wan-AI/Wan2.1-I2V-14B-480P-Diffusers"]["files"])
+    settings.DIT_MODELS = {**settings.DIT_MODELS, "wan": str(tiny_wan21_dir)}
+    settings.DIT_DTYPE = "bfloat16"
+    model = loading.model_get("wan")
+    assert model.profile.release.startswith("Wan-AI/Wan2.1-I2V-14B")  # from its configs: no second expert
+    assert model.base.vae.dtype == torch.float32 and model.base.image_encoder.dtype == torch.float32
+    assert model.base.transformer.dtype == torch.bfloat16
+    paint_white_and_black(monkeypatch, model.base.vae)
+    request = ShotRequest(width=72, height=128, fps=8, num_frames=9, image_path=white_and_black_photos["portrait"],
+                          prompt="a white and black product", seed=3, camera="orbit",
+                          parameters={"family": "wan", "steps": 1})
+    frames = np.stack(list(DitEngine().generate(request).frames))
+    assert frames[:, 8:-8, 2:18].min() == 255 and frames[:, 8:-8, -18:-2].max() == 0
+    # Wan 2.1 I2V was trained on a first frame only: an end photo is refused, not passed as last_image.
+    with pytest.raises(EngineError, match="was not trained for an end frame"):
+        DitEngine().generate(dataclasses.replace(request, end_image_path=white_and_black_photos["portrait"]))

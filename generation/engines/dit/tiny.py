@@ -106,6 +106,30 @@ def build_tiny_wan():
     return pipeline, profile
 
 
+def build_tiny_wan21():
+    """Wan 2.1 I2V (14B-480P) layout: one transformer, a CLIP image encoder and its processor."""
+    import torch
+    from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanImageToVideoPipeline, WanTransformer3DModel
+    from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModel
+
+    torch.manual_seed(0)
+    vae = AutoencoderKLWan(base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
+                           temperal_downsample=[False, True, True])
+    image_encoder = CLIPVisionModel(CLIPVisionConfig(hidden_size=4, projection_dim=4, num_hidden_layers=2,
+                                                     num_attention_heads=2, image_size=32, intermediate_size=16,
+                                                     patch_size=1)).eval()
+    transformer = WanTransformer3DModel(
+        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=36, out_channels=16,
+        text_dim=32, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True, qk_norm="rms_norm_across_heads",
+        rope_max_seq_len=32, image_dim=4)
+    pipeline = WanImageToVideoPipeline(
+        tokenizer=tiny_tokenizer(128), text_encoder=_tiny_t5(torch, umt5=True), vae=vae,
+        scheduler=FlowMatchEulerDiscreteScheduler(shift=3.0), transformer=transformer,
+        image_encoder=image_encoder, image_processor=CLIPImageProcessor(crop_size=32, size=32))
+    profile = {"family": "wan", "max_pixels": 64 * 96, "max_frames": 33, "fps": 8, "steps": 3}
+    return pipeline, profile
+
+
 def build_tiny_cogvideox():
     import torch
     from diffusers import (AutoencoderKLCogVideoX, CogVideoXDDIMScheduler, CogVideoXImageToVideoPipeline,
@@ -131,16 +155,21 @@ def build_tiny_cogvideox():
 TINY_BUILDERS = {"ltx": build_tiny_ltx, "wan": build_tiny_wan, "cogvideox": build_tiny_cogvideox}
 
 
-def tiny_dit_save(*, family: str, out_dir: Path, released_layout: bool = True) -> Path:
+# Other releases of a family, built in their own layout on request (tests of per-release behaviour).
+TINY_RELEASE_BUILDERS = {"Wan-AI/Wan2.1-I2V-14B-480P-Diffusers": build_tiny_wan21}
+
+
+def tiny_dit_save(*, family: str, out_dir: Path, released_layout: bool = True, release: str | None = None) -> Path:
     """Build the family's tiny pipeline and save it as safetensors in its release's exact layout (sharded weights
     with their index, the release's tokenizer files: released_layouts.py); `released_layout=False` keeps
-    save_pretrained's own layout."""
+    save_pretrained's own layout; `release` builds another release of the family (TINY_RELEASE_BUILDERS)."""
     from generation.engines.dit.released_layouts import TINY_RELEASES, layout_apply
 
     try:
-        builder = TINY_BUILDERS[family]
+        builder = TINY_RELEASE_BUILDERS[release] if release else TINY_BUILDERS[family]
     except KeyError:
-        raise ValueError(f"Unknown family {family!r}; use one of {', '.join(TINY_BUILDERS)}.") from None
+        raise ValueError(f"Unknown family {family!r} or release {release!r}; use one of {', '.join(TINY_BUILDERS)} "
+                         f"or {', '.join(TINY_RELEASE_BUILDERS)}.") from None
     pipeline, profile = builder()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -148,7 +177,7 @@ def tiny_dit_save(*, family: str, out_dir: Path, released_layout: bool = True) -
     if released_layout:
         from generation.engines.dit.engine import CAMERA_PHRASES
 
-        layout_apply(out_dir, TINY_RELEASES[family], sentences=[" ".join(_WORDS), *CAMERA_PHRASES.values()],
+        layout_apply(out_dir, release or TINY_RELEASES[family], sentences=[" ".join(_WORDS), *CAMERA_PHRASES.values()],
                      max_length=pipeline.tokenizer.model_max_length)
     (out_dir / TINY_PROFILE_FILE).write_text(json.dumps(profile, indent=2) + "\n")
     return out_dir
