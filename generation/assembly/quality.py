@@ -14,8 +14,8 @@ from generation.assembly import cards
 from generation.assembly.timeline import CARD_TYPES, Box, CallToAction, PresenterClip, ShotClip, Timeline, safe_area
 
 # The thresholds (issue 15): the product big and first, cards a minority, text a phone can read, feed loudness.
-MIN_PRODUCT_HEIGHT = 0.50  # of the frame height, in the shot where the product is smallest ...
-MIN_PRODUCT_WIDTH = 0.80  # ... or of the frame width, for a product wider than tall
+MIN_PRODUCT_HEIGHT = 0.50  # of a 9:16 frame's height, in the shot where the product is smallest ...
+MIN_PRODUCT_WIDTH = 0.80  # ... or of its width, for a product wider than tall (other shapes: reported, not checked)
 MAX_CARDS_SHARE = 0.30
 MAX_TIME_TO_PRODUCT = 0.5  # seconds
 MIN_TEXT_HEIGHT = 0.035  # of the frame height
@@ -73,8 +73,10 @@ def _checks(report: dict) -> dict[str, bool]:
 
 def _product_coverage(timeline: Timeline) -> dict:
     """Over the product shots, the smallest product box's height and width (fractions of the frame), whether every
-    shot's box is large enough (tall enough, or wide enough for a wide product), and whether none touches an edge
-    of the frame or of the safe area. A shot without a measured box counts as failing both."""
+    shot's box is large enough (in 9:16, the feeds' shape the issue sets a size for: tall enough, or wide enough for
+    a wide product), and whether none touches an edge of the frame or of the safe area. A shot without a measured
+    box counts as failing both, in every shape."""
+    tall = timeline.height / timeline.width > 1.5
     frame = safe_area(timeline.width, timeline.height)
     safe = (frame.left / timeline.width, frame.top / timeline.height,
             frame.right / timeline.width, frame.bottom / timeline.height)
@@ -83,8 +85,8 @@ def _product_coverage(timeline: Timeline) -> dict:
     known = [box for box in boxes if box is not None]
     heights = [bottom - top for _, top, _, bottom in known]
     widths = [right - left for left, _, right, _ in known]
-    large = all(box is not None and (box[3] - box[1] >= MIN_PRODUCT_HEIGHT or box[2] - box[0] >= MIN_PRODUCT_WIDTH)
-                for box in boxes)
+    large = all(box is not None and (not tall or box[3] - box[1] >= MIN_PRODUCT_HEIGHT
+                                     or box[2] - box[0] >= MIN_PRODUCT_WIDTH) for box in boxes)
     uncropped = all(box is not None and _inside(box, safe) for box in boxes)
     return {"shots": len(boxes), "measured": len(known),
             "height": round(min(heights), 4) if heights else None,

@@ -51,7 +51,7 @@ _CARD_NAMES = {
 
 # The quality report's checks in reading order: (check, what it measures, the target), and how to show a value.
 _QUALITY_CHECKS = (
-    ("product_coverage", "Product size in product shots", "≥ 50 % of the height, or 80 % of the width"),
+    ("product_coverage", "Product size in product shots", "in 9:16, ≥ 50 % of the height or 80 % of the width"),
     ("product_uncropped", "Product never cut off", "inside the frame and the safe zones"),
     ("cards_share", "Time on cards", "≤ 30 %"),
     ("time_to_first_product", "Product on screen", "within 0.5 s"),

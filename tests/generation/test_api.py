@@ -289,11 +289,11 @@ def test_templates_list_builtins_and_the_merchants_own_which_shadows_a_builtin(a
     assert (bumper["is_builtin"], bumper["version"], bumper["preview_url"], bumper["spec_error"]) == (
         True, 5, None, None)
     assert bumper["scenes"] == [
-        {"type": "product_shots", "duration": 4.5, "transition": "cut", "max_shots": 1, "cameras": ["push_in"],
+        {"type": "product_shots", "duration": 4.7, "transition": "cut", "max_shots": 1, "cameras": ["push_in"],
          "source": "photo"},
-        {"type": "price_card", "duration": 1.8, "transition": "crossfade", "max_shots": None, "cameras": None,
+        {"type": "price_card", "duration": 1.6, "transition": "crossfade", "max_shots": None, "cameras": None,
          "source": None}]
-    assert bumper["max_duration"] == pytest.approx(6.0)  # 4.5 s + 1.8 s, less the 0.3 s crossfade
+    assert bumper["max_duration"] == pytest.approx(6.0)  # 4.7 s + 1.6 s, less the 0.3 s crossfade
 
 
 def test_a_template_by_slug(api, catalog):

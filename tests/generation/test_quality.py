@@ -44,6 +44,11 @@ def test_the_product_box_must_be_large_in_every_shot_and_never_cut():
                                           "large_enough": True, "uncropped": True}
     small = quality_report(_timeline(_shot(tall), _shot((0.3, 0.3, 0.7, 0.6))), None)
     assert small["checks"]["product_coverage"] is False
+    # The size is the feeds' 9:16 rule; other shapes report it, and still need every box measured.
+    square = quality_report(_timeline(_shot((0.3, 0.3, 0.7, 0.6)), width=270, height=270), None)
+    assert square["product_coverage"]["height"] == 0.3 and square["checks"]["product_coverage"] is True
+    unknown = quality_report(_timeline(_shot(None), width=270, height=270), None)
+    assert unknown["checks"]["product_coverage"] is False
     # Touching the frame's edge, or reaching under the feed's buttons at the bottom of a 9:16 frame: cut.
     for box in ((0.0, 0.2, 0.9, 0.75), (0.1, 0.2, 0.9, 0.9)):
         assert quality_report(_timeline(_shot(box)), None)["checks"]["product_uncropped"] is False
