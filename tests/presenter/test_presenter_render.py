@@ -94,7 +94,8 @@ def test_captions_follow_the_word_timings_within_a_tenth_of_a_second(spoken):
     spoken_words = [(text, speech["offset"] + start, speech["offset"] + end) for text, start, end in speech["words"]]
     assert " ".join(cue.text.replace("\n", " ") for cue in cues).split() == [w[0] for w in spoken_words]
     assert [w[0] for w in spoken_words][:5] == ["Meet", "the", "Ceramic", "Mug.", "It"]  # the script's punctuation
-    assert cues[0].text.endswith("Mug.")  # a sentence end ends its cue
+    # A sentence end ends its cue (a tall frame's cues are also split to what one line holds at a legible size).
+    assert any(cue.text.endswith("Mug.") for cue in cues) and not any("Mug. It" in cue.text for cue in cues)
     index = 0
     for cue in cues:
         count = len(cue.text.split())
