@@ -10,7 +10,8 @@ framing "cutout" | "panel" | "detail", and the worst-frame product box.
 
 The product is sized to the frame's safe area (generation/assembly/timeline.safe_area) and every camera move is
 scaled down until the whole product stays inside it at every frame while its smallest size keeps KEEP_SIZE of the
-static fit; in 9:16 it then covers at least half the frame height (or 80 % of the width for a wide product).
+static fit and, wherever the safe area allows, at least half the frame height (or 80 % of the width for a wide
+product), the issue's size for 9:16.
 Each layer has its own pose, so backdrop and product move at different rates (parallax). Each frame is one
 bicubic resample of a float window per layer (see motion_layers), so motion is sub-pixel smooth.
 
@@ -130,8 +131,8 @@ def camera_path(camera: str, seed: int = 0) -> Callable[[float], LayerPoses]:
 
 
 # Product fit: a margin kept inside the safe area (fraction of the frame side), the share of its static size the
-# product keeps at every frame of a move, the move's amplitudes tried from full down to still, and the 9:16
-# coverage the issue asks for (height; width for a product too wide to reach it inside the safe area).
+# product keeps at every frame of a move, the move's amplitudes tried from full down to still, and the coverage
+# the issue asks for in 9:16, held in every shape the still fit reaches it (height; width for a wide product).
 SAFE_MARGIN = 0.006
 KEEP_SIZE = 0.85
 AMPLITUDES = (1.0, 0.7, 0.5, 0.35, 0.25, 0.15, 0.1, 0.06, 0.03, 0.0)
@@ -154,14 +155,14 @@ class ProductFit:
 def product_fit(poses: Sequence[LayerPoses], aspect: float, width: int, height: int) -> ProductFit:
     """Size and place a product of `aspect` (width / height, px) for a shot: the largest size at which the whole
     product stays inside the safe area (less SAFE_MARGIN) at every frame, with the camera's move on the product
-    scaled down until the smallest frame keeps KEEP_SIZE of the still fit (and, in 9:16, the coverage the
-    still fit reaches). The backdrop keeps its whole move: parallax remains even when the product holds still."""
+    scaled down until the smallest frame keeps KEEP_SIZE of the still fit and the coverage the still fit reaches
+    (the issue sets it for 9:16; holding it in every shape costs only some camera travel on wide products). The
+    backdrop keeps its whole move: parallax remains even when the product holds still."""
     safe = safe_area(width, height)
     left, right = safe.left + SAFE_MARGIN * width, safe.right - SAFE_MARGIN * width
     top, bottom = safe.top + SAFE_MARGIN * height, safe.bottom - SAFE_MARGIN * height
     anchor = ((left + right) / 2, (top + bottom) / 2)
     still = min((right - left) / aspect, bottom - top)  # product height, px, when nothing moves
-    tall = height / width > 1.5
 
     def covers(product_height: float) -> bool:
         return product_height / height >= TALL_COVERAGE or product_height * aspect / width >= WIDE_COVERAGE
@@ -178,7 +179,7 @@ def product_fit(poses: Sequence[LayerPoses], aspect: float, width: int, height: 
         if product_height <= 0:
             continue
         smallest = product_height * min(pose.zoom for _, pose in fitted)
-        if smallest >= KEEP_SIZE * still * (1 - 1e-9) and (not tall or covers(smallest) or not covers(still)):
+        if smallest >= KEEP_SIZE * still * (1 - 1e-9) and (covers(smallest) or not covers(still)):
             break
     size = (product_height * aspect, product_height)
     worst = min(range(len(fitted)), key=lambda index: fitted[index][1].zoom)

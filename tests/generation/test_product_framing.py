@@ -178,7 +178,8 @@ ALL_PHOTOS = [*PHOTOS, "no-product", "flat", *(path.stem for path in sorted(DEMO
 
 @pytest.mark.parametrize("name", ALL_PHOTOS)
 def test_recorded_coverage_meets_the_9_16_threshold_for_every_photo(photo_paths, name):
-    """What the quality report reads: the worst-frame box, for cut-outs and fallbacks alike, in every ratio."""
+    """What the quality report reads: the worst-frame box, for cut-outs and fallbacks alike, in every ratio: inside
+    the safe area, and at least half the frame high or 80 % of it wide."""
     path = photo_paths.get(name) or str(DEMO / f"{name}.jpg")
     for aspect_ratio in ASPECT_SHAPES:
         width, height = rendition_size(aspect_ratio, 144)
@@ -189,8 +190,8 @@ def test_recorded_coverage_meets_the_9_16_threshold_for_every_photo(photo_paths,
             where = f"{name} {camera} {aspect_ratio}: {metadata['product_box']}"
             assert (left >= safe.left / width - 0.005 and right <= safe.right / width + 0.005
                     and top >= safe.top / height - 0.005 and bottom <= safe.bottom / height + 0.005), where
-            if aspect_ratio == "9:16":
-                assert bottom - top >= TALL_COVERAGE or right - left >= WIDE_COVERAGE - 0.001, where
+            # The issue sets this size for 9:16; the engine holds it in every shape (each safe area allows it).
+            assert bottom - top >= TALL_COVERAGE or right - left >= WIDE_COVERAGE - 0.001, where
 
 
 def test_a_failed_segmentation_falls_back_to_a_large_clean_frame_and_says_so(photo_paths):
