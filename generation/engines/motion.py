@@ -197,7 +197,8 @@ class _Placement:  # what product_rect reads of Layers, before the layers exist
 
 @dataclass(frozen=True)
 class Staging:
-    """How a shot shows its product: the foreground layer, the product's size ratio, and what the metadata says."""
+    """How a shot shows its product: the foreground layer (the product's box marked in it), the path taken, and
+    `extra`: the photo crop behind a panel and its margin, plus what the metadata adds (a detail's region)."""
 
     foreground: Foreground
     segmentation: str  # "cutout" | "fallback"
