@@ -46,7 +46,8 @@ def test_render_without_wait_queues_the_job(merchant, product_with_photos, built
     call_command("render", "--merchant", "acme", "--template", "quick-bumper", "--sku", "MUG-1", "--aspect", "1:1,4:5")
     job = RenderJob.objects.get()
     assert job.aspect_ratios == ["1:1", "4:5"]
-    assert capsys.readouterr().out.strip() == f"Render job {job.pk} queued (2 shots)."  # one per aspect ratio
+    # The bumper's one shot per photo (the CPU engine uses every photo: the mug has two) and aspect ratio.
+    assert capsys.readouterr().out.strip() == f"Render job {job.pk} queued (4 shots)."
 
 
 def test_seed_demo_is_idempotent_and_ships_real_photos(capsys):

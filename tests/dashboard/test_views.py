@@ -291,7 +291,7 @@ def test_the_gallery_describes_scenes_and_shows_a_preview_once_there_is_one(memb
     assert "Outro with the logo: 1.4 s, enters with a crossfade" in page  # the 30 s story ends on the logo
     assert "Product photos: 4 s each, up to 3 photos (push in, pan right, tilt up)" in page
     assert "Price card (sale price and discount badge when on sale): 2.2 s, enters with a crossfade" in page
-    assert "Presenter speaking: 14 s, full frame with a product card, script in de, en, es, fr" in page
+    assert "Presenter speaking: 14 s, picture-in-picture over the product, script in de, en, es, fr" in page
     assert page.count("No preview yet") == 10  # the 9 built-ins and acme's own
     job_succeed(acme_objects["job"])
     page = member.get(reverse("dashboard:templates")).content.decode()
