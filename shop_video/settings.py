@@ -176,6 +176,7 @@ DIT_MIN_LUMA = env_float("DIT_MIN_LUMA", 6.0, minimum=0.0)
 PRESENTER_ENGINE = env_str("PRESENTER_ENGINE", "presenter-cpu")
 # The LTX-2 weights for the GPU presenter: a local diffusers directory (nothing is downloaded).
 PRESENTER_DIT_MODEL = env_str("PRESENTER_DIT_MODEL", "")
+PRESENTER_DIT_FOLLOW_VOICE = env_bool("PRESENTER_DIT_FOLLOW_VOICE", False)  # lips follow our TTS (LTX2DFRPipeline)
 # Text-to-speech engines by name. espeak is offline and always there; piper needs `pip install .[piper]` and
 # voices (.onnx + .onnx.json) in PIPER_VOICES_DIR.
 PRESENTER_TTS_ENGINES = {

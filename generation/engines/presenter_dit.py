@@ -21,6 +21,10 @@ Conditioning decision: the prompt speaks the script; the job keeps OUR speech tr
     word timings drive captions and music ducking. Lip movement therefore follows the model's idea of the line,
     not our samples exactly: close for short lines, not frame-accurate. metadata["audio"] == "tts" says so.
   - When diffusers gains an audio-conditioned LTX-2 image-to-video pipeline, this is the module to change.
+  - PRESENTER_DIT_FOLLOW_VOICE=true (default off) tries the other way: our WAV is turned into audio latents and
+    held clean by LTX2DFRPipeline(freeze_audio=True) from the same weights, so the lips attend to our voice
+    (generation/engines/dit/ltx2_audio.py; metadata["lips"] == "voice"). Checked with tiny models only: a GPU
+    session must judge the lip sync, memory and speed with real weights before it is turned on (DOCS).
 
 The shot, as a linear script:
   1. the model (loaded once per process from PRESENTER_DIT_MODEL) and the plan: the largest valid size for the
@@ -122,6 +126,7 @@ class PresenterModel:
     call_defaults: dict[str, Any]
     release: str = ""
     offloaded: bool = False
+    voice: dict[str, Any] | None = None  # shop_video.json's follow_voice_* values (ltx2_audio)
 
     @property
     def base(self):  # what loading.memory_recover works on
@@ -187,7 +192,9 @@ def _model_load(path: Path) -> PresenterModel:
     return PresenterModel(path=path, pipeline=pipeline, device=placed.device, dtype=placed.dtype,
                           geometry=geometry_with_profile(geometry, profile), fps=int(profile.get("fps", NATIVE_FPS)),
                           steps=int(profile.get("steps", release["steps"])), max_sequence_length=max_sequence_length,
-                          call_defaults=call_defaults, release=release["release"], offloaded=placed.offloaded)
+                          call_defaults=call_defaults, release=release["release"], offloaded=placed.offloaded,
+                          voice={key: profile[key] for key in ("follow_voice_n_fft", "follow_voice_sigmas")
+                                 if key in profile})
 
 
 class PresenterDitEngine:
@@ -238,7 +245,8 @@ class PresenterDitEngine:
         face = _face_box(params.get("face"), photo.size)
         crop = framing_crop(photo.size, face, framing=framing, aspect=width / height)
         image = photo.crop(crop).resize((width, height), Image.Resampling.LANCZOS)
-        # 4. one take
+        # 4. one take (following our voice when PRESENTER_DIT_FOLLOW_VOICE is set and there is a voice to follow)
+        follow_voice = bool(settings.PRESENTER_DIT_FOLLOW_VOICE) and speech_seconds is not None
         done = 0
 
         def callback(pipeline, index: int, timestep, callback_kwargs: dict) -> dict:
@@ -257,6 +265,11 @@ class PresenterDitEngine:
         for attempt in range(2):
             done = 0
             try:
+                if follow_voice:
+                    output = _voice_take(model, request, image=image, prompt=prompt, width=width, height=height,
+                                         num_frames=num_frames, steps=steps, offset=speech_offset, call=call,
+                                         callback=callback)
+                    break
                 output = model.pipeline(
                     image=image, prompt=prompt, negative_prompt=negative, width=width, height=height,
                     num_frames=num_frames, frame_rate=float(model.fps), num_inference_steps=steps,
@@ -283,11 +296,33 @@ class PresenterDitEngine:
         stream = dit_engine.delivery_stream(native, src_fps=model.fps, dst_fps=request.fps,
                                             count=request.num_frames, width=request.width, height=request.height)
         metadata = {"engine": self.name, "model": str(model.path), "audio": "tts", "generated_size": [width, height],
+                    "lips": "voice" if follow_voice else "prompt",
                     "generated_fps": model.fps, "generated_frames": num_frames, "steps": steps, "seed": request.seed,
                     "framing": framing, "face": list(face) if face else None, "crop": list(crop),
                     "prompt": prompt, "prompt_tokens": tokens, "speech_offset": speech_offset,
                     "speech_seconds": speech_seconds, "release": model.release, "oom_recoveries": recoveries}
         return ShotResult(frames=stream, fps=request.fps, metadata=metadata)
+
+
+def _voice_take(model: PresenterModel, request: ShotRequest, *, image: Image.Image, prompt: str, width: int,
+                height: int, num_frames: int, steps: int, offset: float, call: dict, callback) -> Any:
+    """The take through LTX2DFRPipeline with our speech held as clean audio latents (ltx2_audio.py). No
+    classifier-free guidance there: the guidance values and the negative prompt do not apply."""
+    import torch
+
+    from generation.engines.dit import ltx2_audio
+    from generation.presenter.speech import wav_read
+
+    samples, rate = wav_read(request.parameters["speech_wav"])
+    voice = model.voice or {}
+    output, _ = ltx2_audio.voice_take(
+        pipeline=model.pipeline, image=image, prompt=prompt, samples=samples, rate=rate, offset=offset, width=width,
+        height=height, num_frames=num_frames, frame_rate=float(model.fps), steps=steps,
+        generator=torch.Generator(device="cpu").manual_seed(request.seed),
+        max_sequence_length=model.max_sequence_length, callback=callback,
+        use_cross_timestep=bool(call.get("use_cross_timestep", True)),
+        n_fft=int(voice.get("follow_voice_n_fft", ltx2_audio.N_FFT)), sigmas=voice.get("follow_voice_sigmas"))
+    return output
 
 
 def _prompt_compose(script: str, framing: str, scene_prompt: str = "") -> str:
