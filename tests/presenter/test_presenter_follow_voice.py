@@ -14,7 +14,10 @@ from generation.engines.dit import ltx2_audio
 from generation.engines.presenter_dit import PresenterDitEngine
 from generation.presenter.speech import Speech
 
-from .test_presenter_dit import PipelineSpy, frames_of, media, shot  # noqa: F401 (the media fixture)
+from . import test_presenter_dit
+from .test_presenter_dit import PipelineSpy, frames_of, shot
+
+media = test_presenter_dit.media  # the same photos and voices, as this module's fixture
 
 
 @pytest.fixture(scope="module")
