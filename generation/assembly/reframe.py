@@ -2,8 +2,11 @@
 
 The product is found on the shot's first frame (it differs from the backdrop, which the frame's border shows),
 then: same shape -> a plain scale; the product fits inside a crop of the target's shape -> crop around it (a
-vertical 9:16 from a 16:9 master keeps the product, not the empty table beside it); otherwise -> the whole picture
-contained over a blurred, dimmed copy of itself (no black bars). The result is an ffmpeg filter, so the decoder
+vertical 9:16 from a 16:9 master keeps the product, not the empty table beside it); otherwise (a product too wide
+for such a crop) -> product first: the picture scaled until the product fills the target's safe area (never
+smaller than the whole picture contained), cropped to the target around the product and placed so the product
+sits in the safe area, over a blurred, dimmed copy of the picture (no black bars). A product that is the whole
+picture gives the whole picture contained. The result is an ffmpeg filter, so the decoder
 process does the per-frame work in C and Python only ever sees frames at the final size.
 """
 
@@ -12,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from .timeline import safe_area
 
 # A shot whose aspect ratio is within this relative difference of the rendition's is simply scaled.
 ASPECT_TOLERANCE = 0.01
@@ -66,7 +71,7 @@ def reframe_filter(source_size: tuple[int, int], target_size: tuple[int, int], s
     if crop is not None:
         x, y, w, h = crop
         return f"crop={w}:{h}:{x}:{y},{scale}"
-    return _contain_over_blur(source_size, target_size)
+    return _contain_over_blur(source_size, target_size, subject)
 
 
 def _crop_around(source_size, target_size, subject: Subject) -> tuple[int, int, int, int] | None:
@@ -85,16 +90,38 @@ def _crop_around(source_size, target_size, subject: Subject) -> tuple[int, int, 
     return x, y, crop_w, crop_h
 
 
-def _contain_over_blur(source_size, target_size) -> str:
+def _contain_over_blur(source_size, target_size, subject: Subject | None = None) -> str:
     (src_w, src_h), (dst_w, dst_h) = source_size, target_size
-    scale = min(dst_w / src_w, dst_h / src_h)
-    inner_w, inner_h = max(2, round(src_w * scale / 2) * 2), max(2, round(src_h * scale / 2) * 2)
+    scale = min(dst_w / src_w, dst_h / src_h)  # the whole picture contained
+    x, y, crop_w, crop_h = 0.0, 0.0, float(src_w), float(src_h)
+    safe = safe_area(dst_w, dst_h)
+    safe_x, safe_y = (safe.left + safe.right) / 2, (safe.top + safe.bottom) / 2
+    place = None
+    if subject is not None:
+        sub_w, sub_h = max(1, subject.right - subject.left), max(1, subject.bottom - subject.top)
+        product_scale = min(safe.width / sub_w, safe.height / sub_h)
+        if product_scale > scale * 1.02:  # the product can be larger than the whole picture lets it be
+            scale = product_scale
+            crop_w, crop_h = min(src_w, dst_w / scale), min(src_h, dst_h / scale)
+            centre_x, centre_y = (subject.left + subject.right) / 2, (subject.top + subject.bottom) / 2
+            # The crop puts the product's centre on the safe area's centre, as far as the picture reaches.
+            x = min(max(centre_x - safe_x / scale, 0.0), src_w - crop_w)
+            y = min(max(centre_y - safe_y / scale, 0.0), src_h - crop_h)
+            place = (safe_x - (centre_x - x) * scale, safe_y - (centre_y - y) * scale)
+    inner_w = max(2, min(dst_w, round(crop_w * scale / 2) * 2))
+    inner_h = max(2, min(dst_h, round(crop_h * scale / 2) * 2))
+    if place is None:
+        at_x, at_y = (dst_w - inner_w) // 2, (dst_h - inner_h) // 2
+    else:
+        at_x = int(min(max(round(place[0]), 0), dst_w - inner_w))
+        at_y = int(min(max(round(place[1]), 0), dst_h - inner_h))
+    crop = "" if place is None else f"crop={int(crop_w)}:{int(crop_h)}:{int(x)}:{int(y)},"
     # At least 16 px: boxblur refuses a radius larger than half the (chroma) plane, which tiny targets hit.
     small_w, small_h = max(16, dst_w // BACKDROP_SHRINK), max(16, dst_h // BACKDROP_SHRINK)
     return (
         f"split[picture][backdrop];"
         f"[backdrop]scale={small_w}:{small_h}:force_original_aspect_ratio=increase,crop={small_w}:{small_h},"
         f"boxblur=2,colorchannelmixer=rr=0.5:gg=0.5:bb=0.5,scale={dst_w}:{dst_h}:flags=bilinear[blurred];"
-        f"[picture]scale={inner_w}:{inner_h}:flags=bicubic[inner];"
-        f"[blurred][inner]overlay=x={(dst_w - inner_w) // 2}:y={(dst_h - inner_h) // 2}"
+        f"[picture]{crop}scale={inner_w}:{inner_h}:flags=bicubic[inner];"
+        f"[blurred][inner]overlay=x={at_x}:y={at_y}"
     )

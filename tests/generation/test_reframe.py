@@ -11,7 +11,7 @@ import pytest
 from generation.assembly.clipio import write_clip
 from generation.assembly.frame_sources import ShotFrames
 from generation.assembly.reframe import SUBJECT_MARGIN, Subject, reframe_filter, subject_find
-from generation.assembly.timeline import ShotClip
+from generation.assembly.timeline import ShotClip, safe_area
 
 BACKDROP = (200, 200, 200)
 PRODUCT = (220, 30, 30)
@@ -117,14 +117,31 @@ def test_tall_master_to_wide_rendition_crops_vertically():
     assert (y + h / 2) == pytest.approx(70, abs=1) or y == 0  # centred, unless that would leave the frame
 
 
-@pytest.mark.parametrize("subject", [Subject(50, 100, 400, 160), Subject(0, 0, 456, 256)],
-                         ids=["too-wide", "whole-frame"])
-def test_product_too_wide_for_a_crop_is_contained_over_blur(subject):
-    chain = reframe_filter((456, 256), (128, 228), subject)
+def test_a_product_that_is_the_whole_picture_is_contained_over_blur():
+    chain = reframe_filter((456, 256), (128, 228), Subject(0, 0, 456, 256))
     assert chain.startswith("split[picture][backdrop];")
     assert "boxblur" in chain and "crop=" in chain  # the backdrop is cropped to fill, the picture is not
     assert "[picture]scale=128:72:" in chain, "the whole picture, scaled to the target's width, aspect kept"
     assert chain.endswith("overlay=x=0:y=78")
+
+
+def test_a_product_too_wide_for_a_crop_fills_the_safe_area_over_blur():
+    """Product first: the picture is scaled until the 350 px product spans the 9:16 safe area's width (not the
+    whole 456 px picture the frame's), cropped to the frame around it, and placed so it sits in the safe area."""
+    subject = Subject(50, 100, 400, 160)
+    chain = reframe_filter((456, 256), (128, 228), subject)
+    match = re.search(r"\[picture\]crop=(\d+):(\d+):(\d+):(\d+),scale=(\d+):(\d+):flags=bicubic\[inner\];"
+                      r"\[blurred\]\[inner\]overlay=x=(\d+):y=(\d+)$", chain)
+    assert match and "boxblur" in chain, chain
+    crop_w, crop_h, x, y, inner_w, inner_h, at_x, at_y = (int(value) for value in match.groups())
+    k = inner_w / crop_w
+    assert inner_h / crop_h == pytest.approx(k, rel=0.03), "aspect kept"
+    left, right = at_x + (subject.left - x) * k, at_x + (subject.right - x) * k
+    top, bottom = at_y + (subject.top - y) * k, at_y + (subject.bottom - y) * k
+    safe = safe_area(128, 228)
+    assert safe.left - 1 <= left and right <= safe.right + 1 and safe.top <= top and bottom <= safe.bottom
+    assert right - left >= 0.97 * safe.width, "the product fills the safe area's width"
+    assert right - left > 350 * 128 / 456, "larger than in the whole picture contained"
 
 
 # --- the filters through real ffmpeg --------------------------------------------------------------------
@@ -166,7 +183,7 @@ def test_ffmpeg_crop_keeps_the_product_whole_and_centred(tmp_path):
     assert np.abs(out[10, 5].astype(int) - BACKDROP).max() < 30
 
 
-def test_ffmpeg_contain_keeps_the_whole_wide_product_over_a_blurred_backdrop(tmp_path):
+def test_ffmpeg_a_wide_product_fills_the_safe_area_over_a_blurred_backdrop(tmp_path):
     source_box = (78, 53, 378, 203)  # 300x150: wider than any 9:16 crop of the 456x256 master
     frame = frame_with_box(456, 256, source_box)
     target = (128, 228)
@@ -175,13 +192,13 @@ def test_ffmpeg_contain_keeps_the_whole_wide_product_over_a_blurred_backdrop(tmp
     box = product_box(out)
     assert box is not None
     left, top, right, bottom = box
-    scale = 128 / 456
-    assert right - left == pytest.approx(300 * scale, abs=2), "the whole product width should be in frame"
-    assert (left + right) / 2 == pytest.approx(64, abs=2) and (top + bottom) / 2 == pytest.approx(114, abs=2)
+    safe = safe_area(*target)
+    # Product first: as wide as the safe area (it was the whole picture's 300 * 128 / 456 = 84 px), whole, in it.
+    assert right - left == pytest.approx(safe.width, abs=3), "the product should span the safe area's width"
+    assert safe.left - 2 <= left and right <= safe.right + 2 and safe.top <= top and bottom <= safe.bottom
     assert_aspect_kept(box, source_box)
-    # above and below the 128x72 picture: the dimmed, blurred copy (grey at about half), not black bars
-    inner_top = (228 - 72) // 2
-    band = out[5:inner_top - 5].astype(int)
+    # above and below the picture: the dimmed, blurred copy (grey at about half), not black bars
+    band = out[2:top - 12].astype(int)
     assert 40 < band.mean() < 160, f"backdrop mean {band.mean():.0f}: expected the dimmed picture, not black"
     assert np.abs(np.diff(band, axis=1)).mean() < 4, "the backdrop should be blurred smooth"
 
