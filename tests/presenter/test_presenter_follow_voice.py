@@ -154,3 +154,30 @@ def test_the_mel_front_end_places_the_voice_at_its_offset_in_the_right_band(tmp_
     assert abs(len(out) - rate) <= 32
     spectrum = np.abs(np.fft.rfft(out[:rate // 2 * 2]))
     assert abs(np.argmax(spectrum) * rate / len(out[:rate // 2 * 2]) - 440) < 5
+
+
+def test_the_filterbank_is_slaney_normalised_and_the_sigmas_are_the_image_to_video_ones():
+    from types import SimpleNamespace
+
+    from diffusers import FlowMatchEulerDiscreteScheduler
+
+    rate, n_fft = 16000, ltx2_audio.N_FFT
+    bank = ltx2_audio.mel_filterbank(sample_rate=rate, n_fft=n_fft, mel_bins=64)
+    assert bank.shape == (n_fft // 2 + 1, 64) and (bank >= 0).all()
+    assert np.allclose(bank.sum(axis=0)[8:] * rate / n_fft, 1.0, atol=0.05)  # each band's area is 1 (Slaney)
+    # LTX-2's scheduler shifts with the token count; the DFR copy must step exactly the shifted sigmas.
+    scheduler = FlowMatchEulerDiscreteScheduler(use_dynamic_shifting=True, shift_terminal=0.1,
+                                                time_shift_type="exponential", base_image_seq_len=1024,
+                                                base_shift=0.95, max_shift=2.05)
+    pipeline = SimpleNamespace(scheduler=scheduler, vae_temporal_compression_ratio=8, vae_spatial_compression_ratio=32)
+    sigmas = ltx2_audio.voice_sigmas(pipeline=pipeline, steps=30, num_frames=121, height=512, width=768)
+    tokens = 16 * 16 * 24
+    from diffusers.pipelines.ltx2.pipeline_ltx2_image2video import calculate_shift
+
+    scheduler.set_timesteps(sigmas=list(np.linspace(1.0, 1 / 30, 30)),
+                            mu=calculate_shift(tokens, 1024, 4096, 0.95, 2.05))
+    assert np.allclose(sigmas, scheduler.sigmas[:-1].numpy())
+    dfr = FlowMatchEulerDiscreteScheduler.from_config(scheduler.config, use_dynamic_shifting=False, shift=1.0,
+                                                      shift_terminal=None)
+    dfr.set_timesteps(sigmas=sigmas)
+    assert np.allclose(dfr.sigmas[:-1].numpy(), sigmas) and sigmas[-1] == pytest.approx(0.1, abs=1e-4)
