@@ -247,6 +247,8 @@ class PresenterDitEngine:
         image = photo.crop(crop).resize((width, height), Image.Resampling.LANCZOS)
         # 4. one take (following our voice when PRESENTER_DIT_FOLLOW_VOICE is set and there is a voice to follow)
         follow_voice = bool(settings.PRESENTER_DIT_FOLLOW_VOICE) and speech_seconds is not None
+        if follow_voice and (model.voice or {}).get("follow_voice_sigmas"):
+            steps = len(model.voice["follow_voice_sigmas"])  # the profile's schedule is the step count
         done = 0
 
         def callback(pipeline, index: int, timestep, callback_kwargs: dict) -> dict:

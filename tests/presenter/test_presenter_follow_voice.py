@@ -181,3 +181,17 @@ def test_the_filterbank_is_slaney_normalised_and_the_sigmas_are_the_image_to_vid
                                                       shift_terminal=None)
     dfr.set_timesteps(sigmas=sigmas)
     assert np.allclose(dfr.sigmas[:-1].numpy(), sigmas) and sigmas[-1] == pytest.approx(0.1, abs=1e-4)
+
+
+def test_a_profile_sets_the_follow_voice_sigmas(media, follow_voice, settings, voice_model_dir, tmp_path):
+    import shutil
+
+    directory = Path(shutil.copytree(voice_model_dir, tmp_path / "ltx2"))
+    profile = json.loads((directory / "shop_video.json").read_text())
+    (directory / "shop_video.json").write_text(json.dumps({**profile, "follow_voice_sigmas": [1.0, 0.75, 0.4]}))
+    presenter_dit.models_unload()
+    settings.PRESENTER_DIT_MODEL = str(directory)
+    steps = []
+    result = PresenterDitEngine().generate(shot(media), on_step=lambda done, total: steps.append(done))
+    assert result.metadata["lips"] == "voice" and len(frames_of(result)) == 45
+    assert steps == [1, 2, 3] and result.metadata["steps"] == 3
