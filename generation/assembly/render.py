@@ -13,11 +13,13 @@ import os
 from contextlib import ExitStack
 from pathlib import Path
 
+import numpy as np
 from moviepy import VideoClip
 
 from .audio import AUDIO_FPS, EffectCue, VoiceCue, audio_decoded, soundtrack
 from .clipio import BT709_FFMPEG_PARAMS
 from .compositor import Compositor
+from .loudness import AUDIO_CODEC, loudness_encoded
 from .timeline import Music, SoundEffect, Timeline, VoiceOver
 
 
@@ -70,12 +72,20 @@ def render_timeline(
             loudness_lufs=timeline.loudness_lufs,
             opened=opened,
         )
-        video = opened(video.with_audio(audio))
+        if timeline.loudness_lufs is not None:
+            # Encoded here, not by moviepy: the AAC file is measured and re-limited until its true peak holds
+            # (loudness.py), and then muxed byte for byte, so the MP4 carries exactly what was measured.
+            samples = audio.get_frame(np.arange(round(timeline.duration * AUDIO_FPS)) / AUDIO_FPS)
+            loudness_encoded(samples.T, AUDIO_FPS, temp_audio_path, target_lufs=timeline.loudness_lufs)
+            video, audio_source, audio_codec = opened(video), str(temp_audio_path), "copy"
+        else:
+            video, audio_source, audio_codec = opened(video.with_audio(audio)), True, AUDIO_CODEC
         video.write_videofile(
             str(partial_path),
             fps=fps,
             codec="libx264",
-            audio_codec="aac",
+            audio=audio_source,
+            audio_codec=audio_codec,
             audio_fps=AUDIO_FPS,
             preset=preset,
             threads=threads,

@@ -6,6 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from generation.assembly.job_timeline import timeline_for_job
 from generation.models import JobStatus, RenderJob
 from generation.services.render_jobs import render_job_create
 from tests.e2e.worker import celery_worker, queues_purge, wait_for
@@ -39,11 +40,11 @@ def test_every_family_renders_through_its_gpu_queue_and_the_model_loads_once(
     jobs["wan"] = RenderJob.objects.get(family="wan")
     assert out.getvalue().split() == [r.file.path for r in jobs["wan"].renditions.all()]
 
-    # product-showcase with 2 photos: intro 1.5 + 2 shots of 3 + price 2.5 + cta 2 + outro 1.5, less five 0.4 s
-    # crossfades = 11.5 s; quick-bumper: 3.4 + 3 - 0.4 = 6 s. The 16:9 rendition reframes the 9:16 master shots.
-    expected = {"ltx": ({"9:16": (128, 228), "16:9": (228, 128)}, 11.5, 2),
-                "cogvideox": ({"1:1": (128, 128)}, 6.0, 1), "wan": ({"4:5": (128, 160)}, 6.0, 1)}
-    for family, (sizes, duration, shots) in expected.items():
+    # Each rendition lasts what its timeline says: the template's scenes less the crossfades, with the cuts moved
+    # onto the music's beats (so a few frames off the plain sum). The 16:9 rendition reframes the 9:16 master shots.
+    expected = {"ltx": ({"9:16": (128, 228), "16:9": (228, 128)}, 2),
+                "cogvideox": ({"1:1": (128, 128)}, 1), "wan": ({"4:5": (128, 160)}, 1)}
+    for family, (sizes, shots) in expected.items():
         job = jobs[family]
         assert job.status == JobStatus.SUCCEEDED, f"{family}: {job.error}"
         assert [shot.parameters["family"] for shot in job.shots.all()] == [family] * shots
@@ -54,6 +55,8 @@ def test_every_family_renders_through_its_gpu_queue_and_the_model_loads_once(
         assert set(renditions) == set(sizes)
         for aspect, size in sizes.items():
             probe = probe_video(renditions[aspect].file.path)
+            duration = timeline_for_job(job, aspect).duration
+            assert 5.0 < duration < 13.0  # the templates' scenes, not an empty or runaway timeline
             assert (probe.video_codec, probe.pix_fmt) == ("h264", "yuv420p")
             assert (probe.width, probe.height) == size
             assert abs(probe.duration - duration) <= 0.1 and probe.frames_decoded == round(duration * 30)

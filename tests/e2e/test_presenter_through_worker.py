@@ -48,6 +48,11 @@ def _voice_and_captions_check(rendition, host):
 def test_the_spotlight_preset_speaks_through_the_worker_with_the_cpu_presenter(
         merchant, product_with_photos, builtin_templates, tmp_path):
     factories.presenter_make(merchant=merchant)
+    # The preset's built-in music plays under the lead-in; with it off (the spec's own switch) the track holds only
+    # the voice, so silence before the lead-in and level at each word measure the speech itself.
+    template = builtin_templates["presenter-spotlight"]
+    template.spec = {**template.spec, "music": False}
+    template.save(update_fields=["spec"])
     queues_purge()
     log = tmp_path / "worker.log"
     out = StringIO()

@@ -11,7 +11,7 @@ import pytest
 
 from generation.assembly.audio import AUDIO_FPS, VoiceCue, soundtrack
 from generation.assembly.loudness import (
-    PEAK_CEILING_DBTP, integrated_loudness, loudness_measure, loudness_normalised, true_peak,
+    PEAK_CEILING_DBTP, integrated_loudness, loudness_encoded, loudness_measure, loudness_normalised, true_peak,
 )
 from generation.assembly.render import render_timeline
 from generation.assembly.timeline import (
@@ -134,6 +134,19 @@ def test_the_numpy_meter_agrees_with_ffmpegs_and_normalisation_hits_the_target(t
     measured = loudness_measure(write_wav(tmp_path / "normalised.wav", normalised))
     assert measured.integrated_lufs == pytest.approx(-14.0, abs=0.5)
     assert measured.true_peak_dbtp <= PEAK_CEILING_DBTP + 0.3
+
+
+def test_the_encoded_soundtrack_is_measured_and_limited_again_until_its_true_peak_holds(tmp_path):
+    """AAC's overshoot varies with the mix, so the encoded file itself is checked: a limit the first encode misses
+    (here stricter than the encoder's overshoot alone would need) makes it limit and encode again, loudness kept."""
+    piece = loudness_normalised(piece_compose(mood="upbeat", tempo=112, duration=8.0).samples.astype(float), RATE)
+    path = tmp_path / "soundtrack.m4a"
+    first = loudness_encoded(piece, RATE, path)
+    assert first.true_peak_dbtp <= -1.0 and first.integrated_lufs == pytest.approx(-14.0, abs=1.0)
+    assert first.true_peak_dbtp > -4.0  # so the stricter limit below does have work to do
+    returned = loudness_encoded(piece, RATE, path, limit_dbtp=-4.0)
+    assert returned == loudness_measure(path)  # what it reports is the file that is left
+    assert returned.true_peak_dbtp <= -4.0 and returned.integrated_lufs == pytest.approx(-14.0, abs=1.0)
 
 
 def test_silence_measures_as_silence_and_stays_silent(tmp_path):
