@@ -89,7 +89,7 @@ def main() -> None:
 
     print(f"motion engine frames, {width}x{height}, {count} frames, median of {rounds}")
     print(f"{'camera':<11}{'method':<40}{'total s':>9}{'ms/frame':>10}")
-    for camera, (base, ours, difference) in results.items():
+    for camera, (base, ours, _difference) in results.items():
         print(f"{camera:<11}{'baseline: one resize of a flat canvas':<40}{base:>9.2f}{1000 * base / count:>10.1f}")
         print(f"{camera:<11}{'ours: two layers, resize + alpha paste':<40}{ours:>9.2f}{1000 * ours / count:>10.1f}")
     print(f"ken_burns (layers together) mean |difference| between outputs: {results['ken_burns'][2]:.2f} grey levels")

@@ -522,7 +522,7 @@ class ProductVideosView(APIView):
              "created_at": serializers.DateTimeField().to_representation(rendition.created_at),
              **rendition_payload(rendition, absolute_url=request.build_absolute_uri)}
             for rendition in renditions]}
-        etag = '"%s"' % hashlib.sha256(JSONRenderer().render(body)).hexdigest()[:32]
+        etag = f'"{hashlib.sha256(JSONRenderer().render(body)).hexdigest()[:32]}"'
         headers = {"ETag": etag, "Cache-Control": EMBED_CACHE_CONTROL}
         if _etag_matches(request.headers.get("If-None-Match", ""), etag):
             response = Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)

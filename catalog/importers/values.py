@@ -230,7 +230,7 @@ _PLAIN_TAG = re.compile(rf"<(?:({_TAG_NAME}){_ATTRIBUTES}{_SPACE}*(/?)|/({_TAG_N
 _LITERAL_LT = re.compile(r"<(?![a-zA-Z/!?])")  # HTMLParser passes these on as text
 _RAW_TEXT_START = re.compile(rf"<([sS][cC][rR][iI][pP][tT]|[sS][tT][yY][lL][eE]){_ATTRIBUTES}{_SPACE}*>")
 # What HTMLParser looks for to end a <script> or <style>, and then what it accepts as that end tag.
-_RAW_TEXT_END = {name: re.compile(r"</\s*%s\s*>" % name, re.I) for name in ("script", "style")}
+_RAW_TEXT_END = {name: re.compile(rf"</\s*{name}\s*>", re.I) for name in ("script", "style")}
 _END_TAG = re.compile(r"</\s*([a-zA-Z][-.a-zA-Z0-9:_]*)\s*>")
 _BREAK = "\x01"  # stands for the collector's "\n" in the fast path; no text can hold it (checked, or unescaped to "")
 _START_TAG_TEXT = {tag: _BREAK for tag in _BLOCK_TAGS}

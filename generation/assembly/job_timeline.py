@@ -55,7 +55,7 @@ def timeline_for_job(job: RenderJob, aspect_ratio: str) -> Timeline:
     speeches: list[tuple[int, dict]] = []  # (segment, the shot's speech metadata) per spoken presenter scene
     for scene_index, scene in enumerate(spec.scenes):
         where = f"scene {scene_index + 1}"
-        text = lambda source, name: prompt_render(source, context, field=f"{where}: {name}")  # noqa: E731
+        text = lambda source, name, where=where: prompt_render(source, context, field=f"{where}: {name}")  # noqa: E731
         entrance = _transition(scene.transition, spec.fps)
         if isinstance(scene, ProductShotsScene):
             scene_shots = [shot for shot in shots if shot.scene == scene_index]

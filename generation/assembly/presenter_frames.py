@@ -239,7 +239,7 @@ def _price_layouts(card: ProductCard, font_path: str, start: int, smallest: int,
     price, never under `smallest`."""
     texts = {"price": card.price, "compare": card.compare_at, "discount": card.discount}
     seen = []
-    for number, arrangement in enumerate(PRICE_TIERS[tier]):
+    for arrangement in PRICE_TIERS[tier]:
         arrangement = [[role for role in line if texts[role]] for line in arrangement]
         arrangement = [line for line in arrangement if line]
         if arrangement in seen:

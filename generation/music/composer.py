@@ -128,7 +128,7 @@ def piece_compose(*, mood: str, tempo: float, duration: float) -> Piece:
         chord = _chord(spec, degree)
         voicing = _voiced(chord, previous_voicing)
         previous_voicing = voicing
-        at = lambda beats: (bar_start + beats) * beat  # noqa: E731
+        at = lambda beats, bar_start=bar_start: (bar_start + beats) * beat  # noqa: E731
         gate = bar_len * beat
         for pitch in voicing:
             pumped.note("pad", pitch, at(0), gate, 0.22, pan=((pitch % 7) - 3) / 8, brightness=spec.brightness)

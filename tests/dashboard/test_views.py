@@ -146,7 +146,7 @@ def test_the_site_root_leads_to_the_dashboard_and_sign_in_works(client, merchant
 def test_another_merchants_ids_are_404_everywhere(outsider, acme_objects):
     routes = object_urls(acme_objects)
     assert {name for _, name, _ in routes} == dashboard_routes_with_ids()  # a new page with an id is walked too
-    for method, name, url in routes:
+    for method, _name, url in routes:
         response = getattr(outsider, method)(url)
         assert response.status_code == 404, (method, url, response.status_code)
     # Nothing was changed by those requests.
@@ -335,7 +335,7 @@ def test_the_job_page_polls_with_htmx_until_done_then_plays_each_rendition(membe
     fragment = member.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in fragment and 'hx-trigger="every 1s"' in fragment
     assert 'aria-valuenow="45"' in fragment and 'value="45"' in fragment
-    assert 'data-announce="Render %d: running."' % job.pk in fragment
+    assert f'data-announce="Render {job.pk}: running."' in fragment
     assert "Cancel render" in member.get(url).content.decode()  # outside the polled part: focus survives polls
     job.refresh_from_db()
     job_succeed(job)

@@ -46,7 +46,8 @@ def rms_db(samples: np.ndarray) -> float:
     return 20 * np.log10(np.sqrt(np.mean(np.square(samples))) + 1e-12)
 
 
-def cards(duration: float, count: int, transition: Transition = Transition()) -> tuple[Segment, ...]:
+def cards(duration: float, count: int, transition: Transition | None = None) -> tuple[Segment, ...]:
+    transition = transition or Transition()
     return tuple(Segment(TitleCard(title=f"Card {index}"), duration, transition if index else Transition())
                  for index in range(count))
 

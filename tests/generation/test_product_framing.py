@@ -243,7 +243,7 @@ def test_save_before_and_after_frames(photo_paths):
     sources = {**photo_paths, **{path.stem: str(path) for path in sorted(DEMO.glob("*.jpg"))}}
     sizes = {aspect_ratio: rendition_size(aspect_ratio, 240) for aspect_ratio in ("9:16", "1:1", "16:9")}
     tiles: dict[str, list] = {aspect_ratio: [] for aspect_ratio in sizes}
-    for name, path in sources.items():  # photo by photo, so each is segmented once
+    for _name, path in sources.items():  # photo by photo, so each is segmented once
         photo = Image.open(path).convert("RGB")
         for aspect_ratio, (width, height) in sizes.items():
             short = dict(_request(path, width, height, "orbit").__dict__, num_frames=3)

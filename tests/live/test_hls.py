@@ -67,7 +67,7 @@ def test_nothing_ready_schedules_nothing():
 
 def test_rotation_order_discontinuities_and_wrap_around():
     seen = {}
-    for now, _, text in follow(lambda now: ROOM, T0, 40):
+    for _now, _, text in follow(lambda now: ROOM, T0, 40):
         for seq, dsn, uri in parse(text)[2]:
             seen[seq] = (dsn, uri)
     uris = [seen[seq][1] for seq in sorted(seen)]
@@ -98,7 +98,7 @@ def test_a_new_segment_is_used_from_the_items_next_slot_only():
     newer = [playable(1, 0, 11), playable(2, 1, 22), playable(3, 2, 13)]
     # segment 22 replaces 12 at T0 + 7, one second into item 2's slot (which began at T0 + 6)
     uris = {}
-    for now, _, text in follow(lambda now: ROOM if now < T0 + 7 else newer, T0, 40):
+    for _now, _, text in follow(lambda now: ROOM if now < T0 + 7 else newer, T0, 40):
         uris.update({seq: uri for seq, _, uri in parse(text)[2]})
     ordered = [uris[seq] for seq in sorted(uris)]
     assert ordered[3:6] == ["seg/12/0.ts", "seg/12/1.ts", "seg/12/2.ts"]  # the slot in progress kept its segment
@@ -109,7 +109,7 @@ def test_a_new_segment_is_used_from_the_items_next_slot_only():
 def test_items_without_a_ready_segment_are_skipped_and_join_when_ready():
     partial = [playable(1, 0, 11), playable(3, 2, 13)]
     uris = {}
-    for now, _, text in follow(lambda now: partial if now < T0 + 10 else ROOM, T0, 30):
+    for _now, _, text in follow(lambda now: partial if now < T0 + 10 else ROOM, T0, 30):
         uris.update({seq: uri for seq, _, uri in parse(text)[2]})
     ordered = [uris[seq] for seq in sorted(uris)]
     assert ordered[:6] == ["seg/11/0.ts", "seg/11/1.ts", "seg/11/2.ts", "seg/13/0.ts", "seg/13/1.ts", "seg/13/2.ts"]
@@ -117,9 +117,8 @@ def test_items_without_a_ready_segment_are_skipped_and_join_when_ready():
 
 
 def test_idle_longer_than_the_window_restarts_at_now_and_numbers_keep_increasing():
-    state = None
-    for _, result, text in follow(lambda now: ROOM, T0, 7):  # into item 2's slot
-        state = result.state
+    _, result, text = list(follow(lambda now: ROOM, T0, 7))[-1]  # into item 2's slot
+    state = result.state
     media_before, dsn_before, entries_before = parse(text)
     last_seq = entries_before[-1][0]
     later = T0 + 7 + 3600
@@ -158,7 +157,7 @@ def test_the_input_state_is_left_unchanged():
 @pytest.mark.parametrize("step", [0.5, 2.0, 5.0, 11.0])
 def test_every_chunk_is_listed_for_at_least_a_while_whatever_the_poll_rate(step):
     listed = {}
-    for now, _, text in follow(lambda now: ROOM, T0, 60, step=step):
+    for _now, _, text in follow(lambda now: ROOM, T0, 60, step=step):
         listed.update({seq: uri for seq, _, uri in parse(text)[2]})
     assert sorted(listed) == list(range(len(listed)))
 
