@@ -10,7 +10,7 @@ WORKER_QUEUES = $(shell $(BIN)/python -m shop_video.queues)
 # from an index that serves the CUDA build (docs/models.md).
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: install run web worker test test-embedded migrate clean
+.PHONY: install run web worker lint test test-embedded migrate clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,10 +39,15 @@ worker: install
 	$(BIN)/celery -A shop_video worker --queues $(WORKER_QUEUES) --concurrency 2 --beat \
 		--without-mingle --without-gossip --loglevel INFO
 
+# Lint and formatting first: a style slip fails in seconds, before the long suite (configuration: pyproject.toml).
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
 # The suite on whatever DATABASE_URL / CELERY_BROKER_URL say (CI: PostgreSQL + Redis); then the end-to-end
 # tests on RabbitMQ if AMQP_BROKER_URL is set, and again on the embedded defaults (SQLite + filesystem broker)
 # if the first run used something else.
-test: install
+test: lint
 	$(BIN)/python -m pytest
 	@if [ -n "$$AMQP_BROKER_URL" ]; then \
 		echo "--- end-to-end again with RabbitMQ as the broker"; \

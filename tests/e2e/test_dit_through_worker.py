@@ -21,29 +21,67 @@ def _finished(job_id):
 
 
 def test_every_family_renders_through_its_gpu_queue_and_the_model_loads_once(
-        merchant, product_with_photos, builtin_templates, tiny_dit_dirs, tmp_path):
+    merchant, product_with_photos, builtin_templates, tiny_dit_dirs, tmp_path
+):
     queues_purge()
     log = tmp_path / "worker.log"
     models = ",".join(f"{family}={path}" for family, path in tiny_dit_dirs.items())
     with celery_worker(log, env={"DIT_MODELS": models}):
-        ltx = render_job_create(merchant=merchant, template_slug="product-showcase", sku="MUG-1", engine="dit",
-                                family="ltx", aspect_ratios=["9:16", "16:9"], short_side=128)
-        cogvideox = render_job_create(merchant=merchant, template_slug="quick-bumper", sku="MUG-1", engine="dit",
-                                      family="cogvideox", aspect_ratios=["1:1"], short_side=128)
+        ltx = render_job_create(
+            merchant=merchant,
+            template_slug="product-showcase",
+            sku="MUG-1",
+            engine="dit",
+            family="ltx",
+            aspect_ratios=["9:16", "16:9"],
+            short_side=128,
+        )
+        cogvideox = render_job_create(
+            merchant=merchant,
+            template_slug="quick-bumper",
+            sku="MUG-1",
+            engine="dit",
+            family="cogvideox",
+            aspect_ratios=["1:1"],
+            short_side=128,
+        )
         # The command line, as an operator types it.
         out = StringIO()
-        call_command("render", "--merchant", "acme", "--template", "quick-bumper", "--sku", "MUG-1",
-                     "--engine", "dit", "--family", "wan", "--aspect", "4:5", "--short-side", "128", "--wait",
-                     "--timeout", "300", stdout=out)
-        jobs = {family: wait_for(lambda job=job: _finished(job.pk), timeout=300, what=f"the {family} job",
-                                 log_path=log) for family, job in {"ltx": ltx, "cogvideox": cogvideox}.items()}
+        call_command(
+            "render",
+            "--merchant",
+            "acme",
+            "--template",
+            "quick-bumper",
+            "--sku",
+            "MUG-1",
+            "--engine",
+            "dit",
+            "--family",
+            "wan",
+            "--aspect",
+            "4:5",
+            "--short-side",
+            "128",
+            "--wait",
+            "--timeout",
+            "300",
+            stdout=out,
+        )
+        jobs = {
+            family: wait_for(lambda job=job: _finished(job.pk), timeout=300, what=f"the {family} job", log_path=log)
+            for family, job in {"ltx": ltx, "cogvideox": cogvideox}.items()
+        }
     jobs["wan"] = RenderJob.objects.get(family="wan")
     assert out.getvalue().split() == [r.file.path for r in jobs["wan"].renditions.all()]
 
     # Each rendition lasts what its timeline says: the template's scenes less the crossfades, with the cuts moved
     # onto the music's beats (so a few frames off the plain sum). The 16:9 rendition reframes the 9:16 master shots.
-    expected = {"ltx": ({"9:16": (128, 228), "16:9": (228, 128)}, 2),
-                "cogvideox": ({"1:1": (128, 128)}, 1), "wan": ({"4:5": (128, 160)}, 1)}
+    expected = {
+        "ltx": ({"9:16": (128, 228), "16:9": (228, 128)}, 2),
+        "cogvideox": ({"1:1": (128, 128)}, 1),
+        "wan": ({"4:5": (128, 160)}, 1),
+    }
     for family, (sizes, shots) in expected.items():
         job = jobs[family]
         assert job.status == JobStatus.SUCCEEDED, f"{family}: {job.error}"
@@ -70,7 +108,11 @@ def test_a_gpu_worker_preloads_its_model_in_the_pool_process_not_the_parent(tiny
     log = tmp_path / "worker.log"
     env = {"DIT_MODELS": f"wan={tiny_dit_dirs['wan']}", "DIT_PRELOAD": "wan"}
     with celery_worker(log, env=env) as worker:
-        line = wait_for(lambda: next((l for l in log.read_text().splitlines() if "loaded the wan pipeline" in l), None),
-                        timeout=120, what="the preload", log_path=log)
+        line = wait_for(
+            lambda: next((row for row in log.read_text().splitlines() if "loaded the wan pipeline" in row), None),
+            timeout=120,
+            what="the preload",
+            log_path=log,
+        )
     loader_pid = int(line.rsplit("in process ", 1)[1])
     assert loader_pid != worker.pid  # a forked pool child, so CUDA is never initialised in the parent

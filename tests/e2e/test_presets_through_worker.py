@@ -32,12 +32,21 @@ PHOTOS = 2
 LOGO = (255, 0, 255)  # a colour nothing else in the video has
 ACCENT = (0, 200, 83)
 # The presenter preset speaks with a presenter the merchant must have: tests/e2e/test_presenter_through_worker.py.
-PRESETS = sorted(path.stem for path in PRESETS_DIR.glob("*.json")
-                 if not any(scene["type"] == "presenter" for scene in json.loads(path.read_text())["spec"]["scenes"]))
+PRESETS = sorted(
+    path.stem
+    for path in PRESETS_DIR.glob("*.json")
+    if not any(scene["type"] == "presenter" for scene in json.loads(path.read_text())["spec"]["scenes"])
+)
 
 
-SEGMENT_KINDS = {"ShotClip": "product_shots", "PriceCard": "price_card", "FeatureList": "features",
-                 "CallToAction": "cta", "LogoCard": "outro", "TitleCard": "title"}
+SEGMENT_KINDS = {
+    "ShotClip": "product_shots",
+    "PriceCard": "price_card",
+    "FeatureList": "features",
+    "CallToAction": "cta",
+    "LogoCard": "outro",
+    "TitleCard": "title",
+}
 
 
 def _runs(scenes: list[tuple[str, float, float]]) -> list[tuple[str, float, float]]:
@@ -56,7 +65,8 @@ def storefront(merchant):
     product = factories.product_make(merchant=merchant, sku="MUG-1", photos=PHOTOS, price="18.00")
     Variant.objects.filter(sku="MUG-1").update(compare_at_price=Decimal("24.00"))
     Product.objects.filter(pk=product.pk).update(
-        url="https://shop.example/mug", description="Holds 350 ml. Dishwasher safe. Glazed by hand in Porto.")
+        url="https://shop.example/mug", description="Holds 350 ml. Dishwasher safe. Glazed by hand in Porto."
+    )
     logo = Image.new("RGBA", (200, 100), LOGO + (255,))
     buffer = io.BytesIO()
     logo.save(buffer, "PNG")
@@ -83,10 +93,22 @@ def test_every_preset_renders_in_all_four_aspect_ratios(merchant, storefront, bu
     queues_purge()
     log = tmp_path / "worker.log"
     with celery_worker(log):
-        jobs = {slug: render_job_create(merchant=merchant, template_slug=slug, sku="MUG-1", aspect_ratios=list(ASPECTS),
-                                        short_side=SHORT_SIDE, engine="motion") for slug in PRESETS}
-        finished = lambda: all(RenderJob.objects.get(pk=job.pk).status in (  # noqa: E731
-            JobStatus.SUCCEEDED, JobStatus.FAILED) for job in jobs.values())
+        jobs = {
+            slug: render_job_create(
+                merchant=merchant,
+                template_slug=slug,
+                sku="MUG-1",
+                aspect_ratios=list(ASPECTS),
+                short_side=SHORT_SIDE,
+                engine="motion",
+            )
+            for slug in PRESETS
+        }
+
+        def finished():
+            done = (JobStatus.SUCCEEDED, JobStatus.FAILED)
+            return all(RenderJob.objects.get(pk=job.pk).status in done for job in jobs.values())
+
         wait_for(finished, timeout=900, what="every preset's render", log_path=log)
 
     for slug, job in jobs.items():
@@ -100,8 +122,10 @@ def test_every_preset_renders_in_all_four_aspect_ratios(merchant, storefront, bu
             # Cuts move onto the music's beats and a scene short of photos is filled with detail shots, so the
             # segments come from the job's timeline; it must still hold the preset file's scenes, in order.
             timeline = timeline_for_job(job, aspect)
-            scenes = [(SEGMENT_KINDS[type(segment.content).__name__], start, start + segment.duration)
-                      for start, segment in zip(timeline.starts(), timeline.segments)]
+            scenes = [
+                (SEGMENT_KINDS[type(segment.content).__name__], start, start + segment.duration)
+                for start, segment in zip(timeline.starts(), timeline.segments)
+            ]
             runs = _runs(scenes)
             assert [kind for kind, _, _ in runs] == [scene["type"] for scene in spec["scenes"]], where
             for scene, (kind, start, end) in zip(spec["scenes"], runs):  # a card lasts what the preset says
@@ -110,7 +134,12 @@ def test_every_preset_renders_in_all_four_aspect_ratios(merchant, storefront, bu
             duration = timeline.duration
             width, height = rendition_size(aspect, SHORT_SIDE)
             probe = probe_video(rendition.file.path)
-            assert (probe.video_codec, probe.pix_fmt, probe.width, probe.height) == ("h264", "yuv420p", width, height), where
+            assert (probe.video_codec, probe.pix_fmt, probe.width, probe.height) == (
+                "h264",
+                "yuv420p",
+                width,
+                height,
+            ), where
             assert abs(probe.duration - duration) <= 0.1, f"{where}: {probe.duration} s, expected {duration} s"
             assert probe.audio_codec == "aac" and probe.faststart, where
             assert (probe.color_primaries, probe.color_trc, probe.colorspace) == ("bt709",) * 3, where
@@ -133,16 +162,19 @@ def _check_pixels(where, path, scenes, size, cues):
     shot_time = (shots[0][0] + shots[0][1]) / 2
     # Just before the next scene starts entering: the card's content has fully entered and nothing covers it yet.
     # Some presets end on features and a call to action, with no price card.
-    price_time = None if price_index is None else (
-        scenes[price_index + 1][1] if price_index + 1 < len(scenes) else scenes[price_index][2]) - 0.1
+    price_time = (
+        None
+        if price_index is None
+        else (scenes[price_index + 1][1] if price_index + 1 < len(scenes) else scenes[price_index][2]) - 0.1
+    )
     first_cue = cues[0]
     caption_time = (first_cue.start_in_seconds + first_cue.end_in_seconds) / 2
     shot, card, captioned = frames_at(path, [shot_time, price_time or shot_time, caption_time])
 
     # The logo watermark sits in the bottom-right corner of the safe area over the shots.
-    corner = shot[area.top + area.height // 2:area.bottom + height // 20, area.left + area.width // 2:]
+    corner = shot[area.top + area.height // 2 : area.bottom + height // 20, area.left + area.width // 2 :]
     assert colour_share(corner, LOGO) > 0.01, f"{where}: no logo in the bottom-right corner of the shot"
-    assert colour_share(shot[:height // 2, :width // 2], LOGO) == 0, f"{where}: logo where it should not be"
+    assert colour_share(shot[: height // 2, : width // 2], LOGO) == 0, f"{where}: logo where it should not be"
     # The price card: the accent-coloured discount badge and the light price text on the brand background.
     if price_time is not None:
         assert colour_share(card, ACCENT) > 0.005, f"{where}: no discount badge on the price card"
@@ -150,7 +182,7 @@ def _check_pixels(where, path, scenes, size, cues):
         assert colour_share(card, LOGO) == 0, f"{where}: the watermark belongs over shots, not cards"
     # A caption: white text on a dark box where the caption drawer puts it, while its cue runs.
     layer = cards.caption_layer(first_cue.text, size, Style())
-    box = captioned[layer.y:layer.y + layer.image.shape[0], layer.x:layer.x + layer.image.shape[1]]
+    box = captioned[layer.y : layer.y + layer.image.shape[0], layer.x : layer.x + layer.image.shape[1]]
     assert layer.y > height // 2, f"{where}: the caption belongs in the lower half"
     dark = float((box.max(axis=2) < 70).mean())
     white = colour_share(box, (255, 255, 255), tolerance=40)
