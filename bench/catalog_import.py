@@ -41,20 +41,30 @@ def google_feed(rows: int) -> bytes:
             f"<g:link>https://shop.example.com/p/{group}</g:link>"
             f"<g:image_link>https://cdn.example.com/img/{group}.jpg</g:image_link>"
             f"<g:price>{19 + i % 50}.99 GBP</g:price><g:availability>in stock</g:availability>"
-            f"<g:brand>Example</g:brand></item>")
-    return ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:g="http://base.google.com/ns/1.0">'
-            f'<channel><title>bench</title>{"".join(items)}</channel></rss>').encode()
+            f"<g:brand>Example</g:brand></item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:g="http://base.google.com/ns/1.0">'
+        f"<channel><title>bench</title>{''.join(items)}</channel></rss>"
+    ).encode()
 
 
 def shopify_csv(rows: int) -> bytes:
-    lines = ["Handle,Title,Body (HTML),Vendor,Type,Published,Option1 Name,Option1 Value,Variant SKU,"
-             "Variant Price,Variant Compare At Price,Variant Inventory Qty,Image Src,Image Position,Status"]
+    lines = [
+        "Handle,Title,Body (HTML),Vendor,Type,Published,Option1 Name,Option1 Value,Variant SKU,"
+        "Variant Price,Variant Compare At Price,Variant Inventory Qty,Image Src,Image Position,Status"
+    ]
     for i in range(rows):
         group, first = i // VARIANTS_PER_PRODUCT, i % VARIANTS_PER_PRODUCT == 0
-        head = (f"shirt-{group},Linen shirt {group},<p>Soft <b>linen</b></p>,Example,Shirts,TRUE"
-                if first else f"shirt-{group},,,,,")
-        lines.append(f"{head},Size,{'SML'[i % 3]}{i},SH-{i:06d},{19 + i % 50}.99,,5,"
-                     f"{f'https://cdn.example.com/s/{group}.jpg,1' if first else ','},{'active' if first else ''}")
+        head = (
+            f"shirt-{group},Linen shirt {group},<p>Soft <b>linen</b></p>,Example,Shirts,TRUE"
+            if first
+            else f"shirt-{group},,,,,"
+        )
+        lines.append(
+            f"{head},Size,{'SML'[i % 3]}{i},SH-{i:06d},{19 + i % 50}.99,,5,"
+            f"{f'https://cdn.example.com/s/{group}.jpg,1' if first else ','},{'active' if first else ''}"
+        )
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -69,24 +79,70 @@ def copy_same_rows(merchant, rows: int) -> None:
             with transaction.atomic():
                 indexes = range(start, min(start + 500, rows))
                 groups = sorted({i // VARIANTS_PER_PRODUCT for i in indexes})
-                with cursor.copy("COPY catalog_product (merchant_id, key, title, description, brand, product_type, "
-                                 "url, status, created_at, updated_at) FROM STDIN") as copy:
+                with cursor.copy(
+                    "COPY catalog_product (merchant_id, key, title, description, brand, product_type, "
+                    "url, status, created_at, updated_at) FROM STDIN"
+                ) as copy:
                     for g in groups:
-                        copy.write_row((merchant.pk, f"P-{g:06d}", f"Linen shirt {g}", "", "", "",
-                                        f"https://shop.example.com/p/{g}", "active", now, now))
-                cursor.execute("SELECT key, id FROM catalog_product WHERE merchant_id = %s AND key = ANY(%s)",
-                               [merchant.pk, [f"P-{g:06d}" for g in groups]])
+                        copy.write_row(
+                            (
+                                merchant.pk,
+                                f"P-{g:06d}",
+                                f"Linen shirt {g}",
+                                "",
+                                "",
+                                "",
+                                f"https://shop.example.com/p/{g}",
+                                "active",
+                                now,
+                                now,
+                            )
+                        )
+                cursor.execute(
+                    "SELECT key, id FROM catalog_product WHERE merchant_id = %s AND key = ANY(%s)",
+                    [merchant.pk, [f"P-{g:06d}" for g in groups]],
+                )
                 ids = dict(cursor.fetchall())
-                with cursor.copy("COPY catalog_variant (merchant_id, product_id, sku, title, price, currency, "
-                                 "availability, options, position, created_at, updated_at) FROM STDIN") as copy:
+                with cursor.copy(
+                    "COPY catalog_variant (merchant_id, product_id, sku, title, price, currency, "
+                    "availability, options, position, created_at, updated_at) FROM STDIN"
+                ) as copy:
                     for i in indexes:
-                        copy.write_row((merchant.pk, ids[f"P-{i // VARIANTS_PER_PRODUCT:06d}"], f"SKU-{i:06d}", "",
-                                        Decimal(f"{19 + i % 50}.99"), "GBP", "in_stock", "{}", 0, now, now))
-                with cursor.copy("COPY catalog_productimage (merchant_id, product_id, file, sha256, size_bytes, "
-                                 "position, source_url, status, error, created_at, updated_at) FROM STDIN") as copy:
+                        copy.write_row(
+                            (
+                                merchant.pk,
+                                ids[f"P-{i // VARIANTS_PER_PRODUCT:06d}"],
+                                f"SKU-{i:06d}",
+                                "",
+                                Decimal(f"{19 + i % 50}.99"),
+                                "GBP",
+                                "in_stock",
+                                "{}",
+                                0,
+                                now,
+                                now,
+                            )
+                        )
+                with cursor.copy(
+                    "COPY catalog_productimage (merchant_id, product_id, file, sha256, size_bytes, "
+                    "position, source_url, status, error, created_at, updated_at) FROM STDIN"
+                ) as copy:
                     for g in groups:
-                        copy.write_row((merchant.pk, ids[f"P-{g:06d}"], "", "", 0, 0,
-                                        f"https://cdn.example.com/img/{g}.jpg", "pending", "", now, now))
+                        copy.write_row(
+                            (
+                                merchant.pk,
+                                ids[f"P-{g:06d}"],
+                                "",
+                                "",
+                                0,
+                                0,
+                                f"https://cdn.example.com/img/{g}.jpg",
+                                "pending",
+                                "",
+                                now,
+                                now,
+                            )
+                        )
 
 
 def bulk_create_same_rows(merchant, rows: int) -> None:
@@ -99,16 +155,36 @@ def bulk_create_same_rows(merchant, rows: int) -> None:
         with transaction.atomic():
             indexes = range(start, min(start + 500, rows))
             groups = sorted({i // VARIANTS_PER_PRODUCT for i in indexes})
-            products = Product.objects.bulk_create([
-                Product(merchant=merchant, key=f"P-{g:06d}", title=f"Linen shirt {g}", url=f"https://shop.example.com/p/{g}")
-                for g in groups])
+            products = Product.objects.bulk_create(
+                [
+                    Product(
+                        merchant=merchant,
+                        key=f"P-{g:06d}",
+                        title=f"Linen shirt {g}",
+                        url=f"https://shop.example.com/p/{g}",
+                    )
+                    for g in groups
+                ]
+            )
             by_group = dict(zip(groups, products))
-            Variant.objects.bulk_create([
-                Variant(merchant=merchant, product=by_group[i // VARIANTS_PER_PRODUCT], sku=f"SKU-{i:06d}",
-                        price=Decimal(f"{19 + i % 50}.99"), currency="GBP") for i in indexes])
-            ProductImage.objects.bulk_create([
-                ProductImage(merchant=merchant, product=p, source_url=f"https://cdn.example.com/img/{g}.jpg")
-                for g, p in by_group.items()])
+            Variant.objects.bulk_create(
+                [
+                    Variant(
+                        merchant=merchant,
+                        product=by_group[i // VARIANTS_PER_PRODUCT],
+                        sku=f"SKU-{i:06d}",
+                        price=Decimal(f"{19 + i % 50}.99"),
+                        currency="GBP",
+                    )
+                    for i in indexes
+                ]
+            )
+            ProductImage.objects.bulk_create(
+                [
+                    ProductImage(merchant=merchant, product=p, source_url=f"https://cdn.example.com/img/{g}.jpg")
+                    for g, p in by_group.items()
+                ]
+            )
 
 
 def main() -> None:
@@ -143,12 +219,14 @@ def main() -> None:
             merchant = merchant_create(slug=f"import-{index}")
             options = ImportOptions(default_currency="GBP")
             started = time.perf_counter()
-            first = catalog_import_run(merchant=merchant, importer=importer_get(name), source=name, data=data,
-                                       options=options)
+            first = catalog_import_run(
+                merchant=merchant, importer=importer_get(name), source=name, data=data, options=options
+            )
             import_seconds = time.perf_counter() - started
             started = time.perf_counter()
-            again = catalog_import_run(merchant=merchant, importer=importer_get(name), source=name, data=data,
-                                       options=options)
+            again = catalog_import_run(
+                merchant=merchant, importer=importer_get(name), source=name, data=data, options=options
+            )
             reimport_seconds = time.perf_counter() - started
             assert first.failed_count == 0 and first.created_count == rows // VARIANTS_PER_PRODUCT, first.errors[:3]
             assert again.unchanged_count == first.created_count, (again.created_count, again.updated_count)
@@ -157,15 +235,23 @@ def main() -> None:
         connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0)
 
     print(f"catalog import, {rows:,} rows ({VARIANTS_PER_PRODUCT} variants + 1 image per product), PostgreSQL")
-    print(f"{'feed':<13}{'import s':>9}{'rows/s':>9}{'re-import s':>12}{'bulk_create s':>14}{'COPY s':>8}"
-          f"{'vs bulk_create':>15}{'vs COPY':>9}")
+    print(
+        f"{'feed':<13}{'import s':>9}{'rows/s':>9}{'re-import s':>12}{'bulk_create s':>14}{'COPY s':>8}"
+        f"{'vs bulk_create':>15}{'vs COPY':>9}"
+    )
     for name, seconds, again, bulk, copy in results:
-        print(f"{name:<13}{seconds:>9.2f}{rows / seconds:>9,.0f}{again:>12.2f}{bulk:>14.2f}{copy:>8.2f}"
-              f"{seconds / bulk:>15.2f}{seconds / copy:>9.2f}")
+        print(
+            f"{name:<13}{seconds:>9.2f}{rows / seconds:>9,.0f}{again:>12.2f}{bulk:>14.2f}{copy:>8.2f}"
+            f"{seconds / bulk:>15.2f}{seconds / copy:>9.2f}"
+        )
     worst = max(results, key=lambda r: r[1] / r[4])
-    print(f"catalog_import ratio={worst[1] / worst[4]:.2f} rows={rows} "
-          + " ".join(f"{name}_rows_per_s={rows / s:.0f} {name}_vs_copy={s / c:.2f} {name}_vs_bulk_create={s / b:.2f}"
-                     for name, s, _, b, c in results))
+    print(
+        f"catalog_import ratio={worst[1] / worst[4]:.2f} rows={rows} "
+        + " ".join(
+            f"{name}_rows_per_s={rows / s:.0f} {name}_vs_copy={s / c:.2f} {name}_vs_bulk_create={s / b:.2f}"
+            for name, s, _, b, c in results
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -40,22 +40,47 @@ import torch
 from diffusers.utils import logging as diffusers_logging
 
 # Released LTX-Video 0.9.x transformer config (the class defaults, spelled out).
-LTX_09_CONFIG = dict(in_channels=128, out_channels=128, patch_size=1, patch_size_t=1, num_attention_heads=32,
-                     attention_head_dim=64, cross_attention_dim=2048, num_layers=28, caption_channels=4096,
-                     qk_norm="rms_norm_across_heads")
+LTX_09_CONFIG = dict(
+    in_channels=128,
+    out_channels=128,
+    patch_size=1,
+    patch_size_t=1,
+    num_attention_heads=32,
+    attention_head_dim=64,
+    cross_attention_dim=2048,
+    num_layers=28,
+    caption_channels=4096,
+    qk_norm="rms_norm_across_heads",
+)
 # Smoke-test size. Two layers, not one: first-block cache needs a head block and a tail block.
-TINY_CONFIG = dict(in_channels=8, out_channels=8, patch_size=1, patch_size_t=1, num_attention_heads=2,
-                   attention_head_dim=8, cross_attention_dim=16, num_layers=2, caption_channels=32,
-                   qk_norm="rms_norm_across_heads")
+TINY_CONFIG = dict(
+    in_channels=8,
+    out_channels=8,
+    patch_size=1,
+    patch_size_t=1,
+    num_attention_heads=2,
+    attention_head_dim=8,
+    cross_attention_dim=16,
+    num_layers=2,
+    caption_channels=32,
+    qk_norm="rms_norm_across_heads",
+)
 
 VAE_SPATIAL, VAE_TEMPORAL = 32, 8  # LTX VAE compression
-FRAME_RATE = 25                    # LTXPipeline default; only enters through the RoPE interpolation scale
+FRAME_RATE = 25  # LTXPipeline default; only enters through the RoPE interpolation scale
 GUIDANCE_SCALE = 3.0
 DTYPE = torch.bfloat16
 
 # Dense bf16 tensor-core peak in TFLOP/s, matched against torch.cuda.get_device_name(); first match wins.
-PEAK_BF16_TFLOPS = (("H100 PCIe", 756), ("H100 NVL", 835), ("H100", 989), ("H200", 989), ("A100", 312),
-                    ("L40S", 362), ("RTX 4090", 165))
+PEAK_BF16_TFLOPS = (
+    ("H100 PCIe", 756),
+    ("H100 NVL", 835),
+    ("H100", 989),
+    ("H200", 989),
+    ("A100", 312),
+    ("L40S", 362),
+    ("RTX 4090", 165),
+)
 
 VARIANTS = ("baseline", "compile", "first_block_cache", "attention_backend")
 CUDA_ATTENTION_BACKENDS = "_native_cudnn,flash,_flash_3,sage,_native_flash"
@@ -93,6 +118,7 @@ TINY_CLIPS = (Clip(128, 96, 17, 16), Clip(96, 128, 17, 16))
 @dataclass
 class Inputs:
     """What the pipeline hands the transformer: initial noise (batch 1, fp32) and the CFG text batch (2)."""
+
     latents: torch.Tensor
     prompt_embeds: torch.Tensor
     prompt_mask: torch.Tensor
@@ -138,10 +164,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--steps", type=int, help="denoising steps per clip (default 8; --quick 2)")
     parser.add_argument("--repeats", type=int, help="timed clips per row (default 5; --quick 2)")
     parser.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated subset of {VARIANTS}")
-    parser.add_argument("--attention-backends", help="diffusers backend names for the attention_backend rows "
-                        f"(default on CUDA: {CUDA_ATTENTION_BACKENDS})")
-    parser.add_argument("--compile-mode", default="default",
-                        help="torch.compile mode, e.g. max-autotune-no-cudagraphs (longer warm-up)")
+    parser.add_argument(
+        "--attention-backends",
+        help=f"diffusers backend names for the attention_backend rows (default on CUDA: {CUDA_ATTENTION_BACKENDS})",
+    )
+    parser.add_argument(
+        "--compile-mode", default="default", help="torch.compile mode, e.g. max-autotune-no-cudagraphs (longer warm-up)"
+    )
     parser.add_argument("--fbc-threshold", type=float, default=0.05, help="FirstBlockCacheConfig threshold")
     parser.add_argument("--vae", action="store_true", help="also time one VAE decode of the final latents")
     parser.add_argument("--peak-tflops", type=float, help="dense bf16 peak of this GPU, overrides the table")
@@ -201,24 +230,34 @@ def build_transformer(config: dict, device: torch.device):
 def make_inputs(clip: Clip, config: dict, device: torch.device) -> Inputs:
     generator = torch.Generator(device).manual_seed(1)
     latents = torch.randn(1, clip.tokens, config["in_channels"], generator=generator, device=device)
-    prompt_embeds = torch.randn(2, clip.text_tokens, config["caption_channels"], generator=generator,
-                                device=device).to(DTYPE)
+    prompt_embeds = torch.randn(2, clip.text_tokens, config["caption_channels"], generator=generator, device=device).to(
+        DTYPE
+    )
     prompt_mask = torch.ones(2, clip.text_tokens, dtype=torch.bool, device=device)
     return Inputs(latents, prompt_embeds, prompt_mask)
 
 
-def transformer_kwargs(clip: Clip, inputs: Inputs, hidden_states: torch.Tensor, timestep: torch.Tensor,
-                       use_mask: bool = True) -> dict:
+def transformer_kwargs(
+    clip: Clip, inputs: Inputs, hidden_states: torch.Tensor, timestep: torch.Tensor, use_mask: bool = True
+) -> dict:
     """The keyword arguments LTXPipeline passes (pipeline_ltx.py, denoising loop)."""
     frames, height, width = clip.latent_grid
-    return dict(hidden_states=hidden_states, encoder_hidden_states=inputs.prompt_embeds, timestep=timestep,
-                encoder_attention_mask=inputs.prompt_mask if use_mask else None,
-                num_frames=frames, height=height, width=width,
-                rope_interpolation_scale=(VAE_TEMPORAL / FRAME_RATE, VAE_SPATIAL, VAE_SPATIAL), return_dict=False)
+    return dict(
+        hidden_states=hidden_states,
+        encoder_hidden_states=inputs.prompt_embeds,
+        timestep=timestep,
+        encoder_attention_mask=inputs.prompt_mask if use_mask else None,
+        num_frames=frames,
+        height=height,
+        width=width,
+        rope_interpolation_scale=(VAE_TEMPORAL / FRAME_RATE, VAE_SPATIAL, VAE_SPATIAL),
+        return_dict=False,
+    )
 
 
-def denoise_clip(forward, transformer, clip: Clip, inputs: Inputs, steps: int, clock: Clock,
-                 use_mask: bool = True) -> tuple[list[float], float, torch.Tensor]:
+def denoise_clip(
+    forward, transformer, clip: Clip, inputs: Inputs, steps: int, clock: Clock, use_mask: bool = True
+) -> tuple[list[float], float, torch.Tensor]:
     """One clip: `steps` CFG transformer calls with flow-matching Euler updates. Returns step times, clip time
     and the final latents. Synchronises only at the end."""
     sigmas = torch.linspace(1.0, 1.0 / steps, steps).tolist() + [0.0]
@@ -273,6 +312,7 @@ class SkipVariant(Exception):
 # --- variants: each is a context manager that applies one option to a fresh model and undoes it afterwards.
 # It yields (callable used as the forward, use the text mask?, note).
 
+
 @contextlib.contextmanager
 def variant_baseline(transformer, args):
     yield transformer, True, "bf16, default attention (torch SDPA)"
@@ -295,8 +335,7 @@ def variant_first_block_cache(transformer, args):
 
     transformer.enable_cache(FirstBlockCacheConfig(threshold=args.fbc_threshold))
     try:
-        yield transformer, True, (f"threshold={args.fbc_threshold}; random weights: skip rate is not a trained "
-                                  "model's")
+        yield transformer, True, (f"threshold={args.fbc_threshold}; random weights: skip rate is not a trained model's")
     finally:
         transformer.disable_cache()
 
@@ -317,6 +356,7 @@ def attention_backend_variant(backend: str):
         finally:
             transformer.reset_attention_backend()
             _AttentionBackendRegistry.set_active_backend(previous)
+
     return variant
 
 
@@ -352,14 +392,24 @@ def run_variant(name: str, setup, config: dict, clips, args, device: torch.devic
                     transformer._reset_stateful_cache()  # a new clip starts with an empty cache
                     if calls is not None:
                         calls[0] = 0
-                    steps_s, clip_s, latents = denoise_clip(forward, transformer, clip, inputs, args.steps, clock,
-                                                            use_mask)
+                    steps_s, clip_s, latents = denoise_clip(
+                        forward, transformer, clip, inputs, args.steps, clock, use_mask
+                    )
                     step_times += steps_s
                     clip_times.append(clip_s)
                     full.append(args.steps if calls is None else calls[0])
                 final_latents[clip] = latents
-                rows.append(Row(name, clip, warmup_s, statistics.median(step_times), statistics.median(clip_times),
-                                "all" if calls is None else f"{statistics.median(full):g}/{args.steps}", note))
+                rows.append(
+                    Row(
+                        name,
+                        clip,
+                        warmup_s,
+                        statistics.median(step_times),
+                        statistics.median(clip_times),
+                        "all" if calls is None else f"{statistics.median(full):g}/{args.steps}",
+                        note,
+                    )
+                )
     except SkipVariant as reason:
         rows = [Row(name, clip, note=str(reason), skipped=True) for clip in clips]
     except Exception as error:  # one broken option (out of memory, a kernel refusing a shape) must not stop the rest
@@ -376,10 +426,15 @@ def build_vae(tiny: bool, device: torch.device):
 
     torch.manual_seed(0)
     tiny_config = dict(
-        latent_channels=TINY_CONFIG["out_channels"], block_out_channels=(8, 8, 8, 8),
-        decoder_block_out_channels=(8, 8, 8, 8), layers_per_block=(1, 1, 1, 1, 1),
-        decoder_layers_per_block=(1, 1, 1, 1, 1), spatio_temporal_scaling=(True, True, False, False),
-        decoder_spatio_temporal_scaling=(True, True, False, False), patch_size=1)
+        latent_channels=TINY_CONFIG["out_channels"],
+        block_out_channels=(8, 8, 8, 8),
+        decoder_block_out_channels=(8, 8, 8, 8),
+        layers_per_block=(1, 1, 1, 1, 1),
+        decoder_layers_per_block=(1, 1, 1, 1, 1),
+        spatio_temporal_scaling=(True, True, False, False),
+        decoder_spatio_temporal_scaling=(True, True, False, False),
+        patch_size=1,
+    )
     with created_on(device):
         vae = AutoencoderKLLTXVideo(**(tiny_config if tiny else {}))
     return vae.eval().requires_grad_(False)
@@ -413,18 +468,24 @@ def format_number(value: float | None, spec: str) -> str:
 
 def print_table(rows: list[Row], baseline: dict, flops: dict, peak: float | None, args, header: str) -> None:
     print(header)
-    print(f"{'variant':<20}{'clip':>13}{'warm-up s':>11}{'step ms':>10}{'s/clip':>9}{'vs base':>9}"
-          f"{'TFLOP/s':>11}{'% peak':>8}{'full':>7}  note")
+    print(
+        f"{'variant':<20}{'clip':>13}{'warm-up s':>11}{'step ms':>10}{'s/clip':>9}{'vs base':>9}"
+        f"{'TFLOP/s':>11}{'% peak':>8}{'full':>7}  note"
+    )
     for row in rows:
         if row.skipped:
-            print(f"{row.variant:<20}{row.clip.label:>13}{'-':>11}{'-':>10}{'-':>9}{'-':>9}{'-':>11}{'-':>8}{'-':>7}"
-                  f"  {row.note}")
+            print(
+                f"{row.variant:<20}{row.clip.label:>13}{'-':>11}{'-':>10}{'-':>9}{'-':>9}{'-':>11}{'-':>8}{'-':>7}"
+                f"  {row.note}"
+            )
             continue
         tflops = flops[row.clip] * args.steps / row.clip_s / 1e12
         fraction = tflops / peak if peak else None
-        print(f"{row.variant:<20}{row.clip.label:>13}{row.warmup_s:>11.2f}{1000 * row.step_s:>10.1f}"
-              f"{row.clip_s:>9.3f}{row.clip_s / baseline[row.clip]:>9.2f}{format_number(tflops, '.4g'):>11}"
-              f"{format_number(fraction and 100 * fraction, '.1f'):>8}{row.full_steps:>7}  {row.note}")
+        print(
+            f"{row.variant:<20}{row.clip.label:>13}{row.warmup_s:>11.2f}{1000 * row.step_s:>10.1f}"
+            f"{row.clip_s:>9.3f}{row.clip_s / baseline[row.clip]:>9.2f}{format_number(tflops, '.4g'):>11}"
+            f"{format_number(fraction and 100 * fraction, '.1f'):>8}{row.full_steps:>7}  {row.note}"
+        )
 
 
 def main() -> None:
@@ -434,7 +495,7 @@ def main() -> None:
     if not args.tiny and device.type != "cuda":
         sys.exit("dit_gpu needs a CUDA GPU; use --tiny for a CPU smoke run")
     config = TINY_CONFIG if args.tiny else LTX_09_CONFIG
-    clips = (TINY_CLIPS if args.tiny else FULL_CLIPS)[:1 if args.quick else None]
+    clips = (TINY_CLIPS if args.tiny else FULL_CLIPS)[: 1 if args.quick else None]
     peak = peak_tflops(device, args.peak_tflops)
     name = device_name(device)
 
@@ -452,35 +513,47 @@ def main() -> None:
     if len(baseline) != len(clips):
         failure = next(row.note for row in rows if row.variant == "baseline" and row.skipped)
         sys.exit(f"dit_gpu: the baseline row did not run ({failure}); nothing to compare against")
-    header = (f"LTX-Video DiT {'TINY smoke config' if args.tiny else '0.9.x config'}, {params:,} params "
-              f"({params / 1e9:.3f} B), "
-              f"random weights, bf16, batch 2 (CFG), {args.steps} steps per clip, median of {args.repeats} clips, "
-              f"on {name} (dense bf16 peak {format_number(peak, 'g')} TFLOP/s)")
+    header = (
+        f"LTX-Video DiT {'TINY smoke config' if args.tiny else '0.9.x config'}, {params:,} params "
+        f"({params / 1e9:.3f} B), "
+        f"random weights, bf16, batch 2 (CFG), {args.steps} steps per clip, median of {args.repeats} clips, "
+        f"on {name} (dense bf16 peak {format_number(peak, 'g')} TFLOP/s)"
+    )
     print_table(rows, baseline, flops, peak, args, header)
 
     for clip in clips:
-        print(f"{clip.label}: {clip.tokens} latent tokens {clip.latent_grid}, {clip.text_tokens} text tokens, "
-              f"{flops[clip] / 1e12:.4g} TFLOP per forward")
-    print("notes: s/clip is the whole step loop (transformer + Euler updates), without text encoding or VAE decode;"
-          " 'vs base' = s/clip / baseline (below 1 is faster); TFLOP/s = forward FLOPs x steps / s/clip;"
-          " 'full' = steps in which all blocks ran.")
+        print(
+            f"{clip.label}: {clip.tokens} latent tokens {clip.latent_grid}, {clip.text_tokens} text tokens, "
+            f"{flops[clip] / 1e12:.4g} TFLOP per forward"
+        )
+    print(
+        "notes: s/clip is the whole step loop (transformer + Euler updates), without text encoding or VAE decode;"
+        " 'vs base' = s/clip / baseline (below 1 is faster); TFLOP/s = forward FLOPs x steps / s/clip;"
+        " 'full' = steps in which all blocks ran."
+    )
     if vae_line:
         print(vae_line)
     if args.tiny:
-        print("notes: --tiny is a CPU smoke test of the script; its times say nothing about the GPU, and "
-              "FlopCounterMode does not count the CPU attention kernel.")
+        print(
+            "notes: --tiny is a CPU smoke test of the script; its times say nothing about the GPU, and "
+            "FlopCounterMode does not count the CPU attention kernel."
+        )
 
     timed = [row for row in rows if not row.skipped]
-    mean_s = {variant: statistics.mean(row.clip_s for row in timed if row.variant == variant)
-              for variant in dict.fromkeys(row.variant for row in timed)
-              if sum(row.variant == variant for row in timed) == len(clips)}
+    mean_s = {
+        variant: statistics.mean(row.clip_s for row in timed if row.variant == variant)
+        for variant in dict.fromkeys(row.variant for row in timed)
+        if sum(row.variant == variant for row in timed) == len(clips)
+    }
     best = min(mean_s, key=mean_s.get)
     base_s = mean_s["baseline"]
     base_tflops = statistics.mean(flops[clip] * args.steps / baseline[clip] for clip in clips) / 1e12
     fraction = format_number(base_tflops / peak if peak else None, ".3f")
-    print(f"dit_gpu ratio={mean_s[best] / base_s:.3f} baseline_s={base_s:.3f} best={best} best_s={mean_s[best]:.3f} "
-          f"tflops={base_tflops:.4g} peak_fraction={fraction} device={name.replace(' ', '_')} "
-          f"steps={args.steps} clips={','.join(clip.label for clip in clips)}")
+    print(
+        f"dit_gpu ratio={mean_s[best] / base_s:.3f} baseline_s={base_s:.3f} best={best} best_s={mean_s[best]:.3f} "
+        f"tflops={base_tflops:.4g} peak_fraction={fraction} device={name.replace(' ', '_')} "
+        f"steps={args.steps} clips={','.join(clip.label for clip in clips)}"
+    )
 
 
 if __name__ == "__main__":

@@ -47,9 +47,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 SEED = 1234
-FPS = 24                           # LTX's native rate; the native template asks for the same
-FRAMES = 25                        # one segment (8k+1)
-WIDTH, HEIGHT = 288, 512           # 9:16 at multiples of 32; the profile's pixel budget is exactly this
+FPS = 24  # LTX's native rate; the native template asks for the same
+FRAMES = 25  # one segment (8k+1)
+WIDTH, HEIGHT = 288, 512  # 9:16 at multiples of 32; the profile's pixel budget is exactly this
 DELIVERY_FPS, DELIVERY_FRAMES, DELIVERY_SHORT_SIDE = 30, 31, 1080  # 31 frames at 30 fps need the same 25 native
 HEADS, HEAD_DIM, LATENT_CHANNELS = 8, 64, 32
 
@@ -64,8 +64,15 @@ def bench_model_save(out_dir: Path, *, layers: int, steps: int) -> int:
 
     for library in (diffusers, transformers):
         library.utils.logging.disable_progress_bar()
-    pipeline, _ = build_tiny_ltx(layers=layers, heads=HEADS, head_dim=HEAD_DIM, latent_channels=LATENT_CHANNELS,
-                                 vae_channels=(16, 32, 64, 64), vae_scaling=(True, True, True, False), vae_patch=4)
+    pipeline, _ = build_tiny_ltx(
+        layers=layers,
+        heads=HEADS,
+        head_dim=HEAD_DIM,
+        latent_channels=LATENT_CHANNELS,
+        vae_channels=(16, 32, 64, 64),
+        vae_scaling=(True, True, True, False),
+        vae_patch=4,
+    )
     pipeline.save_pretrained(out_dir, safe_serialization=True)
     profile = {"family": "ltx", "max_pixels": WIDTH * HEIGHT, "max_frames": FRAMES, "fps": FPS, "steps": steps}
     (out_dir / TINY_PROFILE_FILE).write_text(json.dumps(profile, indent=2) + "\n")
@@ -86,10 +93,12 @@ class _RetryCounter(logging.Handler):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="4 transformer layers, 3 steps, 3 rounds, 1 delivery round")
-    parser.add_argument("--profile", action="store_true",
-                        help="afterwards, cProfile one more worker-path shot and print what dominates")
+    parser.add_argument(
+        "--quick", action="store_true", help="4 transformer layers, 3 steps, 3 rounds, 1 delivery round"
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="afterwards, cProfile one more worker-path shot and print what dominates"
+    )
     args = parser.parse_args()
     layers, steps, rounds, delivery_rounds = (4, 3, 3, 1) if args.quick else (8, 4, 5, 3)
 
@@ -114,8 +123,7 @@ def main() -> None:
         os.environ["DIT_MODELS"] = f"ltx={model_dir}"
         os.environ["RENDITION_SHORT_SIDE"] = str(DELIVERY_SHORT_SIDE)
         os.environ.setdefault("LOG_LEVEL", "WARNING")
-        run(args=args, layers=layers, steps=steps, rounds=rounds, delivery_rounds=delivery_rounds,
-            params=params)
+        run(args=args, layers=layers, steps=steps, rounds=rounds, delivery_rounds=delivery_rounds, params=params)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -155,14 +163,27 @@ def run(*, args, layers: int, steps: int, rounds: int, delivery_rounds: int, par
         "delivery": ("dit-bench-delivery", DELIVERY_FPS, DELIVERY_FRAMES, DELIVERY_SHORT_SIDE),
     }
     for slug, fps, frames, _ in templates.values():
-        VideoTemplate.objects.create(merchant=merchant, slug=slug, name=slug, spec={
-            "fps": fps,
-            "scenes": [{"type": "product_shots", "duration": frames / fps, "cameras": ["static"], "max_shots": 1}]})
+        VideoTemplate.objects.create(
+            merchant=merchant,
+            slug=slug,
+            name=slug,
+            spec={
+                "fps": fps,
+                "scenes": [{"type": "product_shots", "duration": frames / fps, "cameras": ["static"], "max_shots": 1}],
+            },
+        )
 
     def new_shot(kind: str) -> Shot:
         slug, _, _, short_side = templates[kind]
-        job = render_job_create(merchant=merchant, template_slug=slug, sku=sku, aspect_ratios=["9:16"],
-                                engine="dit", family="ltx", short_side=short_side)
+        job = render_job_create(
+            merchant=merchant,
+            template_slug=slug,
+            sku=sku,
+            aspect_ratios=["9:16"],
+            engine="dit",
+            family="ltx",
+            short_side=short_side,
+        )
         shot = job.shots.get()
         Shot.objects.filter(pk=shot.pk).update(seed=SEED)  # the same clip every round
         shot.refresh_from_db()
@@ -178,8 +199,10 @@ def run(*, args, layers: int, steps: int, rounds: int, delivery_rounds: int, par
         if shot.status != JobStatus.SUCCEEDED:
             sys.exit(f"dit_overhead: the {kind} shot {shot.status}: {shot.error}")
         if retries.count != before:
-            sys.exit(f"dit_overhead: the engine retried the {kind} shot (black/frozen clip or out of memory), "
-                     "which doubles its time; the ratio would be meaningless")
+            sys.exit(
+                f"dit_overhead: the engine retried the {kind} shot (black/frozen clip or out of memory), "
+                "which doubles its time; the ratio would be meaningless"
+            )
         return seconds
 
     # The inputs the engine gives the pipeline for this shot, built with the engine's own helpers.
@@ -187,20 +210,37 @@ def run(*, args, layers: int, steps: int, rounds: int, delivery_rounds: int, par
     pipeline = model.base
     shot = new_shot("native")
     width, height = family_size(model.geometry, "9:16")
-    if (shot.width, shot.height, shot.fps, shot.num_frames) != (width, height, model.fps, FRAMES) or steps != model.steps:
-        sys.exit(f"dit_overhead: the shot is {shot.width}x{shot.height} {shot.fps} fps {shot.num_frames} frames, the "
-                 f"model makes {width}x{height} {model.fps} fps {FRAMES} frames in {model.steps} steps; they must match")
+    if (shot.width, shot.height, shot.fps, shot.num_frames) != (
+        width,
+        height,
+        model.fps,
+        FRAMES,
+    ) or steps != model.steps:
+        sys.exit(
+            f"dit_overhead: the shot is {shot.width}x{shot.height} {shot.fps} fps {shot.num_frames} frames, the "
+            f"model makes {width}x{height} {model.fps} fps {FRAMES} frames in {model.steps} steps; they must match"
+        )
     prompt = dit_engine._prompt_compose(shot.prompt, shot.camera)
     negative = shot.parameters.get("negative_prompt") or model.family.negative_prompt
     if shot.camera == "static":
         negative = f"{negative}, {dit_engine.STILL_NEGATIVE}"
     image = dit_engine._photo_load(str(media_local_path(shot.source_image.file.name)), width, height)
-    segment_pipeline, extra = model.module.pipeline_call(model, Segment(num_frames=FRAMES, width=width,
-                                                                        height=height, image=image))
+    segment_pipeline, extra = model.module.pipeline_call(
+        model, Segment(num_frames=FRAMES, width=width, height=height, image=image)
+    )
     assert segment_pipeline is pipeline
-    inputs = dict(prompt=prompt, negative_prompt=negative, width=width, height=height, num_frames=FRAMES,
-                  num_inference_steps=model.steps, guidance_scale=model.profile.guidance_scale, output_type="pt",
-                  max_sequence_length=model.max_sequence_length, **extra)
+    inputs = dict(
+        prompt=prompt,
+        negative_prompt=negative,
+        width=width,
+        height=height,
+        num_frames=FRAMES,
+        num_inference_steps=model.steps,
+        guidance_scale=model.profile.guidance_scale,
+        output_type="pt",
+        max_sequence_length=model.max_sequence_length,
+        **extra,
+    )
 
     def bare() -> float:
         started = time.perf_counter()
@@ -235,25 +275,37 @@ def run(*, args, layers: int, steps: int, rounds: int, delivery_rounds: int, par
     bare_s, worker_s = statistics.median(times["bare"]), statistics.median(times["native"])
     delivery_s = statistics.median(times["delivery"])
     ratio, delivery_ratio = worker_s / bare_s, delivery_s / bare_s
-    print(f"dit overhead, LTX architecture with random weights (transformer {HEADS}x{HEAD_DIM} wide, {layers} layers, "
-          f"{params / 1e6:.0f} M parameters), {width}x{height}, {FRAMES} frames, {model.steps} steps, "
-          f"{model.device} {str(model.dtype).removeprefix('torch.')}, torch threads={torch.get_num_threads()}, "
-          f"median of {rounds} interleaved rounds; load average before: {load_before:.2f}")
+    print(
+        f"dit overhead, LTX architecture with random weights (transformer {HEADS}x{HEAD_DIM} wide, {layers} layers, "
+        f"{params / 1e6:.0f} M parameters), {width}x{height}, {FRAMES} frames, {model.steps} steps, "
+        f"{model.device} {str(model.dtype).removeprefix('torch.')}, torch threads={torch.get_num_threads()}, "
+        f"median of {rounds} interleaved rounds; load average before: {load_before:.2f}"
+    )
     print(f"{'row':<52}{'median s':>10}{'min s':>8}{'ratio':>8}")
     print(f"{'bare diffusers call':<52}{bare_s:>10.2f}{min(times['bare']):>8.2f}{1:>8.2f}")
-    print(f"{f'worker path (shot_run, {width}x{height} {FPS} fps)':<52}{worker_s:>10.2f}"
-          f"{min(times['native']):>8.2f}{ratio:>8.2f}")
-    print(f"delivery, informational (median of {delivery_rounds}; retime {FPS}->{DELIVERY_FPS} fps, upscale, "
-          f"encode at 1080p):")
-    print(f"{f'worker path (shot_run, 1080x1920 {DELIVERY_FPS} fps)':<52}{delivery_s:>10.2f}"
-          f"{min(times['delivery']):>8.2f}{delivery_ratio:>8.2f}")
-    print(f"inputs checked identical to the engine's call; model loads during the measured runs: {reloads}; "
-          f"wall time {time.perf_counter() - started_all:.0f} s after the model was saved")
+    print(
+        f"{f'worker path (shot_run, {width}x{height} {FPS} fps)':<52}{worker_s:>10.2f}"
+        f"{min(times['native']):>8.2f}{ratio:>8.2f}"
+    )
+    print(
+        f"delivery, informational (median of {delivery_rounds}; retime {FPS}->{DELIVERY_FPS} fps, upscale, "
+        f"encode at 1080p):"
+    )
+    print(
+        f"{f'worker path (shot_run, 1080x1920 {DELIVERY_FPS} fps)':<52}{delivery_s:>10.2f}"
+        f"{min(times['delivery']):>8.2f}{delivery_ratio:>8.2f}"
+    )
+    print(
+        f"inputs checked identical to the engine's call; model loads during the measured runs: {reloads}; "
+        f"wall time {time.perf_counter() - started_all:.0f} s after the model was saved"
+    )
 
     if args.profile:
         _profile(lambda: worker("native"))
-    print(f"dit_overhead ratio={ratio:.3f} baseline_s={bare_s:.3f} worker_s={worker_s:.3f} reloads={reloads} "
-          f"frames={FRAMES} size={width}x{height} steps={model.steps} delivery_ratio={delivery_ratio:.3f}")
+    print(
+        f"dit_overhead ratio={ratio:.3f} baseline_s={bare_s:.3f} worker_s={worker_s:.3f} reloads={reloads} "
+        f"frames={FRAMES} size={width}x{height} steps={model.steps} delivery_ratio={delivery_ratio:.3f}"
+    )
     if reloads:
         sys.exit(1)
 

@@ -45,15 +45,24 @@ SEED = 7
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-    parser.add_argument("--models", default="", help="family=DIR,... diffusers directories with real weights "
-                                                     "(default: the DIT_MODELS setting)")
-    parser.add_argument("--presenter", default=None, help="LTX-2 directory (default: PRESENTER_DIT_MODEL); "
-                                                          "'none' skips the presenter take")
-    parser.add_argument("--random-from-configs", default="",
-                        help="family=DIR,... (and ltx2=DIR for the presenter): build random full-size weights "
-                             "from a release's configs")
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__
+    )
+    parser.add_argument(
+        "--models",
+        default="",
+        help="family=DIR,... diffusers directories with real weights (default: the DIT_MODELS setting)",
+    )
+    parser.add_argument(
+        "--presenter",
+        default=None,
+        help="LTX-2 directory (default: PRESENTER_DIT_MODEL); 'none' skips the presenter take",
+    )
+    parser.add_argument(
+        "--random-from-configs",
+        default="",
+        help="family=DIR,... (and ltx2=DIR for the presenter): build random full-size weights from a release's configs",
+    )
     parser.add_argument("--workdir", default=None, help="where random weights are saved (needs their size on disk)")
     parser.add_argument("--tiny", action="store_true", help="the tiny random-weight test models")
     parser.add_argument("--families", default=",".join(FAMILIES), help="which families to render")
@@ -71,23 +80,38 @@ def main(argv=None) -> int:
     import torch
 
     if not torch.cuda.is_available() and not args.allow_cpu:
-        print("gpu_smoke: no CUDA GPU on this machine (torch.cuda.is_available() is False); nothing was run. "
-              "Run it on a GPU worker, or pass --tiny --allow-cpu to exercise the script here.")
+        print(
+            "gpu_smoke: no CUDA GPU on this machine (torch.cuda.is_available() is False); nothing was run. "
+            "Run it on a GPU worker, or pass --tiny --allow-cpu to exercise the script here."
+        )
         return 0
     tmp = Path(tempfile.mkdtemp(prefix="gpu-smoke-"))
     try:
         families = [f for f in args.families.split(",") if f]
         models, presenter, paint = _model_dirs(args, tmp, families)
-        os.environ.update({
-            "DJANGO_SETTINGS_MODULE": "shop_video.settings", "VAR_DIR": str(tmp / "var"),
-            "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}", "MEDIA_ROOT": str(tmp / "media"),
-            "CELERY_BROKER_URL": "filesystem://localhost/", "CELERY_BROKER_DIR": str(tmp / "broker"),
-            "DIT_MODELS": ",".join(f"{k}={v}" for k, v in models.items()), "PRESENTER_DIT_MODEL": presenter or "",
-            # The smoke checks mechanics, not taste: a calm clip or a dark one is not a failure here.
-            "DIT_MIN_MOTION": "0", "DIT_MIN_LUMA": "0"})
+        os.environ.update(
+            {
+                "DJANGO_SETTINGS_MODULE": "shop_video.settings",
+                "VAR_DIR": str(tmp / "var"),
+                "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
+                "MEDIA_ROOT": str(tmp / "media"),
+                "CELERY_BROKER_URL": "filesystem://localhost/",
+                "CELERY_BROKER_DIR": str(tmp / "broker"),
+                "DIT_MODELS": ",".join(f"{k}={v}" for k, v in models.items()),
+                "PRESENTER_DIT_MODEL": presenter or "",
+                # The smoke checks mechanics, not taste: a calm clip or a dark one is not a failure here.
+                "DIT_MIN_MOTION": "0",
+                "DIT_MIN_LUMA": "0",
+            }
+        )
         os.environ.setdefault("LOG_LEVEL", "WARNING")
-        return run(families=[f for f in families if f in models], presenter=bool(presenter), paint=paint,
-                   seconds=args.seconds, tmp=tmp)
+        return run(
+            families=[f for f in families if f in models],
+            presenter=bool(presenter),
+            paint=paint,
+            seconds=args.seconds,
+            tmp=tmp,
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -130,13 +154,17 @@ def random_weights_save(configs: Path, out: Path) -> Path:
             continue
         library, class_name = entry
         source, target = configs / name, out / name
-        if class_name.endswith(("Tokenizer", "TokenizerFast", "Processor", "Scheduler", "ImageProcessor")) or \
-                "Tokenizer" in class_name or "Scheduler" in class_name:
+        if (
+            class_name.endswith(("Tokenizer", "TokenizerFast", "Processor", "Scheduler", "ImageProcessor"))
+            or "Tokenizer" in class_name
+            or "Scheduler" in class_name
+        ):
             shutil.copytree(source, target, dirs_exist_ok=True)
             continue
         # diffusers and transformers classes, or a pipeline module's own (LTX-2's vocoder and connectors: "ltx2")
-        owner = {"diffusers": diffusers, "transformers": transformers}.get(library) or \
-            importlib.import_module(f"diffusers.pipelines.{library}")
+        owner = {"diffusers": diffusers, "transformers": transformers}.get(library) or importlib.import_module(
+            f"diffusers.pipelines.{library}"
+        )
         cls = getattr(owner, class_name)
         with torch.device(device):
             if library != "transformers":
@@ -173,7 +201,7 @@ def paint_decodes(vae) -> None:
         sample = output[0] if isinstance(output, tuple) else output.sample
         band = sample.shape[-1] * 2 // 5
         sample[..., :band] = 1.0
-        sample[..., sample.shape[-1] - band:] = -1.0
+        sample[..., sample.shape[-1] - band :] = -1.0
         return output
 
     vae.decode = decode
@@ -198,14 +226,14 @@ def levels_check(frames, *, painted: bool) -> str | None:
         # The middle fifth of the rows: inside the generated picture even when delivery letterboxes it
         # (CogVideoX's 3:2 in a 9:16 shot).
         rows = slice(height * 2 // 5, height * 3 // 5)
-        white, black = frames[:, rows, 2:width // 4], frames[:, rows, width - width // 4:-2]
+        white, black = frames[:, rows, 2 : width // 4], frames[:, rows, width - width // 4 : -2]
         # Loose bounds: the clip went through retiming, upscaling and an H.264 round trip; the bfloat16 fault
         # turned white into 0, and the unit tests (tests/generation/test_dit_dtypes.py) check exact levels.
         if white.min() < 215 or black.max() > 40:
             return f"painted white came out {int(white.min())}..{int(white.max())}, black {int(black.min())}..{int(black.max())}"
         return None
     first = frames[0].astype(np.float32).mean(axis=2)
-    white, black = first[rows, width // 20:width * 3 // 10].mean(), first[rows, width * 7 // 10:-width // 20].mean()
+    white, black = first[rows, width // 20 : width * 3 // 10].mean(), first[rows, width * 7 // 10 : -width // 20].mean()
     if white < 170 or black > 85:
         return f"first frame: the photo's white half averages {white:.0f}, its black half {black:.0f}"
     return None
@@ -233,8 +261,10 @@ def run(*, families: list[str], presenter: bool, paint: bool, seconds: float, tm
     dispatch.shots_send = lambda *, shot_ids, queue: None  # this process is the worker: nothing is queued
     dispatch.assembly_send = lambda *, job_id: None
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    print(f"gpu_smoke: {torch.cuda.get_device_name(0) if device == 'cuda' else 'CPU'}, torch {torch.__version__}, "
-          f"{'random weights, decodes painted' if paint else 'real weights'}")
+    print(
+        f"gpu_smoke: {torch.cuda.get_device_name(0) if device == 'cuda' else 'CPU'}, torch {torch.__version__}, "
+        f"{'random weights, decodes painted' if paint else 'real weights'}"
+    )
 
     merchant = merchant_make(slug="smoke")
     from catalog.services import product_image_add
@@ -243,8 +273,15 @@ def run(*, families: list[str], presenter: bool, paint: bool, seconds: float, tm
     # dimmed background would move the colour match's black).
     for sku, size in {"SMOKE-1": (720, 1280), "SMOKE-WIDE": (720, 480)}.items():
         product_image_add(product=product_make(merchant=merchant, sku=sku, photos=0), data=test_photo(*size))
-    VideoTemplate.objects.create(merchant=merchant, slug="smoke", name="smoke", spec={
-        "fps": 24, "scenes": [{"type": "product_shots", "duration": seconds, "cameras": ["orbit"], "max_shots": 1}]})
+    VideoTemplate.objects.create(
+        merchant=merchant,
+        slug="smoke",
+        name="smoke",
+        spec={
+            "fps": 24,
+            "scenes": [{"type": "product_shots", "duration": seconds, "cameras": ["orbit"], "max_shots": 1}],
+        },
+    )
     results = []
 
     def record(name: str, problem: str | None, started: float, detail: str = "") -> None:
@@ -258,8 +295,15 @@ def run(*, families: list[str], presenter: bool, paint: bool, seconds: float, tm
             if paint:
                 paint_decodes(loading.model_get(family).base.vae)
             sku = "SMOKE-WIDE" if family == "cogvideox" else "SMOKE-1"
-            job = render_job_create(merchant=merchant, template_slug="smoke", sku=sku, aspect_ratios=["9:16"],
-                                    engine="dit", family=family, short_side=SHORT_SIDE)
+            job = render_job_create(
+                merchant=merchant,
+                template_slug="smoke",
+                sku=sku,
+                aspect_ratios=["9:16"],
+                engine="dit",
+                family=family,
+                short_side=SHORT_SIDE,
+            )
             shot = job.shots.get()
             Shot.objects.filter(pk=shot.pk).update(seed=SEED)
             shot_run(shot_id=shot.pk)
@@ -269,11 +313,19 @@ def run(*, families: list[str], presenter: bool, paint: bool, seconds: float, tm
                 continue
             frames = frames_read(media_local_path(shot.file.name))
             expected = (shot.num_frames, shot.height, shot.width, 3)
-            problem = (f"clip is {frames.shape}, expected {expected}" if frames.shape != expected
-                       else levels_check(frames, painted=paint))
-            record(family, problem, started, f"{shot.num_frames} frames {shot.width}x{shot.height}, "
-                                             f"model {shot.metadata.get('generated_size')}, "
-                                             f"release {loading.model_get(family).profile.release}")
+            problem = (
+                f"clip is {frames.shape}, expected {expected}"
+                if frames.shape != expected
+                else levels_check(frames, painted=paint)
+            )
+            record(
+                family,
+                problem,
+                started,
+                f"{shot.num_frames} frames {shot.width}x{shot.height}, "
+                f"model {shot.metadata.get('generated_size')}, "
+                f"release {loading.model_get(family).profile.release}",
+            )
         except Exception as exc:  # one family's failure must not hide the others'
             traceback.print_exc()
             record(family, f"{type(exc).__name__}: {exc}", started)
@@ -290,13 +342,24 @@ def run(*, families: list[str], presenter: bool, paint: bool, seconds: float, tm
                 paint_decodes(model.pipeline.vae)
             photo = tmp / "presenter.png"
             photo.write_bytes(test_photo())
-            request = ShotRequest(width=288, height=512, fps=24, num_frames=49, image_path=str(photo), seed=SEED,
-                                  parameters={"script": "Hello, meet our new bag.", "framing": "chest"})
+            request = ShotRequest(
+                width=288,
+                height=512,
+                fps=24,
+                num_frames=49,
+                image_path=str(photo),
+                seed=SEED,
+                parameters={"script": "Hello, meet our new bag.", "framing": "chest"},
+            )
             result = engine_get("presenter").generate(request)
             frames = np.stack(list(result.frames))
-            problem = (f"take is {frames.shape}, expected (49, 512, 288, 3)" if frames.shape != (49, 512, 288, 3)
-                       else levels_check(frames, painted=True) if paint
-                       else ("a black take" if frames.mean() < 10 else None))
+            problem = (
+                f"take is {frames.shape}, expected (49, 512, 288, 3)"
+                if frames.shape != (49, 512, 288, 3)
+                else levels_check(frames, painted=True)
+                if paint
+                else ("a black take" if frames.mean() < 10 else None)
+            )
             record("presenter", problem, started, f"49 frames 288x512, release {model.release}")
         except Exception as exc:
             traceback.print_exc()

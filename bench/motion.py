@@ -64,8 +64,14 @@ def main() -> None:
 
     with Image.open(PHOTO) as opened:
         photo = np.asarray(opened.convert("RGB"))
-    request = ShotRequest(width=width, height=height, fps=30, num_frames=count, image_path=str(PHOTO),
-                          parameters={"brand_colours": ["#1d3557", "#f1faee", "#e63946"]})
+    request = ShotRequest(
+        width=width,
+        height=height,
+        fps=30,
+        num_frames=count,
+        image_path=str(PHOTO),
+        parameters={"brand_colours": ["#1d3557", "#f1faee", "#e63946"]},
+    )
     results = {}
     for camera in ("orbit", "ken_burns"):
         poses_at = camera_path(camera)
@@ -83,8 +89,9 @@ def main() -> None:
             ours_seconds, ours_frames = run(layered, None, poses, width, height)
             base_times.append(base_seconds)
             ours_times.append(ours_seconds)
-        difference = float(np.mean([np.abs(a.astype(np.int16) - b.astype(np.int16)).mean()
-                                    for a, b in zip(ours_frames, base_frames)]))
+        difference = float(
+            np.mean([np.abs(a.astype(np.int16) - b.astype(np.int16)).mean() for a, b in zip(ours_frames, base_frames)])
+        )
         results[camera] = (statistics.median(base_times), statistics.median(ours_times), difference)
 
     print(f"motion engine frames, {width}x{height}, {count} frames, median of {rounds}")
@@ -94,9 +101,11 @@ def main() -> None:
         print(f"{camera:<11}{'ours: two layers, resize + alpha paste':<40}{ours:>9.2f}{1000 * ours / count:>10.1f}")
     print(f"ken_burns (layers together) mean |difference| between outputs: {results['ken_burns'][2]:.2f} grey levels")
     base, ours, _ = results["orbit"]
-    print(f"motion ratio={base / ours:.2f} camera=orbit size={width}x{height} frames={count} "
-          f"ms_per_frame={1000 * ours / count:.1f} baseline_ms_per_frame={1000 * base / count:.1f} "
-          f"ken_burns_mean_abs_diff={results['ken_burns'][2]:.2f}")
+    print(
+        f"motion ratio={base / ours:.2f} camera=orbit size={width}x{height} frames={count} "
+        f"ms_per_frame={1000 * ours / count:.1f} baseline_ms_per_frame={1000 * base / count:.1f} "
+        f"ken_burns_mean_abs_diff={results['ken_burns'][2]:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -74,8 +74,9 @@ def full_frame_animator_class():
                 return slice(rows.start + y0, rows.stop + y0), slice(cols.start + x0, cols.stop + x0)
 
             self.weight, self.rotate_x, self.rotate_y = embed(self.weight), embed(self.rotate_x), embed(self.rotate_y)
-            self.grid_x, self.grid_y = np.meshgrid(np.arange(width, dtype=np.float32),
-                                                   np.arange(height, dtype=np.float32))
+            self.grid_x, self.grid_y = np.meshgrid(
+                np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32)
+            )
             self.mouth_window = shift(self.mouth_window)
             self.eyes = [(eye_x, eye_y, shift(window)) for eye_x, eye_y, window in self.eyes]
             self.roi = (0, 0, width, height)
@@ -101,10 +102,15 @@ def request_for(size: tuple[int, int], speech: tuple[str, list, float], framing:
     from generation.engines.base import ShotRequest
 
     path, phonemes, duration = speech
-    return ShotRequest(width=size[0], height=size[1], fps=FPS, num_frames=math.ceil(duration * FPS),
-                       image_path=str(PHOTO), seed=SEED,
-                       parameters={"speech_wav": path, "phonemes": phonemes, "speech_offset": 0.0,
-                                   "framing": framing})
+    return ShotRequest(
+        width=size[0],
+        height=size[1],
+        fps=FPS,
+        num_frames=math.ceil(duration * FPS),
+        image_path=str(PHOTO),
+        seed=SEED,
+        parameters={"speech_wav": path, "phonemes": phonemes, "speech_offset": 0.0, "framing": framing},
+    )
 
 
 def roi_share(request) -> tuple[str, float]:
@@ -127,8 +133,9 @@ def roi_share(request) -> tuple[str, float]:
     return f"{x1 - x0}x{y1 - y0}", (x1 - x0) * (y1 - y0) / (request.width * request.height)
 
 
-def shot(kind: str, request, *, keep: int = 0, stop_after: int | None = None
-         ) -> tuple[float, float, int, dict, list[np.ndarray]]:
+def shot(
+    kind: str, request, *, keep: int = 0, stop_after: int | None = None
+) -> tuple[float, float, int, dict, list[np.ndarray]]:
     """(set-up s, frames s, frames made, metadata, the first `keep` frames copied) for one whole shot."""
     from generation.engines.talking_head import TalkingHeadEngine
 
@@ -179,8 +186,9 @@ def main() -> None:
             # Same pictures? The first second of frames from each.
             _, _, _, metadata, ours_frames = shot("ours", request, keep=FPS)
             _, _, _, _, base_frames = shot("baseline", request, keep=FPS)
-            difference = max(int(np.abs(a.astype(np.int16) - b.astype(np.int16)).max())
-                             for a, b in zip(ours_frames, base_frames))
+            difference = max(
+                int(np.abs(a.astype(np.int16) - b.astype(np.int16)).max()) for a, b in zip(ours_frames, base_frames)
+            )
             del ours_frames, base_frames
             times = {"ours": [], "baseline": []}
             for _ in range(rounds):  # interleaved, so drift on a noisy machine hits both alike
@@ -188,38 +196,54 @@ def main() -> None:
                     setup, frames, made, _, _ = shot(kind, request)
                     assert made == request.num_frames, (made, request.num_frames)
                     times[kind].append((setup, frames))
-            medians = {kind: (statistics.median(s for s, _ in rows), statistics.median(f for _, f in rows),
-                              statistics.median(s + f for s, f in rows)) for kind, rows in times.items()}
+            medians = {
+                kind: (
+                    statistics.median(s for s, _ in rows),
+                    statistics.median(f for _, f in rows),
+                    statistics.median(s + f for s, f in rows),
+                )
+                for kind, rows in times.items()
+            }
             results[size] = (request.num_frames, medians, memory, difference, metadata, roi_share(request))
 
     count = next(iter(results.values()))[0]
-    print(f"talking_head: {speech[2]:.2f} s espeak-ng speech, {count} frames @ {FPS} fps, {args.framing} framing, "
-          f"median of {rounds}, {os.cpu_count()} cpus")
-    print(f"{'size':<11}{'method':<34}{'setup s':>9}{'frames s':>10}{'total s':>9}{'frames/s':>10}"
-          f"{'x realtime':>12}{'peak MB':>9}{'maxrss MB':>11}")
+    print(
+        f"talking_head: {speech[2]:.2f} s espeak-ng speech, {count} frames @ {FPS} fps, {args.framing} framing, "
+        f"median of {rounds}, {os.cpu_count()} cpus"
+    )
+    print(
+        f"{'size':<11}{'method':<34}{'setup s':>9}{'frames s':>10}{'total s':>9}{'frames/s':>10}"
+        f"{'x realtime':>12}{'peak MB':>9}{'maxrss MB':>11}"
+    )
     for size, (frames, medians, memory, difference, metadata, (roi, share)) in results.items():
         label = f"{size[0]}x{size[1]}"
         for kind, name in (("baseline", "baseline: whole-frame remap"), ("ours", "ours: head-region remap")):
             setup, made, total = medians[kind]
             peak, rss = memory[kind]
             rss_text = f"{rss / 2**20:.0f}" if kind == "ours" else "-"
-            print(f"{label:<11}{name:<34}{setup:>9.2f}{made:>10.2f}{total:>9.2f}{frames / total:>10.1f}"
-                  f"{frames / total / FPS:>12.2f}{peak / 2**20:>9.0f}{rss_text:>11}")
+            print(
+                f"{label:<11}{name:<34}{setup:>9.2f}{made:>10.2f}{total:>9.2f}{frames / total:>10.1f}"
+                f"{frames / total / FPS:>12.2f}{peak / 2**20:>9.0f}{rss_text:>11}"
+            )
         whole = frames * size[0] * size[1] * 3
-        print(f"{label:<11}head region {roi} = {100 * share:.0f}% of the frame; whole shot as one array: "
-              f"{whole / 2**20:.0f} MB; max |ours - baseline| over the first "
-              f"{FPS} frames: {difference} grey levels; blinks {metadata['blinks']}, "
-              f"speech frames {metadata['speech_frames']}")
+        print(
+            f"{label:<11}head region {roi} = {100 * share:.0f}% of the frame; whole shot as one array: "
+            f"{whole / 2**20:.0f} MB; max |ours - baseline| over the first "
+            f"{FPS} frames: {difference} grey levels; blinks {metadata['blinks']}, "
+            f"speech frames {metadata['speech_frames']}"
+        )
     size = sizes[-1]
     frames, medians, memory, difference, _, (_, share) = results[size]
     ours, base = medians["ours"][2], medians["baseline"][2]
-    print(f"talking_head ratio={base / ours:.2f} realtime={frames / ours / FPS:.2f} size={size[0]}x{size[1]} "
-          f"frames={frames} ours_fps={frames / ours:.1f} baseline_fps={frames / base:.1f} "
-          f"ours_frame_ms={1000 * medians['ours'][1] / frames:.1f} "
-          f"baseline_frame_ms={1000 * medians['baseline'][1] / frames:.1f} "
-          f"peak_mb={memory['ours'][0] / 2**20:.0f} whole_shot_mb={frames * size[0] * size[1] * 3 / 2**20:.0f} "
-          f"maxrss_mb={memory['ours'][1] / 2**20:.0f} roi_share={share:.2f} framing={args.framing} "
-          f"max_diff={difference}")
+    print(
+        f"talking_head ratio={base / ours:.2f} realtime={frames / ours / FPS:.2f} size={size[0]}x{size[1]} "
+        f"frames={frames} ours_fps={frames / ours:.1f} baseline_fps={frames / base:.1f} "
+        f"ours_frame_ms={1000 * medians['ours'][1] / frames:.1f} "
+        f"baseline_frame_ms={1000 * medians['baseline'][1] / frames:.1f} "
+        f"peak_mb={memory['ours'][0] / 2**20:.0f} whole_shot_mb={frames * size[0] * size[1] * 3 / 2**20:.0f} "
+        f"maxrss_mb={memory['ours'][1] / 2**20:.0f} roi_share={share:.2f} framing={args.framing} "
+        f"max_diff={difference}"
+    )
 
 
 if __name__ == "__main__":

@@ -55,8 +55,18 @@ class ProductImageAdmin(admin.ModelAdmin):
 
 @admin.register(CatalogImport)
 class CatalogImportAdmin(admin.ModelAdmin):
-    list_display = ["source", "merchant", "format", "status", "created_count", "updated_count",
-                    "unchanged_count", "failed_count", "archived_count", "created_at"]
+    list_display = [
+        "source",
+        "merchant",
+        "format",
+        "status",
+        "created_count",
+        "updated_count",
+        "unchanged_count",
+        "failed_count",
+        "archived_count",
+        "created_at",
+    ]
     list_filter = ["status", "format", "merchant"]
     readonly_fields = ["errors", "error", "started_at", "finished_at"]
 

@@ -33,9 +33,11 @@ from shop_video.api.serializers import FileUrlField, IdsInRange, StrictSerialize
 
 # --- Docs-only: the API's error body --------------------------------------------------------------------------
 
+
 def _errors(*codes: int) -> dict:
-    return api_error_responses(*codes, e409="The Idempotency-Key's first request is still running.",
-                               e415="Send multipart/form-data.")
+    return api_error_responses(
+        *codes, e409="The Idempotency-Key's first request is still running.", e415="Send multipart/form-data."
+    )
 
 
 class _UploadLimitsAnswered:
@@ -44,31 +46,44 @@ class _UploadLimitsAnswered:
 
     def handle_exception(self, exc):
         if isinstance(exc, TooManyFilesSent):
-            exc = exceptions.ValidationError({"files": [f"Send at most {settings.DATA_UPLOAD_MAX_NUMBER_FILES} "
-                                                        "files per request; split the upload."]})
+            exc = exceptions.ValidationError(
+                {
+                    "files": [
+                        f"Send at most {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files per request; split the upload."
+                    ]
+                }
+            )
         elif isinstance(exc, TooManyFieldsSent):
-            exc = exceptions.ValidationError(f"Send at most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} form fields "
-                                             "per request.")
+            exc = exceptions.ValidationError(
+                f"Send at most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} form fields per request."
+            )
         elif isinstance(exc, RequestDataTooBig):
-            exc = exceptions.ValidationError("The request's form fields are too large; send large content as a "
-                                             "file.")
+            exc = exceptions.ValidationError("The request's form fields are too large; send large content as a file.")
         return super().handle_exception(exc)
 
 
 # --- Imports --------------------------------------------------------------------------------------------------
 
 _FORMAT_HELP = "One of the importers' names; leave it out to detect the format from the file."
-_FORMAT_ERRORS = {"invalid_choice": f"Unknown format {{input!r}}; use one of {', '.join(IMPORTERS)}, or leave it "
-                                    "out to detect the format from the file."}
+_FORMAT_ERRORS = {
+    "invalid_choice": f"Unknown format {{input!r}}; use one of {', '.join(IMPORTERS)}, or leave it "
+    "out to detect the format from the file."
+}
 
 
 class _ImportOptionsSerializer(serializers.Serializer):
-    format = serializers.ChoiceField(choices=list(IMPORTERS), required=False, allow_blank=True,
-                                     help_text=_FORMAT_HELP, error_messages=_FORMAT_ERRORS)
-    mapping = serializers.CharField(required=False, allow_blank=True, max_length=100,
-                                    help_text="Name of a saved column mapping (implies the generic format).")
-    archive_missing = serializers.BooleanField(required=False, default=False,
-                                               help_text="This is the full catalog: archive products it lacks.")
+    format = serializers.ChoiceField(
+        choices=list(IMPORTERS), required=False, allow_blank=True, help_text=_FORMAT_HELP, error_messages=_FORMAT_ERRORS
+    )
+    mapping = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="Name of a saved column mapping (implies the generic format).",
+    )
+    archive_missing = serializers.BooleanField(
+        required=False, default=False, help_text="This is the full catalog: archive products it lacks."
+    )
 
 
 class CatalogImportUploadSerializer(_ImportOptionsSerializer):
@@ -112,8 +127,22 @@ class CatalogImportSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CatalogImport
-        fields = ["id", "status", "source", "source_type", "format", "mapping", "archive_missing", "counts",
-                  "errors", "errors_total", "error", "created_at", "started_at", "finished_at"]
+        fields = [
+            "id",
+            "status",
+            "source",
+            "source_type",
+            "format",
+            "mapping",
+            "archive_missing",
+            "counts",
+            "errors",
+            "errors_total",
+            "error",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
         read_only_fields = fields
 
     def to_representation(self, record: CatalogImport) -> dict:
@@ -147,8 +176,9 @@ def _import_location(request, body) -> dict:
     return {"Location": request.build_absolute_uri(reverse("catalog-import-detail", args=[body["id"]]))}
 
 
-_LOCATION = OpenApiParameter("Location", str, OpenApiParameter.HEADER, response=[202],
-                             description="The import's own URL, to poll.")
+_LOCATION = OpenApiParameter(
+    "Location", str, OpenApiParameter.HEADER, response=[202], description="The import's own URL, to poll."
+)
 
 
 class CatalogImportsView(_UploadLimitsAnswered, generics.ListAPIView):
@@ -162,10 +192,11 @@ class CatalogImportsView(_UploadLimitsAnswered, generics.ListAPIView):
             return CatalogImport.objects.none()
         return catalog_imports_list(merchant=self.request.merchant)
 
-    @extend_schema(operation_id="catalog_imports_list", responses={200: CatalogImportSerializer(many=True),
-                                                                   **_errors(401, 404)},
-                   description="The merchant's imports, newest first, a page at a time (cursor pagination: "
-                               "follow `next`).")
+    @extend_schema(
+        operation_id="catalog_imports_list",
+        responses={200: CatalogImportSerializer(many=True), **_errors(401, 404)},
+        description="The merchant's imports, newest first, a page at a time (cursor pagination: follow `next`).",
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -173,20 +204,32 @@ class CatalogImportsView(_UploadLimitsAnswered, generics.ListAPIView):
         operation_id="catalog_imports_create",
         parameters=[IDEMPOTENCY_KEY_PARAMETER, REPLAYED_RESPONSE_HEADER, _LOCATION],
         request={"multipart/form-data": CatalogImportUploadSerializer, "application/json": CatalogImportUrlSerializer},
-        responses={202: OpenApiResponse(CatalogImportSerializer, description=(
-            "Queued; poll the Location (GET /api/v1/catalog/imports/{id}) or wait for the catalog_import.finished "
-            "webhook.")), **_errors(400, 401, 409, 422)},
+        responses={
+            202: OpenApiResponse(
+                CatalogImportSerializer,
+                description=(
+                    "Queued; poll the Location (GET /api/v1/catalog/imports/{id}) or wait for the catalog_import.finished "
+                    "webhook."
+                ),
+            ),
+            **_errors(400, 401, 409, 422),
+        },
         description="Import a catalog feed: upload it as `file` (multipart) or give its `url` (JSON). The request "
-                    "is checked at once (format, mapping, size, URL scheme) and the rows are read by a worker.")
+        "is checked at once (format, mapping, size, URL scheme) and the rows are read by a worker.",
+    )
     @idempotent(replay_headers=_import_location)
     def post(self, request):
         serializer = _CatalogImportRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         record = catalog_import_request_create(
-            merchant=request.merchant, file=data.get("file"), url=data.get("url", ""),
-            feed_format=data.get("format", ""), mapping_name=data.get("mapping", ""),
-            archive_missing=data["archive_missing"])
+            merchant=request.merchant,
+            file=data.get("file"),
+            url=data.get("url", ""),
+            feed_format=data.get("format", ""),
+            mapping_name=data.get("mapping", ""),
+            archive_missing=data["archive_missing"],
+        )
         body = CatalogImportSerializer(record).data
         return Response(body, status=status.HTTP_202_ACCEPTED, headers=_import_location(request, body))
 
@@ -194,16 +237,20 @@ class CatalogImportsView(_UploadLimitsAnswered, generics.ListAPIView):
 class CatalogImportDetailView(IdsInRange, APIView):
     permission_classes = [CanEdit]
 
-    @extend_schema(operation_id="catalog_imports_retrieve",
-                   responses={200: CatalogImportSerializer, **_errors(401, 404)},
-                   description="An import's status, counts and row errors (the first 1,000; errors_total counts "
-                               "all). `error` says why a failed import failed.")
+    @extend_schema(
+        operation_id="catalog_imports_retrieve",
+        responses={200: CatalogImportSerializer, **_errors(401, 404)},
+        description="An import's status, counts and row errors (the first 1,000; errors_total counts "
+        "all). `error` says why a failed import failed.",
+    )
     def get(self, request, import_id: int):
-        return Response(CatalogImportSerializer(catalog_import_get(merchant=request.merchant,
-                                                                   import_id=import_id)).data)
+        return Response(
+            CatalogImportSerializer(catalog_import_get(merchant=request.merchant, import_id=import_id)).data
+        )
 
 
 # --- Products -------------------------------------------------------------------------------------------------
+
 
 @extend_schema_field({"type": "string", "format": "decimal", "pattern": r"^-?\d+\.\d{2,}$", "example": "24.00"})
 class PriceField(serializers.Field):
@@ -218,10 +265,14 @@ class PriceField(serializers.Field):
 
 class VariantSerializer(serializers.ModelSerializer):
     price = PriceField(read_only=True)
-    options = serializers.DictField(child=serializers.CharField(), read_only=True,
-                                    help_text='The options that tell variants apart, e.g. {"Size": "M"}.')
-    compare_at_price = PriceField(read_only=True, allow_null=True,
-                                  help_text="The regular price when on sale, else null.")
+    options = serializers.DictField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text='The options that tell variants apart, e.g. {"Size": "M"}.',
+    )
+    compare_at_price = PriceField(
+        read_only=True, allow_null=True, help_text="The regular price when on sale, else null."
+    )
 
     class Meta:
         model = Variant
@@ -246,8 +297,20 @@ class ProductSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Product
-        fields = ["id", "key", "title", "description", "brand", "product_type", "url", "status", "variants",
-                  "images", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "key",
+            "title",
+            "description",
+            "brand",
+            "product_type",
+            "url",
+            "status",
+            "variants",
+            "images",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 
@@ -274,8 +337,9 @@ class ProductUpdateSerializer(StrictSerializer):
 
 class ProductListQuerySerializer(serializers.Serializer):
     status = _ProductStatusField(help_text="Only products in this status (default: every status but archived).")
-    q = serializers.CharField(required=False, allow_blank=True,
-                              help_text="Search title, brand and SKUs (case-insensitive).")
+    q = serializers.CharField(
+        required=False, allow_blank=True, help_text="Search title, brand and SKUs (case-insensitive)."
+    )
     sku = serializers.CharField(required=False, allow_blank=True, help_text="Only the product that has this exact SKU.")
 
 
@@ -283,9 +347,13 @@ class ByIdCursorPagination(NewestFirstCursorPagination):
     ordering = "id"
 
 
-_REF = OpenApiParameter("ref", str, OpenApiParameter.PATH,
-                        description="The product's id, or the SKU of one of its variants. When a numeric SKU could "
-                                    "also be an id, `id:12` or `sku:12` says which.")
+_REF = OpenApiParameter(
+    "ref",
+    str,
+    OpenApiParameter.PATH,
+    description="The product's id, or the SKU of one of its variants. When a numeric SKU could "
+    "also be an id, `id:12` or `sku:12` says which.",
+)
 
 
 def _product_body(request, product: Product) -> dict:
@@ -304,10 +372,13 @@ class ProductListView(generics.ListAPIView):
         query.is_valid(raise_exception=True)
         return products_filter(merchant=self.request.merchant, **query.validated_data)
 
-    @extend_schema(operation_id="products_list", parameters=[ProductListQuerySerializer],
-                   responses={200: ProductSerializer(many=True), **_errors(400, 401, 404)},
-                   description="The merchant's products by id, with variants and photos, a page at a time "
-                               "(cursor pagination: follow `next`).")
+    @extend_schema(
+        operation_id="products_list",
+        parameters=[ProductListQuerySerializer],
+        responses={200: ProductSerializer(many=True), **_errors(400, 401, 404)},
+        description="The merchant's products by id, with variants and photos, a page at a time "
+        "(cursor pagination: follow `next`).",
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -316,15 +387,22 @@ class ProductDetailView(APIView):
     permission_classes = [CanEdit]
     parser_classes = [JSONParser]
 
-    @extend_schema(operation_id="products_retrieve", parameters=[_REF],
-                   responses={200: ProductSerializer, **_errors(400, 401, 404)})
+    @extend_schema(
+        operation_id="products_retrieve",
+        parameters=[_REF],
+        responses={200: ProductSerializer, **_errors(400, 401, 404)},
+    )
     def get(self, request, ref: str):
         return Response(_product_body(request, product_get_by_ref(merchant=request.merchant, ref=ref)))
 
-    @extend_schema(operation_id="products_partial_update", parameters=[_REF], request=ProductUpdateSerializer,
-                   responses={200: ProductSerializer, **_errors(400, 401, 404)},
-                   description=f"Change {', '.join(PRODUCT_EDITABLE_FIELDS)}. Variants, prices and photos come "
-                               "from imports and uploads.")
+    @extend_schema(
+        operation_id="products_partial_update",
+        parameters=[_REF],
+        request=ProductUpdateSerializer,
+        responses={200: ProductSerializer, **_errors(400, 401, 404)},
+        description=f"Change {', '.join(PRODUCT_EDITABLE_FIELDS)}. Variants, prices and photos come "
+        "from imports and uploads.",
+    )
     def patch(self, request, ref: str):
         product = product_get_by_ref(merchant=request.merchant, ref=ref)
         serializer = ProductUpdateSerializer(data=request.data)
@@ -332,9 +410,12 @@ class ProductDetailView(APIView):
         product = product_update(product=product, changes=dict(serializer.validated_data))
         return Response(_product_body(request, product))
 
-    @extend_schema(operation_id="products_archive", parameters=[_REF],
-                   responses={200: ProductSerializer, **_errors(400, 401, 404)},
-                   description="Archive the product (it is never deleted) and return it.")
+    @extend_schema(
+        operation_id="products_archive",
+        parameters=[_REF],
+        responses={200: ProductSerializer, **_errors(400, 401, 404)},
+        description="Archive the product (it is never deleted) and return it.",
+    )
     def delete(self, request, ref: str):
         product = product_archive(product=product_get_by_ref(merchant=request.merchant, ref=ref))
         return Response(_product_body(request, product))
@@ -364,29 +445,35 @@ class ProductImagesView(_UploadLimitsAnswered, APIView):
     permission_classes = [CanEdit]
     parser_classes = [MultiPartParser]
 
-    @extend_schema(operation_id="products_images_create",
-                   parameters=[_REF, IDEMPOTENCY_KEY_PARAMETER, REPLAYED_RESPONSE_HEADER],
-                   request={"multipart/form-data": ProductImagesUploadSerializer},
-                   responses={201: ProductImagesReportSerializer, **_errors(400, 401, 404, 409, 415, 422)},
-                   description="Add photos to a product. Each file is validated on its own: the report lists what "
-                               "was added, what the product already had, and each rejected file with the reason. "
-                               "When no file is usable the answer is a 400 naming each file's problem.")
+    @extend_schema(
+        operation_id="products_images_create",
+        parameters=[_REF, IDEMPOTENCY_KEY_PARAMETER, REPLAYED_RESPONSE_HEADER],
+        request={"multipart/form-data": ProductImagesUploadSerializer},
+        responses={201: ProductImagesReportSerializer, **_errors(400, 401, 404, 409, 415, 422)},
+        description="Add photos to a product. Each file is validated on its own: the report lists what "
+        "was added, what the product already had, and each rejected file with the reason. "
+        "When no file is usable the answer is a 400 naming each file's problem.",
+    )
     @idempotent
     def post(self, request, ref: str):
         product = product_get_by_ref(merchant=request.merchant, ref=ref)
         files = request.FILES.getlist("files")
         if not files:
-            raise serializers.ValidationError({"files": ["Send one or more photos as `files` "
-                                                         "(multipart/form-data, the field repeated per photo)."]})
+            raise serializers.ValidationError(
+                {"files": ["Send one or more photos as `files` (multipart/form-data, the field repeated per photo)."]}
+            )
         report = product_photos_upload(product=product, files=[(f.name, f.read()) for f in files])
         if not report.added and not report.duplicates:
             raise serializers.ValidationError({"files": [f"{r['file']}: {r['message']}" for r in report.rejected]})
         context = {"request": request}
         body = {
-            "added": [{"file": name, "image": ProductImageSerializer(image, context=context).data}
-                      for name, image in report.added],
-            "duplicates": [{"file": name, "message": "the product already has this photo"}
-                           for name in report.duplicates],
+            "added": [
+                {"file": name, "image": ProductImageSerializer(image, context=context).data}
+                for name, image in report.added
+            ],
+            "duplicates": [
+                {"file": name, "message": "the product already has this photo"} for name in report.duplicates
+            ],
             "rejected": report.rejected,
         }
         return Response(body, status=status.HTTP_201_CREATED)

@@ -7,9 +7,8 @@ natural key.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import json
+from collections.abc import Sequence
 
 from django.db import connection
 from django.db.models import JSONField, Model

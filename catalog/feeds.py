@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from catalog.importers import IMPORTERS, importer_detect, importer_get
-from catalog.importers.base import FeedRejected, ImportOptions, Importer
+from catalog.importers.base import FeedRejected, Importer, ImportOptions
 from catalog.selectors import import_mapping_get, import_mapping_names
 from shop_video.safe_http import FetchFailed, FetchRefused, fetch_url
 from shop_video.tenancy.models import Merchant
@@ -29,8 +29,15 @@ def feed_fetch(*, url: str) -> bytes:
         raise type(exc)(f"Could not download the feed from {url}: {exc}") from None
 
 
-def feed_reader_choose(*, merchant: Merchant, data: bytes, feed_format: str = "", mapping_name: str = "",
-                       currency: str = "", format_hint: str = "send `format`") -> tuple[Importer, ImportOptions]:
+def feed_reader_choose(
+    *,
+    merchant: Merchant,
+    data: bytes,
+    feed_format: str = "",
+    mapping_name: str = "",
+    currency: str = "",
+    format_hint: str = "send `format`",
+) -> tuple[Importer, ImportOptions]:
     """The importer and options for a feed: a saved mapping (read as generic, in the mapping's currency), else
     the named format, else the one detected from `data`. `currency` overrides the default currency.
     FeedRejected (MappingNotFound for a mapping the merchant has not saved) says what to change; `format_hint`
@@ -53,10 +60,15 @@ def feed_reader_choose(*, merchant: Merchant, data: bytes, feed_format: str = ""
 
 def mapping_missing_message(*, merchant: Merchant, mapping_name: str) -> str:
     names = ", ".join(repr(name) for name in import_mapping_names(merchant=merchant)) or "none yet"
-    return (f"There is no saved mapping named {mapping_name!r} (saved mappings: {names}); use one of those names "
-            "or save the mapping first.")
+    return (
+        f"There is no saved mapping named {mapping_name!r} (saved mappings: {names}); use one of those names "
+        "or save the mapping first."
+    )
 
 
 def format_undetected_message(*, format_hint: str = "send `format`") -> str:
-    return (f"The feed's format was not recognised. Export it again from your shop, or {format_hint} as one of: "
-            + "; ".join(f"{name} ({importer_get(name).label})" for name in IMPORTERS) + ".")
+    return (
+        f"The feed's format was not recognised. Export it again from your shop, or {format_hint} as one of: "
+        + "; ".join(f"{name} ({importer_get(name).label})" for name in IMPORTERS)
+        + "."
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+
 from catalog.images import ImageRejected, image_normalise
 from catalog.models import ProductImage
 from shop_video.safe_http import FetchFailed, FetchRefused, fetch_url
@@ -30,8 +31,11 @@ def product_image_fetch_run(*, image_id: int, final_attempt: bool) -> None:
     if image.product.images.filter(sha256=normalised.sha256).exclude(pk=image.pk).exists():
         image.delete()  # the same photo is already on this product under another URL
         return
-    image.file.save(f"{image.product.merchant.slug}/{normalised.sha256[:2]}/{normalised.sha256}.jpg",
-                    ContentFile(normalised.content), save=False)
+    image.file.save(
+        f"{image.product.merchant.slug}/{normalised.sha256[:2]}/{normalised.sha256}.jpg",
+        ContentFile(normalised.content),
+        save=False,
+    )
     image.sha256, image.size_bytes = normalised.sha256, len(normalised.content)
     image.status, image.error = ProductImage.Status.READY, ""
     image.save()

@@ -21,10 +21,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog import dispatch
-from catalog.feeds import (MappingNotFound, feed_fetch, feed_reader_choose, format_undetected_message,
-                           mapping_missing_message)
+from catalog.feeds import (
+    MappingNotFound,
+    feed_fetch,
+    feed_reader_choose,
+    format_undetected_message,
+    mapping_missing_message,
+)
 from catalog.importers import IMPORTERS, SNIFF_BYTES, importer_detect
-from catalog.importers.base import FeedRejected, ImportOptions, Importer
+from catalog.importers.base import FeedRejected, Importer, ImportOptions
 from catalog.importing import catalog_import_run
 from catalog.models import CatalogImport
 from catalog.payloads import catalog_import_payload
@@ -35,9 +40,16 @@ from shop_video.tenancy.models import Merchant
 
 logger = logging.getLogger(__name__)
 
-def catalog_import_request_create(*, merchant: Merchant, file: UploadedFile | None = None, url: str = "",
-                                  feed_format: str = "", mapping_name: str = "",
-                                  archive_missing: bool = False) -> CatalogImport:
+
+def catalog_import_request_create(
+    *,
+    merchant: Merchant,
+    file: UploadedFile | None = None,
+    url: str = "",
+    feed_format: str = "",
+    mapping_name: str = "",
+    archive_missing: bool = False,
+) -> CatalogImport:
     """Check an import request and record it as queued; the import task is sent when the transaction commits.
     Raises ValidationError ({field: message}) for anything the merchant should change."""
     url, feed_format, mapping_name = url.strip(), feed_format.strip(), mapping_name.strip()
@@ -49,9 +61,13 @@ def catalog_import_request_create(*, merchant: Merchant, file: UploadedFile | No
         feed_format = "generic"
     with transaction.atomic():
         record = CatalogImport.objects.create(
-            merchant=merchant, source=_source_name(file=file, url=url),
-            format=feed_format, mapping_name=mapping_name, archive_missing=archive_missing,
-            status=CatalogImport.Status.QUEUED)
+            merchant=merchant,
+            source=_source_name(file=file, url=url),
+            format=feed_format,
+            mapping_name=mapping_name,
+            archive_missing=archive_missing,
+            status=CatalogImport.Status.QUEUED,
+        )
         if file is not None:
             record.file.name = _file_store(record=record, file=file)
             record.save(update_fields=["file"])
@@ -63,7 +79,8 @@ def catalog_import_request_run(*, import_id: int) -> CatalogImport | None:
     """Run a queued import (the worker's side). Returns the finished record, or None when the import was not
     queued any more (another delivery of the same message has it)."""
     claimed = CatalogImport.objects.filter(pk=import_id, status=CatalogImport.Status.QUEUED).update(
-        status=CatalogImport.Status.RUNNING, started_at=timezone.now())
+        status=CatalogImport.Status.RUNNING, started_at=timezone.now()
+    )
     if not claimed:
         return None
     record = CatalogImport.objects.select_related("merchant").get(pk=import_id)
@@ -85,31 +102,40 @@ def _finished_event_emit(record: CatalogImport) -> None:
     """catalog_import.finished carries the same JSON as GET /api/v1/catalog/imports/{id}."""
     from shop_video.webhooks.services import webhook_event_emit
 
-    webhook_event_emit(merchant=record.merchant, event="catalog_import.finished",
-                       data=catalog_import_payload(record))
+    webhook_event_emit(merchant=record.merchant, event="catalog_import.finished", data=catalog_import_payload(record))
 
 
 # --- checks -------------------------------------------------------------------------------------------------
 
+
 def _source_check(*, file: UploadedFile | None, url: str) -> None:
     if file is None and not url:
-        raise ValidationError({"file": "Send the feed as `file` (multipart/form-data), or its address as `url` "
-                                       "(JSON)."})
+        raise ValidationError(
+            {"file": "Send the feed as `file` (multipart/form-data), or its address as `url` (JSON)."}
+        )
     if file is not None and url:
         raise ValidationError({"url": "Send either a `file` or a `url`, not both."})
     if file is not None:
         if file.size == 0:
             raise ValidationError({"file": "The file is empty; export the feed again and upload it."})
         if file.size > settings.FEED_MAX_BYTES:
-            raise ValidationError({"file": f"The file is {file.size:,} bytes; the limit is "
-                                           f"{settings.FEED_MAX_BYTES:,} bytes. Split the feed or send its `url`."})
+            raise ValidationError(
+                {
+                    "file": f"The file is {file.size:,} bytes; the limit is "
+                    f"{settings.FEED_MAX_BYTES:,} bytes. Split the feed or send its `url`."
+                }
+            )
         return
     if len(url) > 2000:
         raise ValidationError({"url": f"The URL is {len(url):,} characters long; the limit is 2,000."})
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
-        raise ValidationError({"url": f"Only http:// and https:// URLs can be imported; got "
-                                      f"{(parts.scheme + '://') if parts.scheme else url[:100]!r}."})
+        raise ValidationError(
+            {
+                "url": f"Only http:// and https:// URLs can be imported; got "
+                f"{(parts.scheme + '://') if parts.scheme else url[:100]!r}."
+            }
+        )
     if not parts.hostname:
         raise ValidationError({"url": "The URL has no host name; send it like https://shop.example/feed.xml."})
     if any(char.isspace() or ord(char) < 32 for char in url):
@@ -128,13 +154,21 @@ def _source_name(*, file: UploadedFile | None, url: str) -> str:
 
 def _options_check(*, merchant: Merchant, feed_format: str, mapping_name: str) -> None:
     if feed_format and feed_format not in IMPORTERS:
-        raise ValidationError({"format": f"Unknown format {feed_format!r}; use one of {', '.join(IMPORTERS)}, or "
-                                         "leave it out to detect the format from the file."})
+        raise ValidationError(
+            {
+                "format": f"Unknown format {feed_format!r}; use one of {', '.join(IMPORTERS)}, or "
+                "leave it out to detect the format from the file."
+            }
+        )
     if not mapping_name:
         return
     if feed_format and feed_format != "generic":
-        raise ValidationError({"format": f"A mapping is read with the generic format, not {feed_format!r}; "
-                                         "leave `format` out or set it to generic."})
+        raise ValidationError(
+            {
+                "format": f"A mapping is read with the generic format, not {feed_format!r}; "
+                "leave `format` out or set it to generic."
+            }
+        )
     if import_mapping_get(merchant=merchant, name=mapping_name) is None:
         raise ValidationError({"mapping": mapping_missing_message(merchant=merchant, mapping_name=mapping_name)})
 
@@ -150,6 +184,7 @@ def _format_detect(file: UploadedFile) -> str:
 
 
 # --- storing and running --------------------------------------------------------------------------------------
+
 
 def _file_store(*, record: CatalogImport, file: UploadedFile) -> str:
     """The upload goes to catalog/imports/<merchant>/<id><suffix>: a name of ours, never a path of theirs."""
@@ -168,24 +203,35 @@ def _feed_read(record: CatalogImport) -> bytes:
             with record.file.open("rb") as handle:
                 return handle.read()
         except OSError as exc:
-            raise FeedRejected(f"The uploaded file could not be read back from storage ({exc}); upload it "
-                               "again.") from None
+            raise FeedRejected(
+                f"The uploaded file could not be read back from storage ({exc}); upload it again."
+            ) from None
     return feed_fetch(url=record.source)
 
 
 def _importer_for(record: CatalogImport, data: bytes) -> tuple[Importer, ImportOptions]:
     try:
-        return feed_reader_choose(merchant=record.merchant, data=data, feed_format=record.format,
-                                  mapping_name=record.mapping_name)
+        return feed_reader_choose(
+            merchant=record.merchant, data=data, feed_format=record.format, mapping_name=record.mapping_name
+        )
     except MappingNotFound:  # it was there when the import was asked for
-        raise FeedRejected(f"The mapping {record.mapping_name!r} was deleted before the import ran; save it "
-                           "again and send the import again.") from None
+        raise FeedRejected(
+            f"The mapping {record.mapping_name!r} was deleted before the import ran; save it "
+            "again and send the import again."
+        ) from None
 
 
 def _run_into(record: CatalogImport, *, importer: Importer, data: bytes, options: ImportOptions) -> None:
     """Run the import onto `record`, the id the client already holds."""
-    catalog_import_run(merchant=record.merchant, importer=importer, source=record.source, data=data,
-                       options=options, archive_missing=record.archive_missing, record=record)
+    catalog_import_run(
+        merchant=record.merchant,
+        importer=importer,
+        source=record.source,
+        data=data,
+        options=options,
+        archive_missing=record.archive_missing,
+        record=record,
+    )
 
 
 def _record_fail(record: CatalogImport, reason: str) -> CatalogImport:

@@ -18,7 +18,7 @@ from django.utils import timezone
 from catalog import dispatch
 from catalog.bulk_insert import bulk_insert
 from catalog.images import ImageRejected
-from catalog.importers.base import FeedRejected, ImportOptions, Importer, ParsedProduct, RowError
+from catalog.importers.base import FeedRejected, Importer, ImportOptions, ParsedProduct, RowError
 from catalog.importers.prefetch import parsed_ahead
 from catalog.models import CatalogImport, Product, ProductImage, Variant
 from catalog.services import product_image_add
@@ -30,8 +30,16 @@ BATCH_SIZE = 2000
 ProgressFn = Callable[[int], None]  # called with the number of products and errors handled so far
 _LIMITS = {"key": 255, "title": 500, "brand": 200, "product_type": 200, "url": 2000}
 _PRODUCT_FIELDS = ("title", "description", "brand", "product_type", "url", "status")
-_VARIANT_FIELDS = ("product_id", "title", "price", "compare_at_price", "currency", "availability", "options",
-                   "position")
+_VARIANT_FIELDS = (
+    "product_id",
+    "title",
+    "price",
+    "compare_at_price",
+    "currency",
+    "availability",
+    "options",
+    "position",
+)
 
 
 @dataclass
@@ -49,17 +57,30 @@ class _Tally:
         self.errors.append({"row": row, "field": field_name, "message": message})
 
 
-def catalog_import_run(*, merchant: Merchant, importer: Importer, source: str, data: bytes,
-                       options: ImportOptions | None = None, base_dir: Path | None = None,
-                       archive_missing: bool = False, on_progress: ProgressFn | None = None,
-                       record: CatalogImport | None = None) -> CatalogImport:
+def catalog_import_run(
+    *,
+    merchant: Merchant,
+    importer: Importer,
+    source: str,
+    data: bytes,
+    options: ImportOptions | None = None,
+    base_dir: Path | None = None,
+    archive_missing: bool = False,
+    on_progress: ProgressFn | None = None,
+    record: CatalogImport | None = None,
+) -> CatalogImport:
     """Import a whole feed. `base_dir` allows local image paths relative to it (operators on the command line;
     uploads through the web never get one). `archive_missing` archives this merchant's products that the feed
     does not contain (never deletes them); it does nothing if the feed yielded no product at all. `record` is an
     import already recorded (an API request's, whose id the client holds); else one is made."""
     if record is None:
-        record = CatalogImport.objects.create(merchant=merchant, source=source[:2000], format=importer.name,
-                                              status=CatalogImport.Status.RUNNING, started_at=timezone.now())
+        record = CatalogImport.objects.create(
+            merchant=merchant,
+            source=source[:2000],
+            format=importer.name,
+            status=CatalogImport.Status.RUNNING,
+            started_at=timezone.now(),
+        )
     else:
         record.format, record.status, record.started_at = importer.name, CatalogImport.Status.RUNNING, timezone.now()
         record.save(update_fields=["format", "status", "started_at"])
@@ -69,8 +90,12 @@ def catalog_import_run(*, merchant: Merchant, importer: Importer, source: str, d
         with _fewer_gc_passes():
             _consume(merchant, items, tally, base_dir, on_progress)
         if archive_missing and tally.seen_keys:
-            tally.archived = (Product.objects.filter(merchant=merchant).exclude(key__any=list(tally.seen_keys))
-                              .exclude(status=Product.Status.ARCHIVED).update(status=Product.Status.ARCHIVED))
+            tally.archived = (
+                Product.objects.filter(merchant=merchant)
+                .exclude(key__any=list(tally.seen_keys))
+                .exclude(status=Product.Status.ARCHIVED)
+                .update(status=Product.Status.ARCHIVED)
+            )
     except FeedRejected as exc:
         record.status, record.error = CatalogImport.Status.FAILED, str(exc)
     except Exception as exc:  # never leave an import "running": record why, keep the batches done so far
@@ -98,8 +123,10 @@ def _fewer_gc_passes():
 
 
 def catalog_import_summary(record: CatalogImport) -> str:
-    return (f"created={record.created_count} updated={record.updated_count} unchanged={record.unchanged_count} "
-            f"failed={record.failed_count} archived={record.archived_count} status={record.status}")
+    return (
+        f"created={record.created_count} updated={record.updated_count} unchanged={record.unchanged_count} "
+        f"failed={record.failed_count} archived={record.archived_count} status={record.status}"
+    )
 
 
 def _consume(merchant, items: Iterable[ParsedProduct | RowError], tally: _Tally, base_dir, on_progress) -> None:
@@ -123,19 +150,27 @@ def _acceptable(product: ParsedProduct, tally: _Tally) -> bool:
     for name, limit in _LIMITS.items():
         value = getattr(product, name)
         if len(value) > limit:
-            tally.error(product.row_number, name, f"{name} is {len(value)} characters long; shorten it to {limit} or fewer")
+            tally.error(
+                product.row_number, name, f"{name} is {len(value)} characters long; shorten it to {limit} or fewer"
+            )
             return False
     if not product.variants:
         tally.error(product.row_number, "", "the product has no variant with a price; add a SKU and a price")
         return False
     for variant in product.variants:
         if len(variant.sku) > 255:
-            tally.error(product.row_number, "sku", f"SKU is {len(variant.sku)} characters long; shorten it to 255 or fewer")
+            tally.error(
+                product.row_number, "sku", f"SKU is {len(variant.sku)} characters long; shorten it to 255 or fewer"
+            )
             return False
         earlier = tally.sku_rows.get(variant.sku)
         if earlier and earlier[0] != product.key:
-            tally.error(product.row_number, "sku", f"SKU {variant.sku!r} is already used by another product on row "
-                                                   f"{earlier[1]} of this file; SKUs must be unique")
+            tally.error(
+                product.row_number,
+                "sku",
+                f"SKU {variant.sku!r} is already used by another product on row "
+                f"{earlier[1]} of this file; SKUs must be unique",
+            )
             return False
     for variant in product.variants:
         tally.sku_rows[variant.sku] = (product.key, product.row_number)
@@ -172,8 +207,12 @@ def _upsert(merchant, products: list[ParsedProduct], tally: _Tally) -> dict[str,
     """Upsert one batch. Existing rows are read as tuples and compared, new ones COPYed in: a few queries per
     batch and no model instance per row, which is where an ORM import spends its time."""
     now = timezone.now()
-    existing = {row[1]: row for row in Product.objects.filter(merchant=merchant, key__any=[p.key for p in products])
-                .values_list("pk", "key", *_PRODUCT_FIELDS)}
+    existing = {
+        row[1]: row
+        for row in Product.objects.filter(merchant=merchant, key__any=[p.key for p in products]).values_list(
+            "pk", "key", *_PRODUCT_FIELDS
+        )
+    }
     outcomes, new_rows, changed = {}, [], []
     for parsed in products:
         values = tuple(getattr(parsed, name) for name in _PRODUCT_FIELDS)
@@ -191,8 +230,9 @@ def _upsert(merchant, products: list[ParsedProduct], tally: _Tally) -> dict[str,
         Product.objects.bulk_update(changed, [*_PRODUCT_FIELDS, "updated_at"])
     pks = {key: row[0] for key, row in existing.items()}
     if new_rows:
-        pks.update(Product.objects.filter(merchant=merchant, key__any=[row[1] for row in new_rows])
-                   .values_list("key", "pk"))
+        pks.update(
+            Product.objects.filter(merchant=merchant, key__any=[row[1] for row in new_rows]).values_list("key", "pk")
+        )
     for key in _variants_upsert(merchant, products, pks, now):
         outcomes[key] = "updated" if outcomes[key] == "unchanged" else outcomes[key]
     for key in _url_images_add(merchant, products, pks, tally, now):
@@ -203,12 +243,24 @@ def _upsert(merchant, products: list[ParsedProduct], tally: _Tally) -> dict[str,
 def _variants_upsert(merchant, products: list[ParsedProduct], pks: dict[str, int], now) -> set[str]:
     """Create and update variants by SKU; return the keys of products whose variants changed."""
     parsed = {v.sku: (p.key, position, v) for p in products for position, v in enumerate(p.variants)}
-    existing = {row[1]: row for row in Variant.objects.filter(merchant=merchant, sku__any=list(parsed))
-                .values_list("pk", "sku", *_VARIANT_FIELDS)}
+    existing = {
+        row[1]: row
+        for row in Variant.objects.filter(merchant=merchant, sku__any=list(parsed)).values_list(
+            "pk", "sku", *_VARIANT_FIELDS
+        )
+    }
     changed_keys, new_rows, changed = set(), [], []
     for sku, (key, position, variant) in parsed.items():
-        values = (pks[key], variant.title, variant.price, variant.compare_at_price, variant.currency,
-                  variant.availability, variant.options, position)
+        values = (
+            pks[key],
+            variant.title,
+            variant.price,
+            variant.compare_at_price,
+            variant.currency,
+            variant.availability,
+            variant.options,
+            position,
+        )
         current = existing.get(sku)
         if current is None:
             new_rows.append((merchant.pk, sku, *values, now, now))
@@ -232,8 +284,11 @@ def _url_images_add(merchant, products: list[ParsedProduct], pks: dict[str, int]
     known = set(stored.values_list("product_id", "source_url"))
     # Photos that failed before are tried again on every re-import (their servers may be back); the
     # products themselves are unchanged by that.
-    retry = list(stored.filter(status=ProductImage.Status.FAILED, source_url__any=list({url for _, url in wanted}))
-                 .values_list("pk", flat=True))
+    retry = list(
+        stored.filter(status=ProductImage.Status.FAILED, source_url__any=list({url for _, url in wanted})).values_list(
+            "pk", flat=True
+        )
+    )
     if retry:
         ProductImage.objects.filter(pk__in=retry).update(status=ProductImage.Status.PENDING, error="")
         tally.images_to_fetch.extend(retry)
@@ -247,10 +302,26 @@ def _url_images_add(merchant, products: list[ParsedProduct], pks: dict[str, int]
             known.add((product_id, url))
             position = counts.get(product_id, 0)
             counts[product_id] = position + 1
-            new_rows.append((merchant.pk, product_id, url, position, ProductImage.Status.PENDING, "", "", 0, "",
-                             now, now))
-    bulk_insert(ProductImage, ("merchant_id", "product_id", "source_url", "position", "status", "file", "sha256",
-                               "size_bytes", "error", "created_at", "updated_at"), new_rows)
+            new_rows.append(
+                (merchant.pk, product_id, url, position, ProductImage.Status.PENDING, "", "", 0, "", now, now)
+            )
+    bulk_insert(
+        ProductImage,
+        (
+            "merchant_id",
+            "product_id",
+            "source_url",
+            "position",
+            "status",
+            "file",
+            "sha256",
+            "size_bytes",
+            "error",
+            "created_at",
+            "updated_at",
+        ),
+        new_rows,
+    )
     if new_rows:
         added = {(row[1], row[2]) for row in new_rows}
         rows = stored.filter(status=ProductImage.Status.PENDING).values_list("pk", "product_id", "source_url")
@@ -271,8 +342,9 @@ def _local_images_attach(merchant, product: ParsedProduct, tally: _Tally, base_d
             if not path.is_file():
                 raise ImageRejected(f"no such file {path}")
             if path.stat().st_size > settings.IMAGE_MAX_BYTES:
-                raise ImageRejected(f"the file is {path.stat().st_size:,} bytes; the limit is "
-                                    f"{settings.IMAGE_MAX_BYTES:,} bytes")
+                raise ImageRejected(
+                    f"the file is {path.stat().st_size:,} bytes; the limit is {settings.IMAGE_MAX_BYTES:,} bytes"
+                )
             before = stored.images.count()
             product_image_add(product=stored, data=path.read_bytes())
             gained |= stored.images.count() > before
@@ -303,5 +375,5 @@ def _record_finish(record: CatalogImport, tally: _Tally) -> None:
 def _images_fetch_send(image_ids: list[int]) -> None:
     """One message per batch: the worker fans it out into one retrying fetch task per image."""
     for start in range(0, len(image_ids), BATCH_SIZE):
-        chunk = image_ids[start:start + BATCH_SIZE]
+        chunk = image_ids[start : start + BATCH_SIZE]
         transaction.on_commit(lambda chunk=chunk: dispatch.images_fetch_send(image_ids=chunk))

@@ -82,8 +82,11 @@ class ProductImage(models.Model):
     class Meta:
         ordering = ["product", "position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["product", "sha256"], condition=~models.Q(sha256=""),
-                                    name="productimage_unique_content_per_product"),
+            models.UniqueConstraint(
+                fields=["product", "sha256"],
+                condition=~models.Q(sha256=""),
+                name="productimage_unique_content_per_product",
+            ),
         ]
 
     def __str__(self):
@@ -99,8 +102,12 @@ class CatalogImport(models.Model):
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="catalog_imports")
     source = models.CharField(max_length=2000, help_text="File name or URL the rows came from.")
-    format = models.CharField(max_length=32, default="plain_csv", blank=True,
-                              help_text="The importer's name; empty while a URL's format is still to be detected.")
+    format = models.CharField(
+        max_length=32,
+        default="plain_csv",
+        blank=True,
+        help_text="The importer's name; empty while a URL's format is still to be detected.",
+    )
     file = models.FileField(upload_to="catalog/imports/", blank=True)
     # What an API request asked for, kept so the worker (and anyone reading the record) knows how it was read.
     mapping_name = models.CharField(max_length=100, blank=True, help_text="The saved ImportMapping used, if any.")

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CNY": "¥", "INR": "₹", "KRW": "₩", "AUD": "A$",
-            "CAD": "C$", "CHF": "CHF ", "SEK": "kr ", "BRL": "R$"}
+_SYMBOLS = {
+    "USD": "$",
+    "EUR": "€",
+    "GBP": "£",
+    "JPY": "¥",
+    "CNY": "¥",
+    "INR": "₹",
+    "KRW": "₩",
+    "AUD": "A$",
+    "CAD": "C$",
+    "CHF": "CHF ",
+    "SEK": "kr ",
+    "BRL": "R$",
+}
 _ZERO_DECIMAL = {"JPY", "KRW", "VND", "CLP", "ISK"}
 
 

@@ -18,15 +18,24 @@ def _moment(value: datetime | None) -> str | None:
 
 def catalog_import_payload(record: CatalogImport) -> dict:
     return {
-        "id": record.pk, "status": record.status, "source": record.source,
+        "id": record.pk,
+        "status": record.status,
+        "source": record.source,
         "source_type": "file" if record.file else "url",
         "format": record.format or None,  # empty until a URL's feed is downloaded and recognised
-        "mapping": record.mapping_name or None, "archive_missing": record.archive_missing,
-        "counts": {"created": record.created_count, "updated": record.updated_count,
-                   "unchanged": record.unchanged_count, "failed": record.failed_count,
-                   "archived": record.archived_count},
-        "errors": list(record.errors[:ERRORS_SHOWN]), "errors_total": len(record.errors),
+        "mapping": record.mapping_name or None,
+        "archive_missing": record.archive_missing,
+        "counts": {
+            "created": record.created_count,
+            "updated": record.updated_count,
+            "unchanged": record.unchanged_count,
+            "failed": record.failed_count,
+            "archived": record.archived_count,
+        },
+        "errors": list(record.errors[:ERRORS_SHOWN]),
+        "errors_total": len(record.errors),
         "error": record.error or None,  # why the whole import failed
-        "created_at": _moment(record.created_at), "started_at": _moment(record.started_at),
+        "created_at": _moment(record.created_at),
+        "started_at": _moment(record.started_at),
         "finished_at": _moment(record.finished_at),
     }

@@ -17,8 +17,9 @@ def variant_get_by_sku(*, merchant: Merchant, sku: str) -> Variant:
     try:
         return Variant.objects.select_related("product").get(merchant=merchant, sku=sku)
     except Variant.DoesNotExist:
-        raise VariantNotFound(f"Merchant {merchant.slug!r} has no product with SKU {sku!r}; "
-                              "import it first (manage.py import_catalog).") from None
+        raise VariantNotFound(
+            f"Merchant {merchant.slug!r} has no product with SKU {sku!r}; import it first (manage.py import_catalog)."
+        ) from None
 
 
 def product_images_ready(*, product: Product) -> QuerySet[ProductImage]:
@@ -45,8 +46,11 @@ def product_by_name(*, merchant: Merchant, name: str) -> Product | None:
 
 def variant_sku_choices(*, merchant: Merchant, limit: int = 1000) -> list[tuple[str, str]]:
     """(SKU, product title) of the merchant's active products, for the render form's SKU picker."""
-    return list(Variant.objects.filter(merchant=merchant, product__status=Product.Status.ACTIVE)
-                .order_by("sku").values_list("sku", "product__title")[:limit])
+    return list(
+        Variant.objects.filter(merchant=merchant, product__status=Product.Status.ACTIVE)
+        .order_by("sku")
+        .values_list("sku", "product__title")[:limit]
+    )
 
 
 class ProductRefAmbiguous(ValidationError):
@@ -70,8 +74,9 @@ def product_get_by_ref(*, merchant: Merchant, ref: str) -> Product:
     by_sku = products.filter(variants__sku=ref).first()
     by_id = products.filter(pk=int(ref)).first() if ref.isascii() and ref.isdigit() and len(ref) <= 18 else None
     if by_id is not None and by_sku is not None and by_id.pk != by_sku.pk:
-        raise ProductRefAmbiguous({"ref": f"{ref!r} is the id of one product and a SKU of another; use id:{ref} or "
-                                          f"sku:{ref} to say which."})
+        raise ProductRefAmbiguous(
+            {"ref": f"{ref!r} is the id of one product and a SKU of another; use id:{ref} or sku:{ref} to say which."}
+        )
     product = by_id or by_sku
     if product is None:
         raise Product.DoesNotExist(f"No product with id or SKU {ref!r} in this catalog.")
@@ -93,10 +98,12 @@ def products_filter(*, merchant: Merchant, status: str = "", q: str = "", sku: s
         products = products.filter(Exists(Variant.objects.filter(product=OuterRef("pk"), sku=sku.strip())))
     return products.order_by("id").prefetch_related(
         Prefetch("variants", queryset=Variant.objects.order_by("position", "sku")),
-        Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")))
+        Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
+    )
 
 
 # --- Imports and the saved column mappings they read with ---------------------------------------------------
+
 
 def import_mapping_names(*, merchant: Merchant) -> list[str]:
     """Names of the merchant's saved column mappings (the generic importer's)."""

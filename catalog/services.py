@@ -27,13 +27,24 @@ class VariantFields:
     availability: str = Variant.Availability.IN_STOCK
 
 
-def product_upsert(*, merchant: Merchant, key: str, title: str, description: str = "", brand: str = "",
-                   product_type: str = "", url: str = "", variants: list[VariantFields]) -> tuple[Product, Outcome]:
+def product_upsert(
+    *,
+    merchant: Merchant,
+    key: str,
+    title: str,
+    description: str = "",
+    brand: str = "",
+    product_type: str = "",
+    url: str = "",
+    variants: list[VariantFields],
+) -> tuple[Product, Outcome]:
     """Create or update a product and its variants by (merchant, key) / (merchant, sku). Re-running with the
     same values writes nothing and reports "unchanged"."""
     with transaction.atomic():
         fields = {"title": title, "description": description, "brand": brand, "product_type": product_type, "url": url}
-        product, created = Product.objects.select_for_update().get_or_create(merchant=merchant, key=key, defaults=fields)
+        product, created = Product.objects.select_for_update().get_or_create(
+            merchant=merchant, key=key, defaults=fields
+        )
         changed = created or fields_assign(product, fields)
         if changed and not created:
             product.save()
@@ -43,8 +54,15 @@ def product_upsert(*, merchant: Merchant, key: str, title: str, description: str
 
 
 def _variant_upsert(*, merchant: Merchant, product: Product, fields: VariantFields, position: int) -> bool:
-    values = {"product": product, "title": fields.title, "price": fields.price, "currency": fields.currency,
-              "compare_at_price": fields.compare_at_price, "availability": fields.availability, "position": position}
+    values = {
+        "product": product,
+        "title": fields.title,
+        "price": fields.price,
+        "currency": fields.currency,
+        "compare_at_price": fields.compare_at_price,
+        "availability": fields.availability,
+        "position": position,
+    }
     variant, created = Variant.objects.get_or_create(merchant=merchant, sku=fields.sku, defaults=values)
     if created:
         return True
@@ -64,7 +82,9 @@ def fields_assign(instance, values: dict) -> bool:
     return changed
 
 
-def product_image_add(*, product: Product, data: bytes, source_url: str = "", position: int | None = None) -> ProductImage:
+def product_image_add(
+    *, product: Product, data: bytes, source_url: str = "", position: int | None = None
+) -> ProductImage:
     """Validate and store a photo. The same bytes added twice to one product give back the first image.
     Raises catalog.images.ImageRejected with the reason when the bytes are not an acceptable photo."""
     normalised = image_normalise(data)
@@ -73,11 +93,20 @@ def product_image_add(*, product: Product, data: bytes, source_url: str = "", po
         return existing
     if position is None:
         position = product.images.count()
-    image = ProductImage(merchant_id=product.merchant_id, product=product, sha256=normalised.sha256,
-                         size_bytes=len(normalised.content), source_url=source_url, position=position,
-                         status=ProductImage.Status.READY)
-    image.file.save(f"{product.merchant.slug}/{normalised.sha256[:2]}/{normalised.sha256}.jpg",
-                    ContentFile(normalised.content), save=False)
+    image = ProductImage(
+        merchant_id=product.merchant_id,
+        product=product,
+        sha256=normalised.sha256,
+        size_bytes=len(normalised.content),
+        source_url=source_url,
+        position=position,
+        status=ProductImage.Status.READY,
+    )
+    image.file.save(
+        f"{product.merchant.slug}/{normalised.sha256[:2]}/{normalised.sha256}.jpg",
+        ContentFile(normalised.content),
+        save=False,
+    )
     image.save()
     return image
 
@@ -91,8 +120,12 @@ def product_update(*, product: Product, changes: dict) -> Product:
     """Change a product's own fields (not its key, variants or photos); ValidationError says what to fix."""
     unknown = sorted(set(changes) - set(PRODUCT_EDITABLE_FIELDS))
     if unknown:
-        raise ValidationError({name: f"{name} cannot be changed here; editable fields are "
-                                     f"{', '.join(PRODUCT_EDITABLE_FIELDS)}." for name in unknown})
+        raise ValidationError(
+            {
+                name: f"{name} cannot be changed here; editable fields are {', '.join(PRODUCT_EDITABLE_FIELDS)}."
+                for name in unknown
+            }
+        )
     if fields_assign(product, changes):
         others = [f.name for f in Product._meta.fields if f.name not in changes]
         product.full_clean(exclude=others, validate_unique=False, validate_constraints=False)

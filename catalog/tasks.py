@@ -13,7 +13,7 @@ def product_image_fetch(self, image_id: int) -> None:
         product_image_fetch_run(image_id=image_id, final_attempt=self.request.retries >= self.max_retries)
     except FetchFailed as exc:
         # Exponential backoff with jitter: 30 s, 60 s, 120 s, 240 s (+/- up to a few seconds).
-        countdown = 30 * 2 ** self.request.retries + random.uniform(0, 5)
+        countdown = 30 * 2**self.request.retries + random.uniform(0, 5)
         raise self.retry(exc=exc, countdown=countdown) from None
 
 
@@ -30,4 +30,3 @@ def catalog_import_process(import_id: int) -> None:
     from catalog.import_requests import catalog_import_request_run
 
     catalog_import_request_run(import_id=import_id)
-

@@ -70,8 +70,11 @@ def product_images_from_zip(*, merchant: Merchant, archive: bytes) -> UploadRepo
             name = info.filename
             product = _product_for(merchant, PurePosixPath(name))
             if product is None:
-                report.error(name, "no product has this SKU or handle; name photos SKU.jpg, SKU-2.jpg or put "
-                                   "them in a folder named after the SKU")
+                report.error(
+                    name,
+                    "no product has this SKU or handle; name photos SKU.jpg, SKU-2.jpg or put "
+                    "them in a folder named after the SKU",
+                )
                 continue
             data = _read_capped(zf, info)
             if data is None:
@@ -96,8 +99,10 @@ def _members_checked(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
         if stat.S_ISLNK(info.external_attr >> 16):
             raise ArchiveRejected(f"{info.filename!r} is a symbolic link; zips of photos may hold only files")
         if info.compress_size and info.file_size / info.compress_size > ZIP_MAX_RATIO:
-            raise ArchiveRejected(f"{info.filename!r} is compressed {info.file_size // info.compress_size}:1, "
-                                  "which photos never are; the zip was refused")
+            raise ArchiveRejected(
+                f"{info.filename!r} is compressed {info.file_size // info.compress_size}:1, "
+                "which photos never are; the zip was refused"
+            )
     return infos
 
 

@@ -10,8 +10,12 @@ from generation.models import Presenter, RenderJob, Rendition, Shot, VideoTempla
 from generation.presenter.services import PRESENTER_EDITABLE_FIELDS, presenter_create, presenter_update
 from generation.services.job_states import render_job_cancel
 from generation.services.scene_prompts import template_prompts_render
-from generation.services.video_templates import (TEMPLATE_EDITABLE_FIELDS, video_template_copy, video_template_create,
-                                                 video_template_update)
+from generation.services.video_templates import (
+    TEMPLATE_EDITABLE_FIELDS,
+    video_template_copy,
+    video_template_create,
+    video_template_update,
+)
 from shop_video.tenancy.models import Merchant
 
 
@@ -38,8 +42,11 @@ class VideoTemplateAdminForm(forms.ModelForm):
                 # _post_clean is skipped, so the instance is still as stored.
                 self.instance = video_template_update(template=self.instance, **fields)
             elif cleaned.get("merchant") is None:
-                self.add_error("merchant", "Built-in templates are the files in generation/presets/ (synced on "
-                                           "every migrate); choose the merchant this template is for.")
+                self.add_error(
+                    "merchant",
+                    "Built-in templates are the files in generation/presets/ (synced on "
+                    "every migrate); choose the merchant this template is for.",
+                )
             elif "slug" in cleaned:
                 self.instance = video_template_create(merchant=cleaned["merchant"], slug=cleaned["slug"], **fields)
         except ValidationError as exc:
@@ -80,14 +87,24 @@ class VideoTemplateAdmin(admin.ModelAdmin):
             if form.is_valid():
                 for template in queryset:
                     copy = video_template_copy(template=template, merchant=form.cleaned_data["merchant"])
-                    self.message_user(request, f"Copied {template.slug} to {copy.merchant.slug} (v{copy.version}).",
-                                      messages.SUCCESS)
+                    self.message_user(
+                        request, f"Copied {template.slug} to {copy.merchant.slug} (v{copy.version}).", messages.SUCCESS
+                    )
                 return None
         else:
             form = TemplateCopyForm()
-        return TemplateResponse(request, "admin/generation/videotemplate/copy_to_merchant.html", {
-            **self.admin_site.each_context(request), "title": "Copy templates to a merchant", "opts": self.model._meta,
-            "form": form, "templates": list(queryset), "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME})
+        return TemplateResponse(
+            request,
+            "admin/generation/videotemplate/copy_to_merchant.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Copy templates to a merchant",
+                "opts": self.model._meta,
+                "form": form,
+                "templates": list(queryset),
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
 
     @admin.action(description="Preview prompts for a product")
     def preview_prompts(self, request, queryset):
@@ -104,16 +121,26 @@ class VideoTemplateAdmin(admin.ModelAdmin):
         if form.is_bound and form.is_valid():
             for template in templates:
                 try:
-                    scenes = template_prompts_render(template=template, merchant=form.cleaned_data["merchant"],
-                                                     sku=form.cleaned_data["sku"])
+                    scenes = template_prompts_render(
+                        template=template, merchant=form.cleaned_data["merchant"], sku=form.cleaned_data["sku"]
+                    )
                     results.append({"template": template, "scenes": scenes, "error": None})
                 except (ValidationError, ObjectDoesNotExist) as exc:
                     error = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
                     results.append({"template": template, "scenes": [], "error": error})
-        return TemplateResponse(request, "admin/generation/videotemplate/preview_prompts.html", {
-            **self.admin_site.each_context(request), "title": "Preview prompts", "opts": self.model._meta,
-            "form": form, "templates": templates, "results": results,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME})
+        return TemplateResponse(
+            request,
+            "admin/generation/videotemplate/preview_prompts.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Preview prompts",
+                "opts": self.model._meta,
+                "form": form,
+                "templates": templates,
+                "results": results,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
 
 
 class ShotInline(admin.TabularInline):
@@ -141,16 +168,26 @@ class RenderJobAdmin(admin.ModelAdmin):
     list_display = ["id", "product", "template", "engine", "status", "progress", "created_at", "finished_at"]
     list_filter = ["status", "engine", "merchant"]
     search_fields = ["product__title", "variant__sku"]
-    readonly_fields = ["status", "progress", "error", "attempts", "started_at", "assembly_queued_at",
-                       "heartbeat_at", "finished_at", "template_spec"]
+    readonly_fields = [
+        "status",
+        "progress",
+        "error",
+        "attempts",
+        "started_at",
+        "assembly_queued_at",
+        "heartbeat_at",
+        "finished_at",
+        "template_spec",
+    ]
     inlines = [ShotInline, RenditionInline]
     actions = ["cancel_jobs"]
 
     @admin.action(description="Cancel the selected jobs")
     def cancel_jobs(self, request, queryset):
         cancelled = sum(render_job_cancel(job=job) for job in queryset)
-        self.message_user(request, f"Cancelled {cancelled} job(s); finished jobs were left as they were.",
-                          messages.SUCCESS)
+        self.message_user(
+            request, f"Cancelled {cancelled} job(s); finished jobs were left as they were.", messages.SUCCESS
+        )
 
 
 @admin.register(Shot)

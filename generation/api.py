@@ -35,14 +35,25 @@ from catalog.models import Variant
 from generation.aspect_ratios import ASPECT_RATIOS
 from generation.engines.dit.family import FAMILY_NAMES
 from generation.models import JobStatus, RenderJob, VideoTemplate
-from generation.selectors import (preset_previews, product_latest_renditions, render_job_get, render_jobs_filter,
-                                  video_template_get, video_template_previews, video_templates_visible)
+from generation.selectors import (
+    preset_previews,
+    product_latest_renditions,
+    render_job_get,
+    render_jobs_filter,
+    video_template_get,
+    video_template_previews,
+    video_templates_visible,
+)
 from generation.services.job_states import render_job_cancel
 from generation.services.payloads import render_job_payload, rendition_payload, video_template_payload
 from generation.services.render_jobs import render_jobs_create
 from generation.services.scene_prompts import template_prompts_preview
-from generation.services.video_templates import (video_template_copy, video_template_create, video_template_delete,
-                                                 video_template_update)
+from generation.services.video_templates import (
+    video_template_copy,
+    video_template_create,
+    video_template_delete,
+    video_template_update,
+)
 from generation.template_spec import PROMPT_FIELDS, SCENE_TYPES
 from shop_video.api.exceptions import Conflict
 from shop_video.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, REPLAYED_RESPONSE_HEADER, idempotent
@@ -71,7 +82,8 @@ class TemplateSceneSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=SCENE_TYPES)
     duration = serializers.FloatField(help_text="Seconds (per shot, for product_shots).")
     transition = serializers.CharField(
-        help_text="How the scene enters: cut, crossfade, slide_left, slide_up, push, zoom or wipe.")
+        help_text="How the scene enters: cut, crossfade, slide_left, slide_up, push, zoom or wipe."
+    )
     max_shots = serializers.IntegerField(allow_null=True, help_text="product_shots: one shot per photo, at most.")
     cameras = serializers.ListField(child=serializers.CharField(), allow_null=True)
     source = serializers.CharField(allow_null=True, help_text="product_shots: photo or text.")
@@ -85,28 +97,38 @@ class TemplateSerializer(serializers.Serializer):
     is_builtin = serializers.BooleanField()
     spec = serializers.JSONField(help_text="The template's scenes as stored (generation/template_spec.py).")
     scenes = TemplateSceneSerializer(many=True, help_text="Empty when the spec is invalid (see spec_error).")
-    max_duration = serializers.FloatField(allow_null=True,
-                                          help_text="Seconds when every product_shots scene has its max_shots "
-                                                    "photos; a product with fewer photos makes a shorter video.")
+    max_duration = serializers.FloatField(
+        allow_null=True,
+        help_text="Seconds when every product_shots scene has its max_shots "
+        "photos; a product with fewer photos makes a shorter video.",
+    )
     spec_error = serializers.CharField(allow_null=True, help_text="Why the spec cannot render, else null.")
-    preview_url = serializers.URLField(allow_null=True,
-                                       help_text="Your newest video made with this template, as a looping animated "
-                                                 "WebP; null until you render with it.")
+    preview_url = serializers.URLField(
+        allow_null=True,
+        help_text="Your newest video made with this template, as a looping animated "
+        "WebP; null until you render with it.",
+    )
     preset_preview_url = serializers.URLField(
-        allow_null=True, help_text="A built-in's own preview, rendered from the demo shop's products (9:16, as a "
-                                   "looping animated WebP); null for your own templates and until it is made.")
+        allow_null=True,
+        help_text="A built-in's own preview, rendered from the demo shop's products (9:16, as a "
+        "looping animated WebP); null for your own templates and until it is made.",
+    )
 
     def to_representation(self, template: VideoTemplate) -> dict:
         return video_template_payload(template)
 
 
-def _template_data(template: VideoTemplate, request=None, previews: dict | None = None,
-                   presets: dict | None = None) -> dict:
+def _template_data(
+    template: VideoTemplate, request=None, previews: dict | None = None, presets: dict | None = None
+) -> dict:
     """`previews` (template id -> Rendition, from video_template_previews) gives preview_url; `presets` (from
     preset_previews) preset_preview_url."""
-    return video_template_payload(template, preview=(previews or {}).get(template.pk),
-                                  preset_preview=(presets or {}).get(template.pk),
-                                  absolute_url=request.build_absolute_uri if request else None)
+    return video_template_payload(
+        template,
+        preview=(previews or {}).get(template.pk),
+        preset_preview=(presets or {}).get(template.pk),
+        absolute_url=request.build_absolute_uri if request else None,
+    )
 
 
 class TemplateCreateSerializer(StrictSerializer):
@@ -114,16 +136,21 @@ class TemplateCreateSerializer(StrictSerializer):
 
     noun = "template"
 
-    slug = serializers.SlugField(max_length=64, help_text="Letters, digits, - and _; unique among your templates. "
-                                                          "A built-in's slug replaces that built-in for you.")
+    slug = serializers.SlugField(
+        max_length=64,
+        help_text="Letters, digits, - and _; unique among your templates. "
+        "A built-in's slug replaces that built-in for you.",
+    )
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(allow_blank=True, required=False, default="")
-    spec = serializers.JSONField(help_text="Scenes, durations and music (docs/templates.md). Checked on save: "
-                                           "a 400 names the scene and field to change.")
+    spec = serializers.JSONField(
+        help_text="Scenes, durations and music (docs/templates.md). Checked on save: "
+        "a 400 names the scene and field to change."
+    )
 
     def validate_spec(self, spec):
         if not isinstance(spec, dict):
-            raise ValidationError("spec must be an object with a \"scenes\" list.")
+            raise ValidationError('spec must be an object with a "scenes" list.')
         text = json.dumps(spec, separators=(",", ":"))
         if len(text.encode()) > TEMPLATE_SPEC_MAX_BYTES:
             raise ValidationError(f"spec is {len(text.encode())} bytes as JSON; keep it to {TEMPLATE_SPEC_MAX_BYTES}.")
@@ -142,10 +169,13 @@ class TemplateUpdateSerializer(TemplateCreateSerializer):
 class TemplateCopySerializer(StrictSerializer):
     noun = "template copy"
 
-    slug = serializers.SlugField(max_length=64, required=False,
-                                 help_text="The copy's slug; default the template's own (your copy then replaces "
-                                           "the built-in for you). Needed to copy a template that is already "
-                                           "yours.")
+    slug = serializers.SlugField(
+        max_length=64,
+        required=False,
+        help_text="The copy's slug; default the template's own (your copy then replaces "
+        "the built-in for you). Needed to copy a template that is already "
+        "yours.",
+    )
 
 
 class RenderOutputSerializer(serializers.Serializer):
@@ -156,16 +186,18 @@ class RenderOutputSerializer(serializers.Serializer):
     duration = serializers.FloatField(help_text="Seconds.")
     poster_url = serializers.URLField(allow_null=True, help_text="A JPEG frame for the player's poster.")
     preview_url = serializers.URLField(allow_null=True, help_text="A few looping seconds as an animated WebP.")
-    captions = serializers.URLField(allow_null=True, help_text="The captions as WebVTT (for a <track>); null when "
-                                                               "the template has none.")
+    captions = serializers.URLField(
+        allow_null=True, help_text="The captions as WebVTT (for a <track>); null when the template has none."
+    )
     captions_srt_url = serializers.URLField(allow_null=True, help_text="The same captions as SRT.")
     quality = serializers.JSONField(
         allow_null=True,
         help_text="The quality report: product_coverage (the smallest product box over the product shots, as "
-                  "fractions of the frame), cards_share, time_to_first_product (s), smallest_text_height and "
-                  "cta_text_height (fractions of the frame height), texts_outside_safe_zone, integrated_lufs, "
-                  "true_peak_dbtp, and checks (each true when it meets its threshold; docs/api.md). Null for "
-                  "renditions made before reports existed.")
+        "fractions of the frame), cards_share, time_to_first_product (s), smallest_text_height and "
+        "cta_text_height (fractions of the frame height), texts_outside_safe_zone, integrated_lufs, "
+        "true_peak_dbtp, and checks (each true when it meets its threshold; docs/api.md). Null for "
+        "renditions made before reports existed.",
+    )
 
 
 class RenderSerializer(serializers.Serializer):
@@ -180,7 +212,7 @@ class RenderSerializer(serializers.Serializer):
     sku = serializers.CharField(allow_null=True)
     engine = serializers.CharField()
     family = serializers.CharField(allow_null=True, help_text="DiT model family asked for, else null.")
-    aspect_ratios = serializers.ListField(child=serializers.CharField(), help_text="As asked for, e.g. [\"9:16\"].")
+    aspect_ratios = serializers.ListField(child=serializers.CharField(), help_text='As asked for, e.g. ["9:16"].')
     webhook_url = serializers.URLField(allow_null=True)
     metadata = serializers.DictField(help_text="Yours, as sent.")
     created_at = serializers.DateTimeField()
@@ -189,8 +221,7 @@ class RenderSerializer(serializers.Serializer):
 
     def to_representation(self, job: RenderJob) -> dict:
         renditions = job.renditions.all()  # prefetched by the list; one query for a single render
-        return render_job_payload(job, renditions=renditions,
-                                  absolute_url=self.context["request"].build_absolute_uri)
+        return render_job_payload(job, renditions=renditions, absolute_url=self.context["request"].build_absolute_uri)
 
 
 class RenderCreateSerializer(StrictSerializer):
@@ -198,36 +229,60 @@ class RenderCreateSerializer(StrictSerializer):
 
     template = serializers.CharField(max_length=64, help_text="A template slug from GET /templates.")
     sku = serializers.CharField(max_length=255, required=False, help_text="One product variant's SKU; or skus.")
-    skus = serializers.ListField(child=serializers.CharField(max_length=255), min_length=1, max_length=MAX_SKUS,
-                                 required=False, help_text=f"1 to {MAX_SKUS} SKUs: one render each, all or none.")
+    skus = serializers.ListField(
+        child=serializers.CharField(max_length=255),
+        min_length=1,
+        max_length=MAX_SKUS,
+        required=False,
+        help_text=f"1 to {MAX_SKUS} SKUs: one render each, all or none.",
+    )
     aspect_ratios = serializers.ListField(
-        child=serializers.ChoiceField(choices=ASPECT_RATIOS, error_messages={
-            "invalid_choice": f'"{{input}}" is not an aspect ratio we make; use {", ".join(ASPECT_RATIOS)}.'}),
-        min_length=1, max_length=len(ASPECT_RATIOS), required=False,
-        help_text="Default [\"9:16\"]. One video per ratio.")
-    engine = serializers.CharField(max_length=32, required=False,
-                                   help_text="motion (CPU camera moves, the default) or dit (generative, GPU).")
-    family = serializers.ChoiceField(choices=FAMILY_NAMES, required=False, error_messages={
-        "invalid_choice": f'"{{input}}" is not a model family; use {", ".join(FAMILY_NAMES)}.'},
-        help_text="dit engine only: the model family; default the template's.")
+        child=serializers.ChoiceField(
+            choices=ASPECT_RATIOS,
+            error_messages={
+                "invalid_choice": f'"{{input}}" is not an aspect ratio we make; use {", ".join(ASPECT_RATIOS)}.'
+            },
+        ),
+        min_length=1,
+        max_length=len(ASPECT_RATIOS),
+        required=False,
+        help_text='Default ["9:16"]. One video per ratio.',
+    )
+    engine = serializers.CharField(
+        max_length=32, required=False, help_text="motion (CPU camera moves, the default) or dit (generative, GPU)."
+    )
+    family = serializers.ChoiceField(
+        choices=FAMILY_NAMES,
+        required=False,
+        error_messages={"invalid_choice": f'"{{input}}" is not a model family; use {", ".join(FAMILY_NAMES)}.'},
+        help_text="dit engine only: the model family; default the template's.",
+    )
     merge_fields = serializers.DictField(
-        child=serializers.CharField(allow_blank=True, max_length=1000), required=False,
-        help_text=f"Override the product's prompt fields ({', '.join(PROMPT_FIELDS)}) for this render.")
-    webhook_url = serializers.URLField(max_length=2000, required=False,
-                                       help_text="https URL also sent render.succeeded / render.failed for these "
-                                                 "renders, besides your webhook endpoints.")
-    metadata = serializers.DictField(required=False,
-                                     help_text=f"Yours, returned as sent: at most {METADATA_MAX_KEYS} keys of "
-                                               f"{METADATA_KEY_MAX_CHARS} characters, {METADATA_MAX_BYTES} bytes "
-                                               "as JSON.")
+        child=serializers.CharField(allow_blank=True, max_length=1000),
+        required=False,
+        help_text=f"Override the product's prompt fields ({', '.join(PROMPT_FIELDS)}) for this render.",
+    )
+    webhook_url = serializers.URLField(
+        max_length=2000,
+        required=False,
+        help_text="https URL also sent render.succeeded / render.failed for these "
+        "renders, besides your webhook endpoints.",
+    )
+    metadata = serializers.DictField(
+        required=False,
+        help_text=f"Yours, returned as sent: at most {METADATA_MAX_KEYS} keys of "
+        f"{METADATA_KEY_MAX_CHARS} characters, {METADATA_MAX_BYTES} bytes "
+        "as JSON.",
+    )
 
     def validate_metadata(self, metadata: dict) -> dict:
         if len(metadata) > METADATA_MAX_KEYS:
             raise ValidationError(f"metadata has {len(metadata)} keys; keep it to {METADATA_MAX_KEYS}.")
         long_keys = [key for key in metadata if len(key) > METADATA_KEY_MAX_CHARS]
         if long_keys:
-            raise ValidationError(f"metadata key {long_keys[0][:50]!r} is longer than {METADATA_KEY_MAX_CHARS} "
-                                  "characters.")
+            raise ValidationError(
+                f"metadata key {long_keys[0][:50]!r} is longer than {METADATA_KEY_MAX_CHARS} characters."
+            )
         size = len(json.dumps(metadata, separators=(",", ":")).encode())
         if size > METADATA_MAX_BYTES:
             raise ValidationError(f"metadata is {size} bytes as JSON; keep it to {METADATA_MAX_BYTES}.")
@@ -235,8 +290,10 @@ class RenderCreateSerializer(StrictSerializer):
 
     def validate(self, attrs: dict) -> dict:
         if ("sku" in attrs) == ("skus" in attrs):
-            raise ValidationError("Send either sku (one product) or skus (a list of 1 to "
-                                  f"{MAX_SKUS}), not {'both' if 'sku' in attrs else 'neither'}.")
+            raise ValidationError(
+                "Send either sku (one product) or skus (a list of 1 to "
+                f"{MAX_SKUS}), not {'both' if 'sku' in attrs else 'neither'}."
+            )
         return attrs
 
 
@@ -263,15 +320,19 @@ class RenderCursorPagination(ApiCursorPagination):
 
 # --- Views -----------------------------------------------------------------------------------------------
 
+
 def _template_location(request, body: dict) -> dict:
     slug = (body or {}).get("slug")
     return {"Location": request.build_absolute_uri(reverse("api-template-detail", args=[slug]))} if slug else {}
 
 
-_LOCATION_201 = OpenApiParameter("Location", str, OpenApiParameter.HEADER, response=[201],
-                                 description="URL of the new template.")
-_SPEC_400 = ("Nothing was saved: the message names the field, and for the spec the scene and field "
-             "(\"spec: scene 3 (features): max_bullets must be a whole number from 1 to 5, got 9.\").")
+_LOCATION_201 = OpenApiParameter(
+    "Location", str, OpenApiParameter.HEADER, response=[201], description="URL of the new template."
+)
+_SPEC_400 = (
+    "Nothing was saved: the message names the field, and for the spec the scene and field "
+    '("spec: scene 3 (features): max_bullets must be a whole number from 1 to 5, got 9.").'
+)
 
 
 class TemplateListView(APIView):
@@ -279,22 +340,35 @@ class TemplateListView(APIView):
     parser_classes = [JSONParser]
 
     @extend_schema(
-        operation_id="templates_list", summary="List templates", tags=["templates"],
+        operation_id="templates_list",
+        summary="List templates",
+        tags=["templates"],
         responses={200: inline_serializer("TemplateList", {"results": TemplateSerializer(many=True)})},
-        description="The built-in templates and your own; your own shadows a built-in of the same slug.")
+        description="The built-in templates and your own; your own shadows a built-in of the same slug.",
+    )
     def get(self, request):
         templates = video_templates_visible(merchant=request.merchant)
         previews, presets = video_template_previews(merchant=request.merchant), preset_previews()
         return Response({"results": [_template_data(template, request, previews, presets) for template in templates]})
 
     @extend_schema(
-        operation_id="templates_create", summary="Create a template of your own", tags=["templates"],
+        operation_id="templates_create",
+        summary="Create a template of your own",
+        tags=["templates"],
         request=TemplateCreateSerializer,
         parameters=[IDEMPOTENCY_KEY_PARAMETER, REPLAYED_RESPONSE_HEADER, _LOCATION_201],
-        responses={201: TemplateSerializer, **_errors(
-            400, 409, 422, e400=_SPEC_400 + " A slug you already have is refused.",
-            e409="A request with this Idempotency-Key is still running; retry shortly.")},
-        description="Usually simpler: copy a built-in (POST /templates/{slug}/copy) and PATCH the copy.")
+        responses={
+            201: TemplateSerializer,
+            **_errors(
+                400,
+                409,
+                422,
+                e400=_SPEC_400 + " A slug you already have is refused.",
+                e409="A request with this Idempotency-Key is still running; retry shortly.",
+            ),
+        },
+        description="Usually simpler: copy a built-in (POST /templates/{slug}/copy) and PATCH the copy.",
+    )
     @idempotent(replay_headers=_template_location)
     def post(self, request):
         given = TemplateCreateSerializer(data=request.data)
@@ -308,20 +382,30 @@ class TemplateDetailView(APIView):
     permission_classes = [CanEdit]
     parser_classes = [JSONParser]
 
-    @extend_schema(operation_id="templates_retrieve", summary="Get a template", tags=["templates"],
-                   responses={200: TemplateSerializer, **_errors(404)})
+    @extend_schema(
+        operation_id="templates_retrieve",
+        summary="Get a template",
+        tags=["templates"],
+        responses={200: TemplateSerializer, **_errors(404)},
+    )
     def get(self, request, slug: str):
         template = video_template_get(merchant=request.merchant, slug=slug)
-        return Response(_template_data(template, request, video_template_previews(merchant=request.merchant),
-                                       preset_previews()))
+        return Response(
+            _template_data(template, request, video_template_previews(merchant=request.merchant), preset_previews())
+        )
 
     @extend_schema(
-        operation_id="templates_update", summary="Edit your template", tags=["templates"],
+        operation_id="templates_update",
+        summary="Edit your template",
+        tags=["templates"],
         request=TemplateUpdateSerializer,
-        responses={200: TemplateSerializer, **_errors(400, 404, e400=_SPEC_400 + " A built-in answers 400 too: "
-                                                                                 "POST /templates/{slug}/copy first.")},
+        responses={
+            200: TemplateSerializer,
+            **_errors(400, 404, e400=_SPEC_400 + " A built-in answers 400 too: POST /templates/{slug}/copy first."),
+        },
         description="Change your own template's name, description or spec (send only what changes). A new spec "
-                    "bumps `version`; renders already made keep the spec they were made with.")
+        "bumps `version`; renders already made keep the spec they were made with.",
+    )
     def patch(self, request, slug: str):
         template = video_template_get(merchant=request.merchant, slug=slug)  # 404 before the body is read
         given = TemplateUpdateSerializer(data=request.data)
@@ -329,11 +413,20 @@ class TemplateDetailView(APIView):
         return Response(_template_data(video_template_update(template=template, **given.validated_data)))
 
     @extend_schema(
-        operation_id="templates_destroy", summary="Delete your template", tags=["templates"], request=None,
-        responses={204: OpenApiResponse(description="Deleted. A copy's built-in is what you see again."),
-                   **_errors(400, 404, e400="A built-in, or a template of your own design that renders were made "
-                                            "with (edit it instead).")},
-        description="Your own templates only. Renders made with a copy of a built-in move to the built-in.")
+        operation_id="templates_destroy",
+        summary="Delete your template",
+        tags=["templates"],
+        request=None,
+        responses={
+            204: OpenApiResponse(description="Deleted. A copy's built-in is what you see again."),
+            **_errors(
+                400,
+                404,
+                e400="A built-in, or a template of your own design that renders were made with (edit it instead).",
+            ),
+        },
+        description="Your own templates only. Renders made with a copy of a built-in move to the built-in.",
+    )
     def delete(self, request, slug: str):
         video_template_delete(template=video_template_get(merchant=request.merchant, slug=slug))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -344,22 +437,34 @@ class TemplateCopyView(APIView):
     parser_classes = [JSONParser]
 
     @extend_schema(
-        operation_id="templates_copy", summary="Copy a template into your own", tags=["templates"],
-        request=TemplateCopySerializer, parameters=[IDEMPOTENCY_KEY_PARAMETER, REPLAYED_RESPONSE_HEADER, _LOCATION_201],
-        responses={201: OpenApiResponse(TemplateSerializer, description="Your copy, version 1."),
-                   **_errors(400, 404, 409, 422, e400="You already have a template with the copy's slug: PATCH "
-                                                      "it, or send another slug.",
-                             e409="A request with this Idempotency-Key is still running; retry shortly.")},
+        operation_id="templates_copy",
+        summary="Copy a template into your own",
+        tags=["templates"],
+        request=TemplateCopySerializer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER, REPLAYED_RESPONSE_HEADER, _LOCATION_201],
+        responses={
+            201: OpenApiResponse(TemplateSerializer, description="Your copy, version 1."),
+            **_errors(
+                400,
+                404,
+                409,
+                422,
+                e400="You already have a template with the copy's slug: PATCH it, or send another slug.",
+                e409="A request with this Idempotency-Key is still running; retry shortly.",
+            ),
+        },
         description="Copies the template you see under this slug (a built-in or your own) into a template of your "
-                    "own that you can PATCH. Under the same slug (the default) your copy replaces the built-in "
-                    "for you; DELETE it to get the built-in back.")
+        "own that you can PATCH. Under the same slug (the default) your copy replaces the built-in "
+        "for you; DELETE it to get the built-in back.",
+    )
     @idempotent(replay_headers=_template_location)
     def post(self, request, slug: str):
         source = video_template_get(merchant=request.merchant, slug=slug)  # 404 before the body is read
         given = TemplateCopySerializer(data=request.data or {})
         given.is_valid(raise_exception=True)
-        copy = video_template_copy(template=source, merchant=request.merchant,
-                                   slug=given.validated_data.get("slug"), replace=False)
+        copy = video_template_copy(
+            template=source, merchant=request.merchant, slug=given.validated_data.get("slug"), replace=False
+        )
         body = _template_data(copy)
         return Response(body, status=status.HTTP_201_CREATED, headers=_template_location(request, body))
 
@@ -379,15 +484,24 @@ class TemplatePromptsView(APIView):
     permission_classes = [CanEdit]
 
     @extend_schema(
-        operation_id="templates_prompts", summary="Preview a template's prompts for a product", tags=["templates"],
+        operation_id="templates_prompts",
+        summary="Preview a template's prompts for a product",
+        tags=["templates"],
         parameters=[OpenApiParameter("sku", str, required=True, description="One of your variants' SKUs.")],
-        responses={200: TemplatePromptsSerializer, **_errors(
-            400, 404, e400="sku is missing, or the template cannot render: the message names the scene and field.",
-            e404="No such template, or no product with this SKU.")},
+        responses={
+            200: TemplatePromptsSerializer,
+            **_errors(
+                400,
+                404,
+                e400="sku is missing, or the template cannot render: the message names the scene and field.",
+                e404="No such template, or no product with this SKU.",
+            ),
+        },
         description="Each product_shots scene's prompt and negative prompt as the video model would read them "
-                    "for this product (template options, price formatting and merge of product fields "
-                    "included; the camera phrase the engine adds is not). A prompt longer than the model reads "
-                    "is refused when the render runs, with its token count.")
+        "for this product (template options, price formatting and merge of product fields "
+        "included; the camera phrase the engine adds is not). A prompt longer than the model reads "
+        "is refused when the render runs, with its token count.",
+    )
     def get(self, request, slug: str):
         video_template_get(merchant=request.merchant, slug=slug)  # 404 before anything else
         sku = (request.query_params.get("sku") or "").strip()
@@ -416,51 +530,86 @@ class RenderListCreateView(generics.GenericAPIView):
     def get_queryset(self):
         status_filter = self.request.query_params.get("status") or None
         if status_filter and status_filter not in JobStatus.values:
-            raise ValidationError({"status": [f"{status_filter!r} is not a render status; use one of "
-                                              f"{', '.join(JobStatus.values)}."]})
-        return render_jobs_filter(merchant=self.request.merchant, status=status_filter,
-                                sku=self.request.query_params.get("sku") or None)
+            raise ValidationError(
+                {"status": [f"{status_filter!r} is not a render status; use one of {', '.join(JobStatus.values)}."]}
+            )
+        return render_jobs_filter(
+            merchant=self.request.merchant, status=status_filter, sku=self.request.query_params.get("sku") or None
+        )
 
-    @extend_schema(operation_id="renders_list", summary="List renders", tags=["renders"], parameters=[
-        _STATUS_PARAMETER, OpenApiParameter("sku", str, description="Only renders of this SKU.")],
-        responses={200: RenderSerializer(many=True), **_errors(400, e404="The cursor is not valid.")})
+    @extend_schema(
+        operation_id="renders_list",
+        summary="List renders",
+        tags=["renders"],
+        parameters=[_STATUS_PARAMETER, OpenApiParameter("sku", str, description="Only renders of this SKU.")],
+        responses={200: RenderSerializer(many=True), **_errors(400, e404="The cursor is not valid.")},
+    )
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
-        operation_id="renders_create", summary="Start renders", tags=["renders"], request=RenderCreateSerializer,
-        parameters=[IDEMPOTENCY_KEY_PARAMETER, REPLAYED_RESPONSE_HEADER,
-                    OpenApiParameter("Location", str, OpenApiParameter.HEADER, response=[202],
-                                     description="URL of the first render.")],
-        responses={202: OpenApiResponse(RenderListResponseSerializer, description=(
-            "Accepted: the renders are queued. Poll GET /renders/{id} or wait for the render.succeeded / "
-            "render.failed webhook.")),
-            **_errors(400, 409, 422, e400=(
-                "Nothing was created; the message names each bad SKU, template, aspect ratio or field."),
-                e409="A request with this Idempotency-Key is still running; retry shortly.")},
+        operation_id="renders_create",
+        summary="Start renders",
+        tags=["renders"],
+        request=RenderCreateSerializer,
+        parameters=[
+            IDEMPOTENCY_KEY_PARAMETER,
+            REPLAYED_RESPONSE_HEADER,
+            OpenApiParameter(
+                "Location", str, OpenApiParameter.HEADER, response=[202], description="URL of the first render."
+            ),
+        ],
+        responses={
+            202: OpenApiResponse(
+                RenderListResponseSerializer,
+                description=(
+                    "Accepted: the renders are queued. Poll GET /renders/{id} or wait for the render.succeeded / "
+                    "render.failed webhook."
+                ),
+            ),
+            **_errors(
+                400,
+                409,
+                422,
+                e400=("Nothing was created; the message names each bad SKU, template, aspect ratio or field."),
+                e409="A request with this Idempotency-Key is still running; retry shortly.",
+            ),
+        },
         description="One render per SKU, validated together: if any SKU (or anything else) is refused, "
-                    "nothing is created. Send an Idempotency-Key to retry safely.")
+        "nothing is created. Send an Idempotency-Key to retry safely.",
+    )
     @idempotent(replay_headers=_render_location)
     def post(self, request):
         given = RenderCreateSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         data = given.validated_data
         jobs = render_jobs_create(
-            merchant=request.merchant, template_slug=data["template"],
-            skus=data["skus"] if "skus" in data else [data["sku"]], aspect_ratios=data.get("aspect_ratios"),
-            engine=data.get("engine"), family=data.get("family"), merge_fields=data.get("merge_fields"),
-            webhook_url=data.get("webhook_url"), metadata=data.get("metadata"))
-        body = {"renders": [render_job_payload(job, renditions=[], absolute_url=request.build_absolute_uri)
-                            for job in jobs]}
+            merchant=request.merchant,
+            template_slug=data["template"],
+            skus=data["skus"] if "skus" in data else [data["sku"]],
+            aspect_ratios=data.get("aspect_ratios"),
+            engine=data.get("engine"),
+            family=data.get("family"),
+            merge_fields=data.get("merge_fields"),
+            webhook_url=data.get("webhook_url"),
+            metadata=data.get("metadata"),
+        )
+        body = {
+            "renders": [render_job_payload(job, renditions=[], absolute_url=request.build_absolute_uri) for job in jobs]
+        }
         return Response(body, status=status.HTTP_202_ACCEPTED, headers=_render_location(request, body))
 
 
 class RenderDetailView(IdsInRange, APIView):
     permission_classes = [CanEdit]
 
-    @extend_schema(operation_id="renders_retrieve", summary="Get a render", tags=["renders"],
-                   responses={200: RenderSerializer, **_errors(404)})
+    @extend_schema(
+        operation_id="renders_retrieve",
+        summary="Get a render",
+        tags=["renders"],
+        responses={200: RenderSerializer, **_errors(404)},
+    )
     def get(self, request, pk: int):
         job = render_job_get(merchant=request.merchant, job_id=pk)
         return Response(RenderSerializer(job, context={"request": request}).data)
@@ -470,19 +619,34 @@ class RenderCancelView(IdsInRange, APIView):
     permission_classes = [CanEdit]
     parser_classes = [JSONParser]
 
-    @extend_schema(operation_id="renders_cancel", summary="Cancel a render", tags=["renders"], request=None,
-                   parameters=[IDEMPOTENCY_KEY_PARAMETER, REPLAYED_RESPONSE_HEADER],
-                   responses={200: RenderSerializer, **_errors(404, 409, 422, e409=(
-                       "The render already finished (succeeded, failed or cancelled), or a request with this "
-                       "Idempotency-Key is still running."))},
-                   description="Stops a queued or running render: its shots stop at their next step.")
+    @extend_schema(
+        operation_id="renders_cancel",
+        summary="Cancel a render",
+        tags=["renders"],
+        request=None,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER, REPLAYED_RESPONSE_HEADER],
+        responses={
+            200: RenderSerializer,
+            **_errors(
+                404,
+                409,
+                422,
+                e409=(
+                    "The render already finished (succeeded, failed or cancelled), or a request with this "
+                    "Idempotency-Key is still running."
+                ),
+            ),
+        },
+        description="Stops a queued or running render: its shots stop at their next step.",
+    )
     @idempotent
     def post(self, request, pk: int):
         job = render_job_get(merchant=request.merchant, job_id=pk)
         if not render_job_cancel(job=job):
             job.refresh_from_db(fields=["status"])
-            raise Conflict(f"Render {job.pk} already finished ({job.status}); only queued or running renders "
-                           "can be cancelled.")
+            raise Conflict(
+                f"Render {job.pk} already finished ({job.status}); only queued or running renders can be cancelled."
+            )
         job.refresh_from_db()
         return Response(RenderSerializer(job, context={"request": request}).data)
 
@@ -491,37 +655,68 @@ class ProductVideosView(APIView):
     permission_classes = [CanEdit]
 
     @extend_schema(
-        operation_id="products_videos", summary="A product's videos (storefront embed)", tags=["storefront"],
+        operation_id="products_videos",
+        summary="A product's videos (storefront embed)",
+        tags=["storefront"],
         parameters=[
-            OpenApiParameter("aspect", str, enum=list(ASPECT_RATIOS),
-                             description="Only this aspect ratio (the latest render that has it)."),
-            OpenApiParameter("sku", str, OpenApiParameter.PATH, description="The SKU of any of the product's "
-                                                                            "variants."),
-            OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER,
-                             description="The ETag you hold: 304 with no body if it is still current."),
-            OpenApiParameter("ETag", str, OpenApiParameter.HEADER, response=[200, 304],
-                             description="Changes whenever the answer changes."),
-            OpenApiParameter("Cache-Control", str, OpenApiParameter.HEADER, response=[200, 304],
-                             description=f"{EMBED_CACHE_CONTROL}: reuse for a minute, then revalidate."),
+            OpenApiParameter(
+                "aspect",
+                str,
+                enum=list(ASPECT_RATIOS),
+                description="Only this aspect ratio (the latest render that has it).",
+            ),
+            OpenApiParameter(
+                "sku", str, OpenApiParameter.PATH, description="The SKU of any of the product's variants."
+            ),
+            OpenApiParameter(
+                "If-None-Match",
+                str,
+                OpenApiParameter.HEADER,
+                description="The ETag you hold: 304 with no body if it is still current.",
+            ),
+            OpenApiParameter(
+                "ETag",
+                str,
+                OpenApiParameter.HEADER,
+                response=[200, 304],
+                description="Changes whenever the answer changes.",
+            ),
+            OpenApiParameter(
+                "Cache-Control",
+                str,
+                OpenApiParameter.HEADER,
+                response=[200, 304],
+                description=f"{EMBED_CACHE_CONTROL}: reuse for a minute, then revalidate.",
+            ),
         ],
-        responses={200: ProductVideosSerializer,
-                   304: OpenApiResponse(description="Not modified: your If-None-Match matches the ETag."),
-                   **_errors(400, 404, e404="The merchant has no product with this SKU.")},
+        responses={
+            200: ProductVideosSerializer,
+            304: OpenApiResponse(description="Not modified: your If-None-Match matches the ETag."),
+            **_errors(400, 404, e404="The merchant has no product with this SKU."),
+        },
         description="The videos of the product's latest succeeded render, for a storefront player. Cacheable: "
-                    "send If-None-Match with the ETag you got.")
+        "send If-None-Match with the ETag you got.",
+    )
     def get(self, request, sku: str):
         aspect = request.query_params.get("aspect") or None
         if aspect and aspect not in ASPECT_RATIOS:
-            raise ValidationError({"aspect": [f"{aspect!r} is not an aspect ratio we make; use one of "
-                                              f"{', '.join(ASPECT_RATIOS)}."]})
+            raise ValidationError(
+                {"aspect": [f"{aspect!r} is not an aspect ratio we make; use one of {', '.join(ASPECT_RATIOS)}."]}
+            )
         renditions = product_latest_renditions(merchant=request.merchant, sku=sku, aspect_ratio=aspect)
         if renditions is None:
             raise Variant.DoesNotExist(f"No product with SKU {sku!r}.")
-        body = {"sku": sku, "videos": [
-            {"render_id": rendition.job_id,
-             "created_at": serializers.DateTimeField().to_representation(rendition.created_at),
-             **rendition_payload(rendition, absolute_url=request.build_absolute_uri)}
-            for rendition in renditions]}
+        body = {
+            "sku": sku,
+            "videos": [
+                {
+                    "render_id": rendition.job_id,
+                    "created_at": serializers.DateTimeField().to_representation(rendition.created_at),
+                    **rendition_payload(rendition, absolute_url=request.build_absolute_uri),
+                }
+                for rendition in renditions
+            ],
+        }
         etag = f'"{hashlib.sha256(JSONRenderer().render(body)).hexdigest()[:32]}"'
         headers = {"ETag": etag, "Cache-Control": EMBED_CACHE_CONTROL}
         if _etag_matches(request.headers.get("If-None-Match", ""), etag):
@@ -540,4 +735,3 @@ def _etag_matches(if_none_match: str, etag: str) -> bool:
     if tags == ["*"]:
         return True
     return etag.removeprefix("W/") in {tag.removeprefix("W/") for tag in tags}
-

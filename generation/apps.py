@@ -21,8 +21,9 @@ def _dit_settings_check() -> None:
     if unknown:
         raise ImproperlyConfigured(f"DIT_MODELS: unknown family {unknown[0]!r}; use {', '.join(FAMILY_NAMES)}.")
     if settings.DIT_DEFAULT_FAMILY not in FAMILY_NAMES:
-        raise ImproperlyConfigured(f"DIT_DEFAULT_FAMILY={settings.DIT_DEFAULT_FAMILY!r}: use one of "
-                                   f"{', '.join(FAMILY_NAMES)}.")
+        raise ImproperlyConfigured(
+            f"DIT_DEFAULT_FAMILY={settings.DIT_DEFAULT_FAMILY!r}: use one of {', '.join(FAMILY_NAMES)}."
+        )
 
 
 def _sync_builtin_templates(**kwargs):

@@ -11,16 +11,21 @@ def shots_send(*, shot_ids: list[int], queue: str) -> None:
     from generation.tasks import shot_render
 
     for shot_id in shot_ids:
-        if not queues.send(shot_render, (shot_id,), queue=queue,
-                           on_unreachable=lambda reason, shot_id=shot_id: _fail_for_shot(shot_id, reason)):
+        if not queues.send(
+            shot_render,
+            (shot_id,),
+            queue=queue,
+            on_unreachable=lambda reason, shot_id=shot_id: _fail_for_shot(shot_id, reason),
+        ):
             return
 
 
 def assembly_send(*, job_id: int) -> None:
     from generation.tasks import render_job_assemble
 
-    queues.send(render_job_assemble, (job_id,), queue=queues.RENDER,
-                on_unreachable=lambda reason: _fail(job_id, reason))
+    queues.send(
+        render_job_assemble, (job_id,), queue=queues.RENDER, on_unreachable=lambda reason: _fail(job_id, reason)
+    )
 
 
 def _fail_for_shot(shot_id: int, reason: str) -> None:

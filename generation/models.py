@@ -8,8 +8,9 @@ from shop_video.tenancy.models import BrandKit, Merchant
 
 class VideoTemplate(models.Model):
     # merchant is null for the built-in presets every merchant can use.
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, null=True, blank=True,
-                                 related_name="video_templates")
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, null=True, blank=True, related_name="video_templates"
+    )
     slug = models.SlugField(max_length=64)
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -18,8 +19,14 @@ class VideoTemplate(models.Model):
     is_builtin = models.BooleanField(default=False)
     # Set only by `manage.py preset_previews` (never by a request): the demo shop's render of a built-in, shown to
     # every merchant in the gallery and the API while its spec is the template's.
-    preview_job = models.ForeignKey("RenderJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                    help_text="A built-in's preview render, made from the demo products.")
+    preview_job = models.ForeignKey(
+        "RenderJob",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="A built-in's preview render, made from the demo products.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -27,8 +34,9 @@ class VideoTemplate(models.Model):
         ordering = ["slug"]
         constraints = [
             models.UniqueConstraint(fields=["merchant", "slug"], name="videotemplate_unique_slug_per_merchant"),
-            models.UniqueConstraint(fields=["slug"], condition=models.Q(merchant__isnull=True),
-                                    name="videotemplate_unique_builtin_slug"),
+            models.UniqueConstraint(
+                fields=["slug"], condition=models.Q(merchant__isnull=True), name="videotemplate_unique_builtin_slug"
+            ),
         ]
 
     def __str__(self):
@@ -68,18 +76,27 @@ class RenderJob(models.Model):
     template_spec = models.JSONField(help_text="The template as it was when the job was made.")
     brand_kit = models.ForeignKey(BrandKit, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     engine = models.CharField(max_length=32)
-    family = models.CharField(max_length=32, blank=True,
-                              help_text="DiT model family asked for by the request; blank: the template's or the default.")
+    family = models.CharField(
+        max_length=32,
+        blank=True,
+        help_text="DiT model family asked for by the request; blank: the template's or the default.",
+    )
     aspect_ratios = models.JSONField(help_text='e.g. ["9:16", "1:1"]')
     short_side = models.PositiveIntegerField()
     fps = models.PositiveIntegerField()
     metadata = models.JSONField(default=dict, blank=True)
-    merge_fields = models.JSONField(default=dict, blank=True,
-                                    help_text="Product fields the request overrode (title, brand, description, "
-                                              "product_type), for the prompts and the cards alike.")
-    webhook_url = models.URLField(max_length=2000, blank=True,
-                                  help_text="https URL told of this job's render.succeeded / render.failed, besides "
-                                            "the merchant's webhook endpoints.")
+    merge_fields = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Product fields the request overrode (title, brand, description, "
+        "product_type), for the prompts and the cards alike.",
+    )
+    webhook_url = models.URLField(
+        max_length=2000,
+        blank=True,
+        help_text="https URL told of this job's render.succeeded / render.failed, besides "
+        "the merchant's webhook endpoints.",
+    )
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True)
     progress = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
@@ -110,8 +127,9 @@ class Shot(models.Model):
     seed = models.BigIntegerField(default=0)
     camera = models.CharField(max_length=32, default="push_in")
     parameters = models.JSONField(default=dict, blank=True)
-    metadata = models.JSONField(default=dict, blank=True,
-                                help_text="What the engine reported: model, seed used, retries, quality measurements.")
+    metadata = models.JSONField(
+        default=dict, blank=True, help_text="What the engine reported: model, seed used, retries, quality measurements."
+    )
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     fps = models.PositiveIntegerField()
@@ -142,17 +160,24 @@ class Rendition(models.Model):
     aspect_ratio = models.CharField(max_length=8)
     file = models.FileField(upload_to="renders/", max_length=500)
     poster = models.ImageField(upload_to="renders/", blank=True, max_length=500)
-    preview = models.FileField(upload_to="renders/", blank=True, max_length=500,
-                               help_text="A few looping seconds as an animated WebP, for catalogue grids.")
+    preview = models.FileField(
+        upload_to="renders/",
+        blank=True,
+        max_length=500,
+        help_text="A few looping seconds as an animated WebP, for catalogue grids.",
+    )
     captions_srt = models.FileField(upload_to="renders/", blank=True, max_length=500)
     captions_vtt = models.FileField(upload_to="renders/", blank=True, max_length=500)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     duration = models.FloatField()
     size_bytes = models.PositiveBigIntegerField(default=0)
-    quality = models.JSONField(default=dict, blank=True,
-                               help_text="The quality report (generation/assembly/quality.py): measurements and "
-                                         "which checks pass. Empty for renditions made before it existed.")
+    quality = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The quality report (generation/assembly/quality.py): measurements and "
+        "which checks pass. Empty for renditions made before it existed.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -178,17 +203,25 @@ class Presenter(models.Model):
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="presenters")
     slug = models.SlugField(max_length=64)
     name = models.CharField(max_length=200)
-    avatar = models.ImageField(upload_to="presenters/", max_length=500,
-                               help_text="A front-facing photo of the presenter alone: exactly one face.")
+    avatar = models.ImageField(
+        upload_to="presenters/",
+        max_length=500,
+        help_text="A front-facing photo of the presenter alone: exactly one face.",
+    )
     face = models.JSONField(default=list, blank=True, help_text="[x, y, width, height] of the face found in the photo.")
-    tts_engine = models.CharField(max_length=32, default="espeak",
-                                  help_text="A text-to-speech engine of settings.PRESENTER_TTS_ENGINES.")
-    voice = models.CharField(max_length=200, blank=True,
-                             help_text="The engine's voice: an espeak-ng voice such as en-us, or a Piper voice file "
-                                       "name. Blank: the language's default voice.")
+    tts_engine = models.CharField(
+        max_length=32, default="espeak", help_text="A text-to-speech engine of settings.PRESENTER_TTS_ENGINES."
+    )
+    voice = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The engine's voice: an espeak-ng voice such as en-us, or a Piper voice file "
+        "name. Blank: the language's default voice.",
+    )
     speed = models.FloatField(default=1.0, help_text="Speaking rate, 0.5 to 2.0 (1.0 is normal).")
-    language = models.CharField(max_length=16, default="en",
-                                help_text="Picks the script of presenter scenes written per language.")
+    language = models.CharField(
+        max_length=16, default="en", help_text="Picks the script of presenter scenes written per language."
+    )
     framing = models.CharField(max_length=8, choices=PresenterFraming.choices, default=PresenterFraming.CHEST)
     is_default = models.BooleanField(default=False, help_text="The one presenter scenes use unless told otherwise.")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -198,8 +231,9 @@ class Presenter(models.Model):
         ordering = ["merchant", "slug"]
         constraints = [
             models.UniqueConstraint(fields=["merchant", "slug"], name="presenter_unique_slug_per_merchant"),
-            models.UniqueConstraint(fields=["merchant"], condition=models.Q(is_default=True),
-                                    name="presenter_one_default_per_merchant"),
+            models.UniqueConstraint(
+                fields=["merchant"], condition=models.Q(is_default=True), name="presenter_one_default_per_merchant"
+            ),
         ]
 
     def __str__(self):

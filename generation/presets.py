@@ -24,9 +24,15 @@ def video_templates_sync_builtin() -> list[VideoTemplate]:
         except ValidationError as exc:
             raise ValidationError(f"{path.name}: {'; '.join(exc.messages)}") from None
         template, _ = VideoTemplate.objects.update_or_create(
-            merchant=None, slug=data["slug"],
-            defaults={"name": data["name"], "description": data.get("description", ""),
-                      "version": data.get("version", 1), "spec": data["spec"], "is_builtin": True},
+            merchant=None,
+            slug=data["slug"],
+            defaults={
+                "name": data["name"],
+                "description": data.get("description", ""),
+                "version": data.get("version", 1),
+                "spec": data["spec"],
+                "is_builtin": True,
+            },
         )
         synced.append(template)
     return synced

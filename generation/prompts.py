@@ -37,38 +37,89 @@ from generation.feature_bullets import description_bullets
 MAX_PROMPT_CHARS = 2000
 MERGE_FIELDS = ("title", "brand", "description", "product_type")  # the product fields an API request may override
 ALLOWED_TAGS = ("if", "elif", "else", "endif", "for", "empty", "endfor", "with", "endwith")
-SAFE_FILTERS = ("upper", "lower", "title", "capfirst", "truncatewords", "truncatechars", "default",
-                "default_if_none", "join", "first", "last", "length", "cut", "floatformat")
+SAFE_FILTERS = (
+    "upper",
+    "lower",
+    "title",
+    "capfirst",
+    "truncatewords",
+    "truncatechars",
+    "default",
+    "default_if_none",
+    "join",
+    "first",
+    "last",
+    "length",
+    "cut",
+    "floatformat",
+)
 DEFAULT_LOCALE = "en"
 _INVALID = "\x00invalid:%s\x00"
 
 # The shape of the context: a dict is a group of named fields, a one-item list is a list of that shape, None a
 # plain value. "options" (the template's options) is filled per template with its own keys.
 CONTEXT_FIELDS: dict[str, Any] = {
-    "product": {"title": None, "brand": None, "description": None, "product_type": None, "url": None,
-                "benefits": [None], "options": [{"name": None, "values": [None]}]},
-    "variant": {"sku": None, "title": None, "price": None, "compare_at_price": None, "currency": None,
-                "options": [{"name": None, "value": None}]},
+    "product": {
+        "title": None,
+        "brand": None,
+        "description": None,
+        "product_type": None,
+        "url": None,
+        "benefits": [None],
+        "options": [{"name": None, "values": [None]}],
+    },
+    "variant": {
+        "sku": None,
+        "title": None,
+        "price": None,
+        "compare_at_price": None,
+        "currency": None,
+        "options": [{"name": None, "value": None}],
+    },
     "brand": {"name": None, "primary_colour": None, "secondary_colour": None, "accent_colour": None},
 }
 _FORLOOP = {"counter": None, "counter0": None, "revcounter": None, "revcounter0": None, "first": None, "last": None}
 
 # --- Money -------------------------------------------------------------------------------------------------
 # (symbol, decimals); a locale may name a currency differently (CLDR: "CN¥" outside Chinese, "$US" in French).
-CURRENCIES = {"USD": ("$", 2), "EUR": ("€", 2), "GBP": ("£", 2), "JPY": ("¥", 0), "CNY": ("CN¥", 2),
-              "CAD": ("CA$", 2), "AUD": ("A$", 2), "CHF": ("CHF", 2), "SEK": ("SEK", 2), "INR": ("₹", 2)}
+CURRENCIES = {
+    "USD": ("$", 2),
+    "EUR": ("€", 2),
+    "GBP": ("£", 2),
+    "JPY": ("¥", 0),
+    "CNY": ("CN¥", 2),
+    "CAD": ("CA$", 2),
+    "AUD": ("A$", 2),
+    "CHF": ("CHF", 2),
+    "SEK": ("SEK", 2),
+    "INR": ("₹", 2),
+}
 # (decimal separator, grouping separator, symbol before the number?). Spaces are plain spaces: CLDR's
 # no-break spaces mean nothing to a text encoder.
-LOCALES = {"en": (".", ",", True), "de": (",", ".", False), "fr": (",", " ", False), "es": (",", ".", False),
-           "it": (",", ".", False), "nl": (",", ".", True), "ja": (".", ",", True), "zh": (".", ",", True)}
-_SYMBOL_OVERRIDES = {("fr", "USD"): "$US", ("fr", "GBP"): "£GB", ("zh", "CNY"): "¥", ("ja", "JPY"): "￥",
-                     ("ja", "CNY"): "元", ("zh", "JPY"): "JP¥"}
+LOCALES = {
+    "en": (".", ",", True),
+    "de": (",", ".", False),
+    "fr": (",", " ", False),
+    "es": (",", ".", False),
+    "it": (",", ".", False),
+    "nl": (",", ".", True),
+    "ja": (".", ",", True),
+    "zh": (".", ",", True),
+}
+_SYMBOL_OVERRIDES = {
+    ("fr", "USD"): "$US",
+    ("fr", "GBP"): "£GB",
+    ("zh", "CNY"): "¥",
+    ("ja", "JPY"): "￥",
+    ("ja", "CNY"): "元",
+    ("zh", "JPY"): "JP¥",
+}
 
 _money = contextvars.ContextVar("prompt_money", default=("USD", DEFAULT_LOCALE))
 
 
 def locale_clean(value: Any) -> str:
-    """"de", "de-DE", "de_AT" -> "de"; refuses a language the price filter cannot format."""
+    """ "de", "de-DE", "de_AT" -> "de"; refuses a language the price filter cannot format."""
     language = str(value).replace("_", "-").split("-")[0].lower()
     if language not in LOCALES:
         raise ValidationError(f"locale {value!r} is not supported; use one of {', '.join(LOCALES)}.")
@@ -135,8 +186,16 @@ class _SandboxEngine(Engine):
     default_builtins: list[str] = []  # not Django's defaulttags/defaultfilters/loader_tags: only _library
 
 
-_engine = _SandboxEngine(dirs=[], app_dirs=False, loaders=[], libraries={}, debug=False, autoescape=False,
-                         string_if_invalid=_INVALID, context_processors=[])
+_engine = _SandboxEngine(
+    dirs=[],
+    app_dirs=False,
+    loaders=[],
+    libraries={},
+    debug=False,
+    autoescape=False,
+    string_if_invalid=_INVALID,
+    context_processors=[],
+)
 _engine.template_builtins = [_library]
 
 
@@ -162,14 +221,18 @@ def prompt_template_check(source: Any, *, field: str, options: dict | None = Non
     if old:
         name = old.group(1)
         new = f"product.{name}" if name in MERGE_FIELDS else name
-        raise ValidationError(f"{field} uses {{{name}}}, the old placeholder syntax; prompts are Django templates "
-                              f"now: write {{{{ {new} }}}} (fields: {', '.join(_allowed_names(options))}).")
+        raise ValidationError(
+            f"{field} uses {{{name}}}, the old placeholder syntax; prompts are Django templates "
+            f"now: write {{{{ {new} }}}} (fields: {', '.join(_allowed_names(options))})."
+        )
     for token in Lexer(source).tokenize():
         if token.token_type == TokenType.BLOCK:
             tag = (token.split_contents() or [""])[0]
             if tag not in ALLOWED_TAGS:
-                raise ValidationError(f"{field} uses the tag {{% {tag} %}}, which prompts cannot use; the tags are "
-                                      "if/elif/else/endif, for/empty/endfor and with/endwith.")
+                raise ValidationError(
+                    f"{field} uses the tag {{% {tag} %}}, which prompts cannot use; the tags are "
+                    "if/elif/else/endif, for/empty/endfor and with/endwith."
+                )
     try:
         template = _compile(source)
     except TemplateSyntaxError as exc:
@@ -200,6 +263,7 @@ def _allowed_names(options: dict | None) -> list[str]:
                 walk(f"{prefix}.{key}" if prefix else key, sub)
         else:
             names.append(prefix)
+
     walk("", _scope(options))
     return names
 
@@ -216,20 +280,24 @@ def _nodes_check(nodelist, *, scope: dict, field: str, options: dict | None) -> 
         elif isinstance(node, ForNode):
             shape = _expression_check(node.sequence, scope=scope, field=field, options=options)
             if not (isinstance(shape, list) and shape):
-                raise ValidationError(f"{field}: {{% for %}} goes over a list ({', '.join(_lists(scope))}), not "
-                                      f"{node.sequence.token!r}.")
+                raise ValidationError(
+                    f"{field}: {{% for %}} goes over a list ({', '.join(_lists(scope))}), not {node.sequence.token!r}."
+                )
             item = shape[0]
             if len(node.loopvars) == 1:
                 bound = {node.loopvars[0]: item}
             else:
-                raise ValidationError(f"{field}: {{% for %}} takes one loop variable, as in "
-                                      "{% for option in variant.options %}.")
+                raise ValidationError(
+                    f"{field}: {{% for %}} takes one loop variable, as in {{% for option in variant.options %}}."
+                )
             inner = {**scope, **bound, "forloop": _FORLOOP}
             _nodes_check(node.nodelist_loop, scope=inner, field=field, options=options)
             _nodes_check(node.nodelist_empty, scope=scope, field=field, options=options)
         elif isinstance(node, WithNode):
-            bound = {name: _expression_check(value, scope=scope, field=field, options=options)
-                     for name, value in node.extra_context.items()}
+            bound = {
+                name: _expression_check(value, scope=scope, field=field, options=options)
+                for name, value in node.extra_context.items()
+            }
             _nodes_check(node.nodelist, scope={**scope, **bound}, field=field, options=options)
         else:
             for child in getattr(node, "child_nodelists", ()):
@@ -237,8 +305,13 @@ def _nodes_check(nodelist, *, scope: dict, field: str, options: dict | None) -> 
 
 
 def _lists(scope: dict) -> list[str]:
-    return [f"{group}.{name}" for group, shape in scope.items() if isinstance(shape, dict)
-            for name, sub in shape.items() if isinstance(sub, list)]
+    return [
+        f"{group}.{name}"
+        for group, shape in scope.items()
+        if isinstance(shape, dict)
+        for name, sub in shape.items()
+        if isinstance(sub, list)
+    ]
 
 
 def _condition_check(condition, *, scope, field, options) -> None:
@@ -257,8 +330,10 @@ def _expression_check(expression: FilterExpression, *, scope, field, options, ou
             if is_variable:
                 _variable_check(argument, scope=scope, field=field, options=options)
     if output and isinstance(shape, (dict, list)) and not expression.filters:
-        raise ValidationError(f"{field}: {{{{ {expression.token} }}}} is a group of fields, not text; use one "
-                              f"of {', '.join(_allowed_names(options))}.")
+        raise ValidationError(
+            f"{field}: {{{{ {expression.token} }}}} is a group of fields, not text; use one "
+            f"of {', '.join(_allowed_names(options))}."
+        )
     return shape if not expression.filters else None
 
 
@@ -270,13 +345,16 @@ def _variable_check(var: Any, *, scope: dict, field: str, options: dict | None):
         if not isinstance(shape, dict) or part not in shape:
             where = ".".join(var.lookups[:depth]) or None
             allowed = ", ".join(_allowed_names(options))
-            raise ValidationError(f"{field} uses {var.var!r}, which prompts cannot read"
-                                  f"{f' ({where} has no {part!r})' if where else ''}; the fields are: {allowed}.")
+            raise ValidationError(
+                f"{field} uses {var.var!r}, which prompts cannot read"
+                f"{f' ({where} has no {part!r})' if where else ''}; the fields are: {allowed}."
+            )
         shape = shape[part]
     return shape
 
 
 # --- Context and rendering ---------------------------------------------------------------------------------
+
 
 def first_sentences(text: str, limit: int = 200) -> str:
     """A prompt wants the gist of a description, not all of it: whole sentences up to `limit` characters."""
@@ -295,8 +373,9 @@ def _money_value(amount: Decimal | None, currency: str) -> Decimal | None:
     return Decimal(amount).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
-def prompt_context(*, product, variant, brand_kit=None, merchant=None, options: dict | None = None,
-                   merge_fields: dict | None = None) -> dict:
+def prompt_context(
+    *, product, variant, brand_kit=None, merchant=None, options: dict | None = None, merge_fields: dict | None = None
+) -> dict:
     """The only data a prompt template sees: copies of the exposed fields, never a model instance.
     `merge_fields` (title, brand, description, product_type) override the product's."""
     option_values: dict[str, list[str]] = {}
@@ -305,27 +384,41 @@ def prompt_context(*, product, variant, brand_kit=None, merchant=None, options: 
             values = option_values.setdefault(str(name), [])
             if str(value) not in values:
                 values.append(str(value))
-    product_data = {"title": product.title, "brand": product.brand, "description": first_sentences(product.description),
-                    "product_type": product.product_type, "url": product.url,
-                    "options": [{"name": name, "values": values} for name, values in option_values.items()]}
+    product_data = {
+        "title": product.title,
+        "brand": product.brand,
+        "description": first_sentences(product.description),
+        "product_type": product.product_type,
+        "url": product.url,
+        "options": [{"name": name, "values": values} for name, values in option_values.items()],
+    }
     product_data.update({name: value for name, value in (merge_fields or {}).items() if name in MERGE_FIELDS})
     # The description's selling points as short plain sentences (its list items, else its first sentences): what a
     # presenter's script says without reading HTML or a whole paragraph aloud.
     described = (merge_fields or {}).get("description") or product.description
     product_data["benefits"] = list(description_bullets(described, max_bullets=3))
     currency = variant.currency.upper()
-    variant_data = {"sku": variant.sku, "title": variant.title, "currency": currency,
-                    "price": _money_value(variant.price, currency),
-                    "compare_at_price": _money_value(variant.compare_at_price, currency),
-                    "options": [{"name": str(name), "value": str(value)}
-                                for name, value in (variant.options or {}).items()]}
+    variant_data = {
+        "sku": variant.sku,
+        "title": variant.title,
+        "currency": currency,
+        "price": _money_value(variant.price, currency),
+        "compare_at_price": _money_value(variant.compare_at_price, currency),
+        "options": [{"name": str(name), "value": str(value)} for name, value in (variant.options or {}).items()],
+    }
     merchant = merchant or product.merchant
-    brand_data = {"name": merchant.name or merchant.slug,
-                  "primary_colour": getattr(brand_kit, "primary_colour", ""),
-                  "secondary_colour": getattr(brand_kit, "secondary_colour", ""),
-                  "accent_colour": getattr(brand_kit, "accent_colour", "")}
-    return {"product": product_data, "variant": variant_data, "brand": brand_data,
-            "options": _options_with_defaults(options)}
+    brand_data = {
+        "name": merchant.name or merchant.slug,
+        "primary_colour": getattr(brand_kit, "primary_colour", ""),
+        "secondary_colour": getattr(brand_kit, "secondary_colour", ""),
+        "accent_colour": getattr(brand_kit, "accent_colour", ""),
+    }
+    return {
+        "product": product_data,
+        "variant": variant_data,
+        "brand": brand_data,
+        "options": _options_with_defaults(options),
+    }
 
 
 def prompt_render(source: str, context: dict, *, field: str = "prompt") -> str:
@@ -333,8 +426,9 @@ def prompt_render(source: str, context: dict, *, field: str = "prompt") -> str:
     did not resolve is an error naming it, never a silent blank."""
     options = context.get("options") or {}
     prompt_template_check(source, field=field, options=options)
-    money = _money.set(((context.get("variant") or {}).get("currency") or "USD",
-                        locale_clean(options.get("locale", DEFAULT_LOCALE))))
+    money = _money.set(
+        ((context.get("variant") or {}).get("currency") or "USD", locale_clean(options.get("locale", DEFAULT_LOCALE)))
+    )
     try:
         text = _compile(source).render(Context(context, autoescape=False))
     finally:
@@ -343,4 +437,3 @@ def prompt_render(source: str, context: dict, *, field: str = "prompt") -> str:
     if invalid:
         raise ValidationError(f"{field} uses {invalid.group(1)!r}, which has no value for this product.")
     return re.sub(r"\s+", " ", text).strip()
-

@@ -16,8 +16,11 @@ class TemplateNotFound(ObjectDoesNotExist):
 
 def video_template_get(*, merchant: Merchant, slug: str) -> VideoTemplate:
     """The merchant's own template of that slug, else the built-in one."""
-    found = (VideoTemplate.objects.filter(Q(merchant=merchant) | Q(merchant__isnull=True), slug=slug)
-             .order_by(F("merchant_id").asc(nulls_last=True)).first())  # the merchant's own copy first
+    found = (
+        VideoTemplate.objects.filter(Q(merchant=merchant) | Q(merchant__isnull=True), slug=slug)
+        .order_by(F("merchant_id").asc(nulls_last=True))
+        .first()
+    )  # the merchant's own copy first
     if found is None:
         available = ", ".join(video_template_list(merchant=merchant).values_list("slug", flat=True)) or "none"
         raise TemplateNotFound(f"No template {slug!r} for merchant {merchant.slug!r}; available: {available}.")
@@ -38,16 +41,22 @@ def render_job_renditions(*, job: RenderJob) -> QuerySet[Rendition]:
 
 def render_job_list(*, merchant: Merchant, limit: int = 50) -> QuerySet[RenderJob]:
     """The merchant's latest jobs, newest first."""
-    return (RenderJob.objects.filter(merchant=merchant).select_related("product", "template", "variant")
-            .order_by("-created_at", "-id")[:limit])
+    return (
+        RenderJob.objects.filter(merchant=merchant)
+        .select_related("product", "template", "variant")
+        .order_by("-created_at", "-id")[:limit]
+    )
 
 
 def video_template_previews(*, merchant: Merchant) -> dict[int, Rendition]:
     """A preview clip per template id: the newest rendition this merchant rendered with it (templates carry no
     clip of their own). Templates the merchant never rendered with have none."""
     previews: dict[int, Rendition] = {}
-    renditions = (Rendition.objects.filter(job__merchant=merchant, job__status=RenderJob.Status.SUCCEEDED)
-                  .select_related("job").order_by("-job__finished_at", "-id"))
+    renditions = (
+        Rendition.objects.filter(job__merchant=merchant, job__status=RenderJob.Status.SUCCEEDED)
+        .select_related("job")
+        .order_by("-job__finished_at", "-id")
+    )
     for rendition in renditions[:500]:
         previews.setdefault(rendition.job.template_id, rendition)
     return previews
@@ -56,15 +65,23 @@ def video_template_previews(*, merchant: Merchant) -> dict[int, Rendition]:
 def preset_previews() -> dict[int, Rendition]:
     """A built-in's own preview per template id (services/preset_previews.py): the rendition of its preview job,
     once that succeeded and while its spec is still the template's."""
-    templates = (VideoTemplate.objects.filter(merchant=None, preview_job__status=RenderJob.Status.SUCCEEDED)
-                 .select_related("preview_job").prefetch_related("preview_job__renditions"))
-    return {template.pk: rendition for template in templates if template.preview_job.template_spec == template.spec
-            for rendition in template.preview_job.renditions.all()[:1]}
+    templates = (
+        VideoTemplate.objects.filter(merchant=None, preview_job__status=RenderJob.Status.SUCCEEDED)
+        .select_related("preview_job")
+        .prefetch_related("preview_job__renditions")
+    )
+    return {
+        template.pk: rendition
+        for template in templates
+        if template.preview_job.template_spec == template.spec
+        for rendition in template.preview_job.renditions.all()[:1]
+    }
 
 
 def render_jobs_filter(*, merchant: Merchant, status: str | None = None, sku: str | None = None):
-    jobs = (RenderJob.objects.filter(merchant=merchant).select_related("template", "variant")
-            .prefetch_related("renditions"))
+    jobs = (
+        RenderJob.objects.filter(merchant=merchant).select_related("template", "variant").prefetch_related("renditions")
+    )
     if status:
         jobs = jobs.filter(status=status)
     if sku:
@@ -75,8 +92,9 @@ def render_jobs_filter(*, merchant: Merchant, status: str | None = None, sku: st
 def product_latest_renditions(*, merchant: Merchant, sku: str, aspect_ratio: str | None) -> list[Rendition] | None:
     """The renditions of the product's (any variant's SKU) latest succeeded job that has the aspect ratio
     asked for (any, if none): one query. None when the merchant has no such SKU (a second query, only then)."""
-    jobs = RenderJob.objects.filter(merchant=merchant, status=JobStatus.SUCCEEDED,
-                                    product__variants__sku=sku, product__variants__merchant=merchant)
+    jobs = RenderJob.objects.filter(
+        merchant=merchant, status=JobStatus.SUCCEEDED, product__variants__sku=sku, product__variants__merchant=merchant
+    )
     renditions = Rendition.objects.all()
     if aspect_ratio:
         jobs = jobs.filter(Exists(Rendition.objects.filter(job=OuterRef("pk"), aspect_ratio=aspect_ratio)))

@@ -15,8 +15,7 @@ from generation.engines.base import EngineError, ShotCancelled, ShotRequest, Sho
 from generation.engines.registry import engine_get
 from generation.models import FINISHED_STATUSES, JobStatus, RenderJob, Shot
 from generation.presenter.shot_speech import presenter_shot_request
-from generation.services.job_states import (render_job_fail, render_job_progress_update,
-                                            render_job_shot_finished)
+from generation.services.job_states import render_job_fail, render_job_progress_update, render_job_shot_finished
 from shop_video.media import media_file_writer, media_local_path
 
 logger = logging.getLogger(__name__)
@@ -31,8 +30,11 @@ def shot_clip_name(shot: Shot) -> str:
 def shot_claim(*, shot_id: int) -> bool:
     """Take a queued shot. Zero rows means another delivery has it or it is finished: nothing to do."""
     now = timezone.now()
-    return bool(Shot.objects.filter(pk=shot_id, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING, attempts=F("attempts") + 1, heartbeat_at=now, started_at=now, progress=0, error=""))
+    return bool(
+        Shot.objects.filter(pk=shot_id, status=JobStatus.QUEUED).update(
+            status=JobStatus.RUNNING, attempts=F("attempts") + 1, heartbeat_at=now, started_at=now, progress=0, error=""
+        )
+    )
 
 
 def shot_run(*, shot_id: int) -> None:
@@ -44,12 +46,15 @@ def shot_run(*, shot_id: int) -> None:
     if job.status in FINISHED_STATUSES:
         Shot.objects.filter(pk=shot.pk).update(status=JobStatus.CANCELLED, finished_at=timezone.now())
         return
-    RenderJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(status=JobStatus.RUNNING,
-                                                                        started_at=timezone.now())
+    RenderJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING, started_at=timezone.now()
+    )
     family = shot.parameters.get("family")
     # Names the scene: a refusal such as an over-long prompt points at the template field to change.
-    label = (f"shot {shot.position + 1} (scene {shot.scene + 1}, {shot.engine}{' ' + family if family else ''}, "
-             f"{shot.camera})")
+    label = (
+        f"shot {shot.position + 1} (scene {shot.scene + 1}, {shot.engine}{' ' + family if family else ''}, "
+        f"{shot.camera})"
+    )
     try:
         request, extra_metadata = _request_for(shot)
         result = engine_get(shot.engine).generate(request, on_step=_Heartbeat(shot))
@@ -63,16 +68,22 @@ def shot_run(*, shot_id: int) -> None:
         logger.info("%s of job %s stopped: it is no longer running", label, job.pk)
         return
     except SoftTimeLimitExceeded:
-        _shot_fail(shot, f"{label} took longer than the time limit (SHOT_HARD_TIME_LIMIT); shorten the scene "
-                         "or raise the limit")
+        _shot_fail(
+            shot,
+            f"{label} took longer than the time limit (SHOT_HARD_TIME_LIMIT); shorten the scene or raise the limit",
+        )
         return
     except Exception as exc:  # any engine error fails the shot and its job, with the reason, never a hang
         logger.exception("%s of job %s failed", label, job.pk)
         _shot_fail(shot, f"{label} failed: {exc}")
         return
     done = Shot.objects.filter(pk=shot.pk, status=JobStatus.RUNNING, attempts=shot.attempts).update(
-        status=JobStatus.SUCCEEDED, file=name, progress=100, finished_at=timezone.now(),
-        metadata={**result.metadata, **extra_metadata})
+        status=JobStatus.SUCCEEDED,
+        file=name,
+        progress=100,
+        finished_at=timezone.now(),
+        metadata={**result.metadata, **extra_metadata},
+    )
     if done:
         render_job_shot_finished(job_id=job.pk)
 
@@ -90,10 +101,19 @@ def _request_for(shot: Shot) -> tuple[ShotRequest, dict]:
         if end_image is None or not end_image.file:
             raise EngineError(f"the end-frame photo (image {end_image_id}) was deleted; render the job again")
         end_image_path = str(media_local_path(end_image.file.name))
-    return ShotRequest(width=shot.width, height=shot.height, fps=shot.fps, num_frames=shot.num_frames,
-                       image_path=image_path, end_image_path=end_image_path, prompt=shot.prompt,
-                       negative_prompt=shot.parameters.get("negative_prompt", ""), seed=shot.seed,
-                       camera=shot.camera, parameters={**shot.parameters, **_brand_parameters(shot)}), {}
+    return ShotRequest(
+        width=shot.width,
+        height=shot.height,
+        fps=shot.fps,
+        num_frames=shot.num_frames,
+        image_path=image_path,
+        end_image_path=end_image_path,
+        prompt=shot.prompt,
+        negative_prompt=shot.parameters.get("negative_prompt", ""),
+        seed=shot.seed,
+        camera=shot.camera,
+        parameters={**shot.parameters, **_brand_parameters(shot)},
+    ), {}
 
 
 def _brand_parameters(shot: Shot) -> dict:
@@ -108,13 +128,15 @@ def _brand_parameters(shot: Shot) -> dict:
 def _check_frames(result: ShotResult, shot: Shot) -> None:
     expected = (shot.num_frames, shot.height, shot.width, 3)
     if tuple(result.frames.shape) != expected or str(result.frames.dtype) != "uint8":
-        raise ValueError(f"the engine returned frames {tuple(result.frames.shape)} {result.frames.dtype}, "
-                         f"expected {expected} uint8")
+        raise ValueError(
+            f"the engine returned frames {tuple(result.frames.shape)} {result.frames.dtype}, expected {expected} uint8"
+        )
 
 
 def _shot_fail(shot: Shot, reason: str) -> None:
     Shot.objects.filter(pk=shot.pk, status=JobStatus.RUNNING).update(
-        status=JobStatus.FAILED, error=reason, finished_at=timezone.now())
+        status=JobStatus.FAILED, error=reason, finished_at=timezone.now()
+    )
     render_job_fail(job_id=shot.job_id, reason=reason)
 
 
@@ -133,7 +155,8 @@ class _Heartbeat:
         self._last = now
         progress = int(100 * done / max(total, 1))
         alive = Shot.objects.filter(pk=self._shot.pk, status=JobStatus.RUNNING, attempts=self._shot.attempts).update(
-            progress=progress, heartbeat_at=timezone.now())
+            progress=progress, heartbeat_at=timezone.now()
+        )
         if not alive:
             raise ShotCancelled(f"shot {self._shot.pk} is no longer running")
         render_job_progress_update(job_id=self._shot.job_id)

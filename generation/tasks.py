@@ -11,14 +11,18 @@ from generation.shot_runner import shot_run
 _LONG_TASK = {"acks_late": True, "reject_on_worker_lost": True}
 
 
-@shared_task(**_LONG_TASK, time_limit=settings.SHOT_HARD_TIME_LIMIT,
-             soft_time_limit=int(settings.SHOT_HARD_TIME_LIMIT * 0.9))
+@shared_task(
+    **_LONG_TASK, time_limit=settings.SHOT_HARD_TIME_LIMIT, soft_time_limit=int(settings.SHOT_HARD_TIME_LIMIT * 0.9)
+)
 def shot_render(shot_id: int) -> None:
     shot_run(shot_id=shot_id)
 
 
-@shared_task(**_LONG_TASK, time_limit=settings.ASSEMBLY_HARD_TIME_LIMIT,
-             soft_time_limit=int(settings.ASSEMBLY_HARD_TIME_LIMIT * 0.9))
+@shared_task(
+    **_LONG_TASK,
+    time_limit=settings.ASSEMBLY_HARD_TIME_LIMIT,
+    soft_time_limit=int(settings.ASSEMBLY_HARD_TIME_LIMIT * 0.9),
+)
 def render_job_assemble(job_id: int) -> None:
     assemble_service(job_id=job_id)
 

@@ -176,17 +176,18 @@ class TemplateSpec:
 def template_spec_parse(spec: Any, *, fps: int) -> TemplateSpec:
     """Validate a spec; `fps` is the platform default used when the spec names none."""
     if not isinstance(spec, dict):
-        raise ValidationError("The template spec must be a JSON object with a \"scenes\" list.")
+        raise ValidationError('The template spec must be a JSON object with a "scenes" list.')
     unknown = sorted(set(spec) - TOP_LEVEL_FIELDS)
     if unknown:
-        raise ValidationError(f"{unknown[0]!r} is not a template field; a template takes "
-                              f"{', '.join(sorted(TOP_LEVEL_FIELDS))}.")
+        raise ValidationError(
+            f"{unknown[0]!r} is not a template field; a template takes {', '.join(sorted(TOP_LEVEL_FIELDS))}."
+        )
     fps = spec.get("fps", fps)
     if not isinstance(fps, int) or isinstance(fps, bool) or not 1 <= fps <= 60:
         raise ValidationError(f"fps must be a whole number from 1 to 60, got {fps!r}.")
     raw_scenes = spec.get("scenes")
     if not isinstance(raw_scenes, list) or not raw_scenes:
-        raise ValidationError("The template needs a non-empty \"scenes\" list.")
+        raise ValidationError('The template needs a non-empty "scenes" list.')
     family = spec.get("family")
     if family is not None and family not in FAMILY_NAMES:
         raise ValidationError(f"family {family!r} is unknown; use one of {', '.join(FAMILY_NAMES)}.")
@@ -194,26 +195,40 @@ def template_spec_parse(spec: Any, *, fps: int) -> TemplateSpec:
     default_transition = _transition_parse("transition", spec.get("transition", {"type": "cut"}), fps)
     music = _music_parse(spec.get("music", {}))
     voiceover = _voiceover_parse(spec["voiceover"], options) if spec.get("voiceover") is not None else None
-    scenes = [_scene_parse(index, raw, fps, options, default_transition)
-              for index, raw in enumerate(raw_scenes, start=1)]
+    scenes = [
+        _scene_parse(index, raw, fps, options, default_transition) for index, raw in enumerate(raw_scenes, start=1)
+    ]
     if not any(isinstance(scene, (ProductShotsScene, PresenterScene)) for scene in scenes):
-        raise ValidationError("The template needs at least one scene that shows the product moving: "
-                              "\"product_shots\" or \"presenter\".")
+        raise ValidationError(
+            'The template needs at least one scene that shows the product moving: "product_shots" or "presenter".'
+        )
     scenes[0] = _without_entrance(scenes[0])
     for number, (previous, scene) in enumerate(zip(scenes, scenes[1:]), start=2):
         if scene.transition.frames >= min(previous.frames, scene.frames):
-            raise ValidationError(f"scene {number} ({scene_type(scene)}): transition lasts "
-                                  f"{scene.transition.frames / fps:g} s, as long as this scene or the one before; "
-                                  "make it shorter than both.")
+            raise ValidationError(
+                f"scene {number} ({scene_type(scene)}): transition lasts "
+                f"{scene.transition.frames / fps:g} s, as long as this scene or the one before; "
+                "make it shorter than both."
+            )
     for number, scene in enumerate(scenes, start=1):
         if isinstance(scene, ProductShotsScene) and scene.max_shots > 1 and default_transition.frames >= scene.frames:
-            raise ValidationError(f"scene {number} (product_shots): its shots last {scene.frames / fps:g} s, no longer "
-                                  "than the transition between them; make the shots longer or the transition shorter.")
+            raise ValidationError(
+                f"scene {number} (product_shots): its shots last {scene.frames / fps:g} s, no longer "
+                "than the transition between them; make the shots longer or the transition shorter."
+            )
     burn_in = spec.get("burn_in_captions", True)
     if not isinstance(burn_in, bool):
         raise ValidationError(f"burn_in_captions must be true or false, got {burn_in!r}.")
-    return TemplateSpec(fps=fps, scenes=tuple(scenes), family=family, options=options, music=music,
-                        shot_transition=default_transition, burn_in_captions=burn_in, voiceover=voiceover)
+    return TemplateSpec(
+        fps=fps,
+        scenes=tuple(scenes),
+        family=family,
+        options=options,
+        music=music,
+        shot_transition=default_transition,
+        burn_in_captions=burn_in,
+        voiceover=voiceover,
+    )
 
 
 def scene_type(scene: Scene) -> str:
@@ -242,16 +257,18 @@ def _without_entrance(scene: Scene) -> Scene:
 
 def _options_parse(options: Any) -> dict:
     if not isinstance(options, dict):
-        raise ValidationError(f"options must be an object such as {{\"locale\": \"de\"}}, got {options!r}.")
+        raise ValidationError(f'options must be an object such as {{"locale": "de"}}, got {options!r}.')
     if len(options) > MAX_OPTIONS:
         raise ValidationError(f"options has {len(options)} entries; keep it to {MAX_OPTIONS}.")
     for name, value in options.items():
         if not name.isidentifier() or name.startswith("_"):
-            raise ValidationError(f"options.{name}: an option name is letters, digits and _, not starting with "
-                                  "_ or a digit.")
+            raise ValidationError(
+                f"options.{name}: an option name is letters, digits and _, not starting with _ or a digit."
+            )
         if not isinstance(value, (str, int, float, bool)) or (isinstance(value, str) and len(value) > 500):
-            raise ValidationError(f"options.{name} must be text (up to 500 characters), a number or true/false, "
-                                  f"got {value!r}.")
+            raise ValidationError(
+                f"options.{name} must be text (up to 500 characters), a number or true/false, got {value!r}."
+            )
     if "locale" in options:
         try:
             options = {**options, "locale": locale_clean(options["locale"])}
@@ -262,8 +279,9 @@ def _options_parse(options: Any) -> dict:
 
 def _transition_parse(where: str, raw: Any, fps: int) -> SceneTransition:
     if not isinstance(raw, dict):
-        raise ValidationError(f"{where} must be an object such as {{\"type\": \"crossfade\", \"duration\": 0.4}}, "
-                              f"got {raw!r}.")
+        raise ValidationError(
+            f'{where} must be an object such as {{"type": "crossfade", "duration": 0.4}}, got {raw!r}.'
+        )
     kind = raw.get("type", "cut")
     if kind not in TRANSITION_TYPES:
         raise ValidationError(f"{where}: type {kind!r} is unknown; use one of {', '.join(TRANSITION_TYPES)}.")
@@ -279,7 +297,7 @@ def _music_parse(raw: Any) -> MusicSettings:
     if raw is False:
         return MusicSettings(enabled=False)
     if not isinstance(raw, dict):
-        raise ValidationError(f"music must be false or an object such as {{\"volume\": 0.8}}, got {raw!r}.")
+        raise ValidationError(f'music must be false or an object such as {{"volume": 0.8}}, got {raw!r}.')
     values = {}
     for name, low, high in (("volume", 0, 1), ("fade_in", 0, 10), ("fade_out", 0, 10)):
         value = raw.get(name, getattr(MusicSettings, name))
@@ -288,8 +306,10 @@ def _music_parse(raw: Any) -> MusicSettings:
         values[name] = float(value)
     track = raw.get("track")
     if track is not None and (not isinstance(track, str) or not _TRACK_NAME.match(track)):
-        raise ValidationError(f"music.track must be the name of one of the brand kit's tracks (letters, digits, - "
-                              f"and _, at most 50), got {track!r}.")
+        raise ValidationError(
+            f"music.track must be the name of one of the brand kit's tracks (letters, digits, - "
+            f"and _, at most 50), got {track!r}."
+        )
     mood = raw.get("mood")
     if mood is not None and mood not in MUSIC_MOODS:
         raise ValidationError(f"music.mood {mood!r} is unknown; use one of {', '.join(MUSIC_MOODS)}.")
@@ -298,8 +318,9 @@ def _music_parse(raw: Any) -> MusicSettings:
         raise ValidationError(f"music.tempo must be a number of beats per minute from 60 to 180, got {tempo!r}.")
     unknown = sorted(set(raw) - set(values) - {"track", "mood", "tempo"})
     if unknown:
-        raise ValidationError(f"music.{unknown[0]} is unknown; music takes track, mood, tempo, volume, fade_in and "
-                              "fade_out.")
+        raise ValidationError(
+            f"music.{unknown[0]} is unknown; music takes track, mood, tempo, volume, fade_in and fade_out."
+        )
     return MusicSettings(**values, track=track, mood=mood, tempo=float(tempo) if tempo is not None else None)
 
 
@@ -308,12 +329,15 @@ _VOICEOVER_VOICE = {"engine": str, "voice": str, "speed": (int, float), "languag
 
 def _voiceover_parse(raw: Any, options: dict) -> VoiceOverSettings:
     if not isinstance(raw, dict):
-        raise ValidationError("voiceover must be an object such as {\"script\": \"Meet the {{ product.title }}.\", "
-                              f"\"start\": 0.5}}, got {raw!r}.")
+        raise ValidationError(
+            'voiceover must be an object such as {"script": "Meet the {{ product.title }}.", '
+            f'"start": 0.5}}, got {raw!r}.'
+        )
     unknown = sorted(set(raw) - {"script", "start", *_VOICEOVER_VOICE})
     if unknown:
-        raise ValidationError(f"voiceover.{unknown[0]} is unknown; voiceover takes script, start, "
-                              f"{', '.join(_VOICEOVER_VOICE)}.")
+        raise ValidationError(
+            f"voiceover.{unknown[0]} is unknown; voiceover takes script, start, {', '.join(_VOICEOVER_VOICE)}."
+        )
     script = _script_text_parse("voiceover: script", raw.get("script"), options)
     start = raw.get("start", 0.5)
     if not _is_number(start) or not 0 <= start <= MAX_SCENE_SECONDS:
@@ -322,8 +346,9 @@ def _voiceover_parse(raw: Any, options: dict) -> VoiceOverSettings:
     for name, kind in _VOICEOVER_VOICE.items():
         if name in raw:
             if not isinstance(raw[name], kind) or isinstance(raw[name], bool):
-                raise ValidationError(f"voiceover.{name} must be {'a number' if name == 'speed' else 'text'}, "
-                                      f"got {raw[name]!r}.")
+                raise ValidationError(
+                    f"voiceover.{name} must be {'a number' if name == 'speed' else 'text'}, got {raw[name]!r}."
+                )
             voice[name] = raw[name]
     return VoiceOverSettings(script=script, start=float(start), voice=voice)
 
@@ -335,7 +360,7 @@ def _is_number(value: Any) -> bool:
 def _scene_parse(index: int, raw: Any, fps: int, options: dict, default_transition: SceneTransition) -> Scene:
     where = f"scene {index}"
     if not isinstance(raw, dict):
-        raise ValidationError(f"{where}: must be an object with a \"type\".")
+        raise ValidationError(f'{where}: must be an object with a "type".')
     kind = raw.get("type")
     if kind not in SCENE_TYPES:
         raise ValidationError(f"{where}: type {kind!r} is unknown; use one of {', '.join(SCENE_TYPES)}.")
@@ -343,16 +368,25 @@ def _scene_parse(index: int, raw: Any, fps: int, options: dict, default_transiti
     known = _COMMON_FIELDS | _SCENE_FIELDS[kind]
     unknown = sorted(set(raw) - known)
     if unknown:
-        raise ValidationError(f"{where}: {unknown[0]!r} is not a field of this scene type; it takes "
-                              f"{', '.join(sorted(known - {'type'}))}.")
+        raise ValidationError(
+            f"{where}: {unknown[0]!r} is not a field of this scene type; it takes "
+            f"{', '.join(sorted(known - {'type'}))}."
+        )
     duration = raw.get("duration")
     if not _is_number(duration) or not 0 < duration <= MAX_SCENE_SECONDS:
-        raise ValidationError(f"{where}: duration must be a number of seconds above 0 and at most "
-                              f"{MAX_SCENE_SECONDS:g}, got {duration!r}.")
-    common = {"frames": max(1, round(duration * fps)),
-              "transition": (_transition_parse(f"{where}: transition", raw["transition"], fps)
-                             if "transition" in raw else default_transition),
-              "caption": _text_parse(where, "caption", raw.get("caption", ""), options)}
+        raise ValidationError(
+            f"{where}: duration must be a number of seconds above 0 and at most "
+            f"{MAX_SCENE_SECONDS:g}, got {duration!r}."
+        )
+    common = {
+        "frames": max(1, round(duration * fps)),
+        "transition": (
+            _transition_parse(f"{where}: transition", raw["transition"], fps)
+            if "transition" in raw
+            else default_transition
+        ),
+        "caption": _text_parse(where, "caption", raw.get("caption", ""), options),
+    }
     text = lambda name, default="": _text_parse(where, name, raw.get(name, default), options)  # noqa: E731
     if kind == "title":
         return TitleScene(**common)
@@ -369,8 +403,9 @@ def _scene_parse(index: int, raw: Any, fps: int, options: dict, default_transiti
         return FeaturesScene(**common, heading=text("heading"), max_bullets=max_bullets)
     if kind == "cta":
         qr = _bool_parse(where, "qr", raw.get("qr", False))
-        return CtaScene(**common, text=text("text", CtaScene.text) or CtaScene.text,
-                        url=text("url", CtaScene.url), qr=qr)
+        return CtaScene(
+            **common, text=text("text", CtaScene.text) or CtaScene.text, url=text("url", CtaScene.url), qr=qr
+        )
     if kind == "presenter":
         layout = raw.get("layout", "pip")
         if layout not in PRESENTER_LAYOUTS:
@@ -381,18 +416,22 @@ def _scene_parse(index: int, raw: Any, fps: int, options: dict, default_transiti
 
 def _presenter_parse(where: str, raw: dict, options: dict, common: dict, layout: str) -> PresenterScene:
     if common["caption"]:
-        raise ValidationError(f"{where}: caption is not used here: a presenter scene is captioned with what the "
-                              "presenter says, word by word; remove caption.")
+        raise ValidationError(
+            f"{where}: caption is not used here: a presenter scene is captioned with what the "
+            "presenter says, word by word; remove caption."
+        )
     script = raw.get("script", "")
     if isinstance(script, dict):
         if not script:
-            raise ValidationError(f"{where}: script has no languages; write it as text, or as "
-                                  "{\"en\": \"...\", \"de\": \"...\"}.")
+            raise ValidationError(
+                f'{where}: script has no languages; write it as text, or as {{"en": "...", "de": "..."}}.'
+            )
         scripts = []
         for language, text in script.items():
             if not isinstance(language, str) or not _LANGUAGE_TAG.match(language.lower()):
-                raise ValidationError(f"{where}: script language {language!r} is not a language tag such as en, "
-                                      "de or pt-br.")
+                raise ValidationError(
+                    f"{where}: script language {language!r} is not a language tag such as en, de or pt-br."
+                )
             scripts.append((language.lower(), _script_text_parse(f"{where}: script.{language}", text, options)))
     else:
         scripts = [("", _script_text_parse(f"{where}: script", script, options))]
@@ -405,18 +444,22 @@ def _presenter_parse(where: str, raw: dict, options: dict, common: dict, layout:
     engine = raw.get("engine")
     if engine is not None and engine not in PRESENTER_ENGINES:
         raise ValidationError(f"{where}: engine {engine!r} is unknown; use one of {', '.join(PRESENTER_ENGINES)}.")
-    return PresenterScene(**common, scripts=tuple(scripts), layout=layout, presenter=presenter, framing=framing,
-                          engine=engine)
+    return PresenterScene(
+        **common, scripts=tuple(scripts), layout=layout, presenter=presenter, framing=framing, engine=engine
+    )
 
 
 def _script_text_parse(where: str, value: Any, options: dict) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValidationError(f"{where} is empty; write what the presenter says (hook, benefits, price, call to "
-                              "action), e.g. \"Meet the {{ product.title }}, now {{ variant.price|price }}.\"")
+        raise ValidationError(
+            f"{where} is empty; write what the presenter says (hook, benefits, price, call to "
+            'action), e.g. "Meet the {{ product.title }}, now {{ variant.price|price }}."'
+        )
     prompt_template_check(value, field=where, options=options)
     if len(value) > MAX_SCRIPT_CHARS:
-        raise ValidationError(f"{where} is {len(value)} characters; keep a script under {MAX_SCRIPT_CHARS} "
-                              "(about a minute of speech).")
+        raise ValidationError(
+            f"{where} is {len(value)} characters; keep a script under {MAX_SCRIPT_CHARS} (about a minute of speech)."
+        )
     return value
 
 
@@ -440,13 +483,22 @@ def _product_shots_parse(where: str, raw: dict, options: dict, common: dict) -> 
         raise ValidationError(f"{where}: source {source!r} is unknown; use one of {', '.join(SHOT_SOURCES)}.")
     end_frame = _bool_parse(where, "end_frame", raw.get("end_frame", False))
     if end_frame and source == "text":
-        raise ValidationError(f"{where}: end_frame needs photos; it cannot be used with source \"text\".")
+        raise ValidationError(f'{where}: end_frame needs photos; it cannot be used with source "text".')
     engine = raw.get("engine")
     if engine is not None and engine not in SHOT_ENGINES:
         raise ValidationError(f"{where}: engine {engine!r} is unknown; use one of {', '.join(SHOT_ENGINES)}.")
-    return ProductShotsScene(**common, cameras=tuple(cameras), max_shots=max_shots, prompt=prompt,
-                             negative_prompt=negative_prompt, family=family, source=source, end_frame=end_frame,
-                             engine=engine, badge=_bool_parse(where, "badge", raw.get("badge", False)))
+    return ProductShotsScene(
+        **common,
+        cameras=tuple(cameras),
+        max_shots=max_shots,
+        prompt=prompt,
+        negative_prompt=negative_prompt,
+        family=family,
+        source=source,
+        end_frame=end_frame,
+        engine=engine,
+        badge=_bool_parse(where, "badge", raw.get("badge", False)),
+    )
 
 
 def _bool_parse(where: str, name: str, value: Any) -> bool:
@@ -463,8 +515,9 @@ def _prompt_parse(where: str, name: str, value: Any, options: dict) -> str:
 def _text_parse(where: str, name: str, value: Any, options: dict) -> str:
     """An on-screen text: a sandboxed template like a prompt, but short enough to read."""
     if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
-        raise ValidationError(f"{where}: {name} is {len(value)} characters; on-screen text must stay under "
-                              f"{MAX_TEXT_CHARS}.")
+        raise ValidationError(
+            f"{where}: {name} is {len(value)} characters; on-screen text must stay under {MAX_TEXT_CHARS}."
+        )
     prompt_template_check(value, field=f"{where}: {name}", options=options)
     return value
 
@@ -472,11 +525,32 @@ def _text_parse(where: str, name: str, value: Any, options: dict) -> str:
 TOP_LEVEL_FIELDS = {"fps", "family", "transition", "music", "options", "scenes", "burn_in_captions", "voiceover"}
 _COMMON_FIELDS = {"type", "duration", "transition", "caption"}
 _SCENE_FIELDS = {
-    "title": set(), "intro": {"tagline"}, "outro": {"tagline"}, "price_card": {"headline"},
-    "features": {"heading", "max_bullets"}, "cta": {"text", "url", "qr"}, "presenter": {"script", "layout", "presenter", "framing", "engine"},
-    "product_shots": {"cameras", "max_shots", "prompt", "negative_prompt", "family", "source", "end_frame", "engine",
-                      "badge"},
+    "title": set(),
+    "intro": {"tagline"},
+    "outro": {"tagline"},
+    "price_card": {"headline"},
+    "features": {"heading", "max_bullets"},
+    "cta": {"text", "url", "qr"},
+    "presenter": {"script", "layout", "presenter", "framing", "engine"},
+    "product_shots": {
+        "cameras",
+        "max_shots",
+        "prompt",
+        "negative_prompt",
+        "family",
+        "source",
+        "end_frame",
+        "engine",
+        "badge",
+    },
 }
-_SCENE_CLASSES = {"title": TitleScene, "intro": IntroScene, "outro": OutroScene, "price_card": PriceCardScene,
-                  "features": FeaturesScene, "cta": CtaScene, "presenter": PresenterScene,
-                  "product_shots": ProductShotsScene}
+_SCENE_CLASSES = {
+    "title": TitleScene,
+    "intro": IntroScene,
+    "outro": OutroScene,
+    "price_card": PriceCardScene,
+    "features": FeaturesScene,
+    "cta": CtaScene,
+    "presenter": PresenterScene,
+    "product_shots": ProductShotsScene,
+}

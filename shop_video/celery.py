@@ -19,8 +19,11 @@ def _make_local_folders(sender, **kwargs):
     folders = [Path(sender.conf.beat_schedule_filename).parent]
     if str(sender.conf.broker_url).startswith("filesystem://"):
         options = sender.conf.broker_transport_options or {}
-        folders += [Path(options[key]) for key in ("data_folder_in", "data_folder_out", "control_folder",
-                                                   "processed_folder") if options.get(key)]
+        folders += [
+            Path(options[key])
+            for key in ("data_folder_in", "data_folder_out", "control_folder", "processed_folder")
+            if options.get(key)
+        ]
     for folder in folders:
         folder.mkdir(parents=True, exist_ok=True)
 

@@ -72,6 +72,8 @@ def env_mapping(name: str, default: dict[str, str]) -> dict[str, str]:
             continue
         key, sep, value = piece.partition("=")
         if not sep or not key.strip() or not value.strip():
-            raise ImproperlyConfigured(f"{name}: {piece.strip()!r} is not KEY=VALUE (expected e.g. ltx=/models/ltx-video).")
+            raise ImproperlyConfigured(
+                f"{name}: {piece.strip()!r} is not KEY=VALUE (expected e.g. ltx=/models/ltx-video)."
+            )
         mapping[key.strip()] = value.strip()
     return mapping

@@ -20,8 +20,16 @@ class ImageRefused(ValueError):
     "format" (`format` is the detected one), "too_large" (`width` x `height` over a limit), "bomb" (Pillow
     refused to open it; `claimed_pixels` when its message says how many), "unreadable" and "damaged" (`error`)."""
 
-    def __init__(self, reason: str, *, format: str | None = None, width: int = 0, height: int = 0,
-                 claimed_pixels: int | None = None, error: str = ""):
+    def __init__(
+        self,
+        reason: str,
+        *,
+        format: str | None = None,
+        width: int = 0,
+        height: int = 0,
+        claimed_pixels: int | None = None,
+        error: str = "",
+    ):
         super().__init__(reason)
         self.reason = reason
         self.format = format
@@ -31,8 +39,9 @@ class ImageRefused(ValueError):
         self.error = error
 
 
-def image_open_guarded(data: bytes, *, formats: Collection[str], max_pixels: int,
-                       max_side: int | None = None) -> Image.Image:
+def image_open_guarded(
+    data: bytes, *, formats: Collection[str], max_pixels: int, max_side: int | None = None
+) -> Image.Image:
     """The decoded, upright image, or ImageRefused. `formats` are Pillow format names ("JPEG", "PNG", ...)."""
     try:
         with warnings.catch_warnings():

@@ -33,8 +33,8 @@ from kombu.exceptions import OperationalError
 logger = logging.getLogger(__name__)
 
 DEFAULT = "default"  # imports, photo fetches, webhooks, beat tasks
-CPU = "cpu"          # shots of the CPU engines (motion, the CPU presenter)
-RENDER = "render"    # assembly and encodes, live segment cuts
+CPU = "cpu"  # shots of the CPU engines (motion, the CPU presenter)
+RENDER = "render"  # assembly and encodes, live segment cuts
 PRESENTER_FAMILY = "ltx2"  # the GPU presenter's model (docs/presenters.md); not a shot engine family
 _GPU = "gpu."
 GPU_PRESENTER = _GPU + PRESENTER_FAMILY
@@ -67,11 +67,18 @@ BROKER_ERRORS = (OperationalError, OSError)
 @dataclass(frozen=True)
 class Resend:
     """on_unreachable for work that is already a pending row: `by` (a beat task) sends it once the broker is back."""
+
     by: str
 
 
-def send(task, args: Sequence, *, queue: str, on_unreachable: Callable[[str], object] | Resend,
-         countdown: float | None = None) -> bool:
+def send(
+    task,
+    args: Sequence,
+    *,
+    queue: str,
+    on_unreachable: Callable[[str], object] | Resend,
+    countdown: float | None = None,
+) -> bool:
     """Send `task(*args)` to `queue`; False when the broker could not be reached.
 
     on_unreachable is either a callable that fails the work with the reason it is given ("the task queue could
@@ -82,11 +89,20 @@ def send(task, args: Sequence, *, queue: str, on_unreachable: Callable[[str], ob
     except BROKER_ERRORS as exc:
         reason = f"the task queue could not be reached ({exc})"
         if isinstance(on_unreachable, Resend):
-            logger.warning("%s%s not sent: %s; check CELERY_BROKER_URL (%s sends it later)", task.name,
-                           tuple(args), reason, on_unreachable.by)
+            logger.warning(
+                "%s%s not sent: %s; check CELERY_BROKER_URL (%s sends it later)",
+                task.name,
+                tuple(args),
+                reason,
+                on_unreachable.by,
+            )
         else:
-            logger.error("%s%s not sent: %s; check CELERY_BROKER_URL (the work is failed with the reason)",
-                         task.name, tuple(args), reason)
+            logger.error(
+                "%s%s not sent: %s; check CELERY_BROKER_URL (the work is failed with the reason)",
+                task.name,
+                tuple(args),
+                reason,
+            )
             on_unreachable(reason)
         return False
     return True

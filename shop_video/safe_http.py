@@ -56,7 +56,7 @@ def _fetch_once(url: str, *, max_bytes: int, timeout: float) -> tuple[int, str |
         if len(body) > max_bytes:
             raise FetchRefused(f"the image is larger than the limit of {max_bytes:,} bytes")
         return response.status, response.getheader("Location"), body
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise FetchFailed(f"no answer from {parts.hostname} within {timeout:g} s") from None
     except (ConnectionError, http.client.HTTPException, ssl.SSLError, OSError) as exc:
         if isinstance(exc, (FetchRefused, FetchFailed)):

@@ -20,8 +20,12 @@ DEBUG = env_bool("DEBUG", True)
 
 _INSECURE_DEV_KEY = "django-insecure-dev-only-key-never-use-in-production-shop-video-0123456789"
 SECRET_KEY = env_str("SECRET_KEY", _INSECURE_DEV_KEY)
-if not DEBUG and (SECRET_KEY == _INSECURE_DEV_KEY or SECRET_KEY.startswith("django-insecure")
-                  or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
+if not DEBUG and (
+    SECRET_KEY == _INSECURE_DEV_KEY
+    or SECRET_KEY.startswith("django-insecure")
+    or len(SECRET_KEY) < 50
+    or len(set(SECRET_KEY)) < 5
+):
     raise ImproperlyConfigured(
         "DEBUG is off but SECRET_KEY is missing or weak: set SECRET_KEY to a random string of at least 50 "
         "characters, e.g. python -c 'import secrets; print(secrets.token_urlsafe(64))'."
@@ -138,15 +142,20 @@ SHOT_ENGINES = {
     "dit": {"class": "generation.engines.dit.engine.DitEngine", "queue_per_family": True},
     # Talking presenters (generation/presenter, docs/presenters.md): the photo animated from the speech on a CPU,
     # or a speech-synchronised video from the LTX-2 DiT on a GPU worker that holds it.
-    "presenter-cpu": {"class": "generation.engines.talking_head.TalkingHeadEngine", "queue": queues.CPU,
-                      "shots_per_aspect_ratio": True},
+    "presenter-cpu": {
+        "class": "generation.engines.talking_head.TalkingHeadEngine",
+        "queue": queues.CPU,
+        "shots_per_aspect_ratio": True,
+    },
     "presenter": {"class": "generation.engines.presenter_dit.PresenterDitEngine", "queue": queues.GPU_PRESENTER},
 }
 # More engines without a code change: SHOT_ENGINE_PLUGINS=name=package.module.Class@queue,...
 for _name, _target in env_mapping("SHOT_ENGINE_PLUGINS", {}).items():
     _class_path, _at, _queue = _target.partition("@")
     if not _at or not _queue:
-        raise ImproperlyConfigured(f"SHOT_ENGINE_PLUGINS: {_name}={_target} needs a queue, e.g. {_name}={_class_path}@cpu.")
+        raise ImproperlyConfigured(
+            f"SHOT_ENGINE_PLUGINS: {_name}={_target} needs a queue, e.g. {_name}={_class_path}@cpu."
+        )
     SHOT_ENGINES[_name] = {"class": _class_path, "queue": _queue}
 DEFAULT_SHOT_ENGINE = env_str("DEFAULT_SHOT_ENGINE", "motion")
 # --- DiT engine (generation/engines/dit; docs/models.md) ---------------------------------------------------
@@ -157,12 +166,12 @@ DEFAULT_SHOT_ENGINE = env_str("DEFAULT_SHOT_ENGINE", "motion")
 DIT_MODELS = env_mapping("DIT_MODELS", {})
 DIT_DEFAULT_FAMILY = env_str("DIT_DEFAULT_FAMILY", "ltx")
 # Speed options, each measured by bench/dit_gpu.py (docs/benchmarks.md).
-DIT_DEVICE = env_str("DIT_DEVICE", "auto")            # auto: cuda when there is one, else cpu
-DIT_DTYPE = env_str("DIT_DTYPE", "auto")              # auto: bfloat16 on cuda, float32 on cpu (bf16 is ~100x slower there)
-DIT_COMPILE = env_bool("DIT_COMPILE", False)          # torch.compile the transformer (first shot pays the compile)
+DIT_DEVICE = env_str("DIT_DEVICE", "auto")  # auto: cuda when there is one, else cpu
+DIT_DTYPE = env_str("DIT_DTYPE", "auto")  # auto: bfloat16 on cuda, float32 on cpu (bf16 is ~100x slower there)
+DIT_COMPILE = env_bool("DIT_COMPILE", False)  # torch.compile the transformer (first shot pays the compile)
 DIT_CACHE_THRESHOLD = env_float("DIT_CACHE_THRESHOLD", 0.0, minimum=0.0, maximum=1.0)  # FirstBlockCache; 0 = off
 DIT_ATTENTION_BACKEND = env_str("DIT_ATTENTION_BACKEND", "")  # e.g. flash, _native_cudnn; empty = diffusers' default
-DIT_VAE_TILING = env_bool("DIT_VAE_TILING", False)    # decode in tiles: less memory, a little slower
+DIT_VAE_TILING = env_bool("DIT_VAE_TILING", False)  # decode in tiles: less memory, a little slower
 DIT_CPU_OFFLOAD = env_bool("DIT_CPU_OFFLOAD", False)  # keep idle components in RAM (GPUs under ~24 GB)
 # Families a worker process loads when it starts (worker_process_init), so the first shot does not wait.
 DIT_PRELOAD = env_list("DIT_PRELOAD", [])
@@ -231,7 +240,9 @@ CELERY_BEAT_SCHEDULE = {
     "reap-stale-shots": {"task": "generation.tasks.render_jobs_reap_stale", "schedule": 60.0},
 }
 CELERY_BEAT_SCHEDULE["idempotency-records-purge"] = {
-    "task": "shop_video.api.tasks.idempotency_records_purge_task", "schedule": 3600.0}
+    "task": "shop_video.api.tasks.idempotency_records_purge_task",
+    "schedule": 3600.0,
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- The site's address -------------------------------------------------------------------------------------
@@ -243,8 +254,10 @@ SITE_URL = env_str("SITE_URL", "").rstrip("/")
 # Storefronts send `Authorization: Api-Key <key>`; the dashboard's own calls use the session. Every view acts for
 # one merchant (shop_video/api/authentication.py) and every error has one JSON shape (shop_video/api/exceptions.py).
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["shop_video.api.authentication.ApiKeyAuthentication",
-                                       "rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "shop_video.api.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     # Every view names its role permission (shop_video.api.permissions); one that does not is refused.
     "DEFAULT_PERMISSION_CLASSES": ["shop_video.api.permissions.RoleNotDeclared"],
     "DEFAULT_THROTTLE_CLASSES": ["shop_video.api.throttling.ApiKeyRateThrottle"],
@@ -262,8 +275,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
-                             "shop_video.api.schema.error_responses_hook"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "shop_video.api.schema.error_responses_hook",
+    ],
 }
 
 # --- Signing in, and security (stricter when DEBUG is off) ----------------------------------------------
@@ -300,5 +315,7 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maxi
 # 1 h, 3 h, then 6 h (each +/- 10 % jitter), so the default 8 attempts span about 10 hours.
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1, maximum=30)
 # Pending deliveries whose task message was lost (broker down, worker killed) are sent again by this sweep.
-CELERY_BEAT_SCHEDULE["webhook-deliveries-sweep"] = {"task": "shop_video.webhooks.tasks.webhook_deliveries_sweep",
-                                                    "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["webhook-deliveries-sweep"] = {
+    "task": "shop_video.webhooks.tasks.webhook_deliveries_sweep",
+    "schedule": 60.0,
+}

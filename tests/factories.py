@@ -13,11 +13,14 @@ from shop_video.tenancy.services import merchant_create
 
 
 def merchant_make(*, slug: str, email: str | None = None):
-    return merchant_create(slug=slug, name=slug.title(), owner_email=email or f"owner@{slug}.test",
-                           owner_password="a-long-test-password")
+    return merchant_create(
+        slug=slug, name=slug.title(), owner_email=email or f"owner@{slug}.test", owner_password="a-long-test-password"
+    )
 
 
-def photo_bytes(*, width: int = 320, height: int = 240, colour=(200, 40, 40), fmt: str = "JPEG", seed: int = 0) -> bytes:
+def photo_bytes(
+    *, width: int = 320, height: int = 240, colour=(200, 40, 40), fmt: str = "JPEG", seed: int = 0
+) -> bytes:
     """A photo-like test image: a coloured product block on a light background, different per seed."""
     image = Image.new("RGB", (width, height), (235, 235, 230))
     draw = ImageDraw.Draw(image)
@@ -29,10 +32,15 @@ def photo_bytes(*, width: int = 320, height: int = 240, colour=(200, 40, 40), fm
     return out.getvalue()
 
 
-def product_make(*, merchant, sku: str, photos: int = 1, title: str = "Ceramic Mug", price: str = "24.00",
-                 currency: str = "USD"):
-    product, _ = product_upsert(merchant=merchant, key=sku.lower(), title=title,
-                                variants=[VariantFields(sku=sku, price=Decimal(price), currency=currency)])
+def product_make(
+    *, merchant, sku: str, photos: int = 1, title: str = "Ceramic Mug", price: str = "24.00", currency: str = "USD"
+):
+    product, _ = product_upsert(
+        merchant=merchant,
+        key=sku.lower(),
+        title=title,
+        variants=[VariantFields(sku=sku, price=Decimal(price), currency=currency)],
+    )
     for index in range(photos):
         product_image_add(product=product, data=photo_bytes(seed=index, colour=(40 * index % 255, 90, 160)))
     return product
@@ -60,5 +68,6 @@ def two_faces_bytes() -> bytes:
 def presenter_make(*, merchant, slug: str = "host", **fields):
     from generation.presenter.services import presenter_create
 
-    return presenter_create(merchant=merchant, name=fields.pop("name", slug.title()), slug=slug,
-                            avatar=portrait_bytes(), **fields)
+    return presenter_create(
+        merchant=merchant, name=fields.pop("name", slug.title()), slug=slug, avatar=portrait_bytes(), **fields
+    )

@@ -20,8 +20,9 @@ def admin_client(client, superuser):
     return client
 
 
-def test_every_admin_list_add_and_change_page_opens(admin_client, superuser, merchant, product_with_photos,
-                                                    builtin_templates, sent_tasks, rf):
+def test_every_admin_list_add_and_change_page_opens(
+    admin_client, superuser, merchant, product_with_photos, builtin_templates, sent_tasks, rf
+):
     render_job_create(merchant=merchant, template_slug="product-showcase", sku="MUG-1", short_side=64)
     for model, model_admin in admin.site._registry.items():
         opts = model._meta
@@ -38,11 +39,15 @@ def test_every_admin_list_add_and_change_page_opens(admin_client, superuser, mer
             assert admin_client.get(change).status_code == 200, change
 
 
-def test_admin_action_cancels_unfinished_jobs(admin_client, merchant, product_with_photos, builtin_templates,
-                                              sent_tasks):
+def test_admin_action_cancels_unfinished_jobs(
+    admin_client, merchant, product_with_photos, builtin_templates, sent_tasks
+):
     job = render_job_create(merchant=merchant, template_slug="product-showcase", sku="MUG-1", short_side=64)
-    response = admin_client.post(reverse("admin:generation_renderjob_changelist"),
-                                 {"action": "cancel_jobs", "_selected_action": [job.pk]}, follow=True)
+    response = admin_client.post(
+        reverse("admin:generation_renderjob_changelist"),
+        {"action": "cancel_jobs", "_selected_action": [job.pk]},
+        follow=True,
+    )
     assert "Cancelled 1 job(s)" in response.content.decode()
     job.refresh_from_db()
     assert job.status == JobStatus.CANCELLED and not job.shots.exclude(status=JobStatus.CANCELLED).exists()
@@ -55,15 +60,22 @@ def test_healthz(client):
 
 
 def test_a_template_spec_is_validated_on_save_naming_scene_and_field_and_edits_bump_the_version(
-        admin_client, merchant, builtin_templates):
+    admin_client, merchant, builtin_templates
+):
     from generation.models import VideoTemplate
 
-    template = VideoTemplate.objects.create(merchant=merchant, slug="mine", name="Mine", spec={
-        "scenes": [{"type": "product_shots", "duration": 2}]})
+    template = VideoTemplate.objects.create(
+        merchant=merchant, slug="mine", name="Mine", spec={"scenes": [{"type": "product_shots", "duration": 2}]}
+    )
     url = f"/admin/generation/videotemplate/{template.pk}/change/"
-    bad = {"merchant": merchant.pk, "slug": "mine", "name": "Mine", "version": 1,
-           "spec": '{"scenes": [{"type": "product_shots", "duration": 2}, {"type": "features", "duration": 2, '
-                   '"max_bullets": 9}]}'}
+    bad = {
+        "merchant": merchant.pk,
+        "slug": "mine",
+        "name": "Mine",
+        "version": 1,
+        "spec": '{"scenes": [{"type": "product_shots", "duration": 2}, {"type": "features", "duration": 2, '
+        '"max_bullets": 9}]}',
+    }
     response = admin_client.post(url, bad)
     assert response.status_code == 200
     assert "scene 2 (features): max_bullets must be a whole number from 1 to 5, got 9." in response.content.decode()
@@ -80,16 +92,17 @@ def test_a_builtin_is_copied_to_a_merchant_who_can_then_edit_it(admin_client, me
     from generation.selectors import video_template_get
 
     builtin = builtin_templates["beauty-glow"]
-    response = admin_client.post("/admin/generation/videotemplate/", {
-        "action": "copy_to_merchant", "_selected_action": [builtin.pk], "merchant": merchant.pk, "copy": "Copy"})
+    response = admin_client.post(
+        "/admin/generation/videotemplate/",
+        {"action": "copy_to_merchant", "_selected_action": [builtin.pk], "merchant": merchant.pk, "copy": "Copy"},
+    )
     assert response.status_code == 302
     copy = VideoTemplate.objects.get(merchant=merchant, slug="beauty-glow")
     assert copy.spec == builtin.spec and not copy.is_builtin
     assert video_template_get(merchant=merchant, slug="beauty-glow") == copy  # it replaces the built-in for them
 
 
-def test_templates_are_added_through_the_service_and_built_ins_are_read_only(admin_client, merchant,
-                                                                             builtin_templates):
+def test_templates_are_added_through_the_service_and_built_ins_are_read_only(admin_client, merchant, builtin_templates):
     from generation.models import VideoTemplate
 
     builtin = builtin_templates["beauty-glow"]
@@ -102,10 +115,12 @@ def test_templates_are_added_through_the_service_and_built_ins_are_read_only(adm
     spec = '{"scenes": [{"type": "product_shots", "duration": 2}]}'
     response = admin_client.post(add, {"slug": "mine", "name": "Mine", "description": "", "spec": spec})
     assert "Built-in templates are the files in generation/presets/" in response.content.decode()
-    response = admin_client.post(add, {"merchant": merchant.pk, "slug": "mine", "name": "Mine", "description": "",
-                                       "spec": spec})
+    response = admin_client.post(
+        add, {"merchant": merchant.pk, "slug": "mine", "name": "Mine", "description": "", "spec": spec}
+    )
     assert response.status_code == 302
     assert VideoTemplate.objects.get(merchant=merchant, slug="mine").version == 1
-    response = admin_client.post(add, {"merchant": merchant.pk, "slug": "mine", "name": "Again", "description": "",
-                                       "spec": spec})
+    response = admin_client.post(
+        add, {"merchant": merchant.pk, "slug": "mine", "name": "Again", "description": "", "spec": spec}
+    )
     assert "You already have a template &#x27;mine&#x27;" in response.content.decode()

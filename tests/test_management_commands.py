@@ -27,8 +27,10 @@ def test_import_catalog_prints_row_errors_and_counts(merchant, tmp_path, capsys)
     feed.write_text("sku,title,description,price,currency,image\nMUG-1,Mug,,5,USD,mug.jpg\nBAD,Bad,,x,USD,\n")
     call_command("import_catalog", "--merchant", "acme", str(feed))
     out = capsys.readouterr().out.splitlines()
-    assert out == ["row 3 price: price 'x' is not a number: write it like 24.00 or 24.00 EUR",
-                   "created=1 updated=0 unchanged=0 failed=1 archived=0 status=succeeded"]
+    assert out == [
+        "row 3 price: price 'x' is not a number: write it like 24.00 or 24.00 EUR",
+        "created=1 updated=0 unchanged=0 failed=1 archived=0 status=succeeded",
+    ]
     assert Product.objects.get(key="MUG-1").images.count() == 1
     with pytest.raises(CommandError, match="No merchant with slug 'nobody'"):
         call_command("import_catalog", "--merchant", "nobody", str(feed))
@@ -58,7 +60,9 @@ def test_seed_demo_is_idempotent_and_ships_real_photos(capsys):
     for product in Product.objects.filter(merchant=merchant):
         image = product.images.get()
         assert image.status == "ready" and min(image.width, image.height) >= 300
-    assert "Log in at http://127.0.0.1:8000/accounts/login/ (the dashboard) as demo@example.com" in capsys.readouterr().out
+    assert (
+        "Log in at http://127.0.0.1:8000/accounts/login/ (the dashboard) as demo@example.com" in capsys.readouterr().out
+    )
 
 
 def test_upload_photos_from_a_zip_and_for_one_sku(merchant, product_with_photos, tmp_path, capsys):
@@ -79,10 +83,13 @@ def test_upload_photos_from_a_zip_and_for_one_sku(merchant, product_with_photos,
         call_command("upload_photos", "--merchant", "acme", str(slip))
 
 
-@pytest.mark.parametrize("mapping, message", [
-    (["sku", "title"], "the mapping must be an object of our field names to your column names"),
-    ({"sku": "Art", "colour": "Farbe"}, "the mapping names fields we do not have: colour"),
-])
+@pytest.mark.parametrize(
+    "mapping, message",
+    [
+        (["sku", "title"], "the mapping must be an object of our field names to your column names"),
+        ({"sku": "Art", "colour": "Farbe"}, "the mapping names fields we do not have: colour"),
+    ],
+)
 def test_a_broken_saved_mapping_is_refused_on_save_and_at_import(merchant, tmp_path, mapping, message):
     from django.core.exceptions import ValidationError
 

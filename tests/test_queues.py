@@ -49,8 +49,10 @@ def test_send_names_the_queue_and_reports_success():
     assert task.sent == [((7,), "cpu", 3)] and failed == []
 
 
-@pytest.mark.parametrize("error", [OperationalError("[Errno 111] Connection refused"),
-                                   ConnectionRefusedError("[Errno 111] Connection refused")])
+@pytest.mark.parametrize(
+    "error",
+    [OperationalError("[Errno 111] Connection refused"), ConnectionRefusedError("[Errno 111] Connection refused")],
+)
 def test_an_unreachable_broker_fails_the_work_with_the_reason(error, caplog):
     failed = []
     assert queues.send(FakeTask(error), (7,), queue="cpu", on_unreachable=failed.append) is False
@@ -80,8 +82,9 @@ def test_settings_and_the_registry_send_shots_only_to_known_queues(settings):
 
 def test_the_command_line_prints_the_list_and_a_familys_queue():
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "shop_video.queues", *args], cwd=ROOT, capture_output=True,
-                              text=True)
+        return subprocess.run(
+            [sys.executable, "-m", "shop_video.queues", *args], cwd=ROOT, capture_output=True, text=True
+        )
 
     assert run().stdout.strip() == ",".join(queues.names())
     assert run("gpu", "wan").stdout.strip() == "gpu.wan"
@@ -97,12 +100,24 @@ def test_the_makefile_takes_the_list_from_the_module():
 
 def test_gpu_workers_sh_takes_each_familys_queue_from_the_module(tmp_path):
     env = {**os.environ, "CELERY": "echo", "PYTHON": sys.executable}
-    done = subprocess.run(["bash", "deploy/gpu-workers.sh", "ltx:0", "ltx2:1"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        ["bash", "deploy/gpu-workers.sh", "ltx:0", "ltx2:1"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert sorted(re.findall(r"--queues (\S+)", done.stdout)) == ["gpu.ltx", "gpu.ltx2"]
-    refused = subprocess.run(["bash", "deploy/gpu-workers.sh", "ltx:0", "sdxl:1"], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=60)
+    refused = subprocess.run(
+        ["bash", "deploy/gpu-workers.sh", "ltx:0", "sdxl:1"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert refused.returncode == 2 and refused.stdout == "" and "unknown GPU model family 'sdxl'" in refused.stderr
 
 

@@ -59,8 +59,16 @@ def test_loopback_is_refused_unless_allowed(server):
         fetch_url(server + "/photo.jpg", max_bytes=10**6)
 
 
-@pytest.mark.parametrize("url", ["http://169.254.169.254/latest/meta-data", "http://[::ffff:10.0.0.1]/",
-                                 "http://100.64.0.1/", "http://2130706433/", "http://0x7f.1/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::ffff:10.0.0.1]/",
+        "http://100.64.0.1/",
+        "http://2130706433/",
+        "http://0x7f.1/",
+    ],
+)
 def test_private_link_local_cgnat_mapped_and_odd_ipv4_forms_are_refused(url):
     with pytest.raises(FetchRefused, match="not a public address"):
         fetch_url(url, max_bytes=1000)

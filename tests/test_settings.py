@@ -17,8 +17,9 @@ STRONG_KEY = "k3y-" + "x7Qp9" * 12
 
 def _python(code: str, **env: str) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS")}
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**base, **env}, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_booleans_are_strict(monkeypatch):
@@ -53,44 +54,67 @@ def test_production_refuses_to_start_without_a_real_secret_key():
         result = _python(boot, DJANGO_SETTINGS_MODULE="shop_video.settings", **env)
         assert result.returncode != 0
         assert "SECRET_KEY is missing or weak: set SECRET_KEY to a random string" in result.stderr
-    ok = _python(boot, DJANGO_SETTINGS_MODULE="shop_video.settings", DEBUG="false", SECRET_KEY=STRONG_KEY,
-                 ALLOWED_HOSTS="videos.example.com")
+    ok = _python(
+        boot,
+        DJANGO_SETTINGS_MODULE="shop_video.settings",
+        DEBUG="false",
+        SECRET_KEY=STRONG_KEY,
+        ALLOWED_HOSTS="videos.example.com",
+    )
     assert ok.returncode == 0, ok.stderr
 
 
 def test_production_needs_allowed_hosts():
-    result = _python("import django; django.setup()", DJANGO_SETTINGS_MODULE="shop_video.settings",
-                     DEBUG="false", SECRET_KEY=STRONG_KEY)
+    result = _python(
+        "import django; django.setup()",
+        DJANGO_SETTINGS_MODULE="shop_video.settings",
+        DEBUG="false",
+        SECRET_KEY=STRONG_KEY,
+    )
     assert "ALLOWED_HOSTS is empty: set ALLOWED_HOSTS=" in result.stderr
 
 
 def test_check_deploy_reports_nothing_above_info(tmp_path):
     result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT,
-        env={**os.environ, "DEBUG": "false", "SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "videos.example.com",
-             "VAR_DIR": str(tmp_path)},
-        capture_output=True, text=True, timeout=120)
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DEBUG": "false",
+            "SECRET_KEY": STRONG_KEY,
+            "ALLOWED_HOSTS": "videos.example.com",
+            "VAR_DIR": str(tmp_path),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
 
 
 def test_the_web_process_never_imports_torch():
-    code = ("import sys, django; django.setup(); import shop_video.urls, shop_video.celery, generation.admin, "
-            "generation.tasks, catalog.tasks, generation.engines.dit.family, generation.services.render_jobs, "
-            "generation.services.job_states, generation.services.video_templates; "
-            "from django.test import Client; Client().get('/healthz'); "
-            "print('torch' in sys.modules, 'diffusers' in sys.modules)")
+    code = (
+        "import sys, django; django.setup(); import shop_video.urls, shop_video.celery, generation.admin, "
+        "generation.tasks, catalog.tasks, generation.engines.dit.family, generation.services.render_jobs, "
+        "generation.services.job_states, generation.services.video_templates; "
+        "from django.test import Client; Client().get('/healthz'); "
+        "print('torch' in sys.modules, 'diffusers' in sys.modules)"
+    )
     result = _python(code, DJANGO_SETTINGS_MODULE="shop_video.settings")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False False"
 
 
-@pytest.mark.parametrize(("variables", "message"), [
-    ({"DIT_MODELS": "sora=/models/sora"}, "DIT_MODELS: unknown family 'sora'"),
-    ({"DIT_MODELS": "ltx"}, "is not KEY=VALUE"),
-    ({"DIT_DEFAULT_FAMILY": "kling"}, "DIT_DEFAULT_FAMILY='kling': use one of ltx, wan, cogvideox"),
-    ({"DIT_CACHE_THRESHOLD": "fast"}, "DIT_CACHE_THRESHOLD='fast' is not a number"),
-])
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"DIT_MODELS": "sora=/models/sora"}, "DIT_MODELS: unknown family 'sora'"),
+        ({"DIT_MODELS": "ltx"}, "is not KEY=VALUE"),
+        ({"DIT_DEFAULT_FAMILY": "kling"}, "DIT_DEFAULT_FAMILY='kling': use one of ltx, wan, cogvideox"),
+        ({"DIT_CACHE_THRESHOLD": "fast"}, "DIT_CACHE_THRESHOLD='fast' is not a number"),
+    ],
+)
 def test_bad_dit_settings_stop_the_process_with_what_to_set(variables, message):
     result = _python("import django; django.setup()", DJANGO_SETTINGS_MODULE="shop_video.settings", **variables)
     assert result.returncode != 0 and message in result.stderr
@@ -107,11 +131,19 @@ def test_settings_import_nothing_from_generation():
 
 
 def test_embedded_defaults_need_nothing_installed(tmp_path):
-    code = ("import django; django.setup(); from django.conf import settings; "
-            "print(settings.DATABASES['default']['ENGINE'], settings.CELERY_BROKER_URL, settings.MEDIA_ROOT)")
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.DATABASES['default']['ENGINE'], settings.CELERY_BROKER_URL, settings.MEDIA_ROOT)"
+    )
     base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "MEDIA_ROOT")}
     var_dir = tmp_path / "fresh-machine" / "var"  # does not exist yet: settings must make it
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                            env={**base, "DJANGO_SETTINGS_MODULE": "shop_video.settings", "VAR_DIR": str(var_dir)})
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**base, "DJANGO_SETTINGS_MODULE": "shop_video.settings", "VAR_DIR": str(var_dir)},
+    )
     assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://localhost/", str(var_dir / "media")]
     assert var_dir.is_dir()

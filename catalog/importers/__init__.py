@@ -36,5 +36,7 @@ def importer_detect(data: bytes) -> Importer:
         if importer.sniff(head):
             return importer
     labels = "; ".join(f"{name} ({importer_get(name).label})" for name in IMPORTERS)
-    raise FeedRejected("The file's format was not recognised. Export it again from your shop in one of these "
-                       f"formats, or name one with --format: {labels}.")
+    raise FeedRejected(
+        "The file's format was not recognised. Export it again from your shop in one of these "
+        f"formats, or name one with --format: {labels}."
+    )

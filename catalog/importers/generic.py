@@ -22,12 +22,28 @@ from typing import Any
 
 from catalog.importers import text, values
 from catalog.importers.base import FeedRejected, ImportOptions, ParsedProduct, ParsedVariant, ParseResult, RowError
-from catalog.importers.tabular import (CellError, SkuClaims, has_columns, in_file_order, price_with_compare_at,
-                                       table_rows)
+from catalog.importers.tabular import (
+    CellError,
+    SkuClaims,
+    has_columns,
+    in_file_order,
+    price_with_compare_at,
+    table_rows,
+)
 
 REQUIRED_FIELDS = ("sku", "title", "price")
-OPTIONAL_FIELDS = ("currency", "description", "compare_at_price", "availability", "brand", "product_type", "url",
-                   "key", "image", "images")
+OPTIONAL_FIELDS = (
+    "currency",
+    "description",
+    "compare_at_price",
+    "availability",
+    "brand",
+    "product_type",
+    "url",
+    "key",
+    "image",
+    "images",
+)
 FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
 IMAGE_FIELDS = ("image", "images")
 _ABSENT = object()  # a JSON key that is not there, as opposed to one set to null
@@ -63,13 +79,16 @@ Record = tuple[int, Mapping[str, Any]]  # (row number, the row's cells or the JS
 def mapping_check(mapping: Any) -> dict[str, str]:
     """A saved mapping as {our field: their column}; FeedRejected saying what to fix when it is not one."""
     if not isinstance(mapping, Mapping) or not all(isinstance(name, str) for name in mapping.values()):
-        raise FeedRejected('the mapping must be an object of our field names to your column names, like '
-                           '{"sku": "Article No.", "title": "Name", "price": "Price (EUR)"}')
+        raise FeedRejected(
+            "the mapping must be an object of our field names to your column names, like "
+            '{"sku": "Article No.", "title": "Name", "price": "Price (EUR)"}'
+        )
     mapping = {field: name for field, name in mapping.items() if name.strip()}  # a form's blank choice maps nothing
     unknown = [field for field in mapping if field not in FIELDS]
     if unknown:
-        raise FeedRejected(f"the mapping names fields we do not have: {', '.join(unknown)}. "
-                           f"Map some of these: {', '.join(FIELDS)}")
+        raise FeedRejected(
+            f"the mapping names fields we do not have: {', '.join(unknown)}. Map some of these: {', '.join(FIELDS)}"
+        )
     return mapping
 
 
@@ -111,8 +130,10 @@ def _json_records(feed: str) -> tuple[list[Record], list[RowError], list[str]]:
     try:
         document = json.loads(feed, parse_float=Decimal)  # Decimal keeps 19.99 exact
     except json.JSONDecodeError as exc:
-        raise FeedRejected(f"the JSON is not valid at line {exc.lineno}, column {exc.colno}: {exc.msg}. "
-                           "Fix it there, or export the file again") from None
+        raise FeedRejected(
+            f"the JSON is not valid at line {exc.lineno}, column {exc.colno}: {exc.msg}. "
+            "Fix it there, or export the file again"
+        ) from None
     items = _product_list(document)
     records, errors, names = [], [], {}
     for position, item in enumerate(items, start=1):
@@ -120,8 +141,13 @@ def _json_records(feed: str) -> tuple[list[Record], list[RowError], list[str]]:
             records.append((position, item))
             names.update(dict.fromkeys(_key_paths(item)))
         else:
-            errors.append(RowError(position, "", f"item {position} is a {type(item).__name__}, not an object "
-                                                 "with keys like sku, title and price"))
+            errors.append(
+                RowError(
+                    position,
+                    "",
+                    f"item {position} is a {type(item).__name__}, not an object with keys like sku, title and price",
+                )
+            )
     return records, errors, list(names)
 
 
@@ -132,15 +158,20 @@ def _product_list(document: Any) -> list:
     if isinstance(document, dict):
         lists = {key: value for key, value in document.items() if isinstance(value, list)}
         # A list of tags or of numbers is not the products; an empty list may be (a catalog with nothing in it).
-        lists = ([key for key, value in lists.items() if any(isinstance(item, dict) for item in value)]
-                 or [key for key, value in lists.items() if not value])
+        lists = [key for key, value in lists.items() if any(isinstance(item, dict) for item in value)] or [
+            key for key, value in lists.items() if not value
+        ]
         if len(lists) == 1:
             return document[lists[0]]
         if lists:
-            raise FeedRejected(f"the JSON has several lists of objects ({', '.join(lists)}): keep only the list "
-                               "of products, or give it as the whole file")
-    raise FeedRejected('the JSON holds no list of products: give a list of objects, or an object with one list '
-                       'of objects like {"products": [...]}')
+            raise FeedRejected(
+                f"the JSON has several lists of objects ({', '.join(lists)}): keep only the list "
+                "of products, or give it as the whole file"
+            )
+    raise FeedRejected(
+        "the JSON holds no list of products: give a list of objects, or an object with one list "
+        'of objects like {"products": [...]}'
+    )
 
 
 def _key_paths(item: dict, prefix: str = "") -> Iterator[str]:
@@ -164,17 +195,21 @@ def _sources(mapping: Mapping[str, str], names: list[str], *, case_sensitive: bo
 
     missing = [f"{name!r} (for {field})" for field, name in mapping.items() if find(name) is None]
     if missing:
-        raise FeedRejected(f"the mapping names {'a column' if len(missing) == 1 else 'columns'} the file does not "
-                           f"have: {', '.join(missing)}. The file has: {', '.join(names)}")
+        raise FeedRejected(
+            f"the mapping names {'a column' if len(missing) == 1 else 'columns'} the file does not "
+            f"have: {', '.join(missing)}. The file has: {', '.join(names)}"
+        )
     sources = {field: find(name) for field, name in mapping.items()}
     for field in FIELDS:
         if field not in sources and (same_name := find(field)) is not None:
             sources[field] = same_name
     unmapped = [field for field in REQUIRED_FIELDS if field not in sources]
     if unmapped:
-        raise FeedRejected(f"nothing gives the {', '.join(unmapped)}: map {'it' if len(unmapped) == 1 else 'them'} "
-                           f"to your {'column' if len(unmapped) == 1 else 'columns'}, or name the columns "
-                           f"{', '.join(unmapped)}. The file has: {', '.join(names)}")
+        raise FeedRejected(
+            f"nothing gives the {', '.join(unmapped)}: map {'it' if len(unmapped) == 1 else 'them'} "
+            f"to your {'column' if len(unmapped) == 1 else 'columns'}, or name the columns "
+            f"{', '.join(unmapped)}. The file has: {', '.join(names)}"
+        )
     return sources
 
 
@@ -212,17 +247,34 @@ class _RowReader:
         currency = self._currency(record)
         price_column, compare_column = self.sources["price"], self.sources.get("compare_at_price", "compare_at_price")
         price, price_currency, compare_at = price_with_compare_at(
-            self._text(record, "price"), self._text(record, "compare_at_price"),
-            currency=currency or self.default_currency, price_column=price_column, compare_column=compare_column)
+            self._text(record, "price"),
+            self._text(record, "compare_at_price"),
+            currency=currency or self.default_currency,
+            price_column=price_column,
+            compare_column=compare_column,
+        )
         if currency and price_currency != currency:
-            raise CellError(price_column, f"{price_column} is in {price_currency} but {self.sources['currency']} "
-                                          f"says {currency}: make them agree")
-        variant = ParsedVariant(sku=sku, price=price, currency=price_currency, title=title,
-                                compare_at_price=compare_at, availability=self._availability(record))
+            raise CellError(
+                price_column,
+                f"{price_column} is in {price_currency} but {self.sources['currency']} "
+                f"says {currency}: make them agree",
+            )
+        variant = ParsedVariant(
+            sku=sku,
+            price=price,
+            currency=price_currency,
+            title=title,
+            compare_at_price=compare_at,
+            availability=self._availability(record),
+        )
         product = ParsedProduct(
-            row_number=row_number, key=self._text(record, "key") or sku, title=title,
-            description=values.html_to_text(self._text(record, "description")), brand=self._text(record, "brand"),
-            product_type=self._text(record, "product_type"), url=self._text(record, "url"),
+            row_number=row_number,
+            key=self._text(record, "key") or sku,
+            title=title,
+            description=values.html_to_text(self._text(record, "description")),
+            brand=self._text(record, "brand"),
+            product_type=self._text(record, "product_type"),
+            url=self._text(record, "url"),
             image_urls=self._images(record),
         )
         return product, variant
@@ -265,8 +317,11 @@ def _scalar_text(value: Any, column: str) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (dict, list)):
-        raise CellError(column, f"{column} holds a {'list' if isinstance(value, list) else 'nested object'}, "
-                                "not a single value: map the field to a key inside it")
+        raise CellError(
+            column,
+            f"{column} holds a {'list' if isinstance(value, list) else 'nested object'}, "
+            "not a single value: map the field to a key inside it",
+        )
     return str(value).strip()
 
 

@@ -25,8 +25,14 @@ VARIANT_OPTIONS = {"color": "Color", "size": "Size", "material": "Material", "pa
 # these (or a g: prefix) is left to meta_csv; both parse identically, so a wrong guess only changes the label.
 # gtin and mpn are not among them: Meta exports carry them too.
 GOOGLE_ONLY_ATTRIBUTES = {
-    "google_product_category", "identifier_exists", "excluded_destination", "included_destination",
-    "shopping_ads_excluded_country", "ads_redirect", "multipack", "is_bundle",
+    "google_product_category",
+    "identifier_exists",
+    "excluded_destination",
+    "included_destination",
+    "shopping_ads_excluded_country",
+    "ads_redirect",
+    "multipack",
+    "is_bundle",
 }
 _XML_ROOT = re.compile(
     r"\s*(?:<\?.*?\?>\s*|<!--.*?-->\s*|<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>\s*)*<(?:[\w.-]+:)?(?:rss|feed)[\s>/]",
@@ -83,9 +89,11 @@ def parse_attribute_table(data: bytes, *, options: ImportOptions, label: str) ->
     names = [attribute_name(column) for column in table.header]
     missing = [name for name in REQUIRED_ATTRIBUTES if name not in names]
     if missing:
-        raise FeedRejected(f"the header row has no {', '.join(missing)} column: a {label} file needs the columns "
-                           f"{', '.join(REQUIRED_ATTRIBUTES)} (usually with description, link, image_link and "
-                           "availability)")
+        raise FeedRejected(
+            f"the header row has no {', '.join(missing)} column: a {label} file needs the columns "
+            f"{', '.join(REQUIRED_ATTRIBUTES)} (usually with description, link, image_link and "
+            "availability)"
+        )
     name_of = dict(zip(table.header, names))
     # Columns naming the same attribute ("g:id" and "id") collect their values in one list; without any, each
     # attribute has one column and so at most one value.
@@ -94,8 +102,12 @@ def parse_attribute_table(data: bytes, *, options: ImportOptions, label: str) ->
     def items() -> Iterator[Item | RowError]:
         for row_number, cells, extra in table.rows:
             if extra:
-                yield RowError(row_number, "", f"the row has {len(extra)} more cell(s) than the header has "
-                                               "columns: put quotes around cells that contain the delimiter")
+                yield RowError(
+                    row_number,
+                    "",
+                    f"the row has {len(extra)} more cell(s) than the header has "
+                    "columns: put quotes around cells that contain the delimiter",
+                )
                 continue
             attributes: Attributes
             if names_unique:
@@ -115,23 +127,34 @@ def _xml_root(data: bytes):
         # forbid_dtd: entities are how billion-laughs and XXE attacks work, and a product feed has no use for them.
         return fromstring(data, forbid_dtd=True)
     except (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden):
-        raise FeedRejected("the XML declares entities (a <!DOCTYPE ...>); feeds must not, because entities can expand "
-                           "without limit or read other files: export the feed again without a DOCTYPE") from None
+        raise FeedRejected(
+            "the XML declares entities (a <!DOCTYPE ...>); feeds must not, because entities can expand "
+            "without limit or read other files: export the feed again without a DOCTYPE"
+        ) from None
     except ParseError as exc:
-        raise FeedRejected(f"the file is not well-formed XML ({exc}): export the feed again, or open it in a "
-                           "browser, which shows where it breaks") from None
+        raise FeedRejected(
+            f"the file is not well-formed XML ({exc}): export the feed again, or open it in a "
+            "browser, which shows where it breaks"
+        ) from None
 
 
 def _xml_items(root) -> Iterator[Item]:
     _, root_name = _split_tag(root.tag)
     if root_name == "rss":
-        elements = [item for channel in root if _split_tag(channel.tag)[1] == "channel"
-                    for item in channel if _split_tag(item.tag)[1] == "item"]
+        elements = [
+            item
+            for channel in root
+            if _split_tag(channel.tag)[1] == "channel"
+            for item in channel
+            if _split_tag(item.tag)[1] == "item"
+        ]
     elif root_name == "feed":
         elements = [entry for entry in root if _split_tag(entry.tag)[1] == "entry"]
     else:
-        raise FeedRejected(f"the XML's root element is <{root_name}>, not <rss> or <feed>: export the feed from "
-                           "Google Merchant Center (or your shop's Google feed) as RSS 2.0 or Atom")
+        raise FeedRejected(
+            f"the XML's root element is <{root_name}>, not <rss> or <feed>: export the feed from "
+            "Google Merchant Center (or your shop's Google feed) as RSS 2.0 or Atom"
+        )
     tag_kinds: dict[str, tuple[bool | None, str]] = {}  # a feed repeats a handful of tags on every item
     for position, element in enumerate(elements, start=1):
         yield position, _xml_attributes(element, tag_kinds)
@@ -200,8 +223,13 @@ def products_from_items(items: Iterable[Item | RowError], *, options: ImportOpti
         first = _first_values(attributes)
         variant, images, errors = _item_read(row_number, first, attributes, options)
         if variant and variant.sku in rows_by_id:
-            errors.append(RowError(row_number, "id", f"id {variant.sku!r} is already used on row "
-                                                     f"{rows_by_id[variant.sku]}: give every item its own id"))
+            errors.append(
+                RowError(
+                    row_number,
+                    "id",
+                    f"id {variant.sku!r} is already used on row {rows_by_id[variant.sku]}: give every item its own id",
+                )
+            )
             variant = None
         stream.extend(errors)
         if variant is None:
@@ -228,20 +256,29 @@ def _first_values(attributes: Attributes) -> dict[str, str]:
     return {name: values[0].strip() for name, values in attributes.items() if values}
 
 
-def _item_read(row_number: int, first: dict[str, str], attributes: Attributes,
-               options: ImportOptions) -> tuple[ParsedVariant | None, list[str], list[RowError]]:
+def _item_read(
+    row_number: int, first: dict[str, str], attributes: Attributes, options: ImportOptions
+) -> tuple[ParsedVariant | None, list[str], list[RowError]]:
     """The item's variant (None when it cannot be sold as written), its image URLs, and what is wrong with it."""
     get = first.get
     if all(map(get, REQUIRED_ATTRIBUTES)):  # as nearly every item does
         errors = []
     else:
-        errors = [RowError(row_number, name, f"{name} is empty: every item needs one")
-                  for name in REQUIRED_ATTRIBUTES if not get(name)]
+        errors = [
+            RowError(row_number, name, f"{name} is empty: every item needs one")
+            for name in REQUIRED_ATTRIBUTES
+            if not get(name)
+        ]
     price = _price_read(row_number, get("price", ""), "price", options, errors)
     sale_price = _price_read(row_number, get("sale_price", ""), "sale_price", options, errors)
     if price and sale_price and sale_price[1] != price[1]:
-        errors.append(RowError(row_number, "sale_price", f"sale_price is in {sale_price[1]} but price is in "
-                                                         f"{price[1]}: write both in the same currency"))
+        errors.append(
+            RowError(
+                row_number,
+                "sale_price",
+                f"sale_price is in {sale_price[1]} but price is in {price[1]}: write both in the same currency",
+            )
+        )
     try:
         availability = normalise_availability(get("availability", ""))
     except ValueError as exc:
@@ -251,16 +288,26 @@ def _item_read(row_number: int, first: dict[str, str], attributes: Attributes,
     images = []
     image_link = get("image_link", "")
     if image_link and not is_web_url(image_link):
-        errors.append(RowError(row_number, "image_link", f"image_link {image_link!r} is not a web address: give "
-                                                         "the image's full URL, starting with https://"))
+        errors.append(
+            RowError(
+                row_number,
+                "image_link",
+                f"image_link {image_link!r} is not a web address: give the image's full URL, starting with https://",
+            )
+        )
     elif image_link:
         images.append(image_link)
     for value in attributes.get("additional_image_link", []):
         images.extend(url for url in split_urls(value) if url not in images)
     link = get("link", "")
     if link and not is_web_url(link):
-        errors.append(RowError(row_number, "link", f"link {link!r} is not a web address: give the product page's "
-                                                   "full URL, starting with https://"))
+        errors.append(
+            RowError(
+                row_number,
+                "link",
+                f"link {link!r} is not a web address: give the product page's full URL, starting with https://",
+            )
+        )
     if errors and any(error.field not in ("image_link", "link") for error in errors):  # a bad address still sells
         return None, images, errors
 
@@ -269,16 +316,21 @@ def _item_read(row_number: int, first: dict[str, str], attributes: Attributes,
     if sale_price and sale_price[0] < amount:
         amount, compare_at = sale_price[0], amount
     variant = ParsedVariant(
-        sku=get("id", ""), price=amount, currency=currency, title=get("title", ""),
-        compare_at_price=compare_at, availability=availability,
+        sku=get("id", ""),
+        price=amount,
+        currency=currency,
+        title=get("title", ""),
+        compare_at_price=compare_at,
+        availability=availability,
         options={label: value for name, label in VARIANT_OPTIONS.items() if (value := get(name))},
         image_urls=images[:1] if get("item_group_id") else [],  # its own photo within a group
     )
     return variant, images, errors
 
 
-def _price_read(row_number: int, text: str, name: str, options: ImportOptions,
-                errors: list[RowError]) -> tuple[Decimal, str] | None:
+def _price_read(
+    row_number: int, text: str, name: str, options: ImportOptions, errors: list[RowError]
+) -> tuple[Decimal, str] | None:
     """The attribute's (amount, currency), or None when absent or unreadable (which is added to errors)."""
     if not text:
         return None
@@ -292,7 +344,11 @@ def _price_read(row_number: int, text: str, name: str, options: ImportOptions,
 def _product_start(row_number: int, key: str, first: dict[str, str]) -> ParsedProduct:
     link = first.get("link", "")
     return ParsedProduct(
-        row_number=row_number, key=key, title=first.get("title", ""),
-        description=html_to_text(first.get("description", "")), brand=first.get("brand", ""),
-        product_type=first.get("product_type", ""), url=link if is_web_url(link) else "",
+        row_number=row_number,
+        key=key,
+        title=first.get("title", ""),
+        description=html_to_text(first.get("description", "")),
+        brand=first.get("brand", ""),
+        product_type=first.get("product_type", ""),
+        url=link if is_web_url(link) else "",
     )

@@ -22,8 +22,19 @@ from decimal import Decimal, InvalidOperation
 
 from catalog.importers import values
 from catalog.importers.base import FeedRejected, ImportOptions, ParsedProduct, ParsedVariant, ParseResult, RowError
-from catalog.importers.tabular import (CellError, Columns, NumberedRow, PriceCells, SkuClaims, category_leaf,
-                                       has_columns, in_file_order, open_table, price_with_compare_at, table_rows)
+from catalog.importers.tabular import (
+    CellError,
+    Columns,
+    NumberedRow,
+    PriceCells,
+    SkuClaims,
+    category_leaf,
+    has_columns,
+    in_file_order,
+    open_table,
+    price_with_compare_at,
+    table_rows,
+)
 
 OPTION_NUMBERS = (1, 2, 3)
 
@@ -66,12 +77,17 @@ class ShopifyCsvImporter:
     def parse(self, data: bytes, *, options: ImportOptions) -> ParseResult:
         table = open_table(data)
         columns = Columns(table.header, COLUMN_SPELLINGS)
-        missing = [f"{COLUMN_SPELLINGS[field][0]} (or {COLUMN_SPELLINGS[field][1]})"
-                   for field in ("handle", "price") if field not in columns]
+        missing = [
+            f"{COLUMN_SPELLINGS[field][0]} (or {COLUMN_SPELLINGS[field][1]})"
+            for field in ("handle", "price")
+            if field not in columns
+        ]
         if missing:
-            raise FeedRejected(f"this is not a Shopify product CSV: the header has no {' and no '.join(missing)} "
-                               "column. Export it again from Shopify (Products > Export). The file has: "
-                               f"{', '.join(table.header)}")
+            raise FeedRejected(
+                f"this is not a Shopify product CSV: the header has no {' and no '.join(missing)} "
+                "column. Export it again from Shopify (Products > Export). The file has: "
+                f"{', '.join(table.header)}"
+            )
         rows_by_handle: dict[str, list[NumberedRow]] = {}
         errors: list[RowError] = []
         handle_key = columns.key("handle")
@@ -85,8 +101,13 @@ class ShopifyCsvImporter:
                 else:
                     group.append(row)
             else:
-                errors.append(RowError(row[0], columns.name("handle"),
-                                       f"{columns.name('handle')} is empty: every row needs its product's handle"))
+                errors.append(
+                    RowError(
+                        row[0],
+                        columns.name("handle"),
+                        f"{columns.name('handle')} is empty: every row needs its product's handle",
+                    )
+                )
         builder = _ProductBuilder(columns, options.default_currency)
         build = builder.build
         products = []
@@ -129,9 +150,14 @@ class _ProductBuilder:
         title_key = self.title_key
         titled = next((cells for _, cells in rows if cells.get(title_key, "")), None)
         if titled is None:
-            errors.append(RowError(first_row_number, self.columns.name("title"),
-                                   f"no row of product {handle!r} has a {self.columns.name('title')}: "
-                                   "fill it in on the product's first row"))
+            errors.append(
+                RowError(
+                    first_row_number,
+                    self.columns.name("title"),
+                    f"no row of product {handle!r} has a {self.columns.name('title')}: "
+                    "fill it in on the product's first row",
+                )
+            )
             return None
         option_names = tuple(titled.get(key, "") for _, key in self.option_name_keys)
         variant_rows: list[_VariantRow] = []
@@ -150,10 +176,16 @@ class _ProductBuilder:
                     errors.append(exc.row_error(row_number))
         variants = self._claim_skus(handle, variant_rows, variant_row_count, errors)
         if not variants:
-            fix = ("fix the errors reported for its variant rows" if variant_row_count
-                   else f"give its first row a {self.columns.name('price')}")
-            errors.append(RowError(first_row_number, "",
-                                   f"product {handle!r} was not imported because it has no valid variant: {fix}"))
+            fix = (
+                "fix the errors reported for its variant rows"
+                if variant_row_count
+                else f"give its first row a {self.columns.name('price')}"
+            )
+            errors.append(
+                RowError(
+                    first_row_number, "", f"product {handle!r} was not imported because it has no valid variant: {fix}"
+                )
+            )
             return None
         value = self.columns.value
         if len(images) == 1:
@@ -162,32 +194,47 @@ class _ProductBuilder:
             images.sort()
             image_urls = _unique(url for _, _, url in images)
         return ParsedProduct(
-            row_number=first_row_number, key=handle, title=titled.get(title_key, ""),
-            description=values.html_to_text(value(titled, "body")), brand=value(titled, "vendor"),
+            row_number=first_row_number,
+            key=handle,
+            title=titled.get(title_key, ""),
+            description=values.html_to_text(value(titled, "body")),
+            brand=value(titled, "vendor"),
             # Shopify's standard taxonomy ("Apparel & Accessories > Jewelry") stands in for a blank Type.
             product_type=value(titled, "type") or category_leaf(value(titled, "category")),
-            status=self._status(first_row_number, titled, errors), variants=variants,
+            status=self._status(first_row_number, titled, errors),
+            variants=variants,
             image_urls=image_urls,
         )
 
     def _variant(self, row_number: int, cells: dict[str, str], option_names: tuple[str, ...]) -> _VariantRow:
         price, currency, compare_at = price_with_compare_at(
-            cells.get(self.price_key, ""), cells.get(self.compare_at_key, ""), currency=self.currency,
-            price_column=self.price_column, compare_column=self.compare_at_column, parse=self.prices.parse)
+            cells.get(self.price_key, ""),
+            cells.get(self.compare_at_key, ""),
+            currency=self.currency,
+            price_column=self.price_column,
+            compare_column=self.compare_at_column,
+            parse=self.prices.parse,
+        )
         options = {}
         for n, name, key in zip(OPTION_NUMBERS, option_names, self.option_value_keys):
             if (value := cells.get(key, "")) and (name.lower(), value.lower()) != DEFAULT_OPTION:
                 options[name or f"Option{n}"] = value
         sku = cells.get(self.sku_key, "")
         variant = ParsedVariant(
-            sku=sku, price=price, currency=currency, title=" / ".join(options.values()), compare_at_price=compare_at,
-            availability=self._availability(cells), options=options,
+            sku=sku,
+            price=price,
+            currency=currency,
+            title=" / ".join(options.values()),
+            compare_at_price=compare_at,
+            availability=self._availability(cells),
+            options=options,
             image_urls=[url] if (url := cells.get(self.variant_image_key, "")) else [],
         )
         return row_number, variant, bool(sku)
 
-    def _claim_skus(self, handle: str, variant_rows: list[_VariantRow], variant_row_count: int,
-                    errors: list[RowError]) -> list[ParsedVariant]:
+    def _claim_skus(
+        self, handle: str, variant_rows: list[_VariantRow], variant_row_count: int, errors: list[RowError]
+    ) -> list[ParsedVariant]:
         """Give SKU-less variants their fallback SKU, and drop any variant whose SKU an earlier row used. The
         count includes rows with errors, so fixing one later does not rename the others."""
         claimed = []
@@ -214,8 +261,9 @@ class _ProductBuilder:
             quantity = Decimal("NaN")
         if not quantity.is_finite():
             column = self.columns.name("inventory_qty")
-            raise CellError(column, f"{column} {quantity_text!r} is not a number: give the stock count, "
-                                    "like 3, or leave it blank")
+            raise CellError(
+                column, f"{column} {quantity_text!r} is not a number: give the stock count, like 3, or leave it blank"
+            )
         if quantity > 0:
             return "in_stock"
         # Classic exports say "continue"/"deny"; 2024+ exports answer "Continue selling when out of stock".
@@ -229,8 +277,13 @@ class _ProductBuilder:
                 return written.lower()
             if written:
                 column = self.columns.name("status")
-                errors.append(RowError(row_number, column, f"{column} {written!r} is not active, draft or archived: "
-                                                           "the product was imported as a draft"))
+                errors.append(
+                    RowError(
+                        row_number,
+                        column,
+                        f"{column} {written!r} is not active, draft or archived: the product was imported as a draft",
+                    )
+                )
                 return "draft"
         published = self._value(cells, "published").lower()
         return "draft" if published in ("false", "no", "0") else "active"

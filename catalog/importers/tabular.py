@@ -66,8 +66,11 @@ def table_rows(table: text.Table) -> Iterator[NumberedRow | RowError]:
     width = len(table.header)
     for row_number, cells, extra in table.rows:
         if extra:  # text.read_table already dropped empty trailing cells
-            yield RowError(row_number, "", f"has {width + len(extra)} cells but the header has {width}: "
-                                           "quote cells that contain the delimiter")
+            yield RowError(
+                row_number,
+                "",
+                f"has {width + len(extra)} cells but the header has {width}: quote cells that contain the delimiter",
+            )
         else:
             yield row_number, cells
 
@@ -79,9 +82,15 @@ def has_columns(head: bytes, *groups: Sequence[str]) -> bool:
     return all(any(name.lower() in present for name in group) for group in groups)
 
 
-def price_with_compare_at(price_text: str, compare_text: str, *, currency: str, price_column: str,
-                          compare_column: str, parse: Callable[[str, str, str], tuple[Decimal, str]] | None = None,
-                          ) -> tuple[Decimal, str, Decimal | None]:
+def price_with_compare_at(
+    price_text: str,
+    compare_text: str,
+    *,
+    currency: str,
+    price_column: str,
+    compare_column: str,
+    parse: Callable[[str, str, str], tuple[Decimal, str]] | None = None,
+) -> tuple[Decimal, str, Decimal | None]:
     """(price, currency, compare_at) from two cells; `currency` is the one to assume when a cell names none. The
     compare-at price is kept only when it is higher than the price: shops export 0.00 or the price itself there
     to mean "not on sale". `parse` reads one cell (parse_price_cell unless given, e.g. a PriceCells' parse)."""
@@ -90,8 +99,11 @@ def price_with_compare_at(price_text: str, compare_text: str, *, currency: str, 
     if compare_text:
         compare_at, compare_currency = parse(compare_text, compare_column, found_currency)
         if compare_currency != found_currency:
-            raise CellError(compare_column, f"{compare_column} is in {compare_currency} but the price is in "
-                                            f"{found_currency}: write both in the same currency")
+            raise CellError(
+                compare_column,
+                f"{compare_column} is in {compare_currency} but the price is in "
+                f"{found_currency}: write both in the same currency",
+            )
         if compare_at > price:
             return price, found_currency, compare_at
     return price, found_currency, None
@@ -124,7 +136,7 @@ class PriceCells:
 
 
 def category_leaf(path: str) -> str:
-    """"Clothing > Hoodies" -> "Hoodies": the most specific category, our product type."""
+    """ "Clothing > Hoodies" -> "Hoodies": the most specific category, our product type."""
     return path.rsplit(">", 1)[-1].strip()
 
 

@@ -52,8 +52,10 @@ def _decode(data: bytes, *, complete: bool) -> str:
         if encoding == "cp932" and not _KANA.search(text):
             continue
         return text.removeprefix("\ufeff")
-    raise FeedRejected("the file's text encoding was not recognised (it is not UTF-8, UTF-16, Shift-JIS or "
-                       "Windows-1252): save it as UTF-8 (in Excel: Save As > CSV UTF-8) and upload it again")
+    raise FeedRejected(
+        "the file's text encoding was not recognised (it is not UTF-8, UTF-16, Shift-JIS or "
+        "Windows-1252): save it as UTF-8 (in Excel: Save As > CSV UTF-8) and upload it again"
+    )
 
 
 def _candidate_encodings(data: bytes) -> list[str]:
@@ -108,12 +110,12 @@ class Table:
             except StopIteration:
                 return
             except csv.Error as exc:
-                raise FeedRejected(f"line {row_number} cannot be read ({exc}): check the quotes on that line, "
-                                   "or export the file again") from None
+                raise FeedRejected(
+                    f"line {row_number} cannot be read ({exc}): check the quotes on that line, or export the file again"
+                ) from None
             lines_read = reader.line_num
             # Excel's protective apostrophe ('00123) goes; a real one ('Tis) stays.
-            cells = [cell[1:] if cell[:1] == "'" and protected(cell, 1) else cell
-                     for cell in map(str.strip, raw)]
+            cells = [cell[1:] if cell[:1] == "'" and protected(cell, 1) else cell for cell in map(str.strip, raw)]
             if not any(cells):
                 continue
             padded = cells + [""] * (width - len(cells)) if len(cells) < width else cells
@@ -132,7 +134,7 @@ class Table:
 def read_table(text: str, *, delimiter: str | None = None) -> Table:
     """Header and rows of delimited text; the delimiter is sniffed from the header line unless given."""
     leading_blank = _LEADING_BLANK_LINES.match(text).group()
-    body = text[len(leading_blank):].lstrip(" \t\ufeff")
+    body = text[len(leading_blank) :].lstrip(" \t\ufeff")
     if not body.strip():
         raise FeedRejected("the file is empty: it needs a header row naming the columns, then one row per item")
     header_line = _LINE_BREAK.split(body, maxsplit=1)[0]

@@ -12,9 +12,30 @@ from html.parser import HTMLParser
 
 # Longest first, so "US$" wins over "$".
 _CURRENCY_SYMBOLS = {
-    "US$": "USD", "A$": "AUD", "AU$": "AUD", "C$": "CAD", "CA$": "CAD", "NZ$": "NZD", "HK$": "HKD", "S$": "SGD",
-    "R$": "BRL", "MX$": "MXN", "£": "GBP", "€": "EUR", "¥": "JPY", "￥": "JPY", "円": "JPY", "₹": "INR", "₩": "KRW",
-    "₽": "RUB", "₺": "TRY", "₪": "ILS", "₫": "VND", "฿": "THB", "₱": "PHP", "zł": "PLN",
+    "US$": "USD",
+    "A$": "AUD",
+    "AU$": "AUD",
+    "C$": "CAD",
+    "CA$": "CAD",
+    "NZ$": "NZD",
+    "HK$": "HKD",
+    "S$": "SGD",
+    "R$": "BRL",
+    "MX$": "MXN",
+    "£": "GBP",
+    "€": "EUR",
+    "¥": "JPY",
+    "￥": "JPY",
+    "円": "JPY",
+    "₹": "INR",
+    "₩": "KRW",
+    "₽": "RUB",
+    "₺": "TRY",
+    "₪": "ILS",
+    "₫": "VND",
+    "฿": "THB",
+    "₱": "PHP",
+    "zł": "PLN",
 }
 _DOLLAR_CURRENCIES = {"USD", "CAD", "AUD", "NZD", "HKD", "SGD", "MXN", "TWD"}
 _YEN_CURRENCIES = {"JPY", "CNY"}  # ¥ is both; the merchant's default currency says which
@@ -147,10 +168,16 @@ def _decimal_separator(text: str, separators: list[str]) -> str | None:
 
 
 _AVAILABILITY = {
-    "instock": "in_stock", "available": "in_stock", "": "in_stock",
-    "outofstock": "out_of_stock", "soldout": "out_of_stock", "discontinued": "out_of_stock",
-    "preorder": "preorder", "availablefororder": "preorder",
-    "backorder": "backorder", "onbackorder": "backorder",
+    "instock": "in_stock",
+    "available": "in_stock",
+    "": "in_stock",
+    "outofstock": "out_of_stock",
+    "soldout": "out_of_stock",
+    "discontinued": "out_of_stock",
+    "preorder": "preorder",
+    "availablefororder": "preorder",
+    "backorder": "backorder",
+    "onbackorder": "backorder",
 }
 
 
@@ -168,16 +195,43 @@ def normalise_availability(text: str) -> str:
     word = (text or "").strip().lower().rsplit("/", 1)[-1]  # schema.org URLs name the value last
     key = _AVAILABILITY_NOISE.sub("", word)
     if key not in _AVAILABILITY:
-        raise ValueError(f"availability {text!r} is not one we know: write in stock, out of stock, preorder "
-                         "or backorder")
+        raise ValueError(
+            f"availability {text!r} is not one we know: write in stock, out of stock, preorder or backorder"
+        )
     if text.__class__ is str and len(_AVAILABILITY_SEEN) < _AVAILABILITY_SEEN_MAX:
         _AVAILABILITY_SEEN[text] = _AVAILABILITY[key]
     return _AVAILABILITY[key]
 
 
 _BLOCK_TAGS = {
-    "address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figcaption", "figure", "footer", "h1",
-    "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "tr",
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "figcaption",
+    "figure",
+    "footer",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "tr",
     "ul",
 }
 _INVISIBLE_TAGS = {"script", "style", "template", "head", "noscript"}
@@ -249,7 +303,7 @@ def _fast_markup_text(text: str) -> str | None:
     pos = 0
     raw_start = _RAW_TEXT_START.search(text) if ("<s" in text or "<S" in text) else None
     while True:
-        depth = _fast_segment(text[pos:raw_start.start()] if raw_start else text[pos:] if pos else text, out, depth)
+        depth = _fast_segment(text[pos : raw_start.start()] if raw_start else text[pos:] if pos else text, out, depth)
         if depth is None:
             return None
         if raw_start is None:

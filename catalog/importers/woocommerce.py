@@ -18,14 +18,35 @@ from decimal import Decimal
 
 from catalog.importers import values
 from catalog.importers.base import FeedRejected, ImportOptions, ParsedProduct, ParsedVariant, ParseResult, RowError
-from catalog.importers.tabular import (CellError, Columns, NumberedRow, SkuClaims, category_leaf, has_columns,
-                                       in_file_order, open_table, parse_price_cell, table_rows)
+from catalog.importers.tabular import (
+    CellError,
+    Columns,
+    NumberedRow,
+    SkuClaims,
+    category_leaf,
+    has_columns,
+    in_file_order,
+    open_table,
+    parse_price_cell,
+    table_rows,
+)
 
 COLUMN_SPELLINGS: dict[str, tuple[str, ...]] = {
-    "id": ("ID",), "type": ("Type",), "sku": ("SKU",), "name": ("Name",), "published": ("Published",),
-    "short_description": ("Short description",), "description": ("Description",), "in_stock": ("In stock?",),
-    "sale_price": ("Sale price",), "regular_price": ("Regular price",), "categories": ("Categories",),
-    "images": ("Images",), "parent": ("Parent",), "external_url": ("External URL",), "brand": ("Brands", "Brand"),
+    "id": ("ID",),
+    "type": ("Type",),
+    "sku": ("SKU",),
+    "name": ("Name",),
+    "published": ("Published",),
+    "short_description": ("Short description",),
+    "description": ("Description",),
+    "in_stock": ("In stock?",),
+    "sale_price": ("Sale price",),
+    "regular_price": ("Regular price",),
+    "categories": ("Categories",),
+    "images": ("Images",),
+    "parent": ("Parent",),
+    "external_url": ("External URL",),
+    "brand": ("Brands", "Brand"),
 }
 REQUIRED_FIELDS = ("type", "sku", "name", "regular_price")
 TYPES = ("simple", "variable", "variation", "grouped", "external")
@@ -45,9 +66,11 @@ class WooCommerceCsvImporter:
         columns = Columns(table.header, COLUMN_SPELLINGS)
         missing = [COLUMN_SPELLINGS[field][0] for field in REQUIRED_FIELDS if field not in columns]
         if missing:
-            raise FeedRejected(f"this is not a WooCommerce product CSV: the header has no {', '.join(missing)}. "
-                               "Export it again from WooCommerce (Products > Export, all columns). The file has: "
-                               f"{', '.join(table.header)}")
+            raise FeedRejected(
+                f"this is not a WooCommerce product CSV: the header has no {', '.join(missing)}. "
+                "Export it again from WooCommerce (Products > Export, all columns). The file has: "
+                f"{', '.join(table.header)}"
+            )
         rows: list[NumberedRow] = []
         errors: list[RowError] = []
         for item in table_rows(table):
@@ -73,8 +96,13 @@ class _CatalogBuilder:
                 typed.append((kind, row_number, cells))
             else:
                 column = self.columns.name("type")
-                self.errors.append(RowError(row_number, column, f"{column} {kind!r} is not a WooCommerce product "
-                                                                f"type: use one of {', '.join(TYPES)}"))
+                self.errors.append(
+                    RowError(
+                        row_number,
+                        column,
+                        f"{column} {kind!r} is not a WooCommerce product type: use one of {', '.join(TYPES)}",
+                    )
+                )
         variations = self._variations_by_parent(typed)
         products = []
         for kind, row_number, cells in typed:
@@ -105,27 +133,34 @@ class _CatalogBuilder:
             if not ref:
                 message = f"{column} is empty: a variation needs its variable product's SKU or id:<ID> there"
             elif parent is None:
-                message = (f"{column} {ref!r} is not in this file: export the variable product together with its "
-                           "variations, or correct the reference")
+                message = (
+                    f"{column} {ref!r} is not in this file: export the variable product together with its "
+                    "variations, or correct the reference"
+                )
             elif parent[0] != "variable":
-                message = (f"{column} {ref!r} is a {parent[0]} product on row {parent[1]}: only variable products "
-                           "have variations")
+                message = (
+                    f"{column} {ref!r} is a {parent[0]} product on row {parent[1]}: only variable products "
+                    "have variations"
+                )
             else:
                 by_parent.setdefault(parent[1], []).append((row_number, cells))
                 continue
             self.errors.append(RowError(row_number, column, message))
         return by_parent
 
-    def _product(self, kind: str, row_number: int, cells: dict[str, str],
-                 variation_rows: list[NumberedRow]) -> ParsedProduct:
+    def _product(
+        self, kind: str, row_number: int, cells: dict[str, str], variation_rows: list[NumberedRow]
+    ) -> ParsedProduct:
         title = self._value(cells, "name")
         if not title:
             raise CellError(self.columns.name("name"), f"{self.columns.name('name')} is empty: give the product a name")
         key = self._sku(row_number, cells)
         if kind == "grouped" and not (self._value(cells, "regular_price") or self._value(cells, "sale_price")):
-            raise CellError(self.columns.name("regular_price"),
-                            f"{title!r} is a grouped product, and grouped products have no price of their own: it "
-                            "was not imported (the products in the group are imported from their own rows)")
+            raise CellError(
+                self.columns.name("regular_price"),
+                f"{title!r} is a grouped product, and grouped products have no price of their own: it "
+                "was not imported (the products in the group are imported from their own rows)",
+            )
         if kind == "variable":
             variants = self._variants(row_number, title, variation_rows)
         else:
@@ -133,41 +168,65 @@ class _CatalogBuilder:
         description = self._value(cells, "description") or self._value(cells, "short_description")
         category = _UNESCAPED_COMMA.split(self._value(cells, "categories"))[0].replace("\\,", ",")
         return ParsedProduct(
-            row_number=row_number, key=key, title=title,
+            row_number=row_number,
+            key=key,
+            title=title,
             # The exporter writes line breaks as the two characters \n.
             description=values.html_to_text(description.replace("\\n", "\n")),
             brand=_UNESCAPED_COMMA.split(self._value(cells, "brand"))[0].strip(),
-            product_type=category_leaf(category), url=self._value(cells, "external_url") if kind == "external" else "",
+            product_type=category_leaf(category),
+            url=self._value(cells, "external_url") if kind == "external" else "",
             # Published is 1, 0 (draft) or -1 (private): a private product is not for shoppers either.
             status="draft" if self._value(cells, "published") in ("0", "-1") else "active",
-            variants=variants, image_urls=values.split_urls(self._value(cells, "images")),
+            variants=variants,
+            image_urls=values.split_urls(self._value(cells, "images")),
         )
 
     def _variants(self, row_number: int, title: str, variation_rows: list[NumberedRow]) -> list[ParsedVariant]:
         variants = []
         for variation_row_number, cells in variation_rows:
-            options = {name: value for name_column, value_column in self.attributes
-                       if (name := cells.get(name_column, "")) and (value := cells.get(value_column, ""))}
+            options = {
+                name: value
+                for name_column, value_column in self.attributes
+                if (name := cells.get(name_column, "")) and (value := cells.get(value_column, ""))
+            }
             try:
-                variants.append(self._variant(variation_row_number, cells, sku=self._sku(variation_row_number, cells),
-                                              options=options,
-                                              image_urls=values.split_urls(self._value(cells, "images"))))
+                variants.append(
+                    self._variant(
+                        variation_row_number,
+                        cells,
+                        sku=self._sku(variation_row_number, cells),
+                        options=options,
+                        image_urls=values.split_urls(self._value(cells, "images")),
+                    )
+                )
             except CellError as exc:
                 self.errors.append(exc.row_error(variation_row_number))
         if not variants:
-            fix = ("fix the errors reported for its variation rows" if variation_rows
-                   else "export its variations together with it")
+            fix = (
+                "fix the errors reported for its variation rows"
+                if variation_rows
+                else "export its variations together with it"
+            )
             raise CellError("", f"variable product {title!r} was not imported because it has no valid variation: {fix}")
         return variants
 
-    def _variant(self, row_number: int, cells: dict[str, str], *, sku: str, options: dict[str, str],
-                 image_urls: list[str]) -> ParsedVariant:
+    def _variant(
+        self, row_number: int, cells: dict[str, str], *, sku: str, options: dict[str, str], image_urls: list[str]
+    ) -> ParsedVariant:
         price, currency, compare_at = self._prices(cells)
         availability = self._availability(cells)
         self.skus.claim(sku, row_number, self.columns.name("sku"))
-        return ParsedVariant(sku=sku, price=price, currency=currency, title=" / ".join(options.values()),
-                             compare_at_price=compare_at, availability=availability, options=options,
-                             image_urls=image_urls)
+        return ParsedVariant(
+            sku=sku,
+            price=price,
+            currency=currency,
+            title=" / ".join(options.values()),
+            compare_at_price=compare_at,
+            availability=availability,
+            options=options,
+            image_urls=image_urls,
+        )
 
     def _prices(self, cells: dict[str, str]) -> tuple[Decimal, str, Decimal | None]:
         regular_column, sale_column = self.columns.name("regular_price"), self.columns.name("sale_price")

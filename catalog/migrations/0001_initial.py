@@ -5,109 +5,189 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenancy', '0001_initial'),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CatalogImport',
+            name="CatalogImport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(help_text='File name or URL the rows came from.', max_length=2000)),
-                ('format', models.CharField(default='plain_csv', max_length=32)),
-                ('file', models.FileField(blank=True, upload_to='catalog/imports/')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed')], default='queued', max_length=16)),
-                ('created_count', models.PositiveIntegerField(default=0)),
-                ('updated_count', models.PositiveIntegerField(default=0)),
-                ('unchanged_count', models.PositiveIntegerField(default=0)),
-                ('failed_count', models.PositiveIntegerField(default=0)),
-                ('errors', models.JSONField(blank=True, default=list)),
-                ('error', models.TextField(blank=True, help_text='Why the whole import failed, if it did.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('merchant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='catalog_imports', to='tenancy.merchant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("source", models.CharField(help_text="File name or URL the rows came from.", max_length=2000)),
+                ("format", models.CharField(default="plain_csv", max_length=32)),
+                ("file", models.FileField(blank=True, upload_to="catalog/imports/")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                ("created_count", models.PositiveIntegerField(default=0)),
+                ("updated_count", models.PositiveIntegerField(default=0)),
+                ("unchanged_count", models.PositiveIntegerField(default=0)),
+                ("failed_count", models.PositiveIntegerField(default=0)),
+                ("errors", models.JSONField(blank=True, default=list)),
+                ("error", models.TextField(blank=True, help_text="Why the whole import failed, if it did.")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "merchant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="catalog_imports",
+                        to="tenancy.merchant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Product',
+            name="Product",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=255)),
-                ('title', models.CharField(max_length=500)),
-                ('description', models.TextField(blank=True)),
-                ('brand', models.CharField(blank=True, max_length=200)),
-                ('product_type', models.CharField(blank=True, max_length=200)),
-                ('url', models.URLField(blank=True, max_length=2000)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('draft', 'Draft'), ('archived', 'Archived')], default='active', max_length=16)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('merchant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='products', to='tenancy.merchant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(max_length=255)),
+                ("title", models.CharField(max_length=500)),
+                ("description", models.TextField(blank=True)),
+                ("brand", models.CharField(blank=True, max_length=200)),
+                ("product_type", models.CharField(blank=True, max_length=200)),
+                ("url", models.URLField(blank=True, max_length=2000)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("draft", "Draft"), ("archived", "Archived")],
+                        default="active",
+                        max_length=16,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "merchant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="products", to="tenancy.merchant"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['merchant', 'title'],
+                "ordering": ["merchant", "title"],
             },
         ),
         migrations.CreateModel(
-            name='ProductImage',
+            name="ProductImage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.ImageField(blank=True, height_field='height', upload_to='catalog/images/', width_field='width')),
-                ('sha256', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('size_bytes', models.PositiveBigIntegerField(default=0)),
-                ('width', models.PositiveIntegerField(blank=True, null=True)),
-                ('height', models.PositiveIntegerField(blank=True, null=True)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('source_url', models.URLField(blank=True, max_length=2000)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('ready', 'Ready'), ('failed', 'Failed')], default='pending', max_length=16)),
-                ('error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('merchant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='product_images', to='tenancy.merchant')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='images', to='catalog.product')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "file",
+                    models.ImageField(
+                        blank=True, height_field="height", upload_to="catalog/images/", width_field="width"
+                    ),
+                ),
+                ("sha256", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("size_bytes", models.PositiveBigIntegerField(default=0)),
+                ("width", models.PositiveIntegerField(blank=True, null=True)),
+                ("height", models.PositiveIntegerField(blank=True, null=True)),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("source_url", models.URLField(blank=True, max_length=2000)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "Pending"), ("ready", "Ready"), ("failed", "Failed")],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "merchant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="product_images",
+                        to="tenancy.merchant",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="images", to="catalog.product"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['product', 'position', 'id'],
+                "ordering": ["product", "position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Variant',
+            name="Variant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sku', models.CharField(max_length=255)),
-                ('title', models.CharField(blank=True, max_length=500)),
-                ('price', models.DecimalField(decimal_places=4, max_digits=14)),
-                ('compare_at_price', models.DecimalField(blank=True, decimal_places=4, max_digits=14, null=True)),
-                ('currency', models.CharField(max_length=3)),
-                ('availability', models.CharField(choices=[('in_stock', 'In stock'), ('out_of_stock', 'Out of stock'), ('preorder', 'Preorder'), ('backorder', 'Backorder')], default='in_stock', max_length=16)),
-                ('options', models.JSONField(blank=True, default=dict)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('merchant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='variants', to='tenancy.merchant')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='variants', to='catalog.product')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sku", models.CharField(max_length=255)),
+                ("title", models.CharField(blank=True, max_length=500)),
+                ("price", models.DecimalField(decimal_places=4, max_digits=14)),
+                ("compare_at_price", models.DecimalField(blank=True, decimal_places=4, max_digits=14, null=True)),
+                ("currency", models.CharField(max_length=3)),
+                (
+                    "availability",
+                    models.CharField(
+                        choices=[
+                            ("in_stock", "In stock"),
+                            ("out_of_stock", "Out of stock"),
+                            ("preorder", "Preorder"),
+                            ("backorder", "Backorder"),
+                        ],
+                        default="in_stock",
+                        max_length=16,
+                    ),
+                ),
+                ("options", models.JSONField(blank=True, default=dict)),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "merchant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="variants", to="tenancy.merchant"
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="variants", to="catalog.product"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['product', 'position', 'sku'],
+                "ordering": ["product", "position", "sku"],
             },
         ),
         migrations.AddConstraint(
-            model_name='product',
-            constraint=models.UniqueConstraint(fields=('merchant', 'key'), name='product_unique_key_per_merchant'),
+            model_name="product",
+            constraint=models.UniqueConstraint(fields=("merchant", "key"), name="product_unique_key_per_merchant"),
         ),
         migrations.AddConstraint(
-            model_name='productimage',
-            constraint=models.UniqueConstraint(condition=models.Q(('sha256', ''), _negated=True), fields=('product', 'sha256'), name='productimage_unique_content_per_product'),
+            model_name="productimage",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("sha256", ""), _negated=True),
+                fields=("product", "sha256"),
+                name="productimage_unique_content_per_product",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='variant',
-            constraint=models.UniqueConstraint(fields=('merchant', 'sku'), name='variant_unique_sku_per_merchant'),
+            model_name="variant",
+            constraint=models.UniqueConstraint(fields=("merchant", "sku"), name="variant_unique_sku_per_merchant"),
         ),
     ]

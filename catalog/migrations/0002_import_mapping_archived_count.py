@@ -5,36 +5,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0001_initial'),
-        ('tenancy', '0001_initial'),
+        ("catalog", "0001_initial"),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='catalogimport',
-            name='archived_count',
-            field=models.PositiveIntegerField(default=0, help_text='Products archived as missing from a full feed.'),
+            model_name="catalogimport",
+            name="archived_count",
+            field=models.PositiveIntegerField(default=0, help_text="Products archived as missing from a full feed."),
         ),
         migrations.AlterField(
-            model_name='catalogimport',
-            name='failed_count',
-            field=models.PositiveIntegerField(default=0, help_text='Rows with at least one error.'),
+            model_name="catalogimport",
+            name="failed_count",
+            field=models.PositiveIntegerField(default=0, help_text="Rows with at least one error."),
         ),
         migrations.CreateModel(
-            name='ImportMapping',
+            name="ImportMapping",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('mapping', models.JSONField(help_text='e.g. {"sku": "Article No.", "title": "Name", "price": "Price (EUR)"}')),
-                ('default_currency', models.CharField(default='USD', max_length=3)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('merchant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='import_mappings', to='tenancy.merchant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "mapping",
+                    models.JSONField(help_text='e.g. {"sku": "Article No.", "title": "Name", "price": "Price (EUR)"}'),
+                ),
+                ("default_currency", models.CharField(default="USD", max_length=3)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "merchant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="import_mappings",
+                        to="tenancy.merchant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['merchant', 'name'],
-                'constraints': [models.UniqueConstraint(fields=('merchant', 'name'), name='importmapping_unique_name')],
+                "ordering": ["merchant", "name"],
+                "constraints": [models.UniqueConstraint(fields=("merchant", "name"), name="importmapping_unique_name")],
             },
         ),
     ]

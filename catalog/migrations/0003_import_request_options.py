@@ -4,25 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0002_import_mapping_archived_count'),
+        ("catalog", "0002_import_mapping_archived_count"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='catalogimport',
-            name='archive_missing',
-            field=models.BooleanField(default=False, help_text='A full feed: archive products it lacks.'),
+            model_name="catalogimport",
+            name="archive_missing",
+            field=models.BooleanField(default=False, help_text="A full feed: archive products it lacks."),
         ),
         migrations.AddField(
-            model_name='catalogimport',
-            name='mapping_name',
-            field=models.CharField(blank=True, help_text='The saved ImportMapping used, if any.', max_length=100),
+            model_name="catalogimport",
+            name="mapping_name",
+            field=models.CharField(blank=True, help_text="The saved ImportMapping used, if any.", max_length=100),
         ),
         migrations.AlterField(
-            model_name='catalogimport',
-            name='format',
-            field=models.CharField(blank=True, default='plain_csv', help_text="The importer's name; empty while a URL's format is still to be detected.", max_length=32),
+            model_name="catalogimport",
+            name="format",
+            field=models.CharField(
+                blank=True,
+                default="plain_csv",
+                help_text="The importer's name; empty while a URL's format is still to be detected.",
+                max_length=32,
+            ),
         ),
     ]

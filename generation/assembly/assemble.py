@@ -31,7 +31,9 @@ def rendition_name(job: RenderJob, aspect_ratio: str, suffix: str) -> str:
 
 def render_job_assemble(*, job_id: int) -> None:
     claimed = RenderJob.objects.filter(
-        pk=job_id, status=JobStatus.RUNNING, assembly_queued_at__isnull=False,
+        pk=job_id,
+        status=JobStatus.RUNNING,
+        assembly_queued_at__isnull=False,
         attempts__lt=settings.SHOT_MAX_ATTEMPTS,
     ).update(attempts=F("attempts") + 1, heartbeat_at=timezone.now())
     if not claimed:
@@ -45,19 +47,24 @@ def render_job_assemble(*, job_id: int) -> None:
             _rendition_write(job, aspect_ratio, timeline)
             # Still running (not cancelled meanwhile)? Then record progress and a heartbeat for the reaper.
             still_running = RenderJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
-                progress=90 + int(10 * (index + 1) / len(job.aspect_ratios)) - 1, heartbeat_at=timezone.now())
+                progress=90 + int(10 * (index + 1) / len(job.aspect_ratios)) - 1, heartbeat_at=timezone.now()
+            )
             if not still_running:
                 return
     except SoftTimeLimitExceeded:
-        render_job_fail(job_id=job_id, reason=f"assembling the {aspect_ratio} rendition took longer than the time "
-                                              "limit (ASSEMBLY_HARD_TIME_LIMIT); shorten the video or raise the limit")
+        render_job_fail(
+            job_id=job_id,
+            reason=f"assembling the {aspect_ratio} rendition took longer than the time "
+            "limit (ASSEMBLY_HARD_TIME_LIMIT); shorten the video or raise the limit",
+        )
         return
     except Exception as exc:  # a failed encode fails the job with its reason, never leaves it running
         logger.exception("assembly of render job %s failed", job_id)
         render_job_fail(job_id=job_id, reason=f"assembling the {aspect_ratio} rendition failed: {exc}")
         return
     succeeded = RenderJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
-        status=JobStatus.SUCCEEDED, progress=100, finished_at=timezone.now())
+        status=JobStatus.SUCCEEDED, progress=100, finished_at=timezone.now()
+    )
     if succeeded:
         render_job_event_emit(job_id=job.pk, event="render.succeeded")
 
@@ -71,18 +78,28 @@ def _rendition_write(job: RenderJob, aspect_ratio: str, timeline: Timeline) -> N
         with media_file_writer(names["preview"]) as tmp_preview:
             write_animated_preview(tmp_video, tmp_preview, start=_preview_start(timeline))
         if timeline.captions:  # no captions in the template: no empty sidecars either
-            for kind, text in (("captions_srt", srt_text(timeline.captions)),
-                               ("captions_vtt", webvtt_text(timeline.captions))):
+            for kind, text in (
+                ("captions_srt", srt_text(timeline.captions)),
+                ("captions_vtt", webvtt_text(timeline.captions)),
+            ):
                 with media_file_writer(names[kind]) as tmp_captions:
                     tmp_captions.write_text(text, encoding="utf-8")
         else:
             names["captions_srt"] = names["captions_vtt"] = ""
         size_bytes = os.path.getsize(tmp_video)
         quality = _quality(timeline, tmp_video)
-    Rendition.objects.update_or_create(job=job, aspect_ratio=aspect_ratio, defaults={
-        **names, "width": timeline.width, "height": timeline.height, "duration": timeline.duration,
-        "size_bytes": size_bytes, "quality": quality,
-    })
+    Rendition.objects.update_or_create(
+        job=job,
+        aspect_ratio=aspect_ratio,
+        defaults={
+            **names,
+            "width": timeline.width,
+            "height": timeline.height,
+            "duration": timeline.duration,
+            "size_bytes": size_bytes,
+            "quality": quality,
+        },
+    )
 
 
 def _quality(timeline: Timeline, video_path) -> dict:
@@ -95,8 +112,13 @@ def _quality(timeline: Timeline, video_path) -> dict:
         return {"error": str(exc) or type(exc).__name__}
 
 
-RENDITION_FILES = {"file": ".mp4", "poster": "-poster.jpg", "preview": "-preview.webp", "captions_srt": ".srt",
-                   "captions_vtt": ".vtt"}
+RENDITION_FILES = {
+    "file": ".mp4",
+    "poster": "-poster.jpg",
+    "preview": "-preview.webp",
+    "captions_srt": ".srt",
+    "captions_vtt": ".vtt",
+}
 
 
 def _poster_time(timeline: Timeline) -> float:

@@ -128,8 +128,11 @@ def soundtrack(
             raise ValueError(f"voice {voice.path!r} starts at {voice.start}s, after the {duration}s video ends")
         samples = audio_decoded(voice.path, total_samples - offset)
         placed_voices.append((offset, _stem_levelled(samples) if loudness_lufs is not None else samples))
-    placed_effects = [(round(effect.start * AUDIO_FPS), effect.samples) for effect in effects
-                      if round(effect.start * AUDIO_FPS) < total_samples]
+    placed_effects = [
+        (round(effect.start * AUDIO_FPS), effect.samples)
+        for effect in effects
+        if round(effect.start * AUDIO_FPS) < total_samples
+    ]
     voice_intervals = [(offset / AUDIO_FPS, (offset + len(samples)) / AUDIO_FPS) for offset, samples in placed_voices]
 
     def mix(t):

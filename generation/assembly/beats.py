@@ -20,9 +20,16 @@ MIN_SEGMENT_SECONDS = 0.5
 FLEX = ("free", "shrink", "fixed")
 
 
-def cuts_on_beats(durations: Sequence[float], transitions: Sequence[float], beats: Sequence[float], *, fps: int,
-                  flex: Sequence[str] | None = None, tolerance: float = SNAP_TOLERANCE,
-                  min_seconds: float = MIN_SEGMENT_SECONDS) -> list[float]:
+def cuts_on_beats(
+    durations: Sequence[float],
+    transitions: Sequence[float],
+    beats: Sequence[float],
+    *,
+    fps: int,
+    flex: Sequence[str] | None = None,
+    tolerance: float = SNAP_TOLERANCE,
+    min_seconds: float = MIN_SEGMENT_SECONDS,
+) -> list[float]:
     """The segments' durations with each boundary on the nearest beat within `tolerance` seconds.
 
     durations[i] and transitions[i] (how long segment i takes to enter over segment i - 1; transitions[0] is 0)

@@ -90,8 +90,9 @@ SPOKEN_PAUSE = 0.35  # a silence this long between words starts a new cue
 MIN_SPOKEN_CUE = 0.6  # a cue that would flash by shorter than this stays up into the silence after it
 
 
-def spoken_cues(words: Iterable[tuple[str, float, float]], *, max_chars_per_line: int = MAX_CHARS_PER_LINE,
-                max_lines: int = 1) -> list[Cue]:
+def spoken_cues(
+    words: Iterable[tuple[str, float, float]], *, max_chars_per_line: int = MAX_CHARS_PER_LINE, max_lines: int = 1
+) -> list[Cue]:
     """Cues that follow speech: each starts when its first word is heard and ends when its last word ends, so the
     text is on screen while it is said. A cue breaks at a sentence end, at a pause, or when it would outgrow
     max_lines lines. `words` are (text, start, end) in seconds on the video's clock, in order."""

@@ -29,7 +29,13 @@ from .captions import MAX_LINES as CAPTION_MAX_LINES
 from .captions import cue_lines
 from .fonts import title_font
 from .text_fit import (
-    Text, fit_fewest_lines, fit_given_lines, fit_text, font_load, ink_width, paint_mask,
+    Text,
+    fit_fewest_lines,
+    fit_given_lines,
+    fit_text,
+    font_load,
+    ink_width,
+    paint_mask,
 )
 from .timeline import (
     WATERMARK_POSITIONS,
@@ -190,12 +196,17 @@ def caption_layer(text: str, size: Size, style: Style) -> Layer:
     left = frame.safe.left + (frame.safe.width - box_w) // 2
     top = frame.safe.bottom - frame.px(CAPTION_LIFT) - box_h
     canvas = _canvas(size)
-    box = _shape_mask((box_w, box_h), lambda draw, w, h: draw.rounded_rectangle(
-        (0, 0, w - 1, h - 1), radius=min(h // 2, round(fitted.line_pitch * 0.35 * SUPERSAMPLE)), fill=255))
+    box = _shape_mask(
+        (box_w, box_h),
+        lambda draw, w, h: draw.rounded_rectangle(
+            (0, 0, w - 1, h - 1), radius=min(h // 2, round(fitted.line_pitch * 0.35 * SUPERSAMPLE)), fill=255
+        ),
+    )
     paint_mask(canvas, box, (left, top), (0, 0, 0), CAPTION_BOX_ALPHA)
     fitted.draw(canvas, left + pad_x, top + pad_y, fitted.width, (255, 255, 255), "center")
-    return replace(_layer(canvas), text_boxes=text_line_boxes(fitted, left + pad_x, top + pad_y, fitted.width,
-                                                               "center"))
+    return replace(
+        _layer(canvas), text_boxes=text_line_boxes(fitted, left + pad_x, top + pad_y, fitted.width, "center")
+    )
 
 
 def caption_band_top(size: Size, style: Style, *, lines: int = 1) -> int:
@@ -312,6 +323,7 @@ class _Frame:
 
 def _luminance(hex_colour: str) -> float:
     """WCAG 2 relative luminance, 0 (black) to 1 (white)."""
+
     def linear(channel: int) -> float:
         c = channel / 255
         return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
@@ -462,26 +474,41 @@ class _Stack:
 
 def _text_item(text: Text, colour: RGB, align: str = "center", motion: str = "rise") -> _Item:
     """The text; one part per line, so a wrapped text enters line by line."""
+
     def line_item(line: Text) -> _Item:
-        return _Item(text.width, line.height, lambda canvas, x, y: line.draw(canvas, x, y, text.width, colour, align),
-                     motion, lambda x, y: text_line_boxes(line, x, y, text.width, align))
+        return _Item(
+            text.width,
+            line.height,
+            lambda canvas, x, y: line.draw(canvas, x, y, text.width, colour, align),
+            motion,
+            lambda x, y: text_line_boxes(line, x, y, text.width, align),
+        )
 
     if len(text.lines) == 1:
         return line_item(text)
-    return _group(text.width, text.height, [(0, index * text.line_pitch, line_item(Text(text.font, (line,))))
-                                            for index, line in enumerate(text.lines)])
+    return _group(
+        text.width,
+        text.height,
+        [(0, index * text.line_pitch, line_item(Text(text.font, (line,)))) for index, line in enumerate(text.lines)],
+    )
 
 
 def _title_stack(card: TitleCard, frame: _Frame, style: Style, scale: float) -> _Stack:
     _require(card.title, "TitleCard title")
     font_path = font_path_for(style, card.title, card.subtitle)
     smallest = frame.smallest
-    title = fit_text(card.title, font_path, frame.px(TITLE_SIZE, scale), smallest, frame.measure, TITLE_LINES,
-                      "title")
+    title = fit_text(card.title, font_path, frame.px(TITLE_SIZE, scale), smallest, frame.measure, TITLE_LINES, "title")
     items = [_text_item(title, parse_hex_color(style.foreground))]
     if card.subtitle.strip():
-        subtitle = fit_text(card.subtitle, font_path, frame.px(SUBTITLE_SIZE, scale), smallest, frame.measure,
-                             SUBTITLE_LINES, "subtitle")
+        subtitle = fit_text(
+            card.subtitle,
+            font_path,
+            frame.px(SUBTITLE_SIZE, scale),
+            smallest,
+            frame.measure,
+            SUBTITLE_LINES,
+            "subtitle",
+        )
         items.append(_text_item(subtitle, muted_colour(style)))
     return _Stack(tuple(items), frame.px(0.035, scale))
 
@@ -495,12 +522,14 @@ def _logo_stack(card: LogoCard, frame: _Frame, style: Style, scale: float) -> _S
         items = [_Item(logo.width, logo.height, lambda canvas, x, y: canvas.alpha_composite(logo, (x, y)), "logo")]
     else:
         _require(card.name, "LogoCard name (the style has no logo)")
-        name = fit_text(card.name, font_path, frame.px(NAME_SIZE, scale), smallest, frame.measure, TITLE_LINES,
-                         "brand name")
+        name = fit_text(
+            card.name, font_path, frame.px(NAME_SIZE, scale), smallest, frame.measure, TITLE_LINES, "brand name"
+        )
         items = [_text_item(name, parse_hex_color(style.foreground), motion="logo")]
     if card.tagline.strip():
-        tagline = _fit_or_trim(card.tagline, font_path, frame.px(SUBTITLE_SIZE, scale), smallest, frame.measure,
-                            SUBTITLE_LINES, "tagline")
+        tagline = _fit_or_trim(
+            card.tagline, font_path, frame.px(SUBTITLE_SIZE, scale), smallest, frame.measure, SUBTITLE_LINES, "tagline"
+        )
         items.append(_text_item(tagline, muted_colour(style)))
     return _Stack(tuple(items), frame.px(0.045, scale))
 
@@ -511,12 +540,20 @@ def _price_stack(card: PriceCard, frame: _Frame, style: Style, scale: float) -> 
     smallest = frame.smallest
     items = []
     if card.headline.strip():
-        headline = _fit_or_trim(card.headline, font_path, frame.px(HEADLINE_SIZE, scale), smallest, frame.measure,
-                             SUBTITLE_LINES, "headline")
+        headline = _fit_or_trim(
+            card.headline,
+            font_path,
+            frame.px(HEADLINE_SIZE, scale),
+            smallest,
+            frame.measure,
+            SUBTITLE_LINES,
+            "headline",
+        )
         items.append(_text_item(headline, parse_hex_color(style.foreground)))
     if card.compare_at.strip():
-        old = fit_text(card.compare_at, font_path, frame.px(COMPARE_AT_SIZE, scale), smallest, frame.measure, 1,
-                        "compare-at price")
+        old = fit_text(
+            card.compare_at, font_path, frame.px(COMPARE_AT_SIZE, scale), smallest, frame.measure, 1, "compare-at price"
+        )
         items.append(_struck_item(old, muted_colour(style)))
 
     badge = _badge_item(card.discount, frame, style, scale) if card.discount.strip() else None
@@ -543,16 +580,22 @@ def _struck_item(text: Text, colour: RGB) -> _Item:
         paint_mask(canvas, Image.new("L", (width, thickness), 255), (x, y), colour)
 
     # Two parts: the old price enters, then the line is drawn across it.
-    return _group(width, text.height, [(overhang, 0, _text_item(text, colour)),
-                                       (0, line_top, _Item(width, thickness, paint_line, "strike"))])
+    return _group(
+        width,
+        text.height,
+        [(overhang, 0, _text_item(text, colour)), (0, line_top, _Item(width, thickness, paint_line, "strike"))],
+    )
 
 
 def _beside(left: _Item, right: _Item, gap: int) -> _Item:
     """Two items side by side, centred on each other vertically."""
     height = max(left.height, right.height)
 
-    return _group(left.width + gap + right.width, height, [(0, (height - left.height) // 2, left),
-                                                          (left.width + gap, (height - right.height) // 2, right)])
+    return _group(
+        left.width + gap + right.width,
+        height,
+        [(0, (height - left.height) // 2, left), (left.width + gap, (height - right.height) // 2, right)],
+    )
 
 
 def _badge_item(label: str, frame: _Frame, style: Style, scale: float) -> _Item:
@@ -560,8 +603,15 @@ def _badge_item(label: str, frame: _Frame, style: Style, scale: float) -> _Item:
     _require(label, "badge label")
     diameter = frame.px(BADGE_DIAMETER, scale)
     padding = round(diameter * 0.14)
-    text = fit_text(label, font_path_for(style, label), frame.px(BADGE_SIZE, scale), frame.smallest,
-                     frame.safe.width - 2 * padding, 1, "badge label")
+    text = fit_text(
+        label,
+        font_path_for(style, label),
+        frame.px(BADGE_SIZE, scale),
+        frame.smallest,
+        frame.safe.width - 2 * padding,
+        1,
+        "badge label",
+    )
     # A short label grows the circle a little rather than turning it into a pill.
     circle = max(diameter, text.width + 2 * padding) if text.width + 2 * padding <= diameter * 1.3 else 0
     width = circle or text.width + 2 * padding
@@ -572,8 +622,13 @@ def _badge_item(label: str, frame: _Frame, style: Style, scale: float) -> _Item:
         paint_mask(canvas, _pill_mask((width, height)), (x, y), parse_hex_color(style.accent))
         text.draw(canvas, x, y + (height - text.height) // 2, width, colour, "center")
 
-    return _Item(width, height, paint, "pop",
-                 lambda x, y: text_line_boxes(text, x, y + (height - text.height) // 2, width, "center"))
+    return _Item(
+        width,
+        height,
+        paint,
+        "pop",
+        lambda x, y: text_line_boxes(text, x, y + (height - text.height) // 2, width, "center"),
+    )
 
 
 def _feature_stack(card: FeatureList, frame: _Frame, style: Style, scale: float) -> _Stack:
@@ -586,17 +641,22 @@ def _feature_stack(card: FeatureList, frame: _Frame, style: Style, scale: float)
     smallest = frame.smallest
     items = []
     if card.heading.strip():
-        heading = _fit_or_trim(card.heading, font_path, frame.px(HEADING_SIZE, scale), smallest, frame.measure,
-                            SUBTITLE_LINES, "heading")
+        heading = _fit_or_trim(
+            card.heading, font_path, frame.px(HEADING_SIZE, scale), smallest, frame.measure, SUBTITLE_LINES, "heading"
+        )
         items.append(_text_item(heading, parse_hex_color(style.foreground), "left"))
     # One size for every bullet (the smallest any of them needs), so the list reads as one block.
     bullet_size = max(frame.px(BULLET_SIZE, scale), frame.smallest)
     indent = round(bullet_size * 1.1)
-    texts = [_fit_or_trim(bullet, font_path, bullet_size, smallest, frame.measure - indent, BULLET_LINES, "bullet")
-             for bullet in bullets]
+    texts = [
+        _fit_or_trim(bullet, font_path, bullet_size, smallest, frame.measure - indent, BULLET_LINES, "bullet")
+        for bullet in bullets
+    ]
     size = min((text.font.size for text in texts), default=bullet_size)
-    texts = [_fit_or_trim(bullet, font_path, size, size, frame.measure - indent, BULLET_LINES, "bullet")
-             for bullet in bullets]
+    texts = [
+        _fit_or_trim(bullet, font_path, size, size, frame.measure - indent, BULLET_LINES, "bullet")
+        for bullet in bullets
+    ]
     items.extend(_bullet_item(text, indent, style) for text in texts)
     return _Stack(tuple(items), frame.px(0.03, scale), align="left")
 
@@ -613,8 +673,13 @@ def _bullet_item(text: Text, indent: int, style: Style) -> _Item:
         paint_mask(canvas, mask, (x, round(centre - dot / 2)), parse_hex_color(style.accent))
         text.draw(canvas, x + indent, y, text.width, parse_hex_color(style.foreground), "left")
 
-    return _Item(indent + text.width, text.height, paint, "rise",
-                 lambda x, y: text_line_boxes(text, x + indent, y, text.width, "left"))
+    return _Item(
+        indent + text.width,
+        text.height,
+        paint,
+        "rise",
+        lambda x, y: text_line_boxes(text, x + indent, y, text.width, "left"),
+    )
 
 
 def _cta_stack(card: CallToAction, frame: _Frame, style: Style, scale: float) -> _Stack:
@@ -626,13 +691,23 @@ def _cta_stack(card: CallToAction, frame: _Frame, style: Style, scale: float) ->
     smallest = frame.smallest
     text_size = frame.px(CTA_SIZE, scale)
     pad_x, pad_y = round(text_size * 0.8), round(text_size * 0.35)
-    text = fit_text(card.text, font_path, max(text_size, frame.smallest_cta), frame.smallest_cta,
-                    frame.measure - 2 * pad_x, CTA_LINES,
-                     "call to action")
+    text = fit_text(
+        card.text,
+        font_path,
+        max(text_size, frame.smallest_cta),
+        frame.smallest_cta,
+        frame.measure - 2 * pad_x,
+        CTA_LINES,
+        "call to action",
+    )
     items = [_button_item(text, pad_x, pad_y, style)]
     if display_urls:
-        items.append(_text_item(_fitted_url(display_urls, font_path, frame.px(URL_SIZE, scale), smallest,
-                                            frame.measure), muted_colour(style)))
+        items.append(
+            _text_item(
+                _fitted_url(display_urls, font_path, frame.px(URL_SIZE, scale), smallest, frame.measure),
+                muted_colour(style),
+            )
+        )
     if card.qr:
         items.append(_qr_item(card.url.strip(), frame, scale))
     return _Stack(tuple(items), frame.px(0.04, scale))
@@ -644,13 +719,15 @@ def _button_item(text: Text, pad_x: int, pad_y: int, style: Style) -> _Item:
 
     def paint(canvas: Image.Image, x: int, y: int) -> None:
         radius = min(height, text.line_pitch + 2 * pad_y) // 2 * SUPERSAMPLE
-        mask = _shape_mask((width, height),
-                           lambda draw, w, h: draw.rounded_rectangle((0, 0, w - 1, h - 1), radius=radius, fill=255))
+        mask = _shape_mask(
+            (width, height), lambda draw, w, h: draw.rounded_rectangle((0, 0, w - 1, h - 1), radius=radius, fill=255)
+        )
         paint_mask(canvas, mask, (x, y), parse_hex_color(style.accent))
         text.draw(canvas, x + pad_x, y + pad_y, text.width, colour, "center")
 
-    return _Item(width, height, paint, "pop",
-                 lambda x, y: text_line_boxes(text, x + pad_x, y + pad_y, text.width, "center"))
+    return _Item(
+        width, height, paint, "pop", lambda x, y: text_line_boxes(text, x + pad_x, y + pad_y, text.width, "center")
+    )
 
 
 def _qr_item(url: str, frame: _Frame, scale: float) -> _Item:
@@ -662,8 +739,10 @@ def _qr_item(url: str, frame: _Frame, scale: float) -> _Item:
     rgba = np.dstack([pixels, pixels, pixels, np.full_like(pixels, 255)])
     image = Image.fromarray(rgba)
     if image.width > frame.safe.width:
-        raise ValueError(f"the URL {url!r} makes a QR code too dense to draw in a {frame.size[0]}x{frame.size[1]} "
-                         f"frame; use a shorter URL")
+        raise ValueError(
+            f"the URL {url!r} makes a QR code too dense to draw in a {frame.size[0]}x{frame.size[1]} "
+            f"frame; use a shorter URL"
+        )
     return _Item(image.width, image.height, lambda canvas, x, y: canvas.alpha_composite(image, (x, y)))
 
 
@@ -686,8 +765,9 @@ def _fitted_url(forms: list[str], font_path: str, start: int, smallest: int, mea
     return fit_fewest_lines(forms[-1], font_path, start, smallest, measure, URL_LINES, "URL", tokens=_URL_TOKEN)
 
 
-def _fit_or_trim(text: str, font_path: str, start: int, smallest: int, max_width: int, max_lines: int,
-                 what: str) -> Text:
+def _fit_or_trim(
+    text: str, font_path: str, start: int, smallest: int, max_width: int, max_lines: int, what: str
+) -> Text:
     """fit_text, or else the longest run of the text's first words (characters, for text without spaces) that
     fits, ending with "…": for the texts a template or a description supplies (headings, taglines, bullets), where
     a shortened line beats refusing the render. Prices, titles and the call to action are never shortened."""

@@ -18,8 +18,9 @@ BT709_FFMPEG_PARAMS = (
 )  # fmt: skip
 
 
-def write_clip(frames: np.ndarray | FrameStream, fps: int, path: str | os.PathLike, *, crf: int = 16,
-               preset: str = "veryfast") -> None:
+def write_clip(
+    frames: np.ndarray | FrameStream, fps: int, path: str | os.PathLike, *, crf: int = 16, preset: str = "veryfast"
+) -> None:
     """Encode (T, H, W, 3) uint8 RGB frames (an array or a FrameStream) to path. H and W must be even (yuv420p
     halves chroma)."""
     if not isinstance(frames, FrameStream):

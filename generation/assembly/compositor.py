@@ -49,13 +49,19 @@ class Compositor:
         self.sources = [_source_for(segment, size, fps, style) for segment in timeline.segments]
         watermark = cards.watermark_layer(style, size, timeline.watermark)
         self.watermark = Overlay(watermark, size) if watermark is not None else None
-        self.badge_layers = {index: cards.badge_layer(segment.badge, size, style)
-                             for index, segment in enumerate(timeline.segments) if segment.badge}
+        self.badge_layers = {
+            index: cards.badge_layer(segment.badge, size, style)
+            for index, segment in enumerate(timeline.segments)
+            if segment.badge
+        }
         self.badges = {index: Overlay(layer, size) for index, layer in self.badge_layers.items()}
         # The badge pops in where it first appears: a run of badged segments (a scene's shots) shows one badge.
         segments = timeline.segments
-        self.badge_pops = {index: self.starts[index] for index in self.badges
-                           if index == 0 or segments[index - 1].badge != segments[index].badge}
+        self.badge_pops = {
+            index: self.starts[index]
+            for index in self.badges
+            if index == 0 or segments[index - 1].badge != segments[index].badge
+        }
         self.badge_pop_frames = max(1, round(BADGE_POP_SECONDS * fps))
         self.accent = parse_hex_color(style.accent)
         # A missing or broken shot fails now, before any encoding is spent. Each check starts an ffmpeg to read the
@@ -94,15 +100,21 @@ class Compositor:
         frames = round(self.timeline.segments[incoming].transition.duration * self.timeline.fps)
         return ease((n - self.starts[incoming] + 1) / (frames + 1))
 
-    def _transition(self, outgoing: int, incoming: int, incoming_frame: np.ndarray, progress: float,
-                    n: int) -> np.ndarray:
+    def _transition(
+        self, outgoing: int, incoming: int, incoming_frame: np.ndarray, progress: float, n: int
+    ) -> np.ndarray:
         transition = self.timeline.segments[incoming].transition
         outgoing_frame = self._segment_frame(outgoing, n)
         if transition.kind == "crossfade":
             return cv2.addWeighted(outgoing_frame, 1 - progress, incoming_frame, progress, 0)
         if transition.kind == "zoom":
-            return cv2.addWeighted(_zoomed(outgoing_frame, 1 + (ZOOM_OUT_SCALE - 1) * progress), 1 - progress,
-                                   _zoomed(incoming_frame, ZOOM_IN_SCALE + (1 - ZOOM_IN_SCALE) * progress), progress, 0)
+            return cv2.addWeighted(
+                _zoomed(outgoing_frame, 1 + (ZOOM_OUT_SCALE - 1) * progress),
+                1 - progress,
+                _zoomed(incoming_frame, ZOOM_IN_SCALE + (1 - ZOOM_IN_SCALE) * progress),
+                progress,
+                0,
+            )
         width, height = self.size
         frame = np.empty_like(incoming_frame)
         if transition.kind == "wipe":  # the band's right edge sweeps from the left edge to past the right one
@@ -115,18 +127,18 @@ class Compositor:
             return frame
         if transition.kind == "push":  # as slide_left, with the blur of a fast pan (strongest mid-way)
             offset = round(width * progress)
-            frame[:, :width - offset] = outgoing_frame[:, offset:]
-            frame[:, width - offset:] = incoming_frame[:, :offset]
+            frame[:, : width - offset] = outgoing_frame[:, offset:]
+            frame[:, width - offset :] = incoming_frame[:, :offset]
             blur = round(width * PUSH_BLUR * math.sin(math.pi * progress))
             return cv2.blur(frame, (blur, 1)) if blur > 1 else frame
         if transition.kind == "slide_left":  # the new segment pushes the old one out to the left
             offset = round(width * progress)
-            frame[:, :width - offset] = outgoing_frame[:, offset:]
-            frame[:, width - offset:] = incoming_frame[:, :offset]
+            frame[:, : width - offset] = outgoing_frame[:, offset:]
+            frame[:, width - offset :] = incoming_frame[:, :offset]
         else:  # slide_up
             offset = round(height * progress)
-            frame[:height - offset] = outgoing_frame[offset:]
-            frame[height - offset:] = incoming_frame[:offset]
+            frame[: height - offset] = outgoing_frame[offset:]
+            frame[height - offset :] = incoming_frame[:offset]
         return frame
 
     def _overlays(self, frame: np.ndarray, weights: dict[int, float], n: int) -> np.ndarray:
@@ -134,8 +146,9 @@ class Compositor:
         of each segment the frame shows), so a shot's logo leaves with the shot rather than vanishing at once."""
         segments = self.timeline.segments
         if self.watermark is not None:
-            self.watermark.blend_onto(frame, sum(w for i, w in weights.items()
-                                                 if isinstance(segments[i].content, (ShotClip, PresenterClip))))
+            self.watermark.blend_onto(
+                frame, sum(w for i, w in weights.items() if isinstance(segments[i].content, (ShotClip, PresenterClip)))
+            )
         badged = [i for i in weights if i in self.badges]
         if badged:
             self._badge(badged[-1], n).blend_onto(frame, sum(weights[i] for i in badged))
@@ -155,15 +168,17 @@ class Compositor:
         height, width = layer.image.shape[:2]
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
         scaled = cv2.resize(layer.image, size, interpolation=cv2.INTER_LINEAR)
-        return Overlay(cards.Layer(scaled, layer.x + (width - size[0]) // 2, layer.y + (height - size[1]) // 2),
-                       self.size)
+        return Overlay(
+            cards.Layer(scaled, layer.x + (width - size[0]) // 2, layer.y + (height - size[1]) // 2), self.size
+        )
 
     def _caption(self, index: int) -> Overlay:
         if index not in self._caption_overlays:
             self._caption_overlays.clear()  # one cue at a time is on screen
             text = self.timeline.captions[index].text
-            self._caption_overlays[index] = Overlay(cards.caption_layer(text, self.size, self.timeline.style),
-                                                    self.size)
+            self._caption_overlays[index] = Overlay(
+                cards.caption_layer(text, self.size, self.timeline.style), self.size
+            )
         return self._caption_overlays[index]
 
     def _prepare_upcoming(self, n: int) -> None:
@@ -188,4 +203,4 @@ def _zoomed(frame: np.ndarray, scale: float) -> np.ndarray:
     height, width = frame.shape[:2]
     crop_w, crop_h = max(1, round(width / scale)), max(1, round(height / scale))
     left, top = (width - crop_w) // 2, (height - crop_h) // 2
-    return cv2.resize(frame[top:top + crop_h, left:left + crop_w], (width, height), interpolation=cv2.INTER_LINEAR)
+    return cv2.resize(frame[top : top + crop_h, left : left + crop_w], (width, height), interpolation=cv2.INTER_LINEAR)

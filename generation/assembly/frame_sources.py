@@ -50,7 +50,7 @@ class Overlay:
         """Blend at the layer's place, or dy pixels lower (a rising text; the caller keeps it inside the frame)."""
         if self.width <= 0 or self.height <= 0 or opacity <= 0:
             return
-        region = frame[self.y + dy:self.y + dy + self.height, self.x:self.x + self.width]
+        region = frame[self.y + dy : self.y + dy + self.height, self.x : self.x + self.width]
         if opacity >= 1:
             alpha, inverse_alpha = self.alpha, self.inverse_alpha
         else:  # entrances and transitions
@@ -120,8 +120,22 @@ class ShotFrames:
         self.close()
         self._ended = False
         seek = ["-ss", f"{start / self.fps:.6f}"] if start else []
-        command = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-nostdin", *seek, "-i", self.path,
-                   "-filter_complex", self._filter, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
+        command = [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-v",
+            "error",
+            "-nostdin",
+            *seek,
+            "-i",
+            self.path,
+            "-filter_complex",
+            self._filter,
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-",
+        ]
         self._reader = _FrameReader(command, self.size[0] * self.size[1] * 3)
         self._next = start
 
@@ -251,7 +265,7 @@ def ease_out(progress: float) -> float:
 def back_out(progress: float, overshoot: float) -> float:
     """Ease out past the end and back (0 -> ~1 + overshoot / 16 -> 1): a landing with a small bounce."""
     p = min(1.0, max(0.0, progress)) - 1
-    return 1 + (overshoot + 1) * p ** 3 + overshoot * p ** 2
+    return 1 + (overshoot + 1) * p**3 + overshoot * p**2
 
 
 def ease(progress: float) -> float:

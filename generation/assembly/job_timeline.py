@@ -8,13 +8,30 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from catalog.models import ProductImage
 from generation.assembly import cards
 from generation.assembly.beats import cuts_on_beats
 from generation.assembly.captions import Cue, caption_cues, spoken_cues
 from generation.assembly.presenter_frames import card_region_clear_of_captions, product_card_fits
 from generation.assembly.timeline import (
-    CUT, CARD_TYPES, CallToAction, FeatureList, LogoCard, Music, PresenterClip, PriceCard, ProductCard, Segment,
-    ShotClip, Style, Timeline, TitleCard, Transition, Voice, VoiceOver, rendition_size,
+    CARD_TYPES,
+    CUT,
+    CallToAction,
+    FeatureList,
+    LogoCard,
+    Music,
+    PresenterClip,
+    PriceCard,
+    ProductCard,
+    Segment,
+    ShotClip,
+    Style,
+    Timeline,
+    TitleCard,
+    Transition,
+    Voice,
+    VoiceOver,
+    rendition_size,
 )
 from generation.feature_bullets import description_bullets
 from generation.models import RenderJob
@@ -24,10 +41,17 @@ from generation.music.library import music_mood, music_tempo
 from generation.music.tempo import track_beats
 from generation.prompts import DEFAULT_LOCALE, discount_label, price_format, prompt_context, prompt_render
 from generation.template_spec import (
-    CtaScene, FeaturesScene, IntroScene, OutroScene, PresenterScene, PriceCardScene, ProductShotsScene,
-    SceneTransition, TitleScene, template_spec_parse,
+    CtaScene,
+    FeaturesScene,
+    IntroScene,
+    OutroScene,
+    PresenterScene,
+    PriceCardScene,
+    ProductShotsScene,
+    SceneTransition,
+    TitleScene,
+    template_spec_parse,
 )
-from catalog.models import ProductImage
 from shop_video.media import media_local_path
 from shop_video.tenancy.selectors import brand_music_for
 
@@ -42,8 +66,14 @@ def timeline_for_job(job: RenderJob, aspect_ratio: str) -> Timeline:
     width, height = rendition_size(aspect_ratio, job.short_side)
     kit = job.brand_kit
     variant = job.variant
-    context = prompt_context(product=job.product, variant=variant, brand_kit=kit, merchant=job.merchant,
-                             options=spec.options, merge_fields=job.merge_fields)
+    context = prompt_context(
+        product=job.product,
+        variant=variant,
+        brand_kit=kit,
+        merchant=job.merchant,
+        options=spec.options,
+        merge_fields=job.merge_fields,
+    )
     locale = context["options"].get("locale", DEFAULT_LOCALE)
     price = price_format(variant.price, variant.currency, locale)
     on_sale = variant.compare_at_price is not None and variant.compare_at_price > variant.price
@@ -59,40 +89,73 @@ def timeline_for_job(job: RenderJob, aspect_ratio: str) -> Timeline:
         entrance = _transition(scene.transition, spec.fps)
         if isinstance(scene, ProductShotsScene):
             scene_shots = [shot for shot in shots if shot.scene == scene_index]
-            contents = [(ShotClip(str(media_local_path(shot.file.name)), product_box=_product_box(shot, aspect_ratio)),
-                         shot.duration) for shot in scene_shots]
+            contents = [
+                (
+                    ShotClip(str(media_local_path(shot.file.name)), product_box=_product_box(shot, aspect_ratio)),
+                    shot.duration,
+                )
+                for shot in scene_shots
+            ]
         elif isinstance(scene, (IntroScene, OutroScene)):
             enabled = kit is None or (kit.intro_enabled if isinstance(scene, IntroScene) else kit.outro_enabled)
-            contents = [(LogoCard(name=context["brand"]["name"], tagline=text(scene.tagline, "tagline")),
-                         scene.frames / spec.fps)] if enabled else []
+            contents = (
+                [
+                    (
+                        LogoCard(name=context["brand"]["name"], tagline=text(scene.tagline, "tagline")),
+                        scene.frames / spec.fps,
+                    )
+                ]
+                if enabled
+                else []
+            )
         elif isinstance(scene, TitleScene):
             contents = [(TitleCard(title=context["product"]["title"], subtitle=price), scene.frames / spec.fps)]
         elif isinstance(scene, PriceCardScene):
             compare_at = price_format(variant.compare_at_price, variant.currency, locale) if on_sale else ""
-            contents = [(PriceCard(price=price, compare_at=compare_at, discount=discount,
-                                   headline=text(scene.headline, "headline")), scene.frames / spec.fps)]
+            contents = [
+                (
+                    PriceCard(
+                        price=price, compare_at=compare_at, discount=discount, headline=text(scene.headline, "headline")
+                    ),
+                    scene.frames / spec.fps,
+                )
+            ]
         elif isinstance(scene, FeaturesScene):
-            bullets = description_bullets(job.merge_fields.get("description") or job.product.description,
-                                          max_bullets=scene.max_bullets)
+            bullets = description_bullets(
+                job.merge_fields.get("description") or job.product.description, max_bullets=scene.max_bullets
+            )
             # No description, no bullets: the scene is left out rather than shown empty.
-            contents = [(FeatureList(heading=text(scene.heading, "heading"), bullets=bullets),
-                         scene.frames / spec.fps)] if bullets else []
+            contents = (
+                [(FeatureList(heading=text(scene.heading, "heading"), bullets=bullets), scene.frames / spec.fps)]
+                if bullets
+                else []
+            )
         elif isinstance(scene, CtaScene):
             url = text(scene.url, "url")
-            contents = [(CallToAction(text=text(scene.text, "text"), url=url, qr=scene.qr and bool(url)),
-                         scene.frames / spec.fps)]
+            contents = [
+                (
+                    CallToAction(text=text(scene.text, "text"), url=url, qr=scene.qr and bool(url)),
+                    scene.frames / spec.fps,
+                )
+            ]
         elif isinstance(scene, PresenterScene):
             scene_shots = [shot for shot in shots if shot.scene == scene_index]
             if not scene_shots:
                 raise ValueError(f"{where} (presenter) has no host shot; render the job again")
             host = scene_shots[0]
             compare_at = price_format(variant.compare_at_price, variant.currency, locale) if on_sale else ""
-            card = ProductCard(title=context["product"]["title"], price=price, compare_at=compare_at,
-                               discount=discount)
-            contents = [(PresenterClip(host=str(media_local_path(host.file.name)) if host.file else "",
-                                       layout=scene.layout, card=card,
-                                       photo=_photo_path(job, host.parameters.get("product_image_id"))),
-                         scene.frames / spec.fps)]
+            card = ProductCard(title=context["product"]["title"], price=price, compare_at=compare_at, discount=discount)
+            contents = [
+                (
+                    PresenterClip(
+                        host=str(media_local_path(host.file.name)) if host.file else "",
+                        layout=scene.layout,
+                        card=card,
+                        photo=_photo_path(job, host.parameters.get("product_image_id")),
+                    ),
+                    scene.frames / spec.fps,
+                )
+            ]
             if host.metadata.get("speech"):
                 speeches.append((len(segments), host.metadata["speech"]))
         else:
@@ -110,28 +173,53 @@ def timeline_for_job(job: RenderJob, aspect_ratio: str) -> Timeline:
     segments = _transitions_fitted(segments, spec.fps)
     music = _music_for(job, spec)
     segments = _cuts_on_beats(segments, music, spec.fps)
-    style = Style(background=kit.primary_colour if kit else Style.background,
-                  foreground=kit.secondary_colour if kit else Style.foreground,
-                  accent=kit.accent_colour if kit else Style.accent,
-                  font_path=str(media_local_path(kit.font.name)) if kit and kit.font else None,
-                  logo_path=str(media_local_path(kit.logo.name)) if kit and kit.logo else None)
-    timeline = Timeline(width=width, height=height, fps=spec.fps, segments=tuple(segments), style=style,
-                        watermark=kit.watermark_position if kit and kit.logo else "none", music=music,
-                        burn_in_captions=spec.burn_in_captions)
+    style = Style(
+        background=kit.primary_colour if kit else Style.background,
+        foreground=kit.secondary_colour if kit else Style.foreground,
+        accent=kit.accent_colour if kit else Style.accent,
+        font_path=str(media_local_path(kit.font.name)) if kit and kit.font else None,
+        logo_path=str(media_local_path(kit.logo.name)) if kit and kit.logo else None,
+    )
+    timeline = Timeline(
+        width=width,
+        height=height,
+        fps=spec.fps,
+        segments=tuple(segments),
+        style=style,
+        watermark=kit.watermark_position if kit and kit.logo else "none",
+        music=music,
+        burn_in_captions=spec.burn_in_captions,
+    )
     starts = timeline.starts()
-    voices = tuple(Voice(path=str(media_local_path(speech["file"])), start=starts[index] + speech["offset"])
-                   for index, speech in speeches)
-    spoken = [cue for index, speech in speeches
-              for cue in spoken_cues([(text, starts[index] + speech["offset"] + start,
-                                       starts[index] + speech["offset"] + end) for text, start, end in speech["words"]],
-                                     max_chars_per_line=cards.caption_line_chars((width, height), style))]
+    voices = tuple(
+        Voice(path=str(media_local_path(speech["file"])), start=starts[index] + speech["offset"])
+        for index, speech in speeches
+    )
+    spoken = [
+        cue
+        for index, speech in speeches
+        for cue in spoken_cues(
+            [
+                (text, starts[index] + speech["offset"] + start, starts[index] + speech["offset"] + end)
+                for text, start, end in speech["words"]
+            ],
+            max_chars_per_line=cards.caption_line_chars((width, height), style),
+        )
+    ]
     captions = _in_turn([*_captions(timeline, scene_spans), *spoken], timeline.duration)
-    timeline = replace(timeline, voices=voices, captions=captions, sound_effects=sound_effects_for(timeline),
-                       voiceover=_voiceover_for(spec, text=lambda source: prompt_render(source, context,
-                                                                                       field="voiceover: script")))
+    timeline = replace(
+        timeline,
+        voices=voices,
+        captions=captions,
+        sound_effects=sound_effects_for(timeline),
+        voiceover=_voiceover_for(spec, text=lambda source: prompt_render(source, context, field="voiceover: script")),
+    )
     if music is not None:  # the built-in piece's beats up to its final hit; a track's within the video
-        beats = (piece_beats(tempo=music.tempo, duration=timeline.duration) if music.mood else
-                 tuple(beat for beat in music.beats if beat < timeline.duration))
+        beats = (
+            piece_beats(tempo=music.tempo, duration=timeline.duration)
+            if music.mood
+            else tuple(beat for beat in music.beats if beat < timeline.duration)
+        )
         timeline = replace(timeline, music=replace(music, beats=beats))
     return timeline
 
@@ -145,11 +233,22 @@ def _music_for(job: RenderJob, spec) -> Music | None:
     music_name = brand_music_for(kit=job.brand_kit, track=spec.music.track, mood=spec.music.mood)
     if music_name:
         path = str(media_local_path(music_name))
-        return Music(path=path, volume=spec.music.volume, fade_in=spec.music.fade_in, fade_out=spec.music.fade_out,
-                     beats=track_beats(path, MAX_TRACK_BEATS_SECONDS))
+        return Music(
+            path=path,
+            volume=spec.music.volume,
+            fade_in=spec.music.fade_in,
+            fade_out=spec.music.fade_out,
+            beats=track_beats(path, MAX_TRACK_BEATS_SECONDS),
+        )
     mood = music_mood(spec.music.mood)
-    return Music(path="", volume=spec.music.volume, fade_in=0.0, fade_out=0.0, mood=mood,
-                 tempo=music_tempo(mood, spec.music.tempo))
+    return Music(
+        path="",
+        volume=spec.music.volume,
+        fade_in=0.0,
+        fade_out=0.0,
+        mood=mood,
+        tempo=music_tempo(mood, spec.music.tempo),
+    )
 
 
 def _voiceover_for(spec, *, text) -> VoiceOver | None:
@@ -202,8 +301,14 @@ def _cuts_on_beats(segments: list[Segment], music: Music | None, fps: int) -> li
     is only trimmed (never held on its last frame) and a presenter's scene keeps its length (its speech)."""
     if music is None or not (music.beats or music.mood):
         return segments
-    flex = ["fixed" if isinstance(segment.content, PresenterClip) else
-            "shrink" if isinstance(segment.content, ShotClip) else "free" for segment in segments]
+    flex = [
+        "fixed"
+        if isinstance(segment.content, PresenterClip)
+        else "shrink"
+        if isinstance(segment.content, ShotClip)
+        else "free"
+        for segment in segments
+    ]
     durations, transitions = [segment.duration for segment in segments], [s.transition.duration for s in segments]
     snapped = durations
     for _ in range(3):
@@ -241,8 +346,11 @@ def _shots_for(job: RenderJob, aspect_ratio: str) -> list:
     shots = list(job.shots.order_by("position"))
     own_scenes = {shot.scene for shot in shots if shot.aspect_ratio == aspect_ratio}
     master = job.aspect_ratios[0]
-    return [shot for shot in shots
-            if shot.aspect_ratio == aspect_ratio or (shot.aspect_ratio == master and shot.scene not in own_scenes)]
+    return [
+        shot
+        for shot in shots
+        if shot.aspect_ratio == aspect_ratio or (shot.aspect_ratio == master and shot.scene not in own_scenes)
+    ]
 
 
 def _product_box(shot, aspect_ratio: str) -> tuple[float, float, float, float] | None:
@@ -260,8 +368,12 @@ def cards_check(timeline: Timeline) -> None:
         if isinstance(segment.content, CARD_TYPES):
             cards.card_fits(segment.content, size, timeline.style)
         elif isinstance(segment.content, PresenterClip):
-            product_card_fits(segment.content.card, size, timeline.style,
-                              card_region_clear_of_captions(segment.content.layout, size, timeline.style))
+            product_card_fits(
+                segment.content.card,
+                size,
+                timeline.style,
+                card_region_clear_of_captions(segment.content.layout, size, timeline.style),
+            )
     for cue in timeline.captions if timeline.burn_in_captions else ():
         cards.caption_fits(cue.text, size, timeline.style)
     if timeline.voiceover is not None:
@@ -278,5 +390,7 @@ def _voiceover_fits(voiceover: VoiceOver, duration: float) -> None:
     except (TtsError, TypeError) as exc:
         raise ValueError(f"the voice-over cannot be spoken: {exc}") from None
     if voiceover.start + spoken > duration:
-        raise ValueError(f"the voice-over takes {spoken:.1f} s to say from {voiceover.start:g} s, past the end of the "
-                         f"{duration:.1f} s video; shorten its script")
+        raise ValueError(
+            f"the voice-over takes {spoken:.1f} s to say from {voiceover.start:g} s, past the end of the "
+            f"{duration:.1f} s video; shorten its script"
+        )

@@ -38,16 +38,31 @@ class Loudness:
 
 def loudness_measure(path) -> Loudness:
     """The first audio stream of a file (any format ffmpeg reads) through ffmpeg's ebur128 filter."""
-    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-hide_banner", "-nostats", "-i", str(path), "-map", "0:a:0",
-               "-af", "ebur128=peak=true", "-f", "null", "-"]
+    command = [
+        imageio_ffmpeg.get_ffmpeg_exe(),
+        "-nostdin",
+        "-hide_banner",
+        "-nostats",
+        "-i",
+        str(path),
+        "-map",
+        "0:a:0",
+        "-af",
+        "ebur128=peak=true",
+        "-f",
+        "null",
+        "-",
+    ]
     result = subprocess.run(command, capture_output=True, check=False, timeout=300)
     log = result.stderr.decode(errors="replace")
-    summary = log[log.rfind("Summary:"):] if "Summary:" in log else ""
+    summary = log[log.rfind("Summary:") :] if "Summary:" in log else ""
     integrated, peak = _SUMMARY_I.search(summary), _SUMMARY_PEAK.search(summary)
     if result.returncode != 0 or not integrated or not peak:
         raise ValueError(f"cannot measure the loudness of {str(path)!r}: {log.strip().splitlines()[-1:]}")
-    return Loudness(integrated_lufs=max(float(integrated.group(1)), -200.0) if integrated.group(1) != "-inf"
-                    else -200.0, true_peak_dbtp=float(peak.group(1)))
+    return Loudness(
+        integrated_lufs=max(float(integrated.group(1)), -200.0) if integrated.group(1) != "-inf" else -200.0,
+        true_peak_dbtp=float(peak.group(1)),
+    )
 
 
 def integrated_loudness(samples: np.ndarray, rate: int) -> float:
@@ -85,19 +100,22 @@ def true_peak(samples: np.ndarray, rate: int) -> np.ndarray:
     size, margin = 1 << 15, 64
     step = size - 2 * margin
     padded = np.zeros((channels, margin + -(-n // step) * step + margin))
-    padded[:, margin:margin + n] = samples
+    padded[:, margin : margin + n] = samples
     peaks = np.empty_like(samples)
     for begin in range(0, n, step):
-        piece = padded[:, begin:begin + size]
+        piece = padded[:, begin : begin + size]
         up = np.fft.irfft(np.fft.rfft(piece, axis=1), size * _OVERSAMPLE, axis=1) * _OVERSAMPLE
-        local = np.abs(up[:, margin * _OVERSAMPLE:(margin + step) * _OVERSAMPLE]).reshape(channels, step, _OVERSAMPLE)
+        local = np.abs(up[:, margin * _OVERSAMPLE : (margin + step) * _OVERSAMPLE]).reshape(channels, step, _OVERSAMPLE)
         count = min(step, n - begin)
-        peaks[:, begin:begin + count] = np.maximum(local.max(axis=2), np.abs(piece[:, margin:margin + step]))[:, :count]
+        peaks[:, begin : begin + count] = np.maximum(local.max(axis=2), np.abs(piece[:, margin : margin + step]))[
+            :, :count
+        ]
     return peaks
 
 
-def loudness_normalised(samples: np.ndarray, rate: int, *, target_lufs: float = TARGET_LUFS,
-                        ceiling_dbtp: float = PEAK_CEILING_DBTP) -> np.ndarray:
+def loudness_normalised(
+    samples: np.ndarray, rate: int, *, target_lufs: float = TARGET_LUFS, ceiling_dbtp: float = PEAK_CEILING_DBTP
+) -> np.ndarray:
     """(channels, n) samples at `target_lufs` integrated with no true peak above `ceiling_dbtp`: a gain, then the
     limiter, repeated (limiting lowers the loudness a little) up to three times. Silence stays silence."""
     samples = np.atleast_2d(np.asarray(samples, dtype=np.float64))
@@ -112,8 +130,15 @@ def loudness_normalised(samples: np.ndarray, rate: int, *, target_lufs: float = 
     return out
 
 
-def loudness_encoded(samples: np.ndarray, rate: int, path, *, target_lufs: float = TARGET_LUFS,
-                     limit_dbtp: float = PEAK_LIMIT_DBTP, codec: str = AUDIO_CODEC) -> Loudness:
+def loudness_encoded(
+    samples: np.ndarray,
+    rate: int,
+    path,
+    *,
+    target_lufs: float = TARGET_LUFS,
+    limit_dbtp: float = PEAK_LIMIT_DBTP,
+    codec: str = AUDIO_CODEC,
+) -> Loudness:
     """(channels, n) samples, already loudness_normalised, encoded with `codec` into `path` (an .m4a the render
     muxes as it is) with an encoded true peak of at most `limit_dbtp`, and that file's loudness.
 
@@ -129,25 +154,54 @@ def loudness_encoded(samples: np.ndarray, rate: int, path, *, target_lufs: float
         if measured.true_peak_dbtp <= limit_dbtp:
             return measured
         ceiling -= measured.true_peak_dbtp - (limit_dbtp - _ENCODED_MARGIN_DB)
-        out = (loudness_normalised(samples, rate, target_lufs=target_lufs, ceiling_dbtp=ceiling) if attempt < 3
-               else out * 10 ** ((limit_dbtp - _ENCODED_MARGIN_DB - measured.true_peak_dbtp) / 20))
+        out = (
+            loudness_normalised(samples, rate, target_lufs=target_lufs, ceiling_dbtp=ceiling)
+            if attempt < 3
+            else out * 10 ** ((limit_dbtp - _ENCODED_MARGIN_DB - measured.true_peak_dbtp) / 20)
+        )
     return measured  # still over: the quality report shows it rather than the render failing
 
 
 def _encoded(samples: np.ndarray, rate: int, path, codec: str) -> Loudness:
     # float32 in, as moviepy's writer would feed it, minus its 0.99 clamp (the mix never comes near it)
-    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-v", "error", "-nostdin", "-f", "f32le", "-ar", str(rate),
-               "-ac", str(samples.shape[0]), "-i", "-", "-vn", "-acodec", codec, "-ar", str(rate), "-strict", "-2",
-               str(path)]
-    result = subprocess.run(command, input=np.ascontiguousarray(samples.T, dtype=np.float32).tobytes(),
-                            capture_output=True, check=False, timeout=300)
+    command = [
+        imageio_ffmpeg.get_ffmpeg_exe(),
+        "-y",
+        "-v",
+        "error",
+        "-nostdin",
+        "-f",
+        "f32le",
+        "-ar",
+        str(rate),
+        "-ac",
+        str(samples.shape[0]),
+        "-i",
+        "-",
+        "-vn",
+        "-acodec",
+        codec,
+        "-ar",
+        str(rate),
+        "-strict",
+        "-2",
+        str(path),
+    ]
+    result = subprocess.run(
+        command,
+        input=np.ascontiguousarray(samples.T, dtype=np.float32).tobytes(),
+        capture_output=True,
+        check=False,
+        timeout=300,
+    )
     if result.returncode != 0:
         raise ValueError(f"cannot encode the soundtrack with {codec}: {result.stderr.decode(errors='replace')[-300:]}")
     return loudness_measure(path)
 
 
-def peak_limited(samples: np.ndarray, rate: int, *, ceiling_dbtp: float = PEAK_CEILING_DBTP,
-                 release: float = 0.08) -> np.ndarray:
+def peak_limited(
+    samples: np.ndarray, rate: int, *, ceiling_dbtp: float = PEAK_CEILING_DBTP, release: float = 0.08
+) -> np.ndarray:
     """A look-ahead limiter on the true peak: the gain starts falling ~3 ms before a peak, reaches what keeps the
     peak under the ceiling, and recovers with a `release` time constant. Linked across channels (no image shift)."""
     ceiling = 10 ** (ceiling_dbtp / 20)
@@ -156,13 +210,14 @@ def peak_limited(samples: np.ndarray, rate: int, *, ceiling_dbtp: float = PEAK_C
         return samples
     block = 128
     n = samples.shape[1]
-    padded = np.concatenate([np.minimum(1.0, ceiling / np.maximum(peak, 1e-12)),
-                             np.ones((-n) % block)])
+    padded = np.concatenate([np.minimum(1.0, ceiling / np.maximum(peak, 1e-12)), np.ones((-n) % block)])
     blocks = padded.reshape(-1, block).min(axis=1)
     # A block's gain also covers its neighbours, so the smoothing below never lets a peak through.
     held = np.minimum(blocks, np.minimum(np.roll(blocks, 1), np.roll(blocks, -1)))
-    held[0], held[-1] = min(blocks[0], blocks[1] if len(blocks) > 1 else 1), min(blocks[-1], blocks[-2]
-                                                                                 if len(blocks) > 1 else 1)
+    held[0], held[-1] = (
+        min(blocks[0], blocks[1] if len(blocks) > 1 else 1),
+        min(blocks[-1], blocks[-2] if len(blocks) > 1 else 1),
+    )
     recover = 1 - math.exp(-block / (rate * release))
     for index in range(1, len(held)):  # release: the gain climbs back gradually, never above the held minimum
         held[index] = min(held[index], held[index - 1] + (1 - held[index - 1]) * recover)
@@ -197,8 +252,10 @@ def _k_weighting(size: int, rate: int) -> np.ndarray:
     vh = 10 ** (gain_db / 20)
     vb = vh**0.4996667741545416
     a0 = 1 + k / q + k * k
-    shelf = biquad(((vh + vb * k / q + k * k) / a0, 2 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0),
-                   (1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0))
+    shelf = biquad(
+        ((vh + vb * k / q + k * k) / a0, 2 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0),
+        (1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0),
+    )
     # High-pass: Q = 0.5003270, fc = 38.1355 Hz.
     q, fc = 0.5003270373238773, 38.13547087602444
     k = math.tan(math.pi * fc / rate)

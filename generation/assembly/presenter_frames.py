@@ -57,12 +57,14 @@ class PresenterFrames:
             if content.layout == "pip":
                 self.tile = _product_tile(content.photo, self.background, photo_box, min(size))
                 self.settled = self.background.copy()
-                self.settled[photo_box.top:photo_box.bottom, photo_box.left:photo_box.right] = self.tile
+                self.settled[photo_box.top : photo_box.bottom, photo_box.left : photo_box.right] = self.tile
             else:
                 fitted = photo_fitted(content.photo, (photo_box.width, photo_box.height))
-                self.background[photo_box.top:photo_box.bottom, photo_box.left:photo_box.right] = fitted
-        self.card = Overlay(product_card_layer(content.card, size, style, card_region_clear_of_captions(
-            content.layout, size, style)), size)
+                self.background[photo_box.top : photo_box.bottom, photo_box.left : photo_box.right] = fitted
+        self.card = Overlay(
+            product_card_layer(content.card, size, style, card_region_clear_of_captions(content.layout, size, style)),
+            size,
+        )
         if content.layout == "pip":
             self.window_alpha, self.window_inner, self.window_border = _rounded_window(self.box, style, min(size))
 
@@ -82,10 +84,10 @@ class PresenterFrames:
             frame = np.array(host)
         elif self.layout == "split":
             frame = self.background.copy()
-            frame[box.top:box.bottom, box.left:box.right] = host
+            frame[box.top : box.bottom, box.left : box.right] = host
         else:
             frame = self._settling(index) if self.tile is not None else self.background.copy()
-            region = frame[box.top:box.bottom, box.left:box.right]
+            region = frame[box.top : box.bottom, box.left : box.right]
             alpha = self.window_alpha
             region[...] = cv2.blendLinear(region, self.window_border, 1 - alpha, alpha)
             inner = self.window_inner
@@ -102,10 +104,16 @@ class PresenterFrames:
             return self.settled.copy()
         frame = self.background.copy()
         box = self.photo_box
-        region = frame[box.top:box.bottom, box.left:box.right]
+        region = frame[box.top : box.bottom, box.left : box.right]
         matrix = cv2.getRotationMatrix2D((box.width / 2, box.height / 2), 0, scale)
-        cv2.warpAffine(self.tile, matrix, (box.width, box.height), dst=region, flags=cv2.INTER_LINEAR,
-                       borderMode=cv2.BORDER_TRANSPARENT)
+        cv2.warpAffine(
+            self.tile,
+            matrix,
+            (box.width, box.height),
+            dst=region,
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_TRANSPARENT,
+        )
         return frame
 
 
@@ -117,7 +125,7 @@ def _rounded_window(box: Box, style: Style, short: int) -> tuple[np.ndarray, np.
     outer = _rounded_mask((box.width, box.height), radius)
     inner_mask = np.zeros_like(outer)
     inner = _rounded_mask((box.width - 2 * border, box.height - 2 * border), max(1, radius - border))
-    inner_mask[border:box.height - border, border:box.width - border] = inner
+    inner_mask[border : box.height - border, border : box.width - border] = inner
     colour = np.empty((box.height, box.width, 3), np.uint8)
     colour[...] = parse_hex_color(style.foreground)
     return outer, inner_mask, colour
@@ -126,8 +134,9 @@ def _rounded_window(box: Box, style: Style, short: int) -> tuple[np.ndarray, np.
 def _rounded_mask(size: tuple[int, int], radius: int) -> np.ndarray:
     scale = 4
     big = Image.new("L", (size[0] * scale, size[1] * scale), 0)
-    ImageDraw.Draw(big).rounded_rectangle((0, 0, size[0] * scale - 1, size[1] * scale - 1), radius=radius * scale,
-                                          fill=255)
+    ImageDraw.Draw(big).rounded_rectangle(
+        (0, 0, size[0] * scale - 1, size[1] * scale - 1), radius=radius * scale, fill=255
+    )
     return np.asarray(big.resize(size, Image.Resampling.BOX), dtype=np.float32) / 255
 
 
@@ -138,17 +147,21 @@ def photo_fitted(path: str, size: tuple[int, int]) -> np.ndarray:
         photo = np.asarray(source.convert("RGB"))
     ph, pw = photo.shape[:2]
     cover = max(width / pw, height / ph)
-    filled = cv2.resize(photo, (max(width, round(pw * cover)), max(height, round(ph * cover))),
-                        interpolation=cv2.INTER_AREA)
+    filled = cv2.resize(
+        photo, (max(width, round(pw * cover)), max(height, round(ph * cover))), interpolation=cv2.INTER_AREA
+    )
     top, left = (filled.shape[0] - height) // 2, (filled.shape[1] - width) // 2
-    filled = filled[top:top + height, left:left + width]
+    filled = filled[top : top + height, left : left + width]
     filled = cv2.GaussianBlur(filled, (0, 0), sigmaX=max(2.0, min(size) / 30))
     filled = (filled.astype(np.float32) * 0.55).astype(np.uint8)
     contain = min(width / pw, height / ph)
-    inner = cv2.resize(photo, (max(1, round(pw * contain)), max(1, round(ph * contain))),
-                       interpolation=cv2.INTER_AREA if contain < 1 else cv2.INTER_CUBIC)
+    inner = cv2.resize(
+        photo,
+        (max(1, round(pw * contain)), max(1, round(ph * contain))),
+        interpolation=cv2.INTER_AREA if contain < 1 else cv2.INTER_CUBIC,
+    )
     y, x = (height - inner.shape[0]) // 2, (width - inner.shape[1]) // 2
-    filled[y:y + inner.shape[0], x:x + inner.shape[1]] = inner
+    filled[y : y + inner.shape[0], x : x + inner.shape[1]] = inner
     return np.ascontiguousarray(filled)
 
 
@@ -173,13 +186,13 @@ def _product_tile(path: str, background: np.ndarray, box: Box, short: int) -> np
     y, x = (box.height - tile_h) // 2, (box.width - tile_w) // 2
     mask = np.zeros((box.height, box.width), np.float32)
     if segmentation.confident:
-        mask[y:y + tile_h, x:x + tile_w] = np.clip(cv2.resize(cutout, size, interpolation=cv2.INTER_LINEAR), 0, 1)
+        mask[y : y + tile_h, x : x + tile_w] = np.clip(cv2.resize(cutout, size, interpolation=cv2.INTER_LINEAR), 0, 1)
     else:
-        mask[y:y + tile_h, x:x + tile_w] = _rounded_mask((tile_w, tile_h), round(short * TILE_CORNER))
+        mask[y : y + tile_h, x : x + tile_w] = _rounded_mask((tile_w, tile_h), round(short * TILE_CORNER))
     shadow = cv2.GaussianBlur(np.roll(mask, max(1, margin // 2), axis=0), (0, 0), sigmaX=blur)[..., None] * 0.45
-    region = background[box.top:box.bottom, box.left:box.right].astype(np.float32) * (1.0 - shadow)
+    region = background[box.top : box.bottom, box.left : box.right].astype(np.float32) * (1.0 - shadow)
     placed = np.zeros_like(region)
-    placed[y:y + tile_h, x:x + tile_w] = inner
+    placed[y : y + tile_h, x : x + tile_w] = inner
     alpha = mask[..., None]
     return np.ascontiguousarray(np.clip(region * (1.0 - alpha) + placed * alpha + 0.5, 0, 255).astype(np.uint8))
 
@@ -231,8 +244,9 @@ PRICE_TIERS = (
 )
 
 
-def _price_layouts(card: ProductCard, font_path: str, start: int, smallest: int, measure: int, tier: int
-                   ) -> Iterator[tuple[list[list[tuple[str, Text]]], int]]:
+def _price_layouts(
+    card: ProductCard, font_path: str, start: int, smallest: int, measure: int, tier: int
+) -> Iterator[tuple[list[list[tuple[str, Text]]], int]]:
     """Ways to set the price with what PRICE_TIERS[tier] shows, best first, each as lines of (role, Text) pairs
     (role: price, compare or discount) no wider than `measure`, and the space between parts. One line is tried
     down to three quarters of the price's size only; the old price and the discount are set smaller than the
@@ -245,14 +259,28 @@ def _price_layouts(card: ProductCard, font_path: str, start: int, smallest: int,
         if arrangement in seen:
             continue
         seen.append(arrangement)
-        low = max(smallest, math.ceil(start * 0.75)) if len(arrangement) == 1 and len(arrangement[0]) > 1 \
-            else smallest
+        low = max(smallest, math.ceil(start * 0.75)) if len(arrangement) == 1 and len(arrangement[0]) > 1 else smallest
         for size in range(start, low - 1, -1):
             small = max(smallest, round(size * COMPARE_SHARE))
             space = round(small * 0.6)
-            lines = [[(role, fit_text(texts[role], font_path, size if role == "price" else small,
-                                      size if role == "price" else small, 10 ** 6, 1, "price on the presenter card"))
-                      for role in line] for line in arrangement]
+            lines = [
+                [
+                    (
+                        role,
+                        fit_text(
+                            texts[role],
+                            font_path,
+                            size if role == "price" else small,
+                            size if role == "price" else small,
+                            10**6,
+                            1,
+                            "price on the presenter card",
+                        ),
+                    )
+                    for role in line
+                ]
+                for line in arrangement
+            ]
             if all(sum(text.width for _, text in line) + space * (len(line) - 1) <= measure for line in lines):
                 yield lines, space
                 break
@@ -267,12 +295,14 @@ def _card_layouts(card: ProductCard, font_path: str, short: int, smallest: int, 
         padding = max(4, round(short * PANEL_PADDING * scale))
         measure, gap = region.width - 2 * padding, padding // 2
         try:
-            title = _title_fitted(card.title, font_path, max(smallest, round(short * TITLE_SIZE * scale)),
-                                  smallest, measure, title_lines)
+            title = _title_fitted(
+                card.title, font_path, max(smallest, round(short * TITLE_SIZE * scale)), smallest, measure, title_lines
+            )
         except ValueError:
             continue
-        for lines, space in _price_layouts(card, font_path, max(smallest, round(short * PRICE_SIZE * scale)),
-                                           smallest, measure, tier):
+        for lines, space in _price_layouts(
+            card, font_path, max(smallest, round(short * PRICE_SIZE * scale)), smallest, measure, tier
+        ):
             heights = [max(text.height for _, text in line) for line in lines]
             if title.height + sum(heights) + gap * len(lines) + 2 * padding <= region.height:
                 yield padding, gap, title, lines, space, heights
@@ -285,8 +315,10 @@ def _product_card(card: ProductCard, size, style: Style, region: Box, *, paint: 
     smallest = max(8, round(short * cards.MIN_TEXT_SIZE), math.ceil(frame_height * MIN_TEXT_HEIGHT))
     fitted = next(_card_layouts(card, font_path, short, smallest, region), None)
     if fitted is None:
-        raise ValueError(f"the presenter card has {region.height}px at this size, too little for the product title "
-                         "and the price: shorten the product title or render a larger size")
+        raise ValueError(
+            f"the presenter card has {region.height}px at this size, too little for the product title "
+            "and the price: shorten the product title or render a larger size"
+        )
     padding, gap, title, lines, space, heights = fitted
     height = title.height + sum(heights) + gap * len(lines) + 2 * padding
     measure = region.width - 2 * padding
@@ -295,16 +327,24 @@ def _product_card(card: ProductCard, size, style: Style, region: Box, *, paint: 
     canvas = Image.new("RGBA", size, (0, 0, 0, 0))
     top = region.bottom - height
     panel = Image.new("L", (region.width * 4, height * 4), 0)
-    ImageDraw.Draw(panel).rounded_rectangle((0, 0, region.width * 4 - 1, height * 4 - 1), radius=padding * 4,
-                                            fill=round(255 * PANEL_OPACITY))
-    paint_mask(canvas, panel.resize((region.width, height), Image.Resampling.BOX), (region.left, top),
-               parse_hex_color(style.background))
+    ImageDraw.Draw(panel).rounded_rectangle(
+        (0, 0, region.width * 4 - 1, height * 4 - 1), radius=padding * 4, fill=round(255 * PANEL_OPACITY)
+    )
+    paint_mask(
+        canvas,
+        panel.resize((region.width, height), Image.Resampling.BOX),
+        (region.left, top),
+        parse_hex_color(style.background),
+    )
     left, y = region.left + padding, top + padding
     title.draw(canvas, left, y, measure, parse_hex_color(style.foreground), "left")
     boxes = list(cards.text_line_boxes(title, left, y, measure, "left"))
     y += title.height + gap
-    colours = {"price": parse_hex_color(style.accent), "compare": cards.muted_colour(style),
-               "discount": parse_hex_color(style.accent)}
+    colours = {
+        "price": parse_hex_color(style.accent),
+        "compare": cards.muted_colour(style),
+        "discount": parse_hex_color(style.accent),
+    }
     for line, line_height in zip(lines, heights):
         ascent = max(text.font.getmetrics()[0] for _, text in line)
         x = left
@@ -314,8 +354,9 @@ def _product_card(card: ProductCard, size, style: Style, region: Box, *, paint: 
             boxes.extend(cards.text_line_boxes(part, x, part_y, part.width, "left"))
             if role == "compare":  # struck through: the price it was
                 line_y = part_y + round(part.font.getmetrics()[0] * 0.62)
-                ImageDraw.Draw(canvas).line((x, line_y, x + part.width, line_y), fill=(*colours[role], 255),
-                                            width=max(1, part.font.size // 10))
+                ImageDraw.Draw(canvas).line(
+                    (x, line_y, x + part.width, line_y), fill=(*colours[role], 255), width=max(1, part.font.size // 10)
+                )
             x += part.width + space
         y += line_height + gap
     return canvas, height, tuple(boxes)

@@ -91,9 +91,7 @@ def _probe(video_path: str) -> tuple[float, tuple[int, int]]:
     return float(info["duration"]), tuple(info["video_size"])
 
 
-def _decode_frames(
-    video_path: str, *, start: float, seconds: float, fps: int, size: tuple[int, int]
-) -> np.ndarray:
+def _decode_frames(video_path: str, *, start: float, seconds: float, fps: int, size: tuple[int, int]) -> np.ndarray:
     """The excerpt resampled to fps and scaled to size, as (T, H, W, 3) uint8, from one ffmpeg run."""
     width, height = size
     command = [

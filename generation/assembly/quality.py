@@ -78,20 +78,33 @@ def _product_coverage(timeline: Timeline) -> dict:
     box counts as failing both, in every shape."""
     tall = timeline.height / timeline.width > 1.5
     frame = safe_area(timeline.width, timeline.height)
-    safe = (frame.left / timeline.width, frame.top / timeline.height,
-            frame.right / timeline.width, frame.bottom / timeline.height)
-    boxes = [getattr(segment.content, "product_box", None) for segment in timeline.segments
-             if isinstance(segment.content, ShotClip)]
+    safe = (
+        frame.left / timeline.width,
+        frame.top / timeline.height,
+        frame.right / timeline.width,
+        frame.bottom / timeline.height,
+    )
+    boxes = [
+        getattr(segment.content, "product_box", None)
+        for segment in timeline.segments
+        if isinstance(segment.content, ShotClip)
+    ]
     known = [box for box in boxes if box is not None]
     heights = [bottom - top for _, top, _, bottom in known]
     widths = [right - left for left, _, right, _ in known]
-    large = all(box is not None and (not tall or box[3] - box[1] >= MIN_PRODUCT_HEIGHT
-                                     or box[2] - box[0] >= MIN_PRODUCT_WIDTH) for box in boxes)
+    large = all(
+        box is not None and (not tall or box[3] - box[1] >= MIN_PRODUCT_HEIGHT or box[2] - box[0] >= MIN_PRODUCT_WIDTH)
+        for box in boxes
+    )
     uncropped = all(box is not None and _inside(box, safe) for box in boxes)
-    return {"shots": len(boxes), "measured": len(known),
-            "height": round(min(heights), 4) if heights else None,
-            "width": round(min(widths), 4) if widths else None,
-            "large_enough": large, "uncropped": uncropped}
+    return {
+        "shots": len(boxes),
+        "measured": len(known),
+        "height": round(min(heights), 4) if heights else None,
+        "width": round(min(widths), 4) if widths else None,
+        "large_enough": large,
+        "uncropped": uncropped,
+    }
 
 
 def _inside(box: tuple[float, float, float, float], safe: tuple[float, float, float, float]) -> bool:
@@ -99,13 +112,18 @@ def _inside(box: tuple[float, float, float, float], safe: tuple[float, float, fl
     left, top, right, bottom = box
     if left <= EDGE_TOLERANCE or top <= EDGE_TOLERANCE or right >= 1 - EDGE_TOLERANCE or bottom >= 1 - EDGE_TOLERANCE:
         return False
-    return (left >= safe[0] - EDGE_TOLERANCE and top >= safe[1] - EDGE_TOLERANCE
-            and right <= safe[2] + EDGE_TOLERANCE and bottom <= safe[3] + EDGE_TOLERANCE)
+    return (
+        left >= safe[0] - EDGE_TOLERANCE
+        and top >= safe[1] - EDGE_TOLERANCE
+        and right <= safe[2] + EDGE_TOLERANCE
+        and bottom <= safe[3] + EDGE_TOLERANCE
+    )
 
 
 def _shows_product(content) -> bool:
     return isinstance(content, ShotClip) or (
-        isinstance(content, PresenterClip) and content.layout in PRODUCT_LAYOUTS and content.photo is not None)
+        isinstance(content, PresenterClip) and content.layout in PRODUCT_LAYOUTS and content.photo is not None
+    )
 
 
 def _time_to_first_product(timeline: Timeline) -> float | None:
@@ -172,8 +190,11 @@ def _text_heights(boxes: list[tuple[Box, bool]], frame_height: int) -> list[tupl
 
 def _texts_outside_safe_zone(boxes: list[tuple[Box, bool]], timeline: Timeline) -> int:
     safe = safe_area(timeline.width, timeline.height)
-    return sum(1 for box, _ in boxes
-               if box.left < safe.left or box.top < safe.top or box.right > safe.right or box.bottom > safe.bottom)
+    return sum(
+        1
+        for box, _ in boxes
+        if box.left < safe.left or box.top < safe.top or box.right > safe.right or box.bottom > safe.bottom
+    )
 
 
 # --- the sound --------------------------------------------------------------------------------------------------

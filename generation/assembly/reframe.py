@@ -49,8 +49,7 @@ def subject_find(frame: np.ndarray) -> Subject:
     rows, cols = _dense(mask.any(axis=1), mask.sum(axis=1)), _dense(mask.any(axis=0), mask.sum(axis=0))
     if rows is None or cols is None:
         return Subject(0, 0, width, height)
-    return Subject(cols[0] * step, rows[0] * step, min(width, (cols[1] + 1) * step),
-                   min(height, (rows[1] + 1) * step))
+    return Subject(cols[0] * step, rows[0] * step, min(width, (cols[1] + 1) * step), min(height, (rows[1] + 1) * step))
 
 
 def _dense(present: np.ndarray, counts: np.ndarray) -> tuple[int, int] | None:

@@ -67,8 +67,9 @@ def render_timeline(
             music_volume=music.volume if music else 0.0,
             fade_in=music.fade_in if music else 0.0,
             fade_out=music.fade_out if music else 0.0,
-            effects=tuple(EffectCue(samples=_effect_samples(effect), start=effect.start)
-                          for effect in timeline.sound_effects),
+            effects=tuple(
+                EffectCue(samples=_effect_samples(effect), start=effect.start) for effect in timeline.sound_effects
+            ),
             loudness_lufs=timeline.loudness_lufs,
             opened=opened,
         )
@@ -113,7 +114,9 @@ def _music_file(music: Music | None, duration: float) -> str | None:
 def _effect_samples(effect: SoundEffect):
     from generation.music.effects import effect_samples
 
-    samples = effect_samples(effect.kind, effect.duration) if effect.kind else audio_decoded(effect.path, 30 * AUDIO_FPS)
+    samples = (
+        effect_samples(effect.kind, effect.duration) if effect.kind else audio_decoded(effect.path, 30 * AUDIO_FPS)
+    )
     return samples * effect.volume
 
 
@@ -124,8 +127,10 @@ def voiceover_write(voiceover: VoiceOver, path: Path, duration: float) -> VoiceC
 
     speech = speech_synthesize(text=voiceover.script, voice=VoiceSpec(**voiceover.voice))
     if voiceover.start + speech.duration > duration:
-        raise ValueError(f"the voice-over takes {speech.duration:.1f} s to say from {voiceover.start:g} s, past the "
-                         f"{duration:.1f} s video; shorten its script")
+        raise ValueError(
+            f"the voice-over takes {speech.duration:.1f} s to say from {voiceover.start:g} s, past the "
+            f"{duration:.1f} s video; shorten its script"
+        )
     speech.wav_write(str(path))
     return VoiceCue(path=str(path), start=voiceover.start)
 

@@ -73,8 +73,9 @@ class Text:
         for index, line in enumerate(self.lines):
             ink_left, _, ink_right, _ = self.font.getbbox(line, anchor="ls")
             x = margin + ((width - (ink_right - ink_left)) / 2 if align == "center" else 0)
-            draw.text((x - ink_left, margin + ascent + index * self.line_pitch), line, font=self.font, fill=255,
-                      anchor="ls")
+            draw.text(
+                (x - ink_left, margin + ascent + index * self.line_pitch), line, font=self.font, fill=255, anchor="ls"
+            )
         paint_mask(canvas, mask, (left - margin, top - margin), colour)
 
 
@@ -93,8 +94,16 @@ def font_sizes(start: int, smallest: int) -> list[int]:
     return [*sizes, smallest]
 
 
-def fit_text(text: str, font_path: str, start: int, smallest: int, max_width: int, max_lines: int,
-              what: str, tokens: re.Pattern = TOKEN) -> Text:
+def fit_text(
+    text: str,
+    font_path: str,
+    start: int,
+    smallest: int,
+    max_width: int,
+    max_lines: int,
+    what: str,
+    tokens: re.Pattern = TOKEN,
+) -> Text:
     """The largest font from start down to smallest whose wrap of text fits max_width in max_lines lines."""
     for size in font_sizes(start, smallest):
         font = font_load(font_path, size)
@@ -106,8 +115,16 @@ def fit_text(text: str, font_path: str, start: int, smallest: int, max_width: in
     )
 
 
-def fit_fewest_lines(text: str, font_path: str, start: int, smallest: int, max_width: int, max_lines: int,
-                      what: str, tokens: re.Pattern = TOKEN) -> Text:
+def fit_fewest_lines(
+    text: str,
+    font_path: str,
+    start: int,
+    smallest: int,
+    max_width: int,
+    max_lines: int,
+    what: str,
+    tokens: re.Pattern = TOKEN,
+) -> Text:
     """Like fit_text, but one line at any readable size beats two larger lines (a URL reads best whole)."""
     for lines in range(1, max_lines):
         try:
@@ -147,5 +164,3 @@ def wrap(text: str, font: ImageFont.FreeTypeFont, max_width: int, tokens: re.Pat
     if line:
         lines.append(line)
     return lines
-
-

@@ -70,7 +70,7 @@ def safe_area(width: int, height: int) -> Box:
 
 
 def parse_hex_color(value: str) -> tuple[int, int, int]:
-    """"#rrggbb" -> (r, g, b); ValueError for anything else."""
+    """ "#rrggbb" -> (r, g, b); ValueError for anything else."""
     if not (isinstance(value, str) and len(value) == 7 and value[0] == "#"):
         raise ValueError(f"colour must look like '#rrggbb', got {value!r}")
     try:
@@ -170,6 +170,7 @@ CARD_TYPES = (TitleCard, LogoCard, PriceCard, FeatureList, CallToAction)
 
 
 # --- the timeline: segments in order, the transitions between them, its sound ---------------------------
+
 
 @dataclass(frozen=True)
 class Transition:
@@ -311,20 +312,25 @@ def timeline_validate(timeline: Timeline) -> None:
         if index == 0 and transition.kind != "cut":
             raise ValueError("segment 0 has a transition, but nothing comes before it to transition from")
         if transition.kind != "cut":
-            _check_whole_frames(f"segment {index}", "has a transition of", transition.duration, timeline.fps,
-                                positive=True)
+            _check_whole_frames(
+                f"segment {index}", "has a transition of", transition.duration, timeline.fps, positive=True
+            )
             previous = timeline.segments[index - 1]
             if transition.duration >= min(segment.duration, previous.duration):
-                raise ValueError(f"segment {index}'s {transition.kind} lasts {transition.duration:g} s, as long as "
-                                 "it or the segment before it; make the transition shorter than both")
+                raise ValueError(
+                    f"segment {index}'s {transition.kind} lasts {transition.duration:g} s, as long as "
+                    "it or the segment before it; make the transition shorter than both"
+                )
     for voice in timeline.voices:
         if voice.start < 0 or voice.start >= timeline.duration:
             raise ValueError(f"a voice starts at {voice.start:g} s, outside the {timeline.duration:g} s video")
     previous_end = 0.0
     for cue in timeline.captions:
         if cue.start < previous_end - FRAME_TOLERANCE or cue.end > timeline.duration + FRAME_TOLERANCE:
-            raise ValueError(f"caption {cue.text!r} ({cue.start:g}-{cue.end:g} s) overlaps the one before it or runs "
-                             f"past the {timeline.duration:g} s video")
+            raise ValueError(
+                f"caption {cue.text!r} ({cue.start:g}-{cue.end:g} s) overlaps the one before it or runs "
+                f"past the {timeline.duration:g} s video"
+            )
         previous_end = cue.end
     music = timeline.music
     if music is not None and not (0 <= music.volume <= 1 and music.fade_in >= 0 and music.fade_out >= 0):
@@ -339,5 +345,7 @@ def timeline_validate(timeline: Timeline) -> None:
 def _check_whole_frames(where: str, verb: str, seconds: float, fps: int, *, positive: bool) -> None:
     frames = seconds * fps
     if (positive and seconds <= 0) or abs(frames - round(frames)) > FRAME_TOLERANCE:
-        raise ValueError(f"{where} {verb} {seconds!r} s, which is not a positive whole number of frames at {fps} fps "
-                         f"(e.g. {max(1, round(frames)) / fps:g} s)")
+        raise ValueError(
+            f"{where} {verb} {seconds!r} s, which is not a positive whole number of frames at {fps} fps "
+            f"(e.g. {max(1, round(frames)) / fps:g} s)"
+        )

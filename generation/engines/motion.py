@@ -42,8 +42,19 @@ from generation.imaging.saliency import detail_regions, saliency_map, salient_bo
 from generation.imaging.segmentation import Segmentation, product_segment
 
 from .base import EngineError, ProgressCallback, ShotRequest, ShotResult, photo_open, request_size_check
-from .motion_layers import (CANVAS_SCALE, CameraPose, Foreground, Layers, build_layers, cutout_foreground,
-                            extended_background, gradient_background, panel_foreground, product_rect, render_frame)
+from .motion_layers import (
+    CANVAS_SCALE,
+    CameraPose,
+    Foreground,
+    Layers,
+    build_layers,
+    cutout_foreground,
+    extended_background,
+    gradient_background,
+    panel_foreground,
+    product_rect,
+    render_frame,
+)
 
 # (background pose, foreground pose) at one instant.
 LayerPoses = tuple[CameraPose, CameraPose]
@@ -81,14 +92,22 @@ _FAR = 0.6
 _GLIDES: dict[str, tuple[tuple[CameraPose, CameraPose], tuple[CameraPose, CameraPose]]] = {
     "push_in": ((CameraPose(1.0), CameraPose(1.06)), (CameraPose(1.0), CameraPose(1.12))),
     "zoom_out": ((CameraPose(1.15), CameraPose(0.86)), (CameraPose(1.4), CameraPose(0.92))),
-    "pan_left": ((CameraPose(1.0, dx=_PAN * _FAR), CameraPose(1.0, dx=-_PAN * _FAR)),  # the view travels left
-                 (CameraPose(1.0, dx=_PAN), CameraPose(1.0, dx=-_PAN))),
-    "pan_right": ((CameraPose(1.0, dx=-_PAN * _FAR), CameraPose(1.0, dx=_PAN * _FAR)),
-                  (CameraPose(1.0, dx=-_PAN), CameraPose(1.0, dx=_PAN))),
-    "tilt_up": ((CameraPose(1.0, dy=_PAN * _FAR), CameraPose(1.0, dy=-_PAN * _FAR)),  # the view travels up
-                (CameraPose(1.0, dy=_PAN), CameraPose(1.0, dy=-_PAN))),
-    "tilt_down": ((CameraPose(1.0, dy=-_PAN * _FAR), CameraPose(1.0, dy=_PAN * _FAR)),
-                  (CameraPose(1.0, dy=-_PAN), CameraPose(1.0, dy=_PAN))),
+    "pan_left": (
+        (CameraPose(1.0, dx=_PAN * _FAR), CameraPose(1.0, dx=-_PAN * _FAR)),  # the view travels left
+        (CameraPose(1.0, dx=_PAN), CameraPose(1.0, dx=-_PAN)),
+    ),
+    "pan_right": (
+        (CameraPose(1.0, dx=-_PAN * _FAR), CameraPose(1.0, dx=_PAN * _FAR)),
+        (CameraPose(1.0, dx=-_PAN), CameraPose(1.0, dx=_PAN)),
+    ),
+    "tilt_up": (
+        (CameraPose(1.0, dy=_PAN * _FAR), CameraPose(1.0, dy=-_PAN * _FAR)),  # the view travels up
+        (CameraPose(1.0, dy=_PAN), CameraPose(1.0, dy=-_PAN)),
+    ),
+    "tilt_down": (
+        (CameraPose(1.0, dy=-_PAN * _FAR), CameraPose(1.0, dy=_PAN * _FAR)),
+        (CameraPose(1.0, dy=-_PAN), CameraPose(1.0, dy=_PAN)),
+    ),
     "static": ((CameraPose(1.0), CameraPose(1.0)), (CameraPose(1.0), CameraPose(1.0))),
     # Flat: both layers share one path; the seed flips its diagonal.
     "ken_burns": ((CameraPose(1.0, dx=-0.03, dy=-0.03), CameraPose(1.08, dx=0.03, dy=0.03)),) * 2,
@@ -97,7 +116,15 @@ _GLIDES: dict[str, tuple[tuple[CameraPose, CameraPose], tuple[CameraPose, Camera
 # ORBIT_NEAR the opposite way, and the product breathes ORBIT_BREATH larger mid-arc.
 ORBIT_FAR, ORBIT_NEAR, ORBIT_BREATH, ORBIT_FAR_ZOOM = 0.04, 0.02, 0.025, 1.04
 CAMERA_PRESETS: tuple[str, ...] = (
-    "push_in", "zoom_out", "pan_left", "pan_right", "tilt_up", "tilt_down", "static", "orbit", "ken_burns",
+    "push_in",
+    "zoom_out",
+    "pan_left",
+    "pan_right",
+    "tilt_up",
+    "tilt_down",
+    "static",
+    "orbit",
+    "ken_burns",
 )
 
 
@@ -119,8 +146,9 @@ def camera_path(camera: str, seed: int = 0) -> Callable[[float], LayerPoses]:
     (bg_start, bg_end), (fg_start, fg_end) = _GLIDES[camera]
     if camera == "ken_burns":  # one of four diagonals, picked by the seed so reruns match
         sign_x, sign_y = (1, -1)[seed % 2], (1, -1)[(seed // 2) % 2]
-        bg_start, bg_end, fg_start, fg_end = (CameraPose(pose.zoom, pose.dx * sign_x, pose.dy * sign_y)
-                                              for pose in (bg_start, bg_end, fg_start, fg_end))
+        bg_start, bg_end, fg_start, fg_end = (
+            CameraPose(pose.zoom, pose.dx * sign_x, pose.dy * sign_y) for pose in (bg_start, bg_end, fg_start, fg_end)
+        )
     background, foreground = _move(bg_start, bg_end), _move(fg_start, fg_end)
 
     def poses_at(t: float) -> LayerPoses:
@@ -168,8 +196,13 @@ def product_fit(poses: Sequence[LayerPoses], aspect: float, width: int, height: 
         return product_height / height >= TALL_COVERAGE or product_height * aspect / width >= WIDE_COVERAGE
 
     for amplitude in AMPLITUDES:
-        fitted = [(background, CameraPose(1 + amplitude * (foreground.zoom - 1), amplitude * foreground.dx,
-                                          amplitude * foreground.dy)) for background, foreground in poses]
+        fitted = [
+            (
+                background,
+                CameraPose(1 + amplitude * (foreground.zoom - 1), amplitude * foreground.dx, amplitude * foreground.dy),
+            )
+            for background, foreground in poses
+        ]
         product_height = still
         for _, pose in fitted:
             centre_x = anchor[0] - pose.dx * width * pose.zoom
@@ -222,15 +255,21 @@ class MotionEngine:
             render_frame(layers, back, front, request.width, request.height, out=frames[index])
             if on_step is not None:
                 on_step(index + 1, total)  # may raise ShotCancelled: let it stop the shot
-        metadata = {"camera": request.camera, "segmentation": staging.segmentation, "framing": staging.framing,
-                    "segmentation_confidence": staging.confidence, "product_box": list(fit.worst_box),
-                    "camera_amplitude": fit.amplitude,
-                    **{key: value for key, value in staging.extra.items() if key not in ("crop", "margin")}}
+        metadata = {
+            "camera": request.camera,
+            "segmentation": staging.segmentation,
+            "framing": staging.framing,
+            "segmentation_confidence": staging.confidence,
+            "product_box": list(fit.worst_box),
+            "camera_amplitude": fit.amplitude,
+            **{key: value for key, value in staging.extra.items() if key not in ("crop", "margin")},
+        }
         return ShotResult(frames=frames, fps=request.fps, metadata=metadata)
 
 
-def shot_layers(photo: np.ndarray, request: ShotRequest,
-                poses: Sequence[LayerPoses]) -> tuple[Layers, ProductFit, Staging]:
+def shot_layers(
+    photo: np.ndarray, request: ShotRequest, poses: Sequence[LayerPoses]
+) -> tuple[Layers, ProductFit, Staging]:
     """The shot's two layers, its fitted camera path and how it stages the product (also used by bench/motion)."""
     staging = product_stage(photo, request)
     p_left, p_top, p_right, p_bottom = staging.foreground.product_box
@@ -245,8 +284,14 @@ def shot_layers(photo: np.ndarray, request: ShotRequest,
         scale = fit.product_size[0] / (p_right - p_left)  # screen px per photo px (a panel is at photo scale)
         centre = ((p_left + p_right) / 2 - margin + crop[0], (p_top + p_bottom) / 2 - margin + crop[1])
         background = extended_background(photo, canvas, scale, centre, at)
-    layers = build_layers(staging.foreground, background, canvas, product_size=fit.product_size,
-                          anchor=fit.anchor, max_zoom=max(fg.zoom for _, fg in fit.poses))
+    layers = build_layers(
+        staging.foreground,
+        background,
+        canvas,
+        product_size=fit.product_size,
+        anchor=fit.anchor,
+        max_zoom=max(fg.zoom for _, fg in fit.poses),
+    )
     return layers, fit, staging
 
 
@@ -262,18 +307,28 @@ def product_stage(photo: np.ndarray, request: ShotRequest) -> Staging:
         within = _fractions(segmentation.box, width, height) if segmentation.confident else (0.0, 0.0, 1.0, 1.0)
         box_w, box_h = (within[2] - within[0]) * width, (within[3] - within[1]) * height
         size = DETAIL_SIZE * min(box_w, box_h) / min(width, height)
-        regions = detail_regions(saliency, size=size, aspect=safe_aspect, count=int(detail) + 1, within=within,
-                                 texture=texture_map(photo))
+        regions = detail_regions(
+            saliency, size=size, aspect=safe_aspect, count=int(detail) + 1, within=within, texture=texture_map(photo)
+        )
         if regions:
             region = regions[min(int(detail), len(regions) - 1)]
             crop = _pixels(region, width, height)
             foreground = panel_foreground(photo, crop)
-            return Staging(foreground, "cutout" if segmentation.confident else "fallback", "detail",
-                           segmentation.confidence,
-                           {"crop": crop, "margin": foreground.product_box[0], "detail_region": list(region)})
+            return Staging(
+                foreground,
+                "cutout" if segmentation.confident else "fallback",
+                "detail",
+                segmentation.confidence,
+                {"crop": crop, "margin": foreground.product_box[0], "detail_region": list(region)},
+            )
     if segmentation.confident:
-        return Staging(cutout_foreground(photo, segmentation.mask, segmentation.box), "cutout", "cutout",
-                       segmentation.confidence, {})
+        return Staging(
+            cutout_foreground(photo, segmentation.mask, segmentation.box),
+            "cutout",
+            "cutout",
+            segmentation.confidence,
+            {},
+        )
     # Unsure: frame the photo. A clear salient region (well under the whole photo) is the product, cropped
     # tightly with some context; otherwise the whole photo is (a print, a scene).
     found = salient_box(saliency_map(photo))
@@ -283,12 +338,18 @@ def product_stage(photo: np.ndarray, request: ShotRequest) -> Staging:
         product = _pixels(found, width, height)
         crop = _context_crop(product, width, height, safe_aspect)
     foreground = panel_foreground(photo, crop, product)
-    return Staging(foreground, "fallback", "panel", segmentation.confidence,
-                   {"crop": crop, "margin": foreground.product_box[0] - ((product or crop)[0] - crop[0])})
+    return Staging(
+        foreground,
+        "fallback",
+        "panel",
+        segmentation.confidence,
+        {"crop": crop, "margin": foreground.product_box[0] - ((product or crop)[0] - crop[0])},
+    )
 
 
-def _context_crop(product: tuple[int, int, int, int], width: int, height: int,
-                  aspect: float) -> tuple[int, int, int, int]:
+def _context_crop(
+    product: tuple[int, int, int, int], width: int, height: int, aspect: float
+) -> tuple[int, int, int, int]:
     """The product's box grown by 12 % of its size on each side, then toward `aspect` (the safe area's shape) as
     far as the photo allows, so the panel fills the frame around a product first crop."""
     left, top, right, bottom = product

@@ -70,23 +70,24 @@ def cutout_foreground(photo: np.ndarray, mask: np.ndarray, box: tuple[int, int, 
     canvas = np.zeros((height + margin_top + margin_bottom, width + 2 * margin_x, 4), np.uint8)
     shadow = Image.new("L", (canvas.shape[1], canvas.shape[0]), 0)
     floor = margin_top + height - round(height * 0.02)
-    ImageDraw.Draw(shadow).ellipse((margin_x + width * 0.08, floor - height * 0.035,
-                                    margin_x + width * 0.92, floor + height * 0.035), fill=255)
+    ImageDraw.Draw(shadow).ellipse(
+        (margin_x + width * 0.08, floor - height * 0.035, margin_x + width * 0.92, floor + height * 0.035), fill=255
+    )
     shadow = shadow.filter(ImageFilter.GaussianBlur(max(2.0, height * 0.025)))
     canvas[..., 3] = np.asarray(shadow, np.float32) * SHADOW_OPACITY
     alpha = mask[top:bottom, left:right, None]
-    region = canvas[margin_top:margin_top + height, margin_x:margin_x + width]
+    region = canvas[margin_top : margin_top + height, margin_x : margin_x + width]
     under = region[..., 3:4].astype(np.float32) / 255.0
     out_alpha = alpha + under * (1 - alpha)  # the product over its shadow (shadow colour: black)
     colour = photo[top:bottom, left:right].astype(np.float32) * alpha / np.maximum(out_alpha, 1e-6)
     region[..., :3] = np.rint(colour).astype(np.uint8)
     region[..., 3] = np.rint(out_alpha[..., 0] * 255).astype(np.uint8)
-    return Foreground(Image.fromarray(canvas),
-                      (margin_x, margin_top, margin_x + width, margin_top + height))
+    return Foreground(Image.fromarray(canvas), (margin_x, margin_top, margin_x + width, margin_top + height))
 
 
-def panel_foreground(photo: np.ndarray, crop: tuple[int, int, int, int],
-                     product: tuple[int, int, int, int] | None = None) -> Foreground:
+def panel_foreground(
+    photo: np.ndarray, crop: tuple[int, int, int, int], product: tuple[int, int, int, int] | None = None
+) -> Foreground:
     """A crop of the photo as a panel with rounded corners and a soft drop shadow. `product`: the product's box in
     photo pixels (within the crop); None: the whole crop is the product (a print, a detail)."""
     left, top, right, bottom = crop
@@ -106,15 +107,17 @@ def panel_foreground(photo: np.ndarray, crop: tuple[int, int, int, int],
     picture.putalpha(shape)
     layer.alpha_composite(picture, (margin, margin))
     p_left, p_top, p_right, p_bottom = product if product is not None else crop
-    return Foreground(layer, (p_left - left + margin, p_top - top + margin,
-                              p_right - left + margin, p_bottom - top + margin))
+    return Foreground(
+        layer, (p_left - left + margin, p_top - top + margin, p_right - left + margin, p_bottom - top + margin)
+    )
 
 
 # --- backgrounds --------------------------------------------------------------------------------------
 
 
-def gradient_background(canvas_size: tuple[int, int], colours: Sequence[tuple[int, int, int]],
-                        light_at: tuple[float, float]) -> Image.Image:
+def gradient_background(
+    canvas_size: tuple[int, int], colours: Sequence[tuple[int, int, int]], light_at: tuple[float, float]
+) -> Image.Image:
     """A small backdrop standing for the canvas: a vertical gradient from the first colour (lightened) to the
     first colour darkened, tinted toward the second, with a soft light around `light_at` (canvas fractions)."""
     width, height = (max(2, canvas_size[0] // BACKGROUND_SHRINK), max(2, canvas_size[1] // BACKGROUND_SHRINK))
@@ -132,8 +135,9 @@ def gradient_background(canvas_size: tuple[int, int], colours: Sequence[tuple[in
     return Image.fromarray(np.clip(np.rint(picture), 0, 255).astype(np.uint8))
 
 
-def extended_background(photo: np.ndarray, canvas_size: tuple[int, int], scale: float,
-                        centre: tuple[float, float], at: tuple[float, float]) -> Image.Image:
+def extended_background(
+    photo: np.ndarray, canvas_size: tuple[int, int], scale: float, centre: tuple[float, float], at: tuple[float, float]
+) -> Image.Image:
     """The photo's own surroundings carried past its edges: the photo at `scale` (canvas px per photo px), its
     point `centre` (photo px) placed at `at` (canvas px), mirrored outward to fill the canvas, blurred and dimmed.
     Drawn at 1/EXTENDED_SHRINK of the canvas."""
@@ -149,16 +153,24 @@ def extended_background(photo: np.ndarray, canvas_size: tuple[int, int], scale: 
     # Reflection needs the padding smaller than the picture; repeat it in steps for a tiny scaled photo.
     extended = picture
     while pad_left or pad_top or pad_right or pad_bottom:
-        step = [min(pad, side - 1) for pad, side in ((pad_top, extended.shape[0]), (pad_bottom, extended.shape[0]),
-                                                     (pad_left, extended.shape[1]), (pad_right, extended.shape[1]))]
+        step = [
+            min(pad, side - 1)
+            for pad, side in (
+                (pad_top, extended.shape[0]),
+                (pad_bottom, extended.shape[0]),
+                (pad_left, extended.shape[1]),
+                (pad_right, extended.shape[1]),
+            )
+        ]
         if not any(step):
             extended = cv2.copyMakeBorder(extended, pad_top, pad_bottom, pad_left, pad_right, cv2.BORDER_REPLICATE)
             break
         extended = cv2.copyMakeBorder(extended, *step, cv2.BORDER_REFLECT_101)
-        pad_top, pad_bottom, pad_left, pad_right = (pad - done for pad, done in
-                                                    zip((pad_top, pad_bottom, pad_left, pad_right), step))
+        pad_top, pad_bottom, pad_left, pad_right = (
+            pad - done for pad, done in zip((pad_top, pad_bottom, pad_left, pad_right), step)
+        )
     ox, oy = max(0, -x0), max(0, -y0)
-    view = extended[oy:oy + small_h, ox:ox + small_w]
+    view = extended[oy : oy + small_h, ox : ox + small_w]
     view = cv2.GaussianBlur(view, (0, 0), 1.2)
     return Image.fromarray(np.clip(view.astype(np.float32) * EXTENDED_BRIGHTNESS, 0, 255).astype(np.uint8))
 
@@ -166,8 +178,15 @@ def extended_background(photo: np.ndarray, canvas_size: tuple[int, int], scale: 
 # --- layers and frames --------------------------------------------------------------------------------
 
 
-def build_layers(foreground: Foreground, background: Image.Image, canvas_size: tuple[int, int], *,
-                 product_size: tuple[float, float], anchor: tuple[float, float], max_zoom: float = 1.0) -> Layers:
+def build_layers(
+    foreground: Foreground,
+    background: Image.Image,
+    canvas_size: tuple[int, int],
+    *,
+    product_size: tuple[float, float],
+    anchor: tuple[float, float],
+    max_zoom: float = 1.0,
+) -> Layers:
     """Store the foreground at the size the shot needs: the product product_size (px) at zoom 1, times max_zoom,
     never above the foreground's own resolution (so close-ups are sharp, not upsampled)."""
     p_left, p_top, p_right, p_bottom = foreground.product_box
@@ -192,15 +211,22 @@ def product_rect(layers: Layers, foreground: CameraPose, width: int, height: int
     return centre_x - w / 2, centre_y - h / 2, centre_x + w / 2, centre_y + h / 2
 
 
-def render_frame(layers: Layers, background: CameraPose, foreground: CameraPose, width: int, height: int,
-                 out: np.ndarray | None = None) -> np.ndarray:
+def render_frame(
+    layers: Layers,
+    background: CameraPose,
+    foreground: CameraPose,
+    width: int,
+    height: int,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
     """Draw one (height, width, 3) uint8 frame: the background view, then the foreground over it."""
     canvas_w, canvas_h = layers.canvas_size
     left, top, right, bottom = _view_box(canvas_w, canvas_h, background, width, height)
     sx, sy = layers.background.width / canvas_w, layers.background.height / canvas_h
     # Bilinear is enough for a backdrop this smooth (a gradient, a blurred surrounding) and half bicubic's cost.
-    view = layers.background.resize((width, height), Image.Resampling.BILINEAR,
-                                    box=(left * sx, top * sy, right * sx, bottom * sy))
+    view = layers.background.resize(
+        (width, height), Image.Resampling.BILINEAR, box=(left * sx, top * sy, right * sx, bottom * sy)
+    )
 
     # The foreground's on-screen placement: its product box lands on product_rect.
     x0, y0, x1, _ = product_rect(layers, foreground, width, height)
@@ -213,8 +239,12 @@ def render_frame(layers: Layers, background: CameraPose, foreground: CameraPose,
     ix1, iy1 = min(width, math.floor(fx0 + fw)), min(height, math.floor(fy0 + fh))
     if ix1 > ix0 and iy1 > iy0:
         box = ((ix0 - fx0) / k, (iy0 - fy0) / k, (ix1 - fx0) / k, (iy1 - fy0) / k)
-        box = (max(0.0, box[0]), max(0.0, box[1]),
-               min(float(layers.foreground.width), box[2]), min(float(layers.foreground.height), box[3]))
+        box = (
+            max(0.0, box[0]),
+            max(0.0, box[1]),
+            min(float(layers.foreground.width), box[2]),
+            min(float(layers.foreground.height), box[3]),
+        )
         layer = layers.foreground.resize((ix1 - ix0, iy1 - iy0), Image.Resampling.BICUBIC, box=box)
         view.paste(layer, (ix0, iy0), layer)
     frame = np.empty((height, width, 3), dtype=np.uint8) if out is None else out

@@ -64,8 +64,8 @@ ACCEPTED_PIPELINES = {"LTX2ImageToVideoPipeline", "LTX2Pipeline", "LTX2Condition
 # LTX-2's own limits; a model directory's shop_video.json may narrow them (tiny test models do).
 NATIVE_FPS = 24
 MAX_PIXELS = 768 * 512
-MAX_FRAMES = 241                      # 10 s at 24 fps, 8k+1
-MAX_SEQUENCE_LENGTH = 1024            # Gemma 3 tokens the pipeline reads
+MAX_FRAMES = 241  # 10 s at 24 fps, 8k+1
+MAX_SEQUENCE_LENGTH = 1024  # Gemma 3 tokens the pipeline reads
 
 # The released LTX-2 generations, as diffusers 0.42.1's LTX2ImageToVideoPipeline documents them (its __call__
 # docstring names each generation's values; its signature's defaults are LTX-2.3's). Picked from the transformer
@@ -74,44 +74,62 @@ MAX_SEQUENCE_LENGTH = 1024            # Gemma 3 tokens the pipeline reads
 PROFILES = {
     "ltx-2.0": {
         "release": "Lightricks/LTX-2 (LTX-2.0)",
-        "steps": 40,                   # diffusers' LTX-2 docs example: num_inference_steps=40
+        "steps": 40,  # diffusers' LTX-2 docs example: num_inference_steps=40
         "call": {
-            "guidance_scale": 4.0,     # same example: guidance_scale=4.0 (the docstring's default)
-            "stg_scale": 0.0,          # docstring default: STG off
-            "modality_scale": 1.0,     # docstring default: modality isolation guidance off
-            "guidance_rescale": 0.0,   # docstring default
-            "audio_guidance_scale": None, "audio_stg_scale": None,  # docstring: None follows the video value
-            "audio_modality_scale": None, "audio_guidance_rescale": None,
+            "guidance_scale": 4.0,  # same example: guidance_scale=4.0 (the docstring's default)
+            "stg_scale": 0.0,  # docstring default: STG off
+            "modality_scale": 1.0,  # docstring default: modality isolation guidance off
+            "guidance_rescale": 0.0,  # docstring default
+            "audio_guidance_scale": None,
+            "audio_stg_scale": None,  # docstring: None follows the video value
+            "audio_modality_scale": None,
+            "audio_guidance_rescale": None,
             "spatio_temporal_guidance_blocks": [29],  # docstring: "[29] is recommended for LTX-2.0"
             "use_cross_timestep": False,  # docstring: "False is the legacy LTX-2.0 behavior"
         },
     },
     "ltx-2.3": {
         "release": "Lightricks/LTX-2.3",
-        "steps": 30,                   # the pipeline's default num_inference_steps
+        "steps": 30,  # the pipeline's default num_inference_steps
         "call": {
-            "guidance_scale": 3.0,     # docstring: "for LTX-2.3 they suggest 3.0 for video and 7.0 for audio"
+            "guidance_scale": 3.0,  # docstring: "for LTX-2.3 they suggest 3.0 for video and 7.0 for audio"
             "audio_guidance_scale": 7.0,
-            "stg_scale": 1.0, "audio_stg_scale": 1.0,  # docstring: "For LTX-2.3, a value of 1.0 is suggested"
-            "modality_scale": 3.0, "audio_modality_scale": 3.0,  # docstring: 3.0 suggested for both
-            "guidance_rescale": 0.7, "audio_guidance_rescale": 0.7,  # the signature's (2.3) defaults
+            "stg_scale": 1.0,
+            "audio_stg_scale": 1.0,  # docstring: "For LTX-2.3, a value of 1.0 is suggested"
+            "modality_scale": 3.0,
+            "audio_modality_scale": 3.0,  # docstring: 3.0 suggested for both
+            "guidance_rescale": 0.7,
+            "audio_guidance_rescale": 0.7,  # the signature's (2.3) defaults
             "spatio_temporal_guidance_blocks": [28],  # docstring: "[28] is recommended for LTX-2.3"
             "use_cross_timestep": True,  # docstring: "True is the LTX-2.3/2.5 behavior"
         },
     },
 }
-PROFILE_CALL_KEYS = ("guidance_scale", "stg_scale", "audio_stg_scale", "modality_scale", "audio_modality_scale",
-                     "audio_guidance_scale", "guidance_rescale", "audio_guidance_rescale",
-                     "spatio_temporal_guidance_blocks", "use_cross_timestep")
+PROFILE_CALL_KEYS = (
+    "guidance_scale",
+    "stg_scale",
+    "audio_stg_scale",
+    "modality_scale",
+    "audio_modality_scale",
+    "audio_guidance_scale",
+    "guidance_rescale",
+    "audio_guidance_rescale",
+    "spatio_temporal_guidance_blocks",
+    "use_cross_timestep",
+)
 
-NEGATIVE_PROMPT = ("worst quality, inconsistent motion, blurry, jittery, distorted face, deformed mouth, "
-                   "subtitles, text, watermark")
+NEGATIVE_PROMPT = (
+    "worst quality, inconsistent motion, blurry, jittery, distorted face, deformed mouth, subtitles, text, watermark"
+)
 # Framing: how many face heights the crop is tall, and where the face centre sits (fraction from the top).
 FRAMINGS = {"head": (2.4, 0.45), "chest": (4.0, 0.35), "wide": (7.0, 0.28)}
-FRAMING_WORDS = {"head": "Close-up on the presenter's face and shoulders.",
-                 "chest": "Medium shot of the presenter from the chest up.",
-                 "wide": "Wide shot of the presenter."}
-SPEECH_FIT_TOLERANCE = 0.05           # seconds a speech track may run past the shot's end (rounding)
+FRAMING_WORDS = {
+    "head": "Close-up on the presenter's face and shoulders.",
+    "chest": "Medium shot of the presenter from the chest up.",
+    "wide": "Wide shot of the presenter.",
+}
+SPEECH_FIT_TOLERANCE = 0.05  # seconds a speech track may run past the shot's end (rounding)
+
 
 @dataclass
 class PresenterModel:
@@ -119,7 +137,7 @@ class PresenterModel:
     pipeline: Any
     device: str
     dtype: Any
-    geometry: Any                      # generation.engines.dit.family.Geometry
+    geometry: Any  # generation.engines.dit.family.Geometry
     fps: int
     steps: int
     max_sequence_length: int
@@ -150,8 +168,10 @@ def models_unload() -> None:
 def model_get(*, on_step: ProgressCallback | None = None) -> PresenterModel:
     raw = str(settings.PRESENTER_DIT_MODEL or "").strip()
     if not raw:
-        raise EngineError("no presenter model on this worker: set PRESENTER_DIT_MODEL to a local LTX-2 diffusers "
-                          f"directory (model_index.json + .safetensors weights); see {DOCS}")
+        raise EngineError(
+            "no presenter model on this worker: set PRESENTER_DIT_MODEL to a local LTX-2 diffusers "
+            f"directory (model_index.json + .safetensors weights); see {DOCS}"
+        )
     from generation.engines.dit import loading
 
     return loading.model_cached(f"presenter {raw}", lambda: _model_load(Path(raw)), on_step=on_step)
@@ -166,35 +186,59 @@ def _model_load(path: Path) -> PresenterModel:
     from generation.engines.dit import loading
     from generation.engines.dit.family import Geometry, geometry_with_profile
 
-    loading.directory_check(path, where=f"PRESENTER_DIT_MODEL={path}", accepted=ACCEPTED_PIPELINES,
-                            needs="the presenter engine needs an LTX-2 pipeline,", docs=DOCS)
+    loading.directory_check(
+        path,
+        where=f"PRESENTER_DIT_MODEL={path}",
+        accepted=ACCEPTED_PIPELINES,
+        needs="the presenter engine needs an LTX-2 pipeline,",
+        docs=DOCS,
+    )
     named = loading._profile(path).get("release")
     name = named or profile_name(loading.model_configs(path))
     if name not in PROFILES:
-        raise EngineError(f"{path}/shop_video.json names release {name!r}; the presenter knows "
-                          f"{', '.join(PROFILES)}")
+        raise EngineError(f"{path}/shop_video.json names release {name!r}; the presenter knows {', '.join(PROFILES)}")
     release = PROFILES[name]
     # No first-block cache: diffusers 0.42.1 registers no LTX2VideoTransformerBlock metadata for it (the block
     # returns video and audio streams), so enable_cache fails on LTX-2 and DIT_CACHE_THRESHOLD would stop the load.
     placed = loading.pipeline_load(PIPELINE_CLASS, path, what="the presenter (LTX-2) weights", cache=False)
     pipeline, profile = placed.pipeline, placed.profile
-    geometry = Geometry(spatial_compression=pipeline.vae_spatial_compression_ratio,
-                        temporal_compression=pipeline.vae_temporal_compression_ratio,
-                        patch_size=pipeline.transformer_spatial_patch_size, max_pixels=MAX_PIXELS,
-                        max_frames=MAX_FRAMES, pipeline_multiple=32)  # check_inputs: multiples of 32
+    geometry = Geometry(
+        spatial_compression=pipeline.vae_spatial_compression_ratio,
+        temporal_compression=pipeline.vae_temporal_compression_ratio,
+        patch_size=pipeline.transformer_spatial_patch_size,
+        max_pixels=MAX_PIXELS,
+        max_frames=MAX_FRAMES,
+        pipeline_multiple=32,
+    )  # check_inputs: multiples of 32
     tokenizer_limit = getattr(pipeline.tokenizer, "model_max_length", 10**6)
-    max_sequence_length = min(int(profile.get("max_sequence_length", MAX_SEQUENCE_LENGTH)),
-                              tokenizer_limit if tokenizer_limit < 10**6 else MAX_SEQUENCE_LENGTH)
+    max_sequence_length = min(
+        int(profile.get("max_sequence_length", MAX_SEQUENCE_LENGTH)),
+        tokenizer_limit if tokenizer_limit < 10**6 else MAX_SEQUENCE_LENGTH,
+    )
     call_defaults = dict(release["call"])
     call_defaults.update({key: profile[key] for key in PROFILE_CALL_KEYS if key in profile})
-    logger.info("loaded the presenter LTX-2 pipeline (%s) from %s on %s (%s) in process %s", release["release"], path,
-                placed.device, placed.dtype, os.getpid())
-    return PresenterModel(path=path, pipeline=pipeline, device=placed.device, dtype=placed.dtype,
-                          geometry=geometry_with_profile(geometry, profile), fps=int(profile.get("fps", NATIVE_FPS)),
-                          steps=int(profile.get("steps", release["steps"])), max_sequence_length=max_sequence_length,
-                          call_defaults=call_defaults, release=release["release"], offloaded=placed.offloaded,
-                          voice={key: profile[key] for key in ("follow_voice_n_fft", "follow_voice_sigmas")
-                                 if key in profile})
+    logger.info(
+        "loaded the presenter LTX-2 pipeline (%s) from %s on %s (%s) in process %s",
+        release["release"],
+        path,
+        placed.device,
+        placed.dtype,
+        os.getpid(),
+    )
+    return PresenterModel(
+        path=path,
+        pipeline=pipeline,
+        device=placed.device,
+        dtype=placed.dtype,
+        geometry=geometry_with_profile(geometry, profile),
+        fps=int(profile.get("fps", NATIVE_FPS)),
+        steps=int(profile.get("steps", release["steps"])),
+        max_sequence_length=max_sequence_length,
+        call_defaults=call_defaults,
+        release=release["release"],
+        offloaded=placed.offloaded,
+        voice={key: profile[key] for key in ("follow_voice_n_fft", "follow_voice_sigmas") if key in profile},
+    )
 
 
 class PresenterDitEngine:
@@ -225,16 +269,20 @@ class PresenterDitEngine:
         # 2. checks against the request and the loaded model
         if num_frames > model.geometry.max_frames:
             longest = (model.geometry.max_frames - 1) / model.fps
-            raise EngineError(f"the presenter shot lasts {request.duration:.1f} s and the model speaks at most "
-                              f"{longest:.1f} s in one take; split the script into shorter presenter scenes "
-                              f"(one or two sentences each)")
+            raise EngineError(
+                f"the presenter shot lasts {request.duration:.1f} s and the model speaks at most "
+                f"{longest:.1f} s in one take; split the script into shorter presenter scenes "
+                f"(one or two sentences each)"
+            )
         speech_offset = float(params.get("speech_offset") or 0.0)
         speech_seconds = _speech_check(params.get("speech_wav"), offset=speech_offset, shot=request.duration)
         prompt = _prompt_compose(script, framing, request.prompt)
         tokens = len(model.pipeline.tokenizer(prompt, add_special_tokens=True)["input_ids"])
         if tokens > model.max_sequence_length:
-            raise EngineError(f"the presenter prompt is {tokens} tokens (script included) and the model reads at "
-                              f"most {model.max_sequence_length}; shorten the script or split it into scenes")
+            raise EngineError(
+                f"the presenter prompt is {tokens} tokens (script included) and the model reads at "
+                f"most {model.max_sequence_length}; shorten the script or split it into scenes"
+            )
         negative = request.negative_prompt or NEGATIVE_PROMPT
         steps = int(params.get("steps") or model.steps)
         call = dict(model.call_defaults)
@@ -268,26 +316,50 @@ class PresenterDitEngine:
             done = 0
             try:
                 if follow_voice:
-                    output = _voice_take(model, request, image=image, prompt=prompt, width=width, height=height,
-                                         num_frames=num_frames, steps=steps, offset=speech_offset, call=call,
-                                         callback=callback)
+                    output = _voice_take(
+                        model,
+                        request,
+                        image=image,
+                        prompt=prompt,
+                        width=width,
+                        height=height,
+                        num_frames=num_frames,
+                        steps=steps,
+                        offset=speech_offset,
+                        call=call,
+                        callback=callback,
+                    )
                     break
                 output = model.pipeline(
-                    image=image, prompt=prompt, negative_prompt=negative, width=width, height=height,
-                    num_frames=num_frames, frame_rate=float(model.fps), num_inference_steps=steps,
-                    generator=torch.Generator(device="cpu").manual_seed(request.seed), output_type="pt",
-                    max_sequence_length=model.max_sequence_length, callback_on_step_end=callback,
-                    callback_on_step_end_tensor_inputs=["latents"], **call)
+                    image=image,
+                    prompt=prompt,
+                    negative_prompt=negative,
+                    width=width,
+                    height=height,
+                    num_frames=num_frames,
+                    frame_rate=float(model.fps),
+                    num_inference_steps=steps,
+                    generator=torch.Generator(device="cpu").manual_seed(request.seed),
+                    output_type="pt",
+                    max_sequence_length=model.max_sequence_length,
+                    callback_on_step_end=callback,
+                    callback_on_step_end_tensor_inputs=["latents"],
+                    **call,
+                )
                 break
             except dit_engine.NonFiniteLatents as exc:
-                raise EngineError(f"the presenter model produced NaN/inf values at step {exc.step + 1}; the shot "
-                                  f"was stopped before decoding. Try another seed, or DIT_DTYPE=float32") from None
+                raise EngineError(
+                    f"the presenter model produced NaN/inf values at step {exc.step + 1}; the shot "
+                    f"was stopped before decoding. Try another seed, or DIT_DTYPE=float32"
+                ) from None
             except torch.OutOfMemoryError as exc:
                 failure = str(exc).splitlines()[0] if str(exc) else "CUDA out of memory"
             # Out of the except block: the exception and the activations it pinned are released now.
             if attempt == 1:
-                raise EngineError(f"out of GPU memory twice ({failure}), even after {', '.join(recoveries)}; use "
-                                  f"a shorter presenter scene or a GPU with more memory")
+                raise EngineError(
+                    f"out of GPU memory twice ({failure}), even after {', '.join(recoveries)}; use "
+                    f"a shorter presenter scene or a GPU with more memory"
+                )
             recoveries = loading.memory_recover(model)
             logger.warning("presenter out of memory (%s); %s; trying once more", failure, ", ".join(recoveries))
         native = dit_engine.frames_to_uint8(output.frames[0])
@@ -295,19 +367,51 @@ class PresenterDitEngine:
             raise EngineError(f"the presenter pipeline returned {len(native)} frames for a {num_frames}-frame take")
         native = native[:num_frames]
         # 5. delivery (the model's audio, output.audio, is dropped: the shot's sound is our TTS track)
-        stream = dit_engine.delivery_stream(native, src_fps=model.fps, dst_fps=request.fps,
-                                            count=request.num_frames, width=request.width, height=request.height)
-        metadata = {"engine": self.name, "model": str(model.path), "audio": "tts", "generated_size": [width, height],
-                    "lips": "voice" if follow_voice else "prompt",
-                    "generated_fps": model.fps, "generated_frames": num_frames, "steps": steps, "seed": request.seed,
-                    "framing": framing, "face": list(face) if face else None, "crop": list(crop),
-                    "prompt": prompt, "prompt_tokens": tokens, "speech_offset": speech_offset,
-                    "speech_seconds": speech_seconds, "release": model.release, "oom_recoveries": recoveries}
+        stream = dit_engine.delivery_stream(
+            native,
+            src_fps=model.fps,
+            dst_fps=request.fps,
+            count=request.num_frames,
+            width=request.width,
+            height=request.height,
+        )
+        metadata = {
+            "engine": self.name,
+            "model": str(model.path),
+            "audio": "tts",
+            "generated_size": [width, height],
+            "lips": "voice" if follow_voice else "prompt",
+            "generated_fps": model.fps,
+            "generated_frames": num_frames,
+            "steps": steps,
+            "seed": request.seed,
+            "framing": framing,
+            "face": list(face) if face else None,
+            "crop": list(crop),
+            "prompt": prompt,
+            "prompt_tokens": tokens,
+            "speech_offset": speech_offset,
+            "speech_seconds": speech_seconds,
+            "release": model.release,
+            "oom_recoveries": recoveries,
+        }
         return ShotResult(frames=stream, fps=request.fps, metadata=metadata)
 
 
-def _voice_take(model: PresenterModel, request: ShotRequest, *, image: Image.Image, prompt: str, width: int,
-                height: int, num_frames: int, steps: int, offset: float, call: dict, callback) -> Any:
+def _voice_take(
+    model: PresenterModel,
+    request: ShotRequest,
+    *,
+    image: Image.Image,
+    prompt: str,
+    width: int,
+    height: int,
+    num_frames: int,
+    steps: int,
+    offset: float,
+    call: dict,
+    callback,
+) -> Any:
     """The take through LTX2DFRPipeline with our speech held as clean audio latents (ltx2_audio.py). No
     classifier-free guidance there: the guidance values and the negative prompt do not apply."""
     import torch
@@ -318,20 +422,35 @@ def _voice_take(model: PresenterModel, request: ShotRequest, *, image: Image.Ima
     samples, rate = wav_read(request.parameters["speech_wav"])
     voice = model.voice or {}
     output, _ = ltx2_audio.voice_take(
-        pipeline=model.pipeline, image=image, prompt=prompt, samples=samples, rate=rate, offset=offset, width=width,
-        height=height, num_frames=num_frames, frame_rate=float(model.fps), steps=steps,
+        pipeline=model.pipeline,
+        image=image,
+        prompt=prompt,
+        samples=samples,
+        rate=rate,
+        offset=offset,
+        width=width,
+        height=height,
+        num_frames=num_frames,
+        frame_rate=float(model.fps),
+        steps=steps,
         generator=torch.Generator(device="cpu").manual_seed(request.seed),
-        max_sequence_length=model.max_sequence_length, callback=callback,
+        max_sequence_length=model.max_sequence_length,
+        callback=callback,
         use_cross_timestep=bool(call.get("use_cross_timestep", True)),
-        n_fft=int(voice.get("follow_voice_n_fft", ltx2_audio.N_FFT)), sigmas=voice.get("follow_voice_sigmas"))
+        n_fft=int(voice.get("follow_voice_n_fft", ltx2_audio.N_FFT)),
+        sigmas=voice.get("follow_voice_sigmas"),
+    )
     return output
 
 
 def _prompt_compose(script: str, framing: str, scene_prompt: str = "") -> str:
     line = script.replace('"', "'")
-    parts = [scene_prompt.strip().rstrip(".") + "." if scene_prompt.strip() else "",
-             f'A friendly presenter looks into the camera and says: "{line}"',
-             FRAMING_WORDS[framing], "Static camera, natural light."]
+    parts = [
+        scene_prompt.strip().rstrip(".") + "." if scene_prompt.strip() else "",
+        f'A friendly presenter looks into the camera and says: "{line}"',
+        FRAMING_WORDS[framing],
+        "Static camera, natural light.",
+    ]
     return " ".join(part for part in parts if part)
 
 
@@ -349,8 +468,10 @@ def _speech_check(wav: Any, *, offset: float, shot: float) -> float | None:
         raise EngineError(f"the speech track {str(wav)!r} cannot be read: {exc}") from None
     seconds = len(samples) / rate
     if offset < 0 or offset + seconds > shot + SPEECH_FIT_TOLERANCE:
-        raise EngineError(f"the speech ({seconds:.2f} s from {offset:.2f} s) does not fit in the {shot:.2f} s shot; "
-                          f"lengthen the scene or shorten the script")
+        raise EngineError(
+            f"the speech ({seconds:.2f} s from {offset:.2f} s) does not fit in the {shot:.2f} s shot; "
+            f"lengthen the scene or shorten the script"
+        )
     return round(seconds, 3)
 
 
@@ -366,19 +487,22 @@ def _face_box(value: Any, size: tuple[int, int]) -> tuple[int, int, int, int] | 
     except (TypeError, ValueError):
         raise EngineError(f"parameters['face'] must be [x, y, w, h] in photo pixels, got {value!r}") from None
     if w <= 0 or h <= 0 or x < 0 or y < 0 or x + w > size[0] or y + h > size[1]:
-        raise EngineError(f"the face box {[x, y, w, h]} is not inside the {size[0]}x{size[1]} photo; detect the face "
-                          f"again or re-upload the presenter photo")
+        raise EngineError(
+            f"the face box {[x, y, w, h]} is not inside the {size[0]}x{size[1]} photo; detect the face "
+            f"again or re-upload the presenter photo"
+        )
     return x, y, w, h
 
 
-def framing_crop(size: tuple[int, int], face: tuple[int, int, int, int] | None, *, framing: str,
-                 aspect: float) -> tuple[int, int, int, int]:
+def framing_crop(
+    size: tuple[int, int], face: tuple[int, int, int, int] | None, *, framing: str, aspect: float
+) -> tuple[int, int, int, int]:
     """The crop box (left, top, right, bottom) of the photo for a framing: `aspect` (width / height) exactly up
     to rounding, so resizing it to the model's size never stretches. Its height is FRAMINGS' multiple of the face
     height, its centre on the face (horizontally) with the face centre at FRAMINGS' fraction from the top, shrunk
     to fit the photo and shifted inside it. Without a face: the largest such crop, centred, from the top third."""
     photo_w, photo_h = size
-    fit_h = min(photo_h, photo_w / aspect)               # the tallest crop of this aspect the photo holds
+    fit_h = min(photo_h, photo_w / aspect)  # the tallest crop of this aspect the photo holds
     if face is None:
         crop_h = fit_h
         centre_x, top = photo_w / 2, (photo_h - crop_h) / 3

@@ -48,10 +48,17 @@ class TalkingHeadEngine:
         landmarks = face_landmarks(photo, face)
 
         # 3. Mouth track, framing, precomputed animation.
-        track = mouth_track(samples=samples, sample_rate=sample_rate, phonemes=phonemes, fps=request.fps,
-                            num_frames=request.num_frames, offset=offset)
-        framed = framed_avatar(photo=photo, landmarks=landmarks, width=request.width, height=request.height,
-                               framing=framing)
+        track = mouth_track(
+            samples=samples,
+            sample_rate=sample_rate,
+            phonemes=phonemes,
+            fps=request.fps,
+            num_frames=request.num_frames,
+            offset=offset,
+        )
+        framed = framed_avatar(
+            photo=photo, landmarks=landmarks, width=request.width, height=request.height, framing=framing
+        )
         animator = AvatarAnimator(framed=framed, track=track, fps=request.fps, seed=request.seed)
 
         # 4. Frames on demand, in chunks, reporting progress as they are made.
@@ -91,21 +98,25 @@ def _phonemes(rows) -> tuple[PhonemeTiming, ...]:
     try:
         return tuple(PhonemeTiming(str(symbol), float(start), float(end)) for symbol, start, end in rows)
     except (TypeError, ValueError):
-        raise EngineError("phonemes must be a list of [symbol, start, end] rows as Speech.timings_json writes "
-                          "them") from None
+        raise EngineError(
+            "phonemes must be a list of [symbol, start, end] rows as Speech.timings_json writes them"
+        ) from None
 
 
 def _speech_load(path: object) -> tuple[np.ndarray, int]:
     if not path:
-        raise EngineError("the presenter engine needs the speech: pass parameters['speech_wav'], the path of the "
-                          "WAV written by Speech.wav_write")
+        raise EngineError(
+            "the presenter engine needs the speech: pass parameters['speech_wav'], the path of the "
+            "WAV written by Speech.wav_write"
+        )
     if not Path(str(path)).is_file():
         raise EngineError(f"the speech WAV {str(path)!r} does not exist: synthesise the speech again")
     try:
         return wav_read(str(path))
     except (ValueError, EOFError, OSError) as exc:
-        raise EngineError(f"the speech WAV {str(path)!r} cannot be read ({exc}): write it with Speech.wav_write") \
-            from None
+        raise EngineError(
+            f"the speech WAV {str(path)!r} cannot be read ({exc}): write it with Speech.wav_write"
+        ) from None
 
 
 def _face(given: object, photo: np.ndarray) -> FaceBox:

@@ -33,8 +33,14 @@ def border_distance(small: np.ndarray) -> np.ndarray:
     lab = cv2.cvtColor(cv2.GaussianBlur(small, (3, 3), 0), cv2.COLOR_RGB2LAB).astype(np.float32)
     height, width = lab.shape[:2]
     band = max(1, round(min(height, width) * BORDER_BAND))
-    border = np.concatenate([lab[:band].reshape(-1, 3), lab[-band:].reshape(-1, 3),
-                             lab[:, :band].reshape(-1, 3), lab[:, -band:].reshape(-1, 3)])
+    border = np.concatenate(
+        [
+            lab[:band].reshape(-1, 3),
+            lab[-band:].reshape(-1, 3),
+            lab[:, :band].reshape(-1, 3),
+            lab[:, -band:].reshape(-1, 3),
+        ]
+    )
     clusters = min(BACKDROP_CLUSTERS, len(border))
     criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 10, 1.0)
     cv2.setRNGSeed(0)  # k-means picks random seeds: the same photo always gives the same map
@@ -86,8 +92,15 @@ def texture_map(photo: np.ndarray) -> np.ndarray:
     return np.clip(smooth / peak, 0.0, 1.0) if peak > 1e-3 else np.zeros_like(smooth)
 
 
-def detail_regions(saliency: np.ndarray, *, size: float, aspect: float, count: int,
-                   within: Region = (0.0, 0.0, 1.0, 1.0), texture: np.ndarray | None = None) -> list[Region]:
+def detail_regions(
+    saliency: np.ndarray,
+    *,
+    size: float,
+    aspect: float,
+    count: int,
+    within: Region = (0.0, 0.0, 1.0, 1.0),
+    texture: np.ndarray | None = None,
+) -> list[Region]:
     """Up to `count` windows of `size` times the photo's shorter side (width / height = aspect, measured in
     pixels), inside `within`, holding the most saliency (weighted toward `texture` when given), each overlapping
     the ones before by at most a third; most salient first."""
@@ -95,12 +108,13 @@ def detail_regions(saliency: np.ndarray, *, size: float, aspect: float, count: i
     side = size * min(height, width)
     if texture is not None:  # a close-up of a flat colour says nothing: favour salient parts with detail
         saliency = saliency * (0.25 + 0.75 * texture)
-    win_w = max(2, min(width, round(side * aspect ** 0.5)))
+    win_w = max(2, min(width, round(side * aspect**0.5)))
     win_h = max(2, min(height, round(win_w / aspect)))
     win_w = max(2, min(width, round(win_h * aspect)))
     integral = cv2.integral(saliency.astype(np.float64))
-    sums = (integral[win_h:, win_w:] - integral[:-win_h, win_w:] - integral[win_h:, :-win_w]
-            + integral[:-win_h, :-win_w])  # sums[y, x]: the window whose top-left is (x, y)
+    sums = (
+        integral[win_h:, win_w:] - integral[:-win_h, win_w:] - integral[win_h:, :-win_w] + integral[:-win_h, :-win_w]
+    )  # sums[y, x]: the window whose top-left is (x, y)
     x_lo, y_lo = round(within[0] * width), round(within[1] * height)
     x_hi, y_hi = round(within[2] * width) - win_w, round(within[3] * height) - win_h
     chosen: list[tuple[int, int]] = []

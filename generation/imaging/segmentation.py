@@ -49,8 +49,7 @@ def product_segment(photo: np.ndarray) -> Segmentation:
     mask = seed.copy()
     background_model, foreground_model = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     try:
-        cv2.grabCut(small, mask, None, background_model, foreground_model, GRABCUT_ITERATIONS,
-                    cv2.GC_INIT_WITH_MASK)
+        cv2.grabCut(small, mask, None, background_model, foreground_model, GRABCUT_ITERATIONS, cv2.GC_INIT_WITH_MASK)
     except cv2.error:  # e.g. one class empty: nothing separable
         return failed
     product = _main_object(np.isin(mask, (cv2.GC_FGD, cv2.GC_PR_FGD)))
@@ -59,8 +58,12 @@ def product_segment(photo: np.ndarray) -> Segmentation:
     confidence = _confidence(product, seed, distance)
     ys, xs = np.nonzero(product)
     scale_x, scale_y = width / small.shape[1], height / small.shape[0]
-    box = (int(xs.min() * scale_x), int(ys.min() * scale_y),
-           min(width, int(np.ceil((xs.max() + 1) * scale_x))), min(height, int(np.ceil((ys.max() + 1) * scale_y))))
+    box = (
+        int(xs.min() * scale_x),
+        int(ys.min() * scale_y),
+        min(width, int(np.ceil((xs.max() + 1) * scale_x))),
+        min(height, int(np.ceil((ys.max() + 1) * scale_y))),
+    )
     alpha = cv2.resize(product.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
     soft = max(1, round(max(scale_x, scale_y))) * 2 + 1
     alpha = np.clip(cv2.GaussianBlur(alpha, (soft, soft), 0) * 1.15 - 0.075, 0.0, 1.0)  # soft but not hazy
@@ -117,13 +120,22 @@ def _confidence(product: np.ndarray, seed: np.ndarray, distance: np.ndarray) -> 
     # or a crop.
     band = int(np.argmax(seed[:, seed.shape[1] // 2] != cv2.GC_BGD))
     near = 3 * max(band, 1)
-    sides = sorted((product[:near].any(axis=0).mean(), product[-near:].any(axis=0).mean(),
-                    product[:, :near].any(axis=1).mean(), product[:, -near:].any(axis=1).mean()), reverse=True)
+    sides = sorted(
+        (
+            product[:near].any(axis=0).mean(),
+            product[-near:].any(axis=0).mean(),
+            product[:, :near].any(axis=1).mean(),
+            product[:, -near:].any(axis=1).mean(),
+        ),
+        reverse=True,
+    )
     edge_score = float(np.clip(1.0 - 1.5 * max(0.0, sides[1] - 0.05) - 0.8 * max(0.0, sides[0] - 0.3), 0.0, 1.0))
     # Product photos centre the product; a cut-out off in a corner is a piece of a scene.
     ys, xs = np.nonzero(product)
-    off_centre = max(abs((xs.min() + xs.max() + 1) / 2 / product.shape[1] - 0.5),
-                     abs((ys.min() + ys.max() + 1) / 2 / product.shape[0] - 0.5))
+    off_centre = max(
+        abs((xs.min() + xs.max() + 1) / 2 / product.shape[1] - 0.5),
+        abs((ys.min() + ys.max() + 1) / 2 / product.shape[0] - 0.5),
+    )
     edge_score *= float(np.clip(1.0 - (off_centre - 0.12) / 0.2, 0.0, 1.0))
     inside, outside = distance[product], distance[~product]
     contrast = (float(np.median(inside)) - float(np.median(outside))) / (float(outside.std()) + 8.0)

@@ -5,119 +5,232 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
-        ('tenancy', '0001_initial'),
+        ("catalog", "0001_initial"),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='VideoTemplate',
+            name="VideoTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=64)),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('spec', models.JSONField(help_text='Scenes, durations and music: see generation/template_spec.py.')),
-                ('is_builtin', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('merchant', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='video_templates', to='tenancy.merchant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(max_length=64)),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("spec", models.JSONField(help_text="Scenes, durations and music: see generation/template_spec.py.")),
+                ("is_builtin", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "merchant",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="video_templates",
+                        to="tenancy.merchant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['slug'],
+                "ordering": ["slug"],
             },
         ),
         migrations.CreateModel(
-            name='RenderJob',
+            name="RenderJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('template_spec', models.JSONField(help_text='The template as it was when the job was made.')),
-                ('engine', models.CharField(max_length=32)),
-                ('aspect_ratios', models.JSONField(help_text='e.g. ["9:16", "1:1"]')),
-                ('short_side', models.PositiveIntegerField()),
-                ('fps', models.PositiveIntegerField()),
-                ('metadata', models.JSONField(blank=True, default=dict)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], db_index=True, default='queued', max_length=16)),
-                ('progress', models.PositiveSmallIntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
-                ('attempts', models.PositiveIntegerField(default=0, help_text='Times the assembly was started.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('assembly_queued_at', models.DateTimeField(blank=True, null=True)),
-                ('heartbeat_at', models.DateTimeField(blank=True, help_text='Last sign of life from the assembly.', null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('brand_kit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tenancy.brandkit')),
-                ('merchant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='render_jobs', to='tenancy.merchant')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='render_jobs', to='catalog.product')),
-                ('variant', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='render_jobs', to='catalog.variant')),
-                ('template', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='render_jobs', to='generation.videotemplate')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("template_spec", models.JSONField(help_text="The template as it was when the job was made.")),
+                ("engine", models.CharField(max_length=32)),
+                ("aspect_ratios", models.JSONField(help_text='e.g. ["9:16", "1:1"]')),
+                ("short_side", models.PositiveIntegerField()),
+                ("fps", models.PositiveIntegerField()),
+                ("metadata", models.JSONField(blank=True, default=dict)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        db_index=True,
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                ("progress", models.PositiveSmallIntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
+                ("attempts", models.PositiveIntegerField(default=0, help_text="Times the assembly was started.")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("assembly_queued_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "heartbeat_at",
+                    models.DateTimeField(blank=True, help_text="Last sign of life from the assembly.", null=True),
+                ),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "brand_kit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="tenancy.brandkit",
+                    ),
+                ),
+                (
+                    "merchant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="render_jobs", to="tenancy.merchant"
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="render_jobs", to="catalog.product"
+                    ),
+                ),
+                (
+                    "variant",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="render_jobs",
+                        to="catalog.variant",
+                    ),
+                ),
+                (
+                    "template",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="render_jobs",
+                        to="generation.videotemplate",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Rendition',
+            name="Rendition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('aspect_ratio', models.CharField(max_length=8)),
-                ('file', models.FileField(max_length=500, upload_to='renders/')),
-                ('poster', models.ImageField(blank=True, max_length=500, upload_to='renders/')),
-                ('width', models.PositiveIntegerField()),
-                ('height', models.PositiveIntegerField()),
-                ('duration', models.FloatField()),
-                ('size_bytes', models.PositiveBigIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('job', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='renditions', to='generation.renderjob')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("aspect_ratio", models.CharField(max_length=8)),
+                ("file", models.FileField(max_length=500, upload_to="renders/")),
+                ("poster", models.ImageField(blank=True, max_length=500, upload_to="renders/")),
+                ("width", models.PositiveIntegerField()),
+                ("height", models.PositiveIntegerField()),
+                ("duration", models.FloatField()),
+                ("size_bytes", models.PositiveBigIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "job",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="renditions",
+                        to="generation.renderjob",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['job', 'aspect_ratio'],
-                'constraints': [models.UniqueConstraint(fields=('job', 'aspect_ratio'), name='rendition_unique_aspect_per_job')],
+                "ordering": ["job", "aspect_ratio"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("job", "aspect_ratio"), name="rendition_unique_aspect_per_job")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Shot',
+            name="Shot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField()),
-                ('scene', models.PositiveIntegerField(default=0, help_text='Index of the template scene this shot belongs to.')),
-                ('aspect_ratio', models.CharField(help_text='The aspect ratio it was generated at.', max_length=8)),
-                ('engine', models.CharField(max_length=32)),
-                ('prompt', models.TextField(blank=True)),
-                ('seed', models.BigIntegerField(default=0)),
-                ('camera', models.CharField(default='push_in', max_length=32)),
-                ('parameters', models.JSONField(blank=True, default=dict)),
-                ('width', models.PositiveIntegerField()),
-                ('height', models.PositiveIntegerField()),
-                ('fps', models.PositiveIntegerField()),
-                ('num_frames', models.PositiveIntegerField()),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], db_index=True, default='queued', max_length=16)),
-                ('progress', models.PositiveSmallIntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
-                ('attempts', models.PositiveIntegerField(default=0, help_text='Times a worker claimed this shot.')),
-                ('file', models.FileField(blank=True, max_length=500, upload_to='renders/')),
-                ('heartbeat_at', models.DateTimeField(blank=True, help_text='Last sign of life from its worker.', null=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('job', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shots', to='generation.renderjob')),
-                ('source_image', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='catalog.productimage')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("position", models.PositiveIntegerField()),
+                (
+                    "scene",
+                    models.PositiveIntegerField(
+                        default=0, help_text="Index of the template scene this shot belongs to."
+                    ),
+                ),
+                ("aspect_ratio", models.CharField(help_text="The aspect ratio it was generated at.", max_length=8)),
+                ("engine", models.CharField(max_length=32)),
+                ("prompt", models.TextField(blank=True)),
+                ("seed", models.BigIntegerField(default=0)),
+                ("camera", models.CharField(default="push_in", max_length=32)),
+                ("parameters", models.JSONField(blank=True, default=dict)),
+                ("width", models.PositiveIntegerField()),
+                ("height", models.PositiveIntegerField()),
+                ("fps", models.PositiveIntegerField()),
+                ("num_frames", models.PositiveIntegerField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        db_index=True,
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                ("progress", models.PositiveSmallIntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
+                ("attempts", models.PositiveIntegerField(default=0, help_text="Times a worker claimed this shot.")),
+                ("file", models.FileField(blank=True, max_length=500, upload_to="renders/")),
+                (
+                    "heartbeat_at",
+                    models.DateTimeField(blank=True, help_text="Last sign of life from its worker.", null=True),
+                ),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "job",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="shots", to="generation.renderjob"
+                    ),
+                ),
+                (
+                    "source_image",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="catalog.productimage",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['job', 'position'],
-                'constraints': [models.UniqueConstraint(fields=('job', 'position'), name='shot_unique_position_per_job')],
+                "ordering": ["job", "position"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("job", "position"), name="shot_unique_position_per_job")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='videotemplate',
-            constraint=models.UniqueConstraint(fields=('merchant', 'slug'), name='videotemplate_unique_slug_per_merchant'),
+            model_name="videotemplate",
+            constraint=models.UniqueConstraint(
+                fields=("merchant", "slug"), name="videotemplate_unique_slug_per_merchant"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='videotemplate',
-            constraint=models.UniqueConstraint(condition=models.Q(('merchant__isnull', True)), fields=('slug',), name='videotemplate_unique_builtin_slug'),
+            model_name="videotemplate",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("merchant__isnull", True)),
+                fields=("slug",),
+                name="videotemplate_unique_builtin_slug",
+            ),
         ),
     ]

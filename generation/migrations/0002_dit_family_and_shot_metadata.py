@@ -4,20 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('generation', '0001_initial'),
+        ("generation", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='renderjob',
-            name='family',
-            field=models.CharField(blank=True, help_text="DiT model family asked for by the request; blank: the template's or the default.", max_length=32),
+            model_name="renderjob",
+            name="family",
+            field=models.CharField(
+                blank=True,
+                help_text="DiT model family asked for by the request; blank: the template's or the default.",
+                max_length=32,
+            ),
         ),
         migrations.AddField(
-            model_name='shot',
-            name='metadata',
-            field=models.JSONField(blank=True, default=dict, help_text='What the engine reported: model, seed used, retries, quality measurements.'),
+            model_name="shot",
+            name="metadata",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                help_text="What the engine reported: model, seed used, retries, quality measurements.",
+            ),
         ),
     ]

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('generation', '0002_dit_family_and_shot_metadata'),
+        ("generation", "0002_dit_family_and_shot_metadata"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='renderjob',
-            name='webhook_url',
-            field=models.URLField(blank=True, help_text="https URL told of this job's render.succeeded / render.failed, besides the merchant's webhook endpoints.", max_length=2000),
+            model_name="renderjob",
+            name="webhook_url",
+            field=models.URLField(
+                blank=True,
+                help_text="https URL told of this job's render.succeeded / render.failed, besides the merchant's webhook endpoints.",
+                max_length=2000,
+            ),
         ),
     ]

@@ -4,30 +4,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('generation', '0003_renderjob_webhook_url'),
+        ("generation", "0003_renderjob_webhook_url"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='renderjob',
-            name='merge_fields',
-            field=models.JSONField(blank=True, default=dict, help_text='Product fields the request overrode (title, brand, description, product_type), for the prompts and the cards alike.'),
+            model_name="renderjob",
+            name="merge_fields",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                help_text="Product fields the request overrode (title, brand, description, product_type), for the prompts and the cards alike.",
+            ),
         ),
         migrations.AddField(
-            model_name='rendition',
-            name='captions_srt',
-            field=models.FileField(blank=True, max_length=500, upload_to='renders/'),
+            model_name="rendition",
+            name="captions_srt",
+            field=models.FileField(blank=True, max_length=500, upload_to="renders/"),
         ),
         migrations.AddField(
-            model_name='rendition',
-            name='captions_vtt',
-            field=models.FileField(blank=True, max_length=500, upload_to='renders/'),
+            model_name="rendition",
+            name="captions_vtt",
+            field=models.FileField(blank=True, max_length=500, upload_to="renders/"),
         ),
         migrations.AddField(
-            model_name='rendition',
-            name='preview',
-            field=models.FileField(blank=True, help_text='A few looping seconds as an animated WebP, for catalogue grids.', max_length=500, upload_to='renders/'),
+            model_name="rendition",
+            name="preview",
+            field=models.FileField(
+                blank=True,
+                help_text="A few looping seconds as an animated WebP, for catalogue grids.",
+                max_length=500,
+                upload_to="renders/",
+            ),
         ),
     ]

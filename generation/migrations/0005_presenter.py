@@ -5,34 +5,92 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('generation', '0004_rendition_preview_captions_merge_fields'),
-        ('tenancy', '0002_brandmusictrack'),
+        ("generation", "0004_rendition_preview_captions_merge_fields"),
+        ("tenancy", "0002_brandmusictrack"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Presenter',
+            name="Presenter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=64)),
-                ('name', models.CharField(max_length=200)),
-                ('avatar', models.ImageField(help_text='A front-facing photo of the presenter alone: exactly one face.', max_length=500, upload_to='presenters/')),
-                ('face', models.JSONField(blank=True, default=list, help_text='[x, y, width, height] of the face found in the photo.')),
-                ('tts_engine', models.CharField(default='espeak', help_text='A text-to-speech engine of settings.PRESENTER_TTS_ENGINES.', max_length=32)),
-                ('voice', models.CharField(blank=True, help_text="The engine's voice: an espeak-ng voice such as en-us, or a Piper voice file name. Blank: the language's default voice.", max_length=200)),
-                ('speed', models.FloatField(default=1.0, help_text='Speaking rate, 0.5 to 2.0 (1.0 is normal).')),
-                ('language', models.CharField(default='en', help_text='Picks the script of presenter scenes written per language.', max_length=16)),
-                ('framing', models.CharField(choices=[('head', 'Head and shoulders, close'), ('chest', 'Chest up'), ('wide', 'Waist up, wide')], default='chest', max_length=8)),
-                ('is_default', models.BooleanField(default=False, help_text='The one presenter scenes use unless told otherwise.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('merchant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='presenters', to='tenancy.merchant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(max_length=64)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "avatar",
+                    models.ImageField(
+                        help_text="A front-facing photo of the presenter alone: exactly one face.",
+                        max_length=500,
+                        upload_to="presenters/",
+                    ),
+                ),
+                (
+                    "face",
+                    models.JSONField(
+                        blank=True, default=list, help_text="[x, y, width, height] of the face found in the photo."
+                    ),
+                ),
+                (
+                    "tts_engine",
+                    models.CharField(
+                        default="espeak",
+                        help_text="A text-to-speech engine of settings.PRESENTER_TTS_ENGINES.",
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "voice",
+                    models.CharField(
+                        blank=True,
+                        help_text="The engine's voice: an espeak-ng voice such as en-us, or a Piper voice file name. Blank: the language's default voice.",
+                        max_length=200,
+                    ),
+                ),
+                ("speed", models.FloatField(default=1.0, help_text="Speaking rate, 0.5 to 2.0 (1.0 is normal).")),
+                (
+                    "language",
+                    models.CharField(
+                        default="en",
+                        help_text="Picks the script of presenter scenes written per language.",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "framing",
+                    models.CharField(
+                        choices=[
+                            ("head", "Head and shoulders, close"),
+                            ("chest", "Chest up"),
+                            ("wide", "Waist up, wide"),
+                        ],
+                        default="chest",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "is_default",
+                    models.BooleanField(default=False, help_text="The one presenter scenes use unless told otherwise."),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "merchant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="presenters", to="tenancy.merchant"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['merchant', 'slug'],
-                'constraints': [models.UniqueConstraint(fields=('merchant', 'slug'), name='presenter_unique_slug_per_merchant'), models.UniqueConstraint(condition=models.Q(('is_default', True)), fields=('merchant',), name='presenter_one_default_per_merchant')],
+                "ordering": ["merchant", "slug"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("merchant", "slug"), name="presenter_unique_slug_per_merchant"),
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_default", True)),
+                        fields=("merchant",),
+                        name="presenter_one_default_per_merchant",
+                    ),
+                ],
             },
         ),
     ]

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('generation', '0005_presenter'),
+        ("generation", "0005_presenter"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='rendition',
-            name='quality',
-            field=models.JSONField(blank=True, default=dict, help_text='The quality report (generation/assembly/quality.py): measurements and which checks pass. Empty for renditions made before it existed.'),
+            model_name="rendition",
+            name="quality",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                help_text="The quality report (generation/assembly/quality.py): measurements and which checks pass. Empty for renditions made before it existed.",
+            ),
         ),
     ]

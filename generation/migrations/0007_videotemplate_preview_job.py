@@ -5,15 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('generation', '0006_rendition_quality'),
+        ("generation", "0006_rendition_quality"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='videotemplate',
-            name='preview_job',
-            field=models.ForeignKey(blank=True, help_text="A built-in's preview render, made from the demo products.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='generation.renderjob'),
+            model_name="videotemplate",
+            name="preview_job",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="A built-in's preview render, made from the demo products.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="generation.renderjob",
+            ),
         ),
     ]

@@ -45,36 +45,112 @@ class Mood:
 
 
 MOODS = {
-    "upbeat": Mood(tempo=112, tonic=62, scale=MAJOR, progression=(1, 5, 6, 4), cadence=5, groove="pop",
-                   melody="pluck", arp="pluck", arp_step=0.5, brightness=5.0, pump=0.3),
-    "calm": Mood(tempo=76, tonic=65, scale=MAJOR, progression=(1, 3, 4, 4), cadence=5, groove="soft",
-                 melody="bell", arp="keys", arp_step=1.0, sevenths=True, brightness=2.5, reverb=0.32),
-    "elegant": Mood(tempo=88, tonic=60, scale=MAJOR, progression=(1, 6, 2, 5), cadence=5, groove="brush",
-                    melody="keys", arp="bell", arp_step=1.0, sevenths=True, brightness=3.0, reverb=0.3),
-    "energetic": Mood(tempo=126, tonic=64, scale=MINOR, progression=(1, 6, 3, 7), cadence=7, groove="four",
-                      melody="lead", arp="pluck", arp_step=0.25, brightness=6.0, reverb=0.18, pump=0.45),
-    "warm": Mood(tempo=96, tonic=67, scale=MAJOR, progression=(1, 6, 4, 5), cadence=5, groove="pop",
-                 melody="keys", arp="pluck", arp_step=0.5, sevenths=True, brightness=3.5, reverb=0.26, pump=0.15),
+    "upbeat": Mood(
+        tempo=112,
+        tonic=62,
+        scale=MAJOR,
+        progression=(1, 5, 6, 4),
+        cadence=5,
+        groove="pop",
+        melody="pluck",
+        arp="pluck",
+        arp_step=0.5,
+        brightness=5.0,
+        pump=0.3,
+    ),
+    "calm": Mood(
+        tempo=76,
+        tonic=65,
+        scale=MAJOR,
+        progression=(1, 3, 4, 4),
+        cadence=5,
+        groove="soft",
+        melody="bell",
+        arp="keys",
+        arp_step=1.0,
+        sevenths=True,
+        brightness=2.5,
+        reverb=0.32,
+    ),
+    "elegant": Mood(
+        tempo=88,
+        tonic=60,
+        scale=MAJOR,
+        progression=(1, 6, 2, 5),
+        cadence=5,
+        groove="brush",
+        melody="keys",
+        arp="bell",
+        arp_step=1.0,
+        sevenths=True,
+        brightness=3.0,
+        reverb=0.3,
+    ),
+    "energetic": Mood(
+        tempo=126,
+        tonic=64,
+        scale=MINOR,
+        progression=(1, 6, 3, 7),
+        cadence=7,
+        groove="four",
+        melody="lead",
+        arp="pluck",
+        arp_step=0.25,
+        brightness=6.0,
+        reverb=0.18,
+        pump=0.45,
+    ),
+    "warm": Mood(
+        tempo=96,
+        tonic=67,
+        scale=MAJOR,
+        progression=(1, 6, 4, 5),
+        cadence=5,
+        groove="pop",
+        melody="keys",
+        arp="pluck",
+        arp_step=0.5,
+        sevenths=True,
+        brightness=3.5,
+        reverb=0.26,
+        pump=0.15,
+    ),
 }
 DEFAULT_MOOD = "upbeat"
 
 # Per groove, the hits of one bar: drum -> [(beat, velocity)].
 GROOVES = {
-    "pop": {"kick": [(0, 1.0), (1.5, 0.7), (2, 0.9)], "snare": [(1, 0.8), (3, 0.8)],
-            "hat": [(b / 2, 0.5 if b % 2 else 0.8) for b in range(8)]},
-    "four": {"kick": [(b, 1.0) for b in range(4)], "clap": [(1, 0.8), (3, 0.8)],
-             "hat": [(b / 4, 0.3 + 0.3 * (b % 2 == 0)) for b in range(16)], "open_hat": [(b + 0.5, 0.3) for b in range(4)]},
+    "pop": {
+        "kick": [(0, 1.0), (1.5, 0.7), (2, 0.9)],
+        "snare": [(1, 0.8), (3, 0.8)],
+        "hat": [(b / 2, 0.5 if b % 2 else 0.8) for b in range(8)],
+    },
+    "four": {
+        "kick": [(b, 1.0) for b in range(4)],
+        "clap": [(1, 0.8), (3, 0.8)],
+        "hat": [(b / 4, 0.3 + 0.3 * (b % 2 == 0)) for b in range(16)],
+        "open_hat": [(b + 0.5, 0.3) for b in range(4)],
+    },
     "soft": {"kick": [(0, 0.6), (2.5, 0.4)], "shaker": [(b / 2, 0.35 + 0.2 * (b % 2)) for b in range(8)]},
-    "brush": {"kick": [(0, 0.6), (2, 0.5)], "snare": [(3, 0.25)], "shaker": [(b / 2, 0.3 + 0.15 * (b % 2))
-                                                                               for b in range(8)]},
+    "brush": {
+        "kick": [(0, 0.6), (2, 0.5)],
+        "snare": [(3, 0.25)],
+        "shaker": [(b / 2, 0.3 + 0.15 * (b % 2)) for b in range(8)],
+    },
 }
-_BASS_RHYTHM = {"pop": [(0, 1.4), (1.5, 0.4), (2, 1.4), (3.5, 0.4)], "four": [(b + 0.5, 0.4) for b in range(4)],
-                "soft": [(0, 3.8)], "brush": [(0, 1.8), (2, 1.8)]}
+_BASS_RHYTHM = {
+    "pop": [(0, 1.4), (1.5, 0.4), (2, 1.4), (3.5, 0.4)],
+    "four": [(b + 0.5, 0.4) for b in range(4)],
+    "soft": [(0, 3.8)],
+    "brush": [(0, 1.8), (2, 1.8)],
+}
 # The melody's rhythm over two bars: (beat, length in beats).
-_MELODY_RHYTHM = {"pop": [(0, 1.5), (1.5, 0.5), (2, 1), (3, 1), (4, 1.5), (5.5, 0.5), (6, 2)],
-                  "four": [(0, 0.75), (0.75, 0.75), (1.5, 0.5), (2, 1), (3, 1), (4, 0.75), (4.75, 0.75), (5.5, 2.5)],
-                  "soft": [(0, 2), (2, 2), (4, 3), (7, 1)],
-                  "brush": [(0, 1), (1, 1), (2, 2), (4, 1.5), (5.5, 0.5), (6, 2)]}
+_MELODY_RHYTHM = {
+    "pop": [(0, 1.5), (1.5, 0.5), (2, 1), (3, 1), (4, 1.5), (5.5, 0.5), (6, 2)],
+    "four": [(0, 0.75), (0.75, 0.75), (1.5, 0.5), (2, 1), (3, 1), (4, 0.75), (4.75, 0.75), (5.5, 2.5)],
+    "soft": [(0, 2), (2, 2), (4, 3), (7, 1)],
+    "brush": [(0, 1), (1, 1), (2, 2), (4, 1.5), (5.5, 0.5), (6, 2)],
+}
 
 
 @dataclass(frozen=True)
@@ -136,15 +212,27 @@ def piece_compose(*, mood: str, tempo: float, duration: float) -> Piece:
         if bar >= 1 or bars <= 2:
             for offset, length in _BASS_RHYTHM[spec.groove]:
                 if offset < bar_len:
-                    pumped.note("bass", chord[0] - 24 + (12 if chord[0] - 24 < 33 else 0), at(offset),
-                                min(length, bar_len - offset) * beat, 0.4)
+                    pumped.note(
+                        "bass",
+                        chord[0] - 24 + (12 if chord[0] - 24 < 33 else 0),
+                        at(offset),
+                        min(length, bar_len - offset) * beat,
+                        0.4,
+                    )
         if spec.arp_step:
             arp_notes = [*voicing, *(p + 12 for p in voicing)]
             steps = int(bar_len / spec.arp_step)
             for step in range(steps):
                 pitch = arp_notes[step % len(arp_notes)] + 12
-                dry.note(spec.arp, pitch, at(step * spec.arp_step), spec.arp_step * beat * 0.9,
-                         0.12 if step % 2 else 0.16, pan=0.35 if step % 2 else -0.35, send=wet_send)
+                dry.note(
+                    spec.arp,
+                    pitch,
+                    at(step * spec.arp_step),
+                    spec.arp_step * beat * 0.9,
+                    0.12 if step % 2 else 0.16,
+                    pan=0.35 if step % 2 else -0.35,
+                    send=wet_send,
+                )
         # Drums from the second bar, with a fill over the last two beats before the hit.
         if bar >= 1 or bars <= 2:
             fill_from = body_beats - 2 if spec.groove in ("pop", "four") and body_beats >= 4 else body_beats
@@ -168,8 +256,15 @@ def piece_compose(*, mood: str, tempo: float, duration: float) -> Piece:
                 local = offset - (bar % 2) * BAR_BEATS
                 if 0 <= local < bar_len:
                     pitch = melody_at = _melody_pitch(spec, chord, melody_at, rng)
-                    dry.note(spec.melody, pitch, at(local), min(length, bar_len - local) * beat * 0.95, 0.2,
-                             pan=0.1, send=wet_send)
+                    dry.note(
+                        spec.melody,
+                        pitch,
+                        at(local),
+                        min(length, bar_len - local) * beat * 0.95,
+                        0.2,
+                        pan=0.1,
+                        send=wet_send,
+                    )
 
     # The ending: tonic chord on keys and pad, the low tonic, kick and cymbal, ringing to the end.
     ring = max(tail - QUIET_END_SECONDS, 0.05)
@@ -198,6 +293,7 @@ def piece_compose(*, mood: str, tempo: float, duration: float) -> Piece:
 
 # --- helpers --------------------------------------------------------------------------------------------------
 
+
 class _Bus:
     """A stereo buffer that notes and drum hits are added to, with an optional reverb send."""
 
@@ -210,13 +306,23 @@ class _Bus:
             return
         piece = mono[: self.buffer.shape[1] - begin] * gain
         left, right = math.cos((pan + 1) * math.pi / 4), math.sin((pan + 1) * math.pi / 4)
-        self.buffer[0, begin:begin + len(piece)] += piece * left * math.sqrt(2)
-        self.buffer[1, begin:begin + len(piece)] += piece * right * math.sqrt(2)
+        self.buffer[0, begin : begin + len(piece)] += piece * left * math.sqrt(2)
+        self.buffer[1, begin : begin + len(piece)] += piece * right * math.sqrt(2)
         if send is not None:
             send.add(mono, start, gain, pan=pan)
 
-    def note(self, instrument: str, pitch: int, start: float, gate: float, gain: float, *, pan: float = 0.0,
-             send: _Bus | None = None, **options) -> None:
+    def note(
+        self,
+        instrument: str,
+        pitch: int,
+        start: float,
+        gate: float,
+        gain: float,
+        *,
+        pan: float = 0.0,
+        send: _Bus | None = None,
+        **options,
+    ) -> None:
         release = 0.6 if instrument == "pad" else 0.25
         samples = round((gate + release) * RATE)
         sound = synth.INSTRUMENTS[instrument](synth.midi_hz(pitch), samples, gate, **options)
@@ -262,8 +368,10 @@ def _voiced(chord: list[int], previous: list[int]) -> list[int]:
 def _melody_pitch(spec: Mood, chord: list[int], previous: int, rng: np.random.Generator) -> int:
     """A chord tone in the melody's register (69-84) near the previous note (one of the three closest: a line that
     moves mostly by steps and small leaps), now and then moved up to the next note of the scale as a passing tone."""
-    candidates = sorted({pitch + 12 * octave for pitch in chord for octave in range(-2, 4)
-                         if 69 <= pitch + 12 * octave <= 84}, key=lambda pitch: (abs(pitch - previous), pitch))
+    candidates = sorted(
+        {pitch + 12 * octave for pitch in chord for octave in range(-2, 4) if 69 <= pitch + 12 * octave <= 84},
+        key=lambda pitch: (abs(pitch - previous), pitch),
+    )
     pitch = candidates[int(rng.integers(min(3, len(candidates))))]
     if rng.random() < 0.2:
         degree = spec.scale.index((pitch - spec.tonic) % 12)  # chord tones are in the scale

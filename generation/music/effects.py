@@ -24,8 +24,14 @@ def sound_effects_for(timeline) -> tuple:
         transition = segment.transition
         if transition.kind not in SILENT_TRANSITIONS and transition.duration > 0:
             length = max(transition.duration, 0.3)
-            effects.append(SoundEffect(start=max(start + transition.duration / 2 - length / 2, 0.0), kind="whoosh",
-                                       duration=length, volume=WHOOSH_VOLUME))
+            effects.append(
+                SoundEffect(
+                    start=max(start + transition.duration / 2 - length / 2, 0.0),
+                    kind="whoosh",
+                    duration=length,
+                    volume=WHOOSH_VOLUME,
+                )
+            )
         if segment.badge and segment.badge != previous_badge:
             at = start + transition.duration + POP_DELAY
             if at < timeline.duration:
@@ -49,9 +55,10 @@ def _whoosh(duration: float, seed: int) -> np.ndarray:
     n = max(round(duration * RATE), 64)
     t = np.arange(n) / n
     rng = np.random.default_rng(seed)
-    low, mid, high = (spectral(rng.standard_normal(n), band(lo, hi)) for lo, hi in ((200, 900), (700, 3000),
-                                                                                   (2500, 9000)))
-    closeness = np.exp(-((t - 0.55) / 0.22) ** 2)  # 1 at the peak
+    low, mid, high = (
+        spectral(rng.standard_normal(n), band(lo, hi)) for lo, hi in ((200, 900), (700, 3000), (2500, 9000))
+    )
+    closeness = np.exp(-(((t - 0.55) / 0.22) ** 2))  # 1 at the peak
     mono = low * (1 - closeness) + mid * closeness + high * closeness**2 * 0.6
     mono *= np.sin(np.pi * np.clip(t, 0, 1)) ** 2 * (0.4 + 0.6 * closeness)
     mono /= np.abs(mono).max() or 1.0

@@ -29,8 +29,9 @@ def wavetable(harmonics: tuple[float, ...]) -> np.ndarray:
     return (table / np.abs(table).max()).astype(np.float64)
 
 
-def oscillator(table: np.ndarray, freq: float, samples: int, *, detune_cents: float = 0.0,
-               vibrato: float = 0.0, phase: float = 0.0) -> np.ndarray:
+def oscillator(
+    table: np.ndarray, freq: float, samples: int, *, detune_cents: float = 0.0, vibrato: float = 0.0, phase: float = 0.0
+) -> np.ndarray:
     """The table played at freq (linear interpolation); vibrato: depth in semitones at 5 Hz, fading in."""
     t = np.arange(samples) / RATE
     f = freq * 2 ** (detune_cents / 1200)
@@ -66,13 +67,16 @@ def spectral(signal: np.ndarray, response) -> np.ndarray:
 
 def band(low: float, high: float, slope: float = 2.0):
     """A smooth band-pass gain curve (a high-pass at `low` times a low-pass at `high`)."""
+
     def response(f):
         f = np.maximum(f, 1e-3)
         return 1 / np.sqrt(1 + (low / f) ** (2 * slope)) / np.sqrt(1 + (f / high) ** (2 * slope))
+
     return response
 
 
 # --- pitched instruments: each returns a mono note `samples` long -------------------------------------------
+
 
 def keys(freq: float, samples: int, gate: float, *, decay_scale: float = 1.0) -> np.ndarray:
     """An electric piano: a 1:1 FM pair whose brightness fades, plus a soft bell-like tine on the attack."""
@@ -80,15 +84,17 @@ def keys(freq: float, samples: int, gate: float, *, decay_scale: float = 1.0) ->
     index = 1.6 * np.exp(-t / 0.45)
     tone = np.sin(2 * np.pi * freq * t + index * np.sin(2 * np.pi * freq * t))
     tine = 0.18 * np.sin(2 * np.pi * freq * 7 * t) * np.exp(-t / 0.05)
-    return (tone + tine) * envelope(samples, attack=0.004, decay=1.1 * decay_scale, sustain=0.0, gate=gate,
-                                    release=0.12)
+    return (tone + tine) * envelope(
+        samples, attack=0.004, decay=1.1 * decay_scale, sustain=0.0, gate=gate, release=0.12
+    )
 
 
 def pad(freq: float, samples: int, gate: float, *, brightness: float = 4.0) -> np.ndarray:
     """A soft string pad: two detuned voices of a rounded saw, slow attack and release."""
     table = wavetable(tuple(math.exp(-k / brightness) / k for k in range(1, 13)))
-    voices = oscillator(table, freq, samples, detune_cents=-6) + oscillator(table, freq, samples, detune_cents=6,
-                                                                          phase=0.37)
+    voices = oscillator(table, freq, samples, detune_cents=-6) + oscillator(
+        table, freq, samples, detune_cents=6, phase=0.37
+    )
     return 0.5 * voices * envelope(samples, attack=0.35, decay=2.0, sustain=0.75, gate=gate, release=0.5)
 
 
@@ -98,8 +104,9 @@ def pluck(freq: float, samples: int, gate: float) -> np.ndarray:
     round_ = oscillator(wavetable((1.0, 0.3, 0.1)), freq, samples)
     t = np.arange(samples) / RATE
     fade = np.exp(-t / 0.06)
-    return (bright * fade + round_ * (1 - fade)) * envelope(samples, attack=0.002, decay=0.35, sustain=0.0,
-                                                            gate=gate, release=0.08)
+    return (bright * fade + round_ * (1 - fade)) * envelope(
+        samples, attack=0.002, decay=0.35, sustain=0.0, gate=gate, release=0.08
+    )
 
 
 def bell(freq: float, samples: int, gate: float) -> np.ndarray:
@@ -113,8 +120,9 @@ def bell(freq: float, samples: int, gate: float) -> np.ndarray:
 def lead(freq: float, samples: int, gate: float) -> np.ndarray:
     """A soft synth lead with delayed vibrato, for the energetic moods."""
     table = wavetable(tuple(math.exp(-k / 3.0) / k for k in range(1, 10)))
-    return oscillator(table, freq, samples, vibrato=0.12) * envelope(samples, attack=0.01, decay=0.4, sustain=0.6,
-                                                                     gate=gate, release=0.1)
+    return oscillator(table, freq, samples, vibrato=0.12) * envelope(
+        samples, attack=0.01, decay=0.4, sustain=0.6, gate=gate, release=0.1
+    )
 
 
 def bass(freq: float, samples: int, gate: float) -> np.ndarray:
@@ -122,14 +130,14 @@ def bass(freq: float, samples: int, gate: float) -> np.ndarray:
     t = np.arange(samples) / RATE
     body = np.sin(2 * np.pi * freq * t) + 0.35 * np.sin(4 * np.pi * freq * t)
     edge = oscillator(wavetable((1.0, 0.6, 0.4, 0.25, 0.15)), freq, samples) * np.exp(-t / 0.05)
-    return 0.8 * (body + 0.5 * edge) * envelope(samples, attack=0.004, decay=0.5, sustain=0.55, gate=gate,
-                                                release=0.06)
+    return 0.8 * (body + 0.5 * edge) * envelope(samples, attack=0.004, decay=0.5, sustain=0.55, gate=gate, release=0.06)
 
 
 INSTRUMENTS = {"keys": keys, "pad": pad, "pluck": pluck, "bell": bell, "lead": lead, "bass": bass}
 
 
 # --- drums: each returns a mono hit ---------------------------------------------------------------------------
+
 
 def _noise(samples: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).standard_normal(samples)
@@ -182,11 +190,18 @@ def crash(length: float, seed: int = 6) -> np.ndarray:
     return 0.5 * noise / np.abs(noise).max() * np.exp(-t / max(length / 5, 0.05))
 
 
-DRUMS = {"kick": kick, "snare": snare, "clap": clap, "hat": hat, "open_hat": functools.partial(hat, open_=True),
-         "shaker": shaker}
+DRUMS = {
+    "kick": kick,
+    "snare": snare,
+    "clap": clap,
+    "hat": hat,
+    "open_hat": functools.partial(hat, open_=True),
+    "shaker": shaker,
+}
 
 
 # --- the room -------------------------------------------------------------------------------------------------
+
 
 def reverb(stereo: np.ndarray, *, seconds: float = 1.6, seed: int = 7) -> np.ndarray:
     """stereo (2, n) through a decorrelated exponentially decaying noise room (a plate-like tail), wet only."""
@@ -198,4 +213,4 @@ def reverb(stereo: np.ndarray, *, seconds: float = 1.6, seed: int = 7) -> np.nda
     ir /= np.sqrt((ir**2).sum(axis=1, keepdims=True))
     size = 1 << int(math.ceil(math.log2(stereo.shape[1] + n_ir)))
     wet = np.fft.irfft(np.fft.rfft(stereo, size, axis=1) * np.fft.rfft(ir, size, axis=1), size, axis=1)
-    return wet[:, :stereo.shape[1]]
+    return wet[:, : stereo.shape[1]]

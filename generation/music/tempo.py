@@ -53,13 +53,13 @@ def _grid(path: str, mtime_ns: int, size: int) -> tuple[float, float, float] | N
     rises = np.maximum(np.diff(spectrum, axis=0), 0)
     flux = rises.sum(axis=1)
     # The phase from the lowest band (the kick marks the beat; hats and off-beat bass would pull it to the "and").
-    low = rises[:, :round(150 * _WINDOW / AUDIO_FPS) + 1].sum(axis=1)
+    low = rises[:, : round(150 * _WINDOW / AUDIO_FPS) + 1].sum(axis=1)
     flux -= flux.mean()
     energy = float(np.dot(flux, flux))
     if energy <= 0:
         return None
     size_fft = 1 << int(np.ceil(np.log2(2 * len(flux))))
-    correlation = np.fft.irfft(np.abs(np.fft.rfft(flux, size_fft)) ** 2, size_fft)[:len(flux)] / energy
+    correlation = np.fft.irfft(np.abs(np.fft.rfft(flux, size_fft)) ** 2, size_fft)[: len(flux)] / energy
     rate = AUDIO_FPS / _HOP
     lags = np.arange(len(correlation)) / rate
     window = (lags >= 60 / 180) & (lags <= 60 / 70)
@@ -69,7 +69,7 @@ def _grid(path: str, mtime_ns: int, size: int) -> tuple[float, float, float] | N
     if correlation[best] < MIN_CLARITY:
         return None
     # Refine the period to a fraction of a frame: a parabola through the peak and its neighbours.
-    left, middle, right = correlation[best - 1:best + 2]
+    left, middle, right = correlation[best - 1 : best + 2]
     offset = 0.5 * (left - right) / (left - 2 * middle + right) if left - 2 * middle + right else 0.0
     period = (best + offset) / rate
     times = (np.arange(len(flux)) + 1) * _HOP / AUDIO_FPS + _WINDOW / 2 / AUDIO_FPS

@@ -37,17 +37,17 @@ HEAD_DRIFT = 0.012  # of the face height
 HEAD_NOD = 0.008
 BLINK_SECONDS = 0.15
 BLINK_GAP_SECONDS = (2.5, 6.0)
-JAW_OPEN = 0.13      # the widest opening, as a share of the face height
+JAW_OPEN = 0.13  # the widest opening, as a share of the face height
 UPPER_LIP_SHARE = 0.28  # of the opening, taken by the upper lip moving up; the jaw takes the rest
 
 
 @dataclass(frozen=True)
 class FramedAvatar:
-    image: np.ndarray          # (height, width, 3) uint8: the still frame the animation starts from
-    scale: float               # photo pixel -> frame pixel: p * scale + (dx, dy)
+    image: np.ndarray  # (height, width, 3) uint8: the still frame the animation starts from
+    scale: float  # photo pixel -> frame pixel: p * scale + (dx, dy)
     dx: float
     dy: float
-    landmarks: FaceLandmarks   # in frame coordinates
+    landmarks: FaceLandmarks  # in frame coordinates
 
 
 def _cover(photo: np.ndarray, *, width: int, height: int) -> np.ndarray:
@@ -57,11 +57,12 @@ def _cover(photo: np.ndarray, *, width: int, height: int) -> np.ndarray:
     size = (max(width, round(photo_w * scale)), max(height, round(photo_h * scale)))
     resized = cv2.resize(photo, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
     top, left = (size[1] - height) // 2, (size[0] - width) // 2
-    return resized[top:top + height, left:left + width]
+    return resized[top : top + height, left : left + width]
 
 
-def framed_avatar(*, photo: np.ndarray, landmarks: FaceLandmarks, width: int, height: int,
-                  framing: str = "chest") -> FramedAvatar:
+def framed_avatar(
+    *, photo: np.ndarray, landmarks: FaceLandmarks, width: int, height: int, framing: str = "chest"
+) -> FramedAvatar:
     """The photo placed so the face fills FRAMINGS[framing] of the frame height, centred across; where the photo
     ends before the frame does, a blurred, darkened cover copy of it shows instead of black bars."""
     face = landmarks.face
@@ -79,13 +80,20 @@ def framed_avatar(*, photo: np.ndarray, landmarks: FaceLandmarks, width: int, he
 
     source, source_scale = photo, scale
     if scale < 1.0:  # shrink with area averaging first; warpAffine would alias
-        source = cv2.resize(photo, (max(1, round(photo_w * scale)), max(1, round(photo_h * scale))),
-                            interpolation=cv2.INTER_AREA)
+        source = cv2.resize(
+            photo, (max(1, round(photo_w * scale)), max(1, round(photo_h * scale))), interpolation=cv2.INTER_AREA
+        )
         source_scale = 1.0
     matrix = np.float32([[source_scale, 0, dx], [0, source_scale, dy]])
     sharp = cv2.warpAffine(source, matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
-    coverage = cv2.warpAffine(np.ones(source.shape[:2], np.float32), matrix, (width, height), flags=cv2.INTER_LINEAR,
-                              borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    coverage = cv2.warpAffine(
+        np.ones(source.shape[:2], np.float32),
+        matrix,
+        (width, height),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=0,
+    )
     if coverage.min() < 0.999:
         backdrop = _cover(photo, width=width, height=height)
         backdrop = cv2.GaussianBlur(backdrop, (0, 0), sigmaX=max(2.0, width / 40)) * np.float32(0.55)
@@ -138,8 +146,9 @@ def _smoothstep(edge0: float, edge1: float, x: np.ndarray) -> np.ndarray:
     return t * t * (3.0 - 2.0 * t)
 
 
-def _window(*, left: float, top: float, right: float, bottom: float, roi: tuple[int, int, int, int]
-            ) -> tuple[slice, slice]:
+def _window(
+    *, left: float, top: float, right: float, bottom: float, roi: tuple[int, int, int, int]
+) -> tuple[slice, slice]:
     """A frame rectangle as slices of the head region's arrays (clipped to it)."""
     x0, y0, x1, y1 = roi
     cols = slice(int(np.clip(math.floor(left), x0, x1)) - x0, int(np.clip(math.ceil(right), x0, x1)) - x0)
@@ -170,8 +179,12 @@ class AvatarAnimator:
         centre_x, centre_y = face.center
         radius_x, radius_y = 0.85 * self.face_w, 0.95 * self.face_h
         fade = 1.6
-        self.roi = (max(0, math.floor(centre_x - fade * radius_x)), max(0, math.floor(centre_y - fade * radius_y)),
-                    min(width, math.ceil(centre_x + fade * radius_x)), min(height, math.ceil(centre_y + fade * radius_y)))
+        self.roi = (
+            max(0, math.floor(centre_x - fade * radius_x)),
+            max(0, math.floor(centre_y - fade * radius_y)),
+            min(width, math.ceil(centre_x + fade * radius_x)),
+            min(height, math.ceil(centre_y + fade * radius_y)),
+        )
         x0, y0, x1, y1 = self.roi
         grid_x, grid_y = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
         self.grid_x, self.grid_y = grid_x, grid_y
@@ -186,16 +199,28 @@ class AvatarAnimator:
         self.mouth_x, self.lip_y = marks.mouth_center[0], marks.lip_y
         self.mouth_half = marks.mouth_width / 2.0
         self.chin_drop = max(marks.chin_y - self.lip_y, 0.12 * self.face_h)
-        self.mouth_window = _window(left=self.mouth_x - 0.6 * self.face_w, right=self.mouth_x + 0.6 * self.face_w,
-                                    top=self.lip_y - 0.2 * self.face_h,
-                                    bottom=self.lip_y + self.chin_drop + 0.2 * self.face_h, roi=self.roi)
-        self.mouth_box = _box(left=self.mouth_x - self.mouth_half, right=self.mouth_x + self.mouth_half,
-                              top=self.lip_y - 0.07 * self.face_h, bottom=self.lip_y + 0.115 * self.face_h)
-        lips = image[max(0, round(self.lip_y - 0.04 * self.face_h)):round(self.lip_y + 0.04 * self.face_h) + 1,
-                     max(0, round(self.mouth_x - 0.3 * self.mouth_half)):round(self.mouth_x + 0.3 * self.mouth_half) + 1]
+        self.mouth_window = _window(
+            left=self.mouth_x - 0.6 * self.face_w,
+            right=self.mouth_x + 0.6 * self.face_w,
+            top=self.lip_y - 0.2 * self.face_h,
+            bottom=self.lip_y + self.chin_drop + 0.2 * self.face_h,
+            roi=self.roi,
+        )
+        self.mouth_box = _box(
+            left=self.mouth_x - self.mouth_half,
+            right=self.mouth_x + self.mouth_half,
+            top=self.lip_y - 0.07 * self.face_h,
+            bottom=self.lip_y + 0.115 * self.face_h,
+        )
+        lips = image[
+            max(0, round(self.lip_y - 0.04 * self.face_h)) : round(self.lip_y + 0.04 * self.face_h) + 1,
+            max(0, round(self.mouth_x - 0.3 * self.mouth_half)) : round(self.mouth_x + 0.3 * self.mouth_half) + 1,
+        ]
         lip_colour = lips.reshape(-1, 3).mean(axis=0) if lips.size else np.float32([150, 80, 80])
-        skin = image[max(0, face.y + face.h // 3):face.bottom - face.h // 3,
-                     max(0, face.x + face.w // 3):face.right - face.w // 3]
+        skin = image[
+            max(0, face.y + face.h // 3) : face.bottom - face.h // 3,
+            max(0, face.x + face.w // 3) : face.right - face.w // 3,
+        ]
         brightness = float(np.clip(skin.mean() / 170.0, 0.55, 1.0)) if skin.size else 0.85
         # The mouth's inside: lip-tinted red at the edges, near black deep inside; teeth and tongue dimmed to the
         # face's light.
@@ -208,11 +233,22 @@ class AvatarAnimator:
         self.eyes = []
         self.eye_boxes = []
         for eye_x, eye_y in (marks.left_eye, marks.right_eye):
-            window = _window(left=eye_x - 0.2 * self.face_w, right=eye_x + 0.2 * self.face_w,
-                             top=eye_y - 0.24 * self.face_w, bottom=eye_y + 0.1 * self.face_w, roi=self.roi)
+            window = _window(
+                left=eye_x - 0.2 * self.face_w,
+                right=eye_x + 0.2 * self.face_w,
+                top=eye_y - 0.24 * self.face_w,
+                bottom=eye_y + 0.1 * self.face_w,
+                roi=self.roi,
+            )
             self.eyes.append((eye_x, eye_y, window))
-            self.eye_boxes.append(_box(left=eye_x - 0.13 * self.face_w, right=eye_x + 0.13 * self.face_w,
-                                       top=eye_y - 0.07 * self.face_w, bottom=eye_y + 0.07 * self.face_w))
+            self.eye_boxes.append(
+                _box(
+                    left=eye_x - 0.13 * self.face_w,
+                    right=eye_x + 0.13 * self.face_w,
+                    top=eye_y - 0.07 * self.face_w,
+                    bottom=eye_y + 0.07 * self.face_w,
+                )
+            )
 
     @property
     def speech_frames(self) -> int:
@@ -221,8 +257,11 @@ class AvatarAnimator:
     @property
     def blink_count(self) -> int:
         """Blinks that show: at least one frame with the eyes mostly shut."""
-        return sum(1 for start in self.blinks
-                   if np.any(blink_closure(num_frames=self.num_frames, fps=self.fps, starts=[start]) > 0.5))
+        return sum(
+            1
+            for start in self.blinks
+            if np.any(blink_closure(num_frames=self.num_frames, fps=self.fps, starts=[start]) > 0.5)
+        )
 
     def frames(self, *, start: int, stop: int) -> np.ndarray:
         """Frames [start, stop) as one (n, height, width, 3) uint8 array."""
@@ -242,8 +281,9 @@ class AvatarAnimator:
             lens = self._mouth_warp(map_x, map_y, openness=openness, width=width)
         if self.closure[index] > 0.0:
             self._blink_warp(map_y, map_x, closure=float(self.closure[index]))
-        region = cv2.remap(self.framed.image, map_x, map_y, interpolation=cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_REFLECT101)
+        region = cv2.remap(
+            self.framed.image, map_x, map_y, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT101
+        )
         if lens is not None:
             alpha, colour = lens
             rows, cols = self.mouth_window
@@ -260,8 +300,9 @@ class AvatarAnimator:
         frame_window = (slice(rows.start + y0, rows.stop + y0), slice(cols.start + x0, cols.stop + x0))
         return frame_window, alpha, colour
 
-    def _mouth_warp(self, map_x: np.ndarray, map_y: np.ndarray, *, openness: float, width: float
-                    ) -> tuple[np.ndarray, np.ndarray]:
+    def _mouth_warp(
+        self, map_x: np.ndarray, map_y: np.ndarray, *, openness: float, width: float
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Open the jaw inside the mouth window (maps changed in place); return the interior's alpha and colour."""
         rows, cols = self.mouth_window
         u = map_x[rows, cols] - np.float32(self.mouth_x)  # head-moved coordinates: the mouth follows the head
@@ -280,8 +321,13 @@ class AvatarAnimator:
         release = 1.0 - _smoothstep(0.55 * self.chin_drop, self.chin_drop + 0.12 * self.face_h, v)
         drop = down * (lip_shape + (jaw_shape - lip_shape) * widen) * release
         map_y[rows, cols] += np.where(below, -drop, lift)
-        spread = 0.12 * width * u * (1.0 - _smoothstep(half, 1.6 * half, np.abs(u))) \
+        spread = (
+            0.12
+            * width
+            * u
+            * (1.0 - _smoothstep(half, 1.6 * half, np.abs(u)))
             * (1.0 - _smoothstep(0.04 * self.face_h, 0.12 * self.face_h, np.abs(v)))
+        )
         map_x[rows, cols] -= spread
         # The interior fills exactly the gap between the moved lips: from -up*shape to +down*shape.
         top, bottom = -up * lip_shape, down * lip_shape
@@ -328,6 +374,7 @@ class AvatarAnimator:
             v = map_y[rows, cols] - np.float32(eye_y)
             across = 1.0 - _smoothstep(0.09 * self.face_w, 0.17 * self.face_w, u)
             # Rises over 0.17 face widths (slope < 1, so the skin never folds), holds over the eye, drops below it.
-            along = _smoothstep(-0.21 * self.face_w, -0.04 * self.face_w, v) \
-                * (1.0 - _smoothstep(0.04 * self.face_w, 0.075 * self.face_w, v))
+            along = _smoothstep(-0.21 * self.face_w, -0.04 * self.face_w, v) * (
+                1.0 - _smoothstep(0.04 * self.face_w, 0.075 * self.face_w, v)
+            )
             map_y[rows, cols] -= lid * across * along

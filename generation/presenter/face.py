@@ -79,11 +79,11 @@ class FaceBox:
 class FaceLandmarks:
     """Points in the photo's pixel coordinates (floats)."""
 
-    left_eye: tuple[float, float]   # the eye on the image's left
+    left_eye: tuple[float, float]  # the eye on the image's left
     right_eye: tuple[float, float]
     mouth_center: tuple[float, float]
     mouth_width: float
-    lip_y: float                    # the line where the lips meet
+    lip_y: float  # the line where the lips meet
     chin_y: float
     face: FaceBox
 
@@ -93,10 +93,21 @@ class FaceLandmarks:
         def point(p: tuple[float, float]) -> tuple[float, float]:
             return p[0] * scale + dx, p[1] * scale + dy
 
-        face = FaceBox(round(self.face.x * scale + dx), round(self.face.y * scale + dy),
-                       round(self.face.w * scale), round(self.face.h * scale))
-        return FaceLandmarks(point(self.left_eye), point(self.right_eye), point(self.mouth_center),
-                             self.mouth_width * scale, self.lip_y * scale + dy, self.chin_y * scale + dy, face)
+        face = FaceBox(
+            round(self.face.x * scale + dx),
+            round(self.face.y * scale + dy),
+            round(self.face.w * scale),
+            round(self.face.h * scale),
+        )
+        return FaceLandmarks(
+            point(self.left_eye),
+            point(self.right_eye),
+            point(self.mouth_center),
+            self.mouth_width * scale,
+            self.lip_y * scale + dy,
+            self.chin_y * scale + dy,
+            face,
+        )
 
 
 class AvatarError(ValueError):
@@ -130,7 +141,8 @@ def faces_detect(rgb: np.ndarray, *, min_neighbors: int = 5) -> list[FaceBox]:
         gray = cv2.resize(gray, (round(width * factor), round(height * factor)), interpolation=cv2.INTER_AREA)
     smallest = max(24, round(min_face_pixels(height=height, width=width) * factor))
     hits = _cascade("haarcascade_frontalface_default.xml").detectMultiScale(
-        gray, scaleFactor=1.1, minNeighbors=min_neighbors, minSize=(smallest, smallest))
+        gray, scaleFactor=1.1, minNeighbors=min_neighbors, minSize=(smallest, smallest)
+    )
     boxes = [FaceBox(*(int(v) for v in hit)).scaled(1.0 / factor) for hit in hits]
     return sorted(_merge_overlapping(boxes), key=lambda box: box.area, reverse=True)
 
@@ -160,16 +172,21 @@ def avatar_face(path_or_rgb: str | Path | np.ndarray) -> FaceBox:
     """The one face in an avatar photo, or AvatarError saying what to upload instead."""
     rgb = path_or_rgb if isinstance(path_or_rgb, np.ndarray) else photo_load(path_or_rgb)
     if rgb.ndim != 3 or rgb.shape[2] < 3 or rgb.shape[0] < 16 or rgb.shape[1] < 16:
-        raise AvatarError(f"The avatar photo is not a usable colour image (shape {rgb.shape}): upload a JPEG or PNG "
-                          "photo at least 256 pixels on each side")
+        raise AvatarError(
+            f"The avatar photo is not a usable colour image (shape {rgb.shape}): upload a JPEG or PNG "
+            "photo at least 256 pixels on each side"
+        )
     faces = faces_detect(rgb)
     if not faces:
         smallest = min_face_pixels(height=rgb.shape[0], width=rgb.shape[1])
-        raise AvatarError("No face found in the photo: upload a front-facing, well-lit photo of the presenter where "
-                          f"the face is at least {smallest} pixels tall")
+        raise AvatarError(
+            "No face found in the photo: upload a front-facing, well-lit photo of the presenter where "
+            f"the face is at least {smallest} pixels tall"
+        )
     if len(faces) > 1:
-        raise AvatarError(f"Found {len(faces)} faces in the photo: upload a photo with the presenter alone "
-                          "(crop the others out)")
+        raise AvatarError(
+            f"Found {len(faces)} faces in the photo: upload a photo with the presenter alone (crop the others out)"
+        )
     return faces[0]
 
 
@@ -188,12 +205,13 @@ def _eyes_find(gray: np.ndarray, face: FaceBox) -> tuple[tuple[float, float], tu
     guess_left = (face.x + EYE_X_LEFT * face.w, face.y + EYE_Y * face.h)
     guess_right = (face.x + EYE_X_RIGHT * face.w, face.y + EYE_Y * face.h)
     top, bottom = face.y + int(0.15 * face.h), face.y + int(0.58 * face.h)  # eyes sit in the upper half
-    region = gray[max(top, 0):bottom, max(face.x, 0):face.right]
+    region = gray[max(top, 0) : bottom, max(face.x, 0) : face.right]
     if region.size == 0:
         return guess_left, guess_right
     smallest = max(8, face.w // 8)
     hits = _cascade("haarcascade_eye.xml").detectMultiScale(
-        region, scaleFactor=1.1, minNeighbors=3, minSize=(smallest, smallest), maxSize=(face.w // 2, face.w // 2))
+        region, scaleFactor=1.1, minNeighbors=3, minSize=(smallest, smallest), maxSize=(face.w // 2, face.w // 2)
+    )
     centres = [(float(max(face.x, 0) + x + w / 2.0), float(max(top, 0) + y + h / 2.0)) for x, y, w, h in hits]
     middle = face.x + face.w / 2.0
 
@@ -215,7 +233,7 @@ def _lip_line_find(gray: np.ndarray, face: FaceBox, *, mouth_x: float, mouth_wid
     top, bottom = round(guess - 0.09 * face.h), round(guess + 0.09 * face.h)
     left, right = round(mouth_x - 0.3 * mouth_width), round(mouth_x + 0.3 * mouth_width)
     top, left = max(top, 0), max(left, 0)
-    band = gray[top:min(bottom, gray.shape[0]), left:min(right, gray.shape[1])].astype(np.float32)
+    band = gray[top : min(bottom, gray.shape[0]), left : min(right, gray.shape[1])].astype(np.float32)
     if band.shape[0] < 5 or band.shape[1] < 3:
         return guess
     profile = np.convolve(band.mean(axis=1), np.ones(3) / 3.0, mode="same")[1:-1]

@@ -39,9 +39,19 @@ class PresenterShot:
     parameters: dict
 
 
-def presenter_shots_plan(*, merchant: Merchant, spec: TemplateSpec, context: dict, requested_engine: str | None,
-                         aspect_ratios: list[str], short_side: int, template_slug: str, sku: str,
-                         product_image_id: int | None, presenter: Presenter | None = None) -> list[PresenterShot]:
+def presenter_shots_plan(
+    *,
+    merchant: Merchant,
+    spec: TemplateSpec,
+    context: dict,
+    requested_engine: str | None,
+    aspect_ratios: list[str],
+    short_side: int,
+    template_slug: str,
+    sku: str,
+    product_image_id: int | None,
+    presenter: Presenter | None = None,
+) -> list[PresenterShot]:
     """The presenter shots of a job. A scene's own presenter (by slug) wins over `presenter` (the caller's choice,
     e.g. a live room's), which wins over the merchant's default."""
     if presenter is not None and presenter.merchant_id != merchant.pk:
@@ -58,15 +68,28 @@ def presenter_shots_plan(*, merchant: Merchant, spec: TemplateSpec, context: dic
         shot_aspect_ratios = aspect_ratios if engine_shots_per_aspect_ratio(engine) else aspect_ratios[:1]
         voice = presenter_voice(speaker)
         parameters = {
-            "presenter_id": speaker.pk, "script": script, "layout": scene.layout,
+            "presenter_id": speaker.pk,
+            "script": script,
+            "layout": scene.layout,
             "voice": {"engine": voice.engine, "voice": voice.voice, "speed": voice.speed, "language": voice.language},
-            "framing": scene.framing or speaker.framing, "face": list(speaker.face or []),
-            "speech_offset": LEAD_IN_SECONDS, "product_image_id": product_image_id,
+            "framing": scene.framing or speaker.framing,
+            "face": list(speaker.face or []),
+            "speech_offset": LEAD_IN_SECONDS,
+            "product_image_id": product_image_id,
         }
         for aspect_ratio in shot_aspect_ratios:
             box = host_box(scene.layout, *rendition_size(aspect_ratio, short_side))
-            shots.append(PresenterShot(scene=index, aspect_ratio=aspect_ratio, engine=engine, width=box.width,
-                                       height=box.height, script=script, parameters=dict(parameters)))
+            shots.append(
+                PresenterShot(
+                    scene=index,
+                    aspect_ratio=aspect_ratio,
+                    engine=engine,
+                    width=box.width,
+                    height=box.height,
+                    script=script,
+                    parameters=dict(parameters),
+                )
+            )
     return shots
 
 
@@ -82,21 +105,27 @@ def _presenter_for(merchant: Merchant, scene: PresenterScene, where: str, chosen
         try:
             return presenter_get(merchant=merchant, slug=scene.presenter)
         except PresenterNotFound as exc:
-            raise ValidationError(f"{where} asks for presenter {scene.presenter!r}: {exc} Create it (POST "
-                                  "/api/v1/presenters or the admin) or change the scene's presenter.") from None
+            raise ValidationError(
+                f"{where} asks for presenter {scene.presenter!r}: {exc} Create it (POST "
+                "/api/v1/presenters or the admin) or change the scene's presenter."
+            ) from None
     presenter = chosen or presenter_default(merchant=merchant)
     if presenter is None:
-        raise ValidationError(f"{where} needs a presenter, and {merchant.slug!r} has none yet; create one with a "
-                              "photo and a voice (POST /api/v1/presenters or the admin), or render another template.")
+        raise ValidationError(
+            f"{where} needs a presenter, and {merchant.slug!r} has none yet; create one with a "
+            "photo and a voice (POST /api/v1/presenters or the admin), or render another template."
+        )
     return presenter
 
 
 def _script_for(scene: PresenterScene, presenter: Presenter, context: dict, where: str) -> str:
     source = scene.script_for(presenter.language)
     if source is None:
-        raise ValidationError(f"{where} has no script in {presenter.language!r}, the language of presenter "
-                              f"{presenter.slug!r} (it has {', '.join(scene.languages)}); add a "
-                              f"\"{presenter.language}\" script, or choose a presenter who speaks one of those.")
+        raise ValidationError(
+            f"{where} has no script in {presenter.language!r}, the language of presenter "
+            f"{presenter.slug!r} (it has {', '.join(scene.languages)}); add a "
+            f'"{presenter.language}" script, or choose a presenter who speaks one of those.'
+        )
     try:
         script = prompt_render(source, context, field=f"{where}: script")
     except ValidationError as exc:
@@ -104,8 +133,9 @@ def _script_for(scene: PresenterScene, presenter: Presenter, context: dict, wher
     # A benefit that ends in a full stop followed by the template's own: "paper.." reads (and captions) as "paper."
     script = re.sub(r"([.!?。！？])\s*\.", r"\1", script)
     if not script.strip():
-        raise ValidationError(f"{where}: the script renders empty for this product; write text that does not "
-                              "depend only on empty fields.")
+        raise ValidationError(
+            f"{where}: the script renders empty for this product; write text that does not depend only on empty fields."
+        )
     return script
 
 
@@ -116,6 +146,8 @@ def _script_fits(script: str, presenter: Presenter, *, seconds: float, where: st
         raise ValidationError(f"{where}: presenter {presenter.slug!r} cannot say the script: {exc}") from None
     needed = LEAD_IN_SECONDS + spoken + TAIL_SECONDS
     if needed > seconds:
-        raise ValidationError(f"{where}: for SKU {sku} the script takes {spoken:.1f} s to say ({needed:.1f} s with "
-                              f"the lead-in and the pause after), but the scene lasts {seconds:.1f} s. Shorten the "
-                              f"script, or make the scene's duration at least {needed + 0.05:.1f}.")
+        raise ValidationError(
+            f"{where}: for SKU {sku} the script takes {spoken:.1f} s to say ({needed:.1f} s with "
+            f"the lead-in and the pause after), but the scene lasts {seconds:.1f} s. Shorten the "
+            f"script, or make the scene's duration at least {needed + 0.05:.1f}."
+        )

@@ -20,8 +20,17 @@ from generation.presenter.speech import VoiceSpec
 from generation.presenter.tts import TtsError, tts_get
 from shop_video.tenancy.models import Merchant
 
-PRESENTER_EDITABLE_FIELDS = ("name", "slug", "avatar", "tts_engine", "voice", "speed", "language", "framing",
-                             "is_default")
+PRESENTER_EDITABLE_FIELDS = (
+    "name",
+    "slug",
+    "avatar",
+    "tts_engine",
+    "voice",
+    "speed",
+    "language",
+    "framing",
+    "is_default",
+)
 _LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
 MAX_AVATAR_BYTES = 15 * 1024 * 1024
 
@@ -59,7 +68,8 @@ def presenter_update(*, presenter: Presenter, **fields) -> Presenter:
         errors.setdefault("slug", []).append(f"You already have a presenter {presenter.slug!r}; choose another slug.")
     if presenter.is_default:
         Presenter.objects.filter(merchant=presenter.merchant, is_default=True).exclude(pk=presenter.pk).update(
-            is_default=False)
+            is_default=False
+        )
     try:
         presenter.full_clean(exclude=["avatar", *errors], validate_constraints=False)
     except ValidationError as exc:
@@ -107,8 +117,10 @@ def _read_limited(upload) -> bytes:
         upload.seek(0)
     data = upload.read(MAX_AVATAR_BYTES + 1)
     if len(data) > MAX_AVATAR_BYTES:
-        raise ValidationError(f"The presenter photo is over {MAX_AVATAR_BYTES // (1024 * 1024)} MB; send a smaller "
-                              "photo (the face only needs a few hundred pixels).")
+        raise ValidationError(
+            f"The presenter photo is over {MAX_AVATAR_BYTES // (1024 * 1024)} MB; send a smaller "
+            "photo (the face only needs a few hundred pixels)."
+        )
     return data
 
 
@@ -118,11 +130,13 @@ def _voice_check(presenter: Presenter, errors: dict[str, list[str]]) -> None:
     language = (presenter.language or "").lower()
     if not _LANGUAGE_TAG.match(language):
         errors.setdefault("language", []).append(
-            f"Language {presenter.language!r} is not a language tag such as en, de or pt-br.")
+            f"Language {presenter.language!r} is not a language tag such as en, de or pt-br."
+        )
     presenter.language = language
     if presenter.framing not in PresenterFraming.values:
         errors.setdefault("framing", []).append(
-            f"Framing {presenter.framing!r} is unknown; use one of {', '.join(PresenterFraming.values)}.")
+            f"Framing {presenter.framing!r} is unknown; use one of {', '.join(PresenterFraming.values)}."
+        )
     if errors.keys() & {"speed", "language"}:
         return
     try:
@@ -138,9 +152,11 @@ def _voice_check(presenter: Presenter, errors: dict[str, list[str]]) -> None:
         examples = ", ".join(ranked[:12]) or "none installed"
         errors.setdefault("voice", []).append(
             f"Voice {presenter.voice!r} is not one of the {presenter.tts_engine} engine's voices (e.g. {examples}); "
-            "leave it blank for the language's default voice.")
+            "leave it blank for the language's default voice."
+        )
 
 
 def presenter_voice(presenter: Presenter) -> VoiceSpec:
-    return VoiceSpec(engine=presenter.tts_engine, voice=presenter.voice, speed=float(presenter.speed),
-                     language=presenter.language)
+    return VoiceSpec(
+        engine=presenter.tts_engine, voice=presenter.voice, speed=float(presenter.speed), language=presenter.language
+    )

@@ -31,19 +31,36 @@ def presenter_shot_request(shot: Shot) -> tuple[ShotRequest, dict]:
         raise EngineError(f"the presenter's voice failed: {exc}") from None
     offset = float(parameters.get("speech_offset", 0.0))
     if offset + speech.duration + TAIL_SECONDS > shot.duration:
-        raise EngineError(f"the script takes {speech.duration:.1f} s to say but the scene lasts {shot.duration:.1f} s; "
-                          "shorten the script or lengthen the scene")
+        raise EngineError(
+            f"the script takes {speech.duration:.1f} s to say but the scene lasts {shot.duration:.1f} s; "
+            "shorten the script or lengthen the scene"
+        )
     name = speech_file_name(shot)
     with media_file_writer(name) as tmp_path:
         speech.wav_write(tmp_path)
     timings = speech.timings_json()
     timings["words"] = words_punctuated(parameters["script"], timings["words"])
     parameters.update(speech_wav=str(media_local_path(name)), phonemes=timings["phonemes"])
-    request = ShotRequest(width=shot.width, height=shot.height, fps=shot.fps, num_frames=shot.num_frames,
-                          image_path=str(media_local_path(presenter.avatar.name)), prompt=shot.prompt,
-                          seed=shot.seed, camera="static", parameters=parameters)
-    metadata = {"speech": {"file": name, "offset": offset, "duration": round(speech.duration, 3),
-                           "words": timings["words"], "voice": speech.metadata}}
+    request = ShotRequest(
+        width=shot.width,
+        height=shot.height,
+        fps=shot.fps,
+        num_frames=shot.num_frames,
+        image_path=str(media_local_path(presenter.avatar.name)),
+        prompt=shot.prompt,
+        seed=shot.seed,
+        camera="static",
+        parameters=parameters,
+    )
+    metadata = {
+        "speech": {
+            "file": name,
+            "offset": offset,
+            "duration": round(speech.duration, 3),
+            "words": timings["words"],
+            "voice": speech.metadata,
+        }
+    }
     return request, metadata
 
 

@@ -17,10 +17,10 @@ import numpy as np
 class VoiceSpec:
     """What a presenter profile says about its voice."""
 
-    engine: str = "espeak"         # a key of settings.PRESENTER_TTS_ENGINES
-    voice: str = ""                # engine-specific: an espeak-ng voice ("en-us"), a Piper voice file name
-    speed: float = 1.0             # 1.0 = the engine's normal rate
-    language: str = "en"           # BCP 47 primary tag; picks the script template
+    engine: str = "espeak"  # a key of settings.PRESENTER_TTS_ENGINES
+    voice: str = ""  # engine-specific: an espeak-ng voice ("en-us"), a Piper voice file name
+    speed: float = 1.0  # 1.0 = the engine's normal rate
+    language: str = "en"  # BCP 47 primary tag; picks the script template
 
 
 @dataclass(frozen=True)
@@ -32,14 +32,14 @@ class WordTiming:
 
 @dataclass(frozen=True)
 class PhonemeTiming:
-    symbol: str                    # the engine's phoneme mnemonic (espeak-ng's for espeak; IPA for Piper)
+    symbol: str  # the engine's phoneme mnemonic (espeak-ng's for espeak; IPA for Piper)
     start: float
     end: float
 
 
 @dataclass(frozen=True)
 class Speech:
-    samples: np.ndarray            # float32 mono, -1..1
+    samples: np.ndarray  # float32 mono, -1..1
     sample_rate: int
     words: tuple[WordTiming, ...] = ()
     phonemes: tuple[PhonemeTiming, ...] = ()
@@ -60,8 +60,10 @@ class Speech:
 
     def timings_json(self) -> dict:
         """Words and phonemes as JSON-ready lists, stored on the shot for the captions and the mouth."""
-        return {"words": [[w.text, round(w.start, 3), round(w.end, 3)] for w in self.words],
-                "phonemes": [[p.symbol, round(p.start, 3), round(p.end, 3)] for p in self.phonemes]}
+        return {
+            "words": [[w.text, round(w.start, 3), round(w.end, 3)] for w in self.words],
+            "phonemes": [[p.symbol, round(p.start, 3), round(p.end, 3)] for p in self.phonemes],
+        }
 
 
 def wav_read(path: str | Path) -> tuple[np.ndarray, int]:

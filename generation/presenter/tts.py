@@ -57,8 +57,9 @@ def speech_check_inputs(*, text: str, voice: VoiceSpec) -> None:
     if not isinstance(text, str) or not text.strip():
         raise TtsError("the script is empty: give the presenter some text to say")
     if len(text) > TEXT_MAX_CHARACTERS:
-        raise TtsError(f"the script has {len(text)} characters; split it into shots of at most "
-                       f"{TEXT_MAX_CHARACTERS} characters")
+        raise TtsError(
+            f"the script has {len(text)} characters; split it into shots of at most {TEXT_MAX_CHARACTERS} characters"
+        )
     speed = voice.speed
     if not isinstance(speed, (int, float)) or not math.isfinite(speed) or not SPEED_MIN <= speed <= SPEED_MAX:
         raise TtsError(f"voice speed must be between {SPEED_MIN} and {SPEED_MAX} (1.0 is normal), got {speed!r}")
@@ -73,8 +74,10 @@ def speech_synthesize(*, text: str, voice: VoiceSpec) -> Speech:
     speech_check_inputs(text=text, voice=voice)
     speech = tts_get(voice.engine).synthesize(text, voice=voice)
     if len(speech.samples) == 0:
-        raise TtsError(f"the {voice.engine} engine produced no audio for this script; "
-                       "check that it contains words in the voice's language")
+        raise TtsError(
+            f"the {voice.engine} engine produced no audio for this script; "
+            "check that it contains words in the voice's language"
+        )
     return speech
 
 

@@ -20,7 +20,7 @@ from generation.presenter.speech import PhonemeTiming, Speech, VoiceSpec, WordTi
 from generation.presenter.tts import TtsError
 
 # Values from espeak-ng's src/include/espeak-ng/speak_lib.h (API revision 12, espeak-ng 1.52).
-_AUDIO_OUTPUT_SYNCHRONOUS = 2       # espeak_Synth returns when synthesis is complete; no background thread
+_AUDIO_OUTPUT_SYNCHRONOUS = 2  # espeak_Synth returns when synthesis is complete; no background thread
 _INITIALIZE_PHONEME_EVENTS = 0x0001
 _CHARS_UTF8 = 1
 _POS_CHARACTER = 1
@@ -29,8 +29,8 @@ _EVENT_LIST_TERMINATED = 0
 _EVENT_WORD = 1
 _EVENT_PHONEME = 7
 _EE_OK = 0
-_RATE_NORMAL = 175                  # words per minute at speed 1.0 (espeakRATE_NORMAL)
-_BUFFER_MILLISECONDS = 200          # audio per callback; larger means fewer Python calls per sentence
+_RATE_NORMAL = 175  # words per minute at speed 1.0 (espeakRATE_NORMAL)
+_BUFFER_MILLISECONDS = 200  # audio per callback; larger means fewer Python calls per sentence
 # espeak-ng's pause phonemes all start with "_" ("_", "_:", "_!", ...): silence, not part of any word.
 _PAUSE_PREFIX = "_"
 
@@ -42,27 +42,41 @@ class _EventId(ctypes.Union):
 class _Event(ctypes.Structure):
     """espeak_EVENT: audio_position is milliseconds, text_position a 1-based character index."""
 
-    _fields_ = [("type", ctypes.c_int), ("unique_identifier", ctypes.c_uint), ("text_position", ctypes.c_int),
-                ("length", ctypes.c_int), ("audio_position", ctypes.c_int), ("sample", ctypes.c_int),
-                ("user_data", ctypes.c_void_p), ("id", _EventId)]
+    _fields_ = [
+        ("type", ctypes.c_int),
+        ("unique_identifier", ctypes.c_uint),
+        ("text_position", ctypes.c_int),
+        ("length", ctypes.c_int),
+        ("audio_position", ctypes.c_int),
+        ("sample", ctypes.c_int),
+        ("user_data", ctypes.c_void_p),
+        ("id", _EventId),
+    ]
 
 
 class _Voice(ctypes.Structure):
     """espeak_VOICE; `languages` is a run of (priority byte, NUL-terminated name) ended by a zero byte."""
 
-    _fields_ = [("name", ctypes.c_char_p), ("languages", ctypes.c_void_p), ("identifier", ctypes.c_char_p),
-                ("gender", ctypes.c_ubyte), ("age", ctypes.c_ubyte), ("variant", ctypes.c_ubyte),
-                ("xx1", ctypes.c_ubyte), ("score", ctypes.c_int), ("spare", ctypes.c_void_p)]
+    _fields_ = [
+        ("name", ctypes.c_char_p),
+        ("languages", ctypes.c_void_p),
+        ("identifier", ctypes.c_char_p),
+        ("gender", ctypes.c_ubyte),
+        ("age", ctypes.c_ubyte),
+        ("variant", ctypes.c_ubyte),
+        ("xx1", ctypes.c_ubyte),
+        ("score", ctypes.c_int),
+        ("spare", ctypes.c_void_p),
+    ]
 
 
-_SynthCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int,
-                                  ctypes.POINTER(_Event))
+_SynthCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event))
 
 
 @dataclass(frozen=True)
 class EspeakVoice:
-    name: str                   # what VoiceSpec.voice takes: the voice file's name, "en-us", "de", "cmn"
-    title: str                  # espeak-ng's description: "English (America)"
+    name: str  # what VoiceSpec.voice takes: the voice file's name, "en-us", "de", "cmn"
+    title: str  # espeak-ng's description: "English (America)"
     languages: tuple[str, ...]
 
 
@@ -70,9 +84,9 @@ class EspeakVoice:
 class WordEvent:
     """An espeak-ng WORD event: where the word is in the text and when it starts."""
 
-    text_position: int          # 1-based character index into the text
-    length: int                 # characters, as espeak-ng counted them
-    start: float                # seconds
+    text_position: int  # 1-based character index into the text
+    length: int  # characters, as espeak-ng counted them
+    start: float  # seconds
 
 
 @dataclass
@@ -94,11 +108,14 @@ class _Espeak:
         self.capture: _Capture | None = None
         _prototypes_declare(library)
         data = data_path.encode() if data_path else None
-        self.sample_rate = library.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, _BUFFER_MILLISECONDS, data,
-                                                     _INITIALIZE_PHONEME_EVENTS)
+        self.sample_rate = library.espeak_Initialize(
+            _AUDIO_OUTPUT_SYNCHRONOUS, _BUFFER_MILLISECONDS, data, _INITIALIZE_PHONEME_EVENTS
+        )
         if self.sample_rate <= 0:
-            raise TtsError(f"libespeak-ng could not start with its data at {data_path or 'the default path'}; "
-                           "reinstall espeakng-loader (or the system espeak-ng-data package)")
+            raise TtsError(
+                f"libespeak-ng could not start with its data at {data_path or 'the default path'}; "
+                "reinstall espeakng-loader (or the system espeak-ng-data package)"
+            )
         # Kept on the instance: ctypes frees the trampoline when the Python object goes away.
         self.callback = _SynthCallback(self._on_audio)
         library.espeak_SetSynthCallback(self.callback)
@@ -115,8 +132,7 @@ class _Espeak:
             event = events[index]
             seconds = event.audio_position / 1000.0
             if event.type == _EVENT_WORD:
-                capture.words.append(WordEvent(text_position=event.text_position, length=event.length,
-                                               start=seconds))
+                capture.words.append(WordEvent(text_position=event.text_position, length=event.length, start=seconds))
             elif event.type == _EVENT_PHONEME:
                 symbol = bytes(event.id.string).split(b"\0", 1)[0].decode("utf-8", "replace")
                 capture.phoneme_starts.append((symbol, seconds))
@@ -127,13 +143,17 @@ class _Espeak:
         """Make `voice` current; returns the espeak-ng voice name used."""
         if voice.voice:
             if self.library.espeak_SetVoiceByName(voice.voice.encode()) != _EE_OK:
-                raise TtsError(f"espeak-ng has no voice {voice.voice!r}; use one of {_voices_hint(self.voices)} "
-                               f"({len(self.voices)} in all, see EspeakTextToSpeech().voices())")
+                raise TtsError(
+                    f"espeak-ng has no voice {voice.voice!r}; use one of {_voices_hint(self.voices)} "
+                    f"({len(self.voices)} in all, see EspeakTextToSpeech().voices())"
+                )
             return voice.voice
         name = _voice_for_language(voices=self.voices, language=voice.language)
         if name is None or self.library.espeak_SetVoiceByName(name.encode()) != _EE_OK:
-            raise TtsError(f"espeak-ng has no voice for language {voice.language!r}; set VoiceSpec.voice to "
-                           f"one of {_voices_hint(self.voices)}")
+            raise TtsError(
+                f"espeak-ng has no voice for language {voice.language!r}; set VoiceSpec.voice to "
+                f"one of {_voices_hint(self.voices)}"
+            )
         return name
 
     def speak(self, *, text: str, speed: float) -> _Capture:
@@ -141,8 +161,7 @@ class _Espeak:
         encoded = text.encode("utf-8")
         self.capture = _Capture()
         try:
-            status = self.library.espeak_Synth(encoded, len(encoded) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8,
-                                               None, None)
+            status = self.library.espeak_Synth(encoded, len(encoded) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
             capture = self.capture
         finally:
             self.capture = None
@@ -160,8 +179,16 @@ def _prototypes_declare(library: ctypes.CDLL) -> None:
     library.espeak_SetVoiceByName.restype = ctypes.c_int
     library.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
     library.espeak_SetParameter.restype = ctypes.c_int
-    library.espeak_Synth.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint,
-                                     ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
+    library.espeak_Synth.argtypes = [
+        ctypes.c_char_p,
+        ctypes.c_size_t,
+        ctypes.c_uint,
+        ctypes.c_int,
+        ctypes.c_uint,
+        ctypes.c_uint,
+        ctypes.c_void_p,
+        ctypes.c_void_p,
+    ]
     library.espeak_Synth.restype = ctypes.c_int
     library.espeak_ListVoices.argtypes = [ctypes.c_void_p]
     library.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(_Voice))
@@ -181,8 +208,9 @@ def _voices_list(library: ctypes.CDLL) -> tuple[EspeakVoice, ...]:
             cursor += 2 + len(language)
         identifier = (entry.identifier or b"").decode("utf-8", "replace")
         name = identifier.rsplit("/", 1)[-1].lower()
-        voices.append(EspeakVoice(name=name, title=(entry.name or b"").decode("utf-8", "replace"),
-                                  languages=tuple(languages)))
+        voices.append(
+            EspeakVoice(name=name, title=(entry.name or b"").decode("utf-8", "replace"), languages=tuple(languages))
+        )
         index += 1
     return tuple(voices)
 
@@ -271,18 +299,20 @@ def word_span(*, text: str, event: WordEvent, next_position: int | None) -> tupl
     begin = min(max(event.text_position - 1, 0), len(text))
     limit = len(text) if next_position is None else min(max(next_position - 1, begin), len(text))
     stop = min(begin + max(event.length, 1), len(text))
-    while stop < limit and (text[stop].isalnum() or (
-            text[stop] in _WORD_JOINERS and stop + 1 < limit and text[stop + 1].isalnum())):
+    while stop < limit and (
+        text[stop].isalnum() or (text[stop] in _WORD_JOINERS and stop + 1 < limit and text[stop + 1].isalnum())
+    ):
         stop += 1
     return begin, stop
 
 
-def word_timings_from_events(*, text: str, words: list[WordEvent], phonemes: tuple[PhonemeTiming, ...],
-                             duration: float) -> tuple[WordTiming, ...]:
+def word_timings_from_events(
+    *, text: str, words: list[WordEvent], phonemes: tuple[PhonemeTiming, ...], duration: float
+) -> tuple[WordTiming, ...]:
     """Words with start and end times. A word ends where its trailing pause phonemes begin, so the silence of a
     comma or a full stop shows as a gap before the next word instead of being swallowed by this one. espeak-ng
     speaks "42" as two words from one written word: events inside an earlier word's span extend that word."""
-    spans: list[list] = []   # [begin, stop, start, end] per written word
+    spans: list[list] = []  # [begin, stop, start, end] per written word
     for index, event in enumerate(words):
         following = words[index + 1] if index + 1 < len(words) else None
         next_start = following.start if following is not None else duration
@@ -291,14 +321,14 @@ def word_timings_from_events(*, text: str, words: list[WordEvent], phonemes: tup
         while inside and inside[-1].symbol.startswith(_PAUSE_PREFIX):
             end = inside.pop().start
         end = max(end, event.start)
-        begin, stop = word_span(text=text, event=event,
-                                next_position=following.text_position if following is not None else None)
+        begin, stop = word_span(
+            text=text, event=event, next_position=following.text_position if following is not None else None
+        )
         if spans and begin < spans[-1][1]:
             spans[-1][3] = end
         else:
             spans.append([begin, stop, event.start, end])
-    timings = (WordTiming(text=text[begin:stop].strip(), start=start, end=end)
-               for begin, stop, start, end in spans)
+    timings = (WordTiming(text=text[begin:stop].strip(), start=start, end=end) for begin, stop, start, end in spans)
     return tuple(timing for timing in timings if timing.text)
 
 
@@ -322,9 +352,13 @@ class EspeakTextToSpeech:
         duration = len(samples) / sample_rate
         phonemes = phoneme_timings_from_starts(starts=capture.phoneme_starts, duration=duration)
         words = word_timings_from_events(text=text, words=capture.words, phonemes=phonemes, duration=duration)
-        return Speech(samples=samples, sample_rate=sample_rate, words=words, phonemes=phonemes,
-                      metadata={"engine": self.name, "voice": voice_name, "speed": voice.speed,
-                                "phoneme_alphabet": "espeak"})
+        return Speech(
+            samples=samples,
+            sample_rate=sample_rate,
+            words=words,
+            phonemes=phonemes,
+            metadata={"engine": self.name, "voice": voice_name, "speed": voice.speed, "phoneme_alphabet": "espeak"},
+        )
 
 
 def espeak_voices_described() -> list[EspeakVoice]:

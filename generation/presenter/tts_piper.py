@@ -11,8 +11,9 @@ from __future__ import annotations
 import dataclasses
 import re
 import threading
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable, TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 from django.conf import settings
@@ -32,8 +33,8 @@ _TEXT_WORD = re.compile(r"\w+(?:['’\-]\w+)*")
 
 @dataclasses.dataclass(frozen=True)
 class PiperVoiceFiles:
-    model: Path      # <name>.onnx
-    config: Path     # <name>.onnx.json
+    model: Path  # <name>.onnx
+    config: Path  # <name>.onnx.json
 
 
 def piper_voice_files(*, voices_dir: Path, voice_name: str) -> PiperVoiceFiles:
@@ -47,9 +48,11 @@ def piper_voice_files(*, voices_dir: Path, voice_name: str) -> PiperVoiceFiles:
     files = PiperVoiceFiles(model=Path(voices_dir) / f"{stem}.onnx", config=Path(voices_dir) / f"{stem}.onnx.json")
     missing = [path.name for path in (files.model, files.config) if not path.is_file()]
     if missing:
-        raise TtsError(f"Piper voice {stem!r} is not installed: {voices_dir} needs {files.model.name} and "
-                       f"{files.config.name} (missing: {', '.join(missing)}); download both from the Piper voices "
-                       "page and set PIPER_VOICES_DIR if they live elsewhere")
+        raise TtsError(
+            f"Piper voice {stem!r} is not installed: {voices_dir} needs {files.model.name} and "
+            f"{files.config.name} (missing: {', '.join(missing)}); download both from the Piper voices "
+            "page and set PIPER_VOICES_DIR if they live elsewhere"
+        )
     return files
 
 
@@ -61,23 +64,27 @@ def _piper_import() -> Any:
     return piper
 
 
-def timings_rescaled(timings: Iterable[Timing], *, source_duration: float,
-                     target_duration: float) -> tuple[Timing, ...]:
+def timings_rescaled(
+    timings: Iterable[Timing], *, source_duration: float, target_duration: float
+) -> tuple[Timing, ...]:
     """Timings measured on audio `source_duration` long, stretched in proportion onto audio `target_duration`
     long: the estimate used when Piper gives no alignments, from espeak-ng speaking the same words."""
     if source_duration <= 0:
         raise ValueError(f"source_duration must be positive, got {source_duration}")
     scale = target_duration / source_duration
-    return tuple(dataclasses.replace(t, start=min(t.start * scale, target_duration),
-                                     end=min(t.end * scale, target_duration)) for t in timings)
+    return tuple(
+        dataclasses.replace(t, start=min(t.start * scale, target_duration), end=min(t.end * scale, target_duration))
+        for t in timings
+    )
 
 
-def timings_from_alignments(*, text: str,
-                            chunks: list[Any]) -> tuple[tuple[WordTiming, ...], tuple[PhonemeTiming, ...]] | None:
+def timings_from_alignments(
+    *, text: str, chunks: list[Any]
+) -> tuple[tuple[WordTiming, ...], tuple[PhonemeTiming, ...]] | None:
     """Words and IPA phonemes from Piper's per-phoneme sample counts, or None when a chunk has no alignments
     or Piper's words (space-separated phoneme groups) do not pair one to one with the words of the text."""
     phonemes: list[PhonemeTiming] = []
-    groups: list[tuple[float, float]] = []   # (start, end) of each spoken word
+    groups: list[tuple[float, float]] = []  # (start, end) of each spoken word
     offset = 0
     for chunk in chunks:
         if not chunk.phoneme_alignments:
@@ -120,8 +127,11 @@ class PiperTextToSpeech:
         voices_dir = Path(settings.PIPER_VOICES_DIR)
         if not voices_dir.is_dir():
             return []
-        return sorted(path.name[: -len(".onnx")] for path in voices_dir.glob("*.onnx")
-                      if path.with_name(path.name + ".json").is_file())
+        return sorted(
+            path.name[: -len(".onnx")]
+            for path in voices_dir.glob("*.onnx")
+            if path.with_name(path.name + ".json").is_file()
+        )
 
     def _voice_load(self, *, files: PiperVoiceFiles) -> Any:
         """One PiperVoice per model file per process: loading the ONNX session takes about a second."""
@@ -153,18 +163,31 @@ class PiperTextToSpeech:
             words, phonemes = aligned
             source = "piper-alignments"
         else:
-            words, phonemes = _timings_estimated(text=text, voice=voice,
-                                                 espeak_voice=getattr(model.config, "espeak_voice", "") or "",
-                                                 target_duration=duration)
+            words, phonemes = _timings_estimated(
+                text=text,
+                voice=voice,
+                espeak_voice=getattr(model.config, "espeak_voice", "") or "",
+                target_duration=duration,
+            )
             source = "espeak-rescaled"
-        return Speech(samples=samples, sample_rate=sample_rate, words=words, phonemes=phonemes,
-                      metadata={"engine": self.name, "voice": files.model.stem, "speed": voice.speed,
-                                "timings": source,
-                                "phoneme_alphabet": "ipa" if source == "piper-alignments" else "espeak"})
+        return Speech(
+            samples=samples,
+            sample_rate=sample_rate,
+            words=words,
+            phonemes=phonemes,
+            metadata={
+                "engine": self.name,
+                "voice": files.model.stem,
+                "speed": voice.speed,
+                "timings": source,
+                "phoneme_alphabet": "ipa" if source == "piper-alignments" else "espeak",
+            },
+        )
 
 
-def _timings_estimated(*, text: str, voice: VoiceSpec, espeak_voice: str,
-                       target_duration: float) -> tuple[tuple[WordTiming, ...], tuple[PhonemeTiming, ...]]:
+def _timings_estimated(
+    *, text: str, voice: VoiceSpec, espeak_voice: str, target_duration: float
+) -> tuple[tuple[WordTiming, ...], tuple[PhonemeTiming, ...]]:
     """espeak-ng's word and phoneme timings for the same text, stretched onto the Piper audio."""
     from generation.presenter.tts_espeak import EspeakTextToSpeech
 

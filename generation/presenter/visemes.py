@@ -19,23 +19,24 @@ from .speech import PhonemeTiming
 # (openness 0..1, width -1 round .. 1 spread) per viseme class.
 VISEMES: dict[str, tuple[float, float]] = {
     "rest": (0.0, 0.0),
-    "closed": (0.0, 0.0),        # p b m: lips pressed, whatever the loudness
+    "closed": (0.0, 0.0),  # p b m: lips pressed, whatever the loudness
     "labiodental": (0.12, 0.15),  # f v: lower lip under the teeth
-    "open": (0.95, 0.1),         # a
-    "mid": (0.6, 0.25),          # e E @ 3 V
-    "spread": (0.35, 0.85),      # i I
-    "round": (0.5, -0.75),       # o O u U
+    "open": (0.95, 0.1),  # a
+    "mid": (0.6, 0.25),  # e E @ 3 V
+    "spread": (0.35, 0.85),  # i I
+    "round": (0.5, -0.75),  # o O u U
     "round_closed": (0.22, -0.9),  # w, and the rounding of "r"/sh
-    "dental": (0.22, 0.35),      # s z t d n l th
-    "back": (0.35, 0.05),        # k g ng h
+    "dental": (0.22, 0.35),  # s z t d n l th
+    "back": (0.35, 0.05),  # k g ng h
 }
 
 _CONSONANTS = {
     **dict.fromkeys(("p", "b", "m", "m-", "p-", "b-"), "closed"),
     **dict.fromkeys(("f", "v"), "labiodental"),
     **dict.fromkeys(("w", "W", "r", "r-", "S", "Z", "tS", "dZ", "ʃ", "ʒ", "ɹ", "tʃ", "dʒ", "ʍ"), "round_closed"),
-    **dict.fromkeys(("s", "z", "t", "d", "n", "l", "T", "D", "j", "t#", "d#", "n-", "l-", "θ", "ð", "ɾ", "ʔ"),
-                    "dental"),
+    **dict.fromkeys(
+        ("s", "z", "t", "d", "n", "l", "T", "D", "j", "t#", "d#", "n-", "l-", "θ", "ð", "ɾ", "ʔ"), "dental"
+    ),
     **dict.fromkeys(("k", "g", "N", "h", "x", "ŋ", "ɡ", "ç", "C"), "back"),
 }
 # Vowels by their first character: espeak-ng mnemonics (a, A, 0, V, E, e, @, 3, i, I, O, o, u, U, aI, aU, OI...)
@@ -126,8 +127,15 @@ def _targets(*, phonemes: Sequence[PhonemeTiming], count: int, rate: int) -> tup
     return aims, closed
 
 
-def mouth_track(*, samples: np.ndarray, sample_rate: int, phonemes: Sequence[PhonemeTiming], fps: float,
-                num_frames: int, offset: float = 0.0) -> np.ndarray:
+def mouth_track(
+    *,
+    samples: np.ndarray,
+    sample_rate: int,
+    phonemes: Sequence[PhonemeTiming],
+    fps: float,
+    num_frames: int,
+    offset: float = 0.0,
+) -> np.ndarray:
     """(num_frames, 2) float32: openness 0..1 and width -1..1 per frame of a shot whose speech starts at `offset`
     seconds. Before the speech and after it the mouth rests at (0, 0)."""
     track = np.zeros((num_frames, 2), dtype=np.float32)
@@ -136,7 +144,7 @@ def mouth_track(*, samples: np.ndarray, sample_rate: int, phonemes: Sequence[Pho
     # Room for the release after the last sound, so the mouth closes smoothly rather than snapping shut.
     count = int(math.ceil((speech_end + 4 * RELEASE_S) * TRACK_RATE)) + 1
     level = np.zeros(count, dtype=np.float32)
-    level[:len(loudness)] = loudness[:count]
+    level[: len(loudness)] = loudness[:count]
     voiced = np.clip((level - SILENCE_LEVEL) / SILENCE_LEVEL, 0.0, 1.0)  # 0 in silence, 1 once clearly audible
     voiced = voiced * voiced * (3.0 - 2.0 * voiced)
     if phonemes:

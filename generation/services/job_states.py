@@ -24,11 +24,15 @@ def render_job_fail(*, job_id: int, reason: str) -> bool:
     """Fail a job that is not finished yet, and its unfinished shots. False if it had already finished."""
     now = timezone.now()
     with transaction.atomic():
-        failed = (RenderJob.objects.filter(pk=job_id).exclude(status__in=FINISHED_STATUSES)
-                  .update(status=JobStatus.FAILED, error=reason, finished_at=now))
+        failed = (
+            RenderJob.objects.filter(pk=job_id)
+            .exclude(status__in=FINISHED_STATUSES)
+            .update(status=JobStatus.FAILED, error=reason, finished_at=now)
+        )
         if failed:
             Shot.objects.filter(job_id=job_id).exclude(status__in=FINISHED_STATUSES).update(
-                status=JobStatus.CANCELLED, error="the job failed", finished_at=now)
+                status=JobStatus.CANCELLED, error="the job failed", finished_at=now
+            )
     if failed:
         logger.warning("render job %s failed: %s", job_id, reason)
         render_job_event_emit(job_id=job_id, event="render.failed")
@@ -38,11 +42,15 @@ def render_job_fail(*, job_id: int, reason: str) -> bool:
 def render_job_cancel(*, job: RenderJob) -> bool:
     now = timezone.now()
     with transaction.atomic():
-        cancelled = (RenderJob.objects.filter(pk=job.pk).exclude(status__in=FINISHED_STATUSES)
-                     .update(status=JobStatus.CANCELLED, error="cancelled on request", finished_at=now))
+        cancelled = (
+            RenderJob.objects.filter(pk=job.pk)
+            .exclude(status__in=FINISHED_STATUSES)
+            .update(status=JobStatus.CANCELLED, error="cancelled on request", finished_at=now)
+        )
         if cancelled:
             Shot.objects.filter(job_id=job.pk).exclude(status__in=FINISHED_STATUSES).update(
-                status=JobStatus.CANCELLED, finished_at=now)
+                status=JobStatus.CANCELLED, finished_at=now
+            )
     return bool(cancelled)
 
 
@@ -58,7 +66,8 @@ def render_job_shot_finished(*, job_id: int) -> None:
     if Shot.objects.filter(job_id=job_id).exclude(status=JobStatus.SUCCEEDED).exists():
         return
     claimed = RenderJob.objects.filter(pk=job_id, status=JobStatus.RUNNING, assembly_queued_at__isnull=True).update(
-        assembly_queued_at=timezone.now(), heartbeat_at=timezone.now())
+        assembly_queued_at=timezone.now(), heartbeat_at=timezone.now()
+    )
     if claimed:
         transaction.on_commit(lambda: dispatch.assembly_send(job_id=job_id))
 
@@ -72,21 +81,29 @@ def render_jobs_reap_stale() -> dict[str, int]:
         if shot.attempts < settings.SHOT_MAX_ATTEMPTS:
             # Conditional on the heartbeat we saw, so a shot that just woke up is left alone.
             if Shot.objects.filter(pk=shot.pk, status=JobStatus.RUNNING, heartbeat_at=shot.heartbeat_at).update(
-                    status=JobStatus.QUEUED, progress=0):
+                status=JobStatus.QUEUED, progress=0
+            ):
                 dispatch.shots_send(shot_ids=[shot.pk], queue=shot_queue(shot))
                 requeued += 1
         else:
-            failed += render_job_fail(job_id=shot.job_id, reason=(
-                f"shot {shot.position + 1} lost its worker {shot.attempts} times (no heartbeat since "
-                f"{shot.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC); the worker was stopped or ran out of memory"))
-    stale_jobs = RenderJob.objects.filter(status=JobStatus.RUNNING, assembly_queued_at__isnull=False,
-                                          heartbeat_at__lt=stale_before)
+            failed += render_job_fail(
+                job_id=shot.job_id,
+                reason=(
+                    f"shot {shot.position + 1} lost its worker {shot.attempts} times (no heartbeat since "
+                    f"{shot.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC); the worker was stopped or ran out of memory"
+                ),
+            )
+    stale_jobs = RenderJob.objects.filter(
+        status=JobStatus.RUNNING, assembly_queued_at__isnull=False, heartbeat_at__lt=stale_before
+    )
     for job in stale_jobs:
         if job.attempts < settings.SHOT_MAX_ATTEMPTS:
             if RenderJob.objects.filter(pk=job.pk, heartbeat_at=job.heartbeat_at).update(heartbeat_at=timezone.now()):
                 dispatch.assembly_send(job_id=job.pk)
                 requeued += 1
         else:
-            failed += render_job_fail(job_id=job.pk, reason=(
-                f"assembly lost its worker {job.attempts} times; the worker was stopped or ran out of memory"))
+            failed += render_job_fail(
+                job_id=job.pk,
+                reason=(f"assembly lost its worker {job.attempts} times; the worker was stopped or ran out of memory"),
+            )
     return {"requeued": requeued, "failed": failed}

@@ -74,15 +74,21 @@ def render_job_payload(job: RenderJob, *, renditions=None, absolute_url=_site_ab
     }
 
 
-def video_template_payload(template: VideoTemplate, *, preview: Rendition | None = None,
-                           preset_preview: Rendition | None = None, absolute_url=None) -> dict:
+def video_template_payload(
+    template: VideoTemplate,
+    *,
+    preview: Rendition | None = None,
+    preset_preview: Rendition | None = None,
+    absolute_url=None,
+) -> dict:
     """A template as the API shows it: its spec as stored and, parsed, its scenes and longest duration (or why it
     cannot render). `preview` (the merchant's newest rendition made with it) gives preview_url and
     `preset_preview` (a built-in's own, from the demo shop) preset_preview_url, when `absolute_url` is given."""
     scenes, max_duration, spec_error = [], None, None
     preview_url = absolute_url(preview.preview.url) if absolute_url and preview and preview.preview else None
-    preset_url = (absolute_url(preset_preview.preview.url)
-                  if absolute_url and preset_preview and preset_preview.preview else None)
+    preset_url = (
+        absolute_url(preset_preview.preview.url) if absolute_url and preset_preview and preset_preview.preview else None
+    )
     try:
         spec = template_spec_parse(template.spec, fps=settings.RENDER_FPS)
     except ValidationError as exc:
@@ -90,16 +96,30 @@ def video_template_payload(template: VideoTemplate, *, preview: Rendition | None
     else:
         for scene in spec.scenes:
             shots = isinstance(scene, ProductShotsScene)
-            scenes.append({"type": scene_type(scene), "duration": scene.frames / spec.fps,
-                           "transition": scene.transition.type,
-                           "max_shots": scene.max_shots if shots else None,
-                           "cameras": list(scene.cameras) if shots else None,
-                           "source": scene.source if shots else None})
+            scenes.append(
+                {
+                    "type": scene_type(scene),
+                    "duration": scene.frames / spec.fps,
+                    "transition": scene.transition.type,
+                    "max_shots": scene.max_shots if shots else None,
+                    "cameras": list(scene.cameras) if shots else None,
+                    "source": scene.source if shots else None,
+                }
+            )
         max_duration = spec_max_frames(spec) / spec.fps
-    return {"slug": template.slug, "name": template.name, "description": template.description,
-            "version": template.version, "is_builtin": template.is_builtin, "spec": template.spec, "scenes": scenes,
-            "max_duration": max_duration, "spec_error": spec_error, "preview_url": preview_url,
-            "preset_preview_url": preset_url}
+    return {
+        "slug": template.slug,
+        "name": template.name,
+        "description": template.description,
+        "version": template.version,
+        "is_builtin": template.is_builtin,
+        "spec": template.spec,
+        "scenes": scenes,
+        "max_duration": max_duration,
+        "spec_error": spec_error,
+        "preview_url": preview_url,
+        "preset_preview_url": preset_url,
+    }
 
 
 def render_job_event_emit(*, job_id: int, event: str) -> None:
@@ -111,7 +131,11 @@ def render_job_event_emit(*, job_id: int, event: str) -> None:
             logger.error("%s failed on %s of render job %s: %s", receiver, event, job_id, result, exc_info=result)
     try:
         job = RenderJob.objects.select_related("merchant", "template", "variant").get(pk=job_id)
-        webhook_services.webhook_event_emit(merchant=job.merchant, event=event, data=render_job_payload(job),
-                                            extra_urls=[job.webhook_url] if job.webhook_url else [])
+        webhook_services.webhook_event_emit(
+            merchant=job.merchant,
+            event=event,
+            data=render_job_payload(job),
+            extra_urls=[job.webhook_url] if job.webhook_url else [],
+        )
     except Exception:
         logger.exception("could not queue the %s webhook of render job %s", event, job_id)

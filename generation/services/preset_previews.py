@@ -20,8 +20,9 @@ PREVIEW_ASPECT_RATIO = "9:16"  # the feeds' shape, and the gallery's
 PREVIEW_SHORT_SIDE = 360  # small: a gallery tile, quick to render on a laptop's CPU
 
 
-def preset_previews_queue(*, merchant: Merchant, sku: str, short_side: int = PREVIEW_SHORT_SIDE,
-                          force: bool = False) -> tuple[list[RenderJob], list[str]]:
+def preset_previews_queue(
+    *, merchant: Merchant, sku: str, short_side: int = PREVIEW_SHORT_SIDE, force: bool = False
+) -> tuple[list[RenderJob], list[str]]:
     """Queue a preview render of every built-in whose preview is missing, failed or of an older spec (every one
     with `force`), from the merchant's product `sku`. Returns the jobs queued and, per preset that could not be
     queued, why (the others are queued all the same)."""
@@ -33,9 +34,14 @@ def preset_previews_queue(*, merchant: Merchant, sku: str, short_side: int = PRE
             refused.append(f"{template.slug}: the shop has its own template by that name, which would render instead")
             continue
         try:
-            job = render_job_create(merchant=merchant, template_slug=template.slug, sku=sku,
-                                    aspect_ratios=[PREVIEW_ASPECT_RATIO], short_side=short_side,
-                                    metadata={"preset_preview": template.slug})
+            job = render_job_create(
+                merchant=merchant,
+                template_slug=template.slug,
+                sku=sku,
+                aspect_ratios=[PREVIEW_ASPECT_RATIO],
+                short_side=short_side,
+                metadata={"preset_preview": template.slug},
+            )
         except ValidationError as exc:
             refused.append(f"{template.slug}: {' '.join(exc.messages)}")
             continue
@@ -47,5 +53,8 @@ def preset_previews_queue(*, merchant: Merchant, sku: str, short_side: int = PRE
 def _preview_current(template: VideoTemplate) -> bool:
     """A preview made (or on its way) from the template's spec as it is now."""
     job = template.preview_job
-    return job is not None and job.template_spec == template.spec and job.status in (
-        JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.SUCCEEDED)
+    return (
+        job is not None
+        and job.template_spec == template.spec
+        and job.status in (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.SUCCEEDED)
+    )

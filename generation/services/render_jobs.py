@@ -14,8 +14,8 @@ from django.db import transaction
 from catalog.models import ProductImage, Variant
 from catalog.selectors import VariantNotFound, product_images_ready, variant_get_by_sku
 from generation import dispatch
-from generation.assembly.job_timeline import cards_check, timeline_for_job
 from generation.aspect_ratios import ASPECT_RATIOS
+from generation.assembly.job_timeline import cards_check, timeline_for_job
 from generation.engines.base import EngineError
 from generation.engines.dit.family import FAMILY_NAMES
 from generation.engines.registry import engine_queue, engine_uses_families
@@ -30,10 +30,20 @@ from shop_video.tenancy.models import Merchant
 from shop_video.tenancy.selectors import brand_kit_default, brand_music_for
 
 
-def render_job_create(*, merchant: Merchant, template_slug: str, sku: str, aspect_ratios: list[str] | None = None,
-                      engine: str | None = None, family: str | None = None, short_side: int | None = None,
-                      metadata: dict | None = None, merge_fields: dict | None = None,
-                      webhook_url: str | None = None, presenter=None) -> RenderJob:
+def render_job_create(
+    *,
+    merchant: Merchant,
+    template_slug: str,
+    sku: str,
+    aspect_ratios: list[str] | None = None,
+    engine: str | None = None,
+    family: str | None = None,
+    short_side: int | None = None,
+    metadata: dict | None = None,
+    merge_fields: dict | None = None,
+    webhook_url: str | None = None,
+    presenter=None,
+) -> RenderJob:
     """Validate the request, then create the job and its shots in one transaction; the shot tasks are sent
     only once it commits. Raises ValidationError (message says what to change) and creates nothing.
 
@@ -46,35 +56,72 @@ def render_job_create(*, merchant: Merchant, template_slug: str, sku: str, aspec
     webhook_url = _webhook_url_clean(webhook_url)
     short_side = _short_side_clean(short_side or settings.RENDITION_SHORT_SIDE)
     # 2. resolve what it names: engine, SKU, template and its spec, family, photos, brand kit, prompts
-    variant, template = _variant_and_template_get(merchant=merchant, engine=engine, sku=sku,
-                                                  template_slug=template_slug)
+    variant, template = _variant_and_template_get(
+        merchant=merchant, engine=engine, sku=sku, template_slug=template_slug
+    )
     family = _family_clean(family)
     spec = _template_spec_get(template)
     _family_engine_check(family=family, spec=spec, requested_engine=engine)
     images = _photos_get(variant=variant, sku=sku)
     brand_kit = brand_kit_default(merchant=merchant)
     _music_track_check(spec=spec, brand_kit=brand_kit, template_slug=template.slug)
-    prompts = scene_prompts_render(spec=spec, merchant=merchant, variant=variant, brand_kit=brand_kit,
-                                   merge_fields=merge_fields, template_slug=template.slug)
+    prompts = scene_prompts_render(
+        spec=spec,
+        merchant=merchant,
+        variant=variant,
+        brand_kit=brand_kit,
+        merge_fields=merge_fields,
+        template_slug=template.slug,
+    )
     # 3. plan every shot as data: a scene that cannot be made is refused here, before any row
     presenter_shots = []
     if any(isinstance(scene, PresenterScene) for scene in spec.scenes):
-        context = prompt_context(product=variant.product, variant=variant, brand_kit=brand_kit, merchant=merchant,
-                                 options=spec.options, merge_fields=merge_fields)
-        presenter_shots = presenter_shots_plan(merchant=merchant, spec=spec, context=context,
-                                               requested_engine=engine, aspect_ratios=aspect_ratios,
-                                               short_side=short_side, template_slug=template.slug, sku=sku,
-                                               product_image_id=images[0].pk, presenter=presenter)
-    product_shots = product_shots_plan(spec=spec, prompts=prompts, image_ids=[image.pk for image in images],
-                                       aspect_ratios=aspect_ratios, short_side=short_side, requested_engine=engine,
-                                       family=family)
+        context = prompt_context(
+            product=variant.product,
+            variant=variant,
+            brand_kit=brand_kit,
+            merchant=merchant,
+            options=spec.options,
+            merge_fields=merge_fields,
+        )
+        presenter_shots = presenter_shots_plan(
+            merchant=merchant,
+            spec=spec,
+            context=context,
+            requested_engine=engine,
+            aspect_ratios=aspect_ratios,
+            short_side=short_side,
+            template_slug=template.slug,
+            sku=sku,
+            product_image_id=images[0].pk,
+            presenter=presenter,
+        )
+    product_shots = product_shots_plan(
+        spec=spec,
+        prompts=prompts,
+        image_ids=[image.pk for image in images],
+        aspect_ratios=aspect_ratios,
+        short_side=short_side,
+        requested_engine=engine,
+        family=family,
+    )
     # 4. create the rows in one transaction; every card and caption must fit, else it all rolls back
     with transaction.atomic():
         job = RenderJob.objects.create(
-            merchant=merchant, product=variant.product, variant=variant, template=template,
-            template_spec=template.spec, brand_kit=brand_kit, engine=engine or settings.DEFAULT_SHOT_ENGINE,
-            family=family, aspect_ratios=aspect_ratios, short_side=short_side, fps=spec.fps, metadata=metadata or {},
-            merge_fields=merge_fields or {}, webhook_url=webhook_url,
+            merchant=merchant,
+            product=variant.product,
+            variant=variant,
+            template=template,
+            template_spec=template.spec,
+            brand_kit=brand_kit,
+            engine=engine or settings.DEFAULT_SHOT_ENGINE,
+            family=family,
+            aspect_ratios=aspect_ratios,
+            short_side=short_side,
+            fps=spec.fps,
+            metadata=metadata or {},
+            merge_fields=merge_fields or {},
+            webhook_url=webhook_url,
         )
         _shots_create(job=job, spec=spec, product_shots=product_shots, presenter_shots=presenter_shots)
         _cards_fit_check(job=job, template_slug=template.slug, sku=sku)
@@ -83,8 +130,9 @@ def render_job_create(*, merchant: Merchant, template_slug: str, sku: str, aspec
     return job
 
 
-def _variant_and_template_get(*, merchant: Merchant, engine: str | None, sku: str,
-                              template_slug: str) -> tuple[Variant, VideoTemplate]:
+def _variant_and_template_get(
+    *, merchant: Merchant, engine: str | None, sku: str, template_slug: str
+) -> tuple[Variant, VideoTemplate]:
     try:
         if engine:
             engine_queue(engine)
@@ -106,48 +154,77 @@ def _template_spec_get(template: VideoTemplate) -> TemplateSpec:
     try:
         return template_spec_parse(template.spec, fps=settings.RENDER_FPS)
     except ValidationError as exc:
-        raise ValidationError(f"Template {template.slug!r} is invalid: {'; '.join(exc.messages)} "
-                              "Fix it in the admin, or render with another template.") from None
+        raise ValidationError(
+            f"Template {template.slug!r} is invalid: {'; '.join(exc.messages)} "
+            "Fix it in the admin, or render with another template."
+        ) from None
 
 
 def _family_engine_check(*, family: str, spec: TemplateSpec, requested_engine: str | None) -> None:
     if not family:
         return
-    shot_engines = {requested_engine or scene.engine or settings.DEFAULT_SHOT_ENGINE
-                    for scene in spec.scenes if isinstance(scene, ProductShotsScene)}
+    shot_engines = {
+        requested_engine or scene.engine or settings.DEFAULT_SHOT_ENGINE
+        for scene in spec.scenes
+        if isinstance(scene, ProductShotsScene)
+    }
     if not any(engine_uses_families(name) for name in shot_engines):
-        raise ValidationError(f"--family / family applies to the dit engine only; engine "
-                              f"{', '.join(sorted(shot_engines))!r} has no model families. Drop it or choose engine dit.")
+        raise ValidationError(
+            f"--family / family applies to the dit engine only; engine "
+            f"{', '.join(sorted(shot_engines))!r} has no model families. Drop it or choose engine dit."
+        )
 
 
 def _photos_get(*, variant: Variant, sku: str) -> list[ProductImage]:
     images = list(product_images_ready(product=variant.product))
     if not images:
-        raise ValidationError(f"Product {variant.product.title!r} (SKU {sku}) has no ready photos; upload one "
-                              "or import a feed row with an image before rendering.")
+        raise ValidationError(
+            f"Product {variant.product.title!r} (SKU {sku}) has no ready photos; upload one "
+            "or import a feed row with an image before rendering."
+        )
     return images
 
 
-def _shots_create(*, job: RenderJob, spec: TemplateSpec, product_shots: list[ProductShot],
-                  presenter_shots: list[PresenterShot]) -> None:
+def _shots_create(
+    *, job: RenderJob, spec: TemplateSpec, product_shots: list[ProductShot], presenter_shots: list[PresenterShot]
+) -> None:
     """The planned shots as rows, product shots first, numbered in order. One seed per (scene, photo): every
     aspect ratio tells the same story."""
     seeds: dict[tuple[int, int], int] = {}
     position = 0
     for planned in product_shots:
         Shot.objects.create(
-            job=job, position=position, scene=planned.scene, aspect_ratio=planned.aspect_ratio, engine=planned.engine,
-            source_image_id=planned.source_image_id, camera=planned.camera, prompt=planned.prompt,
-            parameters=planned.parameters, seed=seeds.setdefault((planned.scene, planned.photo), _seed_new()),
-            width=planned.width, height=planned.height, fps=spec.fps, num_frames=planned.num_frames,
+            job=job,
+            position=position,
+            scene=planned.scene,
+            aspect_ratio=planned.aspect_ratio,
+            engine=planned.engine,
+            source_image_id=planned.source_image_id,
+            camera=planned.camera,
+            prompt=planned.prompt,
+            parameters=planned.parameters,
+            seed=seeds.setdefault((planned.scene, planned.photo), _seed_new()),
+            width=planned.width,
+            height=planned.height,
+            fps=spec.fps,
+            num_frames=planned.num_frames,
         )
         position += 1
     for planned in presenter_shots:
         Shot.objects.create(
-            job=job, position=position, scene=planned.scene, aspect_ratio=planned.aspect_ratio, engine=planned.engine,
-            prompt=planned.script, camera="static", parameters=planned.parameters,
-            seed=seeds.setdefault((planned.scene, 0), _seed_new()), width=planned.width, height=planned.height,
-            fps=spec.fps, num_frames=spec.scenes[planned.scene].frames,
+            job=job,
+            position=position,
+            scene=planned.scene,
+            aspect_ratio=planned.aspect_ratio,
+            engine=planned.engine,
+            prompt=planned.script,
+            camera="static",
+            parameters=planned.parameters,
+            seed=seeds.setdefault((planned.scene, 0), _seed_new()),
+            width=planned.width,
+            height=planned.height,
+            fps=spec.fps,
+            num_frames=spec.scenes[planned.scene].frames,
         )
         position += 1
 
@@ -161,8 +238,9 @@ def _shots_dispatch(*, job: RenderJob) -> None:
     for shot in job.shots.all():
         queues.setdefault(shot_queue(shot), []).append(shot.pk)
     for queue, shot_ids in queues.items():
-        transaction.on_commit(lambda queue=queue, shot_ids=shot_ids: dispatch.shots_send(shot_ids=shot_ids,
-                                                                                       queue=queue))
+        transaction.on_commit(
+            lambda queue=queue, shot_ids=shot_ids: dispatch.shots_send(shot_ids=shot_ids, queue=queue)
+        )
 
 
 def shot_queue(shot: Shot) -> str:
@@ -176,9 +254,11 @@ def _cards_fit_check(*, job: RenderJob, template_slug: str, sku: str) -> None:
         try:
             cards_check(timeline_for_job(job, aspect_ratio))
         except ValueError as exc:
-            raise ValidationError(f"Template {template_slug!r} cannot be drawn for SKU {sku} at {aspect_ratio}: {exc} "
-                                  "(edit the template's text, or override the product's title or description with "
-                                  "merge_fields).") from None
+            raise ValidationError(
+                f"Template {template_slug!r} cannot be drawn for SKU {sku} at {aspect_ratio}: {exc} "
+                "(edit the template's text, or override the product's title or description with "
+                "merge_fields)."
+            ) from None
 
 
 def render_jobs_create(*, merchant: Merchant, template_slug: str, skus: list[str], **options) -> list[RenderJob]:
@@ -209,9 +289,11 @@ def _music_track_check(*, spec: TemplateSpec, brand_kit, template_slug: str) -> 
         return
     kit = f"brand kit {brand_kit.name!r}" if brand_kit else "merchant's brand kit (it has none)"
     where = f" (POST /api/v1/brand-kits/{brand_kit.pk}/music-tracks or the admin)" if brand_kit else ""
-    raise ValidationError(f"Template {template_slug!r} asks for the music track {track!r}, which the default {kit} "
-                          f"does not have. Upload a track named {track!r} to the brand kit{where}, or change the "
-                          "template's music.track.")
+    raise ValidationError(
+        f"Template {template_slug!r} asks for the music track {track!r}, which the default {kit} "
+        f"does not have. Upload a track named {track!r} to the brand kit{where}, or change the "
+        "template's music.track."
+    )
 
 
 def _aspect_ratios_clean(aspect_ratios: list[str]) -> list[str]:
@@ -232,17 +314,20 @@ def _merge_fields_clean(merge_fields: dict | None) -> dict[str, str]:
     if not merge_fields:
         return {}
     if not isinstance(merge_fields, dict):
-        raise ValidationError("merge_fields must be an object such as {\"title\": \"Summer Mug\"}.")
+        raise ValidationError('merge_fields must be an object such as {"title": "Summer Mug"}.')
     unknown = [name for name in merge_fields if name not in PROMPT_FIELDS]
     if unknown:
-        raise ValidationError(f"merge_fields has unknown field(s) {', '.join(map(repr, unknown))}; the fields you "
-                              f"can override are {', '.join(PROMPT_FIELDS)}.")
+        raise ValidationError(
+            f"merge_fields has unknown field(s) {', '.join(map(repr, unknown))}; the fields you "
+            f"can override are {', '.join(PROMPT_FIELDS)}."
+        )
     for name, value in merge_fields.items():
         if not isinstance(value, str):
             raise ValidationError(f"merge_fields.{name} must be text, got {value!r}.")
         if len(value) > MERGE_FIELD_MAX_CHARS:
-            raise ValidationError(f"merge_fields.{name} is {len(value)} characters; keep it to "
-                                  f"{MERGE_FIELD_MAX_CHARS}.")
+            raise ValidationError(
+                f"merge_fields.{name} is {len(value)} characters; keep it to {MERGE_FIELD_MAX_CHARS}."
+            )
     return dict(merge_fields)
 
 
@@ -263,6 +348,8 @@ MIN_SHORT_SIDE = 64  # below this the cards' and captions' text has no room to b
 
 def _short_side_clean(short_side: int) -> int:
     if short_side % 2 or not MIN_SHORT_SIDE <= short_side <= settings.RENDITION_SHORT_SIDE:
-        raise ValidationError(f"The short side must be an even number of pixels from {MIN_SHORT_SIDE} to "
-                              f"{settings.RENDITION_SHORT_SIDE}, got {short_side}.")
+        raise ValidationError(
+            f"The short side must be an even number of pixels from {MIN_SHORT_SIDE} to "
+            f"{settings.RENDITION_SHORT_SIDE}, got {short_side}."
+        )
     return short_side

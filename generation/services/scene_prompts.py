@@ -15,22 +15,40 @@ from shop_video.tenancy.models import Merchant
 from shop_video.tenancy.selectors import brand_kit_default
 
 
-def scene_prompts_render(*, spec: TemplateSpec, merchant: Merchant, variant, brand_kit=None,
-                         merge_fields: dict | None = None, template_slug: str = "") -> dict[int, tuple[str, str]]:
+def scene_prompts_render(
+    *,
+    spec: TemplateSpec,
+    merchant: Merchant,
+    variant,
+    brand_kit=None,
+    merge_fields: dict | None = None,
+    template_slug: str = "",
+) -> dict[int, tuple[str, str]]:
     """Each product_shots scene's (prompt, negative_prompt) for one variant, by scene index. Raises a
     ValidationError naming the template, scene and field when one cannot render."""
-    context = prompt_context(product=variant.product, variant=variant, brand_kit=brand_kit, merchant=merchant,
-                             options=spec.options, merge_fields=merge_fields)
+    context = prompt_context(
+        product=variant.product,
+        variant=variant,
+        brand_kit=brand_kit,
+        merchant=merchant,
+        options=spec.options,
+        merge_fields=merge_fields,
+    )
     rendered = {}
     for index, scene in enumerate(spec.scenes):
         if isinstance(scene, ProductShotsScene):
             where = f"scene {index + 1} (product_shots)"
             try:
-                rendered[index] = (prompt_render(scene.prompt, context, field=f"{where}: prompt"),
-                                   prompt_render(scene.negative_prompt, context, field=f"{where}: negative_prompt"))
+                rendered[index] = (
+                    prompt_render(scene.prompt, context, field=f"{where}: prompt"),
+                    prompt_render(scene.negative_prompt, context, field=f"{where}: negative_prompt"),
+                )
             except ValidationError as exc:
-                raise ValidationError(f"Template {template_slug!r} is invalid: {'; '.join(exc.messages)}"
-                                      if template_slug else exc.messages) from None
+                raise ValidationError(
+                    f"Template {template_slug!r} is invalid: {'; '.join(exc.messages)}"
+                    if template_slug
+                    else exc.messages
+                ) from None
     return rendered
 
 
@@ -48,7 +66,14 @@ def template_prompts_render(*, template: VideoTemplate, merchant: Merchant, sku:
         spec = template_spec_parse(template.spec, fps=settings.RENDER_FPS)
     except ValidationError as exc:
         raise ValidationError(f"Template {template.slug!r} is invalid: {'; '.join(exc.messages)}") from None
-    prompts = scene_prompts_render(spec=spec, merchant=merchant, variant=variant,
-                                   brand_kit=brand_kit_default(merchant=merchant), template_slug=template.slug)
-    return [{"scene": index + 1, "prompt": prompt, "negative_prompt": negative}
-            for index, (prompt, negative) in sorted(prompts.items())]
+    prompts = scene_prompts_render(
+        spec=spec,
+        merchant=merchant,
+        variant=variant,
+        brand_kit=brand_kit_default(merchant=merchant),
+        template_slug=template.slug,
+    )
+    return [
+        {"scene": index + 1, "prompt": prompt, "negative_prompt": negative}
+        for index, (prompt, negative) in sorted(prompts.items())
+    ]

@@ -11,18 +11,22 @@ from generation.models import VideoTemplate
 from shop_video.tenancy.models import Merchant
 
 
-def video_template_copy(*, template: VideoTemplate, merchant: Merchant, slug: str | None = None,
-                        replace: bool = True) -> VideoTemplate:
+def video_template_copy(
+    *, template: VideoTemplate, merchant: Merchant, slug: str | None = None, replace: bool = True
+) -> VideoTemplate:
     """The merchant's own editable copy of a template, by default under the same slug (so it replaces the built-in
     for them). With `replace`, copying again overwrites their copy with the source's current spec and bumps its
     version; without it, a slug the merchant already has is refused (the API and dashboard never overwrite)."""
     slug = slug or template.slug
     if not replace and VideoTemplate.objects.filter(merchant=merchant, slug=slug).exists():
-        raise ValidationError({"slug": [
-            f"You already have a template {slug!r}. Edit it, or give the copy another slug."]})
+        raise ValidationError(
+            {"slug": [f"You already have a template {slug!r}. Edit it, or give the copy another slug."]}
+        )
     copy, created = VideoTemplate.objects.get_or_create(
-        merchant=merchant, slug=slug,
-        defaults={"name": template.name, "description": template.description, "spec": template.spec, "version": 1})
+        merchant=merchant,
+        slug=slug,
+        defaults={"name": template.name, "description": template.description, "spec": template.spec, "version": 1},
+    )
     if not created:
         copy.spec, copy.name, copy.description = template.spec, template.name, template.description
         copy.version += 1
@@ -33,8 +37,9 @@ def video_template_copy(*, template: VideoTemplate, merchant: Merchant, slug: st
 TEMPLATE_EDITABLE_FIELDS = ("name", "description", "spec")
 
 
-def video_template_create(*, merchant: Merchant, slug: str, name: str, description: str = "",
-                          spec: dict) -> VideoTemplate:
+def video_template_create(
+    *, merchant: Merchant, slug: str, name: str, description: str = "", spec: dict
+) -> VideoTemplate:
     """A new template of the merchant's own. A slug that a built-in has is allowed (theirs replaces it for them);
     one they already have is refused. Raises ValidationError {field: [message]}; a spec's messages name the
     scene and field."""
@@ -51,9 +56,11 @@ def video_template_update(*, template: VideoTemplate, **fields) -> VideoTemplate
     if unknown:
         raise TypeError(f"video_template_update() cannot change {', '.join(sorted(unknown))}")
     if template.merchant_id is None:
-        raise ValidationError(f"Template {template.slug!r} is built in and cannot be edited. Copy it first "
-                              f"(POST /api/v1/templates/{template.slug}/copy, or the dashboard's Copy to my "
-                              "templates button), then edit your copy.")
+        raise ValidationError(
+            f"Template {template.slug!r} is built in and cannot be edited. Copy it first "
+            f"(POST /api/v1/templates/{template.slug}/copy, or the dashboard's Copy to my "
+            "templates button), then edit your copy."
+        )
     changed = {name: value for name, value in fields.items() if getattr(template, name) != value}
     if not changed:
         return template
@@ -74,8 +81,9 @@ def video_template_delete(*, template: VideoTemplate) -> None:
     are moved to that built-in (same slug, so they read the same; each keeps the spec it was rendered with).
     A template of the merchant's own design that renders used is refused: they still link to it."""
     if template.merchant_id is None:
-        raise ValidationError(f"Template {template.slug!r} is built in and cannot be deleted; only your own "
-                              "templates can.")
+        raise ValidationError(
+            f"Template {template.slug!r} is built in and cannot be deleted; only your own templates can."
+        )
     try:
         with transaction.atomic():
             builtin = VideoTemplate.objects.filter(merchant__isnull=True, slug=template.slug).first()
@@ -87,14 +95,16 @@ def video_template_delete(*, template: VideoTemplate) -> None:
         raise ValidationError(
             f"Template {template.slug!r} cannot be deleted: {count} render{'s' if count != 1 else ''} "
             f"{'were' if count != 1 else 'was'} made with it and still link to it. Edit it instead (finished "
-            "renders keep the spec they were made with).") from None
+            "renders keep the spec they were made with)."
+        ) from None
 
 
 def _video_template_save(template: VideoTemplate) -> None:
     """Validate (the spec through VideoTemplate.clean) and save; the merchant's slug must be free."""
     taken = VideoTemplate.objects.filter(merchant=template.merchant, slug=template.slug).exclude(pk=template.pk)
-    slug_taken = ValidationError({"slug": [f"You already have a template {template.slug!r}; choose another slug, "
-                                           "or edit that one."]})
+    slug_taken = ValidationError(
+        {"slug": [f"You already have a template {template.slug!r}; choose another slug, or edit that one."]}
+    )
     if taken.exists():
         raise slug_taken
     template.full_clean(validate_unique=False, validate_constraints=False)  # the slug check above says it better

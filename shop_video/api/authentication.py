@@ -26,13 +26,16 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             return None  # not ours: session auth may still apply
         key = key.strip()
         if not key:
-            raise exceptions.AuthenticationFailed(f"The Authorization header is empty after {KEYWORD}; send "
-                                                  f"'Authorization: {KEYWORD} <your key>'.")
+            raise exceptions.AuthenticationFailed(
+                f"The Authorization header is empty after {KEYWORD}; send 'Authorization: {KEYWORD} <your key>'."
+            )
         try:
             api_key = MerchantApiKey.objects.get_from_key(key)
         except MerchantApiKey.DoesNotExist:
-            raise exceptions.AuthenticationFailed("This API key is not valid or was revoked; create a new one "
-                                                  "in the dashboard or with manage.py create_api_key.") from None
+            raise exceptions.AuthenticationFailed(
+                "This API key is not valid or was revoked; create a new one "
+                "in the dashboard or with manage.py create_api_key."
+            ) from None
         if api_key.has_expired:
             raise exceptions.AuthenticationFailed("This API key has expired; create a new one.")
         MerchantApiKey.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now())

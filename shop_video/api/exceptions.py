@@ -1,6 +1,6 @@
 """One JSON shape for every API error, with a message that says what to change:
 
-    {"error": {"type": "validation_error", "message": "...", "fields": {"sku": ["..."]}}}
+{"error": {"type": "validation_error", "message": "...", "fields": {"sku": ["..."]}}}
 """
 
 from __future__ import annotations
@@ -12,13 +12,25 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-_TYPES = {400: "validation_error", 401: "authentication_failed", 403: "permission_denied", 404: "not_found",
-          405: "method_not_allowed", 406: "not_acceptable", 409: "conflict", 413: "payload_too_large",
-          415: "unsupported_media_type", 422: "unprocessable", 429: "rate_limited"}
+_TYPES = {
+    400: "validation_error",
+    401: "authentication_failed",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "unprocessable",
+    429: "rate_limited",
+}
 
 
-NOT_AUTHENTICATED = ("No credentials: send 'Authorization: Api-Key <your key>' (manage.py create_api_key makes "
-                     "one), or sign in to the dashboard.")
+NOT_AUTHENTICATED = (
+    "No credentials: send 'Authorization: Api-Key <your key>' (manage.py create_api_key makes "
+    "one), or sign in to the dashboard."
+)
 
 
 class Conflict(exceptions.APIException):

@@ -55,24 +55,33 @@ RETENTION = timedelta(hours=24)
 IN_PROGRESS_TIMEOUT = timedelta(minutes=5)
 
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
-    name=HEADER, type=str, location=OpenApiParameter.HEADER, required=False,
+    name=HEADER,
+    type=str,
+    location=OpenApiParameter.HEADER,
+    required=False,
     description=(
         "Any unique string of 1 to 255 characters (a UUID is ideal) that makes this POST safe to retry. "
         "The same key with the same request replays the first response (status and body, with the header "
         "`Idempotent-Replayed: true`) and does nothing again; the same key with a different request is a 422; "
         "the same key while the first request is still running is a 409 (retry shortly). 4xx answers are "
-        "remembered too; a 5xx is not, so a retry runs again. Keys are per merchant and kept for 24 hours."),
+        "remembered too; a 5xx is not, so a retry runs again. Keys are per merchant and kept for 24 hours."
+    ),
 )
 REPLAYED_RESPONSE_HEADER = OpenApiParameter(
-    name=REPLAYED_HEADER, type=str, location=OpenApiParameter.HEADER, response=True, required=False,
-    description="`true` when this response is the stored answer to an earlier request with the same "
-                "Idempotency-Key.")
+    name=REPLAYED_HEADER,
+    type=str,
+    location=OpenApiParameter.HEADER,
+    response=True,
+    required=False,
+    description="`true` when this response is the stored answer to an earlier request with the same Idempotency-Key.",
+)
 
 
 def idempotency_key_clean(key: str) -> str:
     if not 1 <= len(key) <= KEY_MAX_CHARS:
         raise exceptions.ValidationError(
-            f"The {HEADER} header must be 1 to {KEY_MAX_CHARS} characters, got {len(key)}; send a UUID.")
+            f"The {HEADER} header must be 1 to {KEY_MAX_CHARS} characters, got {len(key)}; send a UUID."
+        )
     return key
 
 
@@ -81,12 +90,14 @@ def idempotency_request_hash(request) -> str:
     digest = hashlib.sha256(f"{request.method}\n{request.get_full_path()}\n".encode())
     media_type = (request.content_type or "").split(";")[0].strip().lower()
     if media_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        fields = sorted((name, [_form_value_digest(value) for value in values])
-                        for name, values in request.data.lists())
+        fields = sorted(
+            (name, [_form_value_digest(value) for value in values]) for name, values in request.data.lists()
+        )
         digest.update(json.dumps(fields, separators=(",", ":")).encode())
     elif not media_type or media_type == "application/json" or media_type.endswith("+json"):
-        digest.update(json.dumps(request.data, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                                 default=str).encode())
+        digest.update(
+            json.dumps(request.data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+        )
     else:
         digest.update(request.body)
     return digest.hexdigest()
@@ -102,24 +113,27 @@ def _form_value_digest(value) -> str:
     return f"file:{value.name}:{value.size}:{file_digest.hexdigest()}"
 
 
-def idempotency_record_begin(*, merchant: Merchant, key: str, method: str, path: str,
-                             request_hash: str) -> tuple[IdempotencyRecord, bool]:
+def idempotency_record_begin(
+    *, merchant: Merchant, key: str, method: str, path: str, request_hash: str
+) -> tuple[IdempotencyRecord, bool]:
     """Claim `key` for this request: (the new in_progress record, True), or (the earlier record, False) when
     the key is taken. Race-safe: the unique (merchant, key) constraint picks one winner, in its own committed
     transaction so every other request sees the claim at once."""
     for _ in range(3):
         try:
             with transaction.atomic():
-                return IdempotencyRecord.objects.create(merchant=merchant, key=key, method=method[:8],
-                                                        path=path[:500], request_hash=request_hash), True
+                return IdempotencyRecord.objects.create(
+                    merchant=merchant, key=key, method=method[:8], path=path[:500], request_hash=request_hash
+                ), True
         except IntegrityError:
             pass
         existing = IdempotencyRecord.objects.filter(merchant=merchant, key=key).first()
         if existing is None:
             continue  # the first request failed with a 5xx and let the key go meanwhile: claim it
         now = timezone.now()
-        abandoned = existing.state == IdempotencyRecord.State.IN_PROGRESS and \
-            existing.created_at < now - IN_PROGRESS_TIMEOUT
+        abandoned = (
+            existing.state == IdempotencyRecord.State.IN_PROGRESS and existing.created_at < now - IN_PROGRESS_TIMEOUT
+        )
         if existing.created_at < now - RETENTION or abandoned:
             # Conditional on the row we saw, so of two requests replacing it only one deletes it.
             IdempotencyRecord.objects.filter(pk=existing.pk, created_at=existing.created_at).delete()
@@ -130,7 +144,8 @@ def idempotency_record_begin(*, merchant: Merchant, key: str, method: str, path:
 
 def idempotency_record_finish(*, record: IdempotencyRecord, status: int, body) -> None:
     IdempotencyRecord.objects.filter(pk=record.pk).update(
-        state=IdempotencyRecord.State.DONE, response_status=status, response_body=body)
+        state=IdempotencyRecord.State.DONE, response_status=status, response_body=body
+    )
 
 
 def idempotency_record_release(*, record: IdempotencyRecord) -> None:
@@ -149,8 +164,7 @@ class _NotStored(Exception):
         self.response = response
 
 
-def idempotent(view_method: Callable | None = None, *,
-               replay_headers: Callable[[object, object], dict] | None = None):
+def idempotent(view_method: Callable | None = None, *, replay_headers: Callable[[object, object], dict] | None = None):
     """Decorate a DRF view's `post` (after authentication: it needs request.merchant). `replay_headers(request,
     body)` gives headers a replay should carry beside the body, e.g. a Location built from the stored body."""
 
@@ -163,8 +177,13 @@ def idempotent(view_method: Callable | None = None, *,
                 return method(view, request, *args, **kwargs)
             key = idempotency_key_clean(key)
             request_hash = idempotency_request_hash(request)
-            record, created = idempotency_record_begin(merchant=merchant, key=key, method=request.method,
-                                                       path=request.get_full_path(), request_hash=request_hash)
+            record, created = idempotency_record_begin(
+                merchant=merchant,
+                key=key,
+                method=request.method,
+                path=request.get_full_path(),
+                request_hash=request_hash,
+            )
             if not created:
                 return _replay(record, request, request_hash, replay_headers)
             try:
@@ -195,10 +214,12 @@ def _replay(record: IdempotencyRecord, request, request_hash: str, replay_header
     if record.request_hash != request_hash:
         raise Unprocessable(
             f"The {HEADER} {record.key!r} was already used with a different request ({record.method} "
-            f"{record.path}, another body); use a new key for a new request, or resend the first one unchanged.")
+            f"{record.path}, another body); use a new key for a new request, or resend the first one unchanged."
+        )
     if record.state != IdempotencyRecord.State.DONE:
-        raise Conflict(f"A request with the {HEADER} {record.key!r} is still being processed; retry in a moment "
-                       "to get its result.")
+        raise Conflict(
+            f"A request with the {HEADER} {record.key!r} is still being processed; retry in a moment to get its result."
+        )
     headers = {REPLAYED_HEADER: "true"}
     # A stored error has no resource to point at: only a success replays its headers (e.g. Location).
     if replay_headers is not None and record.response_body is not None and 200 <= record.response_status < 300:

@@ -15,5 +15,10 @@ class ApiCursorPagination(CursorPagination):
             return super().decode_cursor(request)
         except exceptions.NotFound:
             # DRF answers 404, but the list exists: the request is wrong, and the message says how to fix it.
-            raise exceptions.ValidationError({self.cursor_query_param: [
-                "This cursor is not valid; use the `next` or `previous` link of a page as it was returned."]}) from None
+            raise exceptions.ValidationError(
+                {
+                    self.cursor_query_param: [
+                        "This cursor is not valid; use the `next` or `previous` link of a page as it was returned."
+                    ]
+                }
+            ) from None

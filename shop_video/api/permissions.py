@@ -41,8 +41,9 @@ class _RolePermission(permissions.BasePermission):
         needed = self.ability(request)
         if role_can(role=membership.role, ability=needed):
             return True
-        self.message = role_refusal_message(merchant=membership.merchant, role=membership.role, ability=needed,
-                                            what=self.what)
+        self.message = role_refusal_message(
+            merchant=membership.merchant, role=membership.role, ability=needed, what=self.what
+        )
         return False
 
 

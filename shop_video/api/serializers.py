@@ -23,6 +23,7 @@ MAX_ID = 2**63 - 1  # the database's bigint: a larger id cannot exist, and would
 # Comments, not docstrings, on these two classes: drf-spectacular shows an inherited docstring as the
 # description of every serializer and view that has none of its own.
 
+
 class StrictSerializer(serializers.Serializer):
     # Refuses fields it does not take, naming each one and the accepted fields. Subclasses set `noun`
     # ("brand kit", "presenter") for the message.
@@ -35,8 +36,9 @@ class StrictSerializer(serializers.Serializer):
         unknown = sorted(set(data) - set(self.fields)) if hasattr(data, "keys") else []
         if unknown:
             accepted = ", ".join(self.accepted_fields())
-            raise serializers.ValidationError({name: [f"{name} is not a {self.noun} field; send any of "
-                                                      f"{accepted}."] for name in unknown})
+            raise serializers.ValidationError(
+                {name: [f"{name} is not a {self.noun} field; send any of {accepted}."] for name in unknown}
+            )
         return super().to_internal_value(data)
 
 
@@ -60,8 +62,9 @@ class FileUrlField(serializers.Field):
 
 def id_path_parameter(name: str, description: str = "") -> OpenApiParameter:
     """An integer id in the path, documented with the range IdsInRange lets through."""
-    return OpenApiParameter(name, {"type": "integer", "minimum": 1, "maximum": MAX_ID}, OpenApiParameter.PATH,
-                            description=description)
+    return OpenApiParameter(
+        name, {"type": "integer", "minimum": 1, "maximum": MAX_ID}, OpenApiParameter.PATH, description=description
+    )
 
 
 class IdsInRange:

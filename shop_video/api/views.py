@@ -15,15 +15,27 @@ class MeView(APIView):
 
     permission_classes = [CanEdit]
 
-    @extend_schema(responses=inline_serializer("Me", {
-        "merchant": serializers.CharField(), "merchant_name": serializers.CharField(),
-        "auth": serializers.ChoiceField(choices=["api_key", "session"]),
-        "key_prefix": serializers.CharField(allow_null=True)}))
+    @extend_schema(
+        responses=inline_serializer(
+            "Me",
+            {
+                "merchant": serializers.CharField(),
+                "merchant_name": serializers.CharField(),
+                "auth": serializers.ChoiceField(choices=["api_key", "session"]),
+                "key_prefix": serializers.CharField(allow_null=True),
+            },
+        )
+    )
     def get(self, request):
         api_key = request.auth if isinstance(request.auth, MerchantApiKey) else None
-        return Response({"merchant": request.merchant.slug, "merchant_name": request.merchant.name,
-                         "auth": "api_key" if api_key else "session",
-                         "key_prefix": api_key.prefix if api_key else None})
+        return Response(
+            {
+                "merchant": request.merchant.slug,
+                "merchant_name": request.merchant.name,
+                "auth": "api_key" if api_key else "session",
+                "key_prefix": api_key.prefix if api_key else None,
+            }
+        )
 
 
 @csrf_exempt  # an API path answers JSON for every method, never the CSRF failure page
@@ -31,5 +43,12 @@ def api_not_found(request, *args, **kwargs):
     """Any /api/ path no route matches: the API's JSON 404, not Django's HTML page."""
     from django.http import JsonResponse
 
-    return JsonResponse({"error": {"type": "not_found", "message": f"No API route {request.path}; the routes are "
-                                   "listed at /api/docs/."}}, status=404)
+    return JsonResponse(
+        {
+            "error": {
+                "type": "not_found",
+                "message": f"No API route {request.path}; the routes are listed at /api/docs/.",
+            }
+        },
+        status=404,
+    )

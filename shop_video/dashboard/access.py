@@ -24,6 +24,7 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 def member_view(view=None, *, manage: bool = False):
     """Require a signed-in member. `manage`: the page is for owners and admins only (secrets live there);
     otherwise any member may read it and owners, admins and editors may post to it."""
+
     def decorate(func):
         @wraps(func)
         def wrapper(request, *args, **kwargs):
@@ -39,8 +40,13 @@ def member_view(view=None, *, manage: bool = False):
             request.can_manage = role_can(role=membership.role, ability=Ability.MANAGE)
             needed = Ability.MANAGE if manage else (Ability.READ if request.method in SAFE_METHODS else Ability.EDIT)
             if not role_can(role=membership.role, ability=needed):
-                raise PermissionDenied(role_refusal_message(merchant=request.merchant, role=membership.role,
-                                                            ability=needed, what="use this page"))
+                raise PermissionDenied(
+                    role_refusal_message(
+                        merchant=request.merchant, role=membership.role, ability=needed, what="use this page"
+                    )
+                )
             return func(request, *args, **kwargs)
+
         return wrapper
+
     return decorate(view) if view is not None else decorate

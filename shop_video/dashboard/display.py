@@ -6,7 +6,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from generation.template_spec import (
-    CtaScene, FeaturesScene, IntroScene, OutroScene, PresenterScene, PriceCardScene, ProductShotsScene, TitleScene,
+    CtaScene,
+    FeaturesScene,
+    IntroScene,
+    OutroScene,
+    PresenterScene,
+    PriceCardScene,
+    ProductShotsScene,
+    TitleScene,
     template_spec_parse,
 )
 
@@ -30,8 +37,11 @@ def scene_summary(spec: dict) -> list[str]:
             count = "1 photo" if scene.max_shots == 1 else f"up to {scene.max_shots} photos"
             line = f"{what}: {seconds} each, {count} ({cameras})"
         elif isinstance(scene, PresenterScene):
-            layout = {"full": "full frame with a product card", "split": "split screen beside the product",
-                      "pip": "picture-in-picture over the product"}[scene.layout]
+            layout = {
+                "full": "full frame with a product card",
+                "split": "split screen beside the product",
+                "pip": "picture-in-picture over the product",
+            }[scene.layout]
             languages = f", script in {', '.join(sorted(scene.languages))}" if scene.languages else ""
             line = f"Presenter speaking: {seconds}, {layout}{languages}"
         else:
@@ -43,9 +53,13 @@ def scene_summary(spec: dict) -> list[str]:
 
 
 _CARD_NAMES = {
-    TitleScene: "Title card with name and price", IntroScene: "Logo reveal", OutroScene: "Outro with the logo",
-    PriceCardScene: "Price card (sale price and discount badge when on sale)", FeaturesScene: "Feature bullets "
-    "from the description", CtaScene: "Call to action", PresenterScene: "Presenter",
+    TitleScene: "Title card with name and price",
+    IntroScene: "Logo reveal",
+    OutroScene: "Outro with the logo",
+    PriceCardScene: "Price card (sale price and discount badge when on sale)",
+    FeaturesScene: "Feature bullets from the description",
+    CtaScene: "Call to action",
+    PresenterScene: "Presenter",
 }
 
 
@@ -72,9 +86,14 @@ def _quality_value(name: str, report: dict) -> str:
     value = report.get(name)
     if value is None:
         return "not measured" if name in ("integrated_lufs", "true_peak_dbtp") else "—"
-    return {"cards_share": f"{value:.0%}", "time_to_first_product": f"{value:g} s",
-            "smallest_text_height": f"{value:.1%}", "cta_text_height": f"{value:.1%}",
-            "integrated_lufs": f"{value:g} LUFS", "true_peak_dbtp": f"{value:g} dBTP"}.get(name, str(value))
+    return {
+        "cards_share": f"{value:.0%}",
+        "time_to_first_product": f"{value:g} s",
+        "smallest_text_height": f"{value:.1%}",
+        "cta_text_height": f"{value:.1%}",
+        "integrated_lufs": f"{value:g} LUFS",
+        "true_peak_dbtp": f"{value:g} dBTP",
+    }.get(name, str(value))
 
 
 def quality_rows(report: dict) -> list[dict]:
@@ -83,8 +102,9 @@ def quality_rows(report: dict) -> list[dict]:
     if not report:
         return []
     if "checks" not in report:
-        return [{"label": "Quality report", "measured": report.get("error", "not made"), "target": "",
-                 "passed": False}]
-    return [{"label": label, "measured": _quality_value(name, report), "target": target,
-             "passed": report["checks"][name]}
-            for name, label, target in _QUALITY_CHECKS if name in report["checks"]]
+        return [{"label": "Quality report", "measured": report.get("error", "not made"), "target": "", "passed": False}]
+    return [
+        {"label": label, "measured": _quality_value(name, report), "target": target, "passed": report["checks"][name]}
+        for name, label, target in _QUALITY_CHECKS
+        if name in report["checks"]
+    ]

@@ -29,8 +29,12 @@ def errors_from(form: forms.Form, exc: ValidationError) -> None:
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(label="Search products", required=False, max_length=200,
-                        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Title, brand or SKU"}))
+    q = forms.CharField(
+        label="Search products",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Title, brand or SKU"}),
+    )
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -54,50 +58,69 @@ class MultipleFileField(forms.FileField):
 
 class PhotosUploadForm(forms.Form):
     photos = MultipleFileField(
-        label="Photos", help_text="JPEG, PNG, WebP, GIF, BMP or TIFF; several at once. Drop them here or choose them.",
-        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif,image/bmp,image/tiff"}))
+        label="Photos",
+        help_text="JPEG, PNG, WebP, GIF, BMP or TIFF; several at once. Drop them here or choose them.",
+        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif,image/bmp,image/tiff"}),
+    )
 
 
 class CatalogImportForm(forms.Form):
-    file = forms.FileField(label="Feed file", help_text="A catalog export: Google Merchant Center XML or CSV, "
-                                                        "Shopify, WooCommerce or Meta CSV, or a plain CSV.")
+    file = forms.FileField(
+        label="Feed file",
+        help_text="A catalog export: Google Merchant Center XML or CSV, "
+        "Shopify, WooCommerce or Meta CSV, or a plain CSV.",
+    )
     format = forms.ChoiceField(label="Format", required=False)
     mapping = forms.ChoiceField(label="Saved column mapping", required=False)
-    archive_missing = forms.BooleanField(label="This is my whole catalog: archive products it does not contain",
-                                         required=False)
+    archive_missing = forms.BooleanField(
+        label="This is my whole catalog: archive products it does not contain", required=False
+    )
 
     def __init__(self, *args, mapping_names: list[str] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["format"].choices = [("", "Detect from the file")] + [
-            (name, importer_get(name).label) for name in IMPORTERS]
+            (name, importer_get(name).label) for name in IMPORTERS
+        ]
         self.fields["mapping"].choices = [("", "None")] + [(name, name) for name in mapping_names]
         if not mapping_names:
             self.fields["mapping"].help_text = "No saved mappings yet (they are made through the API or the admin)."
 
 
 class RenderForm(forms.Form):
-    sku = forms.CharField(label="Product SKU", max_length=255,
-                          help_text="Start typing to pick one of your products.",
-                          widget=forms.TextInput(attrs={"list": "sku-options", "autocomplete": "off"}))
+    sku = forms.CharField(
+        label="Product SKU",
+        max_length=255,
+        help_text="Start typing to pick one of your products.",
+        widget=forms.TextInput(attrs={"list": "sku-options", "autocomplete": "off"}),
+    )
     template = forms.ChoiceField(label="Template")
     aspect_ratios = forms.MultipleChoiceField(
-        label="Aspect ratios", choices=[(r, r) for r in ASPECT_RATIOS], initial=["9:16"],
+        label="Aspect ratios",
+        choices=[(r, r) for r in ASPECT_RATIOS],
+        initial=["9:16"],
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Tick at least one aspect ratio."})
+        error_messages={"required": "Tick at least one aspect ratio."},
+    )
     engine = forms.ChoiceField(label="Engine")
-    family = forms.ChoiceField(label="Model family", required=False,
-                               choices=[("", "The template's")] + [(name, name) for name in FAMILY_NAMES],
-                               help_text="For the dit engine only.")
-    short_side = forms.TypedChoiceField(label="Size (short side)", coerce=int,
-                                        help_text="Smaller renders faster: 180 px is a quick draft.")
+    family = forms.ChoiceField(
+        label="Model family",
+        required=False,
+        choices=[("", "The template's")] + [(name, name) for name in FAMILY_NAMES],
+        help_text="For the dit engine only.",
+    )
+    short_side = forms.TypedChoiceField(
+        label="Size (short side)", coerce=int, help_text="Smaller renders faster: 180 px is a quick draft."
+    )
 
     def __init__(self, *args, templates=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["template"].choices = [(t.slug, t.name) for t in templates]
         self.fields["engine"].choices = [(name, name) for name in settings.SHOT_ENGINES]
         self.fields["engine"].initial = settings.DEFAULT_SHOT_ENGINE
-        sides = sorted({side for side in (settings.RENDITION_SHORT_SIDE, *SHORT_SIDES)
-                        if side <= settings.RENDITION_SHORT_SIDE}, reverse=True)
+        sides = sorted(
+            {side for side in (settings.RENDITION_SHORT_SIDE, *SHORT_SIDES) if side <= settings.RENDITION_SHORT_SIDE},
+            reverse=True,
+        )
         self.fields["short_side"].choices = [(side, f"{side} px") for side in sides]
         self.fields["short_side"].initial = settings.RENDITION_SHORT_SIDE
 
@@ -108,17 +131,36 @@ class BrandKitForm(BrandKitFilesForm):
 
     class Meta:
         model = BrandKit
-        fields = ["name", "logo", "primary_colour", "secondary_colour", "accent_colour", "font", "music",
-                  "watermark_position", "intro_enabled", "outro_enabled"]
-        labels = {"primary_colour": "Primary colour", "secondary_colour": "Secondary colour",
-                  "accent_colour": "Accent colour", "intro_enabled": "Intro (an opening card)",
-                  "outro_enabled": "Outro (a closing card)"}
-        help_texts = {"logo": "PNG, JPEG, WebP or SVG; a transparent background works best.",
-                      "primary_colour": "Card background.", "secondary_colour": "Card text.",
-                      "font": "TTF or OTF with Latin letters; blank uses the bundled font.",
-                      "music": "MP3, M4A, AAC, WAV, OGG or FLAC, at least a second long; blank means silence."}
-        widgets = {name: forms.TextInput(attrs={"type": "color"})
-                   for name in ("primary_colour", "secondary_colour", "accent_colour")}
+        fields = [
+            "name",
+            "logo",
+            "primary_colour",
+            "secondary_colour",
+            "accent_colour",
+            "font",
+            "music",
+            "watermark_position",
+            "intro_enabled",
+            "outro_enabled",
+        ]
+        labels = {
+            "primary_colour": "Primary colour",
+            "secondary_colour": "Secondary colour",
+            "accent_colour": "Accent colour",
+            "intro_enabled": "Intro (an opening card)",
+            "outro_enabled": "Outro (a closing card)",
+        }
+        help_texts = {
+            "logo": "PNG, JPEG, WebP or SVG; a transparent background works best.",
+            "primary_colour": "Card background.",
+            "secondary_colour": "Card text.",
+            "font": "TTF or OTF with Latin letters; blank uses the bundled font.",
+            "music": "MP3, M4A, AAC, WAV, OGG or FLAC, at least a second long; blank means silence.",
+        }
+        widgets = {
+            name: forms.TextInput(attrs={"type": "color"})
+            for name in ("primary_colour", "secondary_colour", "accent_colour")
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -143,11 +185,20 @@ class ApiKeyForm(forms.Form):
 
 
 class WebhookEndpointForm(forms.Form):
-    url = forms.CharField(label="URL", max_length=2000, help_text="A public https:// address that accepts POSTs.",
-                          widget=forms.URLInput(attrs={"placeholder": "https://shop.example.com/hooks/video"}))
+    url = forms.CharField(
+        label="URL",
+        max_length=2000,
+        help_text="A public https:// address that accepts POSTs.",
+        widget=forms.URLInput(attrs={"placeholder": "https://shop.example.com/hooks/video"}),
+    )
     description = forms.CharField(label="Description", max_length=200, required=False)
-    events = forms.MultipleChoiceField(label="Events", required=False, choices=[(e, e) for e in EVENTS],
-                                       widget=forms.CheckboxSelectMultiple, help_text="None ticked: all events.")
+    events = forms.MultipleChoiceField(
+        label="Events",
+        required=False,
+        choices=[(e, e) for e in EVENTS],
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: all events.",
+    )
 
 
 class IndentedJSONField(forms.JSONField):
@@ -163,13 +214,14 @@ class TemplateEditForm(forms.Form):
     """The merchant's own template; the spec is checked by the service (errors name the scene and field)."""
 
     name = forms.CharField(label="Name", max_length=200)
-    description = forms.CharField(label="Description", required=False,
-                                  widget=forms.Textarea(attrs={"rows": 2}))
-    spec = IndentedJSONField(label="Spec (JSON)", error_messages={"invalid": "The spec is not valid JSON; check the "
-                                                                           "commas, quotes and brackets."},
-                           help_text="Scenes, durations and music: see docs/templates.md. A changed spec makes a "
-                                     "new version; finished renders keep theirs.",
-                           widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false", "class": "mono"}))
+    description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    spec = IndentedJSONField(
+        label="Spec (JSON)",
+        error_messages={"invalid": "The spec is not valid JSON; check the commas, quotes and brackets."},
+        help_text="Scenes, durations and music: see docs/templates.md. A changed spec makes a "
+        "new version; finished renders keep theirs.",
+        widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false", "class": "mono"}),
+    )
 
     def clean_spec(self):
         spec = self.cleaned_data["spec"]

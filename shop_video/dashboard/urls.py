@@ -23,6 +23,9 @@ urlpatterns = [
     path("webhooks/", views.webhooks, name="webhooks"),
     path("webhooks/<int:endpoint_id>/", views.webhook_endpoint_detail, name="webhook_endpoint"),
     path("webhooks/<int:endpoint_id>/delete/", views.webhook_endpoint_delete_view, name="webhook_endpoint_delete"),
-    path("webhooks/deliveries/<int:delivery_id>/resend/", views.webhook_delivery_resend_view,
-         name="webhook_delivery_resend"),
+    path(
+        "webhooks/deliveries/<int:delivery_id>/resend/",
+        views.webhook_delivery_resend_view,
+        name="webhook_delivery_resend",
+    ),
 ]

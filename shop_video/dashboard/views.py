@@ -19,13 +19,27 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from catalog.import_requests import catalog_import_request_create
 from catalog.models import CatalogImport, ProductImage
-from catalog.selectors import import_mapping_names, product_get, product_images_all, variant_sku_choices
-from catalog.selectors import catalog_import_get, catalog_imports_list, products_filter
+from catalog.selectors import (
+    catalog_import_get,
+    catalog_imports_list,
+    import_mapping_names,
+    product_get,
+    product_images_all,
+    products_filter,
+    variant_sku_choices,
+)
 from catalog.services import product_photos_upload
 from generation.engines.registry import engine_uses_families
 from generation.models import FINISHED_STATUSES, JobStatus
-from generation.selectors import (preset_previews, render_job_get, render_job_list, render_job_renditions,
-                                  video_template_get, video_template_previews, video_templates_visible)
+from generation.selectors import (
+    preset_previews,
+    render_job_get,
+    render_job_list,
+    render_job_renditions,
+    video_template_get,
+    video_template_previews,
+    video_templates_visible,
+)
 from generation.services.job_states import render_job_cancel
 from generation.services.render_jobs import render_job_create
 from generation.services.video_templates import video_template_copy, video_template_update
@@ -39,8 +53,12 @@ from shop_video.tenancy.models import BrandKit, Membership
 from shop_video.tenancy.selectors import brand_kit_default
 from shop_video.tenancy.services import brand_kit_update
 from shop_video.webhooks.selectors import webhook_delivery_list, webhook_endpoint_get, webhook_endpoint_list
-from shop_video.webhooks.services import (DeliveryInProgress, webhook_delivery_resend, webhook_endpoint_create,
-                                          webhook_endpoint_delete)
+from shop_video.webhooks.services import (
+    DeliveryInProgress,
+    webhook_delivery_resend,
+    webhook_endpoint_create,
+    webhook_endpoint_delete,
+)
 
 PAGE_SIZE = 24
 IMPORT_ERRORS_SHOWN = 500
@@ -58,20 +76,23 @@ def _found(selector, **kwargs):
 def _back(request, fallback: str):
     """Redirect to the form's `next` if it is a path on this site, else to `fallback` (a URL name)."""
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(target)
     return redirect(fallback)
 
 
 # --- the shop --------------------------------------------------------------------------------------------------
 
+
 @require_POST
 @member_view
 def merchant_switch(request):
     try:
-        merchant = dashboard_merchant_choose(session=request.session, user=request.user,
-                                             merchant_id=int(request.POST.get("merchant", "")))
+        merchant = dashboard_merchant_choose(
+            session=request.session, user=request.user, merchant_id=int(request.POST.get("merchant", ""))
+        )
     except (ValueError, Membership.DoesNotExist):
         raise Http404("You are not a member of that shop.") from None
     messages.success(request, f"You are now working in {merchant}.")
@@ -80,13 +101,19 @@ def merchant_switch(request):
 
 # --- catalog ---------------------------------------------------------------------------------------------------
 
+
 def _product_row(product) -> dict:
     variants = list(product.variants.all())
     images = list(product.images.all())
     ready = [image for image in images if image.status == ProductImage.Status.READY and image.file]
-    return {"product": product, "variant": variants[0] if variants else None, "variant_count": len(variants),
-            "thumbnail": ready[0] if ready else None, "photo_count": len(ready),
-            "pending_count": sum(image.status == ProductImage.Status.PENDING for image in images)}
+    return {
+        "product": product,
+        "variant": variants[0] if variants else None,
+        "variant_count": len(variants),
+        "thumbnail": ready[0] if ready else None,
+        "photo_count": len(ready),
+        "pending_count": sum(image.status == ProductImage.Status.PENDING for image in images),
+    }
 
 
 @member_view
@@ -94,9 +121,16 @@ def catalog(request):
     form = forms.SearchForm(request.GET or None)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
     page = Paginator(products_filter(merchant=request.merchant, q=query), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "dashboard/catalog.html", {
-        "form": form, "query": query, "page": page, "rows": [_product_row(p) for p in page.object_list],
-    })
+    return render(
+        request,
+        "dashboard/catalog.html",
+        {
+            "form": form,
+            "query": query,
+            "page": page,
+            "rows": [_product_row(p) for p in page.object_list],
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -111,22 +145,34 @@ def product_detail(request, product_id: int):
             uploads = form.cleaned_data["photos"]
             limit = settings.IMAGE_MAX_BYTES
             # A file over the limit is refused by its size without being read into memory.
-            report = product_photos_upload(product=product, files=[
-                (upload.name, upload.read()) for upload in uploads if upload.size <= limit])
-            report.rejected.extend({"file": upload.name, "message": f"the file is {upload.size:,} bytes; the limit is "
-                                                                    f"{limit:,} bytes"}
-                                   for upload in uploads if upload.size > limit)
+            report = product_photos_upload(
+                product=product, files=[(upload.name, upload.read()) for upload in uploads if upload.size <= limit]
+            )
+            report.rejected.extend(
+                {"file": upload.name, "message": f"the file is {upload.size:,} bytes; the limit is {limit:,} bytes"}
+                for upload in uploads
+                if upload.size > limit
+            )
             status = 200 if report.added or report.duplicates else 400
             form = forms.PhotosUploadForm()
         else:
             status = 400
-    return render(request, "dashboard/product.html", {
-        "product": product, "variants": product.variants.order_by("position", "sku"),
-        "images": product_images_all(product=product), "form": form, "report": report,
-    }, status=status)
+    return render(
+        request,
+        "dashboard/product.html",
+        {
+            "product": product,
+            "variants": product.variants.order_by("position", "sku"),
+            "images": product_images_all(product=product),
+            "form": form,
+            "report": report,
+        },
+        status=status,
+    )
 
 
 # --- imports ---------------------------------------------------------------------------------------------------
+
 
 @require_http_methods(["GET", "POST"])
 @member_view
@@ -140,17 +186,27 @@ def imports(request):
             data = form.cleaned_data
             try:
                 record = catalog_import_request_create(
-                    merchant=request.merchant, file=data["file"], feed_format=data["format"],
-                    mapping_name=data["mapping"], archive_missing=data["archive_missing"])
+                    merchant=request.merchant,
+                    file=data["file"],
+                    feed_format=data["format"],
+                    mapping_name=data["mapping"],
+                    archive_missing=data["archive_missing"],
+                )
             except ValidationError as exc:
                 forms.errors_from(form, exc)
             else:
                 messages.success(request, f"Import of {record.source} started.")
                 return redirect("dashboard:import_detail", import_id=record.pk)
         status = 400
-    return render(request, "dashboard/imports.html", {
-        "form": form, "imports": catalog_imports_list(merchant=request.merchant)[:50],
-    }, status=status)
+    return render(
+        request,
+        "dashboard/imports.html",
+        {
+            "form": form,
+            "imports": catalog_imports_list(merchant=request.merchant)[:50],
+        },
+        status=status,
+    )
 
 
 @member_view
@@ -159,7 +215,8 @@ def import_detail(request, import_id: int):
     context = {
         "record": record,
         "finished": record.status in (CatalogImport.Status.SUCCEEDED, CatalogImport.Status.FAILED),
-        "row_errors": record.errors[:IMPORT_ERRORS_SHOWN], "row_errors_hidden": max(0, len(record.errors) - IMPORT_ERRORS_SHOWN),
+        "row_errors": record.errors[:IMPORT_ERRORS_SHOWN],
+        "row_errors_hidden": max(0, len(record.errors) - IMPORT_ERRORS_SHOWN),
     }
     template = "dashboard/_import_status.html" if request.htmx else "dashboard/import_detail.html"
     return render(request, template, context)
@@ -167,13 +224,20 @@ def import_detail(request, import_id: int):
 
 # --- templates and renders ---------------------------------------------------------------------------------------
 
+
 @member_view
 def templates_gallery(request):
     previews, presets = video_template_previews(merchant=request.merchant), preset_previews()
     # Your latest video with a template, else a built-in's own preview from the demo shop.
-    cards = [{"template": template, "scenes": scene_summary(template.spec), "preview": previews.get(template.pk),
-              "preset_preview": presets.get(template.pk)}
-             for template in video_templates_visible(merchant=request.merchant)]  # a copy replaces its built-in
+    cards = [
+        {
+            "template": template,
+            "scenes": scene_summary(template.spec),
+            "preview": previews.get(template.pk),
+            "preset_preview": presets.get(template.pk),
+        }
+        for template in video_templates_visible(merchant=request.merchant)
+    ]  # a copy replaces its built-in
     return render(request, "dashboard/templates.html", {"cards": cards})
 
 
@@ -186,8 +250,9 @@ def template_copy(request, slug: str):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("dashboard:templates")
-    messages.success(request, f"{copy.name} is now one of your templates: edit it here. It replaces the built-in "
-                              "for your renders.")
+    messages.success(
+        request, f"{copy.name} is now one of your templates: edit it here. It replaces the built-in for your renders."
+    )
     return redirect("dashboard:template_edit", slug=copy.slug)
 
 
@@ -231,28 +296,41 @@ def render_new(request):
             data = form.cleaned_data
             try:
                 job = render_job_create(
-                    merchant=request.merchant, template_slug=data["template"], sku=data["sku"].strip(),
-                    aspect_ratios=data["aspect_ratios"], engine=data["engine"], short_side=data["short_side"],
-                    family=(data["family"] or None) if engine_uses_families(data["engine"]) else None)
+                    merchant=request.merchant,
+                    template_slug=data["template"],
+                    sku=data["sku"].strip(),
+                    aspect_ratios=data["aspect_ratios"],
+                    engine=data["engine"],
+                    short_side=data["short_side"],
+                    family=(data["family"] or None) if engine_uses_families(data["engine"]) else None,
+                )
             except ValidationError as exc:
                 forms.errors_from(form, exc)
             else:
                 messages.success(request, f"Render {job.pk} of {job.product} is queued.")
                 return redirect("dashboard:job_detail", job_id=job.pk)
         status = 400
-    return render(request, "dashboard/render_new.html", {
-        "form": form, "sku_choices": variant_sku_choices(merchant=request.merchant),
-        "family_engines": [name for name, _ in form.fields["engine"].choices if engine_uses_families(name)],
-    }, status=status)
+    return render(
+        request,
+        "dashboard/render_new.html",
+        {
+            "form": form,
+            "sku_choices": variant_sku_choices(merchant=request.merchant),
+            "family_engines": [name for name, _ in form.fields["engine"].choices if engine_uses_families(name)],
+        },
+        status=status,
+    )
 
 
 @member_view
 def job_detail(request, job_id: int):
     job = _found(render_job_get, merchant=request.merchant, job_id=job_id)
     context = {
-        "job": job, "finished": job.status in FINISHED_STATUSES,
+        "job": job,
+        "finished": job.status in FINISHED_STATUSES,
         "renditions": [(rendition, quality_rows(rendition.quality)) for rendition in render_job_renditions(job=job)]
-        if job.status == JobStatus.SUCCEEDED else [],
+        if job.status == JobStatus.SUCCEEDED
+        else [],
     }
     template = "dashboard/_job_status.html" if request.htmx else "dashboard/job_detail.html"
     return render(request, template, context)
@@ -271,11 +349,13 @@ def job_cancel(request, job_id: int):
 
 # --- brand kit -------------------------------------------------------------------------------------------------
 
+
 @require_http_methods(["GET", "POST"])
 @member_view
 def brand_kit(request):
-    kit = brand_kit_default(merchant=request.merchant) or BrandKit(merchant=request.merchant, name="Default",
-                                                                   is_default=True)
+    kit = brand_kit_default(merchant=request.merchant) or BrandKit(
+        merchant=request.merchant, name="Default", is_default=True
+    )
     form = forms.BrandKitForm(instance=kit)
     status = 200
     if request.method == "POST":
@@ -294,6 +374,7 @@ def brand_kit(request):
 
 # --- API keys ----------------------------------------------------------------------------------------------------
 
+
 @require_http_methods(["GET", "POST"])
 @member_view(manage=True)
 def api_keys(request):
@@ -311,9 +392,16 @@ def api_keys(request):
                 form = forms.ApiKeyForm()
         else:
             status = 400
-    return render(request, "dashboard/api_keys.html", {
-        "form": form, "new_key": new_key, "keys": api_key_list(merchant=request.merchant),
-    }, status=status)
+    return render(
+        request,
+        "dashboard/api_keys.html",
+        {
+            "form": form,
+            "new_key": new_key,
+            "keys": api_key_list(merchant=request.merchant),
+        },
+        status=status,
+    )
 
 
 @require_POST
@@ -327,13 +415,21 @@ def api_key_revoke_view(request, prefix: str):
 
 # --- webhooks ----------------------------------------------------------------------------------------------------
 
+
 def _webhooks_page(request, *, endpoint=None, form=None, created=None, status=200):
     deliveries = webhook_delivery_list(merchant=request.merchant, endpoint_id=endpoint.pk if endpoint else None)
-    return render(request, "dashboard/webhooks.html", {
-        "form": form or forms.WebhookEndpointForm(), "created": created, "endpoint": endpoint,
-        "endpoints": webhook_endpoint_list(merchant=request.merchant),
-        "deliveries": deliveries[:DELIVERIES_SHOWN],
-    }, status=status)
+    return render(
+        request,
+        "dashboard/webhooks.html",
+        {
+            "form": form or forms.WebhookEndpointForm(),
+            "created": created,
+            "endpoint": endpoint,
+            "endpoints": webhook_endpoint_list(merchant=request.merchant),
+            "deliveries": deliveries[:DELIVERIES_SHOWN],
+        },
+        status=status,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -345,8 +441,9 @@ def webhooks(request):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            endpoint = webhook_endpoint_create(merchant=request.merchant, url=data["url"], events=data["events"],
-                                               description=data["description"])
+            endpoint = webhook_endpoint_create(
+                merchant=request.merchant, url=data["url"], events=data["events"], description=data["description"]
+            )
         except ValidationError as exc:
             forms.errors_from(form, exc)
         else:

@@ -49,8 +49,9 @@ class Advance:
     restarted: bool  # the schedule (re)started at `now`: first request, or idle longer than the window
 
 
-def window_advance(state: WindowState, playables: list[Playable], now: float, *, window_seconds: float,
-                   lookahead_seconds: float) -> Advance:
+def window_advance(
+    state: WindowState, playables: list[Playable], now: float, *, window_seconds: float, lookahead_seconds: float
+) -> Advance:
     """The state after scheduling up to `now + lookahead_seconds`; `state` itself is left as it was."""
     state = copy.deepcopy(state)
     playables = sorted((p for p in playables if _usable(p.chunks)), key=lambda p: p.position)
@@ -71,17 +72,36 @@ def window_advance(state: WindowState, playables: list[Playable], now: float, *,
             first_slot_at_cursor = False
             if playable is None:
                 # Nothing ready to play: the schedule waits (the view answers 503 once the window is empty).
-                cursor = {"item": None, "position": cursor["position"], "segment": None, "chunks": [], "next": 0,
-                          "at": max(cursor["at"], now)}
+                cursor = {
+                    "item": None,
+                    "position": cursor["position"],
+                    "segment": None,
+                    "chunks": [],
+                    "next": 0,
+                    "at": max(cursor["at"], now),
+                }
                 break
-            cursor = {"item": playable.item_id, "position": playable.position, "segment": playable.segment_id,
-                      "chunks": [list(chunk) for chunk in playable.chunks if chunk[1] > 0], "next": 0,
-                      "at": cursor["at"]}
+            cursor = {
+                "item": playable.item_id,
+                "position": playable.position,
+                "segment": playable.segment_id,
+                "chunks": [list(chunk) for chunk in playable.chunks if chunk[1] > 0],
+                "next": 0,
+                "at": cursor["at"],
+            }
             slots_started.append(playable)
         index = cursor["next"]
         duration = float(cursor["chunks"][index][1])
-        state.entries.append({"item": cursor["item"], "segment": cursor["segment"], "chunk": index,
-                              "duration": duration, "start": cursor["at"], "discontinuity": index == 0})
+        state.entries.append(
+            {
+                "item": cursor["item"],
+                "segment": cursor["segment"],
+                "chunk": index,
+                "duration": duration,
+                "start": cursor["at"],
+                "discontinuity": index == 0,
+            }
+        )
         cursor["next"] += 1
         cursor["at"] += duration
     state.cursor = cursor
@@ -135,9 +155,13 @@ def playlist_render(state: WindowState, now: float, *, min_target_duration: int)
     published = entries_published(state, now)
     # Rounded to the nearest second, every EXTINF must be <= the target duration (RFC 8216 4.3.3.1).
     target = max([min_target_duration] + [math.floor(entry["duration"] + 0.5) for entry in published])
-    lines = ["#EXTM3U", "#EXT-X-VERSION:3", f"#EXT-X-TARGETDURATION:{target}",
-             f"#EXT-X-MEDIA-SEQUENCE:{state.media_sequence}",
-             f"#EXT-X-DISCONTINUITY-SEQUENCE:{state.discontinuity_sequence}"]
+    lines = [
+        "#EXTM3U",
+        "#EXT-X-VERSION:3",
+        f"#EXT-X-TARGETDURATION:{target}",
+        f"#EXT-X-MEDIA-SEQUENCE:{state.media_sequence}",
+        f"#EXT-X-DISCONTINUITY-SEQUENCE:{state.discontinuity_sequence}",
+    ]
     for entry in published:
         if entry["discontinuity"]:
             lines.append("#EXT-X-DISCONTINUITY")

@@ -17,13 +17,27 @@ def live_room_key_new() -> str:
 class LiveRoom(models.Model):
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="live_rooms")
     slug = models.SlugField(max_length=64)
-    key = models.CharField(max_length=64, unique=True, default=live_room_key_new, editable=False,
-                           help_text="The stream's address: /live/<key>/index.m3u8. Whoever has it can watch.")
+    key = models.CharField(
+        max_length=64,
+        unique=True,
+        default=live_room_key_new,
+        editable=False,
+        help_text="The stream's address: /live/<key>/index.m3u8. Whoever has it can watch.",
+    )
     name = models.CharField(max_length=200)
-    template_slug = models.SlugField(max_length=64, default="presenter-spotlight",
-                                     help_text="The video template each product's segment is rendered with.")
-    presenter = models.ForeignKey(Presenter, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                  help_text="Blank: the merchant's default presenter.")
+    template_slug = models.SlugField(
+        max_length=64,
+        default="presenter-spotlight",
+        help_text="The video template each product's segment is rendered with.",
+    )
+    presenter = models.ForeignKey(
+        Presenter,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Blank: the merchant's default presenter.",
+    )
     aspect_ratio = models.CharField(max_length=8, default="9:16")
     short_side = models.PositiveIntegerField(default=540)
     is_active = models.BooleanField(default=True)
@@ -76,8 +90,9 @@ class LiveSegment(models.Model):
 
     item = models.ForeignKey(LiveRoomItem, on_delete=models.CASCADE, related_name="segments")
     render_job = models.ForeignKey(RenderJob, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    status = models.CharField(max_length=16, choices=LiveSegmentStatus.choices, default=LiveSegmentStatus.QUEUED,
-                              db_index=True)
+    status = models.CharField(
+        max_length=16, choices=LiveSegmentStatus.choices, default=LiveSegmentStatus.QUEUED, db_index=True
+    )
     error = models.TextField(blank=True)
     # The variant's prices when the render was queued (the price card reads them later, so a change after this
     # point is caught by the next comparison and rendered again: never shown stale for more than a cycle).

@@ -29,7 +29,7 @@ def playlist_durations(text: str) -> list[tuple[str, float]]:
     for line in text.splitlines():
         line = line.strip()
         if line.startswith("#EXTINF:"):
-            duration = float(line[len("#EXTINF:"):].split(",", 1)[0])
+            duration = float(line[len("#EXTINF:") :].split(",", 1)[0])
         elif line and not line.startswith("#"):
             if duration is None:
                 raise SegmentCutError(f"the playlist lists {line!r} without a duration")
@@ -40,13 +40,18 @@ def playlist_durations(text: str) -> list[tuple[str, float]]:
 
 def _has_audio(source: Path) -> bool:
     # ffmpeg's own description of the input (imageio-ffmpeg has no ffprobe; PyAV is only a test dependency).
-    described = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(source)],
-                               capture_output=True, text=True, timeout=60).stderr
+    described = subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(source)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stderr
     return any(line.strip().startswith("Stream #") and ": Audio:" in line for line in described.splitlines())
 
 
-def hls_chunks_cut(*, source: Path, dest: Path, chunk_seconds: int, fps: int,
-                   x264_preset: str = "veryfast", crf: int = 23) -> list[tuple[str, float]]:
+def hls_chunks_cut(
+    *, source: Path, dest: Path, chunk_seconds: int, fps: int, x264_preset: str = "veryfast", crf: int = 23
+) -> list[tuple[str, float]]:
     """Cut `source` into dest/0.ts, dest/1.ts, ... (replacing dest if it exists) and return their durations."""
     if not source.is_file():
         raise SegmentCutError(f"the rendition {source} is missing")
@@ -61,14 +66,47 @@ def hls_chunks_cut(*, source: Path, dest: Path, chunk_seconds: int, fps: int,
             command += ["-f", "lavfi", "-i", f"anullsrc=r={AUDIO_RATE}:cl=stereo"]
             audio_map = "1:a:0"
         command += [
-            "-map", "0:v:0", "-map", audio_map, "-shortest",
-            "-c:v", "libx264", "-preset", x264_preset, "-crf", str(crf), "-pix_fmt", "yuv420p", "-r", str(fps),
+            "-map",
+            "0:v:0",
+            "-map",
+            audio_map,
+            "-shortest",
+            "-c:v",
+            "libx264",
+            "-preset",
+            x264_preset,
+            "-crf",
+            str(crf),
+            "-pix_fmt",
+            "yuv420p",
+            "-r",
+            str(fps),
             # A keyframe exactly every chunk_seconds and none elsewhere: chunks of equal length, each decodable alone.
-            "-force_key_frames", f"expr:gte(t,n_forced*{chunk_seconds})", "-sc_threshold", "0",
-            "-c:a", "aac", "-b:a", "96k", "-ar", str(AUDIO_RATE), "-ac", "2",
-            "-f", "hls", "-hls_time", str(chunk_seconds), "-hls_playlist_type", "vod",
-            "-hls_segment_type", "mpegts", "-hls_flags", "independent_segments",
-            "-hls_segment_filename", str(work / "%d.ts"), str(work / PLAYLIST_NAME),
+            "-force_key_frames",
+            f"expr:gte(t,n_forced*{chunk_seconds})",
+            "-sc_threshold",
+            "0",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "96k",
+            "-ar",
+            str(AUDIO_RATE),
+            "-ac",
+            "2",
+            "-f",
+            "hls",
+            "-hls_time",
+            str(chunk_seconds),
+            "-hls_playlist_type",
+            "vod",
+            "-hls_segment_type",
+            "mpegts",
+            "-hls_flags",
+            "independent_segments",
+            "-hls_segment_filename",
+            str(work / "%d.ts"),
+            str(work / PLAYLIST_NAME),
         ]
         completed = subprocess.run(command, capture_output=True, text=True, timeout=600)
         if completed.returncode != 0:

@@ -31,16 +31,23 @@ def live_playables(*, room: LiveRoom) -> list[hls.Playable]:
     newest: dict[int, LiveSegment] = {}
     for segment in LiveSegment.objects.filter(item__room=room, status=LiveSegment.Status.READY).order_by("-id"):
         newest.setdefault(segment.item_id, segment)
-    return [hls.Playable(item_id=item_id, position=positions[item_id], segment_id=segment.pk,
-                         chunks=tuple((name, float(seconds)) for name, seconds in segment.chunks))
-            for item_id, segment in newest.items()]
+    return [
+        hls.Playable(
+            item_id=item_id,
+            position=positions[item_id],
+            segment_id=segment.pk,
+            chunks=tuple((name, float(seconds)) for name, seconds in segment.chunks),
+        )
+        for item_id, segment in newest.items()
+    ]
 
 
 def live_chunk_path(*, key: str, segment_id: int, index: int) -> Path:
     """The file of chunk `index` of a ready segment of the active room `key`; LiveSegment.DoesNotExist if any of
     that does not hold (a segment of another room included)."""
-    segment = LiveSegment.objects.get(pk=segment_id, item__room__key=key, item__room__is_active=True,
-                                      status=LiveSegment.Status.READY)
+    segment = LiveSegment.objects.get(
+        pk=segment_id, item__room__key=key, item__room__is_active=True, status=LiveSegment.Status.READY
+    )
     if not 0 <= index < len(segment.chunks):
         raise LiveSegment.DoesNotExist(f"segment {segment_id} has no chunk {index}")
     return Path(default_storage.path(f"{segment.media_dir}/{segment.chunks[index][0]}"))
@@ -62,15 +69,19 @@ class ScheduleRow:
         segment = self.playing_segment
         if segment is None or self.current_price is None:
             return False
-        return (Decimal(segment.price) != self.current_price
-                or (Decimal(segment.compare_at_price) if segment.compare_at_price else None) != self.current_compare_at)
+        return (
+            Decimal(segment.price) != self.current_price
+            or (Decimal(segment.compare_at_price) if segment.compare_at_price else None) != self.current_compare_at
+        )
 
 
 def live_room_schedule(*, room: LiveRoom, now: float) -> list[ScheduleRow]:
     """The room's items in rotation order with what each plays, its price as rendered and as it is now."""
     items = list(room.items.select_related("product"))
-    variants = {variant.sku: variant for variant in
-                Variant.objects.filter(merchant_id=room.merchant_id, sku__in=[item.sku for item in items])}
+    variants = {
+        variant.sku: variant
+        for variant in Variant.objects.filter(merchant_id=room.merchant_id, sku__in=[item.sku for item in items])
+    }
     segments: dict[int, list[LiveSegment]] = {}
     for segment in LiveSegment.objects.filter(item__room=room).select_related("render_job").order_by("-id"):
         segments.setdefault(segment.item_id, []).append(segment)
@@ -79,13 +90,16 @@ def live_room_schedule(*, room: LiveRoom, now: float) -> list[ScheduleRow]:
     for item in items:
         item_segments = segments.get(item.pk, [])
         variant = variants.get(item.sku)
-        rows.append(ScheduleRow(
-            item=item, title=item.product.title,
-            current_price=variant.price if variant else None,
-            current_compare_at=variant.compare_at_price if variant else None,
-            currency=variant.currency if variant else "",
-            playing_segment=next((s for s in item_segments if s.status == LiveSegment.Status.READY), None),
-            newest_segment=item_segments[0] if item_segments else None,
-            is_playing_now=bool(playing and playing["item"] == item.pk),
-        ))
+        rows.append(
+            ScheduleRow(
+                item=item,
+                title=item.product.title,
+                current_price=variant.price if variant else None,
+                current_compare_at=variant.compare_at_price if variant else None,
+                currency=variant.currency if variant else "",
+                playing_segment=next((s for s in item_segments if s.status == LiveSegment.Status.READY), None),
+                newest_segment=item_segments[0] if item_segments else None,
+                is_playing_now=bool(playing and playing["item"] == item.pk),
+            )
+        )
     return rows

@@ -47,9 +47,17 @@ class NothingReady(Exception):
 
 # --- creating a room -----------------------------------------------------------------------------------------
 
-def live_room_create(*, merchant: Merchant, name: str, skus: list[str], template_slug: str | None = None,
-                     presenter: Presenter | None = None, aspect_ratio: str = "9:16",
-                     short_side: int | None = None) -> LiveRoom:
+
+def live_room_create(
+    *,
+    merchant: Merchant,
+    name: str,
+    skus: list[str],
+    template_slug: str | None = None,
+    presenter: Presenter | None = None,
+    aspect_ratio: str = "9:16",
+    short_side: int | None = None,
+) -> LiveRoom:
     """Validate everything, then create the room, its items (in the order of `skus`) and one render per item in
     one transaction. Raises ValidationError saying what to change, and creates nothing, on any problem: every
     unknown SKU is listed."""
@@ -67,12 +75,15 @@ def live_room_create(*, merchant: Merchant, name: str, skus: list[str], template
     duplicates = sorted({sku for sku in skus if skus.count(sku) > 1})
     if duplicates:
         problems.append(f"SKU {', '.join(duplicates)} is listed more than once; list each product once.")
-    variants = {variant.sku: variant for variant in
-                Variant.objects.filter(merchant=merchant, sku__in=skus).select_related("product")}
+    variants = {
+        variant.sku: variant
+        for variant in Variant.objects.filter(merchant=merchant, sku__in=skus).select_related("product")
+    }
     unknown = [sku for sku in dict.fromkeys(skus) if sku not in variants]
     if unknown:
-        problems.append(f"{merchant.slug!r} has no product with SKU {', '.join(unknown)}; check the spelling or "
-                        "import them first.")
+        problems.append(
+            f"{merchant.slug!r} has no product with SKU {', '.join(unknown)}; check the spelling or import them first."
+        )
     try:
         video_template_get(merchant=merchant, slug=template_slug)
     except TemplateNotFound as exc:
@@ -85,9 +96,15 @@ def live_room_create(*, merchant: Merchant, name: str, skus: list[str], template
     if problems:
         raise ValidationError(problems)
     with transaction.atomic():
-        room = LiveRoom.objects.create(merchant=merchant, slug=_slug_free(merchant, name), name=name,
-                                       template_slug=template_slug, presenter=presenter, aspect_ratio=aspect_ratio,
-                                       short_side=short_side)
+        room = LiveRoom.objects.create(
+            merchant=merchant,
+            slug=_slug_free(merchant, name),
+            name=name,
+            template_slug=template_slug,
+            presenter=presenter,
+            aspect_ratio=aspect_ratio,
+            short_side=short_side,
+        )
         for position, sku in enumerate(skus):
             item = LiveRoomItem.objects.create(room=room, position=position, product=variants[sku].product, sku=sku)
             try:
@@ -109,21 +126,31 @@ def _slug_free(merchant: Merchant, name: str) -> str:
 
 # --- rendering and cutting segments ----------------------------------------------------------------------------
 
+
 def live_segment_render(*, item: LiveRoomItem, raise_errors: bool = False) -> LiveSegment:
     """Queue a render of the item's product for its room and record it as a new segment. The prices are taken now,
     before the render reads them, so a change during the render shows as a difference at the next check.
     A refused render is a failed segment with the reason (or, with `raise_errors`, the ValidationError)."""
     room = item.room
     variant = Variant.objects.filter(merchant_id=room.merchant_id, sku=item.sku).first()
-    segment = LiveSegment(item=item, price=_price_text(variant.price) if variant else "",
-                          compare_at_price=_price_text(variant.compare_at_price) if variant else "",
-                          currency=variant.currency if variant else "")
+    segment = LiveSegment(
+        item=item,
+        price=_price_text(variant.price) if variant else "",
+        compare_at_price=_price_text(variant.compare_at_price) if variant else "",
+        currency=variant.currency if variant else "",
+    )
     options = {"presenter": room.presenter} if room.presenter_id else {}
     try:
         with transaction.atomic():
-            job = render_job_create(merchant=room.merchant, template_slug=room.template_slug, sku=item.sku,
-                                    aspect_ratios=[room.aspect_ratio], short_side=room.short_side,
-                                    metadata={"live_room": room.pk, "live_item": item.pk}, **options)
+            job = render_job_create(
+                merchant=room.merchant,
+                template_slug=room.template_slug,
+                sku=item.sku,
+                aspect_ratios=[room.aspect_ratio],
+                short_side=room.short_side,
+                metadata={"live_room": room.pk, "live_item": item.pk},
+                **options,
+            )
     except ValidationError as exc:
         if raise_errors:
             raise
@@ -153,8 +180,9 @@ def live_render_finished(sender, *, job_id: int, event: str, **kwargs) -> None:
         transaction.on_commit(lambda: dispatch.segment_cut_send(segment_id=segment_id))
         return
     error = RenderJob.objects.filter(pk=job_id).values_list("error", flat=True).first() or "the render failed"
-    LiveSegment.objects.filter(pk=segment_id, status=Status.QUEUED).update(status=Status.FAILED,
-                                                                          error=f"render {job_id}: {error}")
+    LiveSegment.objects.filter(pk=segment_id, status=Status.QUEUED).update(
+        status=Status.FAILED, error=f"render {job_id}: {error}"
+    )
 
 
 def live_segment_media_dir(segment: LiveSegment) -> str:
@@ -177,19 +205,28 @@ def live_segment_cut(*, segment_id: int) -> None:
         if rendition is None:
             raise segments.SegmentCutError(f"render {job.pk} has no {room.aspect_ratio} rendition")
         media_dir = live_segment_media_dir(segment)
-        chunks = segments.hls_chunks_cut(source=media_local_path(rendition.file.name),
-                                         dest=media_local_path(media_dir), chunk_seconds=settings.LIVE_CHUNK_SECONDS,
-                                         fps=job.fps, x264_preset=settings.RENDER_X264_PRESET)
+        chunks = segments.hls_chunks_cut(
+            source=media_local_path(rendition.file.name),
+            dest=media_local_path(media_dir),
+            chunk_seconds=settings.LIVE_CHUNK_SECONDS,
+            fps=job.fps,
+            x264_preset=settings.RENDER_X264_PRESET,
+        )
     except (segments.SegmentCutError, OSError) as exc:
         LiveSegment.objects.filter(pk=segment_id, status=Status.RENDERING).update(
-            status=Status.FAILED, error=f"cutting into chunks failed: {exc}")
+            status=Status.FAILED, error=f"cutting into chunks failed: {exc}"
+        )
         return
     LiveSegment.objects.filter(pk=segment_id, status=Status.RENDERING).update(
-        status=Status.READY, chunks=[[name, seconds] for name, seconds in chunks], media_dir=media_dir,
-        ready_at=timezone.now())
+        status=Status.READY,
+        chunks=[[name, seconds] for name, seconds in chunks],
+        media_dir=media_dir,
+        ready_at=timezone.now(),
+    )
 
 
 # --- the playlist ----------------------------------------------------------------------------------------------
+
 
 def live_playlist_advance(*, key: str, now: float | None = None) -> str:
     """The room's playlist at `now` (wall clock by default), after scheduling up to it. The room row is locked so
@@ -199,11 +236,19 @@ def live_playlist_advance(*, key: str, now: float | None = None) -> str:
         room = LiveRoom.objects.select_for_update().get(key=key)
         if not room.is_active:
             raise RoomInactive(f"live room {room.name!r} is switched off")
-        before = hls.WindowState(media_sequence=room.media_sequence, discontinuity_sequence=room.discontinuity_sequence,
-                                 entries=room.window, cursor=room.cursor)
-        advance = hls.window_advance(before, live_playables(room=room), now,
-                                     window_seconds=settings.LIVE_WINDOW_SECONDS,
-                                     lookahead_seconds=settings.LIVE_LOOKAHEAD_SECONDS)
+        before = hls.WindowState(
+            media_sequence=room.media_sequence,
+            discontinuity_sequence=room.discontinuity_sequence,
+            entries=room.window,
+            cursor=room.cursor,
+        )
+        advance = hls.window_advance(
+            before,
+            live_playables(room=room),
+            now,
+            window_seconds=settings.LIVE_WINDOW_SECONDS,
+            lookahead_seconds=settings.LIVE_LOOKAHEAD_SECONDS,
+        )
         state = advance.state
         if state != before:
             room.media_sequence, room.discontinuity_sequence = state.media_sequence, state.discontinuity_sequence
@@ -216,8 +261,10 @@ def live_playlist_advance(*, key: str, now: float | None = None) -> str:
     if not hls.entries_published(state, now):
         if LiveSegment.objects.filter(item__room__key=key, status__in=(Status.QUEUED, Status.RENDERING)).exists():
             raise NothingReady("This live room's segments are still rendering; try again in a few seconds.")
-        raise NothingReady("None of this live room's products could be rendered; the room's dashboard page says "
-                           "why. Fix them and create the room again.")
+        raise NothingReady(
+            "None of this live room's products could be rendered; the room's dashboard page says "
+            "why. Fix them and create the room again."
+        )
     return hls.playlist_render(state, now, min_target_duration=settings.LIVE_CHUNK_SECONDS)
 
 
@@ -227,12 +274,18 @@ def _price_check(*, room: LiveRoom, item_id: int, playing_segment_id: int) -> No
     the item's next slot."""
     item = LiveRoomItem.objects.select_related("room__merchant").get(pk=item_id)
     newest = item.segments.select_related("render_job").order_by("-id").first()
-    if newest is not None and newest.status == Status.QUEUED and newest.render_job is not None \
-            and newest.render_job.status in (JobStatus.FAILED, JobStatus.CANCELLED):
+    if (
+        newest is not None
+        and newest.status == Status.QUEUED
+        and newest.render_job is not None
+        and newest.render_job.status in (JobStatus.FAILED, JobStatus.CANCELLED)
+    ):
         # Its end was never heard of (a cancelled render sends no event): without this it would block re-renders.
         LiveSegment.objects.filter(pk=newest.pk, status=Status.QUEUED).update(
-            status=Status.FAILED, error=f"render {newest.render_job_id} {newest.render_job.status}: "
-                                        f"{newest.render_job.error or 'no reason given'}")
+            status=Status.FAILED,
+            error=f"render {newest.render_job_id} {newest.render_job.status}: "
+            f"{newest.render_job.error or 'no reason given'}",
+        )
         newest.refresh_from_db()
     if newest is None or newest.status in (Status.QUEUED, Status.RENDERING):
         return
@@ -243,13 +296,20 @@ def _price_check(*, room: LiveRoom, item_id: int, playing_segment_id: int) -> No
     if _prices_equal((newest.price, newest.compare_at_price), current):
         return
     segment = live_segment_render(item=item)
-    logger.info("live room %s: %s's price changed (%s -> %s); segment %s queued", room.pk, item.sku,
-                newest.price, current[0], segment.pk)
+    logger.info(
+        "live room %s: %s's price changed (%s -> %s); segment %s queued",
+        room.pk,
+        item.sku,
+        newest.price,
+        current[0],
+        segment.pk,
+    )
 
 
 def _prices_equal(a: tuple[str, str], b: tuple[str, str]) -> bool:
     def parse(text: str) -> Decimal | None:
         return Decimal(text) if text else None
+
     return all(parse(x) == parse(y) for x, y in zip(a, b, strict=True))
 
 
@@ -259,8 +319,9 @@ def _segments_prune(*, room: LiveRoom, referenced: set[int]) -> None:
     keep: set[int] = set(referenced)
     seen_newest, seen_ready = set(), set()
     candidates = []
-    for segment in LiveSegment.objects.filter(item__room=room).order_by("-id").only("id", "item_id", "status",
-                                                                                     "media_dir"):
+    for segment in (
+        LiveSegment.objects.filter(item__room=room).order_by("-id").only("id", "item_id", "status", "media_dir")
+    ):
         if segment.item_id not in seen_newest:
             seen_newest.add(segment.item_id)
             keep.add(segment.pk)
@@ -283,8 +344,9 @@ def live_segment_files_delete(sender, *, instance: LiveSegment, **kwargs) -> Non
 def _stale_cuts_resend(*, room: LiveRoom) -> None:
     """A cut takes about a second; one still "rendering" CUT_STALE after its render finished lost its worker:
     queue it again (the conditional UPDATE lets one request do it)."""
-    stale = LiveSegment.objects.filter(item__room=room, status=Status.RENDERING,
-                                       render_job__finished_at__lt=timezone.now() - CUT_STALE)
+    stale = LiveSegment.objects.filter(
+        item__room=room, status=Status.RENDERING, render_job__finished_at__lt=timezone.now() - CUT_STALE
+    )
     for segment_id in stale.values_list("pk", flat=True):
         if LiveSegment.objects.filter(pk=segment_id, status=Status.RENDERING).update(status=Status.QUEUED):
             logger.warning("live segment %s was still being cut after %s; sending it again", segment_id, CUT_STALE)

@@ -6,7 +6,11 @@ from django.conf import settings
 from shop_video.live import services
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=settings.ASSEMBLY_HARD_TIME_LIMIT,
-             soft_time_limit=int(settings.ASSEMBLY_HARD_TIME_LIMIT * 0.9))
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    time_limit=settings.ASSEMBLY_HARD_TIME_LIMIT,
+    soft_time_limit=int(settings.ASSEMBLY_HARD_TIME_LIMIT * 0.9),
+)
 def live_segment_cut(segment_id: int) -> None:
     services.live_segment_cut(segment_id=segment_id)

@@ -23,6 +23,7 @@ RETRY_AFTER_SECONDS = 5
 
 # --- the stream ------------------------------------------------------------------------------------------------
 
+
 @require_safe
 def stream_playlist(request, key: str):
     try:
@@ -56,27 +57,40 @@ def stream_chunk(request, key: str, segment_id: int, index: int):
 
 # --- the dashboard ---------------------------------------------------------------------------------------------
 
+
 @require_http_methods(["GET", "POST"])
 @member_view
 def live_rooms(request):
     form = {"name": "", "skus": "", "template_slug": "", "errors": []}
     if request.method == "POST":
-        form.update(name=request.POST.get("name", ""), skus=request.POST.get("skus", ""),
-                    template_slug=request.POST.get("template_slug", ""))
+        form.update(
+            name=request.POST.get("name", ""),
+            skus=request.POST.get("skus", ""),
+            template_slug=request.POST.get("template_slug", ""),
+        )
         try:
-            room = services.live_room_create(merchant=request.merchant, name=form["name"],
-                                             skus=form["skus"].replace("\n", ",").split(","),
-                                             template_slug=form["template_slug"] or None)
+            room = services.live_room_create(
+                merchant=request.merchant,
+                name=form["name"],
+                skus=form["skus"].replace("\n", ",").split(","),
+                template_slug=form["template_slug"] or None,
+            )
         except ValidationError as exc:
             form["errors"] = exc.messages
         else:
             messages.success(request, f"Live room {room.name} created; its segments are rendering.")
             return redirect("live:live_room", room.pk)
-    return render(request, "live/rooms.html", {
-        "rooms": selectors.live_rooms_list(merchant=request.merchant).prefetch_related("items"),
-        "templates": video_templates_visible(merchant=request.merchant), "form": form,
-        "default_template": settings.LIVE_TEMPLATE,
-    }, status=400 if form["errors"] else 200)
+    return render(
+        request,
+        "live/rooms.html",
+        {
+            "rooms": selectors.live_rooms_list(merchant=request.merchant).prefetch_related("items"),
+            "templates": video_templates_visible(merchant=request.merchant),
+            "form": form,
+            "default_template": settings.LIVE_TEMPLATE,
+        },
+        status=400 if form["errors"] else 200,
+    )
 
 
 @require_GET
@@ -88,9 +102,15 @@ def live_room(request, room_id: int):
         raise Http404("Not found in this shop.") from None
     now = time.time()
     rows = selectors.live_room_schedule(room=room, now=now)
-    return render(request, "live/room.html", {
-        "room": room, "rows": rows, "stream_url": request.build_absolute_uri(room.stream_path),
-        "playing": next((row for row in rows if row.is_playing_now), None),
-        "rotation_seconds": sum(row.playing_segment.duration for row in rows if row.playing_segment),
-        "listed": len(hls.entries_published(hls.WindowState(entries=room.window), now)),
-    })
+    return render(
+        request,
+        "live/room.html",
+        {
+            "room": room,
+            "rows": rows,
+            "stream_url": request.build_absolute_uri(room.stream_path),
+            "playing": next((row for row in rows if row.is_playing_now), None),
+            "rotation_seconds": sum(row.playing_segment.duration for row in rows if row.playing_segment),
+            "listed": len(hls.entries_published(hls.WindowState(entries=room.window), now)),
+        },
+    )

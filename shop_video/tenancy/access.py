@@ -49,7 +49,8 @@ def role_refusal_message(*, merchant: Merchant, role: str, ability: Ability, wha
     """Why a member is refused, naming their role and which role to ask for."""
     role_name = Role(role).label.lower()
     if ability is Ability.MANAGE:
-        return (f"Only owners and admins of {merchant} can {what}; your role is {role_name}. "
-                "Ask an owner for the admin role.")
-    return (f"Your role at {merchant} is {role_name}: you can look, not change. "
-            "Ask an owner for the editor role.")
+        return (
+            f"Only owners and admins of {merchant} can {what}; your role is {role_name}. "
+            "Ask an owner for the admin role."
+        )
+    return f"Your role at {merchant} is {role_name}: you can look, not change. Ask an owner for the editor role."

@@ -7,8 +7,12 @@ from shop_video.tenancy import api
 urlpatterns = [
     path("brand-kits", api.BrandKitListView.as_view(), name="api-brand-kits"),
     path("brand-kits/<int:kit_id>", api.BrandKitDetailView.as_view(), name="api-brand-kit"),
-    path("brand-kits/<int:kit_id>/music-tracks", api.BrandMusicTrackListView.as_view(),
-         name="api-brand-kit-music-tracks"),
-    path("brand-kits/<int:kit_id>/music-tracks/<int:track_id>", api.BrandMusicTrackDetailView.as_view(),
-         name="api-brand-kit-music-track"),
+    path(
+        "brand-kits/<int:kit_id>/music-tracks", api.BrandMusicTrackListView.as_view(), name="api-brand-kit-music-tracks"
+    ),
+    path(
+        "brand-kits/<int:kit_id>/music-tracks/<int:track_id>",
+        api.BrandMusicTrackDetailView.as_view(),
+        name="api-brand-kit-music-track",
+    ),
 ]

@@ -53,6 +53,7 @@ class CheckedAsset(ContentFile):
 
 # --- Logo -----------------------------------------------------------------------------------------------------
 
+
 def logo_clean(uploaded) -> CheckedAsset:
     """A PNG, JPEG or WebP logo, or an SVG without scripts or outside references, as a transparent PNG at most
     1024 px on its long side, named `<stem>.png`."""
@@ -64,8 +65,10 @@ def logo_clean(uploaded) -> CheckedAsset:
     else:
         image = _raster_logo_open(data)
     if image.getchannel("A").getextrema()[1] == 0:
-        raise ValidationError("The logo is fully transparent, so nothing would show; upload a logo with visible "
-                              "shapes.", code="transparent")
+        raise ValidationError(
+            "The logo is fully transparent, so nothing would show; upload a logo with visible shapes.",
+            code="transparent",
+        )
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return CheckedAsset(out.getvalue(), name=f"{_stem(uploaded, 'logo')}.png")
@@ -79,8 +82,9 @@ def _looks_like_svg(uploaded, data: bytes) -> bool:
 def _raster_logo_open(data: bytes) -> Image.Image:
     # The same guards as product photos (shop_video/image_guards.py), with a logo's formats, size and words.
     try:
-        image = image_open_guarded(data, formats=LOGO_RASTER_FORMATS, max_pixels=settings.IMAGE_MAX_PIXELS,
-                                   max_side=LOGO_MAX_SIDE).convert("RGBA")
+        image = image_open_guarded(
+            data, formats=LOGO_RASTER_FORMATS, max_pixels=settings.IMAGE_MAX_PIXELS, max_side=LOGO_MAX_SIDE
+        ).convert("RGBA")
     except ImageRefused as refusal:
         raise _logo_refusal_error(refusal) from None
     image.thumbnail((LOGO_STORED_SIDE, LOGO_STORED_SIDE), Image.Resampling.LANCZOS)
@@ -89,43 +93,57 @@ def _raster_logo_open(data: bytes) -> Image.Image:
 
 def _logo_refusal_error(refusal: ImageRefused) -> ValidationError:
     if refusal.reason == "format":
-        return ValidationError(f"{refusal.format} logos are not accepted; upload a PNG, JPEG, WebP or SVG.",
-                               code="format")
+        return ValidationError(
+            f"{refusal.format} logos are not accepted; upload a PNG, JPEG, WebP or SVG.", code="format"
+        )
     if refusal.reason == "too_large":
-        return ValidationError(f"The logo is {refusal.width}x{refusal.height} pixels; upload one at most "
-                               f"{LOGO_MAX_SIDE} pixels on each side.", code="too_large")
+        return ValidationError(
+            f"The logo is {refusal.width}x{refusal.height} pixels; upload one at most "
+            f"{LOGO_MAX_SIDE} pixels on each side.",
+            code="too_large",
+        )
     if refusal.reason == "bomb":
-        return ValidationError(f"The logo claims far too many pixels; upload one at most {LOGO_MAX_SIDE} pixels "
-                               "on each side.", code="too_large")
+        return ValidationError(
+            f"The logo claims far too many pixels; upload one at most {LOGO_MAX_SIDE} pixels on each side.",
+            code="too_large",
+        )
     if refusal.reason == "unreadable":
         return ValidationError("The logo is not a readable image; upload a PNG, JPEG, WebP or SVG.", code="format")
-    return ValidationError(f"The logo image is damaged or truncated ({refusal.error}); export it again.",
-                           code="damaged")
+    return ValidationError(
+        f"The logo image is damaged or truncated ({refusal.error}); export it again.", code="damaged"
+    )
 
 
 def _svg_rasterise(data: bytes) -> Image.Image:
     import resvg_py
 
     if len(data) > SVG_MAX_BYTES:
-        raise ValidationError(f"The SVG logo is {len(data):,} bytes; the limit is {SVG_MAX_BYTES:,} bytes. Simplify "
-                              "it or upload a PNG.", code="too_large")
+        raise ValidationError(
+            f"The SVG logo is {len(data):,} bytes; the limit is {SVG_MAX_BYTES:,} bytes. Simplify it or upload a PNG.",
+            code="too_large",
+        )
     root = _svg_parse_safely(data)
     width, height = _svg_canvas_size(root)
     if max(width, height) / min(width, height) > LOGO_MAX_ASPECT:
-        raise ValidationError(f"The SVG logo is {width:g}x{height:g}: at most {LOGO_MAX_ASPECT} times wider than "
-                              "tall (or taller than wide) is accepted.", code="aspect")
+        raise ValidationError(
+            f"The SVG logo is {width:g}x{height:g}: at most {LOGO_MAX_ASPECT} times wider than "
+            "tall (or taller than wide) is accepted.",
+            code="aspect",
+        )
     size = {"width": LOGO_STORED_SIDE} if width >= height else {"height": LOGO_STORED_SIDE}
     # An empty resources folder: even a reference the checks missed has nothing to read.
     with tempfile.TemporaryDirectory(prefix="svg-resources-") as nowhere:
         try:
             png = resvg_py.svg_to_bytes(svg_string=data.decode("utf-8"), resources_dir=nowhere, **size)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise ValidationError(f"The SVG logo could not be drawn ({exc}); export it again or upload a PNG.",
-                                  code="damaged") from None
+            raise ValidationError(
+                f"The SVG logo could not be drawn ({exc}); export it again or upload a PNG.", code="damaged"
+            ) from None
     image = Image.open(io.BytesIO(bytes(png)))
     if max(image.size) > LOGO_STORED_SIDE + 1:  # our size reading and resvg's disagree: do not keep a giant
-        raise ValidationError("The SVG logo's size could not be read reliably; give the <svg> element a viewBox.",
-                              code="size")
+        raise ValidationError(
+            "The SVG logo's size could not be read reliably; give the <svg> element a viewBox.", code="size"
+        )
     return image.convert("RGBA")
 
 
@@ -136,32 +154,42 @@ def _svg_parse_safely(data: bytes):
     try:
         root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
-        raise ValidationError("The SVG logo has a DOCTYPE or entity declarations, which are not accepted; remove "
-                              "them (re-export as plain SVG).", code="svg_unsafe") from None
+        raise ValidationError(
+            "The SVG logo has a DOCTYPE or entity declarations, which are not accepted; remove "
+            "them (re-export as plain SVG).",
+            code="svg_unsafe",
+        ) from None
     except ParseError as exc:
-        raise ValidationError(f"The logo is not a well-formed SVG ({exc}); upload a PNG, JPEG, WebP or SVG.",
-                              code="format") from None
+        raise ValidationError(
+            f"The logo is not a well-formed SVG ({exc}); upload a PNG, JPEG, WebP or SVG.", code="format"
+        ) from None
     if root.tag != f"{_SVG_NS}svg":
-        raise ValidationError("The logo file is XML but not SVG (the root must be <svg xmlns=\"http://www.w3.org/"
-                              "2000/svg\">); upload a PNG, JPEG, WebP or SVG.", code="format")
+        raise ValidationError(
+            'The logo file is XML but not SVG (the root must be <svg xmlns="http://www.w3.org/'
+            '2000/svg">); upload a PNG, JPEG, WebP or SVG.',
+            code="format",
+        )
     for element in root.iter():
         name = _local(element.tag)
         if name in _SVG_FORBIDDEN_ELEMENTS:
-            raise ValidationError(f"The SVG logo contains <{name}>, which is not accepted in a logo; remove it.",
-                                  code="svg_unsafe")
+            raise ValidationError(
+                f"The SVG logo contains <{name}>, which is not accepted in a logo; remove it.", code="svg_unsafe"
+            )
         for attribute, value in element.attrib.items():
             attribute = _local(attribute)
             if attribute.lower().startswith("on"):
-                raise ValidationError(f"The SVG logo has an event handler ({attribute} on <{name}>); remove it.",
-                                      code="svg_unsafe")
+                raise ValidationError(
+                    f"The SVG logo has an event handler ({attribute} on <{name}>); remove it.", code="svg_unsafe"
+                )
             if attribute == "href":
                 _svg_reference_check(value, where=f"<{name}> href")
             for url in _CSS_URL.findall(value):
                 _svg_reference_check(url, where=f"<{name}> {attribute}")
         if name == "style" and element.text:
             if "@import" in element.text.lower():
-                raise ValidationError("The SVG logo's <style> uses @import; put the styles in the file itself.",
-                                      code="svg_unsafe")
+                raise ValidationError(
+                    "The SVG logo's <style> uses @import; put the styles in the file itself.", code="svg_unsafe"
+                )
             for url in _CSS_URL.findall(element.text):
                 _svg_reference_check(url, where="<style>")
     return root
@@ -180,15 +208,23 @@ def _svg_reference_check(reference: str, *, where: str) -> None:
                 with Image.open(io.BytesIO(embedded)) as image:
                     width, height = image.size
         except (binascii.Error, OSError, ValueError, Image.DecompressionBombError):
-            raise ValidationError(f"The SVG logo's embedded image ({where}) is not a readable PNG or JPEG; embed "
-                                  "it again.", code="svg_unsafe") from None
+            raise ValidationError(
+                f"The SVG logo's embedded image ({where}) is not a readable PNG or JPEG; embed it again.",
+                code="svg_unsafe",
+            ) from None
         if width * height > settings.IMAGE_MAX_PIXELS:
-            raise ValidationError(f"The SVG logo's embedded image is {width}x{height} pixels; the limit is "
-                                  f"{settings.IMAGE_MAX_PIXELS:,} pixels.", code="too_large")
+            raise ValidationError(
+                f"The SVG logo's embedded image is {width}x{height} pixels; the limit is "
+                f"{settings.IMAGE_MAX_PIXELS:,} pixels.",
+                code="too_large",
+            )
         return
     shown = reference if len(reference) <= 60 else reference[:57] + "..."
-    raise ValidationError(f"The SVG logo refers to {shown!r} ({where}); a logo may only refer to its own parts "
-                          "(#id) or embed PNG/JPEG images as data: URIs. Embed or remove it.", code="svg_unsafe")
+    raise ValidationError(
+        f"The SVG logo refers to {shown!r} ({where}); a logo may only refer to its own parts "
+        "(#id) or embed PNG/JPEG images as data: URIs. Embed or remove it.",
+        code="svg_unsafe",
+    )
 
 
 def _svg_canvas_size(root) -> tuple[float, float]:
@@ -210,8 +246,11 @@ def _svg_canvas_size(root) -> tuple[float, float]:
         else:
             sides.append(view_box[index] if view_box else None)
     if None in sides or min(sides) <= 0:
-        raise ValidationError("The SVG logo has no usable size; give the <svg> element a viewBox (e.g. "
-                              "viewBox=\"0 0 200 100\") or width and height in px.", code="size")
+        raise ValidationError(
+            "The SVG logo has no usable size; give the <svg> element a viewBox (e.g. "
+            'viewBox="0 0 200 100") or width and height in px.',
+            code="size",
+        )
     return sides[0], sides[1]
 
 
@@ -221,6 +260,7 @@ def _local(name: str) -> str:
 
 # --- Font -----------------------------------------------------------------------------------------------------
 
+
 def font_clean(uploaded) -> CheckedAsset:
     """A TrueType or OpenType font with the letters and digits titles need, that Pillow can draw with."""
     from fontTools.ttLib import TTFont, TTLibError
@@ -228,11 +268,14 @@ def font_clean(uploaded) -> CheckedAsset:
     data = _read_limited(uploaded, FONT_MAX_BYTES, "font")
     accepted = "Upload a TrueType (.ttf) or OpenType (.otf) font"
     if data[:4] in (b"wOFF", b"wOF2"):
-        raise ValidationError(f"WOFF web fonts are not accepted. {accepted}; the desktop version of the font is "
-                              "usually one.", code="format")
+        raise ValidationError(
+            f"WOFF web fonts are not accepted. {accepted}; the desktop version of the font is usually one.",
+            code="format",
+        )
     if data[:4] == b"ttcf":
-        raise ValidationError(f"Font collections (.ttc) are not accepted. {accepted} holding a single face.",
-                              code="format")
+        raise ValidationError(
+            f"Font collections (.ttc) are not accepted. {accepted} holding a single face.", code="format"
+        )
     try:
         font = TTFont(io.BytesIO(data), lazy=True)
         sfnt_version = font.sfntVersion
@@ -243,9 +286,11 @@ def font_clean(uploaded) -> CheckedAsset:
         raise ValidationError(f"This is not a TrueType or OpenType font. {accepted}.", code="format")
     missing = [character for character in FONT_REQUIRED_CHARACTERS if ord(character) not in cmap]
     if missing:
-        raise ValidationError(f"The font has no glyphs for {''.join(missing[:20])}{'...' if len(missing) > 20 else ''}"
-                              "; titles need A-Z, a-z and 0-9. Choose a font that covers Latin letters.",
-                              code="coverage")
+        raise ValidationError(
+            f"The font has no glyphs for {''.join(missing[:20])}{'...' if len(missing) > 20 else ''}"
+            "; titles need A-Z, a-z and 0-9. Choose a font that covers Latin letters.",
+            code="coverage",
+        )
     try:
         ImageFont.truetype(io.BytesIO(data), size=24).getbbox("Ag0")
     except OSError as exc:
@@ -256,13 +301,13 @@ def font_clean(uploaded) -> CheckedAsset:
 
 # --- Music ----------------------------------------------------------------------------------------------------
 
+
 def music_clean(uploaded) -> CheckedAsset:
     """An audio file ffmpeg decodes, at least a second long."""
     extension = _extension(uploaded)
     accepted = ", ".join(extension.upper() for extension in MUSIC_EXTENSIONS)
     if extension not in MUSIC_EXTENSIONS:
-        raise ValidationError(f"Music must be {accepted} (the file name ends in .{extension or '?'}).",
-                              code="format")
+        raise ValidationError(f"Music must be {accepted} (the file name ends in .{extension or '?'}).", code="format")
     data = _read_limited(uploaded, MUSIC_MAX_BYTES, "music file")
     if not data:
         raise ValidationError(f"The music file is empty; upload {accepted}.", code="empty")
@@ -278,33 +323,62 @@ def _audio_check(path: Path, accepted: str) -> None:
     ffprobe: `ffmpeg -i` alone prints the streams and duration, and decoding two seconds proves it plays."""
     info = _ffmpeg(["-hide_banner", "-nostdin", "-i", str(path)])
     if "Audio:" not in info.stderr:
-        raise ValidationError(f"The music file has no audio in it (or is not a media file); upload {accepted}.",
-                              code="no_audio")
-    decode = _ffmpeg(["-v", "error", "-nostdin", "-i", str(path), "-map", "0:a:0", "-t", "2", "-f", "null",
-                      "-progress", "pipe:1", "-nostats", "-"])
+        raise ValidationError(
+            f"The music file has no audio in it (or is not a media file); upload {accepted}.", code="no_audio"
+        )
+    decode = _ffmpeg(
+        [
+            "-v",
+            "error",
+            "-nostdin",
+            "-i",
+            str(path),
+            "-map",
+            "0:a:0",
+            "-t",
+            "2",
+            "-f",
+            "null",
+            "-progress",
+            "pipe:1",
+            "-nostats",
+            "-",
+        ]
+    )
     problem = decode.stderr.strip().splitlines()
     if decode.returncode != 0 or problem:
         reason = problem[-1] if problem else f"ffmpeg exited with {decode.returncode}"
-        raise ValidationError(f"The music file could not be decoded ({reason[:200]}); export it again as "
-                              f"{accepted}.", code="undecodable")
+        raise ValidationError(
+            f"The music file could not be decoded ({reason[:200]}); export it again as {accepted}.", code="undecodable"
+        )
     seconds = _duration_seconds(info.stderr)
     decoded = [int(us) / 1_000_000 for us in _PROGRESS_TIME.findall(decode.stdout)]
     if seconds is None or decoded and max(decoded) < min(seconds, 2.0) - 0.1:
         seconds = max(decoded, default=0.0)  # header missing or wrong: trust what decoded
     if seconds < MUSIC_MIN_SECONDS:
-        raise ValidationError(f"The music is {seconds:.2f} s long; upload a track of at least "
-                              f"{MUSIC_MIN_SECONDS:g} s (it is looped to the video's length).", code="too_short")
+        raise ValidationError(
+            f"The music is {seconds:.2f} s long; upload a track of at least "
+            f"{MUSIC_MIN_SECONDS:g} s (it is looped to the video's length).",
+            code="too_short",
+        )
 
 
 def _ffmpeg(arguments: list[str]) -> subprocess.CompletedProcess:
     import imageio_ffmpeg
 
     try:
-        return subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), *arguments], capture_output=True, text=True,
-                              errors="replace", timeout=FFMPEG_TIMEOUT_SECONDS, check=False)
+        return subprocess.run(
+            [imageio_ffmpeg.get_ffmpeg_exe(), *arguments],
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=FFMPEG_TIMEOUT_SECONDS,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
-        raise ValidationError("The music file took too long to read; export it again as a plain MP3 or WAV.",
-                              code="undecodable") from None
+        raise ValidationError(
+            "The music file took too long to read; export it again as a plain MP3 or WAV.", code="undecodable"
+        ) from None
 
 
 def _duration_seconds(ffmpeg_info: str) -> float | None:
@@ -316,6 +390,7 @@ def _duration_seconds(ffmpeg_info: str) -> float | None:
 
 
 # --- Shared ---------------------------------------------------------------------------------------------------
+
 
 def _read_limited(uploaded, limit: int, what: str) -> bytes:
     size = getattr(uploaded, "size", None)

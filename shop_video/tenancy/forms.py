@@ -17,8 +17,11 @@ class BrandKitFilesForm(forms.ModelForm):
     """A ModelForm of BrandKit whose logo, font and music are checked. The logo is a plain file field: Django's
     image field would refuse an SVG before our check could rasterise it."""
 
-    logo = forms.FileField(required=False, widget=forms.ClearableFileInput(attrs={"accept": LOGO_ACCEPT}),
-                           help_text="PNG, JPEG, WebP or SVG; stored as a transparent PNG up to 1024 px.")
+    logo = forms.FileField(
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": LOGO_ACCEPT}),
+        help_text="PNG, JPEG, WebP or SVG; stored as a transparent PNG up to 1024 px.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -58,8 +58,9 @@ class BrandKit(models.Model):
     accent_colour = models.CharField(max_length=7, default="#e4572e", validators=[hex_colour])
     font = models.FileField(upload_to="brand/fonts/", blank=True, help_text="TTF or OTF; blank uses the bundled font.")
     music = models.FileField(upload_to="brand/music/", blank=True, help_text="Background track; blank means silence.")
-    watermark_position = models.CharField(max_length=16, choices=WatermarkPosition.choices,
-                                          default=WatermarkPosition.BOTTOM_RIGHT)
+    watermark_position = models.CharField(
+        max_length=16, choices=WatermarkPosition.choices, default=WatermarkPosition.BOTTOM_RIGHT
+    )
     intro_enabled = models.BooleanField(default=True)
     outro_enabled = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -67,8 +68,9 @@ class BrandKit(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["merchant", "name"], name="brandkit_unique_name"),
-            models.UniqueConstraint(fields=["merchant"], condition=models.Q(is_default=True),
-                                    name="brandkit_one_default_per_merchant"),
+            models.UniqueConstraint(
+                fields=["merchant"], condition=models.Q(is_default=True), name="brandkit_one_default_per_merchant"
+            ),
         ]
 
     def __str__(self):
@@ -80,8 +82,12 @@ class BrandMusicTrack(models.Model):
 
     kit = models.ForeignKey(BrandKit, on_delete=models.CASCADE, related_name="music_tracks")
     name = models.SlugField(max_length=50, help_text="What a template's music.track calls it, e.g. summer-theme.")
-    mood = models.CharField(max_length=16, choices=[(mood, mood.capitalize()) for mood in MUSIC_MOODS],
-                            blank=True, help_text="Lets a template ask for a mood (music.mood) instead of a name.")
+    mood = models.CharField(
+        max_length=16,
+        choices=[(mood, mood.capitalize()) for mood in MUSIC_MOODS],
+        blank=True,
+        help_text="Lets a template ask for a mood (music.mood) instead of a name.",
+    )
     file = models.FileField(upload_to="brand/music/")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -15,7 +15,9 @@ def merchant_get(*, slug: str) -> Merchant:
     try:
         return Merchant.objects.get(slug=slug)
     except Merchant.DoesNotExist:
-        raise MerchantNotFound(f"No merchant with slug {slug!r}; create it with `manage.py create_merchant {slug}`.") from None
+        raise MerchantNotFound(
+            f"No merchant with slug {slug!r}; create it with `manage.py create_merchant {slug}`."
+        ) from None
 
 
 def brand_kit_default(*, merchant: Merchant) -> BrandKit | None:

@@ -8,17 +8,25 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from shop_video.tenancy.brand_assets import (
-    MUSIC_EXTENSIONS, MUSIC_MOODS, CheckedAsset, font_clean, logo_clean, music_clean,
+    MUSIC_EXTENSIONS,
+    MUSIC_MOODS,
+    CheckedAsset,
+    font_clean,
+    logo_clean,
+    music_clean,
 )
 from shop_video.tenancy.models import BrandKit, BrandMusicTrack, Membership, Merchant
 
 
 @transaction.atomic
-def merchant_create(*, slug: str, name: str = "", owner_email: str | None = None,
-                    owner_password: str | None = None) -> Merchant:
+def merchant_create(
+    *, slug: str, name: str = "", owner_email: str | None = None, owner_password: str | None = None
+) -> Merchant:
     """A merchant with a default brand kit and, if an e-mail is given, an owner (created if new)."""
     if slug != slugify(slug) or not slug:
-        raise ValidationError(f"Merchant slug {slug!r} must be lowercase letters, digits and hyphens, e.g. {slugify(slug) or 'my-shop'!r}.")
+        raise ValidationError(
+            f"Merchant slug {slug!r} must be lowercase letters, digits and hyphens, e.g. {slugify(slug) or 'my-shop'!r}."
+        )
     if Merchant.objects.filter(slug=slug).exists():
         raise ValidationError(f"A merchant with slug {slug!r} already exists; choose another slug.")
     merchant = Merchant.objects.create(slug=slug, name=name or slug.replace("-", " ").title())
@@ -42,8 +50,19 @@ def membership_add(*, merchant: Merchant, email: str, role: str, password: str |
     return membership
 
 
-BRAND_KIT_EDITABLE_FIELDS = ("name", "is_default", "logo", "primary_colour", "secondary_colour", "accent_colour",
-                             "font", "music", "watermark_position", "intro_enabled", "outro_enabled")
+BRAND_KIT_EDITABLE_FIELDS = (
+    "name",
+    "is_default",
+    "logo",
+    "primary_colour",
+    "secondary_colour",
+    "accent_colour",
+    "font",
+    "music",
+    "watermark_position",
+    "intro_enabled",
+    "outro_enabled",
+)
 BRAND_KIT_FILE_CHECKS = {"logo": logo_clean, "font": font_clean, "music": music_clean}
 
 
@@ -94,8 +113,9 @@ def brand_kit_update(*, kit: BrandKit, **fields) -> BrandKit:
 def brand_kit_delete(*, kit: BrandKit) -> None:
     """Delete a kit that is not the default (renders use the default; make another kit the default first)."""
     if kit.is_default and kit.merchant.brand_kits.exclude(pk=kit.pk).exists():
-        raise ValidationError({"is_default": ["This is the default brand kit; make another kit the default "
-                                              "first, then delete this one."]})
+        raise ValidationError(
+            {"is_default": ["This is the default brand kit; make another kit the default first, then delete this one."]}
+        )
     kit.delete()
 
 
@@ -113,8 +133,7 @@ def brand_music_track_add(*, kit: BrandKit, name: str, mood: str, file) -> Brand
         except ValidationError as exc:
             errors["file"] = exc.messages
     if track.mood and track.mood not in MUSIC_MOODS:
-        errors["mood"] = [f"Mood {track.mood!r} is unknown; use one of {', '.join(MUSIC_MOODS)}, or "
-                          "leave it empty."]
+        errors["mood"] = [f"Mood {track.mood!r} is unknown; use one of {', '.join(MUSIC_MOODS)}, or leave it empty."]
     try:
         # validate_constraints would word a duplicate name generically; ours says what to do.
         track.full_clean(exclude=["file", *errors], validate_constraints=False)
@@ -122,8 +141,9 @@ def brand_music_track_add(*, kit: BrandKit, name: str, mood: str, file) -> Brand
         for field, messages in exc.message_dict.items():
             errors.setdefault(field, []).extend(messages)
     if "name" not in errors and kit.music_tracks.filter(name=name).exists():
-        errors["name"] = [f"This brand kit already has a track named {name!r}; choose another name or delete that "
-                          "track first."]
+        errors["name"] = [
+            f"This brand kit already has a track named {name!r}; choose another name or delete that track first."
+        ]
     if errors:
         raise ValidationError(errors)
     track.save()

@@ -41,8 +41,16 @@ class WebhookAttemptInline(admin.TabularInline):
 class WebhookDeliveryAdmin(admin.ModelAdmin):
     """The delivery log: read-only; the one action starts a new round of attempts of the same message."""
 
-    list_display = ["event", "url", "merchant", "status", "attempts", "last_response_code", "created_at",
-                    "delivered_at"]
+    list_display = [
+        "event",
+        "url",
+        "merchant",
+        "status",
+        "attempts",
+        "last_response_code",
+        "created_at",
+        "delivered_at",
+    ]
     list_filter = ["status", "event", "merchant"]
     search_fields = ["message_id", "url", "last_error"]
     inlines = [WebhookAttemptInline]
@@ -68,6 +76,9 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
                 webhook_delivery_resend(merchant=delivery.merchant, delivery_id=delivery.pk)
                 sent += 1
             except (DeliveryInProgress, ValidationError) as exc:
-                self.message_user(request, f"Delivery {delivery.pk}: {' '.join(getattr(exc, 'messages', [str(exc)]))}",
-                                  messages.WARNING)
+                self.message_user(
+                    request,
+                    f"Delivery {delivery.pk}: {' '.join(getattr(exc, 'messages', [str(exc)]))}",
+                    messages.WARNING,
+                )
         self.message_user(request, f"Re-sending {sent} deliveries.")

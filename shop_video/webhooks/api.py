@@ -23,12 +23,14 @@ from shop_video.api.serializers import IdsInRange, StrictSerializer, id_path_par
 from shop_video.webhooks import selectors, services
 from shop_video.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
-
 # --- Serializers ----------------------------------------------------------------------------------------------
 
+
 class WebhookEndpointSerializer(serializers.ModelSerializer):
-    events = serializers.ListField(child=serializers.ChoiceField(choices=services.EVENTS),
-                                   help_text="Event types sent to this endpoint; empty means all of them.")
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=services.EVENTS),
+        help_text="Event types sent to this endpoint; empty means all of them.",
+    )
 
     class Meta:
         model = WebhookEndpoint
@@ -53,17 +55,29 @@ class _EventTypeField(serializers.CharField):
 class WebhookEndpointCreateSerializer(StrictSerializer):
     noun = "webhook endpoint"
 
-    url = serializers.CharField(max_length=2000, allow_blank=True, trim_whitespace=False,
-                                help_text="A public http(s) URL; private addresses are refused.")
+    url = serializers.CharField(
+        max_length=2000,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="A public http(s) URL; private addresses are refused.",
+    )
     events = serializers.ListField(
-        child=_EventTypeField(max_length=64), required=False, max_length=len(services.EVENTS) * 2,
-        help_text=f"Any of {', '.join(services.EVENTS)}; empty or absent means all.")
+        child=_EventTypeField(max_length=64),
+        required=False,
+        max_length=len(services.EVENTS) * 2,
+        help_text=f"Any of {', '.join(services.EVENTS)}; empty or absent means all.",
+    )
     description = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
 class WebhookEndpointUpdateSerializer(WebhookEndpointCreateSerializer):
-    url = serializers.CharField(max_length=2000, required=False, allow_blank=True, trim_whitespace=False,
-                                help_text="A public http(s) URL; private addresses are refused.")
+    url = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="A public http(s) URL; private addresses are refused.",
+    )
     is_active = serializers.BooleanField(required=False)
 
 
@@ -79,16 +93,31 @@ class WebhookAttemptSerializer(serializers.ModelSerializer):
 
 
 class WebhookDeliverySerializer(serializers.ModelSerializer):
-    endpoint = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True,
-                                                  help_text="Empty for a one-off URL (e.g. a render's webhook_url).")
+    endpoint = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="Empty for a one-off URL (e.g. a render's webhook_url)."
+    )
     payload = serializers.SerializerMethodField()
     attempt_count = serializers.IntegerField(source="attempts", read_only=True)
     attempts = WebhookAttemptSerializer(source="attempt_log", many=True, read_only=True)
 
     class Meta:
         model = WebhookDelivery
-        fields = ["id", "endpoint", "url", "event", "message_id", "status", "payload", "attempt_count",
-                  "next_attempt_at", "last_response_code", "last_error", "created_at", "delivered_at", "attempts"]
+        fields = [
+            "id",
+            "endpoint",
+            "url",
+            "event",
+            "message_id",
+            "status",
+            "payload",
+            "attempt_count",
+            "next_attempt_at",
+            "last_response_code",
+            "last_error",
+            "created_at",
+            "delivered_at",
+            "attempts",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(OpenApiTypes.OBJECT)
@@ -97,8 +126,11 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
 
 
 def _errors(*codes: int) -> dict:
-    return api_error_responses(*codes, e404="No such webhook, delivery or page (cursor) for this merchant.",
-                               e409="The delivery is still being attempted.")
+    return api_error_responses(
+        *codes,
+        e404="No such webhook, delivery or page (cursor) for this merchant.",
+        e409="The delivery is still being attempted.",
+    )
 
 
 TAGS = ["webhooks"]
@@ -106,6 +138,7 @@ ENDPOINT_ID, DELIVERY_ID = id_path_parameter("endpoint_id"), id_path_parameter("
 
 
 # --- Views --------------------------------------------------------------------------------------------------
+
 
 class WebhookEndpointListView(APIView):
     """The merchant's webhook endpoints."""
@@ -117,10 +150,13 @@ class WebhookEndpointListView(APIView):
         endpoints = selectors.webhook_endpoint_list(merchant=request.merchant)
         return Response(WebhookEndpointSerializer(endpoints, many=True).data)
 
-    @extend_schema(tags=TAGS, operation_id="webhooks_create", request=WebhookEndpointCreateSerializer,
-                   responses={201: WebhookEndpointCreatedSerializer, **_errors(400)},
-                   description="The response is the only one besides GET /webhooks/{id}/secret that shows the "
-                               "signing secret.")
+    @extend_schema(
+        tags=TAGS,
+        operation_id="webhooks_create",
+        request=WebhookEndpointCreateSerializer,
+        responses={201: WebhookEndpointCreatedSerializer, **_errors(400)},
+        description="The response is the only one besides GET /webhooks/{id}/secret that shows the signing secret.",
+    )
     def post(self, request):
         given = WebhookEndpointCreateSerializer(data=request.data)
         given.is_valid(raise_exception=True)
@@ -131,27 +167,40 @@ class WebhookEndpointListView(APIView):
 class WebhookEndpointDetailView(IdsInRange, APIView):
     permission_classes = [CanManage]
 
-    @extend_schema(tags=TAGS, operation_id="webhooks_retrieve", parameters=[ENDPOINT_ID],
-                   responses={200: WebhookEndpointSerializer, **_errors(404)})
+    @extend_schema(
+        tags=TAGS,
+        operation_id="webhooks_retrieve",
+        parameters=[ENDPOINT_ID],
+        responses={200: WebhookEndpointSerializer, **_errors(404)},
+    )
     def get(self, request, endpoint_id: int):
         endpoint = selectors.webhook_endpoint_get(merchant=request.merchant, endpoint_id=endpoint_id)
         return Response(WebhookEndpointSerializer(endpoint).data)
 
-    @extend_schema(tags=TAGS, operation_id="webhooks_update", parameters=[ENDPOINT_ID],
-                   request=WebhookEndpointUpdateSerializer,
-                   responses={200: WebhookEndpointSerializer, **_errors(400, 404)},
-                   description="Change url (checked again), events, is_active or description.")
+    @extend_schema(
+        tags=TAGS,
+        operation_id="webhooks_update",
+        parameters=[ENDPOINT_ID],
+        request=WebhookEndpointUpdateSerializer,
+        responses={200: WebhookEndpointSerializer, **_errors(400, 404)},
+        description="Change url (checked again), events, is_active or description.",
+    )
     def patch(self, request, endpoint_id: int):
         selectors.webhook_endpoint_get(merchant=request.merchant, endpoint_id=endpoint_id)  # 404 before 400
         given = WebhookEndpointUpdateSerializer(data=request.data, partial=True)
         given.is_valid(raise_exception=True)
-        endpoint = services.webhook_endpoint_update(merchant=request.merchant, endpoint_id=endpoint_id,
-                                                    **given.validated_data)
+        endpoint = services.webhook_endpoint_update(
+            merchant=request.merchant, endpoint_id=endpoint_id, **given.validated_data
+        )
         return Response(WebhookEndpointSerializer(endpoint).data)
 
-    @extend_schema(tags=TAGS, operation_id="webhooks_destroy", parameters=[ENDPOINT_ID],
-                   responses={204: None, **_errors(404)},
-                   description="Deletes the endpoint and its delivery log; pending deliveries are dropped.")
+    @extend_schema(
+        tags=TAGS,
+        operation_id="webhooks_destroy",
+        parameters=[ENDPOINT_ID],
+        responses={204: None, **_errors(404)},
+        description="Deletes the endpoint and its delivery log; pending deliveries are dropped.",
+    )
     def delete(self, request, endpoint_id: int):
         services.webhook_endpoint_delete(merchant=request.merchant, endpoint_id=endpoint_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -160,8 +209,12 @@ class WebhookEndpointDetailView(IdsInRange, APIView):
 class WebhookEndpointSecretView(IdsInRange, APIView):
     permission_classes = [CanManage]
 
-    @extend_schema(tags=TAGS, operation_id="webhooks_secret_retrieve", parameters=[ENDPOINT_ID],
-                   responses={200: WebhookSecretSerializer, **_errors(404)})
+    @extend_schema(
+        tags=TAGS,
+        operation_id="webhooks_secret_retrieve",
+        parameters=[ENDPOINT_ID],
+        responses={200: WebhookSecretSerializer, **_errors(404)},
+    )
     def get(self, request, endpoint_id: int):
         endpoint = selectors.webhook_endpoint_get(merchant=request.merchant, endpoint_id=endpoint_id)
         return Response({"secret": endpoint.secret})
@@ -170,9 +223,13 @@ class WebhookEndpointSecretView(IdsInRange, APIView):
 class WebhookDefaultSecretView(APIView):
     permission_classes = [CanManage]
 
-    @extend_schema(tags=TAGS, operation_id="webhooks_default_secret_retrieve", responses={200: WebhookSecretSerializer},
-                   description="The secret that signs one-off deliveries (a URL given with one request, e.g. a "
-                               "render's webhook_url), which have no endpoint of their own.")
+    @extend_schema(
+        tags=TAGS,
+        operation_id="webhooks_default_secret_retrieve",
+        responses={200: WebhookSecretSerializer},
+        description="The secret that signs one-off deliveries (a URL given with one request, e.g. a "
+        "render's webhook_url), which have no endpoint of their own.",
+    )
     def get(self, request):
         return Response({"secret": services.webhook_secret_default_get(merchant=request.merchant)})
 
@@ -182,8 +239,12 @@ class _NewestFirst(ApiCursorPagination):
     page_size = 50
 
 
-_STATUS_PARAMETER = OpenApiParameter("status", str, enum=[choice for choice, _ in WebhookDelivery.Status.choices],
-                                     description="Only deliveries in this state.")
+_STATUS_PARAMETER = OpenApiParameter(
+    "status",
+    str,
+    enum=[choice for choice, _ in WebhookDelivery.Status.choices],
+    description="Only deliveries in this state.",
+)
 
 
 class _DeliveryListBase(ListAPIView):
@@ -193,31 +254,39 @@ class _DeliveryListBase(ListAPIView):
     def _status(self) -> str | None:
         value = self.request.query_params.get("status") or None
         if value is not None and value not in WebhookDelivery.Status.values:
-            raise serializers.ValidationError(
-                {"status": [f"Use one of {', '.join(WebhookDelivery.Status.values)}."]})
+            raise serializers.ValidationError({"status": [f"Use one of {', '.join(WebhookDelivery.Status.values)}."]})
         return value
 
 
 class WebhookEndpointDeliveryListView(IdsInRange, _DeliveryListBase):
     permission_classes = [CanManage]
 
-    @extend_schema(tags=TAGS, operation_id="webhooks_deliveries_list", parameters=[ENDPOINT_ID, _STATUS_PARAMETER],
-                   responses={200: WebhookDeliverySerializer(many=True), **_errors(400, 404)},
-                   description="Deliveries to this endpoint, newest first, each with its attempts.")
+    @extend_schema(
+        tags=TAGS,
+        operation_id="webhooks_deliveries_list",
+        parameters=[ENDPOINT_ID, _STATUS_PARAMETER],
+        responses={200: WebhookDeliverySerializer(many=True), **_errors(400, 404)},
+        description="Deliveries to this endpoint, newest first, each with its attempts.",
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return selectors.webhook_delivery_list(merchant=self.request.merchant, endpoint_id=self.kwargs["endpoint_id"],
-                                               status=self._status())
+        return selectors.webhook_delivery_list(
+            merchant=self.request.merchant, endpoint_id=self.kwargs["endpoint_id"], status=self._status()
+        )
 
 
 class WebhookDeliveryListView(_DeliveryListBase):
     permission_classes = [CanManage]
 
-    @extend_schema(tags=TAGS, operation_id="webhooks_all_deliveries_list", parameters=[_STATUS_PARAMETER],
-                   responses={200: WebhookDeliverySerializer(many=True), **_errors(400, 404)},
-                   description="Every delivery of the merchant (endpoints and one-off URLs), newest first.")
+    @extend_schema(
+        tags=TAGS,
+        operation_id="webhooks_all_deliveries_list",
+        parameters=[_STATUS_PARAMETER],
+        responses={200: WebhookDeliverySerializer(many=True), **_errors(400, 404)},
+        description="Every delivery of the merchant (endpoints and one-off URLs), newest first.",
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -228,10 +297,15 @@ class WebhookDeliveryListView(_DeliveryListBase):
 class WebhookDeliveryResendView(IdsInRange, APIView):
     permission_classes = [CanManage]
 
-    @extend_schema(tags=TAGS, operation_id="webhooks_deliveries_resend", parameters=[DELIVERY_ID], request=None,
-                   responses={202: WebhookDeliverySerializer, **_errors(400, 404, 409)},
-                   description="Send the same message (same webhook-id and body) again, with a new round of "
-                               "attempts. Refused while the delivery is still being attempted.")
+    @extend_schema(
+        tags=TAGS,
+        operation_id="webhooks_deliveries_resend",
+        parameters=[DELIVERY_ID],
+        request=None,
+        responses={202: WebhookDeliverySerializer, **_errors(400, 404, 409)},
+        description="Send the same message (same webhook-id and body) again, with a new round of "
+        "attempts. Refused while the delivery is still being attempted.",
+    )
     def post(self, request, delivery_id: int):
         try:
             delivery = services.webhook_delivery_resend(merchant=request.merchant, delivery_id=delivery_id)

@@ -10,5 +10,10 @@ from shop_video import queues
 def delivery_send(*, delivery_id: int, countdown: float | None = None) -> None:
     from shop_video.webhooks.tasks import webhook_deliver
 
-    queues.send(webhook_deliver, (delivery_id,), queue=queues.DEFAULT, countdown=countdown,
-                on_unreachable=queues.Resend(by="webhook_deliveries_sweep"))
+    queues.send(
+        webhook_deliver,
+        (delivery_id,),
+        queue=queues.DEFAULT,
+        countdown=countdown,
+        on_unreachable=queues.Resend(by="webhook_deliveries_sweep"),
+    )

@@ -51,8 +51,14 @@ class WebhookDelivery(models.Model):
         FAILED = "failed", "Failed"
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="webhook_deliveries")
-    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, null=True, blank=True,
-                                 related_name="deliveries", help_text="Empty for a one-off URL.")
+    endpoint = models.ForeignKey(
+        WebhookEndpoint,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        help_text="Empty for a one-off URL.",
+    )
     url = models.URLField(max_length=2000, help_text="Where the last attempt went (the endpoint's URL then).")
     event = models.CharField(max_length=64)
     message_id = models.CharField(max_length=40, db_index=True, help_text="webhook-id: msg_<random>")
@@ -60,10 +66,13 @@ class WebhookDelivery(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0, help_text="Attempts ever made (numbers the attempts).")
     cycle_attempts = models.PositiveIntegerField(
-        default=0, help_text="Attempts since the delivery was created or last re-sent (counted against the limit).")
+        default=0, help_text="Attempts since the delivery was created or last re-sent (counted against the limit)."
+    )
     next_attempt_at = models.DateTimeField(
-        null=True, blank=True,
-        help_text="When pending: when the next attempt may start (a claimed attempt pushes it out by a lease).")
+        null=True,
+        blank=True,
+        help_text="When pending: when the next attempt may start (a claimed attempt pushes it out by a lease).",
+    )
     last_response_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

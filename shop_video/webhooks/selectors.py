@@ -16,8 +16,9 @@ def webhook_endpoint_get(*, merchant: Merchant, endpoint_id: int) -> WebhookEndp
     return WebhookEndpoint.objects.get(pk=endpoint_id, merchant=merchant)
 
 
-def webhook_delivery_list(*, merchant: Merchant, endpoint_id: int | None = None,
-                          status: str | None = None) -> QuerySet[WebhookDelivery]:
+def webhook_delivery_list(
+    *, merchant: Merchant, endpoint_id: int | None = None, status: str | None = None
+) -> QuerySet[WebhookDelivery]:
     """Newest first, each with its attempts (newest first). With endpoint_id, that endpoint must be the
     merchant's (DoesNotExist otherwise)."""
     deliveries = WebhookDelivery.objects.filter(merchant=merchant)
@@ -27,7 +28,8 @@ def webhook_delivery_list(*, merchant: Merchant, endpoint_id: int | None = None,
     if status:
         deliveries = deliveries.filter(status=status)
     return deliveries.order_by("-created_at", "-id").prefetch_related(
-        Prefetch("attempt_log", queryset=WebhookAttempt.objects.order_by("-number")))
+        Prefetch("attempt_log", queryset=WebhookAttempt.objects.order_by("-number"))
+    )
 
 
 def webhook_delivery_get(*, merchant: Merchant, delivery_id: int) -> WebhookDelivery:

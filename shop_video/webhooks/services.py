@@ -13,8 +13,7 @@ import random
 import secrets
 import time
 from collections.abc import Iterable
-from datetime import timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -52,18 +51,21 @@ class DeliveryInProgress(Exception):
 
 # --- Endpoints ----------------------------------------------------------------------------------------------
 
+
 def _url_clean(url: str | None) -> str:
     url = (url or "").strip()
     if not url:
-        raise ValidationError({"url": ["Give the URL that should receive webhooks, e.g. "
-                                       "https://shop.example.com/hooks/shop-video."]})
+        raise ValidationError(
+            {"url": ["Give the URL that should receive webhooks, e.g. https://shop.example.com/hooks/shop-video."]}
+        )
     if len(url) > URL_MAX_CHARS:
         raise ValidationError({"url": [f"The URL is {len(url)} characters; keep it to {URL_MAX_CHARS}."]})
     try:
         destination_check(url)
     except FetchRefused as exc:
-        raise ValidationError({"url": [f"Webhooks cannot be sent to this URL: {exc}. Use a public http(s) "
-                                       f"address."]}) from None
+        raise ValidationError(
+            {"url": [f"Webhooks cannot be sent to this URL: {exc}. Use a public http(s) address."]}
+        ) from None
     except FetchFailed as exc:
         raise ValidationError({"url": [f"Webhooks cannot be sent to this URL: {exc}. Check the host name."]}) from None
     return url
@@ -73,39 +75,59 @@ def _events_clean(events: Iterable[str] | None) -> list[str]:
     if events is None:
         return []
     if isinstance(events, str) or not isinstance(events, Iterable):
-        raise ValidationError({"events": [f"Give a list of event types from {', '.join(EVENTS)}; an empty list "
-                                          f"means all of them."]})
+        raise ValidationError(
+            {"events": [f"Give a list of event types from {', '.join(EVENTS)}; an empty list means all of them."]}
+        )
     events = list(events)
     unknown = [event for event in events if event not in EVENTS]
     if unknown:
-        raise ValidationError({"events": [f"Unknown event type {unknown[0]!r}: use {', '.join(EVENTS)} (or an empty "
-                                          f"list for all of them)."]})
+        raise ValidationError(
+            {
+                "events": [
+                    f"Unknown event type {unknown[0]!r}: use {', '.join(EVENTS)} (or an empty list for all of them)."
+                ]
+            }
+        )
     return [event for event in EVENTS if event in events]
 
 
 def _description_clean(description: str | None) -> str:
     description = (description or "").strip()
     if len(description) > DESCRIPTION_MAX_CHARS:
-        raise ValidationError({"description": [f"The description is {len(description)} characters; keep it to "
-                                               f"{DESCRIPTION_MAX_CHARS}."]})
+        raise ValidationError(
+            {"description": [f"The description is {len(description)} characters; keep it to {DESCRIPTION_MAX_CHARS}."]}
+        )
     return description
 
 
-def webhook_endpoint_create(*, merchant: Merchant, url: str, events: Iterable[str] | None = None,
-                            description: str = "") -> WebhookEndpoint:
+def webhook_endpoint_create(
+    *, merchant: Merchant, url: str, events: Iterable[str] | None = None, description: str = ""
+) -> WebhookEndpoint:
     """A new endpoint with a fresh signing secret. The URL must pass the SSRF rules now (and is checked again
     on every attempt, so a host that later resolves somewhere private is refused then)."""
     if WebhookEndpoint.objects.filter(merchant=merchant).count() >= ENDPOINTS_MAX:
-        raise ValidationError(f"A merchant can have {ENDPOINTS_MAX} webhook endpoints; delete one you no longer use, "
-                              f"or subscribe an existing one to more events.")
-    return WebhookEndpoint.objects.create(merchant=merchant, url=_url_clean(url), events=_events_clean(events),
-                                          description=_description_clean(description),
-                                          secret=webhook_secret_generate())
+        raise ValidationError(
+            f"A merchant can have {ENDPOINTS_MAX} webhook endpoints; delete one you no longer use, "
+            f"or subscribe an existing one to more events."
+        )
+    return WebhookEndpoint.objects.create(
+        merchant=merchant,
+        url=_url_clean(url),
+        events=_events_clean(events),
+        description=_description_clean(description),
+        secret=webhook_secret_generate(),
+    )
 
 
-def webhook_endpoint_update(*, merchant: Merchant, endpoint_id: int, url: str | None = None,
-                            events: Iterable[str] | None = None, is_active: bool | None = None,
-                            description: str | None = None) -> WebhookEndpoint:
+def webhook_endpoint_update(
+    *,
+    merchant: Merchant,
+    endpoint_id: int,
+    url: str | None = None,
+    events: Iterable[str] | None = None,
+    is_active: bool | None = None,
+    description: str | None = None,
+) -> WebhookEndpoint:
     """Change what is given (None leaves a field as it is; events=[] means all events)."""
     endpoint = WebhookEndpoint.objects.get(pk=endpoint_id, merchant=merchant)
     if url is not None:
@@ -141,6 +163,7 @@ def webhook_secret_default_get(*, merchant: Merchant) -> str:
 
 # --- Events -------------------------------------------------------------------------------------------------
 
+
 def _message_id() -> str:
     return "msg_" + secrets.token_urlsafe(18)
 
@@ -148,13 +171,13 @@ def _message_id() -> str:
 def webhook_payload_serialize(*, event: str, data: dict, at=None) -> str:
     """The body text: {"type", "timestamp", "data"} as compact JSON (Decimals and dates as strings)."""
     at = at or timezone.now()
-    payload = {"type": event, "timestamp": at.astimezone(dt_timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-               "data": data}
+    payload = {"type": event, "timestamp": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "data": data}
     return json.dumps(payload, cls=DjangoJSONEncoder, separators=(",", ":"), ensure_ascii=False)
 
 
-def webhook_event_emit(*, merchant: Merchant, event: str, data: dict,
-                       extra_urls: Iterable[str] = ()) -> list[WebhookDelivery]:
+def webhook_event_emit(
+    *, merchant: Merchant, event: str, data: dict, extra_urls: Iterable[str] = ()
+) -> list[WebhookDelivery]:
     """Queue `event` with `data` for every active endpoint of the merchant that listens to it, and for each of
     `extra_urls` (one-off URLs such as a render's own webhook_url, signed with the merchant's default secret
     and checked against the SSRF rules when they are attempted). One message id for all of them. The delivery
@@ -177,8 +200,14 @@ def webhook_event_emit(*, merchant: Merchant, event: str, data: dict,
             continue  # the same URL already gets this message (same id) as a registered endpoint
         seen_urls.add(url)
         if len(url) > URL_MAX_CHARS:
-            rows.append({**common, "url": url[:URL_MAX_CHARS], "status": Status.FAILED,
-                         "last_error": f"the URL is {len(url)} characters; the limit is {URL_MAX_CHARS}"})
+            rows.append(
+                {
+                    **common,
+                    "url": url[:URL_MAX_CHARS],
+                    "status": Status.FAILED,
+                    "last_error": f"the URL is {len(url)} characters; the limit is {URL_MAX_CHARS}",
+                }
+            )
         else:
             rows.append({**common, "url": url, "next_attempt_at": now})
     # One create() per row (not bulk_create) so every database returns the ids; a merchant has few endpoints.
@@ -190,6 +219,7 @@ def webhook_event_emit(*, merchant: Merchant, event: str, data: dict,
 
 
 # --- Attempts -----------------------------------------------------------------------------------------------
+
 
 def _text(value: str, limit: int) -> str:
     # What a remote server sends is stored: no NUL (PostgreSQL text refuses it), bounded length.
@@ -215,9 +245,14 @@ def webhook_delivery_attempt(*, delivery_id: int) -> WebhookAttempt | None:
     # The claim: one conditional UPDATE. It pushes next_attempt_at out by a lease, so a duplicate message,
     # the sweep or a second worker matches zero rows while this attempt runs.
     claimed = WebhookDelivery.objects.filter(
-        pk=delivery_id, status=Status.PENDING, next_attempt_at__lte=now + timedelta(seconds=CLAIM_EARLY_SECONDS),
-    ).update(attempts=F("attempts") + 1, cycle_attempts=F("cycle_attempts") + 1,
-             next_attempt_at=now + timedelta(seconds=_lease_seconds()))
+        pk=delivery_id,
+        status=Status.PENDING,
+        next_attempt_at__lte=now + timedelta(seconds=CLAIM_EARLY_SECONDS),
+    ).update(
+        attempts=F("attempts") + 1,
+        cycle_attempts=F("cycle_attempts") + 1,
+        next_attempt_at=now + timedelta(seconds=_lease_seconds()),
+    )
     if not claimed:
         return None
     delivery = WebhookDelivery.objects.select_related("endpoint", "merchant").filter(pk=delivery_id).first()
@@ -238,8 +273,9 @@ def webhook_delivery_attempt(*, delivery_id: int) -> WebhookAttempt | None:
         headers = {
             "webhook-id": delivery.message_id,
             "webhook-timestamp": str(timestamp),
-            "webhook-signature": webhook_sign(secret=secret, msg_id=delivery.message_id, timestamp=timestamp,
-                                              body=body),
+            "webhook-signature": webhook_sign(
+                secret=secret, msg_id=delivery.message_id, timestamp=timestamp, body=body
+            ),
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
         }
@@ -259,28 +295,43 @@ def webhook_delivery_attempt(*, delivery_id: int) -> WebhookAttempt | None:
         error = f"the endpoint answered HTTP {code}"
         if 300 <= code < 400:
             error += (f" (to {location[:300]})" if location else "") + (
-                "; redirects are not followed for webhooks: set the endpoint's URL to the final address")
+                "; redirects are not followed for webhooks: set the endpoint's URL to the final address"
+            )
     error = _text(error, 2000)
     try:
         with transaction.atomic():
-            attempt = WebhookAttempt.objects.create(delivery=delivery, number=number, url=url, at=started,
-                                                    response_code=code, error=error, duration_ms=duration_ms,
-                                                    response_body=_text(excerpt, 1024))
+            attempt = WebhookAttempt.objects.create(
+                delivery=delivery,
+                number=number,
+                url=url,
+                at=started,
+                response_code=code,
+                error=error,
+                duration_ms=duration_ms,
+                response_body=_text(excerpt, 1024),
+            )
     except IntegrityError:
         return None  # the endpoint and its deliveries were deleted while this attempt ran
 
     finished = timezone.now()
     ours = WebhookDelivery.objects.filter(pk=delivery.pk, status=Status.PENDING, attempts=number)
     if succeeded:
-        ours.update(status=Status.SUCCEEDED, url=url, delivered_at=finished, last_response_code=code,
-                    last_error="", next_attempt_at=None)
+        ours.update(
+            status=Status.SUCCEEDED,
+            url=url,
+            delivered_at=finished,
+            last_response_code=code,
+            last_error="",
+            next_attempt_at=None,
+        )
     elif permanent or delivery.cycle_attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
         reason = error if permanent else f"gave up after {delivery.cycle_attempts} attempts; the last: {error}"
         ours.update(status=Status.FAILED, url=url, last_response_code=code, last_error=reason, next_attempt_at=None)
     else:
         delay = webhook_backoff_seconds(failed_attempts=delivery.cycle_attempts)
-        if ours.update(url=url, last_response_code=code, last_error=error,
-                       next_attempt_at=finished + timedelta(seconds=delay)):
+        if ours.update(
+            url=url, last_response_code=code, last_error=error, next_attempt_at=finished + timedelta(seconds=delay)
+        ):
             transaction.on_commit(lambda: dispatch.delivery_send(delivery_id=delivery.pk, countdown=delay))
     return attempt
 
@@ -290,15 +341,19 @@ def webhook_delivery_resend(*, merchant: Merchant, delivery_id: int) -> WebhookD
     webhook-id), a fresh timestamp and signature per attempt, up to WEBHOOK_MAX_ATTEMPTS attempts again."""
     delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id, merchant=merchant)
     if delivery.endpoint is not None and not delivery.endpoint.is_active:
-        raise ValidationError(f"The endpoint {delivery.endpoint.url} is disabled; enable it (is_active: true) "
-                              f"before re-sending.")
+        raise ValidationError(
+            f"The endpoint {delivery.endpoint.url} is disabled; enable it (is_active: true) before re-sending."
+        )
     now = timezone.now()
     restarted = WebhookDelivery.objects.filter(
-        pk=delivery.pk, status__in=[Status.SUCCEEDED, Status.FAILED],
+        pk=delivery.pk,
+        status__in=[Status.SUCCEEDED, Status.FAILED],
     ).update(status=Status.PENDING, cycle_attempts=0, next_attempt_at=now, last_error="", delivered_at=None)
     if not restarted:
-        raise DeliveryInProgress(f"Delivery {delivery.pk} is still being attempted ({delivery.attempts} attempts so "
-                                 f"far); wait until it succeeds or fails, then re-send.")
+        raise DeliveryInProgress(
+            f"Delivery {delivery.pk} is still being attempted ({delivery.attempts} attempts so "
+            f"far); wait until it succeeds or fails, then re-send."
+        )
     transaction.on_commit(lambda: dispatch.delivery_send(delivery_id=delivery.pk))
     delivery.refresh_from_db()
     return delivery
@@ -308,8 +363,11 @@ def webhook_deliveries_send_overdue(*, overdue_seconds: int = SWEEP_OVERDUE_SECO
     """Send again every pending delivery that is well past due (its message was lost or its worker died while
     holding the claim). The claim makes a duplicate message harmless."""
     cutoff = timezone.now() - timedelta(seconds=overdue_seconds)
-    ids = list(WebhookDelivery.objects.filter(status=Status.PENDING, next_attempt_at__lte=cutoff)
-               .order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+    ids = list(
+        WebhookDelivery.objects.filter(status=Status.PENDING, next_attempt_at__lte=cutoff)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
     for delivery_id in ids:
         dispatch.delivery_send(delivery_id=delivery_id)
     return len(ids)

@@ -37,7 +37,7 @@ def webhook_secret_generate() -> str:
 def _secret_key(secret: str | bytes) -> bytes:
     if isinstance(secret, bytes):
         return secret
-    encoded = secret[len(SECRET_PREFIX):] if secret.startswith(SECRET_PREFIX) else secret
+    encoded = secret[len(SECRET_PREFIX) :] if secret.startswith(SECRET_PREFIX) else secret
     try:
         return base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
@@ -53,8 +53,14 @@ def webhook_sign(*, secret: str | bytes, msg_id: str, timestamp: int, body: byte
     return f"{SIGNATURE_VERSION},{base64.b64encode(digest).decode('ascii')}"
 
 
-def webhook_verify(*, secret: str | bytes, headers: Mapping[str, str], body: bytes | str,
-                   tolerance_seconds: int = 300, now: float | datetime | None = None):
+def webhook_verify(
+    *,
+    secret: str | bytes,
+    headers: Mapping[str, str],
+    body: bytes | str,
+    tolerance_seconds: int = 300,
+    now: float | datetime | None = None,
+):
     """Check a received message and return its parsed JSON payload; raise WebhookVerificationError saying why
     it is refused. `headers` may be any mapping (names are matched case-insensitively); `body` must be the raw
     request body exactly as received, not re-serialised JSON."""
@@ -71,7 +77,8 @@ def webhook_verify(*, secret: str | bytes, headers: Mapping[str, str], body: byt
         timestamp = int(values["webhook-timestamp"])
     except ValueError:
         raise WebhookVerificationError(
-            f"the webhook-timestamp header is not whole Unix seconds: {values['webhook-timestamp'][:40]!r}") from None
+            f"the webhook-timestamp header is not whole Unix seconds: {values['webhook-timestamp'][:40]!r}"
+        ) from None
     if now is None:
         now_seconds = time.time()
     elif isinstance(now, datetime):
@@ -79,11 +86,15 @@ def webhook_verify(*, secret: str | bytes, headers: Mapping[str, str], body: byt
     else:
         now_seconds = float(now)
     if timestamp < now_seconds - tolerance_seconds:
-        raise WebhookVerificationError(f"the message timestamp is {int(now_seconds - timestamp)} s old, beyond the "
-                                       f"tolerance of {tolerance_seconds} s (a replay, or a clock that is wrong)")
+        raise WebhookVerificationError(
+            f"the message timestamp is {int(now_seconds - timestamp)} s old, beyond the "
+            f"tolerance of {tolerance_seconds} s (a replay, or a clock that is wrong)"
+        )
     if timestamp > now_seconds + tolerance_seconds:
-        raise WebhookVerificationError(f"the message timestamp is {int(timestamp - now_seconds)} s in the future, "
-                                       f"beyond the tolerance of {tolerance_seconds} s (check the clocks)")
+        raise WebhookVerificationError(
+            f"the message timestamp is {int(timestamp - now_seconds)} s in the future, "
+            f"beyond the tolerance of {tolerance_seconds} s (check the clocks)"
+        )
     raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
     expected = webhook_sign(secret=secret, msg_id=values["webhook-id"], timestamp=timestamp, body=raw)
     expected_signature = expected.partition(",")[2].encode()

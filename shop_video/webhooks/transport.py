@@ -9,14 +9,12 @@ followed for a POST: a 3xx answer is a failed attempt that says where the endpoi
 from __future__ import annotations
 
 import http.client
-import socket
 import ssl
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from shop_video.safe_http import FetchFailed, FetchRefused
+from shop_video.safe_http import FetchFailed, FetchRefused, pinned_connection
 from shop_video.safe_http import checked_address as safe_http_checked_address
-from shop_video.safe_http import pinned_connection
 
 RESPONSE_EXCERPT_BYTES = 1024
 
@@ -71,9 +69,12 @@ def webhook_post(*, url: str, body: bytes, headers: dict[str, str], timeout: flo
         connection.request("POST", path, body=body, headers={**headers, "Content-Length": str(len(body))})
         response = connection.getresponse()
         excerpt = response.read(RESPONSE_EXCERPT_BYTES)
-        return PostResult(status=response.status, body_excerpt=excerpt.decode("utf-8", errors="replace"),
-                          location=response.getheader("Location"))
-    except (TimeoutError, socket.timeout):
+        return PostResult(
+            status=response.status,
+            body_excerpt=excerpt.decode("utf-8", errors="replace"),
+            location=response.getheader("Location"),
+        )
+    except TimeoutError:
         raise FetchFailed(f"no answer from {parts.hostname} within {timeout:g} s") from None
     except (ConnectionError, http.client.HTTPException, ssl.SSLError, OSError) as exc:
         raise FetchFailed(f"could not post to {parts.hostname}: {exc}") from None

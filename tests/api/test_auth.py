@@ -15,8 +15,12 @@ pytestmark = pytest.mark.django_db
 def test_a_key_acts_for_its_merchant(api, merchant):
     response = api.get("/api/v1/me")
     assert response.status_code == 200
-    assert response.json() == {"merchant": "acme", "merchant_name": merchant.name, "auth": "api_key",
-                               "key_prefix": api.key.split(".")[0]}
+    assert response.json() == {
+        "merchant": "acme",
+        "merchant_name": merchant.name,
+        "auth": "api_key",
+        "key_prefix": api.key.split(".")[0],
+    }
 
 
 def test_keys_are_hashed_at_rest_and_only_the_prefix_is_visible(api):
@@ -69,8 +73,12 @@ def test_a_signed_in_member_acts_for_their_merchant(merchant, other_merchant):
     membership_add(merchant=other_merchant, email="ops@example.com", role="owner", password="pw-123456789")
     client = APIClient()
     assert client.login(username="ops@example.com", password="pw-123456789")
-    assert client.get("/api/v1/me").json() == {"merchant": "globex", "merchant_name": other_merchant.name,
-                                               "auth": "session", "key_prefix": None}
+    assert client.get("/api/v1/me").json() == {
+        "merchant": "globex",
+        "merchant_name": other_merchant.name,
+        "auth": "session",
+        "key_prefix": None,
+    }
 
 
 def test_a_signed_in_user_without_a_merchant_is_refused(django_user_model):
@@ -111,7 +119,13 @@ def test_the_schema_and_docs_are_served(db):
 def test_nested_field_errors_are_flattened_with_their_path():
     from shop_video.api.exceptions import _error_body
 
-    body = _error_body(400, {"skus": {1: ["Unknown SKU 'X'."]}, "metadata": [{"key": ["Too long."]}],
-                             "non_field_errors": ["Check the body."]})
+    body = _error_body(
+        400,
+        {
+            "skus": {1: ["Unknown SKU 'X'."]},
+            "metadata": [{"key": ["Too long."]}],
+            "non_field_errors": ["Check the body."],
+        },
+    )
     assert body["fields"] == {"skus[1]": ["Unknown SKU 'X'."], "metadata[0].key": ["Too long."]}
     assert body["message"].startswith("Check the body.") and "skus[1]: Unknown SKU 'X'." in body["message"]

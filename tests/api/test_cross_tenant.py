@@ -30,7 +30,7 @@ def test_every_route_with_acme_ids_is_404_for_another_merchant(acme, other_api):
         tried.append(f"{method.upper()} {path}")
         assert response.status_code == 404, (method, url, response.status_code, response.content[:300])
         assert response.json()["error"]["type"] == "not_found"
-        for secret in ("whsec_", "MUG-1\"", "acme"):
+        for secret in ("whsec_", 'MUG-1"', "acme"):
             assert secret not in response.content.decode().replace(url, ""), (method, url)
     assert len(tried) >= 12, tried
     # And nothing changed.
@@ -44,11 +44,17 @@ def test_every_route_with_acme_ids_is_404_for_another_merchant(acme, other_api):
 def test_the_same_ids_work_for_their_owner(acme, api):
     # The 404s above are about ownership, not about bad ids.
     values = acme["values"]
-    for url in (f"/api/v1/products/{values['ref']}", f"/api/v1/renders/{values['id']}",
-                f"/api/v1/catalog/imports/{values['import_id']}", f"/api/v1/templates/{values['slug']}",
-                f"/api/v1/webhooks/{values['endpoint_id']}", f"/api/v1/webhooks/{values['endpoint_id']}/secret",
-                f"/api/v1/brand-kits/{values['kit_id']}", f"/api/v1/brand-kits/{values['kit_id']}/music-tracks",
-                f"/api/v1/presenters/{values['slug']}"):
+    for url in (
+        f"/api/v1/products/{values['ref']}",
+        f"/api/v1/renders/{values['id']}",
+        f"/api/v1/catalog/imports/{values['import_id']}",
+        f"/api/v1/templates/{values['slug']}",
+        f"/api/v1/webhooks/{values['endpoint_id']}",
+        f"/api/v1/webhooks/{values['endpoint_id']}/secret",
+        f"/api/v1/brand-kits/{values['kit_id']}",
+        f"/api/v1/brand-kits/{values['kit_id']}/music-tracks",
+        f"/api/v1/presenters/{values['slug']}",
+    ):
         assert api.get(url).status_code == 200, url
 
 

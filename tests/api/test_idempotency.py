@@ -32,9 +32,12 @@ def test_a_replay_returns_the_same_status_body_and_location_and_creates_nothing(
     first = _post(api)
     assert first.status_code == 202 and "Idempotent-Replayed" not in first
     # The same request, keys in another order: still the same request.
-    again = api.post(RENDERS, '{"metadata": {"b": 2, "a": 1}, "aspect_ratios": ["9:16"], "sku": "MUG-1", '
-                              '"template": "product-showcase"}', content_type="application/json",
-                     HTTP_IDEMPOTENCY_KEY="key-1")
+    again = api.post(
+        RENDERS,
+        '{"metadata": {"b": 2, "a": 1}, "aspect_ratios": ["9:16"], "sku": "MUG-1", "template": "product-showcase"}',
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="key-1",
+    )
     assert again.status_code == 202
     assert again.json() == first.json()
     assert again["Idempotent-Replayed"] == "true"
@@ -42,7 +45,12 @@ def test_a_replay_returns_the_same_status_body_and_location_and_creates_nothing(
     assert RenderJob.objects.count() == 1
     record = IdempotencyRecord.objects.get()
     assert (record.key, record.state, record.response_status, record.method, record.path) == (
-        "key-1", "done", 202, "POST", RENDERS)
+        "key-1",
+        "done",
+        202,
+        "POST",
+        RENDERS,
+    )
 
 
 @pytest.mark.django_db
@@ -84,8 +92,9 @@ def test_keys_are_per_merchant(api, other_api, ready, other_merchant):
 
 @pytest.mark.django_db
 def test_a_request_still_in_progress_is_409(api, ready):
-    IdempotencyRecord.objects.create(merchant=ready, key="key-1", method="POST", path=RENDERS,
-                                     request_hash=_hash_of(api, BODY))
+    IdempotencyRecord.objects.create(
+        merchant=ready, key="key-1", method="POST", path=RENDERS, request_hash=_hash_of(api, BODY)
+    )
     response = _post(api)
     assert response.status_code == 409
     assert "still being processed; retry in a moment" in response.json()["error"]["message"]
@@ -94,10 +103,12 @@ def test_a_request_still_in_progress_is_409(api, ready):
 
 @pytest.mark.django_db
 def test_an_abandoned_in_progress_record_stops_blocking_the_key(api, ready):
-    record = IdempotencyRecord.objects.create(merchant=ready, key="key-1", method="POST", path=RENDERS,
-                                              request_hash=_hash_of(api, BODY))
+    record = IdempotencyRecord.objects.create(
+        merchant=ready, key="key-1", method="POST", path=RENDERS, request_hash=_hash_of(api, BODY)
+    )
     IdempotencyRecord.objects.filter(pk=record.pk).update(
-        created_at=timezone.now() - idempotency.IN_PROGRESS_TIMEOUT - timedelta(seconds=1))
+        created_at=timezone.now() - idempotency.IN_PROGRESS_TIMEOUT - timedelta(seconds=1)
+    )
     assert _post(api).status_code == 202
     assert IdempotencyRecord.objects.get().state == "done"
 
@@ -174,7 +185,8 @@ def test_a_key_of_the_wrong_length_is_400(api, ready, key, length):
     response = _post(api, key=key)
     assert response.status_code == 400
     assert response.json()["error"]["message"] == (
-        f"The Idempotency-Key header must be 1 to 255 characters, got {length}; send a UUID.")
+        f"The Idempotency-Key header must be 1 to 255 characters, got {length}; send a UUID."
+    )
     assert RenderJob.objects.count() == 0 and IdempotencyRecord.objects.count() == 0
 
 
@@ -189,16 +201,16 @@ def test_the_request_hash_ignores_json_key_order_and_whitespace_but_not_values()
     from rest_framework.test import APIRequestFactory
 
     def hash_of(raw, path=RENDERS, content_type="application/json"):
-        request = Request(APIRequestFactory().post(path, raw, content_type=content_type),
-                          parsers=[JSONParser()])
+        request = Request(APIRequestFactory().post(path, raw, content_type=content_type), parsers=[JSONParser()])
         return idempotency.idempotency_request_hash(request)
 
     same = hash_of('{"a": 1, "b": [1, 2]}')
     assert hash_of('{"b":[1,2],\n "a":1}') == same
     assert hash_of('{"a": 1, "b": [2, 1]}') != same
     assert hash_of('{"a": 1, "b": [1, 2]}', path=RENDERS + "/1/cancel") != same
-    assert hash_of(b"raw bytes", content_type="application/octet-stream") != \
-        hash_of(b"raw bytez", content_type="application/octet-stream")
+    assert hash_of(b"raw bytes", content_type="application/octet-stream") != hash_of(
+        b"raw bytez", content_type="application/octet-stream"
+    )
 
 
 def test_the_request_hash_of_multipart_ignores_the_boundary_but_not_the_file():
@@ -210,8 +222,11 @@ def test_the_request_hash_of_multipart_ignores_the_boundary_but_not_the_file():
 
     def hash_of(content, boundary):
         upload = SimpleUploadedFile("a.jpg", content, content_type="image/jpeg")
-        raw = APIRequestFactory().post("/x", encode_multipart(boundary, {"title": "t", "file": upload}),
-                                       content_type=f"multipart/form-data; boundary={boundary}")
+        raw = APIRequestFactory().post(
+            "/x",
+            encode_multipart(boundary, {"title": "t", "file": upload}),
+            content_type=f"multipart/form-data; boundary={boundary}",
+        )
         request = Request(raw, parsers=[MultiPartParser()])
         assert request.data["title"] == "t"
         return idempotency.idempotency_request_hash(request)
@@ -234,8 +249,9 @@ def _hash_of(client, body):
 
 # --- a real race: two connections at once (PostgreSQL; SQLite serialises writers with a file lock) ------------
 
-needs_postgresql = pytest.mark.skipif(connection.vendor != "postgresql",
-                                      reason="needs concurrent writers: set DATABASE_URL to PostgreSQL")
+needs_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs concurrent writers: set DATABASE_URL to PostgreSQL"
+)
 
 
 def _client_like(api):

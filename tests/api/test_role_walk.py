@@ -19,8 +19,12 @@ from tests.api.walk import schema_operations
 
 pytestmark = pytest.mark.django_db
 
-ROLES = {"owner": {"read", "edit", "manage"}, "admin": {"read", "edit", "manage"}, "editor": {"read", "edit"},
-         "viewer": {"read"}}
+ROLES = {
+    "owner": {"read", "edit", "manage"},
+    "admin": {"read", "edit", "manage"},
+    "editor": {"read", "edit"},
+    "viewer": {"read"},
+}
 MANAGE_PREFIXES = ("/api/v1/webhooks",)  # everything under them shows or makes a signing secret
 BODIES = {"patch": {}, "post": {}, "put": {}}
 PASSWORD = "pw-123456789"
@@ -42,8 +46,10 @@ def _session_client(merchant, role: str) -> APIClient:
 @pytest.fixture
 def callers(merchant, api):
     """acme's four roles by session, and acme's API key."""
-    return {**{f"{role} (session)": (_session_client(merchant, role), ROLES[role]) for role in ROLES},
-            "API key": (api, {"read", "edit", "manage"})}
+    return {
+        **{f"{role} (session)": (_session_client(merchant, role), ROLES[role]) for role in ROLES},
+        "API key": (api, {"read", "edit", "manage"}),
+    }
 
 
 @pytest.fixture
@@ -108,14 +114,19 @@ def test_viewer_cannot_edit_a_product(acme, merchant):
 
 def test_viewer_cannot_create_a_template(acme, merchant):
     spec = {"scenes": [{"type": "product_shots", "duration": 2}]}
-    response = _viewer(merchant).post("/api/v1/templates", {"slug": "viewer-made", "name": "Viewer", "spec": spec},
-                                      format="json")
+    response = _viewer(merchant).post(
+        "/api/v1/templates", {"slug": "viewer-made", "name": "Viewer", "spec": spec}, format="json"
+    )
     assert response.status_code == 403
     assert not VideoTemplate.objects.filter(slug="viewer-made").exists()
     # The same body is fine for an editor: the 403 is the role, not the request.
     editor = _session_client(merchant, "editor")
-    assert editor.post("/api/v1/templates", {"slug": "editor-made", "name": "Editor", "spec": spec},
-                       format="json").status_code == 201
+    assert (
+        editor.post(
+            "/api/v1/templates", {"slug": "editor-made", "name": "Editor", "spec": spec}, format="json"
+        ).status_code
+        == 201
+    )
 
 
 def test_viewer_cannot_register_a_webhook_or_receive_its_secret(acme, merchant, quiet_side_effects):

@@ -11,11 +11,14 @@ import zlib
 
 def png_claiming(width: int, height: int) -> bytes:
     """A tiny PNG whose header claims width x height pixels (a decompression bomb's calling card)."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+    )
 
 
 def psd(width: int = 8, height: int = 6) -> bytes:
@@ -25,8 +28,9 @@ def psd(width: int = 8, height: int = 6) -> bytes:
     return header + sections + struct.pack(">H", 0) + bytes([200]) * (3 * width * height)
 
 
-def zip_of(members: dict[str, bytes], *, symlinks: dict[str, str] | None = None,
-           compression: int = zipfile.ZIP_STORED) -> bytes:
+def zip_of(
+    members: dict[str, bytes], *, symlinks: dict[str, str] | None = None, compression: int = zipfile.ZIP_STORED
+) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=compression) as zf:
         for name, data in members.items():

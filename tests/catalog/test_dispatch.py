@@ -20,8 +20,12 @@ def _broker_down(*args, **kwargs):
 @pytest.fixture
 def pending(merchant):
     product = factories.product_make(merchant=merchant, sku="MUG-1", photos=0)
-    return [ProductImage.objects.create(merchant=merchant, product=product, position=index,
-                                        source_url=f"https://cdn.test/{index}.jpg") for index in range(3)]
+    return [
+        ProductImage.objects.create(
+            merchant=merchant, product=product, position=index, source_url=f"https://cdn.test/{index}.jpg"
+        )
+        for index in range(3)
+    ]
 
 
 def test_an_import_that_cannot_be_sent_is_failed_with_the_reason(merchant, monkeypatch):
@@ -35,10 +39,14 @@ def test_an_import_that_cannot_be_sent_is_failed_with_the_reason(merchant, monke
 
 def test_photos_go_to_the_default_queue_in_one_message_then_one_task_each(pending, monkeypatch):
     batches, singles = [], []
-    monkeypatch.setattr(tasks.product_images_fetch_fan_out, "apply_async",
-                        lambda args, queue, countdown=None: batches.append((args, queue)))
-    monkeypatch.setattr(tasks.product_image_fetch, "apply_async",
-                        lambda args, queue, countdown=None: singles.append((args, queue)))
+    monkeypatch.setattr(
+        tasks.product_images_fetch_fan_out,
+        "apply_async",
+        lambda args, queue, countdown=None: batches.append((args, queue)),
+    )
+    monkeypatch.setattr(
+        tasks.product_image_fetch, "apply_async", lambda args, queue, countdown=None: singles.append((args, queue))
+    )
     ids = [image.pk for image in pending]
     dispatch.images_fetch_send(image_ids=ids)
     tasks.product_images_fetch_fan_out.apply(args=(ids,))
@@ -51,7 +59,9 @@ def test_photos_that_cannot_be_sent_fail_with_the_reason(pending, monkeypatch):
     monkeypatch.setattr(tasks.product_images_fetch_fan_out, "apply_async", _broker_down)
     dispatch.images_fetch_send(image_ids=[image.pk for image in pending])
     assert [(image.status, image.error) for image in ProductImage.objects.order_by("position")] == [
-        ("ready", ""), *[("failed", f"{UNREACHABLE}; re-import to try again")] * 2]
+        ("ready", ""),
+        *[("failed", f"{UNREACHABLE}; re-import to try again")] * 2,
+    ]
 
 
 def test_the_fan_out_fails_only_the_photos_it_could_not_send(pending, monkeypatch):
@@ -66,4 +76,7 @@ def test_the_fan_out_fails_only_the_photos_it_could_not_send(pending, monkeypatc
     tasks.product_images_fetch_fan_out.apply(args=([image.pk for image in pending],))
     assert sent == [pending[0].pk, pending[2].pk]
     assert list(ProductImage.objects.order_by("position").values_list("status", flat=True)) == [
-        "pending", "failed", "pending"]
+        "pending",
+        "failed",
+        "pending",
+    ]

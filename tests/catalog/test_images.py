@@ -36,10 +36,13 @@ def test_same_bytes_same_hash_and_different_photos_differ():
     assert image_normalise(a).sha256 == image_normalise(a).sha256 != image_normalise(b).sha256
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"", "the file is empty"),
-    (b"%PDF-1.4 not an image", "not a readable image"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "the file is empty"),
+        (b"%PDF-1.4 not an image", "not a readable image"),
+    ],
+)
 def test_non_images_are_rejected(data, message):
     with pytest.raises(ImageRejected, match=message):
         image_normalise(data)

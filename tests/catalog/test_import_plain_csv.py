@@ -14,17 +14,25 @@ HEADER = "sku,title,description,price,currency,image\n"
 
 def _import(merchant, text: str | bytes, base_dir=None):
     data = text if isinstance(text, bytes) else text.encode()
-    return catalog_import_run(merchant=merchant, importer=importer_get("plain_csv"), source="feed.csv", data=data,
-                              base_dir=base_dir)
+    return catalog_import_run(
+        merchant=merchant, importer=importer_get("plain_csv"), source="feed.csv", data=data, base_dir=base_dir
+    )
 
 
 def test_rows_become_products_with_variants_and_photos(merchant, tmp_path):
     (tmp_path / "mug.jpg").write_bytes(factories.photo_bytes())
-    record = _import(merchant, HEADER + 'MUG-1,Blue Mug,"Holds 300 ml, dishwasher safe",24.00,usd,mug.jpg\n'
-                                        "TEE-1,Tee,,1299.5,EUR,\n", base_dir=tmp_path)
+    record = _import(
+        merchant,
+        HEADER + 'MUG-1,Blue Mug,"Holds 300 ml, dishwasher safe",24.00,usd,mug.jpg\nTEE-1,Tee,,1299.5,EUR,\n',
+        base_dir=tmp_path,
+    )
     assert (record.status, record.created_count, record.failed_count, record.errors) == ("succeeded", 2, 0, [])
     mug = Variant.objects.get(merchant=merchant, sku="MUG-1")
-    assert (mug.price, mug.currency, mug.product.description) == (Decimal("24.00"), "USD", "Holds 300 ml, dishwasher safe")
+    assert (mug.price, mug.currency, mug.product.description) == (
+        Decimal("24.00"),
+        "USD",
+        "Holds 300 ml, dishwasher safe",
+    )
     image = mug.product.images.get()
     assert image.status == ProductImage.Status.READY and len(image.sha256) == 64 and image.width == 320
 
@@ -43,20 +51,26 @@ def test_reimporting_the_same_feed_changes_nothing_and_a_new_price_updates(merch
 
 def test_bad_rows_are_reported_by_number_and_good_rows_are_kept(merchant, tmp_path):
     (tmp_path / "notes.jpg").write_bytes(b"this is not a photo")
-    record = _import(merchant, HEADER
-                     + "OK-1,Good,,10,USD,\n"
-                     + "BAD-1,Bad price,,ten dollars,USD,\n"
-                     + ",No SKU,,10,USD,\n"
-                     + "BAD-3,Bad currency,,10,dollars,\n"
-                     + "OK-2,Good but bad photo,,10,USD,notes.jpg\n"
-                     + "OK-3,Too,many,cells,10,USD,x\n", base_dir=tmp_path)
+    record = _import(
+        merchant,
+        HEADER
+        + "OK-1,Good,,10,USD,\n"
+        + "BAD-1,Bad price,,ten dollars,USD,\n"
+        + ",No SKU,,10,USD,\n"
+        + "BAD-3,Bad currency,,10,dollars,\n"
+        + "OK-2,Good but bad photo,,10,USD,notes.jpg\n"
+        + "OK-3,Too,many,cells,10,USD,x\n",
+        base_dir=tmp_path,
+    )
     assert record.status == CatalogImport.Status.SUCCEEDED
     # Five rows have an error; the one with a bad photo still imports its product.
     assert record.created_count == 2 and record.failed_count == 5
     errors = {(e["row"], e["field"]): e["message"] for e in record.errors}
     assert errors[(3, "price")] == "price 'ten dollars' is not a number: write it like 24.00 or 24.00 EUR"
     assert errors[(4, "sku")] == "sku is empty: every row needs its sku"
-    assert errors[(5, "currency")] == "currency 'dollars' is not a 3-letter currency code: write one like USD, EUR or GBP"
+    assert (
+        errors[(5, "currency")] == "currency 'dollars' is not a 3-letter currency code: write one like USD, EUR or GBP"
+    )
     assert errors[(6, "image")].startswith("notes.jpg: not a readable image")
     assert errors[(7, "")] == "has 7 cells but the header has 6: quote cells that contain the delimiter"
     assert set(Product.objects.values_list("key", flat=True)) == {"OK-1", "OK-2"}
@@ -65,8 +79,10 @@ def test_bad_rows_are_reported_by_number_and_good_rows_are_kept(merchant, tmp_pa
 def test_a_file_without_the_required_columns_fails_the_import_with_what_to_add(merchant):
     record = _import(merchant, "name,cost\nMug,3\n")
     assert record.status == CatalogImport.Status.FAILED
-    assert record.error == ("nothing gives the sku, title, price: map them to your columns, or name the columns "
-                            "sku, title, price. The file has: name, cost")
+    assert record.error == (
+        "nothing gives the sku, title, price: map them to your columns, or name the columns "
+        "sku, title, price. The file has: name, cost"
+    )
     assert Product.objects.count() == 0
 
 
@@ -85,7 +101,7 @@ def test_local_paths_are_refused_when_not_importing_from_the_command_line(mercha
 
 def test_overlong_fields_are_row_errors_not_truncated(merchant):
     record = _import(merchant, HEADER + f"LONG-1,{'x' * 501},,5,USD,\nOK-1,Fine,,5,USD,\n")
-    assert record.errors == [{"row": 2, "field": "title",
-                              "message": "title is 501 characters long; shorten it to 500 or fewer"}]
+    assert record.errors == [
+        {"row": 2, "field": "title", "message": "title is 501 characters long; shorten it to 500 or fewer"}
+    ]
     assert record.created_count == 1
-

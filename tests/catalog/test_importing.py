@@ -28,9 +28,14 @@ class StubImporter:
 
 
 def product(key, *skus, price="10.00", title=None, images=(), row=2, status="active"):
-    return ParsedProduct(row_number=row, key=key, title=title or f"Product {key}", status=status,
-                         image_urls=list(images),
-                         variants=[ParsedVariant(sku=sku, price=Decimal(price), currency="EUR") for sku in skus])
+    return ParsedProduct(
+        row_number=row,
+        key=key,
+        title=title or f"Product {key}",
+        status=status,
+        image_urls=list(images),
+        variants=[ParsedVariant(sku=sku, price=Decimal(price), currency="EUR") for sku in skus],
+    )
 
 
 def run(merchant, items, **kwargs):
@@ -44,8 +49,9 @@ def fetches(monkeypatch):
     from catalog import tasks
 
     sent = []
-    monkeypatch.setattr(tasks.product_images_fetch_fan_out, "apply_async",
-                        lambda args, queue, **options: sent.append(list(args[0])))
+    monkeypatch.setattr(
+        tasks.product_images_fetch_fan_out, "apply_async", lambda args, queue, **options: sent.append(list(args[0]))
+    )
     monkeypatch.setattr(importing.transaction, "on_commit", lambda callback, **kwargs: callback())
     return sent
 
@@ -58,8 +64,9 @@ def test_created_updated_unchanged_and_reimport_is_a_no_op(merchant, fetches):
     again = run(merchant, feed)
     assert (again.created_count, again.updated_count, again.unchanged_count) == (0, 0, 2)
     assert dict(Variant.objects.values_list("sku", "updated_at")) == stamps  # nothing was written
-    changed = run(merchant, [product("a", "A-1", "A-2", price="9.50", images=["https://cdn.test/a.jpg"]),
-                             product("b", "B-1")])
+    changed = run(
+        merchant, [product("a", "A-1", "A-2", price="9.50", images=["https://cdn.test/a.jpg"]), product("b", "B-1")]
+    )
     assert (changed.updated_count, changed.unchanged_count) == (1, 1)
     assert Variant.objects.get(sku="A-2").price == Decimal("9.50")
     assert ProductImage.objects.count() == 1 and fetches == [[ProductImage.objects.get().pk]]
@@ -75,14 +82,26 @@ def test_batches_of_any_size_give_the_same_result(merchant, fetches, monkeypatch
 
 def test_a_sku_claimed_by_two_products_in_one_file_is_a_row_error(merchant, fetches):
     record = run(merchant, [product("a", "DUP", row=2), product("b", "DUP", row=5), product("c", "C-1", row=6)])
-    assert record.errors == [{"row": 5, "field": "sku", "message": (
-        "SKU 'DUP' is already used by another product on row 2 of this file; SKUs must be unique")}]
+    assert record.errors == [
+        {
+            "row": 5,
+            "field": "sku",
+            "message": ("SKU 'DUP' is already used by another product on row 2 of this file; SKUs must be unique"),
+        }
+    ]
     assert Variant.objects.get(sku="DUP").product.key == "a" and record.created_count == 2
 
 
 def test_row_errors_from_the_parser_are_kept_with_the_good_rows(merchant, fetches):
-    record = run(merchant, [RowError(3, "price", "price 'x' is not a number"), product("a", "A-1"),
-                            product("b", "B-1", title="x" * 501, row=7), product("c")])
+    record = run(
+        merchant,
+        [
+            RowError(3, "price", "price 'x' is not a number"),
+            product("a", "A-1"),
+            product("b", "B-1", title="x" * 501, row=7),
+            product("c"),
+        ],
+    )
     assert {(e["row"], e["field"]) for e in record.errors} == {(3, "price"), (7, "title"), (2, "")}
     assert record.failed_count == 3 and list(Product.objects.values_list("key", flat=True)) == ["a"]
 
@@ -92,13 +111,14 @@ def test_a_product_the_database_refuses_is_isolated(merchant, fetches, monkeypat
 
     def refuse_b(merchant, products, tally):
         if any(p.key == "b" for p in products):
-            raise DatabaseError('value too long for type character varying(3)')
+            raise DatabaseError("value too long for type character varying(3)")
         return real_upsert(merchant, products, tally)
 
     monkeypatch.setattr(importing, "_upsert", refuse_b)
     record = run(merchant, [product("a", "A-1"), product("b", "B-1", row=3), product("c", "C-1", row=4)])
-    assert record.errors == [{"row": 3, "field": "",
-                              "message": "could not be saved: value too long for type character varying(3)"}]
+    assert record.errors == [
+        {"row": 3, "field": "", "message": "could not be saved: value too long for type character varying(3)"}
+    ]
     assert set(Product.objects.values_list("key", flat=True)) == {"a", "c"}
 
 
@@ -129,7 +149,9 @@ def test_local_image_paths_only_from_the_command_line(merchant, fetches, tmp_pat
     feed = [product("a", "A-1", images=["a.jpg", "missing.jpg"])]
     cli = run(merchant, feed, base_dir=tmp_path)
     assert Product.objects.get(key="a").images.get().status == "ready"
-    assert cli.errors == [{"row": 2, "field": "image", "message": f"missing.jpg: no such file {tmp_path / 'missing.jpg'}"}]
+    assert cli.errors == [
+        {"row": 2, "field": "image", "message": f"missing.jpg: no such file {tmp_path / 'missing.jpg'}"}
+    ]
     web = run(factories.merchant_make(slug="web"), feed)
     assert web.errors[0]["message"] == "a.jpg: only http(s) image URLs are accepted here"
 
@@ -142,10 +164,18 @@ def test_an_unexpected_crash_marks_the_import_failed_and_keeps_earlier_batches(m
         raise RuntimeError("disk full")
 
     with pytest.raises(RuntimeError):
-        catalog_import_run(merchant=merchant, importer=type("Crashing", (StubImporter,), {
-            "parse": lambda self, data, options: items()})([]), source="x", data=b"")
+        catalog_import_run(
+            merchant=merchant,
+            importer=type("Crashing", (StubImporter,), {"parse": lambda self, data, options: items()})([]),
+            source="x",
+            data=b"",
+        )
     record = CatalogImport.objects.get()
-    assert (record.status, record.error, record.created_count) == ("failed", "the import stopped unexpectedly: disk full", 1)
+    assert (record.status, record.error, record.created_count) == (
+        "failed",
+        "the import stopped unexpectedly: disk full",
+        1,
+    )
 
 
 def test_progress_is_reported(merchant, fetches):
@@ -157,7 +187,10 @@ def test_progress_is_reported(merchant, fetches):
 def test_the_any_lookup_matches_in_handles_an_empty_list_and_more_values_than_sqlite_allows(merchant):
     factories.product_make(merchant=merchant, sku="A-1", photos=0)
     factories.product_make(merchant=merchant, sku="B-1", photos=0)
-    assert sorted(Product.objects.filter(key__any=["a-1", "b-1", "nope"]).values_list("key", flat=True)) == ["a-1", "b-1"]
+    assert sorted(Product.objects.filter(key__any=["a-1", "b-1", "nope"]).values_list("key", flat=True)) == [
+        "a-1",
+        "b-1",
+    ]
     assert list(Product.objects.filter(key__any=[])) == []
     many = [f"k-{i}" for i in range(40_000)] + ["a-1"]  # SQLite refuses more than 32,766 placeholders
     assert list(Product.objects.filter(key__any=many).values_list("key", flat=True)) == ["a-1"]

@@ -16,15 +16,18 @@ from shop_video.api.services import api_key_create
 from shop_video.webhooks.models import WebhookAttempt, WebhookDelivery
 from shop_video.webhooks.services import webhook_endpoint_create, webhook_event_emit
 
-PLAIN_CSV = b"sku,title,description,price,currency,image\nCUP-1,Espresso Cup,Small,12.50,USD,\nBAD-1,Broken,,not-a-price,USD,\n"
+PLAIN_CSV = (
+    b"sku,title,description,price,currency,image\nCUP-1,Espresso Cup,Small,12.50,USD,\nBAD-1,Broken,,not-a-price,USD,\n"
+)
 
 
 def client_for(merchant, *, email: str | None = None) -> Client:
     """A client signed in as `email`, or as the merchant's owner."""
     users = get_user_model().objects
     client = Client()
-    client.force_login(users.get(email=email) if email else
-                       users.get(memberships__merchant=merchant, memberships__role="owner"))
+    client.force_login(
+        users.get(email=email) if email else users.get(memberships__merchant=merchant, memberships__role="owner")
+    )
     return client
 
 
@@ -67,32 +70,68 @@ def loopback_webhooks(settings):
 
 
 @pytest.fixture
-def acme_objects(merchant, product_with_photos, builtin_templates, sent_tasks, webhook_sends, import_sends,
-                 loopback_webhooks, django_capture_on_commit_callbacks):
+def acme_objects(
+    merchant,
+    product_with_photos,
+    builtin_templates,
+    sent_tasks,
+    webhook_sends,
+    import_sends,
+    loopback_webhooks,
+    django_capture_on_commit_callbacks,
+):
     """One of each object the dashboard has a page or an action for, all acme's."""
     with django_capture_on_commit_callbacks(execute=True):
         record = catalog_import_request_create(
-            merchant=merchant, file=SimpleUploadedFile("feed.csv", PLAIN_CSV, content_type="text/csv"))
+            merchant=merchant, file=SimpleUploadedFile("feed.csv", PLAIN_CSV, content_type="text/csv")
+        )
         job = render_job_create(merchant=merchant, template_slug="product-showcase", sku="MUG-1", short_side=64)
         key, _ = api_key_create(merchant=merchant, name="storefront")
         endpoint = webhook_endpoint_create(merchant=merchant, url="http://127.0.0.1:9/hooks")
         delivery = webhook_event_emit(merchant=merchant, event="render.failed", data={"id": job.pk})[0]
-        template = video_template_create(merchant=merchant, slug="acme-only", name="Acme only",
-                                         spec={"scenes": [{"type": "product_shots", "duration": 2}]})
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(status=WebhookDelivery.Status.FAILED, attempts=1,
-                                                          last_response_code=500)
-    WebhookAttempt.objects.create(delivery=delivery, number=1, url=endpoint.url, at=delivery.created_at,
-                                  response_code=500, error="the endpoint answered HTTP 500", duration_ms=12)
-    return {"product": product_with_photos, "import": record, "job": job, "api_key": key, "endpoint": endpoint,
-            "delivery": delivery, "template": template}
+        template = video_template_create(
+            merchant=merchant,
+            slug="acme-only",
+            name="Acme only",
+            spec={"scenes": [{"type": "product_shots", "duration": 2}]},
+        )
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        status=WebhookDelivery.Status.FAILED, attempts=1, last_response_code=500
+    )
+    WebhookAttempt.objects.create(
+        delivery=delivery,
+        number=1,
+        url=endpoint.url,
+        at=delivery.created_at,
+        response_code=500,
+        error="the endpoint answered HTTP 500",
+        duration_ms=12,
+    )
+    return {
+        "product": product_with_photos,
+        "import": record,
+        "job": job,
+        "api_key": key,
+        "endpoint": endpoint,
+        "delivery": delivery,
+        "template": template,
+    }
 
 
 def job_succeed(job) -> None:
     """Mark a job done with one 9:16 rendition (no file on disk is needed to render the page)."""
     job.status, job.progress = JobStatus.SUCCEEDED, 100
     job.save(update_fields=["status", "progress"])
-    Rendition.objects.create(job=job, aspect_ratio="9:16", file=f"renders/acme/{job.pk}/9x16.mp4",
-                             poster=f"renders/acme/{job.pk}/9x16.jpg", preview=f"renders/acme/{job.pk}/9x16.webp",
-                             captions_vtt=f"renders/acme/{job.pk}/9x16.vtt",
-                             captions_srt=f"renders/acme/{job.pk}/9x16.srt", width=64, height=114, duration=6.0,
-                             size_bytes=12345)
+    Rendition.objects.create(
+        job=job,
+        aspect_ratio="9:16",
+        file=f"renders/acme/{job.pk}/9x16.mp4",
+        poster=f"renders/acme/{job.pk}/9x16.jpg",
+        preview=f"renders/acme/{job.pk}/9x16.webp",
+        captions_vtt=f"renders/acme/{job.pk}/9x16.vtt",
+        captions_srt=f"renders/acme/{job.pk}/9x16.srt",
+        width=64,
+        height=114,
+        duration=6.0,
+        size_bytes=12345,
+    )

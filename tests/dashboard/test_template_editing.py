@@ -57,12 +57,17 @@ def test_the_edit_page_saves_a_valid_spec_and_bumps_the_version(member, merchant
     assert escape('"max_shots": 1') in page  # the spec, indented JSON in the textarea
     spec = json.loads(json.dumps(builtin_templates["quick-bumper"].spec))
     spec["scenes"][1]["duration"] = 2.5
-    response = member.post(_edit("quick-bumper"), {"name": "Snappy bumper", "description": "Mine",
-                                                   "spec": json.dumps(spec)})
+    response = member.post(
+        _edit("quick-bumper"), {"name": "Snappy bumper", "description": "Mine", "spec": json.dumps(spec)}
+    )
     assert response.status_code == 302 and response["Location"] == _edit("quick-bumper")
     mine = VideoTemplate.objects.get(merchant=merchant, slug="quick-bumper")
     assert (mine.name, mine.description, mine.version, mine.spec["scenes"][1]["duration"]) == (
-        "Snappy bumper", "Mine", 2, 2.5)
+        "Snappy bumper",
+        "Mine",
+        2,
+        2.5,
+    )
     page = member.get(_edit("quick-bumper")).content.decode()
     assert "Snappy bumper saved (version 2)." in page
 

@@ -12,8 +12,8 @@ from django.urls import get_resolver, reverse
 
 from catalog.models import CatalogImport
 from generation.models import JobStatus, RenderJob
-from shop_video.tenancy.access import SESSION_MERCHANT
 from shop_video.api.models import MerchantApiKey
+from shop_video.tenancy.access import SESSION_MERCHANT
 from shop_video.tenancy.models import BrandKit, Membership
 from shop_video.tenancy.services import membership_add
 from shop_video.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -98,8 +98,7 @@ class PageAudit(HTMLParser):
             self.open_labels -= 1
 
     def unlabelled(self) -> list[dict]:
-        return [c for c in self.controls
-                if not (c["_wrapped"] or c.get("id") in self.label_for or c.get("aria-label"))]
+        return [c for c in self.controls if not (c["_wrapped"] or c.get("id") in self.label_for or c.get("aria-label"))]
 
 
 def audit(html: str) -> PageAudit:
@@ -109,6 +108,7 @@ def audit(html: str) -> PageAudit:
 
 
 # --- pages -------------------------------------------------------------------------------------------------------
+
 
 def test_every_page_renders_for_a_member_with_landmarks_labels_and_ordered_headings(member, acme_objects):
     for name, url in page_urls(acme_objects).items():
@@ -155,8 +155,13 @@ def test_another_merchants_ids_are_404_everywhere(outsider, acme_objects):
     assert WebhookEndpoint.objects.filter(pk=acme_objects["endpoint"].pk).exists()
     assert WebhookDelivery.objects.get(pk=acme_objects["delivery"].pk).status == WebhookDelivery.Status.FAILED
     # And none of acme's things show up in globex's lists.
-    for url in ("dashboard:catalog", "dashboard:imports", "dashboard:renders", "dashboard:api_keys",
-                "dashboard:webhooks"):
+    for url in (
+        "dashboard:catalog",
+        "dashboard:imports",
+        "dashboard:renders",
+        "dashboard:api_keys",
+        "dashboard:webhooks",
+    ):
         body = outsider.get(reverse(url)).content.decode()
         assert "Ceramic Mug" not in body and acme_objects["api_key"].prefix not in body
         assert "127.0.0.1:9/hooks" not in body and "feed.csv" not in body
@@ -169,6 +174,7 @@ def test_a_user_without_a_shop_is_told_so(client, django_user_model):
 
 
 # --- switching merchants -----------------------------------------------------------------------------------------
+
 
 def test_the_switcher_lists_memberships_and_changes_the_merchant(merchant, other_merchant, product_with_photos):
     factories.product_make(merchant=other_merchant, sku="GLOBEX-1", title="Globex Lamp", photos=0)
@@ -193,7 +199,9 @@ def test_viewers_read_but_cannot_change_and_secrets_are_for_owners_and_admins(me
     membership_add(merchant=merchant, email="viewer@acme.test", role=Membership.Role.VIEWER)
     viewer = client_for(merchant, email="viewer@acme.test")
     assert viewer.get(reverse("dashboard:catalog")).status_code == 200
-    assert b"Add photos" not in viewer.get(reverse("dashboard:product_detail", args=[acme_objects["product"].pk])).content
+    assert (
+        b"Add photos" not in viewer.get(reverse("dashboard:product_detail", args=[acme_objects["product"].pk])).content
+    )
     assert viewer.post(reverse("dashboard:job_cancel", args=[acme_objects["job"].pk])).status_code == 403
     assert viewer.post(reverse("dashboard:brand_kit"), {"name": "x"}).status_code == 403
     assert viewer.get(reverse("dashboard:api_keys")).status_code == 403
@@ -203,10 +211,12 @@ def test_viewers_read_but_cannot_change_and_secrets_are_for_owners_and_admins(me
 
 # --- catalog -----------------------------------------------------------------------------------------------------
 
+
 def test_catalog_searches_paginates_and_shows_thumbnail_price_and_photo_count(member, merchant, product_with_photos):
     for index in range(30):
-        factories.product_make(merchant=merchant, sku=f"TEE-{index:02}", title=f"T-shirt {index:02}", photos=0,
-                               price="9.5")
+        factories.product_make(
+            merchant=merchant, sku=f"TEE-{index:02}", title=f"T-shirt {index:02}", photos=0, price="9.5"
+        )
     page = member.get(reverse("dashboard:catalog"), {"q": "mug"}).content.decode()
     assert "Ceramic Mug" in page and "T-shirt" not in page
     assert "24.00 USD" in page and "2 photos" in page
@@ -221,16 +231,18 @@ def test_catalog_searches_paginates_and_shows_thumbnail_price_and_photo_count(me
 def test_the_upload_view_stores_two_photos_and_reports_each_file(member, merchant):
     product = factories.product_make(merchant=merchant, sku="LAMP-1", title="Desk Lamp", photos=0)
     url = reverse("dashboard:product_detail", args=[product.pk])
-    files = [SimpleUploadedFile("front.jpg", factories.photo_bytes(seed=1), content_type="image/jpeg"),
-             SimpleUploadedFile("back.png", factories.photo_bytes(seed=2, fmt="PNG"), content_type="image/png"),
-             SimpleUploadedFile("notes.txt", b"not a photo", content_type="text/plain")]
+    files = [
+        SimpleUploadedFile("front.jpg", factories.photo_bytes(seed=1), content_type="image/jpeg"),
+        SimpleUploadedFile("back.png", factories.photo_bytes(seed=2, fmt="PNG"), content_type="image/png"),
+        SimpleUploadedFile("notes.txt", b"not a photo", content_type="text/plain"),
+    ]
     response = member.post(url, {"photos": files})
     assert response.status_code == 200
     assert product.images.filter(status="ready").count() == 2
     body = response.content.decode()
     assert "Added</span>: front.jpg" in body and "Added</span>: back.png" in body
     assert "Not added</span>: notes.txt" in body
-    assert body.count('<figure>') == 2
+    assert body.count("<figure>") == 2
     again = member.post(url, {"photos": [SimpleUploadedFile("front-again.jpg", factories.photo_bytes(seed=1))]})
     assert again.status_code == 200 and "Already there: front-again.jpg" in again.content.decode()
     assert product.images.count() == 2
@@ -251,14 +263,17 @@ def test_uploading_nothing_or_only_bad_files_says_what_to_do(member, product_wit
 
 # --- imports -----------------------------------------------------------------------------------------------------
 
-def test_an_uploaded_feed_starts_an_import_and_its_page_polls_until_it_finishes(member, merchant, import_sends,
-                                                                                 django_capture_on_commit_callbacks):
+
+def test_an_uploaded_feed_starts_an_import_and_its_page_polls_until_it_finishes(
+    member, merchant, import_sends, django_capture_on_commit_callbacks
+):
     from catalog.import_requests import catalog_import_request_run
     from tests.dashboard.conftest import PLAIN_CSV
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = member.post(reverse("dashboard:imports"),
-                               {"file": SimpleUploadedFile("shop.csv", PLAIN_CSV), "format": ""})
+        response = member.post(
+            reverse("dashboard:imports"), {"file": SimpleUploadedFile("shop.csv", PLAIN_CSV), "format": ""}
+        )
     record = CatalogImport.objects.get(merchant=merchant)
     assert response["Location"] == reverse("dashboard:import_detail", args=[record.pk])
     assert import_sends == [record.pk] and record.format == "plain_csv"
@@ -268,7 +283,7 @@ def test_an_uploaded_feed_starts_an_import_and_its_page_polls_until_it_finishes(
     catalog_import_request_run(import_id=record.pk)
     fragment = member.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in fragment and "hx-trigger" not in fragment  # finished: polling stops
-    assert 'data-import-status>Succeeded' in fragment
+    assert "data-import-status>Succeeded" in fragment
     assert 'data-count="created">1<' in fragment and 'data-count="failed">1<' in fragment
     assert "Row errors" in fragment and re.search(r"<td>3</td><td>price</td>", fragment)
 
@@ -285,6 +300,7 @@ def test_the_import_form_says_what_to_change(member):
 
 # --- templates and renders -------------------------------------------------------------------------------------
 
+
 def test_the_gallery_describes_scenes_and_shows_a_preview_once_there_is_one(member, acme_objects):
     page = member.get(reverse("dashboard:templates")).content.decode()
     assert "Product showcase" in page and "Quick bumper" in page
@@ -298,32 +314,58 @@ def test_the_gallery_describes_scenes_and_shows_a_preview_once_there_is_one(memb
     assert page.count("No preview yet") == 9 and "9x16.mp4" in page
 
 
-def test_the_render_form_creates_a_job_with_the_chosen_options(member, merchant, product_with_photos,
-                                                               builtin_templates, sent_tasks):
+def test_the_render_form_creates_a_job_with_the_chosen_options(
+    member, merchant, product_with_photos, builtin_templates, sent_tasks
+):
     form = member.get(reverse("dashboard:render_new"), {"sku": "MUG-1"}).content.decode()
     assert '<option value="MUG-1">Ceramic Mug</option>' in form and 'value="MUG-1"' in form
     assert 'value="motion"' in form and 'value="dit"' in form and 'data-family-engines="dit"' in form
-    response = member.post(reverse("dashboard:render_new"), {
-        "sku": "MUG-1", "template": "quick-bumper", "aspect_ratios": ["9:16", "1:1"], "engine": "motion",
-        "family": "wan", "short_side": "180"})
+    response = member.post(
+        reverse("dashboard:render_new"),
+        {
+            "sku": "MUG-1",
+            "template": "quick-bumper",
+            "aspect_ratios": ["9:16", "1:1"],
+            "engine": "motion",
+            "family": "wan",
+            "short_side": "180",
+        },
+    )
     job = RenderJob.objects.get(merchant=merchant)
     assert response["Location"] == reverse("dashboard:job_detail", args=[job.pk])
     assert (job.template.slug, job.aspect_ratios, job.engine, job.family, job.short_side) == (
-        "quick-bumper", ["9:16", "1:1"], "motion", "", 180)  # family applies to dit only
-    member.post(reverse("dashboard:render_new"), {
-        "sku": "MUG-1", "template": "quick-bumper", "aspect_ratios": ["1:1"], "engine": "dit", "family": "wan",
-        "short_side": "180"})
+        "quick-bumper",
+        ["9:16", "1:1"],
+        "motion",
+        "",
+        180,
+    )  # family applies to dit only
+    member.post(
+        reverse("dashboard:render_new"),
+        {
+            "sku": "MUG-1",
+            "template": "quick-bumper",
+            "aspect_ratios": ["1:1"],
+            "engine": "dit",
+            "family": "wan",
+            "short_side": "180",
+        },
+    )
     assert RenderJob.objects.get(merchant=merchant, engine="dit").family == "wan"
 
 
 def test_the_render_form_says_what_to_change(member, product_with_photos, builtin_templates, sent_tasks):
-    response = member.post(reverse("dashboard:render_new"), {
-        "sku": "NOPE", "template": "quick-bumper", "engine": "motion", "short_side": "180"})
+    response = member.post(
+        reverse("dashboard:render_new"),
+        {"sku": "NOPE", "template": "quick-bumper", "engine": "motion", "short_side": "180"},
+    )
     body = response.content.decode()
     assert response.status_code == 400
     assert "Tick at least one aspect ratio." in body
-    response = member.post(reverse("dashboard:render_new"), {
-        "sku": "NOPE", "template": "quick-bumper", "aspect_ratios": ["9:16"], "engine": "motion", "short_side": "180"})
+    response = member.post(
+        reverse("dashboard:render_new"),
+        {"sku": "NOPE", "template": "quick-bumper", "aspect_ratios": ["9:16"], "engine": "motion", "short_side": "180"},
+    )
     assert response.status_code == 400 and "has no product with SKU &#x27;NOPE&#x27;" in response.content.decode()
     assert not RenderJob.objects.exists()
 
@@ -366,12 +408,19 @@ def test_a_failed_job_shows_its_reason_and_a_running_one_can_be_cancelled(member
 
 # --- brand kit ---------------------------------------------------------------------------------------------------
 
+
 def test_the_brand_kit_form_saves_and_validates(member, merchant):
     url = reverse("dashboard:brand_kit")
     page = member.get(url).content.decode()
     assert 'type="color"' in page and 'name="watermark_position"' in page
-    fields = {"name": "Default", "primary_colour": "#112233", "secondary_colour": "#ffffff",
-              "accent_colour": "#e4572e", "watermark_position": "top-left", "intro_enabled": "on"}
+    fields = {
+        "name": "Default",
+        "primary_colour": "#112233",
+        "secondary_colour": "#ffffff",
+        "accent_colour": "#e4572e",
+        "watermark_position": "top-left",
+        "intro_enabled": "on",
+    }
     bad = member.post(url, {**fields, "accent_colour": "orange"})
     assert bad.status_code == 400 and "Use a hex colour like #1a2b3c." in bad.content.decode()
     bad_font = member.post(url, {**fields, "font": SimpleUploadedFile("font.exe", b"MZ")})
@@ -380,12 +429,17 @@ def test_the_brand_kit_form_saves_and_validates(member, merchant):
     assert response.status_code == 302
     kit = BrandKit.objects.get(merchant=merchant, is_default=True)
     assert (kit.primary_colour, kit.watermark_position, kit.intro_enabled, kit.outro_enabled) == (
-        "#112233", "top-left", True, False)
+        "#112233",
+        "top-left",
+        True,
+        False,
+    )
     assert kit.logo.name.startswith("brand/logos/")
     assert "Brand kit saved" in member.get(url).content.decode()
 
 
 # --- API keys ----------------------------------------------------------------------------------------------------
+
 
 def test_an_api_key_is_shown_once_works_and_can_be_revoked(member, merchant):
     response = member.post(reverse("dashboard:api_keys"), {"name": "storefront"})
@@ -415,9 +469,12 @@ def test_an_api_key_needs_a_name(member):
 
 # --- webhooks ----------------------------------------------------------------------------------------------------
 
+
 def test_a_webhook_endpoint_shows_its_secret_once(member, merchant, loopback_webhooks):
-    response = member.post(reverse("dashboard:webhooks"), {"url": "http://127.0.0.1:9/hooks",
-                                                           "events": ["render.succeeded"], "description": "shop"})
+    response = member.post(
+        reverse("dashboard:webhooks"),
+        {"url": "http://127.0.0.1:9/hooks", "events": ["render.succeeded"], "description": "shop"},
+    )
     assert response.status_code == 201
     endpoint = WebhookEndpoint.objects.get(merchant=merchant)
     assert endpoint.events == ["render.succeeded"]
@@ -427,23 +484,27 @@ def test_a_webhook_endpoint_shows_its_secret_once(member, merchant, loopback_web
     assert bad.status_code == 400 and "Webhooks cannot be sent to this URL" in bad.content.decode()
 
 
-def test_the_delivery_log_shows_attempts_and_a_delivery_can_be_resent(member, acme_objects, webhook_sends,
-                                                                      django_capture_on_commit_callbacks):
+def test_the_delivery_log_shows_attempts_and_a_delivery_can_be_resent(
+    member, acme_objects, webhook_sends, django_capture_on_commit_callbacks
+):
     delivery = acme_objects["delivery"]
     page = member.get(reverse("dashboard:webhook_endpoint", args=[acme_objects["endpoint"].pk])).content.decode()
     assert "render.failed" in page and delivery.message_id in page and "last answer HTTP 500" in page
     assert 'class="status-failed">500</td>' in page and "Resend" in page
     webhook_sends.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        response = member.post(reverse("dashboard:webhook_delivery_resend", args=[delivery.pk]),
-                               {"next": reverse("dashboard:webhook_endpoint", args=[acme_objects["endpoint"].pk])})
+        response = member.post(
+            reverse("dashboard:webhook_delivery_resend", args=[delivery.pk]),
+            {"next": reverse("dashboard:webhook_endpoint", args=[acme_objects["endpoint"].pk])},
+        )
     assert response["Location"] == reverse("dashboard:webhook_endpoint", args=[acme_objects["endpoint"].pk])
     assert webhook_sends == [delivery.pk]
     assert WebhookDelivery.objects.get(pk=delivery.pk).status == WebhookDelivery.Status.PENDING
     again = member.post(reverse("dashboard:webhook_delivery_resend", args=[delivery.pk]), follow=True)
     assert "still being attempted" in again.content.decode()
-    evil = member.post(reverse("dashboard:webhook_delivery_resend", args=[delivery.pk]),
-                       {"next": "https://evil.example/"})
+    evil = member.post(
+        reverse("dashboard:webhook_delivery_resend", args=[delivery.pk]), {"next": "https://evil.example/"}
+    )
     assert evil["Location"] == reverse("dashboard:webhooks")
 
 

@@ -26,10 +26,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "var" / "test-artifacts" / "dashboard"
 PASSWORD = "a-long-test-password"  # tests/factories.merchant_make's
-FEED = ("sku,title,description,price,currency,image\n"
-        "CUP-1,Espresso Cup,A small cup.,12.50,USD,\n"
-        "CUP-2,Latte Glass,A tall glass.,14.00,USD,\n"
-        "CUP-3,Broken Row,,twelve,USD,\n")
+FEED = (
+    "sku,title,description,price,currency,image\n"
+    "CUP-1,Espresso Cup,A small cup.,12.50,USD,\n"
+    "CUP-2,Latte Glass,A tall glass.,14.00,USD,\n"
+    "CUP-3,Broken Row,,twelve,USD,\n"
+)
 
 
 def _unavailable(reason: str):
@@ -81,8 +83,9 @@ def _no_horizontal_scroll(page) -> bool:
     return page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
 
 
-def test_a_merchant_signs_in_uploads_imports_renders_and_plays_the_video(live_server, browser, tmp_path,
-                                                                         builtin_templates):
+def test_a_merchant_signs_in_uploads_imports_renders_and_plays_the_video(
+    live_server, browser, tmp_path, builtin_templates
+):
     from playwright.sync_api import expect
 
     merchant = factories.merchant_make(slug="acme")
@@ -173,8 +176,10 @@ def test_a_merchant_signs_in_uploads_imports_renders_and_plays_the_video(live_se
                 if status in ("Succeeded", "Failed", "Cancelled"):
                     break
                 page.wait_for_timeout(400)
-            assert status == "Succeeded", f"{status}: {page.locator('#job-status').inner_text()}\n" \
-                                          f"{worker_log.read_text(errors='replace')[-3000:]}"
+            assert status == "Succeeded", (
+                f"{status}: {page.locator('#job-status').inner_text()}\n"
+                f"{worker_log.read_text(errors='replace')[-3000:]}"
+            )
             assert seen[-1] == 100 and seen == sorted(seen), seen
             expect(page.locator("#job-progress")).to_have_attribute("value", "100")
             expect(page.locator("#live-announcer")).to_contain_text("succeeded; the videos are ready")
@@ -215,8 +220,9 @@ def test_a_merchant_signs_in_uploads_imports_renders_and_plays_the_video(live_se
             job_url = page.url
             page.goto("/app/live/")
             expect(page.get_by_role("heading", level=1)).to_have_text("Live rooms")
-            expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Live rooms")).to_have_attribute(
-                "aria-current", "page")
+            expect(
+                page.get_by_role("navigation", name="Main").get_by_role("link", name="Live rooms")
+            ).to_have_attribute("aria-current", "page")
             page.get_by_label("Name").fill("Lamp live")
             page.get_by_label("SKUs, in playing order").fill("LAMP-1, NOPE-9")
             page.get_by_label("Template").select_option("quick-bumper")
@@ -268,8 +274,17 @@ def test_a_merchant_signs_in_uploads_imports_renders_and_plays_the_video(live_se
             assert page.locator("[data-new-key]").inner_text().count(".") == 1
             shots.take(page, "phone-api-key")
             wide = []
-            for url in ("/app/api-keys/", f"/app/products/{product.pk}/", "/app/imports/", import_url,
-                        "/app/templates/", "/app/renders/", "/app/renders/new/", "/app/brand/", "/app/webhooks/"):
+            for url in (
+                "/app/api-keys/",
+                f"/app/products/{product.pk}/",
+                "/app/imports/",
+                import_url,
+                "/app/templates/",
+                "/app/renders/",
+                "/app/renders/new/",
+                "/app/brand/",
+                "/app/webhooks/",
+            ):
                 page.goto(url)
                 if not _no_horizontal_scroll(page):
                     wide.append(url)
@@ -279,5 +294,7 @@ def test_a_merchant_signs_in_uploads_imports_renders_and_plays_the_video(live_se
             raise
         finally:
             context.close()
-    print(f"dashboard browser flow: {time.monotonic() - started:.1f} s; progress seen {sorted(set(seen))}; "
-          f"screenshots in {shots.folder} and {ARTIFACTS}")
+    print(
+        f"dashboard browser flow: {time.monotonic() - started:.1f} s; progress seen {sorted(set(seen))}; "
+        f"screenshots in {shots.folder} and {ARTIFACTS}"
+    )

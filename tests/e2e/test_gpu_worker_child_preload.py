@@ -54,41 +54,96 @@ def _broker_available():
 
 
 def _loads(log_path) -> list[int]:
-    return [int(pid) for pid in re.findall(r"loaded the wan pipeline .* in process (\d+)",
-                                           log_path.read_text(errors="replace"))]
+    return [
+        int(pid)
+        for pid in re.findall(r"loaded the wan pipeline .* in process (\d+)", log_path.read_text(errors="replace"))
+    ]
 
 
 def test_a_replacement_gpu_child_survives_a_slow_preload_and_serves(
-        merchant, product_with_photos, builtin_templates, tiny_dit_dirs, tmp_path):
+    merchant, product_with_photos, builtin_templates, tiny_dit_dirs, tmp_path
+):
     import redis
 
     from tests.e2e.worker import QUEUES, ROOT, _wait_until_ready, test_database_url, wait_for, worker_kill
 
     redis.Redis.from_url(REDIS_URL).flushdb()
     log = tmp_path / "worker.log"
-    env = {**os.environ, "DATABASE_URL": test_database_url(), "MEDIA_ROOT": str(tmp_path / "media"),
-           "PYTHONUNBUFFERED": "1", "CELERY_BROKER_URL": REDIS_URL, "DIT_MODELS": f"wan={tiny_dit_dirs['wan']}",
-           "DIT_PRELOAD": "wan", "E2E_SLOW_PRELOAD_SECONDS": str(SLOW_PRELOAD_SECONDS)}
-    command = [sys.executable, "-m", "celery", "-A", "tests.e2e.test_gpu_worker_child_preload", "worker",
-               "--queues", ",".join(QUEUES), "--concurrency", "1", "--without-mingle", "--without-gossip",
-               "--loglevel", "INFO", "--hostname", f"e2e-{uuid.uuid4().hex[:8]}@%h"]
+    env = {
+        **os.environ,
+        "DATABASE_URL": test_database_url(),
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "PYTHONUNBUFFERED": "1",
+        "CELERY_BROKER_URL": REDIS_URL,
+        "DIT_MODELS": f"wan={tiny_dit_dirs['wan']}",
+        "DIT_PRELOAD": "wan",
+        "E2E_SLOW_PRELOAD_SECONDS": str(SLOW_PRELOAD_SECONDS),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "tests.e2e.test_gpu_worker_child_preload",
+        "worker",
+        "--queues",
+        ",".join(QUEUES),
+        "--concurrency",
+        "1",
+        "--without-mingle",
+        "--without-gossip",
+        "--loglevel",
+        "INFO",
+        "--hostname",
+        f"e2e-{uuid.uuid4().hex[:8]}@%h",
+    ]
     with log.open("ab") as out:
-        worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                  start_new_session=True)
+        worker = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         _wait_until_ready(worker, log)
         first = wait_for(lambda: _loads(log), timeout=120, what="the first child's preload", log_path=log)[0]
         os.kill(first, signal.SIGKILL)  # the child dies (an OOM kill, a crash): the pool starts another
-        second = wait_for(lambda: [pid for pid in _loads(log) if pid != first], timeout=120,
-                          what="the replacement child's preload", log_path=log)[0]
+        second = wait_for(
+            lambda: [pid for pid in _loads(log) if pid != first],
+            timeout=120,
+            what="the replacement child's preload",
+            log_path=log,
+        )[0]
         time.sleep(2)  # past the alive timeout counted from the replacement's start
         text = log.read_text(errors="replace")
         assert "Timed out waiting for UP message" not in text, text[-3000:]
         # It serves: a wan shot rendered through the queue by the replacement, with the model it preloaded.
         render = subprocess.run(
-            [sys.executable, "manage.py", "render", "--merchant", "acme", "--template", "quick-bumper", "--sku",
-             "MUG-1", "--engine", "dit", "--family", "wan", "--aspect", "1:1", "--short-side", "128", "--wait",
-             "--timeout", "300"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=360)
+            [
+                sys.executable,
+                "manage.py",
+                "render",
+                "--merchant",
+                "acme",
+                "--template",
+                "quick-bumper",
+                "--sku",
+                "MUG-1",
+                "--engine",
+                "dit",
+                "--family",
+                "wan",
+                "--aspect",
+                "1:1",
+                "--short-side",
+                "128",
+                "--wait",
+                "--timeout",
+                "300",
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=360,
+        )
         assert render.returncode == 0, f"{render.stdout}\n{render.stderr}\n{log.read_text()[-3000:]}"
         assert render.stdout.strip().endswith(".mp4")
         assert _loads(log) == [first, second]  # no third load: the replacement kept its model

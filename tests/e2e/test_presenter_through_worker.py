@@ -33,7 +33,7 @@ def _voice_and_captions_check(rendition, host):
     speech = host.metadata["speech"]
     levels, window = _audio_levels(rendition.file.path)
     for text, start, end in speech["words"]:
-        span = levels[int((speech["offset"] + start) / window): int((speech["offset"] + end) / window) + 1]
+        span = levels[int((speech["offset"] + start) / window) : int((speech["offset"] + end) / window) + 1]
         assert span.max() > 0.02, f"{text!r} is not heard at {speech['offset'] + start:.2f} s"
     assert levels[: int((speech["offset"] - 0.1) / window)].max() < 0.003
     words = [(text, speech["offset"] + start) for text, start, _ in speech["words"]]
@@ -46,7 +46,8 @@ def _voice_and_captions_check(rendition, host):
 
 
 def test_the_spotlight_preset_speaks_through_the_worker_with_the_cpu_presenter(
-        merchant, product_with_photos, builtin_templates, tmp_path):
+    merchant, product_with_photos, builtin_templates, tmp_path
+):
     factories.presenter_make(merchant=merchant)
     # The preset's built-in music plays under the lead-in; with it off (the spec's own switch) the track holds only
     # the voice, so silence before the lead-in and level at each word measure the speech itself.
@@ -59,8 +60,23 @@ def test_the_spotlight_preset_speaks_through_the_worker_with_the_cpu_presenter(
     with celery_worker(log):
         # 720 px: the preset's host sits in a pip window (202 x 270 px in 9:16), where the mouth still spans enough
         # pixels for mouth_activity's 3 px slack; at 360 px the window is 100 px wide and the metric saturates.
-        call_command("render", "--merchant", "acme", "--template", "presenter-spotlight", "--sku", "MUG-1",
-                     "--aspect", "9:16,16:9", "--short-side", "720", "--wait", "--timeout", "600", stdout=out)
+        call_command(
+            "render",
+            "--merchant",
+            "acme",
+            "--template",
+            "presenter-spotlight",
+            "--sku",
+            "MUG-1",
+            "--aspect",
+            "9:16,16:9",
+            "--short-side",
+            "720",
+            "--wait",
+            "--timeout",
+            "600",
+            stdout=out,
+        )
     job = RenderJob.objects.get()
     assert job.status == JobStatus.SUCCEEDED, job.error
     spec = json.loads((PRESETS_DIR / "presenter-spotlight.json").read_text())["spec"]
@@ -80,30 +96,47 @@ def test_the_spotlight_preset_speaks_through_the_worker_with_the_cpu_presenter(
     frames = _video_frames(rendition.file.path, rendition.width, rendition.height)
     window = host_box(spec["scenes"][0]["layout"], rendition.width, rendition.height)
     x, y, width, height = host.metadata["mouth_box"]
-    box = box_grow([x + window.left, y + window.top, width, height], by=0.15, width=rendition.width,
-                   height=rendition.height)
+    box = box_grow(
+        [x + window.left, y + window.top, width, height], by=0.15, width=rendition.width, height=rendition.height
+    )
     activity = mouth_activity(frames, box, rest=frames[2])
     fps = job.fps
     start, end = speech["offset"], speech["offset"] + speech["duration"]
-    assert activity[round(start * fps): round(end * fps)].max() > 0.1
+    assert activity[round(start * fps) : round(end * fps)].max() > 0.1
     assert activity[: round((start - 0.05) * fps)].max() < 0.02
     scene_end = spec["scenes"][0]["duration"] - spec["transition"]["duration"]
     if end + 0.3 < scene_end:
-        assert activity[round((end + 0.3) * fps): round(scene_end * fps)].max() < 0.02
+        assert activity[round((end + 0.3) * fps) : round(scene_end * fps)].max() < 0.02
 
 
 def test_a_presenter_scene_renders_on_the_tiny_ltx2_model_through_the_gpu_queue(
-        merchant, product_with_photos, tiny_ltx2_dir, tmp_path):
+    merchant, product_with_photos, tiny_ltx2_dir, tmp_path
+):
     factories.presenter_make(merchant=merchant)
-    VideoTemplate.objects.create(merchant=merchant, slug="gpu-host", name="GPU host", spec={
-        "fps": 24, "music": False, "scenes": [
-            {"type": "presenter", "duration": 2.0, "script": "Hello there!", "layout": "split"},
-            {"type": "price_card", "duration": 1.0}]})
+    VideoTemplate.objects.create(
+        merchant=merchant,
+        slug="gpu-host",
+        name="GPU host",
+        spec={
+            "fps": 24,
+            "music": False,
+            "scenes": [
+                {"type": "presenter", "duration": 2.0, "script": "Hello there!", "layout": "split"},
+                {"type": "price_card", "duration": 1.0},
+            ],
+        },
+    )
     queues_purge()
     log = tmp_path / "worker.log"
     with celery_worker(log, env={"PRESENTER_DIT_MODEL": str(tiny_ltx2_dir)}):
-        job = render_job_create(merchant=merchant, template_slug="gpu-host", sku="MUG-1", engine="dit",
-                                aspect_ratios=["9:16", "1:1"], short_side=128)
+        job = render_job_create(
+            merchant=merchant,
+            template_slug="gpu-host",
+            sku="MUG-1",
+            engine="dit",
+            aspect_ratios=["9:16", "1:1"],
+            short_side=128,
+        )
         job = wait_for(lambda: _finished(job.pk), timeout=300, what="the LTX-2 presenter job", log_path=log)
     assert job.status == JobStatus.SUCCEEDED, job.error
     host = job.shots.get(scene=0)  # one shot on the GPU, reframed for the other aspect ratio

@@ -45,14 +45,35 @@ def queues_purge() -> None:
 
 @contextlib.contextmanager
 def celery_worker(log_path: Path, *, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
-    worker_env = {**os.environ, "DATABASE_URL": test_database_url(), "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-                  "PYTHONUNBUFFERED": "1", **(env or {})}
-    command = [sys.executable, "-m", "celery", "-A", "shop_video", "worker", "--queues", ",".join(QUEUES),
-               "--concurrency", "1", "--without-mingle", "--without-gossip", "--loglevel", "INFO",
-               "--hostname", f"e2e-{uuid.uuid4().hex[:8]}@%h"]
+    worker_env = {
+        **os.environ,
+        "DATABASE_URL": test_database_url(),
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "PYTHONUNBUFFERED": "1",
+        **(env or {}),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "shop_video",
+        "worker",
+        "--queues",
+        ",".join(QUEUES),
+        "--concurrency",
+        "1",
+        "--without-mingle",
+        "--without-gossip",
+        "--loglevel",
+        "INFO",
+        "--hostname",
+        f"e2e-{uuid.uuid4().hex[:8]}@%h",
+    ]
     with log_path.open("ab") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=worker_env, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=worker_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         _wait_until_ready(process, log_path)
         yield process

@@ -25,8 +25,7 @@ def emitted(monkeypatch):
     from shop_video.webhooks import services as webhook_services
 
     calls = []
-    monkeypatch.setattr(webhook_services, "webhook_event_emit",
-                        lambda **kwargs: calls.append(kwargs))
+    monkeypatch.setattr(webhook_services, "webhook_event_emit", lambda **kwargs: calls.append(kwargs))
     return calls
 
 
@@ -42,8 +41,11 @@ def _job(merchant, sku="MUG-1", **kwargs):
     return render_job_create(merchant=merchant, template_slug="product-showcase", sku=sku, short_side=180, **kwargs)
 
 
-QUALITY = {"cards_share": 0.25, "time_to_first_product": 0.0, "checks": {"cards_share": True,
-                                                                         "time_to_first_product": True}}
+QUALITY = {
+    "cards_share": 0.25,
+    "time_to_first_product": 0.0,
+    "checks": {"cards_share": True, "time_to_first_product": True},
+}
 
 
 def _succeed(job, *, ratios=None, finished_at=None):
@@ -51,37 +53,71 @@ def _succeed(job, *, ratios=None, finished_at=None):
     for ratio in ratios or job.aspect_ratios:
         name = f"renders/{job.merchant.slug}/{job.pk}/{ratio.replace(':', 'x')}"
         width, height = {"9:16": (180, 320), "1:1": (180, 180), "16:9": (320, 180), "4:5": (180, 224)}[ratio]
-        Rendition.objects.create(job=job, aspect_ratio=ratio, file=f"{name}.mp4", poster=f"{name}-poster.jpg",
-                                 preview=f"{name}-preview.webp", captions_vtt=f"{name}.vtt",
-                                 captions_srt=f"{name}.srt" if ratio == "9:16" else "",
-                                 width=width, height=height, duration=7.5, size_bytes=1000,
-                                 quality=QUALITY if ratio == "9:16" else {})
-    RenderJob.objects.filter(pk=job.pk).update(status=JobStatus.SUCCEEDED, progress=100,
-                                               finished_at=finished_at or timezone.now())
+        Rendition.objects.create(
+            job=job,
+            aspect_ratio=ratio,
+            file=f"{name}.mp4",
+            poster=f"{name}-poster.jpg",
+            preview=f"{name}-preview.webp",
+            captions_vtt=f"{name}.vtt",
+            captions_srt=f"{name}.srt" if ratio == "9:16" else "",
+            width=width,
+            height=height,
+            duration=7.5,
+            size_bytes=1000,
+            quality=QUALITY if ratio == "9:16" else {},
+        )
+    RenderJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.SUCCEEDED, progress=100, finished_at=finished_at or timezone.now()
+    )
     job.refresh_from_db()
     return job
 
 
 # --- POST /renders ------------------------------------------------------------------------------------------
 
-def test_one_sku_is_accepted_with_the_render_and_its_location(api, catalog, sent_tasks,
-                                                             django_capture_on_commit_callbacks):
+
+def test_one_sku_is_accepted_with_the_render_and_its_location(
+    api, catalog, sent_tasks, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        response = api.post(RENDERS, {
-            "template": "product-showcase", "sku": "MUG-1", "aspect_ratios": ["9:16", "1:1"],
-            "webhook_url": "https://hooks.example.com/renders", "metadata": {"campaign": "summer", "n": 3},
-        }, format="json")
+        response = api.post(
+            RENDERS,
+            {
+                "template": "product-showcase",
+                "sku": "MUG-1",
+                "aspect_ratios": ["9:16", "1:1"],
+                "webhook_url": "https://hooks.example.com/renders",
+                "metadata": {"campaign": "summer", "n": 3},
+            },
+            format="json",
+        )
     assert response.status_code == 202, response.json()
     [render] = response.json()["renders"]
     job = RenderJob.objects.get()
     assert response["Location"] == f"http://testserver/api/v1/renders/{job.pk}"
     assert render == {
-        "id": job.pk, "status": "queued", "progress": 0, "error": None, "template": "product-showcase",
-        "sku": "MUG-1", "engine": "motion", "family": None, "aspect_ratios": ["9:16", "1:1"],
-        "webhook_url": "https://hooks.example.com/renders", "metadata": {"campaign": "summer", "n": 3},
-        "created_at": job.created_at.isoformat().replace("+00:00", "Z"), "finished_at": None, "outputs": []}
+        "id": job.pk,
+        "status": "queued",
+        "progress": 0,
+        "error": None,
+        "template": "product-showcase",
+        "sku": "MUG-1",
+        "engine": "motion",
+        "family": None,
+        "aspect_ratios": ["9:16", "1:1"],
+        "webhook_url": "https://hooks.example.com/renders",
+        "metadata": {"campaign": "summer", "n": 3},
+        "created_at": job.created_at.isoformat().replace("+00:00", "Z"),
+        "finished_at": None,
+        "outputs": [],
+    }
     assert (job.merchant.slug, job.variant.sku, job.webhook_url, job.metadata) == (
-        "acme", "MUG-1", "https://hooks.example.com/renders", {"campaign": "summer", "n": 3})
+        "acme",
+        "MUG-1",
+        "https://hooks.example.com/renders",
+        {"campaign": "summer", "n": 3},
+    )
     assert job.shots.count() == 6  # (2 photos + 1 detail shot for max_shots 3) x 2 aspect ratios (motion: each its own)
     assert sent_tasks["shots"] == [(list(job.shots.values_list("pk", flat=True)), "cpu")]
 
@@ -91,16 +127,20 @@ def test_many_skus_make_one_render_each_in_the_order_sent(api, catalog):
     assert response.status_code == 202, response.json()
     renders = response.json()["renders"]
     assert [(r["sku"], r["template"], r["aspect_ratios"]) for r in renders] == [
-        ("CUP-2", "quick-bumper", ["9:16"]), ("MUG-1", "quick-bumper", ["9:16"])]
+        ("CUP-2", "quick-bumper", ["9:16"]),
+        ("MUG-1", "quick-bumper", ["9:16"]),
+    ]
     assert response["Location"].endswith(f"/api/v1/renders/{renders[0]['id']}")
     assert RenderJob.objects.count() == 2
 
 
-def test_a_bad_sku_among_many_creates_nothing_and_is_named(api, catalog, sent_tasks,
-                                                          django_capture_on_commit_callbacks):
+def test_a_bad_sku_among_many_creates_nothing_and_is_named(
+    api, catalog, sent_tasks, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        response = api.post(RENDERS, {"template": "product-showcase", "skus": ["MUG-1", "NOPE-9", "CUP-2"]},
-                            format="json")
+        response = api.post(
+            RENDERS, {"template": "product-showcase", "skus": ["MUG-1", "NOPE-9", "CUP-2"]}, format="json"
+        )
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["type"] == "validation_error"
@@ -109,26 +149,35 @@ def test_a_bad_sku_among_many_creates_nothing_and_is_named(api, catalog, sent_ta
     assert sent_tasks["shots"] == []  # the rolled-back jobs' tasks were never sent
 
 
-@pytest.mark.parametrize("body, field, message", [
-    ({"sku": "MUG-1", "skus": ["MUG-1"]}, None, "either sku (one product) or skus"),
-    ({}, None, "not neither"),
-    ({"skus": []}, "skus", ""),
-    ({"skus": [f"S-{n}" for n in range(51)]}, "skus", "no more than 50"),
-    ({"skus": ["MUG-1", "MUG-1"]}, None, "'MUG-1' is listed more than once"),
-    ({"sku": "MUG-1", "aspect_ratios": ["3:2"]}, "aspect_ratios", "use 9:16, 1:1, 16:9, 4:5"),
-    ({"sku": "MUG-1", "aspect_ratio": ["9:16"]}, "aspect_ratio", "aspect_ratio is not a render field; send any of "
-     "template, sku, skus, aspect_ratios,"),
-    ({"sku": "MUG-1", "engine": "sora"}, None, "Unknown engine 'sora'"),
-    ({"sku": "MUG-1", "family": "sd"}, "family", "use ltx, wan, cogvideox"),
-    ({"sku": "MUG-1", "family": "ltx"}, None, "applies to the dit engine only"),
-    ({"sku": "MUG-1", "merge_fields": {"title": "x", "colour": "red"}}, None,
-     "unknown field(s) 'colour'; the fields you can override are title, brand, description, product_type"),
-    ({"sku": "MUG-1", "webhook_url": "http://hooks.example.com/x"}, None, "webhook_url must be an https:// URL"),
-    ({"sku": "MUG-1", "webhook_url": "not a url"}, "webhook_url", "valid URL"),
-    ({"sku": "MUG-1", "metadata": {f"k{n}": n for n in range(21)}}, "metadata", "21 keys; keep it to 20"),
-    ({"sku": "MUG-1", "metadata": {"blob": "x" * 9000}}, "metadata", "keep it to 8192"),
-    ({"sku": "MUG-1", "metadata": "text"}, "metadata", ""),
-])
+@pytest.mark.parametrize(
+    "body, field, message",
+    [
+        ({"sku": "MUG-1", "skus": ["MUG-1"]}, None, "either sku (one product) or skus"),
+        ({}, None, "not neither"),
+        ({"skus": []}, "skus", ""),
+        ({"skus": [f"S-{n}" for n in range(51)]}, "skus", "no more than 50"),
+        ({"skus": ["MUG-1", "MUG-1"]}, None, "'MUG-1' is listed more than once"),
+        ({"sku": "MUG-1", "aspect_ratios": ["3:2"]}, "aspect_ratios", "use 9:16, 1:1, 16:9, 4:5"),
+        (
+            {"sku": "MUG-1", "aspect_ratio": ["9:16"]},
+            "aspect_ratio",
+            "aspect_ratio is not a render field; send any of template, sku, skus, aspect_ratios,",
+        ),
+        ({"sku": "MUG-1", "engine": "sora"}, None, "Unknown engine 'sora'"),
+        ({"sku": "MUG-1", "family": "sd"}, "family", "use ltx, wan, cogvideox"),
+        ({"sku": "MUG-1", "family": "ltx"}, None, "applies to the dit engine only"),
+        (
+            {"sku": "MUG-1", "merge_fields": {"title": "x", "colour": "red"}},
+            None,
+            "unknown field(s) 'colour'; the fields you can override are title, brand, description, product_type",
+        ),
+        ({"sku": "MUG-1", "webhook_url": "http://hooks.example.com/x"}, None, "webhook_url must be an https:// URL"),
+        ({"sku": "MUG-1", "webhook_url": "not a url"}, "webhook_url", "valid URL"),
+        ({"sku": "MUG-1", "metadata": {f"k{n}": n for n in range(21)}}, "metadata", "21 keys; keep it to 20"),
+        ({"sku": "MUG-1", "metadata": {"blob": "x" * 9000}}, "metadata", "keep it to 8192"),
+        ({"sku": "MUG-1", "metadata": "text"}, "metadata", ""),
+    ],
+)
 def test_bad_requests_are_400_saying_what_to_change_and_create_nothing(api, catalog, body, field, message):
     response = api.post(RENDERS, {"template": "product-showcase", **body}, format="json")
     assert response.status_code == 400, response.json()
@@ -143,7 +192,11 @@ def test_an_unknown_template_is_named(api, catalog):
     response = api.post(RENDERS, {"template": "nope", "skus": ["MUG-1", "CUP-2"]}, format="json")
     assert response.status_code == 400
     message = response.json()["error"]["message"]
-    assert message.count("No template 'nope'") == 1 and "available: beauty-glow, electronics-spec, fashion-lookbook, food-fresh, home-cosy, presenter-spotlight, product-showcase, product-story, quick-bumper" in message
+    assert (
+        message.count("No template 'nope'") == 1
+        and "available: beauty-glow, electronics-spec, fashion-lookbook, food-fresh, home-cosy, presenter-spotlight, product-showcase, product-story, quick-bumper"
+        in message
+    )
 
 
 def test_a_non_json_body_is_refused(api, catalog):
@@ -153,17 +206,22 @@ def test_a_non_json_body_is_refused(api, catalog):
 
 
 def test_merge_fields_override_the_shot_prompts(api, catalog):
-    response = api.post(RENDERS, {"template": "product-showcase", "sku": "MUG-1",
-                                  "merge_fields": {"title": "Summer  Sale Mug"}}, format="json")
+    response = api.post(
+        RENDERS,
+        {"template": "product-showcase", "sku": "MUG-1", "merge_fields": {"title": "Summer  Sale Mug"}},
+        format="json",
+    )
     assert response.status_code == 202, response.json()
     prompts = set(Shot.objects.values_list("prompt", flat=True))
-    assert prompts == {"Summer Sale Mug, premium product video, the product on display, soft studio light, "
-                       "sharp details"}
+    assert prompts == {
+        "Summer Sale Mug, premium product video, the product on display, soft studio light, sharp details"
+    }
 
 
 def test_the_dit_engine_records_its_family(api, catalog):
-    response = api.post(RENDERS, {"template": "quick-bumper", "sku": "MUG-1", "engine": "dit", "family": "wan"},
-                        format="json")
+    response = api.post(
+        RENDERS, {"template": "quick-bumper", "sku": "MUG-1", "engine": "dit", "family": "wan"}, format="json"
+    )
     assert response.status_code == 202, response.json()
     [render] = response.json()["renders"]
     assert (render["engine"], render["family"]) == ("dit", "wan")
@@ -185,6 +243,7 @@ def test_no_credentials_is_401(catalog):
 
 # --- GET /renders, /renders/{id}, cancel ---------------------------------------------------------------------
 
+
 def test_a_render_shows_its_outputs_with_absolute_urls(api, catalog):
     job = _succeed(_job(catalog))
     response = api.get(f"{RENDERS}/{job.pk}")
@@ -194,12 +253,30 @@ def test_a_render_shows_its_outputs_with_absolute_urls(api, catalog):
     assert render["finished_at"] == job.finished_at.isoformat().replace("+00:00", "Z")
     base = f"http://testserver/media/renders/acme/{job.pk}"
     assert render["outputs"] == [
-        {"aspect_ratio": "9:16", "url": f"{base}/9x16.mp4", "width": 180, "height": 320, "duration": 7.5,
-         "poster_url": f"{base}/9x16-poster.jpg", "preview_url": f"{base}/9x16-preview.webp",
-         "captions": f"{base}/9x16.vtt", "captions_srt_url": f"{base}/9x16.srt", "quality": QUALITY},
-        {"aspect_ratio": "1:1", "url": f"{base}/1x1.mp4", "width": 180, "height": 180, "duration": 7.5,
-         "poster_url": f"{base}/1x1-poster.jpg", "preview_url": f"{base}/1x1-preview.webp",
-         "captions": f"{base}/1x1.vtt", "captions_srt_url": None, "quality": None},  # made before reports
+        {
+            "aspect_ratio": "9:16",
+            "url": f"{base}/9x16.mp4",
+            "width": 180,
+            "height": 320,
+            "duration": 7.5,
+            "poster_url": f"{base}/9x16-poster.jpg",
+            "preview_url": f"{base}/9x16-preview.webp",
+            "captions": f"{base}/9x16.vtt",
+            "captions_srt_url": f"{base}/9x16.srt",
+            "quality": QUALITY,
+        },
+        {
+            "aspect_ratio": "1:1",
+            "url": f"{base}/1x1.mp4",
+            "width": 180,
+            "height": 180,
+            "duration": 7.5,
+            "poster_url": f"{base}/1x1-poster.jpg",
+            "preview_url": f"{base}/1x1-preview.webp",
+            "captions": f"{base}/1x1.vtt",
+            "captions_srt_url": None,
+            "quality": None,
+        },  # made before reports
     ]
 
 
@@ -258,8 +335,8 @@ def test_cancel_after_it_finished_is_409_saying_so(api, catalog):
     assert response.status_code == 409
     assert response.json()["error"] == {
         "type": "conflict",
-        "message": f"Render {job.pk} already finished (succeeded); only queued or running renders can be "
-                   "cancelled."}
+        "message": f"Render {job.pk} already finished (succeeded); only queued or running renders can be cancelled.",
+    }
     assert RenderJob.objects.get().status == "succeeded"
 
 
@@ -270,29 +347,64 @@ def test_a_missing_render_is_404(api, catalog):
 
 # --- templates -------------------------------------------------------------------------------------------------
 
+
 def test_templates_list_builtins_and_the_merchants_own_which_shadows_a_builtin(api, catalog, other_merchant):
-    VideoTemplate.objects.create(merchant=catalog, slug="product-showcase", name="Ours", spec={
-        "scenes": [{"type": "product_shots", "duration": 2.0, "max_shots": 2}]})
+    VideoTemplate.objects.create(
+        merchant=catalog,
+        slug="product-showcase",
+        name="Ours",
+        spec={"scenes": [{"type": "product_shots", "duration": 2.0, "max_shots": 2}]},
+    )
     VideoTemplate.objects.create(merchant=catalog, slug="broken", name="Broken", spec={"scenes": []})
-    VideoTemplate.objects.create(merchant=other_merchant, slug="theirs", name="Theirs", spec={
-        "scenes": [{"type": "product_shots", "duration": 1.0}]})
+    VideoTemplate.objects.create(
+        merchant=other_merchant,
+        slug="theirs",
+        name="Theirs",
+        spec={"scenes": [{"type": "product_shots", "duration": 1.0}]},
+    )
     response = api.get("/api/v1/templates")
     assert response.status_code == 200
     templates = {t["slug"]: t for t in response.json()["results"]}
-    assert list(templates) == ["beauty-glow", "broken", "electronics-spec", "fashion-lookbook", "food-fresh",
-                               "home-cosy", "presenter-spotlight", "product-showcase", "product-story",
-                               "quick-bumper"]
+    assert list(templates) == [
+        "beauty-glow",
+        "broken",
+        "electronics-spec",
+        "fashion-lookbook",
+        "food-fresh",
+        "home-cosy",
+        "presenter-spotlight",
+        "product-showcase",
+        "product-story",
+        "quick-bumper",
+    ]
     assert templates["product-showcase"]["name"] == "Ours" and not templates["product-showcase"]["is_builtin"]
     assert templates["product-showcase"]["max_duration"] == 4.0
-    assert templates["broken"]["scenes"] == [] and "non-empty \"scenes\"" in templates["broken"]["spec_error"]
+    assert templates["broken"]["scenes"] == [] and 'non-empty "scenes"' in templates["broken"]["spec_error"]
     bumper = templates["quick-bumper"]
     assert (bumper["is_builtin"], bumper["version"], bumper["preview_url"], bumper["spec_error"]) == (
-        True, 5, None, None)
+        True,
+        5,
+        None,
+        None,
+    )
     assert bumper["scenes"] == [
-        {"type": "product_shots", "duration": 4.7, "transition": "cut", "max_shots": 1, "cameras": ["push_in"],
-         "source": "photo"},
-        {"type": "price_card", "duration": 1.6, "transition": "crossfade", "max_shots": None, "cameras": None,
-         "source": None}]
+        {
+            "type": "product_shots",
+            "duration": 4.7,
+            "transition": "cut",
+            "max_shots": 1,
+            "cameras": ["push_in"],
+            "source": "photo",
+        },
+        {
+            "type": "price_card",
+            "duration": 1.6,
+            "transition": "crossfade",
+            "max_shots": None,
+            "cameras": None,
+            "source": None,
+        },
+    ]
     assert bumper["max_duration"] == pytest.approx(6.0)  # 4.7 s + 1.6 s, less the 0.3 s crossfade
 
 
@@ -300,8 +412,11 @@ def test_a_template_by_slug(api, catalog):
     response = api.get("/api/v1/templates/product-showcase")
     assert response.status_code == 200
     template = response.json()
-    assert (template["slug"], template["name"], template["spec"]["fps"]) == ("product-showcase",
-                                                                           "Product showcase (15 s)", 30)
+    assert (template["slug"], template["name"], template["spec"]["fps"]) == (
+        "product-showcase",
+        "Product showcase (15 s)",
+        30,
+    )
     # 3 shots x 4 + price 2.2 + cta 2.4, less 2 scene and 2 shot crossfades of 0.4 s
     assert template["max_duration"] == pytest.approx(3 * 4.0 + 2.2 + 2.4 - 4 * 0.4)
     assert template["preview_url"] is None  # not rendered with yet
@@ -314,6 +429,7 @@ def test_a_template_by_slug(api, catalog):
 
 
 # --- the storefront embed ----------------------------------------------------------------------------------
+
 
 def _videos(api, sku="MUG-1", **params):
     return api.get(f"/api/v1/products/{sku}/videos", params)
@@ -330,13 +446,25 @@ def test_embed_gives_the_latest_succeeded_renders_videos(api, catalog):
     assert response.status_code == 200
     body = response.json()
     rendition = new.renditions.get()
-    assert body == {"sku": "MUG-1", "videos": [{
-        "render_id": new.pk, "created_at": rendition.created_at.isoformat().replace("+00:00", "Z"),
-        "aspect_ratio": "1:1", "url": f"http://testserver/media/renders/acme/{new.pk}/1x1.mp4", "width": 180,
-        "height": 180, "duration": 7.5, "poster_url": f"http://testserver/media/renders/acme/{new.pk}/1x1-poster.jpg",
-        "preview_url": f"http://testserver/media/renders/acme/{new.pk}/1x1-preview.webp",
-        "captions": f"http://testserver/media/renders/acme/{new.pk}/1x1.vtt", "captions_srt_url": None,
-        "quality": None}]}
+    assert body == {
+        "sku": "MUG-1",
+        "videos": [
+            {
+                "render_id": new.pk,
+                "created_at": rendition.created_at.isoformat().replace("+00:00", "Z"),
+                "aspect_ratio": "1:1",
+                "url": f"http://testserver/media/renders/acme/{new.pk}/1x1.mp4",
+                "width": 180,
+                "height": 180,
+                "duration": 7.5,
+                "poster_url": f"http://testserver/media/renders/acme/{new.pk}/1x1-poster.jpg",
+                "preview_url": f"http://testserver/media/renders/acme/{new.pk}/1x1-preview.webp",
+                "captions": f"http://testserver/media/renders/acme/{new.pk}/1x1.vtt",
+                "captions_srt_url": None,
+                "quality": None,
+            }
+        ],
+    }
     # The latest render has no 9:16: the one before it does.
     portrait = _videos(api, aspect="9:16").json()["videos"]
     assert [(v["render_id"], v["aspect_ratio"]) for v in portrait] == [(old.pk, "9:16")]
@@ -348,9 +476,15 @@ def test_embed_finds_the_product_by_any_variants_sku(api, catalog):
 
     from catalog.services import VariantFields, product_upsert
 
-    product, _ = product_upsert(merchant=catalog, key="mug-1", title="Ceramic Mug", variants=[
-        VariantFields(sku="MUG-1", price=Decimal("24"), currency="USD"),
-        VariantFields(sku="MUG-1-BLUE", price=Decimal("24"), currency="USD")])
+    product, _ = product_upsert(
+        merchant=catalog,
+        key="mug-1",
+        title="Ceramic Mug",
+        variants=[
+            VariantFields(sku="MUG-1", price=Decimal("24"), currency="USD"),
+            VariantFields(sku="MUG-1-BLUE", price=Decimal("24"), currency="USD"),
+        ],
+    )
     job = _succeed(_job(catalog, sku="MUG-1"))
     videos = _videos(api, sku="MUG-1-BLUE").json()["videos"]
     assert {v["render_id"] for v in videos} == {job.pk}
@@ -364,8 +498,9 @@ def test_embed_of_a_product_without_videos_is_an_empty_list_and_an_unknown_sku_4
 def test_embed_refuses_an_unknown_aspect_naming_the_valid_ones(api, catalog):
     response = _videos(api, aspect="3:2")
     assert response.status_code == 400
-    assert response.json()["error"]["fields"] == {"aspect": [
-        "'3:2' is not an aspect ratio we make; use one of 9:16, 1:1, 16:9, 4:5."]}
+    assert response.json()["error"]["fields"] == {
+        "aspect": ["'3:2' is not an aspect ratio we make; use one of 9:16, 1:1, 16:9, 4:5."]
+    }
 
 
 def test_embed_is_cacheable_with_an_etag_and_304(api, catalog):
@@ -401,12 +536,18 @@ def test_embed_is_two_queries_beyond_authentication(api, catalog, django_assert_
 
 # --- tenancy ---------------------------------------------------------------------------------------------------
 
+
 def test_another_merchant_gets_404_for_every_render_and_template_of_acme(other_api, catalog):
     job = _succeed(_job(catalog))
-    VideoTemplate.objects.create(merchant=catalog, slug="acme-only", name="Ours", spec={
-        "scenes": [{"type": "product_shots", "duration": 1.0}]})
-    for response in (other_api.get(f"{RENDERS}/{job.pk}"), other_api.post(f"{RENDERS}/{job.pk}/cancel"),
-                     other_api.get("/api/v1/templates/acme-only"), _videos(other_api, sku="MUG-1")):
+    VideoTemplate.objects.create(
+        merchant=catalog, slug="acme-only", name="Ours", spec={"scenes": [{"type": "product_shots", "duration": 1.0}]}
+    )
+    for response in (
+        other_api.get(f"{RENDERS}/{job.pk}"),
+        other_api.post(f"{RENDERS}/{job.pk}/cancel"),
+        other_api.get("/api/v1/templates/acme-only"),
+        _videos(other_api, sku="MUG-1"),
+    ):
         assert response.status_code == 404, response.request
         assert response.json()["error"]["type"] == "not_found"
     assert other_api.get(RENDERS).json()["results"] == []
@@ -416,13 +557,17 @@ def test_another_merchant_gets_404_for_every_render_and_template_of_acme(other_a
 
 # --- webhook events ----------------------------------------------------------------------------------------
 
+
 def test_a_job_that_fails_emits_render_failed_once_to_its_webhook_url(catalog, emitted):
     job = _job(catalog, webhook_url="https://hooks.example.com/r")
     assert render_job_fail(job_id=job.pk, reason="shot 2 failed: black frames")
     assert not render_job_fail(job_id=job.pk, reason="again")  # already failed: no second event
     [call] = emitted
     assert (call["merchant"], call["event"], list(call["extra_urls"])) == (
-        catalog, "render.failed", ["https://hooks.example.com/r"])
+        catalog,
+        "render.failed",
+        ["https://hooks.example.com/r"],
+    )
     assert call["data"]["id"] == job.pk and call["data"]["status"] == "failed"
     assert call["data"]["error"] == "shot 2 failed: black frames"
 
@@ -434,9 +579,18 @@ def test_a_job_that_succeeds_emits_render_succeeded_with_its_outputs(catalog, em
     job = _job(catalog)
     RenderJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, assembly_queued_at=timezone.now())
     monkeypatch.setattr(assemble, "timeline_for_job", lambda job, ratio: ratio)
-    monkeypatch.setattr(assemble, "_rendition_write", lambda job, ratio, timeline: Rendition.objects.create(
-        job=job, aspect_ratio=ratio, file=f"renders/acme/{job.pk}/{ratio.replace(':', 'x')}.mp4",
-        width=180, height=320, duration=7.5))
+    monkeypatch.setattr(
+        assemble,
+        "_rendition_write",
+        lambda job, ratio, timeline: Rendition.objects.create(
+            job=job,
+            aspect_ratio=ratio,
+            file=f"renders/acme/{job.pk}/{ratio.replace(':', 'x')}.mp4",
+            width=180,
+            height=320,
+            duration=7.5,
+        ),
+    )
     assemble.render_job_assemble(job_id=job.pk)
     [call] = emitted
     assert (call["event"], list(call["extra_urls"])) == ("render.succeeded", [])
@@ -444,7 +598,8 @@ def test_a_job_that_succeeds_emits_render_succeeded_with_its_outputs(catalog, em
     assert (data["id"], data["status"], data["progress"]) == (job.pk, "succeeded", 100)
     assert [(o["aspect_ratio"], o["url"], o["poster_url"]) for o in data["outputs"]] == [
         ("9:16", f"https://videos.example.com/media/renders/acme/{job.pk}/9x16.mp4", None),
-        ("1:1", f"https://videos.example.com/media/renders/acme/{job.pk}/1x1.mp4", None)]
+        ("1:1", f"https://videos.example.com/media/renders/acme/{job.pk}/1x1.mp4", None),
+    ]
 
 
 def test_a_cancelled_job_that_finishes_assembling_emits_nothing(catalog, emitted, monkeypatch):
@@ -478,8 +633,9 @@ def test_a_webhook_that_cannot_be_queued_never_changes_the_job(catalog, monkeypa
 def test_webhook_urls_are_media_relative_without_site_url(catalog, emitted, settings):
     settings.SITE_URL = ""
     job = _job(catalog)
-    Rendition.objects.create(job=job, aspect_ratio="9:16", file="renders/acme/1/9x16.mp4", width=2, height=2,
-                             duration=1)
+    Rendition.objects.create(
+        job=job, aspect_ratio="9:16", file="renders/acme/1/9x16.mp4", width=2, height=2, duration=1
+    )
     render_job_fail(job_id=job.pk, reason="boom")
     assert emitted[0]["data"]["outputs"][0]["url"] == "/media/renders/acme/1/9x16.mp4"
 
@@ -487,8 +643,9 @@ def test_webhook_urls_are_media_relative_without_site_url(catalog, emitted, sett
 def test_webhook_urls_are_absolute_with_site_url(catalog, emitted, settings):
     settings.SITE_URL = "https://videos.example.com"
     job = _job(catalog)
-    Rendition.objects.create(job=job, aspect_ratio="9:16", file="renders/acme/1/9x16.mp4", width=2, height=2,
-                             duration=1)
+    Rendition.objects.create(
+        job=job, aspect_ratio="9:16", file="renders/acme/1/9x16.mp4", width=2, height=2, duration=1
+    )
     render_job_fail(job_id=job.pk, reason="boom")
     assert emitted[0]["data"]["outputs"][0]["url"] == "https://videos.example.com/media/renders/acme/1/9x16.mp4"
 
@@ -500,5 +657,8 @@ def test_render_failed_reaches_the_webhook_service_for_the_jobs_own_url(catalog)
     job = _job(catalog, webhook_url="https://hooks.example.com/r")
     render_job_fail(job_id=job.pk, reason="boom")
     delivery = WebhookDelivery.objects.get()
-    assert (delivery.event, delivery.url, delivery.merchant) == ("render.failed", "https://hooks.example.com/r",
-                                                                 catalog)
+    assert (delivery.event, delivery.url, delivery.merchant) == (
+        "render.failed",
+        "https://hooks.example.com/r",
+        catalog,
+    )

@@ -8,10 +8,15 @@ from django.core.files.base import ContentFile
 from PIL import ImageFont
 
 from catalog.models import Product, Variant
-from generation.assembly.job_timeline import timeline_for_job
 from generation.assembly.fonts import CJK_FONT, LATIN_FONT, title_font
+from generation.assembly.job_timeline import timeline_for_job
 from generation.assembly.timeline import (
-    CallToAction, FeatureList, LogoCard, PriceCard, ShotClip, Transition,
+    CallToAction,
+    FeatureList,
+    LogoCard,
+    PriceCard,
+    ShotClip,
+    Transition,
 )
 from generation.models import Shot, VideoTemplate
 from generation.services.render_jobs import render_job_create
@@ -20,15 +25,26 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 SPEC = {
-    "fps": 30, "transition": {"type": "crossfade", "duration": 0.5},
+    "fps": 30,
+    "transition": {"type": "crossfade", "duration": 0.5},
     "scenes": [
         {"type": "intro", "duration": 1.5, "tagline": "{{ brand.name }} presents"},
         {"type": "product_shots", "duration": 2.0, "max_shots": 2, "caption": "{{ product.title }}", "badge": True},
         {"type": "features", "duration": 2.0, "heading": "Why it works", "max_bullets": 3},
-        {"type": "price_card", "duration": 2.0, "headline": "{% if variant.compare_at_price %}Sale{% endif %}",
-         "transition": {"type": "slide_left", "duration": 0.3}},
-        {"type": "cta", "duration": 2.0, "text": "Buy {{ product.title }}", "url": "{{ product.url }}", "qr": True,
-         "caption": "Tap the link"},
+        {
+            "type": "price_card",
+            "duration": 2.0,
+            "headline": "{% if variant.compare_at_price %}Sale{% endif %}",
+            "transition": {"type": "slide_left", "duration": 0.3},
+        },
+        {
+            "type": "cta",
+            "duration": 2.0,
+            "text": "Buy {{ product.title }}",
+            "url": "{{ product.url }}",
+            "qr": True,
+            "caption": "Tap the link",
+        },
         {"type": "outro", "duration": 1.0},
     ],
 }
@@ -40,7 +56,8 @@ def on_sale(merchant):
     Variant.objects.filter(sku="MUG-1").update(compare_at_price=Decimal("24.00"))
     Product.objects.filter(pk=product.pk).update(
         url="https://shop.example/mug",
-        description="<ul><li>Holds 350 ml</li><li>Dishwasher safe</li><li>Glazed by hand</li><li>Fourth</li></ul>")
+        description="<ul><li>Holds 350 ml</li><li>Dishwasher safe</li><li>Glazed by hand</li><li>Fourth</li></ul>",
+    )
     return product
 
 
@@ -56,8 +73,13 @@ def _png_bytes() -> bytes:
 
 def _job(merchant, spec=SPEC, **kwargs):
     VideoTemplate.objects.update_or_create(merchant=merchant, slug="full", defaults={"name": "Full", "spec": spec})
-    job = render_job_create(merchant=merchant, template_slug="full", sku=kwargs.pop("sku", "MUG-1"),
-                            short_side=kwargs.pop("short_side", 180), **kwargs)
+    job = render_job_create(
+        merchant=merchant,
+        template_slug="full",
+        sku=kwargs.pop("sku", "MUG-1"),
+        short_side=kwargs.pop("short_side", 180),
+        **kwargs,
+    )
     for shot in Shot.objects.filter(job=job):
         shot.file.name = f"renders/acme/{shot.aspect_ratio.replace(':', 'x')}-{shot.position}.mp4"
         shot.save()
@@ -71,15 +93,28 @@ def test_every_scene_type_becomes_its_card_in_order_with_the_variants_prices(mer
     timeline = timeline_for_job(_job(merchant), "9:16")
     contents = [segment.content for segment in timeline.segments]
     assert [type(content).__name__ for content in contents] == [
-        "LogoCard", "ShotClip", "ShotClip", "FeatureList", "PriceCard", "CallToAction", "LogoCard"]
-    assert contents[0] == LogoCard(name=merchant.name or merchant.slug, tagline=f"{merchant.name or merchant.slug} presents")
-    assert contents[3] == FeatureList(heading="Why it works",
-                                      bullets=("Holds 350 ml", "Dishwasher safe", "Glazed by hand"))
+        "LogoCard",
+        "ShotClip",
+        "ShotClip",
+        "FeatureList",
+        "PriceCard",
+        "CallToAction",
+        "LogoCard",
+    ]
+    assert contents[0] == LogoCard(
+        name=merchant.name or merchant.slug, tagline=f"{merchant.name or merchant.slug} presents"
+    )
+    assert contents[3] == FeatureList(
+        heading="Why it works", bullets=("Holds 350 ml", "Dishwasher safe", "Glazed by hand")
+    )
     assert contents[4] == PriceCard(price="$18.00", compare_at="$24.00", discount="-25%", headline="Sale")
     assert contents[5] == CallToAction(text="Buy Ceramic Mug", url="https://shop.example/mug", qr=True)
     assert [segment.badge for segment in timeline.segments[1:3]] == ["-25%", "-25%"]
     assert (timeline.style.background, timeline.style.foreground, timeline.style.accent) == (
-        "#102030", "#fafafa", "#ff3366")
+        "#102030",
+        "#fafafa",
+        "#ff3366",
+    )
 
 
 def test_transitions_overlap_scenes_and_the_first_scene_just_starts(merchant, on_sale, sent_tasks):
@@ -87,8 +122,15 @@ def test_transitions_overlap_scenes_and_the_first_scene_just_starts(merchant, on
     timeline = timeline_for_job(_job(merchant, spec={**SPEC, "music": False}), "9:16")
     transitions = [segment.transition for segment in timeline.segments]
     crossfade = Transition("crossfade", 0.5)
-    assert transitions == [Transition(), crossfade, crossfade, crossfade, Transition("slide_left", 0.3),
-                           crossfade, crossfade]
+    assert transitions == [
+        Transition(),
+        crossfade,
+        crossfade,
+        crossfade,
+        Transition("slide_left", 0.3),
+        crossfade,
+        crossfade,
+    ]
     # 1.5 + 2 + 2 + 2 + 2 + 2 + 1 seconds of scenes, less 5 x 0.5 and 1 x 0.3 of overlap.
     assert timeline.duration == pytest.approx(12.5 - 2.5 - 0.3)
     assert timeline.starts()[:3] == pytest.approx([0.0, 1.0, 2.5])
@@ -117,8 +159,11 @@ def test_captions_span_their_scene_from_its_entrance_until_the_next_one_enters(m
     starts = timeline.starts()
     title, tap = timeline.captions
     # From the end of the scene's entrance (not over the scene fading out) until the next scene starts to enter.
-    assert (title.text, title.start, title.end) == ("Ceramic Mug", pytest.approx(starts[1] + 0.5),
-                                                    pytest.approx(starts[3]))
+    assert (title.text, title.start, title.end) == (
+        "Ceramic Mug",
+        pytest.approx(starts[1] + 0.5),
+        pytest.approx(starts[3]),
+    )
     assert (tap.text, tap.start, tap.end) == ("Tap the link", pytest.approx(starts[5] + 0.5), pytest.approx(starts[6]))
 
 
@@ -146,8 +191,11 @@ def test_the_brand_kits_music_logo_watermark_and_the_templates_music_settings(me
     kit.save()
     spec = {**SPEC, "music": {"volume": 0.5, "fade_in": 0.1, "fade_out": 2.0}}
     timeline = timeline_for_job(_job(merchant, spec=spec), "9:16")
-    assert timeline.music.path.endswith(".wav") and (timeline.music.volume, timeline.music.fade_in,
-                                                     timeline.music.fade_out) == (0.5, 0.1, 2.0)
+    assert timeline.music.path.endswith(".wav") and (
+        timeline.music.volume,
+        timeline.music.fade_in,
+        timeline.music.fade_out,
+    ) == (0.5, 0.1, 2.0)
     assert timeline.style.logo_path.endswith(".png") and timeline.watermark == "top-left"
     silent = timeline_for_job(_job(merchant, spec={**SPEC, "music": False}), "9:16")
     assert silent.music is None
@@ -177,8 +225,12 @@ def test_motion_shots_are_made_per_aspect_ratio(merchant, on_sale, sent_tasks):
 
 def test_a_scene_can_pin_its_engine_unless_the_request_names_one(merchant, on_sale, sent_tasks, settings):
     settings.SHOT_ENGINES = {**settings.SHOT_ENGINES, "gpu-like": {"class": "x.Y", "queue": "gpu.test"}}
-    spec = {"scenes": [{"type": "product_shots", "duration": 1, "max_shots": 1, "engine": "motion"},
-                       {"type": "product_shots", "duration": 1, "max_shots": 1}]}
+    spec = {
+        "scenes": [
+            {"type": "product_shots", "duration": 1, "max_shots": 1, "engine": "motion"},
+            {"type": "product_shots", "duration": 1, "max_shots": 1},
+        ]
+    }
     job = _job(merchant, spec=spec)
     assert [shot.engine for shot in job.shots.order_by("position")] == ["motion", settings.DEFAULT_SHOT_ENGINE]
     job = _job(merchant, spec=spec, engine="gpu-like")
@@ -188,8 +240,12 @@ def test_a_scene_can_pin_its_engine_unless_the_request_names_one(merchant, on_sa
 def test_a_presenter_scene_is_refused_until_the_merchant_has_a_presenter(merchant, on_sale, sent_tasks):
     from django.core.exceptions import ValidationError
 
-    spec = {"scenes": [{"type": "product_shots", "duration": 1},
-                       {"type": "presenter", "duration": 4, "script": "Meet the {{ product.title }}"}]}
+    spec = {
+        "scenes": [
+            {"type": "product_shots", "duration": 1},
+            {"type": "presenter", "duration": 4, "script": "Meet the {{ product.title }}"},
+        ]
+    }
     with pytest.raises(ValidationError, match=r"scene 2 \(presenter\) needs a presenter"):
         _job(merchant, spec=spec)
 
@@ -214,8 +270,9 @@ def test_the_title_font_follows_the_titles_script_unless_the_brand_has_one(tmp_p
     assert title_font("クロール", brand_font=brand) == brand
 
 
-def test_an_assembly_over_its_time_limit_fails_the_job_with_what_to_change(merchant, product_with_photos,
-                                                                         builtin_templates, sent_tasks, monkeypatch):
+def test_an_assembly_over_its_time_limit_fails_the_job_with_what_to_change(
+    merchant, product_with_photos, builtin_templates, sent_tasks, monkeypatch
+):
     from celery.exceptions import SoftTimeLimitExceeded
     from django.utils import timezone
 
@@ -233,8 +290,10 @@ def test_an_assembly_over_its_time_limit_fails_the_job_with_what_to_change(merch
     assemble.render_job_assemble(job_id=job.pk)
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
-    assert job.error == ("assembling the 9:16 rendition took longer than the time limit (ASSEMBLY_HARD_TIME_LIMIT); "
-                         "shorten the video or raise the limit")
+    assert job.error == (
+        "assembling the 9:16 rendition took longer than the time limit (ASSEMBLY_HARD_TIME_LIMIT); "
+        "shorten the video or raise the limit"
+    )
 
 
 def test_the_templates_music_track_or_mood_picks_the_brand_kits_file(merchant, on_sale, sent_tasks):
@@ -259,8 +318,10 @@ def test_the_templates_music_track_or_mood_picks_the_brand_kits_file(merchant, o
     with pytest.raises(ValidationError) as error:
         _job(merchant, spec={**SPEC, "music": {"track": "christmas"}})
     message = " ".join(error.value.messages)
-    assert ("Template 'full' asks for the music track 'christmas', which the default brand kit 'Default' does not "
-            "have. Upload a track named 'christmas' to the brand kit") in message
+    assert (
+        "Template 'full' asks for the music track 'christmas', which the default brand kit 'Default' does not "
+        "have. Upload a track named 'christmas' to the brand kit"
+    ) in message
     assert "or change the template's music.track" in message
 
 
@@ -284,8 +345,12 @@ def test_a_text_that_cannot_fit_refuses_the_render_before_any_shot_is_spent(merc
 
     from generation.models import RenderJob
 
-    spec = {"scenes": [{"type": "product_shots", "duration": 1, "max_shots": 1},
-                       {"type": "cta", "duration": 2, "text": "Order your hand-glazed cup today " * 8}]}
+    spec = {
+        "scenes": [
+            {"type": "product_shots", "duration": 1, "max_shots": 1},
+            {"type": "cta", "duration": 2, "text": "Order your hand-glazed cup today " * 8},
+        ]
+    }
     with pytest.raises(ValidationError) as error:
         _job(merchant, spec=spec)
     message = " ".join(error.value.messages)
@@ -295,7 +360,9 @@ def test_a_text_that_cannot_fit_refuses_the_render_before_any_shot_is_spent(merc
 
 
 def test_a_long_japanese_title_as_a_caption_is_split_into_cues_that_fit(merchant, sent_tasks):
-    title = "No.10037 クロールバリエ 2WAY ショルダーバッグ 本革 レザー 斜めがけ 大容量 通勤 通学 プレゼント ギフト 送料無料"
+    title = (
+        "No.10037 クロールバリエ 2WAY ショルダーバッグ 本革 レザー 斜めがけ 大容量 通勤 通学 プレゼント ギフト 送料無料"
+    )
     factories.product_make(merchant=merchant, sku="BAG-1", photos=1, title=title, price="9350", currency="JPY")
     spec = {"scenes": [{"type": "product_shots", "duration": 2, "max_shots": 1, "caption": "{{ product.title }}"}]}
     job = _job(merchant, spec=spec, sku="BAG-1", aspect_ratios=["9:16", "16:9", "1:1", "4:5"])  # all drawn first
@@ -303,12 +370,18 @@ def test_a_long_japanese_title_as_a_caption_is_split_into_cues_that_fit(merchant
     assert len(cues) >= 2 and "".join(c.text for c in cues).replace("\n", "").replace(" ", "") == title.replace(" ", "")
 
 
-def test_a_scene_too_short_to_wait_out_its_transitions_shows_its_caption_from_its_first_frame(merchant, on_sale,
-                                                                                             sent_tasks):
-    spec = {"transition": {"type": "crossfade", "duration": 0.45}, "music": False,
-            "scenes": [{"type": "product_shots", "duration": 2, "max_shots": 1},
-                       {"type": "price_card", "duration": 1.0, "caption": "Only today"},
-                       {"type": "cta", "duration": 2}]}
+def test_a_scene_too_short_to_wait_out_its_transitions_shows_its_caption_from_its_first_frame(
+    merchant, on_sale, sent_tasks
+):
+    spec = {
+        "transition": {"type": "crossfade", "duration": 0.45},
+        "music": False,
+        "scenes": [
+            {"type": "product_shots", "duration": 2, "max_shots": 1},
+            {"type": "price_card", "duration": 1.0, "caption": "Only today"},
+            {"type": "cta", "duration": 2},
+        ],
+    }
     timeline = timeline_for_job(_job(merchant, spec=spec), "9:16")
     (cue,) = timeline.captions
     starts = timeline.starts()

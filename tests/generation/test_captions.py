@@ -113,10 +113,7 @@ def sample_cues() -> list[Cue]:
 
 def test_srt_layout():
     text = srt_text([Cue(1.0, 2.5, "Hello"), Cue(0.0, 1.0, "First\nline two")])
-    assert text == (
-        "1\n00:00:00,000 --> 00:00:01,000\nFirst\nline two\n\n"
-        "2\n00:00:01,000 --> 00:00:02,500\nHello\n"
-    )
+    assert text == ("1\n00:00:00,000 --> 00:00:01,000\nFirst\nline two\n\n2\n00:00:01,000 --> 00:00:02,500\nHello\n")
 
 
 def test_webvtt_layout():
@@ -177,6 +174,8 @@ def test_wide_characters_take_two_columns_so_a_japanese_line_fits_the_screen():
     assert display_width("Bag") == 3 and display_width("鞄バッグ") == 8 and display_width("ＡＢ") == 4
     lines = cue_lines("真" * 30, 42)
     assert lines == ["真" * 21, "真" * 9]  # 21 kanji is 42 columns; nothing lost
-    title = "No.10037 クロールバリエ 2WAY ショルダーバッグ 本革 レザー 斜めがけ 大容量 通勤 通学 プレゼント ギフト 送料無料"
+    title = (
+        "No.10037 クロールバリエ 2WAY ショルダーバッグ 本革 レザー 斜めがけ 大容量 通勤 通学 プレゼント ギフト 送料無料"
+    )
     assert all(display_width(line) <= 42 for line in cue_lines(title, 42))
     assert "".join(cue_lines(title, 42)).replace(" ", "") == title.replace(" ", "")

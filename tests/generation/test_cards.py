@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from generation.assembly.captions import caption_cues
 from generation.assembly.cards import (
     Layer,
     badge_layer,
@@ -20,7 +21,6 @@ from generation.assembly.cards import (
     text_colour_on,
     watermark_layer,
 )
-from generation.assembly.captions import caption_cues
 from generation.assembly.fonts import LATIN_FONT
 from generation.assembly.timeline import (
     CallToAction,
@@ -169,8 +169,12 @@ def test_text_that_cannot_fit_raises_a_clear_error(content):
 def test_the_pre_flight_passes_what_draws():
     from generation.assembly.cards import caption_fits, card_fits
 
-    for content in (TitleCard("Linen shirt", "€49.00"), PriceCard("$18.00", "$24.00", "-25%", "Sale"),
-                    CallToAction("Shop now", URL, qr=True), FeatureList("Why", ("Soft", "Warm"))):
+    for content in (
+        TitleCard("Linen shirt", "€49.00"),
+        PriceCard("$18.00", "$24.00", "-25%", "Sale"),
+        CallToAction("Shop now", URL, qr=True),
+        FeatureList("Why", ("Soft", "Warm")),
+    ):
         card_fits(content, (270, 480), STYLE)
         card_layer(content, (270, 480), STYLE)
     caption_fits("Espresso cup, stoneware", (270, 480), STYLE)
@@ -255,14 +259,19 @@ def test_display_urls_drop_scheme_www_and_trailing_slash_then_fall_back_to_short
 
     assert _display_urls("https://www.shop.example.com/p/cup/") == ["shop.example.com/p/cup", "shop.example.com"]
     assert _display_urls("http://shop.example.com/p/cup?colour=blue#top") == [
-        "shop.example.com/p/cup?colour=blue#top", "shop.example.com/p/cup", "shop.example.com"]
+        "shop.example.com/p/cup?colour=blue#top",
+        "shop.example.com/p/cup",
+        "shop.example.com",
+    ]
     assert _display_urls("https://shop.example.com/") == ["shop.example.com"]
 
 
 @pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080), (1080, 1080), (270, 480)])
 def test_a_url_with_tracking_parameters_prints_shorter_but_the_qr_code_holds_all_of_it(size):
-    url = ("https://www.example-shop.com/collections/summer-sale/products/linen-shirt-relaxed-fit-blue"
-           "?variant=4412345678901&utm_source=video&utm_medium=social&utm_campaign=summer_2026_launch")
+    url = (
+        "https://www.example-shop.com/collections/summer-sale/products/linen-shirt-relaxed-fit-blue"
+        "?variant=4412345678901&utm_source=video&utm_medium=social&utm_campaign=summer_2026_launch"
+    )
     layer = card_layer(CallToAction("Shop now", url, qr=True), size, STYLE)
     frame = composite(layer, size)
     if size[0] < 1000:  # small frames: enlarge for the detector, as the other QR tests do
@@ -274,8 +283,10 @@ def test_a_long_url_is_shown_smaller_and_broken_at_slashes_then_falls_back_to_th
     size = (960, 540)  # room for a long URL at a legible size (9:16 prints the host alone, below)
     medium_url = "https://shop.example.com/products/hand-thrown-espresso-cup-set"
     long_url = "https://shop.example.com/collections/summer-sale/products/hand-thrown-espresso-cup"
-    short, medium, long = (card_layer(CallToAction("Shop", url), size, STYLE)
-                           for url in ("https://shop.example.com/", medium_url, long_url))
+    short, medium, long = (
+        card_layer(CallToAction("Shop", url), size, STYLE)
+        for url in ("https://shop.example.com/", medium_url, long_url)
+    )
     short_bands, medium_bands, long_bands = (ink_bands(layer.image[..., 3]) for layer in (short, medium, long))
 
     assert_inside_safe_area(long, size)
@@ -285,8 +296,9 @@ def test_a_long_url_is_shown_smaller_and_broken_at_slashes_then_falls_back_to_th
     # A path that fits in no two lines: the host alone is printed (the card never fails over a printed URL).
     unbreakable = card_layer(CallToAction("Shop", "https://shop.example.com/" + "x" * 120), size, STYLE)
     assert len(ink_bands(unbreakable.image[..., 3])) == 2
-    narrow, host = (card_layer(CallToAction("Shop", url), (270, 480), STYLE)
-                    for url in (medium_url, "https://shop.example.com"))
+    narrow, host = (
+        card_layer(CallToAction("Shop", url), (270, 480), STYLE) for url in (medium_url, "https://shop.example.com")
+    )
     assert narrow.text_boxes == host.text_boxes  # 9:16 prints "shop.example.com" alone
 
 
@@ -364,8 +376,14 @@ def test_no_watermark_for_none_or_without_a_logo(logo_path):
 
 @pytest.mark.parametrize(
     ("background", "expected"),
-    [("#000000", (255, 255, 255)), ("#1d2b3a", (255, 255, 255)), ("#5a189a", (255, 255, 255)),
-     ("#ffffff", (0, 0, 0)), ("#ffd23f", (0, 0, 0)), ("#f4efe6", (0, 0, 0))],
+    [
+        ("#000000", (255, 255, 255)),
+        ("#1d2b3a", (255, 255, 255)),
+        ("#5a189a", (255, 255, 255)),
+        ("#ffffff", (0, 0, 0)),
+        ("#ffd23f", (0, 0, 0)),
+        ("#f4efe6", (0, 0, 0)),
+    ],
 )
 def test_text_colour_on_picks_the_more_readable_of_black_and_white(background, expected):
     assert text_colour_on(background) == expected

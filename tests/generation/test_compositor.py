@@ -132,11 +132,16 @@ def test_shot_frames_seek_back_gives_the_same_frames(stepped_clip):
 
 
 def test_compositor_frames_out_of_order_match_in_order(stepped_clip):
-    timeline = Timeline(W, H, FPS, (
-        Segment(ShotClip(stepped_clip), 1.0),
-        Segment(TitleCard("Cup"), 1.0, Transition("crossfade", 0.3)),
-        Segment(ShotClip(stepped_clip), 1.0, Transition("slide_left", 0.3)),
-    ))
+    timeline = Timeline(
+        W,
+        H,
+        FPS,
+        (
+            Segment(ShotClip(stepped_clip), 1.0),
+            Segment(TitleCard("Cup"), 1.0, Transition("crossfade", 0.3)),
+            Segment(ShotClip(stepped_clip), 1.0, Transition("slide_left", 0.3)),
+        ),
+    )
     compositor = Compositor(timeline)
     try:
         assert timeline.num_frames == 24

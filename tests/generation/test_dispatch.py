@@ -5,6 +5,7 @@ import pytest
 from kombu.exceptions import OperationalError
 
 from generation import tasks
+
 # The real functions: the sent_tasks fixture replaces the module's attributes, not these names.
 from generation.dispatch import assembly_send, shots_send
 from generation.models import JobStatus

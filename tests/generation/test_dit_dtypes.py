@@ -29,7 +29,7 @@ def white_and_black_photos(tmp_path_factory):
     paths = {}
     for name, (width, height) in {"portrait": (72, 128), "landscape": (72, 48)}.items():
         pixels = np.zeros((height, width, 3), dtype=np.uint8)
-        pixels[:, :width // 2] = 255
+        pixels[:, : width // 2] = 255
         paths[name] = str(folder / f"white-black-{name}.png")
         Image.fromarray(pixels).save(paths[name])
     return paths
@@ -46,10 +46,10 @@ def paint_white_and_black(monkeypatch, vae):
         _, _, frames, _, width = sample.shape
         third = width * 2 // 5
         sample[..., :third] = 1.0
-        sample[..., width - third:] = -1.0
+        sample[..., width - third :] = -1.0
         for index in range(frames):
             ramp = torch.linspace(-0.5, 0.5, width - 2 * third) + 0.1 * index
-            sample[:, :, index, :, third:width - third] = ramp.to(sample.dtype)
+            sample[:, :, index, :, third : width - third] = ramp.to(sample.dtype)
         return output
 
     monkeypatch.setattr(vae, "decode", decode)
@@ -65,16 +65,24 @@ def test_white_and_black_survive_in_each_dtype(family, dtype, settings, monkeypa
     # CogVideoX makes only its training size (3:2 here): ask for that shape, so delivery scales and never pads.
     shape = "landscape" if family == "cogvideox" else "portrait"
     height = 48 if family == "cogvideox" else 128
-    request = ShotRequest(width=72, height=height, fps=8, num_frames=9, image_path=white_and_black_photos[shape],
-                          prompt="a white and black product", seed=3, camera="orbit",
-                          parameters={"family": family, "steps": 1})
+    request = ShotRequest(
+        width=72,
+        height=height,
+        fps=8,
+        num_frames=9,
+        image_path=white_and_black_photos[shape],
+        prompt="a white and black product",
+        seed=3,
+        camera="orbit",
+        parameters={"family": family, "steps": 1},
+    )
     result = DitEngine().generate(request)
     frames = np.stack(list(result.frames))
     assert frames.shape == (9, height, 72, 3)
     width = frames.shape[2]
     # Band interiors, away from the resize's edges; the generated frame is fitted (scaled) to 72 wide.
-    white = frames[:, 8:-8, 2:width // 4]
-    black = frames[:, 8:-8, width - width // 4:-2]
+    white = frames[:, 8:-8, 2 : width // 4]
+    black = frames[:, 8:-8, width - width // 4 : -2]
     assert white.min() == 255, "white came out as something else (bf16 1.0 * 255 + 0.5 wraps to 0)"
     assert black.max() == 0
 
@@ -102,12 +110,14 @@ def test_derived_pipelines_keep_the_workers_dtype(settings):
 def tiny_wan21_dir(tmp_path_factory):
     from generation.engines.dit.tiny import tiny_dit_save
 
-    return tiny_dit_save(family="wan", out_dir=tmp_path_factory.mktemp("wan21") / "wan",
-                         release="Wan-AI/Wan2.1-I2V-14B-480P-Diffusers")
+    return tiny_dit_save(
+        family="wan", out_dir=tmp_path_factory.mktemp("wan21") / "wan", release="Wan-AI/Wan2.1-I2V-14B-480P-Diffusers"
+    )
 
 
 def test_wan21_in_bfloat16_keeps_its_vae_and_image_encoder_in_float32_and_renders(
-        tiny_wan21_dir, settings, monkeypatch, white_and_black_photos):
+    tiny_wan21_dir, settings, monkeypatch, white_and_black_photos
+):
     from generation.engines.base import EngineError
     from generation.engines.dit.released_layouts import RELEASED_LAYOUTS, layout_files
 
@@ -119,9 +129,17 @@ def test_wan21_in_bfloat16_keeps_its_vae_and_image_encoder_in_float32_and_render
     assert model.base.vae.dtype == torch.float32 and model.base.image_encoder.dtype == torch.float32
     assert model.base.transformer.dtype == torch.bfloat16
     paint_white_and_black(monkeypatch, model.base.vae)
-    request = ShotRequest(width=72, height=128, fps=8, num_frames=9, image_path=white_and_black_photos["portrait"],
-                          prompt="a white and black product", seed=3, camera="orbit",
-                          parameters={"family": "wan", "steps": 1})
+    request = ShotRequest(
+        width=72,
+        height=128,
+        fps=8,
+        num_frames=9,
+        image_path=white_and_black_photos["portrait"],
+        prompt="a white and black product",
+        seed=3,
+        camera="orbit",
+        parameters={"family": "wan", "steps": 1},
+    )
     frames = np.stack(list(DitEngine().generate(request).frames))
     assert frames[:, 8:-8, 2:18].min() == 255 and frames[:, 8:-8, -18:-2].max() == 0
     # Wan 2.1 I2V was trained on a first frame only: an end photo is refused, not passed as last_image.

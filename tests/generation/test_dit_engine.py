@@ -29,8 +29,17 @@ def photos(tmp_path_factory):
 
 
 def shot(photos, family="ltx", **overrides):
-    values = dict(width=72, height=128, fps=30, num_frames=45, image_path=photos["start"], prompt="a red leather bag",
-                  seed=11, camera="orbit", parameters={"family": family})
+    values = dict(
+        width=72,
+        height=128,
+        fps=30,
+        num_frames=45,
+        image_path=photos["start"],
+        prompt="a red leather bag",
+        seed=11,
+        camera="orbit",
+        parameters={"family": family},
+    )
     values.update(overrides)
     return ShotRequest(**values)
 
@@ -91,8 +100,9 @@ def test_start_and_end_frames_give_the_requested_frame_count(photos, family, mon
     model = loading.model_get(family)
     seen = []
     original_call = model.module.pipeline_call
-    monkeypatch.setattr(model.module, "pipeline_call",
-                        lambda model, segment: seen.append(segment) or original_call(model, segment))
+    monkeypatch.setattr(
+        model.module, "pipeline_call", lambda model, segment: seen.append(segment) or original_call(model, segment)
+    )
     result = DitEngine().generate(shot(photos, family, num_frames=60, end_image_path=photos["end"]))
     assert frames_of(result).shape == (60, 128, 72, 3)  # 2.0 s at 30 fps
     assert len(seen) == 1 and seen[0].image is not None and seen[0].end_image is not None
@@ -287,8 +297,9 @@ def test_cogvideox_always_generates_its_learned_frame_count_and_trims(photos, mo
     patch_embed = model.base.transformer.patch_embed
     computed = Calls()
     original = patch_embed._get_positional_embeddings
-    monkeypatch.setattr(patch_embed, "_get_positional_embeddings",
-                        lambda *args, **kwargs: computed() or original(*args, **kwargs))
+    monkeypatch.setattr(
+        patch_embed, "_get_positional_embeddings", lambda *args, **kwargs: computed() or original(*args, **kwargs)
+    )
     calls = []
     pipeline_call = model.module.pipeline_call
 
@@ -329,8 +340,9 @@ def test_a_distilled_ltx_runs_its_own_timesteps_and_guidance(photos, settings, t
 
     monkeypatch.setattr(model.module, "pipeline_call", spy)
     reports = []
-    result = DitEngine().generate(shot(photos, parameters={"family": "ltx", "steps": None}),
-                                  on_step=lambda done, total: reports.append(done))
+    result = DitEngine().generate(
+        shot(photos, parameters={"family": "ltx", "steps": None}), on_step=lambda done, total: reports.append(done)
+    )
     name, arguments = calls[0]
     assert name == "LTXConditionPipeline" and arguments["guidance_scale"] == 1.0
     assert arguments["timesteps"] == [1000, 993, 987, 981, 975, 909, 725, 0.03]

@@ -7,17 +7,45 @@ import pytest
 
 from generation.aspect_ratios import ASPECT_RATIOS
 from generation.engines.base import EngineError
-from generation.engines.dit.family import (ASPECT_SHAPES, FAMILY_NAMES, Geometry, family_get, family_size,
-                                           family_module, profile_pick, segment_frames_valid, segments_plan)
+from generation.engines.dit.family import (
+    ASPECT_SHAPES,
+    FAMILY_NAMES,
+    Geometry,
+    family_get,
+    family_module,
+    family_size,
+    profile_pick,
+    segment_frames_valid,
+    segments_plan,
+)
 
 # The released models' geometry, as their configs give it (VAE compression, transformer patch).
 RELEASED = {
-    "ltx": Geometry(spatial_compression=32, temporal_compression=8, patch_size=1, max_pixels=768 * 512,
-                    max_frames=121, pipeline_multiple=32),
-    "wan": Geometry(spatial_compression=8, temporal_compression=4, patch_size=2, max_pixels=832 * 480,
-                    max_frames=81, pipeline_multiple=16),
-    "cogvideox": Geometry(spatial_compression=8, temporal_compression=4, patch_size=2, max_pixels=720 * 480,
-                          max_frames=49, native_size=(720, 480), fixed_frames=True),
+    "ltx": Geometry(
+        spatial_compression=32,
+        temporal_compression=8,
+        patch_size=1,
+        max_pixels=768 * 512,
+        max_frames=121,
+        pipeline_multiple=32,
+    ),
+    "wan": Geometry(
+        spatial_compression=8,
+        temporal_compression=4,
+        patch_size=2,
+        max_pixels=832 * 480,
+        max_frames=81,
+        pipeline_multiple=16,
+    ),
+    "cogvideox": Geometry(
+        spatial_compression=8,
+        temporal_compression=4,
+        patch_size=2,
+        max_pixels=720 * 480,
+        max_frames=49,
+        native_size=(720, 480),
+        fixed_frames=True,
+    ),
 }
 
 
@@ -69,8 +97,9 @@ def test_a_three_minute_shot_is_covered_by_chained_segments(family):
     plan = segments_plan(geometry, frames_needed=needed, overlap=9 if family == "ltx" else 1)
     assert plan.total >= needed
     assert plan.total - needed < geometry.max_frames  # no whole wasted segment
-    assert all(count <= geometry.max_frames and (count - 1) % geometry.temporal_compression == 0
-               for count in plan.frames)
+    assert all(
+        count <= geometry.max_frames and (count - 1) % geometry.temporal_compression == 0 for count in plan.frames
+    )
 
 
 def test_a_short_shot_is_one_segment():
@@ -84,7 +113,11 @@ def test_an_unknown_family_is_refused_with_the_known_ones():
 
 
 def test_family_defaults_are_the_released_models():
-    assert (family_get("ltx").native_fps, family_get("wan").native_fps, family_get("cogvideox").native_fps) == (24, 16, 8)
+    assert (family_get("ltx").native_fps, family_get("wan").native_fps, family_get("cogvideox").native_fps) == (
+        24,
+        16,
+        8,
+    )
     assert family_get("ltx").supports_end_frame and family_get("wan").supports_end_frame
     assert not family_get("cogvideox").supports_end_frame
 
@@ -95,11 +128,20 @@ def _config(**values):
 
 def test_each_family_reads_its_geometry_from_the_released_configs():
     """The family modules read what the released configs say (values from their diffusers config.json)."""
-    ltx = SimpleNamespace(vae=SimpleNamespace(spatial_compression_ratio=32, temporal_compression_ratio=8),
-                          transformer=_config(patch_size=1))
-    wan = SimpleNamespace(vae_scale_factor_spatial=8, vae_scale_factor_temporal=4, transformer=_config(patch_size=[1, 2, 2]))
-    cogvideox = SimpleNamespace(vae_scale_factor_spatial=8, vae_scale_factor_temporal=4, transformer=_config(
-        patch_size=2, sample_width=90, sample_height=60, sample_frames=49, use_learned_positional_embeddings=True))
+    ltx = SimpleNamespace(
+        vae=SimpleNamespace(spatial_compression_ratio=32, temporal_compression_ratio=8),
+        transformer=_config(patch_size=1),
+    )
+    wan = SimpleNamespace(
+        vae_scale_factor_spatial=8, vae_scale_factor_temporal=4, transformer=_config(patch_size=[1, 2, 2])
+    )
+    cogvideox = SimpleNamespace(
+        vae_scale_factor_spatial=8,
+        vae_scale_factor_temporal=4,
+        transformer=_config(
+            patch_size=2, sample_width=90, sample_height=60, sample_frames=49, use_learned_positional_embeddings=True
+        ),
+    )
     for name, pipeline in {"ltx": ltx, "wan": wan, "cogvideox": cogvideox}.items():
         assert family_module(name).geometry(pipeline) == RELEASED[name], name
 
@@ -114,13 +156,15 @@ def test_cogvideox_always_generates_its_learned_49_frames():
 RELEASE_CONFIGS = {  # the configs that tell the releases apart, as their config.json files hold them
     "ltx-video-0.9.0": {"vae": {"timestep_conditioning": False, "down_block_types": ["LTXVideoDownBlock3D"] * 4}},
     "ltx-video-0.9.1": {"vae": {"timestep_conditioning": True, "down_block_types": ["LTXVideoDownBlock3D"] * 4}},
-    "ltx-video-0.9.5": {"vae": {"timestep_conditioning": True,
-                                "down_block_types": ["LTXVideo095DownBlock3D"] * 4}},
+    "ltx-video-0.9.5": {"vae": {"timestep_conditioning": True, "down_block_types": ["LTXVideo095DownBlock3D"] * 4}},
     "wan2.1-i2v-14b": {"model_index": {"image_encoder": ["transformers", "CLIPVisionModel"]}, "transformer": {}},
-    "wan2.1-flf2v-14b": {"model_index": {"image_encoder": ["transformers", "CLIPVisionModel"]},
-                         "transformer": {"pos_embed_seq_len": 514}},
-    "wan2.2-i2v-a14b": {"model_index": {"image_encoder": [None, None],
-                                        "transformer_2": ["diffusers", "WanTransformer3DModel"]}},
+    "wan2.1-flf2v-14b": {
+        "model_index": {"image_encoder": ["transformers", "CLIPVisionModel"]},
+        "transformer": {"pos_embed_seq_len": 514},
+    },
+    "wan2.2-i2v-a14b": {
+        "model_index": {"image_encoder": [None, None], "transformer_2": ["diffusers", "WanTransformer3DModel"]}
+    },
     "cogvideox-5b-i2v": {},
 }
 
@@ -128,8 +172,10 @@ RELEASE_CONFIGS = {  # the configs that tell the releases apart, as their config
 @pytest.mark.parametrize("release", list(RELEASE_CONFIGS))
 def test_each_release_is_recognised_from_its_configs(release):
     family = {"ltx": "ltx", "wan": "wan", "cog": "cogvideox"}[release[:3]]
-    assert profile_pick(family_module(family), RELEASE_CONFIGS[release]).release == \
-        family_module(family).PROFILES[release].release
+    assert (
+        profile_pick(family_module(family), RELEASE_CONFIGS[release]).release
+        == family_module(family).PROFILES[release].release
+    )
 
 
 def test_a_named_release_wins_and_an_unknown_one_is_refused():

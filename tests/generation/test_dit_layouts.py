@@ -51,8 +51,10 @@ def test_an_fp16_variant_beside_the_weights_is_not_what_loads(dit_models, settin
 
     model_dir = shutil.copytree(dit_models["ltx"], tmp_path / "ltx")
     full = load_file(model_dir / "vae" / "diffusion_pytorch_model.safetensors")
-    save_file({key: torch.zeros_like(value, dtype=torch.float16) for key, value in full.items()},
-              str(model_dir / "vae" / "diffusion_pytorch_model.fp16.safetensors"))
+    save_file(
+        {key: torch.zeros_like(value, dtype=torch.float16) for key, value in full.items()},
+        str(model_dir / "vae" / "diffusion_pytorch_model.fp16.safetensors"),
+    )
     settings.DIT_MODELS = {"ltx": str(model_dir)}
     vae = loading.model_get("ltx").base.vae
     loaded = dict(vae.state_dict())

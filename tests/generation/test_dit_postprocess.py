@@ -43,7 +43,7 @@ def texture() -> np.ndarray:
 
 def square_frame(texture: np.ndarray, left: int, *, width: int = 200, height: int = 96) -> np.ndarray:
     frame = np.full((height, width, 3), BACKGROUND_GREY, dtype=np.uint8)
-    frame[SQUARE_TOP:SQUARE_TOP + SQUARE, left:left + SQUARE] = texture
+    frame[SQUARE_TOP : SQUARE_TOP + SQUARE, left : left + SQUARE] = texture
     return frame
 
 
@@ -55,13 +55,13 @@ def square_left(frame: np.ndarray) -> float:
 
 
 def column_profile(frame: np.ndarray) -> np.ndarray:
-    return frame[SQUARE_TOP:SQUARE_TOP + SQUARE].astype(np.float64).mean(axis=(0, 2))
+    return frame[SQUARE_TOP : SQUARE_TOP + SQUARE].astype(np.float64).mean(axis=(0, 2))
 
 
 def textured_clip(count: int, *, width: int = 64, height: int = 48, step: int = 2, seed: int = 5) -> np.ndarray:
     rng = np.random.default_rng(seed)
     base = cv2.GaussianBlur(rng.integers(0, 256, size=(height, width * 2, 3), dtype=np.uint8), (0, 0), 1.5)
-    return np.stack([base[:, i * step:i * step + width] for i in range(count)])
+    return np.stack([base[:, i * step : i * step + width] for i in range(count)])
 
 
 # --- photo_fit -----------------------------------------------------------------------------------------
@@ -165,7 +165,7 @@ def test_frames_retime_in_between_frame_is_one_sharp_square_not_a_cross_fade(tex
     half_bright = (profile > 70) & (profile < 150)
     assert half_bright.sum() <= 2
     assert profile.max() > 0.95 * texture.mean()
-    moved = middle[SQUARE_TOP:SQUARE_TOP + SQUARE, 23:23 + SQUARE].astype(int)
+    moved = middle[SQUARE_TOP : SQUARE_TOP + SQUARE, 23 : 23 + SQUARE].astype(int)
     assert np.abs(moved - texture).mean() < 8  # the texture itself, three pixels on
 
 
@@ -298,8 +298,9 @@ def test_colour_match_applies_one_table_to_every_frame(reference):
         shared = np.intersect1d(first, last)
         assert len(shared) > 50
         for value in shared[::5]:
-            outputs = np.concatenate([matched[0, ..., channel][first == value],
-                                      matched[-1, ..., channel][last == value]])
+            outputs = np.concatenate(
+                [matched[0, ..., channel][first == value], matched[-1, ..., channel][last == value]]
+            )
             assert np.all(outputs == outputs[0]), f"channel {channel} value {value}"
 
 

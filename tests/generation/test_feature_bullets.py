@@ -93,7 +93,9 @@ def test_long_bullets_are_shortened_at_a_word_boundary_with_an_ellipsis():
 
     assert bullets == ("Handcrafted silver charms gather along…",)
     assert len(bullets[0]) <= 40
-    assert description_bullets("ころんと可愛い小ぶりなサイズですがしっかりとしたマチ幅", max_chars=10) == ("ころんと可愛い小ぶ…",)
+    assert description_bullets("ころんと可愛い小ぶりなサイズですがしっかりとしたマチ幅", max_chars=10) == (
+        "ころんと可愛い小ぶ…",
+    )
 
 
 def test_at_most_max_bullets():

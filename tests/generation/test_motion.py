@@ -19,8 +19,18 @@ from generation.assembly.clipio import write_clip
 from generation.assembly.compositor import Compositor
 from generation.assembly.frame_sources import CardFrames, Overlay, part_entering
 from generation.assembly.timeline import (
-    CallToAction, FeatureList, LogoCard, PriceCard, Segment, ShotClip, Style, Timeline, TitleCard, Transition,
-    parse_hex_color, safe_area,
+    CallToAction,
+    FeatureList,
+    LogoCard,
+    PriceCard,
+    Segment,
+    ShotClip,
+    Style,
+    Timeline,
+    TitleCard,
+    Transition,
+    parse_hex_color,
+    safe_area,
 )
 from generation.feature_bullets import description_bullets
 
@@ -51,10 +61,17 @@ def static_card(content, size, style=STYLE) -> np.ndarray:
 # --- card entrances -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("content", [PRICE, TitleCard(NAME_50, "€12.00"), LogoCard("Acme Ceramics", "Made in Devon"),
-                                     FeatureList("Why you'll love it", ("Dishwasher safe", "Holds 90 ml")),
-                                     CallToAction("Shop now", "https://shop.example.com")],
-                         ids=lambda content: type(content).__name__)
+@pytest.mark.parametrize(
+    "content",
+    [
+        PRICE,
+        TitleCard(NAME_50, "€12.00"),
+        LogoCard("Acme Ceramics", "Made in Devon"),
+        FeatureList("Why you'll love it", ("Dishwasher safe", "Holds 90 ml")),
+        CallToAction("Shop now", "https://shop.example.com"),
+    ],
+    ids=lambda content: type(content).__name__,
+)
 def test_a_card_moves_while_it_enters_then_settles_on_the_static_card(content):
     source = CardFrames(Segment(content, 3.0), SMALL, 30, STYLE)
     settled = static_card(content, SMALL)
@@ -123,8 +140,16 @@ def solid_clips(tmp_path_factory):
 
 
 def two_shots(clips, kind: str, **segment) -> Timeline:
-    return Timeline(width=SMALL[0], height=SMALL[1], fps=30, style=Style(accent="#2ecc71"), segments=(
-        Segment(ShotClip(clips["red"]), 1.0, **segment), Segment(ShotClip(clips["blue"]), 1.0, Transition(kind, 0.5))))
+    return Timeline(
+        width=SMALL[0],
+        height=SMALL[1],
+        fps=30,
+        style=Style(accent="#2ecc71"),
+        segments=(
+            Segment(ShotClip(clips["red"]), 1.0, **segment),
+            Segment(ShotClip(clips["blue"]), 1.0, Transition(kind, 0.5)),
+        ),
+    )
 
 
 def near(pixels: np.ndarray, colour, tolerance: int = 40) -> np.ndarray:
@@ -149,11 +174,11 @@ def test_each_transition_mid_way_shows_both_segments_in_its_geometry(solid_clips
         green = near(row, parse_hex_color("#2ecc71"))
         columns = np.flatnonzero(green)
         assert columns.size > 0.1 * SMALL[0]
-        assert near(row[:columns[0]], BLUE).all() and near(row[columns[-1] + 1:], RED).all()
+        assert near(row[: columns[0]], BLUE).all() and near(row[columns[-1] + 1 :], RED).all()
     elif kind == "slide_up":
-        assert red[:SMALL[1] // 3].all() and blue[-SMALL[1] // 3:].all()
+        assert red[: SMALL[1] // 3].all() and blue[-SMALL[1] // 3 :].all()
     else:  # push and slide_left: the old segment leaves to the left, the new one follows from the right
-        assert red[:, :SMALL[0] // 4].all() and blue[:, -SMALL[0] // 4:].all()
+        assert red[:, : SMALL[0] // 4].all() and blue[:, -SMALL[0] // 4 :].all()
     if kind not in ("crossfade", "zoom"):
         assert red.mean() > 0.2 and blue.mean() > 0.2
 
@@ -163,21 +188,28 @@ def test_zoom_through_scales_the_picture(solid_clips, tmp_path):
     frames[:, 200:280, 95:175] = 255  # a white square in the middle
     path = tmp_path / "square.mp4"
     write_clip(frames, 30, path)
-    timeline = Timeline(width=SMALL[0], height=SMALL[1], fps=30, segments=(
-        Segment(ShotClip(str(path)), 1.0), Segment(ShotClip(solid_clips["blue"]), 1.0, Transition("zoom", 0.5))))
+    timeline = Timeline(
+        width=SMALL[0],
+        height=SMALL[1],
+        fps=30,
+        segments=(
+            Segment(ShotClip(str(path)), 1.0),
+            Segment(ShotClip(solid_clips["blue"]), 1.0, Transition("zoom", 0.5)),
+        ),
+    )
     compositor = Compositor(timeline)
     try:
         before, during = compositor.frame(10), compositor.frame(22)
     finally:
         compositor.close()
-    width = lambda frame: np.flatnonzero((frame[240].astype(int).sum(axis=1) > 200)).size  # noqa: E731
+    width = lambda frame: np.flatnonzero(frame[240].astype(int).sum(axis=1) > 200).size  # noqa: E731
     assert width(during) > 1.2 * width(before)
 
 
 def test_the_badge_pops_in_over_its_shots(solid_clips):
     compositor = Compositor(two_shots(solid_clips, "crossfade", badge="-20%"))
     try:
-        frames = [compositor.frame(n) for n in range(0, 14)]
+        frames = [compositor.frame(n) for n in range(14)]
     finally:
         compositor.close()
     save("badge-pop", frames[::2])
@@ -219,8 +251,9 @@ def test_shots_are_only_trimmed_and_presenters_keep_their_length():
     assert cuts_on_beats([2.1, 2.0], [0, 0], beats, fps=30, flex=["shrink", "free"]) == pytest.approx([2.0, 2.0])
     assert cuts_on_beats([2.1, 2.0], [0, 0], beats, fps=30, flex=["fixed", "free"]) == pytest.approx([2.1, 2.0])
     # A boundary after a later segment still lands on a beat even though the one before it stayed (3.7 -> 3.5).
-    assert cuts_on_beats([2.1, 1.6, 1.0], [0, 0, 0], beats, fps=30, flex=["fixed", "free", "free"]) == \
-        pytest.approx([2.1, 1.4, 1.0])
+    assert cuts_on_beats([2.1, 1.6, 1.0], [0, 0, 0], beats, fps=30, flex=["fixed", "free", "free"]) == pytest.approx(
+        [2.1, 1.4, 1.0]
+    )
 
 
 def test_no_beats_changes_nothing():
@@ -239,8 +272,7 @@ def long_cards() -> list:
         LogoCard("Devon Handmade Ceramics Company", "Small-batch stoneware, thrown and glazed by hand in Devon"),
         PriceCard("€1,249.00", compare_at="€1,499.00", discount="-17%", headline="Summer sale on every cup"),
         FeatureList("Why you'll love it", bullets),
-        CallToAction("Shop the collection now", "https://shop.example.com/products/hand-thrown-espresso-cup",
-                     qr=True),
+        CallToAction("Shop the collection now", "https://shop.example.com/products/hand-thrown-espresso-cup", qr=True),
     ]
 
 
@@ -272,13 +304,24 @@ def test_every_text_is_big_enough_and_inside_the_safe_area_with_long_texts(size)
     Overlay(caption, size).blend_onto(frames[0])
     Overlay(cards.badge_layer("-17%", size, STYLE), size).blend_onto(frames[0])
     scale = 540 / max(size)
-    save(f"legible-{size[0]}x{size[1]}", [np.asarray(Image.fromarray(frame).resize(
-        (round(size[0] * scale), round(size[1] * scale)), Image.Resampling.LANCZOS)) for frame in frames])
+    save(
+        f"legible-{size[0]}x{size[1]}",
+        [
+            np.asarray(
+                Image.fromarray(frame).resize(
+                    (round(size[0] * scale), round(size[1] * scale)), Image.Resampling.LANCZOS
+                )
+            )
+            for frame in frames
+        ],
+    )
 
 
 def test_a_long_description_makes_bullets_trimmed_by_words_not_a_refusal():
-    bullets = ("Thrown by hand on the wheel in our Devon studio, each cup holds a double espresso and keeps it hot "
-               "thanks to its thick stoneware walls",)
+    bullets = (
+        "Thrown by hand on the wheel in our Devon studio, each cup holds a double espresso and keeps it hot "
+        "thanks to its thick stoneware walls",
+    )
     layer = cards.card_layer(FeatureList("Details", bullets), (1080, 1920), STYLE)
     assert_legible(layer, (1080, 1920))
     assert len(layer.text_boxes) == 1 + cards.BULLET_LINES  # the heading, then the bullet's lines, shortened

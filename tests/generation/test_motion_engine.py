@@ -50,7 +50,15 @@ def staged_photo(directory) -> str:
 
 def test_camera_presets_are_the_documented_names():
     assert set(CAMERA_PRESETS) == {
-        "push_in", "zoom_out", "pan_left", "pan_right", "tilt_up", "tilt_down", "static", "ken_burns", "orbit",
+        "push_in",
+        "zoom_out",
+        "pan_left",
+        "pan_right",
+        "tilt_up",
+        "tilt_down",
+        "static",
+        "ken_burns",
+        "orbit",
     }
 
 
@@ -209,9 +217,10 @@ def test_unreadable_photo_names_the_path(tmp_path):
 
 def _shift(before: np.ndarray, after: np.ndarray, reach: int) -> int:
     """The whole-pixel shift s minimising the mean squared difference of after[x + s] and before[x]."""
+
     def cost(shift: int) -> float:
-        a = before[max(0, -shift): len(before) - max(0, shift)]
-        b = after[max(0, shift): len(after) - max(0, -shift)]
+        a = before[max(0, -shift) : len(before) - max(0, shift)]
+        b = after[max(0, shift) : len(after) - max(0, -shift)]
         return float(np.mean((a - b) ** 2))
 
     return min(range(-reach, reach + 1), key=cost)
@@ -219,8 +228,11 @@ def _shift(before: np.ndarray, after: np.ndarray, reach: int) -> int:
 
 def test_orbit_has_parallax(tmp_path):
     """The backdrop drifts one way while the product shifts the other way: the camera circles the product."""
-    frames = MotionEngine().generate(
-        request(staged_photo(tmp_path), width=240, height=160, num_frames=9, camera="orbit")).frames
+    frames = (
+        MotionEngine()
+        .generate(request(staged_photo(tmp_path), width=240, height=160, num_frames=9, camera="orbit"))
+        .frames
+    )
     first, last = _product_box(frames[0]), _product_box(frames[-1])
     product_shift = (last[0] + last[2]) / 2 - (first[0] + first[2]) / 2
     # Backdrop: the mean column profile of a strip left of the product, which covers x >= 76 in every frame.
@@ -236,16 +248,22 @@ def test_orbit_has_parallax(tmp_path):
 
 def test_non_parallax_glides_keep_the_layers_together(tmp_path):
     """ken_burns is a flat-photo move: product and backdrop travel the same way."""
-    frames = MotionEngine().generate(
-        request(staged_photo(tmp_path), width=240, height=160, num_frames=5, camera="ken_burns", seed=0)).frames
+    frames = (
+        MotionEngine()
+        .generate(request(staged_photo(tmp_path), width=240, height=160, num_frames=5, camera="ken_burns", seed=0))
+        .frames
+    )
     first, last = _product_box(frames[0]), _product_box(frames[-1])
     assert (last[0] + last[2]) / 2 < (first[0] + first[2]) / 2  # the view travels right: content moves left
 
 
 def test_zoom_out_reveals_the_whole_product(tmp_path):
     width, height = 240, 160
-    frames = MotionEngine().generate(
-        request(staged_photo(tmp_path), width=width, height=height, num_frames=9, camera="zoom_out")).frames
+    frames = (
+        MotionEngine()
+        .generate(request(staged_photo(tmp_path), width=width, height=height, num_frames=9, camera="zoom_out"))
+        .frames
+    )
     areas = []
     for frame in frames:
         left, top, right, bottom = _product_box(frame)
@@ -263,8 +281,11 @@ def test_zoom_out_reveals_the_whole_product(tmp_path):
 def test_product_edges_stay_sharp_mid_move(tmp_path, camera):
     """No motion blur: in a middle frame the cut-out product's edge goes from green to the backdrop within 3
     pixels (10 % to 90 % of the step, in red: 30 in the product, the backdrop's level beside it)."""
-    frames = MotionEngine().generate(
-        request(staged_photo(tmp_path), width=240, height=160, num_frames=9, camera=camera)).frames
+    frames = (
+        MotionEngine()
+        .generate(request(staged_photo(tmp_path), width=240, height=160, num_frames=9, camera=camera))
+        .frames
+    )
     frame = frames[4]
     left, top, right, bottom = _product_box(frame)
     row = frame[(top + bottom) // 2, :, 0].astype(np.float64)
@@ -278,7 +299,7 @@ def test_product_edges_stay_sharp_mid_move(tmp_path, camera):
         start = x
         while row[x] < high:
             x += outward
-        assert abs(x - start) <= 3, f"edge at {edge}: {row[min(start, x) - 2: max(start, x) + 3]}"
+        assert abs(x - start) <= 3, f"edge at {edge}: {row[min(start, x) - 2 : max(start, x) + 3]}"
 
 
 def test_easings_start_and_end_at_rest():

@@ -11,11 +11,22 @@ import pytest
 
 from generation.assembly.audio import AUDIO_FPS, VoiceCue, soundtrack
 from generation.assembly.loudness import (
-    PEAK_CEILING_DBTP, integrated_loudness, loudness_encoded, loudness_measure, loudness_normalised, true_peak,
+    PEAK_CEILING_DBTP,
+    integrated_loudness,
+    loudness_encoded,
+    loudness_measure,
+    loudness_normalised,
+    true_peak,
 )
 from generation.assembly.render import render_timeline
 from generation.assembly.timeline import (
-    Music, Segment, SoundEffect, Timeline, TitleCard, Transition, VoiceOver,
+    Music,
+    Segment,
+    SoundEffect,
+    Timeline,
+    TitleCard,
+    Transition,
+    VoiceOver,
 )
 from generation.music import library
 from generation.music.composer import MOODS, QUIET_END_SECONDS, piece_beats, piece_compose
@@ -48,11 +59,14 @@ def rms_db(samples: np.ndarray) -> float:
 
 def cards(duration: float, count: int, transition: Transition | None = None) -> tuple[Segment, ...]:
     transition = transition or Transition()
-    return tuple(Segment(TitleCard(title=f"Card {index}"), duration, transition if index else Transition())
-                 for index in range(count))
+    return tuple(
+        Segment(TitleCard(title=f"Card {index}"), duration, transition if index else Transition())
+        for index in range(count)
+    )
 
 
 # --- the pieces -------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("mood", sorted(MOODS))
 def test_a_piece_has_the_exact_length_and_ends_on_a_decaying_tonic(mood):
@@ -61,14 +75,14 @@ def test_a_piece_has_the_exact_length_and_ends_on_a_decaying_tonic(mood):
     assert piece.samples.shape == (2, round(duration * RATE)), "the length asked for, to the sample"
     mono = piece.samples.mean(axis=0).astype(float)
     assert rms_db(mono) > -30, "not silent"
-    assert np.abs(piece.samples[:, -round(QUIET_END_SECONDS * RATE):]).max() < 1e-3, "the last 50 ms are quiet"
+    assert np.abs(piece.samples[:, -round(QUIET_END_SECONDS * RATE) :]).max() < 1e-3, "the last 50 ms are quiet"
     # The ring-out after the final hit decays: each quarter of it quieter than the one before.
     hit = round(piece.end_hit * RATE)
     quarters = np.array_split(mono[hit:], 4)
     levels = [rms_db(quarter) for quarter in quarters]
     assert all(later < earlier for earlier, later in zip(levels, levels[1:])), levels
     # The final chord is the tonic: the strongest pitch class right after the hit is the key's.
-    ring = mono[hit + round(0.05 * RATE):hit + round(0.6 * RATE)]
+    ring = mono[hit + round(0.05 * RATE) : hit + round(0.6 * RATE)]
     spectrum = np.abs(np.fft.rfft(ring * np.hanning(len(ring))))
     freqs = np.fft.rfftfreq(len(ring), 1 / RATE)
     audible = (freqs > 60) & (freqs < 1500)
@@ -84,8 +98,10 @@ def onset_strength(mono: np.ndarray, hop: int = 256, window: int = 1024) -> np.n
     return np.maximum(np.diff(spectrum, axis=0), 0).sum(axis=1)
 
 
-@pytest.mark.parametrize(("mood", "tempo", "duration"), [("upbeat", 112, 15.0), ("calm", 76, 6.0),
-                                                         ("energetic", 126, 30.0), ("elegant", 88, 12.0)])
+@pytest.mark.parametrize(
+    ("mood", "tempo", "duration"),
+    [("upbeat", 112, 15.0), ("calm", 76, 6.0), ("energetic", 126, 30.0), ("elegant", 88, 12.0)],
+)
 def test_the_beats_are_regular_at_the_tempo_and_the_music_plays_on_them(mood, tempo, duration):
     beats = piece_beats(tempo=tempo, duration=duration)
     beat = 60 / tempo
@@ -100,7 +116,7 @@ def test_the_beats_are_regular_at_the_tempo_and_the_music_plays_on_them(mood, te
     flux, times = flux[playing], times[playing]
     # The tempo heard: the autocorrelation of the onsets peaks at the beat (or half or twice it).
     centred = flux - flux.mean()
-    correlation = np.correlate(centred, centred, "full")[len(centred) - 1:]
+    correlation = np.correlate(centred, centred, "full")[len(centred) - 1 :]
     lags = np.arange(len(correlation)) * hop / RATE
     window = (lags > 0.25) & (lags < 1.6)
     period = lags[window][np.argmax(correlation[window])]
@@ -124,6 +140,7 @@ def test_pieces_are_cached_per_mood_tempo_and_length(settings, tmp_path, monkeyp
 
 
 # --- loudness -------------------------------------------------------------------------------------------
+
 
 def test_the_numpy_meter_agrees_with_ffmpegs_and_normalisation_hits_the_target(tmp_path):
     piece = piece_compose(mood="upbeat", tempo=112, duration=8.0).samples.astype(float) * 0.5
@@ -159,8 +176,9 @@ def test_silence_measures_as_silence_and_stays_silent(tmp_path):
 def test_a_video_without_uploaded_music_plays_the_library_at_minus_14_lufs(settings, tmp_path):
     settings.VAR_DIR = tmp_path
     segments = cards(2.0, 3, Transition("push", 0.4))
-    timeline = Timeline(width=W, height=H, fps=FPS, segments=segments, music=Music("", mood="upbeat", tempo=112,
-                                                                                   fade_in=0, fade_out=0))
+    timeline = Timeline(
+        width=W, height=H, fps=FPS, segments=segments, music=Music("", mood="upbeat", tempo=112, fade_in=0, fade_out=0)
+    )
     timeline = Timeline(**{**timeline.__dict__, "sound_effects": sound_effects_for(timeline)})
     out = tmp_path / "video.mp4"
     render_timeline(timeline, out, preset="ultrafast")
@@ -169,14 +187,19 @@ def test_a_video_without_uploaded_music_plays_the_library_at_minus_14_lufs(setti
     assert loudness.true_peak_dbtp <= -1.0
     audio = decoded(out)
     assert audio.shape[1] / AUDIO_FPS == pytest.approx(timeline.duration, abs=0.05)
-    assert np.abs(audio[:, -round(0.03 * AUDIO_FPS):]).max() < 0.01, "the piece has ended when the video does"
+    assert np.abs(audio[:, -round(0.03 * AUDIO_FPS) :]).max() < 0.01, "the piece has ended when the video does"
 
 
 def test_a_merchants_quiet_upload_is_normalised_the_same_way(tmp_path):
     t = np.arange(4 * RATE) / RATE
     quiet = 0.02 * np.sin(2 * np.pi * 220 * t) * (1 + 0.5 * np.sin(2 * np.pi * 2 * t))
-    timeline = Timeline(width=W, height=H, fps=FPS, segments=cards(2.0, 2),
-                        music=Music(write_wav(tmp_path / "upload.wav", quiet), fade_in=0.1, fade_out=0.1))
+    timeline = Timeline(
+        width=W,
+        height=H,
+        fps=FPS,
+        segments=cards(2.0, 2),
+        music=Music(write_wav(tmp_path / "upload.wav", quiet), fade_in=0.1, fade_out=0.1),
+    )
     render_timeline(timeline, tmp_path / "video.mp4", preset="ultrafast")
     loudness = loudness_measure(tmp_path / "video.mp4")
     assert loudness.integrated_lufs == pytest.approx(-14.0, abs=1.0) and loudness.true_peak_dbtp <= -1.0
@@ -184,16 +207,22 @@ def test_a_merchants_quiet_upload_is_normalised_the_same_way(tmp_path):
 
 # --- effects and voice-over ------------------------------------------------------------------------------
 
+
 def test_whooshes_sit_on_moving_transitions_and_a_pop_on_the_badge():
-    segments = (Segment(TitleCard("A"), 2.0), Segment(TitleCard("B"), 2.0, Transition("push", 0.4), badge="-20%"),
-                Segment(TitleCard("C"), 2.0, Transition("crossfade", 0.4), badge="-20%"),
-                Segment(TitleCard("D"), 2.0, Transition("wipe", 0.6)))
+    segments = (
+        Segment(TitleCard("A"), 2.0),
+        Segment(TitleCard("B"), 2.0, Transition("push", 0.4), badge="-20%"),
+        Segment(TitleCard("C"), 2.0, Transition("crossfade", 0.4), badge="-20%"),
+        Segment(TitleCard("D"), 2.0, Transition("wipe", 0.6)),
+    )
     timeline = Timeline(width=W, height=H, fps=FPS, segments=segments)
     effects = sound_effects_for(timeline)
     starts = timeline.starts()
     whooshes = [effect for effect in effects if effect.kind == "whoosh"]
-    assert [round(e.start + e.duration / 2, 3) for e in whooshes] == [round(starts[1] + 0.2, 3),
-                                                                       round(starts[3] + 0.3, 3)]
+    assert [round(e.start + e.duration / 2, 3) for e in whooshes] == [
+        round(starts[1] + 0.2, 3),
+        round(starts[3] + 0.3, 3),
+    ]
     assert [effect.kind for effect in effects if effect.kind == "pop"] == ["pop"], "one pop per run of badges"
 
 
@@ -204,8 +233,8 @@ def test_the_effects_are_heard_at_their_times(tmp_path):
     render_timeline(timeline, tmp_path / "video.mp4", preset="ultrafast")
     mono = decoded(tmp_path / "video.mp4").mean(axis=0)
     middle = timeline.starts()[1] + 0.3
-    around = mono[round((middle - 0.15) * AUDIO_FPS):round((middle + 0.15) * AUDIO_FPS)]
-    assert rms_db(around) > -30 and rms_db(mono[:round(1.0 * AUDIO_FPS)]) < -60, "a whoosh on the push, silence before"
+    around = mono[round((middle - 0.15) * AUDIO_FPS) : round((middle + 0.15) * AUDIO_FPS)]
+    assert rms_db(around) > -30 and rms_db(mono[: round(1.0 * AUDIO_FPS)]) < -60, "a whoosh on the push, silence before"
 
 
 def test_a_voice_over_is_heard_and_ducks_the_music(settings, tmp_path):
@@ -228,19 +257,33 @@ def test_a_voice_over_is_heard_and_ducks_the_music(settings, tmp_path):
     before, during = music_gain(0.1, 0.7), music_gain(1.6, 2.6)
     assert during < 0.5 * before, f"music at {during:.2f} under the voice, {before:.2f} before it"
     residual = voiced - np.interp(np.arange(n), [0, n], [before, before]) * plain
-    assert rms_db(residual[round(1.6 * AUDIO_FPS):round(2.6 * AUDIO_FPS)]) > rms_db(plain[:round(0.7 * AUDIO_FPS)]) - 12
+    assert (
+        rms_db(residual[round(1.6 * AUDIO_FPS) : round(2.6 * AUDIO_FPS)]) > rms_db(plain[: round(0.7 * AUDIO_FPS)]) - 12
+    )
     assert loudness_measure(tmp_path / "voiced.mp4").integrated_lufs == pytest.approx(-14.0, abs=1.0)
 
 
 def test_the_mix_maths_are_unchanged_without_a_loudness_target(tmp_path):
     t = np.arange(RATE) / RATE
     path = write_wav(tmp_path / "tone.wav", 0.5 * np.sin(2 * np.pi * 440 * t))
-    clip = soundtrack(duration=1.0, music_path=path, voices=(VoiceCue(path, 0.5),), music_volume=0.5, fade_in=0,
-                      fade_out=0, effects=(), loudness_lufs=None)
+    clip = soundtrack(
+        duration=1.0,
+        music_path=path,
+        voices=(VoiceCue(path, 0.5),),
+        music_volume=0.5,
+        fade_in=0,
+        fade_out=0,
+        effects=(),
+        loudness_lufs=None,
+    )
     samples = clip.get_frame(np.array([0.25, 0.75]))
-    assert samples[:, 0] == pytest.approx([0.25 * np.sin(2 * np.pi * 440 * 0.25),
-                                           0.5 * 0.25 * np.sin(2 * np.pi * 440 * 0.75)
-                                           + 0.5 * np.sin(2 * np.pi * 440 * 0.25)], abs=0.01)
+    assert samples[:, 0] == pytest.approx(
+        [
+            0.25 * np.sin(2 * np.pi * 440 * 0.25),
+            0.5 * 0.25 * np.sin(2 * np.pi * 440 * 0.75) + 0.5 * np.sin(2 * np.pi * 440 * 0.25),
+        ],
+        abs=0.01,
+    )
 
 
 def test_a_sound_effect_is_a_kind_or_a_file():
@@ -252,9 +295,14 @@ def test_a_sound_effect_is_a_kind_or_a_file():
 
 # --- which music a job gets ------------------------------------------------------------------------------
 
-SPEC = {"fps": 30, "transition": {"type": "push", "duration": 0.4},
-        "scenes": [{"type": "product_shots", "duration": 2.0, "max_shots": 2, "badge": True},
-                   {"type": "cta", "duration": 2.0, "text": "Shop now"}]}
+SPEC = {
+    "fps": 30,
+    "transition": {"type": "push", "duration": 0.4},
+    "scenes": [
+        {"type": "product_shots", "duration": 2.0, "max_shots": 2, "badge": True},
+        {"type": "cta", "duration": 2.0, "text": "Shop now"},
+    ],
+}
 
 
 def _timeline(merchant, spec):

@@ -34,20 +34,30 @@ def _previews(**options) -> str:
 def _succeed(job) -> Rendition:
     RenderJob.objects.filter(pk=job.pk).update(status=JobStatus.SUCCEEDED, progress=100)
     name = f"renders/demo/{job.pk}/9x16"
-    return Rendition.objects.create(job=job, aspect_ratio="9:16", file=f"{name}.mp4", poster=f"{name}-poster.jpg",
-                                    preview=f"{name}-preview.webp", width=360, height=640, duration=15.0)
+    return Rendition.objects.create(
+        job=job,
+        aspect_ratio="9:16",
+        file=f"{name}.mp4",
+        poster=f"{name}-poster.jpg",
+        preview=f"{name}-preview.webp",
+        width=360,
+        height=640,
+        duration=15.0,
+    )
 
 
-def test_the_command_queues_one_small_9_16_render_per_preset_once(demo, sent_tasks,
-                                                                 django_capture_on_commit_callbacks):
+def test_the_command_queues_one_small_9_16_render_per_preset_once(demo, sent_tasks, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         assert "Queued 9 preset previews" in _previews()
     jobs = RenderJob.objects.filter(merchant=demo)
     assert sorted(job.metadata["preset_preview"] for job in jobs) == PRESETS
     assert {(tuple(job.aspect_ratios), job.short_side, job.variant.sku) for job in jobs} == {
-        (("9:16",), 360, "DEMO-ESPRESSO-CUP")}
-    assert all(template.preview_job.template == template
-               for template in VideoTemplate.objects.filter(merchant=None).select_related("preview_job"))
+        (("9:16",), 360, "DEMO-ESPRESSO-CUP")
+    }
+    assert all(
+        template.preview_job.template == template
+        for template in VideoTemplate.objects.filter(merchant=None).select_related("preview_job")
+    )
     assert sent_tasks["shots"]  # the worker makes them; the command does not wait
     # `make run` again: nothing new, while the previews are on their way or made.
     assert "Every preset preview is up to date." in _previews()
@@ -93,26 +103,57 @@ def test_a_merchants_own_copy_has_no_preset_preview(demo, api):
     assert api.get("/api/v1/templates/product-showcase").json()["preset_preview_url"] is None
 
 
-def test_the_render_page_shows_each_renditions_quality_report(merchant, product_with_photos, builtin_templates,
-                                                               sent_tasks):
+def test_the_render_page_shows_each_renditions_quality_report(
+    merchant, product_with_photos, builtin_templates, sent_tasks
+):
     from generation.services.render_jobs import render_job_create
 
     job = render_job_create(merchant=merchant, template_slug="product-showcase", sku="MUG-1", short_side=180)
     RenderJob.objects.filter(pk=job.pk).update(status=JobStatus.SUCCEEDED, progress=100)
-    checks = {"product_coverage": True, "product_uncropped": True, "cards_share": True,
-              "time_to_first_product": True, "smallest_text_height": True, "cta_text_height": True,
-              "texts_outside_safe_zone": True, "integrated_lufs": False, "true_peak_dbtp": False}
-    Rendition.objects.create(job=job, aspect_ratio="9:16", file="renders/acme/1/9x16.mp4", width=180, height=320,
-                             duration=15.0, quality={
-                                 "product_coverage": {"shots": 3, "measured": 3, "height": 0.62, "width": 0.41,
-                                                      "large_enough": True, "uncropped": True},
-                                 "cards_share": 0.267, "time_to_first_product": 0.0, "smallest_text_height": 0.041,
-                                 "cta_text_height": 0.062, "texts_outside_safe_zone": 0, "integrated_lufs": None,
-                                 "true_peak_dbtp": None, "checks": checks})
+    checks = {
+        "product_coverage": True,
+        "product_uncropped": True,
+        "cards_share": True,
+        "time_to_first_product": True,
+        "smallest_text_height": True,
+        "cta_text_height": True,
+        "texts_outside_safe_zone": True,
+        "integrated_lufs": False,
+        "true_peak_dbtp": False,
+    }
+    Rendition.objects.create(
+        job=job,
+        aspect_ratio="9:16",
+        file="renders/acme/1/9x16.mp4",
+        width=180,
+        height=320,
+        duration=15.0,
+        quality={
+            "product_coverage": {
+                "shots": 3,
+                "measured": 3,
+                "height": 0.62,
+                "width": 0.41,
+                "large_enough": True,
+                "uncropped": True,
+            },
+            "cards_share": 0.267,
+            "time_to_first_product": 0.0,
+            "smallest_text_height": 0.041,
+            "cta_text_height": 0.062,
+            "texts_outside_safe_zone": 0,
+            "integrated_lufs": None,
+            "true_peak_dbtp": None,
+            "checks": checks,
+        },
+    )
     page = client_for(merchant).get(reverse("dashboard:job_detail", args=[job.pk])).content.decode()
     assert "<caption>Quality report, 9:16</caption>" in page
-    assert ("<tr><th scope=\"row\">Time on cards</th><td>27%</td><td>≤ 30 %</td>"
-            "<td class=\"status-succeeded\">Pass</td></tr>") in page
-    assert "<th scope=\"row\">Product size in product shots</th><td>62% of the height, 41% of the width" in page
-    assert ("<tr><th scope=\"row\">Loudness</th><td>not measured</td><td>-14 ± 1 LUFS</td>"
-            "<td class=\"status-failed\">Fail</td></tr>") in page
+    assert (
+        '<tr><th scope="row">Time on cards</th><td>27%</td><td>≤ 30 %</td><td class="status-succeeded">Pass</td></tr>'
+    ) in page
+    assert '<th scope="row">Product size in product shots</th><td>62% of the height, 41% of the width' in page
+    assert (
+        '<tr><th scope="row">Loudness</th><td>not measured</td><td>-14 ± 1 LUFS</td>'
+        '<td class="status-failed">Fail</td></tr>'
+    ) in page

@@ -54,10 +54,15 @@ def _product_shape(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], co
     cap = (left + width * 0.35, top, left + width * 0.65, top + (bottom - top) * 0.15)
     draw.rounded_rectangle(cap, radius=width * 0.05, fill=(30, 30, 30))
     draw.rounded_rectangle((left, top + (bottom - top) * 0.13, right, bottom), radius=width * 0.18, fill=colour)
-    draw.rounded_rectangle((left + width * 0.12, top + (bottom - top) * 0.25, left + width * 0.22, bottom - width * 0.2),
-                           radius=width * 0.04, fill=tuple(min(255, c + 70) for c in colour))
-    draw.rectangle((left + width * 0.1, top + (bottom - top) * 0.5, right - width * 0.1, top + (bottom - top) * 0.7),
-                   fill=(245, 240, 230))
+    draw.rounded_rectangle(
+        (left + width * 0.12, top + (bottom - top) * 0.25, left + width * 0.22, bottom - width * 0.2),
+        radius=width * 0.04,
+        fill=tuple(min(255, c + 70) for c in colour),
+    )
+    draw.rectangle(
+        (left + width * 0.1, top + (bottom - top) * 0.5, right - width * 0.1, top + (bottom - top) * 0.7),
+        fill=(245, 240, 230),
+    )
 
 
 def _shadowed(canvas: Image.Image, box, colour, rng) -> Image.Image:
@@ -131,18 +136,25 @@ def demo(sent_tasks):
 
 def _feed_product(merchant):
     title, description, price = _feed_item()
-    product, _ = product_upsert(merchant=merchant, key=FEED_SKU.lower(), title=title, description=description,
-                                url="https://feed-shop.example/products/feed-1",
-                                variants=[VariantFields(sku=FEED_SKU, price=Decimal(price), currency="GBP",
-                                                        compare_at_price=Decimal(price) * 2)])
+    product, _ = product_upsert(
+        merchant=merchant,
+        key=FEED_SKU.lower(),
+        title=title,
+        description=description,
+        url="https://feed-shop.example/products/feed-1",
+        variants=[
+            VariantFields(sku=FEED_SKU, price=Decimal(price), currency="GBP", compare_at_price=Decimal(price) * 2)
+        ],
+    )
     for photo in (photo_white_studio(), photo_coloured(), photo_busy()):
         product_image_add(product=product, data=photo)
     return product
 
 
 def _render(merchant, slug: str, sku: str, aspect_ratios=ASPECT_RATIOS):
-    job = render_job_create(merchant=merchant, template_slug=slug, sku=sku, aspect_ratios=list(aspect_ratios),
-                            short_side=SHORT_SIDE)
+    job = render_job_create(
+        merchant=merchant, template_slug=slug, sku=sku, aspect_ratios=list(aspect_ratios), short_side=SHORT_SIDE
+    )
     for shot in job.shots.all():
         shot_run(shot_id=shot.pk)
     render_job_assemble(job_id=job.pk)
@@ -157,9 +169,26 @@ def _frames_save(rendition, path: Path) -> None:
     times = [0.25, duration * 0.25, duration * 0.5, duration * 0.75, max(0.0, duration - 0.3)]
     tiles = []
     for moment in times:
-        raw = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-ss", f"{moment:.3f}", "-i",
-                              rendition.file.path, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
-                             capture_output=True, check=True).stdout
+        raw = subprocess.run(
+            [
+                imageio_ffmpeg.get_ffmpeg_exe(),
+                "-v",
+                "error",
+                "-ss",
+                f"{moment:.3f}",
+                "-i",
+                rendition.file.path,
+                "-frames:v",
+                "1",
+                "-f",
+                "rawvideo",
+                "-pix_fmt",
+                "rgb24",
+                "-",
+            ],
+            capture_output=True,
+            check=True,
+        ).stdout
         tiles.append(np.frombuffer(raw, np.uint8)[: width * height * 3].reshape(height, width, 3))
     gap = np.full((height, 6, 3), 255, np.uint8)
     sheet = np.concatenate([part for tile in tiles for part in (tile, gap)][:-1], axis=1)
@@ -194,7 +223,8 @@ def test_every_preset_in_every_ratio_meets_the_feed_thresholds(demo, slug, sourc
     for rendition in job.renditions.all():
         _frames_save(rendition, ARTIFACTS / "after" / slug / f"{source}-{rendition.aspect_ratio.replace(':', 'x')}.png")
         (ARTIFACTS / "after" / slug / f"{source}-{rendition.aspect_ratio.replace(':', 'x')}.json").write_text(
-            json.dumps(rendition.quality, indent=1))
+            json.dumps(rendition.quality, indent=1)
+        )
     if source == "demo":
         _before_frames_save(demo, slug, sku)
     failures = _failures(job)
@@ -215,8 +245,8 @@ def _before_frames_save(merchant, slug: str, sku: str) -> None:
 
 
 def test_the_presets_come_in_6_15_and_30_seconds_and_name_a_mood():
-    from shop_video.tenancy.brand_assets import MUSIC_MOODS
     from generation.template_spec import spec_max_frames, template_spec_parse
+    from shop_video.tenancy.brand_assets import MUSIC_MOODS
 
     lengths = {}
     for slug in PRESETS:

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
-from generation.assembly.timeline import rendition_size, safe_area
 from generation.aspect_ratios import ASPECT_SHAPES
+from generation.assembly.timeline import rendition_size, safe_area
 from generation.engines.base import ShotRequest
 from generation.engines.motion import CAMERA_PRESETS, TALL_COVERAGE, WIDE_COVERAGE, MotionEngine
 from generation.imaging.saliency import detail_regions, saliency_map, salient_box
@@ -33,8 +33,9 @@ def _bottle(size: tuple[int, int], backdrop) -> Image.Image:
     photo = backdrop.copy() if isinstance(backdrop, Image.Image) else Image.new("RGB", size, backdrop)
     draw = ImageDraw.Draw(photo)
     width, height = size
-    draw.rounded_rectangle((width * 0.35, height * 0.25, width * 0.65, height * 0.85), radius=width * 0.05,
-                           fill=PRODUCT)
+    draw.rounded_rectangle(
+        (width * 0.35, height * 0.25, width * 0.65, height * 0.85), radius=width * 0.05, fill=PRODUCT
+    )
     draw.ellipse((width * 0.40, height * 0.12, width * 0.60, height * 0.30), fill=(220, 60, 40))
     return photo
 
@@ -84,8 +85,15 @@ def photo_paths(tmp_path_factory) -> dict[str, str]:
 
 
 def _request(path: str, width: int, height: int, camera: str, **parameters) -> ShotRequest:
-    return ShotRequest(width=width, height=height, fps=12, num_frames=9, image_path=path, camera=camera,
-                       parameters={"brand_colours": BRAND, **parameters})
+    return ShotRequest(
+        width=width,
+        height=height,
+        fps=12,
+        num_frames=9,
+        image_path=path,
+        camera=camera,
+        parameters={"brand_colours": BRAND, **parameters},
+    )
 
 
 def _product_pixels_box(frame: np.ndarray) -> tuple[int, int, int, int]:
@@ -148,8 +156,7 @@ def test_saliency_finds_the_product_and_detail_regions_stay_on_it():
 @pytest.mark.parametrize("aspect_ratio", list(ASPECT_SHAPES))
 @pytest.mark.parametrize("camera", CAMERA_PRESETS)
 @pytest.mark.parametrize("name", ["white-studio", "wide-product"])
-def test_the_product_is_large_and_whole_inside_the_safe_area_at_every_frame(photo_paths, name, camera,
-                                                                            aspect_ratio):
+def test_the_product_is_large_and_whole_inside_the_safe_area_at_every_frame(photo_paths, name, camera, aspect_ratio):
     width, height = rendition_size(aspect_ratio, 144)
     result = MotionEngine().generate(_request(photo_paths[name], width, height, camera))
     safe = safe_area(width, height)
@@ -157,8 +164,9 @@ def test_the_product_is_large_and_whole_inside_the_safe_area_at_every_frame(phot
     smallest = None
     for index, frame in enumerate(result.frames):
         left, top, right, bottom = _product_pixels_box(frame)
-        assert (left >= safe.left - 1 and top >= safe.top - 1 and right <= safe.right + 1
-                and bottom <= safe.bottom + 1), f"frame {index}: product {left, top, right, bottom} outside {safe}"
+        assert (
+            left >= safe.left - 1 and top >= safe.top - 1 and right <= safe.right + 1 and bottom <= safe.bottom + 1
+        ), f"frame {index}: product {left, top, right, bottom} outside {safe}"
         if smallest is None or (right - left) * (bottom - top) < smallest[2] * smallest[3]:
             smallest = (left, top, right - left, bottom - top)
     if aspect_ratio == "9:16":
@@ -188,8 +196,12 @@ def test_recorded_coverage_meets_the_9_16_threshold_for_every_photo(photo_paths,
             metadata = MotionEngine().generate(_request(path, width, height, camera)).metadata
             left, top, right, bottom = metadata["product_box"]
             where = f"{name} {camera} {aspect_ratio}: {metadata['product_box']}"
-            assert (left >= safe.left / width - 0.005 and right <= safe.right / width + 0.005
-                    and top >= safe.top / height - 0.005 and bottom <= safe.bottom / height + 0.005), where
+            assert (
+                left >= safe.left / width - 0.005
+                and right <= safe.right / width + 0.005
+                and top >= safe.top / height - 0.005
+                and bottom <= safe.bottom / height + 0.005
+            ), where
             # The issue sets this size for 9:16; the engine holds it in every shape (each safe area allows it).
             assert bottom - top >= TALL_COVERAGE or right - left >= WIDE_COVERAGE - 0.001, where
 
@@ -206,8 +218,10 @@ def test_a_failed_segmentation_falls_back_to_a_large_clean_frame_and_says_so(pho
 
 def test_detail_shots_frame_different_close_ups_and_say_so(photo_paths):
     width, height = rendition_size("9:16", 144)
-    results = [MotionEngine().generate(_request(photo_paths["coloured"], width, height, "push_in", detail=rank))
-               for rank in (0, 1)]
+    results = [
+        MotionEngine().generate(_request(photo_paths["coloured"], width, height, "push_in", detail=rank))
+        for rank in (0, 1)
+    ]
     regions = [result.metadata["detail_region"] for result in results]
     assert all(result.metadata["framing"] == "detail" for result in results)
     assert regions[0] != regions[1]
@@ -221,8 +235,20 @@ def test_the_backdrop_takes_the_brand_colours(photo_paths):
     navy = MotionEngine().generate(_request(photo_paths["white-studio"], width, height, "static")).frames[0]
     corner = navy[:10, :10].reshape(-1, 3).mean(axis=0)
     assert corner[2] > corner[0] + 30, f"a navy brand should give a blue backdrop, got {corner}"
-    plain = MotionEngine().generate(ShotRequest(width=width, height=height, fps=12, num_frames=1,
-                                                image_path=photo_paths["white-studio"], camera="static")).frames[0]
+    plain = (
+        MotionEngine()
+        .generate(
+            ShotRequest(
+                width=width,
+                height=height,
+                fps=12,
+                num_frames=1,
+                image_path=photo_paths["white-studio"],
+                camera="static",
+            )
+        )
+        .frames[0]
+    )
     assert plain[:10, :10].mean() > 150  # no brand kit: a light neutral backdrop
 
 
@@ -248,10 +274,14 @@ def test_save_before_and_after_frames(photo_paths):
         for aspect_ratio, (width, height) in sizes.items():
             short = dict(_request(path, width, height, "orbit").__dict__, num_frames=3)
             after = MotionEngine().generate(ShotRequest(**short)).frames[1]
-            detail = MotionEngine().generate(ShotRequest(**{**short, "camera": "static", "parameters": {
-                "brand_colours": BRAND, "detail": 0}})).frames[0]
-            tiles[aspect_ratio].append([_before(photo, width, height), Image.fromarray(after),
-                                        Image.fromarray(detail)])
+            detail = (
+                MotionEngine()
+                .generate(
+                    ShotRequest(**{**short, "camera": "static", "parameters": {"brand_colours": BRAND, "detail": 0}})
+                )
+                .frames[0]
+            )
+            tiles[aspect_ratio].append([_before(photo, width, height), Image.fromarray(after), Image.fromarray(detail)])
     for aspect_ratio, (width, height) in sizes.items():
         rows = tiles[aspect_ratio]
         sheet = Image.new("RGB", (3 * width + 8, len(rows) * (height + 4)), (255, 0, 255))

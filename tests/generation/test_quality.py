@@ -6,7 +6,15 @@ import pytest
 from generation.assembly import quality
 from generation.assembly.quality import quality_report
 from generation.assembly.timeline import (
-    CallToAction, LogoCard, PresenterClip, PriceCard, ProductCard, Segment, ShotClip, Timeline, Transition,
+    CallToAction,
+    LogoCard,
+    PresenterClip,
+    PriceCard,
+    ProductCard,
+    Segment,
+    ShotClip,
+    Timeline,
+    Transition,
 )
 
 FADE = Transition("crossfade", 0.5)
@@ -21,8 +29,12 @@ def _shot(box=(0.1, 0.2, 0.9, 0.75), duration=4.0, transition=None, **fields) ->
 
 
 def test_time_on_cards_counts_each_transition_once_and_the_product_shows_at_once():
-    timeline = _timeline(_shot(), _shot(transition=FADE), Segment(PriceCard(price="$18.00"), 2.0, FADE),
-                         Segment(CallToAction(text="Shop now"), 2.0, FADE))
+    timeline = _timeline(
+        _shot(),
+        _shot(transition=FADE),
+        Segment(PriceCard(price="$18.00"), 2.0, FADE),
+        Segment(CallToAction(text="Shop now"), 2.0, FADE),
+    )
     report = quality_report(timeline, None)
     # 4 + 4 + 2 + 2 - 3 x 0.5 = 10.5 s; the cards own 2 - 0.25 - 0.25 and 2 - 0.25 seconds of it.
     assert report["cards_share"] == pytest.approx(3.25 / 10.5, abs=1e-4)
@@ -40,8 +52,14 @@ def test_a_logo_card_first_delays_the_product_past_half_a_second():
 def test_the_product_box_must_be_large_in_every_shot_and_never_cut():
     tall, wide = (0.2, 0.15, 0.8, 0.72), (0.07, 0.4, 0.87, 0.6)
     report = quality_report(_timeline(_shot(tall), _shot(wide)), None)
-    assert report["product_coverage"] == {"shots": 2, "measured": 2, "height": 0.2, "width": 0.6,
-                                          "large_enough": True, "uncropped": True}
+    assert report["product_coverage"] == {
+        "shots": 2,
+        "measured": 2,
+        "height": 0.2,
+        "width": 0.6,
+        "large_enough": True,
+        "uncropped": True,
+    }
     small = quality_report(_timeline(_shot(tall), _shot((0.3, 0.3, 0.7, 0.6))), None)
     assert small["checks"]["product_coverage"] is False
     # The size is the feeds' 9:16 rule; other shapes report it, and still need every box measured.
@@ -74,8 +92,9 @@ def test_a_presenter_shows_the_product_only_in_layouts_with_the_photo():
 
 
 def test_texts_are_measured_from_the_layers_text_boxes():
-    timeline = _timeline(_shot(badge="-25%"), Segment(CallToAction(text="Shop now", url="https://shop.example"),
-                                                      2.0, FADE))
+    timeline = _timeline(
+        _shot(badge="-25%"), Segment(CallToAction(text="Shop now", url="https://shop.example"), 2.0, FADE)
+    )
     report = quality_report(timeline, None)
     assert report["smallest_text_height"] is not None and report["cta_text_height"] >= report["smallest_text_height"]
     assert report["texts_outside_safe_zone"] == 0
@@ -84,8 +103,9 @@ def test_texts_are_measured_from_the_layers_text_boxes():
 def test_loudness_comes_from_the_meter_rounded(monkeypatch, tmp_path):
     from generation.assembly import loudness
 
-    monkeypatch.setattr(loudness, "loudness_measure",
-                        lambda path: loudness.Loudness(integrated_lufs=-14.04, true_peak_dbtp=-1.26))
+    monkeypatch.setattr(
+        loudness, "loudness_measure", lambda path: loudness.Loudness(integrated_lufs=-14.04, true_peak_dbtp=-1.26)
+    )
     report = quality_report(_timeline(_shot()), tmp_path / "video.mp4")
     assert (report["integrated_lufs"], report["true_peak_dbtp"]) == (-14.0, -1.3)
     assert report["checks"]["integrated_lufs"] and report["checks"]["true_peak_dbtp"]

@@ -79,8 +79,9 @@ def test_same_size_needs_no_filter():
     assert reframe_filter((96, 170), (96, 170), Subject(0, 0, 96, 170)) == "null"
 
 
-@pytest.mark.parametrize(("source", "target"), [((192, 340), (96, 170)), ((64, 114), (96, 170)),
-                                                 ((1920, 1080), (228, 128))])
+@pytest.mark.parametrize(
+    ("source", "target"), [((192, 340), (96, 170)), ((64, 114), (96, 170)), ((1920, 1080), (228, 128))]
+)
 def test_same_shape_is_a_plain_scale(source, target):
     assert reframe_filter(source, target, Subject(0, 0, *source)) == f"scale={target[0]}:{target[1]}:flags=bicubic"
 
@@ -130,8 +131,11 @@ def test_a_product_too_wide_for_a_crop_fills_the_safe_area_over_blur():
     whole 456 px picture the frame's), cropped to the frame around it, and placed so it sits in the safe area."""
     subject = Subject(50, 100, 400, 160)
     chain = reframe_filter((456, 256), (128, 228), subject)
-    match = re.search(r"\[picture\]crop=(\d+):(\d+):(\d+):(\d+),scale=(\d+):(\d+):flags=bicubic\[inner\];"
-                      r"\[blurred\]\[inner\]overlay=x=(\d+):y=(\d+)$", chain)
+    match = re.search(
+        r"\[picture\]crop=(\d+):(\d+):(\d+):(\d+),scale=(\d+):(\d+):flags=bicubic\[inner\];"
+        r"\[blurred\]\[inner\]overlay=x=(\d+):y=(\d+)$",
+        chain,
+    )
     assert match and "boxblur" in chain, chain
     crop_w, crop_h, x, y, inner_w, inner_h, at_x, at_y = (int(value) for value in match.groups())
     k = inner_w / crop_w
@@ -198,7 +202,7 @@ def test_ffmpeg_a_wide_product_fills_the_safe_area_over_a_blurred_backdrop(tmp_p
     assert safe.left - 2 <= left and right <= safe.right + 2 and safe.top <= top and bottom <= safe.bottom
     assert_aspect_kept(box, source_box)
     # above and below the picture: the dimmed, blurred copy (grey at about half), not black bars
-    band = out[2:top - 12].astype(int)
+    band = out[2 : top - 12].astype(int)
     assert 40 < band.mean() < 160, f"backdrop mean {band.mean():.0f}: expected the dimmed picture, not black"
     assert np.abs(np.diff(band, axis=1)).mean() < 4, "the backdrop should be blurred smooth"
 

@@ -44,8 +44,10 @@ def flat_clip(path: Path, colour, frames: int = FPS, size=(W, H)) -> str:
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory) -> dict[str, str]:
     directory = tmp_path_factory.mktemp("shots")
-    return {name: flat_clip(directory / f"{name}.mp4", colour, frames=2 * FPS)
-            for name, colour in (("red", RED), ("blue", BLUE), ("grey", GREY))}
+    return {
+        name: flat_clip(directory / f"{name}.mp4", colour, frames=2 * FPS)
+        for name, colour in (("red", RED), ("blue", BLUE), ("grey", GREY))
+    }
 
 
 def shot(path: str, duration: float = 1.0, transition: Transition | None = None, **kw) -> Segment:
@@ -89,8 +91,12 @@ def tone_amplitude(samples: np.ndarray, rate: int, frequency: float, start: floa
     first, last = round(start * rate), round(end * rate)
     t = np.arange(first, last) / rate
     window = samples[first:last]
-    return float(2 * np.hypot((window * np.sin(2 * np.pi * frequency * t)).mean(),
-                              (window * np.cos(2 * np.pi * frequency * t)).mean()))
+    return float(
+        2
+        * np.hypot(
+            (window * np.sin(2 * np.pi * frequency * t)).mean(), (window * np.cos(2 * np.pi * frequency * t)).mean()
+        )
+    )
 
 
 def colour_mask(frame: np.ndarray, colour, tolerance: int = 45) -> np.ndarray:
@@ -105,11 +111,17 @@ def test_render_produces_a_deliverable_mp4(clips, tmp_path, monkeypatch):
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     music = write_sine_wav(tmp_path / "music.wav", 1.0, 440)
-    timeline = Timeline(W, H, FPS, (
-        shot(clips["red"], 1.0),
-        Segment(TitleCard("Cup", "$12"), 1.0, Transition("crossfade", 0.5)),
-        shot(clips["blue"], 0.7, Transition("slide_left", 0.3)),
-    ), music=Music(music))
+    timeline = Timeline(
+        W,
+        H,
+        FPS,
+        (
+            shot(clips["red"], 1.0),
+            Segment(TitleCard("Cup", "$12"), 1.0, Transition("crossfade", 0.5)),
+            shot(clips["blue"], 0.7, Transition("slide_left", 0.3)),
+        ),
+        music=Music(music),
+    )
     render_timeline(timeline, out_dir / "video.mp4", preset="ultrafast")
 
     probe = probe_video(out_dir / "video.mp4")
@@ -202,8 +214,14 @@ def green(frame: np.ndarray) -> np.ndarray:
 
 
 def test_watermark_sits_in_the_right_corner_over_shots_not_cards(clips, tmp_path, logo):
-    _, out = render(tmp_path, shot(clips["grey"]), Segment(TitleCard("Cup"), 1.0), shot(clips["grey"]),
-                    style=Style(logo_path=logo), watermark="top-right")
+    _, out = render(
+        tmp_path,
+        shot(clips["grey"]),
+        Segment(TitleCard("Cup"), 1.0),
+        shot(clips["grey"]),
+        style=Style(logo_path=logo),
+        watermark="top-right",
+    )
     frames = decoded_frames(out)
     safe = safe_area(W, H)
     for index in (0, 5, 9, 25, 29):  # shots
@@ -218,8 +236,13 @@ def test_watermark_sits_in_the_right_corner_over_shots_not_cards(clips, tmp_path
 
 def test_watermark_fades_out_with_its_shot_during_a_crossfade_into_a_card(clips, tmp_path, logo):
     fade = Transition("crossfade", 0.4)  # 4 frames at 10 fps: frames 6-9 blend the shot into the card
-    _, out = render(tmp_path, shot(clips["grey"]), Segment(TitleCard("Cup"), 1.0, fade),
-                    style=Style(logo_path=logo), watermark="top-right")
+    _, out = render(
+        tmp_path,
+        shot(clips["grey"]),
+        Segment(TitleCard("Cup"), 1.0, fade),
+        style=Style(logo_path=logo),
+        watermark="top-right",
+    )
     frames = decoded_frames(out)
     greenness = [int(frame[..., 1].astype(int).sum() - frame[..., 0].astype(int).sum()) for frame in frames]
     full, gone = greenness[3], greenness[12]
@@ -239,8 +262,7 @@ def test_watermark_bottom_left(clips, tmp_path, logo):
 
 def test_badge_shows_accent_pixels_top_left_of_the_safe_area(clips, tmp_path):
     accent = (255, 204, 0)
-    _, out = render(tmp_path, shot(clips["blue"], badge="-25%"), shot(clips["blue"]),
-                    style=Style(accent="#ffcc00"))
+    _, out = render(tmp_path, shot(clips["blue"], badge="-25%"), shot(clips["blue"]), style=Style(accent="#ffcc00"))
     frames = decoded_frames(out)
     safe = safe_area(W, H)
     badged = colour_mask(frames[4], accent, 50)
@@ -279,15 +301,19 @@ def test_captions_not_burned_in_leave_the_picture_untouched(clips, tmp_path):
 def test_music_plays_faded_in_and_out(clips, tmp_path):
     music = write_sine_wav(tmp_path / "music.wav", 0.7, 440)  # shorter than the video: looped
     # The mix's own levels (not normalised: test_music.py checks the loudness normalisation).
-    _, out = render(tmp_path, shot(clips["grey"], 2.0), music=Music(music, volume=0.8, fade_in=0.5, fade_out=0.5),
-                    loudness_lufs=None)
+    _, out = render(
+        tmp_path,
+        shot(clips["grey"], 2.0),
+        music=Music(music, volume=0.8, fade_in=0.5, fade_out=0.5),
+        loudness_lufs=None,
+    )
     samples, rate, channels = decoded_audio(out)
     assert channels == 2
     left, right = samples
     assert np.abs(left - right).max() < 1e-3, "mono music plays on both sides"
 
     def rms(start, end):
-        return float(np.sqrt(np.mean(left[round(start * rate):round(end * rate)] ** 2)))
+        return float(np.sqrt(np.mean(left[round(start * rate) : round(end * rate)] ** 2)))
 
     middle = rms(0.7, 1.3)
     assert middle == pytest.approx(0.4 * 0.8 / np.sqrt(2), rel=0.15), "music at its volume through the middle"
@@ -299,8 +325,13 @@ def test_music_plays_faded_in_and_out(clips, tmp_path):
 def test_voice_ducks_the_music(clips, tmp_path):
     music = write_sine_wav(tmp_path / "music.wav", 2.0, 440)
     voice = write_sine_wav(tmp_path / "voice.wav", 0.6, 1000, amplitude=0.3)
-    _, out = render(tmp_path, shot(clips["grey"], 2.0), music=Music(music, volume=0.8, fade_in=0.1, fade_out=0.1),
-                    voices=(Voice(voice, 0.8),), loudness_lufs=None)
+    _, out = render(
+        tmp_path,
+        shot(clips["grey"], 2.0),
+        music=Music(music, volume=0.8, fade_in=0.1, fade_out=0.1),
+        voices=(Voice(voice, 0.8),),
+        loudness_lufs=None,
+    )
     samples, rate, _ = decoded_audio(out)
     mono = samples[0]
     before = tone_amplitude(mono, rate, 440, 0.2, 0.55)  # the duck ramps down over 0.2 s before the voice

@@ -14,22 +14,30 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def test_engines(settings):
-    settings.SHOT_ENGINES = {**settings.SHOT_ENGINES,
-                             "failing": {"class": "tests.engines.FailingEngine", "queue": "cpu"},
-                             "hanging": {"class": "tests.engines.HangingEngine", "queue": "cpu"}}
+    settings.SHOT_ENGINES = {
+        **settings.SHOT_ENGINES,
+        "failing": {"class": "tests.engines.FailingEngine", "queue": "cpu"},
+        "hanging": {"class": "tests.engines.HangingEngine", "queue": "cpu"},
+    }
     registry.engine_get.cache_clear()
     yield
     registry.engine_get.cache_clear()
 
 
 def _job(merchant, engine="motion"):
-    return render_job_create(merchant=merchant, template_slug="product-showcase", sku="MUG-1",
-                             aspect_ratios=["1:1"], short_side=64, engine=engine)
+    return render_job_create(
+        merchant=merchant,
+        template_slug="product-showcase",
+        sku="MUG-1",
+        aspect_ratios=["1:1"],
+        short_side=64,
+        engine=engine,
+    )
 
 
-def test_shots_render_clips_and_the_last_one_sends_the_assembly_once(merchant, product_with_photos,
-                                                                      builtin_templates, sent_tasks,
-                                                                      django_capture_on_commit_callbacks):
+def test_shots_render_clips_and_the_last_one_sends_the_assembly_once(
+    merchant, product_with_photos, builtin_templates, sent_tasks, django_capture_on_commit_callbacks
+):
     job = _job(merchant)
     first, *middle, second = job.shots.order_by("position")  # two photos, and a detail shot of the first
     shot_run(shot_id=first.pk)
@@ -51,8 +59,9 @@ def test_shots_render_clips_and_the_last_one_sends_the_assembly_once(merchant, p
     assert Shot.objects.get(pk=second.pk).attempts == 1
 
 
-def test_a_failing_shot_fails_its_job_with_the_reason(merchant, product_with_photos, builtin_templates, sent_tasks,
-                                                      test_engines):
+def test_a_failing_shot_fails_its_job_with_the_reason(
+    merchant, product_with_photos, builtin_templates, sent_tasks, test_engines
+):
     job = _job(merchant, engine="failing")
     first, second = job.shots.order_by("position")
     shot_run(shot_id=first.pk)
@@ -66,8 +75,9 @@ def test_a_failing_shot_fails_its_job_with_the_reason(merchant, product_with_pho
     assert RenderJob.objects.get(pk=job.pk).status == JobStatus.FAILED
 
 
-def test_cancelling_stops_a_running_shot_at_its_next_heartbeat(merchant, product_with_photos, builtin_templates,
-                                                               sent_tasks, monkeypatch):
+def test_cancelling_stops_a_running_shot_at_its_next_heartbeat(
+    merchant, product_with_photos, builtin_templates, sent_tasks, monkeypatch
+):
     job = _job(merchant)
     shot = job.shots.order_by("position").first()
     from generation import shot_runner
@@ -88,13 +98,15 @@ def test_cancelling_stops_a_running_shot_at_its_next_heartbeat(merchant, product
 
 
 def _stale(shot, *, attempts):
-    Shot.objects.filter(pk=shot.pk).update(status=JobStatus.RUNNING, attempts=attempts,
-                                           heartbeat_at=timezone.now() - timedelta(minutes=10))
+    Shot.objects.filter(pk=shot.pk).update(
+        status=JobStatus.RUNNING, attempts=attempts, heartbeat_at=timezone.now() - timedelta(minutes=10)
+    )
     RenderJob.objects.filter(pk=shot.job_id).update(status=JobStatus.RUNNING)
 
 
-def test_reaper_sends_a_shot_again_when_its_worker_is_gone(merchant, product_with_photos, builtin_templates,
-                                                           sent_tasks, settings):
+def test_reaper_sends_a_shot_again_when_its_worker_is_gone(
+    merchant, product_with_photos, builtin_templates, sent_tasks, settings
+):
     settings.SHOT_LEASE_SECONDS, settings.SHOT_MAX_ATTEMPTS = 60, 3
     job = _job(merchant)
     stale, fresh, *_ = job.shots.order_by("position")
@@ -108,8 +120,9 @@ def test_reaper_sends_a_shot_again_when_its_worker_is_gone(merchant, product_wit
     assert Shot.objects.get(pk=stale.pk).attempts == 2
 
 
-def test_reaper_fails_the_job_when_attempts_are_used_up(merchant, product_with_photos, builtin_templates,
-                                                        sent_tasks, settings):
+def test_reaper_fails_the_job_when_attempts_are_used_up(
+    merchant, product_with_photos, builtin_templates, sent_tasks, settings
+):
     settings.SHOT_LEASE_SECONDS, settings.SHOT_MAX_ATTEMPTS = 60, 2
     job = _job(merchant)
     shot = job.shots.order_by("position").first()
@@ -125,8 +138,10 @@ def test_reaper_fails_the_job_when_attempts_are_used_up(merchant, product_with_p
 def recording_engine(settings):
     from tests.engines import RecordingEngine
 
-    settings.SHOT_ENGINES = {**settings.SHOT_ENGINES, "recording": {
-        "class": "tests.engines.RecordingEngine", "queue": "gpu", "queue_per_family": True}}
+    settings.SHOT_ENGINES = {
+        **settings.SHOT_ENGINES,
+        "recording": {"class": "tests.engines.RecordingEngine", "queue": "gpu", "queue_per_family": True},
+    }
     registry.engine_get.cache_clear()
     RecordingEngine.requests.clear()
     yield RecordingEngine.requests
@@ -136,15 +151,36 @@ def recording_engine(settings):
 def _end_frame_job(merchant):
     from generation.models import VideoTemplate
 
-    VideoTemplate.objects.create(merchant=merchant, slug="keyframes", name="Keyframes", spec={"scenes": [
-        {"type": "product_shots", "duration": 1.0, "max_shots": 1, "end_frame": True,
-         "negative_prompt": "blurry"}]})
-    return render_job_create(merchant=merchant, template_slug="keyframes", sku="MUG-1", aspect_ratios=["1:1"],
-                             short_side=64, engine="recording", family="wan")
+    VideoTemplate.objects.create(
+        merchant=merchant,
+        slug="keyframes",
+        name="Keyframes",
+        spec={
+            "scenes": [
+                {
+                    "type": "product_shots",
+                    "duration": 1.0,
+                    "max_shots": 1,
+                    "end_frame": True,
+                    "negative_prompt": "blurry",
+                }
+            ]
+        },
+    )
+    return render_job_create(
+        merchant=merchant,
+        template_slug="keyframes",
+        sku="MUG-1",
+        aspect_ratios=["1:1"],
+        short_side=64,
+        engine="recording",
+        family="wan",
+    )
 
 
-def test_the_engine_gets_the_end_photo_family_and_negative_prompt(merchant, product_with_photos, sent_tasks,
-                                                                  recording_engine):
+def test_the_engine_gets_the_end_photo_family_and_negative_prompt(
+    merchant, product_with_photos, sent_tasks, recording_engine
+):
     from shop_video.media import media_local_path
 
     shot = _end_frame_job(merchant).shots.get()
@@ -157,12 +193,16 @@ def test_the_engine_gets_the_end_photo_family_and_negative_prompt(merchant, prod
     assert request.parameters["family"] == "wan" and request.negative_prompt == "blurry"
 
 
-def test_the_engine_gets_the_brand_kits_colours_for_its_backdrop(merchant, product_with_photos, sent_tasks,
-                                                                  recording_engine):
+def test_the_engine_gets_the_brand_kits_colours_for_its_backdrop(
+    merchant, product_with_photos, sent_tasks, recording_engine
+):
     from shop_video.tenancy.models import BrandKit
 
-    BrandKit.objects.update_or_create(merchant=merchant, is_default=True, defaults={
-        "primary_colour": "#1d3557", "secondary_colour": "#f1faee", "accent_colour": "#e63946"})
+    BrandKit.objects.update_or_create(
+        merchant=merchant,
+        is_default=True,
+        defaults={"primary_colour": "#1d3557", "secondary_colour": "#f1faee", "accent_colour": "#e63946"},
+    )
     shot = _end_frame_job(merchant).shots.get()
     shot_run(shot_id=shot.pk)
     (request,) = recording_engine
@@ -171,11 +211,15 @@ def test_the_engine_gets_the_brand_kits_colours_for_its_backdrop(merchant, produ
     assert "brand_colours" not in shot.parameters  # read from the kit at run time, not stored on the shot
 
 
-def test_a_deleted_end_photo_fails_the_shot_with_the_reason(merchant, product_with_photos, sent_tasks,
-                                                            recording_engine):
+def test_a_deleted_end_photo_fails_the_shot_with_the_reason(
+    merchant, product_with_photos, sent_tasks, recording_engine
+):
     job = _end_frame_job(merchant)
     product_with_photos.images.order_by("position")[1].delete()
     shot_run(shot_id=job.shots.get().pk)
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
-    assert "shot 1 (scene 1, recording wan, push_in) failed: the end-frame photo" in job.error and "was deleted" in job.error
+    assert (
+        "shot 1 (scene 1, recording wan, push_in) failed: the end-frame photo" in job.error
+        and "was deleted" in job.error
+    )

@@ -11,9 +11,13 @@ from generation.services.render_jobs import render_job_create
 pytestmark = pytest.mark.django_db
 
 TEMPLATES = "/api/v1/templates"
-SPEC = {"scenes": [{"type": "intro", "duration": 1.0},
-                   {"type": "product_shots", "duration": 2.0, "max_shots": 2},
-                   {"type": "features", "duration": 3.0, "max_bullets": 4}]}
+SPEC = {
+    "scenes": [
+        {"type": "intro", "duration": 1.0},
+        {"type": "product_shots", "duration": 2.0, "max_shots": 2},
+        {"type": "features", "duration": 3.0, "max_bullets": 4},
+    ]
+}
 BAD_BULLETS = "scene 3 (features): max_bullets must be a whole number from 1 to 5, got 9."
 
 
@@ -25,17 +29,22 @@ def _bad_spec():
 
 @pytest.fixture
 def own(merchant):
-    return VideoTemplate.objects.create(merchant=merchant, slug="summer", name="Summer",
-                                       description="Sunny", spec=SPEC)
+    return VideoTemplate.objects.create(merchant=merchant, slug="summer", name="Summer", description="Sunny", spec=SPEC)
 
 
 def test_a_merchant_creates_a_template_of_their_own(api, merchant, builtin_templates):
-    response = api.post(TEMPLATES, {"slug": "summer", "name": "Summer sale", "description": "Hot", "spec": SPEC},
-                        format="json")
+    response = api.post(
+        TEMPLATES, {"slug": "summer", "name": "Summer sale", "description": "Hot", "spec": SPEC}, format="json"
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert (body["slug"], body["name"], body["description"], body["version"], body["is_builtin"]) == (
-        "summer", "Summer sale", "Hot", 1, False)
+        "summer",
+        "Summer sale",
+        "Hot",
+        1,
+        False,
+    )
     assert body["spec"] == SPEC and body["spec_error"] is None and len(body["scenes"]) == 3
     assert response["Location"] == "http://testserver/api/v1/templates/summer"
     assert VideoTemplate.objects.get(merchant=merchant, slug="summer").name == "Summer sale"
@@ -55,7 +64,8 @@ def test_a_slug_the_merchant_already_has_is_refused(api, own):
     response = api.post(TEMPLATES, {"slug": "summer", "name": "Again", "spec": SPEC}, format="json")
     assert response.status_code == 400
     assert response.json()["error"]["fields"]["slug"] == [
-        "You already have a template 'summer'; choose another slug, or edit that one."]
+        "You already have a template 'summer'; choose another slug, or edit that one."
+    ]
     own.refresh_from_db()
     assert own.name == "Summer"
 
@@ -64,7 +74,8 @@ def test_unknown_fields_and_non_object_specs_are_refused(api, merchant):
     response = api.post(TEMPLATES, {"slug": "x", "name": "X", "spec": SPEC, "version": 9}, format="json")
     assert response.status_code == 400
     assert response.json()["error"]["fields"] == {
-        "version": ["version is not a template field; send any of slug, name, description, spec."]}
+        "version": ["version is not a template field; send any of slug, name, description, spec."]
+    }
     response = api.post(TEMPLATES, {"slug": "x", "name": "X", "spec": []}, format="json")
     assert response.json()["error"]["fields"]["spec"] == ['spec must be an object with a "scenes" list.']
 
@@ -75,7 +86,12 @@ def test_copying_a_builtin_makes_the_merchants_own_copy_that_replaces_it(api, me
     body = response.json()
     builtin = builtin_templates["product-showcase"]
     assert (body["slug"], body["name"], body["version"], body["is_builtin"], body["spec"]) == (
-        "product-showcase", builtin.name, 1, False, builtin.spec)
+        "product-showcase",
+        builtin.name,
+        1,
+        False,
+        builtin.spec,
+    )
     copy_ = VideoTemplate.objects.get(merchant=merchant, slug="product-showcase")
     assert api.get(f"{TEMPLATES}/product-showcase").json()["is_builtin"] is False
     listed = [t for t in api.get(TEMPLATES).json()["results"] if t["slug"] == "product-showcase"]
@@ -84,7 +100,8 @@ def test_copying_a_builtin_makes_the_merchants_own_copy_that_replaces_it(api, me
     again = api.post(f"{TEMPLATES}/product-showcase/copy", {}, format="json")
     assert again.status_code == 400
     assert again.json()["error"]["fields"]["slug"] == [
-        "You already have a template 'product-showcase'. Edit it, or give the copy another slug."]
+        "You already have a template 'product-showcase'. Edit it, or give the copy another slug."
+    ]
     second = api.post(f"{TEMPLATES}/product-showcase/copy", {"slug": "showcase-b"}, format="json")
     assert second.status_code == 201 and second.json()["slug"] == "showcase-b"
     copy_.refresh_from_db()
@@ -116,7 +133,8 @@ def test_patch_cannot_rename_the_slug(api, own):
     response = api.patch(f"{TEMPLATES}/summer", {"slug": "winter"}, format="json")
     assert response.status_code == 400
     assert response.json()["error"]["fields"] == {
-        "slug": ["slug is not a template field; send any of name, description, spec."]}
+        "slug": ["slug is not a template field; send any of name, description, spec."]
+    }
 
 
 def test_a_builtin_cannot_be_edited_or_deleted_and_the_message_says_to_copy_it(api, builtin_templates):
@@ -125,7 +143,8 @@ def test_a_builtin_cannot_be_edited_or_deleted_and_the_message_says_to_copy_it(a
     assert response.status_code == 400
     assert response.json()["error"]["message"] == (
         "Template 'quick-bumper' is built in and cannot be edited. Copy it first (POST "
-        "/api/v1/templates/quick-bumper/copy, or the dashboard's Copy to my templates button), then edit your copy.")
+        "/api/v1/templates/quick-bumper/copy, or the dashboard's Copy to my templates button), then edit your copy."
+    )
     response = api.delete(f"{TEMPLATES}/quick-bumper")
     assert response.status_code == 400 and "built in and cannot be deleted" in response.json()["error"]["message"]
     builtin.refresh_from_db()
@@ -140,8 +159,9 @@ def test_deleting_a_copy_shows_the_builtin_again(api, merchant, builtin_template
     assert api.delete(f"{TEMPLATES}/nope").status_code == 404
 
 
-def test_renders_of_a_deleted_copy_move_to_the_builtin(api, merchant, product_with_photos, builtin_templates,
-                                                       sent_tasks):
+def test_renders_of_a_deleted_copy_move_to_the_builtin(
+    api, merchant, product_with_photos, builtin_templates, sent_tasks
+):
     api.post(f"{TEMPLATES}/quick-bumper/copy", format="json")
     job = render_job_create(merchant=merchant, template_slug="quick-bumper", sku="MUG-1")
     assert job.template.merchant_id == merchant.pk
@@ -151,14 +171,16 @@ def test_renders_of_a_deleted_copy_move_to_the_builtin(api, merchant, product_wi
     assert api.get(f"/api/v1/renders/{job.pk}").json()["template"] == "quick-bumper"
 
 
-def test_a_template_of_the_merchants_own_design_that_renders_used_is_kept(api, merchant, product_with_photos,
-                                                                          own, sent_tasks):
+def test_a_template_of_the_merchants_own_design_that_renders_used_is_kept(
+    api, merchant, product_with_photos, own, sent_tasks
+):
     render_job_create(merchant=merchant, template_slug="summer", sku="MUG-1")
     response = api.delete(f"{TEMPLATES}/summer")
     assert response.status_code == 400
     assert response.json()["error"]["message"] == (
         "Template 'summer' cannot be deleted: 1 render was made with it and still link to it. Edit it instead "
-        "(finished renders keep the spec they were made with).")
+        "(finished renders keep the spec they were made with)."
+    )
     assert VideoTemplate.objects.filter(pk=own.pk).exists() and RenderJob.objects.count() == 1
 
 

@@ -151,8 +151,9 @@ def test_empty_or_negative_segment_is_rejected(duration):
 def test_unknown_transition_kind_lists_the_known_ones():
     with pytest.raises(ValueError, match="spin") as error:
         Transition("spin", 0.5)
-    assert all(kind in str(error.value) for kind in ("cut", "crossfade", "slide_left", "slide_up", "push", "zoom",
-                                                      "wipe"))
+    assert all(
+        kind in str(error.value) for kind in ("cut", "crossfade", "slide_left", "slide_up", "push", "zoom", "wipe")
+    )
 
 
 def test_cut_with_a_duration_is_refused():
@@ -239,8 +240,15 @@ def test_voice_inside_the_video_is_accepted():
     assert len(tl.voices) == 2
 
 
-@pytest.mark.parametrize("music", [Music("m.wav", volume=1.5), Music("m.wav", volume=-0.1),
-                                   Music("m.wav", fade_in=-1.0), Music("m.wav", fade_out=-1.0)])
+@pytest.mark.parametrize(
+    "music",
+    [
+        Music("m.wav", volume=1.5),
+        Music("m.wav", volume=-0.1),
+        Music("m.wav", fade_in=-1.0),
+        Music("m.wav", fade_out=-1.0),
+    ],
+)
 def test_bad_music_settings_are_refused(music):
     with pytest.raises(ValueError, match="music"):
         timeline(shot(), music=music)

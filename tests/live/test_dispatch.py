@@ -17,8 +17,9 @@ pytestmark = pytest.mark.django_db
 def segment(merchant, builtin_templates, sent_tasks, django_capture_on_commit_callbacks):
     factories.product_make(merchant=merchant, sku="MUG-1")
     with django_capture_on_commit_callbacks(execute=True):
-        room = services.live_room_create(merchant=merchant, name="Kitchen live", skus=["MUG-1"],
-                                         template_slug="quick-bumper", short_side=64)
+        room = services.live_room_create(
+            merchant=merchant, name="Kitchen live", skus=["MUG-1"], template_slug="quick-bumper", short_side=64
+        )
     return LiveSegment.objects.get(item__room=room)
 
 
@@ -37,5 +38,6 @@ def test_a_cut_that_cannot_be_sent_fails_the_segment_with_the_reason(segment, mo
     segment_cut_send(segment_id=segment.pk)
     segment.refresh_from_db()
     assert segment.status == LiveSegment.Status.FAILED
-    assert segment.error == ("the task queue could not be reached ([Errno 111] Connection refused); "
-                             "check CELERY_BROKER_URL")
+    assert segment.error == (
+        "the task queue could not be reached ([Errno 111] Connection refused); check CELERY_BROKER_URL"
+    )

@@ -11,8 +11,12 @@ T0 = 1_000_000.0
 
 
 def playable(item_id, position, segment_id, durations=(2.0, 2.0, 2.0)):
-    return hls.Playable(item_id=item_id, position=position, segment_id=segment_id,
-                        chunks=tuple((f"{n}.ts", d) for n, d in enumerate(durations)))
+    return hls.Playable(
+        item_id=item_id,
+        position=position,
+        segment_id=segment_id,
+        chunks=tuple((f"{n}.ts", d) for n, d in enumerate(durations)),
+    )
 
 
 ROOM = [playable(1, 0, 11), playable(2, 1, 12), playable(3, 2, 13)]  # one rotation: 18 s
@@ -52,9 +56,16 @@ def test_first_request_starts_at_now_with_the_first_item_and_publishes_only_what
     result = advance(hls.WindowState(), ROOM, T0)
     assert result.restarted and [p.item_id for p in result.slots_started] == [1]
     text = hls.playlist_render(result.state, T0, min_target_duration=2)
-    assert text.splitlines() == ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-TARGETDURATION:2", "#EXT-X-MEDIA-SEQUENCE:0",
-                                 "#EXT-X-DISCONTINUITY-SEQUENCE:0", "#EXT-X-DISCONTINUITY", "#EXTINF:2.000000,",
-                                 "seg/11/0.ts"]
+    assert text.splitlines() == [
+        "#EXTM3U",
+        "#EXT-X-VERSION:3",
+        "#EXT-X-TARGETDURATION:2",
+        "#EXT-X-MEDIA-SEQUENCE:0",
+        "#EXT-X-DISCONTINUITY-SEQUENCE:0",
+        "#EXT-X-DISCONTINUITY",
+        "#EXTINF:2.000000,",
+        "seg/11/0.ts",
+    ]
     # scheduled up to now + lookahead, published up to now
     assert [e["start"] - T0 for e in result.state.entries] == [0.0, 2.0]
 
@@ -71,8 +82,18 @@ def test_rotation_order_discontinuities_and_wrap_around():
         for seq, dsn, uri in parse(text)[2]:
             seen[seq] = (dsn, uri)
     uris = [seen[seq][1] for seq in sorted(seen)]
-    assert uris[:10] == ["seg/11/0.ts", "seg/11/1.ts", "seg/11/2.ts", "seg/12/0.ts", "seg/12/1.ts", "seg/12/2.ts",
-                         "seg/13/0.ts", "seg/13/1.ts", "seg/13/2.ts", "seg/11/0.ts"]
+    assert uris[:10] == [
+        "seg/11/0.ts",
+        "seg/11/1.ts",
+        "seg/11/2.ts",
+        "seg/12/0.ts",
+        "seg/12/1.ts",
+        "seg/12/2.ts",
+        "seg/13/0.ts",
+        "seg/13/1.ts",
+        "seg/13/2.ts",
+        "seg/11/0.ts",
+    ]
     assert sorted(seen) == list(range(len(seen)))  # no gaps
     # one discontinuity number per slot: 3 chunks each
     assert [seen[seq][0] for seq in sorted(seen)][:9] == [1, 1, 1, 2, 2, 2, 3, 3, 3]

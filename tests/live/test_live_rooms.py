@@ -28,15 +28,22 @@ T0 = 2_000_000.0
 
 @pytest.fixture
 def products(merchant):
-    return [factories.product_make(merchant=merchant, sku=sku, title=title)
-            for sku, title in [("MUG-1", "Ceramic Mug"), ("TEE-2", "Cotton Tee"), ("CAP-3", "Wool Cap")]]
+    return [
+        factories.product_make(merchant=merchant, sku=sku, title=title)
+        for sku, title in [("MUG-1", "Ceramic Mug"), ("TEE-2", "Cotton Tee"), ("CAP-3", "Wool Cap")]
+    ]
 
 
 @pytest.fixture
 def room(merchant, products, builtin_templates, sent_tasks, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        return services.live_room_create(merchant=merchant, name="Kitchen live", skus=["MUG-1", "TEE-2", "CAP-3"],
-                                         template_slug=TEMPLATE, short_side=64)
+        return services.live_room_create(
+            merchant=merchant,
+            name="Kitchen live",
+            skus=["MUG-1", "TEE-2", "CAP-3"],
+            template_slug=TEMPLATE,
+            short_side=64,
+        )
 
 
 def segment_ready(segment: LiveSegment, durations=(2.0, 2.0, 2.0)) -> LiveSegment:
@@ -59,6 +66,7 @@ def all_ready(room):
 
 # --- creating ---------------------------------------------------------------------------------------------------
 
+
 def test_a_room_gets_its_items_in_order_and_one_render_each(room, sent_tasks):
     assert [(item.position, item.sku) for item in room.items.all()] == [(0, "MUG-1"), (1, "TEE-2"), (2, "CAP-3")]
     assert len(room.key) >= 20 and room.stream_path == f"/live/{room.key}/index.m3u8"
@@ -73,20 +81,24 @@ def test_a_room_gets_its_items_in_order_and_one_render_each(room, sent_tasks):
 
 def test_unknown_skus_are_all_named_and_nothing_is_created(merchant, products, builtin_templates, sent_tasks):
     with pytest.raises(ValidationError) as caught:
-        services.live_room_create(merchant=merchant, name="Bad", skus=["MUG-1", "NOPE-1", "NOPE-2"],
-                                  template_slug=TEMPLATE)
+        services.live_room_create(
+            merchant=merchant, name="Bad", skus=["MUG-1", "NOPE-1", "NOPE-2"], template_slug=TEMPLATE
+        )
     assert "NOPE-1, NOPE-2" in " ".join(caught.value.messages)
     assert not LiveRoom.objects.exists() and not RenderJob.objects.exists() and sent_tasks["shots"] == []
 
 
-@pytest.mark.parametrize(("options", "message"), [
-    ({"template_slug": "no-such-template"}, "no-such-template"),
-    ({"skus": ["MUG-1", "MUG-1"]}, "listed more than once"),
-    ({"skus": []}, "at least one SKU"),
-    ({"name": " "}, "Give the room a name"),
-    ({"aspect_ratio": "3:2"}, "Aspect ratio '3:2'"),
-    ({"short_side": 63}, "SKU MUG-1"),  # refused by the render itself, after the room was begun: rolled back
-])
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"template_slug": "no-such-template"}, "no-such-template"),
+        ({"skus": ["MUG-1", "MUG-1"]}, "listed more than once"),
+        ({"skus": []}, "at least one SKU"),
+        ({"name": " "}, "Give the room a name"),
+        ({"aspect_ratio": "3:2"}, "Aspect ratio '3:2'"),
+        ({"short_side": 63}, "SKU MUG-1"),  # refused by the render itself, after the room was begun: rolled back
+    ],
+)
 def test_bad_requests_say_what_to_change(merchant, products, builtin_templates, sent_tasks, options, message):
     arguments = {"merchant": merchant, "name": "Room", "skus": ["MUG-1"], "template_slug": TEMPLATE, **options}
     with pytest.raises(ValidationError) as caught:
@@ -103,6 +115,7 @@ def test_another_merchants_sku_is_unknown(merchant, other_merchant, builtin_temp
 
 # --- renders finishing and cutting ---------------------------------------------------------------------------------
 
+
 def test_a_failed_render_fails_its_segment_with_the_reason(room):
     segment = LiveSegment.objects.filter(item__room=room).first()
     RenderJob.objects.filter(pk=segment.render_job_id).update(status=JobStatus.FAILED, error="shot 1 ran out of memory")
@@ -111,8 +124,9 @@ def test_a_failed_render_fails_its_segment_with_the_reason(room):
     assert segment.status == LiveSegment.Status.FAILED and "shot 1 ran out of memory" in segment.error
 
 
-def test_a_succeeded_render_sends_the_cut_and_other_jobs_are_ignored(room, monkeypatch,
-                                                                      django_capture_on_commit_callbacks):
+def test_a_succeeded_render_sends_the_cut_and_other_jobs_are_ignored(
+    room, monkeypatch, django_capture_on_commit_callbacks
+):
     sent = []
     monkeypatch.setattr(dispatch, "segment_cut_send", lambda *, segment_id: sent.append(segment_id))
     segment = LiveSegment.objects.filter(item__room=room).first()
@@ -123,10 +137,31 @@ def test_a_succeeded_render_sends_the_cut_and_other_jobs_are_ignored(room, monke
 
 
 def _small_mp4(path: Path, seconds: float) -> None:
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i",
-                    f"testsrc=size=64x114:rate=30:duration={seconds}", "-f", "lavfi", "-i",
-                    f"sine=frequency=440:duration={seconds}", "-c:v", "libx264", "-pix_fmt", "yuv420p",
-                    "-c:a", "aac", "-shortest", "-y", str(path)], check=True)
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc=size=64x114:rate=30:duration={seconds}",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=440:duration={seconds}",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-shortest",
+            "-y",
+            str(path),
+        ],
+        check=True,
+    )
 
 
 def test_cutting_makes_two_second_mpegts_chunks_at_a_deterministic_place(room, settings):
@@ -162,12 +197,18 @@ def test_cutting_without_a_rendition_fails_the_segment_with_the_reason(room):
 
 # --- the playlist and the price refresh -------------------------------------------------------------------------
 
+
 def test_a_price_change_is_rendered_at_the_items_next_slot_and_played_the_slot_after(
-        room, merchant, sent_tasks, django_capture_on_commit_callbacks):
+    room, merchant, sent_tasks, django_capture_on_commit_callbacks
+):
     old_a, _, _ = all_ready(room)
     services.live_playlist_advance(key=room.key, now=T0)  # slot of MUG-1 begins
-    product_upsert(merchant=merchant, key="mug-1", title="Ceramic Mug",
-                   variants=[VariantFields(sku="MUG-1", price=Decimal("19.5"), currency="USD")])
+    product_upsert(
+        merchant=merchant,
+        key="mug-1",
+        title="Ceramic Mug",
+        variants=[VariantFields(sku="MUG-1", price=Decimal("19.5"), currency="USD")],
+    )
     shots_before = len(sent_tasks["shots"])
     with django_capture_on_commit_callbacks(execute=True):
         for second in range(1, 16):  # MUG-1's next slot starts at 18 s, scheduled 2 s (the lookahead) before
@@ -200,14 +241,22 @@ def test_a_price_change_is_rendered_at_the_items_next_slot_and_played_the_slot_a
 def test_a_cancelled_render_does_not_block_the_price_refresh(room, merchant, sent_tasks):
     segments = all_ready(room)
     services.live_playlist_advance(key=room.key, now=T0)
-    product_upsert(merchant=merchant, key="tee-2", title="Cotton Tee",
-                   variants=[VariantFields(sku="TEE-2", price=Decimal("30"), currency="USD")])
+    product_upsert(
+        merchant=merchant,
+        key="tee-2",
+        title="Cotton Tee",
+        variants=[VariantFields(sku="TEE-2", price=Decimal("30"), currency="USD")],
+    )
     services.live_playlist_advance(key=room.key, now=T0 + 4)  # TEE-2's slot (6 s) is scheduled: re-render queued
     stuck = segments[1].item.segments.order_by("-id").first()
     assert stuck.status == LiveSegment.Status.QUEUED and stuck.price == "30.00"
     RenderJob.objects.filter(pk=stuck.render_job_id).update(status=JobStatus.CANCELLED)
-    product_upsert(merchant=merchant, key="tee-2", title="Cotton Tee",
-                   variants=[VariantFields(sku="TEE-2", price=Decimal("31"), currency="USD")])
+    product_upsert(
+        merchant=merchant,
+        key="tee-2",
+        title="Cotton Tee",
+        variants=[VariantFields(sku="TEE-2", price=Decimal("31"), currency="USD")],
+    )
     services.live_playlist_advance(key=room.key, now=T0 + 22)  # its next slot (24 s)
     stuck.refresh_from_db()
     assert stuck.status == LiveSegment.Status.FAILED and "cancelled" in stuck.error
@@ -219,11 +268,12 @@ def test_a_failed_item_is_skipped_and_the_others_play(room):
     segment_ready(segments[0])
     segment_ready(segments[2])
     LiveSegment.objects.filter(pk=segments[1].pk).update(status=LiveSegment.Status.FAILED, error="boom")
-    texts = [services.live_playlist_advance(key=room.key, now=T0 + second) for second in range(0, 13)]
+    texts = [services.live_playlist_advance(key=room.key, now=T0 + second) for second in range(13)]
     assert f"seg/{segments[2].pk}/0.ts" in texts[-1] and f"seg/{segments[1].pk}/" not in "".join(texts)
 
 
 # --- the stream's views -----------------------------------------------------------------------------------------
+
 
 def test_the_playlist_is_503_with_retry_after_until_a_segment_is_ready(room, client):
     response = client.get(f"/live/{room.key}/index.m3u8")
@@ -252,8 +302,9 @@ def test_unknown_and_switched_off_rooms(room, client, merchant, products, django
     assert client.get("/live/not-a-room-key/index.m3u8").status_code == 404
     segments = all_ready(room)
     with django_capture_on_commit_callbacks(execute=True):
-        other = services.live_room_create(merchant=merchant, name="Other", skus=["CAP-3"], template_slug=TEMPLATE,
-                                          short_side=64)
+        other = services.live_room_create(
+            merchant=merchant, name="Other", skus=["CAP-3"], template_slug=TEMPLATE, short_side=64
+        )
     # a segment of one room is not served under another room's key
     assert client.get(f"/live/{other.key}/seg/{segments[0].pk}/0.ts").status_code == 404
     LiveRoom.objects.filter(pk=room.pk).update(is_active=False)
@@ -262,6 +313,7 @@ def test_unknown_and_switched_off_rooms(room, client, merchant, products, django
 
 
 # --- the dashboard ------------------------------------------------------------------------------------------------
+
 
 def test_the_dashboard_lists_and_shows_the_merchants_rooms(room, merchant):
     segments = all_ready(room)
@@ -287,8 +339,9 @@ def test_signing_in_is_required_for_the_dashboard_but_not_the_stream(room):
     assert anonymous.get(room.stream_path).status_code == 503
 
 
-def test_a_room_is_created_from_the_dashboard_and_a_bad_sku_is_explained(merchant, products, builtin_templates,
-                                                                         sent_tasks):
+def test_a_room_is_created_from_the_dashboard_and_a_bad_sku_is_explained(
+    merchant, products, builtin_templates, sent_tasks
+):
     member = client_for(merchant)
     refused = member.post("/app/live/", {"name": "Morning", "skus": "MUG-1, NOPE-9", "template_slug": TEMPLATE})
     assert refused.status_code == 400 and "NOPE-9" in refused.content.decode()
@@ -300,10 +353,21 @@ def test_a_room_is_created_from_the_dashboard_and_a_bad_sku_is_explained(merchan
 
 # --- the management command and the admin ----------------------------------------------------------------------
 
+
 def test_the_command_prints_the_stream_path_on_its_last_line(merchant, products, builtin_templates, sent_tasks):
     out = StringIO()
-    call_command("create_live_room", "--merchant", "acme", "--skus", "MUG-1,TEE-2", "--template", TEMPLATE,
-                 "--short-side", "64", stdout=out)
+    call_command(
+        "create_live_room",
+        "--merchant",
+        "acme",
+        "--skus",
+        "MUG-1,TEE-2",
+        "--template",
+        TEMPLATE,
+        "--short-side",
+        "64",
+        stdout=out,
+    )
     room = LiveRoom.objects.get()
     assert out.getvalue().strip().splitlines()[-1] == f"/live/{room.key}/index.m3u8"
     assert room.short_side == 64 and room.items.count() == 2
@@ -339,16 +403,15 @@ def test_a_room_renders_presenter_segments_with_its_own_presenter(merchant, prod
         assert host.prompt.startswith(f"Meet the {segment.item.product.title}!")
 
 
-def test_a_room_of_a_shop_without_a_presenter_says_how_to_make_one(merchant, products, builtin_templates,
-                                                                   sent_tasks):
+def test_a_room_of_a_shop_without_a_presenter_says_how_to_make_one(merchant, products, builtin_templates, sent_tasks):
     with pytest.raises(ValidationError, match="needs a presenter, and 'acme' has none yet"):
         services.live_room_create(merchant=merchant, name="Nobody home", skus=["MUG-1"])
     assert not LiveRoom.objects.exists()
 
 
-def test_a_cut_whose_worker_died_is_sent_again_and_a_deleted_room_takes_its_files(room, settings, sent_tasks,
-                                                                                django_capture_on_commit_callbacks,
-                                                                                monkeypatch):
+def test_a_cut_whose_worker_died_is_sent_again_and_a_deleted_room_takes_its_files(
+    room, settings, sent_tasks, django_capture_on_commit_callbacks, monkeypatch
+):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -360,8 +423,9 @@ def test_a_cut_whose_worker_died_is_sent_again_and_a_deleted_room_takes_its_file
     segment_ready(second)
     third.status = LiveSegment.Status.RENDERING
     third.save()
-    RenderJob.objects.filter(pk=third.render_job_id).update(status=JobStatus.SUCCEEDED,
-                                                          finished_at=timezone.now() - timedelta(minutes=6))
+    RenderJob.objects.filter(pk=third.render_job_id).update(
+        status=JobStatus.SUCCEEDED, finished_at=timezone.now() - timedelta(minutes=6)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         services.live_playlist_advance(key=room.key, now=T0)
     third.refresh_from_db()
@@ -385,9 +449,26 @@ def test_every_chunk_carries_video_and_audio_even_from_a_silent_rendition(tmp_pa
     write_clip(np.full((75, 64, 48, 3), 120, np.uint8), 25, source)
     if with_audio:
         with_sound = tmp_path / "sound.mp4"
-        subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(source), "-f", "lavfi", "-i",
-                        "sine=frequency=440:duration=3", "-c:v", "copy", "-c:a", "aac", "-shortest", str(with_sound)],
-                       check=True)
+        subprocess.run(
+            [
+                imageio_ffmpeg.get_ffmpeg_exe(),
+                "-v",
+                "error",
+                "-i",
+                str(source),
+                "-f",
+                "lavfi",
+                "-i",
+                "sine=frequency=440:duration=3",
+                "-c:v",
+                "copy",
+                "-c:a",
+                "aac",
+                "-shortest",
+                str(with_sound),
+            ],
+            check=True,
+        )
         source = with_sound
     chunks = hls_chunks_cut(source=source, dest=tmp_path / "out", chunk_seconds=1, fps=25)
     assert [name for name, _ in chunks] == ["0.ts", "1.ts", "2.ts"]

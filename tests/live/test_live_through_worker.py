@@ -31,12 +31,25 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 # A presenter segment per product, short enough to follow two whole rotations in a test: the host says the title
 # and the price, then the price card (whose pixels show the price change).
 TEMPLATE = "live-host"
-TEMPLATE_SPEC = {"fps": 30, "music": False, "scenes": [
-    {"type": "presenter", "duration": 3.5, "layout": "full", "script": "{{ product.title }}, {{ variant.price|price }}!"},
-    {"type": "price_card", "duration": 1.5}]}
+TEMPLATE_SPEC = {
+    "fps": 30,
+    "music": False,
+    "scenes": [
+        {
+            "type": "presenter",
+            "duration": 3.5,
+            "layout": "full",
+            "script": "{{ product.title }}, {{ variant.price|price }}!",
+        },
+        {"type": "price_card", "duration": 1.5},
+    ],
+}
 SHORT_SIDE = 128
-PRODUCTS = [("LIVE-A", "Red Kettle", (200, 30, 30)), ("LIVE-B", "Green Lamp", (30, 170, 60)),
-            ("LIVE-C", "Blue Chair", (30, 60, 200))]
+PRODUCTS = [
+    ("LIVE-A", "Red Kettle", (200, 30, 30)),
+    ("LIVE-B", "Green Lamp", (30, 170, 60)),
+    ("LIVE-C", "Blue Chair", (30, 60, 200)),
+]
 OLD_PRICE, NEW_PRICE = "24.00", "19.00"
 
 
@@ -73,8 +86,9 @@ def _place(recorded: list[np.ndarray], index: dict) -> list[tuple[int, int] | No
 
     def run_length(at: int, candidate: tuple[int, int]) -> int:
         length = 0
-        while at + length < len(digests) and \
-                (candidate[0], candidate[1] + length) in index.get(digests[at + length], []):
+        while at + length < len(digests) and (candidate[0], candidate[1] + length) in index.get(
+            digests[at + length], []
+        ):
             length += 1
         return length
 
@@ -109,8 +123,9 @@ def _playlist_uris(text: str) -> dict[int, str]:
     return {sequence + offset: uri for offset, uri in enumerate(uris)}
 
 
-def test_a_live_room_streams_a_rotation_that_ffmpeg_follows_across_the_loop(merchant, builtin_templates, live_server,
-                                                                             tmp_path, settings):
+def test_a_live_room_streams_a_rotation_that_ffmpeg_follows_across_the_loop(
+    merchant, builtin_templates, live_server, tmp_path, settings
+):
     started = time.monotonic()
     factories.presenter_make(merchant=merchant)
     VideoTemplate.objects.create(merchant=merchant, slug=TEMPLATE, name="Live host", spec=TEMPLATE_SPEC)
@@ -120,8 +135,13 @@ def test_a_live_room_streams_a_rotation_that_ffmpeg_follows_across_the_loop(merc
     queues_purge()
     log = tmp_path / "worker.log"
     with celery_worker(log):
-        room = live_room_create(merchant=merchant, name="Kitchen live", skus=[sku for sku, _, _ in PRODUCTS],
-                                template_slug=TEMPLATE, short_side=SHORT_SIDE)
+        room = live_room_create(
+            merchant=merchant,
+            name="Kitchen live",
+            skus=[sku for sku, _, _ in PRODUCTS],
+            template_slug=TEMPLATE,
+            short_side=SHORT_SIDE,
+        )
         url = f"{live_server.url}{room.stream_path}"
         status, body = _get(url)
         assert status == 503 and "rendering" in body  # before any segment is ready
@@ -139,13 +159,33 @@ def test_a_live_room_streams_a_rotation_that_ffmpeg_follows_across_the_loop(merc
         assert status == 200 and "#EXT-X-DISCONTINUITY" in text and "#EXT-X-ENDLIST" not in text
         out = tmp_path / "followed.ts"
         follower = subprocess.Popen(
-            [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-i", url,
-             "-t", str(follow_seconds), "-c", "copy", "-y", str(out)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            [
+                imageio_ffmpeg.get_ffmpeg_exe(),
+                "-hide_banner",
+                "-nostdin",
+                "-v",
+                "error",
+                "-i",
+                url,
+                "-t",
+                str(follow_seconds),
+                "-c",
+                "copy",
+                "-y",
+                str(out),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         # The third product's price changes just after the first cycle starts: its slot (12 s in) notices and
         # queues a re-render that the next cycle plays.
-        product_upsert(merchant=merchant, key="live-c", title="Blue Chair",
-                       variants=[VariantFields(sku="LIVE-C", price=Decimal(NEW_PRICE), currency="USD")])
+        product_upsert(
+            merchant=merchant,
+            key="live-c",
+            title="Blue Chair",
+            variants=[VariantFields(sku="LIVE-C", price=Decimal(NEW_PRICE), currency="USD")],
+        )
         seen: dict[int, str] = {}
         reused: list[tuple[int, str, str]] = []
         stop = threading.Event()
@@ -169,11 +209,18 @@ def test_a_live_room_streams_a_rotation_that_ffmpeg_follows_across_the_loop(merc
                 follower.wait()
         followed_at = time.monotonic()
         item_c = first[2].item
-        new_c = wait_for(lambda: item_c.segments.filter(status=LiveSegment.Status.READY).exclude(
-            pk=first[2].pk).first(), timeout=90, what="the re-rendered segment", log_path=log)
+        new_c = wait_for(
+            lambda: item_c.segments.filter(status=LiveSegment.Status.READY).exclude(pk=first[2].pk).first(),
+            timeout=90,
+            what="the re-rendered segment",
+            log_path=log,
+        )
         frames_of[new_c.pk] = _segment_frames(new_c, media_root)
-        wait_for(lambda: any(uri.startswith(f"seg/{new_c.pk}/") for uri in seen.values()), timeout=2 * rotation + 10,
-                 what="the playlist to play the new segment")
+        wait_for(
+            lambda: any(uri.startswith(f"seg/{new_c.pk}/") for uri in seen.values()),
+            timeout=2 * rotation + 10,
+            what="the playlist to play the new segment",
+        )
         stop.set()
         poller.join(timeout=15)
 
@@ -201,7 +248,7 @@ def test_a_live_room_streams_a_rotation_that_ffmpeg_follows_across_the_loop(merc
         # last slot may be cut short.
         whole = list(range(len(frames_of[segment_id])))
         if position == 0:
-            whole = whole[whole.index(numbers[0]):]
+            whole = whole[whole.index(numbers[0]) :]
         if position == len(runs) - 1:
             # `-t` cut the recording mid-chunk, in decoding order: the last frames may lack some B-frames.
             whole = [number for number in whole if number in numbers]
@@ -216,6 +263,8 @@ def test_a_live_room_streams_a_rotation_that_ffmpeg_follows_across_the_loop(merc
     changed = np.abs(old_card - new_card) > 40
     assert changed.any() and changed.mean() < 0.25, changed.mean()
 
-    print(f"\nrotation {rotation:.2f} s; rendered in {rendered_at - started:.0f} s; followed {follow_seconds} s "
-          f"({followed_at - rendered_at:.0f} s wall); {len(recorded)} frames decoded; runs {_summary(runs)}; "
-          f"total {time.monotonic() - started:.0f} s")
+    print(
+        f"\nrotation {rotation:.2f} s; rendered in {rendered_at - started:.0f} s; followed {follow_seconds} s "
+        f"({followed_at - rendered_at:.0f} s wall); {len(recorded)} frames decoded; runs {_summary(runs)}; "
+        f"total {time.monotonic() - started:.0f} s"
+    )

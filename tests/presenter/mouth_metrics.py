@@ -29,8 +29,9 @@ def _gray(frame: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(np.ascontiguousarray(frame), cv2.COLOR_RGB2GRAY).astype(np.int16)
 
 
-def new_dark_fraction(*, frames: Iterable[np.ndarray], rest: np.ndarray, box: tuple[int, int, int, int],
-                      slack: int = 3, margin: int = 25) -> np.ndarray:
+def new_dark_fraction(
+    *, frames: Iterable[np.ndarray], rest: np.ndarray, box: tuple[int, int, int, int], slack: int = 3, margin: int = 25
+) -> np.ndarray:
     """Per frame: the share of the box's pixels darker by `margin` than the darkest rest pixel within `slack`
     pixels of them. An opening mouth shows a dark inside the rest frame lacks; head motion does not."""
     x0, y0, x1, y1 = box
@@ -39,8 +40,9 @@ def new_dark_fraction(*, frames: Iterable[np.ndarray], rest: np.ndarray, box: tu
     return np.array([float(np.mean(_gray(frame)[y0:y1, x0:x1] < darkest_near - margin)) for frame in frames])
 
 
-def changed_fraction(*, frames: Iterable[np.ndarray], rest: np.ndarray, box: tuple[int, int, int, int],
-                     slack: int = 3, margin: int = 25) -> np.ndarray:
+def changed_fraction(
+    *, frames: Iterable[np.ndarray], rest: np.ndarray, box: tuple[int, int, int, int], slack: int = 3, margin: int = 25
+) -> np.ndarray:
     """Per frame: the share of the box's pixels outside the [min, max] of the rest pixels within `slack` pixels
     by more than `margin`: any real change (darker or lighter), ignoring small motion."""
     x0, y0, x1, y1 = box

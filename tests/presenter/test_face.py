@@ -7,7 +7,13 @@ import numpy as np
 import pytest
 
 from generation.presenter.face import (
-    AvatarError, FaceBox, avatar_face, face_landmarks, faces_detect, min_face_pixels, photo_load,
+    AvatarError,
+    FaceBox,
+    avatar_face,
+    face_landmarks,
+    faces_detect,
+    min_face_pixels,
+    photo_load,
 )
 
 PHOTOS = Path(__file__).resolve().parents[2] / "catalog" / "demo_photos"

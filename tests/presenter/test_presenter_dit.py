@@ -31,7 +31,7 @@ def media(tmp_path_factory):
         size = portrait.size
     other = np.clip(rng.normal(0, 20, (size[1], size[0], 3)) + (30, 60, 200), 0, 255).astype(np.uint8)
     x, y, w, h = FACE
-    other[y:y + h, x:x + w] = (250, 230, 40)
+    other[y : y + h, x : x + w] = (250, 230, 40)
     Image.fromarray(other).save(folder / "other.png")
     paths = {"other": str(folder / "other.png")}
     for name, pitch in {"voice": 180.0, "voice2": 90.0}.items():
@@ -43,8 +43,13 @@ def media(tmp_path_factory):
 
 
 def shot(media, **overrides):
-    parameters = {"script": "Hello, meet our new bag!", "speech_wav": media["voice"], "speech_offset": 0.2,
-                  "framing": "head", "face": FACE}
+    parameters = {
+        "script": "Hello, meet our new bag!",
+        "speech_wav": media["voice"],
+        "speech_offset": 0.2,
+        "framing": "head",
+        "face": FACE,
+    }
     parameters.update(overrides.pop("parameters", {}))
     values = dict(width=72, height=128, fps=30, num_frames=45, image_path=PORTRAIT, seed=7, parameters=parameters)
     values.update(overrides)
@@ -158,8 +163,9 @@ def test_the_script_is_prompted_as_dialogue_and_our_speech_track_is_kept(media, 
     spy = PipelineSpy(model.pipeline)
     monkeypatch.setattr(model, "pipeline", spy)
     one = PresenterDitEngine().generate(shot(media, parameters={"script": 'Say "hello" to the bag'}))
-    two = PresenterDitEngine().generate(shot(media, parameters={"script": 'Say "hello" to the bag',
-                                                                "speech_wav": media["voice2"]}))
+    two = PresenterDitEngine().generate(
+        shot(media, parameters={"script": 'Say "hello" to the bag', "speech_wav": media["voice2"]})
+    )
     prompt = spy.calls[0]["prompt"]
     assert "says: \"Say 'hello' to the bag\"" in prompt
     assert "audio_latents" not in spy.calls[0]
@@ -209,9 +215,10 @@ def test_framing_crops_keep_the_aspect_the_face_and_the_photo(framing, aspect):
 
 def test_wider_framings_show_more_of_the_photo():
     size, face = (1000, 1400), (450, 300, 100, 100)
-    heights = [framing_crop(size, face, framing=f, aspect=9 / 16)[3] - framing_crop(size, face, framing=f,
-                                                                                   aspect=9 / 16)[1]
-               for f in ("head", "chest", "wide")]
+    heights = [
+        framing_crop(size, face, framing=f, aspect=9 / 16)[3] - framing_crop(size, face, framing=f, aspect=9 / 16)[1]
+        for f in ("head", "chest", "wide")
+    ]
     assert heights[0] < heights[1] < heights[2]
 
 
@@ -290,8 +297,9 @@ def test_the_presenter_and_the_dit_families_share_one_model_cache(media, dit_mod
     assert {key for key in loading._loaded} == {"wan", f"presenter {presenter_dit.settings.PRESENTER_DIT_MODEL}"}
 
 
-def test_a_slow_load_keeps_the_shot_alive_and_a_cancel_is_raised_after_it(media, monkeypatch, settings,
-                                                                          fresh_presenter):
+def test_a_slow_load_keeps_the_shot_alive_and_a_cancel_is_raised_after_it(
+    media, monkeypatch, settings, fresh_presenter
+):
     # The reaper re-sends a running shot without a heartbeat for SHOT_LEASE_SECONDS; loading 20+ GB takes minutes.
     import time
 
@@ -315,8 +323,9 @@ def test_a_slow_load_keeps_the_shot_alive_and_a_cancel_is_raised_after_it(media,
 
 
 @pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
-def test_a_white_and_black_photo_keeps_its_levels_in_each_dtype(media, settings, monkeypatch, fresh_presenter,
-                                                                 tmp_path, dtype):
+def test_a_white_and_black_photo_keeps_its_levels_in_each_dtype(
+    media, settings, monkeypatch, fresh_presenter, tmp_path, dtype
+):
     import torch
 
     settings.DIT_DTYPE = dtype
@@ -333,13 +342,20 @@ def test_a_white_and_black_photo_keeps_its_levels_in_each_dtype(media, settings,
         width = sample.shape[-1]
         band = width * 2 // 5
         sample[..., :band] = 1.0
-        sample[..., width - band:] = -1.0
+        sample[..., width - band :] = -1.0
         for index in range(sample.shape[2]):
-            sample[:, :, index, :, band:width - band] = 0.1 * index - 0.3
+            sample[:, :, index, :, band : width - band] = 0.1 * index - 0.3
         return output
 
     monkeypatch.setattr(model.pipeline.vae, "decode", decode)
-    result = PresenterDitEngine().generate(shot(media, image_path=str(tmp_path / "white-black.png"), fps=8,
-                                                num_frames=9, parameters={"speech_wav": None, "face": None}))
+    result = PresenterDitEngine().generate(
+        shot(
+            media,
+            image_path=str(tmp_path / "white-black.png"),
+            fps=8,
+            num_frames=9,
+            parameters={"speech_wav": None, "face": None},
+        )
+    )
     frames = frames_of(result)
     assert frames[:, 8:-8, 2:18].min() == 255 and frames[:, 8:-8, -18:-2].max() == 0

@@ -11,7 +11,11 @@ from generation.presenter.animate import framed_avatar
 from generation.presenter.face import avatar_face, face_landmarks, photo_load
 from generation.presenter.speech import PhonemeTiming, Speech
 from tests.presenter.mouth_metrics import (
-    box_grow, changed_fraction, mouth_activity, mouth_box, outline_gradient,
+    box_grow,
+    changed_fraction,
+    mouth_activity,
+    mouth_box,
+    outline_gradient,
 )
 
 PHOTOS = Path(__file__).resolve().parents[2] / "catalog" / "demo_photos"
@@ -29,10 +33,21 @@ def _speech() -> Speech:
         a, b = int(start * rate), int(end * rate)
         times = np.arange(b - a) / rate
         samples[a:b] = 0.4 * np.sin(2 * np.pi * 180 * times) + 0.1 * rng.uniform(-1, 1, b - a)
-    phonemes = (("h", 0.0, 0.1), ("a", 0.1, 0.4), ("m", 0.4, 0.5), ("a:", 0.5, 0.8), ("O", 0.8, 1.0),
-                ("_:", 1.0, 2.0), ("i:", 2.0, 2.2), ("a", 2.2, 2.5))
-    return Speech(samples=samples, sample_rate=rate,
-                  phonemes=tuple(PhonemeTiming(symbol, start, end) for symbol, start, end in phonemes))
+    phonemes = (
+        ("h", 0.0, 0.1),
+        ("a", 0.1, 0.4),
+        ("m", 0.4, 0.5),
+        ("a:", 0.5, 0.8),
+        ("O", 0.8, 1.0),
+        ("_:", 1.0, 2.0),
+        ("i:", 2.0, 2.2),
+        ("a", 2.2, 2.5),
+    )
+    return Speech(
+        samples=samples,
+        sample_rate=rate,
+        phonemes=tuple(PhonemeTiming(symbol, start, end) for symbol, start, end in phonemes),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +61,15 @@ def speech_wav(tmp_path_factory) -> tuple[str, list]:
 def _request(speech, **parameters) -> ShotRequest:
     path, phonemes = speech
     values = {"speech_wav": path, "speech_offset": OFFSET, "phonemes": phonemes, "framing": "chest", **parameters}
-    return ShotRequest(width=WIDTH, height=HEIGHT, fps=FPS, num_frames=SECONDS * FPS, image_path=str(PORTRAIT),
-                       seed=11, parameters=values)
+    return ShotRequest(
+        width=WIDTH,
+        height=HEIGHT,
+        fps=FPS,
+        num_frames=SECONDS * FPS,
+        image_path=str(PORTRAIT),
+        seed=11,
+        parameters=values,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -137,14 +159,17 @@ def test_no_rectangle_is_pasted_around_the_mouth(shot, rest_frame):
         assert outline_gradient(image=widest, box=outline) < outline_gradient(image=rest_frame, box=outline) + 4.0
 
 
-@pytest.mark.parametrize(("parameters", "message"), [
-    ({"speech_wav": ""}, "needs the speech"),
-    ({"speech_wav": "/nonexistent/speech.wav"}, "does not exist"),
-    ({"framing": "knees"}, "unknown framing 'knees'; valid framings: head, chest, wide"),
-    ({"phonemes": [["a", "soon"]]}, "phonemes must be a list of"),
-    ({"speech_offset": -1}, "speech_offset must be"),
-    ({"face": [1, 2, 3]}, "face must be"),
-])
+@pytest.mark.parametrize(
+    ("parameters", "message"),
+    [
+        ({"speech_wav": ""}, "needs the speech"),
+        ({"speech_wav": "/nonexistent/speech.wav"}, "does not exist"),
+        ({"framing": "knees"}, "unknown framing 'knees'; valid framings: head, chest, wide"),
+        ({"phonemes": [["a", "soon"]]}, "phonemes must be a list of"),
+        ({"speech_offset": -1}, "speech_offset must be"),
+        ({"face": [1, 2, 3]}, "face must be"),
+    ],
+)
 def test_bad_parameters_say_what_to_change(speech_wav, parameters, message):
     with pytest.raises(EngineError, match=message):
         TalkingHeadEngine().generate(_request(speech_wav, **parameters))
@@ -173,8 +198,9 @@ def open_and_closed():
     from generation.presenter.animate import AvatarAnimator
 
     photo = photo_load(PORTRAIT)
-    framed = framed_avatar(photo=photo, landmarks=face_landmarks(photo, avatar_face(photo)), width=540,
-                           height=960, framing="head")
+    framed = framed_avatar(
+        photo=photo, landmarks=face_landmarks(photo, avatar_face(photo)), width=540, height=960, framing="head"
+    )
     track = np.float32([[0.0, 0.0], [0.95, 0.1], [0.35, 0.85]])
     animator = AvatarAnimator(framed=framed, track=track, fps=FPS, seed=1)
     animator.motion[:], animator.closure[:] = 0.0, 0.0

@@ -33,7 +33,7 @@ def _frame_rms(speech: Speech) -> np.ndarray:
 
 
 def _rms_between(speech: Speech, start: float, end: float) -> float:
-    part = speech.samples[int(start * speech.sample_rate): int(end * speech.sample_rate)]
+    part = speech.samples[int(start * speech.sample_rate) : int(end * speech.sample_rate)]
     return float(np.sqrt(np.mean(part.astype(np.float64) ** 2))) if len(part) else 0.0
 
 
@@ -44,6 +44,7 @@ def two_sentences() -> Speech:
 
 # --- espeak-ng: audio --------------------------------------------------------------------------------------------
 
+
 def test_espeak_speaks_audible_speech_of_plausible_length(two_sentences):
     assert two_sentences.sample_rate == 22050
     assert two_sentences.samples.dtype == np.float32
@@ -51,8 +52,7 @@ def test_espeak_speaks_audible_speech_of_plausible_length(two_sentences):
     # Eight words at about 175 words a minute plus two pauses: about three seconds.
     assert 2.0 < two_sentences.duration < 5.0
     assert _rms_between(two_sentences, 0, two_sentences.duration) > 0.03
-    assert two_sentences.metadata == {"engine": "espeak", "voice": "en-us", "speed": 1.0,
-                                      "phoneme_alphabet": "espeak"}
+    assert two_sentences.metadata == {"engine": "espeak", "voice": "en-us", "speed": 1.0, "phoneme_alphabet": "espeak"}
 
 
 def test_faster_speed_gives_shorter_audio():
@@ -65,19 +65,25 @@ def test_faster_speed_gives_shorter_audio():
 
 # --- espeak-ng: words and phonemes -------------------------------------------------------------------------------
 
+
 def test_words_come_back_in_order_with_their_text(two_sentences):
-    assert [w.text for w in two_sentences.words] == ["Hello", "world", "this", "is", "fine", "Next", "sentence",
-                                                     "here"]
+    assert [w.text for w in two_sentences.words] == ["Hello", "world", "this", "is", "fine", "Next", "sentence", "here"]
     starts = [w.start for w in two_sentences.words]
     assert starts == sorted(starts)
     assert all(w.start < w.end <= two_sentences.duration for w in two_sentences.words)
 
 
-@pytest.mark.parametrize(("voice", "text", "expected"), [
-    ("de", "Schöne Grüße aus München. Übermorgen kommt die Lieferung.",
-     ["Schöne", "Grüße", "aus", "München", "Übermorgen", "kommt", "die", "Lieferung"]),
-    ("fr", "Très élégant, ça coûte dix-huit euros.", None),
-])
+@pytest.mark.parametrize(
+    ("voice", "text", "expected"),
+    [
+        (
+            "de",
+            "Schöne Grüße aus München. Übermorgen kommt die Lieferung.",
+            ["Schöne", "Grüße", "aus", "München", "Übermorgen", "kommt", "die", "Lieferung"],
+        ),
+        ("fr", "Très élégant, ça coûte dix-huit euros.", None),
+    ],
+)
 def test_non_ascii_words_keep_their_letters(voice, text, expected):
     speech = speech_synthesize(text=text, voice=VoiceSpec(voice=voice))
     words = [w.text for w in speech.words]
@@ -101,15 +107,17 @@ def test_word_span_runs_on_over_letters_espeak_counted_short():
     # espeak-ng reports Mandarin dictionary words like 你好 with a length of one character, "it's" as "it".
     assert word_span(text="你好世界", event=WordEvent(text_position=1, length=1, start=0.0), next_position=3) == (0, 2)
     assert word_span(text="Hi, you", event=WordEvent(text_position=1, length=2, start=0.0), next_position=5) == (0, 2)
-    assert word_span(text="it's great", event=WordEvent(text_position=1, length=2, start=0.0),
-                     next_position=6) == (0, 4)
+    assert word_span(text="it's great", event=WordEvent(text_position=1, length=2, start=0.0), next_position=6) == (
+        0,
+        4,
+    )
 
 
 def test_numbers_spoken_as_several_words_stay_one_written_word():
     speech = speech_synthesize(text="Only 42 dollars, it's a U.S. classic.", voice=ENGLISH)
     assert [w.text for w in speech.words] == ["Only", "42", "dollars", "it's", "a", "U.S", "classic"]
     forty_two = speech.words[1]
-    assert forty_two.end - forty_two.start > 0.4     # "forty-two" takes longer than one syllable
+    assert forty_two.end - forty_two.start > 0.4  # "forty-two" takes longer than one syllable
 
 
 def test_word_timings_match_the_audio(two_sentences):
@@ -136,8 +144,8 @@ def test_phonemes_cover_the_speech_in_order(two_sentences):
     phonemes = two_sentences.phonemes
     assert len(phonemes) > 20
     assert all(a.end <= b.start + 1e-9 for a, b in zip(phonemes, phonemes[1:]))
-    assert any(p.symbol.startswith("_") for p in phonemes)           # the pauses are phonemes too
-    assert {"h", "w", "D"} <= {p.symbol for p in phonemes}            # espeak-ng mnemonics: Hello, world, this
+    assert any(p.symbol.startswith("_") for p in phonemes)  # the pauses are phonemes too
+    assert {"h", "w", "D"} <= {p.symbol for p in phonemes}  # espeak-ng mnemonics: Hello, world, this
 
 
 def test_empty_voice_is_picked_by_language():
@@ -154,6 +162,7 @@ def test_voices_lists_names_synthesize_accepts():
 
 
 # --- errors say what to change -----------------------------------------------------------------------------------
+
 
 def test_unknown_voice_lists_valid_ones():
     with pytest.raises(TtsError, match=r"no voice 'martian'.*en-us"):
@@ -188,10 +197,12 @@ def test_engines_are_loaded_once_per_process():
 
 def test_importing_tts_does_not_load_espeak():
     # The web process imports tts.py for validation; libespeak-ng must stay out of it until someone speaks.
-    code = ("import sys, generation.presenter.tts as tts; "
-            "maps = open('/proc/self/maps').read(); "
-            "assert 'libespeak' not in maps, 'libespeak-ng loaded'; "
-            "assert 'generation.presenter.tts_espeak' not in sys.modules")
+    code = (
+        "import sys, generation.presenter.tts as tts; "
+        "maps = open('/proc/self/maps').read(); "
+        "assert 'libespeak' not in maps, 'libespeak-ng loaded'; "
+        "assert 'generation.presenter.tts_espeak' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
 
 
@@ -204,6 +215,7 @@ def test_speech_duration_is_cached_and_matches_synthesis(two_sentences):
 
 
 # --- storage round trips -----------------------------------------------------------------------------------------
+
 
 def test_wav_round_trip(two_sentences, tmp_path):
     path = tmp_path / "speech.wav"
@@ -218,12 +230,14 @@ def test_timings_json_round_trip(two_sentences):
     stored = json.loads(json.dumps(two_sentences.timings_json()))
     words, phonemes = timings_from_json(stored)
     assert [w.text for w in words] == [w.text for w in two_sentences.words]
-    assert all(abs(a.start - b.start) < 0.001 and abs(a.end - b.end) < 0.001
-               for a, b in zip(words, two_sentences.words))
+    assert all(
+        abs(a.start - b.start) < 0.001 and abs(a.end - b.end) < 0.001 for a, b in zip(words, two_sentences.words)
+    )
     assert [p.symbol for p in phonemes] == [p.symbol for p in two_sentences.phonemes]
 
 
 # --- Celery prefork: a forked child after the parent already spoke -----------------------------------------------
+
 
 def _speak_in_child(text: str) -> tuple[float, list[str]]:
     speech = speech_synthesize(text=text, voice=ENGLISH)
@@ -240,6 +254,7 @@ def test_espeak_works_in_a_forked_child_after_the_parent_used_it(two_sentences):
 
 
 # --- Piper ---------------------------------------------------------------------------------------------------------
+
 
 def test_piper_missing_voice_names_directory_and_files(settings, tmp_path):
     settings.PIPER_VOICES_DIR = tmp_path
@@ -309,12 +324,13 @@ def test_piper_without_alignments_stretches_espeak_timings(settings, tmp_path, m
     settings.PIPER_VOICES_DIR = tmp_path
     _voice_files_make(tmp_path, "amy")
     rate = 16000
-    chunk = types.SimpleNamespace(sample_rate=rate, audio_float_array=np.full(rate * 5, 0.1, dtype=np.float32),
-                                  phoneme_alignments=None)
+    chunk = types.SimpleNamespace(
+        sample_rate=rate, audio_float_array=np.full(rate * 5, 0.1, dtype=np.float32), phoneme_alignments=None
+    )
     fake = _fake_piper(chunks=[chunk])
     monkeypatch.setitem(sys.modules, "piper", fake)
     speech = PiperTextToSpeech().synthesize(TWO_SENTENCES, voice=VoiceSpec(engine="piper", voice="amy", speed=2.0))
-    assert fake.PiperVoice.seen == [0.5]          # speed 2 -> length_scale 1/2
+    assert fake.PiperVoice.seen == [0.5]  # speed 2 -> length_scale 1/2
     assert speech.sample_rate == rate and speech.duration == pytest.approx(5.0)
     assert [w.text for w in speech.words][:2] == ["Hello", "world"] and len(speech.words) == 8
     assert speech.words[-1].end <= 5.0 and speech.words[-1].end > 4.0
@@ -329,10 +345,20 @@ def test_piper_alignments_give_word_timings(settings, tmp_path, monkeypatch):
     def aligned(phoneme, samples):
         return types.SimpleNamespace(phoneme=phoneme, num_samples=samples)
 
-    alignments = [aligned("^", 100), aligned("h", 100), aligned("aɪ", 200), aligned(",", 300), aligned(" ", 0),
-                  aligned("j", 100), aligned("uː", 150), aligned(".", 50), aligned("$", 0)]
-    chunk = types.SimpleNamespace(sample_rate=rate, audio_float_array=np.zeros(1000, dtype=np.float32),
-                                  phoneme_alignments=alignments)
+    alignments = [
+        aligned("^", 100),
+        aligned("h", 100),
+        aligned("aɪ", 200),
+        aligned(",", 300),
+        aligned(" ", 0),
+        aligned("j", 100),
+        aligned("uː", 150),
+        aligned(".", 50),
+        aligned("$", 0),
+    ]
+    chunk = types.SimpleNamespace(
+        sample_rate=rate, audio_float_array=np.zeros(1000, dtype=np.float32), phoneme_alignments=alignments
+    )
     monkeypatch.setitem(sys.modules, "piper", _fake_piper(chunks=[chunk]))
     speech = PiperTextToSpeech().synthesize("Hi, you.", voice=VoiceSpec(engine="piper", voice="amy.onnx"))
     assert speech.words == (WordTiming("Hi", 0.1, 0.4), WordTiming("you", 0.7, 0.95))

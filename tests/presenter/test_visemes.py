@@ -29,12 +29,35 @@ def _frames(start: float, end: float, offset: float = 0.0) -> slice:
     return slice(int(np.ceil((start + offset + 0.08) * FPS)), int((end + offset - 0.02) * FPS))
 
 
-@pytest.mark.parametrize(("symbol", "kind"), [
-    ("p", "closed"), ("b", "closed"), ("m", "closed"), ("f", "labiodental"), ("v", "labiodental"),
-    ("a", "open"), ("a:", "open"), ("aI", "open"), ("E", "mid"), ("@", "mid"), ("i:", "spread"), ("I", "spread"),
-    ("O", "round"), ("u:", "round"), ("w", "round_closed"), ("s", "dental"), ("t", "dental"), ("k", "back"),
-    ("_", "rest"), ("_:", "rest"), ("'a", "open"), ("ə", "mid"), ("Q#", "dental"), ("%%", "rest"),
-])
+@pytest.mark.parametrize(
+    ("symbol", "kind"),
+    [
+        ("p", "closed"),
+        ("b", "closed"),
+        ("m", "closed"),
+        ("f", "labiodental"),
+        ("v", "labiodental"),
+        ("a", "open"),
+        ("a:", "open"),
+        ("aI", "open"),
+        ("E", "mid"),
+        ("@", "mid"),
+        ("i:", "spread"),
+        ("I", "spread"),
+        ("O", "round"),
+        ("u:", "round"),
+        ("w", "round_closed"),
+        ("s", "dental"),
+        ("t", "dental"),
+        ("k", "back"),
+        ("_", "rest"),
+        ("_:", "rest"),
+        ("'a", "open"),
+        ("ə", "mid"),
+        ("Q#", "dental"),
+        ("%%", "rest"),
+    ],
+)
 def test_each_phoneme_gets_a_viseme_and_unknown_ones_a_neutral_shape(symbol, kind):
     assert viseme_class(symbol) == kind
 
@@ -66,7 +89,7 @@ def test_the_mouth_rests_before_the_offset_and_after_the_speech():
     track = mouth_track(samples=samples, sample_rate=RATE, phonemes=phonemes, fps=FPS, num_frames=75, offset=1.0)
     assert np.all(track[:25] == 0.0)  # 0-1 s: before the speech
     assert track[_frames(0.0, 0.6, offset=1.0), 0].min() > 0.4
-    assert np.all(track[int(1.9 * FPS):] == 0.0)  # a little release after 1.6 s, then rest
+    assert np.all(track[int(1.9 * FPS) :] == 0.0)  # a little release after 1.6 s, then rest
 
 
 def test_loud_syllables_open_wider_than_quiet_ones():

@@ -27,8 +27,10 @@ def raster_bytes(fmt: str, size=(200, 100), colour=(200, 30, 30, 255)) -> bytes:
 
 
 def svg_bytes(body: str, attributes: str = 'viewBox="0 0 200 100"', prolog: str = "") -> bytes:
-    return (f'{prolog}<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
-            f'{attributes}>{body}</svg>').encode()
+    return (
+        f'{prolog}<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        f"{attributes}>{body}</svg>"
+    ).encode()
 
 
 # A red square on the left half of a 2:1 canvas; the right half is transparent.

@@ -24,6 +24,7 @@ def _refused(check, uploaded) -> str:
 
 # --- Logo: rasters ----------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("fmt, name", [("PNG", "mark.png"), ("JPEG", "mark.jpg"), ("WEBP", "mark.webp")])
 def test_a_raster_logo_becomes_an_rgba_png_named_after_it(fmt, name):
     asset = logo_clean(upload(name, raster_bytes(fmt)))
@@ -62,6 +63,7 @@ def test_a_fully_transparent_logo_is_refused():
 
 # --- Logo: SVG --------------------------------------------------------------------------------------------------
 
+
 def test_a_good_svg_is_rasterised_to_a_transparent_png_at_1024_px():
     asset = logo_clean(upload("brand.svg", GOOD_SVG))
     assert asset.name == "brand.png"
@@ -72,8 +74,10 @@ def test_a_good_svg_is_rasterised_to_a_transparent_png_at_1024_px():
 
 
 def test_a_tall_svg_gets_1024_px_of_height_and_fragment_references_work():
-    svg = svg_bytes('<defs><rect id="r" width="50" height="200" fill="#00ff00"/></defs><use href="#r"/>',
-                    attributes='width="100" height="200"')
+    svg = svg_bytes(
+        '<defs><rect id="r" width="50" height="200" fill="#00ff00"/></defs><use href="#r"/>',
+        attributes='width="100" height="200"',
+    )
     image = _png(logo_clean(upload("tall.svg", svg)))
     assert image.size == (512, 1024)
     assert image.getpixel((100, 500)) == (0, 255, 0, 255)
@@ -89,22 +93,42 @@ def test_an_svg_may_embed_a_png():
 
 
 HOSTILE_SVGS = {
-    "external entity": (svg_bytes("<text>&xxe;</text>", prolog='<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY xxe '
-                                                             'SYSTEM "file:///etc/passwd">]>'), "DOCTYPE"),
-    "doctype": (svg_bytes("<rect width='1' height='1'/>", prolog='<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
-                          '"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">'), "DOCTYPE"),
+    "external entity": (
+        svg_bytes(
+            "<text>&xxe;</text>",
+            prolog='<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>',
+        ),
+        "DOCTYPE",
+    ),
+    "doctype": (
+        svg_bytes(
+            "<rect width='1' height='1'/>",
+            prolog='<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">',
+        ),
+        "DOCTYPE",
+    ),
     "script": (svg_bytes("<script>alert(1)</script><rect width='10' height='10'/>"), "<script>"),
     "file href": (svg_bytes('<image href="file:///etc/passwd" width="10" height="10"/>'), "file:///etc/passwd"),
     "xlink file href": (svg_bytes('<image xlink:href="/etc/hostname" width="10" height="10"/>'), "/etc/hostname"),
-    "http href": (svg_bytes('<image href="http://169.254.169.254/logo.png" width="10" height="10"/>'),
-                  "http://169.254.169.254/logo.png"),
-    "foreignObject": (svg_bytes('<foreignObject width="10" height="10"><div xmlns="http://www.w3.org/1999/xhtml">'
-                                'x</div></foreignObject>'), "<foreignObject>"),
+    "http href": (
+        svg_bytes('<image href="http://169.254.169.254/logo.png" width="10" height="10"/>'),
+        "http://169.254.169.254/logo.png",
+    ),
+    "foreignObject": (
+        svg_bytes(
+            '<foreignObject width="10" height="10"><div xmlns="http://www.w3.org/1999/xhtml">x</div></foreignObject>'
+        ),
+        "<foreignObject>",
+    ),
     "event handler": (svg_bytes('<rect width="10" height="10" onload="alert(1)"/>'), "onload"),
-    "css url": (svg_bytes('<rect width="10" height="10" style="fill: url(http://evil.example/x)"/>'),
-                "http://evil.example/x"),
-    "svg data uri": (svg_bytes('<image href="data:image/svg+xml;base64,PHN2Zz4=" width="9" height="9"/>'),
-                     "data:image/svg+xml"),
+    "css url": (
+        svg_bytes('<rect width="10" height="10" style="fill: url(http://evil.example/x)"/>'),
+        "http://evil.example/x",
+    ),
+    "svg data uri": (
+        svg_bytes('<image href="data:image/svg+xml;base64,PHN2Zz4=" width="9" height="9"/>'),
+        "data:image/svg+xml",
+    ),
 }
 
 
@@ -125,6 +149,7 @@ def test_svg_limits():
 
 
 # --- Font -------------------------------------------------------------------------------------------------------
+
 
 def test_a_real_ttf_is_accepted():
     asset = font_clean(upload("Brand Font.ttf", font_bytes()))
@@ -156,6 +181,7 @@ def test_a_font_over_20_mb_is_refused():
 
 
 # --- Music ------------------------------------------------------------------------------------------------------
+
 
 def test_a_two_second_wav_is_accepted():
     asset = music_clean(upload("jingle.wav", wav_bytes(2.0)))

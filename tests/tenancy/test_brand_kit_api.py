@@ -22,9 +22,17 @@ def test_list_shows_only_the_callers_kits(api, merchant, other_merchant):
 
 
 def test_create_with_files_stores_the_checked_files_and_gives_their_urls(api, merchant):
-    response = api.post("/api/v1/brand-kits", {
-        "name": "Summer", "logo": upload("sun.svg", GOOD_SVG), "font": upload("brand.ttf", font_bytes()),
-        "music": upload("theme.wav", wav_bytes(2.0)), "accent_colour": "#00aa00"}, format="multipart")
+    response = api.post(
+        "/api/v1/brand-kits",
+        {
+            "name": "Summer",
+            "logo": upload("sun.svg", GOOD_SVG),
+            "font": upload("brand.ttf", font_bytes()),
+            "music": upload("theme.wav", wav_bytes(2.0)),
+            "accent_colour": "#00aa00",
+        },
+        format="multipart",
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["name"] == "Summer" and body["is_default"] is False and body["accent_colour"] == "#00aa00"
@@ -52,9 +60,11 @@ def test_patch_replaces_a_file_and_an_empty_value_clears_it(api, merchant):
 
 def test_a_bad_file_is_a_400_in_the_one_error_shape_naming_the_field(api, merchant):
     kit = _kit(merchant)
-    response = api.patch(f"/api/v1/brand-kits/{kit.pk}", {
-        "logo": upload("evil.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')},
-        format="multipart")
+    response = api.patch(
+        f"/api/v1/brand-kits/{kit.pk}",
+        {"logo": upload("evil.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')},
+        format="multipart",
+    )
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["type"] == "validation_error" and "<script>" in error["fields"]["logo"][0]
@@ -62,9 +72,11 @@ def test_a_bad_file_is_a_400_in_the_one_error_shape_naming_the_field(api, mercha
     kit.refresh_from_db()
     assert not kit.logo  # nothing was stored
 
-    response = api.post("/api/v1/brand-kits", {"name": "Noisy", "music": upload("song.mp3", b"text " * 100),
-                                                "font": upload("f.woff", b"wOFF" + b"\0" * 100)},
-                        format="multipart")
+    response = api.post(
+        "/api/v1/brand-kits",
+        {"name": "Noisy", "music": upload("song.mp3", b"text " * 100), "font": upload("f.woff", b"wOFF" + b"\0" * 100)},
+        format="multipart",
+    )
     assert response.status_code == 400
     fields = response.json()["error"]["fields"]
     assert "no audio" in fields["music"][0] and "WOFF" in fields["font"][0]
@@ -94,10 +106,11 @@ def test_making_a_kit_default_moves_the_default_and_delete_guards_it(api, mercha
 def test_another_merchants_kit_is_a_404_and_stays_unchanged(api, other_api, merchant):
     kit = _kit(merchant)
     url = f"/api/v1/brand-kits/{kit.pk}"
-    for response in (other_api.get(url),
-                     other_api.patch(url, {"logo": upload("x.png", raster_bytes("PNG")), "name": "stolen"},
-                                     format="multipart"),
-                     other_api.delete(url)):
+    for response in (
+        other_api.get(url),
+        other_api.patch(url, {"logo": upload("x.png", raster_bytes("PNG")), "name": "stolen"}, format="multipart"),
+        other_api.delete(url),
+    ):
         assert response.status_code == 404
         assert response.json()["error"]["type"] == "not_found"
     kit.refresh_from_db()

@@ -13,8 +13,15 @@ from tests.tenancy.files import GOOD_SVG, upload
 
 pytestmark = pytest.mark.django_db
 
-_FORM = {"name": "Default", "primary_colour": "#111111", "secondary_colour": "#ffffff", "accent_colour": "#e4572e",
-         "watermark_position": "bottom-right", "intro_enabled": "on", "outro_enabled": "on"}
+_FORM = {
+    "name": "Default",
+    "primary_colour": "#111111",
+    "secondary_colour": "#ffffff",
+    "accent_colour": "#e4572e",
+    "watermark_position": "bottom-right",
+    "intro_enabled": "on",
+    "outro_enabled": "on",
+}
 
 
 @pytest.fixture
@@ -32,7 +39,9 @@ def test_the_dashboard_form_stores_an_svg_logo_as_png_and_shows_a_hostile_one_be
     assert kit.logo.name.endswith(".png")
     with kit.logo.open("rb") as stored:
         assert Image.open(io.BytesIO(stored.read())).size == (1024, 512)
-    response = member.post(url, {**_FORM, "logo": upload("evil.svg", GOOD_SVG.replace(b"<rect", b"<script>x</script><rect"))})
+    response = member.post(
+        url, {**_FORM, "logo": upload("evil.svg", GOOD_SVG.replace(b"<rect", b"<script>x</script><rect"))}
+    )
     assert response.status_code == 400
     assert "&lt;script&gt;" in response.content.decode()
     response = member.post(url, {**_FORM, "music": upload("song.mp3", b"not audio " * 30)})

@@ -26,8 +26,11 @@ def _track(kit, name, mood="") -> BrandMusicTrack:
 
 def test_a_named_track_wins_then_the_first_track_of_the_mood_then_the_default_music(merchant):
     kit = _kit(merchant)
-    calm_first, calm_second, party = _track(kit, "calm-a", "calm"), _track(kit, "calm-b", "calm"), _track(
-        kit, "party", "upbeat")
+    calm_first, calm_second, party = (
+        _track(kit, "calm-a", "calm"),
+        _track(kit, "calm-b", "calm"),
+        _track(kit, "party", "upbeat"),
+    )
     kit.music.save("default.wav", ContentFile(b"RIFF"))
 
     assert brand_music_for(kit=kit, track="party", mood="calm") == party.file.name
@@ -44,8 +47,9 @@ def test_a_named_track_wins_then_the_first_track_of_the_mood_then_the_default_mu
 
 def test_adding_checks_the_audio_the_name_and_the_mood_and_stores_nothing_refused(merchant):
     kit = _kit(merchant)
-    track = brand_music_track_add(kit=kit, name="summer-theme", mood="upbeat", file=upload("Summer Theme.wav",
-                                                                                            wav_bytes(1.5)))
+    track = brand_music_track_add(
+        kit=kit, name="summer-theme", mood="upbeat", file=upload("Summer Theme.wav", wav_bytes(1.5))
+    )
     assert track.file.name.startswith("brand/music/Summer-Theme") and track.file.name.endswith(".wav")
 
     with pytest.raises(ValidationError) as error:
@@ -78,11 +82,15 @@ def test_deleting_a_track_leaves_the_kits_other_tracks(merchant):
 
 # --- API ------------------------------------------------------------------------------------------------------
 
+
 def test_upload_a_real_wav_list_it_and_see_it_in_the_kit(api, merchant):
     kit = _kit(merchant)
     url = f"/api/v1/brand-kits/{kit.pk}/music-tracks"
-    response = api.post(url, {"name": "summer-theme", "mood": "upbeat", "file": upload("summer.wav", wav_bytes(1.5))},
-                        format="multipart")
+    response = api.post(
+        url,
+        {"name": "summer-theme", "mood": "upbeat", "file": upload("summer.wav", wav_bytes(1.5))},
+        format="multipart",
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["name"] == "summer-theme" and body["mood"] == "upbeat"
@@ -95,8 +103,10 @@ def test_upload_a_real_wav_list_it_and_see_it_in_the_kit(api, merchant):
     assert response.status_code == 201 and response.json()["mood"] == ""
     assert [track["name"] for track in api.get(url).json()] == ["summer-theme", "quiet"]
     kit_body = api.get(f"/api/v1/brand-kits/{kit.pk}").json()
-    assert [(track["name"], track["mood"]) for track in kit_body["music_tracks"]] == [("summer-theme", "upbeat"),
-                                                                                     ("quiet", "")]
+    assert [(track["name"], track["mood"]) for track in kit_body["music_tracks"]] == [
+        ("summer-theme", "upbeat"),
+        ("quiet", ""),
+    ]
     assert kit_body["music_tracks"][0]["url"] == body["url"]
     assert api.get("/api/v1/brand-kits").json()[0]["music_tracks"][1]["name"] == "quiet"
 
@@ -104,8 +114,9 @@ def test_upload_a_real_wav_list_it_and_see_it_in_the_kit(api, merchant):
 def test_a_bad_track_is_a_400_in_the_one_error_shape_and_nothing_is_stored(api, merchant):
     kit = _kit(merchant)
     url = f"/api/v1/brand-kits/{kit.pk}/music-tracks"
-    response = api.post(url, {"name": "noise", "mood": "upbeat", "file": upload("song.mp3", b"text " * 100)},
-                        format="multipart")
+    response = api.post(
+        url, {"name": "noise", "mood": "upbeat", "file": upload("song.mp3", b"text " * 100)}, format="multipart"
+    )
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["type"] == "validation_error" and "no audio" in error["fields"]["file"][0]
@@ -129,10 +140,11 @@ def test_another_merchants_kit_and_track_are_a_404_and_stay_unchanged(api, other
     kit = _kit(merchant)
     track = _track(kit, "secret-theme", "calm")
     url = f"/api/v1/brand-kits/{kit.pk}/music-tracks"
-    for response in (other_api.get(url),
-                     other_api.post(url, {"name": "stolen", "file": upload("x.wav", wav_bytes(1.2))},
-                                    format="multipart"),
-                     other_api.delete(f"{url}/{track.pk}")):
+    for response in (
+        other_api.get(url),
+        other_api.post(url, {"name": "stolen", "file": upload("x.wav", wav_bytes(1.2))}, format="multipart"),
+        other_api.delete(f"{url}/{track.pk}"),
+    ):
         assert response.status_code == 404, response.content
         assert response.json()["error"]["type"] == "not_found"
         assert "secret-theme" not in response.content.decode()
@@ -155,18 +167,30 @@ def test_delete_removes_the_track(api, merchant):
 
 # --- Admin ----------------------------------------------------------------------------------------------------
 
+
 def test_the_admin_inline_checks_track_uploads(client, merchant):
     user = get_user_model().objects.create_superuser("root", "root@example.com", "pw-12345!")
     client.force_login(user)
     kit = _kit(merchant)
     url = f"/admin/tenancy/brandkit/{kit.pk}/change/"
     assert client.get(url).status_code == 200
-    form = {"merchant": merchant.pk, "name": "Default", "is_default": "on", "primary_colour": "#111111",
-            "secondary_colour": "#ffffff", "accent_colour": "#e4572e", "watermark_position": "bottom-right",
-            "intro_enabled": "on", "outro_enabled": "on",
-            "music_tracks-TOTAL_FORMS": "1", "music_tracks-INITIAL_FORMS": "0",
-            "music_tracks-MIN_NUM_FORMS": "0", "music_tracks-MAX_NUM_FORMS": "1000",
-            "music_tracks-0-name": "theme", "music_tracks-0-mood": "warm"}
+    form = {
+        "merchant": merchant.pk,
+        "name": "Default",
+        "is_default": "on",
+        "primary_colour": "#111111",
+        "secondary_colour": "#ffffff",
+        "accent_colour": "#e4572e",
+        "watermark_position": "bottom-right",
+        "intro_enabled": "on",
+        "outro_enabled": "on",
+        "music_tracks-TOTAL_FORMS": "1",
+        "music_tracks-INITIAL_FORMS": "0",
+        "music_tracks-MIN_NUM_FORMS": "0",
+        "music_tracks-MAX_NUM_FORMS": "1000",
+        "music_tracks-0-name": "theme",
+        "music_tracks-0-mood": "warm",
+    }
     response = client.post(url, {**form, "music_tracks-0-file": upload("song.mp3", b"text " * 100)})
     assert response.status_code == 200 and "no audio" in response.content.decode()
     assert not kit.music_tracks.exists()

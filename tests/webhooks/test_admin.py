@@ -18,8 +18,9 @@ def admin_client(client):
     return client
 
 
-def test_delivery_log_pages_are_read_only_and_resend_works(admin_client, merchant, receiver, allow_loopback, sent,
-                                                           django_capture_on_commit_callbacks):
+def test_delivery_log_pages_are_read_only_and_resend_works(
+    admin_client, merchant, receiver, allow_loopback, sent, django_capture_on_commit_callbacks
+):
     endpoint = webhook_endpoint_create(merchant=merchant, url=receiver.url + "/hook")
     (delivery,) = webhook_event_emit(merchant=merchant, event="render.succeeded", data={"id": 1})
     webhook_deliver.apply(args=(delivery.pk,))
@@ -32,8 +33,11 @@ def test_delivery_log_pages_are_read_only_and_resend_works(admin_client, merchan
     assert admin_client.get(reverse("admin:webhooks_webhookendpoint_change", args=[endpoint.pk])).status_code == 200
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(reverse("admin:webhooks_webhookdelivery_changelist"),
-                                     {"action": "resend", "_selected_action": [delivery.pk]}, follow=True)
+        response = admin_client.post(
+            reverse("admin:webhooks_webhookdelivery_changelist"),
+            {"action": "resend", "_selected_action": [delivery.pk]},
+            follow=True,
+        )
     assert "Re-sending 1 deliveries." in response.content.decode()
     assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.PENDING
     assert sent[-1] == (delivery.pk, None, "default")

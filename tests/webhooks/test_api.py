@@ -36,13 +36,15 @@ def test_create_shows_the_secret_list_and_detail_do_not(api, merchant):
 
 
 def test_private_and_loopback_destinations_are_refused_with_the_reason(api, receiver):
-    for url, reason in [("http://10.0.0.5/hook", "10.0.0.5 resolves to 10.0.0.5, which is not a public address"),
-                        ("http://169.254.169.254/latest", "not a public address"),
-                        (receiver.url.replace("127.0.0.1", "localhost") + "/hook", "localhost resolves to"),
-                        (receiver.url + "/hook", "127.0.0.1 resolves to 127.0.0.1"),
-                        ("ftp://example.com/hook", "only http and https"),
-                        ("https://user:pw@93.184.215.14/", "must not contain a user name or password"),
-                        ("", "Give the URL")]:
+    for url, reason in [
+        ("http://10.0.0.5/hook", "10.0.0.5 resolves to 10.0.0.5, which is not a public address"),
+        ("http://169.254.169.254/latest", "not a public address"),
+        (receiver.url.replace("127.0.0.1", "localhost") + "/hook", "localhost resolves to"),
+        (receiver.url + "/hook", "127.0.0.1 resolves to 127.0.0.1"),
+        ("ftp://example.com/hook", "only http and https"),
+        ("https://user:pw@93.184.215.14/", "must not contain a user name or password"),
+        ("", "Give the URL"),
+    ]:
         response = _create(api, url=url)
         assert response.status_code == 400, url
         error = response.json()["error"]
@@ -65,13 +67,19 @@ def test_patch_rechecks_the_url_and_changes_events_and_state(api):
     endpoint_id = _create(api).json()["id"]
     response = api.patch(f"/api/v1/webhooks/{endpoint_id}", {"url": "http://192.168.1.10/hook"}, format="json")
     assert response.status_code == 400 and "not a public address" in response.json()["error"]["message"]
-    response = api.patch(f"/api/v1/webhooks/{endpoint_id}", {"events": ["catalog_import.finished"],
-                                                             "is_active": False, "description": "paused"},
-                         format="json")
+    response = api.patch(
+        f"/api/v1/webhooks/{endpoint_id}",
+        {"events": ["catalog_import.finished"], "is_active": False, "description": "paused"},
+        format="json",
+    )
     assert response.status_code == 200
     body = response.json()
     assert (body["events"], body["is_active"], body["description"], body["url"]) == (
-        ["catalog_import.finished"], False, "paused", PUBLIC)
+        ["catalog_import.finished"],
+        False,
+        "paused",
+        PUBLIC,
+    )
     assert api.patch(f"/api/v1/webhooks/{endpoint_id}", {"events": []}, format="json").json()["events"] == []
 
 
@@ -87,13 +95,20 @@ def test_another_merchants_ids_are_404_everywhere(api, other_api, merchant, sent
     endpoint_id = _create(api).json()["id"]
     (delivery,) = webhook_event_emit(merchant=merchant, event="render.succeeded", data={})
     WebhookDelivery.objects.filter(pk=delivery.pk).update(status=WebhookDelivery.Status.FAILED)
-    calls = [("get", f"/api/v1/webhooks/{endpoint_id}"), ("patch", f"/api/v1/webhooks/{endpoint_id}"),
-             ("delete", f"/api/v1/webhooks/{endpoint_id}"), ("get", f"/api/v1/webhooks/{endpoint_id}/secret"),
-             ("get", f"/api/v1/webhooks/{endpoint_id}/deliveries"),
-             ("post", f"/api/v1/webhooks/deliveries/{delivery.pk}/resend")]
+    calls = [
+        ("get", f"/api/v1/webhooks/{endpoint_id}"),
+        ("patch", f"/api/v1/webhooks/{endpoint_id}"),
+        ("delete", f"/api/v1/webhooks/{endpoint_id}"),
+        ("get", f"/api/v1/webhooks/{endpoint_id}/secret"),
+        ("get", f"/api/v1/webhooks/{endpoint_id}/deliveries"),
+        ("post", f"/api/v1/webhooks/deliveries/{delivery.pk}/resend"),
+    ]
     for method, url in calls:
-        response = getattr(other_api, method)(url, {"description": "mine now"}, format="json") \
-            if method == "patch" else getattr(other_api, method)(url)
+        response = (
+            getattr(other_api, method)(url, {"description": "mine now"}, format="json")
+            if method == "patch"
+            else getattr(other_api, method)(url)
+        )
         assert response.status_code == 404, (method, url)
         assert response.json()["error"]["type"] == "not_found"
     assert other_api.get("/api/v1/webhooks").json() == []
@@ -104,12 +119,13 @@ def test_another_merchants_ids_are_404_everywhere(api, other_api, merchant, sent
     assert api.get(f"/api/v1/webhooks/{endpoint_id}").status_code == 200
 
 
-def test_deliveries_newest_first_with_attempts_and_resend(api, merchant, receiver, allow_loopback, sent,
-                                                          django_capture_on_commit_callbacks):
+def test_deliveries_newest_first_with_attempts_and_resend(
+    api, merchant, receiver, allow_loopback, sent, django_capture_on_commit_callbacks
+):
     created = api.post("/api/v1/webhooks", {"url": receiver.url + "/hook"}, format="json").json()
     receiver.answers = [(500, b"try later", {})]
-    first, = webhook_event_emit(merchant=merchant, event="catalog_import.finished", data={"import": 1})
-    second, = webhook_event_emit(merchant=merchant, event="render.succeeded", data={"job": 2})
+    (first,) = webhook_event_emit(merchant=merchant, event="catalog_import.finished", data={"import": 1})
+    (second,) = webhook_event_emit(merchant=merchant, event="render.succeeded", data={"job": 2})
     webhook_deliver.apply(args=(first.pk,))
     webhook_deliver.apply(args=(second.pk,))
 
@@ -119,8 +135,15 @@ def test_deliveries_newest_first_with_attempts_and_resend(api, merchant, receive
     assert newest["status"] == "succeeded" and newest["payload"]["data"] == {"job": 2}
     assert newest["attempts"][0]["response_code"] == 200 and newest["attempt_count"] == 1
     assert oldest["status"] == "pending" and oldest["last_response_code"] == 500
-    assert oldest["attempts"] == [{**oldest["attempts"][0], "number": 1, "response_code": 500,
-                                   "error": "the endpoint answered HTTP 500", "response_body": "try later"}]
+    assert oldest["attempts"] == [
+        {
+            **oldest["attempts"][0],
+            "number": 1,
+            "response_code": 500,
+            "error": "the endpoint answered HTTP 500",
+            "response_body": "try later",
+        }
+    ]
     assert api.get(f"/api/v1/webhooks/{created['id']}/deliveries?status=failed").json()["results"] == []
     assert api.get("/api/v1/webhooks/deliveries?status=nope").status_code == 400
 

@@ -9,9 +9,14 @@ from django.utils import timezone
 
 from shop_video.webhooks import services
 from shop_video.webhooks.models import WebhookAttempt, WebhookDelivery
-from shop_video.webhooks.services import (webhook_deliveries_send_overdue, webhook_delivery_attempt,
-                                          webhook_delivery_resend, webhook_endpoint_create, webhook_event_emit,
-                                          webhook_secret_default_get)
+from shop_video.webhooks.services import (
+    webhook_deliveries_send_overdue,
+    webhook_delivery_attempt,
+    webhook_delivery_resend,
+    webhook_endpoint_create,
+    webhook_event_emit,
+    webhook_secret_default_get,
+)
 from shop_video.webhooks.signing import webhook_verify
 from shop_video.webhooks.tasks import webhook_deliver
 from shop_video.webhooks.transport import PostResult
@@ -36,8 +41,9 @@ def _emit(merchant, capture, event="render.succeeded", **kwargs):
         return webhook_event_emit(merchant=merchant, event=event, data={"id": 1, "status": "succeeded"}, **kwargs)
 
 
-def test_a_delivery_arrives_signed_with_the_exact_body_and_is_logged(merchant, endpoint, receiver, sent,
-                                                                    django_capture_on_commit_callbacks):
+def test_a_delivery_arrives_signed_with_the_exact_body_and_is_logged(
+    merchant, endpoint, receiver, sent, django_capture_on_commit_callbacks
+):
     (delivery,) = _emit(merchant, django_capture_on_commit_callbacks)
     assert sent == [(delivery.pk, None, "default")]  # the task was queued on commit, on the default queue
     assert delivery.message_id.startswith("msg_") and delivery.status == Status.PENDING
@@ -66,8 +72,9 @@ def test_a_delivery_arrives_signed_with_the_exact_body_and_is_logged(merchant, e
     assert len(receiver.requests) == 1
 
 
-def test_a_500_is_logged_and_retried_with_backoff_then_the_retry_succeeds(merchant, endpoint, receiver, sent,
-                                                                         django_capture_on_commit_callbacks):
+def test_a_500_is_logged_and_retried_with_backoff_then_the_retry_succeeds(
+    merchant, endpoint, receiver, sent, django_capture_on_commit_callbacks
+):
     receiver.answers = [(500, b"database is down", {})]
     (delivery,) = _emit(merchant, django_capture_on_commit_callbacks)
     before = timezone.now()
@@ -103,7 +110,8 @@ def test_a_500_is_logged_and_retried_with_backoff_then_the_retry_succeeds(mercha
 
 
 def test_backoff_grows_and_after_max_attempts_the_delivery_fails_with_the_reason(
-        merchant, endpoint, receiver, sent, settings, django_capture_on_commit_callbacks):
+    merchant, endpoint, receiver, sent, settings, django_capture_on_commit_callbacks
+):
     settings.WEBHOOK_MAX_ATTEMPTS = 3
     receiver.answers = [(503, b"", {})] * 3
     (delivery,) = _emit(merchant, django_capture_on_commit_callbacks)
@@ -130,10 +138,14 @@ def test_backoff_schedule():
 
 
 def test_a_one_off_url_to_a_private_address_fails_at_delivery_time_with_the_reason(
-        merchant, receiver, sent, django_capture_on_commit_callbacks):
+    merchant, receiver, sent, django_capture_on_commit_callbacks
+):
     # No loopback allowance here: 127.0.0.1 is refused like 10.0.0.5, and nothing reaches the server.
-    deliveries = _emit(merchant, django_capture_on_commit_callbacks,
-                       extra_urls=["http://10.0.0.5/hook", receiver.url + "/hook", "ftp://example.com/x"])
+    deliveries = _emit(
+        merchant,
+        django_capture_on_commit_callbacks,
+        extra_urls=["http://10.0.0.5/hook", receiver.url + "/hook", "ftp://example.com/x"],
+    )
     assert len(deliveries) == 3 and all(d.endpoint is None for d in deliveries)
     for delivery in deliveries:
         webhook_deliver.apply(args=(delivery.pk,))
@@ -151,8 +163,9 @@ def test_a_one_off_url_to_a_private_address_fails_at_delivery_time_with_the_reas
     assert len(sent) == 3  # the first messages only: refusals are not retried
 
 
-def test_a_one_off_url_is_signed_with_the_merchants_default_secret(merchant, receiver, allow_loopback, sent,
-                                                                  django_capture_on_commit_callbacks):
+def test_a_one_off_url_is_signed_with_the_merchants_default_secret(
+    merchant, receiver, allow_loopback, sent, django_capture_on_commit_callbacks
+):
     (delivery,) = _emit(merchant, django_capture_on_commit_callbacks, extra_urls=[receiver.url + "/render-7"])
     webhook_deliver.apply(args=(delivery.pk,))
     (request,) = receiver.requests
@@ -172,8 +185,9 @@ def test_redirects_are_not_followed(merchant, endpoint, receiver, sent, settings
     assert len(receiver.requests) == 1
 
 
-def test_a_timeout_is_a_failed_attempt_that_is_retried(merchant, sent, allow_loopback, settings,
-                                                        django_capture_on_commit_callbacks):
+def test_a_timeout_is_a_failed_attempt_that_is_retried(
+    merchant, sent, allow_loopback, settings, django_capture_on_commit_callbacks
+):
     import socket
 
     settings.WEBHOOK_TIMEOUT_SECONDS = 1
@@ -181,8 +195,11 @@ def test_a_timeout_is_a_failed_attempt_that_is_retried(merchant, sent, allow_loo
     silent.bind(("127.0.0.1", 0))
     silent.listen(1)  # accepts the connection, never answers
     try:
-        (delivery,) = _emit(merchant, django_capture_on_commit_callbacks,
-                            extra_urls=[f"http://127.0.0.1:{silent.getsockname()[1]}/hook"])
+        (delivery,) = _emit(
+            merchant,
+            django_capture_on_commit_callbacks,
+            extra_urls=[f"http://127.0.0.1:{silent.getsockname()[1]}/hook"],
+        )
         with django_capture_on_commit_callbacks(execute=True):
             webhook_deliver.apply(args=(delivery.pk,))
     finally:
@@ -193,8 +210,9 @@ def test_a_timeout_is_a_failed_attempt_that_is_retried(merchant, sent, allow_loo
     assert sent[-1][0] == delivery.pk and sent[-1][1] is not None
 
 
-def test_the_claim_lets_only_one_worker_post_an_attempt(merchant, endpoint, monkeypatch, sent,
-                                                        django_capture_on_commit_callbacks):
+def test_the_claim_lets_only_one_worker_post_an_attempt(
+    merchant, endpoint, monkeypatch, sent, django_capture_on_commit_callbacks
+):
     (delivery,) = _emit(merchant, django_capture_on_commit_callbacks)
     posts, second_worker = [], []
 
@@ -211,10 +229,12 @@ def test_the_claim_lets_only_one_worker_post_an_attempt(merchant, endpoint, monk
     assert WebhookAttempt.objects.count() == 1
 
 
-def test_events_filter_inactive_endpoints_and_one_message_id(merchant, other_merchant, sent,
-                                                            django_capture_on_commit_callbacks):
-    renders = webhook_endpoint_create(merchant=merchant, url="https://93.184.215.14/renders",
-                                      events=["render.succeeded", "render.failed"])
+def test_events_filter_inactive_endpoints_and_one_message_id(
+    merchant, other_merchant, sent, django_capture_on_commit_callbacks
+):
+    renders = webhook_endpoint_create(
+        merchant=merchant, url="https://93.184.215.14/renders", events=["render.succeeded", "render.failed"]
+    )
     everything = webhook_endpoint_create(merchant=merchant, url="https://93.184.215.14/all")
     disabled = webhook_endpoint_create(merchant=merchant, url="https://93.184.215.14/off")
     disabled.is_active = False
@@ -223,10 +243,17 @@ def test_events_filter_inactive_endpoints_and_one_message_id(merchant, other_mer
 
     imported = _emit(merchant, django_capture_on_commit_callbacks, event="catalog_import.finished")
     assert [d.endpoint for d in imported] == [everything]
-    rendered = _emit(merchant, django_capture_on_commit_callbacks, event="render.failed",
-                     extra_urls=["https://93.184.215.14/all", "https://93.184.215.14/job-9"])
-    assert [(d.endpoint, d.url) for d in rendered] == [(renders, renders.url), (everything, everything.url),
-                                                       (None, "https://93.184.215.14/job-9")]
+    rendered = _emit(
+        merchant,
+        django_capture_on_commit_callbacks,
+        event="render.failed",
+        extra_urls=["https://93.184.215.14/all", "https://93.184.215.14/job-9"],
+    )
+    assert [(d.endpoint, d.url) for d in rendered] == [
+        (renders, renders.url),
+        (everything, everything.url),
+        (None, "https://93.184.215.14/job-9"),
+    ]
     assert len({d.message_id for d in rendered}) == 1 and rendered[0].message_id != imported[0].message_id
     assert json.loads(rendered[0].body)["type"] == "render.failed"
     assert sorted(pk for pk, _, _ in sent) == sorted(d.pk for d in imported + rendered)
@@ -240,8 +267,9 @@ def test_nothing_is_sent_until_the_transaction_commits(merchant, endpoint, sent,
     assert sent == [] and len(callbacks) == 1
 
 
-def test_resend_posts_the_same_message_id_and_body_again(merchant, endpoint, receiver, sent,
-                                                         django_capture_on_commit_callbacks):
+def test_resend_posts_the_same_message_id_and_body_again(
+    merchant, endpoint, receiver, sent, django_capture_on_commit_callbacks
+):
     (delivery,) = _emit(merchant, django_capture_on_commit_callbacks)
     webhook_deliver.apply(args=(delivery.pk,))
     with django_capture_on_commit_callbacks(execute=True):
@@ -261,8 +289,9 @@ def test_resend_posts_the_same_message_id_and_body_again(merchant, endpoint, rec
     assert [a.number for a in delivery.attempt_log.all()] == [2, 1]
 
 
-def test_resend_of_a_failed_delivery_gets_a_full_round_of_attempts(merchant, endpoint, receiver, sent, settings,
-                                                                   django_capture_on_commit_callbacks):
+def test_resend_of_a_failed_delivery_gets_a_full_round_of_attempts(
+    merchant, endpoint, receiver, sent, settings, django_capture_on_commit_callbacks
+):
     settings.WEBHOOK_MAX_ATTEMPTS = 1
     receiver.answers = [(500, b"", {}), (500, b"", {})]
     (delivery,) = _emit(merchant, django_capture_on_commit_callbacks)
@@ -276,9 +305,9 @@ def test_resend_of_a_failed_delivery_gets_a_full_round_of_attempts(merchant, end
     assert delivery.last_error == "gave up after 1 attempts; the last: the endpoint answered HTTP 500"
 
 
-def test_resend_is_scoped_to_the_merchant_and_refused_for_a_disabled_endpoint(merchant, other_merchant, endpoint,
-                                                                              receiver, sent,
-                                                                              django_capture_on_commit_callbacks):
+def test_resend_is_scoped_to_the_merchant_and_refused_for_a_disabled_endpoint(
+    merchant, other_merchant, endpoint, receiver, sent, django_capture_on_commit_callbacks
+):
     from django.core.exceptions import ValidationError
 
     (delivery,) = _emit(merchant, django_capture_on_commit_callbacks)
@@ -291,8 +320,9 @@ def test_resend_is_scoped_to_the_merchant_and_refused_for_a_disabled_endpoint(me
         webhook_delivery_resend(merchant=merchant, delivery_id=delivery.pk)
 
 
-def test_a_pending_delivery_to_an_endpoint_disabled_meanwhile_is_not_sent(merchant, endpoint, receiver, sent,
-                                                                         django_capture_on_commit_callbacks):
+def test_a_pending_delivery_to_an_endpoint_disabled_meanwhile_is_not_sent(
+    merchant, endpoint, receiver, sent, django_capture_on_commit_callbacks
+):
     (delivery,) = _emit(merchant, django_capture_on_commit_callbacks)
     endpoint.is_active = False
     endpoint.save()
@@ -302,19 +332,22 @@ def test_a_pending_delivery_to_an_endpoint_disabled_meanwhile_is_not_sent(mercha
     assert receiver.requests == []
 
 
-def test_the_sweep_resends_overdue_pending_deliveries_only(merchant, endpoint, sent,
-                                                           django_capture_on_commit_callbacks):
+def test_the_sweep_resends_overdue_pending_deliveries_only(
+    merchant, endpoint, sent, django_capture_on_commit_callbacks
+):
     lost, fresh, done = (_emit(merchant, django_capture_on_commit_callbacks)[0] for _ in range(3))
     sent.clear()
     WebhookDelivery.objects.filter(pk=lost.pk).update(next_attempt_at=timezone.now() - timedelta(minutes=5))
-    WebhookDelivery.objects.filter(pk=done.pk).update(status=Status.SUCCEEDED,
-                                                      next_attempt_at=timezone.now() - timedelta(minutes=5))
+    WebhookDelivery.objects.filter(pk=done.pk).update(
+        status=Status.SUCCEEDED, next_attempt_at=timezone.now() - timedelta(minutes=5)
+    )
     assert webhook_deliveries_send_overdue() == 1
     assert sent == [(lost.pk, None, "default")]
 
 
-def test_what_the_server_answers_is_stored_safely_and_capped(merchant, endpoint, receiver, sent,
-                                                             django_capture_on_commit_callbacks):
+def test_what_the_server_answers_is_stored_safely_and_capped(
+    merchant, endpoint, receiver, sent, django_capture_on_commit_callbacks
+):
     receiver.answers = [(400, b"bad\x00input " + b"x" * 5000, {})]
     (delivery,) = _emit(merchant, django_capture_on_commit_callbacks)
     webhook_deliver.apply(args=(delivery.pk,))

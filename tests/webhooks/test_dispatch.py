@@ -15,7 +15,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_delivery_that_cannot_be_sent_stays_pending_and_the_sweep_sends_it_later(
-        merchant, receiver, allow_loopback, monkeypatch, caplog, django_capture_on_commit_callbacks):
+    merchant, receiver, allow_loopback, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
     webhook_endpoint_create(merchant=merchant, url=receiver.url)
 
     def broker_down(*args, **kwargs):

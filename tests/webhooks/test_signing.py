@@ -18,7 +18,7 @@ def reference_signature(secret: str, msg_id: str, timestamp: int, body: bytes) -
     """From the spec: key = base64-decode(secret minus "whsec_"); content = "{id}.{timestamp}.{body}";
     signature = "v1," + base64(HMAC-SHA256(key, content))."""
     assert secret.startswith("whsec_")
-    key = base64.b64decode(secret[len("whsec_"):])
+    key = base64.b64decode(secret[len("whsec_") :])
     content = msg_id.encode() + b"." + str(timestamp).encode() + b"." + body
     return "v1," + base64.b64encode(hmac.new(key, content, hashlib.sha256).digest()).decode()
 
@@ -44,8 +44,9 @@ def delivered(merchant, receiver, allow_loopback, sent, django_capture_on_commit
     """One real delivery of a render.succeeded event to the local receiver: (endpoint, received request)."""
     endpoint = webhook_endpoint_create(merchant=merchant, url=receiver.url + "/hooks/video")
     with django_capture_on_commit_callbacks(execute=True):
-        (delivery,) = webhook_event_emit(merchant=merchant, event="render.succeeded",
-                                         data={"id": 7, "sku": "MUG-1", "title": "Mug ☕"})
+        (delivery,) = webhook_event_emit(
+            merchant=merchant, event="render.succeeded", data={"id": 7, "sku": "MUG-1", "title": "Mug ☕"}
+        )
     webhook_deliver.apply(args=(delivery.pk,))
     (request,) = receiver.requests
     return endpoint, request
@@ -55,8 +56,9 @@ def delivered(merchant, receiver, allow_loopback, sent, django_capture_on_commit
 def test_a_real_delivery_verifies_by_hand_and_with_webhook_verify(delivered):
     endpoint, request = delivered
     headers = {name.lower(): value for name, value in request.headers.items()}
-    expected = reference_signature(endpoint.secret, headers["webhook-id"], int(headers["webhook-timestamp"]),
-                                   request.body)
+    expected = reference_signature(
+        endpoint.secret, headers["webhook-id"], int(headers["webhook-timestamp"]), request.body
+    )
     assert headers["webhook-signature"] == expected
     assert abs(int(headers["webhook-timestamp"]) - time.time()) < 60
     payload = webhook_verify(secret=endpoint.secret, headers=request.headers, body=request.body)
@@ -69,8 +71,9 @@ def test_tampered_body_stale_or_future_timestamp_wrong_secret_and_missing_header
     endpoint, request = delivered
     timestamp = int(request.headers["webhook-timestamp"])
     with pytest.raises(WebhookVerificationError, match="no signature .* matches"):
-        webhook_verify(secret=endpoint.secret, headers=request.headers,
-                       body=request.body.replace(b'"MUG-1"', b'"MUG-2"'))
+        webhook_verify(
+            secret=endpoint.secret, headers=request.headers, body=request.body.replace(b'"MUG-1"', b'"MUG-2"')
+        )
     with pytest.raises(WebhookVerificationError, match="301 s old, beyond the tolerance of 300 s"):
         webhook_verify(secret=endpoint.secret, headers=request.headers, body=request.body, now=timestamp + 301)
     with pytest.raises(WebhookVerificationError, match="in the future"):
@@ -106,6 +109,9 @@ def test_several_signatures_are_accepted_when_one_matches_and_other_versions_are
 
 def test_django_request_meta_spelling_is_understood():
     secret, body, now = webhook_secret_generate(), b"{}", int(time.time())
-    meta = {"HTTP_WEBHOOK_ID": "msg_9", "HTTP_WEBHOOK_TIMESTAMP": str(now),
-            "HTTP_WEBHOOK_SIGNATURE": reference_signature(secret, "msg_9", now, body)}
+    meta = {
+        "HTTP_WEBHOOK_ID": "msg_9",
+        "HTTP_WEBHOOK_TIMESTAMP": str(now),
+        "HTTP_WEBHOOK_SIGNATURE": reference_signature(secret, "msg_9", now, body),
+    }
     assert webhook_verify(secret=secret, headers=meta, body=body) == {}

@@ -8,8 +8,10 @@ from shop_video.tenancy.selectors import MerchantNotFound, merchant_get
 
 
 class Command(BaseCommand):
-    help = ("Add product photos: a zip whose files are named after SKUs or handles (MUG-1.jpg, MUG-1-2.jpg, "
-            "MUG-1/back.jpg), or with --sku, any number of photo files for one product.")
+    help = (
+        "Add product photos: a zip whose files are named after SKUs or handles (MUG-1.jpg, MUG-1-2.jpg, "
+        "MUG-1/back.jpg), or with --sku, any number of photo files for one product."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--merchant", required=True)

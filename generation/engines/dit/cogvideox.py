@@ -11,10 +11,10 @@ from generation.engines.dit.family import Family, Geometry, Profile, Segment
 PROFILES = {
     "cogvideox-5b-i2v": Profile(
         release="THUDM/CogVideoX-5b-I2V",
-        steps=50,                      # model card's diffusers example: num_inference_steps=50
-        guidance_scale=6.0,            # same example: guidance_scale=6
-        fps=8,                         # same example: export_to_video(video, "output.mp4", fps=8); 49 frames = 6 s
-        end_frame=False,               # image-to-video from a first frame only
+        steps=50,  # model card's diffusers example: num_inference_steps=50
+        guidance_scale=6.0,  # same example: guidance_scale=6
+        fps=8,  # same example: export_to_video(video, "output.mp4", fps=8); 49 frames = 6 s
+        end_frame=False,  # image-to-video from a first frame only
         # bfloat16 throughout: the model card's example loads the pipeline with torch_dtype=torch.bfloat16
     ),
 }
@@ -42,13 +42,17 @@ def geometry(pipeline) -> Geometry:
     config = pipeline.transformer.config
     spatial = pipeline.vae_scale_factor_spatial
     native = (config.sample_width * spatial, config.sample_height * spatial)
-    return Geometry(spatial_compression=spatial, temporal_compression=pipeline.vae_scale_factor_temporal,
-                    patch_size=config.patch_size, max_pixels=native[0] * native[1],
-                    max_frames=config.sample_frames,
-                    native_size=native if config.use_learned_positional_embeddings else None,
-                    # Other frame counts swap the learned positional embedding for computed sin-cos values
-                    # (diffusers CogVideoXPatchEmbed): always generate sample_frames (49) and trim.
-                    fixed_frames=bool(config.use_learned_positional_embeddings))
+    return Geometry(
+        spatial_compression=spatial,
+        temporal_compression=pipeline.vae_scale_factor_temporal,
+        patch_size=config.patch_size,
+        max_pixels=native[0] * native[1],
+        max_frames=config.sample_frames,
+        native_size=native if config.use_learned_positional_embeddings else None,
+        # Other frame counts swap the learned positional embedding for computed sin-cos values
+        # (diffusers CogVideoXPatchEmbed): always generate sample_frames (49) and trim.
+        fixed_frames=bool(config.use_learned_positional_embeddings),
+    )
 
 
 def extension_overlap(geometry: Geometry) -> int:
@@ -63,8 +67,10 @@ def max_sequence_length(pipeline) -> int:
 def pipeline_call(model, segment: Segment) -> tuple[object, dict]:
     image = segment.previous[-1] if segment.previous else segment.image
     if image is None:
-        raise EngineError("the cogvideox family serves image-to-video only: give the shot a photo, or use family "
-                          "ltx for text-to-video")
+        raise EngineError(
+            "the cogvideox family serves image-to-video only: give the shot a photo, or use family "
+            "ltx for text-to-video"
+        )
     if segment.end_image is not None:
         raise EngineError("the cogvideox family cannot take an end frame; use family ltx or wan for start+end shots")
     return model.pipeline("i2v"), {"image": image}

@@ -23,11 +23,9 @@ import torch
 from django.conf import settings
 from PIL import Image
 
-from generation.engines.base import (EngineError, FrameStream, ProgressCallback, ShotRequest, ShotResult,
-                                     photo_open)
+from generation.engines.base import EngineError, FrameStream, ProgressCallback, ShotRequest, ShotResult, photo_open
 from generation.engines.dit import loading, postprocess
-from generation.engines.dit.family import (ASPECT_SHAPES, Segment, SegmentPlan, family_get, family_size,
-                                           segments_plan)
+from generation.engines.dit.family import ASPECT_SHAPES, Segment, SegmentPlan, family_get, family_size, segments_plan
 
 logger = logging.getLogger(__name__)
 
@@ -62,20 +60,25 @@ class DitEngine:
         # 1. checks that need no model, then the model and the plan
         family = family_get(str(request.parameters.get("family") or settings.DIT_DEFAULT_FAMILY))
         if request.duration > MAX_SHOT_SECONDS + 1e-9:
-            raise EngineError(f"a DiT shot lasts at most {MAX_SHOT_SECONDS:g} s, this one asks for "
-                              f"{request.duration:.1f} s; split it into scenes")
+            raise EngineError(
+                f"a DiT shot lasts at most {MAX_SHOT_SECONDS:g} s, this one asks for "
+                f"{request.duration:.1f} s; split it into scenes"
+            )
         if request.end_image_path and not family.supports_end_frame:
             raise EngineError(f"the {family.name} family cannot take an end frame; use ltx or wan for start+end shots")
         model = loading.model_get(family.name, on_step=on_step)
         if request.end_image_path and not model.profile.end_frame:
-            raise EngineError(f"the {family.name} model on this worker ({model.profile.release}) was not trained for "
-                              f"an end frame; drop the end photo or use a release that takes one ({DOCS})")
+            raise EngineError(
+                f"the {family.name} model on this worker ({model.profile.release}) was not trained for "
+                f"an end frame; drop the end photo or use a release that takes one ({DOCS})"
+            )
         aspect_ratio = nearest_aspect_ratio(request.width, request.height)
         width, height = family_size(model.geometry, aspect_ratio)
         # 2. checks against the loaded model
         frames_needed = math.ceil((request.num_frames - 1) * model.fps / request.fps) + 1
-        plan = segments_plan(model.geometry, frames_needed=frames_needed,
-                             overlap=model.module.extension_overlap(model.geometry))
+        plan = segments_plan(
+            model.geometry, frames_needed=frames_needed, overlap=model.module.extension_overlap(model.geometry)
+        )
         prompt = _prompt_compose(request.prompt, request.camera)
         _prompt_length_check(model, prompt)
         negative = request.negative_prompt or family.negative_prompt
@@ -89,39 +92,70 @@ class DitEngine:
         source = _photo_load(request.image_path, width, height) if request.image_path else None
         end = _photo_load(request.end_image_path, width, height) if request.end_image_path else None
 
-        run = _Run(model=model, plan=plan, width=width, height=height, prompt=prompt, negative=negative,
-                   steps=steps, guidance=guidance, source=source, end=end, on_step=on_step)
+        run = _Run(
+            model=model,
+            plan=plan,
+            width=width,
+            height=height,
+            prompt=prompt,
+            negative=negative,
+            steps=steps,
+            guidance=guidance,
+            source=source,
+            end=end,
+            on_step=on_step,
+        )
         # 4.-5. generate, with one new seed for a black or frozen clip
         seeds = [request.seed, (request.seed * 1_000_003 + 7919) % 2**31]
         for attempt, seed in enumerate(seeds):
             native = run.frames(seed=seed)
-            report, reason = postprocess.quality_check(native, min_motion=settings.DIT_MIN_MOTION,
-                                                       min_luma=settings.DIT_MIN_LUMA)
+            report, reason = postprocess.quality_check(
+                native, min_motion=settings.DIT_MIN_MOTION, min_luma=settings.DIT_MIN_LUMA
+            )
             if reason is None:
                 break
             if attempt == 0:
                 logger.warning("%s with seed %s; trying once more with seed %s", reason, seed, seeds[1])
                 continue
-            raise EngineError(f"{reason} with seed {seeds[0]} and again with seed {seeds[1]}; try another photo "
-                              f"or prompt, or a more dynamic camera preset")
+            raise EngineError(
+                f"{reason} with seed {seeds[0]} and again with seed {seeds[1]}; try another photo "
+                f"or prompt, or a more dynamic camera preset"
+            )
         # 6. delivery
         if source is not None:
             native = postprocess.colour_match(native, reference=np.asarray(source))
-        stream = delivery_stream(native, src_fps=model.fps, dst_fps=request.fps, count=request.num_frames,
-                                 width=request.width, height=request.height)
-        metadata = {"family": family.name, "model": str(model.path), "generated_size": [width, height],
-                    "generated_fps": model.fps, "segments": list(plan.frames), "overlap": plan.overlap,
-                    "seed": seed, "retried_with_new_seed": attempt > 0, "steps": steps,
-                    "oom_recoveries": run.recoveries, "motion": round(report.motion, 3),
-                    "luma": round(report.luma, 1), "camera": request.camera}
+        stream = delivery_stream(
+            native,
+            src_fps=model.fps,
+            dst_fps=request.fps,
+            count=request.num_frames,
+            width=request.width,
+            height=request.height,
+        )
+        metadata = {
+            "family": family.name,
+            "model": str(model.path),
+            "generated_size": [width, height],
+            "generated_fps": model.fps,
+            "segments": list(plan.frames),
+            "overlap": plan.overlap,
+            "seed": seed,
+            "retried_with_new_seed": attempt > 0,
+            "steps": steps,
+            "oom_recoveries": run.recoveries,
+            "motion": round(report.motion, 3),
+            "luma": round(report.luma, 1),
+            "camera": request.camera,
+        }
         return ShotResult(frames=stream, fps=request.fps, metadata=metadata)
 
 
 class _Run:
     """One shot's segments through the pipelines, with progress, cancel, finite checks and OOM recovery."""
 
-    def __init__(self, *, model, plan: SegmentPlan, width, height, prompt, negative, steps, guidance, source, end,
-                 on_step):
+    def __init__(
+        self, *, model, plan: SegmentPlan, width, height, prompt, negative, steps, guidance, source, end, on_step
+    ):
         self.model, self.plan, self.width, self.height = model, plan, width, height
         self.prompt, self.negative, self.steps, self.guidance = prompt, negative, steps, guidance
         self.source, self.end, self.on_step = source, end, on_step
@@ -140,8 +174,10 @@ class _Run:
                 actions = loading.memory_recover(self.model)
                 self.recoveries.extend(actions)
                 logger.warning("out of memory (%s); %s; trying once more", failure, ", ".join(actions))
-        raise EngineError(f"out of GPU memory twice ({failure}), even after {', '.join(self.recoveries)}; "
-                          f"use a shorter scene or a smaller model, or a GPU with more memory")
+        raise EngineError(
+            f"out of GPU memory twice ({failure}), even after {', '.join(self.recoveries)}; "
+            f"use a shorter scene or a smaller model, or a GPU with more memory"
+        )
 
     def _segments(self, *, seed: int) -> np.ndarray:
         self._done = 0
@@ -149,31 +185,46 @@ class _Run:
         pieces, previous = [], None
         for index, count in enumerate(self.plan.frames):
             last = index == len(self.plan.frames) - 1
-            segment = Segment(num_frames=count, width=self.width, height=self.height,
-                              image=self.source if index == 0 else None,
-                              end_image=self.end if last else None, previous=previous)
+            segment = Segment(
+                num_frames=count,
+                width=self.width,
+                height=self.height,
+                image=self.source if index == 0 else None,
+                end_image=self.end if last else None,
+                previous=previous,
+            )
             pipeline, kwargs = self.model.module.pipeline_call(self.model, segment)
             loading.cache_reset(pipeline)  # a cancelled or failed call leaves residuals of its own size behind
             try:
                 output = pipeline(
-                    prompt=self.prompt, negative_prompt=self.negative, width=self.width, height=self.height,
-                    num_frames=count, num_inference_steps=self.steps, guidance_scale=self.guidance,
-                    generator=torch.Generator(device="cpu").manual_seed(seed + index), output_type="pt",
+                    prompt=self.prompt,
+                    negative_prompt=self.negative,
+                    width=self.width,
+                    height=self.height,
+                    num_frames=count,
+                    num_inference_steps=self.steps,
+                    guidance_scale=self.guidance,
+                    generator=torch.Generator(device="cpu").manual_seed(seed + index),
+                    output_type="pt",
                     max_sequence_length=self.model.max_sequence_length,
-                    callback_on_step_end=self._step_callback(total), callback_on_step_end_tensor_inputs=["latents"],
-                    **{**self.model.profile.call_kwargs, **kwargs})
+                    callback_on_step_end=self._step_callback(total),
+                    callback_on_step_end_tensor_inputs=["latents"],
+                    **{**self.model.profile.call_kwargs, **kwargs},
+                )
             except NonFiniteLatents as exc:
                 raise EngineError(
                     f"the model produced NaN/inf values at step {exc.step + 1} of segment {index + 1}; the shot "
                     f"was stopped before decoding. Try another seed, or DIT_DTYPE=float32 if this model overflows "
-                    f"in {str(self.model.dtype).removeprefix('torch.')}") from None
+                    f"in {str(self.model.dtype).removeprefix('torch.')}"
+                ) from None
             clip = frames_to_uint8(output.frames[0])
             if len(clip) < count:
-                raise EngineError(f"the {self.model.family.name} pipeline returned {len(clip)} frames for a "
-                                  f"{count}-frame segment")
+                raise EngineError(
+                    f"the {self.model.family.name} pipeline returned {len(clip)} frames for a {count}-frame segment"
+                )
             clip = clip[:count]
-            pieces.append(clip if index == 0 else clip[self.plan.overlap:])
-            previous = [Image.fromarray(frame) for frame in clip[-self.plan.overlap:]]
+            pieces.append(clip if index == 0 else clip[self.plan.overlap :])
+            previous = [Image.fromarray(frame) for frame in clip[-self.plan.overlap :]]
         return np.concatenate(pieces)
 
     def _step_callback(self, total: int):
@@ -189,8 +240,9 @@ class _Run:
         return callback
 
 
-def delivery_stream(native: np.ndarray, *, src_fps: int, dst_fps: int, count: int, width: int,
-                    height: int) -> FrameStream:
+def delivery_stream(
+    native: np.ndarray, *, src_fps: int, dst_fps: int, count: int, width: int, height: int
+) -> FrameStream:
     """Retime and fit chunk by chunk. Chunks start at output frames whose source time is a whole source frame,
     so each chunk is retimed on its own slice exactly as the whole clip would be."""
     period = dst_fps // math.gcd(src_fps, dst_fps)  # output frames between whole-source-frame instants
@@ -201,7 +253,9 @@ def delivery_stream(native: np.ndarray, *, src_fps: int, dst_fps: int, count: in
             size = min(chunk, count - start)
             first = start * src_fps // dst_fps
             last = min(len(native) - 1, math.ceil((start + size - 1) * src_fps / dst_fps) + 1)
-            piece = postprocess.frames_retime(native[first:last + 1], src_fps=src_fps, dst_fps=dst_fps, num_frames=size)
+            piece = postprocess.frames_retime(
+                native[first : last + 1], src_fps=src_fps, dst_fps=dst_fps, num_frames=size
+            )
             yield postprocess.frames_fit(piece, width=width, height=height)
 
     return FrameStream(count=count, height=height, width=width, chunks=chunks)
@@ -212,12 +266,24 @@ def frames_to_uint8(frames) -> np.ndarray:
     the device in one pass: diffusers' numpy output is a channel-first view that every later step would copy.
     float32 first: frames come back in the VAE's dtype, and in bfloat16 1.0 * 255 + 0.5 rounds to 256, which the
     uint8 cast wraps to 0 (white turns black; levels above 128 would be even-only)."""
-    return (frames.float().clamp(0.0, 1.0).mul(255.0).add(0.5).to(dtype=torch.uint8)
-            .permute(0, 2, 3, 1).contiguous().cpu().numpy())
+    return (
+        frames.float()
+        .clamp(0.0, 1.0)
+        .mul(255.0)
+        .add(0.5)
+        .to(dtype=torch.uint8)
+        .permute(0, 2, 3, 1)
+        .contiguous()
+        .cpu()
+        .numpy()
+    )
 
 
 def nearest_aspect_ratio(width: int, height: int) -> str:
-    return min(ASPECT_SHAPES, key=lambda name: abs(math.log((width / height) / (ASPECT_SHAPES[name][0] / ASPECT_SHAPES[name][1]))))
+    return min(
+        ASPECT_SHAPES,
+        key=lambda name: abs(math.log((width / height) / (ASPECT_SHAPES[name][0] / ASPECT_SHAPES[name][1]))),
+    )
 
 
 def _prompt_compose(prompt: str, camera: str) -> str:
@@ -231,8 +297,10 @@ def _prompt_compose(prompt: str, camera: str) -> str:
 def _prompt_length_check(model, prompt: str) -> None:
     tokens = len(model.base.tokenizer(prompt, add_special_tokens=True)["input_ids"])
     if tokens > model.max_sequence_length:
-        raise EngineError(f"the prompt is {tokens} tokens (camera phrase included) and the {model.family.name} "
-                          f"model reads at most {model.max_sequence_length}; shorten the scene's prompt in the template")
+        raise EngineError(
+            f"the prompt is {tokens} tokens (camera phrase included) and the {model.family.name} "
+            f"model reads at most {model.max_sequence_length}; shorten the scene's prompt in the template"
+        )
 
 
 def _photo_load(path: str, width: int, height: int) -> Image.Image:

@@ -30,14 +30,14 @@ RATIO_TOLERANCE = 0.03
 @dataclass(frozen=True)
 class Family:
     name: str
-    i2v_pipeline: str                  # diffusers class for image-to-video (the directory's model_index.json)
-    t2v_pipeline: str | None           # built from the same components with from_pipe; None: not offered
-    keyframe_pipeline: str | None      # start+end frames and extension by video conditioning (LTX)
-    native_fps: int                    # the frame rate the model was trained to produce
+    i2v_pipeline: str  # diffusers class for image-to-video (the directory's model_index.json)
+    t2v_pipeline: str | None  # built from the same components with from_pipe; None: not offered
+    keyframe_pipeline: str | None  # start+end frames and extension by video conditioning (LTX)
+    native_fps: int  # the frame rate the model was trained to produce
     steps: int
     guidance_scale: float
     negative_prompt: str
-    max_sequence_length: int           # prompt tokens the text encoder reads
+    max_sequence_length: int  # prompt tokens the text encoder reads
     supports_end_frame: bool
 
 
@@ -48,13 +48,13 @@ class Profile:
     which picks the row from the directory's configs before any weight is read; a directory's shop_video.json
     may name the row (`"release": "..."`) where configs cannot tell (distilled variants)."""
 
-    release: str                       # the repository the values are for
+    release: str  # the repository the values are for
     steps: int
     guidance_scale: float
-    fps: int                           # the frame rate it was trained to produce
-    end_frame: bool                    # trained for a last frame (Wan `last_image`, LTX end keyframe)
+    fps: int  # the frame rate it was trained to produce
+    end_frame: bool  # trained for a last frame (Wan `last_image`, LTX end keyframe)
     float32_components: tuple[str, ...] = ()  # kept in float32 whatever DIT_DTYPE says (the examples do)
-    call: tuple[tuple[str, Any], ...] = ()    # further pipeline arguments (decode settings, timesteps, ...)
+    call: tuple[tuple[str, Any], ...] = ()  # further pipeline arguments (decode settings, timesteps, ...)
 
     @property
     def call_kwargs(self) -> dict[str, Any]:
@@ -67,22 +67,24 @@ def profile_pick(module, configs: dict[str, dict], *, named: str | None = None) 
     try:
         return module.PROFILES[name]
     except KeyError:
-        raise EngineError(f"shop_video.json names release {name!r}, which the {module.FAMILY.name} family does not "
-                          f"know; use one of {', '.join(module.PROFILES)}") from None
+        raise EngineError(
+            f"shop_video.json names release {name!r}, which the {module.FAMILY.name} family does not "
+            f"know; use one of {', '.join(module.PROFILES)}"
+        ) from None
 
 
 @dataclass(frozen=True)
 class Geometry:
     """What one loaded model accepts, read from its configs (and a tiny model's shop_video.json)."""
 
-    spatial_compression: int           # VAE pixels per latent pixel
-    temporal_compression: int          # VAE frames per latent frame
-    patch_size: int                    # transformer spatial patch
-    max_pixels: int                    # width x height budget of one segment
-    max_frames: int                    # frames in one segment (n-1 divisible by temporal_compression)
+    spatial_compression: int  # VAE pixels per latent pixel
+    temporal_compression: int  # VAE frames per latent frame
+    patch_size: int  # transformer spatial patch
+    max_pixels: int  # width x height budget of one segment
+    max_frames: int  # frames in one segment (n-1 divisible by temporal_compression)
     native_size: tuple[int, int] | None = None  # learned positional embeddings: only this width x height
-    pipeline_multiple: int = 1         # what the pipeline's check_inputs demands on top (LTX: 32 always)
-    fixed_frames: bool = False         # learned positional embeddings for max_frames only: always generate those
+    pipeline_multiple: int = 1  # what the pipeline's check_inputs demands on top (LTX: 32 always)
+    fixed_frames: bool = False  # learned positional embeddings for max_frames only: always generate those
 
     @property
     def size_multiple(self) -> int:
@@ -108,14 +110,16 @@ def family_size(geometry: Geometry, aspect_ratio: str) -> tuple[int, int]:
     try:
         ratio_w, ratio_h = ASPECT_SHAPES[aspect_ratio]
     except KeyError:
-        raise EngineError(f"Aspect ratio {aspect_ratio!r} is not offered; use one of "
-                          f"{', '.join(ASPECT_SHAPES)}.") from None
+        raise EngineError(
+            f"Aspect ratio {aspect_ratio!r} is not offered; use one of {', '.join(ASPECT_SHAPES)}."
+        ) from None
     multiple = geometry.size_multiple
     target = ratio_w / ratio_h
     cells = geometry.max_pixels // (multiple * multiple)  # patches in the budget; a few thousand at most
     candidates = [
         (abs(math.log((w / h) / target)), w * multiple, h * multiple)
-        for h in range(1, cells + 1) for w in range(1, cells // h + 1)
+        for h in range(1, cells + 1)
+        for w in range(1, cells // h + 1)
     ]
     if not candidates:
         raise EngineError(f"the model's pixel budget ({geometry.max_pixels}) is below one {multiple}x{multiple} patch")
@@ -141,8 +145,8 @@ def segment_frames_valid(geometry: Geometry, frames: int) -> int:
 
 @dataclass(frozen=True)
 class SegmentPlan:
-    frames: tuple[int, ...]            # frames generated by each segment
-    overlap: int                       # leading frames of every later segment that repeat the previous one
+    frames: tuple[int, ...]  # frames generated by each segment
+    overlap: int  # leading frames of every later segment that repeat the previous one
 
     @property
     def total(self) -> int:
@@ -158,8 +162,9 @@ def segments_plan(geometry: Geometry, *, frames_needed: int, overlap: int) -> Se
     while covered < frames_needed:
         count = segment_frames_valid(geometry, frames_needed - covered + overlap)
         if count <= overlap:
-            raise EngineError(f"segments of {geometry.max_frames} frames cannot extend a shot past an overlap of "
-                              f"{overlap} frames")
+            raise EngineError(
+                f"segments of {geometry.max_frames} frames cannot extend a shot past an overlap of {overlap} frames"
+            )
         counts.append(count)
         covered += count - overlap
     return SegmentPlan(frames=tuple(counts), overlap=overlap)
@@ -178,6 +183,6 @@ class Segment:
     num_frames: int
     width: int
     height: int
-    image: Any = None                  # PIL image for the first frame (None: text-to-video)
-    end_image: Any = None              # PIL image for the last frame (only on the last segment)
-    previous: list | None = None       # PIL frames ending the previous segment (extension)
+    image: Any = None  # PIL image for the first frame (None: text-to-video)
+    end_image: Any = None  # PIL image for the last frame (only on the last segment)
+    previous: list | None = None  # PIL frames ending the previous segment (extension)

@@ -21,12 +21,18 @@ from typing import Any
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
-import torch  # noqa: E402
-from django.conf import settings  # noqa: E402
+import torch
+from django.conf import settings
 
-from generation.engines.base import EngineError  # noqa: E402
-from generation.engines.dit.family import (Family, Geometry, Profile, family_module,  # noqa: E402
-                                           geometry_with_profile, profile_pick)
+from generation.engines.base import EngineError
+from generation.engines.dit.family import (
+    Family,
+    Geometry,
+    Profile,
+    family_module,
+    geometry_with_profile,
+    profile_pick,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +56,8 @@ class LoadedModel:
     fps: int
     steps: int
     max_sequence_length: int
-    base: Any                                  # the image-to-video pipeline everything else shares
-    profile: Profile | None = None             # the release's row of the family's PROFILES table
+    base: Any  # the image-to-video pipeline everything else shares
+    profile: Profile | None = None  # the release's row of the family's PROFILES table
     component_dtypes: dict[str, torch.dtype] = field(default_factory=dict)  # those not in `dtype`
     offloaded: bool = False
     _derived: dict[str, Any] = field(default_factory=dict)
@@ -149,11 +155,13 @@ def model_directory_check(family: Family, path: Path | str | None) -> Path:
         raise EngineError(
             f"no weights for the {name} family on this worker: set DIT_MODELS={name}=/path/to/model, a local "
             f"diffusers directory (model_index.json + .safetensors weights); see {DOCS}, or try "
-            f"`python manage.py make_tiny_dit --family {name} --out DIR` for a tiny test model")
+            f"`python manage.py make_tiny_dit --family {name} --out DIR` for a tiny test model"
+        )
     path = Path(path)
     accepted = {c for c in (family.i2v_pipeline, family.t2v_pipeline, family.keyframe_pipeline) if c}
-    return directory_check(path, where=f"DIT_MODELS names {name}={path}", accepted=accepted,
-                           needs=f"the {name} family needs")
+    return directory_check(
+        path, where=f"DIT_MODELS names {name}={path}", accepted=accepted, needs=f"the {name} family needs"
+    )
 
 
 def directory_check(path: Path, *, where: str, accepted: set[str], needs: str, docs: str = DOCS) -> Path:
@@ -161,27 +169,36 @@ def directory_check(path: Path, *, where: str, accepted: set[str], needs: str, d
     model_index.json naming one of the `accepted` pipeline classes, and .safetensors weights. `where` starts each
     message (which setting named the directory); `needs` says who needs the accepted classes."""
     if not path.is_dir():
-        raise EngineError(f"{where}, but that directory does not exist on this worker; copy the released "
-                          f"diffusers-format weights there ({docs})")
+        raise EngineError(
+            f"{where}, but that directory does not exist on this worker; copy the released "
+            f"diffusers-format weights there ({docs})"
+        )
     pickles = sorted(str(p.relative_to(path)) for p in path.rglob("*") if p.suffix.lower() in PICKLE_SUFFIXES)
     if pickles:
         shown = ", ".join(pickles[:3]) + (f" and {len(pickles) - 3} more" if len(pickles) > 3 else "")
-        raise EngineError(f"{where}: refused, it holds pickle weights ({shown}), which can run code when loaded; "
-                          f"keep only the .safetensors files (convert them as {DOCS} shows) and remove these")
+        raise EngineError(
+            f"{where}: refused, it holds pickle weights ({shown}), which can run code when loaded; "
+            f"keep only the .safetensors files (convert them as {DOCS} shows) and remove these"
+        )
     index = path / "model_index.json"
     if not index.is_file():
-        raise EngineError(f"{where}, but it has no model_index.json: it must be a diffusers pipeline directory "
-                          f"(the release's diffusers format, not a single checkpoint file); see {docs}")
+        raise EngineError(
+            f"{where}, but it has no model_index.json: it must be a diffusers pipeline directory "
+            f"(the release's diffusers format, not a single checkpoint file); see {docs}"
+        )
     if not any(path.rglob("*.safetensors")):
-        raise EngineError(f"{where}, but it holds no .safetensors weights: copy the weight files into its "
-                          f"component folders (transformer/, vae/, text_encoder/); see {docs}")
+        raise EngineError(
+            f"{where}, but it holds no .safetensors weights: copy the weight files into its "
+            f"component folders (transformer/, vae/, text_encoder/); see {docs}"
+        )
     try:
         class_name = json.loads(index.read_text()).get("_class_name")
     except (OSError, ValueError) as exc:
         raise EngineError(f"{where}, but its model_index.json cannot be read: {exc}") from None
     if class_name not in accepted:
-        raise EngineError(f"{where}, but it holds a {class_name} pipeline; {needs} one of "
-                          f"{', '.join(sorted(accepted))}")
+        raise EngineError(
+            f"{where}, but it holds a {class_name} pipeline; {needs} one of {', '.join(sorted(accepted))}"
+        )
     return path
 
 
@@ -197,8 +214,9 @@ class PlacedPipeline:
     component_dtypes: dict[str, torch.dtype] = field(default_factory=dict)
 
 
-def pipeline_load(class_name: str, path: Path, *, what: str, float32_components: tuple[str, ...] = (),
-                  cache: bool = True) -> PlacedPipeline:
+def pipeline_load(
+    class_name: str, path: Path, *, what: str, float32_components: tuple[str, ...] = (), cache: bool = True
+) -> PlacedPipeline:
     """Load a diffusers pipeline class from a directory already checked (`directory_check`): offline,
     safetensors only, on the worker's device and dtype (`float32_components` stay float32, as the releases' examples
     keep them), with the DIT_* speed options applied (`cache=False`: no first-block cache, for transformers
@@ -207,8 +225,9 @@ def pipeline_load(class_name: str, path: Path, *, what: str, float32_components:
     device = _device()
     dtype = _dtype(device)
     profile = _profile(path)  # settings and files are checked before gigabytes of weights are read
-    component_dtypes = {name: torch.float32 for name in float32_components
-                        if (path / name).is_dir() and dtype != torch.float32}
+    component_dtypes = {
+        name: torch.float32 for name in float32_components if (path / name).is_dir() and dtype != torch.float32
+    }
     _attention_backend_check()
     import diffusers
     import transformers
@@ -218,15 +237,24 @@ def pipeline_load(class_name: str, path: Path, *, what: str, float32_components:
         library.utils.logging.disable_progress_bar()
     try:
         pipeline = getattr(diffusers, class_name).from_pretrained(
-            path, dtype={"default": dtype, **component_dtypes} if component_dtypes else dtype,
-            local_files_only=True, use_safetensors=True)
+            path,
+            dtype={"default": dtype, **component_dtypes} if component_dtypes else dtype,
+            local_files_only=True,
+            use_safetensors=True,
+        )
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise EngineError(f"{what} in {path} could not be loaded: {exc}") from None
     pipeline.set_progress_bar_config(disable=True)
     offloaded = _place(pipeline, device)
     _speed_options_apply(pipeline, cache=cache)
-    return PlacedPipeline(pipeline=pipeline, device=device, dtype=dtype, profile=profile, offloaded=offloaded,
-                          component_dtypes=component_dtypes)
+    return PlacedPipeline(
+        pipeline=pipeline,
+        device=device,
+        dtype=dtype,
+        profile=profile,
+        offloaded=offloaded,
+        component_dtypes=component_dtypes,
+    )
 
 
 def component_dtypes_apply(pipeline, component_dtypes: dict[str, torch.dtype]) -> None:
@@ -240,8 +268,10 @@ def model_configs(path: Path) -> dict[str, dict]:
     """model_index.json and each component's config.json, read before any weights (profiles are picked from
     them); a missing or unreadable config is an empty dict here and reported by from_pretrained."""
     configs = {}
-    for name, file in [("model_index", path / "model_index.json"),
-                       *((sub.name, sub / "config.json") for sub in sorted(path.iterdir()) if sub.is_dir())]:
+    for name, file in [
+        ("model_index", path / "model_index.json"),
+        *((sub.name, sub / "config.json") for sub in sorted(path.iterdir()) if sub.is_dir()),
+    ]:
         try:
             configs[name] = json.loads(file.read_text())
         except (OSError, ValueError):
@@ -262,21 +292,45 @@ def _model_load(family_name: str) -> LoadedModel:
     family: Family = module.FAMILY
     path = model_directory_check(family, settings.DIT_MODELS.get(family_name))
     release = profile_pick(module, model_configs(path), named=_profile(path).get("release"))
-    placed = pipeline_load(family.i2v_pipeline, path, what=f"the {family_name} weights",
-                           float32_components=release.float32_components)
-    pipeline, device, dtype, profile, offloaded = (placed.pipeline, placed.device, placed.dtype, placed.profile,
-                                                   placed.offloaded)
+    placed = pipeline_load(
+        family.i2v_pipeline, path, what=f"the {family_name} weights", float32_components=release.float32_components
+    )
+    pipeline, device, dtype, profile, offloaded = (
+        placed.pipeline,
+        placed.device,
+        placed.dtype,
+        placed.profile,
+        placed.offloaded,
+    )
     tokenizer_limit = getattr(pipeline.tokenizer, "model_max_length", 10**6)
-    max_sequence_length = min(getattr(module, "max_sequence_length", lambda _: family.max_sequence_length)(pipeline),
-                              tokenizer_limit if tokenizer_limit < 10**6 else 10**6)
-    logger.info("loaded the %s pipeline (%s) from %s on %s (%s) in process %s", family_name, release.release, path,
-                device, dtype, os.getpid())
+    max_sequence_length = min(
+        getattr(module, "max_sequence_length", lambda _: family.max_sequence_length)(pipeline),
+        tokenizer_limit if tokenizer_limit < 10**6 else 10**6,
+    )
+    logger.info(
+        "loaded the %s pipeline (%s) from %s on %s (%s) in process %s",
+        family_name,
+        release.release,
+        path,
+        device,
+        dtype,
+        os.getpid(),
+    )
     return LoadedModel(
-        family=family, module=module, path=path, device=device, dtype=dtype,
+        family=family,
+        module=module,
+        path=path,
+        device=device,
+        dtype=dtype,
         geometry=geometry_with_profile(module.geometry(pipeline), profile),
-        fps=int(profile.get("fps", release.fps)), steps=int(profile.get("steps", release.steps)),
-        max_sequence_length=max_sequence_length, base=pipeline, profile=release,
-        component_dtypes=placed.component_dtypes, offloaded=offloaded)
+        fps=int(profile.get("fps", release.fps)),
+        steps=int(profile.get("steps", release.steps)),
+        max_sequence_length=max_sequence_length,
+        base=pipeline,
+        profile=release,
+        component_dtypes=placed.component_dtypes,
+        offloaded=offloaded,
+    )
 
 
 def _profile(path: Path) -> dict[str, Any]:
@@ -317,8 +371,10 @@ def _attention_backend_check() -> None:
 
     known = [backend.value for backend in AttentionBackendName]
     if name not in known:
-        raise EngineError(f"DIT_ATTENTION_BACKEND={name!r} is not a diffusers attention backend; use one of "
-                          f"{', '.join(known)} (or leave it empty for the default)")
+        raise EngineError(
+            f"DIT_ATTENTION_BACKEND={name!r} is not a diffusers attention backend; use one of "
+            f"{', '.join(known)} (or leave it empty for the default)"
+        )
 
 
 def _place(pipeline, device: str) -> bool:
@@ -342,8 +398,9 @@ def _speed_options_apply(pipeline, *, cache: bool = True) -> None:
             try:
                 transformer.set_attention_backend(settings.DIT_ATTENTION_BACKEND)
             except (ValueError, RuntimeError, ImportError) as exc:
-                raise EngineError(f"DIT_ATTENTION_BACKEND={settings.DIT_ATTENTION_BACKEND!r} cannot be used "
-                                  f"here: {exc}") from None
+                raise EngineError(
+                    f"DIT_ATTENTION_BACKEND={settings.DIT_ATTENTION_BACKEND!r} cannot be used here: {exc}"
+                ) from None
         if settings.DIT_CACHE_THRESHOLD > 0 and cache:
             from diffusers import FirstBlockCacheConfig
 

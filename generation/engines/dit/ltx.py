@@ -9,36 +9,40 @@ from generation.engines.dit.family import Family, Geometry, Profile, Segment
 PROFILES = {
     "ltx-video-0.9.0": Profile(
         release="Lightricks/LTX-Video (0.9.0, the repository's root diffusers folders)",
-        steps=50,                      # diffusers docs, LTXImageToVideoPipeline example: num_inference_steps=50
-        guidance_scale=3.0,            # LTXImageToVideoPipeline default (the model card's inference.py: 3)
-        fps=24,                        # model card: "24 FPS videos"; the examples export fps=24
-        end_frame=False,               # image-to-video only; keyframes arrived with 0.9.5 (model card changelog)
+        steps=50,  # diffusers docs, LTXImageToVideoPipeline example: num_inference_steps=50
+        guidance_scale=3.0,  # LTXImageToVideoPipeline default (the model card's inference.py: 3)
+        fps=24,  # model card: "24 FPS videos"; the examples export fps=24
+        end_frame=False,  # image-to-video only; keyframes arrived with 0.9.5 (model card changelog)
     ),
     "ltx-video-0.9.1": Profile(
         release="Lightricks/LTX-Video-0.9.1",
-        steps=50,                      # diffusers docs, the 0.9.1 example: num_inference_steps=50
-        guidance_scale=3.0,            # same example (pipeline default)
-        fps=24,                        # same example: export_to_video(..., fps=24)
-        end_frame=False,               # as 0.9.0
+        steps=50,  # diffusers docs, the 0.9.1 example: num_inference_steps=50
+        guidance_scale=3.0,  # same example (pipeline default)
+        fps=24,  # same example: export_to_video(..., fps=24)
+        end_frame=False,  # as 0.9.0
         # its VAE is timestep-conditioned: the diffusers 0.9.1 example decodes with these
         call=(("decode_timestep", 0.03), ("decode_noise_scale", 0.025)),
     ),
     "ltx-video-0.9.5": Profile(
         release="Lightricks/LTX-Video-0.9.5 (and the later non-distilled 0.9.x)",
-        steps=40,                      # diffusers docs, LTXConditionPipeline 0.9.5 example: num_inference_steps=40
-        guidance_scale=3.0,            # pipeline default, as in that example
-        fps=24,                        # model card
-        end_frame=True,                # model card: keyframes and video extension (LTXConditionPipeline)
+        steps=40,  # diffusers docs, LTXConditionPipeline 0.9.5 example: num_inference_steps=40
+        guidance_scale=3.0,  # pipeline default, as in that example
+        fps=24,  # model card
+        end_frame=True,  # model card: keyframes and video extension (LTXConditionPipeline)
         call=(("decode_timestep", 0.05), ("decode_noise_scale", 0.025)),  # the 0.9.5 diffusers example
     ),
     "ltx-video-0.9.7-distilled": Profile(
         release="Lightricks/LTX-Video-0.9.7-distilled (also 0.9.8-distilled)",
-        steps=8,                       # diffusers docs, the distilled example: 8 explicit timesteps below
-        guidance_scale=1.0,            # same example: guidance_scale=1.0 (distilled without CFG)
-        fps=24,                        # model card
-        end_frame=True,                # LTXConditionPipeline keyframes, as 0.9.5+
-        call=(("timesteps", (1000, 993, 987, 981, 975, 909, 725, 0.03)), ("decode_timestep", 0.05),
-              ("decode_noise_scale", 0.025), ("image_cond_noise_scale", 0.0)),  # the distilled diffusers example
+        steps=8,  # diffusers docs, the distilled example: 8 explicit timesteps below
+        guidance_scale=1.0,  # same example: guidance_scale=1.0 (distilled without CFG)
+        fps=24,  # model card
+        end_frame=True,  # LTXConditionPipeline keyframes, as 0.9.5+
+        call=(
+            ("timesteps", (1000, 993, 987, 981, 975, 909, 725, 0.03)),
+            ("decode_timestep", 0.05),
+            ("decode_noise_scale", 0.025),
+            ("image_cond_noise_scale", 0.0),
+        ),  # the distilled diffusers example
     ),
 }
 
@@ -67,10 +71,14 @@ FAMILY = Family(
 
 
 def geometry(pipeline) -> Geometry:
-    return Geometry(spatial_compression=pipeline.vae.spatial_compression_ratio,
-                    temporal_compression=pipeline.vae.temporal_compression_ratio,
-                    patch_size=pipeline.transformer.config.patch_size,
-                    max_pixels=768 * 512, max_frames=121, pipeline_multiple=32)
+    return Geometry(
+        spatial_compression=pipeline.vae.spatial_compression_ratio,
+        temporal_compression=pipeline.vae.temporal_compression_ratio,
+        patch_size=pipeline.transformer.config.patch_size,
+        max_pixels=768 * 512,
+        max_frames=121,
+        pipeline_multiple=32,
+    )
 
 
 def extension_overlap(geometry: Geometry) -> int:

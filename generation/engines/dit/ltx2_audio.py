@@ -39,8 +39,9 @@ def samples_resample(*, samples: np.ndarray, rate: int, target: int) -> np.ndarr
     import av
 
     resampler = av.AudioResampler(format="flt", layout="mono", rate=target)
-    frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples, dtype=np.float32)[None, :], format="flt",
-                                       layout="mono")
+    frame = av.AudioFrame.from_ndarray(
+        np.ascontiguousarray(samples, dtype=np.float32)[None, :], format="flt", layout="mono"
+    )
     frame.sample_rate = rate
     out = list(resampler.resample(frame)) + list(resampler.resample(None))
     return np.concatenate([f.to_ndarray().reshape(-1) for f in out]).astype(np.float32)
@@ -77,9 +78,18 @@ def mel_spectrogram(*, waveform, sample_rate: int, hop_length: int, mel_bins: in
 
     batch, channels, length = waveform.shape
     flat = waveform.reshape(batch * channels, length).float()
-    spectrum = torch.stft(flat, n_fft=n_fft, hop_length=hop_length, win_length=n_fft,
-                          window=torch.hann_window(n_fft, device=flat.device), center=True, pad_mode="reflect",
-                          normalized=False, onesided=True, return_complex=True).abs()
+    spectrum = torch.stft(
+        flat,
+        n_fft=n_fft,
+        hop_length=hop_length,
+        win_length=n_fft,
+        window=torch.hann_window(n_fft, device=flat.device),
+        center=True,
+        pad_mode="reflect",
+        normalized=False,
+        onesided=True,
+        return_complex=True,
+    ).abs()
     bank = torch.from_numpy(mel_filterbank(sample_rate=sample_rate, n_fft=n_fft, mel_bins=mel_bins)).to(flat.device)
     mel = torch.log(torch.clamp(torch.matmul(bank.T, spectrum), min=LOG_FLOOR))  # (B*C, mel_bins, frames)
     return mel.reshape(batch, channels, mel_bins, -1).permute(0, 1, 3, 2).contiguous()
@@ -90,13 +100,17 @@ def audio_frames(*, pipeline, num_frames: int, frame_rate: float) -> int:
     from diffusers.pipelines.ltx2.dfr_layout import resolve_canvas
 
     canvas_frames, _, _ = resolve_canvas(num_frames, pipeline.vae_temporal_compression_ratio)
-    per_second = (pipeline.audio_vae.config.sample_rate / pipeline.audio_vae.config.mel_hop_length
-                  / float(pipeline.audio_vae.temporal_compression_ratio))
+    per_second = (
+        pipeline.audio_vae.config.sample_rate
+        / pipeline.audio_vae.config.mel_hop_length
+        / float(pipeline.audio_vae.temporal_compression_ratio)
+    )
     return round(canvas_frames / frame_rate * per_second)
 
 
-def voice_latents(*, pipeline, samples: np.ndarray, rate: int, offset: float, num_frames: int, frame_rate: float,
-                  n_fft: int = N_FFT):
+def voice_latents(
+    *, pipeline, samples: np.ndarray, rate: int, offset: float, num_frames: int, frame_rate: float, n_fft: int = N_FFT
+):
     """Our speech (mono float32 at `rate`, starting `offset` seconds into the take) as raw unpacked audio latents
     (1, channels, length, latent mel bins) for LTX2DFRPipeline(audio_latents=..., freeze_audio=True)."""
     import torch
@@ -109,11 +123,12 @@ def voice_latents(*, pipeline, samples: np.ndarray, rate: int, offset: float, nu
     # The whole take's track: silence, the speech at its offset, silence; enough mel frames for `length` latents.
     track = np.zeros(length * vae.temporal_compression_ratio * hop, dtype=np.float32)
     start = min(max(0, round(offset * target)), len(track))
-    piece = voice[:len(track) - start]
-    track[start:start + len(piece)] = piece
+    piece = voice[: len(track) - start]
+    track[start : start + len(piece)] = piece
     waveform = torch.from_numpy(track)[None, None].repeat(1, int(config.in_channels), 1)
-    mel = mel_spectrogram(waveform=waveform, sample_rate=target, hop_length=hop, mel_bins=int(config.mel_bins),
-                          n_fft=n_fft)
+    mel = mel_spectrogram(
+        waveform=waveform, sample_rate=target, hop_length=hop, mel_bins=int(config.mel_bins), n_fft=n_fft
+    )
     device = next(vae.parameters()).device
     with torch.no_grad():
         latents = vae.encode(mel.to(device=device, dtype=vae.dtype)).latent_dist.mode()
@@ -121,9 +136,11 @@ def voice_latents(*, pipeline, samples: np.ndarray, rate: int, offset: float, nu
     if (latents.shape[1], latents.shape[3]) != expected or latents.shape[2] < length:
         # The pipeline packs channels x mel/4 for the transformer and counts time /4: a VAE that compresses
         # otherwise cannot feed it.
-        raise EngineError(f"PRESENTER_DIT_FOLLOW_VOICE: the audio VAE encodes {tuple(mel.shape)} mel to "
-                          f"{tuple(latents.shape)} latents and LTX2DFRPipeline needs (1, {expected[0]}, >={length}, "
-                          f"{expected[1]}); these weights cannot follow a voice, turn the setting off")
+        raise EngineError(
+            f"PRESENTER_DIT_FOLLOW_VOICE: the audio VAE encodes {tuple(mel.shape)} mel to "
+            f"{tuple(latents.shape)} latents and LTX2DFRPipeline needs (1, {expected[0]}, >={length}, "
+            f"{expected[1]}); these weights cannot follow a voice, turn the setting off"
+        )
     return latents[:, :, :length].float()
 
 
@@ -137,7 +154,8 @@ def dfr_pipeline(pipeline):
     accepted = set(inspect.signature(LTX2DFRPipeline.__init__).parameters) - {"self"}
     modules = {name: module for name, module in pipeline.components.items() if name in accepted}
     modules["scheduler"] = FlowMatchEulerDiscreteScheduler.from_config(
-        pipeline.scheduler.config, use_dynamic_shifting=False, shift=1.0, shift_terminal=None)
+        pipeline.scheduler.config, use_dynamic_shifting=False, shift=1.0, shift_terminal=None
+    )
     dfr = LTX2DFRPipeline(**modules)
     dfr.set_progress_bar_config(disable=True)
     return dfr
@@ -150,29 +168,72 @@ def voice_sigmas(*, pipeline, steps: int, num_frames: int, height: int, width: i
 
     scheduler = copy.deepcopy(pipeline.scheduler)
     config = scheduler.config
-    tokens = (((num_frames - 1) // pipeline.vae_temporal_compression_ratio + 1)
-              * (height // pipeline.vae_spatial_compression_ratio) * (width // pipeline.vae_spatial_compression_ratio))
-    mu = calculate_shift(tokens, config.get("base_image_seq_len", 1024), config.get("max_image_seq_len", 4096),
-                         config.get("base_shift", 0.95), config.get("max_shift", 2.05))
+    tokens = (
+        ((num_frames - 1) // pipeline.vae_temporal_compression_ratio + 1)
+        * (height // pipeline.vae_spatial_compression_ratio)
+        * (width // pipeline.vae_spatial_compression_ratio)
+    )
+    mu = calculate_shift(
+        tokens,
+        config.get("base_image_seq_len", 1024),
+        config.get("max_image_seq_len", 4096),
+        config.get("base_shift", 0.95),
+        config.get("max_shift", 2.05),
+    )
     scheduler.set_timesteps(sigmas=list(np.linspace(1.0, 1 / steps, steps)), mu=mu)
     return [float(sigma) for sigma in scheduler.sigmas[:-1]]
 
 
-def voice_take(*, pipeline, image, prompt: str, samples: np.ndarray, rate: int, offset: float, width: int,
-               height: int, num_frames: int, frame_rate: float, steps: int, generator, max_sequence_length: int,
-               callback, use_cross_timestep: bool = True, n_fft: int = N_FFT,
-               sigmas: list[float] | None = None) -> tuple[Any, Any]:
+def voice_take(
+    *,
+    pipeline,
+    image,
+    prompt: str,
+    samples: np.ndarray,
+    rate: int,
+    offset: float,
+    width: int,
+    height: int,
+    num_frames: int,
+    frame_rate: float,
+    steps: int,
+    generator,
+    max_sequence_length: int,
+    callback,
+    use_cross_timestep: bool = True,
+    n_fft: int = N_FFT,
+    sigmas: list[float] | None = None,
+) -> tuple[Any, Any]:
     """One take that follows the voice: (the DFR pipeline's output, the audio latents it held)."""
     from diffusers.pipelines.ltx2.pipeline_ltx2_condition import LTX2VideoCondition
 
-    latents = voice_latents(pipeline=pipeline, samples=samples, rate=rate, offset=offset, num_frames=num_frames,
-                            frame_rate=frame_rate, n_fft=n_fft)
+    latents = voice_latents(
+        pipeline=pipeline,
+        samples=samples,
+        rate=rate,
+        offset=offset,
+        num_frames=num_frames,
+        frame_rate=frame_rate,
+        n_fft=n_fft,
+    )
     dfr = dfr_pipeline(pipeline)
-    sigmas = sigmas or voice_sigmas(pipeline=pipeline, steps=steps, num_frames=num_frames, height=height,
-                                    width=width)
-    output = dfr(prompt=prompt, conditions=[LTX2VideoCondition(frames=image, index=0, strength=1.0)],
-                 height=height, width=width, num_frames=num_frames, frame_rate=frame_rate,
-                 audio_latents=latents.to(dfr.audio_vae.dtype), freeze_audio=True, generate_slots=False,
-                 sigmas=sigmas, use_cross_timestep=use_cross_timestep, generator=generator, output_type="pt",
-                 max_sequence_length=max_sequence_length, callback_on_step_end=callback, callback_on_step_end_tensor_inputs=["latents"])
+    sigmas = sigmas or voice_sigmas(pipeline=pipeline, steps=steps, num_frames=num_frames, height=height, width=width)
+    output = dfr(
+        prompt=prompt,
+        conditions=[LTX2VideoCondition(frames=image, index=0, strength=1.0)],
+        height=height,
+        width=width,
+        num_frames=num_frames,
+        frame_rate=frame_rate,
+        audio_latents=latents.to(dfr.audio_vae.dtype),
+        freeze_audio=True,
+        generate_slots=False,
+        sigmas=sigmas,
+        use_cross_timestep=use_cross_timestep,
+        generator=generator,
+        output_type="pt",
+        max_sequence_length=max_sequence_length,
+        callback_on_step_end=callback,
+        callback_on_step_end_tensor_inputs=["latents"],
+    )
     return output, latents

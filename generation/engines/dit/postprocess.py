@@ -134,11 +134,21 @@ class _FlowInterpolator:
         # Backward warping: pixel x at time alpha came from x - alpha*F_ab in a and goes on to
         # x - (1-alpha)*F_ba in b. Using each flow at x itself (not at its source) is the usual
         # approximation; it is exact for smooth motion and only softens moving edges a little.
-        warped_a = cv2.remap(frame_a, self._grid_x - alpha * flow_ab[..., 0], self._grid_y - alpha * flow_ab[..., 1],
-                             cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        warped_a = cv2.remap(
+            frame_a,
+            self._grid_x - alpha * flow_ab[..., 0],
+            self._grid_y - alpha * flow_ab[..., 1],
+            cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
         beta = 1.0 - alpha
-        warped_b = cv2.remap(frame_b, self._grid_x - beta * flow_ba[..., 0], self._grid_y - beta * flow_ba[..., 1],
-                             cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        warped_b = cv2.remap(
+            frame_b,
+            self._grid_x - beta * flow_ba[..., 0],
+            self._grid_y - beta * flow_ba[..., 1],
+            cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
         # Each side is weighted by how close it is in time: its warp is shorter, so more trustworthy.
         return cv2.addWeighted(warped_a, beta, warped_b, alpha, 0.0)
 
@@ -179,7 +189,7 @@ def frames_resize(frames: np.ndarray, *, width: int, height: int) -> np.ndarray:
     left, top = (scaled_size[0] - width) // 2, (scaled_size[1] - height) // 2
     out = np.empty((frames.shape[0], height, width, 3), dtype=np.uint8)
     for index, frame in enumerate(frames):
-        out[index] = _scale(frame, scaled_size, scale)[top:top + height, left:left + width]
+        out[index] = _scale(frame, scaled_size, scale)[top : top + height, left : left + width]
     return out
 
 
@@ -203,7 +213,7 @@ def frames_fit(frames: np.ndarray, *, width: int, height: int, max_crop: float =
     out = np.empty((frames.shape[0], height, width, 3), dtype=np.uint8)
     for index, frame in enumerate(frames):
         out[index] = _blurred_background(covered[index])
-        out[index, top:top + product_size[1], left:left + product_size[0]] = _scale(frame, product_size, scale)
+        out[index, top : top + product_size[1], left : left + product_size[0]] = _scale(frame, product_size, scale)
     return out
 
 
@@ -220,8 +230,9 @@ def _scale(frame: np.ndarray, size: tuple[int, int], scale: float) -> np.ndarray
 
 def _blurred_background(cover: np.ndarray) -> np.ndarray:
     height, width = cover.shape[:2]
-    small = cv2.resize(cover, (max(1, width // BACKGROUND_SHRINK), max(1, height // BACKGROUND_SHRINK)),
-                       interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        cover, (max(1, width // BACKGROUND_SHRINK), max(1, height // BACKGROUND_SHRINK)), interpolation=cv2.INTER_AREA
+    )
     small = cv2.GaussianBlur(small, (0, 0), 1.0)
     background = cv2.resize(small, (width, height), interpolation=cv2.INTER_CUBIC)
     return cv2.convertScaleAbs(background, alpha=BACKGROUND_BRIGHTNESS)

@@ -23,69 +23,124 @@ from pathlib import Path
 
 def _shards(folder: str, stem: str, count: int) -> list[str]:
     """`count` shards named as transformers/diffusers name them, with their index."""
-    index = {"model": "model.safetensors.index.json",
-             "diffusion_pytorch_model": "diffusion_pytorch_model.safetensors.index.json"}[stem]
+    index = {
+        "model": "model.safetensors.index.json",
+        "diffusion_pytorch_model": "diffusion_pytorch_model.safetensors.index.json",
+    }[stem]
     return [*(f"{folder}/{stem}-{n:05d}-of-{count:05d}.safetensors" for n in range(1, count + 1)), f"{folder}/{index}"]
 
 
-T5_TOKENIZER = ["tokenizer/added_tokens.json", "tokenizer/special_tokens_map.json", "tokenizer/spiece.model",
-                "tokenizer/tokenizer_config.json"]            # google/t5-v1_1-xxl's files: no tokenizer.json
-UMT5_TOKENIZER = ["tokenizer/special_tokens_map.json", "tokenizer/spiece.model", "tokenizer/tokenizer.json",
-                  "tokenizer/tokenizer_config.json"]          # google/umt5-xxl's files
+T5_TOKENIZER = [
+    "tokenizer/added_tokens.json",
+    "tokenizer/special_tokens_map.json",
+    "tokenizer/spiece.model",
+    "tokenizer/tokenizer_config.json",
+]  # google/t5-v1_1-xxl's files: no tokenizer.json
+UMT5_TOKENIZER = [
+    "tokenizer/special_tokens_map.json",
+    "tokenizer/spiece.model",
+    "tokenizer/tokenizer.json",
+    "tokenizer/tokenizer_config.json",
+]  # google/umt5-xxl's files
 
 RELEASED_LAYOUTS = {
     "Lightricks/LTX-Video": {
         "family": "ltx",
         "tokenizer_class": "T5Tokenizer",
-        "files": ["model_index.json", "scheduler/scheduler_config.json",
-                  "text_encoder/config.json", *_shards("text_encoder", "model", 4), *T5_TOKENIZER,
-                  "transformer/config.json", *_shards("transformer", "diffusion_pytorch_model", 2),
-                  "vae/config.json", "vae/diffusion_pytorch_model.safetensors"],
+        "files": [
+            "model_index.json",
+            "scheduler/scheduler_config.json",
+            "text_encoder/config.json",
+            *_shards("text_encoder", "model", 4),
+            *T5_TOKENIZER,
+            "transformer/config.json",
+            *_shards("transformer", "diffusion_pytorch_model", 2),
+            "vae/config.json",
+            "vae/diffusion_pytorch_model.safetensors",
+        ],
     },
     "THUDM/CogVideoX-5b-I2V": {
         "family": "cogvideox",
         "tokenizer_class": "T5Tokenizer",
-        "files": ["model_index.json", "scheduler/scheduler_config.json",
-                  "text_encoder/config.json", *_shards("text_encoder", "model", 2), *T5_TOKENIZER,
-                  "transformer/config.json", *_shards("transformer", "diffusion_pytorch_model", 3),
-                  "vae/config.json", "vae/diffusion_pytorch_model.safetensors"],
+        "files": [
+            "model_index.json",
+            "scheduler/scheduler_config.json",
+            "text_encoder/config.json",
+            *_shards("text_encoder", "model", 2),
+            *T5_TOKENIZER,
+            "transformer/config.json",
+            *_shards("transformer", "diffusion_pytorch_model", 3),
+            "vae/config.json",
+            "vae/diffusion_pytorch_model.safetensors",
+        ],
     },
     "Wan-AI/Wan2.1-I2V-14B-480P-Diffusers": {
         "family": "wan",
         "tokenizer_class": "T5TokenizerFast",
-        "files": ["model_index.json", "image_encoder/config.json", "image_encoder/model.safetensors",
-                  "image_processor/preprocessor_config.json", "scheduler/scheduler_config.json",
-                  "text_encoder/config.json", *_shards("text_encoder", "model", 5), *UMT5_TOKENIZER,
-                  "transformer/config.json", *_shards("transformer", "diffusion_pytorch_model", 14),
-                  "vae/config.json", "vae/diffusion_pytorch_model.safetensors"],
+        "files": [
+            "model_index.json",
+            "image_encoder/config.json",
+            "image_encoder/model.safetensors",
+            "image_processor/preprocessor_config.json",
+            "scheduler/scheduler_config.json",
+            "text_encoder/config.json",
+            *_shards("text_encoder", "model", 5),
+            *UMT5_TOKENIZER,
+            "transformer/config.json",
+            *_shards("transformer", "diffusion_pytorch_model", 14),
+            "vae/config.json",
+            "vae/diffusion_pytorch_model.safetensors",
+        ],
     },
     "Wan-AI/Wan2.2-I2V-A14B-Diffusers": {
         "family": "wan",
         "tokenizer_class": "T5TokenizerFast",
-        "files": ["model_index.json", "scheduler/scheduler_config.json",
-                  "text_encoder/config.json", *_shards("text_encoder", "model", 5), *UMT5_TOKENIZER,
-                  "transformer/config.json", *_shards("transformer", "diffusion_pytorch_model", 12),
-                  "transformer_2/config.json", *_shards("transformer_2", "diffusion_pytorch_model", 12),
-                  "vae/config.json", "vae/diffusion_pytorch_model.safetensors"],
+        "files": [
+            "model_index.json",
+            "scheduler/scheduler_config.json",
+            "text_encoder/config.json",
+            *_shards("text_encoder", "model", 5),
+            *UMT5_TOKENIZER,
+            "transformer/config.json",
+            *_shards("transformer", "diffusion_pytorch_model", 12),
+            "transformer_2/config.json",
+            *_shards("transformer_2", "diffusion_pytorch_model", 12),
+            "vae/config.json",
+            "vae/diffusion_pytorch_model.safetensors",
+        ],
     },
     "Lightricks/LTX-2": {
         "family": "ltx2",
-        "tokenizer_class": None,       # Gemma 3's own tokenizer files (tokenizer.json is there)
-        "files": ["model_index.json", "scheduler/scheduler_config.json",
-                  "text_encoder/config.json", "text_encoder/generation_config.json",
-                  *_shards("text_encoder", "model", 5),
-                  "tokenizer/special_tokens_map.json", "tokenizer/tokenizer.json", "tokenizer/tokenizer_config.json",
-                  "connectors/config.json", "connectors/diffusion_pytorch_model.safetensors",
-                  "transformer/config.json", *_shards("transformer", "diffusion_pytorch_model", 8),
-                  "vae/config.json", "vae/diffusion_pytorch_model.safetensors",
-                  "audio_vae/config.json", "audio_vae/diffusion_pytorch_model.safetensors",
-                  "vocoder/config.json", "vocoder/diffusion_pytorch_model.safetensors"],
+        "tokenizer_class": None,  # Gemma 3's own tokenizer files (tokenizer.json is there)
+        "files": [
+            "model_index.json",
+            "scheduler/scheduler_config.json",
+            "text_encoder/config.json",
+            "text_encoder/generation_config.json",
+            *_shards("text_encoder", "model", 5),
+            "tokenizer/special_tokens_map.json",
+            "tokenizer/tokenizer.json",
+            "tokenizer/tokenizer_config.json",
+            "connectors/config.json",
+            "connectors/diffusion_pytorch_model.safetensors",
+            "transformer/config.json",
+            *_shards("transformer", "diffusion_pytorch_model", 8),
+            "vae/config.json",
+            "vae/diffusion_pytorch_model.safetensors",
+            "audio_vae/config.json",
+            "audio_vae/diffusion_pytorch_model.safetensors",
+            "vocoder/config.json",
+            "vocoder/diffusion_pytorch_model.safetensors",
+        ],
     },
 }
 # The layout each family's tiny model is built in (tiny.py's builders follow these releases' components).
-TINY_RELEASES = {"ltx": "Lightricks/LTX-Video", "wan": "Wan-AI/Wan2.2-I2V-A14B-Diffusers",
-                 "cogvideox": "THUDM/CogVideoX-5b-I2V"}
-EXTRA_IDS = 100                        # T5's sentinel tokens <extra_id_0..99>, listed in added_tokens.json
+TINY_RELEASES = {
+    "ltx": "Lightricks/LTX-Video",
+    "wan": "Wan-AI/Wan2.2-I2V-A14B-Diffusers",
+    "cogvideox": "THUDM/CogVideoX-5b-I2V",
+}
+EXTRA_IDS = 100  # T5's sentinel tokens <extra_id_0..99>, listed in added_tokens.json
 
 
 def layout_files(path: Path) -> set[str]:
@@ -104,11 +159,20 @@ def layout_apply(path: Path, release: str, *, sentences: list[str], max_length: 
     special_map = path / "tokenizer" / "special_tokens_map.json"
     if "tokenizer/special_tokens_map.json" in files and not special_map.exists():  # transformers 5 writes none
         config = json.loads((path / "tokenizer" / "tokenizer_config.json").read_text())
-        special_map.write_text(json.dumps({key: value for key, value in config.items()
-                                           if key.endswith("_token") and isinstance(value, str)}, indent=2) + "\n")
+        special_map.write_text(
+            json.dumps(
+                {key: value for key, value in config.items() if key.endswith("_token") and isinstance(value, str)},
+                indent=2,
+            )
+            + "\n"
+        )
     if layout["tokenizer_class"]:
-        _sentencepiece_tokenizer(path / "tokenizer", [f.split("/", 1)[1] for f in files if f.startswith("tokenizer/")],
-                                 sentences=sentences, max_length=max_length)
+        _sentencepiece_tokenizer(
+            path / "tokenizer",
+            [f.split("/", 1)[1] for f in files if f.startswith("tokenizer/")],
+            sentences=sentences,
+            max_length=max_length,
+        )
         index = json.loads((path / "model_index.json").read_text())
         index["tokenizer"] = ["transformers", layout["tokenizer_class"]]
         (path / "model_index.json").write_text(json.dumps(index, indent=2) + "\n")
@@ -130,12 +194,13 @@ def _reshard(folder: Path, names: list[str]) -> None:
         raise ValueError(f"{folder}: {len(keys)} tensors cannot fill {len(shards)} shards")
     weight_map, total = {}, 0
     for number, shard in enumerate(shards):
-        part = {key: tensors[key].contiguous() for key in keys[number::len(shards)]}
+        part = {key: tensors[key].contiguous() for key in keys[number :: len(shards)]}
         save_file(part, str(folder / shard), metadata={"format": "pt"})
         weight_map.update(dict.fromkeys(part, shard))
         total += sum(t.numel() * t.element_size() for t in part.values())
-    (folder / index_name).write_text(json.dumps({"metadata": {"total_size": total}, "weight_map": weight_map},
-                                                indent=2) + "\n")
+    (folder / index_name).write_text(
+        json.dumps({"metadata": {"total_size": total}, "weight_map": weight_map}, indent=2) + "\n"
+    )
     single.unlink()
 
 
@@ -148,8 +213,17 @@ def spiece_train(sentences: list[str], *, vocab_size: int) -> bytes:
 
     model = io.BytesIO()
     sentencepiece.SentencePieceTrainer.train(
-        sentence_iterator=iter(sentences), model_writer=model, vocab_size=vocab_size, model_type="unigram",
-        pad_id=0, eos_id=1, unk_id=2, bos_id=-1, hard_vocab_limit=False, minloglevel=2)
+        sentence_iterator=iter(sentences),
+        model_writer=model,
+        vocab_size=vocab_size,
+        model_type="unigram",
+        pad_id=0,
+        eos_id=1,
+        unk_id=2,
+        bos_id=-1,
+        hard_vocab_limit=False,
+        minloglevel=2,
+    )
     return model.getvalue()
 
 
@@ -165,8 +239,14 @@ def _sentencepiece_tokenizer(folder: Path, names: list[str], *, sentences: list[
     size = sentencepiece.SentencePieceProcessor(model_proto=spiece).get_piece_size()
     extra = [f"<extra_id_{n}>" for n in range(EXTRA_IDS)]
     special = {"eos_token": "</s>", "pad_token": "<pad>", "unk_token": "<unk>", "additional_special_tokens": extra}
-    config = {**special, "model_max_length": max_length, "extra_ids": EXTRA_IDS, "legacy": True,
-              "tokenizer_class": "T5Tokenizer", "clean_up_tokenization_spaces": True}
+    config = {
+        **special,
+        "model_max_length": max_length,
+        "extra_ids": EXTRA_IDS,
+        "legacy": True,
+        "tokenizer_class": "T5Tokenizer",
+        "clean_up_tokenization_spaces": True,
+    }
     (folder / "tokenizer_config.json").write_text(json.dumps(config, indent=2) + "\n")
     (folder / "special_tokens_map.json").write_text(json.dumps(special, indent=2) + "\n")
     if "added_tokens.json" in names:

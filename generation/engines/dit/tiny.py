@@ -37,8 +37,9 @@ def tiny_tokenizer(max_length: int):
     tokenizer.normalizer = normalizers.Lowercase()
     tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
     tokenizer.post_processor = processors.TemplateProcessing(single="$A </s>", special_tokens=[("</s>", 1)])
-    return PreTrainedTokenizerFast(tokenizer_object=tokenizer, pad_token="<pad>", eos_token="</s>",
-                                   unk_token="<unk>", model_max_length=max_length)
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer, pad_token="<pad>", eos_token="</s>", unk_token="<unk>", model_max_length=max_length
+    )
 
 
 def _tiny_t5(torch, *, umt5: bool = False):
@@ -47,61 +48,133 @@ def _tiny_t5(torch, *, umt5: bool = False):
 
     config_class, model_class = (UMT5Config, UMT5EncoderModel) if umt5 else (T5Config, T5EncoderModel)
     torch.manual_seed(0)
-    config = config_class(vocab_size=256, d_model=32, d_kv=8, d_ff=37, num_layers=2, num_heads=4,
-                          relative_attention_num_buckets=8, decoder_start_token_id=0, pad_token_id=0, eos_token_id=1)
+    config = config_class(
+        vocab_size=256,
+        d_model=32,
+        d_kv=8,
+        d_ff=37,
+        num_layers=2,
+        num_heads=4,
+        relative_attention_num_buckets=8,
+        decoder_start_token_id=0,
+        pad_token_id=0,
+        eos_token_id=1,
+    )
     return model_class(config).eval()
 
 
-def build_tiny_ltx(*, layers: int = 1, heads: int = 4, head_dim: int = 8, latent_channels: int = 8,
-                   vae_channels: tuple[int, ...] = (8, 8, 8, 8),
-                   vae_scaling: tuple[bool, ...] = (True, True, False, False), vae_patch: int = 1):
+def build_tiny_ltx(
+    *,
+    layers: int = 1,
+    heads: int = 4,
+    head_dim: int = 8,
+    latent_channels: int = 8,
+    vae_channels: tuple[int, ...] = (8, 8, 8, 8),
+    vae_scaling: tuple[bool, ...] = (True, True, False, False),
+    vae_patch: int = 1,
+):
     """The tiny LTX (the defaults); bench/dit_overhead.py builds a wider one with the released VAE compression
     (patch 4, three 2x stages: 32x in space) from the same code."""
     import torch
-    from diffusers import (AutoencoderKLLTXVideo, FlowMatchEulerDiscreteScheduler, LTXImageToVideoPipeline,
-                           LTXVideoTransformer3DModel)
+    from diffusers import (
+        AutoencoderKLLTXVideo,
+        FlowMatchEulerDiscreteScheduler,
+        LTXImageToVideoPipeline,
+        LTXVideoTransformer3DModel,
+    )
 
     torch.manual_seed(0)
     transformer = LTXVideoTransformer3DModel(
-        in_channels=latent_channels, out_channels=latent_channels, patch_size=1, patch_size_t=1,
-        num_attention_heads=heads, attention_head_dim=head_dim, cross_attention_dim=heads * head_dim,
-        num_layers=layers, caption_channels=32)
+        in_channels=latent_channels,
+        out_channels=latent_channels,
+        patch_size=1,
+        patch_size_t=1,
+        num_attention_heads=heads,
+        attention_head_dim=head_dim,
+        cross_attention_dim=heads * head_dim,
+        num_layers=layers,
+        caption_channels=32,
+    )
     vae = AutoencoderKLLTXVideo(
-        in_channels=3, out_channels=3, latent_channels=latent_channels, block_out_channels=vae_channels,
-        decoder_block_out_channels=vae_channels, layers_per_block=(1, 1, 1, 1, 1),
-        decoder_layers_per_block=(1, 1, 1, 1, 1), spatio_temporal_scaling=vae_scaling,
+        in_channels=3,
+        out_channels=3,
+        latent_channels=latent_channels,
+        block_out_channels=vae_channels,
+        decoder_block_out_channels=vae_channels,
+        layers_per_block=(1, 1, 1, 1, 1),
+        decoder_layers_per_block=(1, 1, 1, 1, 1),
+        spatio_temporal_scaling=vae_scaling,
         decoder_spatio_temporal_scaling=vae_scaling,
-        decoder_inject_noise=(False, False, False, False, False), upsample_residual=(False, False, False, False),
-        upsample_factor=(1, 1, 1, 1), timestep_conditioning=False, patch_size=vae_patch, patch_size_t=1,
-        encoder_causal=True, decoder_causal=False)
+        decoder_inject_noise=(False, False, False, False, False),
+        upsample_residual=(False, False, False, False),
+        upsample_factor=(1, 1, 1, 1),
+        timestep_conditioning=False,
+        patch_size=vae_patch,
+        patch_size_t=1,
+        encoder_causal=True,
+        decoder_causal=False,
+    )
     pipeline = LTXImageToVideoPipeline(
-        transformer=transformer, vae=vae, scheduler=FlowMatchEulerDiscreteScheduler(),
-        text_encoder=_tiny_t5(torch), tokenizer=tiny_tokenizer(128))
+        transformer=transformer,
+        vae=vae,
+        scheduler=FlowMatchEulerDiscreteScheduler(),
+        text_encoder=_tiny_t5(torch),
+        tokenizer=tiny_tokenizer(128),
+    )
     # The configs read as 0.9.0 (no timestep-conditioned VAE); the engine is tested with the keyframe release's row.
-    profile = {"family": "ltx", "release": "ltx-video-0.9.5", "max_pixels": 64 * 96, "max_frames": 33, "fps": 8,
-               "steps": 3}
+    profile = {
+        "family": "ltx",
+        "release": "ltx-video-0.9.5",
+        "max_pixels": 64 * 96,
+        "max_frames": 33,
+        "fps": 8,
+        "steps": 3,
+    }
     return pipeline, profile
 
 
 def build_tiny_wan():
     """Wan 2.2 I2V (A14B) layout: two experts split at a noise boundary, no CLIP image encoder."""
     import torch
-    from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanImageToVideoPipeline, WanTransformer3DModel
+    from diffusers import (
+        AutoencoderKLWan,
+        FlowMatchEulerDiscreteScheduler,
+        WanImageToVideoPipeline,
+        WanTransformer3DModel,
+    )
 
     torch.manual_seed(0)
-    vae = AutoencoderKLWan(base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
-                           temperal_downsample=[False, True, True])
+    vae = AutoencoderKLWan(
+        base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True, True]
+    )
 
     def expert():
         return WanTransformer3DModel(
-            patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=36, out_channels=16,
-            text_dim=32, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True,
-            qk_norm="rms_norm_across_heads", rope_max_seq_len=32)
+            patch_size=(1, 2, 2),
+            num_attention_heads=2,
+            attention_head_dim=12,
+            in_channels=36,
+            out_channels=16,
+            text_dim=32,
+            freq_dim=256,
+            ffn_dim=32,
+            num_layers=2,
+            cross_attn_norm=True,
+            qk_norm="rms_norm_across_heads",
+            rope_max_seq_len=32,
+        )
 
     pipeline = WanImageToVideoPipeline(
-        tokenizer=tiny_tokenizer(128), text_encoder=_tiny_t5(torch, umt5=True), vae=vae,
-        scheduler=FlowMatchEulerDiscreteScheduler(shift=5.0), transformer=expert(), transformer_2=expert(),
-        image_encoder=None, image_processor=None, boundary_ratio=0.875)
+        tokenizer=tiny_tokenizer(128),
+        text_encoder=_tiny_t5(torch, umt5=True),
+        vae=vae,
+        scheduler=FlowMatchEulerDiscreteScheduler(shift=5.0),
+        transformer=expert(),
+        transformer_2=expert(),
+        image_encoder=None,
+        image_processor=None,
+        boundary_ratio=0.875,
+    )
     profile = {"family": "wan", "max_pixels": 64 * 96, "max_frames": 33, "fps": 8, "steps": 3}
     return pipeline, profile
 
@@ -109,45 +182,102 @@ def build_tiny_wan():
 def build_tiny_wan21():
     """Wan 2.1 I2V (14B-480P) layout: one transformer, a CLIP image encoder and its processor."""
     import torch
-    from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanImageToVideoPipeline, WanTransformer3DModel
+    from diffusers import (
+        AutoencoderKLWan,
+        FlowMatchEulerDiscreteScheduler,
+        WanImageToVideoPipeline,
+        WanTransformer3DModel,
+    )
     from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModel
 
     torch.manual_seed(0)
-    vae = AutoencoderKLWan(base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
-                           temperal_downsample=[False, True, True])
-    image_encoder = CLIPVisionModel(CLIPVisionConfig(hidden_size=4, projection_dim=4, num_hidden_layers=2,
-                                                     num_attention_heads=2, image_size=32, intermediate_size=16,
-                                                     patch_size=1)).eval()
+    vae = AutoencoderKLWan(
+        base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True, True]
+    )
+    image_encoder = CLIPVisionModel(
+        CLIPVisionConfig(
+            hidden_size=4,
+            projection_dim=4,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            image_size=32,
+            intermediate_size=16,
+            patch_size=1,
+        )
+    ).eval()
     transformer = WanTransformer3DModel(
-        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=36, out_channels=16,
-        text_dim=32, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True, qk_norm="rms_norm_across_heads",
-        rope_max_seq_len=32, image_dim=4)
+        patch_size=(1, 2, 2),
+        num_attention_heads=2,
+        attention_head_dim=12,
+        in_channels=36,
+        out_channels=16,
+        text_dim=32,
+        freq_dim=256,
+        ffn_dim=32,
+        num_layers=2,
+        cross_attn_norm=True,
+        qk_norm="rms_norm_across_heads",
+        rope_max_seq_len=32,
+        image_dim=4,
+    )
     pipeline = WanImageToVideoPipeline(
-        tokenizer=tiny_tokenizer(128), text_encoder=_tiny_t5(torch, umt5=True), vae=vae,
-        scheduler=FlowMatchEulerDiscreteScheduler(shift=3.0), transformer=transformer,
-        image_encoder=image_encoder, image_processor=CLIPImageProcessor(crop_size=32, size=32))
+        tokenizer=tiny_tokenizer(128),
+        text_encoder=_tiny_t5(torch, umt5=True),
+        vae=vae,
+        scheduler=FlowMatchEulerDiscreteScheduler(shift=3.0),
+        transformer=transformer,
+        image_encoder=image_encoder,
+        image_processor=CLIPImageProcessor(crop_size=32, size=32),
+    )
     profile = {"family": "wan", "max_pixels": 64 * 96, "max_frames": 33, "fps": 8, "steps": 3}
     return pipeline, profile
 
 
 def build_tiny_cogvideox():
     import torch
-    from diffusers import (AutoencoderKLCogVideoX, CogVideoXDDIMScheduler, CogVideoXImageToVideoPipeline,
-                           CogVideoXTransformer3DModel)
+    from diffusers import (
+        AutoencoderKLCogVideoX,
+        CogVideoXDDIMScheduler,
+        CogVideoXImageToVideoPipeline,
+        CogVideoXTransformer3DModel,
+    )
 
     torch.manual_seed(0)
     transformer = CogVideoXTransformer3DModel(
-        num_attention_heads=2, attention_head_dim=16, in_channels=8, out_channels=4, time_embed_dim=2,
-        text_embed_dim=32, num_layers=1, sample_width=12, sample_height=8, sample_frames=9, patch_size=2,
-        temporal_compression_ratio=4, max_text_seq_length=226, use_rotary_positional_embeddings=True,
-        use_learned_positional_embeddings=True)
+        num_attention_heads=2,
+        attention_head_dim=16,
+        in_channels=8,
+        out_channels=4,
+        time_embed_dim=2,
+        text_embed_dim=32,
+        num_layers=1,
+        sample_width=12,
+        sample_height=8,
+        sample_frames=9,
+        patch_size=2,
+        temporal_compression_ratio=4,
+        max_text_seq_length=226,
+        use_rotary_positional_embeddings=True,
+        use_learned_positional_embeddings=True,
+    )
     vae = AutoencoderKLCogVideoX(
-        in_channels=3, out_channels=3, down_block_types=("CogVideoXDownBlock3D",) * 4,
-        up_block_types=("CogVideoXUpBlock3D",) * 4, block_out_channels=(8, 8, 8, 8), latent_channels=4,
-        layers_per_block=1, norm_num_groups=2, temporal_compression_ratio=4)
+        in_channels=3,
+        out_channels=3,
+        down_block_types=("CogVideoXDownBlock3D",) * 4,
+        up_block_types=("CogVideoXUpBlock3D",) * 4,
+        block_out_channels=(8, 8, 8, 8),
+        latent_channels=4,
+        layers_per_block=1,
+        norm_num_groups=2,
+        temporal_compression_ratio=4,
+    )
     pipeline = CogVideoXImageToVideoPipeline(
-        tokenizer=tiny_tokenizer(226), text_encoder=_tiny_t5(torch), vae=vae, transformer=transformer,
-        scheduler=CogVideoXDDIMScheduler())
+        tokenizer=tiny_tokenizer(226),
+        text_encoder=_tiny_t5(torch),
+        vae=vae,
+        transformer=transformer,
+        scheduler=CogVideoXDDIMScheduler(),
+    )
     profile = {"family": "cogvideox", "max_frames": 9, "fps": 8, "steps": 3}
     return pipeline, profile
 
@@ -168,8 +298,10 @@ def tiny_dit_save(*, family: str, out_dir: Path, released_layout: bool = True, r
     try:
         builder = TINY_RELEASE_BUILDERS[release] if release else TINY_BUILDERS[family]
     except KeyError:
-        raise ValueError(f"Unknown family {family!r} or release {release!r}; use one of {', '.join(TINY_BUILDERS)} "
-                         f"or {', '.join(TINY_RELEASE_BUILDERS)}.") from None
+        raise ValueError(
+            f"Unknown family {family!r} or release {release!r}; use one of {', '.join(TINY_BUILDERS)} "
+            f"or {', '.join(TINY_RELEASE_BUILDERS)}."
+        ) from None
     pipeline, profile = builder()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -177,7 +309,11 @@ def tiny_dit_save(*, family: str, out_dir: Path, released_layout: bool = True, r
     if released_layout:
         from generation.engines.dit.engine import CAMERA_PHRASES
 
-        layout_apply(out_dir, release or TINY_RELEASES[family], sentences=[" ".join(_WORDS), *CAMERA_PHRASES.values()],
-                     max_length=pipeline.tokenizer.model_max_length)
+        layout_apply(
+            out_dir,
+            release or TINY_RELEASES[family],
+            sentences=[" ".join(_WORDS), *CAMERA_PHRASES.values()],
+            max_length=pipeline.tokenizer.model_max_length,
+        )
     (out_dir / TINY_PROFILE_FILE).write_text(json.dumps(profile, indent=2) + "\n")
     return out_dir

@@ -6,8 +6,10 @@ from generation.engines.dit.family import FAMILY_NAMES
 
 
 class Command(BaseCommand):
-    help = ("Build a tiny random-weight pipeline of a DiT family's real architecture and save it like released "
-            "weights (safetensors + model_index.json). Point DIT_MODELS at it to try the DiT path on a CPU.")
+    help = (
+        "Build a tiny random-weight pipeline of a DiT family's real architecture and save it like released "
+        "weights (safetensors + model_index.json). Point DIT_MODELS at it to try the DiT path on a CPU."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--family", required=True, choices=FAMILY_NAMES)

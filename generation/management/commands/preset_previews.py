@@ -11,9 +11,11 @@ DEMO_SKU = DEMO_PRODUCTS[0][0]  # the espresso cup: on sale, with a description,
 
 
 class Command(BaseCommand):
-    help = ("Render a preview of every built-in preset from the demo products (one small 9:16 video each) for the "
-            "template gallery and GET /api/v1/templates. Queues the renders for the workers and returns; previews "
-            "already made from a preset's current spec are kept. `make run` runs it after seed_demo.")
+    help = (
+        "Render a preview of every built-in preset from the demo products (one small 9:16 video each) for the "
+        "template gallery and GET /api/v1/templates. Queues the renders for the workers and returns; previews "
+        "already made from a preset's current spec are kept. `make run` runs it after seed_demo."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--short-side", type=int, default=PREVIEW_SHORT_SIDE, help="Pixels on the short side.")
@@ -26,15 +28,17 @@ class Command(BaseCommand):
             demo = merchant_get(slug="demo")
         except MerchantNotFound:
             raise CommandError("No demo shop: run `python manage.py seed_demo` first.") from None
-        jobs, refused = preset_previews_queue(merchant=demo, sku=DEMO_SKU, short_side=opts["short_side"],
-                                              force=opts["force"])
+        jobs, refused = preset_previews_queue(
+            merchant=demo, sku=DEMO_SKU, short_side=opts["short_side"], force=opts["force"]
+        )
         for reason in refused:
             self.stderr.write(f"Preview not queued: {reason}")
         if not jobs:
             self.stdout.write("Every preset preview is up to date.")
             return
-        self.stdout.write(f"Queued {len(jobs)} preset previews: "
-                          f"{', '.join(job.metadata['preset_preview'] for job in jobs)}.")
+        self.stdout.write(
+            f"Queued {len(jobs)} preset previews: {', '.join(job.metadata['preset_preview'] for job in jobs)}."
+        )
         if opts["wait"]:
             self._wait([job.pk for job in jobs], time.monotonic() + opts["timeout"])
 

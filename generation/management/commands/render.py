@@ -19,8 +19,11 @@ class Command(BaseCommand):
         parser.add_argument("--sku", required=True)
         parser.add_argument("--aspect", default="9:16", help=f"Comma-separated: {','.join(ASPECT_RATIOS)}")
         parser.add_argument("--engine", default=None, help="motion (CPU) or dit (diffusers video models).")
-        parser.add_argument("--family", default=None,
-                            help="With --engine dit: ltx, wan or cogvideox (default: the template's, else DIT_DEFAULT_FAMILY).")
+        parser.add_argument(
+            "--family",
+            default=None,
+            help="With --engine dit: ltx, wan or cogvideox (default: the template's, else DIT_DEFAULT_FAMILY).",
+        )
         parser.add_argument("--short-side", type=int, default=None, help="Pixels on the short side (even).")
         parser.add_argument("--wait", action="store_true", help="Wait for the job and print its files.")
         parser.add_argument("--timeout", type=float, default=3600, help="Seconds --wait waits at most.")
@@ -28,9 +31,15 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         try:
             merchant = merchant_get(slug=opts["merchant"])
-            job = render_job_create(merchant=merchant, template_slug=opts["template"], sku=opts["sku"],
-                                    aspect_ratios=opts["aspect"].split(","), engine=opts["engine"], family=opts["family"],
-                                    short_side=opts["short_side"])
+            job = render_job_create(
+                merchant=merchant,
+                template_slug=opts["template"],
+                sku=opts["sku"],
+                aspect_ratios=opts["aspect"].split(","),
+                engine=opts["engine"],
+                family=opts["family"],
+                short_side=opts["short_side"],
+            )
         except (MerchantNotFound, ValidationError) as exc:
             raise CommandError("; ".join(getattr(exc, "messages", [str(exc)]))) from None
         if not opts["wait"]:
@@ -42,8 +51,10 @@ class Command(BaseCommand):
             if job.status in FINISHED_STATUSES:
                 break
             if time.monotonic() > deadline:
-                raise CommandError(f"Render job {job.pk} is still {job.status} ({job.progress}%) after "
-                                   f"{opts['timeout']:g} s; is a worker running (make worker)?")
+                raise CommandError(
+                    f"Render job {job.pk} is still {job.status} ({job.progress}%) after "
+                    f"{opts['timeout']:g} s; is a worker running (make worker)?"
+                )
             time.sleep(0.5)
         if job.status != JobStatus.SUCCEEDED:
             raise CommandError(f"Render job {job.pk} {job.status}: {job.error}")

@@ -20,15 +20,38 @@ DEMO_PRESENTER_PHOTO = "astronaut-portrait-print.jpg"  # a real portrait with on
 DEMO_SHOP_URL = "https://demo-prints.example/products/"
 # (sku, title, description, price, compare-at price or None (on sale when above the price), photo)
 DEMO_PRODUCTS = [
-    ("DEMO-ESPRESSO-CUP", "Espresso Cup, Stoneware",
-     "<ul><li>Hand-glazed stoneware</li><li>Holds a 90 ml double shot</li><li>Dishwasher safe</li></ul>",
-     "18.00", "24.00", "espresso-cup.jpg"),
-    ("DEMO-CAT-PRINT", "Cat Portrait Print A3", "Giclée print on 300 g cotton paper. Fade-resistant pigment inks.",
-     "35.00", None, "cat-portrait-print.jpg"),
-    ("DEMO-ROCKET-POSTER", "Rocket Launch Poster 50x70", "Night launch, printed on matte poster paper.", "29.50",
-     "39.00", "rocket-launch-poster.jpg"),
-    ("DEMO-ASTRONAUT-PRINT", "Astronaut Portrait Print A2", "Archival print, signed edition.", "49.00", None,
-     "astronaut-portrait-print.jpg"),
+    (
+        "DEMO-ESPRESSO-CUP",
+        "Espresso Cup, Stoneware",
+        "<ul><li>Hand-glazed stoneware</li><li>Holds a 90 ml double shot</li><li>Dishwasher safe</li></ul>",
+        "18.00",
+        "24.00",
+        "espresso-cup.jpg",
+    ),
+    (
+        "DEMO-CAT-PRINT",
+        "Cat Portrait Print A3",
+        "Giclée print on 300 g cotton paper. Fade-resistant pigment inks.",
+        "35.00",
+        None,
+        "cat-portrait-print.jpg",
+    ),
+    (
+        "DEMO-ROCKET-POSTER",
+        "Rocket Launch Poster 50x70",
+        "Night launch, printed on matte poster paper.",
+        "29.50",
+        "39.00",
+        "rocket-launch-poster.jpg",
+    ),
+    (
+        "DEMO-ASTRONAUT-PRINT",
+        "Astronaut Portrait Print A2",
+        "Archival print, signed edition.",
+        "49.00",
+        None,
+        "astronaut-portrait-print.jpg",
+    ),
 ]
 
 
@@ -56,19 +79,42 @@ class Command(BaseCommand):
                     brand_kit_update(kit=kit, **colours, logo=File(logo, name="demo-logo.svg"))
             templates = video_templates_sync_builtin()
             if not presenters_for(merchant=merchant).exists():  # presenter-spotlight speaks with this host
-                presenter_create(merchant=merchant, name="Demo host", slug="demo-host", language="en",
-                                 avatar=(DEMO_PHOTOS / DEMO_PRESENTER_PHOTO).read_bytes(), framing="chest")
+                presenter_create(
+                    merchant=merchant,
+                    name="Demo host",
+                    slug="demo-host",
+                    language="en",
+                    avatar=(DEMO_PHOTOS / DEMO_PRESENTER_PHOTO).read_bytes(),
+                    framing="chest",
+                )
             for sku, title, description, price, compare_at, photo in DEMO_PRODUCTS:
                 product, _ = product_upsert(
-                    merchant=merchant, key=sku.lower(), title=title, description=description,
+                    merchant=merchant,
+                    key=sku.lower(),
+                    title=title,
+                    description=description,
                     url=DEMO_SHOP_URL + sku.lower(),
-                    variants=[VariantFields(sku=sku, price=Decimal(price), currency="USD",
-                                            compare_at_price=Decimal(compare_at) if compare_at else None)])
+                    variants=[
+                        VariantFields(
+                            sku=sku,
+                            price=Decimal(price),
+                            currency="USD",
+                            compare_at_price=Decimal(compare_at) if compare_at else None,
+                        )
+                    ],
+                )
                 product_image_add(product=product, data=(DEMO_PHOTOS / photo).read_bytes())
-        self.stdout.write(f"Demo merchant 'demo': {len(DEMO_PRODUCTS)} products, templates: "
-                          f"{', '.join(t.slug for t in templates)}.")
-        self.stdout.write(f"Log in at http://127.0.0.1:8000/accounts/login/ (the dashboard) as {DEMO_EMAIL} with password {password}")
-        self.stdout.write(f"Try: python manage.py render --merchant demo --template product-showcase "
-                          f"--sku {DEMO_PRODUCTS[0][0]} --aspect 9:16,1:1 --wait")
-        self.stdout.write(f"Or the presenter: python manage.py render --merchant demo --template presenter-spotlight "
-                          f"--sku {DEMO_PRODUCTS[1][0]} --aspect 9:16 --wait")
+        self.stdout.write(
+            f"Demo merchant 'demo': {len(DEMO_PRODUCTS)} products, templates: {', '.join(t.slug for t in templates)}."
+        )
+        self.stdout.write(
+            f"Log in at http://127.0.0.1:8000/accounts/login/ (the dashboard) as {DEMO_EMAIL} with password {password}"
+        )
+        self.stdout.write(
+            f"Try: python manage.py render --merchant demo --template product-showcase "
+            f"--sku {DEMO_PRODUCTS[0][0]} --aspect 9:16,1:1 --wait"
+        )
+        self.stdout.write(
+            f"Or the presenter: python manage.py render --merchant demo --template presenter-spotlight "
+            f"--sku {DEMO_PRODUCTS[1][0]} --aspect 9:16 --wait"
+        )

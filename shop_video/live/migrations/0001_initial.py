@@ -6,78 +6,156 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0003_import_request_options'),
-        ('generation', '0005_presenter'),
-        ('tenancy', '0002_brandmusictrack'),
+        ("catalog", "0003_import_request_options"),
+        ("generation", "0005_presenter"),
+        ("tenancy", "0002_brandmusictrack"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LiveRoom',
+            name="LiveRoom",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=64)),
-                ('key', models.CharField(default=shop_video.live.models.live_room_key_new, editable=False, help_text="The stream's address: /live/<key>/index.m3u8. Whoever has it can watch.", max_length=64, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('template_slug', models.SlugField(default='presenter-spotlight', help_text="The video template each product's segment is rendered with.", max_length=64)),
-                ('aspect_ratio', models.CharField(default='9:16', max_length=8)),
-                ('short_side', models.PositiveIntegerField(default=540)),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('media_sequence', models.PositiveBigIntegerField(default=0)),
-                ('discontinuity_sequence', models.PositiveBigIntegerField(default=0)),
-                ('window', models.JSONField(blank=True, default=list, help_text='The scheduled chunks, oldest first.')),
-                ('cursor', models.JSONField(blank=True, help_text='The slot being scheduled and its next chunk.', null=True)),
-                ('merchant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='live_rooms', to='tenancy.merchant')),
-                ('presenter', models.ForeignKey(blank=True, help_text="Blank: the merchant's default presenter.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='generation.presenter')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(max_length=64)),
+                (
+                    "key",
+                    models.CharField(
+                        default=shop_video.live.models.live_room_key_new,
+                        editable=False,
+                        help_text="The stream's address: /live/<key>/index.m3u8. Whoever has it can watch.",
+                        max_length=64,
+                        unique=True,
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "template_slug",
+                    models.SlugField(
+                        default="presenter-spotlight",
+                        help_text="The video template each product's segment is rendered with.",
+                        max_length=64,
+                    ),
+                ),
+                ("aspect_ratio", models.CharField(default="9:16", max_length=8)),
+                ("short_side", models.PositiveIntegerField(default=540)),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("media_sequence", models.PositiveBigIntegerField(default=0)),
+                ("discontinuity_sequence", models.PositiveBigIntegerField(default=0)),
+                ("window", models.JSONField(blank=True, default=list, help_text="The scheduled chunks, oldest first.")),
+                (
+                    "cursor",
+                    models.JSONField(blank=True, help_text="The slot being scheduled and its next chunk.", null=True),
+                ),
+                (
+                    "merchant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="live_rooms", to="tenancy.merchant"
+                    ),
+                ),
+                (
+                    "presenter",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Blank: the merchant's default presenter.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="generation.presenter",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['merchant', 'name'],
+                "ordering": ["merchant", "name"],
             },
         ),
         migrations.CreateModel(
-            name='LiveRoomItem',
+            name="LiveRoomItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField()),
-                ('sku', models.CharField(help_text='The variant rendered (its price is on the price card).', max_length=255)),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.product')),
-                ('room', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='live.liveroom')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("position", models.PositiveIntegerField()),
+                (
+                    "sku",
+                    models.CharField(
+                        help_text="The variant rendered (its price is on the price card).", max_length=255
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="catalog.product"
+                    ),
+                ),
+                (
+                    "room",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="items", to="live.liveroom"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['room', 'position'],
+                "ordering": ["room", "position"],
             },
         ),
         migrations.CreateModel(
-            name='LiveSegment',
+            name="LiveSegment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('queued', 'Rendering the video'), ('rendering', 'Cutting into stream chunks'), ('ready', 'Ready'), ('failed', 'Failed')], db_index=True, default='queued', max_length=16)),
-                ('error', models.TextField(blank=True)),
-                ('price', models.CharField(blank=True, max_length=32)),
-                ('compare_at_price', models.CharField(blank=True, help_text='Blank: not on sale.', max_length=32)),
-                ('currency', models.CharField(blank=True, max_length=3)),
-                ('chunks', models.JSONField(blank=True, default=list, help_text='[["0.ts", 2.0], ...] in playing order.')),
-                ('media_dir', models.CharField(blank=True, help_text='Storage folder of the chunks.', max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('ready_at', models.DateTimeField(blank=True, null=True)),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='segments', to='live.liveroomitem')),
-                ('render_job', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='generation.renderjob')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Rendering the video"),
+                            ("rendering", "Cutting into stream chunks"),
+                            ("ready", "Ready"),
+                            ("failed", "Failed"),
+                        ],
+                        db_index=True,
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                ("error", models.TextField(blank=True)),
+                ("price", models.CharField(blank=True, max_length=32)),
+                ("compare_at_price", models.CharField(blank=True, help_text="Blank: not on sale.", max_length=32)),
+                ("currency", models.CharField(blank=True, max_length=3)),
+                (
+                    "chunks",
+                    models.JSONField(blank=True, default=list, help_text='[["0.ts", 2.0], ...] in playing order.'),
+                ),
+                ("media_dir", models.CharField(blank=True, help_text="Storage folder of the chunks.", max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("ready_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="segments", to="live.liveroomitem"
+                    ),
+                ),
+                (
+                    "render_job",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="generation.renderjob",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['item', '-id'],
+                "ordering": ["item", "-id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='liveroom',
-            constraint=models.UniqueConstraint(fields=('merchant', 'slug'), name='liveroom_unique_slug_per_merchant'),
+            model_name="liveroom",
+            constraint=models.UniqueConstraint(fields=("merchant", "slug"), name="liveroom_unique_slug_per_merchant"),
         ),
         migrations.AddConstraint(
-            model_name='liveroomitem',
-            constraint=models.UniqueConstraint(fields=('room', 'position'), name='liveroomitem_unique_position'),
+            model_name="liveroomitem",
+            constraint=models.UniqueConstraint(fields=("room", "position"), name="liveroomitem_unique_position"),
         ),
     ]

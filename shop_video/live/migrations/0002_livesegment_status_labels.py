@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('live', '0001_initial'),
+        ("live", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='livesegment',
-            name='status',
-            field=models.CharField(choices=[('queued', 'Waiting for its render'), ('rendering', 'Encoding into stream chunks'), ('ready', 'Ready'), ('failed', 'Failed')], db_index=True, default='queued', max_length=16),
+            model_name="livesegment",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("queued", "Waiting for its render"),
+                    ("rendering", "Encoding into stream chunks"),
+                    ("ready", "Ready"),
+                    ("failed", "Failed"),
+                ],
+                db_index=True,
+                default="queued",
+                max_length=16,
+            ),
         ),
     ]

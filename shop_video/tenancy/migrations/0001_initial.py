@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,51 +15,134 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Merchant',
+            name="Merchant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=64, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('default_currency', models.CharField(default='USD', max_length=3)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(max_length=64, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("default_currency", models.CharField(default="USD", max_length=3)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['slug'],
+                "ordering": ["slug"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('owner', 'Owner'), ('admin', 'Admin'), ('editor', 'Editor'), ('viewer', 'Viewer')], default='editor', max_length=16)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('merchant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='tenancy.merchant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("owner", "Owner"), ("admin", "Admin"), ("editor", "Editor"), ("viewer", "Viewer")],
+                        default="editor",
+                        max_length=16,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "merchant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="memberships", to="tenancy.merchant"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'merchant'), name='membership_unique_user_merchant')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "merchant"), name="membership_unique_user_merchant")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='BrandKit',
+            name="BrandKit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(default='Default', max_length=100)),
-                ('is_default', models.BooleanField(default=True)),
-                ('logo', models.ImageField(blank=True, upload_to='brand/logos/')),
-                ('primary_colour', models.CharField(default='#111111', max_length=7, validators=[django.core.validators.RegexValidator('^#[0-9a-fA-F]{6}$', 'Use a hex colour like #1a2b3c.')])),
-                ('secondary_colour', models.CharField(default='#ffffff', max_length=7, validators=[django.core.validators.RegexValidator('^#[0-9a-fA-F]{6}$', 'Use a hex colour like #1a2b3c.')])),
-                ('accent_colour', models.CharField(default='#e4572e', max_length=7, validators=[django.core.validators.RegexValidator('^#[0-9a-fA-F]{6}$', 'Use a hex colour like #1a2b3c.')])),
-                ('font', models.FileField(blank=True, help_text='TTF or OTF; blank uses the bundled font.', upload_to='brand/fonts/')),
-                ('music', models.FileField(blank=True, help_text='Background track; blank means silence.', upload_to='brand/music/')),
-                ('watermark_position', models.CharField(choices=[('none', 'No watermark'), ('top-left', 'Top left'), ('top-right', 'Top right'), ('bottom-left', 'Bottom left'), ('bottom-right', 'Bottom right')], default='bottom-right', max_length=16)),
-                ('intro_enabled', models.BooleanField(default=True)),
-                ('outro_enabled', models.BooleanField(default=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('merchant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='brand_kits', to='tenancy.merchant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(default="Default", max_length=100)),
+                ("is_default", models.BooleanField(default=True)),
+                ("logo", models.ImageField(blank=True, upload_to="brand/logos/")),
+                (
+                    "primary_colour",
+                    models.CharField(
+                        default="#111111",
+                        max_length=7,
+                        validators=[
+                            django.core.validators.RegexValidator("^#[0-9a-fA-F]{6}$", "Use a hex colour like #1a2b3c.")
+                        ],
+                    ),
+                ),
+                (
+                    "secondary_colour",
+                    models.CharField(
+                        default="#ffffff",
+                        max_length=7,
+                        validators=[
+                            django.core.validators.RegexValidator("^#[0-9a-fA-F]{6}$", "Use a hex colour like #1a2b3c.")
+                        ],
+                    ),
+                ),
+                (
+                    "accent_colour",
+                    models.CharField(
+                        default="#e4572e",
+                        max_length=7,
+                        validators=[
+                            django.core.validators.RegexValidator("^#[0-9a-fA-F]{6}$", "Use a hex colour like #1a2b3c.")
+                        ],
+                    ),
+                ),
+                (
+                    "font",
+                    models.FileField(
+                        blank=True, help_text="TTF or OTF; blank uses the bundled font.", upload_to="brand/fonts/"
+                    ),
+                ),
+                (
+                    "music",
+                    models.FileField(
+                        blank=True, help_text="Background track; blank means silence.", upload_to="brand/music/"
+                    ),
+                ),
+                (
+                    "watermark_position",
+                    models.CharField(
+                        choices=[
+                            ("none", "No watermark"),
+                            ("top-left", "Top left"),
+                            ("top-right", "Top right"),
+                            ("bottom-left", "Bottom left"),
+                            ("bottom-right", "Bottom right"),
+                        ],
+                        default="bottom-right",
+                        max_length=16,
+                    ),
+                ),
+                ("intro_enabled", models.BooleanField(default=True)),
+                ("outro_enabled", models.BooleanField(default=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "merchant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="brand_kits", to="tenancy.merchant"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('merchant', 'name'), name='brandkit_unique_name'), models.UniqueConstraint(condition=models.Q(('is_default', True)), fields=('merchant',), name='brandkit_one_default_per_merchant')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("merchant", "name"), name="brandkit_unique_name"),
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_default", True)),
+                        fields=("merchant",),
+                        name="brandkit_one_default_per_merchant",
+                    ),
+                ],
             },
         ),
     ]

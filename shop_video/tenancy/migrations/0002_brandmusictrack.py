@@ -5,25 +5,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0001_initial'),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BrandMusicTrack',
+            name="BrandMusicTrack",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.SlugField(help_text="What a template's music.track calls it, e.g. summer-theme.")),
-                ('mood', models.CharField(blank=True, choices=[('upbeat', 'Upbeat'), ('calm', 'Calm'), ('elegant', 'Elegant'), ('energetic', 'Energetic'), ('warm', 'Warm')], help_text='Lets a template ask for a mood (music.mood) instead of a name.', max_length=16)),
-                ('file', models.FileField(upload_to='brand/music/')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('kit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='music_tracks', to='tenancy.brandkit')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.SlugField(help_text="What a template's music.track calls it, e.g. summer-theme.")),
+                (
+                    "mood",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("upbeat", "Upbeat"),
+                            ("calm", "Calm"),
+                            ("elegant", "Elegant"),
+                            ("energetic", "Energetic"),
+                            ("warm", "Warm"),
+                        ],
+                        help_text="Lets a template ask for a mood (music.mood) instead of a name.",
+                        max_length=16,
+                    ),
+                ),
+                ("file", models.FileField(upload_to="brand/music/")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "kit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="music_tracks", to="tenancy.brandkit"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
-                'constraints': [models.UniqueConstraint(fields=('kit', 'name'), name='brandmusictrack_unique_name_per_kit')],
+                "ordering": ["created_at", "pk"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("kit", "name"), name="brandmusictrack_unique_name_per_kit")
+                ],
             },
         ),
     ]

@@ -5,84 +5,159 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenancy', '0001_initial'),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MerchantWebhookSecret',
+            name="MerchantWebhookSecret",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('secret', models.CharField(max_length=100)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('merchant', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='webhook_default_secret', to='tenancy.merchant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("secret", models.CharField(max_length=100)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "merchant",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="webhook_default_secret",
+                        to="tenancy.merchant",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='WebhookEndpoint',
+            name="WebhookEndpoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(max_length=2000)),
-                ('secret', models.CharField(help_text='whsec_<base64>; signs every message to this endpoint.', max_length=100)),
-                ('description', models.CharField(blank=True, max_length=200)),
-                ('events', models.JSONField(blank=True, default=list, help_text='Event types to send; empty means all of them.')),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('merchant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='webhook_endpoints', to='tenancy.merchant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("url", models.URLField(max_length=2000)),
+                (
+                    "secret",
+                    models.CharField(help_text="whsec_<base64>; signs every message to this endpoint.", max_length=100),
+                ),
+                ("description", models.CharField(blank=True, max_length=200)),
+                (
+                    "events",
+                    models.JSONField(
+                        blank=True, default=list, help_text="Event types to send; empty means all of them."
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "merchant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="webhook_endpoints",
+                        to="tenancy.merchant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='WebhookDelivery',
+            name="WebhookDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(help_text="Where the last attempt went (the endpoint's URL then).", max_length=2000)),
-                ('event', models.CharField(max_length=64)),
-                ('message_id', models.CharField(db_index=True, help_text='webhook-id: msg_<random>', max_length=40)),
-                ('body', models.TextField(help_text='The exact JSON text posted and signed.')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('succeeded', 'Succeeded'), ('failed', 'Failed')], default='pending', max_length=16)),
-                ('attempts', models.PositiveIntegerField(default=0, help_text='Attempts ever made (numbers the attempts).')),
-                ('cycle_attempts', models.PositiveIntegerField(default=0, help_text='Attempts since the delivery was created or last re-sent (counted against the limit).')),
-                ('next_attempt_at', models.DateTimeField(blank=True, help_text='When pending: when the next attempt may start (a claimed attempt pushes it out by a lease).', null=True)),
-                ('last_response_code', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('delivered_at', models.DateTimeField(blank=True, null=True)),
-                ('merchant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='webhook_deliveries', to='tenancy.merchant')),
-                ('endpoint', models.ForeignKey(blank=True, help_text='Empty for a one-off URL.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='webhooks.webhookendpoint')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "url",
+                    models.URLField(
+                        help_text="Where the last attempt went (the endpoint's URL then).", max_length=2000
+                    ),
+                ),
+                ("event", models.CharField(max_length=64)),
+                ("message_id", models.CharField(db_index=True, help_text="webhook-id: msg_<random>", max_length=40)),
+                ("body", models.TextField(help_text="The exact JSON text posted and signed.")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "Pending"), ("succeeded", "Succeeded"), ("failed", "Failed")],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "attempts",
+                    models.PositiveIntegerField(default=0, help_text="Attempts ever made (numbers the attempts)."),
+                ),
+                (
+                    "cycle_attempts",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Attempts since the delivery was created or last re-sent (counted against the limit).",
+                    ),
+                ),
+                (
+                    "next_attempt_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="When pending: when the next attempt may start (a claimed attempt pushes it out by a lease).",
+                        null=True,
+                    ),
+                ),
+                ("last_response_code", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("delivered_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "merchant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="webhook_deliveries",
+                        to="tenancy.merchant",
+                    ),
+                ),
+                (
+                    "endpoint",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty for a one-off URL.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="webhooks.webhookendpoint",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'webhook deliveries',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name_plural": "webhook deliveries",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='WebhookAttempt',
+            name="WebhookAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('url', models.URLField(max_length=2000)),
-                ('at', models.DateTimeField()),
-                ('response_code', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('error', models.TextField(blank=True)),
-                ('duration_ms', models.PositiveIntegerField(default=0)),
-                ('response_body', models.TextField(blank=True, help_text='The first ~1 KB of the answer.')),
-                ('delivery', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attempt_log', to='webhooks.webhookdelivery')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveIntegerField()),
+                ("url", models.URLField(max_length=2000)),
+                ("at", models.DateTimeField()),
+                ("response_code", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("error", models.TextField(blank=True)),
+                ("duration_ms", models.PositiveIntegerField(default=0)),
+                ("response_body", models.TextField(blank=True, help_text="The first ~1 KB of the answer.")),
+                (
+                    "delivery",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attempt_log",
+                        to="webhooks.webhookdelivery",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-number'],
-                'constraints': [models.UniqueConstraint(fields=('delivery', 'number'), name='webhook_attempt_unique_number')],
+                "ordering": ["-number"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("delivery", "number"), name="webhook_attempt_unique_number")
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='webhookdelivery',
-            index=models.Index(fields=['status', 'next_attempt_at'], name='webhook_delivery_due'),
+            model_name="webhookdelivery",
+            index=models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due"),
         ),
     ]

@@ -36,25 +36,30 @@ def test_meta_feed_in_any_encoding(encoding):
     assert errors == []
     bag, pumps = products
     assert (bag.key, bag.title, bag.brand, bag.url, bag.row_number) == (
-        "10037", "ショルダーバッグ", "COULEUR VARIE", "https://shop.test/10037", 2)
+        "10037",
+        "ショルダーバッグ",
+        "COULEUR VARIE",
+        "https://shop.test/10037",
+        2,
+    )
     assert bag.description == "カラー ブラック\nグレー"
     assert bag.image_urls == ["https://img.test/1.jpg", "https://img.test/2.jpg", "https://img.test/3.jpg"]
     assert [(v.sku, v.price, v.currency, v.availability) for p in products for v in p.variants] == [
-        ("10037", Decimal("9350"), "JPY", "out_of_stock"), ("10038", Decimal("14300"), "JPY", "in_stock")]
+        ("10037", Decimal("9350"), "JPY", "out_of_stock"),
+        ("10038", Decimal("14300"), "JPY", "in_stock"),
+    ]
     assert pumps.row_number == 3
 
 
 def test_meta_tsv_with_european_prices_is_read():
-    tsv = "id\ttitle\tprice\timage_link\nA\tLamp\t1.299,50 EUR\thttps://img.test/a.jpg\n".encode()
+    tsv = b"id\ttitle\tprice\timage_link\nA\tLamp\t1.299,50 EUR\thttps://img.test/a.jpg\n"
     assert MetaCsvImporter().sniff(tsv)
     products, _ = parse(tsv)
     assert products[0].variants[0].price == Decimal("1299.50")
 
 
 def test_meta_row_errors_name_the_line_and_column():
-    data = ("id,title,price,image_link\n"
-            "A,Lamp,,https://img.test/a.jpg\n"
-            "B,Vase,12 EUR,vase.jpg\n").encode()
+    data = b"id,title,price,image_link\nA,Lamp,,https://img.test/a.jpg\nB,Vase,12 EUR,vase.jpg\n"
     products, errors = parse(data)
     assert [p.key for p in products] == ["B"]
     assert [(e.row_number, e.field) for e in errors] == [(2, "price"), (3, "image_link")]
@@ -65,13 +70,16 @@ def test_meta_feed_without_required_columns_is_rejected_naming_the_format():
         parse(b"id,name,price\nA,Lamp,1 EUR\n")
 
 
-@pytest.mark.parametrize(("header", "expected"), [
-    ("id,title,price,image_link", True),
-    ("ID,Title,Price,Image_Link,gtin,mpn", True),
-    ("id,title,price", False),  # Meta requires image_link
-    ("id,title,price,image_link,google_product_category", False),  # google_csv's
-    ("g:id,g:title,g:price,g:image_link", False),
-])
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("id,title,price,image_link", True),
+        ("ID,Title,Price,Image_Link,gtin,mpn", True),
+        ("id,title,price", False),  # Meta requires image_link
+        ("id,title,price,image_link,google_product_category", False),  # google_csv's
+        ("g:id,g:title,g:price,g:image_link", False),
+    ],
+)
 def test_meta_sniff_leaves_google_specific_tables_to_google(header, expected):
     assert MetaCsvImporter().sniff(header.encode() + b"\n") is expected
 
@@ -97,8 +105,16 @@ def expected_rows(data: bytes):
     for row in reader:
         amount, currency = row["price"].split()
         images = [row["image_link"]] + [url for url in row["additional_image_link"].split(",") if url]
-        rows.append((lines_before + 1, row["id"], Decimal(amount), currency, availability[row["availability"]],
-                     list(dict.fromkeys(images))))
+        rows.append(
+            (
+                lines_before + 1,
+                row["id"],
+                Decimal(amount),
+                currency,
+                availability[row["availability"]],
+                list(dict.fromkeys(images)),
+            )
+        )
         lines_before = reader.line_num
     return rows
 
@@ -110,8 +126,10 @@ def test_real_meta_feed_yields_every_row(meta_feed):
     assert not GoogleDelimitedImporter().sniff(meta_feed[:65536])
     products, errors = parse(meta_feed)
     assert errors == []
-    assert [(p.row_number, p.key, p.variants[0].price, p.variants[0].currency, p.variants[0].availability,
-             p.image_urls) for p in products] == expected
+    assert [
+        (p.row_number, p.key, p.variants[0].price, p.variants[0].currency, p.variants[0].availability, p.image_urls)
+        for p in products
+    ] == expected
     assert [[v.sku for v in p.variants] for p in products] == [[row[1]] for row in expected]
     assert sum(len(p.image_urls) for p in products) == 1492
     assert all("&nbsp;" not in p.description and "-->" not in p.description for p in products)

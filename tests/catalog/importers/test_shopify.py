@@ -13,11 +13,31 @@ from catalog.importers.shopify import ShopifyCsvImporter
 
 FEEDS = Path(__file__).resolve().parents[3].parent / "shared" / "feeds"
 REAL_EXPORT = FEEDS / "shopify_products_export.csv"
-CLASSIC_HEADER = ["Handle", "Title", "Body (HTML)", "Vendor", "Product Category", "Type", "Published", "Option1 Name",
-                  "Option1 Value", "Option2 Name", "Option2 Value", "Variant SKU", "Variant Inventory Tracker",
-                  "Variant Inventory Qty", "Variant Inventory Policy", "Variant Price", "Variant Compare At Price",
-                  "Image Src", "Image Position", "Variant Image", "Price / United Kingdom",
-                  "Compare At Price / International", "Status"]
+CLASSIC_HEADER = [
+    "Handle",
+    "Title",
+    "Body (HTML)",
+    "Vendor",
+    "Product Category",
+    "Type",
+    "Published",
+    "Option1 Name",
+    "Option1 Value",
+    "Option2 Name",
+    "Option2 Value",
+    "Variant SKU",
+    "Variant Inventory Tracker",
+    "Variant Inventory Qty",
+    "Variant Inventory Policy",
+    "Variant Price",
+    "Variant Compare At Price",
+    "Image Src",
+    "Image Position",
+    "Variant Image",
+    "Price / United Kingdom",
+    "Compare At Price / International",
+    "Status",
+]
 
 
 def classic_csv(*rows: dict, header=CLASSIC_HEADER) -> bytes:
@@ -31,23 +51,48 @@ def classic_csv(*rows: dict, header=CLASSIC_HEADER) -> bytes:
 
 def parse(data: bytes, currency: str = "EUR") -> tuple[list[ParsedProduct], list[RowError]]:
     items = list(ShopifyCsvImporter().parse(data, options=ImportOptions(default_currency=currency)))
-    return ([item for item in items if isinstance(item, ParsedProduct)],
-            [item for item in items if isinstance(item, RowError)])
+    return (
+        [item for item in items if isinstance(item, ParsedProduct)],
+        [item for item in items if isinstance(item, RowError)],
+    )
 
 
 def variant_row(handle, sku, price, **fields):
-    return {"Handle": handle, "Variant SKU": sku, "Variant Price": price, "Variant Inventory Tracker": "shopify",
-            "Variant Inventory Qty": "5", "Variant Inventory Policy": "deny", **fields}
+    return {
+        "Handle": handle,
+        "Variant SKU": sku,
+        "Variant Price": price,
+        "Variant Inventory Tracker": "shopify",
+        "Variant Inventory Qty": "5",
+        "Variant Inventory Policy": "deny",
+        **fields,
+    }
 
 
 MUG = [
-    variant_row("mug", "MUG-BLUE", "12.00", Title="Enamel Mug", **{
-        "Body (HTML)": "<p>Holds <b>350&nbsp;ml</b>.</p><p>Dishwasher safe</p>", "Vendor": "Acme",
-        "Product Category": "Home & Garden > Kitchen > Mugs", "Published": "TRUE", "Option1 Name": "Colour",
-        "Option1 Value": "Blue", "Image Src": "https://cdn.example.com/mug-2.jpg", "Image Position": "2",
-        "Variant Image": "https://cdn.example.com/mug-blue.jpg"}),
-    variant_row("mug", "MUG-RED", "12.00", **{"Option1 Value": "Red", "Image Src": "https://cdn.example.com/mug-1.jpg",
-                                              "Image Position": "1"}),
+    variant_row(
+        "mug",
+        "MUG-BLUE",
+        "12.00",
+        Title="Enamel Mug",
+        **{
+            "Body (HTML)": "<p>Holds <b>350&nbsp;ml</b>.</p><p>Dishwasher safe</p>",
+            "Vendor": "Acme",
+            "Product Category": "Home & Garden > Kitchen > Mugs",
+            "Published": "TRUE",
+            "Option1 Name": "Colour",
+            "Option1 Value": "Blue",
+            "Image Src": "https://cdn.example.com/mug-2.jpg",
+            "Image Position": "2",
+            "Variant Image": "https://cdn.example.com/mug-blue.jpg",
+        },
+    ),
+    variant_row(
+        "mug",
+        "MUG-RED",
+        "12.00",
+        **{"Option1 Value": "Red", "Image Src": "https://cdn.example.com/mug-1.jpg", "Image Position": "1"},
+    ),
     {"Handle": "mug", "Image Src": "https://cdn.example.com/mug-3.jpg", "Image Position": "3"},
     {"Handle": "mug", "Image Src": "https://cdn.example.com/mug-2.jpg", "Image Position": "4"},
 ]
@@ -61,8 +106,11 @@ def test_rows_sharing_a_handle_form_one_product_with_its_variants_and_images_in_
     assert (mug.row_number, mug.key, mug.title, mug.brand, mug.status) == (2, "mug", "Enamel Mug", "Acme", "active")
     assert mug.description == "Holds 350 ml.\n\nDishwasher safe"
     assert mug.product_type == "Mugs"  # no Type: the last level of the Product Category
-    assert mug.image_urls == ["https://cdn.example.com/mug-1.jpg", "https://cdn.example.com/mug-2.jpg",
-                              "https://cdn.example.com/mug-3.jpg"]
+    assert mug.image_urls == [
+        "https://cdn.example.com/mug-1.jpg",
+        "https://cdn.example.com/mug-2.jpg",
+        "https://cdn.example.com/mug-3.jpg",
+    ]
     assert [(v.sku, v.title, v.options, v.price, v.currency) for v in mug.variants] == [
         ("MUG-BLUE", "Blue", {"Colour": "Blue"}, Decimal("12.00"), "EUR"),
         ("MUG-RED", "Red", {"Colour": "Red"}, Decimal("12.00"), "EUR"),
@@ -71,13 +119,23 @@ def test_rows_sharing_a_handle_form_one_product_with_its_variants_and_images_in_
 
 
 def test_the_2024_headers_give_the_same_product_whatever_their_case():
-    renamed = {"Handle": "URL handle", "Body (HTML)": "Description", "Product Category": "product category",
-               "Published": "Published on online store", "Option1 Name": "Option1 name",
-               "Option1 Value": "Option1 value", "Variant SKU": "SKU", "Variant Inventory Tracker": "Inventory tracker",
-               "Variant Inventory Qty": "Inventory quantity",
-               "Variant Inventory Policy": "Continue selling when out of stock", "Variant Price": "PRICE",
-               "Variant Compare At Price": "Compare-at price", "Image Src": "Product image URL",
-               "Image Position": "Image position", "Variant Image": "Variant image URL"}
+    renamed = {
+        "Handle": "URL handle",
+        "Body (HTML)": "Description",
+        "Product Category": "product category",
+        "Published": "Published on online store",
+        "Option1 Name": "Option1 name",
+        "Option1 Value": "Option1 value",
+        "Variant SKU": "SKU",
+        "Variant Inventory Tracker": "Inventory tracker",
+        "Variant Inventory Qty": "Inventory quantity",
+        "Variant Inventory Policy": "Continue selling when out of stock",
+        "Variant Price": "PRICE",
+        "Variant Compare At Price": "Compare-at price",
+        "Image Src": "Product image URL",
+        "Image Position": "Image position",
+        "Variant Image": "Variant image URL",
+    }
     header = [renamed.get(name, name) for name in CLASSIC_HEADER]
     rows = [{renamed.get(name, name): value for name, value in row.items()} for row in MUG]
 
@@ -86,85 +144,130 @@ def test_the_2024_headers_give_the_same_product_whatever_their_case():
 
 
 def test_a_blank_sku_gets_a_stable_fallback_from_the_handle_and_options_not_an_error():
-    products, errors = parse(classic_csv(
-        variant_row("tee", "", "20.00", Title="Plain Tee", **{"Option1 Name": "Size", "Option1 Value": "S",
-                                                            "Option2 Name": "Fit", "Option2 Value": "Slim"}),
-        variant_row("tee", "", "20.00", **{"Option1 Value": "M", "Option2 Value": "Regular"}),
-        variant_row("scarf", "", "30.00", Title="Silk Scarf", **{"Option1 Name": "Title",
-                                                                "Option1 Value": "Default Title"}),
-        variant_row("cap", "", "9.00", Title="Cap", **{"Option1 Name": "Size", "Option1 Value": "One size"}),
-    ))
+    products, errors = parse(
+        classic_csv(
+            variant_row(
+                "tee",
+                "",
+                "20.00",
+                Title="Plain Tee",
+                **{"Option1 Name": "Size", "Option1 Value": "S", "Option2 Name": "Fit", "Option2 Value": "Slim"},
+            ),
+            variant_row("tee", "", "20.00", **{"Option1 Value": "M", "Option2 Value": "Regular"}),
+            variant_row(
+                "scarf", "", "30.00", Title="Silk Scarf", **{"Option1 Name": "Title", "Option1 Value": "Default Title"}
+            ),
+            variant_row("cap", "", "9.00", Title="Cap", **{"Option1 Name": "Size", "Option1 Value": "One size"}),
+        )
+    )
 
     assert errors == []
     assert [[(v.sku, v.title, v.options) for v in p.variants] for p in products] == [
-        [("tee-S-Slim", "S / Slim", {"Size": "S", "Fit": "Slim"}),
-         ("tee-M-Regular", "M / Regular", {"Size": "M", "Fit": "Regular"})],
+        [
+            ("tee-S-Slim", "S / Slim", {"Size": "S", "Fit": "Slim"}),
+            ("tee-M-Regular", "M / Regular", {"Size": "M", "Fit": "Regular"}),
+        ],
         [("scarf", "", {})],  # Shopify's "Title: Default Title" is no option at all
         [("cap", "One size", {"Size": "One size"})],  # a product's only variant: the handle alone
     ]
 
 
 def test_a_bad_price_skips_that_variant_and_keeps_the_product_and_its_other_variants():
-    products, errors = parse(classic_csv(
-        variant_row("tee", "TEE-S", "20.00", Title="Plain Tee", **{"Option1 Name": "Size", "Option1 Value": "S"}),
-        variant_row("tee", "TEE-M", "twenty", **{"Option1 Value": "M"}),
-        variant_row("tee", "TEE-L", "", **{"Option1 Value": "L"}),
-        variant_row("tee", "TEE-XL", "20.00", **{"Option1 Value": "XL", "Variant Inventory Qty": "lots"}),
-        variant_row("tee", "TEE-XS", "20.00", **{"Option1 Value": "XS", "Variant Compare At Price": "n/a"}),
-    ))
+    products, errors = parse(
+        classic_csv(
+            variant_row("tee", "TEE-S", "20.00", Title="Plain Tee", **{"Option1 Name": "Size", "Option1 Value": "S"}),
+            variant_row("tee", "TEE-M", "twenty", **{"Option1 Value": "M"}),
+            variant_row("tee", "TEE-L", "", **{"Option1 Value": "L"}),
+            variant_row("tee", "TEE-XL", "20.00", **{"Option1 Value": "XL", "Variant Inventory Qty": "lots"}),
+            variant_row("tee", "TEE-XS", "20.00", **{"Option1 Value": "XS", "Variant Compare At Price": "n/a"}),
+        )
+    )
 
     assert [v.sku for v in products[0].variants] == ["TEE-S"]
     assert errors == [
         RowError(3, "Variant Price", "price 'twenty' is not a number: write it like 24.00 or 24.00 EUR"),
         RowError(4, "Variant Price", "Variant Price is empty: give a price like 24.00"),
-        RowError(5, "Variant Inventory Qty", "Variant Inventory Qty 'lots' is not a number: give the stock count, "
-                                             "like 3, or leave it blank"),
+        RowError(
+            5,
+            "Variant Inventory Qty",
+            "Variant Inventory Qty 'lots' is not a number: give the stock count, like 3, or leave it blank",
+        ),
         RowError(6, "Variant Compare At Price", "price 'n/a' is not a number: write it like 24.00 or 24.00 EUR"),
     ]
 
 
 def test_a_product_without_a_valid_variant_is_not_yielded_and_the_error_says_why():
-    products, errors = parse(classic_csv(
-        variant_row("cap", "CAP-1", "-5.00", Title="Cap"),
-        {"Handle": "poster", "Title": "Poster", "Image Src": "https://cdn.example.com/poster.jpg"},
-    ))
+    products, errors = parse(
+        classic_csv(
+            variant_row("cap", "CAP-1", "-5.00", Title="Cap"),
+            {"Handle": "poster", "Title": "Poster", "Image Src": "https://cdn.example.com/poster.jpg"},
+        )
+    )
 
     assert products == []
     assert errors == [
         RowError(2, "Variant Price", "price '-5.00' is negative: prices must be zero or more"),
-        RowError(2, "", "product 'cap' was not imported because it has no valid variant: fix the errors reported "
-                        "for its variant rows"),
-        RowError(3, "", "product 'poster' was not imported because it has no valid variant: give its first row "
-                        "a Variant Price"),
+        RowError(
+            2,
+            "",
+            "product 'cap' was not imported because it has no valid variant: fix the errors reported "
+            "for its variant rows",
+        ),
+        RowError(
+            3,
+            "",
+            "product 'poster' was not imported because it has no valid variant: give its first row a Variant Price",
+        ),
     ]
 
 
 def test_compare_at_price_counts_only_when_higher_and_market_prices_are_not_the_base_price():
-    products, errors = parse(classic_csv(
-        variant_row("a", "A-1", "10.00", Title="A", **{"Variant Compare At Price": "14.50",
-                                                       "Price / United Kingdom": "8.00",
-                                                       "Compare At Price / International": "99.00"}),
-        variant_row("a", "A-2", "10.00", **{"Variant Compare At Price": "0.00"}),
-        variant_row("a", "A-3", "10.00", **{"Variant Compare At Price": "10.00"}),
-    ), currency="GBP")
+    products, errors = parse(
+        classic_csv(
+            variant_row(
+                "a",
+                "A-1",
+                "10.00",
+                Title="A",
+                **{
+                    "Variant Compare At Price": "14.50",
+                    "Price / United Kingdom": "8.00",
+                    "Compare At Price / International": "99.00",
+                },
+            ),
+            variant_row("a", "A-2", "10.00", **{"Variant Compare At Price": "0.00"}),
+            variant_row("a", "A-3", "10.00", **{"Variant Compare At Price": "10.00"}),
+        ),
+        currency="GBP",
+    )
 
     assert errors == []
     assert [(v.price, v.compare_at_price, v.currency) for v in products[0].variants] == [
-        (Decimal("10.00"), Decimal("14.50"), "GBP"), (Decimal("10.00"), None, "GBP"), (Decimal("10.00"), None, "GBP"),
+        (Decimal("10.00"), Decimal("14.50"), "GBP"),
+        (Decimal("10.00"), None, "GBP"),
+        (Decimal("10.00"), None, "GBP"),
     ]
 
 
 def test_a_price_repeated_across_rows_and_columns_reads_the_same_each_time_and_each_bad_one_is_reported():
     # The importer remembers what each price cell read as; a repeated bad cell must still be reported on every row,
     # in the column it is in, and a cell read as a price must read the same as a compare-at price.
-    products, errors = parse(classic_csv(
-        variant_row("b", "B-1", "1.299,50 €", Title="B", **{"Option1 Name": "N", "Option1 Value": "1",
-                                                           "Variant Compare At Price": "1.299,50 €"}),
-        variant_row("b", "B-2", "n/a", **{"Option1 Value": "2"}),
-        variant_row("b", "B-3", "10.00", **{"Option1 Value": "3", "Variant Compare At Price": "n/a"}),
-        variant_row("b", "B-4", "n/a", **{"Option1 Value": "4"}),
-        variant_row("b", "B-5", "10.00", **{"Option1 Value": "5", "Variant Compare At Price": "1.299,50 €"}),
-    ), currency="GBP")
+    products, errors = parse(
+        classic_csv(
+            variant_row(
+                "b",
+                "B-1",
+                "1.299,50 €",
+                Title="B",
+                **{"Option1 Name": "N", "Option1 Value": "1", "Variant Compare At Price": "1.299,50 €"},
+            ),
+            variant_row("b", "B-2", "n/a", **{"Option1 Value": "2"}),
+            variant_row("b", "B-3", "10.00", **{"Option1 Value": "3", "Variant Compare At Price": "n/a"}),
+            variant_row("b", "B-4", "n/a", **{"Option1 Value": "4"}),
+            variant_row("b", "B-5", "10.00", **{"Option1 Value": "5", "Variant Compare At Price": "1.299,50 €"}),
+        ),
+        currency="GBP",
+    )
 
     assert [(v.sku, v.price, v.compare_at_price, v.currency) for v in products[0].variants] == [
         ("B-1", Decimal("1299.50"), None, "EUR"),
@@ -174,8 +277,11 @@ def test_a_price_repeated_across_rows_and_columns_reads_the_same_each_time_and_e
         RowError(4, "Variant Compare At Price", "price 'n/a' is not a number: write it like 24.00 or 24.00 EUR"),
         RowError(5, "Variant Price", "price 'n/a' is not a number: write it like 24.00 or 24.00 EUR"),
         # A GBP price with a EUR compare-at price is a mistake in the file, not a sale.
-        RowError(6, "Variant Compare At Price",
-                 "Variant Compare At Price is in EUR but the price is in GBP: write both in the same currency"),
+        RowError(
+            6,
+            "Variant Compare At Price",
+            "Variant Compare At Price is in EUR but the price is in GBP: write both in the same currency",
+        ),
     ]
 
 
@@ -187,49 +293,78 @@ def test_status_comes_from_the_status_column_else_from_published():
     )
     products, errors = parse(with_status)
     assert [p.status for p in products] == ["archived", "draft", "draft"]
-    assert errors == [RowError(4, "Status", "Status 'Hidden' is not active, draft or archived: the product was "
-                                            "imported as a draft")]
+    assert errors == [
+        RowError(4, "Status", "Status 'Hidden' is not active, draft or archived: the product was imported as a draft")
+    ]
 
     without_status = [name for name in CLASSIC_HEADER if name != "Status"]
-    products, _ = parse(classic_csv(variant_row("a", "A", "1", Title="A", Published="true"),
-                                    variant_row("b", "B", "1", Title="B", Published="false"), header=without_status))
+    products, _ = parse(
+        classic_csv(
+            variant_row("a", "A", "1", Title="A", Published="true"),
+            variant_row("b", "B", "1", Title="B", Published="false"),
+            header=without_status,
+        )
+    )
     assert [p.status for p in products] == ["active", "draft"]
 
 
-@pytest.mark.parametrize(("tracker", "quantity", "policy", "availability"), [
-    ("shopify", "3", "deny", "in_stock"),
-    ("shopify", "0", "deny", "out_of_stock"),
-    ("shopify", "-2", "deny", "out_of_stock"),
-    ("shopify", "0", "continue", "backorder"),
-    ("shopify", "", "deny", "in_stock"),
-    ("", "0", "deny", "in_stock"),  # Shopify does not track this variant's stock: it is always sold
-])
+@pytest.mark.parametrize(
+    ("tracker", "quantity", "policy", "availability"),
+    [
+        ("shopify", "3", "deny", "in_stock"),
+        ("shopify", "0", "deny", "out_of_stock"),
+        ("shopify", "-2", "deny", "out_of_stock"),
+        ("shopify", "0", "continue", "backorder"),
+        ("shopify", "", "deny", "in_stock"),
+        ("", "0", "deny", "in_stock"),  # Shopify does not track this variant's stock: it is always sold
+    ],
+)
 def test_availability_follows_the_inventory_quantity_and_policy(tracker, quantity, policy, availability):
-    products, _ = parse(classic_csv(variant_row("a", "A", "1", Title="A", **{
-        "Variant Inventory Tracker": tracker, "Variant Inventory Qty": quantity, "Variant Inventory Policy": policy})))
+    products, _ = parse(
+        classic_csv(
+            variant_row(
+                "a",
+                "A",
+                "1",
+                Title="A",
+                **{
+                    "Variant Inventory Tracker": tracker,
+                    "Variant Inventory Qty": quantity,
+                    "Variant Inventory Policy": policy,
+                },
+            )
+        )
+    )
 
     assert products[0].variants[0].availability == availability
 
 
 def test_a_sku_used_twice_is_reported_on_the_second_row():
-    products, errors = parse(classic_csv(variant_row("a", "SAME", "1", Title="A"),
-                                         variant_row("b", "SAME", "2", Title="B")))
+    products, errors = parse(
+        classic_csv(variant_row("a", "SAME", "1", Title="A"), variant_row("b", "SAME", "2", Title="B"))
+    )
 
     assert [p.key for p in products] == ["a"]
     assert errors == [
         RowError(3, "Variant SKU", "SKU 'SAME' is already used on row 2: give every variant its own SKU"),
-        RowError(3, "", "product 'b' was not imported because it has no valid variant: fix the errors reported "
-                        "for its variant rows"),
+        RowError(
+            3,
+            "",
+            "product 'b' was not imported because it has no valid variant: fix the errors reported "
+            "for its variant rows",
+        ),
     ]
 
 
 def test_rows_without_handle_or_title_and_rows_with_surplus_cells_are_reported_by_line():
-    data = ("Handle,Title,Body (HTML),Variant SKU,Variant Price\n"
-            'a,A,"<p>two</p>\n<p>lines</p>",A-1,5.00\n'
-            ",Ghost,,G-1,5.00\n"
-            "orphan,,,O-1,5.00\n"
-            "b,B,,B-1,5.00,surplus\n"
-            "c,C,,C-1,7.00\n").encode()
+    data = (
+        b"Handle,Title,Body (HTML),Variant SKU,Variant Price\n"
+        b'a,A,"<p>two</p>\n<p>lines</p>",A-1,5.00\n'
+        b",Ghost,,G-1,5.00\n"
+        b"orphan,,,O-1,5.00\n"
+        b"b,B,,B-1,5.00,surplus\n"
+        b"c,C,,C-1,7.00\n"
+    )
     products, errors = parse(data)
 
     assert [(p.row_number, p.key, p.description) for p in products] == [(2, "a", "two\n\nlines"), (7, "c", "")]
@@ -244,9 +379,11 @@ def test_a_file_without_handle_or_price_columns_is_rejected_with_what_it_has():
     with pytest.raises(FeedRejected) as caught:
         list(ShopifyCsvImporter().parse(b"Name,Cost\nMug,1\n", options=ImportOptions()))
 
-    assert str(caught.value) == ("this is not a Shopify product CSV: the header has no Handle (or URL handle) and no "
-                                 "Variant Price (or Price) column. Export it again from Shopify (Products > Export). "
-                                 "The file has: Name, Cost")
+    assert str(caught.value) == (
+        "this is not a Shopify product CSV: the header has no Handle (or URL handle) and no "
+        "Variant Price (or Price) column. Export it again from Shopify (Products > Export). "
+        "The file has: Name, Cost"
+    )
 
 
 def test_sniff_wants_a_handle_and_a_variant_price():
@@ -258,6 +395,7 @@ def test_sniff_wants_a_handle_and_a_variant_price():
 
 
 # The real export, checked against what the csv module reads from the raw file.
+
 
 def _raw_rows() -> list[tuple[int, dict[str, str]]]:
     """(line the row starts on, cells): Body (HTML) cells span several lines."""
@@ -313,17 +451,26 @@ def test_real_export_yields_every_sku_with_its_exact_price_and_availability(real
         price, compare_at = Decimal(cells["Variant Price"]), cells["Variant Compare At Price"]
         quantity = int(cells["Variant Inventory Qty"])
         keeps_selling = cells["Variant Inventory Policy"] == "continue"
-        expected[sku] = (cells["Handle"], price, Decimal(compare_at) if compare_at and Decimal(compare_at) > price
-                         else None, "USD",
-                         "in_stock" if quantity > 0 else "backorder" if keeps_selling else "out_of_stock")
+        expected[sku] = (
+            cells["Handle"],
+            price,
+            Decimal(compare_at) if compare_at and Decimal(compare_at) > price else None,
+            "USD",
+            "in_stock" if quantity > 0 else "backorder" if keeps_selling else "out_of_stock",
+        )
 
-    got = {v.sku: (key, v.price, v.compare_at_price, v.currency, v.availability)
-           for key, p in products.items() for v in p.variants}
+    got = {
+        v.sku: (key, v.price, v.compare_at_price, v.currency, v.availability)
+        for key, p in products.items()
+        for v in p.variants
+    }
     assert len(expected) == 230 == sum(len(p.variants) for p in products.values())
     assert len({_sku_cell(cells["Variant SKU"]) for _, cells in variant_rows} - {""}) == 228
     assert got == expected
     assert set(expected) - {_sku_cell(cells["Variant SKU"]) for _, cells in variant_rows} == {
-        "silver-nomad", "chic-leather-bracelet"}
+        "silver-nomad",
+        "chic-leather-bracelet",
+    }
     assert got["MK-SIL-322-SCA-24"][1] == Decimal("0.00")  # a draft scarf priced 0.00 is still a price
 
 

@@ -10,16 +10,20 @@ from catalog.importers.text import decode_feed, decode_head, read_header, read_t
 SAMPLE = "sku,title,price\nA-1,Café crème,4.50 EUR\n"
 
 
-@pytest.mark.parametrize("data", [
-    SAMPLE.encode("utf-8"),
-    codecs.BOM_UTF8 + SAMPLE.encode("utf-8"),
-    SAMPLE.encode("utf-16"),  # with BOM, native order
-    codecs.BOM_UTF16_LE + SAMPLE.encode("utf-16-le"),
-    codecs.BOM_UTF16_BE + SAMPLE.encode("utf-16-be"),
-    SAMPLE.encode("utf-16-le"),  # no BOM: found by its NUL bytes
-    SAMPLE.encode("utf-16-be"),
-    SAMPLE.encode("cp1252"),
-], ids=["utf8", "utf8-bom", "utf16", "utf16le-bom", "utf16be-bom", "utf16le", "utf16be", "cp1252"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        SAMPLE.encode("utf-8"),
+        codecs.BOM_UTF8 + SAMPLE.encode("utf-8"),
+        SAMPLE.encode("utf-16"),  # with BOM, native order
+        codecs.BOM_UTF16_LE + SAMPLE.encode("utf-16-le"),
+        codecs.BOM_UTF16_BE + SAMPLE.encode("utf-16-be"),
+        SAMPLE.encode("utf-16-le"),  # no BOM: found by its NUL bytes
+        SAMPLE.encode("utf-16-be"),
+        SAMPLE.encode("cp1252"),
+    ],
+    ids=["utf8", "utf8-bom", "utf16", "utf16le-bom", "utf16be-bom", "utf16le", "utf16be", "cp1252"],
+)
 def test_decode_feed_reads_every_common_encoding(data):
     assert decode_feed(data) == SAMPLE
 
@@ -52,7 +56,7 @@ def test_decode_feed_rejects_undecodable_bytes_asking_for_utf8():
 
 
 def test_decode_head_ignores_a_character_cut_at_the_end():
-    head = "id,title\n1,クロール".encode("utf-8")[:-1]
+    head = "id,title\n1,クロール".encode()[:-1]
     assert decode_head(head) == "id,title\n1,クロー"
     assert read_header(head) == ["id", "title"]
 
@@ -110,11 +114,22 @@ def test_read_table_skips_fully_blank_rows():
     assert rows("a,b\n,\n , \n1,2\n") == [(4, {"a": "1", "b": "2"}, [])]
 
 
-@pytest.mark.parametrize(("cell", "value"), [
-    ("'00123", "00123"), ("'123", "123"), ("'1,299.50", "1,299.50"), ("'2024-03-01", "2024-03-01"),
-    ("'+44 20 7946 0000", "+44 20 7946 0000"), ("'-5", "-5"), ("'=SUM(A1)", "=SUM(A1)"), ("'@shop", "@shop"),
-    ("'Tis the season", "'Tis the season"), ("'quoted'", "'quoted'"), ("'", "'"),
-])
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [
+        ("'00123", "00123"),
+        ("'123", "123"),
+        ("'1,299.50", "1,299.50"),
+        ("'2024-03-01", "2024-03-01"),
+        ("'+44 20 7946 0000", "+44 20 7946 0000"),
+        ("'-5", "-5"),
+        ("'=SUM(A1)", "=SUM(A1)"),
+        ("'@shop", "@shop"),
+        ("'Tis the season", "'Tis the season"),
+        ("'quoted'", "'quoted'"),
+        ("'", "'"),
+    ],
+)
 def test_read_table_removes_excels_protective_apostrophe_only_where_excel_adds_it(cell, value):
     assert rows(f"sku;title\n{cell};x\n")[0][1]["sku"] == value
 

@@ -8,11 +8,16 @@ from catalog.importers.base import FeedRejected, ImportOptions, ParsedProduct, R
 from catalog.importers.woocommerce import WooCommerceCsvImporter
 
 U = "https://shop.example.com/wp-content/uploads/2024/05"
-HEADER = ("ID,Type,SKU,Name,Published,Is featured?,Visibility in catalog,Short description,Description,In stock?,"
-          "Stock,Sale price,Regular price,Categories,Images,Parent,Grouped products,External URL,Button text,"
-          "Attribute 1 name,Attribute 1 value(s),Attribute 2 name,Attribute 2 value(s)\n")
+HEADER = (
+    "ID,Type,SKU,Name,Published,Is featured?,Visibility in catalog,Short description,Description,In stock?,"
+    "Stock,Sale price,Regular price,Categories,Images,Parent,Grouped products,External URL,Button text,"
+    "Attribute 1 name,Attribute 1 value(s),Attribute 2 name,Attribute 2 value(s)\n"
+)
 # WooCommerce writes a BOM first, and line breaks inside descriptions as the two characters \n.
-EXPORT = ("\ufeff" + HEADER + f"""\
+EXPORT = (
+    "\ufeff"
+    + HEADER
+    + f"""\
 15,variation,woo-hoodie-blue-logo,Hoodie - Blue,1,0,visible,,,1,12,,45,,{U}/hoodie-blue-1.jpg,id:12,,,,Color,Blue,Logo,Yes
 12,variable,woo-hoodie,Hoodie,1,1,visible,"<p>Warm &amp; soft.</p>","<p>Pure cotton.</p>\\n<p>Machine wash at 30°C.</p>",1,,,,"Clothing > Hoodies, Clothing","{U}/hoodie-2.jpg, {U}/hoodie-with-logo-2.jpg",,,,,Color,"Blue, Green, Red",Logo,"Yes, No"
 16,variation,woo-hoodie-green,Hoodie - Green,1,0,visible,,,0,0,42,45,,{U}/hoodie-green-1.jpg,woo-hoodie,,,,Color,Green,Logo,No
@@ -27,13 +32,16 @@ EXPORT = ("\ufeff" + HEADER + f"""\
 50,bundle,woo-bundle,Bundle,1,0,visible,,,1,,,25,,,,,,,,,,
 51,simple,woo-belt,Belt,1,0,visible,,,1,,,abc,,,,,,,,,,
 52,variation,woo-belt-x,Belt - X,1,0,visible,,,1,,,20,,,woo-belt,,,,Size,X,,
-""").encode()
+"""
+).encode()
 
 
 def parse(data: bytes) -> tuple[dict[str, ParsedProduct], list[RowError]]:
     items = list(WooCommerceCsvImporter().parse(data, options=ImportOptions(default_currency="EUR")))
-    return ({item.key: item for item in items if isinstance(item, ParsedProduct)},
-            [item for item in items if isinstance(item, RowError)])
+    return (
+        {item.key: item for item in items if isinstance(item, ParsedProduct)},
+        [item for item in items if isinstance(item, RowError)],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -57,12 +65,30 @@ def test_a_variable_product_gathers_its_variations_even_one_listed_before_it(exp
     assert hoodie.description == "Pure cotton.\n\nMachine wash at 30°C."
     assert hoodie.product_type == "Hoodies"
     assert hoodie.image_urls == [f"{U}/hoodie-2.jpg", f"{U}/hoodie-with-logo-2.jpg"]
-    assert [(v.sku, v.title, v.options, v.price, v.compare_at_price, v.currency, v.availability, v.image_urls)
-            for v in hoodie.variants] == [
-        ("woo-hoodie-blue-logo", "Blue / Yes", {"Color": "Blue", "Logo": "Yes"}, Decimal("45"), None, "EUR",
-         "in_stock", [f"{U}/hoodie-blue-1.jpg"]),
-        ("woo-hoodie-green", "Green / No", {"Color": "Green", "Logo": "No"}, Decimal("42"), Decimal("45"), "EUR",
-         "out_of_stock", [f"{U}/hoodie-green-1.jpg"]),
+    assert [
+        (v.sku, v.title, v.options, v.price, v.compare_at_price, v.currency, v.availability, v.image_urls)
+        for v in hoodie.variants
+    ] == [
+        (
+            "woo-hoodie-blue-logo",
+            "Blue / Yes",
+            {"Color": "Blue", "Logo": "Yes"},
+            Decimal("45"),
+            None,
+            "EUR",
+            "in_stock",
+            [f"{U}/hoodie-blue-1.jpg"],
+        ),
+        (
+            "woo-hoodie-green",
+            "Green / No",
+            {"Color": "Green", "Logo": "No"},
+            Decimal("42"),
+            Decimal("45"),
+            "EUR",
+            "out_of_stock",
+            [f"{U}/hoodie-green-1.jpg"],
+        ),
         # No SKU: woo-<ID>. A "sale" price above the regular price is no sale.
         ("woo-17", "Red / No", {"Color": "Red", "Logo": "No"}, Decimal("45"), None, "EUR", "backorder", []),
     ]
@@ -70,16 +96,18 @@ def test_a_variable_product_gathers_its_variations_even_one_listed_before_it(exp
 
 def test_simple_external_and_priced_grouped_products_have_one_variant_with_their_own_sku(export):
     products, _ = export
-    assert {key: [(v.sku, v.price, v.compare_at_price, v.options) for v in p.variants]
-            for key, p in products.items() if key != "woo-hoodie"} == {
+    assert {
+        key: [(v.sku, v.price, v.compare_at_price, v.options) for v in p.variants]
+        for key, p in products.items()
+        if key != "woo-hoodie"
+    } == {
         "woo-album": [("woo-album", Decimal("12"), Decimal("15"), {})],
         "woo-beanie": [("woo-beanie", Decimal("18"), None, {})],  # a simple product's attributes are no options
         "wp-pennant": [("wp-pennant", Decimal("11.05"), None, {})],
         "gift-set": [("gift-set", Decimal("30"), None, {})],
     }
     album, beanie, pennant = products["woo-album"], products["woo-beanie"], products["wp-pennant"]
-    assert (album.description, album.product_type, album.image_urls) == ("Lorem ipsum.", "Music",
-                                                                          [f"{U}/album-1.jpg"])
+    assert (album.description, album.product_type, album.image_urls) == ("Lorem ipsum.", "Music", [f"{U}/album-1.jpg"])
     assert (beanie.description, beanie.product_type) == ("This is a simple product.", "Accessories")
     assert pennant.url == "https://mercantile.wordpress.org/product/wordpress-pennant/"
     assert album.url == ""
@@ -88,18 +116,35 @@ def test_simple_external_and_priced_grouped_products_have_one_variant_with_their
 def test_every_row_that_cannot_be_imported_is_reported_with_what_to_change(export):
     _, errors = export
     assert errors == [
-        RowError(8, "Regular price", "'Logo Collection' is a grouped product, and grouped products have no price of "
-                                     "their own: it was not imported (the products in the group are imported from "
-                                     "their own rows)"),
-        RowError(11, "Parent", "Parent 'id:99' is not in this file: export the variable product together with its "
-                               "variations, or correct the reference"),
-        RowError(12, "", "variable product 'Scarf' was not imported because it has no valid variation: export its "
-                         "variations together with it"),
-        RowError(13, "Type", "Type 'bundle' is not a WooCommerce product type: use one of simple, variable, "
-                             "variation, grouped, external"),
+        RowError(
+            8,
+            "Regular price",
+            "'Logo Collection' is a grouped product, and grouped products have no price of "
+            "their own: it was not imported (the products in the group are imported from "
+            "their own rows)",
+        ),
+        RowError(
+            11,
+            "Parent",
+            "Parent 'id:99' is not in this file: export the variable product together with its "
+            "variations, or correct the reference",
+        ),
+        RowError(
+            12,
+            "",
+            "variable product 'Scarf' was not imported because it has no valid variation: export its "
+            "variations together with it",
+        ),
+        RowError(
+            13,
+            "Type",
+            "Type 'bundle' is not a WooCommerce product type: use one of simple, variable, "
+            "variation, grouped, external",
+        ),
         RowError(14, "Regular price", "price 'abc' is not a number: write it like 24.00 or 24.00 EUR"),
-        RowError(15, "Parent", "Parent 'woo-belt' is a simple product on row 14: only variable products have "
-                               "variations"),
+        RowError(
+            15, "Parent", "Parent 'woo-belt' is a simple product on row 14: only variable products have variations"
+        ),
     ]
 
 
@@ -108,35 +153,46 @@ def small_export(*rows: str) -> bytes:
 
 
 def test_a_bad_variation_is_skipped_and_its_siblings_kept_and_without_any_the_product_is_reported():
-    products, errors = parse(small_export(
-        "1,variable,tee,Tee,1,0,visible,,,1,,,,,,,,,,Size,\"S, M\",,",
-        "2,variation,tee-s,Tee - S,1,0,visible,,,1,,,9.50,,,id:1,,,,Size,S,,",
-        "3,variation,tee-m,Tee - M,1,0,visible,,,sometimes,,,9.50,,,id:1,,,,Size,M,,",
-        "8,variation,tee-l,Tee - L,1,0,visible,,,1,,,9.50,,,1,,,,Size,L,,",  # a bare ID is an id: reference too
-        "4,variable,cap,Cap,1,0,visible,,,1,,,,,,,,,,Size,M,,",
-        "5,variation,cap-m,Cap - M,1,0,visible,,,1,,,,,,cap,,,,Size,M,,",
-        "6,variation,cap-l,Cap - L,1,0,visible,,,1,,,8,,,,,,,Size,L,,",
-    ))
+    products, errors = parse(
+        small_export(
+            '1,variable,tee,Tee,1,0,visible,,,1,,,,,,,,,,Size,"S, M",,',
+            "2,variation,tee-s,Tee - S,1,0,visible,,,1,,,9.50,,,id:1,,,,Size,S,,",
+            "3,variation,tee-m,Tee - M,1,0,visible,,,sometimes,,,9.50,,,id:1,,,,Size,M,,",
+            "8,variation,tee-l,Tee - L,1,0,visible,,,1,,,9.50,,,1,,,,Size,L,,",  # a bare ID is an id: reference too
+            "4,variable,cap,Cap,1,0,visible,,,1,,,,,,,,,,Size,M,,",
+            "5,variation,cap-m,Cap - M,1,0,visible,,,1,,,,,,cap,,,,Size,M,,",
+            "6,variation,cap-l,Cap - L,1,0,visible,,,1,,,8,,,,,,,Size,L,,",
+        )
+    )
 
     assert [v.sku for v in products["tee"].variants] == ["tee-s", "tee-l"]
     assert "cap" not in products
     assert errors == [
-        RowError(4, "In stock?", "availability 'sometimes' is not one we know: write in stock, out of stock, "
-                                 "preorder or backorder"),
-        RowError(6, "", "variable product 'Cap' was not imported because it has no valid variation: fix the "
-                        "errors reported for its variation rows"),
+        RowError(
+            4,
+            "In stock?",
+            "availability 'sometimes' is not one we know: write in stock, out of stock, preorder or backorder",
+        ),
+        RowError(
+            6,
+            "",
+            "variable product 'Cap' was not imported because it has no valid variation: fix the "
+            "errors reported for its variation rows",
+        ),
         RowError(7, "Regular price", "Regular price is empty: give a price like 24.00"),
         RowError(8, "Parent", "Parent is empty: a variation needs its variable product's SKU or id:<ID> there"),
     ]
 
 
 def test_a_sku_used_twice_and_a_row_with_surplus_cells_are_reported():
-    products, errors = parse(small_export(
-        "1,simple,mug,Mug,1,0,visible,,,1,,,5,,,,,,,,,,",
-        "2,simple,mug,Mug again,1,0,visible,,,1,,,6,,,,,,,,,,",
-        "3,simple,pen,Pen,1,0,visible,,,1,,,2,,,,,,,,,,,surplus",
-        "4,simple,,,1,0,visible,,,1,,,2,,,,,,,,,,",
-    ))
+    products, errors = parse(
+        small_export(
+            "1,simple,mug,Mug,1,0,visible,,,1,,,5,,,,,,,,,,",
+            "2,simple,mug,Mug again,1,0,visible,,,1,,,6,,,,,,,,,,",
+            "3,simple,pen,Pen,1,0,visible,,,1,,,2,,,,,,,,,,,surplus",
+            "4,simple,,,1,0,visible,,,1,,,2,,,,,,,,,,",
+        )
+    )
 
     assert list(products) == ["mug"]
     assert errors == [
@@ -150,9 +206,11 @@ def test_a_file_without_woocommerce_columns_is_rejected_with_what_it_has():
     with pytest.raises(FeedRejected) as caught:
         list(WooCommerceCsvImporter().parse(b"Handle,Title,Variant Price\nmug,Mug,5\n", options=ImportOptions()))
 
-    assert str(caught.value) == ("this is not a WooCommerce product CSV: the header has no Type, SKU, Name, Regular "
-                                 "price. Export it again from WooCommerce (Products > Export, all columns). The file "
-                                 "has: Handle, Title, Variant Price")
+    assert str(caught.value) == (
+        "this is not a WooCommerce product CSV: the header has no Type, SKU, Name, Regular "
+        "price. Export it again from WooCommerce (Products > Export, all columns). The file "
+        "has: Handle, Title, Variant Price"
+    )
 
 
 def test_sniff_wants_type_sku_regular_price_and_parent_or_images():

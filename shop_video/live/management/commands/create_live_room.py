@@ -28,11 +28,18 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         sku_list = [sku.strip() for sku in skus.split(",") if sku.strip()]
         try:
-            room = live_room_create(merchant=merchant_obj, name=name or f"Live {', '.join(sku_list[:3])}",
-                                    skus=sku_list, template_slug=template, aspect_ratio=aspect,
-                                    short_side=short_side)
+            room = live_room_create(
+                merchant=merchant_obj,
+                name=name or f"Live {', '.join(sku_list[:3])}",
+                skus=sku_list,
+                template_slug=template,
+                aspect_ratio=aspect,
+                short_side=short_side,
+            )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
-        self.stdout.write(f"Live room {room.name!r} created with {room.items.count()} products; "
-                          "their segments are rendering (a worker must be running).")
+        self.stdout.write(
+            f"Live room {room.name!r} created with {room.items.count()} products; "
+            "their segments are rendering (a worker must be running)."
+        )
         self.stdout.write(room.stream_path)

@@ -11,12 +11,17 @@ class Command(BaseCommand):
         parser.add_argument("slug")
         parser.add_argument("--name", default="")
         parser.add_argument("--user", dest="email", help="E-mail of the owner; created if new.")
-        parser.add_argument("--password", help="Password for a new owner (otherwise the login is disabled "
-                                               "until a password is set with changepassword).")
+        parser.add_argument(
+            "--password",
+            help="Password for a new owner (otherwise the login is disabled "
+            "until a password is set with changepassword).",
+        )
 
     def handle(self, *args, slug, name, email, password, **options):
         try:
             merchant = merchant_create(slug=slug, name=name, owner_email=email, owner_password=password)
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from None
-        self.stdout.write(f"Created merchant {merchant.slug} ({merchant.name})" + (f" owned by {email}" if email else ""))
+        self.stdout.write(
+            f"Created merchant {merchant.slug} ({merchant.name})" + (f" owned by {email}" if email else "")
+        )
