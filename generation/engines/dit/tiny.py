@@ -137,40 +137,19 @@ def build_tiny_wan():
     """Wan 2.2 I2V (A14B) layout: two experts split at a noise boundary, no CLIP image encoder."""
     import torch
     from diffusers import (
-        AutoencoderKLWan,
         FlowMatchEulerDiscreteScheduler,
         WanImageToVideoPipeline,
-        WanTransformer3DModel,
     )
 
     torch.manual_seed(0)
-    vae = AutoencoderKLWan(
-        base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True, True]
-    )
-
-    def expert():
-        return WanTransformer3DModel(
-            patch_size=(1, 2, 2),
-            num_attention_heads=2,
-            attention_head_dim=12,
-            in_channels=36,
-            out_channels=16,
-            text_dim=32,
-            freq_dim=256,
-            ffn_dim=32,
-            num_layers=2,
-            cross_attn_norm=True,
-            qk_norm="rms_norm_across_heads",
-            rope_max_seq_len=32,
-        )
-
+    vae = _tiny_wan_vae()
     pipeline = WanImageToVideoPipeline(
         tokenizer=tiny_tokenizer(128),
         text_encoder=_tiny_t5(torch, umt5=True),
         vae=vae,
         scheduler=FlowMatchEulerDiscreteScheduler(shift=5.0),
-        transformer=expert(),
-        transformer_2=expert(),
+        transformer=_tiny_wan_transformer(),
+        transformer_2=_tiny_wan_transformer(),
         image_encoder=None,
         image_processor=None,
         boundary_ratio=0.875,
@@ -179,33 +158,20 @@ def build_tiny_wan():
     return pipeline, profile
 
 
-def build_tiny_wan21():
-    """Wan 2.1 I2V (14B-480P) layout: one transformer, a CLIP image encoder and its processor."""
-    import torch
-    from diffusers import (
-        AutoencoderKLWan,
-        FlowMatchEulerDiscreteScheduler,
-        WanImageToVideoPipeline,
-        WanTransformer3DModel,
-    )
-    from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModel
+def _tiny_wan_vae():
+    from diffusers import AutoencoderKLWan
 
-    torch.manual_seed(0)
-    vae = AutoencoderKLWan(
+    return AutoencoderKLWan(
         base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True, True]
     )
-    image_encoder = CLIPVisionModel(
-        CLIPVisionConfig(
-            hidden_size=4,
-            projection_dim=4,
-            num_hidden_layers=2,
-            num_attention_heads=2,
-            image_size=32,
-            intermediate_size=16,
-            patch_size=1,
-        )
-    ).eval()
-    transformer = WanTransformer3DModel(
+
+
+def _tiny_wan_transformer(**extra):
+    """One tiny Wan transformer: Wan 2.2's two experts and Wan 2.1's single model share it (2.1 adds image_dim
+    for its CLIP image embeddings)."""
+    from diffusers import WanTransformer3DModel
+
+    return WanTransformer3DModel(
         patch_size=(1, 2, 2),
         num_attention_heads=2,
         attention_head_dim=12,
@@ -218,8 +184,33 @@ def build_tiny_wan21():
         cross_attn_norm=True,
         qk_norm="rms_norm_across_heads",
         rope_max_seq_len=32,
-        image_dim=4,
+        **extra,
     )
+
+
+def build_tiny_wan21():
+    """Wan 2.1 I2V (14B-480P) layout: one transformer, a CLIP image encoder and its processor."""
+    import torch
+    from diffusers import (
+        FlowMatchEulerDiscreteScheduler,
+        WanImageToVideoPipeline,
+    )
+    from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModel
+
+    torch.manual_seed(0)
+    vae = _tiny_wan_vae()
+    image_encoder = CLIPVisionModel(
+        CLIPVisionConfig(
+            hidden_size=4,
+            projection_dim=4,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            image_size=32,
+            intermediate_size=16,
+            patch_size=1,
+        )
+    ).eval()
+    transformer = _tiny_wan_transformer(image_dim=4)
     pipeline = WanImageToVideoPipeline(
         tokenizer=tiny_tokenizer(128),
         text_encoder=_tiny_t5(torch, umt5=True),
