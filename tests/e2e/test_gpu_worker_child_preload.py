@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 
 import pytest
 from celery.signals import worker_process_init
@@ -65,44 +64,19 @@ def test_a_replacement_gpu_child_survives_a_slow_preload_and_serves(
 ):
     import redis
 
-    from tests.e2e.worker import QUEUES, ROOT, _wait_until_ready, test_database_url, wait_for, worker_kill
+    from tests.e2e.worker import ROOT, celery_worker, test_database_url, wait_for
 
     redis.Redis.from_url(REDIS_URL).flushdb()
     log = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": test_database_url(),
-        "MEDIA_ROOT": str(tmp_path / "media"),
-        "PYTHONUNBUFFERED": "1",
+    worker_env = {
         "CELERY_BROKER_URL": REDIS_URL,
         "DIT_MODELS": f"wan={tiny_dit_dirs['wan']}",
         "DIT_PRELOAD": "wan",
         "E2E_SLOW_PRELOAD_SECONDS": str(SLOW_PRELOAD_SECONDS),
     }
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "tests.e2e.test_gpu_worker_child_preload",
-        "worker",
-        "--queues",
-        ",".join(QUEUES),
-        "--concurrency",
-        "1",
-        "--without-mingle",
-        "--without-gossip",
-        "--loglevel",
-        "INFO",
-        "--hostname",
-        f"e2e-{uuid.uuid4().hex[:8]}@%h",
-    ]
-    with log.open("ab") as out:
-        worker = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        _wait_until_ready(worker, log)
+    # The render command below talks to the same broker and database as the worker.
+    env = {**os.environ, "DATABASE_URL": test_database_url(), "MEDIA_ROOT": str(tmp_path / "media"), **worker_env}
+    with celery_worker(log, env=worker_env, app="tests.e2e.test_gpu_worker_child_preload") as worker:
         first = wait_for(lambda: _loads(log), timeout=120, what="the first child's preload", log_path=log)[0]
         os.kill(first, signal.SIGKILL)  # the child dies (an OOM kill, a crash): the pool starts another
         second = wait_for(
@@ -148,5 +122,3 @@ def test_a_replacement_gpu_child_survives_a_slow_preload_and_serves(
         assert render.stdout.strip().endswith(".mp4")
         assert _loads(log) == [first, second]  # no third load: the replacement kept its model
         assert worker.poll() is None
-    finally:
-        worker_kill(worker, sig=signal.SIGTERM)

@@ -44,7 +44,10 @@ def queues_purge() -> None:
 
 
 @contextlib.contextmanager
-def celery_worker(log_path: Path, *, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
+def celery_worker(
+    log_path: Path, *, env: dict[str, str] | None = None, app: str = "shop_video"
+) -> Iterator[subprocess.Popen]:
+    """A real worker on every queue (`app`: the -A target, e.g. a test module that adds signal handlers)."""
     worker_env = {
         **os.environ,
         "DATABASE_URL": test_database_url(),
@@ -57,7 +60,7 @@ def celery_worker(log_path: Path, *, env: dict[str, str] | None = None) -> Itera
         "-m",
         "celery",
         "-A",
-        "shop_video",
+        app,
         "worker",
         "--queues",
         ",".join(QUEUES),
