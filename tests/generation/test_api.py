@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from generation import api as generation_api
+from generation import api_serializers as generation_api
 from generation.models import JobStatus, RenderJob, Rendition, Shot, VideoTemplate
 from generation.services.job_states import render_job_fail
 from generation.services.render_jobs import render_job_create
