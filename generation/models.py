@@ -122,6 +122,10 @@ class Shot(models.Model):
     scene = models.PositiveIntegerField(default=0, help_text="Index of the template scene this shot belongs to.")
     aspect_ratio = models.CharField(max_length=8, help_text="The aspect ratio it was generated at.")
     engine = models.CharField(max_length=32)
+    ai_generated = models.BooleanField(
+        default=False,
+        help_text="Made by a trained model (a DiT engine, the GPU presenter, a neural voice): docs/provenance.md.",
+    )
     source_image = models.ForeignKey(ProductImage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     prompt = models.TextField(blank=True)
     seed = models.BigIntegerField(default=0)
@@ -172,6 +176,12 @@ class Rendition(models.Model):
     height = models.PositiveIntegerField()
     duration = models.FloatField()
     size_bytes = models.PositiveBigIntegerField(default=0)
+    ai_generated = models.BooleanField(default=False, help_text="Any part made by a trained model; labelled so.")
+    provenance = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What made it and each file's C2PA manifest as read back (generation/provenance/publishing.py).",
+    )
     quality = models.JSONField(
         default=dict,
         blank=True,
