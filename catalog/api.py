@@ -8,17 +8,18 @@ Errors take the API's one shape (shop_video.api.exceptions).
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, generics, serializers, status
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.fields import AMOUNT_READ_PRECISION
 from catalog.import_requests import catalog_import_request_create
 from catalog.importers import IMPORTERS
 from catalog.models import CatalogImport, Product, ProductImage, Variant
@@ -27,6 +28,7 @@ from catalog.selectors import catalog_import_get, catalog_imports_list, product_
 from catalog.services import PRODUCT_EDITABLE_FIELDS, product_archive, product_photos_upload, product_update
 from shop_video.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, REPLAYED_RESPONSE_HEADER, idempotent
 from shop_video.api.pagination import ApiCursorPagination
+from shop_video.api.parsers import JSONParser
 from shop_video.api.permissions import CanEdit
 from shop_video.api.schema import api_error_responses
 from shop_video.api.serializers import FileUrlField, IdsInRange, StrictSerializer
@@ -257,9 +259,10 @@ class PriceField(serializers.Field):
     """An exact amount as a decimal string with at least two decimals: "24.00", "0.125"."""
 
     def to_representation(self, value: Decimal) -> str:
-        value = value.normalize()
-        if value.as_tuple().exponent > -2:
-            value = value.quantize(Decimal("0.01"))
+        with localcontext(prec=AMOUNT_READ_PRECISION):  # an out-of-range amount stored earlier still shows
+            value = value.normalize()
+            if value.as_tuple().exponent > -2:
+                value = value.quantize(Decimal("0.01"))
         return format(value, "f")
 
 

@@ -2,6 +2,7 @@
 
 from django.db import models
 
+from catalog.fields import AmountField
 from shop_video.tenancy.models import Merchant
 
 
@@ -42,8 +43,8 @@ class Variant(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
     sku = models.CharField(max_length=255)
     title = models.CharField(max_length=500, blank=True)
-    price = models.DecimalField(max_digits=14, decimal_places=4)
-    compare_at_price = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    price = AmountField(max_digits=14, decimal_places=4)
+    compare_at_price = AmountField(max_digits=14, decimal_places=4, null=True, blank=True)
     currency = models.CharField(max_length=3)
     availability = models.CharField(max_length=16, choices=Availability.choices, default=Availability.IN_STOCK)
     options = models.JSONField(default=dict, blank=True)  # {"Size": "M", "Colour": "Blue"}

@@ -25,7 +25,6 @@ from django.utils.http import parse_etags
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -66,6 +65,7 @@ from generation.services.video_templates import (
 )
 from shop_video.api.exceptions import Conflict
 from shop_video.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, REPLAYED_RESPONSE_HEADER, idempotent
+from shop_video.api.parsers import JSONParser
 from shop_video.api.permissions import CanEdit
 from shop_video.api.schema import api_error_responses
 from shop_video.api.serializers import IdsInRange

@@ -265,6 +265,12 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "shop_video.api.exceptions.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON with a size, nesting and number-range limit (shop_video/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "shop_video.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {

@@ -9,13 +9,14 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from generation.models import Presenter, PresenterFraming
 from generation.presenter import services
 from generation.presenter.selectors import PresenterNotFound, presenter_get, presenters_for
+from shop_video.api.parsers import JSONParser
 from shop_video.api.permissions import CanEdit
 from shop_video.api.schema import api_error_responses
 from shop_video.api.serializers import FileUrlField, StrictSerializer

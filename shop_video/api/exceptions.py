@@ -5,12 +5,21 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.conf import settings
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+from shop_video.api.parsers import PayloadTooLarge, body_too_large_message
 
 _TYPES = {
     400: "validation_error",
@@ -44,7 +53,24 @@ class Unprocessable(exceptions.APIException):
     default_code = "unprocessable"
 
 
+def upload_limit_error(exc: Exception) -> exceptions.APIException | None:
+    """Django refuses an over-large or over-many-part body with a SuspiciousOperation, which would be an HTML
+    400; the API answers it in its JSON shape, naming the limit."""
+    if isinstance(exc, TooManyFilesSent):
+        return exceptions.ValidationError(
+            {"files": [f"Send at most {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files per request; split the upload."]}
+        )
+    if isinstance(exc, TooManyFieldsSent):
+        return exceptions.ValidationError(
+            f"Send at most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} form fields per request."
+        )
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge(body_too_large_message())
+    return None
+
+
 def api_exception_handler(exc, context):
+    exc = upload_limit_error(exc) or exc
     # Services raise Django's errors; the API answers them like DRF's own.
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)

@@ -41,6 +41,7 @@ ERROR_DESCRIPTIONS = {
     401: "No credentials, or a key that is not valid.",
     404: "No such object for this merchant.",
     409: "Conflict: a request with this Idempotency-Key is still running, or the object's state forbids this.",
+    413: "The body is larger than the limit the message names.",
     415: "The body's content type is not one this operation takes.",
     422: "The Idempotency-Key was already used with a different request.",
 }
@@ -78,7 +79,7 @@ API_ERROR = {
 
 def error_responses_hook(result, generator, request, public):
     """Every operation documents the errors every operation can give, in the one error shape: 401, 403 (a
-    member's role) and 429 always, 400 when it takes query parameters or a body, 404 when it has path parameters, 415 with a body."""
+    member's role) and 429 always, 400 when it takes query parameters or a body, 404 when it has path parameters, 413 and 415 with a body."""
     result.setdefault("components", {}).setdefault("schemas", {}).setdefault("ApiError", API_ERROR)
     error = {"application/json": {"schema": {"$ref": "#/components/schemas/ApiError"}}}
     for methods in result.get("paths", {}).values():
@@ -97,6 +98,7 @@ def error_responses_hook(result, generator, request, public):
             if "path" in where:
                 needed["404"] = "No such object for this merchant."
             if "requestBody" in operation:
+                needed["413"] = "The body is larger than the limit the message names."
                 needed["415"] = "The body's content type is not one this operation takes."
             for code, description in needed.items():
                 operation["responses"].setdefault(code, {"description": description, "content": error})
