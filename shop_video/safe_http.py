@@ -1,7 +1,8 @@
 """Fetching a URL that a merchant typed, without letting it reach our own network (SSRF).
 
-http/https only; every resolved address must be global (no loopback, private, link-local, CGNAT, reserved,
-IPv4-mapped private); we connect to the address we checked, not to a second lookup; each redirect hop is
+http/https only; every resolved address must be global (no loopback, private, link-local, CGNAT, reserved),
+and so must any IPv4 address an IPv6 one carries (mapped, compatible, NAT64, 6to4, Teredo: a gateway may forward
+to it); we connect to the address we checked, not to a second lookup; each redirect hop is
 checked again; timeouts and a byte cap bound the work.
 """
 
@@ -79,12 +80,44 @@ def checked_address(host: str, port: int) -> str:
         address = ipaddress.ip_address(info[4][0].split("%")[0])
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
             address = address.ipv4_mapped
-        if not address.is_global and host not in allowed_hosts:
-            raise FetchRefused(f"{host} resolves to {address}, which is not a public address")
+        if host not in allowed_hosts:
+            address_check(host, address)
         addresses.append(str(address))
     if not addresses:
         raise FetchFailed(f"{host} has no addresses")
     return addresses[0]
+
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052's well-known prefix: the IPv4 address is the last 32 bits
+
+
+def embedded_ipv4s(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries, which a gateway may forward to: IPv4-mapped (::ffff:a.b.c.d),
+    IPv4-translated (::ffff:0:a.b.c.d), IPv4-compatible (::a.b.c.d), NAT64 (64:ff9b::a.b.c.d), 6to4
+    (2002:AABB:CCDD::) and Teredo (2001:0::, its server and client)."""
+    value = int(address)
+    found = []
+    if address.ipv4_mapped:
+        found.append(address.ipv4_mapped)
+    if value >> 32 in (0, 0xFFFF0000) or address in _NAT64:
+        found.append(ipaddress.IPv4Address(value & 0xFFFFFFFF))
+    if address.sixtofour:
+        found.append(address.sixtofour)
+    if address.teredo:
+        found.extend(address.teredo)
+    return found
+
+
+def address_check(host: str, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> None:
+    """FetchRefused unless `address` (and any IPv4 address it embeds) is a public one."""
+    if not address.is_global:
+        raise FetchRefused(f"{host} resolves to {address}, which is not a public address")
+    if isinstance(address, ipaddress.IPv6Address):
+        for inner in embedded_ipv4s(address):
+            if not inner.is_global:
+                raise FetchRefused(
+                    f"{host} resolves to {address}, which carries the IPv4 address {inner}: not a public address"
+                )
 
 
 def pinned_connection(parts: SplitResult, port: int, *, address: str, timeout: float):

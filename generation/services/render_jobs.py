@@ -28,6 +28,7 @@ from generation.services.scene_prompts import scene_prompts_render
 from generation.template_spec import PROMPT_FIELDS, PresenterScene, ProductShotsScene, TemplateSpec, template_spec_parse
 from shop_video.tenancy.models import Merchant
 from shop_video.tenancy.selectors import brand_kit_default, brand_music_for
+from shop_video.webhooks.transport import FetchFailed, FetchRefused, destination_check
 
 
 def render_job_create(
@@ -340,6 +341,12 @@ def _webhook_url_clean(url: str | None) -> str:
         raise ValidationError(f"webhook_url must be an https:// URL with a host, got {url!r}.")
     if len(url) > 2000:
         raise ValidationError(f"webhook_url is {len(url)} characters; keep it to 2000.")
+    try:  # the same SSRF rules as delivery, now rather than at the first delivery
+        destination_check(url)
+    except FetchRefused as exc:
+        raise ValidationError(f"webhook_url cannot receive webhooks: {exc}. Use a public https address.") from None
+    except FetchFailed:
+        pass  # a host that does not resolve yet may by delivery time, which retries; only a refusal is final
     return url
 
 
