@@ -285,11 +285,21 @@ class VariantSerializer(serializers.ModelSerializer):
 
 class ProductImageSerializer(serializers.ModelSerializer):
     url = FileUrlField(source="file", help_text="Absolute URL of the stored photo; null until fetched.")
+    source_url = serializers.CharField(
+        read_only=True, help_text="The address the photo was fetched from; empty if uploaded."
+    )
+    error = serializers.SerializerMethodField(
+        help_text="Why the photo could not be used (status failed), e.g. the fetch was refused or the file is not "
+        "an image; null otherwise."
+    )
 
     class Meta:
         model = ProductImage
-        fields = ["id", "url", "width", "height", "status"]
+        fields = ["id", "url", "source_url", "width", "height", "status", "error"]
         read_only_fields = fields
+
+    def get_error(self, image: ProductImage) -> str | None:
+        return image.error or None
 
 
 class ProductSerializer(serializers.ModelSerializer):

@@ -93,3 +93,18 @@ def test_the_dashboard_webhook_form_refuses_them_too(merchant):
     response = client_for(merchant).post(reverse("dashboard:webhooks"), {"url": "https://[64:ff9b::a9fe:a9fe]/hook"})
     assert response.status_code == 400  # the form again, with the error beside the field
     assert "169.254.169.254" in response.content.decode() and not WebhookEndpoint.objects.exists()
+
+
+def test_a_refused_photo_fetch_shows_its_reason_in_the_api(api, merchant):
+    from catalog.fetching import product_image_fetch_run
+    from catalog.models import ProductImage
+    from tests import factories
+
+    product = factories.product_make(merchant=merchant, sku="LAMP-1", photos=0)
+    image = ProductImage.objects.create(
+        merchant=merchant, product=product, source_url="http://[64:ff9b::a9fe:a9fe]/latest/meta-data"
+    )
+    product_image_fetch_run(image_id=image.pk, final_attempt=False)  # refused: recorded at once, no retry
+    shown = api.get("/api/v1/products/LAMP-1").json()["images"]
+    assert [(photo["status"], photo["source_url"]) for photo in shown] == [("failed", image.source_url)]
+    assert "carries the IPv4 address 169.254.169.254: not a public address" in shown[0]["error"]
