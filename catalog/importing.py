@@ -15,10 +15,10 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from catalog import dispatch
+from catalog import dispatch, limits
 from catalog.bulk_insert import bulk_insert
 from catalog.images import ImageRejected
-from catalog.importers.base import FeedRejected, Importer, ImportOptions, ParsedProduct, RowError
+from catalog.importers.base import FeedRejected, Importer, ImportNote, ImportOptions, ParsedProduct, RowError
 from catalog.importers.prefetch import parsed_ahead
 from catalog.models import CatalogImport, Product, ProductImage, Variant
 from catalog.services import product_image_add
@@ -31,7 +31,8 @@ ProgressFn = Callable[[int], None]  # called with the number of products and err
 _LIMITS = {"key": 255, "title": 500, "brand": 200, "product_type": 200, "url": 2000}
 _PRODUCT_FIELDS = ("title", "description", "brand", "product_type", "url", "status")
 _VARIANT_FIELDS = (
-    "product_id",
+    "key",
+    "sku",
     "title",
     "price",
     "compare_at_price",
@@ -49,12 +50,22 @@ class _Tally:
     unchanged: int = 0
     archived: int = 0
     errors: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     seen_keys: set[str] = field(default_factory=set)
-    sku_rows: dict[str, tuple[str, int]] = field(default_factory=dict)  # sku -> (product key, row) in this file
+    sku_products: dict[str, str] = field(default_factory=dict)  # sku -> the first product key that has it
+    repeated_skus: dict[str, list[str]] = field(default_factory=dict)  # sku -> every product key, when several
     images_to_fetch: list[int] = field(default_factory=list)
 
-    def error(self, row: int, field_name: str, message: str) -> None:
-        self.errors.append({"row": row, "field": field_name, "message": message})
+    def error(self, row: int, field_name: str, message: str, *, ref: str = "", line: int | None = None) -> None:
+        entry = {"row": row, "field": field_name, "message": message}
+        if ref:
+            entry["ref"] = ref
+        if line is not None and line != row:
+            entry["line"] = line
+        self.errors.append(entry)
+
+    def product_error(self, product: ParsedProduct, field_name: str, message: str) -> None:
+        self.error(product.row_number, field_name, message, ref=product.key, line=product.line)
 
 
 def catalog_import_run(
@@ -133,7 +144,9 @@ def _consume(merchant, items: Iterable[ParsedProduct | RowError], tally: _Tally,
     batch: list[ParsedProduct] = []
     for done, item in enumerate(items, start=1):
         if isinstance(item, RowError):
-            tally.error(item.row_number, item.field, item.message)
+            tally.error(item.row_number, item.field, item.message, ref=item.ref, line=item.line)
+        elif isinstance(item, ImportNote):
+            tally.notes.append(item.message)
         elif _acceptable(item, tally):
             batch.append(item)
             if len(batch) >= BATCH_SIZE:
@@ -143,38 +156,67 @@ def _consume(merchant, items: Iterable[ParsedProduct | RowError], tally: _Tally,
             on_progress(done)
     if batch:
         _batch_apply(merchant, batch, tally, base_dir)
+    tally.notes.extend(_repeated_skus_notes(tally.repeated_skus))
 
 
 def _acceptable(product: ParsedProduct, tally: _Tally) -> bool:
-    """Checks the database would otherwise make at the worst moment; a refusal is a row error."""
+    """Checks the database would otherwise make at the worst moment (or, on SQLite, never); a refusal is a row
+    error. Every importer bounds its numbers with the column's name; this is the net under all of them."""
     for name, limit in _LIMITS.items():
         value = getattr(product, name)
         if len(value) > limit:
-            tally.error(
-                product.row_number, name, f"{name} is {len(value)} characters long; shorten it to {limit} or fewer"
+            tally.product_error(
+                product, name, f"{name} is {len(value)} characters long; shorten it to {limit} or fewer"
             )
             return False
     if not product.variants:
-        tally.error(product.row_number, "", "the product has no variant with a price; add a SKU and a price")
+        tally.product_error(product, "", "the product has no variant with a price; add a SKU and a price")
         return False
-    for variant in product.variants:
-        if len(variant.sku) > 255:
-            tally.error(
-                product.row_number, "sku", f"SKU is {len(variant.sku)} characters long; shorten it to 255 or fewer"
-            )
+    keys = set()
+    for position, variant in enumerate(product.variants):
+        variant.key = variant.key or variant.sku
+        for name, value in (("sku", variant.sku), ("variant key", variant.key)):
+            if len(value) > 255:
+                tally.product_error(
+                    product, "sku", f"{name} is {len(value)} characters long; shorten it to 255 or fewer"
+                )
+                return False
+        if not variant.key or variant.key in keys:
+            why = "has no SKU" if not variant.key else f"is the same variant ({variant.key!r}) twice"
+            tally.product_error(product, "sku", f"the product {why}: give each variant its own SKU")
             return False
-        earlier = tally.sku_rows.get(variant.sku)
-        if earlier and earlier[0] != product.key:
-            tally.error(
-                product.row_number,
-                "sku",
-                f"SKU {variant.sku!r} is already used by another product on row "
-                f"{earlier[1]} of this file; SKUs must be unique",
+        keys.add(variant.key)
+        problem = (
+            limits.PRICE.problem(variant.price, label="price")
+            or (
+                variant.compare_at_price is not None
+                and limits.COMPARE_AT_PRICE.problem(variant.compare_at_price, label="compare-at price")
             )
+            or limits.POSITION.problem(position, label="variant position")
+        )
+        if problem:
+            tally.product_error(product, "price", problem)
             return False
+    sku_products, repeated = tally.sku_products, tally.repeated_skus
     for variant in product.variants:
-        tally.sku_rows[variant.sku] = (product.key, product.row_number)
+        first = sku_products.setdefault(variant.sku, product.key)
+        if first != product.key and variant.sku:
+            holders = repeated.setdefault(variant.sku, [first])
+            if product.key not in holders:
+                holders.append(product.key)
     return True
+
+
+def _repeated_skus_notes(repeated: dict[str, list[str]], *, shown: int = 20) -> list[str]:
+    """One warning per SKU found on several products (all were imported), the first `shown` of them."""
+    notes = [
+        f"SKU {sku!r} is on {len(keys)} products ({', '.join(keys)}): all were imported; name one by its handle "
+        "or id where a SKU is asked for (renders, the API, live rooms)."
+        for sku, keys in list(repeated.items())[:shown]
+    ]
+    if len(repeated) > shown:
+        notes.append(f"{len(repeated) - shown} more SKUs are on several products each.")
+    return notes
 
 
 def _batch_apply(merchant, batch: list[ParsedProduct], tally: _Tally, base_dir) -> None:
@@ -191,7 +233,7 @@ def _batch_apply(merchant, batch: list[ParsedProduct], tally: _Tally, base_dir) 
                 with transaction.atomic():
                     outcomes.update(_upsert(merchant, [product], tally))
             except DatabaseError as exc:
-                tally.error(product.row_number, "", f"could not be saved: {exc}".strip())
+                tally.product_error(product, "", f"could not be saved: {exc}".strip())
     for product in unique:
         if product.key not in outcomes:
             continue
@@ -241,34 +283,46 @@ def _upsert(merchant, products: list[ParsedProduct], tally: _Tally) -> dict[str,
 
 
 def _variants_upsert(merchant, products: list[ParsedProduct], pks: dict[str, int], now) -> set[str]:
-    """Create and update variants by SKU; return the keys of products whose variants changed."""
-    parsed = {v.sku: (p.key, position, v) for p in products for position, v in enumerate(p.variants)}
-    existing = {
-        row[1]: row
-        for row in Variant.objects.filter(merchant=merchant, sku__any=list(parsed)).values_list(
-            "pk", "sku", *_VARIANT_FIELDS
-        )
-    }
+    """Create and update each product's variants by their key within it; return the keys of products whose
+    variants changed. A stored variant whose key the feed no longer gives (keyed by SKU before variants had keys)
+    is adopted by its product and SKU, so the upgrade changes no variant's identity."""
+    existing: dict[tuple[int, str], tuple] = {}
+    by_sku: dict[tuple[int, str], tuple] = {}
+    for row in Variant.objects.filter(product_id__any=[pks[p.key] for p in products]).values_list(
+        "pk", "product_id", *_VARIANT_FIELDS
+    ):
+        existing[(row[1], row[2])] = row
+        by_sku.setdefault((row[1], row[3]), row)
+    wanted = {(pks[p.key], v.key) for p in products for v in p.variants}
     changed_keys, new_rows, changed = set(), [], []
-    for sku, (key, position, variant) in parsed.items():
-        values = (
-            pks[key],
-            variant.title,
-            variant.price,
-            variant.compare_at_price,
-            variant.currency,
-            variant.availability,
-            variant.options,
-            position,
-        )
-        current = existing.get(sku)
-        if current is None:
-            new_rows.append((merchant.pk, sku, *values, now, now))
-            changed_keys.add(key)
-        elif current[2:] != values:  # Decimal("24.0000") == Decimal("24.00"), so stored scale does not matter
-            changed.append(Variant(pk=current[0], **dict(zip(_VARIANT_FIELDS, values)), updated_at=now))
-            changed_keys.add(key)
-    bulk_insert(Variant, ("merchant_id", "sku", *_VARIANT_FIELDS, "created_at", "updated_at"), new_rows)
+    for parsed in products:
+        product_id = pks[parsed.key]
+        for position, variant in enumerate(parsed.variants):
+            current = existing.get((product_id, variant.key))
+            if current is None and (
+                (adopted := by_sku.get((product_id, variant.sku))) is not None
+                and (product_id, adopted[2]) not in wanted
+            ):
+                current = adopted
+                by_sku.pop((product_id, variant.sku))
+            values = (
+                variant.key,
+                variant.sku,
+                variant.title,
+                variant.price,
+                variant.compare_at_price,
+                variant.currency,
+                variant.availability,
+                variant.options,
+                position,
+            )
+            if current is None:
+                new_rows.append((merchant.pk, product_id, *values, now, now))
+                changed_keys.add(parsed.key)
+            elif current[2:] != values:  # Decimal("24.0000") == Decimal("24.00"): stored scale does not matter
+                changed.append(Variant(pk=current[0], **dict(zip(_VARIANT_FIELDS, values)), updated_at=now))
+                changed_keys.add(parsed.key)
+    bulk_insert(Variant, ("merchant_id", "product_id", *_VARIANT_FIELDS, "created_at", "updated_at"), new_rows)
     if changed:
         Variant.objects.bulk_update(changed, [*_VARIANT_FIELDS, "updated_at"])
     return changed_keys
@@ -349,7 +403,7 @@ def _local_images_attach(merchant, product: ParsedProduct, tally: _Tally, base_d
             product_image_add(product=stored, data=path.read_bytes())
             gained |= stored.images.count() > before
         except (ImageRejected, OSError) as exc:
-            tally.error(product.row_number, "image", f"{ref}: {exc}")
+            tally.product_error(product, "image", f"{ref}: {exc}")
     return gained
 
 
@@ -368,7 +422,7 @@ def _record_finish(record: CatalogImport, tally: _Tally) -> None:
     record.created_count, record.updated_count = tally.created, tally.updated
     record.unchanged_count, record.archived_count = tally.unchanged, tally.archived
     record.failed_count = len({error["row"] for error in tally.errors})
-    record.errors, record.finished_at = tally.errors, timezone.now()
+    record.errors, record.notes, record.finished_at = tally.errors, tally.notes, timezone.now()
     record.save()
 
 

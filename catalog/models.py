@@ -41,7 +41,10 @@ class Variant(models.Model):
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="variants")
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
-    sku = models.CharField(max_length=255)
+    # The feed's own identity of the variant within its product (Shopify handle + option values, WooCommerce
+    # variation id, Google/Meta id). SKUs are data: shops repeat them across products, and some leave them out.
+    key = models.CharField(max_length=255)
+    sku = models.CharField(max_length=255, blank=True)
     title = models.CharField(max_length=500, blank=True)
     price = AmountField(max_digits=14, decimal_places=4)
     compare_at_price = AmountField(max_digits=14, decimal_places=4, null=True, blank=True)
@@ -54,7 +57,8 @@ class Variant(models.Model):
 
     class Meta:
         ordering = ["product", "position", "sku"]
-        constraints = [models.UniqueConstraint(fields=["merchant", "sku"], name="variant_unique_sku_per_merchant")]
+        constraints = [models.UniqueConstraint(fields=["product", "key"], name="variant_unique_key_per_product")]
+        indexes = [models.Index(fields=["merchant", "sku"], name="variant_sku_per_merchant")]
 
     def __str__(self):
         return self.sku
@@ -119,8 +123,12 @@ class CatalogImport(models.Model):
     unchanged_count = models.PositiveIntegerField(default=0)
     failed_count = models.PositiveIntegerField(default=0, help_text="Rows with at least one error.")
     archived_count = models.PositiveIntegerField(default=0, help_text="Products archived as missing from a full feed.")
-    # [{"row": 7, "field": "price", "message": "..."}]: every bad row, by its number in the file.
+    # [{"row": 7, "field": "price", "message": "...", "ref": "mug", "line": 9}]: every bad row, numbered as a
+    # spreadsheet shows it (header = row 1), with the product's handle or id, and the file line where it differs.
     errors = models.JSONField(default=list, blank=True)
+    # ["Skipped 2 blank lines before the header.", ...]: what the import did that the merchant should know about
+    # (warnings such as a SKU on several products, a default currency assumed) without refusing any row.
+    notes = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True, help_text="Why the whole import failed, if it did.")
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -25,6 +25,7 @@ class VariantFields:
     title: str = ""
     compare_at_price: Decimal | None = None
     availability: str = Variant.Availability.IN_STOCK
+    key: str = ""  # the variant's identity within its product; the SKU when empty
 
 
 def product_upsert(
@@ -38,8 +39,8 @@ def product_upsert(
     url: str = "",
     variants: list[VariantFields],
 ) -> tuple[Product, Outcome]:
-    """Create or update a product and its variants by (merchant, key) / (merchant, sku). Re-running with the
-    same values writes nothing and reports "unchanged"."""
+    """Create or update a product and its variants by (merchant, key) / (product, variant key or SKU). Re-running
+    with the same values writes nothing and reports "unchanged"."""
     with transaction.atomic():
         fields = {"title": title, "description": description, "brand": brand, "product_type": product_type, "url": url}
         product, created = Product.objects.select_for_update().get_or_create(
@@ -55,7 +56,8 @@ def product_upsert(
 
 def _variant_upsert(*, merchant: Merchant, product: Product, fields: VariantFields, position: int) -> bool:
     values = {
-        "product": product,
+        "merchant": merchant,
+        "sku": fields.sku,
         "title": fields.title,
         "price": fields.price,
         "currency": fields.currency,
@@ -63,7 +65,7 @@ def _variant_upsert(*, merchant: Merchant, product: Product, fields: VariantFiel
         "availability": fields.availability,
         "position": position,
     }
-    variant, created = Variant.objects.get_or_create(merchant=merchant, sku=fields.sku, defaults=values)
+    variant, created = Variant.objects.get_or_create(product=product, key=fields.key or fields.sku, defaults=values)
     if created:
         return True
     if fields_assign(variant, values):

@@ -131,6 +131,17 @@ class RenderOutputSerializer(serializers.Serializer):
         "true_peak_dbtp, and checks (each true when it meets its threshold; docs/api.md). Null for "
         "renditions made before reports existed.",
     )
+    ai_generated = serializers.BooleanField(
+        help_text="True when any part was made by a trained model (DiT shots, the GPU presenter, a neural voice): the "
+        "video shows an AI-generated label and its C2PA manifest says so. Show your own label when it is true."
+    )
+    provenance = serializers.JSONField(
+        allow_null=True,
+        help_text="ai_generated, content_id, digital_source_type, models, parts (what made each part) and manifests: "
+        "per file (video, poster, preview) the embedded C2PA manifest as read back: valid, validation_state, "
+        "signer, issuer, ai_generated, digital_source_type (docs/provenance.md). Null for renditions made before "
+        "signing existed.",
+    )
 
 
 class RenderSerializer(serializers.Serializer):

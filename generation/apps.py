@@ -11,6 +11,12 @@ class GenerationConfig(AppConfig):
     def ready(self):
         _dit_settings_check()
         post_migrate.connect(_sync_builtin_templates, sender=self)
+        # A worker that assembles signs what it publishes: no usable certificate, no start (docs/provenance.md).
+        from celery.signals import celeryd_init
+
+        from generation.provenance.worker_check import worker_signing_check
+
+        celeryd_init.connect(worker_signing_check, weak=False)
 
 
 def _dit_settings_check() -> None:

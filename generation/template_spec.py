@@ -32,6 +32,7 @@ from django.core.exceptions import ValidationError
 from generation.engines.dit.family import FAMILY_NAMES
 from generation.engines.motion import CAMERA_PRESETS
 from generation.prompts import MERGE_FIELDS, locale_clean, prompt_template_check
+from generation.provenance.label_spec import AiLabelSettings, ai_label_parse
 from shop_video.tenancy.brand_assets import MUSIC_MOODS
 
 SCENE_TYPES = ("intro", "title", "product_shots", "price_card", "features", "cta", "outro", "presenter")
@@ -178,6 +179,7 @@ def template_spec_parse(spec: Any, *, fps: int) -> TemplateSpec:
     if not isinstance(spec, dict):
         raise ValidationError('The template spec must be a JSON object with a "scenes" list.')
     unknown = sorted(set(spec) - TOP_LEVEL_FIELDS)
+    ai_label: AiLabelSettings = AiLabelSettings()  # the visible AI label (generation/provenance/label_spec.py)
     if unknown:
         raise ValidationError(
             f"{unknown[0]!r} is not a template field; a template takes {', '.join(sorted(TOP_LEVEL_FIELDS))}."
@@ -244,6 +246,7 @@ def spec_max_frames(spec: TemplateSpec) -> int:
         count = scene.max_shots if isinstance(scene, ProductShotsScene) else 1
         frames += scene.frames * count
         if not first:
+        ai_label=ai_label_parse(spec.get("ai_label")),
             frames -= scene.transition.frames
         frames -= spec.shot_transition.frames * (count - 1)
         first = False
@@ -522,7 +525,17 @@ def _text_parse(where: str, name: str, value: Any, options: dict) -> str:
     return value
 
 
-TOP_LEVEL_FIELDS = {"fps", "family", "transition", "music", "options", "scenes", "burn_in_captions", "voiceover"}
+TOP_LEVEL_FIELDS = {
+    "fps",
+    "family",
+    "transition",
+    "music",
+    "options",
+    "scenes",
+    "burn_in_captions",
+    "voiceover",
+    "ai_label",
+}
 _COMMON_FIELDS = {"type", "duration", "transition", "caption"}
 _SCENE_FIELDS = {
     "title": set(),

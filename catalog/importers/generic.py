@@ -21,12 +21,22 @@ from decimal import Decimal
 from typing import Any
 
 from catalog.importers import text, values
-from catalog.importers.base import FeedRejected, ImportOptions, ParsedProduct, ParsedVariant, ParseResult, RowError
+from catalog.importers.base import (
+    FeedRejected,
+    ImportNote,
+    ImportOptions,
+    ParsedProduct,
+    ParsedVariant,
+    ParseResult,
+    RowError,
+)
 from catalog.importers.tabular import (
     CellError,
     SkuClaims,
+    currency_assumed_note,
     has_columns,
     in_file_order,
+    located,
     price_with_compare_at,
     table_rows,
 )
@@ -96,7 +106,7 @@ def _parse(data: bytes, *, mapping: Mapping[str, str], default_currency: str) ->
     mapping = mapping_check(mapping)
     feed = text.decode_feed(data)
     is_json = feed.lstrip()[:1] in ("[", "{")
-    records, errors, names = _json_records(feed) if is_json else _csv_records(feed)
+    records, errors, names, table = _json_records(feed) if is_json else _csv_records(feed)
     sources = _sources(mapping, names, case_sensitive=is_json)
     reader = _RowReader(sources, lookup=_json_lookup if is_json else _cell_lookup, default_currency=default_currency)
     products: dict[str, ParsedProduct] = {}
@@ -115,18 +125,23 @@ def _parse(data: bytes, *, mapping: Mapping[str, str], default_currency: str) ->
             grouped.image_urls += [url for url in product.image_urls if url not in grouped.image_urls]
         if variant.title == grouped.title:
             variant.title = ""  # the product's own title says it
-    yield from in_file_order(products.values(), errors)
+    if table is not None and (note := table.skipped_note()):
+        yield ImportNote(note)
+    if "currency" not in sources:
+        yield currency_assumed_note(default_currency, "The file has no currency column")
+    refs = {row_number: reader.ref(record) for row_number, record in records} if errors else {}
+    yield from located(in_file_order(products.values(), errors), table.lines if table else {}, refs)
 
 
-def _csv_records(feed: str) -> tuple[list[Record], list[RowError], list[str]]:
+def _csv_records(feed: str) -> tuple[list[Record], list[RowError], list[str], text.Table]:
     table = text.read_table(feed)
     records, errors = [], []
     for item in table_rows(table):
         (errors if isinstance(item, RowError) else records).append(item)
-    return records, errors, table.header
+    return records, errors, table.header, table
 
 
-def _json_records(feed: str) -> tuple[list[Record], list[RowError], list[str]]:
+def _json_records(feed: str) -> tuple[list[Record], list[RowError], list[str], None]:
     try:
         document = json.loads(feed, parse_float=Decimal)  # Decimal keeps 19.99 exact
     except json.JSONDecodeError as exc:
@@ -148,7 +163,7 @@ def _json_records(feed: str) -> tuple[list[Record], list[RowError], list[str]]:
                     f"item {position} is a {type(item).__name__}, not an object with keys like sku, title and price",
                 )
             )
-    return records, errors, list(names)
+    return records, errors, list(names), None
 
 
 def _product_list(document: Any) -> list:
@@ -278,6 +293,13 @@ class _RowReader:
             image_urls=self._images(record),
         )
         return product, variant
+
+    def ref(self, record: Mapping[str, Any]) -> str:
+        """The row's product key, else its SKU: how a merchant finds the row again."""
+        try:
+            return self._text(record, "key") or self._text(record, "sku")
+        except CellError:
+            return ""
 
     def _currency(self, record: Mapping[str, Any]) -> str | None:
         if not (written := self._text(record, "currency")):

@@ -8,14 +8,32 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from decimal import Decimal
 
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import ParseError, fromstring
 
-from catalog.importers.base import FeedRejected, ImportOptions, ParsedProduct, ParsedVariant, ParseResult, RowError
+from catalog import limits
+from catalog.importers.base import (
+    FeedRejected,
+    ImportNote,
+    ImportOptions,
+    ParsedProduct,
+    ParsedVariant,
+    ParseResult,
+    RowError,
+)
+from catalog.importers.tabular import currency_assumed_note, located
 from catalog.importers.text import decode_feed, decode_head, read_header, read_table
-from catalog.importers.values import html_to_text, is_web_url, normalise_availability, parse_price, split_urls
+from catalog.importers.values import (
+    html_to_text,
+    is_web_url,
+    names_currency,
+    normalise_availability,
+    parse_price,
+    split_urls,
+)
 
 GOOGLE_NS = "http://base.google.com/ns/1.0"
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -119,7 +137,9 @@ def parse_attribute_table(data: bytes, *, options: ImportOptions, label: str) ->
                         attributes.setdefault(name_of[column], []).append(value)
             yield row_number, attributes
 
-    yield from products_from_items(items(), options=options)
+    if note := table.skipped_note():
+        yield ImportNote(note)
+    yield from located(products_from_items(items(), options=options), table.lines, {})
 
 
 def _xml_root(data: bytes):
@@ -215,6 +235,7 @@ def products_from_items(items: Iterable[Item | RowError], *, options: ImportOpti
     products: dict[str, ParsedProduct] = {}
     image_sets: dict[str, set[str]] = {}  # each product's image_urls as a set, for quick duplicate checks
     rows_by_id: dict[str, int] = {}
+    currency_assumed = False
     for item in items:
         if isinstance(item, RowError):
             stream.append(item)
@@ -222,12 +243,18 @@ def products_from_items(items: Iterable[Item | RowError], *, options: ImportOpti
         row_number, attributes = item
         first = _first_values(attributes)
         variant, images, errors = _item_read(row_number, first, attributes, options)
+        if not currency_assumed and "price" in first and not names_currency(first["price"]):
+            currency_assumed = True
+            stream.append(currency_assumed_note(options.default_currency, "Some prices name no currency"))
+        if errors and (ref := first.get("id", "")):
+            errors = [replace(error, ref=ref) for error in errors]
         if variant and variant.sku in rows_by_id:
             errors.append(
                 RowError(
                     row_number,
                     "id",
                     f"id {variant.sku!r} is already used on row {rows_by_id[variant.sku]}: give every item its own id",
+                    ref=variant.sku,
                 )
             )
             variant = None
@@ -335,10 +362,14 @@ def _price_read(
     if not text:
         return None
     try:
-        return parse_price(text, default_currency=options.default_currency)
+        price = parse_price(text, default_currency=options.default_currency)
     except ValueError as exc:
         errors.append(RowError(row_number, name, str(exc)))
         return None
+    if problem := limits.PRICE.problem(price[0], label=name):
+        errors.append(RowError(row_number, name, problem))
+        return None
+    return price
 
 
 def _product_start(row_number: int, key: str, first: dict[str, str]) -> ParsedProduct:

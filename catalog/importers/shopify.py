@@ -4,9 +4,10 @@ renamed in 2024 (URL handle, SKU, Product image URL...).
 One product is every row sharing a Handle. The first row with a Title carries the product's fields; the rows
 after it (blank Title) carry more variants, more images, or both. Decisions worth knowing:
 
-- A blank Variant SKU is not an error (many shops never fill it in): the variant gets the stable SKU
-  `<handle>` when it is the product's only variant, else `<handle>-<option values joined by ->`, so
-  re-importing the same export updates the same variants.
+- A variant's identity is its handle and option values: `<handle>` when it is the product's only variant, else
+  `<handle>-<option values joined by ->`, so re-importing the same export updates the same variants. The SKU is
+  data: Shopify does not make SKUs unique, and two products may share one (the import notes list them). A
+  blank Variant SKU is not an error (many shops never fill it in): the variant's identity stands in for it.
 - Shopify exports carry no currency: prices are in options.default_currency (the shop's currency). The
   per-market columns (`Price / United Kingdom`, `Compare At Price / International`...) are overrides for
   Shopify Markets, not the base price, and are ignored.
@@ -20,17 +21,27 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from catalog import limits
 from catalog.importers import values
-from catalog.importers.base import FeedRejected, ImportOptions, ParsedProduct, ParsedVariant, ParseResult, RowError
+from catalog.importers.base import (
+    FeedRejected,
+    ImportNote,
+    ImportOptions,
+    ParsedProduct,
+    ParsedVariant,
+    ParseResult,
+    RowError,
+)
 from catalog.importers.tabular import (
     CellError,
     Columns,
     NumberedRow,
     PriceCells,
-    SkuClaims,
     category_leaf,
+    currency_assumed_note,
     has_columns,
     in_file_order,
+    located,
     open_table,
     price_with_compare_at,
     table_rows,
@@ -115,7 +126,11 @@ class ShopifyCsvImporter:
             product = build(handle, rows, errors)
             if product is not None:
                 products.append(product)
-        yield from in_file_order(products, errors)
+        if note := table.skipped_note():
+            yield ImportNote(note)
+        yield currency_assumed_note(options.default_currency, "Shopify exports carry no currency")
+        refs = {row[0]: handle for handle, rows in rows_by_handle.items() for row in rows} if errors else {}
+        yield from located(in_file_order(products, errors), table.lines, refs)
 
 
 # A variant read from its row, before its SKU is claimed: (row number, variant, whether the row gave its own SKU).
@@ -129,7 +144,6 @@ class _ProductBuilder:
     def __init__(self, columns: Columns, currency: str):
         self.columns = columns
         self.currency = currency
-        self.skus = SkuClaims()
         self.prices = PriceCells()
         key = columns.key
         self.title_key, self.image_key, self.image_position_key = key("title"), key("image"), key("image_position")
@@ -174,7 +188,7 @@ class _ProductBuilder:
                     variant_rows.append(variant(row_number, cells, option_names))
                 except CellError as exc:
                     errors.append(exc.row_error(row_number))
-        variants = self._claim_skus(handle, variant_rows, variant_row_count, errors)
+        variants = self._keys_give(handle, variant_rows, variant_row_count, errors)
         if not variants:
             fix = (
                 "fix the errors reported for its variant rows"
@@ -232,24 +246,37 @@ class _ProductBuilder:
         )
         return row_number, variant, bool(sku)
 
-    def _claim_skus(
+    def _keys_give(
         self, handle: str, variant_rows: list[_VariantRow], variant_row_count: int, errors: list[RowError]
     ) -> list[ParsedVariant]:
-        """Give SKU-less variants their fallback SKU, and drop any variant whose SKU an earlier row used. The
-        count includes rows with errors, so fixing one later does not rename the others."""
-        claimed = []
-        claim, sku_column = self.skus.claim, self.sku_column
+        """Key each variant by handle and option values (SKU-less ones take that as their SKU too), and drop any
+        whose options an earlier row of the product has (its own SKU tells them apart when it has one). The count
+        includes rows with errors, so fixing one later does not rename the others."""
+        keyed = []
+        rows_by_key: dict[str, int] = {}
         for row_number, variant, has_own_sku in variant_rows:
+            parts = [handle] if variant_row_count == 1 else [handle, *variant.options.values()]
+            key = "-".join(parts)
+            if key in rows_by_key and has_own_sku:
+                key = f"{key}-{variant.sku}"
             if not has_own_sku:
-                parts = [handle] if variant_row_count == 1 else [handle, *variant.options.values()]
-                variant.sku = "-".join(parts)
-            try:
-                claim(variant.sku, row_number, sku_column)
-            except CellError as exc:
-                errors.append(exc.row_error(row_number))
-            else:
-                claimed.append(variant)
-        return claimed
+                variant.sku = key
+            first = rows_by_key.setdefault(key, row_number)
+            if first != row_number:
+                options = " / ".join(variant.options.values()) or "no options"
+                errors.append(
+                    RowError(
+                        row_number,
+                        self.sku_column,
+                        f"product {handle!r} already has a variant with {options} on row {first}: give each "
+                        f"variant its own option values or its own {self.sku_column}",
+                        ref=handle,
+                    )
+                )
+                continue
+            variant.key = key
+            keyed.append(variant)
+        return keyed
 
     def _availability(self, cells: dict[str, str]) -> str:
         quantity_text = cells.get(self.inventory_qty_key, "")
@@ -264,6 +291,8 @@ class _ProductBuilder:
             raise CellError(
                 column, f"{column} {quantity_text!r} is not a number: give the stock count, like 3, or leave it blank"
             )
+        if problem := limits.STOCK.problem(quantity, label=self.columns.name("inventory_qty")):
+            raise CellError(self.columns.name("inventory_qty"), problem)
         if quantity > 0:
             return "in_stock"
         # Classic exports say "continue"/"deny"; 2024+ exports answer "Continue selling when out of stock".

@@ -4,13 +4,15 @@ columns, turning cells into prices, refusing a SKU seen twice, and putting produ
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from operator import attrgetter
 
+from catalog import limits
 from catalog.importers import text, values
-from catalog.importers.base import ParsedProduct, RowError
+from catalog.importers.base import ImportNote, ParsedProduct, RowError
 
-NumberedRow = tuple[int, dict[str, str]]  # (line number in the file, cells by header name)
+NumberedRow = tuple[int, dict[str, str]]  # (row number as a spreadsheet shows it, cells by header name)
 
 # The cell key of a field the file has no column for: no row's cells have it, so `cells.get(key, "")` is "".
 NO_COLUMN: str = object()  # type: ignore[assignment]
@@ -113,9 +115,13 @@ def parse_price_cell(cell: str, column: str, currency: str) -> tuple[Decimal, st
     if not cell:
         raise CellError(column, f"{column} is empty: give a price like 24.00")
     try:
-        return values.parse_price(cell, default_currency=currency)
+        price, found_currency = values.parse_price(cell, default_currency=currency)
     except ValueError as exc:
         raise CellError(column, str(exc)) from None
+    # Compare-at prices have the same limit (the same field shape); checked here, where the column's name is known.
+    if problem := limits.PRICE.problem(price, label=column):
+        raise CellError(column, problem)
+    return price, found_currency
 
 
 class PriceCells:
@@ -158,3 +164,25 @@ def in_file_order(products: Iterable[ParsedProduct], errors: Iterable[RowError])
 
 
 _ROW_NUMBER = attrgetter("row_number")
+
+
+def located(
+    items: Iterable[ParsedProduct | RowError | ImportNote], lines: Mapping[int, int], refs: Mapping[int, str]
+) -> Iterator[ParsedProduct | RowError | ImportNote]:
+    """Each row error with the product's handle or id (`refs`: row number -> ref) and the file line where it
+    differs from the row number (`lines`, from text.Table.lines); each product with its line likewise."""
+    for item in items:
+        if isinstance(item, RowError):
+            line, ref = lines.get(item.row_number), item.ref or refs.get(item.row_number, "")
+            if line is not None or ref != item.ref:
+                item = replace(item, line=line, ref=ref)
+        elif lines and isinstance(item, ParsedProduct):
+            item.line = lines.get(item.row_number)
+        yield item
+
+
+def currency_assumed_note(currency: str, why: str) -> ImportNote:
+    return ImportNote(
+        f"{why}: prices were read as {currency}, the merchant's default currency. If that is wrong, change the "
+        "default currency (dashboard settings, the merchant API or create_merchant --currency) and import again."
+    )

@@ -1,7 +1,8 @@
 """Delimited text as merchants' spreadsheets really save it: any common encoding, any common delimiter.
 
 decode_feed() turns bytes into text (UTF-8 with or without BOM, UTF-16 either way round, Shift-JIS, Windows-1252);
-read_table() turns that text into a header and rows numbered by the line a merchant sees in their editor.
+read_table() turns that text into a header and rows numbered as a spreadsheet shows them (and the file line where
+that differs).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from catalog.importers.base import FeedRejected
 
@@ -87,12 +88,17 @@ def _decode_strictly(data: bytes, encoding: str, *, complete: bool) -> str | Non
 
 @dataclass(frozen=True)
 class Table:
-    """A delimited file's header and rows. Iterate .rows for (line number, {header: cell}, surplus cells)."""
+    """A delimited file's header and rows. Iterate .rows for (row number, {header: cell}, surplus cells): the row
+    number is the record's as a spreadsheet shows it (the header is row 1, an empty line is an empty row). While
+    .rows is read, .lines collects the file line of each row whose line differs (a cell spanning lines before it,
+    or lines skipped before the header)."""
 
     header: list[str]
     delimiter: str
     _body: str  # the text from the header line on
     _first_line: int  # the header's line number in the file
+    skipped: str = ""  # what came before the header and was skipped: blank lines, spaces, tabs, byte-order marks
+    lines: dict[int, int] = field(default_factory=dict, compare=False)
 
     @property
     def rows(self) -> Iterator[Row]:
@@ -103,21 +109,28 @@ class Table:
         width = len(header)
         unique_header = len(set(header)) == width
         protected = _PROTECTED_BY_APOSTROPHE.match
+        lines = self.lines
+        first_line = self._first_line
+        row_number = 1
         while True:
-            row_number = self._first_line + lines_read  # the line the row starts on: quoted cells may span lines
+            line = first_line + lines_read  # the line the row starts on: quoted cells may span lines
+            row_number += 1
             try:
                 raw = next(reader)
             except StopIteration:
                 return
             except csv.Error as exc:
                 raise FeedRejected(
-                    f"line {row_number} cannot be read ({exc}): check the quotes on that line, or export the file again"
+                    f"row {row_number} (line {line}) cannot be read ({exc}): check the quotes on that line, or "
+                    "export the file again"
                 ) from None
             lines_read = reader.line_num
             # Excel's protective apostrophe ('00123) goes; a real one ('Tis) stays.
             cells = [cell[1:] if cell[:1] == "'" and protected(cell, 1) else cell for cell in map(str.strip, raw)]
             if not any(cells):
                 continue
+            if line != row_number:
+                lines[row_number] = line
             padded = cells + [""] * (width - len(cells)) if len(cells) < width else cells
             if unique_header:
                 row = dict(zip(header, padded))
@@ -129,6 +142,21 @@ class Table:
             while extra and not extra[-1]:
                 extra.pop()  # a stray delimiter at the end of the line loses nothing
             yield row_number, row, extra
+
+    def skipped_note(self) -> str:
+        """What was skipped before the header, for the import's notes ("" when nothing was)."""
+        if not self.skipped:
+            return ""
+        blank_lines = len(_LINE_BREAK.findall(self.skipped))
+        what = [f"{blank_lines} blank line{'s' if blank_lines != 1 else ''}"] if blank_lines else []
+        if "\ufeff" in self.skipped:
+            what.append("a stray byte-order mark")
+        if self.skipped.replace("\ufeff", "").strip("\r\n") and any(c in self.skipped for c in " \t"):
+            what.append("spaces or tabs")
+        return (
+            f"Skipped {' and '.join(what) or 'whitespace'} before the header row (often printed by a WordPress "
+            "plugin into the export); the header was read from the first line with text."
+        )
 
 
 def read_table(text: str, *, delimiter: str | None = None) -> Table:
@@ -142,7 +170,8 @@ def read_table(text: str, *, delimiter: str | None = None) -> Table:
     header = next(csv.reader(io.StringIO(body, newline=""), delimiter=delimiter))
     header = [name.replace("\ufeff", "").strip() for name in header]
     first_line = len(_LINE_BREAK.findall(leading_blank)) + 1
-    return Table(header=header, delimiter=delimiter, _body=body, _first_line=first_line)
+    skipped = text[: len(text) - len(body)]
+    return Table(header=header, delimiter=delimiter, _body=body, _first_line=first_line, skipped=skipped)
 
 
 def sniff_delimiter(header_line: str) -> str:

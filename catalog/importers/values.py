@@ -85,6 +85,14 @@ def parse_price(text: str, *, default_currency: str | None = None) -> tuple[Deci
     return number, currency
 
 
+def names_currency(text: str) -> bool:
+    """Whether a price cell writes a currency (a code or a symbol) rather than leaving it to the default."""
+    return bool(_NOT_NUMBER.search(text))
+
+
+_NOT_NUMBER = re.compile(r"[^\d.,\s\u00a0\u202f\u2009'-]")
+
+
 def parse_currency(text: str) -> str:
     """A 3-letter ISO 4217 code, upper-cased."""
     code = (text or "").strip().upper()

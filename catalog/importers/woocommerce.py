@@ -6,9 +6,16 @@ Types (the first word counts: "simple, virtual" is simple):
   A variation may come before its parent in the file.
 - grouped: a bundle of other products that has no price of its own; it is imported only when it has one.
 
-A blank SKU falls back to `woo-<ID>` (the WooCommerce post id, stable across exports). A sale price lower than
-the regular price is the price, with the regular price as compare-at. The export carries no currency: prices
-are in options.default_currency. Scheduled sale dates are not checked: a sale price in the file counts.
+The header may be in the admin's language (WooCommerce translates it): woocommerce_headers.py holds WooCommerce's
+own translations; a file whose header matches none is not taken for a WooCommerce export.
+
+Identity: a product is keyed by its SKU, or by `woo-<ID>` (the WooCommerce post id, stable across exports) when
+it has no SKU or an earlier product in the file has the same one (WooCommerce does not make SKUs unique when
+they are imported by hand or by plugins); a variation within its product by `id:<ID>`, else its SKU. A blank SKU
+falls back to `woo-<ID>` as data too, so it can still be named. A sale price lower than the regular price is the
+price, with the regular price as compare-at. The export carries no currency: prices are in
+options.default_currency (the import notes say so). Scheduled sale dates are not checked: a sale price in the
+file counts.
 """
 
 from __future__ import annotations
@@ -16,42 +23,56 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from catalog import limits
 from catalog.importers import values
-from catalog.importers.base import FeedRejected, ImportOptions, ParsedProduct, ParsedVariant, ParseResult, RowError
+from catalog.importers.base import (
+    FeedRejected,
+    ImportNote,
+    ImportOptions,
+    ParsedProduct,
+    ParsedVariant,
+    ParseResult,
+    RowError,
+)
 from catalog.importers.tabular import (
     CellError,
     Columns,
     NumberedRow,
-    SkuClaims,
     category_leaf,
-    has_columns,
+    currency_assumed_note,
     in_file_order,
+    located,
     open_table,
     parse_price_cell,
     table_rows,
 )
+from catalog.importers.text import read_header
+from catalog.importers.woocommerce_headers import ENGLISH, LANGUAGE_NAMES, TRANSLATIONS
 
-COLUMN_SPELLINGS: dict[str, tuple[str, ...]] = {
-    "id": ("ID",),
-    "type": ("Type",),
-    "sku": ("SKU",),
-    "name": ("Name",),
-    "published": ("Published",),
-    "short_description": ("Short description",),
-    "description": ("Description",),
-    "in_stock": ("In stock?",),
-    "sale_price": ("Sale price",),
-    "regular_price": ("Regular price",),
-    "categories": ("Categories",),
-    "images": ("Images",),
-    "parent": ("Parent",),
-    "external_url": ("External URL",),
-    "brand": ("Brands", "Brand"),
-}
+# Every language's header spellings, English first: locale -> our field -> the header.
+HEADERS: dict[str, dict[str, str]] = {"en": ENGLISH, **TRANSLATIONS}
 REQUIRED_FIELDS = ("type", "sku", "name", "regular_price")
+# Brands came with WooCommerce 9.6, after the translation files we have: matched in English in every language.
+BRAND_SPELLINGS = ("Brands", "Brand")
 TYPES = ("simple", "variable", "variation", "grouped", "external")
-_ATTRIBUTE_NAME = re.compile(r"attribute (\d+) name")
 _UNESCAPED_COMMA = re.compile(r"(?<!\\),")  # WooCommerce writes a comma inside a category name as "\,"
+
+
+def header_language(header: list[str]) -> str | None:
+    """The locale whose WooCommerce headers the file's header has (every required one), English first; None when
+    it matches no language we have."""
+    present = {name.strip().lower() for name in header}
+    for locale, spellings in HEADERS.items():
+        if all(spellings[field].lower() in present for field in REQUIRED_FIELDS):
+            return locale
+    return None
+
+
+def column_spellings(locale: str) -> dict[str, tuple[str, ...]]:
+    """Our field -> the header in that language, then in English (a hand-edited file may mix them)."""
+    translated = HEADERS[locale]
+    spellings = {field: tuple(dict.fromkeys((translated[field], english))) for field, english in ENGLISH.items()}
+    return {**spellings, "brand": BRAND_SPELLINGS}
 
 
 class WooCommerceCsvImporter:
@@ -59,33 +80,51 @@ class WooCommerceCsvImporter:
     label = "WooCommerce product CSV"
 
     def sniff(self, head: bytes) -> bool:
-        return has_columns(head, ("Type",), ("SKU",), ("Regular price",), ("Parent", "Images"))
+        header = read_header(head)
+        locale = header_language(header)
+        if locale is None:
+            return False
+        present = {name.strip().lower() for name in header}
+        return any(HEADERS[locale][field].lower() in present for field in ("parent", "images"))
 
     def parse(self, data: bytes, *, options: ImportOptions) -> ParseResult:
         table = open_table(data)
-        columns = Columns(table.header, COLUMN_SPELLINGS)
-        missing = [COLUMN_SPELLINGS[field][0] for field in REQUIRED_FIELDS if field not in columns]
-        if missing:
+        locale = header_language(table.header)
+        if locale is None:
+            missing = [
+                ENGLISH[field]
+                for field in REQUIRED_FIELDS
+                if ENGLISH[field].lower() not in {name.lower() for name in table.header}
+            ]
             raise FeedRejected(
-                f"this is not a WooCommerce product CSV: the header has no {', '.join(missing)}. "
+                f"this is not a WooCommerce product CSV: the header has no {', '.join(missing)} (nor their "
+                f"translation into {', '.join(LANGUAGE_NAMES[code] for code in TRANSLATIONS)}). "
                 "Export it again from WooCommerce (Products > Export, all columns). The file has: "
                 f"{', '.join(table.header)}"
             )
+        columns = Columns(table.header, column_spellings(locale))
         rows: list[NumberedRow] = []
         errors: list[RowError] = []
         for item in table_rows(table):
             (errors if isinstance(item, RowError) else rows).append(item)
-        builder = _CatalogBuilder(columns, options.default_currency, errors)
-        yield from in_file_order(builder.build(rows), errors)
+        if note := table.skipped_note():
+            yield ImportNote(note)
+        if locale != "en":
+            yield ImportNote(f"The header is WooCommerce's {LANGUAGE_NAMES[locale]} ({locale}) one; read as such.")
+        yield currency_assumed_note(options.default_currency, "WooCommerce exports carry no currency")
+        builder = _CatalogBuilder(columns, options.default_currency, errors, locale)
+        products = builder.build(rows)
+        refs = {row_number: builder.ref(cells) for row_number, cells in rows} if errors else {}
+        yield from located(in_file_order(products, errors), table.lines, refs)
 
 
 class _CatalogBuilder:
-    def __init__(self, columns: Columns, currency: str, errors: list[RowError]):
+    def __init__(self, columns: Columns, currency: str, errors: list[RowError], locale: str = "en"):
         self.columns = columns
         self.currency = currency
         self.errors = errors
-        self.skus = SkuClaims()
-        self.attributes = _attribute_columns(columns.header)
+        self.product_keys: dict[str, int] = {}  # key -> the row of the product that has it
+        self.attributes = _attribute_columns(columns.header, locale)
 
     def build(self, rows: list[NumberedRow]) -> list[ParsedProduct]:
         typed = []
@@ -154,7 +193,7 @@ class _CatalogBuilder:
         title = self._value(cells, "name")
         if not title:
             raise CellError(self.columns.name("name"), f"{self.columns.name('name')} is empty: give the product a name")
-        key = self._sku(row_number, cells)
+        key = self._product_key(row_number, cells)
         if kind == "grouped" and not (self._value(cells, "regular_price") or self._value(cells, "sale_price")):
             raise CellError(
                 self.columns.name("regular_price"),
@@ -164,7 +203,7 @@ class _CatalogBuilder:
         if kind == "variable":
             variants = self._variants(row_number, title, variation_rows)
         else:
-            variants = [self._variant(row_number, cells, sku=key, options={}, image_urls=[])]
+            variants = [self._variant(row_number, cells, sku=self._sku(row_number, cells), options={}, image_urls=[])]
         description = self._value(cells, "description") or self._value(cells, "short_description")
         category = _UNESCAPED_COMMA.split(self._value(cells, "categories"))[0].replace("\\,", ",")
         return ParsedProduct(
@@ -216,8 +255,11 @@ class _CatalogBuilder:
     ) -> ParsedVariant:
         price, currency, compare_at = self._prices(cells)
         availability = self._availability(cells)
-        self.skus.claim(sku, row_number, self.columns.name("sku"))
+        for field in ("stock", "position"):
+            self._count_check(cells, field)
+        post_id = self._value(cells, "id")
         return ParsedVariant(
+            key=f"id:{post_id}" if post_id else sku,
             sku=sku,
             price=price,
             currency=currency,
@@ -252,6 +294,39 @@ class _CatalogBuilder:
         except ValueError as exc:
             raise CellError(self.columns.name("in_stock"), str(exc)) from None
 
+    def _product_key(self, row_number: int, cells: dict[str, str]) -> str:
+        """The SKU, unless an earlier product in the file has it (then woo-<ID>): each product keeps its own."""
+        sku, post_id = self._value(cells, "sku"), self._value(cells, "id")
+        key = sku if sku and sku not in self.product_keys else (f"woo-{post_id}" if post_id else sku)
+        if not key:
+            column = self.columns.name("sku")
+            raise CellError(column, f"{column} is empty and so is ID: give the product a SKU")
+        first = self.product_keys.setdefault(key, row_number)
+        if first != row_number:
+            column = self.columns.name("id")
+            raise CellError(
+                column, f"SKU {sku!r} is also on row {first} and this row has no {column}: export the ID column too"
+            )
+        return key
+
+    def ref(self, cells: dict[str, str]) -> str:
+        """The row's product as WooCommerce names it: id:<ID>, else its SKU."""
+        post_id = self._value(cells, "id")
+        return f"id:{post_id}" if post_id else self._value(cells, "sku")
+
+    def _count_check(self, cells: dict[str, str], field: str) -> None:
+        """Stock and menu order are whole numbers in WooCommerce; one out of range is a broken cell."""
+        text = self._value(cells, field)
+        if not text:
+            return
+        try:
+            number = Decimal(text)
+        except ArithmeticError:
+            return  # not read, so not checked: only a number can be out of range
+        column = self.columns.name(field)
+        if problem := limits.STOCK.problem(number, label=column):
+            raise CellError(column, problem)
+
     def _sku(self, row_number: int, cells: dict[str, str]) -> str:
         if sku := self._value(cells, "sku"):
             return sku
@@ -264,11 +339,17 @@ class _CatalogBuilder:
         return self.columns.value(cells, field)
 
 
-def _attribute_columns(header: list[str]) -> list[tuple[str, str]]:
-    """("Attribute 1 name", "Attribute 1 value(s)") pairs, in the header's own spelling."""
+def _attribute_columns(header: list[str], locale: str = "en") -> list[tuple[str, str]]:
+    """("Attribute 1 name", "Attribute 1 value(s)") pairs, in the header's own spelling (the file's language or
+    English)."""
     by_lower = {name.strip().lower(): name for name in header}
     pairs = []
-    for lower, name in by_lower.items():
-        if (match := _ATTRIBUTE_NAME.fullmatch(lower)) and (value := by_lower.get(f"attribute {match[1]} value(s)")):
-            pairs.append((name, value))
-    return pairs
+    for spellings in dict.fromkeys((HEADERS[locale]["attribute_name"], ENGLISH["attribute_name"])):
+        pattern = re.compile(re.escape(spellings.lower()).replace("%d", r"(\d+)"))
+        values_spelling = HEADERS[locale if spellings != ENGLISH["attribute_name"] else "en"]["attribute_values"]
+        for lower, name in by_lower.items():
+            if (match := pattern.fullmatch(lower)) and (
+                value := by_lower.get(values_spelling.lower().replace("%d", match[1]))
+            ):
+                pairs.append((name, value))
+    return list(dict.fromkeys(pairs))

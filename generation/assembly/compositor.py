@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from . import cards
+from .ai_label import ai_label_corner, ai_label_layer
 from .frame_sources import POP_OVERSHOOT, CardFrames, Overlay, ShotFrames, back_out, ease
 from .presenter_frames import PresenterFrames
 from .timeline import PresenterClip, Segment, ShotClip, Timeline, parse_hex_color
@@ -55,6 +56,7 @@ class Compositor:
             if segment.badge
         }
         self.badges = {index: Overlay(layer, size) for index, layer in self.badge_layers.items()}
+        self.ai_label = self._ai_label_overlay()
         # The badge pops in where it first appears: a run of badged segments (a scene's shots) shows one badge.
         segments = timeline.segments
         self.badge_pops = {
@@ -75,6 +77,20 @@ class Compositor:
         self.caption_starts = [round(cue.start * fps) for cue in burned]
         self.caption_ends = [round(cue.end * fps) for cue in burned]
         self._caption_overlays: dict[int, Overlay] = {}
+
+    def _ai_label_overlay(self) -> Overlay | None:
+        """The AI label for every frame, in its corner (ai_label.py), clear of the watermark and badges."""
+        label = self.timeline.ai_label
+        if label is None:
+            return None
+        segments = self.timeline.segments
+        taken = (self.timeline.watermark,) + (("top-left",) if self.badge_layers else ())
+        boxes = tuple(
+            s.content.product_box for s in segments if isinstance(s.content, ShotClip) and s.content.product_box
+        )
+        corner = ai_label_corner(label, self.size, self.timeline.style, taken=taken, product_boxes=boxes)
+        self.ai_label_corner = corner
+        return Overlay(ai_label_layer(label, self.size, self.timeline.style, corner), self.size)
 
     def frame(self, n: int) -> np.ndarray:
         active = [i for i, (start, length) in enumerate(zip(self.starts, self.lengths)) if start <= n < start + length]
@@ -155,6 +171,8 @@ class Compositor:
         cue = bisect_right(self.caption_starts, n) - 1
         if cue >= 0 and n < self.caption_ends[cue]:
             self._caption(cue).blend_onto(frame)
+        if self.ai_label is not None:  # over everything, on every frame: nothing may hide it
+            self.ai_label.blend_onto(frame)
         return frame
 
     def _badge(self, index: int, n: int) -> Overlay:

@@ -246,6 +246,26 @@ class Voice:
     start: float  # seconds into the video
 
 
+AI_LABEL_CORNERS = ("top-right", "top-left", "bottom-left", "bottom-right")
+AI_LABEL_POSITIONS = ("auto", *AI_LABEL_CORNERS)
+
+
+@dataclass(frozen=True)
+class AiLabel:
+    """The visible "AI-generated" label over every frame (ai_label.py draws it; docs/provenance.md)."""
+
+    text: str = "AI-generated"
+    position: str = "auto"  # a corner of the safe area, or "auto": one clear of the watermark, badge and product
+
+    def __post_init__(self) -> None:
+        if self.position not in AI_LABEL_POSITIONS:
+            raise ValueError(
+                f"AI label position {self.position!r} is unknown; use one of {', '.join(AI_LABEL_POSITIONS)}"
+            )
+        if not self.text.strip():
+            raise ValueError("the AI label needs some text")
+
+
 @dataclass(frozen=True)
 class Timeline:
     width: int
@@ -261,6 +281,7 @@ class Timeline:
     sound_effects: tuple[SoundEffect, ...] = ()
     voiceover: VoiceOver | None = None
     loudness_lufs: float | None = -14.0  # the mix's integrated loudness (loudness.py); None: mixed as it comes
+    ai_label: AiLabel | None = None  # shown whenever any part is AI-generated (generation/provenance)
 
     def __post_init__(self) -> None:
         timeline_validate(self)

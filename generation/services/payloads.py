@@ -45,6 +45,10 @@ def rendition_payload(rendition: Rendition, *, absolute_url=_site_absolute) -> d
         "captions": absolute_url(rendition.captions_vtt.url) if rendition.captions_vtt else None,
         "captions_srt_url": absolute_url(rendition.captions_srt.url) if rendition.captions_srt else None,
         "quality": rendition.quality or None,
+        # Whether any part was made by a trained model (the video then shows the AI label), and the C2PA manifest
+        # each file carries as read back when it was published (docs/provenance.md); a storefront shows its own label.
+        "ai_generated": rendition.ai_generated,
+        "provenance": rendition.provenance or None,
     }
 
 

@@ -22,6 +22,7 @@ from generation.engines.registry import engine_queue, engine_uses_families
 from generation.models import RenderJob, Shot, VideoTemplate
 from generation.presenter.scenes import PresenterShot, presenter_shots_plan
 from generation.product_shots import ProductShot, product_shots_plan
+from generation.provenance.sources import shot_ai_generated
 from generation.prompts import prompt_context
 from generation.selectors import TemplateNotFound, video_template_get
 from generation.services.scene_prompts import scene_prompts_render
@@ -200,6 +201,7 @@ def _shots_create(
             scene=planned.scene,
             aspect_ratio=planned.aspect_ratio,
             engine=planned.engine,
+            ai_generated=shot_ai_generated(engine=planned.engine, parameters=planned.parameters),
             source_image_id=planned.source_image_id,
             camera=planned.camera,
             prompt=planned.prompt,
@@ -218,6 +220,7 @@ def _shots_create(
             scene=planned.scene,
             aspect_ratio=planned.aspect_ratio,
             engine=planned.engine,
+            ai_generated=shot_ai_generated(engine=planned.engine, parameters=planned.parameters),
             prompt=planned.script,
             camera="static",
             parameters=planned.parameters,

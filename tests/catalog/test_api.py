@@ -87,7 +87,12 @@ def test_an_uploaded_feed_is_queued_then_imported_keeping_good_rows_and_reportin
     assert report["counts"] == {"created": 2, "updated": 0, "unchanged": 0, "failed": 1, "archived": 0}
     assert report["errors_total"] == 1
     assert report["errors"] == [
-        {"row": 3, "field": "price", "message": "price 'ten dollars' is not a number: write it like 24.00 or 24.00 EUR"}
+        {
+            "row": 3,
+            "field": "price",
+            "message": "price 'ten dollars' is not a number: write it like 24.00 or 24.00 EUR",
+            "ref": "BAD-1",
+        }
     ]
     assert report["started_at"] and report["finished_at"]
     assert sorted(Variant.objects.filter(merchant=merchant).values_list("sku", flat=True)) == ["OK-1", "OK-2"]

@@ -14,6 +14,7 @@ pytestmark = pytest.mark.django_db
 FIELDS = (
     "merchant_id",
     "product_id",
+    "key",
     "sku",
     "title",
     "price",
@@ -39,6 +40,7 @@ def test_awkward_text_json_decimals_and_nulls_round_trip(merchant):
                 merchant.pk,
                 product.pk,
                 "S-1",
+                "S-1",
                 "tab\there \\N not null",
                 Decimal("1.5000"),
                 None,
@@ -49,7 +51,21 @@ def test_awkward_text_json_decimals_and_nulls_round_trip(merchant):
                 now,
                 now,
             ),
-            (merchant.pk, product.pk, "S-2", "", Decimal("0.01"), Decimal("2"), "JPY", "preorder", {}, 4, now, now),
+            (
+                merchant.pk,
+                product.pk,
+                "S-2",
+                "S-2",
+                "",
+                Decimal("0.01"),
+                Decimal("2"),
+                "JPY",
+                "preorder",
+                {},
+                4,
+                now,
+                now,
+            ),
         ],
     )
     first, second = Variant.objects.get(sku="S-1"), Variant.objects.get(sku="S-2")

@@ -102,6 +102,11 @@ def test_local_paths_are_refused_when_not_importing_from_the_command_line(mercha
 def test_overlong_fields_are_row_errors_not_truncated(merchant):
     record = _import(merchant, HEADER + f"LONG-1,{'x' * 501},,5,USD,\nOK-1,Fine,,5,USD,\n")
     assert record.errors == [
-        {"row": 2, "field": "title", "message": "title is 501 characters long; shorten it to 500 or fewer"}
+        {
+            "row": 2,
+            "field": "title",
+            "message": "title is 501 characters long; shorten it to 500 or fewer",
+            "ref": "LONG-1",
+        }
     ]
     assert record.created_count == 1

@@ -80,16 +80,55 @@ def test_batches_of_any_size_give_the_same_result(merchant, fetches, monkeypatch
     assert record.created_count + record.updated_count == 6  # p0 created in batch 1, updated in batch 3
 
 
-def test_a_sku_claimed_by_two_products_in_one_file_is_a_row_error(merchant, fetches):
+def test_a_sku_on_two_products_imports_both_and_is_a_note(merchant, fetches):
     record = run(merchant, [product("a", "DUP", row=2), product("b", "DUP", row=5), product("c", "C-1", row=6)])
+    assert record.errors == [] and record.created_count == 3
+    assert sorted(Variant.objects.filter(sku="DUP").values_list("product__key", flat=True)) == ["a", "b"]
+    assert record.notes == [
+        "SKU 'DUP' is on 2 products (a, b): all were imported; name one by its handle or id where a SKU is asked "
+        "for (renders, the API, live rooms)."
+    ]
+
+
+def test_variants_are_upserted_by_their_key_within_the_product_and_legacy_ones_adopted_by_sku(merchant, fetches):
+    # A variant stored before variants had keys has its SKU as its key (migration 0004).
+    legacy = factories.product_make(merchant=merchant, sku="MUG-1", photos=0)
+    legacy.key = "mug"
+    legacy.save()
+    stored = legacy.variants.get()
+    keyed = product("mug", "MUG-1", price="7.00")
+    keyed.variants[0].key = "id:17"
+    record = run(merchant, [keyed])
+    assert (record.created_count, record.updated_count) == (0, 1)
+    assert list(Variant.objects.values_list("pk", "key", "sku", "price")) == [
+        (stored.pk, "id:17", "MUG-1", Decimal("7.00"))
+    ]
+    renamed = product("mug", "MUG-NEW", price="7.00")  # a new SKU on the same variant: the key holds it
+    renamed.variants[0].key = "id:17"
+    run(merchant, [renamed])
+    assert list(Variant.objects.values_list("pk", "sku")) == [(stored.pk, "MUG-NEW")]
+
+
+def test_a_variant_twice_in_a_product_and_numbers_out_of_range_are_row_errors(merchant, fetches):
+    twice = product("t", "T-1", "T-1", row=2)
+    huge = product("h", "H-1", price="12345678901.00", row=3)
+    fine = product("f", "F-1", price="9999999999.9999", row=4)
+    record = run(merchant, [twice, huge, fine])
     assert record.errors == [
         {
-            "row": 5,
+            "row": 2,
             "field": "sku",
-            "message": ("SKU 'DUP' is already used by another product on row 2 of this file; SKUs must be unique"),
-        }
+            "message": "the product is the same variant ('T-1') twice: give each variant its own SKU",
+            "ref": "t",
+        },
+        {
+            "row": 3,
+            "field": "price",
+            "message": "price 12345678901.00 is too large: the most is 9999999999.9999 (14 digits, 4 after the point)",
+            "ref": "h",
+        },
     ]
-    assert Variant.objects.get(sku="DUP").product.key == "a" and record.created_count == 2
+    assert list(Variant.objects.values_list("sku", "price")) == [("F-1", Decimal("9999999999.9999"))]
 
 
 def test_row_errors_from_the_parser_are_kept_with_the_good_rows(merchant, fetches):
@@ -117,7 +156,12 @@ def test_a_product_the_database_refuses_is_isolated(merchant, fetches, monkeypat
     monkeypatch.setattr(importing, "_upsert", refuse_b)
     record = run(merchant, [product("a", "A-1"), product("b", "B-1", row=3), product("c", "C-1", row=4)])
     assert record.errors == [
-        {"row": 3, "field": "", "message": "could not be saved: value too long for type character varying(3)"}
+        {
+            "row": 3,
+            "field": "",
+            "message": "could not be saved: value too long for type character varying(3)",
+            "ref": "b",
+        }
     ]
     assert set(Product.objects.values_list("key", flat=True)) == {"a", "c"}
 
@@ -150,7 +194,7 @@ def test_local_image_paths_only_from_the_command_line(merchant, fetches, tmp_pat
     cli = run(merchant, feed, base_dir=tmp_path)
     assert Product.objects.get(key="a").images.get().status == "ready"
     assert cli.errors == [
-        {"row": 2, "field": "image", "message": f"missing.jpg: no such file {tmp_path / 'missing.jpg'}"}
+        {"row": 2, "field": "image", "message": f"missing.jpg: no such file {tmp_path / 'missing.jpg'}", "ref": "a"}
     ]
     web = run(factories.merchant_make(slug="web"), feed)
     assert web.errors[0]["message"] == "a.jpg: only http(s) image URLs are accepted here"

@@ -148,17 +148,25 @@ OK-2,Also fine,7.00,,,,surplus
     assert [p.key for p in products] == ["OK-1"]
     assert errors == [
         RowError(3, "sku", "sku is empty: every row needs its sku"),
-        RowError(4, "title", "title is empty: every row needs its title"),
-        RowError(5, "price", "price is empty: every row needs its price"),
-        RowError(6, "currency", "currency 'euro' is not a 3-letter currency code: write one like USD, EUR or GBP"),
-        RowError(7, "price", "price is in GBP but currency says USD: make them agree"),
-        RowError(8, "compare_at_price", "price 'five' is not a number: write it like 24.00 or 24.00 EUR"),
+        RowError(4, "title", "title is empty: every row needs its title", ref="NO-TITLE"),
+        RowError(5, "price", "price is empty: every row needs its price", ref="NO-PRICE"),
+        RowError(
+            6,
+            "currency",
+            "currency 'euro' is not a 3-letter currency code: write one like USD, EUR or GBP",
+            ref="BAD-CUR",
+        ),
+        RowError(7, "price", "price is in GBP but currency says USD: make them agree", ref="CLASH"),
+        RowError(
+            8, "compare_at_price", "price 'five' is not a number: write it like 24.00 or 24.00 EUR", ref="BAD-CMP"
+        ),
         RowError(
             9,
             "availability",
             "availability 'maybe' is not one we know: write in stock, out of stock, preorder or backorder",
+            ref="BAD-AV",
         ),
-        RowError(10, "sku", "SKU 'OK-1' is already used on row 2: give every variant its own SKU"),
+        RowError(10, "sku", "SKU 'OK-1' is already used on row 2: give every variant its own SKU", ref="OK-1"),
         RowError(11, "", "has 7 cells but the header has 6: quote cells that contain the delimiter"),
     ]
 
@@ -214,7 +222,7 @@ def test_json_objects_are_read_through_dotted_paths_with_their_position_as_row_n
     ]
     assert errors == [
         RowError(3, "", "item 3 is a str, not an object with keys like sku, title and price"),
-        RowError(4, "name", "name holds a list, not a single value: map the field to a key inside it"),
+        RowError(4, "name", "name holds a list, not a single value: map the field to a key inside it", ref="C-1"),
     ]
 
 

@@ -254,7 +254,7 @@ def test_unreadable_xml_is_rejected_with_what_to_do(document, message):
         parse(GoogleXmlImporter(), document)
 
 
-def test_delimited_feed_with_prefixed_mixed_case_headers_and_file_line_numbers():
+def test_delimited_feed_with_prefixed_mixed_case_headers_numbered_as_a_spreadsheet_shows_them():
     tsv = (
         "\n"
         "G:ID\tg:Title\tg:price\tg:sale_price\tg:availability\tImage Link\tg:item_group_id\n"
@@ -266,10 +266,14 @@ def test_delimited_feed_with_prefixed_mixed_case_headers_and_file_line_numbers()
     ).encode("utf-16")
     assert GoogleDelimitedImporter().sniff(tsv)
     products, errors = parse(GoogleDelimitedImporter(), tsv)
-    assert [(p.key, p.row_number, [v.sku for v in p.variants]) for p in products] == [("TEE", 3, ["A-S", "A-M"])]
+    # The blank line before the header is skipped (header = row 1); the blank row 3 is counted, as a spreadsheet
+    # shows it; the file line is kept where it differs.
+    assert [(p.key, p.row_number, p.line, [v.sku for v in p.variants]) for p in products] == [
+        ("TEE", 2, 3, ["A-S", "A-M"])
+    ]
     assert products[0].variants[0].price == Decimal("15.00")
     assert products[0].image_urls == ["https://s.test/a.jpg", "https://s.test/m.jpg"]
-    assert [(e.row_number, e.field) for e in errors] == [(5, ""), (7, "title")]
+    assert [(e.row_number, e.line, e.field, e.ref) for e in errors] == [(4, 5, "", ""), (6, 7, "title", "C")]
     assert "put quotes around cells" in errors[0].message
 
 

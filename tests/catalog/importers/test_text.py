@@ -65,19 +65,31 @@ def rows(text, **kwargs):
     return list(read_table(text, **kwargs).rows)
 
 
-def test_read_table_numbers_rows_by_file_line_with_crlf_and_multiline_cells():
+def test_read_table_numbers_rows_as_a_spreadsheet_does_and_keeps_file_lines_where_they_differ():
     text = 'sku,description,price\r\nA,"line one\r\nline two",1\r\n\r\nB,plain,2\r\n'
-    assert rows(text) == [
+    table = read_table(text)
+    assert list(table.rows) == [
         (2, {"sku": "A", "description": "line one\r\nline two", "price": "1"}, []),
-        (5, {"sku": "B", "description": "plain", "price": "2"}, []),  # line 4 is blank and skipped
+        (4, {"sku": "B", "description": "plain", "price": "2"}, []),  # row 3 (line 4) is blank and skipped
     ]
+    assert table.lines == {4: 5}  # B starts on line 5: A's cell spans two lines
 
 
 def test_read_table_skips_whitespace_before_the_header_counting_its_lines():
     table = read_table("\n  \r\n\t\n   sku;price\nA;1\n")
     assert table.header == ["sku", "price"]
     assert table.delimiter == ";"
-    assert list(table.rows) == [(5, {"sku": "A", "price": "1"}, [])]
+    assert list(table.rows) == [(2, {"sku": "A", "price": "1"}, [])]  # the header is row 1 ...
+    assert table.lines == {2: 5}  # ... on line 4
+    assert table.skipped_note().startswith("Skipped 3 blank lines and spaces or tabs before the header row")
+
+
+def test_read_table_skips_a_byte_order_mark_after_a_tab_before_the_header():
+    table = read_table("\t\ufeffsku,price\nA,1\n")  # a plugin printed a tab, then the file's BOM
+    assert table.header == ["sku", "price"]
+    assert list(table.rows) == [(2, {"sku": "A", "price": "1"}, [])]
+    assert "a stray byte-order mark" in table.skipped_note()
+    assert read_table("sku,price\nA,1\n").skipped_note() == ""
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])

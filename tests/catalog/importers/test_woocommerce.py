@@ -1,5 +1,6 @@
 """The WooCommerce product CSV importer, on an export shaped like WooCommerce's own (Products > Export)."""
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -115,7 +116,9 @@ def test_simple_external_and_priced_grouped_products_have_one_variant_with_their
 
 def test_every_row_that_cannot_be_imported_is_reported_with_what_to_change(export):
     _, errors = export
-    assert errors == [
+    # Each error names its row's product as WooCommerce does (id:<ID>).
+    assert [error.ref for error in errors] == ["id:30", "id:40", "id:41", "id:50", "id:51", "id:52"]
+    assert [replace(error, ref="") for error in errors] == [
         RowError(
             8,
             "Regular price",
@@ -165,9 +168,9 @@ def test_a_bad_variation_is_skipped_and_its_siblings_kept_and_without_any_the_pr
         )
     )
 
-    assert [v.sku for v in products["tee"].variants] == ["tee-s", "tee-l"]
+    assert [(v.key, v.sku) for v in products["tee"].variants] == [("id:2", "tee-s"), ("id:8", "tee-l")]
     assert "cap" not in products
-    assert errors == [
+    assert [replace(error, ref="") for error in errors] == [
         RowError(
             4,
             "In stock?",
@@ -184,21 +187,23 @@ def test_a_bad_variation_is_skipped_and_its_siblings_kept_and_without_any_the_pr
     ]
 
 
-def test_a_sku_used_twice_and_a_row_with_surplus_cells_are_reported():
+def test_a_sku_on_two_products_keeps_both_and_a_row_with_surplus_cells_is_reported():
     products, errors = parse(
         small_export(
             "1,simple,mug,Mug,1,0,visible,,,1,,,5,,,,,,,,,,",
-            "2,simple,mug,Mug again,1,0,visible,,,1,,,6,,,,,,,,,,",
+            "2,simple,mug,Mug again,1,0,visible,,,1,,,6,,,,,,,,,,",  # the same SKU: keyed by its ID instead
             "3,simple,pen,Pen,1,0,visible,,,1,,,2,,,,,,,,,,,surplus",
             "4,simple,,,1,0,visible,,,1,,,2,,,,,,,,,,",
         )
     )
 
-    assert list(products) == ["mug"]
+    assert {key: (p.title, [(v.key, v.sku) for v in p.variants]) for key, p in products.items()} == {
+        "mug": ("Mug", [("id:1", "mug")]),
+        "woo-2": ("Mug again", [("id:2", "mug")]),
+    }
     assert errors == [
-        RowError(3, "SKU", "SKU 'mug' is already used on row 2: give every variant its own SKU"),
         RowError(4, "", "has 24 cells but the header has 23: quote cells that contain the delimiter"),
-        RowError(5, "Name", "Name is empty: give the product a name"),
+        RowError(5, "Name", "Name is empty: give the product a name", ref="id:4"),
     ]
 
 
@@ -208,7 +213,8 @@ def test_a_file_without_woocommerce_columns_is_rejected_with_what_it_has():
 
     assert str(caught.value) == (
         "this is not a WooCommerce product CSV: the header has no Type, SKU, Name, Regular "
-        "price. Export it again from WooCommerce (Products > Export, all columns). The file "
+        "price (nor their translation into German, French, Spanish, Italian, Brazilian Portuguese, Dutch, Polish, "
+        "Russian, Japanese, Simplified Chinese). Export it again from WooCommerce (Products > Export, all columns). The file "
         "has: Handle, Title, Variant Price"
     )
 
