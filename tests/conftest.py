@@ -3,6 +3,17 @@ import pytest
 from tests import factories
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _c2pa_dev_certificate():
+    """Every output is signed (generation/provenance): the development chain, made once where settings point
+    (VAR_DIR/c2pa), which the tests' worker processes read too."""
+    from django.conf import settings
+
+    from generation.provenance.dev_certificate import dev_certificate_write
+
+    dev_certificate_write(cert_path=settings.C2PA_SIGN_CERT, key_path=settings.C2PA_SIGN_KEY)
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

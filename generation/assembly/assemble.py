@@ -18,9 +18,16 @@ from generation.assembly.quality import quality_report
 from generation.assembly.render import render_timeline
 from generation.assembly.timeline import ShotClip, Timeline
 from generation.models import JobStatus, RenderJob, Rendition
+from generation.provenance.publishing import (
+    provenance_summary,
+    rendition_content_id,
+    rendition_provenance,
+    still_publish,
+    video_publish,
+)
 from generation.services.job_states import render_job_fail
 from generation.services.payloads import render_job_event_emit
-from shop_video.media import media_file_writer
+from shop_video.media import media_file_writer, media_local_path, rendition_folder
 
 logger = logging.getLogger(__name__)
 
@@ -71,12 +78,21 @@ def render_job_assemble(*, job_id: int) -> None:
 
 def _rendition_write(job: RenderJob, aspect_ratio: str, timeline: Timeline) -> None:
     names = {kind: rendition_name(job, aspect_ratio, suffix) for kind, suffix in RENDITION_FILES.items()}
+    # Publish time: every file is labelled and signed before it gets its final name (generation/provenance).
+    provenance = rendition_provenance(job, aspect_ratio, timeline)
+    signed = {"content_id": rendition_content_id(job, aspect_ratio), "provenance": provenance}
     with media_file_writer(names["file"]) as tmp_video:
         render_timeline(timeline, tmp_video, crf=settings.RENDER_X264_CRF, preset=settings.RENDER_X264_PRESET)
+        video_publish(path=tmp_video, title=os.path.basename(names["file"]), **signed)
         with media_file_writer(names["poster"]) as tmp_poster:
             write_poster(tmp_video, tmp_poster, at=_poster_time(timeline))
+            still_publish(path=tmp_poster, title=os.path.basename(names["poster"]), **signed)
         with media_file_writer(names["preview"]) as tmp_preview:
             write_animated_preview(tmp_video, tmp_preview, start=_preview_start(timeline))
+            still_publish(path=tmp_preview, title=os.path.basename(names["preview"]), **signed)
+        # Read back as anyone will read them: the API reports what a C2PA reader sees in each file.
+        files = {"video": tmp_video, **{kind: media_local_path(names[kind]) for kind in ("poster", "preview")}}
+        summary = provenance_summary(provenance, content_id=signed["content_id"], files=files)
         if timeline.captions:  # no captions in the template: no empty sidecars either
             for kind, text in (
                 ("captions_srt", srt_text(timeline.captions)),
@@ -98,6 +114,8 @@ def _rendition_write(job: RenderJob, aspect_ratio: str, timeline: Timeline) -> N
             "duration": timeline.duration,
             "size_bytes": size_bytes,
             "quality": quality,
+            "ai_generated": provenance.ai_generated,
+            "provenance": summary,
         },
     )
 

@@ -10,12 +10,14 @@ from dataclasses import replace
 
 from catalog.models import ProductImage
 from generation.assembly import cards
+from generation.assembly.ai_label import ai_label_text
 from generation.assembly.beats import cuts_on_beats
 from generation.assembly.captions import Cue, caption_cues, spoken_cues
 from generation.assembly.presenter_frames import card_region_clear_of_captions, product_card_fits
 from generation.assembly.timeline import (
     CARD_TYPES,
     CUT,
+    AiLabel,
     CallToAction,
     FeatureList,
     LogoCard,
@@ -40,6 +42,7 @@ from generation.music.effects import sound_effects_for
 from generation.music.library import music_mood, music_tempo
 from generation.music.tempo import track_beats
 from generation.prompts import DEFAULT_LOCALE, discount_label, price_format, prompt_context, prompt_render
+from generation.provenance.sources import voice_ai_generated
 from generation.template_spec import (
     CtaScene,
     FeaturesScene,
@@ -189,6 +192,7 @@ def timeline_for_job(job: RenderJob, aspect_ratio: str) -> Timeline:
         watermark=kit.watermark_position if kit and kit.logo else "none",
         music=music,
         burn_in_captions=spec.burn_in_captions,
+        ai_label=_ai_label(spec, shots, locale),
     )
     starts = timeline.starts()
     voices = tuple(
@@ -342,6 +346,14 @@ def _captions(timeline: Timeline, scene_spans: list[tuple[int, int, str]]) -> li
 
 def _shots_for(job: RenderJob, aspect_ratio: str) -> list:
     """Per scene, this aspect ratio's own shots if its engine made them, else the scene's master shots (made at the
+def _ai_label(spec, shots: list, locale: str) -> AiLabel | None:
+    """The visible label whenever a shot or the voice-over is AI-generated (or the template shows it always)."""
+    voiceover_ai = spec.voiceover is not None and voice_ai_generated(spec.voiceover.voice)
+    if not (spec.ai_label.show == "always" or voiceover_ai or any(shot.ai_generated for shot in shots)):
+        return None
+    return AiLabel(text=ai_label_text(spec.ai_label.language or locale), position=spec.ai_label.position)
+
+
     first aspect ratio, reframed by the renderer)."""
     shots = list(job.shots.order_by("position"))
     own_scenes = {shot.scene for shot in shots if shot.aspect_ratio == aspect_ratio}

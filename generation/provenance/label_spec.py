@@ -1,0 +1,57 @@
+"""A template's `ai_label` settings: where the visible label goes and in which language. It cannot be hidden: on a
+rendition with any AI-generated part the label is always drawn, so a template asking to hide it is refused with
+the reason (docs/provenance.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from generation.assembly.timeline import AI_LABEL_POSITIONS
+
+SHOW_CHOICES = ("auto", "always")  # auto: when any part is AI-generated; always: on every rendition
+FIELDS = ("position", "language", "show")
+HIDE_REFUSAL = (
+    "ai_label.show: the AI-generated label cannot be hidden. It is shown only on renditions with an AI-generated "
+    "part (DiT shots, the GPU presenter, a neural voice), where the rules (China's labelling measures, EU AI Act "
+    "article 50) require a visible label; render with the motion engine for videos without it, or use "
+    '"show": "auto" (the default) or "always".'
+)
+
+
+@dataclass(frozen=True)
+class AiLabelSettings:
+    position: str = "auto"
+    language: str = ""  # "": the template's options.locale
+    show: str = "auto"
+
+
+def ai_label_parse(raw: Any) -> AiLabelSettings:
+    if raw is None:
+        return AiLabelSettings()
+    if not isinstance(raw, dict):
+        raise ValidationError(f'ai_label must be an object such as {{"position": "top-right"}}, got {raw!r}.')
+    unknown = sorted(set(raw) - set(FIELDS))
+    if unknown:
+        raise ValidationError(f"ai_label.{unknown[0]} is not a setting; ai_label takes {', '.join(FIELDS)}.")
+    show = raw.get("show", "auto")
+    if show is False or show in ("never", "none", "hidden", "off"):
+        raise ValidationError(HIDE_REFUSAL)
+    if show is True:
+        show = "always"
+    if show not in SHOW_CHOICES:
+        raise ValidationError(f"ai_label.show must be one of {', '.join(SHOW_CHOICES)}, got {show!r}.")
+    position = raw.get("position", "auto")
+    if position == "none":
+        raise ValidationError(HIDE_REFUSAL.replace("ai_label.show", "ai_label.position"))
+    if position not in AI_LABEL_POSITIONS:
+        raise ValidationError(
+            f"ai_label.position must be one of {', '.join(AI_LABEL_POSITIONS)} (corners of the safe area), "
+            f"got {position!r}."
+        )
+    language = raw.get("language", "")
+    if not isinstance(language, str) or len(language) > 16:
+        raise ValidationError(f'ai_label.language must be a language code such as "de", got {language!r}.')
+    return AiLabelSettings(position=position, language=language, show=show)
