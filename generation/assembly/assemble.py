@@ -27,7 +27,7 @@ from generation.provenance.publishing import (
 )
 from generation.services.job_states import render_job_fail
 from generation.services.payloads import render_job_event_emit
-from shop_video.media import media_file_writer, media_local_path, rendition_folder
+from shop_video.media import media_file_writer, media_local_path
 
 logger = logging.getLogger(__name__)
 
