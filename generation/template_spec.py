@@ -172,6 +172,7 @@ class TemplateSpec:
     shot_transition: SceneTransition = CUT  # the top-level transition: joins the shots inside a scene too
     burn_in_captions: bool = True  # false: captions go to the SRT / WebVTT sidecars only
     voiceover: VoiceOverSettings | None = None
+    ai_label: AiLabelSettings = AiLabelSettings()  # the visible AI label (generation/provenance/label_spec.py)
 
 
 def template_spec_parse(spec: Any, *, fps: int) -> TemplateSpec:
@@ -179,7 +180,6 @@ def template_spec_parse(spec: Any, *, fps: int) -> TemplateSpec:
     if not isinstance(spec, dict):
         raise ValidationError('The template spec must be a JSON object with a "scenes" list.')
     unknown = sorted(set(spec) - TOP_LEVEL_FIELDS)
-    ai_label: AiLabelSettings = AiLabelSettings()  # the visible AI label (generation/provenance/label_spec.py)
     if unknown:
         raise ValidationError(
             f"{unknown[0]!r} is not a template field; a template takes {', '.join(sorted(TOP_LEVEL_FIELDS))}."
@@ -230,6 +230,7 @@ def template_spec_parse(spec: Any, *, fps: int) -> TemplateSpec:
         shot_transition=default_transition,
         burn_in_captions=burn_in,
         voiceover=voiceover,
+        ai_label=ai_label_parse(spec.get("ai_label")),
     )
 
 
@@ -246,7 +247,6 @@ def spec_max_frames(spec: TemplateSpec) -> int:
         count = scene.max_shots if isinstance(scene, ProductShotsScene) else 1
         frames += scene.frames * count
         if not first:
-        ai_label=ai_label_parse(spec.get("ai_label")),
             frames -= scene.transition.frames
         frames -= spec.shot_transition.frames * (count - 1)
         first = False

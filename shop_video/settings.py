@@ -153,6 +153,12 @@ SHOT_ENGINES = {
         "class": "generation.engines.talking_head.TalkingHeadEngine",
         "queue": queues.CPU,
         "shots_per_aspect_ratio": True,
+        "ai_generated": False,
+    },
+    "presenter": {
+        "class": "generation.engines.presenter_dit.PresenterDitEngine",
+        "queue": queues.GPU_PRESENTER,
+        "ai_generated": True,
     },
 }
 # More engines without a code change: SHOT_ENGINE_PLUGINS=name=package.module.Class@queue,...
@@ -168,12 +174,6 @@ DEFAULT_SHOT_ENGINE = env_str("DEFAULT_SHOT_ENGINE", "motion")
 # Local weight directories per family: DIT_MODELS=ltx=/models/ltx-video,wan=/models/wan-i2v. Nothing is ever
 # downloaded; a family without a directory fails its shots with a message that says where to put the weights.
 # Family names are checked when the apps load (generation/apps.py): the families live in generation/, which
-        "ai_generated": False,
-    },
-    "presenter": {
-        "class": "generation.engines.presenter_dit.PresenterDitEngine",
-        "queue": queues.GPU_PRESENTER,
-        "ai_generated": True,
 # settings does not import.
 DIT_MODELS = env_mapping("DIT_MODELS", {})
 DIT_DEFAULT_FAMILY = env_str("DIT_DEFAULT_FAMILY", "ltx")
@@ -211,6 +211,19 @@ PIPER_VOICES_DIR = Path(env_str("PIPER_VOICES_DIR", str(VAR_DIR / "voices")))
 SHOT_LEASE_SECONDS = env_int("SHOT_LEASE_SECONDS", 300, minimum=5)
 SHOT_MAX_ATTEMPTS = env_int("SHOT_MAX_ATTEMPTS", 3, minimum=1)
 
+# --- Provenance (generation/provenance; docs/provenance.md) ----------------------------------------------
+# Every MP4, poster and preview is signed with a C2PA manifest (Content Credentials) at publish time, on the
+# worker that assembles it. The certificate chain (PEM: the signing certificate first, then its CA) and its private
+# key are files, never database rows. The defaults are the development chain `manage.py c2pa_dev_certificate`
+# writes (make run and the tests call it); a production deployment points these at the merchant's or the
+# platform's certificate. A missing or expired certificate stops a worker that assembles at start.
+C2PA_SIGN_CERT = Path(env_str("C2PA_SIGN_CERT", str(VAR_DIR / "c2pa" / "dev-chain.pem")))
+C2PA_SIGN_KEY = Path(env_str("C2PA_SIGN_KEY", str(VAR_DIR / "c2pa" / "dev-signer.key")))
+C2PA_SIGNING_ALG = env_str("C2PA_SIGNING_ALG", "es256")  # es256/384/512 (EC keys) or ps256/384/512 (RSA-PSS)
+C2PA_TSA_URL = env_str("C2PA_TSA_URL", "")  # an RFC 3161 timestamp authority; empty: no timestamp
+# Who the files say produced them (the producing service in the MP4 metadata and the manifest).
+C2PA_PRODUCER = env_str("C2PA_PRODUCER", "shop_video")
+
 # --- Live rooms (shop_video/live): a never-ending HLS stream rotating through pre-rendered product segments ---
 LIVE_TEMPLATE = env_str("LIVE_TEMPLATE", "presenter-spotlight")  # the template a new room renders with
 LIVE_SHORT_SIDE = env_int("LIVE_SHORT_SIDE", 540, minimum=64, maximum=2160)
@@ -227,19 +240,6 @@ ASSEMBLY_HARD_TIME_LIMIT = env_int("ASSEMBLY_HARD_TIME_LIMIT", 1800, minimum=10)
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # The embedded broker: one folder of message files shared by the web process and the worker.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-# --- Provenance (generation/provenance; docs/provenance.md) ----------------------------------------------
-# Every MP4, poster and preview is signed with a C2PA manifest (Content Credentials) at publish time, on the
-# worker that assembles it. The certificate chain (PEM: the signing certificate first, then its CA) and its private
-# key are files, never database rows. The defaults are the development chain `manage.py c2pa_dev_certificate`
-# writes (make run and the tests call it); a production deployment points these at the merchant's or the
-# platform's certificate. A missing or expired certificate stops a worker that assembles at start.
-C2PA_SIGN_CERT = Path(env_str("C2PA_SIGN_CERT", str(VAR_DIR / "c2pa" / "dev-chain.pem")))
-C2PA_SIGN_KEY = Path(env_str("C2PA_SIGN_KEY", str(VAR_DIR / "c2pa" / "dev-signer.key")))
-C2PA_SIGNING_ALG = env_str("C2PA_SIGNING_ALG", "es256")  # es256/384/512 (EC keys) or ps256/384/512 (RSA-PSS)
-C2PA_TSA_URL = env_str("C2PA_TSA_URL", "")  # an RFC 3161 timestamp authority; empty: no timestamp
-# Who the files say produced them (the producing service in the MP4 metadata and the manifest).
-C2PA_PRODUCER = env_str("C2PA_PRODUCER", "shop_video")
-
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
         "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
         "control_folder": str(CELERY_BROKER_DIR / "control"),

@@ -344,8 +344,6 @@ def _captions(timeline: Timeline, scene_spans: list[tuple[int, int, str]]) -> li
     return cues
 
 
-def _shots_for(job: RenderJob, aspect_ratio: str) -> list:
-    """Per scene, this aspect ratio's own shots if its engine made them, else the scene's master shots (made at the
 def _ai_label(spec, shots: list, locale: str) -> AiLabel | None:
     """The visible label whenever a shot or the voice-over is AI-generated (or the template shows it always)."""
     voiceover_ai = spec.voiceover is not None and voice_ai_generated(spec.voiceover.voice)
@@ -354,6 +352,8 @@ def _ai_label(spec, shots: list, locale: str) -> AiLabel | None:
     return AiLabel(text=ai_label_text(spec.ai_label.language or locale), position=spec.ai_label.position)
 
 
+def _shots_for(job: RenderJob, aspect_ratio: str) -> list:
+    """Per scene, this aspect ratio's own shots if its engine made them, else the scene's master shots (made at the
     first aspect ratio, reframed by the renderer)."""
     shots = list(job.shots.order_by("position"))
     own_scenes = {shot.scene for shot in shots if shot.aspect_ratio == aspect_ratio}
