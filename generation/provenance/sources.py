@@ -131,9 +131,7 @@ def job_provenance(job, *, aspect_ratio: str | None = None, timeline=None) -> Pr
         if voice:
             parts.append(_voice_part(voice, f"scene {shot.scene + 1}: the presenter's voice"))
         if shot.source_image is not None and shot.source_image.file:
-            from shop_video.media import media_local_path
-
-            path = str(media_local_path(shot.source_image.file))
+            path = shot.source_image.file.path  # its own storage's local path (photos are private files)
             photos.setdefault(path, SourcePhoto(path=path, title=f"product photo {shot.source_image.pk}"))
     if timeline is not None and timeline.voiceover is not None:
         parts.append(_voice_part(timeline.voiceover.voice or {}, "the voice-over"))

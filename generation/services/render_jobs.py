@@ -22,8 +22,8 @@ from generation.engines.registry import engine_queue, engine_uses_families
 from generation.models import RenderJob, Shot, VideoTemplate
 from generation.presenter.scenes import PresenterShot, presenter_shots_plan
 from generation.product_shots import ProductShot, product_shots_plan
-from generation.provenance.sources import shot_ai_generated
 from generation.prompts import prompt_context
+from generation.provenance.sources import shot_ai_generated
 from generation.selectors import TemplateNotFound, video_template_get
 from generation.services.scene_prompts import scene_prompts_render
 from generation.template_spec import PROMPT_FIELDS, PresenterScene, ProductShotsScene, TemplateSpec, template_spec_parse
