@@ -270,7 +270,9 @@ def test_music_track_and_mood_mistakes_are_named(music, message):
 
 
 def test_an_unknown_top_level_field_is_named_not_ignored():
-    with pytest.raises(ValidationError, match="'transtion' is not a template field; a template takes ai_label, burn_in_captions"):
+    with pytest.raises(
+        ValidationError, match="'transtion' is not a template field; a template takes ai_label, burn_in_captions"
+    ):
         template_spec_parse(full_spec(transtion={"type": "crossfade"}), fps=30)
     with pytest.raises(ValidationError, match="burn_in_captions must be true or false, got 'no'"):
         template_spec_parse(full_spec(burn_in_captions="no"), fps=30)
