@@ -7,6 +7,7 @@ retry never leaves (or serves) half an MP4, and a retry overwrites instead of pi
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -15,6 +16,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, default_storage
+
+from shop_video.media_faults import DiskFull, disk_full_reason, mp4_complete_check
 
 
 @contextlib.contextmanager
@@ -32,6 +35,8 @@ def media_file_writer(name: str, *, suffix: str = "") -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        if tmp_path.suffix == ".mp4":
+            mp4_complete_check(tmp_path, name=name)  # encoders do not always say that they failed
         if isinstance(storage, FileSystemStorage):
             # mkstemp makes 0600 files; published media must be readable like any upload.
             os.chmod(tmp_path, settings.FILE_UPLOAD_PERMISSIONS or 0o644)
@@ -41,8 +46,12 @@ def media_file_writer(name: str, *, suffix: str = "") -> Iterator[Path]:
                 storage.delete(name)
             with tmp_path.open("rb") as handle:
                 storage.save(name, File(handle))
+    except Exception as exc:
+        if reason := disk_full_reason(exc, directory=tmp_path.parent, name=name):
+            raise DiskFull(errno.ENOSPC, reason) from exc
+        raise
     finally:
-        tmp_path.unlink(missing_ok=True)
+        tmp_path.unlink(missing_ok=True)  # half a file is never left behind, let alone published
 
 
 def media_local_path(name: str) -> Path:
