@@ -28,6 +28,27 @@ def assembly_send(*, job_id: int) -> None:
     )
 
 
+# Work whose row already says it is due (a queued shot, a job with assembly_queued_at): when the broker cannot be
+# reached it stays due, and the reaper sends it a lease later; a broker restart never fails a job.
+_PENDING = queues.Resend(by="render_jobs_reap_stale")
+
+
+def shots_send_pending(*, shot_ids: list[int], queue: str) -> None:
+    """The reaper's resends: shots that are queued rows already."""
+    from generation.tasks import shot_render
+
+    for shot_id in shot_ids:
+        if not queues.send(shot_render, (shot_id,), queue=queue, on_unreachable=_PENDING):
+            return
+
+
+def assembly_send_pending(*, job_id: int) -> None:
+    """The assembly of a job that records it as due (sent by its last shot, or again by the reaper)."""
+    from generation.tasks import render_job_assemble
+
+    queues.send(render_job_assemble, (job_id,), queue=queues.RENDER, on_unreachable=_PENDING)
+
+
 def _fail_for_shot(shot_id: int, reason: str) -> None:
     from generation.models import Shot
 

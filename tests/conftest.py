@@ -50,6 +50,10 @@ def sent_tasks(monkeypatch):
     sent = {"shots": [], "assembly": []}
     monkeypatch.setattr(dispatch, "shots_send", lambda *, shot_ids, queue: sent["shots"].append((shot_ids, queue)))
     monkeypatch.setattr(dispatch, "assembly_send", lambda *, job_id: sent["assembly"].append(job_id))
+    monkeypatch.setattr(
+        dispatch, "shots_send_pending", lambda *, shot_ids, queue: sent["shots"].append((shot_ids, queue))
+    )
+    monkeypatch.setattr(dispatch, "assembly_send_pending", lambda *, job_id: sent["assembly"].append(job_id))
     return sent
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Avg
+from django.db.models import Avg, Q
 from django.utils import timezone
 
 from generation import dispatch
@@ -69,21 +69,23 @@ def render_job_shot_finished(*, job_id: int) -> None:
         assembly_queued_at=timezone.now(), heartbeat_at=timezone.now()
     )
     if claimed:
-        transaction.on_commit(lambda: dispatch.assembly_send(job_id=job_id))
+        transaction.on_commit(lambda: dispatch.assembly_send_pending(job_id=job_id))
 
 
 def render_jobs_reap_stale() -> dict[str, int]:
     """Find work whose worker is gone (no heartbeat for SHOT_LEASE_SECONDS): send it again while attempts
-    remain, else fail its job with the reason. Safe to run anywhere, any number of times."""
+    remain, else fail its job with the reason; and queued shots whose message was lost (_lost_messages_resend).
+    Safe to run anywhere, any number of times."""
     stale_before = timezone.now() - timedelta(seconds=settings.SHOT_LEASE_SECONDS)
     requeued = failed = 0
     for shot in Shot.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=stale_before).select_related("job"):
         if shot.attempts < settings.SHOT_MAX_ATTEMPTS:
-            # Conditional on the heartbeat we saw, so a shot that just woke up is left alone.
+            # Conditional on the heartbeat we saw, so a shot that just woke up is left alone. A queued shot's
+            # heartbeat_at is when its message was sent (the lease on the claim, see _lost_messages_resend).
             if Shot.objects.filter(pk=shot.pk, status=JobStatus.RUNNING, heartbeat_at=shot.heartbeat_at).update(
-                status=JobStatus.QUEUED, progress=0
+                status=JobStatus.QUEUED, progress=0, heartbeat_at=timezone.now()
             ):
-                dispatch.shots_send(shot_ids=[shot.pk], queue=shot_queue(shot))
+                dispatch.shots_send_pending(shot_ids=[shot.pk], queue=shot_queue(shot))
                 requeued += 1
         else:
             failed += render_job_fail(
@@ -99,11 +101,57 @@ def render_jobs_reap_stale() -> dict[str, int]:
     for job in stale_jobs:
         if job.attempts < settings.SHOT_MAX_ATTEMPTS:
             if RenderJob.objects.filter(pk=job.pk, heartbeat_at=job.heartbeat_at).update(heartbeat_at=timezone.now()):
-                dispatch.assembly_send(job_id=job.pk)
+                dispatch.assembly_send_pending(job_id=job.pk)
                 requeued += 1
         else:
             failed += render_job_fail(
                 job_id=job.pk,
                 reason=(f"assembly lost its worker {job.attempts} times; the worker was stopped or ran out of memory"),
             )
+    requeued += _lost_messages_resend(stale_before=stale_before)
     return {"requeued": requeued, "failed": failed}
+
+
+def _lost_messages_resend(*, stale_before) -> int:
+    """Close the gap between the broker and the claim: a message can vanish while its shot is still queued (the
+    filesystem broker deletes it when a worker reads it, and that worker is killed before the claim; a Redis
+    without persistence restarts). Nothing would ever run that shot. A queued shot whose message was sent more
+    than a lease ago (heartbeat_at: set when the reaper sends it; the job's creation for the first send) is sent
+    again, but only once no shot of its queue has been claimed or heartbeat within the lease: a busy queue's shots
+    are merely waiting their turn, and re-sending them would only pile up duplicates (so a lost message behind a
+    long backlog is found when the backlog drains). A duplicate that does arrive loses the claim and is dropped,
+    so a resend can never run a shot twice. A broker that cannot be reached leaves the shot queued for the next
+    round (dispatch.shots_send_pending)."""
+    waiting = list(
+        Shot.objects.filter(status=JobStatus.QUEUED, job__status__in=(JobStatus.QUEUED, JobStatus.RUNNING))
+        .filter(Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True, job__created_at__lt=stale_before))
+        .select_related("job")
+    )
+    if not waiting:
+        return 0
+    # A queue showed life if a shot of it was claimed, or heartbeat, within the lease: messages are flowing.
+    busy_queues = {
+        shot_queue(shot)
+        for shot in Shot.objects.filter(
+            Q(started_at__gte=stale_before) | Q(status=JobStatus.RUNNING, heartbeat_at__gte=stale_before)
+        ).only("engine", "parameters")
+    }
+    resent = 0
+    for shot in waiting:
+        queue = shot_queue(shot)
+        if queue in busy_queues:
+            continue
+        # Conditional on the send time we saw, so two reapers never both send it.
+        if Shot.objects.filter(pk=shot.pk, status=JobStatus.QUEUED, heartbeat_at=shot.heartbeat_at).update(
+            heartbeat_at=timezone.now()
+        ):
+            logger.warning(
+                "shot %s of render job %s is still queued a lease after its message was sent, and queue %s is "
+                "idle: its message was lost between the broker and a worker; sending it again",
+                shot.pk,
+                shot.job_id,
+                queue,
+            )
+            dispatch.shots_send_pending(shot_ids=[shot.pk], queue=queue)
+            resent += 1
+    return resent
