@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Exists, OuterRef, Prefetch, Q, QuerySet, When
 
 from catalog.models import CatalogImport, ImportMapping, Product, ProductImage, Variant
 from shop_video.tenancy.models import Merchant
@@ -13,13 +13,63 @@ class VariantNotFound(ObjectDoesNotExist):
     pass
 
 
+class SkuAmbiguous(VariantNotFound):
+    """A SKU on several products (shops repeat them): the message lists the products' handles or ids."""
+
+
+def variant_get_by_ref(*, merchant: Merchant, ref: str) -> Variant:
+    """The variant a merchant names by reference, wherever a SKU is asked for (renders, the API, live rooms):
+    1. a product's key (its Shopify handle, Google item_group_id or id, WooCommerce SKU or woo-<ID>): keys are
+       unique, so this always names one product; its variant with that SKU, else its first variant;
+    2. a SKU on one product only: that variant;
+    3. a variant's own key (WooCommerce woo-<ID> of a variation, Shopify <handle>-<option values>) in one product.
+    SkuAmbiguous names the products when the SKU is on several; VariantNotFound when nothing matches."""
+    ref = (ref or "").strip()
+    # One query: the variants of a product with that key first, then those with that SKU or variant key.
+    candidates = (
+        list(
+            Variant.objects.filter(Q(product__key=ref) | Q(sku=ref) | Q(key=ref), merchant=merchant)
+            .select_related("product")
+            .order_by(Case(When(product__key=ref, then=0), default=1), "product_id", "position")[:200]
+        )
+        if ref
+        else []
+    )
+    own = [variant for variant in candidates if variant.product.key == ref]
+    if own:
+        return next((variant for variant in own if variant.sku == ref), own[0])
+    for field in ("sku", "key"):
+        matches = [variant for variant in candidates if getattr(variant, field) == ref]
+        products = {variant.product_id: variant.product.key for variant in matches}
+        if len(products) == 1:
+            return matches[0]
+        if len(products) > 1:
+            raise SkuAmbiguous(sku_ambiguous_message(ref=ref, keys=sorted(products.values())))
+    raise VariantNotFound(
+        f"Merchant {merchant.slug!r} has no product with SKU, handle or id {ref!r}; check it, or import the "
+        "product first (manage.py import_catalog)."
+    )
+
+
+def sku_ambiguous_message(*, ref: str, keys: list[str]) -> str:
+    return f"SKU {ref!r} is on {len(keys)} products: name one by handle or id instead ({', '.join(keys)})."
+
+
 def variant_get_by_sku(*, merchant: Merchant, sku: str) -> Variant:
-    try:
-        return Variant.objects.select_related("product").get(merchant=merchant, sku=sku)
-    except Variant.DoesNotExist:
-        raise VariantNotFound(
-            f"Merchant {merchant.slug!r} has no product with SKU {sku!r}; import it first (manage.py import_catalog)."
-        ) from None
+    """The variant named by `sku`, which may also be the product's handle or id: see variant_get_by_ref."""
+    return variant_get_by_ref(merchant=merchant, ref=sku)
+
+
+def variant_ref(*, variant: Variant) -> str:
+    """A reference that names exactly this variant again (for work queued now and resolved later): its SKU when
+    no other product has it, else its product's key when it is the first variant, else its own key."""
+    others = Variant.objects.filter(merchant_id=variant.merchant_id, sku=variant.sku).exclude(
+        product_id=variant.product_id
+    )
+    if variant.sku and not others.exists():
+        return variant.sku
+    first = Variant.objects.filter(product_id=variant.product_id).order_by("position").values_list("pk", flat=True)[:1]
+    return variant.product.key if variant.pk in list(first) else variant.key
 
 
 def product_images_ready(*, product: Product) -> QuerySet[ProductImage]:
@@ -45,12 +95,18 @@ def product_by_name(*, merchant: Merchant, name: str) -> Product | None:
 
 
 def variant_sku_choices(*, merchant: Merchant, limit: int = 1000) -> list[tuple[str, str]]:
-    """(SKU, product title) of the merchant's active products, for the render form's SKU picker."""
-    return list(
+    """(reference, product title) of the merchant's active products, for the render form's picker: the SKU, or
+    the product's handle where the SKU is on several products (which a SKU could not name)."""
+    rows = list(
         Variant.objects.filter(merchant=merchant, product__status=Product.Status.ACTIVE)
         .order_by("sku")
-        .values_list("sku", "product__title")[:limit]
+        .values_list("sku", "product__key", "product__title")[:limit]
     )
+    products_per_sku: dict[str, set[str]] = {}
+    for sku, key, _ in rows:
+        products_per_sku.setdefault(sku, set()).add(key)
+    choices = [(sku if sku and len(products_per_sku[sku]) == 1 else key, title) for sku, key, title in rows]
+    return list(dict.fromkeys(choices))
 
 
 class ProductRefAmbiguous(ValidationError):
@@ -58,29 +114,47 @@ class ProductRefAmbiguous(ValidationError):
 
 
 def product_get_by_ref(*, merchant: Merchant, ref: str) -> Product:
-    """A merchant's product by its id or by the SKU of one of its variants ("id:12" or "sku:12" say which when a
-    numeric SKU could also be an id). Product.DoesNotExist for anything outside the merchant's catalog."""
+    """A merchant's product by our id, its handle (key) or the SKU of one of its variants ("id:12", "key:mug"
+    or "sku:12" say which when a value could be more than one). Product.DoesNotExist for anything outside the
+    merchant's catalog; ProductRefAmbiguous (a 400 saying what to send) for a SKU on several products."""
     ref = ref.strip()
     if not ref or "\x00" in ref:
-        raise Product.DoesNotExist(f"No product with id or SKU {ref!r} in this catalog.")
+        raise Product.DoesNotExist(f"No product with id, handle or SKU {ref!r} in this catalog.")
     products = Product.objects.filter(merchant=merchant)
     kind, _, value = ref.partition(":")
-    if kind in ("id", "sku") and value:
+    if kind in ("id", "sku", "key") and value:
         if kind == "sku":
-            return products.get(variants__sku=value)
+            return _product_by_sku(products, value)
+        if kind == "key":
+            return products.get(key=value)
         if not (value.isascii() and value.isdigit()) or len(value) > 18:
             raise Product.DoesNotExist(f"{ref!r} is not a product id; ids are whole numbers.")
         return products.get(pk=int(value))
-    by_sku = products.filter(variants__sku=ref).first()
     by_id = products.filter(pk=int(ref)).first() if ref.isascii() and ref.isdigit() and len(ref) <= 18 else None
-    if by_id is not None and by_sku is not None and by_id.pk != by_sku.pk:
+    by_key = products.filter(key=ref).first()
+    by_sku = None if by_key else _product_by_sku(products, ref, missing_ok=True)
+    by_name = by_key or by_sku
+    if by_id is not None and by_name is not None and by_id.pk != by_name.pk:
         raise ProductRefAmbiguous(
-            {"ref": f"{ref!r} is the id of one product and a SKU of another; use id:{ref} or sku:{ref} to say which."}
+            {
+                "ref": f"{ref!r} is the id of one product and a handle or SKU of another; use id:{ref}, "
+                f"key:{ref} or sku:{ref} to say which."
+            }
         )
-    product = by_id or by_sku
+    product = by_id or by_name
     if product is None:
-        raise Product.DoesNotExist(f"No product with id or SKU {ref!r} in this catalog.")
+        raise Product.DoesNotExist(f"No product with id, handle or SKU {ref!r} in this catalog.")
     return product
+
+
+def _product_by_sku(products: QuerySet[Product], sku: str, *, missing_ok: bool = False) -> Product | None:
+    found = list(products.filter(variants__sku=sku).distinct().order_by("key")[:50])
+    if len(found) > 1:
+        keys = [f"key:{product.key}" for product in found]
+        raise ProductRefAmbiguous({"ref": sku_ambiguous_message(ref=sku, keys=keys)})
+    if not found and not missing_ok:
+        raise Product.DoesNotExist(f"No product with SKU {sku!r} in this catalog.")
+    return found[0] if found else None
 
 
 def products_filter(*, merchant: Merchant, status: str = "", q: str = "", sku: str = "") -> QuerySet[Product]:

@@ -30,6 +30,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.models import Variant
+from catalog.selectors import SkuAmbiguous
 from generation.api_serializers import (
     ProductVideosSerializer,
     RenderCreateSerializer,
@@ -252,7 +253,11 @@ class TemplatePromptsView(APIView):
         operation_id="templates_prompts",
         summary="Preview a template's prompts for a product",
         tags=["templates"],
-        parameters=[OpenApiParameter("sku", str, required=True, description="One of your variants' SKUs.")],
+        parameters=[
+            OpenApiParameter(
+                "sku", str, required=True, description="One of your variants' SKUs, or the product's handle or id."
+            )
+        ],
         responses={
             200: TemplatePromptsSerializer,
             **_errors(
@@ -431,7 +436,11 @@ class ProductVideosView(APIView):
                 description="Only this aspect ratio (the latest render that has it).",
             ),
             OpenApiParameter(
-                "sku", str, OpenApiParameter.PATH, description="The SKU of any of the product's variants."
+                "sku",
+                str,
+                OpenApiParameter.PATH,
+                description="The SKU of any of the product's variants, or the product's handle or id (a SKU on "
+                "several products is a 400 naming them).",
             ),
             OpenApiParameter(
                 "If-None-Match",
@@ -468,9 +477,12 @@ class ProductVideosView(APIView):
             raise ValidationError(
                 {"aspect": [f"{aspect!r} is not an aspect ratio we make; use one of {', '.join(ASPECT_RATIOS)}."]}
             )
-        renditions = product_latest_renditions(merchant=request.merchant, sku=sku, aspect_ratio=aspect)
+        try:
+            renditions = product_latest_renditions(merchant=request.merchant, sku=sku, aspect_ratio=aspect)
+        except SkuAmbiguous as exc:
+            raise ValidationError({"sku": [str(exc)]}) from None
         if renditions is None:
-            raise Variant.DoesNotExist(f"No product with SKU {sku!r}.")
+            raise Variant.DoesNotExist(f"No product with SKU, handle or id {sku!r}.")
         body = {
             "sku": sku,
             "videos": [

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
-from catalog.models import Variant
+from catalog.models import Product, Variant
+from catalog.selectors import SkuAmbiguous, VariantNotFound, variant_get_by_ref
 from generation.models import JobStatus, RenderJob, Rendition, VideoTemplate
 from shop_video.tenancy.models import Merchant
 
@@ -90,20 +91,36 @@ def render_jobs_filter(*, merchant: Merchant, status: str | None = None, sku: st
 
 
 def product_latest_renditions(*, merchant: Merchant, sku: str, aspect_ratio: str | None) -> list[Rendition] | None:
-    """The renditions of the product's (any variant's SKU) latest succeeded job that has the aspect ratio
-    asked for (any, if none): one query. None when the merchant has no such SKU (a second query, only then)."""
-    jobs = RenderJob.objects.filter(
-        merchant=merchant, status=JobStatus.SUCCEEDED, product__variants__sku=sku, product__variants__merchant=merchant
+    """The renditions of the product's latest succeeded job that has the aspect ratio asked for (any, if none).
+    `sku` names the product as catalog.selectors.variant_get_by_ref does: its handle or id, else a SKU that is on
+    this product only. One query when found; only when nothing is, more tell a product without videos ([]) from
+    an unknown reference (None), and raise SkuAmbiguous for a SKU on several products."""
+    by_sku = Variant.objects.filter(merchant=merchant, sku=sku)
+    sku_on_one_product = Q(product_id__in=by_sku.values("product_id")) & ~Exists(
+        by_sku.exclude(product_id=OuterRef("product_id"))
     )
+    named = Q(product__key=sku) | (~Exists(Product.objects.filter(merchant=merchant, key=sku)) & sku_on_one_product)
+    found = _renditions_latest(RenderJob.objects.filter(named), merchant=merchant, aspect_ratio=aspect_ratio)
+    if found:
+        return found
+    try:
+        variant = variant_get_by_ref(merchant=merchant, ref=sku)
+    except SkuAmbiguous:
+        raise
+    except VariantNotFound:
+        return None
+    jobs = RenderJob.objects.filter(product_id=variant.product_id)  # named by a variant's own key (woo-<ID>)
+    return _renditions_latest(jobs, merchant=merchant, aspect_ratio=aspect_ratio)
+
+
+def _renditions_latest(jobs: QuerySet[RenderJob], *, merchant: Merchant, aspect_ratio: str | None) -> list[Rendition]:
+    jobs = jobs.filter(merchant=merchant, status=JobStatus.SUCCEEDED)
     renditions = Rendition.objects.all()
     if aspect_ratio:
         jobs = jobs.filter(Exists(Rendition.objects.filter(job=OuterRef("pk"), aspect_ratio=aspect_ratio)))
         renditions = renditions.filter(aspect_ratio=aspect_ratio)
     latest = jobs.order_by("-finished_at", "-pk").values("pk")[:1]
-    found = list(renditions.filter(job_id=Subquery(latest)).order_by("aspect_ratio"))
-    if not found and not Variant.objects.filter(merchant=merchant, sku=sku).exists():
-        return None
-    return found
+    return list(renditions.filter(job_id=Subquery(latest)).order_by("aspect_ratio"))
 
 
 def video_templates_visible(*, merchant: Merchant) -> list[VideoTemplate]:

@@ -11,7 +11,7 @@ own translations; a file whose header matches none is not taken for a WooCommerc
 
 Identity: a product is keyed by its SKU, or by `woo-<ID>` (the WooCommerce post id, stable across exports) when
 it has no SKU or an earlier product in the file has the same one (WooCommerce does not make SKUs unique when
-they are imported by hand or by plugins); a variation within its product by `id:<ID>`, else its SKU. A blank SKU
+they are imported by hand or by plugins); a variation within its product by `woo-<ID>`, else its SKU. A blank SKU
 falls back to `woo-<ID>` as data too, so it can still be named. A sale price lower than the regular price is the
 price, with the regular price as compare-at. The export carries no currency: prices are in
 options.default_currency (the import notes say so). Scheduled sale dates are not checked: a sale price in the
@@ -259,7 +259,7 @@ class _CatalogBuilder:
             self._count_check(cells, field)
         post_id = self._value(cells, "id")
         return ParsedVariant(
-            key=f"id:{post_id}" if post_id else sku,
+            key=f"woo-{post_id}" if post_id else sku,
             sku=sku,
             price=price,
             currency=currency,

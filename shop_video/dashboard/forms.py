@@ -88,9 +88,9 @@ class CatalogImportForm(forms.Form):
 
 class RenderForm(forms.Form):
     sku = forms.CharField(
-        label="Product SKU",
+        label="Product SKU, handle or id",
         max_length=255,
-        help_text="Start typing to pick one of your products.",
+        help_text="Start typing to pick one of your products. A SKU on several products: name it by handle.",
         widget=forms.TextInput(attrs={"list": "sku-options", "autocomplete": "off"}),
     )
     template = forms.ChoiceField(label="Template")

@@ -78,8 +78,8 @@ class ScheduleRow:
 def live_room_schedule(*, room: LiveRoom, now: float) -> list[ScheduleRow]:
     """The room's items in rotation order with what each plays, its price as rendered and as it is now."""
     items = list(room.items.select_related("product"))
-    variants = {
-        variant.sku: variant
+    variants = {  # by product and SKU: another product may have the same SKU
+        (variant.product_id, variant.sku): variant
         for variant in Variant.objects.filter(merchant_id=room.merchant_id, sku__in=[item.sku for item in items])
     }
     segments: dict[int, list[LiveSegment]] = {}
@@ -89,7 +89,7 @@ def live_room_schedule(*, room: LiveRoom, now: float) -> list[ScheduleRow]:
     rows = []
     for item in items:
         item_segments = segments.get(item.pk, [])
-        variant = variants.get(item.sku)
+        variant = variants.get((item.product_id, item.sku))
         rows.append(
             ScheduleRow(
                 item=item,

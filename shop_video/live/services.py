@@ -14,10 +14,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
 from catalog.models import Variant
+from catalog.selectors import SkuAmbiguous, VariantNotFound, variant_get_by_ref, variant_ref
 from generation.aspect_ratios import ASPECT_RATIOS
 from generation.models import JobStatus, Presenter, RenderJob
 from generation.selectors import TemplateNotFound, video_template_get
@@ -75,14 +77,19 @@ def live_room_create(
     duplicates = sorted({sku for sku in skus if skus.count(sku) > 1})
     if duplicates:
         problems.append(f"SKU {', '.join(duplicates)} is listed more than once; list each product once.")
-    variants = {
-        variant.sku: variant
-        for variant in Variant.objects.filter(merchant=merchant, sku__in=skus).select_related("product")
-    }
-    unknown = [sku for sku in dict.fromkeys(skus) if sku not in variants]
+    # Each entry is a SKU, or the product's handle or id (a SKU on several products needs one of those).
+    variants, unknown = {}, []
+    for sku in dict.fromkeys(skus):
+        try:
+            variants[sku] = variant_get_by_ref(merchant=merchant, ref=sku)
+        except SkuAmbiguous as exc:
+            problems.append(str(exc))
+        except VariantNotFound:
+            unknown.append(sku)
     if unknown:
         problems.append(
-            f"{merchant.slug!r} has no product with SKU {', '.join(unknown)}; check the spelling or import them first."
+            f"{merchant.slug!r} has no product with SKU, handle or id {', '.join(unknown)}; check the spelling or "
+            "import them first."
         )
     try:
         video_template_get(merchant=merchant, slug=template_slug)
@@ -106,13 +113,21 @@ def live_room_create(
             short_side=short_side,
         )
         for position, sku in enumerate(skus):
-            item = LiveRoomItem.objects.create(room=room, position=position, product=variants[sku].product, sku=sku)
+            variant = variants[sku]
+            item = LiveRoomItem.objects.create(
+                room=room, position=position, product=variant.product, sku=variant.sku or variant.key
+            )
             try:
                 live_segment_render(item=item, raise_errors=True)
             except ValidationError as exc:
                 # The whole room rolls back (and the renders queued before it are never sent).
                 raise ValidationError([f"SKU {sku}: {message}" for message in exc.messages]) from None
     return room
+
+
+def _item_variant(item: LiveRoomItem) -> Variant | None:
+    """The item's variant: its SKU within its product (another product may have the same SKU)."""
+    return Variant.objects.filter(product_id=item.product_id).filter(Q(sku=item.sku) | Q(key=item.sku)).first()
 
 
 def _slug_free(merchant: Merchant, name: str) -> str:
@@ -132,7 +147,7 @@ def live_segment_render(*, item: LiveRoomItem, raise_errors: bool = False) -> Li
     before the render reads them, so a change during the render shows as a difference at the next check.
     A refused render is a failed segment with the reason (or, with `raise_errors`, the ValidationError)."""
     room = item.room
-    variant = Variant.objects.filter(merchant_id=room.merchant_id, sku=item.sku).first()
+    variant = _item_variant(item)
     segment = LiveSegment(
         item=item,
         price=_price_text(variant.price) if variant else "",
@@ -145,7 +160,8 @@ def live_segment_render(*, item: LiveRoomItem, raise_errors: bool = False) -> Li
             job = render_job_create(
                 merchant=room.merchant,
                 template_slug=room.template_slug,
-                sku=item.sku,
+                # The item's product and SKU, named so no other product with the same SKU is taken instead.
+                sku=variant_ref(variant=variant) if variant else item.sku,
                 aspect_ratios=[room.aspect_ratio],
                 short_side=room.short_side,
                 metadata={"live_room": room.pk, "live_item": item.pk},
@@ -289,7 +305,7 @@ def _price_check(*, room: LiveRoom, item_id: int, playing_segment_id: int) -> No
         newest.refresh_from_db()
     if newest is None or newest.status in (Status.QUEUED, Status.RENDERING):
         return
-    variant = Variant.objects.filter(merchant_id=room.merchant_id, sku=item.sku).first()
+    variant = _item_variant(item)
     if variant is None:
         return  # the SKU left the catalog: keep playing what was rendered (the dashboard shows it)
     current = (_price_text(variant.price), _price_text(variant.compare_at_price))

@@ -16,7 +16,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--merchant", required=True)
         parser.add_argument("--template", required=True)
-        parser.add_argument("--sku", required=True)
+        parser.add_argument(
+            "--sku",
+            "--product",
+            dest="sku",
+            required=True,
+            help="A SKU, or the product's handle or id (needed when the SKU is on several products).",
+        )
         parser.add_argument("--aspect", default="9:16", help=f"Comma-separated: {','.join(ASPECT_RATIOS)}")
         parser.add_argument("--engine", default=None, help="motion (CPU) or dit (diffusers video models).")
         parser.add_argument(

@@ -168,7 +168,7 @@ def test_a_bad_variation_is_skipped_and_its_siblings_kept_and_without_any_the_pr
         )
     )
 
-    assert [(v.key, v.sku) for v in products["tee"].variants] == [("id:2", "tee-s"), ("id:8", "tee-l")]
+    assert [(v.key, v.sku) for v in products["tee"].variants] == [("woo-2", "tee-s"), ("woo-8", "tee-l")]
     assert "cap" not in products
     assert [replace(error, ref="") for error in errors] == [
         RowError(
@@ -198,8 +198,8 @@ def test_a_sku_on_two_products_keeps_both_and_a_row_with_surplus_cells_is_report
     )
 
     assert {key: (p.title, [(v.key, v.sku) for v in p.variants]) for key, p in products.items()} == {
-        "mug": ("Mug", [("id:1", "mug")]),
-        "woo-2": ("Mug again", [("id:2", "mug")]),
+        "mug": ("Mug", [("woo-1", "mug")]),
+        "woo-2": ("Mug again", [("woo-2", "mug")]),
     }
     assert errors == [
         RowError(4, "", "has 24 cells but the header has 23: quote cells that contain the delimiter"),
