@@ -21,7 +21,7 @@ class ProductImageInline(admin.TabularInline):
 
     @admin.display(description="Preview")
     def thumbnail(self, obj):
-        return format_html('<img src="{}" style="height:64px">', obj.file.url) if obj.file else "-"
+        return format_html('<img src="{}" height="64" alt="">', obj.file.url) if obj.file else "-"
 
 
 @admin.register(Product)

@@ -10,7 +10,6 @@ the import failed with the reason. Rows are never lost to a bad neighbour: that 
 from __future__ import annotations
 
 import logging
-import re
 from pathlib import PurePath
 from urllib.parse import urlsplit
 
@@ -34,7 +33,6 @@ from catalog.importing import catalog_import_run
 from catalog.models import CatalogImport
 from catalog.payloads import catalog_import_payload
 from catalog.selectors import import_mapping_get
-from shop_video.media import media_file_writer
 from shop_video.safe_http import FetchFailed, FetchRefused
 from shop_video.tenancy.models import Merchant
 
@@ -187,14 +185,10 @@ def _format_detect(file: UploadedFile) -> str:
 
 
 def _file_store(*, record: CatalogImport, file: UploadedFile) -> str:
-    """The upload goes to catalog/imports/<merchant>/<id><suffix>: a name of ours, never a path of theirs."""
-    suffix = PurePath(file.name or "").suffix.lower()
-    suffix = suffix if re.fullmatch(r"\.[a-z0-9]{1,8}", suffix) else ""
-    name = f"catalog/imports/{record.merchant.slug}/{record.pk}{suffix}"
-    with media_file_writer(name) as path, path.open("wb") as out:
-        for chunk in file.chunks():
-            out.write(chunk)
-    return name
+    """The upload goes to private storage under a random name of ours (CatalogImport.file's upload_to): never
+    their path, nor their extension (a feed is data, never a page)."""
+    record.file.save(file.name or "feed", file, save=False)
+    return record.file.name
 
 
 def _feed_read(record: CatalogImport) -> bytes:

@@ -3,6 +3,7 @@
 from django.db import models
 
 from catalog.fields import AmountField
+from shop_video.media import IMAGE_EXTENSIONS, PrivateUploadTo, private_storage_get
 from shop_video.tenancy.models import Merchant
 
 
@@ -72,7 +73,14 @@ class ProductImage(models.Model):
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="product_images")
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
-    file = models.ImageField(upload_to="catalog/images/", blank=True, width_field="width", height_field="height")
+    file = models.ImageField(
+        storage=private_storage_get,
+        upload_to=PrivateUploadTo("images", IMAGE_EXTENSIONS),
+        blank=True,
+        max_length=200,
+        width_field="width",
+        height_field="height",
+    )
     sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     size_bytes = models.PositiveBigIntegerField(default=0)
     width = models.PositiveIntegerField(null=True, blank=True)
@@ -113,7 +121,10 @@ class CatalogImport(models.Model):
         blank=True,
         help_text="The importer's name; empty while a URL's format is still to be detected.",
     )
-    file = models.FileField(upload_to="catalog/imports/", blank=True)
+    # A feed keeps no extension of the client's: it is data for the importer, never a page.
+    file = models.FileField(
+        storage=private_storage_get, upload_to=PrivateUploadTo("imports"), blank=True, max_length=200
+    )
     # What an API request asked for, kept so the worker (and anyone reading the record) knows how it was read.
     mapping_name = models.CharField(max_length=100, blank=True, help_text="The saved ImportMapping used, if any.")
     archive_missing = models.BooleanField(default=False, help_text="A full feed: archive products it lacks.")

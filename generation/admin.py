@@ -239,7 +239,7 @@ class PresenterAdmin(admin.ModelAdmin):
 
     @admin.display(description="Photo")
     def photo_preview(self, presenter):
-        return format_html('<img src="{}" style="max-height:160px">', presenter.avatar.url) if presenter.avatar else "-"
+        return format_html('<img src="{}" height="160" alt="">', presenter.avatar.url) if presenter.avatar else "-"
 
     def save_model(self, request, obj, form, change):
         pass  # PresenterAdminForm.clean already saved it through the service

@@ -3,6 +3,13 @@
 from django.db import models
 
 from catalog.models import Product, ProductImage, Variant
+from shop_video.media import (
+    IMAGE_EXTENSIONS,
+    VIDEO_EXTENSIONS,
+    PrivateUploadTo,
+    RenditionUploadTo,
+    private_storage_get,
+)
 from shop_video.tenancy.models import BrandKit, Merchant
 
 
@@ -142,7 +149,12 @@ class Shot(models.Model):
     progress = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0, help_text="Times a worker claimed this shot.")
-    file = models.FileField(upload_to="renders/", blank=True, max_length=500)
+    file = models.FileField(
+        storage=private_storage_get,
+        upload_to=PrivateUploadTo("shots", VIDEO_EXTENSIONS, "job.merchant"),
+        blank=True,
+        max_length=500,
+    )
     heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life from its worker.")
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -162,16 +174,16 @@ class Shot(models.Model):
 class Rendition(models.Model):
     job = models.ForeignKey(RenderJob, on_delete=models.CASCADE, related_name="renditions")
     aspect_ratio = models.CharField(max_length=8)
-    file = models.FileField(upload_to="renders/", max_length=500)
-    poster = models.ImageField(upload_to="renders/", blank=True, max_length=500)
+    file = models.FileField(upload_to=RenditionUploadTo(VIDEO_EXTENSIONS), max_length=500)
+    poster = models.ImageField(upload_to=RenditionUploadTo(IMAGE_EXTENSIONS), blank=True, max_length=500)
     preview = models.FileField(
-        upload_to="renders/",
+        upload_to=RenditionUploadTo(IMAGE_EXTENSIONS),
         blank=True,
         max_length=500,
         help_text="A few looping seconds as an animated WebP, for catalogue grids.",
     )
-    captions_srt = models.FileField(upload_to="renders/", blank=True, max_length=500)
-    captions_vtt = models.FileField(upload_to="renders/", blank=True, max_length=500)
+    captions_srt = models.FileField(upload_to=RenditionUploadTo(["srt"]), blank=True, max_length=500)
+    captions_vtt = models.FileField(upload_to=RenditionUploadTo(["vtt"]), blank=True, max_length=500)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     duration = models.FloatField()
@@ -214,7 +226,8 @@ class Presenter(models.Model):
     slug = models.SlugField(max_length=64)
     name = models.CharField(max_length=200)
     avatar = models.ImageField(
-        upload_to="presenters/",
+        storage=private_storage_get,
+        upload_to=PrivateUploadTo("presenters", IMAGE_EXTENSIONS),
         max_length=500,
         help_text="A front-facing photo of the presenter alone: exactly one face.",
     )

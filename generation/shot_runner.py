@@ -16,7 +16,7 @@ from generation.engines.registry import engine_get
 from generation.models import FINISHED_STATUSES, JobStatus, RenderJob, Shot
 from generation.presenter.shot_speech import presenter_shot_request
 from generation.services.job_states import render_job_fail, render_job_progress_update, render_job_shot_finished
-from shop_video.media import media_file_writer, media_local_path
+from shop_video.media import media_file_writer, media_local_path, media_token_for, private_name, private_storage
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +24,9 @@ HEARTBEAT_EVERY_SECONDS = 1.0
 
 
 def shot_clip_name(shot: Shot) -> str:
-    return f"renders/{shot.job.merchant.slug}/{shot.job_id}/shot-{shot.position:02d}.mp4"
+    # Private and not countable; the same name for every attempt at a shot, so a retry overwrites its clip.
+    token = media_token_for(kind="shot", key=shot.pk)
+    return private_name(merchant=shot.job.merchant, kind="shots", extension="mp4", token=token)
 
 
 def shot_claim(*, shot_id: int) -> bool:
@@ -60,7 +62,7 @@ def shot_run(*, shot_id: int) -> None:
         result = engine_get(shot.engine).generate(request, on_step=_Heartbeat(shot))
         _check_frames(result, shot)
         name = shot_clip_name(shot)
-        with media_file_writer(name) as tmp_path:
+        with media_file_writer(name, storage=private_storage) as tmp_path:
             # Shot clips are intermediates, re-encoded by the assembly: encode them as fast as x264 can, nearly
             # lossless (crf 16), so a worker's time goes to the engine.
             write_clip(result.frames, result.fps, tmp_path, preset="ultrafast")
@@ -94,13 +96,13 @@ def _request_for(shot: Shot) -> tuple[ShotRequest, dict]:
         return presenter_shot_request(shot)
     image_path = None
     if shot.source_image is not None and shot.source_image.file:
-        image_path = str(media_local_path(shot.source_image.file.name))
+        image_path = str(media_local_path(shot.source_image.file))
     end_image_path = None
     if end_image_id := shot.parameters.get("end_image_id"):
         end_image = ProductImage.objects.filter(pk=end_image_id, product__merchant_id=shot.job.merchant_id).first()
         if end_image is None or not end_image.file:
             raise EngineError(f"the end-frame photo (image {end_image_id}) was deleted; render the job again")
-        end_image_path = str(media_local_path(end_image.file.name))
+        end_image_path = str(media_local_path(end_image.file))
     return ShotRequest(
         width=shot.width,
         height=shot.height,

@@ -1,12 +1,15 @@
+from csp.decorators import csp_update
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from shop_video import views
 from shop_video.api.views import MeView, api_not_found
+from shop_video.media import PRIVATE_FILES_URL
+from shop_video.private_files import PrivateFileView, public_media_serve
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -19,14 +22,22 @@ urlpatterns = [
     path("live/", include("shop_video.live.urls")),  # public HLS streams; the room key is the secret
     path("app/live/", include("shop_video.live.dashboard_urls")),
     path("admin/", admin.site.urls),
+    # Private files (feeds, photos, brand files, presenters, shots), to their own merchant only
+    path(f"{PRIVATE_FILES_URL.strip('/')}/<path:name>", PrivateFileView.as_view(), name="private_file"),
     path("api/v1/me", MeView.as_view(), name="api-me"),
     path("api/v1/", include("catalog.api_urls")),
     path("api/v1/", include("generation.api_urls")),
     path("api/v1/", include("shop_video.webhooks.api_urls")),
     path("api/v1/", include("shop_video.tenancy.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file, so no inline script runs here either; only
+    # its template's small <style> block needs inline styles
+    path(
+        "api/docs/",
+        csp_update({"style-src": ["'unsafe-inline'"]})(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
     re_path(r"^api/", api_not_found),  # last among the API routes
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.DEBUG:  # `make run`: public media with safe headers (production: its own origin, deploy/README.md)
+    urlpatterns += static(settings.MEDIA_URL, view=public_media_serve, document_root=settings.MEDIA_ROOT)

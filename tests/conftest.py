@@ -17,6 +17,7 @@ def _c2pa_dev_certificate():
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"  # shop_video/media.py: feeds, photos, brand files, shots
     return settings.MEDIA_ROOT
 
 

@@ -27,13 +27,13 @@ from generation.provenance.publishing import (
 )
 from generation.services.job_states import render_job_fail
 from generation.services.payloads import render_job_event_emit
-from shop_video.media import media_file_writer, media_local_path
+from shop_video.media import media_file_writer, media_local_path, rendition_folder
 
 logger = logging.getLogger(__name__)
 
 
 def rendition_name(job: RenderJob, aspect_ratio: str, suffix: str) -> str:
-    return f"renders/{job.merchant.slug}/{job.pk}/{aspect_ratio.replace(':', 'x')}{suffix}"
+    return f"{rendition_folder(job=job)}/{aspect_ratio.replace(':', 'x')}{suffix}"
 
 
 def render_job_assemble(*, job_id: int) -> None:

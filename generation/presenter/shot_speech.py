@@ -8,14 +8,15 @@ from generation.engines.base import EngineError, ShotRequest
 from generation.models import Presenter, Shot
 from generation.presenter.speech import VoiceSpec
 from generation.presenter.tts import TtsError, speech_synthesize
-from shop_video.media import media_file_writer, media_local_path
+from shop_video.media import media_file_writer, media_local_path, media_token_for, private_name, private_storage
 
 TAIL_SECONDS = 0.2  # the least silence after the last word before the shot ends
 
 
 def speech_file_name(shot: Shot) -> str:
     # Per scene, not per shot: every aspect ratio's host says the same words, and the assembly uses one track.
-    return f"renders/{shot.job.merchant.slug}/{shot.job_id}/voice-scene-{shot.scene:02d}.wav"
+    token = media_token_for(kind="voice", key=f"{shot.job_id}:{shot.scene}")  # private, not countable
+    return private_name(merchant=shot.job.merchant, kind="voices", extension="wav", token=token)
 
 
 def presenter_shot_request(shot: Shot) -> tuple[ShotRequest, dict]:
@@ -36,17 +37,17 @@ def presenter_shot_request(shot: Shot) -> tuple[ShotRequest, dict]:
             "shorten the script or lengthen the scene"
         )
     name = speech_file_name(shot)
-    with media_file_writer(name) as tmp_path:
+    with media_file_writer(name, storage=private_storage) as tmp_path:
         speech.wav_write(tmp_path)
     timings = speech.timings_json()
     timings["words"] = words_punctuated(parameters["script"], timings["words"])
-    parameters.update(speech_wav=str(media_local_path(name)), phonemes=timings["phonemes"])
+    parameters.update(speech_wav=str(media_local_path(name, storage=private_storage)), phonemes=timings["phonemes"])
     request = ShotRequest(
         width=shot.width,
         height=shot.height,
         fps=shot.fps,
         num_frames=shot.num_frames,
-        image_path=str(media_local_path(presenter.avatar.name)),
+        image_path=str(media_local_path(presenter.avatar)),
         prompt=shot.prompt,
         seed=shot.seed,
         camera="static",

@@ -1,16 +1,32 @@
 """The tenant (Merchant), who may act for it (Membership), and how its videos look (BrandKit)."""
 
+import uuid
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 
+from shop_video.media import (
+    AUDIO_EXTENSIONS,
+    FONT_EXTENSIONS,
+    IMAGE_EXTENSIONS,
+    PrivateUploadTo,
+    private_storage_get,
+)
 from shop_video.tenancy.brand_assets import MUSIC_MOODS
 
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a hex colour like #1a2b3c.")
 
 
+def media_key_new() -> str:
+    return uuid.uuid4().hex
+
+
 class Merchant(models.Model):
     slug = models.SlugField(max_length=64, unique=True)
+    # The folder of this merchant's private files (shop_video/media.py): random, so a name of one file tells
+    # nothing about another merchant's, and the file view knows whose a file is.
+    media_key = models.CharField(max_length=32, unique=True, default=media_key_new, editable=False)
     name = models.CharField(max_length=200)
     default_currency = models.CharField(max_length=3, default="USD")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -52,12 +68,26 @@ class BrandKit(models.Model):
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="brand_kits")
     name = models.CharField(max_length=100, default="Default")
     is_default = models.BooleanField(default=True)
-    logo = models.ImageField(upload_to="brand/logos/", blank=True)
+    logo = models.ImageField(
+        storage=private_storage_get, upload_to=PrivateUploadTo("logos", IMAGE_EXTENSIONS), blank=True, max_length=200
+    )
     primary_colour = models.CharField(max_length=7, default="#111111", validators=[hex_colour])
     secondary_colour = models.CharField(max_length=7, default="#ffffff", validators=[hex_colour])
     accent_colour = models.CharField(max_length=7, default="#e4572e", validators=[hex_colour])
-    font = models.FileField(upload_to="brand/fonts/", blank=True, help_text="TTF or OTF; blank uses the bundled font.")
-    music = models.FileField(upload_to="brand/music/", blank=True, help_text="Background track; blank means silence.")
+    font = models.FileField(
+        storage=private_storage_get,
+        upload_to=PrivateUploadTo("fonts", FONT_EXTENSIONS),
+        blank=True,
+        max_length=200,
+        help_text="TTF or OTF; blank uses the bundled font.",
+    )
+    music = models.FileField(
+        storage=private_storage_get,
+        upload_to=PrivateUploadTo("music", AUDIO_EXTENSIONS),
+        blank=True,
+        max_length=200,
+        help_text="Background track; blank means silence.",
+    )
     watermark_position = models.CharField(
         max_length=16, choices=WatermarkPosition.choices, default=WatermarkPosition.BOTTOM_RIGHT
     )
@@ -88,7 +118,11 @@ class BrandMusicTrack(models.Model):
         blank=True,
         help_text="Lets a template ask for a mood (music.mood) instead of a name.",
     )
-    file = models.FileField(upload_to="brand/music/")
+    file = models.FileField(
+        storage=private_storage_get,
+        upload_to=PrivateUploadTo("music", AUDIO_EXTENSIONS, "kit.merchant"),
+        max_length=200,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -343,7 +343,9 @@ def test_a_product_has_its_variants_and_absolute_photo_urls(api, product_with_ph
     ]
     assert len(body["images"]) == 2
     image = body["images"][0]
-    assert image["url"].startswith("http://testserver/media/catalog/images/acme/") and image["url"].endswith(".jpg")
+    # A private photo: served by the view that checks the merchant, under the merchant's random folder
+    prefix = f"http://testserver/files/{product_with_photos.merchant.media_key}/images/"
+    assert image["url"].startswith(prefix) and image["url"].endswith(".jpg")
     assert (image["width"], image["height"], image["status"]) == (320, 240, "ready")
 
 
@@ -428,7 +430,7 @@ def test_photos_are_uploaded_each_reported_on_its_own(api, product_with_photos):
     assert response.status_code == 201, response.content
     report = response.json()
     assert [item["file"] for item in report["added"]] == ["front.jpg", "side.png"]
-    assert all(item["image"]["url"].startswith("http://testserver/media/") for item in report["added"])
+    assert all(item["image"]["url"].startswith("http://testserver/files/") for item in report["added"])
     assert report["duplicates"] == [{"file": "again.jpg", "message": "the product already has this photo"}]
     assert [item["file"] for item in report["rejected"]] == ["notes.txt"]
     assert "not a readable image" in report["rejected"][0]["message"]

@@ -75,7 +75,13 @@ def test_a_replacement_gpu_child_survives_a_slow_preload_and_serves(
         "E2E_SLOW_PRELOAD_SECONDS": str(SLOW_PRELOAD_SECONDS),
     }
     # The render command below talks to the same broker and database as the worker.
-    env = {**os.environ, "DATABASE_URL": test_database_url(), "MEDIA_ROOT": str(tmp_path / "media"), **worker_env}
+    env = {
+        **os.environ,
+        "DATABASE_URL": test_database_url(),
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "PRIVATE_MEDIA_ROOT": str(tmp_path / "private"),
+        **worker_env,
+    }
     with celery_worker(log, env=worker_env, app="tests.e2e.test_gpu_worker_child_preload") as worker:
         first = wait_for(lambda: _loads(log), timeout=120, what="the first child's preload", log_path=log)[0]
         os.kill(first, signal.SIGKILL)  # the child dies (an OOM kill, a crash): the pool starts another

@@ -52,6 +52,7 @@ def celery_worker(
         **os.environ,
         "DATABASE_URL": test_database_url(),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),  # feeds, photos, shots: the test's private files
         "PYTHONUNBUFFERED": "1",
         **(env or {}),
     }

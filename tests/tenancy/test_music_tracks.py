@@ -50,7 +50,9 @@ def test_adding_checks_the_audio_the_name_and_the_mood_and_stores_nothing_refuse
     track = brand_music_track_add(
         kit=kit, name="summer-theme", mood="upbeat", file=upload("Summer Theme.wav", wav_bytes(1.5))
     )
-    assert track.file.name.startswith("brand/music/Summer-Theme") and track.file.name.endswith(".wav")
+    # private, in the merchant's random folder, a random name: nothing of "Summer Theme" shared with other shops
+    assert track.file.name.startswith(f"{merchant.media_key}/music/") and track.file.name.endswith(".wav")
+    assert "Summer" not in track.file.name
 
     with pytest.raises(ValidationError) as error:
         brand_music_track_add(kit=kit, name="Summer Theme!", mood="loud", file=upload("song.mp3", b"text " * 100))
