@@ -264,6 +264,8 @@ def test_a_render_shows_its_outputs_with_absolute_urls(api, catalog):
             "captions": f"{base}/9x16.vtt",
             "captions_srt_url": f"{base}/9x16.srt",
             "quality": QUALITY,
+            "ai_generated": False,
+            "provenance": None,
         },
         {
             "aspect_ratio": "1:1",
@@ -276,7 +278,9 @@ def test_a_render_shows_its_outputs_with_absolute_urls(api, catalog):
             "captions": f"{base}/1x1.vtt",
             "captions_srt_url": None,
             "quality": None,
-        },  # made before reports
+            "ai_generated": False,
+            "provenance": None,
+        },  # made before reports (and before signing)
     ]
 
 
@@ -462,6 +466,8 @@ def test_embed_gives_the_latest_succeeded_renders_videos(api, catalog):
                 "captions": f"http://testserver/media/renders/acme/{new.pk}/1x1.vtt",
                 "captions_srt_url": None,
                 "quality": None,
+                "ai_generated": False,
+                "provenance": None,
             }
         ],
     }
