@@ -47,22 +47,22 @@ IMPORT_CASES = [
     Case("import-xxe-feed", "key", "POST", IMPORTS, 202, "", field="file", **_feed("feed.xml", XXE_FEED), changes=QUEUED, new_files=1, then="run_import", then_message="entit"),
     Case("import-billion-laughs", "key", "POST", IMPORTS, 202, "", field="file", **_feed("feed.xml", LAUGHS_FEED), changes=QUEUED, new_files=1, then="run_import", then_message="entit"),
     Case("import-price-out-of-range", "key", "POST", IMPORTS, 202, "", field="file", **_feed("feed.csv", _csv(b"BIG-1,Big,12345678901.00,USD,\n")), changes=QUEUED, new_files=1, then="run_import", then_message='"failed":1'),
-    Case("import-empty-file", "key", "POST", IMPORTS, 400, "empty", field="file", **_feed("feed.csv", b"")),
+    Case("import-empty-file", "key", "POST", IMPORTS, 400, "The submitted file is empty", field="file", **_feed("feed.csv", b"")),
     Case("import-file-over-the-limit", "key", "POST", IMPORTS, 400, "the limit is 1,000", field="file", **_feed("feed.csv", _csv(b"A,B,1.00,USD,\n" * 100)), settings={"FEED_MAX_BYTES": 1000}),
-    Case("import-a-zip-bomb-as-feed", "key", "POST", IMPORTS, 400, "format", field="file", **_feed("feed.zip", zip_of({"a.csv": b"0" * 5_000_000}, compression=8))),
+    Case("import-a-zip-bomb-as-feed", "key", "POST", IMPORTS, 400, "format was not recognised", field="file", **_feed("feed.zip", zip_of({"a.csv": b"0" * 5_000_000}, compression=8))),
     Case("import-format-unknown", "key", "POST", IMPORTS, 400, "Unknown format", field="format", **_feed("feed.csv", _csv(), format="pickle")),
     Case("import-mapping-unknown", "key", "POST", IMPORTS, 400, "../../etc", field="mapping", **_feed("feed.csv", _csv(), mapping="../../etc")),
     Case("import-archive-missing-not-a-boolean", "key", "POST", IMPORTS, 400, "boolean", field="archive_missing", **_feed("feed.csv", _csv(), archive_missing="everything")),
     Case("import-url-file-scheme", "key", "POST", IMPORTS, 400, "Only http:// and https://", field="url", json={"url": "file:///etc/passwd"}),
-    Case("import-url-too-long", "key", "POST", IMPORTS, 400, "2000", field="url", json={"url": "https://93.184.215.14/" + "a" * 2100}),
+    Case("import-url-too-long", "key", "POST", IMPORTS, 400, "no more than 2000 characters", field="url", json={"url": "https://93.184.215.14/" + "a" * 2100}),
     Case("import-url-private", "key", "POST", IMPORTS, 202, "", field="url", json={"url": "http://10.1.2.3/feed.csv"}, changes=QUEUED, then="run_import", then_message="not a public address"),
 ]
 
 PHOTO_CASES = [
-    Case("photo-decompression-bomb", "key", "POST", PHOTOS, 400, "pixels", field="files", files=_photos("bomb.png", BOMB)),
-    Case("photo-svg-with-script", "key", "POST", PHOTOS, 400, "bad.svg", field="files", files=_photos("bad.svg", SCRIPT_SVG)),
-    Case("photo-html-named-jpg", "key", "POST", PHOTOS, 400, "page.jpg", field="files", files=_photos("page.jpg", HTML)),
-    Case("photo-zip-slip-archive", "key", "POST", PHOTOS, 400, "slip.zip", field="files", files=_photos("slip.zip", zip_of({"../../evil.jpg": photo_bytes()}))),
+    Case("photo-decompression-bomb", "key", "POST", PHOTOS, 400, "the limit is 50,000,000 pixels", field="files", files=_photos("bomb.png", BOMB)),
+    Case("photo-svg-with-script", "key", "POST", PHOTOS, 400, "bad.svg: not a readable image", field="files", files=_photos("bad.svg", SCRIPT_SVG)),
+    Case("photo-html-named-jpg", "key", "POST", PHOTOS, 400, "page.jpg: not a readable image", field="files", files=_photos("page.jpg", HTML)),
+    Case("photo-zip-slip-archive", "key", "POST", PHOTOS, 400, "slip.zip: not a readable image", field="files", files=_photos("slip.zip", zip_of({"../../evil.jpg": photo_bytes()}))),
     Case("photo-none-sent", "key", "POST", PHOTOS, 400, "Send one or more photos", field="files", data={"other": "x"}),
 ]
 # fmt: on
@@ -82,25 +82,25 @@ def _presenter(method: str, case_id: str, field: str, message: str, **fields) ->
 
 # fmt: off
 PRESENTER_CASES = [
-    _presenter("POST", "presenter-avatar-bomb", "avatar", "pixels", avatar=("bomb.png", BOMB)),
-    _presenter("POST", "presenter-avatar-svg-script", "avatar", "image", avatar=("face.svg", SCRIPT_SVG)),
-    _presenter("POST", "presenter-avatar-two-faces", "avatar", "face", avatar=("pair.jpg", two_faces_bytes())),
+    _presenter("POST", "presenter-avatar-bomb", "avatar", "the limit is 50,000,000 pixels", avatar=("bomb.png", BOMB)),
+    _presenter("POST", "presenter-avatar-svg-script", "avatar", "not a readable image", avatar=("face.svg", SCRIPT_SVG)),
+    _presenter("POST", "presenter-avatar-two-faces", "avatar", "Found 2 faces", avatar=("pair.jpg", two_faces_bytes())),
     _presenter("POST", "presenter-name-too-long", "name", "200 characters", name="n" * 201),
-    _presenter("POST", "presenter-slug-path", "slug", "slug", slug="../../etc"),
-    _presenter("POST", "presenter-tts-engine-path", "tts_engine", "../bin/sh", tts_engine="../bin/sh"),
-    _presenter("POST", "presenter-voice-shell", "voice", "voice", voice="$(reboot)"),
-    _presenter("POST", "presenter-speed-absurd", "speed", "2", speed="100"),
+    _presenter("POST", "presenter-slug-path", "slug", "Enter a valid \"slug\"", slug="../../etc"),
+    _presenter("POST", "presenter-tts-engine-path", "tts_engine", "unknown text-to-speech engine '../bin/sh'", tts_engine="../bin/sh"),
+    _presenter("POST", "presenter-voice-shell", "voice", "is not one of the espeak engine's voices", voice="$(reboot)"),
+    _presenter("POST", "presenter-speed-absurd", "speed", "less than or equal to 2.0", speed="100"),
     _presenter("POST", "presenter-language-not-a-tag", "language", "not a language tag", language="en; rm -rf /"),
-    _presenter("POST", "presenter-framing-unknown", "framing", "framing", framing="everything"),
+    _presenter("POST", "presenter-framing-unknown", "framing", "is not a valid choice", framing="everything"),
     _presenter("POST", "presenter-is-default-not-a-boolean", "is_default", "boolean", is_default="perhaps"),
-    _presenter("PATCH", "presenter-edit-avatar-html", "avatar", "image", avatar=("face.jpg", HTML)),
+    _presenter("PATCH", "presenter-edit-avatar-html", "avatar", "Upload a valid image", avatar=("face.jpg", HTML)),
     _presenter("PATCH", "presenter-edit-name-too-long", "name", "200 characters", name="n" * 201),
-    _presenter("PATCH", "presenter-edit-slug-path", "slug", "slug", slug="a/b"),
-    _presenter("PATCH", "presenter-edit-tts-engine", "tts_engine", "os", tts_engine="os"),
-    _presenter("PATCH", "presenter-edit-voice-path", "voice", "voice", voice="../../../etc/passwd"),
-    _presenter("PATCH", "presenter-edit-speed-negative", "speed", "0.5", speed="-1"),
-    _presenter("PATCH", "presenter-edit-language", "language", "language", language="<script>"),
-    _presenter("PATCH", "presenter-edit-framing", "framing", "framing", framing="x" * 100),
+    _presenter("PATCH", "presenter-edit-slug-path", "slug", "Enter a valid \"slug\"", slug="a/b"),
+    _presenter("PATCH", "presenter-edit-tts-engine", "tts_engine", "unknown text-to-speech engine 'os'", tts_engine="os"),
+    _presenter("PATCH", "presenter-edit-voice-path", "voice", "is not one of the espeak engine's voices", voice="../../../etc/passwd"),
+    _presenter("PATCH", "presenter-edit-speed-negative", "speed", "greater than or equal to 0.5", speed="-1"),
+    _presenter("PATCH", "presenter-edit-language", "language", "is not a language tag", language="<script>"),
+    _presenter("PATCH", "presenter-edit-framing", "framing", "is not a valid choice", framing="x" * 100),
     _presenter("PATCH", "presenter-edit-is-default", "is_default", "boolean", is_default="2"),
 ]
 
@@ -113,67 +113,39 @@ def _kit(method: str, case_id: str, field: str, message: str, **fields) -> Case:
 
 
 KIT_CASES = [
-    _kit("POST", "kit-logo-svg-script", "logo", "script", logo=("logo.svg", SCRIPT_SVG)),
-    _kit("POST", "kit-logo-svg-xxe", "logo", "entit", logo=("logo.svg", XXE_SVG)),
+    _kit("POST", "kit-logo-svg-script", "logo", "contains <script>", logo=("logo.svg", SCRIPT_SVG)),
+    _kit("POST", "kit-logo-svg-xxe", "logo", "DOCTYPE or entity declarations", logo=("logo.svg", XXE_SVG)),
     _kit("POST", "kit-name-too-long", "name", "100 characters", name="n" * 101),
     _kit("POST", "kit-is-default-not-a-boolean", "is_default", "boolean", is_default="always"),
-    _kit(
-        "POST",
-        "kit-primary-colour-css",
-        "primary_colour",
-        "#",
-        primary_colour="red;background:url(javascript:alert(1))",
-    ),
-    _kit("POST", "kit-secondary-colour-short", "secondary_colour", "#", secondary_colour="#12345"),
-    _kit("POST", "kit-accent-colour-script", "accent_colour", "#", accent_colour="<script>"),
-    _kit("POST", "kit-font-html", "font", "font", font=("brand.ttf", HTML)),
-    _kit("POST", "kit-music-html", "music", "music", music=("theme.mp3", HTML)),
-    _kit("POST", "kit-watermark-unknown", "watermark_position", "watermark", watermark_position="center;drop"),
+    _kit("POST", "kit-primary-colour-css", "primary_colour", "Use a hex colour like #1a2b3c", primary_colour="red;background:url(javascript:alert(1))"),
+    _kit("POST", "kit-secondary-colour-short", "secondary_colour", "Use a hex colour like #1a2b3c", secondary_colour="#12345"),
+    _kit("POST", "kit-accent-colour-script", "accent_colour", "Use a hex colour like #1a2b3c", accent_colour="<script>"),
+    _kit("POST", "kit-font-html", "font", "font file could not be read", font=("brand.ttf", HTML)),
+    _kit("POST", "kit-music-html", "music", "has no audio in it", music=("theme.mp3", HTML)),
+    _kit("POST", "kit-watermark-unknown", "watermark_position", "is not a valid choice", watermark_position="center;drop"),
     _kit("POST", "kit-intro-not-a-boolean", "intro_enabled", "boolean", intro_enabled="sometimes"),
     _kit("POST", "kit-outro-not-a-boolean", "outro_enabled", "boolean", outro_enabled="sometimes"),
-    _kit("PATCH", "kit-edit-logo-bomb", "logo", "pixels", logo=("logo.png", BOMB)),
+    _kit("PATCH", "kit-edit-logo-bomb", "logo", "far too many pixels", logo=("logo.png", BOMB)),
     _kit("PATCH", "kit-edit-name-too-long", "name", "100 characters", name="n" * 101),
     _kit("PATCH", "kit-edit-is-default", "is_default", "boolean", is_default="x"),
-    _kit("PATCH", "kit-edit-primary-colour", "primary_colour", "#", primary_colour="expression(alert(1))"),
-    _kit("PATCH", "kit-edit-secondary-colour", "secondary_colour", "#", secondary_colour="#GGGGGG"),
-    _kit("PATCH", "kit-edit-accent-colour", "accent_colour", "#", accent_colour="#fff\n"),
-    _kit("PATCH", "kit-edit-font-svg", "font", "font", font=("brand.otf", GOOD_SVG)),
+    _kit("PATCH", "kit-edit-primary-colour", "primary_colour", "Use a hex colour like #1a2b3c", primary_colour="expression(alert(1))"),
+    _kit("PATCH", "kit-edit-secondary-colour", "secondary_colour", "Use a hex colour like #1a2b3c", secondary_colour="#GGGGGG"),
+    _kit("PATCH", "kit-edit-accent-colour", "accent_colour", "Use a hex colour like #1a2b3c", accent_colour="#fff\n"),
+    _kit("PATCH", "kit-edit-font-svg", "font", "font file could not be read", font=("brand.otf", GOOD_SVG)),
     _kit("PATCH", "kit-edit-music-too-short", "music", "at least 1 s", music=("blip.wav", wav_bytes(0.1))),
-    _kit("PATCH", "kit-edit-watermark", "watermark_position", "watermark", watermark_position="../"),
+    _kit("PATCH", "kit-edit-watermark", "watermark_position", "is not a valid choice", watermark_position="../"),
     _kit("PATCH", "kit-edit-intro", "intro_enabled", "boolean", intro_enabled="2"),
     _kit("PATCH", "kit-edit-outro", "outro_enabled", "boolean", outro_enabled="2"),
 ]
 
 TRACKS = "/api/v1/brand-kits/{kit_id}/music-tracks"
 TRACK = {"name": "calm", "mood": "calm"}
+WAV = wav_bytes(1.5)
 TRACK_CASES = [
-    Case(
-        "track-name-path",
-        "key",
-        "POST",
-        TRACKS,
-        400,
-        "name",
-        field="name",
-        data={**TRACK, "name": "../../x"},
-        files={"file": ("a.wav", wav_bytes(1.5))},
-    ),
-    Case(
-        "track-mood-unknown",
-        "key",
-        "POST",
-        TRACKS,
-        400,
-        "mood",
-        field="mood",
-        data={**TRACK, "mood": "evil"},
-        files={"file": ("a.wav", wav_bytes(1.5))},
-    ),
-    Case(
-        "track-file-html", "key", "POST", TRACKS, 400, "file", field="file", data=TRACK, files={"file": ("a.mp3", HTML)}
-    ),
+    Case("track-name-path", "key", "POST", TRACKS, 400, "Enter a valid \"slug\"", field="name", data={**TRACK, "name": "../../x"}, files={"file": ("a.wav", WAV)}),
+    Case("track-mood-unknown", "key", "POST", TRACKS, 400, "is not a valid choice", field="mood", data={**TRACK, "mood": "evil"}, files={"file": ("a.wav", WAV)}),
+    Case("track-file-html", "key", "POST", TRACKS, 400, "has no audio in it", field="file", data=TRACK, files={"file": ("a.mp3", HTML)}),
 ]
-
 # fmt: on
 
 FILE_CASES = IMPORT_CASES + PHOTO_CASES + PRESENTER_CASES + KIT_CASES + TRACK_CASES

@@ -141,7 +141,7 @@ def case_send(case: Case, world: dict):
     client = world["clients"][case.who]
     url = case_url(case, world)
     send = getattr(client, case.method.lower())
-    headers = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in case.headers.items()}
+    headers = {k if k == "REMOTE_ADDR" else f"HTTP_{k.upper().replace('-', '_')}": v for k, v in case.headers.items()}
     if case.raw is not None:
         return send(url, data=case.raw, content_type=case.content_type or "application/json", **headers)
     if case.json is not None:
@@ -240,6 +240,8 @@ def _merchant_things(merchant, *, sku: str, template_slug: str, hook_host: str) 
     room = live_room_create(
         merchant=merchant, name="Kitchen live", skus=[sku], template_slug="quick-bumper", short_side=64
     )
+    segment = room.items.first().segments.first()
+    _segment_ready(segment)
     return {
         "product_id": product.pk,
         "sku": sku,
@@ -252,8 +254,22 @@ def _merchant_things(merchant, *, sku: str, template_slug: str, hook_host: str) 
         "track_id": track.pk,
         "room_id": room.pk,
         "room_key": room.key,
+        "segment_id": segment.pk,
         "image_id": product.images.first().pk,
     }
+
+
+def _segment_ready(segment) -> None:
+    """One chunk of stand-in bytes, so a chunk's address answers (tests/live/test_live_rooms.py does the same)."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from shop_video.live.models import LiveSegment
+
+    segment.media_dir = f"live/corpus/{segment.pk}"
+    default_storage.save(f"{segment.media_dir}/0.ts", ContentFile(b"G" * 188))
+    segment.status, segment.chunks = LiveSegment.Status.READY, [["0.ts", 2.0]]
+    segment.save()
 
 
 def world_build() -> dict:
@@ -289,6 +305,8 @@ def world_build() -> dict:
         clients[who] = APIClient()
         clients[who].credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
         values[f"{who}_key"] = key
+        values[f"{who}_key_prefix"] = key.split(".")[0]
+    values["globex_merchant_id"] = globex.pk
     clients["bad-key"] = APIClient()
     clients["bad-key"].credentials(HTTP_AUTHORIZATION="Api-Key abcdefgh.not-a-real-secret")
     return {"acme": acme, "globex": globex, "values": values, "clients": clients, "users": users}

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.test import override_settings
 
 from tests.security.hostile_cases_api import API_CASES
+from tests.security.hostile_cases_dashboard import DASHBOARD_CASES
 from tests.security.hostile_cases_files import FILE_CASES
 from tests.security.hostile_cases_hooks import HOOK_CASES
 from tests.security.hostile_world import (
@@ -28,7 +29,7 @@ from tests.security.hostile_world import (
 
 pytestmark = pytest.mark.django_db
 
-CASES: list[Case] = [*API_CASES, *HOOK_CASES, *FILE_CASES]
+CASES: list[Case] = [*API_CASES, *HOOK_CASES, *FILE_CASES, *DASHBOARD_CASES]
 
 
 @pytest.fixture(scope="module")
@@ -100,3 +101,93 @@ FOLLOW_UPS = {"run_import": _run_import}
 def test_the_corpus_is_large_and_ids_are_unique():
     assert len(CASES) >= 100, len(CASES)
     assert len({case.id for case in CASES}) == len(CASES)
+
+
+# --- a new input field without a case fails ----------------------------------------------------------------------
+
+
+class _AnyId(dict):
+    def __missing__(self, key):
+        return "1"
+
+
+def _route(url: str) -> str:
+    """The URL pattern's name a case's or the schema's URL resolves to (placeholders filled with 1)."""
+    from django.urls import resolve
+
+    return resolve(url.split("?")[0].format_map(_AnyId())).url_name
+
+
+def _api_fields() -> set[tuple[str, str]]:
+    """(route name, field) for every writable field of every request body in the API schema (drf-spectacular)."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    components = schema["components"]["schemas"]
+    fields = set()
+    for path, methods in schema["paths"].items():
+        for operation in methods.values():
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                body = content["schema"]
+                body = components[body["$ref"].split("/")[-1]] if "$ref" in body else body
+                for name, spec in body.get("properties", {}).items():
+                    if not spec.get("readOnly"):
+                        fields.add((_route(path), name))
+    return fields
+
+
+def _dashboard_form_fields() -> set[tuple[str, str]]:
+    """(form class, field) for every form the dashboard's views use (shop_video/dashboard/forms.py)."""
+    import inspect
+
+    from django import forms
+
+    from shop_video.dashboard import forms as dashboard_forms
+
+    return {
+        (cls.__name__, name)
+        for cls in vars(dashboard_forms).values()
+        if inspect.isclass(cls) and issubclass(cls, forms.BaseForm) and cls.__module__ == dashboard_forms.__name__
+        for name in cls.base_fields
+    }
+
+
+def _page_form_fields(world, url: str, form: str) -> set[tuple[str, str]]:
+    """(form, field) for each input of the POST forms on a dashboard page written without a Form class."""
+    import re
+
+    page = world["clients"]["owner"].get(url).content.decode()
+    posted = re.findall(r'<form[^>]*method="post"[^>]*>(.*?)</form>', page, flags=re.S | re.I)
+    names = {name for body in posted for name in re.findall(r'<(?:input|select|textarea)[^>]*name="([^"]+)"', body)}
+    return {(form, name) for name in names - {"csrfmiddlewaretoken", "next"}}
+
+
+def _covered_api() -> set[tuple[str, str]]:
+    return {(_route(case.url), case.field) for case in CASES if case.field and case.url.startswith("/api/")}
+
+
+def _covered_forms() -> set[tuple[str, str]]:
+    return {(case.form, case.field) for case in CASES if case.form}
+
+
+def test_every_writable_api_field_has_a_case():
+    missing = sorted(_api_fields() - _covered_api())
+    assert not missing, f"API fields no hostile case attacks (add one to tests/security/hostile_cases_*.py): {missing}"
+
+
+def test_every_dashboard_form_field_has_a_case(world):
+    fields = _dashboard_form_fields() | _page_form_fields(world, "/app/live/", "live rooms")
+    missing = sorted(fields - _covered_forms())
+    assert not missing, f"Dashboard fields no hostile case attacks (add one to hostile_cases_dashboard.py): {missing}"
+
+
+def test_every_case_names_a_real_field(world):
+    """A misspelt `field` would count as coverage of nothing."""
+    known = _api_fields() | _dashboard_form_fields() | _page_form_fields(world, "/app/live/", "live rooms")
+    unknown = sorted(
+        (case.id, case.field)
+        for case in CASES
+        if case.field and case.url.startswith("/api/") and (_route(case.url), case.field) not in known
+    )
+    unknown += sorted((case.id, case.field) for case in CASES if case.form and (case.form, case.field) not in known)
+    assert not unknown, unknown

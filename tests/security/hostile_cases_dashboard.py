@@ -1,0 +1,127 @@
+"""Hostile dashboard and live-room cases: every form's fields (shop_video/dashboard/forms.py, the live rooms'
+form), another merchant's ids (404), roles (403), CSRF, sign-in (redirect, throttling), reflected scripts, open
+redirects, and the public live stream's addresses."""
+
+from tests.catalog.hostile_files import png_claiming
+from tests.security.hostile_cases_files import HTML, SCRIPT_SVG, XXE_SVG
+from tests.security.hostile_world import Case
+
+NOT_HERE = "Not found"
+VIEWER_REFUSED = "is viewer: you can look, not change"
+SECRETS_REFUSED = "Only owners and admins"
+SCRIPT = "<script>alert(1)</script>"
+BOMB = png_claiming(60_000, 60_000)
+RENDER = {
+    "sku": "MUG-1",
+    "template": "product-showcase",
+    "aspect_ratios": ["9:16"],
+    "engine": "motion",
+    "short_side": "360",
+}
+KIT = {
+    "name": "Default",
+    "primary_colour": "#111111",
+    "secondary_colour": "#ffffff",
+    "accent_colour": "#e4572e",
+    "watermark_position": "bottom-right",
+}
+HOOK = {"url": "https://93.184.215.14/h", "description": ""}
+TEMPLATE = {"name": "Acme only", "description": "", "spec": '{"scenes": [{"type": "product_shots", "duration": 2}]}'}
+ROOM = {"name": "Corpus live", "skus": "MUG-1", "template_slug": "quick-bumper"}
+PRODUCT_PAGE = "/app/products/{product_id}/"
+LOCKED = "Too many failed sign-ins"
+
+
+def _failed_sign_ins(world) -> None:
+    """Ten wrong sign-ins from one address, each for another (unknown) account: the address is locked out."""
+    from django.test import Client
+
+    client = Client()
+    for n in range(10):
+        client.post(
+            "/accounts/login/", {"username": f"guess-{n}@example.com", "password": "wrong"}, REMOTE_ADDR="203.0.113.77"
+        )
+
+
+FAST_HASHERS = {
+    "PASSWORD_HASHERS": [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+}
+
+# fmt: off
+DASHBOARD_TENANCY = [
+    Case("dash-their-product", "owner", "GET", "/app/products/{globex_product_id}/", 404, NOT_HERE),
+    Case("dash-their-product-photos", "owner", "POST", "/app/products/{globex_product_id}/", 404, NOT_HERE, files={"photos": ("p.png", BOMB)}),
+    Case("dash-their-import", "owner", "GET", "/app/imports/{globex_import_id}/", 404, NOT_HERE),
+    Case("dash-their-render", "owner", "GET", "/app/renders/{globex_job_id}/", 404, NOT_HERE),
+    Case("dash-their-render-cancel", "owner", "POST", "/app/renders/{globex_job_id}/cancel/", 404, NOT_HERE, data={}),
+    Case("dash-their-template-edit", "owner", "GET", "/app/templates/globex-only/edit/", 404, NOT_HERE),
+    Case("dash-their-template-copy", "owner", "POST", "/app/templates/globex-only/copy/", 404, NOT_HERE, data={}),
+    Case("dash-their-webhook", "owner", "GET", "/app/webhooks/{globex_endpoint_id}/", 404, NOT_HERE),
+    Case("dash-their-webhook-delete", "owner", "POST", "/app/webhooks/{globex_endpoint_id}/delete/", 404, NOT_HERE, data={}),
+    Case("dash-their-delivery-resend", "owner", "POST", "/app/webhooks/deliveries/{globex_delivery_id}/resend/", 404, NOT_HERE, data={}),
+    Case("dash-their-api-key-revoke", "owner", "POST", "/app/api-keys/{globex_key_prefix}/revoke/", 404, NOT_HERE, data={}),
+    Case("dash-switch-to-their-shop", "owner", "POST", "/app/shop/", 404, NOT_HERE, data={"merchant": "{globex_merchant_id}"}),
+    Case("dash-their-live-room", "owner", "GET", "/app/live/{globex_room_id}/", 404, NOT_HERE),
+]
+
+DASHBOARD_ACCESS = [
+    Case("dash-anonymous-page", "anon", "GET", "/app/", 302, "/accounts/login/"),
+    Case("dash-anonymous-render", "anon", "POST", "/app/renders/new/", 302, "/accounts/login/", data=RENDER),
+    Case("dash-viewer-edits-brand", "viewer", "POST", "/app/brand/", 403, VIEWER_REFUSED, data={**KIT, "name": "Viewer's"}),
+    Case("dash-viewer-makes-room", "viewer", "POST", "/app/live/", 403, VIEWER_REFUSED, data=ROOM),
+    Case("dash-editor-sees-api-keys", "editor", "GET", "/app/api-keys/", 403, SECRETS_REFUSED),
+    Case("dash-editor-adds-webhook", "editor", "POST", "/app/webhooks/", 403, SECRETS_REFUSED, data=HOOK),
+    Case("dash-post-without-csrf-token", "owner-csrf", "POST", "/app/api-keys/", 403, "CSRF", data={"name": "sneaky"}),
+    Case("dash-open-redirect", "owner", "POST", "/app/webhooks/deliveries/{globex_delivery_id}/resend/", 404, NOT_HERE, data={"next": "https://evil.example/"}, absent="evil.example"),
+    Case("dash-reflected-search", "owner", "GET", "/app/?q=%3Cscript%3Ealert(1)%3C/script%3E", 200, "alert(1)", field="q", form="SearchForm", absent=SCRIPT),
+    Case("login-locked-out-address", "anon", "POST", "/accounts/login/", 429, LOCKED, data={"username": "owner@acme.test", "password": "a-long-test-password"}, headers={"REMOTE_ADDR": "203.0.113.77"}, settings=FAST_HASHERS, before=_failed_sign_ins),
+]
+
+DASHBOARD_FORMS = [
+    Case("dash-photo-bomb", "owner", "POST", PRODUCT_PAGE, 400, "the limit is 50,000,000 pixels", field="photos", form="PhotosUploadForm", files={"photos": ("bomb.png", BOMB)}),
+    Case("dash-import-empty-file", "owner", "POST", "/app/imports/", 400, "The submitted file is empty", field="file", form="CatalogImportForm", files={"file": ("feed.csv", b"")}),
+    Case("dash-import-format-unknown", "owner", "POST", "/app/imports/", 400, "Select a valid choice. pickle is not one of", field="format", form="CatalogImportForm", data={"format": "pickle"}, files={"file": ("feed.csv", b"sku,title\nA,B\n")}),
+    Case("dash-import-mapping-path", "owner", "POST", "/app/imports/", 400, "Select a valid choice. ../../etc is not one of", field="mapping", form="CatalogImportForm", data={"mapping": "../../etc"}, files={"file": ("feed.csv", b"sku,title\nA,B\n")}),
+    Case("dash-import-archive-all-with-a-refused-file", "owner", "POST", "/app/imports/", 400, "the limit is 100", field="archive_missing", form="CatalogImportForm", data={"archive_missing": "on"}, files={"file": ("feed.csv", b"sku,title\n" + b"A,B\n" * 50)}, settings={"FEED_MAX_BYTES": 100}),
+    Case("dash-render-their-sku", "owner", "POST", "/app/renders/new/", 400, "has no product with SKU 'GLX-1'", field="sku", form="RenderForm", data={**RENDER, "sku": "GLX-1"}),
+    Case("dash-render-their-template", "owner", "POST", "/app/renders/new/", 400, "Select a valid choice. globex-only is not one of", field="template", form="RenderForm", data={**RENDER, "template": "globex-only"}),
+    Case("dash-render-aspect-absurd", "owner", "POST", "/app/renders/new/", 400, "Select a valid choice. 1:100000 is not one of", field="aspect_ratios", form="RenderForm", data={**RENDER, "aspect_ratios": ["1:100000"]}),
+    Case("dash-render-engine-path", "owner", "POST", "/app/renders/new/", 400, "Select a valid choice. os.system is not one of", field="engine", form="RenderForm", data={**RENDER, "engine": "os.system"}),
+    Case("dash-render-family-unknown", "owner", "POST", "/app/renders/new/", 400, "Select a valid choice. sdxl is not one of", field="family", form="RenderForm", data={**RENDER, "family": "sdxl"}),
+    Case("dash-render-short-side-huge", "owner", "POST", "/app/renders/new/", 400, "Select a valid choice. 100000 is not one of", field="short_side", form="RenderForm", data={**RENDER, "short_side": "100000"}),
+    Case("dash-brand-name-too-long", "owner", "POST", "/app/brand/", 400, "at most 100 characters", field="name", form="BrandKitForm", data={**KIT, "name": "n" * 101}),
+    Case("dash-brand-logo-svg-script", "owner", "POST", "/app/brand/", 400, "contains <script>", field="logo", form="BrandKitForm", data=KIT, files={"logo": ("logo.svg", SCRIPT_SVG)}),
+    Case("dash-brand-primary-colour-css", "owner", "POST", "/app/brand/", 400, "at most 7 characters", field="primary_colour", form="BrandKitForm", data={**KIT, "primary_colour": "red;background:url(javascript:alert(1))"}),
+    Case("dash-brand-secondary-colour-script", "owner", "POST", "/app/brand/", 400, "at most 7 characters", field="secondary_colour", form="BrandKitForm", data={**KIT, "secondary_colour": SCRIPT}, absent=SCRIPT),
+    Case("dash-brand-accent-colour-short", "owner", "POST", "/app/brand/", 400, "#", field="accent_colour", form="BrandKitForm", data={**KIT, "accent_colour": "#fff"}),
+    Case("dash-brand-font-html", "owner", "POST", "/app/brand/", 400, "font file could not be read", field="font", form="BrandKitForm", data=KIT, files={"font": ("brand.ttf", HTML)}),
+    Case("dash-brand-music-html", "owner", "POST", "/app/brand/", 400, "has no audio in it", field="music", form="BrandKitForm", data=KIT, files={"music": ("theme.mp3", HTML)}),
+    Case("dash-brand-watermark-unknown", "owner", "POST", "/app/brand/", 400, "Select a valid choice. center;drop is not one of", field="watermark_position", form="BrandKitForm", data={**KIT, "watermark_position": "center;drop"}),
+    Case("dash-brand-intro-with-an-xxe-logo", "owner", "POST", "/app/brand/", 400, "DOCTYPE or entity declarations", field="intro_enabled", form="BrandKitForm", data={**KIT, "intro_enabled": "on"}, files={"logo": ("logo.svg", XXE_SVG)}),
+    Case("dash-brand-outro-with-a-bomb-logo", "owner", "POST", "/app/brand/", 400, "far too many pixels", field="outro_enabled", form="BrandKitForm", data={**KIT, "outro_enabled": "on"}, files={"logo": ("logo.png", BOMB)}),
+    Case("dash-api-key-name-too-long", "owner", "POST", "/app/api-keys/", 400, "at most 50 characters", field="name", form="ApiKeyForm", data={"name": "k" * 51}),
+    Case("dash-webhook-nat64", "owner", "POST", "/app/webhooks/", 400, "not a public address", field="url", form="WebhookEndpointForm", data={**HOOK, "url": "https://[64:ff9b::a9fe:a9fe]/h"}),
+    Case("dash-webhook-description-script", "owner", "POST", "/app/webhooks/", 400, "at most 200 characters", field="description", form="WebhookEndpointForm", data={**HOOK, "description": SCRIPT * 20}, absent=SCRIPT),
+    Case("dash-webhook-events-wildcard", "owner", "POST", "/app/webhooks/", 400, "Select a valid choice. render.* is not one of", field="events", form="WebhookEndpointForm", data={**HOOK, "events": ["render.*"]}),
+    Case("dash-template-name-too-long", "owner", "POST", "/app/templates/acme-only/edit/", 400, "at most 200 characters", field="name", form="TemplateEditForm", data={**TEMPLATE, "name": "n" * 201}),
+    Case("dash-template-description-a-megabyte", "owner", "POST", "/app/templates/acme-only/edit/", 400, "description", field="description", form="TemplateEditForm", data={**TEMPLATE, "description": "d" * 1_000_000}),
+    Case("dash-template-spec-100-hours", "owner", "POST", "/app/templates/acme-only/edit/", 400, "180", field="spec", form="TemplateEditForm", data={**TEMPLATE, "spec": '{"scenes": [{"type": "product_shots", "duration": 360000}]}'}),
+]
+
+LIVE = [
+    Case("live-room-name-too-long", "owner", "POST", "/app/live/", 400, "200", field="name", form="live rooms", data={**ROOM, "name": "n" * 500}),
+    Case("live-room-their-sku", "owner", "POST", "/app/live/", 400, "has no product with SKU GLX-1", field="skus", form="live rooms", data={**ROOM, "skus": "MUG-1,GLX-1"}),
+    Case("live-room-too-many-skus", "owner", "POST", "/app/live/", 400, "A room plays at most", field="skus", form="live rooms", data={**ROOM, "skus": ",".join(f"S-{n}" for n in range(1000))}),
+    Case("live-room-their-template", "owner", "POST", "/app/live/", 400, "No template 'globex-only'", field="template_slug", form="live rooms", data={**ROOM, "template_slug": "globex-only"}),
+    Case("live-room-script-name", "owner", "POST", "/app/live/", 400, "List at least one SKU", field="name", form="live rooms", data={**ROOM, "name": SCRIPT, "skus": ""}, absent=SCRIPT),
+    Case("live-stream-unknown-key", "anon", "GET", "/live/not-a-room-key/index.m3u8", 404, NOT_HERE),
+    Case("live-stream-unknown-chunk", "anon", "GET", "/live/{room_key}/seg/999999/0.ts", 404, NOT_HERE),
+    Case("live-stream-their-segment-by-our-key", "anon", "GET", "/live/{room_key}/seg/{globex_segment_id}/0.ts", 404, NOT_HERE),
+    Case("live-stream-post", "anon", "POST", "/live/{room_key}/index.m3u8", 405, "", data={}),
+]
+# fmt: on
+
+DASHBOARD_CASES = DASHBOARD_TENANCY + DASHBOARD_ACCESS + DASHBOARD_FORMS + LIVE
