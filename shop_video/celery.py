@@ -6,6 +6,9 @@ from pathlib import Path
 from celery import Celery
 from celery.signals import celeryd_init, worker_process_init
 
+from shop_video import embedded_broker
+
+embedded_broker.register()  # filesystem:// means the safe embedded transport, in every process that loads the app
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop_video.settings")
 
 app = Celery("shop_video")
@@ -21,7 +24,7 @@ def _make_local_folders(sender, **kwargs):
         options = sender.conf.broker_transport_options or {}
         folders += [
             Path(options[key])
-            for key in ("data_folder_in", "data_folder_out", "control_folder", "processed_folder")
+            for key in ("data_folder_in", "data_folder_out", "control_folder", "processed_folder", "quarantine_folder")
             if options.get(key)
         ]
     for folder in folders:

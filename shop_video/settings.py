@@ -252,13 +252,18 @@ CELERY_BROKER_DIR = Path(env_str("CELERY_BROKER_DIR", str(VAR_DIR / "celery")))
 SHOT_HARD_TIME_LIMIT = env_int("SHOT_HARD_TIME_LIMIT", 3600, minimum=10)
 ASSEMBLY_HARD_TIME_LIMIT = env_int("ASSEMBLY_HARD_TIME_LIMIT", 1800, minimum=10)
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    # The embedded broker: one folder of message files shared by the web process and the worker.
+    # The embedded broker (shop_video/embedded_broker.py): one folder of message files shared by the web process
+    # and the worker; a file that is not a readable message is moved to quarantine/ and logged, never fatal.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
         "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
         "control_folder": str(CELERY_BROKER_DIR / "control"),
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        "quarantine_folder": str(CELERY_BROKER_DIR / "quarantine"),
         "store_processed": False,
+        # How long the worker sleeps when it cannot take a message (queues empty, or every pool slot busy with
+        # prefetch 1): kombu's 1 s default caps a busy worker at about one short task per slot per second.
+        "polling_interval": env_float("CELERY_BROKER_POLL_SECONDS", 0.1, minimum=0.01, maximum=10.0),
     }
 else:
     # Redis re-delivers an unacknowledged message after visibility_timeout: keep it above the longest hard
