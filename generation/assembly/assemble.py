@@ -19,6 +19,7 @@ from generation.assembly.render import render_timeline
 from generation.assembly.timeline import ShotClip, Timeline
 from generation.models import JobStatus, RenderJob, Rendition
 from generation.provenance.publishing import (
+    manifest_sidecar_name,
     provenance_summary,
     rendition_content_id,
     rendition_provenance,
@@ -83,7 +84,9 @@ def _rendition_write(job: RenderJob, aspect_ratio: str, timeline: Timeline) -> N
     signed = {"content_id": rendition_content_id(job, aspect_ratio), "provenance": provenance}
     with media_file_writer(names["file"]) as tmp_video:
         render_timeline(timeline, tmp_video, crf=settings.RENDER_X264_CRF, preset=settings.RENDER_X264_PRESET)
-        video_publish(path=tmp_video, title=os.path.basename(names["file"]), **signed)
+        manifest = video_publish(path=tmp_video, title=os.path.basename(names["file"]), **signed)
+        with media_file_writer(manifest_sidecar_name(names["file"])) as tmp_manifest:
+            tmp_manifest.write_bytes(manifest)
         with media_file_writer(names["poster"]) as tmp_poster:
             write_poster(tmp_video, tmp_poster, at=_poster_time(timeline))
             still_publish(path=tmp_poster, title=os.path.basename(names["poster"]), **signed)

@@ -23,10 +23,17 @@ def rendition_provenance(job, aspect_ratio: str, timeline) -> Provenance:
     return job_provenance(job, aspect_ratio=aspect_ratio, timeline=timeline)
 
 
-def video_publish(*, path: str | os.PathLike, provenance: Provenance, content_id: str, title: str) -> None:
-    """The MP4's implicit label (metadata tags), then its C2PA manifest over the tagged file."""
+def video_publish(*, path: str | os.PathLike, provenance: Provenance, content_id: str, title: str) -> bytes:
+    """The MP4's implicit label (metadata tags), then its C2PA manifest over the tagged file; the manifest store's
+    bytes, kept beside the MP4 as its sidecar (manifest_sidecar_name) for what cannot embed one: live-room
+    chunks (MPEG-TS) are cut from this MP4 and their playlist names it."""
     mp4_metadata_write(path, implicit_label(provenance, content_id=content_id))
-    file_sign(path=path, provenance=provenance, content_id=content_id, title=title)
+    return file_sign(path=path, provenance=provenance, content_id=content_id, title=title)
+
+
+def manifest_sidecar_name(video_name: str) -> str:
+    """renders/.../9x16.mp4 -> renders/.../9x16.c2pa (the C2PA sidecar file extension)."""
+    return video_name.rsplit(".", 1)[0] + ".c2pa"
 
 
 def still_publish(*, path: str | os.PathLike, provenance: Provenance, content_id: str, title: str) -> None:

@@ -42,6 +42,23 @@ def live_playables(*, room: LiveRoom) -> list[hls.Playable]:
     ]
 
 
+def live_segment_manifests(*, segment_ids: set[int], aspect_ratio: str) -> dict[int, tuple[str, bool]]:
+    """Segment id -> (the URL of the C2PA manifest of the signed rendition its chunks were cut from, whether it is
+    AI-generated), for segments whose rendition was signed (generation/provenance)."""
+    from generation.models import Rendition
+    from generation.provenance.publishing import manifest_sidecar_name
+
+    renditions = Rendition.objects.filter(
+        job__in=LiveSegment.objects.filter(pk__in=segment_ids).values("render_job"), aspect_ratio=aspect_ratio
+    ).exclude(provenance={})
+    by_job = {rendition.job_id: rendition for rendition in renditions}
+    return {
+        segment_id: (default_storage.url(manifest_sidecar_name(by_job[job_id].file.name)), by_job[job_id].ai_generated)
+        for segment_id, job_id in LiveSegment.objects.filter(pk__in=segment_ids).values_list("pk", "render_job")
+        if job_id in by_job
+    }
+
+
 def live_chunk_path(*, key: str, segment_id: int, index: int) -> Path:
     """The file of chunk `index` of a ready segment of the active room `key`; LiveSegment.DoesNotExist if any of
     that does not hold (a segment of another room included)."""

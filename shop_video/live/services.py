@@ -26,7 +26,7 @@ from generation.selectors import TemplateNotFound, video_template_get
 from generation.services.render_jobs import render_job_create
 from shop_video.live import dispatch, hls, segments
 from shop_video.live.models import LiveRoom, LiveRoomItem, LiveSegment
-from shop_video.live.selectors import live_playables
+from shop_video.live.selectors import live_playables, live_segment_manifests
 from shop_video.media import media_local_path
 from shop_video.tenancy.models import Merchant
 
@@ -281,7 +281,10 @@ def live_playlist_advance(*, key: str, now: float | None = None) -> str:
             "None of this live room's products could be rendered; the room's dashboard page says "
             "why. Fix them and create the room again."
         )
-    return hls.playlist_render(state, now, min_target_duration=settings.LIVE_CHUNK_SECONDS)
+    manifests = live_segment_manifests(
+        segment_ids={entry["segment"] for entry in hls.entries_published(state, now)}, aspect_ratio=room.aspect_ratio
+    )
+    return hls.playlist_render(state, now, min_target_duration=settings.LIVE_CHUNK_SECONDS, manifests=manifests)
 
 
 def _price_check(*, room: LiveRoom, item_id: int, playing_segment_id: int) -> None:
