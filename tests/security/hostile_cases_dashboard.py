@@ -86,7 +86,7 @@ DASHBOARD_FORMS = [
     Case("dash-import-format-unknown", "owner", "POST", "/app/imports/", 400, "Select a valid choice. pickle is not one of", field="format", form="CatalogImportForm", data={"format": "pickle"}, files={"file": ("feed.csv", b"sku,title\nA,B\n")}),
     Case("dash-import-mapping-path", "owner", "POST", "/app/imports/", 400, "Select a valid choice. ../../etc is not one of", field="mapping", form="CatalogImportForm", data={"mapping": "../../etc"}, files={"file": ("feed.csv", b"sku,title\nA,B\n")}),
     Case("dash-import-archive-all-with-a-refused-file", "owner", "POST", "/app/imports/", 400, "the limit is 100", field="archive_missing", form="CatalogImportForm", data={"archive_missing": "on"}, files={"file": ("feed.csv", b"sku,title\n" + b"A,B\n" * 50)}, settings={"FEED_MAX_BYTES": 100}),
-    Case("dash-render-their-sku", "owner", "POST", "/app/renders/new/", 400, "has no product with SKU 'GLX-1'", field="sku", form="RenderForm", data={**RENDER, "sku": "GLX-1"}),
+    Case("dash-render-their-sku", "owner", "POST", "/app/renders/new/", 400, "has no product with SKU, handle or id 'GLX-1'", field="sku", form="RenderForm", data={**RENDER, "sku": "GLX-1"}),
     Case("dash-render-their-template", "owner", "POST", "/app/renders/new/", 400, "Select a valid choice. globex-only is not one of", field="template", form="RenderForm", data={**RENDER, "template": "globex-only"}),
     Case("dash-render-aspect-absurd", "owner", "POST", "/app/renders/new/", 400, "Select a valid choice. 1:100000 is not one of", field="aspect_ratios", form="RenderForm", data={**RENDER, "aspect_ratios": ["1:100000"]}),
     Case("dash-render-engine-path", "owner", "POST", "/app/renders/new/", 400, "Select a valid choice. os.system is not one of", field="engine", form="RenderForm", data={**RENDER, "engine": "os.system"}),
@@ -113,7 +113,7 @@ DASHBOARD_FORMS = [
 
 LIVE = [
     Case("live-room-name-too-long", "owner", "POST", "/app/live/", 400, "200", field="name", form="live rooms", data={**ROOM, "name": "n" * 500}),
-    Case("live-room-their-sku", "owner", "POST", "/app/live/", 400, "has no product with SKU GLX-1", field="skus", form="live rooms", data={**ROOM, "skus": "MUG-1,GLX-1"}),
+    Case("live-room-their-sku", "owner", "POST", "/app/live/", 400, "has no product with SKU, handle or id GLX-1", field="skus", form="live rooms", data={**ROOM, "skus": "MUG-1,GLX-1"}),
     Case("live-room-too-many-skus", "owner", "POST", "/app/live/", 400, "A room plays at most", field="skus", form="live rooms", data={**ROOM, "skus": ",".join(f"S-{n}" for n in range(1000))}),
     Case("live-room-their-template", "owner", "POST", "/app/live/", 400, "No template 'globex-only'", field="template_slug", form="live rooms", data={**ROOM, "template_slug": "globex-only"}),
     Case("live-room-script-name", "owner", "POST", "/app/live/", 400, "List at least one SKU", field="name", form="live rooms", data={**ROOM, "name": SCRIPT, "skus": ""}, absent=SCRIPT),
@@ -125,3 +125,24 @@ LIVE = [
 # fmt: on
 
 DASHBOARD_CASES = DASHBOARD_TENANCY + DASHBOARD_ACCESS + DASHBOARD_FORMS + LIVE
+
+# Stored files (shop_video/private_files.py): private ones reach only their merchant, and none is ever a page.
+NO_FILE = "No such file; it may have been deleted, or it belongs to another shop."
+SAFE_FILE = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Disposition": "attachment",
+    "Content-Type": "application/octet-stream",
+}
+# fmt: off
+MEDIA = [
+    Case("media-their-feed-by-session", "owner", "GET", "/files/{globex_page_feed}", 404, NO_FILE),
+    Case("media-their-feed-by-key", "key", "GET", "/files/{globex_page_feed}", 404, NO_FILE),
+    Case("media-their-photo-by-key", "key", "GET", "/files/{globex_photo}", 404, NO_FILE),
+    Case("media-anonymous", "anon", "GET", "/files/{page_feed}", 401, "No credentials"),
+    Case("media-traversal", "key", "GET", "/files/..%2F..%2F..%2Fetc%2Fpasswd", 404, NO_FILE),
+    Case("media-our-stored-page-is-not-a-page", "owner", "GET", "/files/{page_feed}", 200, "", response_headers=SAFE_FILE),
+    Case("media-pages-get-a-strict-csp", "owner", "GET", "/app/", 200, "", response_headers={"Content-Security-Policy": "script-src 'self'"}),
+]
+# fmt: on
+
+DASHBOARD_CASES += MEDIA

@@ -20,7 +20,8 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
 from django.test import Client
 
-PASSWORD = "a-long-test-password"  # tests/factories.py merchant_make: the owner's
+PASSWORD = "a-long-test-password"
+STORED_PAGE = b"<html><script>fetch('/api/v1/webhooks/default/secret').then(r => r.text()).then(alert)</script></html>"  # tests/factories.py merchant_make: the owner's
 ROLES = ("owner", "admin", "editor", "viewer")
 
 # Rows a request may change without that being the input's doing: who signed in, when a key was last used,
@@ -60,6 +61,7 @@ class Case:
     new_files: int = 0
     then: str = ""
     then_message: str = ""
+    response_headers: dict = default(default_factory=dict)  # header -> a substring its value must hold
     absent: str = ""  # must appear nowhere in the raw response (body or Location): a reflected script, a secret
     settings: dict = default(default_factory=dict)  # overridden for this case only (e.g. a smaller limit)
     before: Callable[[dict], None] | None = None  # arranges something first, given the world (e.g. a first request)
@@ -205,6 +207,9 @@ def dashboard_client(user, *, enforce_csrf: bool = False) -> Client:
 
 def _merchant_things(merchant, *, sku: str, template_slug: str, hook_host: str) -> dict:
     """One of everything a merchant owns, through the real services; returns the ids the cases' URLs name."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from catalog.import_requests import catalog_import_request_create
     from catalog.models import CatalogImport
     from generation.models import VideoTemplate
     from generation.services.render_jobs import render_job_create
@@ -223,6 +228,11 @@ def _merchant_things(merchant, *, sku: str, template_slug: str, hook_host: str) 
     )
     job = render_job_create(merchant=merchant, template_slug="product-showcase", sku=sku)
     record = CatalogImport.objects.create(merchant=merchant, source="feed.csv", format="plain_csv")
+    page_feed = catalog_import_request_create(
+        merchant=merchant,
+        file=SimpleUploadedFile("feed.html", STORED_PAGE, content_type="text/html"),
+        feed_format="plain_csv",
+    )
     endpoint = WebhookEndpoint.objects.create(
         merchant=merchant, url=f"https://{hook_host}/video", secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
     )
@@ -256,6 +266,8 @@ def _merchant_things(merchant, *, sku: str, template_slug: str, hook_host: str) 
         "room_key": room.key,
         "segment_id": segment.pk,
         "image_id": product.images.first().pk,
+        "page_feed": page_feed.file.name,  # a private file: an HTML page uploaded as a feed
+        "photo": product.images.first().file.name,
     }
 
 

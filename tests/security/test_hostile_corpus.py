@@ -39,10 +39,10 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     from shop_video.live import dispatch as live_dispatch
     from shop_video.webhooks import dispatch as webhook_dispatch
 
-    media = tmp_path_factory.mktemp("corpus-media")
+    media, private = tmp_path_factory.mktemp("corpus-media"), tmp_path_factory.mktemp("corpus-private")
     with (
         django_db_blocker.unblock(),
-        override_settings(MEDIA_ROOT=media, IMAGE_FETCH_ALLOWED_PRIVATE_HOSTS=[]),
+        override_settings(MEDIA_ROOT=media, PRIVATE_MEDIA_ROOT=private, IMAGE_FETCH_ALLOWED_PRIVATE_HOSTS=[]),
         pytest.MonkeyPatch.context() as patch,
     ):
         # No worker in unit tests: what the services would queue is dropped (no case may depend on it).
@@ -77,6 +77,8 @@ def test_hostile_case(world, case: Case):
     where = f"{case.id}: {case.method} {case.url} -> {response.status_code} {text[:400]!r}"
     assert response.status_code == case.status, where
     assert case.message in text, where
+    for header, part in case.response_headers.items():
+        assert part in response.get(header, ""), f"{where}: {header}: {response.get(header)!r}"
     assert not case.absent or case.absent not in response_raw(response), f"{where}: {case.absent!r} in the response"
     if case.then:
         followed = FOLLOW_UPS[case.then](world, response)
