@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "shop_video.dashboard",
     # --- end dashboard ---
+    "axes",  # sign-in throttling (shop_video/login_throttle.py)
 ]
 
 MIDDLEWARE = [
@@ -69,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",  # dashboard: request.htmx tells a polling partial from a page load
+    "axes.middleware.AxesMiddleware",  # sign-in throttling: turns a locked-out sign-in into its 429 page
 ]
 
 ROOT_URLCONF = "shop_video.urls"
@@ -336,6 +338,25 @@ SPECTACULAR_SETTINGS = {
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:catalog"
 LOGOUT_REDIRECT_URL = "login"
+# Sign-in throttling (django-axes, shop_video/login_throttle.py): LOGIN_FAILURE_LIMIT failed sign-ins for one
+# account, or from one address, lock that account or address out of the dashboard's and the admin's sign-in for
+# LOGIN_LOCKOUT_MINUTES (a failure during the lockout starts it again); a success clears the count. Unlock early:
+# `manage.py axes_reset_username <email>` or `axes_reset_ip <address>`. Behind a reverse proxy set
+# LOGIN_TRUSTED_PROXIES to how many proxies append to X-Forwarded-For, or every client shares the proxy's address.
+AUTHENTICATION_BACKENDS = [
+    "shop_video.login_throttle.LoginThrottleBackend",  # first: refuses a locked-out sign-in before any password
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+LOGIN_TRUSTED_PROXIES = env_int("LOGIN_TRUSTED_PROXIES", 0, minimum=0, maximum=5)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = LOGIN_LOCKOUT_MINUTES / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: the account, and the address
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "shop_video.login_throttle.login_username"
+AXES_CLIENT_IP_CALLABLE = "shop_video.login_throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "shop_video.login_throttle.lockout_response"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
