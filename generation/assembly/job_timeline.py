@@ -42,6 +42,7 @@ from generation.music.effects import sound_effects_for
 from generation.music.library import music_mood, music_tempo
 from generation.music.tempo import track_beats
 from generation.prompts import DEFAULT_LOCALE, discount_label, price_format, prompt_context, prompt_render
+from generation.provenance.disclosure import disclosure_script
 from generation.provenance.sources import voice_ai_generated
 from generation.template_spec import (
     CtaScene,
@@ -193,6 +194,7 @@ def timeline_for_job(job: RenderJob, aspect_ratio: str) -> Timeline:
         music=music,
         burn_in_captions=spec.burn_in_captions,
         ai_label=_ai_label(spec, shots, locale),
+        ai_disclosure=_ai_disclosure(spec, shots, locale),
     )
     starts = timeline.starts()
     voices = tuple(
@@ -352,6 +354,21 @@ def _ai_label(spec, shots: list, locale: str) -> AiLabel | None:
     if not (spec.ai_label.show == "always" or voiceover_ai or any(shot.ai_generated for shot in shots)):
         return None
     return AiLabel(text=ai_label_text(spec.ai_label.language or locale), position=spec.ai_label.position)
+
+
+def _ai_disclosure(spec, shots: list, locale: str) -> VoiceOver | None:
+    """The spoken disclosure: by default when a voice is AI-generated (a presenter's or the voice-over), in that
+    voice; "always" on any AI-generated video; "never" leaves the visible label alone."""
+    voices = [shot.parameters["voice"] for shot in shots if shot.parameters.get("voice")]
+    voices += [spec.voiceover.voice] if spec.voiceover is not None else []
+    ai_voices = [voice for voice in voices if voice_ai_generated(voice)]
+    wanted = spec.ai_label.spoken
+    if wanted == "never" or not (ai_voices or (wanted == "always" and any(shot.ai_generated for shot in shots))):
+        return None
+    spoken_in = spec.ai_label.language or (ai_voices[0].get("language", "") if ai_voices else "") or locale
+    script, language = disclosure_script(spoken_in)
+    voice = ai_voices[0] if ai_voices else {"engine": "espeak", "language": language}
+    return VoiceOver(script=script, start=0.0, voice=voice)
 
 
 def _shots_for(job: RenderJob, aspect_ratio: str) -> list:

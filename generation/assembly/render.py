@@ -58,6 +58,17 @@ def render_timeline(
             voice_path = out_path.with_name(f".{out_path.stem}.voiceover.wav")
             stack.callback(_remove_if_exists, voice_path)
             voices += (voiceover_write(timeline.voiceover, voice_path, timeline.duration),)
+        if timeline.ai_disclosure is not None:
+            from generation.provenance.disclosure import spoken_disclosure_write
+
+            disclosure_path = out_path.with_name(f".{out_path.stem}.disclosure.wav")
+            stack.callback(_remove_if_exists, disclosure_path)
+            disclosure = timeline.ai_disclosure
+            voices += (
+                spoken_disclosure_write(
+                    script=disclosure.script, voice=disclosure.voice, path=disclosure_path, duration=timeline.duration
+                ),
+            )
         audio = soundtrack(
             # The video's own length, not the padded clip duration: padded, the audio ran half a frame past the
             # last frame and the music's fade-out ended there, still audible when the picture stopped.

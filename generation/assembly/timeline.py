@@ -282,6 +282,8 @@ class Timeline:
     voiceover: VoiceOver | None = None
     loudness_lufs: float | None = -14.0  # the mix's integrated loudness (loudness.py); None: mixed as it comes
     ai_label: AiLabel | None = None  # shown whenever any part is AI-generated (generation/provenance)
+    # the spoken AI disclosure (generation/provenance/disclosure.py): its script and voice; spoken at the end
+    ai_disclosure: VoiceOver | None = None
 
     def __post_init__(self) -> None:
         timeline_validate(self)

@@ -12,7 +12,9 @@ from django.core.exceptions import ValidationError
 from generation.assembly.timeline import AI_LABEL_POSITIONS
 
 SHOW_CHOICES = ("auto", "always")  # auto: when any part is AI-generated; always: on every rendition
-FIELDS = ("position", "language", "show")
+FIELDS = ("position", "language", "show", "spoken")
+# auto: spoken when a voice in the video is AI-generated; always: whenever any part is; never: the visible label only
+SPOKEN_CHOICES = ("auto", "always", "never")
 HIDE_REFUSAL = (
     "ai_label.show: the AI-generated label cannot be hidden. It is shown only on renditions with an AI-generated "
     "part (DiT shots, the GPU presenter, a neural voice), where the rules (China's labelling measures, EU AI Act "
@@ -26,6 +28,7 @@ class AiLabelSettings:
     position: str = "auto"
     language: str = ""  # "": the template's options.locale
     show: str = "auto"
+    spoken: str = "auto"  # the spoken disclosure at the end (disclosure.py)
 
 
 def ai_label_parse(raw: Any) -> AiLabelSettings:
@@ -54,4 +57,9 @@ def ai_label_parse(raw: Any) -> AiLabelSettings:
     language = raw.get("language", "")
     if not isinstance(language, str) or len(language) > 16:
         raise ValidationError(f'ai_label.language must be a language code such as "de", got {language!r}.')
-    return AiLabelSettings(position=position, language=language, show=show)
+    spoken = raw.get("spoken", "auto")
+    if isinstance(spoken, bool):
+        spoken = "always" if spoken else "never"
+    if spoken not in SPOKEN_CHOICES:
+        raise ValidationError(f"ai_label.spoken must be one of {', '.join(SPOKEN_CHOICES)}, got {spoken!r}.")
+    return AiLabelSettings(position=position, language=language, show=show, spoken=spoken)

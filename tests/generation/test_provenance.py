@@ -96,6 +96,9 @@ def test_a_template_cannot_hide_the_ai_label():
         ai_label_parse({"colour": "red"})
     parsed = ai_label_parse({"position": "bottom-left", "language": "de", "show": True})
     assert (parsed.position, parsed.language, parsed.show) == ("bottom-left", "de", "always")
+    assert ai_label_parse({"spoken": False}).spoken == "never" and ai_label_parse(None).spoken == "auto"
+    with pytest.raises(ValidationError, match="ai_label.spoken must be one of auto, always, never, got 'loud'"):
+        ai_label_parse({"spoken": "loud"})
     assert (
         ai_label_text("de-AT") == "KI-generiert"
         and ai_label_text("zh") == "AI生成"
@@ -135,6 +138,36 @@ def test_the_label_is_legible_inside_the_safe_area_and_clear_of_the_product(aspe
     # White text on the dark pill: the middle of the pill holds both.
     pixels = np.asarray(frame)[layer.y : layer.y + height, layer.x : layer.x + width]
     assert pixels.max() >= 240 and pixels.min() <= 80
+
+
+def test_the_spoken_disclosure_is_on_for_an_ai_voice_and_ends_just_before_the_video(tmp_path):
+    from types import SimpleNamespace
+
+    from generation.assembly.job_timeline import _ai_disclosure
+    from generation.provenance.disclosure import GAP_BEFORE_END, spoken_disclosure_write
+    from generation.template_spec import template_spec_parse
+
+    spec = template_spec_parse({"scenes": [{"type": "product_shots", "duration": 2.0}]}, fps=30)
+    piper = SimpleNamespace(parameters={"voice": {"engine": "piper", "voice": "de_DE-thorsten"}}, ai_generated=True)
+    espeak = SimpleNamespace(parameters={"voice": {"engine": "espeak", "language": "de"}}, ai_generated=False)
+    dit = SimpleNamespace(parameters={}, ai_generated=True)
+    disclosure = _ai_disclosure(spec, [piper], "de")
+    assert disclosure.script == "Dieses Video wurde mit KI erstellt." and disclosure.voice["engine"] == "piper"
+    assert _ai_disclosure(spec, [espeak, dit], "de") is None  # a formant voice is no AI voice; the label shows
+    always = template_spec_parse({"scenes": spec_scenes(), "ai_label": {"spoken": "always"}}, fps=30)
+    assert _ai_disclosure(always, [dit], "fr").script == "Cette vidéo a été créée avec l'IA."
+    never = template_spec_parse({"scenes": spec_scenes(), "ai_label": {"spoken": "never"}}, fps=30)
+    assert _ai_disclosure(never, [piper], "en") is None
+    cue = spoken_disclosure_write(
+        script="This video was made with AI.", voice={"engine": "espeak"}, path=tmp_path / "d.wav", duration=8.0
+    )
+    assert (tmp_path / "d.wav").stat().st_size > 1000 and 4.0 < cue.start < 8.0 - GAP_BEFORE_END
+    with pytest.raises(ValueError, match="longer than the 0.5 s video"):
+        spoken_disclosure_write(script="This video was made with AI.", voice={}, path=tmp_path / "e.wav", duration=0.5)
+
+
+def spec_scenes() -> list:
+    return [{"type": "product_shots", "duration": 2.0}]
 
 
 def _media(tmp_path) -> dict[str, Path]:

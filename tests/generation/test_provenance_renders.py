@@ -4,7 +4,9 @@ generated, with the visible label drawn, the right assertions per part, the phot
 the storefront embed saying so."""
 
 import subprocess
+from pathlib import Path
 
+import c2pa
 import imageio_ffmpeg
 import numpy as np
 import pytest
@@ -37,7 +39,9 @@ SPECS = {
 
 
 def _render(merchant, kind: str):
-    spec = {"fps": 12, "scenes": [*SPECS[kind], {"type": "title", "duration": 1.0}]}
+    spec = {"fps": 12, "scenes": [*SPECS[kind], {"type": "title", "duration": 2.0}]}
+    if kind == "mixed":  # the spoken disclosure too: said by the TTS at the end
+        spec["ai_label"] = {"spoken": "always", "position": "top-left"}
     VideoTemplate.objects.update_or_create(merchant=merchant, slug=kind, defaults={"name": kind, "spec": spec})
     job = render_job_create(merchant=merchant, template_slug=kind, sku="MUG-1", aspect_ratios=["9:16"], short_side=96)
     for shot in Shot.objects.filter(job=job):
@@ -112,6 +116,15 @@ def test_every_output_carries_a_valid_manifest_that_says_which_parts_are_ai(
         if ai:
             assert any(model.startswith("dit/ltx") for model in ours["models"])
         assert rendition.provenance["manifests"][kind_of_file]["valid"]
+
+    # The MP4's manifest is also kept beside it (.c2pa): live rooms name it for the chunks they cut from the MP4.
+    sidecar = Path(rendition.file.path).with_suffix(".c2pa").read_bytes()
+    with open(rendition.file.path, "rb") as handle:
+        assert c2pa.Reader("video/mp4", handle, sidecar).get_validation_state() == "Valid"
+    timeline = timeline_for_job(job, rendition.aspect_ratio)
+    assert (timeline.ai_disclosure is not None) is (kind == "mixed")
+    if kind == "mixed":
+        assert timeline.ai_disclosure.script == "This video was made with AI."
 
     # The visible label: a dark pill with white text on an AI rendition's first frame, nothing there otherwise.
     pixels, corner = _label_pixels(job, rendition)
