@@ -63,7 +63,7 @@ DASHBOARD_TENANCY = [
     Case("dash-their-webhook-delete", "owner", "POST", "/app/webhooks/{globex_endpoint_id}/delete/", 404, NOT_HERE, data={}),
     Case("dash-their-delivery-resend", "owner", "POST", "/app/webhooks/deliveries/{globex_delivery_id}/resend/", 404, NOT_HERE, data={}),
     Case("dash-their-api-key-revoke", "owner", "POST", "/app/api-keys/{globex_key_prefix}/revoke/", 404, NOT_HERE, data={}),
-    Case("dash-switch-to-their-shop", "owner", "POST", "/app/shop/", 404, NOT_HERE, data={"merchant": "{globex_merchant_id}"}),
+    Case("dash-switch-to-their-shop", "owner", "POST", "/app/shop/", 404, NOT_HERE, field="merchant", form="merchant switch", data={"merchant": "{globex_merchant_id}"}),
     Case("dash-their-live-room", "owner", "GET", "/app/live/{globex_room_id}/", 404, NOT_HERE),
 ]
 

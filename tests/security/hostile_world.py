@@ -309,6 +309,8 @@ def world_build() -> dict:
     users = {"owner": get_user_model().objects.get(email="owner@acme.test")}
     for role in ROLES[1:]:
         users[role] = membership_add(merchant=acme, email=f"{role}@acme.test", role=role, password=PASSWORD).user
+    # The owner also belongs to a third shop, so the dashboard shows its shop switcher (a form to attack too).
+    membership_add(merchant=factories.merchant_make(slug="initech"), email="owner@acme.test", role="viewer")
     clients: dict[str, Any] = {role: dashboard_client(user) for role, user in users.items()}
     clients["owner-csrf"] = dashboard_client(users["owner"], enforce_csrf=True)
     clients["anon"] = Client()
