@@ -104,17 +104,20 @@ class _CatalogImportRequestSerializer(_ImportOptionsSerializer):
 
 
 class RowErrorSerializer(serializers.Serializer):
-    row = serializers.IntegerField(help_text="The row's number in the file (the header is row 1).")
+    row = serializers.IntegerField(read_only=True, help_text="The row's number in the file (the header is row 1).")
     field = serializers.CharField(help_text="The column it is in; empty for the whole row.")
     message = serializers.CharField(help_text="What to change.")
 
 
 class ImportCountsSerializer(serializers.Serializer):
-    created = serializers.IntegerField(source="created_count")
-    updated = serializers.IntegerField(source="updated_count")
-    unchanged = serializers.IntegerField(source="unchanged_count")
-    failed = serializers.IntegerField(source="failed_count", help_text="Rows with at least one error.")
-    archived = serializers.IntegerField(source="archived_count", help_text="Products archived as missing.")
+    # Response only (read_only): a number a request could set would need a range (BoundedIntegerField).
+    created = serializers.IntegerField(read_only=True, source="created_count")
+    updated = serializers.IntegerField(read_only=True, source="updated_count")
+    unchanged = serializers.IntegerField(read_only=True, source="unchanged_count")
+    failed = serializers.IntegerField(read_only=True, source="failed_count", help_text="Rows with at least one error.")
+    archived = serializers.IntegerField(
+        read_only=True, source="archived_count", help_text="Products archived as missing."
+    )
 
 
 class CatalogImportSerializer(serializers.ModelSerializer):

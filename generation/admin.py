@@ -207,6 +207,14 @@ class PresenterAdminForm(forms.ModelForm):
     """The admin saves through the presenter service: the photo is normalised and must show exactly one face,
     the voice is checked against its TTS engine; a refusal shows on the field."""
 
+    speed = forms.FloatField(
+        min_value=0.5,
+        max_value=2.0,
+        initial=1.0,
+        help_text="Speaking rate, 0.5 to 2.0 (1.0 is normal).",
+        error_messages={"invalid": "Enter a number from 0.5 to 2.0."},
+    )
+
     class Meta:
         model = Presenter
         fields = ["merchant", *PRESENTER_EDITABLE_FIELDS]

@@ -1,6 +1,7 @@
 """The request and response shapes of the templates and renders API (generation/api.py holds the views).
-Response serializers only document the JSON (the payload functions in generation/services/payloads.py build it);
-request serializers validate the input, with limits whose messages name them."""
+Response serializers only document the JSON (the payload functions in generation/services/payloads.py build it),
+so their numbers are read_only; request serializers validate the input, with limits whose messages name them
+(a writable number needs a range: tests/security/test_input_bounds.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from generation.aspect_ratios import ASPECT_RATIOS
 from generation.engines.dit.family import FAMILY_NAMES
 from generation.models import JobStatus, RenderJob, VideoTemplate
 from generation.services.payloads import render_job_payload, video_template_payload
-from generation.template_spec import PROMPT_FIELDS, SCENE_TYPES
+from generation.template_spec import MAX_SPEC_BYTES, PROMPT_FIELDS, SCENE_TYPES
 from shop_video.api.pagination import ApiCursorPagination
 from shop_video.api.serializers import StrictSerializer
 
@@ -21,16 +22,18 @@ MAX_SKUS = 50
 METADATA_MAX_KEYS = 20
 METADATA_KEY_MAX_CHARS = 40
 METADATA_MAX_BYTES = 8 * 1024
-TEMPLATE_SPEC_MAX_BYTES = 64 * 1024
+TEMPLATE_SPEC_MAX_BYTES = MAX_SPEC_BYTES
 
 
 class TemplateSceneSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=SCENE_TYPES)
-    duration = serializers.FloatField(help_text="Seconds (per shot, for product_shots).")
+    duration = serializers.FloatField(read_only=True, help_text="Seconds (per shot, for product_shots).")
     transition = serializers.CharField(
         help_text="How the scene enters: cut, crossfade, slide_left, slide_up, push, zoom or wipe."
     )
-    max_shots = serializers.IntegerField(allow_null=True, help_text="product_shots: one shot per photo, at most.")
+    max_shots = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="product_shots: one shot per photo, at most."
+    )
     cameras = serializers.ListField(child=serializers.CharField(), allow_null=True)
     source = serializers.CharField(allow_null=True, help_text="product_shots: photo or text.")
 
@@ -39,11 +42,12 @@ class TemplateSerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
     description = serializers.CharField()
-    version = serializers.IntegerField()
+    version = serializers.IntegerField(read_only=True)
     is_builtin = serializers.BooleanField()
     spec = serializers.JSONField(help_text="The template's scenes as stored (generation/template_spec.py).")
     scenes = TemplateSceneSerializer(many=True, help_text="Empty when the spec is invalid (see spec_error).")
     max_duration = serializers.FloatField(
+        read_only=True,
         allow_null=True,
         help_text="Seconds when every product_shots scene has its max_shots "
         "photos; a product with fewer photos makes a shorter video.",
@@ -114,9 +118,9 @@ class TemplateCopySerializer(StrictSerializer):
 class RenderOutputSerializer(serializers.Serializer):
     aspect_ratio = serializers.CharField(help_text=f"One of {', '.join(ASPECT_RATIOS)}.")
     url = serializers.URLField(help_text="The MP4 (H.264 + AAC, faststart).")
-    width = serializers.IntegerField()
-    height = serializers.IntegerField()
-    duration = serializers.FloatField(help_text="Seconds.")
+    width = serializers.IntegerField(read_only=True)
+    height = serializers.IntegerField(read_only=True)
+    duration = serializers.FloatField(read_only=True, help_text="Seconds.")
     poster_url = serializers.URLField(allow_null=True, help_text="A JPEG frame for the player's poster.")
     preview_url = serializers.URLField(allow_null=True, help_text="A few looping seconds as an animated WebP.")
     captions = serializers.URLField(
@@ -148,9 +152,9 @@ class RenderSerializer(serializers.Serializer):
     """A render: poll it (GET /renders/{id}) or wait for the render.succeeded / render.failed webhook, which
     carries this same object."""
 
-    id = serializers.IntegerField()
+    id = serializers.IntegerField(read_only=True)
     status = serializers.ChoiceField(choices=JobStatus.values)
-    progress = serializers.IntegerField(help_text="0 to 100.")
+    progress = serializers.IntegerField(read_only=True, help_text="0 to 100.")
     error = serializers.CharField(allow_null=True, help_text="Why it failed or was cancelled, else null.")
     template = serializers.CharField(help_text="Template slug.")
     sku = serializers.CharField(allow_null=True)
@@ -246,7 +250,7 @@ class RenderListResponseSerializer(serializers.Serializer):
 
 
 class ProductVideoSerializer(RenderOutputSerializer):
-    render_id = serializers.IntegerField()
+    render_id = serializers.IntegerField(read_only=True)
     created_at = serializers.DateTimeField(help_text="When this video was made.")
 
 
@@ -263,7 +267,7 @@ class RenderCursorPagination(ApiCursorPagination):
 
 
 class ScenePromptSerializer(serializers.Serializer):
-    scene = serializers.IntegerField(help_text="The scene's number in the template, from 1.")
+    scene = serializers.IntegerField(read_only=True, help_text="The scene's number in the template, from 1.")
     prompt = serializers.CharField()
     negative_prompt = serializers.CharField(allow_blank=True, help_text="Empty when the scene has none.")
 

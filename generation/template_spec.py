@@ -43,6 +43,14 @@ PRESENTER_FRAMINGS = ("head", "chest", "wide")
 PRESENTER_ENGINES = ("presenter", "presenter-cpu")
 _LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
 MAX_SCENE_SECONDS = 180.0
+# A product video, not a film: the longest built-in is 30 s. Bounds what one render costs (frames, shots, storage).
+MAX_VIDEO_SECONDS = 300.0
+MAX_SCENES = 20
+MAX_SPEC_BYTES = 64 * 1024  # as compact JSON (the API and the dashboard check it before parsing)
+MAX_CAMERAS = 20  # per product_shots scene (they cycle over the shots)
+MAX_SCRIPT_LANGUAGES = 20
+MAX_OPTION_NUMBER = 10**15  # options reach text; a larger number is no price or size anyone writes
+MAX_VOICE_TEXT_CHARS = 64
 MAX_TEXT_CHARS = 500
 MAX_SCRIPT_CHARS = 1500
 PROMPT_FIELDS = MERGE_FIELDS  # the product fields merge_fields may override
@@ -190,6 +198,8 @@ def template_spec_parse(spec: Any, *, fps: int) -> TemplateSpec:
     raw_scenes = spec.get("scenes")
     if not isinstance(raw_scenes, list) or not raw_scenes:
         raise ValidationError('The template needs a non-empty "scenes" list.')
+    if len(raw_scenes) > MAX_SCENES:
+        raise ValidationError(f"The template has {len(raw_scenes)} scenes; keep it to {MAX_SCENES}.")
     family = spec.get("family")
     if family is not None and family not in FAMILY_NAMES:
         raise ValidationError(f"family {family!r} is unknown; use one of {', '.join(FAMILY_NAMES)}.")
@@ -221,6 +231,13 @@ def template_spec_parse(spec: Any, *, fps: int) -> TemplateSpec:
     burn_in = spec.get("burn_in_captions", True)
     if not isinstance(burn_in, bool):
         raise ValidationError(f"burn_in_captions must be true or false, got {burn_in!r}.")
+    parsed = TemplateSpec(fps=fps, scenes=tuple(scenes), shot_transition=default_transition)
+    seconds = spec_max_frames(parsed) / fps
+    if seconds > MAX_VIDEO_SECONDS:
+        raise ValidationError(
+            f"The video would last up to {seconds:g} s (every product_shots scene with its max_shots photos); "
+            f"keep it to {MAX_VIDEO_SECONDS:g} s: fewer or shorter scenes, or a smaller max_shots."
+        )
     return TemplateSpec(
         fps=fps,
         scenes=tuple(scenes),
@@ -270,7 +287,12 @@ def _options_parse(options: Any) -> dict:
             )
         if not isinstance(value, (str, int, float, bool)) or (isinstance(value, str) and len(value) > 500):
             raise ValidationError(
-                f"options.{name} must be text (up to 500 characters), a number or true/false, got {value!r}."
+                f"options.{name} must be text (up to 500 characters), a number or true/false, got {str(value)[:100]!r}."
+            )
+        if _is_number(value) and not abs(value) <= MAX_OPTION_NUMBER:  # NaN and infinity fail it too
+            raise ValidationError(
+                f"options.{name} must be a number from -{MAX_OPTION_NUMBER:,} to {MAX_OPTION_NUMBER:,}, "
+                f"got {str(value)[:40]}."
             )
     if "locale" in options:
         try:
@@ -344,13 +366,21 @@ def _voiceover_parse(raw: Any, options: dict) -> VoiceOverSettings:
     script = _script_text_parse("voiceover: script", raw.get("script"), options)
     start = raw.get("start", 0.5)
     if not _is_number(start) or not 0 <= start <= MAX_SCENE_SECONDS:
-        raise ValidationError(f"voiceover.start must be a number of seconds from 0, got {start!r}.")
+        raise ValidationError(
+            f"voiceover.start must be a number of seconds from 0 to {MAX_SCENE_SECONDS:g}, got {start!r}."
+        )
     voice = {}
     for name, kind in _VOICEOVER_VOICE.items():
         if name in raw:
             if not isinstance(raw[name], kind) or isinstance(raw[name], bool):
                 raise ValidationError(
                     f"voiceover.{name} must be {'a number' if name == 'speed' else 'text'}, got {raw[name]!r}."
+                )
+            if name == "speed" and not 0.5 <= raw[name] <= 2.0:
+                raise ValidationError(f"voiceover.speed must be a number from 0.5 to 2.0, got {raw[name]!r}.")
+            if isinstance(raw[name], str) and len(raw[name]) > MAX_VOICE_TEXT_CHARS:
+                raise ValidationError(
+                    f"voiceover.{name} is {len(raw[name])} characters; keep it to {MAX_VOICE_TEXT_CHARS}."
                 )
             voice[name] = raw[name]
     return VoiceOverSettings(script=script, start=float(start), voice=voice)
@@ -429,6 +459,8 @@ def _presenter_parse(where: str, raw: dict, options: dict, common: dict, layout:
             raise ValidationError(
                 f'{where}: script has no languages; write it as text, or as {{"en": "...", "de": "..."}}.'
             )
+        if len(script) > MAX_SCRIPT_LANGUAGES:
+            raise ValidationError(f"{where}: script has {len(script)} languages; keep it to {MAX_SCRIPT_LANGUAGES}.")
         scripts = []
         for language, text in script.items():
             if not isinstance(language, str) or not _LANGUAGE_TAG.match(language.lower()):
@@ -470,6 +502,8 @@ def _product_shots_parse(where: str, raw: dict, options: dict, common: dict) -> 
     cameras = raw.get("cameras", ["push_in"])
     if not isinstance(cameras, list) or not cameras:
         raise ValidationError(f"{where}: cameras must be a non-empty list.")
+    if len(cameras) > MAX_CAMERAS:
+        raise ValidationError(f"{where}: cameras has {len(cameras)} entries; keep it to {MAX_CAMERAS}.")
     unknown = [camera for camera in cameras if camera not in CAMERA_PRESETS]
     if unknown:
         raise ValidationError(f"{where}: unknown camera {unknown[0]!r}; use one of {', '.join(CAMERA_PRESETS)}.")

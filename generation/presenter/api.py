@@ -19,7 +19,7 @@ from generation.presenter.selectors import PresenterNotFound, presenter_get, pre
 from shop_video.api.parsers import JSONParser
 from shop_video.api.permissions import CanEdit
 from shop_video.api.schema import api_error_responses
-from shop_video.api.serializers import FileUrlField, StrictSerializer
+from shop_video.api.serializers import BoundedFloatField, FileUrlField, StrictSerializer
 
 TAGS = ["presenters"]
 SLUG = OpenApiParameter("slug", str, OpenApiParameter.PATH, description="The presenter's slug.")
@@ -81,7 +81,7 @@ class PresenterUpdateSerializer(StrictSerializer):
         allow_blank=True,
         help_text="e.g. en-us, de, fr-fr for espeak; a voice file name for piper. Blank: the language's default voice.",
     )
-    speed = serializers.FloatField(required=False, min_value=0.5, max_value=2.0)
+    speed = BoundedFloatField(required=False, min_value=0.5, max_value=2.0, help_text="Speaking rate; 1.0 is normal.")
     language = serializers.CharField(
         max_length=16, required=False, help_text="en, de, fr, ...: picks the script of a presenter scene."
     )

@@ -6,6 +6,10 @@
 - `FileUrlField` / `file_url`: a stored file as an absolute URL (null when there is none).
 - `IdsInRange` / `id_path_parameter`: integer ids in the path beyond the database's bigint are 404s like any
   unknown id, not an overflow.
+- `BoundedIntegerField` / `BoundedFloatField` / `BoundedDecimalField`: every number a request can set has a
+  range, and every refusal (too big, too small, negative, NaN, Infinity, 1e400, a 5,000-digit string, not a
+  number at all) names it. `model_field_bounds` reads the range from a model field, so the database never sees
+  a number it cannot store. tests/security/test_input_bounds.py fails on a writable numeric field without one.
 
 The one rule for responses: payloads are built by services (a dict, the same for the API and webhooks);
 serializers describe them for the schema, or describe a model's fields directly.
@@ -13,6 +17,10 @@ serializers describe them for the schema, or describe a model's fields directly.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from django.db import models
+from django.db.backends.base.operations import BaseDatabaseOperations
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -73,3 +81,61 @@ class IdsInRange:
         super().initial(request, *args, **kwargs)
         if any(isinstance(value, int) and not 1 <= value <= MAX_ID for value in kwargs.values()):
             raise NotFound("Not found: no such object for this merchant. Check the id.")
+
+
+# --- Bounded numbers ------------------------------------------------------------------------------------------
+
+_RANGE_ERROR_KEYS = ("invalid", "max_value", "min_value", "max_string_length", "overflow", "max_digits")
+
+
+def _range_errors(kind: str, low, high, given: dict | None) -> dict:
+    message = f"Must be {kind} from {low} to {high}."
+    return {**dict.fromkeys(_RANGE_ERROR_KEYS, message), "max_whole_digits": message, **(given or {})}
+
+
+def model_field_bounds(field: models.Field) -> tuple[int | Decimal, int | Decimal]:
+    """The smallest and largest value a model's integer or decimal field stores, the same on SQLite (which
+    enforces neither) and PostgreSQL: the integer ranges Django documents, or max_digits/decimal_places."""
+    if isinstance(field, models.DecimalField):
+        largest = Decimal(10) ** (field.max_digits - field.decimal_places) - Decimal(10) ** -field.decimal_places
+        return -largest, largest
+    low, high = BaseDatabaseOperations.integer_field_ranges[field.get_internal_type()]
+    return low, high
+
+
+class BoundedIntegerField(serializers.IntegerField):
+    # An integer in [min_value, max_value] (both required); any refusal names the range.
+    def __init__(self, *, min_value: int, max_value: int, **kwargs):
+        errors = _range_errors("a whole number", min_value, max_value, kwargs.pop("error_messages", None))
+        super().__init__(min_value=min_value, max_value=max_value, error_messages=errors, **kwargs)
+
+
+class BoundedFloatField(serializers.FloatField):
+    # A finite number in [min_value, max_value] (both required); any refusal names the range.
+    def __init__(self, *, min_value: float, max_value: float, **kwargs):
+        errors = _range_errors("a number", min_value, max_value, kwargs.pop("error_messages", None))
+        super().__init__(min_value=min_value, max_value=max_value, error_messages=errors, **kwargs)
+
+
+class BoundedDecimalField(serializers.DecimalField):
+    # An exact amount within a model DecimalField's digits (or a narrower range); any refusal names the range.
+    def __init__(self, *, max_digits: int, decimal_places: int, min_value=None, max_value=None, **kwargs):
+        largest = Decimal(10) ** (max_digits - decimal_places) - Decimal(10) ** -decimal_places
+        low = -largest if min_value is None else Decimal(min_value)
+        high = largest if max_value is None else Decimal(max_value)
+        errors = _range_errors("an amount", low, high, kwargs.pop("error_messages", None))
+        errors.setdefault(
+            "max_decimal_places", f"Must have at most {decimal_places} digits after the point (from {low} to {high})."
+        )
+        super().__init__(
+            max_digits=max_digits,
+            decimal_places=decimal_places,
+            min_value=low,
+            max_value=high,
+            error_messages=errors,
+            **kwargs,
+        )
+
+    @classmethod
+    def for_model_field(cls, field: models.DecimalField, **kwargs) -> BoundedDecimalField:
+        return cls(max_digits=field.max_digits, decimal_places=field.decimal_places, **kwargs)

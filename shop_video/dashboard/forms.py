@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from catalog.importers import IMPORTERS, importer_get
 from generation.aspect_ratios import ASPECT_RATIOS
 from generation.engines.dit.family import FAMILY_NAMES
+from generation.template_spec import MAX_SPEC_BYTES
+from shop_video.api.parsers import json_loads_bounded
 from shop_video.tenancy.forms import BrandKitFilesForm
 from shop_video.tenancy.models import BrandKit
 from shop_video.webhooks.services import EVENTS
@@ -202,7 +204,26 @@ class WebhookEndpointForm(forms.Form):
 
 
 class IndentedJSONField(forms.JSONField):
-    """JSON shown indented, so a spec is editable in a textarea."""
+    """JSON shown indented, so a spec is editable in a textarea. Read with the API's limits (nesting, NaN,
+    numbers out of range: shop_video/api/parsers.py), each refused with a message that names the limit."""
+
+    def to_python(self, value):
+        if not isinstance(value, str) or value in self.empty_values:
+            return super().to_python(value)
+        try:
+            return json_loads_bounded(value)
+        except json.JSONDecodeError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        except ValueError as exc:
+            raise ValidationError(f"The spec cannot be read: {exc}.", code="out_of_range") from None
+
+    def bound_data(self, data, initial):
+        if self.disabled or not isinstance(data, str):
+            return super().bound_data(data, initial)
+        try:
+            return json_loads_bounded(data)
+        except ValueError:  # shown again as typed, so it can be fixed
+            return forms.fields.InvalidJSONInput(data)
 
     def prepare_value(self, value):
         if isinstance(value, forms.fields.InvalidJSONInput):
@@ -227,4 +248,7 @@ class TemplateEditForm(forms.Form):
         spec = self.cleaned_data["spec"]
         if not isinstance(spec, dict):
             raise ValidationError('The spec must be a JSON object with a "scenes" list.')
+        size = len(json.dumps(spec, separators=(",", ":")).encode())
+        if size > MAX_SPEC_BYTES:
+            raise ValidationError(f"The spec is {size:,} bytes as JSON; keep it to {MAX_SPEC_BYTES:,}.")
         return spec

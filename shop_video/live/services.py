@@ -70,6 +70,9 @@ def live_room_create(
     problems = []
     if not name:
         problems.append("Give the room a name.")
+    name_limit = LiveRoom._meta.get_field("name").max_length
+    if len(name) > name_limit:
+        problems.append(f"The room's name is {len(name)} characters; keep it to {name_limit}.")
     if not skus:
         problems.append("List at least one SKU for the room to play.")
     if len(skus) > MAX_ITEMS:
