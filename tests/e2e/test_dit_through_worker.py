@@ -8,6 +8,7 @@ from django.core.management import call_command
 
 from generation.assembly.job_timeline import timeline_for_job
 from generation.models import JobStatus, RenderJob
+from generation.provenance.reading import manifest_summary
 from generation.services.render_jobs import render_job_create
 from tests.e2e.worker import celery_worker, queues_purge, wait_for
 from tests.media_probe import probe_video
@@ -98,6 +99,8 @@ def test_every_family_renders_through_its_gpu_queue_and_the_model_loads_once(
             assert (probe.video_codec, probe.pix_fmt) == ("h264", "yuv420p")
             assert (probe.width, probe.height) == size
             assert abs(probe.duration - duration) <= 0.1 and probe.frames_decoded == round(duration * 30)
+            summary = manifest_summary(renditions[aspect].file.path)  # signed on the worker, labelled AI
+            assert summary["valid"] and summary["ai_generated"] and renditions[aspect].ai_generated, summary
     # Each family's weights were read from disk once by the worker process, not once per shot.
     text = log.read_text()
     for family in ("ltx", "wan", "cogvideox"):

@@ -11,6 +11,7 @@ import pytest
 from generation.assembly.job_timeline import timeline_for_job
 from generation.engines import registry
 from generation.models import JobStatus, RenderJob
+from generation.provenance.reading import manifest_summary
 from generation.services.job_states import render_jobs_reap_stale
 from generation.services.render_jobs import render_job_create
 from tests.e2e.worker import celery_worker, queues_purge, wait_for, worker_kill
@@ -61,6 +62,10 @@ def test_a_product_renders_end_to_end_into_probed_h264_renditions(
         assert (probe.color_primaries, probe.color_trc, probe.colorspace) == ("bt709", "bt709", "bt709")
         assert rendition.poster and rendition.preview and rendition.size_bytes > 0
         assert rendition.captions_vtt.open("rb").read().startswith(b"WEBVTT")
+        # Signed on the worker at publish time, still faststart; the motion engine is no AI (docs/provenance.md).
+        for path in (rendition.file.path, rendition.poster.path, rendition.preview.path):
+            summary = manifest_summary(path)
+            assert summary["valid"] and not summary["ai_generated"], (path, summary)
 
 
 def test_a_shot_that_raises_fails_its_job_with_the_reason(
