@@ -228,3 +228,13 @@ def test_every_signed_file_reads_back_valid_and_an_altered_one_fails(chain_files
         read = manifest_read(altered)
         assert read["validation_state"] == "Invalid" and read["failures"], (kind, read)
         assert not manifest_summary(altered)["valid"]
+
+
+@pytest.mark.django_db
+def test_saving_a_template_that_hides_the_label_is_a_400_with_the_reason(api):
+    spec = {"scenes": [{"type": "product_shots", "duration": 2.0, "engine": "dit"}], "ai_label": {"show": False}}
+    response = api.post("/api/v1/templates", {"slug": "quiet", "name": "Quiet", "spec": spec}, format="json")
+    assert response.status_code == 400
+    assert "the AI-generated label cannot be hidden" in str(response.json())
+    spec["ai_label"] = {"position": "bottom-right", "language": "ja"}
+    assert api.post("/api/v1/templates", {"slug": "ok", "name": "Ok", "spec": spec}, format="json").status_code == 201
