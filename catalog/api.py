@@ -107,6 +107,14 @@ class RowErrorSerializer(serializers.Serializer):
     row = serializers.IntegerField(read_only=True, help_text="The row's number in the file (the header is row 1).")
     field = serializers.CharField(help_text="The column it is in; empty for the whole row.")
     message = serializers.CharField(help_text="What to change.")
+    ref = serializers.CharField(
+        required=False, help_text="The product's handle or id as the file gives it, when the row has one."
+    )
+    line = serializers.IntegerField(
+        read_only=True,
+        required=False,
+        help_text="The file line the row starts on, only where it differs from row (a cell spanning lines).",
+    )
 
 
 class ImportCountsSerializer(serializers.Serializer):
@@ -128,6 +136,7 @@ class CatalogImportSerializer(serializers.ModelSerializer):
     counts = ImportCountsSerializer(source="*")
     errors = serializers.SerializerMethodField()
     errors_total = serializers.SerializerMethodField()
+    notes = serializers.SerializerMethodField()
     error = serializers.SerializerMethodField()
 
     class Meta:
@@ -143,6 +152,7 @@ class CatalogImportSerializer(serializers.ModelSerializer):
             "counts",
             "errors",
             "errors_total",
+            "notes",
             "error",
             "created_at",
             "started_at",
@@ -165,6 +175,10 @@ class CatalogImportSerializer(serializers.ModelSerializer):
     def get_errors(self, record) -> list[dict]: ...
 
     def get_errors_total(self, record) -> int: ...
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_notes(self, record) -> list[str]:
+        """What the import skipped or assumed without refusing a row (e.g. a SKU on several products)."""
 
     def get_error(self, record) -> str | None:
         """Why the whole import failed; null unless it did."""

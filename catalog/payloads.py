@@ -34,6 +34,7 @@ def catalog_import_payload(record: CatalogImport) -> dict:
         },
         "errors": list(record.errors[:ERRORS_SHOWN]),
         "errors_total": len(record.errors),
+        "notes": list(record.notes),  # what it skipped or assumed without refusing a row
         "error": record.error or None,  # why the whole import failed
         "created_at": _moment(record.created_at),
         "started_at": _moment(record.started_at),

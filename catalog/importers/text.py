@@ -151,10 +151,11 @@ class Table:
         what = [f"{blank_lines} blank line{'s' if blank_lines != 1 else ''}"] if blank_lines else []
         if "\ufeff" in self.skipped:
             what.append("a stray byte-order mark")
-        if self.skipped.replace("\ufeff", "").strip("\r\n") and any(c in self.skipped for c in " \t"):
+        if any(c in self.skipped for c in " \t"):
             what.append("spaces or tabs")
+        listed = ", ".join(what[:-1]) + " and " + what[-1] if len(what) > 1 else "".join(what)
         return (
-            f"Skipped {' and '.join(what) or 'whitespace'} before the header row (often printed by a WordPress "
+            f"Skipped {listed or 'whitespace'} before the header row (often printed by a WordPress "
             "plugin into the export); the header was read from the first line with text."
         )
 

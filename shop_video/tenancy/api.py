@@ -275,3 +275,57 @@ class BrandMusicTrackDetailView(IdsInRange, APIView):
         kit = selectors.brand_kit_get(merchant=request.merchant, kit_id=kit_id)
         services.brand_music_track_delete(track=selectors.brand_music_track_get(kit=kit, track_id=track_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- The merchant's own settings ------------------------------------------------------------------------------
+
+
+class MerchantSerializer(serializers.Serializer):
+    slug = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    default_currency = serializers.CharField(
+        read_only=True, help_text="ISO 4217; prices in feeds that name no currency are read in it."
+    )
+
+
+class MerchantUpdateSerializer(StrictSerializer):
+    noun = "merchant"
+
+    default_currency = serializers.RegexField(
+        r"^[A-Za-z]{3}$",
+        required=False,
+        error_messages={"invalid": "Write a 3-letter currency code like USD, EUR or GBP."},
+        help_text="ISO 4217, e.g. EUR: the currency of prices in feeds that name none (Shopify and "
+        "WooCommerce exports never do).",
+    )
+
+
+class MerchantView(APIView):
+    permission_classes = [CanEdit]
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        tags=["merchant"],
+        operation_id="merchant_retrieve",
+        responses={200: MerchantSerializer},
+        description="The merchant the credentials act for, with its settings.",
+    )
+    def get(self, request):
+        return Response(MerchantSerializer(request.merchant).data)
+
+    @extend_schema(
+        tags=["merchant"],
+        operation_id="merchant_partial_update",
+        request=MerchantUpdateSerializer,
+        responses={200: MerchantSerializer, **api_error_responses(400, 415)},
+        description="Change the merchant's settings; those left out are kept.",
+    )
+    def patch(self, request):
+        given = MerchantUpdateSerializer(data=request.data, partial=True)
+        given.is_valid(raise_exception=True)
+        merchant = request.merchant
+        if "default_currency" in given.validated_data:
+            merchant = services.merchant_default_currency_set(
+                merchant=merchant, currency=given.validated_data["default_currency"]
+            )
+        return Response(MerchantSerializer(merchant).data)

@@ -20,20 +20,44 @@ from shop_video.tenancy.models import BrandKit, BrandMusicTrack, Membership, Mer
 
 @transaction.atomic
 def merchant_create(
-    *, slug: str, name: str = "", owner_email: str | None = None, owner_password: str | None = None
+    *,
+    slug: str,
+    name: str = "",
+    owner_email: str | None = None,
+    owner_password: str | None = None,
+    default_currency: str = "USD",
 ) -> Merchant:
-    """A merchant with a default brand kit and, if an e-mail is given, an owner (created if new)."""
+    """A merchant with a default brand kit and, if an e-mail is given, an owner (created if new).
+    `default_currency` prices feeds that name none (Shopify and WooCommerce exports never do)."""
+    default_currency = currency_code_clean(default_currency)
     if slug != slugify(slug) or not slug:
         raise ValidationError(
             f"Merchant slug {slug!r} must be lowercase letters, digits and hyphens, e.g. {slugify(slug) or 'my-shop'!r}."
         )
     if Merchant.objects.filter(slug=slug).exists():
         raise ValidationError(f"A merchant with slug {slug!r} already exists; choose another slug.")
-    merchant = Merchant.objects.create(slug=slug, name=name or slug.replace("-", " ").title())
+    merchant = Merchant.objects.create(
+        slug=slug, name=name or slug.replace("-", " ").title(), default_currency=default_currency
+    )
     BrandKit.objects.create(merchant=merchant, name="Default", is_default=True)
     if owner_email:
         membership_add(merchant=merchant, email=owner_email, role=Membership.Role.OWNER, password=owner_password)
     return merchant
+
+
+def merchant_default_currency_set(*, merchant: Merchant, currency: str) -> Merchant:
+    """The currency imports read prices in when a feed names none."""
+    merchant.default_currency = currency_code_clean(currency)
+    merchant.save(update_fields=["default_currency"])
+    return merchant
+
+
+def currency_code_clean(currency: str) -> str:
+    """An ISO 4217 code as three capital letters; ValidationError saying what to write otherwise."""
+    code = (currency or "").strip().upper()
+    if len(code) != 3 or not (code.isascii() and code.isalpha()):
+        raise ValidationError(f"Currency {currency!r} is not a 3-letter currency code: write one like USD, EUR or GBP.")
+    return code
 
 
 def membership_add(*, merchant: Merchant, email: str, role: str, password: str | None = None) -> Membership:

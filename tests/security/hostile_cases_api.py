@@ -95,6 +95,11 @@ PRODUCTS = [
     Case("product-status-unknown", "key", "PATCH", MUG, 400, "Unknown status 'deleted'", field="status", json={"status": "deleted"}),
 ]
 
+MERCHANT = [
+    Case("merchant-currency-not-a-code", "key", "PATCH", "/api/v1/merchant", 400, "3-letter currency code", field="default_currency", json={"default_currency": "<b>EUR</b>"}, absent="<b>"),
+    Case("merchant-currency-by-a-viewer", "viewer", "PATCH", "/api/v1/merchant", 403, VIEWER_REFUSED, json={"default_currency": "EUR"}),
+]
+
 RENDER_CASES = [
     Case("render-template-path", "key", "POST", RENDERS, 400, "../../etc/passwd", field="template", json={**RENDER, "template": "../../etc/passwd"}),
     Case("render-sku-unknown", "key", "POST", RENDERS, 400, "NOPE-1", field="sku", json={**RENDER, "sku": "NOPE-1"}),
@@ -112,4 +117,4 @@ RENDER_CASES = [
 ]
 # fmt: on
 
-API_CASES = CREDENTIALS + TENANCY + ROLES + BODIES + PRODUCTS + RENDER_CASES
+API_CASES = CREDENTIALS + TENANCY + ROLES + BODIES + PRODUCTS + MERCHANT + RENDER_CASES
