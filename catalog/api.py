@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from decimal import Decimal, localcontext
 
-from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
-from rest_framework import exceptions, generics, serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -40,28 +38,6 @@ def _errors(*codes: int) -> dict:
     return api_error_responses(
         *codes, e409="The Idempotency-Key's first request is still running.", e415="Send multipart/form-data."
     )
-
-
-class _UploadLimitsAnswered:
-    """Django refuses an over-large multipart body with a SuspiciousOperation, which would be an HTML 400; here
-    it is the API's JSON error saying what to change. (A candidate for shop_video.api.exceptions.)"""
-
-    def handle_exception(self, exc):
-        if isinstance(exc, TooManyFilesSent):
-            exc = exceptions.ValidationError(
-                {
-                    "files": [
-                        f"Send at most {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files per request; split the upload."
-                    ]
-                }
-            )
-        elif isinstance(exc, TooManyFieldsSent):
-            exc = exceptions.ValidationError(
-                f"Send at most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} form fields per request."
-            )
-        elif isinstance(exc, RequestDataTooBig):
-            exc = exceptions.ValidationError("The request's form fields are too large; send large content as a file.")
-        return super().handle_exception(exc)
 
 
 # --- Imports --------------------------------------------------------------------------------------------------
@@ -200,7 +176,7 @@ _LOCATION = OpenApiParameter(
 )
 
 
-class CatalogImportsView(_UploadLimitsAnswered, generics.ListAPIView):
+class CatalogImportsView(generics.ListAPIView):
     permission_classes = [CanEdit]
     serializer_class = CatalogImportSerializer
     pagination_class = NewestFirstCursorPagination
@@ -471,7 +447,7 @@ class ProductImagesReportSerializer(serializers.Serializer):
     rejected = FileMessageSerializer(many=True, help_text="Files that are not acceptable photos, with the reason.")
 
 
-class ProductImagesView(_UploadLimitsAnswered, APIView):
+class ProductImagesView(APIView):
     permission_classes = [CanEdit]
     parser_classes = [MultiPartParser]
 
