@@ -14,7 +14,7 @@ from generation.aspect_ratios import ASPECT_RATIOS
 from generation.engines.dit.family import FAMILY_NAMES
 from generation.models import JobStatus, RenderJob, VideoTemplate
 from generation.services.payloads import render_job_payload, video_template_payload
-from generation.template_spec import MAX_SPEC_BYTES, PROMPT_FIELDS, SCENE_TYPES
+from generation.template_spec import MAX_SPEC_BYTES, PROMPT_FIELDS, SCENE_TYPES, TEMPLATE_DESCRIPTION_MAX_CHARS
 from shop_video.api.pagination import ApiCursorPagination
 from shop_video.api.serializers import StrictSerializer
 
@@ -79,7 +79,9 @@ class TemplateCreateSerializer(StrictSerializer):
         "A built-in's slug replaces that built-in for you.",
     )
     name = serializers.CharField(max_length=200)
-    description = serializers.CharField(allow_blank=True, required=False, default="")
+    description = serializers.CharField(
+        allow_blank=True, required=False, default="", max_length=TEMPLATE_DESCRIPTION_MAX_CHARS
+    )
     spec = serializers.JSONField(
         help_text="Scenes, durations and music (docs/templates.md). Checked on save: "
         "a 400 names the scene and field to change."

@@ -47,6 +47,7 @@ MAX_SCENE_SECONDS = 180.0
 MAX_VIDEO_SECONDS = 300.0
 MAX_SCENES = 20
 MAX_SPEC_BYTES = 64 * 1024  # as compact JSON (the API and the dashboard check it before parsing)
+TEMPLATE_DESCRIPTION_MAX_CHARS = 2000  # a VideoTemplate's description, for people
 MAX_CAMERAS = 20  # per product_shots scene (they cycle over the shots)
 MAX_SCRIPT_LANGUAGES = 20
 MAX_OPTION_NUMBER = 10**15  # options reach text; a larger number is no price or size anyone writes

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from catalog.importers import IMPORTERS, importer_get
 from generation.aspect_ratios import ASPECT_RATIOS
 from generation.engines.dit.family import FAMILY_NAMES
-from generation.template_spec import MAX_SPEC_BYTES
+from generation.template_spec import MAX_SPEC_BYTES, TEMPLATE_DESCRIPTION_MAX_CHARS
 from shop_video.api.parsers import json_loads_bounded
 from shop_video.tenancy.forms import BrandKitFilesForm
 from shop_video.tenancy.models import BrandKit
@@ -235,7 +235,12 @@ class TemplateEditForm(forms.Form):
     """The merchant's own template; the spec is checked by the service (errors name the scene and field)."""
 
     name = forms.CharField(label="Name", max_length=200)
-    description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(
+        label="Description",
+        required=False,
+        max_length=TEMPLATE_DESCRIPTION_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     spec = IndentedJSONField(
         label="Spec (JSON)",
         error_messages={"invalid": "The spec is not valid JSON; check the commas, quotes and brackets."},

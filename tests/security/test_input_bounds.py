@@ -260,6 +260,12 @@ def test_template_limits_are_a_400_naming_them(api, spec, named):
     assert named in response.json()["error"]["message"]
 
 
+def test_a_template_description_is_bounded(api):
+    body = {"slug": "wordy", "name": "Wordy", "description": "d" * 2001, "spec": {"scenes": [_scene()]}}
+    response = api.post("/api/v1/templates", body, format="json")
+    assert response.status_code == 400 and "no more than 2000 characters" in response.json()["error"]["message"]
+
+
 def test_a_template_spec_over_the_size_limit_is_refused_in_the_api_and_the_dashboard(api, merchant, acme):  # noqa: F811
     from django.urls import reverse
 
