@@ -130,6 +130,13 @@ def job_provenance(job, *, aspect_ratio: str | None = None, timeline=None) -> Pr
         voice = shot.parameters.get("voice")
         if voice:
             parts.append(_voice_part(voice, f"scene {shot.scene + 1}: the presenter's voice"))
+        if shot.parameters.get("presenter_id"):  # the photo a presenter's face and voice were made from
+            from generation.models import Presenter
+
+            presenter = Presenter.objects.filter(pk=shot.parameters["presenter_id"]).first()
+            if presenter is not None and presenter.avatar:
+                path = presenter.avatar.path
+                photos.setdefault(path, SourcePhoto(path=path, title=f"presenter photo {presenter.pk}"))
         if shot.source_image is not None and shot.source_image.file:
             path = shot.source_image.file.path  # its own storage's local path (photos are private files)
             photos.setdefault(path, SourcePhoto(path=path, title=f"product photo {shot.source_image.pk}"))

@@ -238,3 +238,19 @@ def test_saving_a_template_that_hides_the_label_is_a_400_with_the_reason(api):
     assert "the AI-generated label cannot be hidden" in str(response.json())
     spec["ai_label"] = {"position": "bottom-right", "language": "ja"}
     assert api.post("/api/v1/templates", {"slug": "ok", "name": "Ok", "spec": spec}, format="json").status_code == 201
+
+
+@pytest.mark.django_db
+def test_a_presenters_photo_is_an_ingredient_and_the_cpu_heads_espeak_voice_no_ai(
+    merchant, product_with_photos, builtin_templates, presenter, sent_tasks
+):
+    from generation.provenance.sources import job_provenance
+    from generation.services.render_jobs import render_job_create
+
+    job = render_job_create(
+        merchant=merchant, template_slug="presenter-spotlight", sku="MUG-1", aspect_ratios=["9:16"], short_side=96
+    )
+    provenance = job_provenance(job, aspect_ratio="9:16")
+    assert f"presenter photo {presenter.pk}" in [photo.title for photo in provenance.photos]
+    voices = [part for part in provenance.parts if part.kind == "voice"]
+    assert voices and not any(part.ai_generated for part in voices) and not provenance.ai_generated
