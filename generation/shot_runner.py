@@ -15,7 +15,12 @@ from generation.engines.base import EngineError, ShotCancelled, ShotRequest, Sho
 from generation.engines.registry import engine_get
 from generation.models import FINISHED_STATUSES, JobStatus, RenderJob, Shot
 from generation.presenter.shot_speech import presenter_shot_request
-from generation.services.job_states import render_job_fail, render_job_progress_update, render_job_shot_finished
+from generation.services.job_states import (
+    DATABASE_UNREACHABLE,
+    render_job_fail,
+    render_job_progress_update,
+    render_job_shot_finished,
+)
 from shop_video.media import media_file_writer, media_local_path, media_token_for, private_name, private_storage
 
 logger = logging.getLogger(__name__)
@@ -74,6 +79,11 @@ def shot_run(*, shot_id: int) -> None:
             shot,
             f"{label} took longer than the time limit (SHOT_HARD_TIME_LIMIT); shorten the scene or raise the limit",
         )
+        return
+    except DATABASE_UNREACHABLE:
+        # A database restart or failover is not the shot's fault, and nothing can be recorded now: the shot stays
+        # claimed, its heartbeat stops, and the reaper sends it again a lease later.
+        logger.warning("%s of job %s stopped: the database went away; the reaper sends it again", label, job.pk)
         return
     except Exception as exc:  # any engine error fails the shot and its job, with the reason, never a hang
         logger.exception("%s of job %s failed", label, job.pk)

@@ -8,6 +8,7 @@ import os
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -26,7 +27,7 @@ from generation.provenance.publishing import (
     still_publish,
     video_publish,
 )
-from generation.services.job_states import render_job_fail
+from generation.services.job_states import DATABASE_UNREACHABLE, render_job_fail
 from generation.services.payloads import render_job_event_emit
 from shop_video.media import media_file_writer, media_local_path, rendition_folder
 
@@ -66,15 +67,21 @@ def render_job_assemble(*, job_id: int) -> None:
             "limit (ASSEMBLY_HARD_TIME_LIMIT); shorten the video or raise the limit",
         )
         return
+    except DATABASE_UNREACHABLE:
+        # Not the assembly's fault: the job stays claimed and the reaper sends its assembly again a lease later.
+        logger.warning("assembly of render job %s stopped: the database went away; the reaper sends it again", job_id)
+        return
     except Exception as exc:  # a failed encode fails the job with its reason, never leaves it running
         logger.exception("assembly of render job %s failed", job_id)
         render_job_fail(job_id=job_id, reason=f"assembling the {aspect_ratio} rendition failed: {exc}")
         return
-    succeeded = RenderJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
-        status=JobStatus.SUCCEEDED, progress=100, finished_at=timezone.now()
-    )
-    if succeeded:
-        render_job_event_emit(job_id=job.pk, event="render.succeeded")
+    # One transaction: a database lost between the two would leave a succeeded job whose event was never sent.
+    with transaction.atomic():
+        succeeded = RenderJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+            status=JobStatus.SUCCEEDED, progress=100, finished_at=timezone.now()
+        )
+        if succeeded:
+            render_job_event_emit(job_id=job.pk, event="render.succeeded")
 
 
 def _rendition_write(job: RenderJob, aspect_ratio: str, timeline: Timeline) -> None:

@@ -8,8 +8,8 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Avg, Q
+from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import Avg, Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from generation import dispatch
@@ -18,6 +18,10 @@ from generation.services.payloads import render_job_event_emit
 from generation.services.render_jobs import shot_queue
 
 logger = logging.getLogger(__name__)
+
+# The database went away (a restart, a failover, a cut connection): no fault of the work in hand. Workers leave it
+# claimed and stop; the reaper finds it a lease later.
+DATABASE_UNREACHABLE = (OperationalError, InterfaceError)
 
 
 def render_job_fail(*, job_id: int, reason: str) -> bool:
@@ -33,9 +37,10 @@ def render_job_fail(*, job_id: int, reason: str) -> bool:
             Shot.objects.filter(job_id=job_id).exclude(status__in=FINISHED_STATUSES).update(
                 status=JobStatus.CANCELLED, error="the job failed", finished_at=now
             )
+            # In the same transaction: a failed job always has its event (its deliveries are queued on commit).
+            render_job_event_emit(job_id=job_id, event="render.failed")
     if failed:
         logger.warning("render job %s failed: %s", job_id, reason)
-        render_job_event_emit(job_id=job_id, event="render.failed")
     return bool(failed)
 
 
@@ -108,8 +113,27 @@ def render_jobs_reap_stale() -> dict[str, int]:
                 job_id=job.pk,
                 reason=(f"assembly lost its worker {job.attempts} times; the worker was stopped or ran out of memory"),
             )
-    requeued += _lost_messages_resend(stale_before=stale_before)
+    requeued += _lost_messages_resend(stale_before=stale_before) + _unsent_assemblies_send(stale_before=stale_before)
     return {"requeued": requeued, "failed": failed}
+
+
+def _unsent_assemblies_send(*, stale_before) -> int:
+    """A job whose shots all succeeded a lease ago but whose assembly was never sent: its last shot's worker lost
+    the database between recording the shot and claiming the assembly. Hand over as that shot would have."""
+    unfinished_shot = Shot.objects.filter(job=OuterRef("pk")).exclude(status=JobStatus.SUCCEEDED)
+    orphans = (
+        RenderJob.objects.filter(status=JobStatus.RUNNING, assembly_queued_at__isnull=True)
+        .exclude(Exists(unfinished_shot))
+        .annotate(last_shot_at=Max("shots__finished_at"))
+        .filter(last_shot_at__lt=stale_before)
+        .values_list("pk", flat=True)
+    )
+    sent = 0
+    for job_id in orphans:
+        with transaction.atomic():  # on_commit: the assembly is sent once the claim is saved
+            render_job_shot_finished(job_id=job_id)
+        sent += 1
+    return sent
 
 
 def _lost_messages_resend(*, stale_before) -> int:

@@ -2,6 +2,9 @@
 
 import contextlib
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -37,11 +40,14 @@ def tiny_shop(transactional_db, fault_settings):
     return jobs.tiny_shop()
 
 
-def _service(factory, tmp_path_factory, name, *, prepare=()):
-    """Start a private instance (after `prepare`, e.g. initdb), yield it, and always stop it."""
+def _service(factory, name, *, prepare=()):
+    """Start a private instance (after `prepare`, e.g. initdb), yield it, and always stop it. Its folder is made
+    under /tmp, not pytest's private one: PostgreSQL and RabbitMQ run as their own users and must reach it."""
+    folder = Path(tempfile.mkdtemp(prefix=f"faults-{name}-"))
     try:
-        service = factory(tmp_path_factory.mktemp(name))
+        service = factory(folder)
     except ServiceMissing as exc:
+        shutil.rmtree(folder, ignore_errors=True)
         _missing(str(exc))
     try:
         for step in (*prepare, "start"):
@@ -49,21 +55,22 @@ def _service(factory, tmp_path_factory, name, *, prepare=()):
         yield service
     finally:
         service.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
-def private_redis(tmp_path_factory):
-    yield from _service(PrivateRedis, tmp_path_factory, "redis")
+def private_redis():
+    yield from _service(PrivateRedis, "redis")
 
 
 @pytest.fixture
-def private_rabbitmq(tmp_path_factory):
-    yield from _service(PrivateRabbitMQ, tmp_path_factory, "rabbitmq")
+def private_rabbitmq():
+    yield from _service(PrivateRabbitMQ, "rabbitmq")
 
 
 @pytest.fixture
-def private_postgres(tmp_path_factory):
-    yield from _service(PrivatePostgres, tmp_path_factory, "postgres", prepare=("init",))
+def private_postgres():
+    yield from _service(PrivatePostgres, "postgres", prepare=("init",))
 
 
 @contextlib.contextmanager
@@ -86,3 +93,24 @@ def broker_switched(url: str):
     finally:
         pools_reset()
         app.conf.broker_url, app.conf.broker_transport_options = saved
+
+
+@contextlib.contextmanager
+def database_switched(url: str):
+    """This process's default database is `url`, migrated first; the worker follows it (tests/e2e/worker.py reads
+    the test database's address from this connection). The suite's own test database is put back afterwards."""
+    import dj_database_url
+    from django.core.management import call_command
+    from django.db import connections
+    from django.db.utils import load_backend
+
+    saved = connections["default"]
+    settings_dict = {**saved.settings_dict, **dj_database_url.parse(url), "OPTIONS": {}}
+    switched = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, "default")
+    connections["default"] = switched
+    try:
+        call_command("migrate", verbosity=0, interactive=False)
+        yield
+    finally:
+        switched.close()
+        connections["default"] = saved

@@ -206,6 +206,19 @@ class PrivatePostgres:
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} -c fsync=off"
         self._run(self.pg_ctl, "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "60", "start")
 
+    def create_database(self, name: str) -> None:
+        self._run(
+            str(Path(self.pg_ctl).resolve().with_name("psql")),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "-c",
+            f"create database {name}",
+        )
+
     def restart(self) -> None:
         """An immediate stop (every connection cut, as in a crash) and a start."""
         self._run(self.pg_ctl, "-D", str(self.data), "-m", "immediate", "-w", "stop")
