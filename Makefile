@@ -37,6 +37,7 @@ web: install
 
 # One worker that consumes every queue, with the embedded beat that reaps shots whose worker died.
 worker: install
+	$(BIN)/python manage.py c2pa_dev_certificate
 	$(BIN)/celery -A shop_video worker --queues $(WORKER_QUEUES) --concurrency 2 --beat \
 		--without-mingle --without-gossip --loglevel INFO
 
