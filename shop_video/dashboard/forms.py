@@ -88,6 +88,16 @@ class CatalogImportForm(forms.Form):
             self.fields["mapping"].help_text = "No saved mappings yet (they are made through the API or the admin)."
 
 
+class DefaultCurrencyForm(forms.Form):
+    default_currency = forms.RegexField(
+        label="Default currency",
+        regex=r"^[A-Za-z]{3}$",
+        max_length=3,
+        error_messages={"invalid": "Write a 3-letter currency code like USD, EUR or GBP."},
+        help_text="Prices in feeds that name no currency (Shopify and WooCommerce exports) are read in it.",
+    )
+
+
 class RenderForm(forms.Form):
     sku = forms.CharField(
         label="Product SKU, handle or id",

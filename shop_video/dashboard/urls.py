@@ -9,6 +9,7 @@ urlpatterns = [
     path("shop/", views.merchant_switch, name="merchant_switch"),
     path("products/<int:product_id>/", views.product_detail, name="product_detail"),
     path("imports/", views.imports, name="imports"),
+    path("imports/currency/", views.merchant_currency, name="merchant_currency"),
     path("imports/<int:import_id>/", views.import_detail, name="import_detail"),
     path("templates/", views.templates_gallery, name="templates"),
     path("templates/<slug:slug>/copy/", views.template_copy, name="template_copy"),

@@ -51,7 +51,7 @@ from shop_video.dashboard.selectors import api_key_list
 from shop_video.dashboard.services import dashboard_merchant_choose
 from shop_video.tenancy.models import BrandKit, Membership
 from shop_video.tenancy.selectors import brand_kit_default
-from shop_video.tenancy.services import brand_kit_update
+from shop_video.tenancy.services import brand_kit_update, merchant_default_currency_set
 from shop_video.webhooks.selectors import webhook_delivery_list, webhook_endpoint_get, webhook_endpoint_list
 from shop_video.webhooks.services import (
     DeliveryInProgress,
@@ -176,11 +176,11 @@ def product_detail(request, product_id: int):
 
 @require_http_methods(["GET", "POST"])
 @member_view
-def imports(request):
+def imports(request, currency_form=None):
     mapping_names = import_mapping_names(merchant=request.merchant)
     form = forms.CatalogImportForm(mapping_names=mapping_names)
-    status = 200
-    if request.method == "POST":
+    status = 400 if currency_form is not None else 200
+    if request.method == "POST" and currency_form is None:
         form = forms.CatalogImportForm(request.POST, request.FILES, mapping_names=mapping_names)
         if form.is_valid():
             data = form.cleaned_data
@@ -203,10 +203,24 @@ def imports(request):
         "dashboard/imports.html",
         {
             "form": form,
+            "currency_form": currency_form
+            or forms.DefaultCurrencyForm(initial={"default_currency": request.merchant.default_currency}),
             "imports": catalog_imports_list(merchant=request.merchant)[:50],
         },
         status=status,
     )
+
+
+@require_http_methods(["POST"])
+@member_view
+def merchant_currency(request):
+    """The merchant's default currency, set from the imports page (prices in feeds that name none)."""
+    form = forms.DefaultCurrencyForm(request.POST)
+    if form.is_valid():
+        merchant_default_currency_set(merchant=request.merchant, currency=form.cleaned_data["default_currency"])
+        messages.success(request, f"Prices without a currency are now read as {request.merchant.default_currency}.")
+        return redirect("dashboard:imports")
+    return imports(request, currency_form=form)
 
 
 @member_view

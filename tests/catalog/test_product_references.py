@@ -78,3 +78,27 @@ def test_the_merchant_api_reads_and_changes_the_default_currency(api, merchant):
         "Write a 3-letter currency code like USD, EUR or GBP."
     ]
     assert api.patch("/api/v1/merchant", {"slug": "x"}, format="json").status_code == 400
+
+
+def test_the_dashboard_sets_the_default_currency_for_editors_only(merchant):
+    from shop_video.tenancy.models import Membership
+    from shop_video.tenancy.services import membership_add
+    from tests.dashboard.conftest import client_for
+
+    owner = client_for(merchant)
+    page = owner.get("/app/imports/").content.decode()
+    assert 'name="default_currency"' in page and 'value="USD"' in page
+    saved = owner.post("/app/imports/currency/", {"default_currency": "eur"})
+    assert saved.status_code == 302 and saved["Location"] == "/app/imports/"
+    merchant.refresh_from_db()
+    assert merchant.default_currency == "EUR"
+    refused = owner.post("/app/imports/currency/", {"default_currency": "euros"})
+    assert (
+        refused.status_code == 400
+        and "Write a 3-letter currency code like USD, EUR or GBP." in refused.content.decode()
+    )
+    membership_add(merchant=merchant, email="viewer@acme.test", role=Membership.Role.VIEWER)
+    viewer = client_for(merchant, email="viewer@acme.test")
+    assert viewer.post("/app/imports/currency/", {"default_currency": "GBP"}).status_code == 403
+    merchant.refresh_from_db()
+    assert merchant.default_currency == "EUR"

@@ -285,7 +285,7 @@ def test_an_uploaded_feed_starts_an_import_and_its_page_polls_until_it_finishes(
     assert "<html" not in fragment and "hx-trigger" not in fragment  # finished: polling stops
     assert "data-import-status>Succeeded" in fragment
     assert 'data-count="created">1<' in fragment and 'data-count="failed">1<' in fragment
-    assert "Row errors" in fragment and re.search(r"<td>3</td><td>price</td>", fragment)
+    assert "Row errors" in fragment and re.search(r"<td>3</td><td>BAD-1</td><td>price</td>", fragment)
 
 
 def test_the_import_form_says_what_to_change(member):
@@ -366,7 +366,7 @@ def test_the_render_form_says_what_to_change(member, product_with_photos, builti
         reverse("dashboard:render_new"),
         {"sku": "NOPE", "template": "quick-bumper", "aspect_ratios": ["9:16"], "engine": "motion", "short_side": "180"},
     )
-    assert response.status_code == 400 and "has no product with SKU &#x27;NOPE&#x27;" in response.content.decode()
+    assert response.status_code == 400 and "has no product with SKU, handle or id &#x27;NOPE&#x27;" in response.content.decode()
     assert not RenderJob.objects.exists()
 
 

@@ -83,6 +83,7 @@ DASHBOARD_ACCESS = [
 DASHBOARD_FORMS = [
     Case("dash-photo-bomb", "owner", "POST", PRODUCT_PAGE, 400, "the limit is 50,000,000 pixels", field="photos", form="PhotosUploadForm", files={"photos": ("bomb.png", BOMB)}),
     Case("dash-import-empty-file", "owner", "POST", "/app/imports/", 400, "The submitted file is empty", field="file", form="CatalogImportForm", files={"file": ("feed.csv", b"")}),
+    Case("dash-currency-not-a-code", "owner", "POST", "/app/imports/currency/", 400, "3-letter currency code", field="default_currency", form="DefaultCurrencyForm", data={"default_currency": "<i>X"}, absent="<i>X"),
     Case("dash-import-format-unknown", "owner", "POST", "/app/imports/", 400, "Select a valid choice. pickle is not one of", field="format", form="CatalogImportForm", data={"format": "pickle"}, files={"file": ("feed.csv", b"sku,title\nA,B\n")}),
     Case("dash-import-mapping-path", "owner", "POST", "/app/imports/", 400, "Select a valid choice. ../../etc is not one of", field="mapping", form="CatalogImportForm", data={"mapping": "../../etc"}, files={"file": ("feed.csv", b"sku,title\nA,B\n")}),
     Case("dash-import-archive-all-with-a-refused-file", "owner", "POST", "/app/imports/", 400, "the limit is 100", field="archive_missing", form="CatalogImportForm", data={"archive_missing": "on"}, files={"file": ("feed.csv", b"sku,title\n" + b"A,B\n" * 50)}, settings={"FEED_MAX_BYTES": 100}),
