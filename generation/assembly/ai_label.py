@@ -74,22 +74,22 @@ def ai_label_corner(
     product_boxes: tuple[tuple[float, float, float, float], ...] = (),
 ) -> str:
     """The label's corner: the template's, or for "auto" the first corner free of `taken` (the watermark's, the
-    badge's) whose box misses every product box (fractions of the frame), else the first free one."""
+    badge's) whose box misses every product box (fractions of the frame), else the free one covering least of it."""
     if label.position != "auto":
         return label.position
     width, height = size
     free = [corner for corner in AI_LABEL_CORNERS if corner not in taken] or list(AI_LABEL_CORNERS)
-    for corner in free:
+
+    def overlap(corner: str) -> float:
         box = ai_label_box(label.text, size, style, corner)
-        if not any(
-            box.left < right * width
-            and left * width < box.right
-            and box.top < bottom * height
-            and top * height < box.bottom
+        return sum(
+            max(0.0, min(box.right, right * width) - max(box.left, left * width))
+            * max(0.0, min(box.bottom, bottom * height) - max(box.top, top * height))
             for left, top, right, bottom in product_boxes
-        ):
-            return corner
-    return free[0]
+        )
+
+    # The first corner clear of the product; when none is (a product filling the frame), the least covering one.
+    return min(free, key=lambda corner: (overlap(corner), free.index(corner)))
 
 
 def ai_label_layer(label: AiLabel, size: Size, style: Style, corner: str) -> Layer:
