@@ -87,11 +87,13 @@ def product_images_all(*, product: Product) -> QuerySet[ProductImage]:
 
 
 def product_by_name(*, merchant: Merchant, name: str) -> Product | None:
-    """The product a file or folder name refers to: a variant's SKU, else a product key (either case)."""
-    variant = Variant.objects.filter(merchant=merchant, sku__iexact=name).select_related("product").first()
-    if variant is not None:
-        return variant.product
-    return Product.objects.filter(merchant=merchant, key__iexact=name).first()
+    """The product a file or folder name refers to: a product key (handle or id), else a SKU on one product only
+    (either case). None otherwise: a SKU on several products names none of them."""
+    product = Product.objects.filter(merchant=merchant, key__iexact=name).first()
+    if product is not None:
+        return product
+    by_sku = list(Product.objects.filter(merchant=merchant, variants__sku__iexact=name).distinct()[:2])
+    return by_sku[0] if len(by_sku) == 1 else None
 
 
 def variant_sku_choices(*, merchant: Merchant, limit: int = 1000) -> list[tuple[str, str]]:

@@ -102,3 +102,10 @@ def test_the_dashboard_sets_the_default_currency_for_editors_only(merchant):
     assert viewer.post("/app/imports/currency/", {"default_currency": "GBP"}).status_code == 403
     merchant.refresh_from_db()
     assert merchant.default_currency == "EUR"
+
+
+def test_a_photo_file_named_after_an_ambiguous_sku_matches_no_product_but_its_handle_does(candles):
+    from catalog.selectors import product_by_name
+
+    assert product_by_name(merchant=candles, name="pin-sma") is None
+    assert product_by_name(merchant=candles, name="Pine-Candle").key == "pine-candle"
