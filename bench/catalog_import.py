@@ -104,7 +104,7 @@ def copy_same_rows(merchant, rows: int) -> None:
                 )
                 ids = dict(cursor.fetchall())
                 with cursor.copy(
-                    "COPY catalog_variant (merchant_id, product_id, sku, title, price, currency, "
+                    "COPY catalog_variant (merchant_id, product_id, key, sku, title, price, currency, "
                     "availability, options, position, created_at, updated_at) FROM STDIN"
                 ) as copy:
                     for i in indexes:
@@ -112,6 +112,7 @@ def copy_same_rows(merchant, rows: int) -> None:
                             (
                                 merchant.pk,
                                 ids[f"P-{i // VARIANTS_PER_PRODUCT:06d}"],
+                                f"SKU-{i:06d}",  # the variant's key (a Google id), then its SKU
                                 f"SKU-{i:06d}",
                                 "",
                                 Decimal(f"{19 + i % 50}.99"),
@@ -172,6 +173,7 @@ def bulk_create_same_rows(merchant, rows: int) -> None:
                     Variant(
                         merchant=merchant,
                         product=by_group[i // VARIANTS_PER_PRODUCT],
+                        key=f"SKU-{i:06d}",
                         sku=f"SKU-{i:06d}",
                         price=Decimal(f"{19 + i % 50}.99"),
                         currency="GBP",
