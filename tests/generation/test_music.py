@@ -32,6 +32,7 @@ from generation.music import library
 from generation.music.composer import MOODS, QUIET_END_SECONDS, piece_beats, piece_compose
 from generation.music.effects import sound_effects_for
 from generation.music.synth import RATE
+from shop_video.media import media_local_path
 
 W, H, FPS = 64, 114, 10
 
@@ -337,11 +338,11 @@ def test_every_template_has_music_without_an_upload_and_the_merchants_track_wins
     assert [effect.kind for effect in timeline.sound_effects].count("whoosh") >= 1
 
     kit = merchant.brand_kits.get()
-    brand_music_track_add(kit=kit, name="spa", mood="calm", file=CheckedAsset(b"RIFF", name="spa.wav"))
-    assert "brand/music/spa" in _timeline(merchant, {**SPEC, "music": {"mood": "calm"}}).music.path
+    spa = brand_music_track_add(kit=kit, name="spa", mood="calm", file=CheckedAsset(b"RIFF", name="spa.wav"))
+    assert _timeline(merchant, {**SPEC, "music": {"mood": "calm"}}).music.path == str(media_local_path(spa.file))
     assert _timeline(merchant, {**SPEC, "music": {"mood": "warm"}}).music.mood == "warm", "no warm track: built-in"
     kit.music.save("default.wav", ContentFile(b"RIFF"))
-    assert "brand/music/default" in _timeline(merchant, {**SPEC, "music": {"mood": "warm"}}).music.path
+    assert _timeline(merchant, {**SPEC, "music": {"mood": "warm"}}).music.path == str(media_local_path(kit.music))
     assert _timeline(merchant, {**SPEC, "music": False}).music is None
 
 

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -8,6 +9,7 @@ from generation.models import JobStatus, RenderJob, Shot
 from generation.services.job_states import render_job_cancel, render_jobs_reap_stale
 from generation.services.render_jobs import render_job_create
 from generation.shot_runner import shot_run
+from shop_video.media import private_storage
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +46,9 @@ def test_shots_render_clips_and_the_last_one_sends_the_assembly_once(
     first.refresh_from_db()
     job.refresh_from_db()
     assert first.status == JobStatus.SUCCEEDED and first.progress == 100
-    assert first.file.name == f"renders/acme/{job.pk}/shot-00.mp4" and first.file.storage.exists(first.file.name)
+    # a private clip under the merchant's random folder, at a name no one can count to from the job's id
+    assert re.fullmatch(rf"{merchant.media_key}/shots/[0-9a-f]{{32}}\.mp4", first.file.name), first.file.name
+    assert first.file.storage is private_storage and private_storage.exists(first.file.name)
     assert job.status == JobStatus.RUNNING and sent_tasks["assembly"] == []
     assert 0 < job.progress < 90
     for shot in middle:
@@ -189,7 +193,7 @@ def test_the_engine_gets_the_end_photo_family_and_negative_prompt(
     assert shot.status == JobStatus.SUCCEEDED, shot.error
     (request,) = recording_engine
     end_photo = product_with_photos.images.order_by("position")[1]
-    assert request.end_image_path == str(media_local_path(end_photo.file.name))
+    assert request.end_image_path == str(media_local_path(end_photo.file))
     assert request.parameters["family"] == "wan" and request.negative_prompt == "blurry"
 
 
