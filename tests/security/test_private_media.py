@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -89,6 +90,9 @@ def test_anonymous_and_another_merchants_members_and_keys_get_nothing(api, other
     assert _signed_in(client, merchant, role=Membership.Role.VIEWER).get(url).status_code == 200
     for guess in (f"/files/{merchant.media_key}/imports/missing", "/files/../media/x", "/files/x/y"):
         assert client.get(guess).status_code == 404
+    operator = User.objects.create_superuser("operator", "operator@example.test", "a-long-test-password")
+    client.force_login(operator)
+    assert client.get(url).status_code == 200  # a superuser (the operators): the admin's photo previews
 
 
 def test_the_old_public_feed_paths_are_gone(api, client, merchant):
