@@ -108,12 +108,12 @@ DASHBOARD_FORMS = [
     Case("dash-webhook-description-script", "owner", "POST", "/app/webhooks/", 400, "at most 200 characters", field="description", form="WebhookEndpointForm", data={**HOOK, "description": SCRIPT * 20}, absent=SCRIPT),
     Case("dash-webhook-events-wildcard", "owner", "POST", "/app/webhooks/", 400, "Select a valid choice. render.* is not one of", field="events", form="WebhookEndpointForm", data={**HOOK, "events": ["render.*"]}),
     Case("dash-template-name-too-long", "owner", "POST", "/app/templates/acme-only/edit/", 400, "at most 200 characters", field="name", form="TemplateEditForm", data={**TEMPLATE, "name": "n" * 201}),
-    Case("dash-template-description-a-megabyte", "owner", "POST", "/app/templates/acme-only/edit/", 400, "description", field="description", form="TemplateEditForm", data={**TEMPLATE, "description": "d" * 1_000_000}),
+    Case("dash-template-description-a-megabyte", "owner", "POST", "/app/templates/acme-only/edit/", 400, "Ensure this value has at most 2000 characters", field="description", form="TemplateEditForm", data={**TEMPLATE, "description": "d" * 1_000_000}),
     Case("dash-template-spec-100-hours", "owner", "POST", "/app/templates/acme-only/edit/", 400, "180", field="spec", form="TemplateEditForm", data={**TEMPLATE, "spec": '{"scenes": [{"type": "product_shots", "duration": 360000}]}'}),
 ]
 
 LIVE = [
-    Case("live-room-name-too-long", "owner", "POST", "/app/live/", 400, "200", field="name", form="live rooms", data={**ROOM, "name": "n" * 500}),
+    Case("live-room-name-too-long", "owner", "POST", "/app/live/", 400, "The room's name is 500 characters; keep it to 200", field="name", form="live rooms", data={**ROOM, "name": "n" * 500}),
     Case("live-room-their-sku", "owner", "POST", "/app/live/", 400, "has no product with SKU, handle or id GLX-1", field="skus", form="live rooms", data={**ROOM, "skus": "MUG-1,GLX-1"}),
     Case("live-room-too-many-skus", "owner", "POST", "/app/live/", 400, "A room plays at most", field="skus", form="live rooms", data={**ROOM, "skus": ",".join(f"S-{n}" for n in range(1000))}),
     Case("live-room-their-template", "owner", "POST", "/app/live/", 400, "No template 'globex-only'", field="template_slug", form="live rooms", data={**ROOM, "template_slug": "globex-only"}),
