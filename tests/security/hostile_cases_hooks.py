@@ -30,6 +30,8 @@ TEMPLATE_CASES = [
     Case("template-spec-not-an-object", "key", "POST", TEMPLATES, 400, '"scenes" list', field="spec", json={**NEW, "spec": "rm -rf /"}),
     Case("template-spec-100-hours", "key", "POST", TEMPLATES, 400, "at most 180, got 360000", field="spec", json=_spec({**SCENE, "duration": 360_000})),
     Case("template-spec-10000-scenes", "key", "POST", TEMPLATES, 400, "keep it to 65536", field="spec", json=_spec(*[SCENE] * 10_000)),
+    Case("template-spec-21-scenes", "key", "POST", TEMPLATES, 400, "The template has 21 scenes; keep it to 20", field="spec", json=_spec(*[SCENE] * 21)),
+    Case("template-spec-over-300-seconds", "key", "POST", TEMPLATES, 400, "keep it to 300 s", field="spec", json=_spec(*[{**SCENE, "duration": 150}] * 3)),
     Case("template-spec-nan-duration", "key", "POST", TEMPLATES, 400, "NaN is not a number JSON allows", field="spec", raw=NAN_SPEC),
     Case("template-spec-prompt-reads-settings", "key", "POST", TEMPLATES, 400, "'settings.SECRET_KEY', which prompts cannot read", field="spec", json=_spec({**SCENE, "prompt": "{{ settings.SECRET_KEY }}"})),
     Case("template-spec-prompt-loads-tags", "key", "POST", TEMPLATES, 400, "{% load %}, which prompts cannot use", field="spec", json=_spec({**SCENE, "prompt": "{% load static %}{% debug %}"})),
