@@ -139,7 +139,6 @@ class PrivateRabbitMQ:
             "RABBITMQ_MNESIA_BASE": str(folder / "mnesia"),
             "RABBITMQ_LOG_BASE": str(folder / "log"),
             "RABBITMQ_PID_FILE": str(folder / "node.pid"),
-            "RABBITMQ_ALLOW_INPUT": "false",
         }
         for sub in ("mnesia", "log"):
             (folder / sub).mkdir(exist_ok=True)
@@ -154,23 +153,44 @@ class PrivateRabbitMQ:
             self.process = subprocess.Popen(
                 [*_as_user(self.USER), self.server],
                 env=self.env,
+                stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
                 cwd=self.folder,
             )
-        _wait(lambda: _port_open(self.port), timeout=90, what="the private RabbitMQ to listen", log=self.log)
+        _wait(
+            lambda: _port_open(self.port) or self.process.poll() is not None,
+            timeout=90,
+            what="the private RabbitMQ to listen",
+            log=self.log,
+        )
+        if self.process.poll() is not None:
+            raise RuntimeError(f"the private RabbitMQ exited with {self.process.returncode}:\n{self.log.read_text()}")
+
+    def _ctl(self, command: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [*_as_user(self.USER), self.ctl, "-n", self.node, command],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    def restart(self) -> None:
+        """Stop and start the broker (the Erlang VM stays up, which saves a cold start): every connection is cut,
+        and queues and persistent messages are recovered from disk."""
+        for command in ("stop_app", "start_app"):
+            result = self._ctl(command)
+            if result.returncode:
+                raise RuntimeError(f"rabbitmqctl {command} failed:\n{result.stdout}\n{result.stderr}")
+        _wait(lambda: _port_open(self.port), timeout=60, what="the private RabbitMQ to listen again", log=self.log)
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return
-        subprocess.run(
-            [*_as_user(self.USER), self.ctl, "-n", self.node, "stop"],
-            env=self.env,
-            capture_output=True,
-            timeout=60,
-            check=False,
-        )
+        self._ctl("stop")
         _group_stop(self.process, timeout=30)
 
 

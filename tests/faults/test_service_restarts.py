@@ -61,3 +61,12 @@ def test_postgres_restarted_mid_batch(configured_broker, fault_settings, private
             shop, private_postgres.restart, log_path=tmp_path / "worker.log", batch=BATCH // 2
         )
         jobs_assert_exactly_once(job_ids)
+
+
+def test_rabbitmq_restarted_mid_batch(tiny_shop, private_rabbitmq, tmp_path):
+    """The broker stopped and started: durable queues and persistent messages come back; the worker and this
+    process reconnect; a message in flight when it stopped is redelivered or found by the reaper."""
+    job_ids = _batch_with_a_restart(
+        tiny_shop, private_rabbitmq.restart, log_path=tmp_path / "worker.log", broker_url=private_rabbitmq.url
+    )
+    jobs_assert_exactly_once(job_ids)
