@@ -32,7 +32,7 @@ def product_image_fetch_run(*, image_id: int, final_attempt: bool) -> None:
         image.delete()  # the same photo is already on this product under another URL
         return
     image.file.save(
-        f"{image.product.merchant.slug}/{normalised.sha256[:2]}/{normalised.sha256}.jpg",
+        "photo.jpg",  # only the extension counts: upload_to names it <merchant key>/images/<random>.jpg
         ContentFile(normalised.content),
         save=False,
     )

@@ -105,7 +105,7 @@ def product_image_add(
         status=ProductImage.Status.READY,
     )
     image.file.save(
-        f"{product.merchant.slug}/{normalised.sha256[:2]}/{normalised.sha256}.jpg",
+        "photo.jpg",  # only the extension counts: upload_to names it <merchant key>/images/<random>.jpg
         ContentFile(normalised.content),
         save=False,
     )

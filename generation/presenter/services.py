@@ -79,7 +79,7 @@ def presenter_update(*, presenter: Presenter, **fields) -> Presenter:
         transaction.set_rollback(True)
         raise ValidationError(errors)
     if content is not None:  # stored only once everything else is valid: a refusal leaves no stray photo
-        presenter.avatar.save(f"{presenter.merchant.slug}/{presenter.slug}.jpg", content, save=False)
+        presenter.avatar.save("photo.jpg", content, save=False)  # upload_to: <merchant key>/presenters/<random>
     presenter.save()
     return presenter
 
