@@ -10,7 +10,8 @@ where the merchant sees it and can ask again, or it is already a pending row tha
 | work (the dispatch module)        | queue              | broker unreachable                                          |
 | --------------------------------- | ------------------ | ----------------------------------------------------------- |
 | shots (generation/dispatch.py)    | cpu, gpu.<family>  | the job fails: "the task queue could not be reached (...)"  |
-| assembly (generation/dispatch.py) | render             | the job fails with the same reason                          |
+|                                   |                    | (the reaper's resends: the shot stays queued for its next)  |
+| assembly (generation/dispatch.py) | render             | stays due (assembly_queued_at); the reaper sends it again   |
 | segment cuts (live/dispatch.py)   | render             | the segment fails with the same reason                      |
 | imports (catalog/dispatch.py)     | default            | the import fails: "The import could not be queued: ..."     |
 | photo fetches (catalog/dispatch)  | default            | the pending photos fail with the reason; a re-import sends  |
