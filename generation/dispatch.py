@@ -20,14 +20,6 @@ def shots_send(*, shot_ids: list[int], queue: str) -> None:
             return
 
 
-def assembly_send(*, job_id: int) -> None:
-    from generation.tasks import render_job_assemble
-
-    queues.send(
-        render_job_assemble, (job_id,), queue=queues.RENDER, on_unreachable=lambda reason: _fail(job_id, reason)
-    )
-
-
 # Work whose row already says it is due (a queued shot, a job with assembly_queued_at): when the broker cannot be
 # reached it stays due, and the reaper sends it a lease later; a broker restart never fails a job.
 _PENDING = queues.Resend(by="render_jobs_reap_stale")
@@ -42,8 +34,9 @@ def shots_send_pending(*, shot_ids: list[int], queue: str) -> None:
             return
 
 
-def assembly_send_pending(*, job_id: int) -> None:
-    """The assembly of a job that records it as due (sent by its last shot, or again by the reaper)."""
+def assembly_send(*, job_id: int) -> None:
+    """The assembly of a job that records it as due (assembly_queued_at: sent by its last shot, or again by the
+    reaper). A broker that cannot be reached leaves it due, and the reaper sends it a lease later."""
     from generation.tasks import render_job_assemble
 
     queues.send(render_job_assemble, (job_id,), queue=queues.RENDER, on_unreachable=_PENDING)

@@ -54,7 +54,6 @@ def sent_tasks(monkeypatch):
     monkeypatch.setattr(
         dispatch, "shots_send_pending", lambda *, shot_ids, queue: sent["shots"].append((shot_ids, queue))
     )
-    monkeypatch.setattr(dispatch, "assembly_send_pending", lambda *, job_id: sent["assembly"].append(job_id))
     return sent
 
 

@@ -74,7 +74,7 @@ def render_job_shot_finished(*, job_id: int) -> None:
         assembly_queued_at=timezone.now(), heartbeat_at=timezone.now()
     )
     if claimed:
-        transaction.on_commit(lambda: dispatch.assembly_send_pending(job_id=job_id))
+        transaction.on_commit(lambda: dispatch.assembly_send(job_id=job_id))
 
 
 def render_jobs_reap_stale() -> dict[str, int]:
@@ -106,7 +106,7 @@ def render_jobs_reap_stale() -> dict[str, int]:
     for job in stale_jobs:
         if job.attempts < settings.SHOT_MAX_ATTEMPTS:
             if RenderJob.objects.filter(pk=job.pk, heartbeat_at=job.heartbeat_at).update(heartbeat_at=timezone.now()):
-                dispatch.assembly_send_pending(job_id=job.pk)
+                dispatch.assembly_send(job_id=job.pk)
                 requeued += 1
         else:
             failed += render_job_fail(

@@ -1,5 +1,6 @@
 """Sending generation work: every shot on its engine's queue, the assembly on the render queue, and a broker that
-cannot be reached fails the job with the reason (shop_video/queues.py) instead of leaving it queued for ever."""
+cannot be reached fails a new job with the reason (shop_video/queues.py) instead of leaving it queued for ever, or
+leaves work its rows already record as due (an assembly) to the reaper."""
 
 import pytest
 from kombu.exceptions import OperationalError
@@ -47,8 +48,10 @@ def test_shots_that_cannot_be_sent_fail_their_job_with_the_reason(job, monkeypat
     assert set(job.shots.values_list("status", flat=True)) == {JobStatus.CANCELLED}
 
 
-def test_an_assembly_that_cannot_be_sent_fails_its_job_with_the_reason(job, monkeypatch):
+def test_an_assembly_that_cannot_be_sent_stays_due_for_the_reaper(job, monkeypatch):
+    # The job records its assembly as due (assembly_queued_at), so a broker restart must not fail it: the reaper
+    # sends the assembly again a lease later (tests/faults/test_service_restarts.py restarts the brokers).
     monkeypatch.setattr(tasks.render_job_assemble, "apply_async", _broker_down)
     assembly_send(job_id=job.pk)
     job.refresh_from_db()
-    assert (job.status, job.error) == (JobStatus.FAILED, UNREACHABLE)
+    assert (job.status, job.error) == (JobStatus.QUEUED, "")
