@@ -81,7 +81,8 @@ def render_job_assemble(*, job_id: int) -> None:
             status=JobStatus.SUCCEEDED, progress=100, finished_at=timezone.now()
         )
         if succeeded:
-            render_job_event_emit(job_id=job.pk, event="render.succeeded")
+            with transaction.atomic():  # a savepoint: an event that cannot be recorded never undoes the success
+                render_job_event_emit(job_id=job.pk, event="render.succeeded")
 
 
 def _rendition_write(job: RenderJob, aspect_ratio: str, timeline: Timeline) -> None:

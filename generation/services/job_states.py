@@ -38,7 +38,9 @@ def render_job_fail(*, job_id: int, reason: str) -> bool:
                 status=JobStatus.CANCELLED, error="the job failed", finished_at=now
             )
             # In the same transaction: a failed job always has its event (its deliveries are queued on commit).
-            render_job_event_emit(job_id=job_id, event="render.failed")
+            # Its own savepoint: an event that cannot be recorded is logged and never keeps the job from failing.
+            with transaction.atomic():
+                render_job_event_emit(job_id=job_id, event="render.failed")
     if failed:
         logger.warning("render job %s failed: %s", job_id, reason)
     return bool(failed)
