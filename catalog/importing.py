@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
 ProgressFn = Callable[[int], None]  # called with the number of products and errors handled so far
+_PRICE_MAX = max(limits.PRICE.largest, limits.COMPARE_AT_PRICE.largest)
 _LIMITS = {"key": 255, "title": 500, "brand": 200, "product_type": 200, "url": 2000}
 _PRODUCT_FIELDS = ("title", "description", "brand", "product_type", "url", "status")
 _VARIANT_FIELDS = (
@@ -173,37 +174,36 @@ def _acceptable(product: ParsedProduct, tally: _Tally) -> bool:
         tally.product_error(product, "", "the product has no variant with a price; add a SKU and a price")
         return False
     keys = set()
-    for position, variant in enumerate(product.variants):
-        variant.key = variant.key or variant.sku
-        for name, value in (("sku", variant.sku), ("variant key", variant.key)):
-            if len(value) > 255:
-                tally.product_error(
-                    product, "sku", f"{name} is {len(value)} characters long; shorten it to 255 or fewer"
-                )
-                return False
-        if not variant.key or variant.key in keys:
-            why = "has no SKU" if not variant.key else f"is the same variant ({variant.key!r}) twice"
+    sku_products, repeated, product_key = tally.sku_products, tally.repeated_skus, product.key
+    for variant in product.variants:
+        key, sku = variant.key or variant.sku, variant.sku
+        variant.key = key
+        if len(key) > 255 or len(sku) > 255:
+            name, value = ("SKU", sku) if len(sku) > 255 else ("variant key", key)
+            tally.product_error(product, "sku", f"{name} is {len(value)} characters long; shorten it to 255 or fewer")
+            return False
+        if not key or key in keys:
+            why = "has no SKU" if not key else f"is the same variant ({key!r}) twice"
             tally.product_error(product, "sku", f"the product {why}: give each variant its own SKU")
             return False
-        keys.add(variant.key)
-        problem = (
-            limits.PRICE.problem(variant.price, label="price")
-            or (
-                variant.compare_at_price is not None
-                and limits.COMPARE_AT_PRICE.problem(variant.compare_at_price, label="compare-at price")
+        keys.add(key)
+        # The magnitude is checked here for every importer (a comparison per price); the digits after the point
+        # are the importers' to check, where the cell's column is known (tabular.parse_price_cell, google.py).
+        price, compare_at = variant.price, variant.compare_at_price
+        if not -_PRICE_MAX <= price <= _PRICE_MAX or (
+            compare_at is not None and not -_PRICE_MAX <= compare_at <= _PRICE_MAX
+        ):
+            problem = limits.PRICE.problem(price, label="price") or limits.COMPARE_AT_PRICE.problem(
+                compare_at, label="compare-at price"
             )
-            or limits.POSITION.problem(position, label="variant position")
-        )
-        if problem:
             tally.product_error(product, "price", problem)
             return False
-    sku_products, repeated = tally.sku_products, tally.repeated_skus
     for variant in product.variants:
-        first = sku_products.setdefault(variant.sku, product.key)
-        if first != product.key and variant.sku:
+        first = sku_products.setdefault(variant.sku, product_key)
+        if first != product_key and variant.sku:
             holders = repeated.setdefault(variant.sku, [first])
-            if product.key not in holders:
-                holders.append(product.key)
+            if product_key not in holders:
+                holders.append(product_key)
     return True
 
 
@@ -286,25 +286,22 @@ def _variants_upsert(merchant, products: list[ParsedProduct], pks: dict[str, int
     """Create and update each product's variants by their key within it; return the keys of products whose
     variants changed. A stored variant whose key the feed no longer gives (keyed by SKU before variants had keys)
     is adopted by its product and SKU, so the upgrade changes no variant's identity."""
-    existing: dict[tuple[int, str], tuple] = {}
-    by_sku: dict[tuple[int, str], tuple] = {}
-    for row in Variant.objects.filter(product_id__any=[pks[p.key] for p in products]).values_list(
-        "pk", "product_id", *_VARIANT_FIELDS
-    ):
-        existing[(row[1], row[2])] = row
-        by_sku.setdefault((row[1], row[3]), row)
-    wanted = {(pks[p.key], v.key) for p in products for v in p.variants}
+    existing = {
+        (row[1], row[2]): row
+        for row in Variant.objects.filter(product_id__any=[pks[p.key] for p in products]).values_list(
+            "pk", "product_id", *_VARIANT_FIELDS
+        )
+    }
+    adoptable = None  # made on the first variant not found by its key (never on a first import or a re-import)
     changed_keys, new_rows, changed = set(), [], []
     for parsed in products:
         product_id = pks[parsed.key]
         for position, variant in enumerate(parsed.variants):
             current = existing.get((product_id, variant.key))
-            if current is None and (
-                (adopted := by_sku.get((product_id, variant.sku))) is not None
-                and (product_id, adopted[2]) not in wanted
-            ):
-                current = adopted
-                by_sku.pop((product_id, variant.sku))
+            if current is None and existing:
+                if adoptable is None:
+                    adoptable = _variants_adoptable(existing, products, pks)
+                current = adoptable.pop((product_id, variant.sku), None)
             values = (
                 variant.key,
                 variant.sku,
@@ -326,6 +323,16 @@ def _variants_upsert(merchant, products: list[ParsedProduct], pks: dict[str, int
     if changed:
         Variant.objects.bulk_update(changed, [*_VARIANT_FIELDS, "updated_at"])
     return changed_keys
+
+
+def _variants_adoptable(existing: dict[tuple[int, str], tuple], products, pks) -> dict[tuple[int, str], tuple]:
+    """Stored variants whose key this batch does not give, by (product, SKU): each may be adopted once."""
+    wanted = {(pks[p.key], v.key) for p in products for v in p.variants}
+    adoptable: dict[tuple[int, str], tuple] = {}
+    for (product_id, key), row in existing.items():
+        if (product_id, key) not in wanted:
+            adoptable.setdefault((product_id, row[3]), row)
+    return adoptable
 
 
 def _url_images_add(merchant, products: list[ParsedProduct], pks: dict[str, int], tally: _Tally, now) -> set[str]:

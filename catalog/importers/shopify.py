@@ -76,6 +76,7 @@ VARIANT_FIELDS = ("sku", "price", "compare_at", "inventory_qty", *(f"option{n}_v
 STATUSES = ("active", "draft", "archived")
 # Shopify names the option of a product without variants "Title" with the value "Default Title".
 DEFAULT_OPTION = ("title", "default title")
+_STOCK_SMALLEST, _STOCK_LARGEST = limits.STOCK.smallest, limits.STOCK.largest
 
 
 class ShopifyCsvImporter:
@@ -291,8 +292,9 @@ class _ProductBuilder:
             raise CellError(
                 column, f"{column} {quantity_text!r} is not a number: give the stock count, like 3, or leave it blank"
             )
-        if problem := limits.STOCK.problem(quantity, label=self.columns.name("inventory_qty")):
-            raise CellError(self.columns.name("inventory_qty"), problem)
+        if not _STOCK_SMALLEST <= quantity <= _STOCK_LARGEST:
+            column = self.columns.name("inventory_qty")
+            raise CellError(column, limits.STOCK.problem(quantity, label=column))
         if quantity > 0:
             return "in_stock"
         # Classic exports say "continue"/"deny"; 2024+ exports answer "Continue selling when out of stock".
