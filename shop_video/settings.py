@@ -62,8 +62,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
     "csp.middleware.CSPMiddleware",  # the Content-Security-Policy below, on every page
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -125,8 +125,6 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 MEDIA_URL = env_str("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
-# Uploaded photos above this are refused before Pillow decodes them (decompression bombs, huge scans).
-IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 25 * 1024 * 1024, minimum=1024)
 # Feeds, photos, brand fonts and music, presenter photos, shot clips: never under MEDIA_ROOT (which a web server
 # may serve); they reach their merchant only through /files/, which checks who asks (shop_video/media.py).
 PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
@@ -140,6 +138,8 @@ STORAGES = {
     "private": {"BACKEND": "shop_video.media.PrivateFileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Uploaded photos above this are refused before Pillow decodes them (decompression bombs, huge scans).
+IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 25 * 1024 * 1024, minimum=1024)
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 50_000_000, minimum=10_000)
 FEED_MAX_BYTES = env_int("FEED_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
 
@@ -359,6 +359,27 @@ AXES_CLIENT_IP_CALLABLE = "shop_video.login_throttle.client_address"
 AXES_LOCKOUT_CALLABLE = "shop_video.login_throttle.lockout_response"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp) on every page: scripts and styles only from our static files (no inline
+# code, no eval), so even a stored file opened on this origin cannot run script against the dashboard.
+# Media may live on its own origin (deploy/README.md recommends it): an absolute MEDIA_URL's origin is allowed.
+_MEDIA_ORIGIN = [MEDIA_URL.split("/", 3)[0] + "//" + MEDIA_URL.split("/", 3)[2]] if "://" in MEDIA_URL else []
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *_MEDIA_ORIGIN],
+        "media-src": ["'self'", "blob:", *_MEDIA_ORIGIN],  # blob: the live player's MediaSource
+        "connect-src": ["'self'", *_MEDIA_ORIGIN],
+        "worker-src": ["'self'", "blob:"],  # hls.js runs its demuxer in a blob worker
+        "font-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    },
+}
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
@@ -385,27 +406,6 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maxi
 # Attempts per delivery (and per re-send) before it is failed. Waits between attempts: 5 s, 30 s, 2 min, 10 min,
 # 1 h, 3 h, then 6 h (each +/- 10 % jitter), so the default 8 attempts span about 10 hours.
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1, maximum=30)
-# Content-Security-Policy (django-csp) on every page: scripts and styles only from our static files (no inline
-# code, no eval), so even a stored file opened on this origin cannot run script against the dashboard.
-# Media may live on its own origin (deploy/README.md recommends it): an absolute MEDIA_URL's origin is allowed.
-_MEDIA_ORIGIN = [MEDIA_URL.split("/", 3)[0] + "//" + MEDIA_URL.split("/", 3)[2]] if "://" in MEDIA_URL else []
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": ["'none'"],
-        "script-src": ["'self'"],
-        "style-src": ["'self'"],
-        "img-src": ["'self'", "data:", *_MEDIA_ORIGIN],
-        "media-src": ["'self'", "blob:", *_MEDIA_ORIGIN],  # blob: the live player's MediaSource
-        "connect-src": ["'self'", *_MEDIA_ORIGIN],
-        "worker-src": ["'self'", "blob:"],  # hls.js runs its demuxer in a blob worker
-        "font-src": ["'self'"],
-        "manifest-src": ["'self'"],
-        "form-action": ["'self'"],
-        "frame-ancestors": ["'none'"],
-        "base-uri": ["'none'"],
-        "object-src": ["'none'"],
-    },
-}
 # Pending deliveries whose task message was lost (broker down, worker killed) are sent again by this sweep.
 CELERY_BEAT_SCHEDULE["webhook-deliveries-sweep"] = {
     "task": "shop_video.webhooks.tasks.webhook_deliveries_sweep",
