@@ -118,3 +118,32 @@ RENDER_CASES = [
 # fmt: on
 
 API_CASES = CREDENTIALS + TENANCY + ROLES + BODIES + PRODUCTS + MERCHANT + RENDER_CASES
+
+# Query parameters: each one of the schema's, sent hostile (the meta-test counts them like body fields).
+EMPTY_PAGE = '"results":[]'
+BAD_CURSOR = "This cursor is not valid"
+# fmt: off
+QUERIES = [
+    Case("query-imports-cursor", "key", "GET", "/api/v1/catalog/imports?cursor=x", 400, BAD_CURSOR, field="cursor"),
+    Case("query-imports-limit", "key", "GET", "/api/v1/catalog/imports?limit=1000000", 400, "Must be a whole number from 1 to", field="limit"),
+    Case("query-products-cursor", "key", "GET", "/api/v1/products?cursor=x", 400, BAD_CURSOR, field="cursor"),
+    Case("query-products-limit", "key", "GET", "/api/v1/products?limit=-1", 400, "Must be a whole number from 1 to", field="limit"),
+    Case("query-products-q-nul", "key", "GET", "/api/v1/products?q=mug%00", 400, "Null characters", field="q"),
+    Case("query-products-their-sku", "key", "GET", "/api/v1/products?sku=GLX-1", 200, EMPTY_PAGE, field="sku"),
+    Case("query-products-status", "key", "GET", "/api/v1/products?status=deleted", 400, "Unknown status 'deleted'", field="status"),
+    Case("query-videos-aspect", "key", "GET", "/api/v1/products/MUG-1/videos?aspect=1:100000", 400, "is not an aspect ratio we make", field="aspect"),
+    Case("query-renders-cursor", "key", "GET", "/api/v1/renders?cursor=x", 400, BAD_CURSOR, field="cursor"),
+    Case("query-renders-limit", "key", "GET", "/api/v1/renders?limit=99999999999999999999", 400, "Must be a whole number from 1 to", field="limit"),
+    Case("query-renders-their-sku", "key", "GET", "/api/v1/renders?sku=GLX-1", 200, EMPTY_PAGE, field="sku"),
+    Case("query-renders-status", "key", "GET", "/api/v1/renders?status=%3Cscript%3E", 400, "is not a render status", field="status"),  # JSON, not a page: naming it is fine
+    Case("query-prompts-their-sku", "key", "GET", "/api/v1/templates/acme-only/prompts?sku=GLX-1", 404, NOT_FOUND, field="sku"),
+    Case("query-endpoint-deliveries-cursor", "key", "GET", "/api/v1/webhooks/{endpoint_id}/deliveries?cursor=x", 400, BAD_CURSOR, field="cursor"),
+    Case("query-endpoint-deliveries-limit", "key", "GET", "/api/v1/webhooks/{endpoint_id}/deliveries?limit=0", 400, "Must be a whole number from 1 to", field="limit"),
+    Case("query-endpoint-deliveries-status", "key", "GET", "/api/v1/webhooks/{endpoint_id}/deliveries?status=all", 400, "Use one of pending, succeeded, failed", field="status"),
+    Case("query-deliveries-cursor", "key", "GET", "/api/v1/webhooks/deliveries?cursor=x", 400, BAD_CURSOR, field="cursor"),
+    Case("query-deliveries-limit", "key", "GET", "/api/v1/webhooks/deliveries?limit=abc", 400, "Must be a whole number from 1 to", field="limit"),
+    Case("query-deliveries-status", "key", "GET", "/api/v1/webhooks/deliveries?status=failed%27%20OR%201%3D1", 400, "Use one of pending, succeeded, failed", field="status"),
+]
+# fmt: on
+
+API_CASES += QUERIES

@@ -121,7 +121,8 @@ def _route(url: str) -> str:
 
 
 def _api_fields() -> set[tuple[str, str]]:
-    """(route name, field) for every writable field of every request body in the API schema (drf-spectacular)."""
+    """(route name, field) for every writable field of every request body, and every query parameter, in the API
+    schema (drf-spectacular)."""
     from drf_spectacular.generators import SchemaGenerator
 
     schema = SchemaGenerator().get_schema(request=None, public=True)
@@ -129,6 +130,9 @@ def _api_fields() -> set[tuple[str, str]]:
     fields = set()
     for path, methods in schema["paths"].items():
         for operation in methods.values():
+            if not isinstance(operation, dict):
+                continue
+            fields.update((_route(path), p["name"]) for p in operation.get("parameters", []) if p["in"] == "query")
             for content in operation.get("requestBody", {}).get("content", {}).values():
                 body = content["schema"]
                 body = components[body["$ref"].split("/")[-1]] if "$ref" in body else body
