@@ -75,24 +75,32 @@ def private_postgres():
 
 @contextlib.contextmanager
 def broker_switched(url: str):
-    """This process's Celery app sends to `url` (the reaper, job creation), as the worker it talks to does."""
+    """This process's Celery app sends to `url` (the reaper, job creation), as the worker it talks to does.
+    Celery prefers the CELERY_BROKER_URL environment variable (CI sets it) to its configuration, so both change.
+    The suite's own pool is left open for afterwards (kombu keeps pools per broker, process-wide); the private
+    broker's is closed on the way out."""
     from shop_video.celery import app
 
-    saved = app.conf.broker_url, app.conf.broker_transport_options
+    saved = app.conf.broker_url, app.conf.broker_transport_options, os.environ.get("CELERY_BROKER_URL")
 
-    def pools_reset():
-        with contextlib.suppress(Exception):
-            app.pool.force_close_all()
+    def pools_forget():
         app._pool = None
         app.amqp._producer_pool = None
 
-    pools_reset()
+    pools_forget()
     app.conf.broker_url, app.conf.broker_transport_options = url, {}
+    os.environ["CELERY_BROKER_URL"] = url
     try:
         yield
     finally:
-        pools_reset()
-        app.conf.broker_url, app.conf.broker_transport_options = saved
+        with contextlib.suppress(Exception):
+            app.pool.force_close_all()
+        pools_forget()
+        app.conf.broker_url, app.conf.broker_transport_options = saved[:2]
+        if saved[2] is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = saved[2]
 
 
 @contextlib.contextmanager
