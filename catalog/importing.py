@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 2000
 ProgressFn = Callable[[int], None]  # called with the number of products and errors handled so far
 _PRICE_MAX = max(limits.PRICE.largest, limits.COMPARE_AT_PRICE.largest)
+_PRICE_MIN = -_PRICE_MAX
 _LIMITS = {"key": 255, "title": 500, "brand": 200, "product_type": 200, "url": 2000}
 _PRODUCT_FIELDS = ("title", "description", "brand", "product_type", "url", "status")
 _VARIANT_FIELDS = (
@@ -190,8 +191,8 @@ def _acceptable(product: ParsedProduct, tally: _Tally) -> bool:
         # The magnitude is checked here for every importer (a comparison per price); the digits after the point
         # are the importers' to check, where the cell's column is known (tabular.parse_price_cell, google.py).
         price, compare_at = variant.price, variant.compare_at_price
-        if not -_PRICE_MAX <= price <= _PRICE_MAX or (
-            compare_at is not None and not -_PRICE_MAX <= compare_at <= _PRICE_MAX
+        if not _PRICE_MIN <= price <= _PRICE_MAX or (
+            compare_at is not None and not _PRICE_MIN <= compare_at <= _PRICE_MAX
         ):
             problem = limits.PRICE.problem(price, label="price") or limits.COMPARE_AT_PRICE.problem(
                 compare_at, label="compare-at price"

@@ -40,8 +40,10 @@ class Variant(models.Model):
         PREORDER = "preorder", "Preorder"
         BACKORDER = "backorder", "Backorder"
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="variants")
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    # No index of their own: (merchant, sku) and (product, key) below lead with them, and every index is paid for
+    # on each imported row.
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="variants", db_index=False)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants", db_index=False)
     # The feed's own identity of the variant within its product (Shopify handle + option values, WooCommerce
     # variation id, Google/Meta id). SKUs are data: shops repeat them across products, and some leave them out.
     key = models.CharField(max_length=255)
