@@ -91,11 +91,8 @@ class WooCommerceCsvImporter:
         table = open_table(data)
         locale = header_language(table.header)
         if locale is None:
-            missing = [
-                ENGLISH[field]
-                for field in REQUIRED_FIELDS
-                if ENGLISH[field].lower() not in {name.lower() for name in table.header}
-            ]
+            present = {name.lower() for name in table.header}
+            missing = [ENGLISH[field] for field in REQUIRED_FIELDS if ENGLISH[field].lower() not in present]
             raise FeedRejected(
                 f"this is not a WooCommerce product CSV: the header has no {', '.join(missing)} (nor their "
                 f"translation into {', '.join(LANGUAGE_NAMES[code] for code in TRANSLATIONS)}). "
