@@ -46,8 +46,8 @@ def variant_get_by_ref(*, merchant: Merchant, ref: str) -> Variant:
         if len(products) > 1:
             raise SkuAmbiguous(sku_ambiguous_message(ref=ref, keys=sorted(products.values())))
     raise VariantNotFound(
-        f"Merchant {merchant.slug!r} has no product with SKU, handle or id {ref!r}; check it, or import the "
-        "product first (manage.py import_catalog)."
+        f"Merchant {merchant.slug!r} has no product with SKU {ref!r}, nor with that handle or id; check it, or "
+        "import the product first (manage.py import_catalog)."
     )
 
 

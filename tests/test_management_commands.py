@@ -37,7 +37,7 @@ def test_import_catalog_prints_row_errors_and_counts(merchant, tmp_path, capsys)
 
 
 def test_render_refuses_bad_requests_without_creating_a_job(merchant, product_with_photos, builtin_templates):
-    with pytest.raises(CommandError, match="no product with SKU, handle or id 'NOPE'"):
+    with pytest.raises(CommandError, match="no product with SKU 'NOPE'"):
         call_command("render", "--merchant", "acme", "--template", "product-showcase", "--sku", "NOPE")
     with pytest.raises(CommandError, match="No template 'nope'"):
         call_command("render", "--merchant", "acme", "--template", "nope", "--sku", "MUG-1")

@@ -177,7 +177,7 @@ def test_a_sku_on_two_products_is_named_by_handle_and_an_ambiguous_one_says_whic
     assert variant_get_by_ref(merchant=merchant, ref="pine-smoke-candle").sku == "PIN-SMA"  # its first variant
     assert variant_get_by_ref(merchant=merchant, ref="PIN-LAR").product.key == "pine-candle"  # a SKU on one product
     assert variant_get_by_ref(merchant=merchant, ref="pine-smoke-candle-Large").price == Decimal("22.00")
-    with pytest.raises(VariantNotFound, match="no product with SKU, handle or id 'NOPE'"):
+    with pytest.raises(VariantNotFound, match="no product with SKU 'NOPE', nor with that handle or id"):
         variant_get_by_ref(merchant=merchant, ref="NOPE")
     # The render form offers the handle where a SKU cannot name one product.
     refs = [ref for ref, _ in variant_sku_choices(merchant=merchant)]

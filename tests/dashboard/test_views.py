@@ -366,7 +366,7 @@ def test_the_render_form_says_what_to_change(member, product_with_photos, builti
         reverse("dashboard:render_new"),
         {"sku": "NOPE", "template": "quick-bumper", "aspect_ratios": ["9:16"], "engine": "motion", "short_side": "180"},
     )
-    assert response.status_code == 400 and "has no product with SKU, handle or id &#x27;NOPE&#x27;" in response.content.decode()
+    assert response.status_code == 400 and "has no product with SKU &#x27;NOPE&#x27;" in response.content.decode()
     assert not RenderJob.objects.exists()
 
 
