@@ -15,7 +15,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--merchant", required=True, help="The merchant's slug.")
-        parser.add_argument("--skus", required=True, help="Comma-separated SKUs, in playing order.")
+        parser.add_argument(
+            "--skus",
+            required=True,
+            help="Comma-separated SKUs (or the products' handles or ids), in playing order.",
+        )
         parser.add_argument("--name", default="", help="The room's name (default: Live <first SKU>...).")
         parser.add_argument("--template", default=settings.LIVE_TEMPLATE, help="Video template slug.")
         parser.add_argument("--aspect", default="9:16", help=f"Aspect ratio: {', '.join(ASPECT_RATIOS)}.")
