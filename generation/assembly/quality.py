@@ -8,6 +8,7 @@ fails its check with the value None."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from generation.assembly import cards
@@ -210,4 +211,9 @@ def _loudness(video_path: str | Path | None) -> tuple[float | None, float | None
     except ImportError:
         return None, None
     measured = loudness_measure(video_path)
-    return round(measured.integrated_lufs, 1), round(measured.true_peak_dbtp, 1)
+    # A silent track measures -inf dBTP: JSON cannot hold it (the column refuses NaN/inf), and unknown never passes.
+    return _finite(measured.integrated_lufs), _finite(measured.true_peak_dbtp)
+
+
+def _finite(value: float) -> float | None:
+    return round(value, 1) if math.isfinite(value) else None

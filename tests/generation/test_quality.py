@@ -109,3 +109,21 @@ def test_loudness_comes_from_the_meter_rounded(monkeypatch, tmp_path):
     report = quality_report(_timeline(_shot()), tmp_path / "video.mp4")
     assert (report["integrated_lufs"], report["true_peak_dbtp"]) == (-14.0, -1.3)
     assert report["checks"]["integrated_lufs"] and report["checks"]["true_peak_dbtp"]
+
+
+def test_a_silent_track_stores_as_json_and_fails_the_sound_checks(monkeypatch, tmp_path):
+    """A video with no music and no voice measures -inf dBTP; the report must still be valid JSON (the column
+    refuses NaN and infinity) and say the sound is unknown rather than pass it."""
+    import json
+
+    from generation.assembly import loudness
+
+    monkeypatch.setattr(
+        loudness,
+        "loudness_measure",
+        lambda path: loudness.Loudness(integrated_lufs=-200.0, true_peak_dbtp=float("-inf")),
+    )
+    report = quality_report(_timeline(_shot()), tmp_path / "video.mp4")
+    json.dumps(report, allow_nan=False)
+    assert report["true_peak_dbtp"] is None
+    assert not report["checks"]["true_peak_dbtp"] and not report["checks"]["integrated_lufs"]
