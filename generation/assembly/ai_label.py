@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from generation.provenance.label_spec import AI_LABEL_TEXTS
+
 from .cards import (
     Layer,
     Size,
@@ -25,22 +27,6 @@ from .timeline import AI_LABEL_CORNERS, AiLabel, Box, Style
 
 LABEL_SIZE = 0.05  # of the short side
 LABEL_OPACITY = 0.72  # the pill's; the text is opaque white
-# The label in each language a template's options.locale may name (its language part); English otherwise.
-AI_LABEL_TEXTS = {
-    "en": "AI-generated",
-    "de": "KI-generiert",
-    "fr": "Généré par IA",
-    "es": "Generado con IA",
-    "it": "Generato con IA",
-    "pt": "Gerado por IA",
-    "nl": "AI-gegenereerd",
-    "pl": "Wygenerowano przez AI",
-    "sv": "AI-genererad",
-    "da": "AI-genereret",
-    "ja": "AI生成",
-    "zh": "AI生成",
-    "ko": "AI 생성",
-}
 
 
 def ai_label_text(language: str) -> str:

@@ -43,6 +43,7 @@ from generation.music.library import music_mood, music_tempo
 from generation.music.tempo import track_beats
 from generation.prompts import DEFAULT_LOCALE, discount_label, price_format, prompt_context, prompt_render
 from generation.provenance.disclosure import disclosure_script
+from generation.provenance.label_spec import ai_label_resolve
 from generation.provenance.sources import voice_ai_generated
 from generation.template_spec import (
     CtaScene,
@@ -193,7 +194,7 @@ def timeline_for_job(job: RenderJob, aspect_ratio: str) -> Timeline:
         watermark=kit.watermark_position if kit and kit.logo else "none",
         music=music,
         burn_in_captions=spec.burn_in_captions,
-        ai_label=_ai_label(spec, shots, locale),
+        ai_label=_ai_label(spec, shots, locale, kit),
         ai_disclosure=_ai_disclosure(spec, shots, locale),
     )
     starts = timeline.starts()
@@ -348,12 +349,19 @@ def _captions(timeline: Timeline, scene_spans: list[tuple[int, int, str]]) -> li
     return cues
 
 
-def _ai_label(spec, shots: list, locale: str) -> AiLabel | None:
-    """The visible label whenever a shot or the voice-over is AI-generated (or the template shows it always)."""
+def _ai_label(spec, shots: list, locale: str, kit) -> AiLabel | None:
+    """The visible label whenever a shot or the voice-over is AI-generated (or the template shows it always); its
+    position and language are the template's, else the brand kit's (label_spec.ai_label_resolve)."""
     voiceover_ai = spec.voiceover is not None and voice_ai_generated(spec.voiceover.voice)
     if not (spec.ai_label.show == "always" or voiceover_ai or any(shot.ai_generated for shot in shots)):
         return None
-    return AiLabel(text=ai_label_text(spec.ai_label.language or locale), position=spec.ai_label.position)
+    position, language = ai_label_resolve(
+        template=spec.ai_label,
+        kit_position=kit.ai_label_position if kit is not None else "",
+        kit_language=kit.ai_label_language if kit is not None else "",
+        locale=locale,
+    )
+    return AiLabel(text=ai_label_text(language), position=position)
 
 
 def _ai_disclosure(spec, shots: list, locale: str) -> VoiceOver | None:

@@ -1,6 +1,7 @@
 """A template's `ai_label` settings: where the visible label goes and in which language. It cannot be hidden: on a
 rendition with any AI-generated part the label is always drawn, so a template asking to hide it is refused with
-the reason (docs/provenance.md)."""
+the reason (docs/provenance.md). A position or language the template leaves out is the brand kit's
+(BrandKit.ai_label_position / ai_label_language), else auto / the video's language: ai_label_resolve."""
 
 from __future__ import annotations
 
@@ -11,6 +12,22 @@ from django.core.exceptions import ValidationError
 
 from generation.assembly.timeline import AI_LABEL_POSITIONS
 
+# The label in each language it is written in (a language code's first part picks it); English otherwise.
+AI_LABEL_TEXTS = {
+    "en": "AI-generated",
+    "de": "KI-generiert",
+    "fr": "Généré par IA",
+    "es": "Generado con IA",
+    "it": "Generato con IA",
+    "pt": "Gerado por IA",
+    "nl": "AI-gegenereerd",
+    "pl": "Wygenerowano przez AI",
+    "sv": "AI-genererad",
+    "da": "AI-genereret",
+    "ja": "AI生成",
+    "zh": "AI生成",
+    "ko": "AI 생성",
+}
 SHOW_CHOICES = ("auto", "always")  # auto: when any part is AI-generated; always: on every rendition
 FIELDS = ("position", "language", "show", "spoken")
 # auto: spoken when a voice in the video is AI-generated; always: whenever any part is; never: the visible label only
@@ -25,8 +42,8 @@ HIDE_REFUSAL = (
 
 @dataclass(frozen=True)
 class AiLabelSettings:
-    position: str = "auto"
-    language: str = ""  # "": the template's options.locale
+    position: str = ""  # "": the brand kit's, else auto
+    language: str = ""  # "": the brand kit's, else the template's options.locale
     show: str = "auto"
     spoken: str = "auto"  # the spoken disclosure at the end (disclosure.py)
 
@@ -46,10 +63,10 @@ def ai_label_parse(raw: Any) -> AiLabelSettings:
         show = "always"
     if show not in SHOW_CHOICES:
         raise ValidationError(f"ai_label.show must be one of {', '.join(SHOW_CHOICES)}, got {show!r}.")
-    position = raw.get("position", "auto")
+    position = raw.get("position", "")
     if position == "none":
         raise ValidationError(HIDE_REFUSAL.replace("ai_label.show", "ai_label.position"))
-    if position not in AI_LABEL_POSITIONS:
+    if position != "" and position not in AI_LABEL_POSITIONS:
         raise ValidationError(
             f"ai_label.position must be one of {', '.join(AI_LABEL_POSITIONS)} (corners of the safe area), "
             f"got {position!r}."
@@ -63,3 +80,11 @@ def ai_label_parse(raw: Any) -> AiLabelSettings:
     if spoken not in SPOKEN_CHOICES:
         raise ValidationError(f"ai_label.spoken must be one of {', '.join(SPOKEN_CHOICES)}, got {spoken!r}.")
     return AiLabelSettings(position=position, language=language, show=show, spoken=spoken)
+
+
+def ai_label_resolve(
+    *, template: AiLabelSettings, kit_position: str, kit_language: str, locale: str
+) -> tuple[str, str]:
+    """The visible label's (position, language): the template's where it sets them, else the brand kit's, else
+    auto and the video's locale."""
+    return template.position or kit_position or "auto", template.language or kit_language or locale

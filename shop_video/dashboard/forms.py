@@ -15,7 +15,7 @@ from generation.engines.dit.family import FAMILY_NAMES
 from generation.template_spec import MAX_SPEC_BYTES, TEMPLATE_DESCRIPTION_MAX_CHARS
 from shop_video.api.parsers import json_loads_bounded
 from shop_video.tenancy.forms import BrandKitFilesForm
-from shop_video.tenancy.models import BrandKit
+from shop_video.tenancy.models import AI_LABEL_LANGUAGES, AI_LABEL_POSITIONS, BrandKit
 from shop_video.webhooks.services import EVENTS
 
 SHORT_SIDES = (1080, 720, 540, 360, 180)
@@ -154,6 +154,8 @@ class BrandKitForm(BrandKitFilesForm):
             "watermark_position",
             "intro_enabled",
             "outro_enabled",
+            "ai_label_position",
+            "ai_label_language",
         ]
         labels = {
             "primary_colour": "Primary colour",
@@ -169,6 +171,15 @@ class BrandKitForm(BrandKitFilesForm):
             "font": "TTF or OTF with Latin letters; blank uses the bundled font.",
             "music": "MP3, M4A, AAC, WAV, OGG or FLAC, at least a second long; blank means silence.",
         }
+        error_messages = {
+            "ai_label_position": {
+                "invalid_choice": f"%(value)s is not a label position; choose one of {', '.join(AI_LABEL_POSITIONS)}."
+            },
+            "ai_label_language": {
+                "invalid_choice": f"%(value)s is not a label language; choose one of {', '.join(AI_LABEL_LANGUAGES)} "
+                "or leave it blank for the video's language."
+            },
+        }
         widgets = {
             name: forms.TextInput(attrs={"type": "color"})
             for name in ("primary_colour", "secondary_colour", "accent_colour")
@@ -177,6 +188,8 @@ class BrandKitForm(BrandKitFilesForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["logo"].help_text = self.Meta.help_texts["logo"]
+        # Its select always sends a value; a post without one (an older page, a script) keeps the kit's.
+        self.fields["ai_label_position"].required = False
 
     def changes(self) -> dict:
         """The cleaned values for brand_kit_update: a file field appears only when replaced (the checked
@@ -187,6 +200,8 @@ class BrandKitForm(BrandKitFilesForm):
             if isinstance(self.fields[name], forms.FileField):
                 if value is False or (value and name in self.files):
                     changes[name] = value
+            elif name == "ai_label_position" and not value:
+                continue
             else:
                 changes[name] = value
         return changes

@@ -20,13 +20,18 @@ from shop_video.api.schema import api_error_responses
 from shop_video.api.serializers import FileUrlField, IdsInRange, StrictSerializer, id_path_parameter
 from shop_video.tenancy import selectors, services
 from shop_video.tenancy.brand_assets import MUSIC_EXTENSIONS, MUSIC_MOODS
-from shop_video.tenancy.models import BrandKit, BrandMusicTrack
+from shop_video.tenancy.models import AI_LABEL_LANGUAGES, AI_LABEL_POSITIONS, BrandKit, BrandMusicTrack
 
 TAGS = ["brand-kits"]
 KIT_ID = id_path_parameter("kit_id", "The brand kit's id.")
 TRACK_ID = id_path_parameter("track_id", "The music track's id.")
 _HEX = r"^#[0-9a-fA-F]{6}$"
 _HEX_ERRORS = {"invalid": "Use a hex colour like #1a2b3c."}
+
+
+def _choice_errors(choices: tuple[str, ...], blank: str = "") -> dict:
+    allowed = ", ".join(choices) + (f" ({blank})" if blank else "")
+    return {"invalid_choice": f'"{{input}}" is not a valid choice; use one of {allowed}.'}
 
 
 def _errors(*codes: int) -> dict:
@@ -93,6 +98,8 @@ class BrandKitSerializer(serializers.ModelSerializer):
             "watermark_position",
             "intro_enabled",
             "outro_enabled",
+            "ai_label_position",
+            "ai_label_language",
             "updated_at",
         ]
         read_only_fields = fields
@@ -136,6 +143,20 @@ class BrandKitUpdateSerializer(StrictSerializer):
     watermark_position = serializers.ChoiceField(choices=BrandKit.WatermarkPosition.choices, required=False)
     intro_enabled = serializers.BooleanField(required=False)
     outro_enabled = serializers.BooleanField(required=False)
+    ai_label_position = serializers.ChoiceField(
+        choices=AI_LABEL_POSITIONS,
+        required=False,
+        error_messages=_choice_errors(AI_LABEL_POSITIONS),
+        help_text="Where the visible AI-generated label goes unless the template's ai_label.position says; auto: a "
+        "corner clear of the product.",
+    )
+    ai_label_language = serializers.ChoiceField(
+        choices=AI_LABEL_LANGUAGES,
+        required=False,
+        allow_blank=True,
+        error_messages=_choice_errors(AI_LABEL_LANGUAGES, blank="blank for the video's language"),
+        help_text="The label's language unless the template's ai_label.language says; blank: the video's language.",
+    )
 
 
 class BrandKitCreateSerializer(BrandKitUpdateSerializer):

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 
+from generation.assembly.timeline import AI_LABEL_POSITIONS
+from generation.provenance.label_spec import AI_LABEL_TEXTS
 from shop_video.media import (
     AUDIO_EXTENSIONS,
     FONT_EXTENSIONS,
@@ -16,6 +18,19 @@ from shop_video.media import (
 from shop_video.tenancy.brand_assets import MUSIC_MOODS
 
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a hex colour like #1a2b3c.")
+# The visible AI label's defaults a brand kit may set (a template's ai_label overrides them; docs/provenance.md).
+AI_LABEL_LANGUAGES = tuple(AI_LABEL_TEXTS)
+AI_LABEL_POSITION_CHOICES = [
+    (
+        position,
+        "Auto (a corner clear of the product)" if position == "auto" else position.replace("-", " ").capitalize(),
+    )
+    for position in AI_LABEL_POSITIONS
+]
+AI_LABEL_LANGUAGE_CHOICES = [
+    ("", "The video's language"),
+    *((code, f"{code}: {text}") for code, text in AI_LABEL_TEXTS.items()),
+]
 
 
 def media_key_new() -> str:
@@ -93,6 +108,21 @@ class BrandKit(models.Model):
     )
     intro_enabled = models.BooleanField(default=True)
     outro_enabled = models.BooleanField(default=True)
+    ai_label_position = models.CharField(
+        "AI label position",
+        max_length=16,
+        choices=AI_LABEL_POSITION_CHOICES,
+        default="auto",
+        help_text='Where the "AI-generated" label goes on videos with AI-generated parts, unless the template says.',
+    )
+    ai_label_language = models.CharField(
+        "AI label language",
+        max_length=8,
+        choices=AI_LABEL_LANGUAGE_CHOICES,
+        blank=True,
+        default="",
+        help_text="The label's language unless the template says; blank: the video's language.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -86,6 +86,8 @@ BRAND_KIT_EDITABLE_FIELDS = (
     "watermark_position",
     "intro_enabled",
     "outro_enabled",
+    "ai_label_position",
+    "ai_label_language",
 )
 BRAND_KIT_FILE_CHECKS = {"logo": logo_clean, "font": font_clean, "music": music_clean}
 

@@ -100,6 +100,8 @@ DASHBOARD_FORMS = [
     Case("dash-brand-accent-colour-short", "owner", "POST", "/app/brand/", 400, "#", field="accent_colour", form="BrandKitForm", data={**KIT, "accent_colour": "#fff"}),
     Case("dash-brand-font-html", "owner", "POST", "/app/brand/", 400, "font file could not be read", field="font", form="BrandKitForm", data=KIT, files={"font": ("brand.ttf", HTML)}),
     Case("dash-brand-music-html", "owner", "POST", "/app/brand/", 400, "has no audio in it", field="music", form="BrandKitForm", data=KIT, files={"music": ("theme.mp3", HTML)}),
+    Case("dash-brand-ai-label-position-unknown", "owner", "POST", "/app/brand/", 400, "middle;drop is not a label position; choose one of auto, top-right", field="ai_label_position", form="BrandKitForm", data={**KIT, "ai_label_position": "middle;drop"}),
+    Case("dash-brand-ai-label-language-script", "owner", "POST", "/app/brand/", 400, "is not a label language; choose one of en, de", field="ai_label_language", form="BrandKitForm", data={**KIT, "ai_label_language": SCRIPT}, absent=SCRIPT),
     Case("dash-brand-watermark-unknown", "owner", "POST", "/app/brand/", 400, "Select a valid choice. center;drop is not one of", field="watermark_position", form="BrandKitForm", data={**KIT, "watermark_position": "center;drop"}),
     Case("dash-brand-intro-with-an-xxe-logo", "owner", "POST", "/app/brand/", 400, "DOCTYPE or entity declarations", field="intro_enabled", form="BrandKitForm", data={**KIT, "intro_enabled": "on"}, files={"logo": ("logo.svg", XXE_SVG)}),
     Case("dash-brand-outro-with-a-bomb-logo", "owner", "POST", "/app/brand/", 400, "far too many pixels", field="outro_enabled", form="BrandKitForm", data={**KIT, "outro_enabled": "on"}, files={"logo": ("logo.png", BOMB)}),

@@ -125,6 +125,8 @@ KIT_CASES = [
     _kit("POST", "kit-watermark-unknown", "watermark_position", "is not a valid choice", watermark_position="center;drop"),
     _kit("POST", "kit-intro-not-a-boolean", "intro_enabled", "boolean", intro_enabled="sometimes"),
     _kit("POST", "kit-outro-not-a-boolean", "outro_enabled", "boolean", outro_enabled="sometimes"),
+    _kit("POST", "kit-ai-label-position-unknown", "ai_label_position", "use one of auto, top-right", ai_label_position="middle;drop"),
+    _kit("POST", "kit-ai-label-language-script", "ai_label_language", "use one of en, de", ai_label_language="<script>"),
     _kit("PATCH", "kit-edit-logo-bomb", "logo", "far too many pixels", logo=("logo.png", BOMB)),
     _kit("PATCH", "kit-edit-name-too-long", "name", "100 characters", name="n" * 101),
     _kit("PATCH", "kit-edit-is-default", "is_default", "boolean", is_default="x"),
@@ -136,6 +138,8 @@ KIT_CASES = [
     _kit("PATCH", "kit-edit-watermark", "watermark_position", "is not a valid choice", watermark_position="../"),
     _kit("PATCH", "kit-edit-intro", "intro_enabled", "boolean", intro_enabled="2"),
     _kit("PATCH", "kit-edit-outro", "outro_enabled", "boolean", outro_enabled="2"),
+    _kit("PATCH", "kit-edit-ai-label-position", "ai_label_position", "use one of auto, top-right", ai_label_position="none"),
+    _kit("PATCH", "kit-edit-ai-label-language", "ai_label_language", "use one of en, de", ai_label_language="../en"),
 ]
 
 TRACKS = "/api/v1/brand-kits/{kit_id}/music-tracks"

@@ -19,6 +19,7 @@ _FORM = {
     "secondary_colour": "#ffffff",
     "accent_colour": "#e4572e",
     "watermark_position": "bottom-right",
+    "ai_label_position": "auto",  # the admin's select always sends one
     "intro_enabled": "on",
     "outro_enabled": "on",
 }

@@ -184,6 +184,7 @@ def test_the_admin_inline_checks_track_uploads(client, merchant):
         "secondary_colour": "#ffffff",
         "accent_colour": "#e4572e",
         "watermark_position": "bottom-right",
+        "ai_label_position": "auto",
         "intro_enabled": "on",
         "outro_enabled": "on",
         "music_tracks-TOTAL_FORMS": "1",
