@@ -17,6 +17,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog import limits
 from catalog.fields import AMOUNT_READ_PRECISION
 from catalog.import_requests import catalog_import_request_create
 from catalog.importers import IMPORTERS
@@ -335,7 +336,9 @@ class ProductUpdateSerializer(StrictSerializer):
     noun = "product"
 
     title = serializers.CharField(required=False, max_length=500)
-    description = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    description = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, max_length=limits.DESCRIPTION_MAX_CHARS
+    )
     brand = serializers.CharField(required=False, allow_blank=True, max_length=200)
     product_type = serializers.CharField(required=False, allow_blank=True, max_length=200)
     status = _ProductStatusField()

@@ -30,7 +30,14 @@ BATCH_SIZE = 2000
 ProgressFn = Callable[[int], None]  # called with the number of products and errors handled so far
 _PRICE_MAX = max(limits.PRICE.largest, limits.COMPARE_AT_PRICE.largest)
 _PRICE_MIN = -_PRICE_MAX
-_LIMITS = {"key": 255, "title": 500, "brand": 200, "product_type": 200, "url": 2000}
+_LIMITS = {
+    "key": 255,
+    "title": 500,
+    "description": limits.DESCRIPTION_MAX_CHARS,
+    "brand": 200,
+    "product_type": 200,
+    "url": 2000,
+}
 _PRODUCT_FIELDS = ("title", "description", "brand", "product_type", "url", "status")
 _VARIANT_FIELDS = (
     "key",

@@ -80,4 +80,7 @@ COMPARE_AT_PRICE = decimal_limit(Variant, "compare_at_price")
 POSITION = integer_limit(Variant, "position")
 # Stock counts are not stored, but shops keep them in 32-bit integers (Shopify, WooCommerce): a count outside
 # that range is a broken cell, not a big warehouse.
+# A product description is a TextField (no column limit); 100,000 characters is far beyond any shop's copy (Shopify
+# shows about 5,000 words at most in a theme) and keeps one cell from filling a page, a prompt or a request.
+DESCRIPTION_MAX_CHARS = 100_000
 STOCK = IntegerLimit(*BaseDatabaseOperations.integer_field_ranges["IntegerField"])

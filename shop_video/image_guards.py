@@ -64,7 +64,8 @@ def image_open_guarded(
         # Pillow refuses truly huge images inside open(), before we can look at their size.
         claimed = re.search(r"\((\d+) pixels\)", str(exc))
         raise ImageRefused("bomb", claimed_pixels=int(claimed.group(1)) if claimed else None) from None
-    except UnidentifiedImageError as exc:
-        raise ImageRefused("unreadable", error=str(exc)) from None
+    except UnidentifiedImageError:
+        # PIL's message names the in-memory file ("<_io.BytesIO object at 0x...>"): useless to a merchant.
+        raise ImageRefused("unreadable", error="not a format an image library recognises") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageRefused("damaged", error=str(exc)) from None

@@ -434,6 +434,7 @@ def test_photos_are_uploaded_each_reported_on_its_own(api, product_with_photos):
     assert report["duplicates"] == [{"file": "again.jpg", "message": "the product already has this photo"}]
     assert [item["file"] for item in report["rejected"]] == ["notes.txt"]
     assert "not a readable image" in report["rejected"][0]["message"]
+    assert "BytesIO" not in report["rejected"][0]["message"] and "0x" not in report["rejected"][0]["message"]
     assert product_with_photos.images.count() == 4
 
 

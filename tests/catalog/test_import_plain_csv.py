@@ -2,6 +2,7 @@ from decimal import Decimal
 
 import pytest
 
+from catalog import limits
 from catalog.importers import importer_get
 from catalog.importing import catalog_import_run
 from catalog.models import CatalogImport, Product, ProductImage, Variant
@@ -109,4 +110,12 @@ def test_overlong_fields_are_row_errors_not_truncated(merchant):
             "ref": "LONG-1",
         }
     ]
+    assert record.created_count == 1
+
+
+def test_a_description_past_the_limit_is_a_row_error_and_the_rest_imports(merchant):
+    long_description = "y" * (limits.DESCRIPTION_MAX_CHARS + 1)
+    record = _import(merchant, HEADER + f"LONG-2,Mug,{long_description},5,USD,\nOK-2,Fine,,5,USD,\n")
+    assert [(error["field"], error["ref"]) for error in record.errors] == [("description", "LONG-2")]
+    assert f"shorten it to {limits.DESCRIPTION_MAX_CHARS} or fewer" in record.errors[0]["message"]
     assert record.created_count == 1
