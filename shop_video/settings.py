@@ -357,6 +357,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "shop_video.login_throttle.login_username"
 AXES_CLIENT_IP_CALLABLE = "shop_video.login_throttle.client_address"
 AXES_LOCKOUT_CALLABLE = "shop_video.login_throttle.lockout_response"
+AXES_VERBOSE = False  # its start-up banner on every command and worker start says nothing an operator needs
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy (django-csp) on every page: scripts and styles only from our static files (no inline
