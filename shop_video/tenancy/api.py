@@ -20,7 +20,14 @@ from shop_video.api.schema import api_error_responses
 from shop_video.api.serializers import FileUrlField, IdsInRange, StrictSerializer, id_path_parameter
 from shop_video.tenancy import selectors, services
 from shop_video.tenancy.brand_assets import MUSIC_EXTENSIONS, MUSIC_MOODS
-from shop_video.tenancy.models import AI_LABEL_LANGUAGES, AI_LABEL_POSITIONS, BrandKit, BrandMusicTrack
+from shop_video.tenancy.models import (
+    AI_LABEL_LANGUAGE_CHOICES,
+    AI_LABEL_LANGUAGES,
+    AI_LABEL_POSITION_CHOICES,
+    AI_LABEL_POSITIONS,
+    BrandKit,
+    BrandMusicTrack,
+)
 
 TAGS = ["brand-kits"]
 KIT_ID = id_path_parameter("kit_id", "The brand kit's id.")
@@ -144,14 +151,14 @@ class BrandKitUpdateSerializer(StrictSerializer):
     intro_enabled = serializers.BooleanField(required=False)
     outro_enabled = serializers.BooleanField(required=False)
     ai_label_position = serializers.ChoiceField(
-        choices=AI_LABEL_POSITIONS,
+        choices=AI_LABEL_POSITION_CHOICES,  # the model's (value, label) pairs: one enum in the schema, not two
         required=False,
         error_messages=_choice_errors(AI_LABEL_POSITIONS),
         help_text="Where the visible AI-generated label goes unless the template's ai_label.position says; auto: a "
         "corner clear of the product.",
     )
     ai_label_language = serializers.ChoiceField(
-        choices=AI_LABEL_LANGUAGES,
+        choices=AI_LABEL_LANGUAGE_CHOICES,
         required=False,
         allow_blank=True,
         error_messages=_choice_errors(AI_LABEL_LANGUAGES, blank="blank for the video's language"),
