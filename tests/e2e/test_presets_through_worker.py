@@ -24,7 +24,9 @@ from tests import factories
 from tests.e2e.worker import celery_worker, queues_purge, wait_for
 from tests.media_probe import probe_video
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+# Also `presets`: the broker reruns of `make test` (-m "e2e and not presets") skip this matrix; the broker changes
+# nothing in how a preset looks, and once through a real worker proves it.
+pytestmark = [pytest.mark.e2e, pytest.mark.presets, pytest.mark.django_db(transaction=True)]
 
 ASPECTS = ("9:16", "1:1", "16:9", "4:5")
 SHORT_SIDE = 240
