@@ -259,9 +259,9 @@ def _upsert(merchant, products: list[ParsedProduct], tally: _Tally) -> dict[str,
     now = timezone.now()
     existing = {
         row[1]: row
-        for row in Product.objects.filter(merchant=merchant, key__any=[p.key for p in products]).values_list(
-            "pk", "key", *_PRODUCT_FIELDS
-        )
+        for row in Product.objects.filter(merchant=merchant, key__any=[p.key for p in products])
+        .order_by()
+        .values_list("pk", "key", *_PRODUCT_FIELDS)
     }
     outcomes, new_rows, changed = {}, [], []
     for parsed in products:
@@ -302,9 +302,10 @@ def _variants_upsert(
     existing = (
         {
             (row[1], row[2]): row
-            for row in Variant.objects.filter(product_id__any=stored_ids).values_list(
-                "pk", "product_id", *_VARIANT_FIELDS
-            )
+            # order_by(): the model's ordering joins product and merchant and sorts, which a dict does not need
+            for row in Variant.objects.filter(product_id__any=stored_ids)
+            .order_by()
+            .values_list("pk", "product_id", *_VARIANT_FIELDS)
         }
         if stored_ids
         else {}
