@@ -33,7 +33,7 @@ from generation.engines.dit.family import FAMILY_NAMES
 from generation.engines.motion import CAMERA_PRESETS
 from generation.prompts import MERGE_FIELDS, locale_clean, prompt_template_check
 from generation.provenance.label_spec import AiLabelSettings, ai_label_parse
-from shop_video.tenancy.brand_assets import MUSIC_MOODS
+from generation.template_music import MusicSettings, is_number, music_parse
 
 SCENE_TYPES = ("intro", "title", "product_shots", "price_card", "features", "cta", "outro", "presenter")
 TRANSITION_TYPES = ("cut", "crossfade", "slide_left", "slide_up", "push", "zoom", "wipe")  # timeline.TRANSITION_KINDS
@@ -58,7 +58,6 @@ PROMPT_FIELDS = MERGE_FIELDS  # the product fields merge_fields may override
 DEFAULT_PROMPT = "{{ product.title }}, a product video, studio lighting, sharp details"
 MAX_OPTIONS = 20
 SHOT_SOURCES = ("photo", "text")
-_TRACK_NAME = re.compile(r"^[-a-zA-Z0-9_]{1,50}$")  # a BrandMusicTrack.name (a slug)
 
 
 @dataclass(frozen=True)
@@ -151,18 +150,6 @@ class PresenterScene(Scene):
 
 
 @dataclass(frozen=True)
-class MusicSettings:
-    enabled: bool = True
-    volume: float = 0.8
-    fade_in: float = 0.5
-    fade_out: float = 1.0
-    track: str | None = None  # a brand kit track's name; the render is refused if the kit has none by that name
-    mood: str | None = None  # else the kit's first track with this mood; else the kit's default music; else the
-    # built-in library piece for this mood (generation/music), or the preset's own mood when none is named
-    tempo: float | None = None  # the built-in piece's beats per minute; None: the mood's own
-
-
-@dataclass(frozen=True)
 class VoiceOverSettings:
     """A voice-over spoken over the whole video by the TTS, the music ducked under it."""
 
@@ -206,7 +193,7 @@ def template_spec_parse(spec: Any, *, fps: int) -> TemplateSpec:
         raise ValidationError(f"family {family!r} is unknown; use one of {', '.join(FAMILY_NAMES)}.")
     options = _options_parse(spec.get("options", {}))
     default_transition = _transition_parse("transition", spec.get("transition", {"type": "cut"}), fps)
-    music = _music_parse(spec.get("music", {}))
+    music = music_parse(spec.get("music", {}))
     voiceover = _voiceover_parse(spec["voiceover"], options) if spec.get("voiceover") is not None else None
     scenes = [
         _scene_parse(index, raw, fps, options, default_transition) for index, raw in enumerate(raw_scenes, start=1)
@@ -290,7 +277,7 @@ def _options_parse(options: Any) -> dict:
             raise ValidationError(
                 f"options.{name} must be text (up to 500 characters), a number or true/false, got {str(value)[:100]!r}."
             )
-        if _is_number(value) and not abs(value) <= MAX_OPTION_NUMBER:  # NaN and infinity fail it too
+        if is_number(value) and not abs(value) <= MAX_OPTION_NUMBER:  # NaN and infinity fail it too
             raise ValidationError(
                 f"options.{name} must be a number from -{MAX_OPTION_NUMBER:,} to {MAX_OPTION_NUMBER:,}, "
                 f"got {str(value)[:40]}."
@@ -314,40 +301,9 @@ def _transition_parse(where: str, raw: Any, fps: int) -> SceneTransition:
     if kind == "cut":
         return CUT
     duration = raw.get("duration", 0.4)
-    if not _is_number(duration) or not 0 < duration <= 2:
+    if not is_number(duration) or not 0 < duration <= 2:
         raise ValidationError(f"{where}: duration must be a number of seconds above 0 and at most 2, got {duration!r}.")
     return SceneTransition(type=kind, frames=max(1, round(duration * fps)))
-
-
-def _music_parse(raw: Any) -> MusicSettings:
-    if raw is False:
-        return MusicSettings(enabled=False)
-    if not isinstance(raw, dict):
-        raise ValidationError(f'music must be false or an object such as {{"volume": 0.8}}, got {raw!r}.')
-    values = {}
-    for name, low, high in (("volume", 0, 1), ("fade_in", 0, 10), ("fade_out", 0, 10)):
-        value = raw.get(name, getattr(MusicSettings, name))
-        if not _is_number(value) or not low <= value <= high:
-            raise ValidationError(f"music.{name} must be a number from {low} to {high}, got {value!r}.")
-        values[name] = float(value)
-    track = raw.get("track")
-    if track is not None and (not isinstance(track, str) or not _TRACK_NAME.match(track)):
-        raise ValidationError(
-            f"music.track must be the name of one of the brand kit's tracks (letters, digits, - "
-            f"and _, at most 50), got {track!r}."
-        )
-    mood = raw.get("mood")
-    if mood is not None and mood not in MUSIC_MOODS:
-        raise ValidationError(f"music.mood {mood!r} is unknown; use one of {', '.join(MUSIC_MOODS)}.")
-    tempo = raw.get("tempo")
-    if tempo is not None and (not _is_number(tempo) or not 60 <= tempo <= 180):
-        raise ValidationError(f"music.tempo must be a number of beats per minute from 60 to 180, got {tempo!r}.")
-    unknown = sorted(set(raw) - set(values) - {"track", "mood", "tempo"})
-    if unknown:
-        raise ValidationError(
-            f"music.{unknown[0]} is unknown; music takes track, mood, tempo, volume, fade_in and fade_out."
-        )
-    return MusicSettings(**values, track=track, mood=mood, tempo=float(tempo) if tempo is not None else None)
 
 
 _VOICEOVER_VOICE = {"engine": str, "voice": str, "speed": (int, float), "language": str}
@@ -366,7 +322,7 @@ def _voiceover_parse(raw: Any, options: dict) -> VoiceOverSettings:
         )
     script = _script_text_parse("voiceover: script", raw.get("script"), options)
     start = raw.get("start", 0.5)
-    if not _is_number(start) or not 0 <= start <= MAX_SCENE_SECONDS:
+    if not is_number(start) or not 0 <= start <= MAX_SCENE_SECONDS:
         raise ValidationError(
             f"voiceover.start must be a number of seconds from 0 to {MAX_SCENE_SECONDS:g}, got {start!r}."
         )
@@ -387,10 +343,6 @@ def _voiceover_parse(raw: Any, options: dict) -> VoiceOverSettings:
     return VoiceOverSettings(script=script, start=float(start), voice=voice)
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def _scene_parse(index: int, raw: Any, fps: int, options: dict, default_transition: SceneTransition) -> Scene:
     where = f"scene {index}"
     if not isinstance(raw, dict):
@@ -407,7 +359,7 @@ def _scene_parse(index: int, raw: Any, fps: int, options: dict, default_transiti
             f"{', '.join(sorted(known - {'type'}))}."
         )
     duration = raw.get("duration")
-    if not _is_number(duration) or not 0 < duration <= MAX_SCENE_SECONDS:
+    if not is_number(duration) or not 0 < duration <= MAX_SCENE_SECONDS:
         raise ValidationError(
             f"{where}: duration must be a number of seconds above 0 and at most "
             f"{MAX_SCENE_SECONDS:g}, got {duration!r}."
