@@ -1,8 +1,6 @@
 """The templates and renders API (/api/v1/): creating renders, reading them, cancelling, the storefront embed,
 webhook events, and that another merchant's key sees none of it."""
 
-from datetime import timedelta
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -11,67 +9,11 @@ from django.utils import timezone
 from generation import api_serializers as generation_api
 from generation.models import JobStatus, RenderJob, Rendition, Shot, VideoTemplate
 from generation.services.job_states import render_job_fail
-from generation.services.render_jobs import render_job_create
-from tests import factories
+from tests.generation.render_api_helpers import QUALITY, job_make, job_succeed
 
 pytestmark = pytest.mark.django_db
 
 RENDERS = "/api/v1/renders"
-
-
-@pytest.fixture
-def emitted(monkeypatch):
-    """Webhook events the services emit, instead of queueing deliveries."""
-    from shop_video.webhooks import services as webhook_services
-
-    calls = []
-    monkeypatch.setattr(webhook_services, "webhook_event_emit", lambda **kwargs: calls.append(kwargs))
-    return calls
-
-
-@pytest.fixture
-def catalog(merchant, product_with_photos, builtin_templates, sent_tasks):
-    """acme with MUG-1 (2 photos) and CUP-2 (1 photo, brand Acme), and the built-in templates."""
-    factories.product_make(merchant=merchant, sku="CUP-2", photos=1, title="Tea Cup")
-    return merchant
-
-
-def _job(merchant, sku="MUG-1", **kwargs):
-    kwargs.setdefault("aspect_ratios", ["9:16", "1:1"])
-    return render_job_create(merchant=merchant, template_slug="product-showcase", sku=sku, short_side=180, **kwargs)
-
-
-QUALITY = {
-    "cards_share": 0.25,
-    "time_to_first_product": 0.0,
-    "checks": {"cards_share": True, "time_to_first_product": True},
-}
-
-
-def _succeed(job, *, ratios=None, finished_at=None):
-    """Mark a job succeeded with hand-made renditions (no encoding)."""
-    for ratio in ratios or job.aspect_ratios:
-        name = f"renders/{job.merchant.slug}/{job.pk}/{ratio.replace(':', 'x')}"
-        width, height = {"9:16": (180, 320), "1:1": (180, 180), "16:9": (320, 180), "4:5": (180, 224)}[ratio]
-        Rendition.objects.create(
-            job=job,
-            aspect_ratio=ratio,
-            file=f"{name}.mp4",
-            poster=f"{name}-poster.jpg",
-            preview=f"{name}-preview.webp",
-            captions_vtt=f"{name}.vtt",
-            captions_srt=f"{name}.srt" if ratio == "9:16" else "",
-            width=width,
-            height=height,
-            duration=7.5,
-            size_bytes=1000,
-            quality=QUALITY if ratio == "9:16" else {},
-        )
-    RenderJob.objects.filter(pk=job.pk).update(
-        status=JobStatus.SUCCEEDED, progress=100, finished_at=finished_at or timezone.now()
-    )
-    job.refresh_from_db()
-    return job
 
 
 # --- POST /renders ------------------------------------------------------------------------------------------
@@ -245,7 +187,7 @@ def test_no_credentials_is_401(catalog):
 
 
 def test_a_render_shows_its_outputs_with_absolute_urls(api, catalog):
-    job = _succeed(_job(catalog))
+    job = job_succeed(job_make(catalog))
     response = api.get(f"{RENDERS}/{job.pk}")
     assert response.status_code == 200
     render = response.json()
@@ -285,7 +227,7 @@ def test_a_render_shows_its_outputs_with_absolute_urls(api, catalog):
 
 
 def test_the_payload_has_exactly_the_documented_fields(api, catalog):
-    job = _succeed(_job(catalog))
+    job = job_succeed(job_make(catalog))
     render = api.get(f"{RENDERS}/{job.pk}").json()
     assert set(render) == set(generation_api.RenderSerializer().fields)
     assert set(render["outputs"][0]) == set(generation_api.RenderOutputSerializer().fields)
@@ -294,15 +236,15 @@ def test_the_payload_has_exactly_the_documented_fields(api, catalog):
 
 
 def test_a_failed_render_says_why(api, catalog):
-    job = _job(catalog)
+    job = job_make(catalog)
     render_job_fail(job_id=job.pk, reason="shot 1 (motion, push_in) failed: out of memory")
     render = api.get(f"{RENDERS}/{job.pk}").json()
     assert (render["status"], render["error"]) == ("failed", "shot 1 (motion, push_in) failed: out of memory")
 
 
 def test_renders_list_newest_first_in_cursor_pages_filtered_by_status_and_sku(api, catalog):
-    first, second, third = _job(catalog), _job(catalog, sku="CUP-2"), _job(catalog)
-    _succeed(first)
+    first, second, third = job_make(catalog), job_make(catalog, sku="CUP-2"), job_make(catalog)
+    job_succeed(first)
     page = api.get(RENDERS, {"limit": 2}).json()
     assert [r["id"] for r in page["results"]] == [third.pk, second.pk] and page["previous"] is None
     rest = api.get(page["next"]).json()
@@ -317,7 +259,7 @@ def test_renders_list_newest_first_in_cursor_pages_filtered_by_status_and_sku(ap
 
 def test_renders_list_takes_a_fixed_number_of_queries(api, catalog, django_assert_max_num_queries):
     for _ in range(3):
-        _succeed(_job(catalog))
+        job_succeed(job_make(catalog))
     api.get(RENDERS)  # warm the throttle cache
     with CaptureQueriesContext(connection) as few:
         api.get(RENDERS, {"limit": 1})
@@ -326,7 +268,7 @@ def test_renders_list_takes_a_fixed_number_of_queries(api, catalog, django_asser
 
 
 def test_cancel_a_queued_render(api, catalog):
-    job = _job(catalog)
+    job = job_make(catalog)
     response = api.post(f"{RENDERS}/{job.pk}/cancel")
     assert response.status_code == 200
     assert (response.json()["status"], response.json()["error"]) == ("cancelled", "cancelled on request")
@@ -334,7 +276,7 @@ def test_cancel_a_queued_render(api, catalog):
 
 
 def test_cancel_after_it_finished_is_409_saying_so(api, catalog):
-    job = _succeed(_job(catalog))
+    job = job_succeed(job_make(catalog))
     response = api.post(f"{RENDERS}/{job.pk}/cancel")
     assert response.status_code == 409
     assert response.json()["error"] == {
@@ -424,7 +366,7 @@ def test_a_template_by_slug(api, catalog):
     # 3 shots x 4 + price 2.2 + cta 2.4, less 2 scene and 2 shot crossfades of 0.4 s
     assert template["max_duration"] == pytest.approx(3 * 4.0 + 2.2 + 2.4 - 4 * 0.4)
     assert template["preview_url"] is None  # not rendered with yet
-    job = _succeed(_job(catalog, aspect_ratios=["9:16"]))
+    job = job_succeed(job_make(catalog, aspect_ratios=["9:16"]))
     preview = f"http://testserver/media/renders/acme/{job.pk}/9x16-preview.webp"
     assert api.get("/api/v1/templates/product-showcase").json()["preview_url"] == preview
     listed = {t["slug"]: t["preview_url"] for t in api.get("/api/v1/templates").json()["results"]}
@@ -432,119 +374,11 @@ def test_a_template_by_slug(api, catalog):
     assert api.get("/api/v1/templates/nope").status_code == 404
 
 
-# --- the storefront embed ----------------------------------------------------------------------------------
-
-
-def _videos(api, sku="MUG-1", **params):
-    return api.get(f"/api/v1/products/{sku}/videos", params)
-
-
-def test_embed_gives_the_latest_succeeded_renders_videos(api, catalog):
-    old = _succeed(_job(catalog), finished_at=timezone.now() - timedelta(hours=2))
-    new = _succeed(_job(catalog, aspect_ratios=["1:1"]), finished_at=timezone.now() - timedelta(hours=1))
-    _job(catalog)  # queued: not yet a video
-    failed = _job(catalog)
-    Rendition.objects.create(job=failed, aspect_ratio="1:1", file="x.mp4", width=2, height=2, duration=1)
-    render_job_fail(job_id=failed.pk, reason="boom")
-    response = _videos(api)
-    assert response.status_code == 200
-    body = response.json()
-    rendition = new.renditions.get()
-    assert body == {
-        "sku": "MUG-1",
-        "videos": [
-            {
-                "render_id": new.pk,
-                "created_at": rendition.created_at.isoformat().replace("+00:00", "Z"),
-                "aspect_ratio": "1:1",
-                "url": f"http://testserver/media/renders/acme/{new.pk}/1x1.mp4",
-                "width": 180,
-                "height": 180,
-                "duration": 7.5,
-                "poster_url": f"http://testserver/media/renders/acme/{new.pk}/1x1-poster.jpg",
-                "preview_url": f"http://testserver/media/renders/acme/{new.pk}/1x1-preview.webp",
-                "captions": f"http://testserver/media/renders/acme/{new.pk}/1x1.vtt",
-                "captions_srt_url": None,
-                "quality": None,
-                "ai_generated": False,
-                "provenance": None,
-            }
-        ],
-    }
-    # The latest render has no 9:16: the one before it does.
-    portrait = _videos(api, aspect="9:16").json()["videos"]
-    assert [(v["render_id"], v["aspect_ratio"]) for v in portrait] == [(old.pk, "9:16")]
-    assert _videos(api, aspect="16:9").json()["videos"] == []
-
-
-def test_embed_finds_the_product_by_any_variants_sku(api, catalog):
-    from decimal import Decimal
-
-    from catalog.services import VariantFields, product_upsert
-
-    product, _ = product_upsert(
-        merchant=catalog,
-        key="mug-1",
-        title="Ceramic Mug",
-        variants=[
-            VariantFields(sku="MUG-1", price=Decimal("24"), currency="USD"),
-            VariantFields(sku="MUG-1-BLUE", price=Decimal("24"), currency="USD"),
-        ],
-    )
-    job = _succeed(_job(catalog, sku="MUG-1"))
-    videos = _videos(api, sku="MUG-1-BLUE").json()["videos"]
-    assert {v["render_id"] for v in videos} == {job.pk}
-
-
-def test_embed_of_a_product_without_videos_is_an_empty_list_and_an_unknown_sku_404(api, catalog):
-    assert _videos(api).json() == {"sku": "MUG-1", "videos": []}
-    assert _videos(api, sku="NOPE").status_code == 404
-
-
-def test_embed_refuses_an_unknown_aspect_naming_the_valid_ones(api, catalog):
-    response = _videos(api, aspect="3:2")
-    assert response.status_code == 400
-    assert response.json()["error"]["fields"] == {
-        "aspect": ["'3:2' is not an aspect ratio we make; use one of 9:16, 1:1, 16:9, 4:5."]
-    }
-
-
-def test_embed_is_cacheable_with_an_etag_and_304(api, catalog):
-    job = _succeed(_job(catalog))
-    first = _videos(api, aspect="9:16")
-    etag = first["ETag"]
-    assert first["Cache-Control"] == "private, max-age=60" and etag.startswith('"')
-    assert "Authorization" in first["Vary"]
-    assert _videos(api, aspect="9:16")["ETag"] == etag  # stable
-    assert _videos(api, aspect="1:1")["ETag"] != etag  # per representation
-    not_modified = api.get("/api/v1/products/MUG-1/videos", {"aspect": "9:16"}, HTTP_IF_NONE_MATCH=etag)
-    assert not_modified.status_code == 304 and not_modified.content == b""
-    assert not_modified["ETag"] == etag and not_modified["Cache-Control"] == "private, max-age=60"
-    weak = api.get("/api/v1/products/MUG-1/videos", {"aspect": "9:16"}, HTTP_IF_NONE_MATCH=f'"other", W/{etag}')
-    assert weak.status_code == 304
-    # A newer render changes the answer: the old ETag no longer matches.
-    _succeed(_job(catalog), finished_at=job.finished_at + timedelta(minutes=1))
-    changed = api.get("/api/v1/products/MUG-1/videos", {"aspect": "9:16"}, HTTP_IF_NONE_MATCH=etag)
-    assert changed.status_code == 200 and changed["ETag"] != etag
-
-
-def test_embed_is_two_queries_beyond_authentication(api, catalog, django_assert_max_num_queries):
-    for _ in range(5):
-        _succeed(_job(catalog))
-    api.get("/api/v1/me")  # warm the throttle cache
-    with CaptureQueriesContext(connection) as authentication:
-        api.get("/api/v1/me")
-    with django_assert_max_num_queries(len(authentication) + 1):
-        assert len(_videos(api, aspect="9:16").json()["videos"]) == 1
-    with django_assert_max_num_queries(len(authentication) + 2):  # the SKU check, only when nothing was found
-        assert _videos(api, sku="NOPE").status_code == 404
-
-
 # --- tenancy ---------------------------------------------------------------------------------------------------
 
 
 def test_another_merchant_gets_404_for_every_render_and_template_of_acme(other_api, catalog):
-    job = _succeed(_job(catalog))
+    job = job_succeed(job_make(catalog))
     VideoTemplate.objects.create(
         merchant=catalog, slug="acme-only", name="Ours", spec={"scenes": [{"type": "product_shots", "duration": 1.0}]}
     )
@@ -552,7 +386,7 @@ def test_another_merchant_gets_404_for_every_render_and_template_of_acme(other_a
         other_api.get(f"{RENDERS}/{job.pk}"),
         other_api.post(f"{RENDERS}/{job.pk}/cancel"),
         other_api.get("/api/v1/templates/acme-only"),
-        _videos(other_api, sku="MUG-1"),
+        other_api.get("/api/v1/products/MUG-1/videos"),
     ):
         assert response.status_code == 404, response.request
         assert response.json()["error"]["type"] == "not_found"
@@ -565,7 +399,7 @@ def test_another_merchant_gets_404_for_every_render_and_template_of_acme(other_a
 
 
 def test_a_job_that_fails_emits_render_failed_once_to_its_webhook_url(catalog, emitted):
-    job = _job(catalog, webhook_url="https://hooks.example.com/r")
+    job = job_make(catalog, webhook_url="https://hooks.example.com/r")
     assert render_job_fail(job_id=job.pk, reason="shot 2 failed: black frames")
     assert not render_job_fail(job_id=job.pk, reason="again")  # already failed: no second event
     [call] = emitted
@@ -582,7 +416,7 @@ def test_a_job_that_succeeds_emits_render_succeeded_with_its_outputs(catalog, em
     from generation.assembly import assemble
 
     settings.SITE_URL = "https://videos.example.com"
-    job = _job(catalog)
+    job = job_make(catalog)
     RenderJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, assembly_queued_at=timezone.now())
     monkeypatch.setattr(assemble, "timeline_for_job", lambda job, ratio: ratio)
     monkeypatch.setattr(
@@ -611,7 +445,7 @@ def test_a_job_that_succeeds_emits_render_succeeded_with_its_outputs(catalog, em
 def test_a_cancelled_job_that_finishes_assembling_emits_nothing(catalog, emitted, monkeypatch):
     from generation.assembly import assemble
 
-    job = _job(catalog, aspect_ratios=["9:16"])
+    job = job_make(catalog, aspect_ratios=["9:16"])
     RenderJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, assembly_queued_at=timezone.now())
 
     def write_then_cancelled(job, ratio, timeline):
@@ -630,7 +464,7 @@ def test_a_webhook_that_cannot_be_queued_never_changes_the_job(catalog, monkeypa
         raise RuntimeError("webhook table missing")
 
     monkeypatch.setattr(webhook_services, "webhook_event_emit", broken)
-    job = _job(catalog)
+    job = job_make(catalog)
     assert render_job_fail(job_id=job.pk, reason="boom")
     assert RenderJob.objects.get().status == "failed"
     assert "could not queue the render.failed webhook" in caplog.text
@@ -638,7 +472,7 @@ def test_a_webhook_that_cannot_be_queued_never_changes_the_job(catalog, monkeypa
 
 def test_webhook_urls_are_media_relative_without_site_url(catalog, emitted, settings):
     settings.SITE_URL = ""
-    job = _job(catalog)
+    job = job_make(catalog)
     Rendition.objects.create(
         job=job, aspect_ratio="9:16", file="renders/acme/1/9x16.mp4", width=2, height=2, duration=1
     )
@@ -648,7 +482,7 @@ def test_webhook_urls_are_media_relative_without_site_url(catalog, emitted, sett
 
 def test_webhook_urls_are_absolute_with_site_url(catalog, emitted, settings):
     settings.SITE_URL = "https://videos.example.com"
-    job = _job(catalog)
+    job = job_make(catalog)
     Rendition.objects.create(
         job=job, aspect_ratio="9:16", file="renders/acme/1/9x16.mp4", width=2, height=2, duration=1
     )
@@ -660,7 +494,7 @@ def test_render_failed_reaches_the_webhook_service_for_the_jobs_own_url(catalog)
     """Not mocked: the real webhook service queues a delivery to the render's webhook_url."""
     from shop_video.webhooks.models import WebhookDelivery
 
-    job = _job(catalog, webhook_url="https://hooks.example.com/r")
+    job = job_make(catalog, webhook_url="https://hooks.example.com/r")
     render_job_fail(job_id=job.pk, reason="boom")
     delivery = WebhookDelivery.objects.get()
     assert (delivery.event, delivery.url, delivery.merchant) == (
