@@ -33,7 +33,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from generation.assembly import cards  # noqa: E402
+from generation.assembly import cards, overlays  # noqa: E402
 from generation.assembly.captions import Cue  # noqa: E402
 from generation.assembly.clipio import BT709_FFMPEG_PARAMS, write_clip  # noqa: E402
 from generation.assembly.frame_sources import ENTRANCE_RISE, PART_SECONDS, PART_STAGGER  # noqa: E402
@@ -129,9 +129,9 @@ def ffmpeg_command(
     Image.fromarray(cards.card_background(size, style)).save(workdir / "card.png")
     parts = cards.card_parts(CARD, size, style)
     part_at = [save_layer(part.layer, workdir / f"part{i}.png") for i, part in enumerate(parts)]
-    logo_x, logo_y = save_layer(cards.watermark_layer(style, size, "bottom-right"), workdir / "watermark.png")
+    logo_x, logo_y = save_layer(overlays.watermark_layer(style, size, "bottom-right"), workdir / "watermark.png")
     caption_at = [
-        save_layer(cards.caption_layer(text, size, style), workdir / f"caption{i}.png")
+        save_layer(overlays.caption_layer(text, size, style), workdir / f"caption{i}.png")
         for i, (text, _, _) in enumerate(CAPTIONS)
     ]
     command = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y"]

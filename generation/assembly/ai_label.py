@@ -12,14 +12,14 @@ from dataclasses import replace
 
 from generation.provenance.label_spec import AI_LABEL_TEXTS
 
-from .cards import (
+from .card_canvas import (
+    Frame,
     Layer,
     Size,
-    _canvas,
-    _Frame,
-    _layer,
-    _pill_mask,
+    blank_canvas,
+    cropped_layer,
     font_path_for,
+    pill_mask,
     text_line_boxes,
 )
 from .text_fit import Text, font_load, paint_mask
@@ -34,7 +34,7 @@ def ai_label_text(language: str) -> str:
 
 
 def _pill(text: str, size: Size, style: Style) -> tuple[Text, int, int, int, int]:
-    frame = _Frame.of(size)
+    frame = Frame.of(size)
     font = font_load(font_path_for(style, text), frame.px(LABEL_SIZE))
     fitted = Text(font, (text,))
     pad_x, pad_y = round(font.size * 0.45), round(font.size * 0.2)
@@ -43,7 +43,7 @@ def _pill(text: str, size: Size, style: Style) -> tuple[Text, int, int, int, int
 
 def ai_label_box(text: str, size: Size, style: Style, corner: str) -> Box:
     """Where the label's pill goes in this corner of the safe area, in frame pixels."""
-    safe = _Frame.of(size).safe
+    safe = Frame.of(size).safe
     _, _, _, width, height = _pill(text, size, style)
     vertical, horizontal = corner.split("-")
     left = safe.left if horizontal == "left" else safe.right - width
@@ -82,9 +82,10 @@ def ai_label_layer(label: AiLabel, size: Size, style: Style, corner: str) -> Lay
     """The pill in `corner` ("top-left", ...), white text on translucent black (legible over any shot)."""
     fitted, pad_x, pad_y, width, height = _pill(label.text, size, style)
     box = ai_label_box(label.text, size, style, corner)
-    canvas = _canvas(size)
-    paint_mask(canvas, _pill_mask((width, height)), (box.left, box.top), (0, 0, 0), LABEL_OPACITY)
+    canvas = blank_canvas(size)
+    paint_mask(canvas, pill_mask((width, height)), (box.left, box.top), (0, 0, 0), LABEL_OPACITY)
     fitted.draw(canvas, box.left + pad_x, box.top + pad_y, fitted.width, (255, 255, 255), "center")
     return replace(
-        _layer(canvas), text_boxes=text_line_boxes(fitted, box.left + pad_x, box.top + pad_y, fitted.width, "center")
+        cropped_layer(canvas),
+        text_boxes=text_line_boxes(fitted, box.left + pad_x, box.top + pad_y, fitted.width, "center"),
     )

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import cv2
 import numpy as np
 
-from . import cards
+from . import cards, overlays
 from .ai_label import ai_label_corner, ai_label_layer
 from .frame_sources import POP_OVERSHOOT, CardFrames, Overlay, ShotFrames, back_out, ease
 from .presenter_frames import PresenterFrames
@@ -48,10 +48,10 @@ class Compositor:
         self.starts = timeline.start_frames()
         self.lengths = [round(segment.duration * fps) for segment in timeline.segments]
         self.sources = [_source_for(segment, size, fps, style) for segment in timeline.segments]
-        watermark = cards.watermark_layer(style, size, timeline.watermark)
+        watermark = overlays.watermark_layer(style, size, timeline.watermark)
         self.watermark = Overlay(watermark, size) if watermark is not None else None
         self.badge_layers = {
-            index: cards.badge_layer(segment.badge, size, style)
+            index: overlays.badge_layer(segment.badge, size, style)
             for index, segment in enumerate(timeline.segments)
             if segment.badge
         }
@@ -195,7 +195,7 @@ class Compositor:
             self._caption_overlays.clear()  # one cue at a time is on screen
             text = self.timeline.captions[index].text
             self._caption_overlays[index] = Overlay(
-                cards.caption_layer(text, self.size, self.timeline.style), self.size
+                overlays.caption_layer(text, self.size, self.timeline.style), self.size
             )
         return self._caption_overlays[index]
 

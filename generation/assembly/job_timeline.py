@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from catalog.models import ProductImage
-from generation.assembly import cards
+from generation.assembly import cards, overlays
 from generation.assembly.ai_label import ai_label_text
 from generation.assembly.beats import cuts_on_beats
 from generation.assembly.captions import Cue, caption_cues, spoken_cues
@@ -212,7 +212,7 @@ def timeline_for_job(job: RenderJob, aspect_ratio: str) -> Timeline:
                 (text, starts[index] + speech["offset"] + start, starts[index] + speech["offset"] + end)
                 for text, start, end in speech["words"]
             ],
-            max_chars_per_line=cards.caption_line_chars((width, height), style),
+            max_chars_per_line=overlays.caption_line_chars((width, height), style),
         )
     ]
     captions = _in_turn([*_captions(timeline, scene_spans), *spoken], timeline.duration)
@@ -344,7 +344,7 @@ def _captions(timeline: Timeline, scene_spans: list[tuple[int, int, str]]) -> li
         if end - start < MIN_CAPTION_SECONDS:  # a short scene between long transitions: show it from the start
             start = starts[first]
         # Lines as long as a readable caption holds at this size (short cues in 9:16, 42 columns in 16:9).
-        chars = cards.caption_line_chars((timeline.width, timeline.height), timeline.style, caption)
+        chars = overlays.caption_line_chars((timeline.width, timeline.height), timeline.style, caption)
         cues.extend(caption_cues(caption, start, end, max_chars_per_line=chars))
     return cues
 
@@ -414,7 +414,7 @@ def cards_check(timeline: Timeline) -> None:
                 card_region_clear_of_captions(segment.content.layout, size, timeline.style),
             )
     for cue in timeline.captions if timeline.burn_in_captions else ():
-        cards.caption_fits(cue.text, size, timeline.style)
+        overlays.caption_fits(cue.text, size, timeline.style)
     if timeline.voiceover is not None:
         _voiceover_fits(timeline.voiceover, timeline.duration)
 

@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw
 
 from generation.imaging.segmentation import product_segment
 
-from . import cards
+from . import card_canvas, cards, overlays
 from .captions import MAX_LINES as CAPTION_MAX_LINES
 from .frame_sources import Overlay, ShotFrames
 from .presenter_layout import card_region, host_box, product_box
@@ -201,7 +201,7 @@ def card_region_clear_of_captions(layout: str, size: tuple[int, int], style: Sty
     """The layout's card region, ending above where the spoken captions (up to their most lines) are burned in."""
     region = card_region(layout, *size)
     gap = round(min(size) * PANEL_PADDING / 2)
-    top = cards.caption_band_top(size, style, lines=CAPTION_MAX_LINES)
+    top = overlays.caption_band_top(size, style, lines=CAPTION_MAX_LINES)
     return replace(region, bottom=min(region.bottom, top - gap))
 
 
@@ -312,7 +312,7 @@ def _card_layouts(card: ProductCard, font_path: str, short: int, smallest: int, 
 def _product_card(card: ProductCard, size, style: Style, region: Box, *, paint: bool):
     short, frame_height = min(size), size[1]
     font_path = cards.font_path_for(style, card.title, card.price, card.compare_at, card.discount, "\u2026")
-    smallest = max(8, round(short * cards.MIN_TEXT_SIZE), math.ceil(frame_height * MIN_TEXT_HEIGHT))
+    smallest = max(8, round(short * card_canvas.MIN_TEXT_SIZE), math.ceil(frame_height * MIN_TEXT_HEIGHT))
     fitted = next(_card_layouts(card, font_path, short, smallest, region), None)
     if fitted is None:
         raise ValueError(

@@ -42,7 +42,7 @@ def stage_bottom(width: int, height: int) -> int:
     (up to their most lines) are burned in, measured with the bundled font (a brand font's card is clipped again
     by presenter_frames.card_region_clear_of_captions)."""
     from .captions import MAX_LINES
-    from .cards import caption_band_top  # imported here: cards is heavy, and the geometry is otherwise pure
+    from .overlays import caption_band_top  # imported here: cards is heavy, and the geometry is otherwise pure
 
     return caption_band_top((width, height), Style(), lines=MAX_LINES) - _gap(width, height)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from generation.assembly import cards
+from generation.assembly import cards, overlays
 from generation.assembly.timeline import CARD_TYPES, Box, CallToAction, PresenterClip, ShotClip, Timeline, safe_area
 
 # The thresholds (issue 15): the product big and first, cards a minority, text a phone can read, feed loudness.
@@ -170,10 +170,10 @@ def _text_layers(timeline: Timeline):
             yield product_card_layer(content.card, size, style, region), False
         if segment.badge and segment.badge not in badges:  # the same badge over every shot: draw it once
             badges.add(segment.badge)
-            yield cards.badge_layer(segment.badge, size, style), False
+            yield overlays.badge_layer(segment.badge, size, style), False
     if timeline.burn_in_captions:
         for text in dict.fromkeys(cue.text for cue in timeline.captions):
-            yield cards.caption_layer(text, size, style), False
+            yield overlays.caption_layer(text, size, style), False
 
 
 def _text_boxes(timeline: Timeline) -> list[tuple[Box, bool]]:

@@ -14,7 +14,7 @@ from django.core.files.base import ContentFile
 from PIL import Image
 
 from catalog.models import Product, Variant
-from generation.assembly import cards
+from generation.assembly import overlays
 from generation.assembly.job_timeline import timeline_for_job
 from generation.assembly.timeline import Style, rendition_size, safe_area
 from generation.models import JobStatus, RenderJob
@@ -183,7 +183,7 @@ def _check_pixels(where, path, scenes, size, cues):
         assert colour_share(card, (255, 255, 255), tolerance=40) > 0.005, f"{where}: no price text on the card"
         assert colour_share(card, LOGO) == 0, f"{where}: the watermark belongs over shots, not cards"
     # A caption: white text on a dark box where the caption drawer puts it, while its cue runs.
-    layer = cards.caption_layer(first_cue.text, size, Style())
+    layer = overlays.caption_layer(first_cue.text, size, Style())
     box = captioned[layer.y : layer.y + layer.image.shape[0], layer.x : layer.x + layer.image.shape[1]]
     assert layer.y > height // 2, f"{where}: the caption belongs in the lower half"
     dark = float((box.max(axis=2) < 70).mean())

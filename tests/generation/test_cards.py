@@ -11,17 +11,10 @@ import pytest
 from PIL import Image, ImageDraw
 
 from generation.assembly.captions import caption_cues
-from generation.assembly.cards import (
-    Layer,
-    badge_layer,
-    caption_layer,
-    caption_line_chars,
-    card_background,
-    card_layer,
-    text_colour_on,
-    watermark_layer,
-)
+from generation.assembly.card_canvas import Layer, text_colour_on
+from generation.assembly.cards import card_background, card_layer
 from generation.assembly.fonts import LATIN_FONT
+from generation.assembly.overlays import badge_layer, caption_layer, caption_line_chars, watermark_layer
 from generation.assembly.timeline import (
     CallToAction,
     FeatureList,
@@ -167,7 +160,8 @@ def test_text_that_cannot_fit_raises_a_clear_error(content):
 
 
 def test_the_pre_flight_passes_what_draws():
-    from generation.assembly.cards import caption_fits, card_fits
+    from generation.assembly.cards import card_fits
+    from generation.assembly.overlays import caption_fits
 
     for content in (
         TitleCard("Linen shirt", "€49.00"),

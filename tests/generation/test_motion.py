@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from generation.assembly import cards
+from generation.assembly import card_canvas, cards, overlays
 from generation.assembly.beats import cuts_on_beats
 from generation.assembly.captions import caption_cues
 from generation.assembly.clipio import write_clip
@@ -276,7 +276,7 @@ def long_cards() -> list:
     ]
 
 
-def assert_legible(layer: cards.Layer, size: tuple[int, int], minimum: float = cards.MIN_TEXT_HEIGHT) -> None:
+def assert_legible(layer: cards.Layer, size: tuple[int, int], minimum: float = card_canvas.MIN_TEXT_HEIGHT) -> None:
     safe = safe_area(*size)
     assert layer.text_boxes
     for box in layer.text_boxes:
@@ -294,15 +294,17 @@ def test_every_text_is_big_enough_and_inside_the_safe_area_with_long_texts(size)
         layer = cards.card_layer(content, size, STYLE)
         assert_legible(layer, size)
         if isinstance(content, CallToAction):  # the button's text: the thing to act on, bigger still
-            assert layer.text_boxes[0].height >= cards.MIN_CTA_HEIGHT * size[1]
+            assert layer.text_boxes[0].height >= card_canvas.MIN_CTA_HEIGHT * size[1]
         frames.append(static_card(content, size))
-    chars = cards.caption_line_chars(size, STYLE)
+    chars = overlays.caption_line_chars(size, STYLE)
     for cue in caption_cues(DESCRIPTION_300, 0, 10, max_chars_per_line=chars):
-        assert_legible(cards.caption_layer(cue.text, size, STYLE), size)
-    assert_legible(cards.badge_layer("-17%", size, STYLE), size)
-    caption = cards.caption_layer(caption_cues(DESCRIPTION_300, 0, 10, max_chars_per_line=chars)[0].text, size, STYLE)
+        assert_legible(overlays.caption_layer(cue.text, size, STYLE), size)
+    assert_legible(overlays.badge_layer("-17%", size, STYLE), size)
+    caption = overlays.caption_layer(
+        caption_cues(DESCRIPTION_300, 0, 10, max_chars_per_line=chars)[0].text, size, STYLE
+    )
     Overlay(caption, size).blend_onto(frames[0])
-    Overlay(cards.badge_layer("-17%", size, STYLE), size).blend_onto(frames[0])
+    Overlay(overlays.badge_layer("-17%", size, STYLE), size).blend_onto(frames[0])
     scale = 540 / max(size)
     save(
         f"legible-{size[0]}x{size[1]}",

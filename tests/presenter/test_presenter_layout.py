@@ -126,12 +126,12 @@ def test_a_product_card_too_big_for_the_frame_is_refused_saying_what_to_change()
 @pytest.mark.parametrize("aspect", ["9:16", "1:1", "16:9", "4:5"])
 @pytest.mark.parametrize("layout", ["full", "split", "pip"])
 def test_the_product_card_stays_clear_of_the_captions_and_the_pip_window(aspect, layout):
-    from generation.assembly import cards
+    from generation.assembly import overlays
     from generation.assembly.presenter_frames import card_region_clear_of_captions
 
     size = rendition_size(aspect, 540)
     region = card_region_clear_of_captions(layout, size, Style())
-    caption = cards.caption_layer("Meet the Ceramic Mug.", size, Style())
+    caption = overlays.caption_layer("Meet the Ceramic Mug.", size, Style())
     assert region.bottom < caption.y  # the card ends above the spoken caption's box
     if layout == "pip":
         window = host_box("pip", *size)
@@ -160,7 +160,7 @@ def _overlap(a, b) -> bool:
 @pytest.mark.parametrize("short_side", [1080, 540])
 @pytest.mark.parametrize("aspect", ["9:16", "1:1", "16:9", "4:5"])
 def test_the_pip_shows_the_product_large_beside_the_host_the_card_and_the_captions(aspect, short_side):
-    from generation.assembly import cards
+    from generation.assembly import overlays
     from generation.assembly.presenter_frames import card_region_clear_of_captions, product_card_layer
 
     size = rendition_size(aspect, short_side)
@@ -176,7 +176,7 @@ def test_the_pip_shows_the_product_large_beside_the_host_the_card_and_the_captio
         card_region_clear_of_captions("pip", size, Style()),
     )
     card_box = type(product)(card.x, card.y, card.x + card.image.shape[1], card.y + card.image.shape[0])
-    caption = cards.caption_layer("Meet the Ceramic Mug.", size, Style())
+    caption = overlays.caption_layer("Meet the Ceramic Mug.", size, Style())
     safe = safe_area(width, height)
     for box in (host, card_box):  # the host, the card and the captions keep out of each other and the product
         assert not _overlap(box, product) and box.bottom < caption.y
