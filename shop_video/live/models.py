@@ -113,3 +113,7 @@ class LiveSegment(models.Model):
     @property
     def duration(self) -> float:
         return sum(seconds for _, seconds in self.chunks)
+
+
+# Push destinations (shop_video/live/push/) belong to this app's migrations.
+from shop_video.live.push.models import LiveDestination  # noqa: E402, F401
