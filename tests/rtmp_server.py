@@ -1,0 +1,132 @@
+"""A real RTMP server on the loopback for the live push tests: nginx with its RTMP module (Debian's nginx and
+libnginx-mod-rtmp), on a free port, in the foreground as a subprocess, recording every stream it receives to FLV
+files in a temporary folder (one file per connection).
+
+Missing nginx or the module: the tests skip with the reason on a developer's machine, and fail in CI (CI=true),
+where .ci/run installs both.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+MODULE_PATHS = ("/usr/lib/nginx/modules/ngx_rtmp_module.so", "/usr/lib64/nginx/modules/ngx_rtmp_module.so")
+APPLICATION = "live"
+
+
+def nginx_missing_reason() -> str | None:
+    if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
+        return "nginx is not installed (apt-get install nginx libnginx-mod-rtmp)"
+    if not any(Path(path).exists() for path in MODULE_PATHS):
+        return "nginx's RTMP module is not installed (apt-get install libnginx-mod-rtmp)"
+    return None
+
+
+def require_nginx() -> None:
+    reason = nginx_missing_reason()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}: .ci/run installs it")
+        pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class RtmpServer:
+    """`rtmp://127.0.0.1:<port>/live/<key>`; what it received is in `recordings()` (after `stop()`)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.records = folder / "records"
+        self.records.mkdir(parents=True, exist_ok=True)
+        self.port = _free_port()
+        self.process: subprocess.Popen | None = None
+        module = next(path for path in MODULE_PATHS if Path(path).exists())
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        self.command = [
+            nginx,
+            "-p",
+            str(folder),
+            "-e",
+            str(folder / "logs/error.log"),
+            "-c",
+            str(folder / "nginx.conf"),
+        ]
+        (folder / "logs").mkdir(exist_ok=True)
+        (folder / "nginx.conf").write_text(
+            f"""load_module {module};
+daemon off;
+master_process off;
+worker_processes 1;
+pid {folder}/nginx.pid;
+error_log {folder}/logs/error.log warn;
+events {{ worker_connections 64; }}
+rtmp {{
+    server {{
+        listen 127.0.0.1:{self.port};
+        chunk_size 4096;
+        application {APPLICATION} {{
+            live on;
+            record all;
+            record_path {self.records};
+            record_unique on;
+        }}
+    }}
+}}
+"""
+        )
+
+    @property
+    def url(self) -> str:
+        return f"rtmp://127.0.0.1:{self.port}/{APPLICATION}"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"nginx exited: {self.process.stderr.read().decode(errors='replace')}")
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.05)
+        raise RuntimeError("nginx did not listen within 10 s")
+
+    def stop(self) -> None:
+        """Stop at once (connections drop mid-stream, like an ingest going away); the recordings stay."""
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process and self.process.stderr:
+            self.process.stderr.close()
+        self.process = None
+
+    def recordings(self) -> list[Path]:
+        """The FLV files received, oldest first."""
+        return sorted(self.records.glob("*.flv"), key=lambda path: (path.stat().st_mtime, path.name))
+
+
+@pytest.fixture
+def rtmp_server(tmp_path):
+    require_nginx()
+    server = RtmpServer(tmp_path / "nginx")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
