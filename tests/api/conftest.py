@@ -3,6 +3,7 @@ import pytest
 from catalog.models import CatalogImport
 from generation.models import VideoTemplate
 from generation.services.render_jobs import render_job_create
+from shop_video.live.models import LiveRoom
 from shop_video.tenancy.models import BrandMusicTrack
 from shop_video.tenancy.selectors import brand_kit_default
 from shop_video.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -35,6 +36,7 @@ def acme(merchant, product_with_photos, builtin_templates, sent_tasks):
     )
     kit = brand_kit_default(merchant=merchant)
     track = BrandMusicTrack.objects.create(kit=kit, name="theme", file="brand/music/theme.wav")
+    live_room = LiveRoom.objects.create(merchant=merchant, slug="acme-live", name="Acme live")
     values = {
         "import_id": record.pk,
         "ref": "MUG-1",
@@ -45,5 +47,6 @@ def acme(merchant, product_with_photos, builtin_templates, sent_tasks):
         "delivery_id": delivery.pk,
         "kit_id": kit.pk,
         "track_id": track.pk,
+        "room_id": live_room.pk,
     }
     return {"values": values, "job": job, "product": product_with_photos, "endpoint": endpoint, "template": template}
