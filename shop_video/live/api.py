@@ -30,14 +30,14 @@ class OnAirSerializer(serializers.Serializer):
 
 class PushFiguresSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=PushState.choices)
-    bitrate_kbps = serializers.FloatField()
-    dropped_frames = serializers.IntegerField()
-    reconnects = serializers.IntegerField()
-    seconds_on_air = serializers.FloatField()
+    bitrate_kbps = serializers.FloatField(read_only=True)
+    dropped_frames = serializers.IntegerField(read_only=True)
+    reconnects = serializers.IntegerField(read_only=True)
+    seconds_on_air = serializers.FloatField(read_only=True)
 
 
 class DestinationFiguresSerializer(PushFiguresSerializer):
-    id = serializers.IntegerField()
+    id = serializers.IntegerField(read_only=True)
     name = serializers.CharField()
 
 
@@ -48,7 +48,7 @@ class RoomPushSerializer(PushFiguresSerializer):
 class LiveRoomSerializer(serializers.Serializer):
     """Describes live_room_payload for the schema (read only)."""
 
-    id = serializers.IntegerField()
+    id = serializers.IntegerField(read_only=True)
     name = serializers.CharField()
     slug = serializers.CharField()
     is_active = serializers.BooleanField()
