@@ -1,8 +1,8 @@
 """REST API of a live room's push destinations under /api/v1/live/rooms/{room_id}/destinations.
 
-Destinations carry stream keys, so listing, adding and deleting them is for owners and admins (CanManage, as for
-webhooks); starting and stopping a push is an edit (owners, admins, editors). The stream key is write-only: every
-response shows it masked (its last four characters at most)."""
+Destinations carry stream keys and put the shop on air on a platform under its account, so every route is for
+owners and admins (CanManage, as for webhooks). The stream key is write-only: every response shows it masked (its
+last four characters at most)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from shop_video.api.permissions import CanEdit, CanManage
+from shop_video.api.permissions import CanManage
 from shop_video.api.schema import api_error_responses
 from shop_video.api.serializers import IdsInRange, StrictSerializer, id_path_parameter
 from shop_video.live.models import LiveRoom
@@ -25,8 +25,7 @@ ROOM_ID = id_path_parameter("room_id", "The live room's id.")
 DESTINATION_ID = id_path_parameter("destination_id", "The destination's id.")
 
 
-class CanManageDestinations(CanManage):
-    what = "manage live destinations and their stream keys"
+MANAGE_WHAT = "manage live destinations and their stream keys"  # ends CanManage's refusal
 
 
 class DestinationSerializer(serializers.ModelSerializer):
@@ -88,7 +87,8 @@ def _destination(request, room_id: int, destination_id: int) -> LiveDestination:
 
 
 class DestinationListView(IdsInRange, APIView):
-    permission_classes = [CanManageDestinations]
+    permission_classes = [CanManage]
+    manage_what = MANAGE_WHAT
 
     @extend_schema(
         tags=TAGS,
@@ -123,7 +123,8 @@ class DestinationListView(IdsInRange, APIView):
 
 
 class DestinationDetailView(IdsInRange, APIView):
-    permission_classes = [CanManageDestinations]
+    permission_classes = [CanManage]
+    manage_what = MANAGE_WHAT
 
     @extend_schema(
         tags=TAGS,
@@ -147,7 +148,8 @@ class DestinationDetailView(IdsInRange, APIView):
 
 
 class DestinationStartView(IdsInRange, APIView):
-    permission_classes = [CanEdit]
+    permission_classes = [CanManage]
+    manage_what = MANAGE_WHAT
 
     @extend_schema(
         tags=TAGS,
@@ -163,7 +165,8 @@ class DestinationStartView(IdsInRange, APIView):
 
 
 class DestinationStopView(IdsInRange, APIView):
-    permission_classes = [CanEdit]
+    permission_classes = [CanManage]
+    manage_what = MANAGE_WHAT
 
     @extend_schema(
         tags=TAGS,

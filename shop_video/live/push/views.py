@@ -1,5 +1,5 @@
-"""Dashboard actions on a room's push destinations: add (owners and admins: it takes a stream key), start, stop,
-delete. Each POST redirects back to the room's page (POST-redirect-GET); a refused form answers 400 with the
+"""Dashboard actions on a room's push destinations, for owners and admins (a stream key puts the shop on air on a
+platform under its account): add, start, stop, delete. Each POST redirects back to the room's page (POST-redirect-GET); a refused form answers 400 with the
 form again and every problem named (the stream key is never echoed back)."""
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def destination_add(request, room_id: int):
 
 
 @require_POST
-@member_view
+@member_view(manage=True)
 def destination_start(request, room_id: int, destination_id: int):
     destination = services.live_destination_start(destination=_destination(request, room_id, destination_id))
     when = "now" if services.destination_on_air_now(destination) else "at the start of its schedule"
@@ -82,7 +82,7 @@ def destination_start(request, room_id: int, destination_id: int):
 
 
 @require_POST
-@member_view
+@member_view(manage=True)
 def destination_stop(request, room_id: int, destination_id: int):
     destination = services.live_destination_stop(destination=_destination(request, room_id, destination_id))
     messages.success(request, f"{destination.name} stopped.")
