@@ -121,8 +121,8 @@ rtmp {{
         return sorted(self.records.glob("*.flv"), key=lambda path: (path.stat().st_mtime, path.name))
 
 
-@pytest.fixture
-def rtmp_server(tmp_path):
+@pytest.fixture(name="rtmp_server")
+def rtmp_server_fixture(tmp_path):
     require_nginx()
     server = RtmpServer(tmp_path / "nginx")
     server.start()

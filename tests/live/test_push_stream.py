@@ -6,6 +6,7 @@ went away mid-stream."""
 from __future__ import annotations
 
 import threading
+import time
 from decimal import Decimal
 
 import pytest
@@ -17,7 +18,7 @@ from shop_video.live.push import services as push
 from shop_video.live.push.models import LiveDestination
 from tests import factories
 from tests.live import push_media
-from tests.rtmp_server import rtmp_server as _rtmp_server_fixture  # noqa: F401  (the fixture)
+from tests.rtmp_server import rtmp_server_fixture  # noqa: F401  (the rtmp_server fixture)
 
 STREAM_KEY = "live_1234567890abcdef"
 
@@ -100,20 +101,25 @@ def test_a_room_is_pushed_loop_after_loop_in_sync_and_picks_up_a_price_change(ro
     assert destination.seconds_on_air > 9
 
 
-def test_the_push_reconnects_after_the_ingest_goes_away_mid_stream(room, rtmp_server, settings):
+def test_the_push_reconnects_after_the_ingest_goes_away_mid_stream_and_stops_when_asked(room, rtmp_server):
     destination = destination_make(room, rtmp_server)
-    started = []
+    started, stopped_at = [], []
 
     def observe(slot):
         started.append(slot.segment_id)
         if len(started) == 3:  # in real time, mid-stream: the ingest goes away and comes back 1.5 s later
             rtmp_server.stop()
             threading.Timer(1.5, rtmp_server.start).start()
+        if len(started) == 8:
+            push.live_destination_stop(destination=destination)
+            stopped_at.append(time.monotonic())
 
-    stats = push.live_push_run(destination_id=destination.pk, realtime=True, max_slots=8, on_slot=observe)
+    stats = push.live_push_run(destination_id=destination.pk, realtime=True, on_slot=observe)
+    ended = time.monotonic()
     rtmp_server.stop()
 
     assert stats.reconnects >= 1
+    assert ended - stopped_at[0] < 4, "a stop ends the stream within a second or two"
     first, *_, last = rtmp_server.recordings()
     assert first != last
     for path in (first, last):
@@ -125,5 +131,6 @@ def test_the_push_reconnects_after_the_ingest_goes_away_mid_stream(room, rtmp_se
     start = cycle.index(order[0])
     assert order == [cycle[(start + n) % 3] for n in range(len(order))], order
     destination.refresh_from_db()
-    assert destination.reconnects == stats.reconnects
+    assert destination.reconnects == stats.reconnects and destination.state == "off" and not destination.started
+    assert "Broken pipe" in destination.last_error or "refused" in destination.last_error
     assert STREAM_KEY not in destination.last_error

@@ -14,10 +14,11 @@ import logging
 import os
 import queue
 import subprocess
+import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 AUDIO_READ_SAMPLES = 4096
 CLOSE_TIMEOUT = 15
+STOP_AFTER_SECONDS = 1  # a stop ends the stream this long after it is seen, at the same point in both tracks
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,9 @@ class Connection:
         self.errors: deque[str] = deque(maxlen=5)
         self.broken = threading.Event()
         self.opened_at = time.monotonic()
+        self.frames_written = 0
+        self.samples_written = 0
+        self.stop_at: int | None = None  # frames: where both writers stop when the push is stopped
         self.threads = [
             threading.Thread(target=self._write_video, daemon=True),
             threading.Thread(target=self._write_audio, daemon=True),
@@ -124,13 +129,10 @@ class Connection:
         return True
 
     def close(self, *, graceful: bool) -> None:
-        """Graceful: play what is queued, then let the encoder flush and end the stream. Else stop at once."""
+        """Graceful: both tracks stop at the same point about a second on (mid-segment if need be) and the encoder
+        flushes and ends the stream. Else stop at once."""
         if graceful and self.alive:
-            for jobs in (self.video_jobs, self.audio_jobs):
-                try:
-                    jobs.put(None, timeout=CLOSE_TIMEOUT)
-                except queue.Full:
-                    break
+            self.stop_at = self.frames_written + self.fmt.fps * STOP_AFTER_SECONDS
             deadline = time.monotonic() + CLOSE_TIMEOUT
             for thread in self.threads[:2]:
                 thread.join(max(0.1, deadline - time.monotonic()))
@@ -147,11 +149,6 @@ class Connection:
                 stream.close()
             except OSError:
                 pass
-        for jobs in (self.video_jobs, self.audio_jobs):  # unblock a writer waiting for work
-            try:
-                jobs.put_nowait(None)
-            except queue.Full:
-                pass
         for thread in self.threads:
             thread.join(5)
 
@@ -165,31 +162,59 @@ class Connection:
 
     # --- threads ---------------------------------------------------------------------------------------------
 
+    def _jobs(self, jobs: queue.Queue) -> Iterator[_Job]:
+        """The writer's next segments until the connection breaks or is being stopped with nothing queued."""
+        while not self.broken.is_set():
+            try:
+                job = jobs.get(timeout=0.2)
+            except queue.Empty:
+                if self.stop_at is not None:
+                    return
+                continue
+            if job is None:
+                return
+            yield job
+
+    def _video_room(self) -> int:
+        """Frames that may still be written (a stop point caps them)."""
+        return sys.maxsize if self.stop_at is None else self.stop_at - self.frames_written
+
+    def _audio_room(self) -> int:
+        """Samples that may still be written: up to the frame the stop point names, never past it."""
+        if self.stop_at is None:
+            return sys.maxsize
+        return self.stop_at * self.fmt.sample_rate // self.fmt.fps - self.samples_written
+
     def _write_video(self) -> None:
         size = self.fmt.frame_bytes
-        black = bytes([16]) * (self.fmt.width * self.fmt.height) + bytes([128]) * (
-            size - self.fmt.width * self.fmt.height
-        )
-        last = black
+        luma = self.fmt.width * self.fmt.height
+        last = bytes([16]) * luma + bytes([128]) * (size - luma)  # black, only ever before the first frame
         out = self.process.stdin
         try:
-            while (job := self.video_jobs.get()) is not None and not self.broken.is_set():
+            for job in self._jobs(self.video_jobs):
+                if self._video_room() <= 0:
+                    break
                 self.started.put(job.slot)
                 command = encoder.video_decoder_command(self.fmt, list(job.slot.chunks), frames=job.feed.frames)
                 written = 0
                 with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as decoder:
                     try:
-                        while written < job.feed.frames and (frame := _read_exact(decoder.stdout, size)):
+                        while (
+                            written < job.feed.frames
+                            and self._video_room() > 0
+                            and (frame := _read_exact(decoder.stdout, size))
+                        ):
                             out.write(frame)
-                            last, written = frame, written + 1
+                            last, written, self.frames_written = frame, written + 1, self.frames_written + 1
                     finally:
                         decoder.kill()
-                if written < job.feed.frames:
+                if written < job.feed.frames and self._video_room() > 0:
                     logger.warning(
                         "live push: segment %s gave %s of %s frames", job.slot.segment_id, written, job.feed.frames
                     )
-                for _ in range(job.feed.frames - written):  # the previous picture holds: never black, never a gap
+                while written < job.feed.frames and self._video_room() > 0:  # the picture holds: never black
                     out.write(last)
+                    written, self.frames_written = written + 1, self.frames_written + 1
             out.close()
         except (BrokenPipeError, OSError, ValueError):
             self.broken.set()
@@ -198,23 +223,30 @@ class Connection:
         sample_bytes = self.fmt.sample_bytes
         out = self.audio_out
         try:
-            while (job := self.audio_jobs.get()) is not None and not self.broken.is_set():
+            for job in self._jobs(self.audio_jobs):
+                if self._audio_room() <= 0:
+                    break
                 lead = encoder.audio_lead_seconds(job.slot.chunks[0])
                 command = encoder.audio_decoder_command(
                     self.fmt, list(job.slot.chunks), samples=job.feed.samples, lead=lead
                 )
-                remaining = job.feed.samples * sample_bytes
+                remaining = job.feed.samples
                 with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as decoder:
                     try:
-                        while remaining and (
-                            data := decoder.stdout.read(min(remaining, AUDIO_READ_SAMPLES * sample_bytes))
-                        ):
+                        while remaining and (room := self._audio_room()) > 0:
+                            data = decoder.stdout.read(min(remaining, room, AUDIO_READ_SAMPLES) * sample_bytes)
+                            if not data:
+                                break
+                            data = data[: len(data) - len(data) % sample_bytes]
                             out.write(data)
-                            remaining -= len(data)
+                            remaining -= len(data) // sample_bytes
+                            self.samples_written += len(data) // sample_bytes
                     finally:
                         decoder.kill()
-                if remaining:  # the segment's audio ended early: silence keeps the clock
-                    out.write(bytes(remaining))
+                silence = min(remaining, self._audio_room())
+                if silence > 0:  # the segment's audio ended early: silence keeps the clock
+                    out.write(bytes(silence * sample_bytes))
+                    self.samples_written += silence
             out.close()
         except (BrokenPipeError, OSError, ValueError):
             self.broken.set()
