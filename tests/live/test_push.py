@@ -122,7 +122,9 @@ def test_the_encoder_follows_the_ingest_guidance():
     command = encoder.encoder_command(fmt, target="rtmp://h/app/k", audio_fd=5, realtime=True)
     joined = " ".join(command)
     assert "-g 60 -keyint_min 60 -sc_threshold 0" in joined and "-b:v 1500k -minrate 1500k -maxrate 1500k" in joined
-    assert "nal-hrd=cbr" in joined and "-c:a aac" in joined and "-ar 44100 -ac 2" in joined and command[-1].endswith("/k")
+    assert (
+        "nal-hrd=cbr" in joined and "-c:a aac" in joined and "-ar 44100 -ac 2" in joined and command[-1].endswith("/k")
+    )
     assert [encoder.video_bitrate_kbps(side) for side in (360, 540, 720, 1080)] == [800, 1500, 2500, 4500]
 
 
