@@ -35,11 +35,14 @@ FPS = 30
 SAMPLE_RATE = 48000
 SIZES = {"540": (540, 960), "1080": (1080, 1920)}
 PRODUCTS = 2
-PRODUCT_SECONDS = 2.2
+# A product's segment: live rooms' presenter segments last 10-30 s; the decoders are started once per segment,
+# so shorter ones (--quick) overstate their start-up.
+PRODUCT_SECONDS = 10.0
+QUICK_PRODUCT_SECONDS = 2.2
 
 # The child that runs our push for `seconds` of stream (argv: JSON of its settings).
 PUSH_CHILD = """
-import json, sys, time
+import json, resource, sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
 from shop_video.live.push import encoder, pusher
@@ -56,7 +59,9 @@ stats = pusher.push_loop(
     keep_going=lambda stats: stats.seconds_on_air < args["seconds"], heartbeat=lambda stats, state: None,
     heartbeat_seconds=0.5, backoff=pusher.Backoff(maximum=1.0), realtime=True,
 )
-print(json.dumps({{"seconds": stats.seconds_on_air, "reconnects": stats.reconnects, "error": stats.last_error}}))
+own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({{"seconds": stats.seconds_on_air, "reconnects": stats.reconnects, "error": stats.last_error,
+                  "python_cpu": own.ru_utime + own.ru_stime, "ffmpeg_cpu": kids.ru_utime + kids.ru_stime}}))
 """
 
 
@@ -74,12 +79,12 @@ def _measured(command: list[str], timeout: float) -> tuple[float, float, str]:
     return _children_cpu() - before, time.monotonic() - started, completed.stdout
 
 
-def _segments_make(folder: Path, width: int, height: int) -> list[tuple[list[str], float]]:
+def _segments_make(folder: Path, width: int, height: int, length: float) -> list[tuple[list[str], float]]:
     made = []
     for number in range(PRODUCTS):
         source = folder / f"product-{number}.mp4"
-        video = f"testsrc2=s={width}x{height}:r={FPS}:d={PRODUCT_SECONDS}"
-        audio = f"sine=f={440 + 110 * number}:r={SAMPLE_RATE}:d={PRODUCT_SECONDS}"
+        video = f"testsrc2=s={width}x{height}:r={FPS}:d={length}"
+        audio = f"sine=f={440 + 110 * number}:r={SAMPLE_RATE}:d={length}"
         subprocess.run(
             [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", video, "-f", "lavfi", "-i"]
             + [audio, "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", str(source)],
@@ -122,10 +127,11 @@ def _target_open(folder: Path):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="4 s of stream per run instead of 15 s")
+    parser.add_argument("--quick", action="store_true", help="4 s of stream per run (2.2 s products), not 30 s")
     options = parser.parse_args()
-    seconds = 4.0 if options.quick else 15.0
-    rows, figures = [], {}
+    seconds = 4.0 if options.quick else 30.0
+    length = QUICK_PRODUCT_SECONDS if options.quick else PRODUCT_SECONDS
+    rows, figures, split = [], {}, {}
     with tempfile.TemporaryDirectory(prefix="bench-live-push-") as tmp:
         folder = Path(tmp)
         rtmp, server = _target_open(folder)
@@ -134,7 +140,7 @@ def main() -> None:
             for label, (width, height) in SIZES.items():
                 work = folder / label
                 work.mkdir()
-                made = _segments_make(work, width, height)
+                made = _segments_make(work, width, height, length)
                 fmt = encoder.StreamFormat(width=width, height=height, fps=FPS, sample_rate=SAMPLE_RATE)
                 ours_target = f"{rtmp}/ours{label}" if rtmp else "/dev/null"
                 bare_target = f"{rtmp}/bare{label}" if rtmp else "/dev/null"
@@ -151,13 +157,19 @@ def main() -> None:
                 figures[label] = (ours, bare)
                 rows.append((f"{width}x{height}", "bare ffmpeg -re", seconds, bare_wall, bare_cpu, bare))
                 rows.append((f"{width}x{height}", "our push", pushed["seconds"], ours_wall, ours_cpu, ours))
+                # Where ours goes: the pusher's Python (start-up, frame copying threads) and its ffmpegs.
+                split[label] = (pushed["python_cpu"] / pushed["seconds"], pushed["ffmpeg_cpu"] / pushed["seconds"])
         finally:
             if server:
                 server.stop()
-    print(f"target: {sink}; {PRODUCTS} products of {PRODUCT_SECONDS} s in rotation, {FPS} fps, AAC {SAMPLE_RATE} Hz")
+    print(f"target: {sink}; {PRODUCTS} products of {length} s in rotation, {FPS} fps, AAC {SAMPLE_RATE} Hz")
     print(f"{'size':<10} {'path':<16} {'stream s':>9} {'wall s':>7} {'cpu s':>7} {'cpu/s':>7}")
     for size, path, stream, wall, cpu, per in rows:
         print(f"{size:<10} {path:<16} {stream:>9.1f} {wall:>7.1f} {cpu:>7.2f} {per:>7.3f}")
+    for label, (python_cpu, ffmpeg_cpu) in split.items():
+        print(
+            f"our push at {label}: python {python_cpu:.3f} cpu/s, ffmpeg (encoder + segment decoders) {ffmpeg_cpu:.3f}"
+        )
     ours540, bare540 = figures["540"]
     ours1080, bare1080 = figures["1080"]
     print(f"ratio at 1080x1920: {ours1080 / bare1080:.2f}")
