@@ -81,6 +81,12 @@ def test_a_price_change_is_announced_with_the_new_price_at_the_items_next_slot(r
     assert [(cue["sku"], cue["price"]) for cue in _cues()] == [("MUG-1", "24.00"), ("MUG-1", "19.00")]
 
 
+def test_the_push_calls_this_hook_at_each_slot():
+    from shop_video.live.push import services as push_services
+
+    assert push_services._on_air_hook() is on_air.product_on_air
+
+
 def test_a_pushed_room_is_left_to_its_push(room, endpoint):
     all_ready(room)
     LiveDestination.objects.create(room=room, name="Douyin", url="rtmp://ingest.example/live", state="on_air")
