@@ -221,3 +221,13 @@ def test_a_rooms_stream_format_follows_its_shape_and_short_side(room, settings):
     room.short_side, room.aspect_ratio = 1080, "16:9"
     fmt = services.stream_format(room)
     assert (fmt.width, fmt.height, fmt.video_kbps) == (1920, 1080, 4500)
+
+
+def test_an_ingest_host_that_turned_private_is_refused_when_connecting(room, sent_pushes):
+    destination = _destination(room)
+    services.live_destination_start(destination=destination)
+    LiveDestination.objects.filter(pk=destination.pk).update(url="rtmp://10.0.0.5/live")  # e.g. DNS rebinding
+    assert services.live_push_run(destination_id=destination.pk) is None
+    destination.refresh_from_db()
+    assert destination.state == "retrying" and "not a public address" in destination.last_error
+    assert destination.lease_owner == "" and destination.lease_expires_at > timezone.now()  # retried after a wait

@@ -202,6 +202,17 @@ def live_push_run(
         return None
     destination = LiveDestination.objects.select_related("room").get(pk=destination_id)
     room = destination.room
+    # Checked again when connecting: a host may have been moved onto a private address since it was added
+    # (ffmpeg resolves it itself, so the window between this check and its connection remains).
+    refused = validation.url_problems(destination.url)
+    if refused:
+        LiveDestination.objects.filter(pk=destination_id, lease_owner=owner).update(
+            lease_owner="",
+            lease_expires_at=timezone.now() + timedelta(seconds=settings.LIVE_PUSH_BACKOFF_MAX_SECONDS),
+            state=PushState.RETRYING,
+            last_error=refused[0][:500],
+        )
+        return None
     stream_key = stream_key_decrypt(destination.stream_key_encrypted)
     target = f"{destination.url}/{stream_key}"
     base = {"reconnects": destination.reconnects, "seconds": destination.seconds_on_air}
