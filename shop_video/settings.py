@@ -426,6 +426,8 @@ if LIVE_PUSH_AUDIO_RATE not in (44100, 48000):
 LIVE_PUSH_LEASE_SECONDS = env_int("LIVE_PUSH_LEASE_SECONDS", 15, minimum=5, maximum=300)
 LIVE_PUSH_BACKOFF_MAX_SECONDS = env_float("LIVE_PUSH_BACKOFF_MAX_SECONDS", 60.0, minimum=1.0)
 LIVE_PUSH_X264_PRESET = env_str("LIVE_PUSH_X264_PRESET", "veryfast")
+# RTMPS ingests' certificates are checked against ffmpeg's default trust store, or this CA bundle (PEM).
+LIVE_PUSH_CA_FILE = env_str("LIVE_PUSH_CA_FILE", "")
 CELERY_BEAT_SCHEDULE["live-push-supervise"] = {
     "task": "shop_video.live.push.tasks.live_push_supervise",
     "schedule": 5.0,

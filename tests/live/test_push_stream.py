@@ -14,11 +14,12 @@ import pytest
 from catalog.models import Variant
 from shop_video.live import services
 from shop_video.live.models import LiveSegment
+from shop_video.live.push import pusher
 from shop_video.live.push import services as push
 from shop_video.live.push.models import LiveDestination
 from tests import factories
 from tests.live import push_media
-from tests.rtmp_server import rtmp_server_fixture  # noqa: F401  (the rtmp_server fixture)
+from tests.rtmp_server import TlsFront, rtmp_server_fixture  # noqa: F401  (the rtmp_server fixture)
 
 STREAM_KEY = "live_1234567890abcdef"
 
@@ -134,3 +135,39 @@ def test_the_push_reconnects_after_the_ingest_goes_away_mid_stream_and_stops_whe
     assert destination.reconnects == stats.reconnects and destination.state == "off" and not destination.started
     assert "Broken pipe" in destination.last_error or "refused" in destination.last_error
     assert STREAM_KEY not in destination.last_error
+
+
+def test_rtmps_is_pushed_over_tls_to_an_ingest_whose_certificate_is_trusted_only(room, rtmp_server, settings, tmp_path):
+    front = TlsFront(tmp_path / "tls", rtmp_server.port)
+    try:
+        destination = push.live_destination_create(
+            room=room, name="Secure", url=f"rtmps://localhost:{front.port}/live", stream_key=STREAM_KEY
+        )
+        LiveDestination.objects.filter(pk=destination.pk).update(started=True)
+        # An unknown certificate (a man in the middle, as far as ffmpeg can tell) is refused before the key is sent.
+        fmt, slot = push.stream_format(room), push.next_slot_after(room=room, position=None)[0]
+        refused = pusher.push_loop(
+            fmt=fmt,
+            target=f"rtmps://localhost:{front.port}/live/{STREAM_KEY}",
+            next_slot=lambda: slot,
+            on_slot_started=lambda slot: None,
+            keep_going=lambda stats: stats.reconnects == 0,
+            heartbeat=lambda stats, state: None,
+            heartbeat_seconds=1,
+            backoff=pusher.Backoff(),
+            realtime=False,
+        )
+        assert refused.reconnects == 1 and front.handshake_errors and rtmp_server.recordings() == []
+        settings.LIVE_PUSH_CA_FILE = str(front.cert_path)
+        stats = push.live_push_run(destination_id=destination.pk, realtime=False, max_slots=3)
+    finally:
+        front.close()
+    rtmp_server.stop()
+    assert stats.reconnects == 0
+    [recorded] = rtmp_server.recordings()
+    assert push_media.decode_errors(recorded) == ""
+    assert push_media.products_in_order(push_media.recording_read(recorded).frame_colours)[:3] == [
+        "red",
+        "green",
+        "blue",
+    ]

@@ -49,9 +49,11 @@ def video_bitrate_kbps(short_side: int) -> int:
     return BITRATES_KBPS[-1][1]
 
 
-def encoder_command(fmt: StreamFormat, *, target: str, audio_fd: int, realtime: bool) -> list[str]:
-    """Raw video on stdin, raw audio on `audio_fd`, progress (key=value lines) on stdout, errors on stderr."""
+def encoder_command(fmt: StreamFormat, *, target: str, audio_fd: int, realtime: bool, ca_file: str = "") -> list[str]:
+    """Raw video on stdin, raw audio on `audio_fd`, progress (key=value lines) on stdout, errors on stderr.
+    RTMPS checks the ingest's certificate (ffmpeg's default trust store, or `ca_file`)."""
     pace = ["-re"] if realtime else []
+    trust = ["-ca_file", ca_file] if ca_file and target.startswith("rtmps://") else []
     kbps = fmt.video_kbps
     gop = KEYFRAME_SECONDS * fmt.fps
     return [
@@ -126,6 +128,7 @@ def encoder_command(fmt: StreamFormat, *, target: str, audio_fd: int, realtime: 
         "pipe:1",
         "-stats_period",
         "1",
+        *trust,
         "-f",
         "flv",
         "-flvflags",

@@ -82,12 +82,12 @@ class _Job:
 class Connection:
     """The encoder process and its three helper threads (video, audio, progress)."""
 
-    def __init__(self, fmt: encoder.StreamFormat, target: str, *, realtime: bool):
+    def __init__(self, fmt: encoder.StreamFormat, target: str, *, realtime: bool, ca_file: str = ""):
         self.fmt = fmt
         read_fd, write_fd = os.pipe()
         try:
             self.process = subprocess.Popen(
-                encoder.encoder_command(fmt, target=target, audio_fd=read_fd, realtime=realtime),
+                encoder.encoder_command(fmt, target=target, audio_fd=read_fd, realtime=realtime, ca_file=ca_file),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -284,6 +284,7 @@ def push_loop(
     heartbeat_seconds: float,
     backoff: Backoff,
     realtime: bool = True,
+    ca_file: str = "",
 ) -> PushStats:
     """Push until `keep_going` says stop. `heartbeat(stats, state)` is called at least every `heartbeat_seconds`
     (state: connecting, on_air, retrying); `next_slot` None means nothing is ready yet (waited for)."""
@@ -313,7 +314,7 @@ def push_loop(
             wait(1.0, "connecting")
             continue
         beat("connecting", force=True)
-        connection = Connection(fmt, target, realtime=realtime)
+        connection = Connection(fmt, target, realtime=realtime, ca_file=ca_file)
         clock = FeedClock(fps=fmt.fps, sample_rate=fmt.sample_rate)  # a new connection starts its clock at 0
         pending = _Job(first, clock.next_segment(first.seconds))
         graceful = False

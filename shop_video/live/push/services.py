@@ -282,6 +282,7 @@ def live_push_run(
             heartbeat_seconds=settings.LIVE_PUSH_LEASE_SECONDS / 3,
             backoff=pusher.Backoff(maximum=settings.LIVE_PUSH_BACKOFF_MAX_SECONDS),
             realtime=realtime,
+            ca_file=settings.LIVE_PUSH_CA_FILE,
         )
     finally:
         LiveDestination.objects.filter(pk=destination_id, lease_owner=owner).update(
