@@ -231,3 +231,22 @@ def test_an_ingest_host_that_turned_private_is_refused_when_connecting(room, sen
     destination.refresh_from_db()
     assert destination.state == "retrying" and "not a public address" in destination.last_error
     assert destination.lease_owner == "" and destination.lease_expires_at > timezone.now()  # retried after a wait
+
+
+def test_a_worker_shutting_down_gives_up_only_its_own_leases(room):
+    mine, theirs = _destination(room, name="Mine"), _destination(room, name="Theirs")
+    later = timezone.now() + timedelta(seconds=30)
+    LiveDestination.objects.filter(pk=mine.pk).update(lease_owner="worker:celery@a:1f2e", lease_expires_at=later)
+    LiveDestination.objects.filter(pk=theirs.pk).update(lease_owner="worker:celery@b:9a8b", lease_expires_at=later)
+    assert services.live_push_leases_release(worker="celery@a") == 1
+    assert LiveDestination.objects.get(pk=mine.pk).lease_expires_at is None
+    assert LiveDestination.objects.get(pk=theirs.pk).lease_owner == "worker:celery@b:9a8b"
+
+
+def test_a_stream_key_that_cannot_be_decrypted_is_reported_not_retried_in_a_loop(room, settings):
+    destination = _destination(room)
+    services.live_destination_start(destination=destination)
+    settings.SECRET_KEY = "a-rotated-secret-key-" * 4
+    assert services.live_push_run(destination_id=destination.pk) is None
+    destination.refresh_from_db()
+    assert "enter it again" in destination.last_error and destination.lease_expires_at > timezone.now()

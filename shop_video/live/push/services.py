@@ -21,7 +21,12 @@ from generation.aspect_ratios import ASPECT_SHAPES
 from shop_video.live.models import LiveRoom
 from shop_video.live.push import encoder, pusher, schedule, validation
 from shop_video.live.push.models import LiveDestination, PushState
-from shop_video.live.push.secrets import stream_key_decrypt, stream_key_encrypt, stream_key_hint
+from shop_video.live.push.secrets import (
+    StreamKeyUnreadable,
+    stream_key_decrypt,
+    stream_key_encrypt,
+    stream_key_hint,
+)
 from shop_video.live.selectors import live_playables
 
 logger = logging.getLogger(__name__)
@@ -185,13 +190,14 @@ def live_push_run(
     realtime: bool = True,
     max_slots: int | None = None,
     on_slot: Callable[[pusher.Slot], None] | None = None,
+    worker: str = "",
 ) -> pusher.PushStats | None:
     """Push the destination for as long as it is started, in its schedule and this worker holds its lease. Takes
     the lease from the supervisor's `token` (or a lapsed one); None when another worker has it."""
     from shop_video.live import services as live_services
     from shop_video.live.models import LiveSegment
 
-    owner = f"worker:{secrets.token_hex(8)}"
+    owner = f"{_owner_prefix(worker)}{secrets.token_hex(8)}"
     now = timezone.now()
     claim = Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
     if token:
@@ -202,9 +208,14 @@ def live_push_run(
         return None
     destination = LiveDestination.objects.select_related("room").get(pk=destination_id)
     room = destination.room
-    # Checked again when connecting: a host may have been moved onto a private address since it was added
+    try:
+        stream_key = stream_key_decrypt(destination.stream_key_encrypted)
+    except StreamKeyUnreadable as exc:
+        refused = [str(exc)]
+    else:
+        refused = validation.url_problems(destination.url)
+    # The host is checked again when connecting: it may have moved onto a private address since it was added
     # (ffmpeg resolves it itself, so the window between this check and its connection remains).
-    refused = validation.url_problems(destination.url)
     if refused:
         LiveDestination.objects.filter(pk=destination_id, lease_owner=owner).update(
             lease_owner="",
@@ -213,7 +224,6 @@ def live_push_run(
             last_error=refused[0][:500],
         )
         return None
-    stream_key = stream_key_decrypt(destination.stream_key_encrypted)
     target = f"{destination.url}/{stream_key}"
     base = {"reconnects": destination.reconnects, "seconds": destination.seconds_on_air}
     cursor = {"position": None}
@@ -289,6 +299,20 @@ def live_push_run(
             lease_owner="", lease_expires_at=None, state=PushState.OFF, on_air_since=None, bitrate_kbps=0.0
         )
     return stats
+
+
+def _owner_prefix(worker: str) -> str:
+    return f"worker:{worker[:40]}:"
+
+
+def live_push_leases_release(*, worker: str) -> int:
+    """A worker shutting down (worker_shutting_down, in its main process) gives up the leases its pushes hold: each
+    push sees it within a second and ends its stream, and the supervisor sends it again at once."""
+    if not worker:
+        return 0
+    return LiveDestination.objects.filter(lease_owner__startswith=_owner_prefix(worker)).update(
+        lease_owner="", lease_expires_at=None
+    )
 
 
 def live_push_stats(*, room: LiveRoom) -> list[dict]:
