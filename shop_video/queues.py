@@ -18,6 +18,7 @@ where the merchant sees it and can ask again, or it is already a pending row tha
 |                                   |                    | them again                                                  |
 | deliveries (webhooks/dispatch.py) | default            | the delivery stays pending; webhook_deliveries_sweep sends  |
 |                                   |                    | it once the broker is back                                  |
+| pushes (live/push/dispatch.py)    | live.push          | the lease lapses; live_push_supervise sends it again        |
 
 Tasks sent without a queue (beat schedules, Celery's own retries) go to DEFAULT, CELERY_TASK_DEFAULT_QUEUE.
 """
@@ -36,6 +37,7 @@ logger = logging.getLogger(__name__)
 DEFAULT = "default"  # imports, photo fetches, webhooks, beat tasks
 CPU = "cpu"  # shots of the CPU engines (motion, the CPU presenter)
 RENDER = "render"  # assembly and encodes, live segment cuts
+LIVE_PUSH = "live.push"  # live rooms pushed to RTMP ingests: one long-running task per destination on air
 PRESENTER_FAMILY = "ltx2"  # the GPU presenter's model (docs/presenters.md); not a shot engine family
 _GPU = "gpu."
 GPU_PRESENTER = _GPU + PRESENTER_FAMILY
@@ -57,7 +59,7 @@ def gpu_queue(family: str) -> str:
 
 def names() -> tuple[str, ...]:
     """Every queue, in the order a worker that takes them all lists them."""
-    return (DEFAULT, CPU, RENDER, *(gpu_queue(family) for family in gpu_families()))
+    return (DEFAULT, CPU, RENDER, LIVE_PUSH, *(gpu_queue(family) for family in gpu_families()))
 
 
 # What counts as "the broker cannot be reached": Celery raises kombu's OperationalError for a connection it

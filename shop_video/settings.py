@@ -412,3 +412,23 @@ CELERY_BEAT_SCHEDULE["webhook-deliveries-sweep"] = {
     "task": "shop_video.webhooks.tasks.webhook_deliveries_sweep",
     "schedule": 60.0,
 }
+
+# --- Live push to RTMP/RTMPS ingests (shop_video/live/README.md, "Pushing to a platform") -----------------
+# Stream keys are encrypted with this Fernet key; empty: a key derived from SECRET_KEY (HKDF-SHA256).
+LIVE_STREAM_KEY_SECRET = env_str("LIVE_STREAM_KEY_SECRET", "")
+# Ingest hosts must be public (the SSRF rules); tests push to an RTMP server on the loopback.
+LIVE_PUSH_ALLOW_LOOPBACK = env_bool("LIVE_PUSH_ALLOW_LOOPBACK", False)
+LIVE_PUSH_FPS = env_int("LIVE_PUSH_FPS", 30, minimum=10, maximum=60)
+LIVE_PUSH_AUDIO_RATE = env_int("LIVE_PUSH_AUDIO_RATE", 48000, minimum=44100, maximum=48000)
+if LIVE_PUSH_AUDIO_RATE not in (44100, 48000):
+    raise ImproperlyConfigured(f"LIVE_PUSH_AUDIO_RATE is {LIVE_PUSH_AUDIO_RATE}; ingests take 44100 or 48000.")
+# A pushing worker renews its lease every third of this; the supervisor sends the push again once it lapses.
+LIVE_PUSH_LEASE_SECONDS = env_int("LIVE_PUSH_LEASE_SECONDS", 15, minimum=5, maximum=300)
+LIVE_PUSH_BACKOFF_MAX_SECONDS = env_float("LIVE_PUSH_BACKOFF_MAX_SECONDS", 60.0, minimum=1.0)
+LIVE_PUSH_X264_PRESET = env_str("LIVE_PUSH_X264_PRESET", "veryfast")
+# RTMPS ingests' certificates are checked against ffmpeg's default trust store, or this CA bundle (PEM).
+LIVE_PUSH_CA_FILE = env_str("LIVE_PUSH_CA_FILE", "")
+CELERY_BEAT_SCHEDULE["live-push-supervise"] = {
+    "task": "shop_video.live.push.tasks.live_push_supervise",
+    "schedule": 5.0,
+}

@@ -21,6 +21,7 @@ urlpatterns = [
     # --- end dashboard ---
     path("live/", include("shop_video.live.urls")),  # public HLS streams; the room key is the secret
     path("app/live/", include("shop_video.live.dashboard_urls")),
+    path("app/live/", include("shop_video.live.push.dashboard_urls")),  # a room's push destinations
     path("admin/", admin.site.urls),
     # Private files (feeds, photos, brand files, presenters, shots), to their own merchant only
     path(f"{PRIVATE_FILES_URL.strip('/')}/<path:name>", PrivateFileView.as_view(), name="private_file"),
@@ -29,6 +30,8 @@ urlpatterns = [
     path("api/v1/", include("generation.api_urls")),
     path("api/v1/", include("shop_video.webhooks.api_urls")),
     path("api/v1/", include("shop_video.tenancy.api_urls")),
+    path("api/v1/", include("shop_video.live.api_urls")),  # live rooms: the product on air, push figures
+    path("api/v1/", include("shop_video.live.push.api_urls")),  # live rooms' push destinations
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file, so no inline script runs here either; only
     # its template's small <style> block needs inline styles

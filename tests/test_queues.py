@@ -31,7 +31,7 @@ class FakeTask:
 
 
 def test_every_queue_once_and_one_gpu_queue_per_family():
-    assert queues.names() == ("default", "cpu", "render", *(f"gpu.{f}" for f in FAMILY_NAMES), "gpu.ltx2")
+    assert queues.names() == ("default", "cpu", "render", "live.push", *(f"gpu.{f}" for f in FAMILY_NAMES), "gpu.ltx2")
     assert len(set(queues.names())) == len(queues.names())
     with pytest.raises(ValueError, match="unknown GPU model family 'sdxl'; use one of ltx, wan"):
         queues.gpu_queue("sdxl")

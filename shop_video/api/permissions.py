@@ -24,7 +24,7 @@ NO_MERCHANT = "Send 'Authorization: Api-Key <your key>' (manage.py create_api_ke
 class _RolePermission(permissions.BasePermission):
     """Sets request.merchant (and request.membership for a member) and checks the ability the method needs."""
 
-    what = "do this"  # ends the manage refusal: "Only owners and admins of acme can <what>"
+    what = "do this"  # ends the manage refusal: "Only owners and admins of acme can <what>" (or a view's manage_what)
 
     def ability(self, request) -> Ability:
         raise NotImplementedError
@@ -42,7 +42,10 @@ class _RolePermission(permissions.BasePermission):
         if role_can(role=membership.role, ability=needed):
             return True
         self.message = role_refusal_message(
-            merchant=membership.merchant, role=membership.role, ability=needed, what=self.what
+            merchant=membership.merchant,
+            role=membership.role,
+            ability=needed,
+            what=getattr(view, "manage_what", self.what),
         )
         return False
 

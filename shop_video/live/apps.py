@@ -17,3 +17,7 @@ class LiveConfig(AppConfig):
         render_job_finished.connect(live_render_finished, dispatch_uid="live_render_finished")
         # However a segment goes (pruned, or with its room or merchant), its chunk files go with it.
         post_delete.connect(live_segment_files_delete, sender=LiveSegment, dispatch_uid="live_segment_files_delete")
+        # Per-room push figures in prometheus_client's default registry, when it is installed (live/metrics.py).
+        from shop_video.live.metrics import metrics_register
+
+        metrics_register()

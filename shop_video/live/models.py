@@ -47,6 +47,9 @@ class LiveRoom(models.Model):
     discontinuity_sequence = models.PositiveBigIntegerField(default=0)
     window = models.JSONField(default=list, blank=True, help_text="The scheduled chunks, oldest first.")
     cursor = models.JSONField(null=True, blank=True, help_text="The slot being scheduled and its next chunk.")
+    # The product on air now (shop_video/live/on_air.py): sku, price, currency, product_url, title, since, segment,
+    # item. Set at each product change by the push or, for a room only watched over HLS, by the playlist.
+    on_air = models.JSONField(null=True, blank=True, help_text="The product on air now; null before the first.")
 
     class Meta:
         ordering = ["merchant", "name"]
@@ -113,3 +116,7 @@ class LiveSegment(models.Model):
     @property
     def duration(self) -> float:
         return sum(seconds for _, seconds in self.chunks)
+
+
+# Push destinations (shop_video/live/push/) belong to this app's migrations.
+from shop_video.live.push.models import LiveDestination  # noqa: E402, F401

@@ -24,7 +24,7 @@ from generation.aspect_ratios import ASPECT_RATIOS
 from generation.models import JobStatus, Presenter, RenderJob
 from generation.selectors import TemplateNotFound, video_template_get
 from generation.services.render_jobs import render_job_create
-from shop_video.live import dispatch, hls, segments
+from shop_video.live import dispatch, hls, on_air, segments
 from shop_video.live.models import LiveRoom, LiveRoomItem, LiveSegment
 from shop_video.live.selectors import live_playables, live_segment_manifests
 from shop_video.media import media_local_path
@@ -276,6 +276,8 @@ def live_playlist_advance(*, key: str, now: float | None = None) -> str:
             _segments_prune(room=room, referenced=hls.segments_referenced(state))
         for playable in advance.slots_started:
             _price_check(room=room, item_id=playable.item_id, playing_segment_id=playable.segment_id)
+        # Live-shop cue: announced when the newest published chunk is another product's (shop_video/live/on_air.py).
+        on_air.hls_edge_on_air(room=room, state=state, now=now)
         _stale_cuts_resend(room=room)
     if not hls.entries_published(state, now):
         if LiveSegment.objects.filter(item__room__key=key, status__in=(Status.QUEUED, Status.RENDERING)).exists():

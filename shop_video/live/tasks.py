@@ -14,3 +14,7 @@ from shop_video.live import services
 )
 def live_segment_cut(segment_id: int) -> None:
     services.live_segment_cut(segment_id=segment_id)
+
+
+# The push's tasks live in shop_video/live/push/tasks.py; Celery's autodiscovery imports only this module.
+from shop_video.live.push.tasks import live_push, live_push_supervise  # noqa: E402, F401

@@ -100,6 +100,8 @@ def live_room(request, room_id: int):
         room = selectors.live_room_get(merchant=request.merchant, room_id=room_id)
     except LiveRoom.DoesNotExist:
         raise Http404("Not found in this shop.") from None
+    if request.htmx:  # the on-air box polls itself (templates/live/_on_air.html)
+        return render(request, "live/_on_air.html", {"room": room})
     now = time.time()
     rows = selectors.live_room_schedule(room=room, now=now)
     return render(

@@ -30,7 +30,7 @@ from shop_video.webhooks.transport import FetchFailed, FetchRefused, destination
 
 logger = logging.getLogger(__name__)
 
-EVENTS = ("render.succeeded", "render.failed", "catalog_import.finished")
+EVENTS = ("render.succeeded", "render.failed", "catalog_import.finished", "live.product_on_air")
 URL_MAX_CHARS = 2000
 ENDPOINTS_MAX = 20  # per merchant: every event fans out to each of them
 DESCRIPTION_MAX_CHARS = 200

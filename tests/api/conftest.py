@@ -3,6 +3,8 @@ import pytest
 from catalog.models import CatalogImport
 from generation.models import VideoTemplate
 from generation.services.render_jobs import render_job_create
+from shop_video.live.models import LiveRoom
+from shop_video.live.push.services import live_destination_create
 from shop_video.tenancy.models import BrandMusicTrack
 from shop_video.tenancy.selectors import brand_kit_default
 from shop_video.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -35,6 +37,10 @@ def acme(merchant, product_with_photos, builtin_templates, sent_tasks):
     )
     kit = brand_kit_default(merchant=merchant)
     track = BrandMusicTrack.objects.create(kit=kit, name="theme", file="brand/music/theme.wav")
+    live_room = LiveRoom.objects.create(merchant=merchant, slug="acme-live", name="Acme live")
+    destination = live_destination_create(
+        room=live_room, name="Douyin", url="rtmps://93.184.215.14:443/live", stream_key="live_1234567890abcdef"
+    )
     values = {
         "import_id": record.pk,
         "ref": "MUG-1",
@@ -45,5 +51,7 @@ def acme(merchant, product_with_photos, builtin_templates, sent_tasks):
         "delivery_id": delivery.pk,
         "kit_id": kit.pk,
         "track_id": track.pk,
+        "room_id": live_room.pk,
+        "destination_id": destination.pk,
     }
     return {"values": values, "job": job, "product": product_with_photos, "endpoint": endpoint, "template": template}

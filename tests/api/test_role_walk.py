@@ -25,7 +25,8 @@ ROLES = {
     "editor": {"read", "edit"},
     "viewer": {"read"},
 }
-MANAGE_PREFIXES = ("/api/v1/webhooks",)  # everything under them shows or makes a signing secret
+# Everything under them shows or makes a secret (a signing secret, a live destination's stream key).
+MANAGE_PREFIXES = ("/api/v1/webhooks", "/api/v1/live/rooms/{room_id}/destinations")
 BODIES = {"patch": {}, "post": {}, "put": {}}
 PASSWORD = "pw-123456789"
 

@@ -16,6 +16,7 @@ from tests.security.hostile_cases_api import API_CASES
 from tests.security.hostile_cases_dashboard import DASHBOARD_CASES
 from tests.security.hostile_cases_files import FILE_CASES
 from tests.security.hostile_cases_hooks import HOOK_CASES
+from tests.security.hostile_cases_live_push import LIVE_PUSH_CASES
 from tests.security.hostile_world import (
     Case,
     case_send,
@@ -29,7 +30,7 @@ from tests.security.hostile_world import (
 
 pytestmark = pytest.mark.django_db
 
-CASES: list[Case] = [*API_CASES, *HOOK_CASES, *FILE_CASES, *DASHBOARD_CASES]
+CASES: list[Case] = [*API_CASES, *HOOK_CASES, *FILE_CASES, *DASHBOARD_CASES, *LIVE_PUSH_CASES]
 
 
 @pytest.fixture(scope="module")
