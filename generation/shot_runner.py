@@ -22,6 +22,7 @@ from generation.services.job_states import (
     render_job_shot_finished,
 )
 from shop_video.media import media_file_writer, media_local_path, media_token_for, private_name, private_storage
+from shop_video.ops.shutdown import on_shot_heartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -172,3 +173,5 @@ class _Heartbeat:
         if not alive:
             raise ShotCancelled(f"shot {self._shot.pk} is no longer running")
         render_job_progress_update(job_id=self._shot.job_id)
+        # Liveness, and a graceful shutdown: hands the shot back when the worker stops before it would finish
+        on_shot_heartbeat(shot=self._shot, done=done, total=total)
