@@ -117,3 +117,20 @@ def test_every_metric_queried_is_exported_with_the_labels_matched(client):
         assert labels <= exported[name] | {"le"}, f"{name} has no label {sorted(labels - exported[name])}"
         if name.startswith("django_"):  # registered is not enough: the middleware must move it
             assert name in samples, f"{name} is registered but no request moves it (shop_video/ops/middleware.py)"
+
+
+def test_the_views_a_panel_picks_are_named_routes():
+    from django.urls import NoReverseMatch, reverse
+
+    picked = [
+        name
+        for expr in _expressions()
+        for alternatives in re.findall(r'\bview=~?"([^"]+)"', expr)
+        for name in alternatives.split("|")
+    ]
+    assert "api-product-videos" in picked
+    for name in picked:
+        try:
+            reverse(name)
+        except NoReverseMatch as exc:  # a route that needs arguments: it exists, with its patterns tried
+            assert "pattern(s) tried" in str(exc), f"{name} is not a named route: {exc}"
