@@ -100,7 +100,7 @@ def queue_depths() -> dict[str, int]:
 
     depths = {}
     with app.connection_for_read() as connection:
-        connection.ensure_connection(max_retries=1)
+        connection.ensure_connection(max_retries=1, interval_start=0)
         for queue in queues.names():
             channel = connection.channel()
             try:

@@ -59,7 +59,7 @@ def _broker() -> None:
     from shop_video.celery import app
 
     with app.connection_for_read() as connection:
-        connection.ensure_connection(max_retries=1)
+        connection.ensure_connection(max_retries=1, interval_start=0)
 
 
 class StorageUnreachable(Exception):
