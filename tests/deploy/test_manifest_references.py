@@ -44,7 +44,6 @@ READ_AFTER_PENDING_CHANGES = {
     "AWS_S3_REGION_NAME": "issue 18 (django-storages' setting)",
     "WORKER_SCRATCH_DIR": "issue 18, the workers' scratch cache",
     "WORKER_SCRATCH_MAX_GB": "issue 18",
-    "WORKER_METRICS_PORT": "issue 19, shop_video/ops (worker /metrics)",
 }
 _READ = re.compile(r"""(?:env_[a-z]+|environ\.get|getenv|environ\[)\(?\s*["']([A-Z][A-Z0-9_]*)["']""")
 
