@@ -62,14 +62,18 @@ def hand_back_margin(grace_seconds: float) -> float:
 
 
 def shot_should_hand_back(*, elapsed: float, done: int, total: int, now: float | None = None) -> bool:
-    """True when the worker is stopping and the shot will not finish in time at its pace so far."""
+    """True when the worker is stopping and the shot will not finish in time at its pace so far, or was claimed
+    after the stop began (a message the consumer took before it stopped: pass it on at once)."""
     from django.conf import settings
 
     stop_at = deadline()
     if stop_at is None:
         return False
+    grace = settings.WORKER_SHUTDOWN_GRACE_SECONDS
     now = time.time() if now is None else now
-    time_left = stop_at - hand_back_margin(settings.WORKER_SHUTDOWN_GRACE_SECONDS) - now
+    if now - elapsed >= stop_at - grace:
+        return True
+    time_left = stop_at - hand_back_margin(grace) - now
     if time_left <= 0:
         return True
     if done <= 0 or total <= 0:
