@@ -37,13 +37,29 @@ def formatter(*, log_format: str) -> logging.Formatter:
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.stdlib.ExtraAdder(),
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     if log_format == "json":
+        shared.append(structlog.processors.TimeStamper(fmt="iso", utc=True))
         renderer = [structlog.processors.dict_tracebacks, structlog.processors.JSONRenderer()]
     else:
-        renderer = [structlog.dev.ConsoleRenderer(colors=False)]
+        shared.append(structlog.processors.TimeStamper(fmt="%Y-%m-%d %H:%M:%S", utc=False))
+        renderer = [structlog.processors.format_exc_info, console_line]
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderer],
     )
+
+
+def console_line(_logger, _method, event: dict) -> str:
+    """The plain line the project always printed ("time LEVEL logger: message"), then the context as key=value,
+    then any traceback."""
+    event = dict(event)
+    line = (
+        f"{event.pop('timestamp', '')} {str(event.pop('level', '')).upper()} {event.pop('logger', '')}: "
+        f"{event.pop('event', '')}"
+    )
+    exception = event.pop("exception", None)
+    event.pop("stack", None)
+    if event:
+        line += " " + " ".join(f"{key}={value}" for key, value in event.items())
+    return f"{line}\n{exception}" if exception else line
