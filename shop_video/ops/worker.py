@@ -80,7 +80,7 @@ def _worker_ready(**kwargs) -> None:
     try:
         start_http_server(port, addr=settings.WORKER_METRICS_ADDR, registry=process_registry())
     except OSError as exc:  # another worker on this machine has the port: work on, without metrics
-        logger.error("worker metrics not served on %s:%s: %s", settings.WORKER_METRICS_ADDR, port, exc)
+        logger.warning("worker metrics not served on %s:%s: %s", settings.WORKER_METRICS_ADDR, port, exc)
         return
     logger.info("worker metrics on http://%s:%s/metrics", settings.WORKER_METRICS_ADDR, port)
 
