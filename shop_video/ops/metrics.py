@@ -57,10 +57,13 @@ GPU_UTILIZATION = Gauge(
     ["device"],
     multiprocess_mode="livemax",
 )
+# Workers only (their multiprocess files; no registry): a web process runs no task, and a 0 from it would read as a
+# worker stalled since 1970.
 WORKER_LAST_TASK = Gauge(
     "shop_video_worker_last_task_timestamp_seconds",
-    "Unix time at which this worker last finished a task.",
+    "Unix time at which this worker last finished a task (its start, before the first).",
     multiprocess_mode="max",
+    registry=None,
 )
 
 

@@ -70,6 +70,9 @@ def _worker_init(**kwargs) -> None:
 def _worker_ready(**kwargs) -> None:
     from django.conf import settings
 
+    from shop_video.ops.metrics import WORKER_LAST_TASK
+
+    WORKER_LAST_TASK.set(time.time())  # a stall is measured from the start until the first task
     port = settings.WORKER_METRICS_PORT
     if not port:
         return
