@@ -67,18 +67,19 @@ class StorageUnreachable(Exception):
 
 
 def _storage() -> None:
-    """The public and the private storage answer a lookup (a HEAD on S3, a stat on a disk); a local folder must
-    also be writable."""
+    """The public and the private storage answer a lookup (a HEAD on S3, a stat on a disk); a local folder that
+    exists must also be writable (a missing one is made at the first save)."""
     import os
 
-    from django.core.files.storage import storages
+    from django.core.files.storage import FileSystemStorage, storages
 
     for alias in ("default", "private"):
         storage = storages[alias]
         storage.exists("readyz-probe")
-        location = getattr(storage, "location", None)
-        if location is not None and not os.access(location, os.W_OK) and os.path.exists(location):
-            raise StorageUnreachable(f"the {alias} storage's folder {location} is not writable")
+        if isinstance(storage, FileSystemStorage):
+            location = storage.location
+            if os.path.exists(location) and not os.access(location, os.W_OK):
+                raise StorageUnreachable(f"the {alias} storage's folder {location} is not writable")
 
 
 class MigrationsPending(Exception):
