@@ -22,7 +22,7 @@ from generation.services.job_states import (
     render_job_shot_finished,
 )
 from shop_video.media import media_file_writer, media_local_path, media_token_for, private_name, private_storage
-from shop_video.ops.shutdown import on_shot_heartbeat
+from shop_video.ops.shutdown import on_shot_heartbeat, shot_pass_on_if_worker_stops
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +46,8 @@ def shot_claim(*, shot_id: int) -> bool:
 
 
 def shot_run(*, shot_id: int) -> None:
+    if shot_pass_on_if_worker_stops(shot_id=shot_id):  # a graceful shutdown (shop_video/ops/shutdown.py)
+        return
     if not shot_claim(shot_id=shot_id):
         logger.info("shot %s is not queued any more; skipping this delivery", shot_id)
         return

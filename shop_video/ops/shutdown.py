@@ -104,6 +104,23 @@ def shot_hand_back(*, shot) -> bool:
     return bool(handed)
 
 
+def shot_pass_on_if_worker_stops(*, shot_id: int) -> bool:
+    """Called before a shot is claimed: a worker that is stopping does not start one (its consumer can take a
+    message or two before it stops); the message is sent again, the row is left queued. True when passed on."""
+    if deadline() is None:
+        return False
+    from generation import dispatch
+    from generation.models import JobStatus, Shot
+    from generation.services.render_jobs import shot_queue
+
+    shot = Shot.objects.filter(pk=shot_id, status=JobStatus.QUEUED).first()
+    if shot is None:
+        return False  # not queued: the runner's own claim says what to do
+    dispatch.shots_send_pending(shot_ids=[shot.pk], queue=shot_queue(shot))
+    logger.info("shot %s passed on unclaimed: the worker is shutting down", shot.pk)
+    return True
+
+
 def on_shot_heartbeat(*, shot, done: int, total: int) -> None:
     """Called by the shot runner at each progress heartbeat (at most once a second): proves the worker alive, and
     hands the shot back when the worker is stopping and the shot would not finish before the deadline (raising

@@ -17,14 +17,14 @@ GRACE = 60.0  # margin: 10 s
 @pytest.fixture
 def stopping(settings, monkeypatch):
     """A worker that received SIGTERM at t=1000 with a 60 s grace: deadline 1060, hand-back margin 10 s."""
+    import multiprocessing
+
     settings.WORKER_SHUTDOWN_GRACE_SECONDS = GRACE
-    shutdown.prepare()
-    shutdown._deadline.value = 1000.0 + GRACE
-    yield
+    monkeypatch.setattr(shutdown, "_deadline", multiprocessing.RawValue("d", 1000.0 + GRACE))
+
+
+def test_a_running_worker_never_hands_back(monkeypatch):
     monkeypatch.setattr(shutdown, "_deadline", None)
-
-
-def test_a_running_worker_never_hands_back(settings):
     shutdown.prepare()
     assert shutdown.deadline() is None
     assert not shutdown.shot_should_hand_back(elapsed=500, done=1, total=100, now=1000.0)
@@ -63,3 +63,18 @@ def test_handing_back_requeues_the_shot_without_counting_the_attempt_and_sends_i
     assert sent_tasks["shots"] == [([shot.pk], "cpu")]
     # A second hand-back of the same attempt (a stale worker) changes nothing
     assert not shutdown.shot_hand_back(shot=Shot(pk=shot.pk, attempts=1))
+
+
+@pytest.mark.django_db
+def test_a_stopping_worker_passes_a_new_shot_on_without_claiming_it(
+    merchant, product_with_photos, builtin_templates, sent_tasks, stopping
+):
+    from generation.shot_runner import shot_run
+
+    job = render_job_create(merchant=merchant, template_slug="quick-bumper", sku="MUG-1", short_side=64)
+    shot = job.shots.first()
+    sent_tasks["shots"].clear()
+    shot_run(shot_id=shot.pk)
+    shot.refresh_from_db()
+    assert (shot.status, shot.attempts) == (JobStatus.QUEUED, 0)
+    assert sent_tasks["shots"] == [([shot.pk], "cpu")]
