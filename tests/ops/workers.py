@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -47,7 +48,7 @@ def liveness(env: dict[str, str], *, max_age: float) -> subprocess.CompletedProc
     return subprocess.run(
         [sys.executable, "-m", "shop_video.ops.worker_liveness", "--max-age", str(max_age)],
         cwd=ROOT,
-        env={**__import__("os").environ, **env},
+        env={**os.environ, **env},
         capture_output=True,
         text=True,
         timeout=60,
