@@ -49,7 +49,28 @@ def _cut_off(*, grace_seconds: float) -> None:
         "hand go back to the broker",
         grace_seconds,
     )
+    try:
+        from celery.worker import state
+        from django.db import connection
+
+        try:
+            shots_in_hand_back(requests=list(state.active_requests))
+        finally:
+            connection.close()  # this timer thread's own connection
+    except Exception:  # the cold shutdown must happen; the reaper covers a shot not handed back here
+        logger.exception("shots in hand not handed back at the cut-off; the reaper takes them back a lease later")
     os.kill(os.getpid(), signal.SIGQUIT)
+
+
+def shots_in_hand_back(*, requests) -> int:
+    """At the cut-off, in the main process: the shots its children still run (between two heartbeats) are handed
+    back now instead of a lease later by the reaper. Fenced by the attempt read here: a child that finishes anyway
+    records nothing (its own conditional updates name the old attempt). Returns how many were handed back."""
+    from generation.models import JobStatus, Shot
+    from shop_video.ops.domain_metrics import SHOT_TASK
+
+    shot_ids = [request.args[0] for request in requests if request.task_name == SHOT_TASK and request.args]
+    return sum(shot_hand_back(shot=shot) for shot in Shot.objects.filter(pk__in=shot_ids, status=JobStatus.RUNNING))
 
 
 def deadline() -> float | None:

@@ -78,3 +78,27 @@ def test_a_stopping_worker_passes_a_new_shot_on_without_claiming_it(
     shot.refresh_from_db()
     assert (shot.status, shot.attempts) == (JobStatus.QUEUED, 0)
     assert sent_tasks["shots"] == [([shot.pk], "cpu")]
+
+
+@pytest.mark.django_db
+def test_at_the_cut_off_the_main_process_hands_back_the_shots_its_children_still_run(
+    merchant, product_with_photos, builtin_templates, sent_tasks, django_capture_on_commit_callbacks
+):
+    from types import SimpleNamespace
+
+    job = render_job_create(merchant=merchant, template_slug="product-showcase", sku="MUG-1", short_side=64)
+    running, waiting = job.shots.all()[:2]
+    assert shot_claim(shot_id=running.pk)
+    sent_tasks["shots"].clear()
+    in_hand = [
+        SimpleNamespace(task_name="generation.tasks.shot_render", args=[running.pk]),  # Celery's active requests
+        SimpleNamespace(task_name="generation.tasks.shot_render", args=[waiting.pk]),  # not claimed: left alone
+        SimpleNamespace(task_name="generation.tasks.render_job_assemble", args=[job.pk]),
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert shutdown.shots_in_hand_back(requests=in_hand) == 1
+    running.refresh_from_db()
+    assert (running.status, running.attempts) == (JobStatus.QUEUED, 0)
+    assert sent_tasks["shots"] == [([running.pk], "cpu")]
+    # The child, still running, can no longer record anything: its heartbeat names the old attempt
+    assert not Shot.objects.filter(pk=running.pk, status=JobStatus.RUNNING, attempts=1).update(progress=50)
