@@ -7,9 +7,9 @@ waits, without limit, for the tasks in hand. On top of it, within WORKER_SHUTDOW
 - a shot checks it at each progress heartbeat: it carries on while its own pace says it will finish before the
   deadline, else it hands itself back: the row goes back to queued (its attempt not counted) and its message is
   sent again for another worker, and the engine stops;
-- at the deadline a task that could not be handed back (an assembly, a shot between heartbeats) is cut by Celery's
-  cold shutdown (SIGQUIT to itself): acks_late + reject_on_worker_lost give its message back, and the reaper
-  covers the row a lease later. So the worker is gone by the deadline plus a few seconds: set the pod's
+- at the deadline the main process hands back the shots its children still run (between two heartbeats), then
+  Celery's cold shutdown (SIGQUIT to itself) cuts what is left: acks_late + reject_on_worker_lost give the
+  messages back (an assembly's row is the reaper's a lease later). So the worker is gone by the deadline plus a few seconds: set the pod's
   terminationGracePeriodSeconds to the grace plus 30.
 """
 
