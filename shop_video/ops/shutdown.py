@@ -9,8 +9,10 @@ waits, without limit, for the tasks in hand. On top of it, within WORKER_SHUTDOW
   sent again for another worker, and the engine stops;
 - at the deadline the main process hands back the shots its children still run (between two heartbeats), then
   Celery's cold shutdown (SIGQUIT to itself) cuts what is left: acks_late + reject_on_worker_lost give the
-  messages back (an assembly's row is the reaper's a lease later). So the worker is gone by the deadline plus a few seconds: set the pod's
-  terminationGracePeriodSeconds to the grace plus 30.
+  messages back (an assembly's row is the reaper's a lease later).
+
+So the worker is gone by the deadline plus a few seconds: set the pod's terminationGracePeriodSeconds to the grace
+plus 30.
 """
 
 from __future__ import annotations
