@@ -22,6 +22,7 @@ from generation.services.job_states import (
     render_job_shot_finished,
 )
 from shop_video.media import media_file_writer, media_local_path, media_token_for, private_name, private_storage
+from shop_video.ops.shutdown import on_shot_heartbeat, shot_pass_on_if_worker_stops
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,8 @@ def shot_claim(*, shot_id: int) -> bool:
 
 
 def shot_run(*, shot_id: int) -> None:
+    if shot_pass_on_if_worker_stops(shot_id=shot_id):  # a graceful shutdown (shop_video/ops/shutdown.py)
+        return
     if not shot_claim(shot_id=shot_id):
         logger.info("shot %s is not queued any more; skipping this delivery", shot_id)
         return
@@ -172,3 +175,5 @@ class _Heartbeat:
         if not alive:
             raise ShotCancelled(f"shot {self._shot.pk} is no longer running")
         render_job_progress_update(job_id=self._shot.job_id)
+        # Liveness, and a graceful shutdown: hands the shot back when the worker stops before it would finish
+        on_shot_heartbeat(shot=self._shot, done=done, total=total)

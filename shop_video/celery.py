@@ -7,6 +7,7 @@ from celery import Celery
 from celery.signals import celeryd_init, worker_process_init
 
 from shop_video import embedded_broker
+from shop_video.ops import worker as ops_worker  # first: a worker's metrics mode is set before Django loads
 
 embedded_broker.register()  # filesystem:// means the safe embedded transport, in every process that loads the app
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop_video.settings")
@@ -14,6 +15,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop_video.settings")
 app = Celery("shop_video")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+ops_worker.install(app)  # log context, metrics, liveness heartbeat, graceful shutdown (docs/operations.md)
 
 
 @app.on_after_configure.connect

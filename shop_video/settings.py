@@ -12,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from shop_video import queues
 from shop_video.env import env_bool, env_float, env_int, env_list, env_mapping, env_str
+from shop_video.ops.log_config import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -432,3 +433,37 @@ CELERY_BEAT_SCHEDULE["live-push-supervise"] = {
     "task": "shop_video.live.push.tasks.live_push_supervise",
     "schedule": 5.0,
 }
+# --- Operations: probes, metrics, logs, worker liveness and shutdown (shop_video/ops; docs/operations.md) ------
+INSTALLED_APPS += ["django_prometheus", "shop_video.ops"]
+# ProbeMiddleware first: /healthz, /readyz and /metrics answer before the HTTPS redirect, the host check, sessions
+# and CSP (a kubelet or Prometheus calls the pod's address over plain HTTP). Then the request metrics.
+MIDDLEWARE = [
+    "shop_video.ops.middleware.ProbeMiddleware",
+    "shop_video.ops.middleware.RequestMetricsMiddleware",
+    *MIDDLEWARE,
+]
+# Database metrics (django-prometheus): its wrappers of the same backends count queries, errors and their time.
+for _alias in DATABASES.values():
+    if _alias["ENGINE"] in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
+        _alias["ENGINE"] = _alias["ENGINE"].replace("django.db.backends.", "django_prometheus.db.backends.")
+# /metrics on the web: from these networks when not proxied (default: loopback and private ranges, where an
+# in-cluster Prometheus scrapes from), or from anywhere with `Authorization: Bearer <METRICS_BEARER_TOKEN>`.
+METRICS_ALLOWED_CIDRS = env_list(
+    "METRICS_ALLOWED_CIDRS",
+    ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"],
+)
+METRICS_BEARER_TOKEN = env_str("METRICS_BEARER_TOKEN", "")
+# Each worker serves its own metrics (prometheus_client, multiprocess across its pool) on this port; 0 = none.
+WORKER_METRICS_PORT = env_int("WORKER_METRICS_PORT", 9808, minimum=0, maximum=65535)
+WORKER_METRICS_ADDR = env_str("WORKER_METRICS_ADDR", "0.0.0.0")
+# Worker liveness: the consumer touches this file every WORKER_HEARTBEAT_SECONDS; `python -m
+# shop_video.ops.worker_liveness` fails when it is older than WORKER_LIVENESS_MAX_AGE_SECONDS.
+WORKER_HEARTBEAT_FILE = Path(env_str("WORKER_HEARTBEAT_FILE", str(VAR_DIR / "worker-heartbeat")))
+WORKER_HEARTBEAT_SECONDS = env_float("WORKER_HEARTBEAT_SECONDS", 5.0, minimum=0.1, maximum=300.0)
+WORKER_LIVENESS_MAX_AGE_SECONDS = env_float("WORKER_LIVENESS_MAX_AGE_SECONDS", 60.0, minimum=1.0)
+# On SIGTERM a worker takes nothing new and, within this, finishes or hands back what it holds (shutdown.py).
+WORKER_SHUTDOWN_GRACE_SECONDS = env_float("WORKER_SHUTDOWN_GRACE_SECONDS", 60.0, minimum=1.0, maximum=3600.0)
+# Logs: console (readable, `make run`) or json (one object per line, deployments); both carry the task's job
+# and merchant and the request's id and merchant.
+LOG_FORMAT = env_str("LOG_FORMAT", "console")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env_str("LOG_LEVEL", "INFO"))

@@ -9,11 +9,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from shop_video import views
 from shop_video.api.views import MeView, api_not_found
 from shop_video.media import PRIVATE_FILES_URL
+from shop_video.ops import probes
 from shop_video.private_files import PrivateFileView, public_media_serve
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    # Probes and metrics (shop_video/ops/probes.py; ProbeMiddleware answers them before any other middleware)
+    path("healthz", probes.healthz, name="healthz"),
+    path("readyz", probes.readyz, name="readyz"),
+    path("metrics", probes.metrics, name="metrics"),
     # --- dashboard: the merchant web app at /app/, its sign-in and sign-out at /accounts/ ---
     path("app/", include("shop_video.dashboard.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

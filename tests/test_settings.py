@@ -145,5 +145,9 @@ def test_embedded_defaults_need_nothing_installed(tmp_path):
         timeout=60,
         env={**base, "DJANGO_SETTINGS_MODULE": "shop_video.settings", "VAR_DIR": str(var_dir)},
     )
-    assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://localhost/", str(var_dir / "media")]
+    assert result.stdout.split() == [
+        "django_prometheus.db.backends.sqlite3",
+        "filesystem://localhost/",
+        str(var_dir / "media"),
+    ]
     assert var_dir.is_dir()
