@@ -20,7 +20,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +27,7 @@ from pathlib import Path
 from django.conf import settings
 
 from shop_video import queues
-from tests.e2e.worker import ROOT, test_database_url, worker_kill
+from tests.e2e.worker import ROOT, celery_worker_command, test_database_url, worker_kill
 from tests.s3_server import S3Server, free_port
 
 # What each worker consumes: the production split of deploy/README.md.
@@ -122,27 +121,6 @@ def fleet_shared_env(*, server: S3Server, bucket: str) -> dict[str, str]:
     return env
 
 
-def _worker_command(queue_names: tuple[str, ...], name: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "shop_video",
-        "worker",
-        "--queues",
-        ",".join(queue_names),
-        "--concurrency",
-        "1",
-        "--without-mingle",
-        "--without-gossip",
-        "--loglevel",
-        "INFO",
-        "--hostname",
-        f"fleet-{name}-{uuid.uuid4().hex[:6]}@%h",
-    ]
-
-
 def _start(process: FleetProcess, command: list[str]) -> None:
     with process.log.open("ab") as log:
         process.process = subprocess.Popen(
@@ -186,10 +164,13 @@ def fleet_running(*, root: Path, server: S3Server, dit_models: dict[str, str]) -
     models = ",".join(f"{family}={path}" for family, path in dit_models.items())
     plan = {
         "web": ([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], {}),
-        "cpu": (_worker_command(CPU_QUEUES, "cpu"), {}),
-        "render": (_worker_command(RENDER_QUEUES, "render"), {}),
+        "cpu": (celery_worker_command(CPU_QUEUES, name="fleet-cpu"), {}),
+        "render": (celery_worker_command(RENDER_QUEUES, name="fleet-render"), {}),
         # Weights on this host's local disk, as on a GPU box; the other hosts are not told where they are.
-        "dit": (_worker_command(tuple(queues.gpu_queue(f) for f in dit_models), "dit"), {"DIT_MODELS": models}),
+        "dit": (
+            celery_worker_command([queues.gpu_queue(f) for f in dit_models], name="fleet-dit"),
+            {"DIT_MODELS": models},
+        ),
     }
     processes = {}
     try:
