@@ -203,18 +203,23 @@ def _files(folder: Path) -> list[Path]:
     return sorted(path for path in folder.rglob("*") if path.is_file()) if folder.exists() else []
 
 
-def fleet_isolation_problems(fleet: Fleet, *, scratch_bookkeeping: tuple[str, ...] = ()) -> list[str]:
+SCRATCH_BOOKKEEPING = frozenset({".lock"})  # shop_video/scratch.py's lock file (empty): not media
+
+
+def scratch_copies(process: FleetProcess) -> list[Path]:
+    """The media files in a process's scratch folder (cached copies, and anything left in its work folders)."""
+    return [path for path in _files(process.scratch) if path.name not in SCRATCH_BOOKKEEPING]
+
+
+def fleet_isolation_problems(fleet: Fleet) -> list[str]:
     """What shows that a file went from one process to another other than through the bucket: a file stored
-    under any process's MEDIA_ROOT or PRIVATE_MEDIA_ROOT, or a scratch file that is no object of the bucket.
-    `scratch_bookkeeping`: names of the scratch cache's own files (locks, an index), which are not media."""
+    under any process's MEDIA_ROOT or PRIVATE_MEDIA_ROOT, or a scratch file that is no object of the bucket."""
     problems = []
     digests = bucket_digests(fleet)
     for process in fleet.processes.values():
         for root in process.media_roots:
             problems += [f"{process.name} stored {path} on its local disk" for path in _files(root)]
-        for path in _files(process.scratch):
-            if path.name in scratch_bookkeeping or path.suffix == ".lock":
-                continue
+        for path in scratch_copies(process):
             if _sha256(path.read_bytes()) not in digests:
                 problems.append(
                     f"{process.name}'s scratch holds {path.relative_to(process.scratch)}, no object of the bucket"

@@ -26,11 +26,12 @@ import requests
 from django.conf import settings
 from PIL import Image
 
+from generation.models import RenderJob
 from generation.provenance.reading import manifest_summary
 from shop_video.api.services import api_key_create
 from shop_video.live.models import LiveSegment
 from tests import factories
-from tests.e2e.fleet_harness import SHORT_SIDE, Fleet, fleet_isolation_problems, fleet_running
+from tests.e2e.fleet_harness import SHORT_SIDE, Fleet, fleet_isolation_problems, fleet_running, scratch_copies
 from tests.e2e.worker import queues_purge
 from tests.media_probe import probe_video
 from tests.s3_server import S3Server
@@ -210,12 +211,13 @@ def _live_room_check(client: Client, fleet: Fleet, into: Path) -> None:
         urljoin(playlist.url, line) for line in playlist.text.splitlines() if line and not line.startswith("#")
     ]
     assert chunk_urls, playlist.text
+    bucket = urlparse(fleet.server.endpoint_url).netloc
+    assert all(urlparse(url).netloc == bucket for url in chunk_urls), chunk_urls  # chunks come from storage
     durations = [float(value) for value in re.findall(r"#EXTINF:([\d.]+)", playlist.text)]
     joined = b"".join(download(url, into / f"chunk-{n}.ts").read_bytes() for n, url in enumerate(chunk_urls))
     with av.open(io.BytesIO(joined)) as container:
         frames = sum(1 for _ in container.decode(video=0))
     assert frames >= round(sum(durations) * 24) - 24, (frames, durations)
-    print(f"live: {len(chunk_urls)} chunks from {sorted({urlparse(u).netloc for u in chunk_urls})}")
 
 
 def test_web_and_workers_on_separate_disks_share_only_the_bucket(
@@ -244,7 +246,7 @@ def test_web_and_workers_on_separate_disks_share_only_the_bucket(
         dit = client.call(
             "POST",
             "/api/v1/renders",
-            201,
+            202,
             json={
                 "template": "quick-bumper",
                 "sku": "MUG-1",
@@ -256,7 +258,7 @@ def test_web_and_workers_on_separate_disks_share_only_the_bucket(
         host = client.call(
             "POST",
             "/api/v1/renders",
-            201,
+            202,
             json={"template": HOST_TEMPLATE["slug"], "sku": "MUG-1", "aspect_ratios": ["9:16"]},
         )
         # The operator's command line on the web host: with object storage it prints a URL per rendition.
@@ -275,20 +277,27 @@ def test_web_and_workers_on_separate_disks_share_only_the_bucket(
             "--wait",
             "--timeout",
             "300",
-        ).split()
+        ).splitlines()
         showcase_url = printed[-1]
-        assert showcase_url.startswith("http"), printed
+        assert urlparse(showcase_url).netloc == urlparse(s3.endpoint_url).netloc, printed  # the bucket's URL
         probe = probe_video(download(showcase_url, downloads / "showcase.mp4"))
         assert (probe.width, probe.height, probe.video_codec) == (SHORT_SIDE, 228, "h264") and probe.faststart, probe
+        showcase_job = RenderJob.objects.get(template__slug="product-showcase")
+        showcase = _render_succeeded(client, fleet, showcase_job.pk)  # the API's URLs for the same files
+        assert urlparse(showcase["outputs"][0]["url"]).path == urlparse(showcase_url).path
+        _rendition_check(showcase["outputs"][0], downloads / "showcase", size=(SHORT_SIDE, 228), ai=False)
 
-        dit = _render_succeeded(client, fleet, dit[0]["id"] if isinstance(dit, list) else dit["id"])
+        dit = _render_succeeded(client, fleet, dit["renders"][0]["id"])
         _rendition_check(dit["outputs"][0], downloads / "dit", size=(SHORT_SIDE, SHORT_SIDE), ai=True)
-        host = _render_succeeded(client, fleet, host[0]["id"] if isinstance(host, list) else host["id"])
+        host = _render_succeeded(client, fleet, host["renders"][0]["id"])
         _rendition_check(host["outputs"][0], downloads / "host", size=(SHORT_SIDE, 228), ai=False)
 
         _live_room_check(client, fleet, downloads / "live")
         flows_done = time.monotonic()
 
+    # Not a vacuous check below: the workers did work from local copies of the bucket's files.
+    for name in ("cpu", "render", "dit"):
+        assert scratch_copies(fleet.processes[name]), f"{name}'s scratch folder is empty"
     problems = fleet_isolation_problems(fleet)
     # This process (the client) stored nothing either: its own media folders are empty.
     problems += [
