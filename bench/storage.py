@@ -43,15 +43,15 @@ class CountingRelay:
     """A TCP relay from 127.0.0.1:<port> to the S3 server that counts the bytes each way."""
 
     def __init__(self, upstream: tuple[str, int]):
-        self.upstream, self.sent, self.received = upstream, 0, 0
+        self.upstream, self.sent, self.received, self.requests = upstream, 0, 0, 0
         self._lock = threading.Lock()
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
         threading.Thread(target=self._accept, daemon=True).start()
 
-    def totals(self) -> tuple[int, int]:
+    def totals(self) -> tuple[int, int, int]:
         with self._lock:
-            return self.sent, self.received
+            return self.sent, self.received, self.requests
 
     def _accept(self) -> None:
         while True:
@@ -69,6 +69,8 @@ class CountingRelay:
                 target.sendall(data)
                 with self._lock:
                     setattr(self, counter, getattr(self, counter) + len(data))
+                    if counter == "sent":  # request lines end so; a header line never does
+                        self.requests += data.count(b" HTTP/1.1\r\n")
         except OSError:
             pass
         finally:
@@ -156,7 +158,11 @@ def main() -> int:
         return child_main(options.child, short_side=short_side, aspects=aspects.split(","))
     repeats = options.repeats or (1 if options.quick else 3)
 
+    import logging
+
     from tests.s3_server import S3Server
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server would log every request
 
     work = Path(tempfile.mkdtemp(prefix="bench-storage-"))
     server = S3Server.start()
@@ -179,7 +185,7 @@ def main() -> int:
         for child in children:
             child.render()  # warm-up: imports, fonts, the first encoder start
         walls: dict[str, list[float]] = {"local": [], "s3": []}
-        moved: list[tuple[int, int, int]] = []  # (sent, received, renditions) per S3 render
+        moved: list[tuple[int, int, int, int]] = []  # (sent, received, requests, renditions) per S3 render
         for _ in range(repeats):
             for child in children:
                 before = relay.totals()
@@ -187,7 +193,7 @@ def main() -> int:
                 after = relay.totals()
                 walls[child.mode].append(result["wall"])
                 if child.mode == "s3":
-                    moved.append((after[0] - before[0], after[1] - before[1], result["renditions"]))
+                    moved.append((*(a - b for a, b in zip(after, before)), result["renditions"]))
     finally:
         for child in children:
             child.close()
@@ -196,8 +202,7 @@ def main() -> int:
         shutil.rmtree(work, ignore_errors=True)
 
     local, s3 = statistics.median(walls["local"]), statistics.median(walls["s3"])
-    renditions = sum(r for _, _, r in moved)
-    sent, received = sum(s for s, _, _ in moved), sum(r for _, r, _ in moved)
+    sent, received, requests, renditions = (sum(column) for column in zip(*moved))
     per_rendition = (sent + received) / renditions
     print(f"render: {TEMPLATE}, {aspects} at short side {short_side}, {repeats} timed run(s) per storage")
     print(f"{'storage':<8} {'median s':>9} {'runs s':>28}")
@@ -205,12 +210,12 @@ def main() -> int:
         print(f"{mode:<8} {statistics.median(walls[mode]):>9.2f} {' '.join(f'{w:.2f}' for w in walls[mode]):>28}")
     print(
         f"bytes per rendition on S3: {per_rendition:,.0f} (uploaded {sent / renditions:,.0f}, "
-        f"downloaded {received / renditions:,.0f})"
+        f"downloaded {received / renditions:,.0f}) in {requests / renditions:.0f} requests"
     )
     print(
         f"storage ratio={s3 / local:.3f} bytes_per_rendition={per_rendition:.0f} "
         f"uploaded_per_rendition={sent / renditions:.0f} downloaded_per_rendition={received / renditions:.0f} "
-        f"local_s={local:.2f} s3_s={s3:.2f}"
+        f"requests_per_rendition={requests / renditions:.0f} local_s={local:.2f} s3_s={s3:.2f}"
     )
     return 0
 
