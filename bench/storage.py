@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -28,12 +29,14 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 TEMPLATE, SKU = "product-showcase", "MUG-1"
+REQUEST_LINE = re.compile(rb"(GET|PUT|HEAD|POST|DELETE) \S+ HTTP/1\.1\r\n")
 
 
 # --- the parent: server, relay, children ----------------------------------------------------------------------
@@ -44,6 +47,7 @@ class CountingRelay:
 
     def __init__(self, upstream: tuple[str, int]):
         self.upstream, self.sent, self.received, self.requests = upstream, 0, 0, 0
+        self.methods: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
@@ -69,8 +73,10 @@ class CountingRelay:
                 target.sendall(data)
                 with self._lock:
                     setattr(self, counter, getattr(self, counter) + len(data))
-                    if counter == "sent":  # request lines end so; a header line never does
-                        self.requests += data.count(b" HTTP/1.1\r\n")
+                    if counter == "sent":  # request lines ("PUT /bucket/key HTTP/1.1"); a header line never matches
+                        for method in REQUEST_LINE.findall(data):
+                            self.requests += 1
+                            self.methods[method.decode()] += 1
         except OSError:
             pass
         finally:
@@ -212,6 +218,7 @@ def main() -> int:
         f"bytes per rendition on S3: {per_rendition:,.0f} (uploaded {sent / renditions:,.0f}, "
         f"downloaded {received / renditions:,.0f}) in {requests / renditions:.0f} requests"
     )
+    print("requests by method, the whole S3 child (setup, warm-up, timed runs):", dict(sorted(relay.methods.items())))
     print(
         f"storage ratio={s3 / local:.3f} bytes_per_rendition={per_rendition:.0f} "
         f"uploaded_per_rendition={sent / renditions:.0f} downloaded_per_rendition={received / renditions:.0f} "
