@@ -185,17 +185,8 @@ def _catalog_import(client: Client, fleet: Fleet, shop_url: str, photos: dict[st
 
 
 def _live_room_check(client: Client, fleet: Fleet, into: Path) -> None:
-    stream_path = fleet.manage(
-        "create_live_room",
-        "--merchant",
-        "acme",
-        "--skus",
-        "LIVE-A",
-        "--template",
-        HOST_TEMPLATE["slug"],
-        "--short-side",
-        str(SHORT_SIDE),
-    ).split()[-1]
+    command = f"create_live_room --merchant acme --skus LIVE-A --template {HOST_TEMPLATE['slug']}"
+    stream_path = fleet.manage(*command.split(), "--short-side", str(SHORT_SIDE)).split()[-1]
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         failed = LiveSegment.objects.filter(status=LiveSegment.Status.FAILED).first()
@@ -218,6 +209,11 @@ def _live_room_check(client: Client, fleet: Fleet, into: Path) -> None:
     with av.open(io.BytesIO(joined)) as container:
         frames = sum(1 for _ in container.decode(video=0))
     assert frames >= round(sum(durations) * 24) - 24, (frames, durations)
+
+
+def _tasks_run(process) -> set[str]:
+    """The names of the tasks a process ran, from its worker log ("Task NAME[id] succeeded in ...")."""
+    return set(re.findall(r"Task ([\w.]+)\[[\w-]+\] succeeded", process.log.read_text(errors="replace")))
 
 
 def test_web_and_workers_on_separate_disks_share_only_the_bucket(
@@ -262,22 +258,8 @@ def test_web_and_workers_on_separate_disks_share_only_the_bucket(
             json={"template": HOST_TEMPLATE["slug"], "sku": "MUG-1", "aspect_ratios": ["9:16"]},
         )
         # The operator's command line on the web host: with object storage it prints a URL per rendition.
-        printed = fleet.manage(
-            "render",
-            "--merchant",
-            "acme",
-            "--template",
-            "product-showcase",
-            "--sku",
-            "MUG-1",
-            "--aspect",
-            "9:16",
-            "--short-side",
-            str(SHORT_SIDE),
-            "--wait",
-            "--timeout",
-            "300",
-        ).splitlines()
+        command = "render --merchant acme --template product-showcase --sku MUG-1 --aspect 9:16 --wait --timeout 300"
+        printed = fleet.manage(*command.split(), "--short-side", str(SHORT_SIDE)).splitlines()
         showcase_url = printed[-1]
         assert urlparse(showcase_url).netloc == urlparse(s3.endpoint_url).netloc, printed  # the bucket's URL
         probe = probe_video(download(showcase_url, downloads / "showcase.mp4"))
@@ -295,6 +277,12 @@ def test_web_and_workers_on_separate_disks_share_only_the_bucket(
         _live_room_check(client, fleet, downloads / "live")
         flows_done = time.monotonic()
 
+    # Each worker did its own part: shots on the CPU and DiT hosts, assemblies and cuts on the render host.
+    ran = {name: _tasks_run(process) for name, process in fleet.processes.items()}
+    assert {"generation.tasks.shot_render"} == ran["dit"], ran
+    assert {"generation.tasks.shot_render", "catalog.tasks.catalog_import_process"} <= ran["cpu"], ran
+    assert {"generation.tasks.render_job_assemble", "shop_video.live.tasks.live_segment_cut"} <= ran["render"], ran
+    assert "generation.tasks.shot_render" not in ran["render"] and not ran["web"], ran
     # Not a vacuous check below: the workers did work from local copies of the bucket's files.
     for name in ("cpu", "render", "dit"):
         assert scratch_copies(fleet.processes[name]), f"{name}'s scratch folder is empty"
