@@ -71,7 +71,14 @@ class _ObjectStorage(S3Storage):
 
     def version_tag(self, name: str) -> str:
         """What changes whenever the object's bytes do (its ETag): the worker scratch cache keys copies by it."""
-        return self.bucket.Object(self._normalize_name(name)).e_tag.strip('"')
+        from botocore.exceptions import ClientError
+
+        try:
+            return self.bucket.Object(self._normalize_name(name)).e_tag.strip('"')
+        except ClientError as exc:
+            if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+                raise FileNotFoundError(f"{name} is not in the bucket") from None
+            raise
 
 
 def _seekable(content) -> bool:

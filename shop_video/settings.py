@@ -145,7 +145,7 @@ STORAGES = {
 }
 # Workers copy what a task reads from a bucket into this bounded folder (shop_video/scratch.py).
 WORKER_SCRATCH_DIR = Path(env_str("WORKER_SCRATCH_DIR", str(VAR_DIR / "scratch")))
-WORKER_SCRATCH_MAX_GB = env_float("WORKER_SCRATCH_MAX_GB", 20.0, minimum=0.001)
+WORKER_SCRATCH_MAX_GB = env_float("WORKER_SCRATCH_MAX_GB", 20.0, minimum=0.000001)
 # Uploaded photos above this are refused before Pillow decodes them (decompression bombs, huge scans).
 IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 25 * 1024 * 1024, minimum=1024)
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 50_000_000, minimum=10_000)

@@ -97,7 +97,10 @@ def timeline_for_job(job: RenderJob, aspect_ratio: str) -> Timeline:
             scene_shots = [shot for shot in shots if shot.scene == scene_index]
             contents = [
                 (
-                    ShotClip(str(scratch_path(shot.file)), product_box=_product_box(shot, aspect_ratio)),
+                    # A shot not rendered yet (the cards check when the job is created) has no clip to fetch.
+                    ShotClip(
+                        str(scratch_path(shot.file)) if shot.file else "", product_box=_product_box(shot, aspect_ratio)
+                    ),
                     shot.duration,
                 )
                 for shot in scene_shots
