@@ -101,9 +101,18 @@ class PublicObjectStorage(_ObjectStorage):
 
 
 class PrivateObjectStorage(_ObjectStorage):
-    """Feeds, photos, brand files, presenter photos, shot clips: only ever presigned, and downloaded as files."""
+    """Feeds, photos, brand files, presenter photos, shot clips. Their URL is the merchant-checking view's, as on
+    local disk (`/files/<name>`); only that view, after its check, hands out a short presigned URL."""
 
     cache_control = PRIVATE_CACHE_CONTROL
+
+    def url(self, name, parameters=None, expire=None, http_method=None):
+        from shop_video.media import PRIVATE_FILES_URL
+
+        return f"{PRIVATE_FILES_URL}{quote(name.lstrip('/'))}"
+
+    def presigned_url(self, name: str) -> str:
+        return super().url(name)
 
     def get_object_parameters(self, name):
         return {**super().get_object_parameters(name), "ContentDisposition": "attachment"}

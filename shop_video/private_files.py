@@ -87,7 +87,7 @@ class PrivateFileView(APIView):
         if not media_is_local(private_storage):
             # In a bucket: a short presigned URL for this caller, who was just checked (objects carry the same
             # safe type and `attachment`; shop_video/object_storage.py). The redirect itself is not cached.
-            response = HttpResponseRedirect(private_storage.url(name))
+            response = HttpResponseRedirect(private_storage.presigned_url(name))
             response["Cache-Control"] = "private, no-store"
             return response
         try:

@@ -71,6 +71,7 @@ def test_a_private_object_is_refused_without_a_signature_and_reaches_its_merchan
     product = factories.product_make(merchant=merchant, sku="MUG-1", photos=1)
     image = ProductImage.objects.get(product=product)
     key = f"media/private/{image.file.name}"
+    assert image.file.url == f"/files/{image.file.name}"
     assert key in s3_media.keys("private")
     anonymous_url = f"{s3_media.server.endpoint_url}/{s3_media.bucket}/{key}"
     assert _get(anonymous_url)[0] == 403  # never public-read
@@ -91,8 +92,8 @@ def test_public_files_get_the_cdn_base_url_or_a_presigned_url_that_downloads(s3_
     assert (status, body) == (200, b"video bytes")
     settings.MEDIA_PUBLIC_BASE_URL = "https://cdn.example.com/media"
     assert default_storage.url("renders/abc/9x16.mp4") == "https://cdn.example.com/media/renders/abc/9x16.mp4"
-    # Private files never use the CDN.
-    assert private_storage.url("k/fonts/a.ttf").startswith(s3_media.server.endpoint_url)
+    # Private files never use the CDN, nor a bucket URL: their address is the view that checks the merchant.
+    assert private_storage.url("k/fonts/a.ttf") == "/files/k/fonts/a.ttf"
 
 
 # The child uploads a 12 MB file (multipart, 5 MB parts) whose reads stall after the first part, says so, and
