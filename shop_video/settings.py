@@ -372,6 +372,7 @@ X_FRAME_OPTIONS = "DENY"
 # code, no eval), so even a stored file opened on this origin cannot run script against the dashboard.
 # Media may live on its own origin (deploy/README.md recommends it): an absolute MEDIA_URL's origin is allowed.
 _MEDIA_ORIGIN = [MEDIA_URL.split("/", 3)[0] + "//" + MEDIA_URL.split("/", 3)[2]] if "://" in MEDIA_URL else []
+_MEDIA_ORIGIN += _MEDIA_STORAGE["MEDIA_ORIGINS"]  # the bucket's and the CDN's, when media is in a bucket
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'none'"],

@@ -44,6 +44,7 @@ def media_storage_settings(environ: Mapping[str, str]) -> dict:
             "STORAGES": dict(LOCAL_STORAGES),
             "MEDIA_STORAGE_BUCKET": None,
             "MEDIA_PUBLIC_BASE_URL": public_base_url,
+            "MEDIA_ORIGINS": [],
         }
     match = _S3_URL.fullmatch(raw)
     if match is None:
@@ -82,4 +83,24 @@ def media_storage_settings(environ: Mapping[str, str]) -> dict:
         },
         "MEDIA_STORAGE_BUCKET": bucket,
         "MEDIA_PUBLIC_BASE_URL": public_base_url,
+        "MEDIA_ORIGINS": _media_origins(common["endpoint_url"], public_base_url),
     }
+
+
+def _media_origins(endpoint_url: str | None, public_base_url: str) -> list[str]:
+    """Where pages load media from (the Content-Security-Policy's img/media/connect sources): the CDN, and the
+    bucket's endpoint with its virtual-hosted bucket names (AWS when no endpoint is set)."""
+    origins = [_origin(public_base_url)] if public_base_url else []
+    if endpoint_url:
+        scheme, _, host = _origin(endpoint_url).partition("://")
+        origins.append(f"{scheme}://{host}")
+        if any(char.isalpha() for char in host.split(":")[0]):  # a host name may carry virtual-hosted buckets
+            origins.append(f"{scheme}://*.{host}")
+    else:
+        origins.append("https://*.amazonaws.com")
+    return origins
+
+
+def _origin(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"

@@ -68,6 +68,20 @@ def test_the_web_app_and_a_worker_refuse_to_start(s3_media):
     assert worker.returncode != 0 and "worker not started" in output and "AWS_S3_ENDPOINT_URL" in output, output[-2000:]
 
 
+def test_pages_may_load_media_from_the_bucket_and_the_cdn():
+    from shop_video.storage_settings import media_storage_settings
+
+    origins = media_storage_settings(
+        {
+            "MEDIA_STORAGE": "s3://videos/prod",
+            "AWS_S3_ENDPOINT_URL": "https://minio.example.com:9000",
+            "MEDIA_PUBLIC_BASE_URL": "https://cdn.example.com/media",
+        }
+    )["MEDIA_ORIGINS"]
+    assert origins == ["https://cdn.example.com", "https://minio.example.com:9000", "https://*.minio.example.com:9000"]
+    assert media_storage_settings({"MEDIA_STORAGE": "s3://videos"})["MEDIA_ORIGINS"] == ["https://*.amazonaws.com"]
+
+
 @pytest.mark.parametrize("value", ["s3://", "s3://Bad_Bucket/x", "gs://bucket"])
 def test_a_malformed_media_storage_stops_the_settings(value):
     from django.core.exceptions import ImproperlyConfigured
