@@ -113,3 +113,18 @@ def test_a_storage_failure_sends_the_shot_again_with_the_reason_then_fails_it(
     assert shot.status == JobStatus.FAILED and not shot.file
     assert job.status == JobStatus.FAILED and "the media storage failed" in job.error
     assert Shot.objects.filter(job=job, status=JobStatus.SUCCEEDED).count() == 0
+
+
+def test_a_shot_whose_inputs_do_not_fit_the_scratch_fails_scratch_full(
+    s3_media, merchant, product_with_photos, builtin_templates, settings, sent_tasks
+):
+    job = render_job_create(
+        merchant=merchant, template_slug="product-showcase", sku="MUG-1", aspect_ratios=["9:16"], short_side=64
+    )
+    shot = job.shots.filter(source_image__isnull=False).order_by("position").first()
+    settings.WORKER_SCRATCH_MAX_GB = 1024 / 1024**3  # 1 KiB: no photo fits, even after evicting everything
+    shot_run(shot_id=shot.pk)
+    shot.refresh_from_db()
+    job.refresh_from_db()
+    assert shot.status == JobStatus.FAILED and not shot.file
+    assert "scratch full" in shot.error and "WORKER_SCRATCH_MAX_GB" in job.error
