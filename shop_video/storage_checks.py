@@ -3,7 +3,7 @@
 A process that cannot use its bucket stops at start with a message naming the variable to fix
 (shop_video.object_storage.object_storage_check): the web app through a system check (runserver, migrate, check)
 and wsgi/asgi (gunicorn), a worker through celeryd_init. After each task a worker lets go of the scratch copies
-it used (shop_video/scratch.py), so they may be evicted.
+it used (shop_video/scratch.py), so they may be evicted; so does the web app after each request.
 """
 
 from __future__ import annotations
@@ -48,6 +48,10 @@ def scratch_release_after_task(**kwargs) -> None:
 def storage_checks_connect() -> None:
     from celery.signals import celeryd_init, task_postrun
 
+    from django.core.signals import request_finished
+
     checks.register(storage_system_check)
     celeryd_init.connect(worker_storage_check, weak=False)
     task_postrun.connect(scratch_release_after_task, weak=False)
+    # The web app reads a few files too (fonts and photos for the cards check when a job is created).
+    request_finished.connect(scratch_release_after_task, weak=False)
