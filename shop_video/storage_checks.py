@@ -47,7 +47,6 @@ def scratch_release_after_task(**kwargs) -> None:
 
 def storage_checks_connect() -> None:
     from celery.signals import celeryd_init, task_postrun
-
     from django.core.signals import request_finished
 
     checks.register(storage_system_check)
