@@ -109,6 +109,8 @@ def product_image_add(
         ContentFile(normalised.content),
         save=False,
     )
+    # Known already: recorded, so loading the row never reads the photo back from storage to measure it.
+    image.width, image.height = normalised.width, normalised.height
     image.save()
     return image
 

@@ -17,6 +17,10 @@ class GenerationConfig(AppConfig):
         from generation.provenance.worker_check import worker_signing_check
 
         celeryd_init.connect(worker_signing_check, weak=False)
+        # No usable media bucket, no start (web or worker); scratch copies are let go after each task.
+        from shop_video.storage_checks import storage_checks_connect
+
+        storage_checks_connect()
 
 
 def _dit_settings_check() -> None:

@@ -6,10 +6,12 @@ import logging
 import time
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
 from catalog.models import ProductImage
+from generation import dispatch
 from generation.assembly.clipio import write_clip
 from generation.engines.base import EngineError, ShotCancelled, ShotRequest, ShotResult
 from generation.engines.registry import engine_get
@@ -21,8 +23,10 @@ from generation.services.job_states import (
     render_job_progress_update,
     render_job_shot_finished,
 )
-from shop_video.media import media_file_writer, media_local_path, media_token_for, private_name, private_storage
+from generation.services.render_jobs import shot_queue
+from shop_video.media import STORAGE_ERRORS, media_file_writer, media_token_for, private_name, private_storage
 from shop_video.ops.shutdown import on_shot_heartbeat, shot_pass_on_if_worker_stops
+from shop_video.scratch import scratch_path
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +92,10 @@ def shot_run(*, shot_id: int) -> None:
         # claimed, its heartbeat stops, and the reaper sends it again a lease later.
         logger.warning("%s of job %s stopped: the database went away; the reaper sends it again", label, job.pk)
         return
+    except STORAGE_ERRORS as exc:  # the bucket, not the shot: try again while attempts remain
+        logger.warning("%s of job %s: media storage failed: %s", label, job.pk, exc)
+        _shot_retry_or_fail(shot, f"{label}: the media storage failed ({exc})")
+        return
     except Exception as exc:  # any engine error fails the shot and its job, with the reason, never a hang
         logger.exception("%s of job %s failed", label, job.pk)
         _shot_fail(shot, f"{label} failed: {exc}")
@@ -109,13 +117,13 @@ def _request_for(shot: Shot) -> tuple[ShotRequest, dict]:
         return presenter_shot_request(shot)
     image_path = None
     if shot.source_image is not None and shot.source_image.file:
-        image_path = str(media_local_path(shot.source_image.file))
+        image_path = str(scratch_path(shot.source_image.file))
     end_image_path = None
     if end_image_id := shot.parameters.get("end_image_id"):
         end_image = ProductImage.objects.filter(pk=end_image_id, product__merchant_id=shot.job.merchant_id).first()
         if end_image is None or not end_image.file:
             raise EngineError(f"the end-frame photo (image {end_image_id}) was deleted; render the job again")
-        end_image_path = str(media_local_path(end_image.file))
+        end_image_path = str(scratch_path(end_image.file))
     return ShotRequest(
         width=shot.width,
         height=shot.height,
@@ -153,6 +161,17 @@ def _shot_fail(shot: Shot, reason: str) -> None:
         status=JobStatus.FAILED, error=reason, finished_at=timezone.now()
     )
     render_job_fail(job_id=shot.job_id, reason=reason)
+
+
+def _shot_retry_or_fail(shot: Shot, reason: str) -> None:
+    """Back to the queue (sent again now) while attempts remain, else fail with the reason: a shot is never marked
+    done without its file."""
+    if shot.attempts < settings.SHOT_MAX_ATTEMPTS and Shot.objects.filter(
+        pk=shot.pk, status=JobStatus.RUNNING, attempts=shot.attempts
+    ).update(status=JobStatus.QUEUED, progress=0, error=f"{reason}; retrying", heartbeat_at=timezone.now()):
+        dispatch.shots_send_pending(shot_ids=[shot.pk], queue=shot_queue(shot))
+        return
+    _shot_fail(shot, f"{reason}; gave up after {shot.attempts} attempts")
 
 
 class _Heartbeat:

@@ -5,8 +5,8 @@ captions, live-room chunks), "private" everything a merchant uploaded or that on
 logos, fonts, music, presenter photos, shot clips, voice tracks). Private files are named
 `<merchant.media_key>/<kind>/<random hex>[.<validated extension>]`: never a client's name or extension, never a
 sequential id. On local disk the private storage is rooted outside MEDIA_ROOT and its URLs point at the view that
-checks the merchant (shop_video.private_files); on S3 the same alias can be a bucket with presigned URLs, with
-no code change.
+checks the merchant (shop_video.private_files); with MEDIA_STORAGE=s3://... both are prefixes of one bucket
+(shop_video/storage_settings.py, shop_video/object_storage.py), with no code change.
 
 A renderer writes to a local temporary file; only a complete file is moved to its final name, so a crash or a
 retry never leaves (or serves) half an MP4, and a retry overwrites instead of piling up `name_abc123.mp4`s.
@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator
@@ -31,6 +32,13 @@ from django.utils.crypto import salted_hmac
 from django.utils.functional import LazyObject, cached_property, empty
 
 from shop_video.media_faults import DiskFull, disk_full_reason, mp4_complete_check
+
+try:  # what a bucket's client raises when the bucket cannot be reached or refuses (shop_video/object_storage.py)
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    STORAGE_ERRORS: tuple[type[BaseException], ...] = (BotoCoreError, ClientError)
+except ImportError:  # pragma: no cover - local storage only
+    STORAGE_ERRORS = ()
 
 PRIVATE_FILES_URL = "/files/"  # the merchant-checking view (shop_video.urls); local private storage's base_url
 
@@ -156,14 +164,19 @@ class RenditionUploadTo:
 @contextlib.contextmanager
 def media_file_writer(name: str, *, suffix: str = "", storage: Storage | None = None) -> Iterator[Path]:
     """Yield a local path to write; on a clean exit publish it as `name` in `storage` (default storage unless
-    told)."""
+    told). Nothing is ever visible under `name` before the whole file is: on local disk the file is written
+    beside its final name and renamed; on a bucket it is written in the worker's scratch folder and uploaded in
+    one PUT or one multipart upload, which the bucket shows only once complete."""
     storage = default_storage if storage is None else storage
-    if isinstance(storage, FileSystemStorage):
+    local = isinstance(storage, FileSystemStorage)
+    if local:
         final = Path(storage.path(name))
         final.parent.mkdir(parents=True, exist_ok=True)
         workdir = final.parent  # same filesystem, so os.replace is atomic
     else:
-        workdir = None
+        from shop_video.scratch import scratch_work_dir
+
+        workdir = scratch_work_dir()
     fd, tmp = tempfile.mkstemp(prefix=".partial-", suffix=suffix or Path(name).suffix, dir=workdir)
     os.close(fd)
     tmp_path = Path(tmp)
@@ -171,15 +184,15 @@ def media_file_writer(name: str, *, suffix: str = "", storage: Storage | None = 
         yield tmp_path
         if tmp_path.suffix == ".mp4":
             mp4_complete_check(tmp_path, name=name)  # encoders do not always say that they failed
-        if isinstance(storage, FileSystemStorage):
+        if local:
             # mkstemp makes 0600 files; stored media must be readable like any upload.
             os.chmod(tmp_path, settings.FILE_UPLOAD_PERMISSIONS or 0o644)
             os.replace(tmp_path, final)
         else:
-            if storage.exists(name):
-                storage.delete(name)
             with tmp_path.open("rb") as handle:
-                storage.save(name, File(handle))
+                saved = storage.save(name, File(handle))  # overwrites: the storage keeps deterministic names
+            if saved != name:
+                raise RuntimeError(f"{type(storage).__name__} stored {name} as {saved}: it must overwrite")
     except Exception as exc:
         if reason := disk_full_reason(exc, directory=tmp_path.parent, name=name):
             raise DiskFull(errno.ENOSPC, reason) from exc
@@ -188,10 +201,36 @@ def media_file_writer(name: str, *, suffix: str = "", storage: Storage | None = 
         tmp_path.unlink(missing_ok=True)  # half a file is never left behind, let alone published
 
 
+def media_file_publish(path: Path, *, name: str, storage: Storage | None = None) -> None:
+    """Publish the finished local file `path` as `name` (whole or not at all, as media_file_writer does)."""
+    with media_file_writer(name, suffix=path.suffix, storage=storage) as tmp_path:
+        shutil.copyfile(path, tmp_path)
+
+
+def media_is_local(storage: Storage) -> bool:
+    """Whether `storage` is a folder on this machine (it can then be served by this app; a bucket serves itself)."""
+    return isinstance(storage, FileSystemStorage)  # a lazy storage (default_storage) answers for what it wraps
+
+
+def media_folder_delete(folder: str, *, storage: Storage | None = None) -> None:
+    """Delete every file under `folder` (a prefix in a bucket); on local disk the emptied folders go too."""
+    storage = default_storage if storage is None else storage
+    try:
+        directories, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in files:
+        storage.delete(f"{folder}/{name}")
+    for directory in directories:
+        media_folder_delete(f"{folder}/{directory}", storage=storage)
+    if isinstance(storage, FileSystemStorage):
+        with contextlib.suppress(OSError):
+            os.rmdir(storage.path(folder))
+
+
 def media_local_path(file: FieldFile | str, *, storage: Storage | None = None) -> Path:
-    """A local filesystem path for a stored file (engines and moviepy need real paths; local storages only for
-    now). Pass the FieldFile (its own storage is used) or a name and the storage it is in (default storage
-    unless told)."""
-    if isinstance(file, FieldFile):
-        return Path(file.storage.path(file.name))
-    return Path((default_storage if storage is None else storage).path(file))
+    """For tests and benchmarks that inspect outputs: shop_video.scratch.scratch_path (the file itself on local
+    disk, a cached copy from a bucket). Application code calls scratch_path directly, on a worker only."""
+    from shop_video.scratch import scratch_path
+
+    return scratch_path(file, storage=storage)

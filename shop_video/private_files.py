@@ -1,7 +1,7 @@
 """Serving stored files safely: private files only to their own merchant, every file with a type that cannot run.
 
 A private file (shop_video/media.py) is named `<merchant.media_key>/...`; GET /files/<name> streams it through
-storage.open only to a member of that merchant (the merchant rule and role table of shop_video.tenancy.access)
+storage.open (or, in a bucket, redirects to a five-minute presigned URL) only to a member of that merchant (the merchant rule and role table of shop_video.tenancy.access)
 or to that merchant's API key (and to superusers, for the admin's previews). Anyone else gets 404 (another merchant's file and a missing file look the same),
 an anonymous caller 401.
 
@@ -15,13 +15,13 @@ from __future__ import annotations
 import re
 from pathlib import PurePath
 
-from django.http import FileResponse, HttpRequest, HttpResponseBase
+from django.http import FileResponse, HttpRequest, HttpResponseBase, HttpResponseRedirect
 from django.views.static import serve
 from rest_framework import exceptions, permissions
 from rest_framework.views import APIView
 
 from shop_video.api.models import MerchantApiKey
-from shop_video.media import private_storage
+from shop_video.media import media_is_local, private_storage
 from shop_video.tenancy.access import Ability, membership_current, role_can
 from shop_video.tenancy.models import Merchant
 
@@ -84,6 +84,12 @@ class PrivateFileView(APIView):
         merchant = _file_merchant(name)
         if not _may_read(request, merchant):
             raise exceptions.NotFound("No such file; it may have been deleted, or it belongs to another shop.")
+        if not media_is_local(private_storage):
+            # In a bucket: a short presigned URL for this caller, who was just checked (objects carry the same
+            # safe type and `attachment`; shop_video/object_storage.py). The redirect itself is not cached.
+            response = HttpResponseRedirect(private_storage.presigned_url(name))
+            response["Cache-Control"] = "private, no-store"
+            return response
         try:
             handle = private_storage.open(name, "rb")
         except (FileNotFoundError, OSError):

@@ -5,6 +5,7 @@ See the configuration table in README.md.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -13,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from shop_video import queues
 from shop_video.env import env_bool, env_float, env_int, env_list, env_mapping, env_str
 from shop_video.ops.log_config import logging_config
+from shop_video.storage_settings import media_storage_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -134,11 +136,17 @@ if PRIVATE_MEDIA_ROOT.resolve().is_relative_to(MEDIA_ROOT.resolve()):
         f"PRIVATE_MEDIA_ROOT ({PRIVATE_MEDIA_ROOT}) is inside MEDIA_ROOT ({MEDIA_ROOT}), which is public: "
         "set PRIVATE_MEDIA_ROOT to a folder outside it."
     )
+# MEDIA_STORAGE unset: the two folders above; s3://BUCKET/PREFIX: a bucket (shop_video/storage_settings.py).
+_MEDIA_STORAGE = media_storage_settings(os.environ)
+MEDIA_STORAGE_BUCKET = _MEDIA_STORAGE["MEDIA_STORAGE_BUCKET"]
+MEDIA_PUBLIC_BASE_URL = _MEDIA_STORAGE["MEDIA_PUBLIC_BASE_URL"]  # a CDN in front of the bucket's public prefix
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},  # public: renditions, live chunks
-    "private": {"BACKEND": "shop_video.media.PrivateFileSystemStorage"},
+    **_MEDIA_STORAGE["STORAGES"],  # "default" (public: renditions, live chunks) and "private"
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Workers copy what a task reads from a bucket into this bounded folder (shop_video/scratch.py).
+WORKER_SCRATCH_DIR = Path(env_str("WORKER_SCRATCH_DIR", str(VAR_DIR / "scratch")))
+WORKER_SCRATCH_MAX_GB = env_float("WORKER_SCRATCH_MAX_GB", 20.0, minimum=0.000001)
 # Uploaded photos above this are refused before Pillow decodes them (decompression bombs, huge scans).
 IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 25 * 1024 * 1024, minimum=1024)
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 50_000_000, minimum=10_000)
@@ -365,6 +373,7 @@ X_FRAME_OPTIONS = "DENY"
 # code, no eval), so even a stored file opened on this origin cannot run script against the dashboard.
 # Media may live on its own origin (deploy/README.md recommends it): an absolute MEDIA_URL's origin is allowed.
 _MEDIA_ORIGIN = [MEDIA_URL.split("/", 3)[0] + "//" + MEDIA_URL.split("/", 3)[2]] if "://" in MEDIA_URL else []
+_MEDIA_ORIGIN += _MEDIA_STORAGE["MEDIA_ORIGINS"]  # the bucket's and the CDN's, when media is in a bucket
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'none'"],

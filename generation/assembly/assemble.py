@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from generation import dispatch
 from generation.assembly.captions import srt_text, webvtt_text
 from generation.assembly.job_timeline import timeline_for_job
 from generation.assembly.preview import write_animated_preview, write_poster
@@ -29,7 +30,7 @@ from generation.provenance.publishing import (
 )
 from generation.services.job_states import DATABASE_UNREACHABLE, render_job_fail
 from generation.services.payloads import render_job_event_emit
-from shop_video.media import media_file_writer, media_local_path, rendition_folder
+from shop_video.media import STORAGE_ERRORS, media_file_writer, rendition_folder
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,14 @@ def render_job_assemble(*, job_id: int) -> None:
         # Not the assembly's fault: the job stays claimed and the reaper sends its assembly again a lease later.
         logger.warning("assembly of render job %s stopped: the database went away; the reaper sends it again", job_id)
         return
+    except STORAGE_ERRORS as exc:  # the bucket, not the job: assemble again while attempts remain
+        reason = f"assembling the {aspect_ratio} rendition failed: the media storage failed ({exc})"
+        if job.attempts < settings.SHOT_MAX_ATTEMPTS:
+            logger.warning("render job %s: %s; sending its assembly again", job_id, reason)
+            dispatch.assembly_send(job_id=job_id)
+        else:
+            render_job_fail(job_id=job_id, reason=reason)
+        return
     except Exception as exc:  # a failed encode fails the job with its reason, never leaves it running
         logger.exception("assembly of render job %s failed", job_id)
         render_job_fail(job_id=job_id, reason=f"assembling the {aspect_ratio} rendition failed: {exc}")
@@ -95,15 +104,14 @@ def _rendition_write(job: RenderJob, aspect_ratio: str, timeline: Timeline) -> N
         manifest = video_publish(path=tmp_video, title=os.path.basename(names["file"]), **signed)
         with media_file_writer(manifest_sidecar_name(names["file"])) as tmp_manifest:
             tmp_manifest.write_bytes(manifest)
-        with media_file_writer(names["poster"]) as tmp_poster:
+        with media_file_writer(names["poster"]) as tmp_poster, media_file_writer(names["preview"]) as tmp_preview:
             write_poster(tmp_video, tmp_poster, at=_poster_time(timeline))
             still_publish(path=tmp_poster, title=os.path.basename(names["poster"]), **signed)
-        with media_file_writer(names["preview"]) as tmp_preview:
             write_animated_preview(tmp_video, tmp_preview, start=_preview_start(timeline))
             still_publish(path=tmp_preview, title=os.path.basename(names["preview"]), **signed)
-        # Read back as anyone will read them: the API reports what a C2PA reader sees in each file.
-        files = {"video": tmp_video, **{kind: media_local_path(names[kind]) for kind in ("poster", "preview")}}
-        summary = provenance_summary(provenance, content_id=signed["content_id"], files=files)
+            # Read back as anyone will read them (the signed bytes they get): what a C2PA reader sees in each.
+            files = {"video": tmp_video, "poster": tmp_poster, "preview": tmp_preview}
+            summary = provenance_summary(provenance, content_id=signed["content_id"], files=files)
         if timeline.captions:  # no captions in the template: no empty sidecars either
             for kind, text in (
                 ("captions_srt", srt_text(timeline.captions)),

@@ -57,7 +57,8 @@ from generation.template_spec import (
     TitleScene,
     template_spec_parse,
 )
-from shop_video.media import media_local_path, private_storage
+from shop_video.media import private_storage
+from shop_video.scratch import scratch_path
 from shop_video.tenancy.selectors import brand_music_for
 
 MIN_CAPTION_SECONDS = 0.5  # less than this on screen cannot be read
@@ -96,7 +97,10 @@ def timeline_for_job(job: RenderJob, aspect_ratio: str) -> Timeline:
             scene_shots = [shot for shot in shots if shot.scene == scene_index]
             contents = [
                 (
-                    ShotClip(str(media_local_path(shot.file)), product_box=_product_box(shot, aspect_ratio)),
+                    # A shot not rendered yet (the cards check when the job is created) has no clip to fetch.
+                    ShotClip(
+                        str(scratch_path(shot.file)) if shot.file else "", product_box=_product_box(shot, aspect_ratio)
+                    ),
                     shot.duration,
                 )
                 for shot in scene_shots
@@ -153,7 +157,7 @@ def timeline_for_job(job: RenderJob, aspect_ratio: str) -> Timeline:
             contents = [
                 (
                     PresenterClip(
-                        host=str(media_local_path(host.file)) if host.file else "",
+                        host=str(scratch_path(host.file)) if host.file else "",
                         layout=scene.layout,
                         card=card,
                         photo=_photo_path(job, host.parameters.get("product_image_id")),
@@ -182,8 +186,8 @@ def timeline_for_job(job: RenderJob, aspect_ratio: str) -> Timeline:
         background=kit.primary_colour if kit else Style.background,
         foreground=kit.secondary_colour if kit else Style.foreground,
         accent=kit.accent_colour if kit else Style.accent,
-        font_path=str(media_local_path(kit.font)) if kit and kit.font else None,
-        logo_path=str(media_local_path(kit.logo)) if kit and kit.logo else None,
+        font_path=str(scratch_path(kit.font)) if kit and kit.font else None,
+        logo_path=str(scratch_path(kit.logo)) if kit and kit.logo else None,
     )
     timeline = Timeline(
         width=width,
@@ -199,9 +203,7 @@ def timeline_for_job(job: RenderJob, aspect_ratio: str) -> Timeline:
     )
     starts = timeline.starts()
     voices = tuple(
-        Voice(
-            path=str(media_local_path(speech["file"], storage=private_storage)), start=starts[index] + speech["offset"]
-        )
+        Voice(path=str(scratch_path(speech["file"], storage=private_storage)), start=starts[index] + speech["offset"])
         for index, speech in speeches
     )
     spoken = [
@@ -241,7 +243,7 @@ def _music_for(job: RenderJob, spec) -> Music | None:
         return None
     music_name = brand_music_for(kit=job.brand_kit, track=spec.music.track, mood=spec.music.mood)
     if music_name:
-        path = str(media_local_path(music_name, storage=private_storage))
+        path = str(scratch_path(music_name, storage=private_storage))
         return Music(
             path=path,
             volume=spec.music.volume,
@@ -281,7 +283,7 @@ def _in_turn(cues: list[Cue], duration: float) -> tuple[Cue, ...]:
 
 def _photo_path(job: RenderJob, image_id: int | None) -> str | None:
     image = ProductImage.objects.filter(pk=image_id, product__merchant_id=job.merchant_id).first() if image_id else None
-    return str(media_local_path(image.file)) if image is not None and image.file else None
+    return str(scratch_path(image.file)) if image is not None and image.file else None
 
 
 def _transition(transition: SceneTransition, fps: int) -> Transition:

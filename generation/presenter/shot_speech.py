@@ -8,7 +8,8 @@ from generation.engines.base import EngineError, ShotRequest
 from generation.models import Presenter, Shot
 from generation.presenter.speech import VoiceSpec
 from generation.presenter.tts import TtsError, speech_synthesize
-from shop_video.media import media_file_writer, media_local_path, media_token_for, private_name, private_storage
+from shop_video.media import media_file_writer, media_token_for, private_name, private_storage
+from shop_video.scratch import scratch_path
 
 TAIL_SECONDS = 0.2  # the least silence after the last word before the shot ends
 
@@ -41,13 +42,13 @@ def presenter_shot_request(shot: Shot) -> tuple[ShotRequest, dict]:
         speech.wav_write(tmp_path)
     timings = speech.timings_json()
     timings["words"] = words_punctuated(parameters["script"], timings["words"])
-    parameters.update(speech_wav=str(media_local_path(name, storage=private_storage)), phonemes=timings["phonemes"])
+    parameters.update(speech_wav=str(scratch_path(name, storage=private_storage)), phonemes=timings["phonemes"])
     request = ShotRequest(
         width=shot.width,
         height=shot.height,
         fps=shot.fps,
         num_frames=shot.num_frames,
-        image_path=str(media_local_path(presenter.avatar)),
+        image_path=str(scratch_path(presenter.avatar)),
         prompt=shot.prompt,
         seed=shot.seed,
         camera="static",

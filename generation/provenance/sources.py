@@ -16,6 +16,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from shop_video.scratch import scratch_path
+
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 TRAINED = IPTC + "trainedAlgorithmicMedia"
 COMPOSITE_WITH_TRAINED = IPTC + "compositeWithTrainedAlgorithmicMedia"
@@ -135,10 +137,10 @@ def job_provenance(job, *, aspect_ratio: str | None = None, timeline=None) -> Pr
 
             presenter = Presenter.objects.filter(pk=shot.parameters["presenter_id"]).first()
             if presenter is not None and presenter.avatar:
-                path = presenter.avatar.path
+                path = str(scratch_path(presenter.avatar))
                 photos.setdefault(path, SourcePhoto(path=path, title=f"presenter photo {presenter.pk}"))
         if shot.source_image is not None and shot.source_image.file:
-            path = shot.source_image.file.path  # its own storage's local path (photos are private files)
+            path = str(scratch_path(shot.source_image.file))  # a local copy on the assembling worker
             photos.setdefault(path, SourcePhoto(path=path, title=f"product photo {shot.source_image.pk}"))
     if timeline is not None and timeline.voiceover is not None:
         parts.append(_voice_part(timeline.voiceover.voice or {}, "the voice-over"))

@@ -150,13 +150,19 @@ def chunk_uri(entry: dict) -> str:
 
 
 def playlist_render(
-    state: WindowState, now: float, *, min_target_duration: int, manifests: dict[int, tuple[str, bool]] | None = None
+    state: WindowState,
+    now: float,
+    *,
+    min_target_duration: int,
+    manifests: dict[int, tuple[str, bool]] | None = None,
+    chunk_urls: dict[tuple[int, int], str] | None = None,
 ) -> str:
     """The media playlist at `now`. Every slot start carries EXT-X-DISCONTINUITY, the first listed one too: the
     discontinuity sequence counts dropped slot starts, so a player numbers each slot the same in every poll.
     `manifests` (segment id -> (URL, AI-generated)): MPEG-TS chunks cannot embed a C2PA manifest, so the first
     listed chunk of each segment names the manifest of the signed MP4 it was cut from in a `#EXT-C2PA-MANIFEST`
-    tag (players ignore tags they do not know; docs/provenance.md)."""
+    tag (players ignore tags they do not know; docs/provenance.md). `chunk_urls` ((segment id, chunk) -> URL):
+    where chunks are in a bucket, the playlist points at them there instead of at this app."""
     published = entries_published(state, now)
     # Rounded to the nearest second, every EXTINF must be <= the target duration (RFC 8216 4.3.3.1).
     target = max([min_target_duration] + [math.floor(entry["duration"] + 0.5) for entry in published])
@@ -176,7 +182,7 @@ def playlist_render(
             lines.append(f'#EXT-C2PA-MANIFEST:URI="{url}",AI-GENERATED={"YES" if ai_generated else "NO"}')
             named.add(entry["segment"])
         lines.append(f"#EXTINF:{entry['duration']:.6f},")
-        lines.append(chunk_uri(entry))
+        lines.append((chunk_urls or {}).get((entry["segment"], entry["chunk"])) or chunk_uri(entry))
     return "\n".join(lines) + "\n"
 
 

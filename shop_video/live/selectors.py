@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
 from django.core.files.storage import default_storage
 from django.db.models import QuerySet
@@ -59,15 +58,27 @@ def live_segment_manifests(*, segment_ids: set[int], aspect_ratio: str) -> dict[
     }
 
 
-def live_chunk_path(*, key: str, segment_id: int, index: int) -> Path:
-    """The file of chunk `index` of a ready segment of the active room `key`; LiveSegment.DoesNotExist if any of
-    that does not hold (a segment of another room included)."""
+def live_chunk_name(*, key: str, segment_id: int, index: int) -> str:
+    """The stored name (default storage) of chunk `index` of a ready segment of the active room `key`;
+    LiveSegment.DoesNotExist if any of that does not hold (a segment of another room included)."""
     segment = LiveSegment.objects.get(
         pk=segment_id, item__room__key=key, item__room__is_active=True, status=LiveSegment.Status.READY
     )
     if not 0 <= index < len(segment.chunks):
         raise LiveSegment.DoesNotExist(f"segment {segment_id} has no chunk {index}")
-    return Path(default_storage.path(f"{segment.media_dir}/{segment.chunks[index][0]}"))
+    return f"{segment.media_dir}/{segment.chunks[index][0]}"
+
+
+def live_chunk_urls(entries: list[dict]) -> dict[tuple[int, int], str]:
+    """(segment id, chunk) -> the chunk's URL in storage, for the playlist's entries (chunks in a bucket)."""
+    segments = LiveSegment.objects.in_bulk({entry["segment"] for entry in entries})
+    urls = {}
+    for entry in entries:
+        segment = segments.get(entry["segment"])
+        if segment is not None and 0 <= entry["chunk"] < len(segment.chunks or []):
+            name = f"{segment.media_dir}/{segment.chunks[entry['chunk']][0]}"
+            urls[(entry["segment"], entry["chunk"])] = default_storage.url(name)
+    return urls
 
 
 @dataclass(frozen=True)

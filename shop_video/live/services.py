@@ -4,7 +4,7 @@ finish, and the playlist advanced (and prices checked) whenever a player asks fo
 from __future__ import annotations
 
 import logging
-import shutil
+import tempfile
 import time
 from datetime import timedelta
 from decimal import Decimal
@@ -26,8 +26,9 @@ from generation.selectors import TemplateNotFound, video_template_get
 from generation.services.render_jobs import render_job_create
 from shop_video.live import dispatch, hls, on_air, segments
 from shop_video.live.models import LiveRoom, LiveRoomItem, LiveSegment
-from shop_video.live.selectors import live_playables, live_segment_manifests
-from shop_video.media import media_local_path
+from shop_video.live.selectors import live_chunk_urls, live_playables, live_segment_manifests
+from shop_video.media import STORAGE_ERRORS, media_file_publish, media_folder_delete, media_is_local
+from shop_video.scratch import scratch_path, scratch_work_dir
 from shop_video.tenancy.models import Merchant
 
 logger = logging.getLogger(__name__)
@@ -224,14 +225,18 @@ def live_segment_cut(*, segment_id: int) -> None:
         if rendition is None:
             raise segments.SegmentCutError(f"render {job.pk} has no {room.aspect_ratio} rendition")
         media_dir = live_segment_media_dir(segment)
-        chunks = segments.hls_chunks_cut(
-            source=media_local_path(rendition.file.name),
-            dest=media_local_path(media_dir),
-            chunk_seconds=settings.LIVE_CHUNK_SECONDS,
-            fps=job.fps,
-            x264_preset=settings.RENDER_X264_PRESET,
-        )
-    except (segments.SegmentCutError, OSError) as exc:
+        with tempfile.TemporaryDirectory(prefix="live-cut-", dir=scratch_work_dir()) as work:
+            chunks = segments.hls_chunks_cut(
+                source=scratch_path(rendition.file),
+                dest=Path(work) / "chunks",
+                chunk_seconds=settings.LIVE_CHUNK_SECONDS,
+                fps=job.fps,
+                x264_preset=settings.RENDER_X264_PRESET,
+            )
+            # Each chunk is published whole under its final name; the segment is READY (listed) only after all.
+            for name, _ in chunks:
+                media_file_publish(Path(work) / "chunks" / name, name=f"{media_dir}/{name}", storage=default_storage)
+    except (segments.SegmentCutError, OSError, *STORAGE_ERRORS) as exc:
         LiveSegment.objects.filter(pk=segment_id, status=Status.RENDERING).update(
             status=Status.FAILED, error=f"cutting into chunks failed: {exc}"
         )
@@ -289,7 +294,13 @@ def live_playlist_advance(*, key: str, now: float | None = None) -> str:
     manifests = live_segment_manifests(
         segment_ids={entry["segment"] for entry in hls.entries_published(state, now)}, aspect_ratio=room.aspect_ratio
     )
-    return hls.playlist_render(state, now, min_target_duration=settings.LIVE_CHUNK_SECONDS, manifests=manifests)
+    return hls.playlist_render(
+        state,
+        now,
+        min_target_duration=settings.LIVE_CHUNK_SECONDS,
+        manifests=manifests,
+        chunk_urls=None if media_is_local(default_storage) else live_chunk_urls(hls.entries_published(state, now)),
+    )
 
 
 def _price_check(*, room: LiveRoom, item_id: int, playing_segment_id: int) -> None:
@@ -361,8 +372,8 @@ def _segments_prune(*, room: LiveRoom, referenced: set[int]) -> None:
 def live_segment_files_delete(sender, *, instance: LiveSegment, **kwargs) -> None:
     """post_delete of a segment: its chunk folder is removed once the deletion commits."""
     if instance.media_dir:
-        folder = Path(default_storage.path(instance.media_dir))
-        transaction.on_commit(lambda: shutil.rmtree(folder, ignore_errors=True))
+        folder = instance.media_dir
+        transaction.on_commit(lambda: media_folder_delete(folder, storage=default_storage))
 
 
 def _stale_cuts_resend(*, room: LiveRoom) -> None:

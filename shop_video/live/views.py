@@ -8,7 +8,8 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
@@ -16,6 +17,7 @@ from generation.selectors import video_templates_visible
 from shop_video.dashboard.access import member_view
 from shop_video.live import hls, selectors, services
 from shop_video.live.models import LiveRoom, LiveSegment
+from shop_video.media import media_is_local
 
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 RETRY_AFTER_SECONDS = 5
@@ -45,8 +47,10 @@ def stream_playlist(request, key: str):
 @require_safe
 def stream_chunk(request, key: str, segment_id: int, index: int):
     try:
-        path = selectors.live_chunk_path(key=key, segment_id=segment_id, index=index)
-        handle = path.open("rb")
+        name = selectors.live_chunk_name(key=key, segment_id=segment_id, index=index)
+        if not media_is_local(default_storage):  # chunks in a bucket: the playlist points there; so does this
+            return HttpResponseRedirect(default_storage.url(name))
+        handle = default_storage.open(name, "rb")
     except (LiveSegment.DoesNotExist, FileNotFoundError):
         raise Http404("No such chunk in this live room.") from None
     response = FileResponse(handle, content_type="video/mp2t")

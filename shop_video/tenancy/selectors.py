@@ -43,7 +43,7 @@ def brand_music_track_get(*, kit: BrandKit, track_id: int) -> BrandMusicTrack:
 
 
 def brand_music_for(*, kit: BrandKit | None, track: str | None, mood: str | None) -> str | None:
-    """The stored name of the music file a template asks for (media_local_path makes it a local path):
+    """The stored name of the music file a template asks for (scratch_path makes it a local path on a worker):
     the track named `track` if given, and None when the kit has no such track (callers refuse that rather than
     play something else); else the first-added track with `mood`; else the kit's default `music`; else None."""
     if kit is None:

@@ -56,24 +56,7 @@ def celery_worker(
         "PYTHONUNBUFFERED": "1",
         **(env or {}),
     }
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        app,
-        "worker",
-        "--queues",
-        ",".join(QUEUES),
-        "--concurrency",
-        "1",
-        "--without-mingle",
-        "--without-gossip",
-        "--loglevel",
-        "INFO",
-        "--hostname",
-        f"e2e-{uuid.uuid4().hex[:8]}@%h",
-    ]
+    command = celery_worker_command(QUEUES, app=app)
     with log_path.open("ab") as log:
         process = subprocess.Popen(
             command, cwd=ROOT, env=worker_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -83,6 +66,28 @@ def celery_worker(
         yield process
     finally:
         worker_kill(process, sig=signal.SIGTERM)
+
+
+def celery_worker_command(queue_names, *, app: str = "shop_video", name: str = "e2e") -> list[str]:
+    """A one-process worker on `queue_names`, with a host name of its own so several can run side by side."""
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        app,
+        "worker",
+        "--queues",
+        ",".join(queue_names),
+        "--concurrency",
+        "1",
+        "--without-mingle",
+        "--without-gossip",
+        "--loglevel",
+        "INFO",
+        "--hostname",
+        f"{name}-{uuid.uuid4().hex[:8]}@%h",
+    ]
 
 
 def worker_kill(process: subprocess.Popen, *, sig: int = signal.SIGKILL) -> None:

@@ -19,6 +19,7 @@ from generation.models import JobStatus, RenderJob, Rendition
 from generation.signals import render_job_finished
 from shop_video.live import dispatch, services
 from shop_video.live.models import LiveRoom, LiveRoomItem, LiveSegment
+from shop_video.media import media_local_path
 from tests import factories
 from tests.dashboard.conftest import client_for
 
@@ -49,7 +50,7 @@ def room(merchant, products, builtin_templates, sent_tasks, django_capture_on_co
 def segment_ready(segment: LiveSegment, durations=(2.0, 2.0, 2.0)) -> LiveSegment:
     """Mark a segment ready with chunk files of stand-in bytes (the views only serve them)."""
     media_dir = services.live_segment_media_dir(segment)
-    folder = Path(services.media_local_path(media_dir))
+    folder = Path(media_local_path(media_dir))
     folder.mkdir(parents=True, exist_ok=True)
     for number in range(len(durations)):
         (folder / f"{number}.ts").write_bytes(b"G" + bytes([segment.pk % 256, number]) * 94)
@@ -236,7 +237,7 @@ def test_a_price_change_is_rendered_at_the_items_next_slot_and_played_the_slot_a
     assert f"seg/{old_a.pk}/" not in text
     # no longer listed or scheduled: the old segment and its files are gone
     assert not LiveSegment.objects.filter(pk=old_a.pk).exists()
-    assert not (Path(services.media_local_path(old_a.media_dir))).exists()
+    assert not (Path(media_local_path(old_a.media_dir))).exists()
 
 
 def test_a_cancelled_render_does_not_block_the_price_refresh(room, merchant, sent_tasks):
@@ -431,7 +432,7 @@ def test_a_cut_whose_worker_died_is_sent_again_and_a_deleted_room_takes_its_file
         services.live_playlist_advance(key=room.key, now=T0)
     third.refresh_from_db()
     assert third.status == LiveSegment.Status.QUEUED and sent == [third.pk]
-    folder = Path(services.media_local_path(first.media_dir))
+    folder = Path(media_local_path(first.media_dir))
     assert folder.is_dir()
     with django_capture_on_commit_callbacks(execute=True):
         room.delete()

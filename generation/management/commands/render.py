@@ -7,6 +7,7 @@ from generation.aspect_ratios import ASPECT_RATIOS
 from generation.models import FINISHED_STATUSES, JobStatus
 from generation.selectors import render_job_get, render_job_renditions
 from generation.services.render_jobs import render_job_create
+from shop_video.media import media_is_local
 from shop_video.tenancy.selectors import MerchantNotFound, merchant_get
 
 
@@ -65,4 +66,8 @@ class Command(BaseCommand):
         if job.status != JobStatus.SUCCEEDED:
             raise CommandError(f"Render job {job.pk} {job.status}: {job.error}")
         for rendition in render_job_renditions(job=job):
-            self.stdout.write(rendition.file.path)
+            # Local disk: the file's path, as before; a bucket: a URL anyone with it can download from.
+            if media_is_local(rendition.file.storage):
+                self.stdout.write(rendition.file.path)
+            else:
+                self.stdout.write(rendition.file.url)
