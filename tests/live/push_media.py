@@ -17,6 +17,7 @@ import numpy as np
 
 from shop_video.live import segments, services
 from shop_video.live.models import LiveSegment
+from shop_video.media import media_local_path
 
 FPS = 25
 SIZE = (64, 114)  # a 9:16 room with short side 64, as the push scales it
@@ -45,7 +46,7 @@ def segment_cut_ready(segment: LiveSegment, clip: Path) -> LiveSegment:
     """The segment made ready from `clip`, cut into chunks exactly as a rendered one is (segments.py)."""
     media_dir = services.live_segment_media_dir(segment)
     chunks = segments.hls_chunks_cut(
-        source=clip, dest=Path(services.media_local_path(media_dir)), chunk_seconds=1, fps=FPS, x264_preset="ultrafast"
+        source=clip, dest=Path(media_local_path(media_dir)), chunk_seconds=1, fps=FPS, x264_preset="ultrafast"
     )
     segment.status, segment.media_dir = LiveSegment.Status.READY, media_dir
     segment.chunks = [[name, seconds] for name, seconds in chunks]

@@ -8,7 +8,6 @@ import secrets
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -28,6 +27,8 @@ from shop_video.live.push.secrets import (
     stream_key_hint,
 )
 from shop_video.live.selectors import live_playables
+from shop_video.media import STORAGE_ERRORS
+from shop_video.scratch import scratch_path
 
 logger = logging.getLogger(__name__)
 
@@ -161,11 +162,15 @@ def next_slot_after(*, room: LiveRoom, position: int | None) -> tuple[pusher.Slo
         LiveSegment.objects.filter(pk__in=[p.segment_id for p in playables]).values_list("pk", "media_dir")
     )
     for playable in playables:
-        chunks = tuple(
-            Path(default_storage.path(f"{media_dirs[playable.segment_id]}/{name}"))
-            for name, seconds in playable.chunks
-            if seconds > 0
-        )
+        try:  # local copies (a bucket's chunks are fetched into this worker's scratch; local storage: the files)
+            chunks = tuple(
+                scratch_path(f"{media_dirs[playable.segment_id]}/{name}", storage=default_storage)
+                for name, seconds in playable.chunks
+                if seconds > 0
+            )
+        except (OSError, *STORAGE_ERRORS) as exc:  # a chunk gone or unreadable: the item is skipped
+            logger.warning("live room %s: segment %s chunks not readable (%s)", room.pk, playable.segment_id, exc)
+            chunks = ()
         if chunks and all(path.is_file() for path in chunks):
             seconds = sum(seconds for _, seconds in playable.chunks)
             slot = pusher.Slot(playable.item_id, playable.segment_id, chunks, seconds)
