@@ -256,6 +256,7 @@ def live_playlist_advance(*, key: str, now: float | None = None) -> str:
     room = LiveRoom.objects.get(key=key)
     if not room.is_active:
         raise RoomInactive(f"live room {room.name!r} is switched off")
+    now = max(now, room.playlist_advanced_at or now)  # another server's clock ahead: never older than the schedule
     state = _window_state(room)
     advance_due = hls.advance_due(
         state,
@@ -272,6 +273,8 @@ def live_playlist_advance(*, key: str, now: float | None = None) -> str:
             advanced = LiveRoom.objects.get(key=key)  # another request advanced it first (its UPDATE won)
         if advanced is not None:
             room, state = advanced, _window_state(advanced)
+            # Advanced by a request that took its time after ours (we waited on the row): show what it published.
+            now = max(now, room.playlist_advanced_at or now)
             if not room.is_active:
                 raise RoomInactive(f"live room {room.name!r} is switched off")
     published = hls.entries_published(state, now)
