@@ -51,6 +51,9 @@ class LiveRoom(models.Model):
     # clock and this, and take the write path only when it is due (hls.advance_due); the conditional UPDATE on it
     # lets one request of those that find it due advance it.
     playlist_advanced_at = models.FloatField(null=True, blank=True)
+    # Segment id -> [C2PA manifest URL, AI-generated] for the segments the schedule lists, looked up when it is
+    # advanced so that a read of the playlist is one query (selectors.live_segment_manifests).
+    playlist_manifests = models.JSONField(default=dict, blank=True)
     # The product on air now (shop_video/live/on_air.py): sku, price, currency, product_url, title, since, segment,
     # item. Set at each product change by the push or, for a room only watched over HLS, by the playlist.
     on_air = models.JSONField(null=True, blank=True, help_text="The product on air now; null before the first.")

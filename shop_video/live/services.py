@@ -285,9 +285,8 @@ def live_playlist_advance(*, key: str, now: float | None = None) -> str:
             "None of this live room's products could be rendered; the room's dashboard page says "
             "why. Fix them and create the room again."
         )
-    manifests = live_segment_manifests(
-        segment_ids={entry["segment"] for entry in published}, aspect_ratio=room.aspect_ratio
-    )
+    # Looked up when the schedule was advanced, for every segment it lists (JSON keys are strings).
+    manifests = {int(segment): (url, ai) for segment, (url, ai) in (room.playlist_manifests or {}).items()}
     return hls.playlist_render(state, now, min_target_duration=settings.LIVE_CHUNK_SECONDS, manifests=manifests)
 
 
@@ -327,17 +326,25 @@ def _playlist_edge_advance(*, key: str, now: float, wait: bool) -> LiveRoom | No
             lookahead_seconds=settings.LIVE_LOOKAHEAD_SECONDS,
         )
         state = advance.state
+        manifests = {
+            str(segment): list(manifest)
+            for segment, manifest in live_segment_manifests(
+                segment_ids={entry["segment"] for entry in state.entries}, aspect_ratio=room.aspect_ratio
+            ).items()
+        }
         claimed = LiveRoom.objects.filter(pk=room.pk, playlist_advanced_at=room.playlist_advanced_at).update(
             media_sequence=state.media_sequence,
             discontinuity_sequence=state.discontinuity_sequence,
             window=state.entries,
             cursor=state.cursor,
             playlist_advanced_at=now,
+            playlist_manifests=manifests,
         )
         if not claimed:
             return None
         room.media_sequence, room.discontinuity_sequence = state.media_sequence, state.discontinuity_sequence
         room.window, room.cursor, room.playlist_advanced_at = state.entries, state.cursor, now
+        room.playlist_manifests = manifests
         if state != before:
             _segments_prune(room=room, referenced=hls.segments_referenced(state))
         for playable in advance.slots_started:
