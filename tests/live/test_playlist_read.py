@@ -144,8 +144,8 @@ def test_concurrent_polls_never_go_backwards_and_advance_once_per_due_time(room,
     assert max(by_number) >= 4  # and scheduled: the live edge moved on
     # Due times: a chunk to schedule and one to drop every 0.5 s, a slot start every 2 s, and the first poll.
     due_times = 2 * elapsed / 0.5 + elapsed / 2 + 3
-    assert len(advances) <= due_times < polls / 3, (len(advances), due_times, polls)
-    print(f"{polls} polls, {len(advances)} advances, {due_times:.0f} due times at most")
+    assert len(advances) <= due_times, (len(advances), due_times, polls)
+    assert polls > 2 * len(advances), (len(advances), polls)  # most polls were reads
 
 
 @pytest.mark.django_db(transaction=True)
@@ -178,7 +178,7 @@ def test_a_poll_takes_no_row_lock(room):
         # Due (the next chunk is to be scheduled) but the row is held: the stored schedule still covers `now`.
         due = start + 2.5  # 2 s chunks listed at start and start + 2; the next, at start + 4, is due at 2
         text = services.live_playlist_advance(key=room.key, now=due)
-        assert time.monotonic() - began < 1.0
+        assert time.monotonic() - began < 2.5  # a busy machine's slack, below the lock timeout
         assert text == hls.playlist_render(
             services._window_state(LiveRoom.objects.get(pk=room.pk)), due, min_target_duration=2, manifests={}
         )
