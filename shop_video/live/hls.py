@@ -109,6 +109,29 @@ def window_advance(
     return Advance(state=state, slots_started=slots_started, restarted=restarted)
 
 
+def advance_due(
+    state: WindowState, now: float, *, advanced_at: float | None, window_seconds: float, lookahead_seconds: float
+) -> bool:
+    """Whether the playlist needs its write path at `now`: `window_advance` would change `state` (a chunk to
+    schedule, one to drop, a restart), or a slot has started since the last advance at `advanced_at` (its product
+    goes on air). False means `state` as stored is exactly the playlist at `now`: a read needs nothing else."""
+    cursor = state.cursor
+    if advanced_at is None or cursor is None or cursor["item"] is None:
+        return True
+    if cursor["at"] <= now + lookahead_seconds or cursor["at"] < now - window_seconds:
+        return True
+    if state.entries and state.entries[0]["start"] + state.entries[0]["duration"] < now - window_seconds:
+        return True
+    return any(entry["discontinuity"] and advanced_at < entry["start"] <= now for entry in state.entries)
+
+
+def window_covers(state: WindowState, now: float) -> bool:
+    """Whether `state` already schedules every chunk a player may see at `now`, so it can be served while another
+    request advances it (it lists what the last advance published, and maybe a chunk that is about to go)."""
+    cursor = state.cursor
+    return cursor is not None and cursor["item"] is not None and cursor["at"] > now
+
+
 def _usable(chunks) -> bool:
     return any(duration > 0 for _, duration in chunks)
 

@@ -42,11 +42,18 @@ class LiveRoom(models.Model):
     short_side = models.PositiveIntegerField(default=540)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    # The playlist's persisted state (shop_video/live/hls.py): advanced under a row lock by whoever asks first.
+    # The playlist's persisted state (shop_video/live/hls.py): advanced by the first request that finds it due.
     media_sequence = models.PositiveBigIntegerField(default=0)
     discontinuity_sequence = models.PositiveBigIntegerField(default=0)
     window = models.JSONField(default=list, blank=True, help_text="The scheduled chunks, oldest first.")
     cursor = models.JSONField(null=True, blank=True, help_text="The slot being scheduled and its next chunk.")
+    # When the playlist was last advanced (epoch seconds; null: never). Reads compare the stored schedule with the
+    # clock and this, and take the write path only when it is due (hls.advance_due); the conditional UPDATE on it
+    # lets one request of those that find it due advance it.
+    playlist_advanced_at = models.FloatField(null=True, blank=True)
+    # Segment id -> [C2PA manifest URL, AI-generated] for the segments the schedule lists, looked up when it is
+    # advanced so that a read of the playlist is one query (selectors.live_segment_manifests).
+    playlist_manifests = models.JSONField(default=dict, blank=True)
     # The product on air now (shop_video/live/on_air.py): sku, price, currency, product_url, title, since, segment,
     # item. Set at each product change by the push or, for a room only watched over HLS, by the playlist.
     on_air = models.JSONField(null=True, blank=True, help_text="The product on air now; null before the first.")

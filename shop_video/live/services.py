@@ -253,19 +253,82 @@ def live_segment_cut(*, segment_id: int) -> None:
 
 
 def live_playlist_advance(*, key: str, now: float | None = None) -> str:
-    """The room's playlist at `now` (wall clock by default), after scheduling up to it. The room row is locked so
-    concurrent players agree on one schedule. Raises LiveRoom.DoesNotExist, RoomInactive or NothingReady."""
+    """The room's playlist at `now` (wall clock by default). A read: the room row as committed, without a lock;
+    only when the schedule is due (a chunk to schedule or drop, a slot start to announce: at most a few times per
+    chunk) does the request advance it, and only the one that gets the row (`_playlist_edge_advance`). Raises
+    LiveRoom.DoesNotExist, RoomInactive or NothingReady."""
     now = time.time() if now is None else now
-    with transaction.atomic():
-        room = LiveRoom.objects.select_for_update().get(key=key)
-        if not room.is_active:
-            raise RoomInactive(f"live room {room.name!r} is switched off")
-        before = hls.WindowState(
-            media_sequence=room.media_sequence,
-            discontinuity_sequence=room.discontinuity_sequence,
-            entries=room.window,
-            cursor=room.cursor,
+    room = LiveRoom.objects.get(key=key)
+    if not room.is_active:
+        raise RoomInactive(f"live room {room.name!r} is switched off")
+    now = max(now, room.playlist_advanced_at or now)  # another server's clock ahead: never older than the schedule
+    state = _window_state(room)
+    advance_due = hls.advance_due(
+        state,
+        now,
+        advanced_at=room.playlist_advanced_at,
+        window_seconds=settings.LIVE_WINDOW_SECONDS,
+        lookahead_seconds=settings.LIVE_LOOKAHEAD_SECONDS,
+    )
+    if advance_due:
+        # Another request advancing it, or holding the row: the stored schedule still lists everything published
+        # at `now`, so serve it rather than wait; wait only when it does not (first request, after an idle spell).
+        advanced = _playlist_edge_advance(key=key, now=now, wait=not hls.window_covers(state, now))
+        if advanced is None and not hls.window_covers(state, now):
+            advanced = LiveRoom.objects.get(key=key)  # another request advanced it first (its UPDATE won)
+        if advanced is not None:
+            room, state = advanced, _window_state(advanced)
+            # Advanced by a request that took its time after ours (we waited on the row): show what it published.
+            now = max(now, room.playlist_advanced_at or now)
+            if not room.is_active:
+                raise RoomInactive(f"live room {room.name!r} is switched off")
+    published = hls.entries_published(state, now)
+    if not published:
+        if LiveSegment.objects.filter(item__room__key=key, status__in=(Status.QUEUED, Status.RENDERING)).exists():
+            raise NothingReady("This live room's segments are still rendering; try again in a few seconds.")
+        raise NothingReady(
+            "None of this live room's products could be rendered; the room's dashboard page says "
+            "why. Fix them and create the room again."
         )
+    # Looked up when the schedule was advanced, for every segment it lists (JSON keys are strings).
+    manifests = {int(segment): (url, ai) for segment, (url, ai) in (room.playlist_manifests or {}).items()}
+    return hls.playlist_render(
+        state,
+        now,
+        min_target_duration=settings.LIVE_CHUNK_SECONDS,
+        manifests=manifests,
+        chunk_urls=None if media_is_local(default_storage) else live_chunk_urls(published),
+    )
+
+
+def _window_state(room: LiveRoom) -> hls.WindowState:
+    return hls.WindowState(
+        media_sequence=room.media_sequence,
+        discontinuity_sequence=room.discontinuity_sequence,
+        entries=room.window,
+        cursor=room.cursor,
+    )
+
+
+def _playlist_edge_advance(*, key: str, now: float, wait: bool) -> LiveRoom | None:
+    """The write path: schedule up to `now`, check the prices of the slots it starts, prune, announce the edge's
+    product. The row is locked, skipping it when another transaction holds it (None: serve what was read) unless
+    `wait`; the UPDATE is conditional on `playlist_advanced_at` as read, so of two requests that read the same
+    schedule only one writes its advance (None for the other), also where FOR UPDATE is a no-op (SQLite).
+    Returns the room as advanced (or as found, if no longer due or switched off)."""
+    with transaction.atomic():
+        room = LiveRoom.objects.select_for_update(skip_locked=not wait).filter(key=key).first()
+        if room is None or not room.is_active:
+            return room
+        before = _window_state(room)
+        if not hls.advance_due(
+            before,
+            now,
+            advanced_at=room.playlist_advanced_at,
+            window_seconds=settings.LIVE_WINDOW_SECONDS,
+            lookahead_seconds=settings.LIVE_LOOKAHEAD_SECONDS,
+        ):
+            return room  # advanced by the request that held the row
         advance = hls.window_advance(
             before,
             live_playables(room=room),
@@ -274,33 +337,33 @@ def live_playlist_advance(*, key: str, now: float | None = None) -> str:
             lookahead_seconds=settings.LIVE_LOOKAHEAD_SECONDS,
         )
         state = advance.state
+        manifests = {
+            str(segment): list(manifest)
+            for segment, manifest in live_segment_manifests(
+                segment_ids={entry["segment"] for entry in state.entries}, aspect_ratio=room.aspect_ratio
+            ).items()
+        }
+        claimed = LiveRoom.objects.filter(pk=room.pk, playlist_advanced_at=room.playlist_advanced_at).update(
+            media_sequence=state.media_sequence,
+            discontinuity_sequence=state.discontinuity_sequence,
+            window=state.entries,
+            cursor=state.cursor,
+            playlist_advanced_at=now,
+            playlist_manifests=manifests,
+        )
+        if not claimed:
+            return None
+        room.media_sequence, room.discontinuity_sequence = state.media_sequence, state.discontinuity_sequence
+        room.window, room.cursor, room.playlist_advanced_at = state.entries, state.cursor, now
+        room.playlist_manifests = manifests
         if state != before:
-            room.media_sequence, room.discontinuity_sequence = state.media_sequence, state.discontinuity_sequence
-            room.window, room.cursor = state.entries, state.cursor
-            room.save(update_fields=["media_sequence", "discontinuity_sequence", "window", "cursor"])
             _segments_prune(room=room, referenced=hls.segments_referenced(state))
         for playable in advance.slots_started:
             _price_check(room=room, item_id=playable.item_id, playing_segment_id=playable.segment_id)
         # Live-shop cue: announced when the newest published chunk is another product's (shop_video/live/on_air.py).
         on_air.hls_edge_on_air(room=room, state=state, now=now)
         _stale_cuts_resend(room=room)
-    if not hls.entries_published(state, now):
-        if LiveSegment.objects.filter(item__room__key=key, status__in=(Status.QUEUED, Status.RENDERING)).exists():
-            raise NothingReady("This live room's segments are still rendering; try again in a few seconds.")
-        raise NothingReady(
-            "None of this live room's products could be rendered; the room's dashboard page says "
-            "why. Fix them and create the room again."
-        )
-    manifests = live_segment_manifests(
-        segment_ids={entry["segment"] for entry in hls.entries_published(state, now)}, aspect_ratio=room.aspect_ratio
-    )
-    return hls.playlist_render(
-        state,
-        now,
-        min_target_duration=settings.LIVE_CHUNK_SECONDS,
-        manifests=manifests,
-        chunk_urls=None if media_is_local(default_storage) else live_chunk_urls(hls.entries_published(state, now)),
-    )
+    return room
 
 
 def _price_check(*, room: LiveRoom, item_id: int, playing_segment_id: int) -> None:

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotFound, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
@@ -21,6 +21,7 @@ from shop_video.media import media_is_local
 
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 RETRY_AFTER_SECONDS = 5
+PLAYLIST_MAX_AGE_SECONDS = 1
 
 
 # --- the stream ------------------------------------------------------------------------------------------------
@@ -31,16 +32,25 @@ def stream_playlist(request, key: str):
     try:
         text = services.live_playlist_advance(key=key)
     except LiveRoom.DoesNotExist:
-        raise Http404("No live room has this address.") from None
+        # Not Http404: the answer carries the short cache below (a key is unguessable, and none is reused).
+        return _short_cached(
+            HttpResponseNotFound("Not found: no live room has this address.\n", content_type="text/plain")
+        )
     except services.RoomInactive as exc:
-        return HttpResponse(f"{exc}; the stream has ended.\n", status=410, content_type="text/plain")
+        # Short: a room switched on again must not stay "ended" in a CDN.
+        return _short_cached(HttpResponse(f"{exc}; the stream has ended.\n", status=410, content_type="text/plain"))
     except services.NothingReady as exc:
         response = HttpResponse(f"{exc}\n", status=503, content_type="text/plain")
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         response["Cache-Control"] = "no-cache"
         return response
-    response = HttpResponse(text, content_type=PLAYLIST_TYPE)
-    response["Cache-Control"] = "no-cache"  # it changes every chunk; players must fetch it fresh each time
+    # It changes every chunk (2 s), and thousands of viewers poll it: a CDN or player cache may keep it one second
+    # (half a chunk or less, as HLS asks), which absorbs the polling without a player missing a chunk.
+    return _short_cached(HttpResponse(text, content_type=PLAYLIST_TYPE))
+
+
+def _short_cached(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = f"public, max-age={PLAYLIST_MAX_AGE_SECONDS}"
     return response
 
 
