@@ -21,6 +21,7 @@ from generation.services.job_states import (
     render_job_progress_update,
     render_job_shot_finished,
 )
+from generation.shot_delivery import shot_delivery_offload
 from shop_video.media import media_file_writer, media_local_path, media_token_for, private_name, private_storage
 
 logger = logging.getLogger(__name__)
@@ -67,6 +68,8 @@ def shot_run(*, shot_id: int) -> None:
         result = engine_get(shot.engine).generate(request, on_step=_Heartbeat(shot))
         _check_frames(result, shot)
         name = shot_clip_name(shot)
+        if shot_delivery_offload(shot, result, name=name, label=label, metadata={**result.metadata, **extra_metadata}):
+            return  # its delivery pool stores the clip and marks the shot while this worker takes the next one
         with media_file_writer(name, storage=private_storage) as tmp_path:
             # Shot clips are intermediates, re-encoded by the assembly: encode them as fast as x264 can, nearly
             # lossless (crf 16), so a worker's time goes to the engine.
