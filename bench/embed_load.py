@@ -99,7 +99,8 @@ class Server:
                 time.sleep(0.2)
 
     def stop(self) -> None:
-        os.killpg(self.process.pid, signal.SIGTERM)
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
         self.process.wait(timeout=30)
 
 
@@ -132,7 +133,7 @@ def measure(app: str, env: dict, seed: dict, *, connections: int, seconds: int) 
         headers = {"Authorization": f"Api-Key {seed['key']}", "X-Forwarded-Proto": "https"}
         body = server.wait_ready(f"/api/v1/products/{seed['skus'][0]}/videos", headers)
         script = WRK_SCRIPT % {"skus": ", ".join(f'"{sku}"' for sku in seed["skus"]), "key": seed["key"]}
-        wrk(server.port, script, connections=connections, seconds=2)  # every worker: caches, connections
+        wrk(server.port, script, connections=connections, seconds=3)  # every worker: caches, connections
         return wrk(server.port, script, connections=connections, seconds=seconds), body
     finally:
         server.stop()

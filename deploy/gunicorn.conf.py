@@ -25,6 +25,9 @@ loglevel = "warning"
 def when_ready(server):
     """Import every view once in the master (preloaded), so forked workers answer their first request at full
     speed instead of each paying for the URLconf's imports."""
+    from django.apps import apps
     from django.urls import get_resolver
 
+    if not apps.ready:  # not a Django application (bench/embed_constant.py)
+        return
     server.log.debug("%d URL patterns loaded before forking", len(get_resolver().url_patterns))
