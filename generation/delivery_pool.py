@@ -14,8 +14,9 @@ submits the second part here and goes back to its queue:
   runner renews their heartbeats so the reaper leaves them alone);
 - `shutdown` takes nothing more, waits for every job and its `on_done` (drain), then stops the processes.
 
-Processes are spawned, never forked: the parent may hold a CUDA context, which does not survive a fork. Each
-child exits by itself if its parent dies (a SIGKILLed worker leaves no orphans behind).
+Processes are spawned, never forked: the parent may hold a CUDA context, which does not survive a fork. They
+ignore SIGTERM and SIGINT sent to the worker's process group (the parent drains them), and each exits by itself
+if its parent dies (a SIGKILLed worker leaves no orphans behind).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import logging
 import multiprocessing
 import os
 import queue
+import signal
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -35,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 OnDone = Callable[[object, BaseException | None], None]
 ORPHAN_CHECK_SECONDS = 1.0
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 class DeliveryPool:
@@ -108,7 +111,7 @@ class DeliveryPool:
         )
 
     def _executor_submit(self, fn: Callable, *args, **kwargs) -> Future:
-        with _children_allowed():
+        with _children_allowed(), _stop_signals_blocked():
             try:
                 return self._executor.submit(fn, *args, **kwargs)
             except BrokenProcessPool:
@@ -162,19 +165,41 @@ class DeliveryPool:
 
 @contextlib.contextmanager
 def _children_allowed():
-    """Celery's prefork children are daemonic, and multiprocessing refuses daemonic processes children (they would
-    be orphaned when the daemon is terminated). Ours drain on shutdown and exit when orphaned (_orphan_guard), so
-    the flag is lifted while a pool process starts."""
+    """Celery's prefork children (billiard) are daemonic, and multiprocessing refuses a daemonic process children
+    (they would be orphaned when it is terminated); ours drain on shutdown and exit when orphaned (_orphan_guard).
+    Billiard also leaves its own authkey type on the process, which the stdlib refuses to pass to a spawned child.
+    Both are set aside while a pool process starts."""
     config = multiprocessing.current_process()._config
-    daemon = config.pop("daemon", None)
+    saved = dict(config)
+    config.pop("daemon", None)
+    authkey = config.get("authkey")
+    if authkey is not None and not isinstance(authkey, multiprocessing.process.AuthenticationString):
+        config["authkey"] = multiprocessing.process.AuthenticationString(bytes(authkey))
     try:
         yield
     finally:
-        if daemon is not None:
-            config["daemon"] = daemon
+        config.clear()
+        config.update(saved)
+
+
+@contextlib.contextmanager
+def _stop_signals_blocked():
+    """A stop signal sent to the whole process group (Ctrl-C, a supervisor) must not kill a delivery half way: the
+    parent decides when its pool stops (it drains first). A new pool process inherits this blocked mask through
+    fork and exec, so it is covered from its first instruction until _orphan_guard ignores the signals; here the
+    signals stay pending (none is lost) and arrive when the mask is restored."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _orphan_guard(parent_pid: int) -> None:
+    for number in STOP_SIGNALS:
+        signal.signal(number, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # blocked since the fork: see _stop_signals_blocked
+
     def watch():
         while os.getppid() == parent_pid:
             time.sleep(ORPHAN_CHECK_SECONDS)

@@ -50,3 +50,21 @@ class BrokenDeliveryEngine:
     def generate(self, request: ShotRequest, *, on_step=None) -> ShotResult:
         native = moving_clip(4, 48, 32).astype(np.float32)
         return ShotResult(frames=plan_for(request, native).stream(), fps=request.fps)
+
+
+class SlowDeliveryPlan(DeliveryPlan):
+    """A delivery that takes a couple of seconds whatever the machine: long enough to be mid-way at a SIGTERM."""
+
+    def stream(self, *, device: str = "cpu"):
+        time.sleep(2.0)
+        return super().stream(device=device)
+
+
+class SlowPlannedEngine:
+    name = "slow-planned"
+
+    def generate(self, request: ShotRequest, *, on_step=None) -> ShotResult:
+        native = moving_clip(1 + (request.num_frames - 1) * 8 // request.fps + 1, 48, 32)
+        plan = SlowDeliveryPlan(**vars(plan_for(request, native)))
+        # The stream carries the slow plan; only the delivery pool's process, which calls plan.stream(), waits.
+        return ShotResult(frames=DeliveryPlan.stream(plan), fps=request.fps)
