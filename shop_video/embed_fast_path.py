@@ -117,14 +117,14 @@ class EmbedFastPath:
         if read is None:  # Redis is away: Django answers, nothing is stored
             return self.app(environ, start_response)
         version, count, shared = read
+        if count > self.limit:  # hit or miss: Django's throttle answers 429 (it trusts this shared count)
+            environ[EMBED_RATE_WAIT_ENVIRON] = self.window - time.time() % self.window
+            return self.app(environ, start_response)
         if entry is None and shared is not None:
             entry = _entry_loads(shared)
             if entry is not None and entry.version == version:
                 self._remember(key, entry)
         if entry is not None and entry.version == version and time.time() < entry.expires_at:
-            if count > self.limit:
-                environ[EMBED_RATE_WAIT_ENVIRON] = self.window - time.time() % self.window
-                return self.app(environ, start_response)
             start_response(entry.status, list(entry.headers))
             return [entry.body]
         environ[EMBED_VERSION_ENVIRON] = version
