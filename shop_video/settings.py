@@ -423,6 +423,12 @@ SHOT_DELIVERY_MAX_IN_FLIGHT = env_int("SHOT_DELIVERY_MAX_IN_FLIGHT", 0, minimum=
 SHOT_DELIVERY_ENCODER = env_str("SHOT_DELIVERY_ENCODER", "auto")
 # Where the upscale runs: auto (cuda when torch sees a GPU), cpu, or a torch device such as cuda:0.
 SHOT_DELIVERY_DEVICE = env_str("SHOT_DELIVERY_DEVICE", "auto")
+if SHOT_DELIVERY_ENCODER not in ("auto", "libx264", "h264_nvenc"):
+    raise ImproperlyConfigured(
+        f"SHOT_DELIVERY_ENCODER must be auto, libx264 or h264_nvenc, got {SHOT_DELIVERY_ENCODER!r}"
+    )
+if SHOT_DELIVERY_DEVICE not in ("auto", "cpu") and not SHOT_DELIVERY_DEVICE.startswith("cuda"):
+    raise ImproperlyConfigured(f"SHOT_DELIVERY_DEVICE must be auto, cpu or a cuda device, got {SHOT_DELIVERY_DEVICE!r}")
 
 # --- The storefront embed's cache (shop_video/embed_cache.py, shop_video/embed_fast_path.py) -------------------
 # A Redis URL turns it on (e.g. redis://127.0.0.1:6379/1): each web process then replays the embed's answers from
