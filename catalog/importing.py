@@ -22,6 +22,7 @@ from catalog.importers.base import FeedRejected, Importer, ImportNote, ImportOpt
 from catalog.importers.prefetch import parsed_ahead
 from catalog.models import CatalogImport, Product, ProductImage, Variant
 from catalog.services import product_image_add
+from shop_video.embed_cache import embed_version_bump_on_commit
 from shop_video.tenancy.models import Merchant
 
 logger = logging.getLogger(__name__)
@@ -242,6 +243,7 @@ def _batch_apply(merchant, batch: list[ParsedProduct], tally: _Tally, base_dir) 
                     outcomes.update(_upsert(merchant, [product], tally))
             except DatabaseError as exc:
                 tally.product_error(product, "", f"could not be saved: {exc}".strip())
+    embed_version_bump_on_commit(merchant_id=merchant.pk)  # bulk writes send no signals: storefront embeds
     for product in unique:
         if product.key not in outcomes:
             continue

@@ -9,6 +9,9 @@
 # model is loaded in that child after the fork (worker_process_init, DIT_PRELOAD), never in the parent.
 # --prefetch-multiplier 1: a GPU never holds a second shot's message while another GPU is idle.
 # Each worker needs DATABASE_URL, CELERY_BROKER_URL, MEDIA_ROOT (shared with the web app) and DIT_MODELS.
+# SHOT_DELIVERY_WORKERS (default here 4 per GPU): processes that retime, upscale and encode one shot while the GPU
+# denoises the next (generation/shot_delivery.py); give each GPU that many cores besides its worker's own, and a
+# stop grace period that covers the shots in flight (docs/capacity.md).
 # Queue names come from shop_video/queues.py (an unknown family stops here, before any worker starts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,7 +34,7 @@ for pair in "$@"; do
   else
     preload=(DIT_PRELOAD="$family" DIT_DEFAULT_FAMILY="$family")
   fi
-  env CUDA_VISIBLE_DEVICES="$gpu" "${preload[@]}" "$CELERY" -A shop_video worker \
+  env CUDA_VISIBLE_DEVICES="$gpu" SHOT_DELIVERY_WORKERS="${SHOT_DELIVERY_WORKERS:-4}" "${preload[@]}" "$CELERY" -A shop_video worker \
     --queues "$queue" --pool prefork --concurrency 1 --prefetch-multiplier 1 \
     --without-mingle --without-gossip --hostname "gpu$gpu-$family@%h" --loglevel INFO &
   pids+=($!)

@@ -66,10 +66,12 @@ from generation.services.video_templates import (
 )
 from shop_video.api.exceptions import Conflict
 from shop_video.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, REPLAYED_RESPONSE_HEADER, idempotent
+from shop_video.api.models import MerchantApiKey
 from shop_video.api.parsers import JSONParser
 from shop_video.api.permissions import CanEdit
 from shop_video.api.schema import api_error_responses
 from shop_video.api.serializers import IdsInRange
+from shop_video.embed_fast_path import embed_offer_attach
 
 # The embed answer is per API key (never `public`: shared caches must not serve one merchant's answer to a
 # request they cannot authenticate); a minute of staleness is fine for a product video, and after that the
@@ -501,6 +503,8 @@ class ProductVideosView(APIView):
         else:
             response = Response(body, headers=headers)
         patch_vary_headers(response, ["Authorization"])
+        if isinstance(request.auth, MerchantApiKey):  # the fast path may replay it (shop_video/embed_fast_path.py)
+            embed_offer_attach(request, response, merchant_id=request.merchant.pk)
         return response
 
 

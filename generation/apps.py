@@ -11,6 +11,9 @@ class GenerationConfig(AppConfig):
     def ready(self):
         _dit_settings_check()
         post_migrate.connect(_sync_builtin_templates, sender=self)
+        from shop_video.embed_cache import embed_cache_connect
+
+        embed_cache_connect()  # what changes a storefront embed's answer replaces its cache token
         # A worker that assembles signs what it publishes: no usable certificate, no start (docs/provenance.md).
         from celery.signals import celeryd_init
 

@@ -24,6 +24,7 @@ from generation.services.job_states import (
     render_job_shot_finished,
 )
 from generation.services.render_jobs import shot_queue
+from generation.shot_delivery import shot_delivery_offload
 from shop_video.media import STORAGE_ERRORS, media_file_writer, media_token_for, private_name, private_storage
 from shop_video.ops.shutdown import on_shot_heartbeat, shot_pass_on_if_worker_stops
 from shop_video.scratch import scratch_path
@@ -74,6 +75,8 @@ def shot_run(*, shot_id: int) -> None:
         result = engine_get(shot.engine).generate(request, on_step=_Heartbeat(shot))
         _check_frames(result, shot)
         name = shot_clip_name(shot)
+        if shot_delivery_offload(shot, result, name=name, label=label, metadata={**result.metadata, **extra_metadata}):
+            return  # its delivery pool stores the clip and marks the shot while this worker takes the next one
         with media_file_writer(name, storage=private_storage) as tmp_path:
             # Shot clips are intermediates, re-encoded by the assembly: encode them as fast as x264 can, nearly
             # lossless (crf 16), so a worker's time goes to the engine.

@@ -476,3 +476,26 @@ WORKER_SHUTDOWN_GRACE_SECONDS = env_float("WORKER_SHUTDOWN_GRACE_SECONDS", 60.0,
 # and merchant and the request's id and merchant.
 LOG_FORMAT = env_str("LOG_FORMAT", "console")
 LOGGING = logging_config(log_format=LOG_FORMAT, level=env_str("LOG_LEVEL", "INFO"))
+# --- GPU workers: a shot's post-processing beside the next shot's denoising (generation/shot_delivery.py) ----------
+# Processes that retime, upscale and encode DiT shots while the worker's GPU takes the next one; 0 = in line, as
+# before. On a GPU node: the cores left after the worker, e.g. 3-4 per GPU (docs/capacity.md).
+SHOT_DELIVERY_WORKERS = env_int("SHOT_DELIVERY_WORKERS", 0, minimum=0, maximum=64)
+# Shots handed over and not yet stored, at most (each holds its frames in memory); 0 = workers + 1.
+SHOT_DELIVERY_MAX_IN_FLIGHT = env_int("SHOT_DELIVERY_MAX_IN_FLIGHT", 0, minimum=0, maximum=256)
+# auto: h264_nvenc when a trial encode works on this machine, else libx264; or name one.
+SHOT_DELIVERY_ENCODER = env_str("SHOT_DELIVERY_ENCODER", "auto")
+# Where the upscale runs: auto (cuda when torch sees a GPU), cpu, or a torch device such as cuda:0.
+SHOT_DELIVERY_DEVICE = env_str("SHOT_DELIVERY_DEVICE", "auto")
+if SHOT_DELIVERY_ENCODER not in ("auto", "libx264", "h264_nvenc"):
+    raise ImproperlyConfigured(
+        f"SHOT_DELIVERY_ENCODER must be auto, libx264 or h264_nvenc, got {SHOT_DELIVERY_ENCODER!r}"
+    )
+if SHOT_DELIVERY_DEVICE not in ("auto", "cpu") and not SHOT_DELIVERY_DEVICE.startswith("cuda"):
+    raise ImproperlyConfigured(f"SHOT_DELIVERY_DEVICE must be auto, cpu or a cuda device, got {SHOT_DELIVERY_DEVICE!r}")
+
+# --- The storefront embed's cache (shop_video/embed_cache.py, shop_video/embed_fast_path.py) -------------------
+# A Redis URL turns it on (e.g. redis://127.0.0.1:6379/1): each web process then replays the embed's answers from
+# memory while the merchant's token in Redis is unchanged. Empty: every request goes through Django.
+EMBED_CACHE_URL = env_str("EMBED_CACHE_URL", "")
+# Longest an answer is replayed, a bound for any change that replaces no token (a bulk update outside a service).
+EMBED_CACHE_SECONDS = env_int("EMBED_CACHE_SECONDS", 60, minimum=1, maximum=3600)

@@ -9,3 +9,8 @@ application = get_wsgi_application()
 from shop_video.object_storage import object_storage_check  # noqa: E402
 
 object_storage_check()
+
+# The storefront embed replayed from memory while unchanged (off unless EMBED_CACHE_URL is set).
+from shop_video.embed_fast_path import EmbedFastPath  # noqa: E402  (needs the settings configured above)
+
+application = EmbedFastPath(application)

@@ -113,6 +113,7 @@ def test_the_web_process_never_imports_torch():
         ({"DIT_MODELS": "ltx"}, "is not KEY=VALUE"),
         ({"DIT_DEFAULT_FAMILY": "kling"}, "DIT_DEFAULT_FAMILY='kling': use one of ltx, wan, cogvideox"),
         ({"DIT_CACHE_THRESHOLD": "fast"}, "DIT_CACHE_THRESHOLD='fast' is not a number"),
+        ({"SHOT_DELIVERY_ENCODER": "x265"}, "SHOT_DELIVERY_ENCODER must be auto, libx264 or h264_nvenc, got 'x265'"),
     ],
 )
 def test_bad_dit_settings_stop_the_process_with_what_to_set(variables, message):

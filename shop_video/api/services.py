@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 
 from shop_video.api.models import MerchantApiKey
+from shop_video.embed_cache import embed_version_bump_on_commit
 from shop_video.tenancy.models import Merchant
 
 
@@ -16,4 +17,6 @@ def api_key_create(*, merchant: Merchant, name: str) -> tuple[MerchantApiKey, st
 
 
 def api_key_revoke(*, merchant: Merchant, prefix: str) -> bool:
-    return bool(MerchantApiKey.objects.filter(merchant=merchant, prefix=prefix, revoked=False).update(revoked=True))
+    revoked = MerchantApiKey.objects.filter(merchant=merchant, prefix=prefix, revoked=False).update(revoked=True)
+    embed_version_bump_on_commit(merchant_id=merchant.pk)  # its cached embed answers stop being served
+    return bool(revoked)

@@ -3,10 +3,21 @@
 from rest_framework.throttling import SimpleRateThrottle
 
 from shop_video.api.models import MerchantApiKey
+from shop_video.embed_fast_path import EMBED_RATE_WAIT_ENVIRON
 
 
 class ApiKeyRateThrottle(SimpleRateThrottle):
     scope = "api"
+
+    def allow_request(self, request, view):
+        # The embed's fast path counted this request in its shared window and found the key's budget spent.
+        self._fast_path_wait = request.META.get(EMBED_RATE_WAIT_ENVIRON)
+        if self._fast_path_wait is not None:
+            return False
+        return super().allow_request(request, view)
+
+    def wait(self):
+        return self._fast_path_wait if self._fast_path_wait is not None else super().wait()
 
     def get_cache_key(self, request, view):
         if isinstance(request.auth, MerchantApiKey):

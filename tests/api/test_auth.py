@@ -129,3 +129,23 @@ def test_nested_field_errors_are_flattened_with_their_path():
     )
     assert body["fields"] == {"skus[1]": ["Unknown SKU 'X'."], "metadata[0].key": ["Too long."]}
     assert body["message"].startswith("Check the body.") and "skus[1]: Unknown SKU 'X'." in body["message"]
+
+
+def test_a_keys_last_use_is_recorded_to_the_minute(api, merchant):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from shop_video.api.models import MerchantApiKey
+
+    api.get("/api/v1/me")
+    key = MerchantApiKey.objects.get(merchant=merchant)
+    first = key.last_used_at
+    assert first is not None
+    api.get("/api/v1/me")
+    key.refresh_from_db()
+    assert key.last_used_at == first  # no write per request
+    MerchantApiKey.objects.filter(pk=key.pk).update(last_used_at=first - timedelta(minutes=2))
+    api.get("/api/v1/me")
+    key.refresh_from_db()
+    assert timezone.now() - key.last_used_at < timedelta(minutes=1)

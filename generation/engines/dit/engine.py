@@ -25,6 +25,7 @@ from PIL import Image
 
 from generation.engines.base import EngineError, FrameStream, ProgressCallback, ShotRequest, ShotResult, photo_open
 from generation.engines.dit import loading, postprocess
+from generation.engines.dit.delivery import DeliveryPlan
 from generation.engines.dit.family import ASPECT_SHAPES, Segment, SegmentPlan, family_get, family_size, segments_plan
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,6 @@ CAMERA_PHRASES = {
     "ken_burns": "Slow cinematic camera drift.",
 }
 STILL_NEGATIVE = "camera movement, camera shake, zoom"
-DELIVERY_CHUNK_SECONDS = 2  # frames are retimed and upscaled this many output seconds at a time
 
 
 class NonFiniteLatents(Exception):
@@ -243,22 +243,10 @@ class _Run:
 def delivery_stream(
     native: np.ndarray, *, src_fps: int, dst_fps: int, count: int, width: int, height: int
 ) -> FrameStream:
-    """Retime and fit chunk by chunk. Chunks start at output frames whose source time is a whole source frame,
-    so each chunk is retimed on its own slice exactly as the whole clip would be."""
-    period = dst_fps // math.gcd(src_fps, dst_fps)  # output frames between whole-source-frame instants
-    chunk = max(1, (DELIVERY_CHUNK_SECONDS * dst_fps) // period) * period
-
-    def chunks():
-        for start in range(0, count, chunk):
-            size = min(chunk, count - start)
-            first = start * src_fps // dst_fps
-            last = min(len(native) - 1, math.ceil((start + size - 1) * src_fps / dst_fps) + 1)
-            piece = postprocess.frames_retime(
-                native[first : last + 1], src_fps=src_fps, dst_fps=dst_fps, num_frames=size
-            )
-            yield postprocess.frames_fit(piece, width=width, height=height)
-
-    return FrameStream(count=count, height=height, width=width, chunks=chunks)
+    """Retime and fit chunk by chunk, as a stream that carries its plan (delivery.py): a GPU worker may hand the
+    plan to its delivery pool and take the next shot."""
+    plan = DeliveryPlan(native=native, src_fps=src_fps, dst_fps=dst_fps, count=count, width=width, height=height)
+    return plan.stream()
 
 
 def frames_to_uint8(frames) -> np.ndarray:
