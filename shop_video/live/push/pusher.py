@@ -197,10 +197,19 @@ class Connection:
                 self.started.put(job.slot)
                 command = encoder.video_decoder_command(self.fmt, list(job.slot.chunks), frames=job.feed.frames)
                 written = 0
-                with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as decoder:
+                with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0) as decoder:
                     try:
-                        while (
-                            written < job.feed.frames
+                        out.flush()  # what was written through the buffer goes first
+                        # Every frame but the segment's last moves from pipe to pipe in the kernel (a 1080x1920
+                        # stream is 93 MB/s: copied through Python it cost a fifth of the push's CPU); the last is
+                        # read, to hold the picture if the next segment is late.
+                        while written < job.feed.frames - 1 and self._video_room() > 0:
+                            moved = _frame_splice(decoder.stdout.fileno(), out.fileno(), size, last)
+                            if not moved:
+                                break
+                            written, self.frames_written = written + 1, self.frames_written + 1
+                        if (
+                            written == job.feed.frames - 1
                             and self._video_room() > 0
                             and (frame := _read_exact(decoder.stdout, size))
                         ):
@@ -260,6 +269,28 @@ class Connection:
             line = raw.decode(errors="replace").strip()
             if line:
                 self.errors.append(line[:300])
+
+
+def _frame_splice(source: int, target: int, size: int, filler: bytes) -> bool:
+    """One raw frame from the decoder's pipe to the encoder's (os.splice). False when the decoder ended before
+    the frame began; a frame it cut short is completed from `filler` (the last whole frame), since a partial frame
+    would shift every later one in the encoder's fixed-size reads."""
+    moved = 0
+    while moved < size:
+        count = os.splice(source, target, size - moved)
+        if count == 0:
+            if moved:
+                _write_all(target, filler[moved:])
+                return True
+            return False
+        moved += count
+    return True
+
+
+def _write_all(target: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(target, view) :]
 
 
 def _read_exact(stream, size: int) -> bytes | None:
