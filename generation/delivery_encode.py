@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import subprocess
 import time
 
 import imageio_ffmpeg
-import numpy as np
 
-from generation.assembly.clipio import BT709_FFMPEG_PARAMS, write_clip
+from generation.assembly.clipio import write_clip
 from generation.engines.base import FrameStream
 from generation.engines.dit.delivery import DeliveryPlan
 
@@ -82,28 +80,7 @@ def nvenc_works() -> bool:
 
 
 def _write_clip_nvenc(frames: FrameStream, fps: int, path: str) -> None:
-    count, height, width, _ = frames.shape
-    writer = imageio_ffmpeg.write_frames(
-        path,
-        (width, height),
-        fps=fps,
-        codec=NVENC,
-        pix_fmt_in="rgb24",
-        pix_fmt_out="yuv420p",
-        quality=None,
-        macro_block_size=1,
-        ffmpeg_log_level="error",
-        # Constant quantiser: NVENC's counterpart of x264's CRF for an intermediate that is re-encoded anyway.
-        output_params=["-preset", "p4", "-rc", "constqp", "-qp", str(SHOT_CLIP_CRF), *BT709_FFMPEG_PARAMS,
-                       "-movflags", "+faststart"],
-    )  # fmt: skip
-    writer.send(None)
-    try:
-        for frame in frames:
-            writer.send(np.ascontiguousarray(frame))
-    except BaseException:
-        writer.close()
-        if os.path.exists(path):
-            os.remove(path)  # never leave a truncated clip that looks finished
-        raise
-    writer.close()
+    # Constant quantiser: NVENC's counterpart of x264's CRF for an intermediate that is re-encoded anyway.
+    write_clip(
+        frames, fps, path, codec=NVENC, codec_params=["-preset", "p4", "-rc", "constqp", "-qp", str(SHOT_CLIP_CRF)]
+    )

@@ -19,10 +19,18 @@ BT709_FFMPEG_PARAMS = (
 
 
 def write_clip(
-    frames: np.ndarray | FrameStream, fps: int, path: str | os.PathLike, *, crf: int = 16, preset: str = "veryfast"
+    frames: np.ndarray | FrameStream,
+    fps: int,
+    path: str | os.PathLike,
+    *,
+    crf: int = 16,
+    preset: str = "veryfast",
+    codec: str = "libx264",
+    codec_params: list[str] | None = None,
 ) -> None:
     """Encode (T, H, W, 3) uint8 RGB frames (an array or a FrameStream) to path. H and W must be even (yuv420p
-    halves chroma)."""
+    halves chroma). Another encoder (`codec`, e.g. h264_nvenc) takes its own rate settings in `codec_params`
+    instead of x264's preset and CRF."""
     if not isinstance(frames, FrameStream):
         frames = np.asarray(frames)
     if len(frames.shape) != 4 or frames.shape[-1] != 3:
@@ -42,13 +50,18 @@ def write_clip(
         path,
         (width, height),
         fps=fps,
-        codec="libx264",
+        codec=codec,
         pix_fmt_in="rgb24",
         pix_fmt_out="yuv420p",
         quality=None,  # we pass -crf ourselves
         macro_block_size=1,  # sizes are already even; never let imageio rescale
         ffmpeg_log_level="error",
-        output_params=["-preset", preset, "-crf", str(crf), *BT709_FFMPEG_PARAMS, "-movflags", "+faststart"],
+        output_params=[
+            *(["-preset", preset, "-crf", str(crf)] if codec_params is None else codec_params),
+            *BT709_FFMPEG_PARAMS,
+            "-movflags",
+            "+faststart",
+        ],
     )
     writer.send(None)  # start ffmpeg
     try:
