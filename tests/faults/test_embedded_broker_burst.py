@@ -190,5 +190,13 @@ def test_a_burst_of_imports_is_processed_exactly_once_and_nothing_exits(stack):
         )
     )
     assert len(received) == before + BURST and set(received.values()) == {1}  # + the imports of the test above
-    assert not [path for path in stack.queue_folder.iterdir()]  # nothing left behind, half-written or claimed
+    # Nothing left behind, half-written or claimed. Beat keeps sending its periodic tasks (the live-push
+    # supervisor every 5 s) into the same folder, so wait for a moment it is drained, which a message left
+    # behind would never allow.
+    wait_for(
+        lambda: not any(stack.queue_folder.iterdir()),
+        timeout=30,
+        what="the queue folder to drain",
+        log_path=stack.worker_log,
+    )
     stack.assert_alive()
