@@ -51,8 +51,12 @@ lint: install
 # if the first run used something else. The reruns leave out the preset matrix (marked presets too): it renders
 # 36 videos to check how they look, which no broker changes; the first run renders it through a real worker.
 # They leave out the fleet tests too (marked fleet): separate web and worker processes on a bucket, which need a
-# database and a broker that every process reaches, so they run once, on the first run's.
-E2E_RERUN := -m "e2e and not presets and not fleet"
+# database and a broker that every process reaches, so they run once, on the first run's. And the tests marked
+# one_broker: the dashboard in a browser, the GPU child's slow preload (always on Redis), every DiT family and the
+# CPU presenter preset, whose messages take the same dispatch and acknowledgement path that the reruns already
+# check through test_render_through_worker, the shutdown hand-back, the live room, the push and one GPU queue
+# (the tiny LTX-2 presenter); run twice more they cost about five minutes of CI and check nothing new.
+E2E_RERUN := -m "e2e and not presets and not fleet and not one_broker"
 test: lint
 	$(BIN)/python -m pytest
 	@if [ -n "$$AMQP_BROKER_URL" ]; then \

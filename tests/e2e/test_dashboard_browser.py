@@ -23,7 +23,7 @@ from generation.models import RenderJob
 from tests import factories
 from tests.e2e.worker import ROOT, celery_worker, queues_purge
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.one_broker, pytest.mark.django_db(transaction=True)]
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "var" / "test-artifacts" / "dashboard"

@@ -21,6 +21,7 @@ def _finished(job_id):
     return job if job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED) else None
 
 
+@pytest.mark.one_broker
 def test_every_family_renders_through_its_gpu_queue_and_the_model_loads_once(
     merchant, product_with_photos, builtin_templates, tiny_dit_dirs, tmp_path
 ):

@@ -21,7 +21,7 @@ from shop_video.celery import app  # noqa: F401  (the worker's -A target: this m
 REDIS_URL = "redis://127.0.0.1:6379/13"  # a spare database: the suite's broker (if Redis) uses 0
 SLOW_PRELOAD_SECONDS = 6.0  # past Celery's 4 s worker_proc_alive_timeout default
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.one_broker, pytest.mark.django_db(transaction=True)]
 
 
 @worker_process_init.connect

@@ -45,6 +45,7 @@ def _voice_and_captions_check(rendition, host):
     assert index == len(words)  # every spoken word is captioned once
 
 
+@pytest.mark.one_broker
 def test_the_spotlight_preset_speaks_through_the_worker_with_the_cpu_presenter(
     merchant, product_with_photos, builtin_templates, tmp_path
 ):
