@@ -66,7 +66,11 @@ class PresenterForm(forms.Form):
         help_text="Presenter scenes say their script written in this language (en, de, pt-br…).",
     )
     framing = forms.ChoiceField(label="Framing", choices=PresenterFraming.choices, initial=PresenterFraming.CHEST)
-    is_default = forms.BooleanField(label="The shop's default presenter", required=False)
+    is_default = forms.BooleanField(
+        label="The shop's default presenter",
+        required=False,
+        help_text="Presenter scenes and live rooms use the default unless they name another.",
+    )
 
     def __init__(self, *args, photo_required: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -99,8 +103,11 @@ class PresenterForm(forms.Form):
             "speed": data["speed"],
             "language": data["language"].lower(),
             "framing": data["framing"],
-            "is_default": data["is_default"],
         }
+        # Ticking makes this one the default; unticking changes nothing (the shop keeps a default presenter, and
+        # its first presenter is the default: another one is made the default to change it).
+        if data["is_default"]:
+            fields["is_default"] = True
         if data["slug"]:
             fields["slug"] = data["slug"]
         if data.get("avatar"):
