@@ -72,7 +72,7 @@ class PresenterForm(forms.Form):
         help_text="Presenter scenes and live rooms use the default unless they name another.",
     )
 
-    def __init__(self, *args, photo_required: bool, **kwargs):
+    def __init__(self, *args, photo_required: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["voice"].choices = voice_choices()
         self.fields["avatar"].required = photo_required
