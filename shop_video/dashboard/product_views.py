@@ -62,6 +62,8 @@ def product_detail(request, product_id: int):
             "variants": product.variants.order_by("position", "sku"),
             "images": images,
             "counts": product_photo_counts(images=images),
+            # The first ready photo: the one render_job_create starts from (failed ones before it are skipped).
+            "cover_id": next((image.pk for image in images if image.status == "ready" and image.file), None),
             "videos": product_videos_latest(product=product),
             "form": form,
             "report": report,

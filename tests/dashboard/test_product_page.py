@@ -48,6 +48,8 @@ def test_photos_move_and_the_cover_is_what_a_render_starts_from(
     member.post(reverse("dashboard:product_photo_cover", args=[third]))
     assert _order(product) == [third, second, first]
     assert list(product.images.order_by("position").values_list("position", flat=True)) == [0, 1, 2]
+    page = member.get(reverse("dashboard:product_detail", args=[product.pk])).content.decode()
+    assert page.count('<span class="badge">cover</span>') == 1 and page.count("Set as cover") == 2
     # The cover is the photo a new video's first product shot is made from.
     job = render_job_create(merchant=merchant, template_slug="product-showcase", sku="MUG-1", short_side=64)
     assert job.shots.order_by("position").first().source_image_id == third
