@@ -256,5 +256,6 @@ def _positions_renumber(*, product: Product, order: list[ProductImage]) -> None:
 
 
 def _products_changed(*, product: Product) -> None:
-    # TODO: send catalog.signals.products_changed (merchant_id, product_ids) on commit once that signal exists.
+    # TODO(merge): catalog.signals.products_changed_on_commit(merchant_id=product.merchant_id, product_ids=[product.pk])
+    # (branch wt-campaigns adds catalog/signals.py; this tree has no products_changed signal yet).
     pass
