@@ -86,6 +86,19 @@ def product_images_all(*, product: Product) -> QuerySet[ProductImage]:
     return product.images.order_by("position", "id")
 
 
+def product_image_get(*, merchant: Merchant, image_id: int) -> ProductImage:
+    """One of the merchant's product photos; ProductImage.DoesNotExist for another merchant's or a missing one."""
+    return ProductImage.objects.select_related("product").get(merchant=merchant, pk=image_id)
+
+
+def product_photo_counts(*, images: list[ProductImage]) -> dict[str, int]:
+    """How many of a product's photos are ready, still being fetched, and failed (a failed one is not "0 photos")."""
+    counts = {status: 0 for status in ProductImage.Status.values}
+    for image in images:
+        counts[image.status] += 1
+    return counts
+
+
 def product_by_name(*, merchant: Merchant, name: str) -> Product | None:
     """The product a file or folder name refers to: a product key (handle or id), else a SKU on one product only
     (either case). None otherwise: a SKU on several products names none of them."""

@@ -170,3 +170,92 @@ def product_photos_upload(*, product: Product, files: list[tuple[str, bytes]]) -
         else:
             report.added.append((name, added))
     return report
+
+
+# --- A product's photos after they were added: delete, reorder, choose the cover, fetch a failed one again ------
+
+
+class PhotoRefused(ValidationError):
+    """A photo change that cannot be made as asked; the message says why and what to do instead."""
+
+
+def product_image_delete(*, image: ProductImage) -> None:
+    """Delete a photo and its stored file (once the deletion commits); the others close the gap. Refused while an
+    unfinished render still has a shot to make from it (the shot would lose its source)."""
+    from generation.models import FINISHED_STATUSES, Shot
+
+    busy = Shot.objects.filter(source_image=image).exclude(job__status__in=FINISHED_STATUSES).values("job_id").first()
+    if busy is not None:
+        raise PhotoRefused(
+            f"Render {busy['job_id']} is still using this photo; delete it once that render has finished."
+        )
+    with transaction.atomic():
+        product = image.product
+        stored, storage = image.file.name, image.file.storage
+        image.delete()
+        _positions_renumber(product=product, order=list(product.images.order_by("position", "id")))
+        if stored:
+            transaction.on_commit(lambda: storage.delete(stored))
+        _products_changed(product=product)
+
+
+def product_images_reorder(*, product: Product, image_ids: list[int]) -> None:
+    """Put the product's photos in the order of `image_ids`, which must name each of them exactly once. The first
+    ready photo is the cover: the one a render starts from (generation.services.render_jobs._photos_get)."""
+    with transaction.atomic():
+        images = {image.pk: image for image in product.images.select_for_update()}
+        if len(image_ids) != len(set(image_ids)) or set(image_ids) != set(images):
+            raise PhotoRefused("The photos changed while you were arranging them; reload the page and try again.")
+        _positions_renumber(product=product, order=[images[pk] for pk in image_ids])
+        _products_changed(product=product)
+
+
+def product_image_move(*, image: ProductImage, offset: int) -> None:
+    """Move a photo `offset` places earlier (negative) or later (positive); past either end it stops there."""
+    order = list(image.product.images.order_by("position", "id").values_list("pk", flat=True))
+    index = order.index(image.pk)
+    order.insert(max(0, min(len(order) - 1, index + offset)), order.pop(index))
+    product_images_reorder(product=image.product, image_ids=order)
+
+
+def product_image_cover_set(*, image: ProductImage) -> None:
+    """Make a ready photo the product's first, so videos start from it; a pending or failed one cannot be."""
+    if image.status != ProductImage.Status.READY or not image.file:
+        raise PhotoRefused("Only a ready photo can be the cover; this one has not been fetched.")
+    order = list(image.product.images.order_by("position", "id").values_list("pk", flat=True))
+    order.remove(image.pk)
+    product_images_reorder(product=image.product, image_ids=[image.pk, *order])
+
+
+def product_image_fetch_retry(*, image: ProductImage) -> ProductImage:
+    """Fetch a failed photo from its URL again (the same SSRF-safe, validated fetch an import does)."""
+    from catalog import dispatch
+
+    if image.status != ProductImage.Status.FAILED:
+        raise PhotoRefused("Only a photo whose fetch failed can be fetched again.")
+    if not image.source_url:
+        raise PhotoRefused("This photo has no address to fetch it from; upload the photo instead.")
+    with transaction.atomic():
+        claimed = ProductImage.objects.filter(pk=image.pk, status=ProductImage.Status.FAILED).update(
+            status=ProductImage.Status.PENDING, error=""
+        )
+        if claimed:
+            transaction.on_commit(lambda: dispatch.image_fetch_send(image_id=image.pk))
+    image.refresh_from_db()
+    return image
+
+
+def _positions_renumber(*, product: Product, order: list[ProductImage]) -> None:
+    """Positions 0..n-1 in `order`, writing only the rows whose position changes."""
+    changed = []
+    for position, image in enumerate(order):
+        if image.position != position:
+            image.position = position
+            changed.append(image)
+    ProductImage.objects.bulk_update(changed, ["position"])
+
+
+def _products_changed(*, product: Product) -> None:
+    # TODO(merge): catalog.signals.products_changed_on_commit(merchant_id=product.merchant_id, product_ids=[product.pk])
+    # (branch wt-campaigns adds catalog/signals.py; this tree has no products_changed signal yet).
+    pass

@@ -9,6 +9,7 @@ from __future__ import annotations
 import wave
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -49,10 +50,10 @@ class Speech:
     def duration(self) -> float:
         return len(self.samples) / self.sample_rate
 
-    def wav_write(self, path: str | Path) -> None:
-        """16-bit PCM mono WAV."""
+    def wav_write(self, path: str | Path | BinaryIO) -> None:
+        """16-bit PCM mono WAV, to a file name or an open binary file (a voice sample is served from memory)."""
         pcm = (np.clip(self.samples, -1.0, 1.0) * 32767.0).astype("<i2")
-        with wave.open(str(path), "wb") as out:
+        with wave.open(path if hasattr(path, "write") else str(path), "wb") as out:
             out.setnchannels(1)
             out.setsampwidth(2)
             out.setframerate(self.sample_rate)

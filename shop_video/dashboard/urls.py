@@ -1,13 +1,22 @@
 from django.urls import path
 
-from shop_video.dashboard import views
+from shop_video.dashboard import presenter_views, product_views, views
 
 app_name = "dashboard"
 
 urlpatterns = [
     path("", views.catalog, name="catalog"),
     path("shop/", views.merchant_switch, name="merchant_switch"),
-    path("products/<int:product_id>/", views.product_detail, name="product_detail"),
+    path("products/<int:product_id>/", product_views.product_detail, name="product_detail"),
+    path("photos/<int:image_id>/delete/", product_views.product_photo_delete, name="product_photo_delete"),
+    path("photos/<int:image_id>/move/", product_views.product_photo_move, name="product_photo_move"),
+    path("photos/<int:image_id>/cover/", product_views.product_photo_cover, name="product_photo_cover"),
+    path("photos/<int:image_id>/retry/", product_views.product_photo_retry, name="product_photo_retry"),
+    path("presenters/", presenter_views.presenters, name="presenters"),
+    path("presenters/new/", presenter_views.presenter_new, name="presenter_new"),
+    path("presenters/voice-sample/", presenter_views.presenter_voice_sample, name="presenter_voice_sample"),
+    path("presenters/<slug:slug>/", presenter_views.presenter_edit, name="presenter_edit"),
+    path("presenters/<slug:slug>/delete/", presenter_views.presenter_delete_view, name="presenter_delete"),
     path("imports/", views.imports, name="imports"),
     path("imports/currency/", views.merchant_currency, name="merchant_currency"),
     path("imports/<int:import_id>/", views.import_detail, name="import_detail"),

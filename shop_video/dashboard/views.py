@@ -7,7 +7,6 @@ render's progress) are the same view answering an htmx request with a fragment o
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
@@ -23,12 +22,9 @@ from catalog.selectors import (
     catalog_import_get,
     catalog_imports_list,
     import_mapping_names,
-    product_get,
-    product_images_all,
     products_filter,
     variant_sku_choices,
 )
-from catalog.services import product_photos_upload
 from generation.engines.registry import engine_uses_families
 from generation.models import FINISHED_STATUSES, JobStatus
 from generation.selectors import (
@@ -130,44 +126,6 @@ def catalog(request):
             "page": page,
             "rows": [_product_row(p) for p in page.object_list],
         },
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@member_view
-def product_detail(request, product_id: int):
-    product = _found(product_get, merchant=request.merchant, product_id=product_id)
-    form = forms.PhotosUploadForm()
-    report, status = None, 200
-    if request.method == "POST":
-        form = forms.PhotosUploadForm(request.POST, request.FILES)
-        if form.is_valid():
-            uploads = form.cleaned_data["photos"]
-            limit = settings.IMAGE_MAX_BYTES
-            # A file over the limit is refused by its size without being read into memory.
-            report = product_photos_upload(
-                product=product, files=[(upload.name, upload.read()) for upload in uploads if upload.size <= limit]
-            )
-            report.rejected.extend(
-                {"file": upload.name, "message": f"the file is {upload.size:,} bytes; the limit is {limit:,} bytes"}
-                for upload in uploads
-                if upload.size > limit
-            )
-            status = 200 if report.added or report.duplicates else 400
-            form = forms.PhotosUploadForm()
-        else:
-            status = 400
-    return render(
-        request,
-        "dashboard/product.html",
-        {
-            "product": product,
-            "variants": product.variants.order_by("position", "sku"),
-            "images": product_images_all(product=product),
-            "form": form,
-            "report": report,
-        },
-        status=status,
     )
 
 

@@ -24,6 +24,11 @@ def live_room_get(*, merchant: Merchant, room_id: int) -> LiveRoom:
     return LiveRoom.objects.get(merchant=merchant, pk=room_id)
 
 
+def live_room_item_get(*, merchant: Merchant, item_id: int) -> LiveRoomItem:
+    """One product of one of the merchant's rooms; LiveRoomItem.DoesNotExist for another merchant's."""
+    return LiveRoomItem.objects.select_related("room").get(room__merchant=merchant, pk=item_id)
+
+
 def live_playables(*, room: LiveRoom) -> list[hls.Playable]:
     """Each item's newest ready segment, in rotation order; items with none ready are left out."""
     positions = dict(room.items.values_list("id", "position"))

@@ -143,6 +143,86 @@ def _slug_free(merchant: Merchant, name: str) -> str:
     return slug
 
 
+# --- the merchant's controls: stop and start, the products and their order, deleting -------------------------
+
+
+def live_room_active_set(*, room: LiveRoom, active: bool) -> LiveRoom:
+    """Stop a room (its stream answers 410 and its push destinations stop) or start it again; a restarted room
+    picks up its rotation at the item it stopped on (hls.window_advance restarts a schedule left idle)."""
+    LiveRoom.objects.filter(pk=room.pk).update(is_active=active)
+    room.is_active = active
+    return room
+
+
+def live_room_delete(*, room: LiveRoom) -> None:
+    """Delete a room with its items and segments; each segment's chunk folder follows once this commits
+    (live_segment_files_delete). Renders already queued for it finish as ordinary renders."""
+    with transaction.atomic():
+        room.delete()
+
+
+def live_room_item_add(*, room: LiveRoom, sku: str) -> LiveRoomItem:
+    """A product (SKU, handle or id) added at the end of the rotation, and its segment's render queued.
+    ValidationError says what to change (unknown, ambiguous, already there, the room full)."""
+    sku = (sku or "").strip()
+    if not sku:
+        raise ValidationError("Give the SKU (or the product's handle) to add.")
+    if len(sku) > LiveRoomItem._meta.get_field("sku").max_length:
+        raise ValidationError("That SKU is longer than any SKU can be; check it.")
+    try:
+        variant = variant_get_by_ref(merchant=room.merchant, ref=sku)
+    except SkuAmbiguous as exc:
+        raise ValidationError(str(exc)) from None
+    except VariantNotFound:
+        raise ValidationError(f"No product with SKU, handle or id {sku!r}; check the spelling or import it.") from None
+    with transaction.atomic():
+        items = list(LiveRoom.objects.select_for_update().get(pk=room.pk).items.all())
+        if len(items) >= MAX_ITEMS:
+            raise ValidationError(f"A room plays at most {MAX_ITEMS} products; remove one first.")
+        ref = variant.sku or variant.key
+        if any(item.product_id == variant.product_id and item.sku == ref for item in items):
+            raise ValidationError(f"{sku} is already in this room.")
+        position = max((item.position for item in items), default=-1) + 1
+        item = LiveRoomItem.objects.create(room=room, position=position, product=variant.product, sku=ref)
+        live_segment_render(item=item)  # a refused render is a failed segment with the reason, shown on the page
+    return item
+
+
+def live_room_item_remove(*, item: LiveRoomItem) -> None:
+    """Take a product out of the rotation at once (its segments and their files go with it; a player that had
+    already listed its chunks skips them). A room keeps at least one product: delete the room instead."""
+    with transaction.atomic():
+        room = LiveRoom.objects.select_for_update().get(pk=item.room_id)
+        if room.items.count() <= 1:
+            raise ValidationError("This is the room's only product; add another first, or delete the room.")
+        item.delete()
+        _items_renumber(room=room, order=list(room.items.order_by("position")))
+
+
+def live_room_item_move(*, item: LiveRoomItem, offset: int) -> None:
+    """Move a product `offset` places earlier (negative) or later in the rotation; it plays there from its next
+    turn (the schedule already listed stays as it is)."""
+    with transaction.atomic():
+        room = LiveRoom.objects.select_for_update().get(pk=item.room_id)
+        order = list(room.items.order_by("position"))
+        index = next(i for i, other in enumerate(order) if other.pk == item.pk)
+        order.insert(max(0, min(len(order) - 1, index + offset)), order.pop(index))
+        _items_renumber(room=room, order=order)
+
+
+def _items_renumber(*, room: LiveRoom, order: list[LiveRoomItem]) -> None:
+    """Positions 0..n-1 in `order`. Positions are unique per room: the moved rows step aside past the end first."""
+    moved = [(position, item) for position, item in enumerate(order) if item.position != position]
+    if not moved:
+        return
+    aside = max(item.position for item in order) + 1
+    for offset, (_, item) in enumerate(moved):
+        LiveRoomItem.objects.filter(pk=item.pk).update(position=aside + offset)
+    for position, item in moved:
+        LiveRoomItem.objects.filter(pk=item.pk).update(position=position)
+        item.position = position
+
+
 # --- rendering and cutting segments ----------------------------------------------------------------------------
 
 

@@ -11,12 +11,12 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotFound, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_safe
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from generation.selectors import video_templates_visible
 from shop_video.dashboard.access import member_view
 from shop_video.live import hls, selectors, services
-from shop_video.live.models import LiveRoom, LiveSegment
+from shop_video.live.models import LiveRoom, LiveRoomItem, LiveSegment
 from shop_video.media import media_is_local
 
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
@@ -114,19 +114,113 @@ def live_room(request, room_id: int):
         room = selectors.live_room_get(merchant=request.merchant, room_id=room_id)
     except LiveRoom.DoesNotExist:
         raise Http404("Not found in this shop.") from None
+    if request.htmx and request.GET.get("part") == "schedule":  # the schedule polls itself (live/_schedule.html)
+        return render(request, "live/_schedule.html", _schedule_context(room))
     if request.htmx:  # the on-air box polls itself (templates/live/_on_air.html)
         return render(request, "live/_on_air.html", {"room": room})
-    now = time.time()
-    rows = selectors.live_room_schedule(room=room, now=now)
     return render(
         request,
         "live/room.html",
-        {
-            "room": room,
-            "rows": rows,
-            "stream_url": request.build_absolute_uri(room.stream_path),
-            "playing": next((row for row in rows if row.is_playing_now), None),
-            "rotation_seconds": sum(row.playing_segment.duration for row in rows if row.playing_segment),
-            "listed": len(hls.entries_published(hls.WindowState(entries=room.window), now)),
-        },
+        {"stream_url": request.build_absolute_uri(room.stream_path), **_schedule_context(room)},
     )
+
+
+def _schedule_context(room: LiveRoom) -> dict:
+    now = time.time()
+    rows = selectors.live_room_schedule(room=room, now=now)
+    return {
+        "room": room,
+        "rows": rows,
+        "playing": next((row for row in rows if row.is_playing_now), None),
+        "rotation_seconds": sum(row.playing_segment.duration for row in rows if row.playing_segment),
+        "listed": len(hls.entries_published(hls.WindowState(entries=room.window), now)),
+    }
+
+
+# --- the room's controls: every one a POST answered with a redirect to the room (or the list, once deleted) ------
+
+ITEM_MOVES = {"earlier": -1, "later": 1}
+
+
+def _room(request, room_id: int) -> LiveRoom:
+    try:
+        return selectors.live_room_get(merchant=request.merchant, room_id=room_id)
+    except LiveRoom.DoesNotExist:
+        raise Http404("Not found in this shop.") from None
+
+
+def _item(request, item_id: int) -> LiveRoomItem:
+    try:
+        return selectors.live_room_item_get(merchant=request.merchant, item_id=item_id)
+    except LiveRoomItem.DoesNotExist:
+        raise Http404("Not found in this shop.") from None
+
+
+@require_POST
+@member_view
+def live_room_active(request, room_id: int):
+    room = _room(request, room_id)
+    active = request.POST.get("active")
+    if active not in ("0", "1"):
+        messages.error(request, "Choose whether to start or stop the room.")
+    else:
+        services.live_room_active_set(room=room, active=active == "1")
+        messages.success(
+            request,
+            f"{room.name} is on again: players that ask get the stream."
+            if room.is_active
+            else f"{room.name} is stopped: the stream ends for its viewers and pushing stops.",
+        )
+    return redirect("live:live_room", room.pk)
+
+
+@require_POST
+@member_view
+def live_room_delete(request, room_id: int):
+    room = _room(request, room_id)
+    services.live_room_delete(room=room)
+    messages.success(request, f"Live room {room.name} deleted; its stream address no longer works.")
+    return redirect("live:live_rooms")
+
+
+@require_POST
+@member_view
+def live_room_item_add(request, room_id: int):
+    room = _room(request, room_id)
+    try:
+        item = services.live_room_item_add(room=room, sku=request.POST.get("sku", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        segment = item.segments.order_by("-id").first()
+        if segment is not None and segment.status == LiveSegment.Status.FAILED:
+            messages.error(request, f"{item.sku} was added, but its video cannot be rendered: {segment.error}")
+        else:
+            messages.success(request, f"{item.sku} added at the end of the rotation; its segment is rendering.")
+    return redirect("live:live_room", room.pk)
+
+
+@require_POST
+@member_view
+def live_room_item_move(request, item_id: int):
+    item = _item(request, item_id)
+    direction = request.POST.get("direction", "")
+    if direction not in ITEM_MOVES:
+        messages.error(request, "Choose whether to move the product earlier or later.")
+    else:
+        services.live_room_item_move(item=item, offset=ITEM_MOVES[direction])
+        messages.success(request, f"{item.sku} moved {direction}; it plays there from its next turn.")
+    return redirect("live:live_room", item.room_id)
+
+
+@require_POST
+@member_view
+def live_room_item_remove(request, item_id: int):
+    item = _item(request, item_id)
+    try:
+        services.live_room_item_remove(item=item)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{item.sku} removed from the room.")
+    return redirect("live:live_room", item.room_id)

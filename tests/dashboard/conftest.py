@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from catalog.import_requests import catalog_import_request_create
-from generation.models import JobStatus, Rendition
+from generation.models import JobStatus, Presenter, Rendition
 from generation.services.render_jobs import render_job_create
 from generation.services.video_templates import video_template_create
 from shop_video.api.services import api_key_create
@@ -107,8 +107,12 @@ def acme_objects(
         error="the endpoint answered HTTP 500",
         duration_ms=12,
     )
+    # A presenter row without the face check (no page here reads its photo's pixels).
+    presenter = Presenter.objects.create(merchant=merchant, slug="host", name="Host", avatar="presenters/host.jpg")
     return {
         "product": product_with_photos,
+        "image": product_with_photos.images.order_by("position").first(),
+        "presenter": presenter,
         "import": record,
         "job": job,
         "api_key": key,

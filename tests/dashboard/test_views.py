@@ -39,6 +39,9 @@ def page_urls(objects) -> dict[str, str]:
         "api_keys": reverse("dashboard:api_keys"),
         "webhooks": reverse("dashboard:webhooks"),
         "webhook_endpoint": reverse("dashboard:webhook_endpoint", args=[objects["endpoint"].pk]),
+        "presenters": reverse("dashboard:presenters"),
+        "presenter_new": reverse("dashboard:presenter_new"),
+        "presenter_edit": reverse("dashboard:presenter_edit", args=[objects["presenter"].slug]),
     }
 
 
@@ -57,6 +60,13 @@ def object_urls(objects) -> list[tuple[str, str, str]]:
         ("post", "template_copy", objects["template"].slug),
         ("get", "template_edit", objects["template"].slug),
         ("post", "template_edit", objects["template"].slug),
+        ("post", "product_photo_delete", objects["image"].pk),
+        ("post", "product_photo_move", objects["image"].pk),
+        ("post", "product_photo_cover", objects["image"].pk),
+        ("post", "product_photo_retry", objects["image"].pk),
+        ("get", "presenter_edit", objects["presenter"].slug),
+        ("post", "presenter_edit", objects["presenter"].slug),
+        ("post", "presenter_delete", objects["presenter"].slug),
     ]
     return [(method, name, reverse(f"dashboard:{name}", args=[value])) for method, name, value in routes]
 
@@ -154,6 +164,7 @@ def test_another_merchants_ids_are_404_everywhere(outsider, acme_objects):
     assert MerchantApiKey.objects.filter(pk=acme_objects["api_key"].pk, revoked=False).exists()
     assert WebhookEndpoint.objects.filter(pk=acme_objects["endpoint"].pk).exists()
     assert WebhookDelivery.objects.get(pk=acme_objects["delivery"].pk).status == WebhookDelivery.Status.FAILED
+    assert acme_objects["product"].images.count() == 2 and type(acme_objects["presenter"]).objects.exists()
     # And none of acme's things show up in globex's lists.
     for url in (
         "dashboard:catalog",
@@ -236,15 +247,18 @@ def test_the_upload_view_stores_two_photos_and_reports_each_file(member, merchan
         SimpleUploadedFile("back.png", factories.photo_bytes(seed=2, fmt="PNG"), content_type="image/png"),
         SimpleUploadedFile("notes.txt", b"not a photo", content_type="text/plain"),
     ]
-    response = member.post(url, {"photos": files})
-    assert response.status_code == 200
+    response = member.post(url, {"photos": files}, follow=True)
+    assert response.redirect_chain == [(url, 302)]  # a reload of the page uploads nothing again
     assert product.images.filter(status="ready").count() == 2
     body = response.content.decode()
     assert "Added</span>: front.jpg" in body and "Added</span>: back.png" in body
     assert "Not added</span>: notes.txt" in body
     assert body.count("<figure>") == 2
+    # The results come first, above the photos, where the merchant looks after uploading; shown once.
+    assert body.index("Upload results") < body.index('id="photos-heading"')
+    assert "Upload results" not in member.get(url).content.decode()
     again = member.post(url, {"photos": [SimpleUploadedFile("front-again.jpg", factories.photo_bytes(seed=1))]})
-    assert again.status_code == 200 and "Already there: front-again.jpg" in again.content.decode()
+    assert again.status_code == 302 and "Already there: front-again.jpg" in member.get(url).content.decode()
     assert product.images.count() == 2
 
 

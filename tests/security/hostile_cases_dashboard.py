@@ -29,6 +29,8 @@ HOOK = {"url": "https://93.184.215.14/h", "description": ""}
 TEMPLATE = {"name": "Acme only", "description": "", "spec": '{"scenes": [{"type": "product_shots", "duration": 2}]}'}
 ROOM = {"name": "Corpus live", "skus": "MUG-1", "template_slug": "quick-bumper"}
 PRODUCT_PAGE = "/app/products/{product_id}/"
+PRESENTER_NEW = "/app/presenters/new/"
+PRESENTER = {"name": "Corpus host", "voice": "espeak:en-us", "speed": "1", "language": "en", "framing": "chest"}
 LOCKED = "Too many failed sign-ins"
 
 
@@ -65,6 +67,16 @@ DASHBOARD_TENANCY = [
     Case("dash-their-api-key-revoke", "owner", "POST", "/app/api-keys/{globex_key_prefix}/revoke/", 404, NOT_HERE, data={}),
     Case("dash-switch-to-their-shop", "owner", "POST", "/app/shop/", 404, NOT_HERE, field="merchant", form="merchant switch", data={"merchant": "{globex_merchant_id}"}),
     Case("dash-their-live-room", "owner", "GET", "/app/live/{globex_room_id}/", 404, NOT_HERE),
+    Case("dash-their-photo-delete", "owner", "POST", "/app/photos/{globex_image_id}/delete/", 404, NOT_HERE, data={}),
+    Case("dash-their-photo-move", "owner", "POST", "/app/photos/{globex_image_id}/move/", 404, NOT_HERE, data={"direction": "later"}),
+    Case("dash-their-photo-cover", "owner", "POST", "/app/photos/{globex_image_id}/cover/", 404, NOT_HERE, data={}),
+    Case("dash-their-photo-retry", "owner", "POST", "/app/photos/{globex_image_id}/retry/", 404, NOT_HERE, data={}),
+    Case("dash-their-room-stop", "owner", "POST", "/app/live/{globex_room_id}/active/", 404, NOT_HERE, data={"active": "0"}),
+    Case("dash-their-room-delete", "owner", "POST", "/app/live/{globex_room_id}/delete/", 404, NOT_HERE, data={}),
+    Case("dash-their-room-add", "owner", "POST", "/app/live/{globex_room_id}/items/", 404, NOT_HERE, data={"sku": "MUG-1"}),
+    Case("dash-their-room-item-move", "owner", "POST", "/app/live/items/{globex_item_id}/move/", 404, NOT_HERE, data={"direction": "later"}),
+    Case("dash-their-room-item-remove", "owner", "POST", "/app/live/items/{globex_item_id}/remove/", 404, NOT_HERE, data={}),
+    Case("dash-their-presenter", "owner", "GET", "/app/presenters/nobody/", 404, NOT_HERE),
 ]
 
 DASHBOARD_ACCESS = [
@@ -72,6 +84,9 @@ DASHBOARD_ACCESS = [
     Case("dash-anonymous-render", "anon", "POST", "/app/renders/new/", 302, "/accounts/login/", data=RENDER),
     Case("dash-viewer-edits-brand", "viewer", "POST", "/app/brand/", 403, VIEWER_REFUSED, data={**KIT, "name": "Viewer's"}),
     Case("dash-viewer-makes-room", "viewer", "POST", "/app/live/", 403, VIEWER_REFUSED, data=ROOM),
+    Case("dash-viewer-deletes-photo", "viewer", "POST", "/app/photos/{image_id}/delete/", 403, VIEWER_REFUSED, data={}),
+    Case("dash-viewer-stops-room", "viewer", "POST", "/app/live/{room_id}/active/", 403, VIEWER_REFUSED, data={"active": "0"}),
+    Case("dash-viewer-deletes-presenter", "viewer", "POST", "/app/presenters/host/delete/", 403, VIEWER_REFUSED, data={}),
     Case("dash-editor-sees-api-keys", "editor", "GET", "/app/api-keys/", 403, SECRETS_REFUSED),
     Case("dash-editor-adds-webhook", "editor", "POST", "/app/webhooks/", 403, SECRETS_REFUSED, data=HOOK),
     Case("dash-post-without-csrf-token", "owner-csrf", "POST", "/app/api-keys/", 403, "CSRF", data={"name": "sneaky"}),
@@ -120,6 +135,19 @@ LIVE = [
     Case("live-room-too-many-skus", "owner", "POST", "/app/live/", 400, "A room plays at most", field="skus", form="live rooms", data={**ROOM, "skus": ",".join(f"S-{n}" for n in range(1000))}),
     Case("live-room-their-template", "owner", "POST", "/app/live/", 400, "No template 'globex-only'", field="template_slug", form="live rooms", data={**ROOM, "template_slug": "globex-only"}),
     Case("live-room-script-name", "owner", "POST", "/app/live/", 400, "List at least one SKU", field="name", form="live rooms", data={**ROOM, "name": SCRIPT, "skus": ""}, absent=SCRIPT),
+    Case("live-room-active-not-a-choice", "owner", "POST", "/app/live/{room_id}/active/", 302, "/app/live/", field="active", form="live room", data={"active": SCRIPT}),
+    Case("live-room-add-huge-sku", "owner", "POST", "/app/live/{room_id}/items/", 302, "/app/live/", field="sku", form="live room", data={"sku": "x" * 100_000}),
+    Case("live-room-move-not-a-direction", "owner", "POST", "/app/live/items/{item_id}/move/", 302, "/app/live/", field="direction", form="live room", data={"direction": "-99999"}),
+    Case("photo-move-not-a-direction", "owner", "POST", "/app/photos/{image_id}/move/", 302, "/app/products/", field="direction", form="product page", data={"direction": SCRIPT}),
+    Case("presenter-page-name-too-long", "owner", "POST", PRESENTER_NEW, 400, "at most 200 characters", field="name", form="presenter", data={**PRESENTER, "name": "n" * 10_000}),
+    Case("presenter-page-slug-reserved", "owner", "POST", PRESENTER_NEW, 400, "is a word the dashboard uses", field="slug", form="presenter", data={**PRESENTER, "slug": "new"}),
+    Case("presenter-page-avatar-svg", "owner", "POST", PRESENTER_NEW, 400, "not a readable image", field="avatar", form="presenter", data=PRESENTER, files={"avatar": ("face.svg", SCRIPT_SVG)}, absent="BytesIO"),
+    Case("presenter-page-voice-path", "owner", "POST", PRESENTER_NEW, 400, "Select a valid choice", field="voice", form="presenter", data={**PRESENTER, "voice": "espeak:../../etc/passwd"}),
+    Case("presenter-page-speed-huge", "owner", "POST", PRESENTER_NEW, 400, "less than or equal to 2.0", field="speed", form="presenter", data={**PRESENTER, "speed": "1e308"}),
+    Case("presenter-page-language-script", "owner", "POST", PRESENTER_NEW, 400, "Give a language tag", field="language", form="presenter", data={**PRESENTER, "language": SCRIPT}, absent=SCRIPT),
+    Case("presenter-page-framing-unknown", "owner", "POST", PRESENTER_NEW, 400, "Select a valid choice", field="framing", form="presenter", data={**PRESENTER, "framing": "everything"}),
+    Case("presenter-page-is-default-no-photo", "owner", "POST", PRESENTER_NEW, 400, "This field is required", field="is_default", form="presenter", data={**PRESENTER, "is_default": "perhaps"}),
+    Case("presenter-sample-bad-voice", "viewer", "GET", "/app/presenters/voice-sample/?voice=espeak:%24(reboot)&speed=1&language=en", 400, "No sample: voice"),
     Case("live-stream-unknown-key", "anon", "GET", "/live/not-a-room-key/index.m3u8", 404, NOT_HERE),
     Case("live-stream-unknown-chunk", "anon", "GET", "/live/{room_key}/seg/999999/0.ts", 404, NOT_HERE),
     Case("live-stream-their-segment-by-our-key", "anon", "GET", "/live/{room_key}/seg/{globex_segment_id}/0.ts", 404, NOT_HERE),

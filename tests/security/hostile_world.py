@@ -264,6 +264,7 @@ def _merchant_things(merchant, *, sku: str, template_slug: str, hook_host: str) 
         "track_id": track.pk,
         "room_id": room.pk,
         "room_key": room.key,
+        "item_id": room.items.first().pk,
         "segment_id": segment.pk,
         "image_id": product.images.first().pk,
         "page_feed": page_feed.file.name,  # a private file: an HTML page uploaded as a feed

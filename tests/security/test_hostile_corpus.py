@@ -175,6 +175,7 @@ DASHBOARD_PAGES = [
     "/app/webhooks/{endpoint_id}/",
     "/app/live/",
     "/app/live/{room_id}/",
+    "/app/presenters/new/",
 ]
 
 

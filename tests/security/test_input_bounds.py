@@ -350,3 +350,9 @@ def test_ids_past_a_bigint_in_dashboard_paths_are_404s(merchant):
         ("live:live_room", {"room_id": 10**30}),
     ]:
         assert client.get(reverse(name, kwargs=kwargs)).status_code == 404, name
+    for name, kwargs in [
+        ("dashboard:product_photo_delete", {"image_id": 10**30}),
+        ("live:live_room_active", {"room_id": 10**30}),
+        ("live:live_room_item_move", {"item_id": 10**30}),
+    ]:
+        assert client.post(reverse(name, kwargs=kwargs), {"direction": "later", "active": "0"}).status_code == 404, name
