@@ -46,5 +46,7 @@ urlpatterns = [
     ),
     re_path(r"^api/", api_not_found),  # last among the API routes
 ]
-if settings.DEBUG:  # `make run`: public media with safe headers (production: its own origin, deploy/README.md)
+if (
+    settings.DEBUG or settings.LOCAL_SERVER
+):  # `make run`: public media with safe headers (production: its own origin, deploy/README.md)
     urlpatterns += static(settings.MEDIA_URL, view=public_media_serve, document_root=settings.MEDIA_ROOT)
