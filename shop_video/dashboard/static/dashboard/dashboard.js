@@ -155,6 +155,12 @@
 
   function init() {
     document.addEventListener("submit", confirmBeforeSubmit, true);
+    // On a phone the menu is one row that scrolls sideways: bring the current page's link into view.
+    var current = document.querySelector('.site-header nav [aria-current="page"]');
+    var menu = current && current.closest("ul");
+    if (menu && menu.scrollWidth > menu.clientWidth) {
+      menu.scrollLeft = current.offsetLeft - (menu.clientWidth - current.offsetWidth) / 2;
+    }
     liveSectionsCheck(false);
     document.body.addEventListener("htmx:afterSettle", function () { liveSectionsCheck(true); });
     document.querySelectorAll("[data-dropzone]").forEach(setUpDropzone);
