@@ -195,6 +195,15 @@ def test_every_dashboard_page_at_desktop_and_phone_size(live_server, browser, sh
         _screenshot(page, f"phone-{number:02}-{_name(url, origin)}")
     assert not problems, problems
 
+    # A mistyped address: the friendly page in the dashboard's look, with a way back (DEBUG is off here as in
+    # `make run`), and nothing on it fails but its own 404.
+    response = page.goto("/app/no-such-page/")
+    assert response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
+    expect(page.get_by_role("link", name="Back to the dashboard")).to_be_visible()
+    assert [problem for problem in watch.take() if "404" not in problem] == []
+    _screenshot(page, "phone-not-found")
+
     # A destructive form asks first: cancelling keeps the key; confirming revokes it.
     key = shop["api_key"]
     page.goto("/app/api-keys/")

@@ -86,6 +86,10 @@ def test_make_run_web_serves_friendly_pages_with_debug_off(tmp_path):
         assert "Content-Security-Policy" in headers
         status, _, css = _get(f"http://127.0.0.1:{port}/static/dashboard/dashboard.css")
         assert status == 200 and ".error-page" in css  # static files with DEBUG off (runserver --insecure)
+        (tmp_path / "media" / "renders").mkdir(parents=True)
+        (tmp_path / "media" / "renders" / "clip.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42")
+        status, headers, _ = _get(f"http://127.0.0.1:{port}/media/renders/clip.mp4")
+        assert status == 200 and headers["X-Content-Type-Options"] == "nosniff"  # public media, safe headers
         status, headers, _ = _get(f"http://127.0.0.1:{port}/")
         assert status == 302 and headers["Location"].startswith("/app/")  # plain HTTP: no redirect to https
     finally:

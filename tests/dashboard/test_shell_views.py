@@ -102,6 +102,8 @@ def test_error_pages_keep_the_dashboard_look_with_a_way_back(member, settings):
     page = missing.content.decode()
     assert "Page not found" in page and 'href="/app/"' in page and "dashboard.css" in page
     assert "Not found in this shop." not in page  # the exception's text is for logs
+    unknown = member.get("/app/no-such-page/")
+    assert unknown.status_code == 404 and 'href="/app/templates/"' in unknown.content.decode()  # the whole menu
     anonymous = Client().get("/app/no-such-page/").content.decode()
     assert "Sign in" in anonymous and 'href="/app/"' in anonymous
     failed = server_error(RequestFactory().get("/app/"))
