@@ -211,7 +211,7 @@ def test_every_dashboard_page_at_desktop_and_phone_size(live_server, browser, sh
     # `make run`), and nothing on it fails but its own 404.
     response = page.goto("/app/no-such-page/")
     assert response.status == 404
-    expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
     expect(page.get_by_role("link", name="Back to the dashboard")).to_be_visible()
     assert [problem for problem in watch.take() if "404" not in problem] == []
     _screenshot(page, "phone-not-found")
