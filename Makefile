@@ -27,6 +27,7 @@ migrate: install
 # The whole platform on one machine: migrate, seed the demo, then the web app and a worker in the foreground.
 # preset_previews only queues (the worker renders each built-in's gallery preview in the background, once).
 run: migrate
+	$(BIN)/python -m shop_video.local_secret
 	$(BIN)/python manage.py c2pa_dev_certificate
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py preset_previews

@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from shop_video import queues
 from shop_video.env import env_bool, env_float, env_int, env_list, env_mapping, env_str
+from shop_video.local_secret import local_secret_key_read
 from shop_video.ops.log_config import logging_config
 from shop_video.storage_settings import media_storage_settings
 
@@ -20,9 +21,14 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", True)
+# `make run`'s web server (deploy/Procfile.dev): DEBUG off (friendly error pages; DEBUG=true make run shows Django's
+# debug pages), plain HTTP on the loopback, public media and static files served by Django. Never in production.
+LOCAL_SERVER = env_bool("LOCAL_SERVER", False)
 
 _INSECURE_DEV_KEY = "django-insecure-dev-only-key-never-use-in-production-shop-video-0123456789"
-SECRET_KEY = env_str("SECRET_KEY", _INSECURE_DEV_KEY)
+# Without SECRET_KEY, a local process uses the key `make run` made in VAR_DIR (shop_video/local_secret.py).
+_LOCAL_KEY = local_secret_key_read(var_dir=VAR_DIR) if DEBUG or LOCAL_SERVER else ""
+SECRET_KEY = env_str("SECRET_KEY", "") or _LOCAL_KEY or _INSECURE_DEV_KEY
 if not DEBUG and (
     SECRET_KEY == _INSECURE_DEV_KEY
     or SECRET_KEY.startswith("django-insecure")
@@ -31,10 +37,11 @@ if not DEBUG and (
 ):
     raise ImproperlyConfigured(
         "DEBUG is off but SECRET_KEY is missing or weak: set SECRET_KEY to a random string of at least 50 "
-        "characters, e.g. python -c 'import secrets; print(secrets.token_urlsafe(64))'."
+        "characters, e.g. python -c 'import secrets; print(secrets.token_urlsafe(64))' (on a developer's machine, "
+        "python -m shop_video.local_secret keeps one in VAR_DIR, as `make run` does)."
     )
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG or LOCAL_SERVER else [])
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DEBUG is off but ALLOWED_HOSTS is empty: set ALLOWED_HOSTS=videos.example.com.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -391,7 +398,7 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     },
 }
-if not DEBUG:
+if not DEBUG and not LOCAL_SERVER:  # `make run` serves plain HTTP on the loopback
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

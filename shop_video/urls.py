@@ -1,6 +1,7 @@
+import re
+
 from csp.decorators import csp_update
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
@@ -46,5 +47,16 @@ urlpatterns = [
     ),
     re_path(r"^api/", api_not_found),  # last among the API routes
 ]
-if settings.DEBUG:  # `make run`: public media with safe headers (production: its own origin, deploy/README.md)
-    urlpatterns += static(settings.MEDIA_URL, view=public_media_serve, document_root=settings.MEDIA_ROOT)
+# `make run` (DEBUG, or its DEBUG-off LOCAL_SERVER): public media with safe headers (production: its own origin,
+# deploy/README.md)
+if (settings.DEBUG or settings.LOCAL_SERVER) and "://" not in settings.MEDIA_URL:
+    # Not django.conf.urls.static.static(): it serves nothing with DEBUG off, as LOCAL_SERVER runs.
+    urlpatterns.append(
+        re_path(
+            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$",
+            public_media_serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    )
+# Not found: templates/404.html with the signed-in member's menu (shop_video/dashboard/errors.py)
+handler404 = "shop_video.dashboard.errors.page_not_found"

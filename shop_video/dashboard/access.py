@@ -21,6 +21,20 @@ from shop_video.tenancy.access import SESSION_MERCHANT, Ability, membership_curr
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
+def member_attach(request):
+    """Put the signed-in user's current membership on the request (`merchant`, `memberships`, `can_edit`,
+    `can_manage`: what the header and the pages read); None, and nothing attached, for a user of no merchant."""
+    membership = membership_current(user=request.user, chosen_merchant_id=request.session.get(SESSION_MERCHANT))
+    if membership is None:
+        return None
+    request.membership = membership
+    request.merchant = membership.merchant
+    request.memberships = list(memberships_of_user(user=request.user))
+    request.can_edit = role_can(role=membership.role, ability=Ability.EDIT)
+    request.can_manage = role_can(role=membership.role, ability=Ability.MANAGE)
+    return membership
+
+
 def member_view(view=None, *, manage: bool = False):
     """Require a signed-in member. `manage`: the page is for owners and admins only (secrets live there);
     otherwise any member may read it and owners, admins and editors may post to it."""
@@ -30,14 +44,9 @@ def member_view(view=None, *, manage: bool = False):
         def wrapper(request, *args, **kwargs):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            membership = membership_current(user=request.user, chosen_merchant_id=request.session.get(SESSION_MERCHANT))
+            membership = member_attach(request)
             if membership is None:
                 return render(request, "dashboard/no_merchant.html", status=403)
-            request.membership = membership
-            request.merchant = membership.merchant
-            request.memberships = list(memberships_of_user(user=request.user))
-            request.can_edit = role_can(role=membership.role, ability=Ability.EDIT)
-            request.can_manage = role_can(role=membership.role, ability=Ability.MANAGE)
             needed = Ability.MANAGE if manage else (Ability.READ if request.method in SAFE_METHODS else Ability.EDIT)
             if not role_can(role=membership.role, ability=needed):
                 raise PermissionDenied(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shop_video.dashboard import presenter_views, product_views, views
+from shop_video.dashboard import presenter_views, product_views, settings_views, views
 
 app_name = "dashboard"
 
@@ -28,14 +28,18 @@ urlpatterns = [
     path("renders/<int:job_id>/", views.job_detail, name="job_detail"),
     path("renders/<int:job_id>/cancel/", views.job_cancel, name="job_cancel"),
     path("brand/", views.brand_kit, name="brand_kit"),
-    path("api-keys/", views.api_keys, name="api_keys"),
-    path("api-keys/<str:prefix>/revoke/", views.api_key_revoke_view, name="api_key_revoke"),
-    path("webhooks/", views.webhooks, name="webhooks"),
-    path("webhooks/<int:endpoint_id>/", views.webhook_endpoint_detail, name="webhook_endpoint"),
-    path("webhooks/<int:endpoint_id>/delete/", views.webhook_endpoint_delete_view, name="webhook_endpoint_delete"),
+    path("api-keys/", settings_views.api_keys, name="api_keys"),
+    path("api-keys/<str:prefix>/revoke/", settings_views.api_key_revoke_view, name="api_key_revoke"),
+    path("webhooks/", settings_views.webhooks, name="webhooks"),
+    path("webhooks/<int:endpoint_id>/", settings_views.webhook_endpoint_detail, name="webhook_endpoint"),
+    path(
+        "webhooks/<int:endpoint_id>/delete/",
+        settings_views.webhook_endpoint_delete_view,
+        name="webhook_endpoint_delete",
+    ),
     path(
         "webhooks/deliveries/<int:delivery_id>/resend/",
-        views.webhook_delivery_resend_view,
+        settings_views.webhook_delivery_resend_view,
         name="webhook_delivery_resend",
     ),
 ]

@@ -12,7 +12,6 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -39,26 +38,16 @@ from generation.selectors import (
 from generation.services.job_states import render_job_cancel
 from generation.services.render_jobs import render_job_create
 from generation.services.video_templates import video_template_copy, video_template_update
-from shop_video.api.services import api_key_create, api_key_revoke
 from shop_video.dashboard import forms
 from shop_video.dashboard.access import member_view
 from shop_video.dashboard.display import quality_rows, scene_summary
-from shop_video.dashboard.selectors import api_key_list
 from shop_video.dashboard.services import dashboard_merchant_choose
 from shop_video.tenancy.models import BrandKit, Membership
 from shop_video.tenancy.selectors import brand_kit_default
 from shop_video.tenancy.services import brand_kit_update, merchant_default_currency_set
-from shop_video.webhooks.selectors import webhook_delivery_list, webhook_endpoint_get, webhook_endpoint_list
-from shop_video.webhooks.services import (
-    DeliveryInProgress,
-    webhook_delivery_resend,
-    webhook_endpoint_create,
-    webhook_endpoint_delete,
-)
 
 PAGE_SIZE = 24
 IMPORT_ERRORS_SHOWN = 500
-DELIVERIES_SHOWN = 50
 
 
 def _found(selector, **kwargs):
@@ -342,109 +331,3 @@ def brand_kit(request):
                 return redirect("dashboard:brand_kit")
         status = 400
     return render(request, "dashboard/brand_kit.html", {"form": form, "kit": kit}, status=status)
-
-
-# --- API keys ----------------------------------------------------------------------------------------------------
-
-
-@require_http_methods(["GET", "POST"])
-@member_view(manage=True)
-def api_keys(request):
-    form = forms.ApiKeyForm(request.POST if request.method == "POST" else None)
-    new_key, status = None, 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                api_key, secret = api_key_create(merchant=request.merchant, name=form.cleaned_data["name"])
-            except ValidationError as exc:
-                forms.errors_from(form, exc)
-                status = 400
-            else:
-                new_key, status = {"key": api_key, "secret": secret}, 201
-                form = forms.ApiKeyForm()
-        else:
-            status = 400
-    return render(
-        request,
-        "dashboard/api_keys.html",
-        {
-            "form": form,
-            "new_key": new_key,
-            "keys": api_key_list(merchant=request.merchant),
-        },
-        status=status,
-    )
-
-
-@require_POST
-@member_view(manage=True)
-def api_key_revoke_view(request, prefix: str):
-    if not api_key_revoke(merchant=request.merchant, prefix=prefix):
-        raise Http404("No usable API key with that prefix in this shop.")
-    messages.success(request, f"API key {prefix} was revoked; requests with it are now refused.")
-    return redirect("dashboard:api_keys")
-
-
-# --- webhooks ----------------------------------------------------------------------------------------------------
-
-
-def _webhooks_page(request, *, endpoint=None, form=None, created=None, status=200):
-    deliveries = webhook_delivery_list(merchant=request.merchant, endpoint_id=endpoint.pk if endpoint else None)
-    return render(
-        request,
-        "dashboard/webhooks.html",
-        {
-            "form": form or forms.WebhookEndpointForm(),
-            "created": created,
-            "endpoint": endpoint,
-            "endpoints": webhook_endpoint_list(merchant=request.merchant),
-            "deliveries": deliveries[:DELIVERIES_SHOWN],
-        },
-        status=status,
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@member_view(manage=True)
-def webhooks(request):
-    if request.method != "POST":
-        return _webhooks_page(request)
-    form = forms.WebhookEndpointForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            endpoint = webhook_endpoint_create(
-                merchant=request.merchant, url=data["url"], events=data["events"], description=data["description"]
-            )
-        except ValidationError as exc:
-            forms.errors_from(form, exc)
-        else:
-            return _webhooks_page(request, created=endpoint, status=201)
-    return _webhooks_page(request, form=form, status=400)
-
-
-@member_view(manage=True)
-def webhook_endpoint_detail(request, endpoint_id: int):
-    endpoint = _found(webhook_endpoint_get, merchant=request.merchant, endpoint_id=endpoint_id)
-    return _webhooks_page(request, endpoint=endpoint)
-
-
-@require_POST
-@member_view(manage=True)
-def webhook_endpoint_delete_view(request, endpoint_id: int):
-    endpoint = _found(webhook_endpoint_get, merchant=request.merchant, endpoint_id=endpoint_id)
-    _found(webhook_endpoint_delete, merchant=request.merchant, endpoint_id=endpoint.pk)
-    messages.success(request, f"Webhook endpoint {endpoint.url} was deleted with its delivery log.")
-    return redirect("dashboard:webhooks")
-
-
-@require_POST
-@member_view(manage=True)
-def webhook_delivery_resend_view(request, delivery_id: int):
-    try:
-        delivery = _found(webhook_delivery_resend, merchant=request.merchant, delivery_id=delivery_id)
-    except (ValidationError, DeliveryInProgress) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
-    else:
-        messages.success(request, f"Delivery {delivery.message_id} ({delivery.event}) will be sent again.")
-    return _back(request, reverse("dashboard:webhooks"))

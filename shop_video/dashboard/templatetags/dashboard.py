@@ -2,6 +2,8 @@ from django import template
 from django.urls import reverse
 from django.utils.html import format_html
 
+from shop_video.dashboard.checklist import first_run_checklist_get
+
 register = template.Library()
 
 
@@ -24,3 +26,17 @@ def money(value, currency: str = "") -> str:
         return ""
     text = f"{value:.2f}" if value == value.quantize(value.__class__("0.01")) else f"{value.normalize():f}"
     return f"{text} {currency}".strip()
+
+
+@register.inclusion_tag("dashboard/_first_run_checklist.html", takes_context=True)
+def first_run_checklist(context):
+    """The first-run checklist (shop_video/dashboard/checklist.py) for members who can act on it, until every step
+    is done."""
+    request = context["request"]
+    merchant = getattr(request, "merchant", None)
+    if merchant is None or not getattr(request, "can_edit", False):
+        return {"steps": []}
+    steps = first_run_checklist_get(merchant=merchant)
+    if all(step.done for step in steps):
+        return {"steps": []}
+    return {"steps": steps, "done_count": sum(step.done for step in steps)}

@@ -89,7 +89,78 @@
     });
   }
 
+  // Destructive forms: <form data-confirm="Question?" data-confirm-action="Delete"> asks first, in a modal
+  // <dialog> (focus starts on Cancel; Escape cancels; focus returns to the button pressed), or window.confirm
+  // where <dialog> is missing. The listener runs in the capture phase on the document, before htmx's own submit
+  // handler on the form, so hx-post forms ask too. Without this file the form submits as it is.
+  var confirmed = typeof WeakSet === "function" ? new WeakSet() : null;
+  var confirmDialog = null;
+
+  function element(tag, attributes, text) {
+    var node = document.createElement(tag);
+    Object.keys(attributes).forEach(function (name) { node.setAttribute(name, attributes[name]); });
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  function confirmDialogGet() {
+    if (confirmDialog) return confirmDialog;
+    var dialog = element("dialog", {
+      "class": "confirm-dialog", "aria-labelledby": "confirm-title", "aria-describedby": "confirm-message"
+    });
+    var form = element("form", { method: "dialog" });
+    form.appendChild(element("h2", { id: "confirm-title" }, "Are you sure?"));
+    form.appendChild(element("p", { id: "confirm-message" }));
+    var actions = element("div", { "class": "actions" });
+    actions.appendChild(element("button", { type: "submit", value: "cancel", "class": "secondary", "data-confirm-cancel": "" }, "Cancel"));
+    actions.appendChild(element("button", { type: "submit", value: "confirm", "class": "danger", "data-confirm-ok": "" }, "Confirm"));
+    form.appendChild(actions);
+    dialog.appendChild(form);
+    document.body.appendChild(dialog);
+    confirmDialog = dialog;
+    return dialog;
+  }
+
+  function confirmAsk(message, action, onConfirm, returnFocus) {
+    var dialog = confirmDialogGet();
+    if (typeof dialog.showModal !== "function") {
+      if (window.confirm(message)) onConfirm();
+      return;
+    }
+    dialog.querySelector("#confirm-message").textContent = message;
+    dialog.querySelector("[data-confirm-ok]").textContent = action;
+    dialog.returnValue = "";
+    dialog.addEventListener("close", function onClose() {
+      dialog.removeEventListener("close", onClose);
+      if (returnFocus) returnFocus.focus();
+      if (dialog.returnValue === "confirm") onConfirm();
+    });
+    dialog.showModal();
+    dialog.querySelector("[data-confirm-cancel]").focus();
+  }
+
+  function confirmBeforeSubmit(event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-confirm")) return;
+    if (confirmed && confirmed.has(form)) { confirmed.delete(form); return; }
+    event.preventDefault();
+    event.stopPropagation();
+    var submitter = event.submitter && event.submitter.form === form ? event.submitter : null;
+    confirmAsk(form.getAttribute("data-confirm"), form.getAttribute("data-confirm-action") || "Confirm", function () {
+      if (!confirmed || !form.requestSubmit) { form.submit(); return; }
+      confirmed.add(form);
+      if (submitter) form.requestSubmit(submitter); else form.requestSubmit();
+    }, submitter || form.querySelector("button, [type=submit]"));
+  }
+
   function init() {
+    document.addEventListener("submit", confirmBeforeSubmit, true);
+    // On a phone the menu is one row that scrolls sideways: bring the current page's link into view.
+    var current = document.querySelector('.site-header nav [aria-current="page"]');
+    var menu = current && current.closest("ul");
+    if (menu && menu.scrollWidth > menu.clientWidth) {
+      menu.scrollLeft = current.offsetLeft - (menu.clientWidth - current.offsetWidth) / 2;
+    }
     liveSectionsCheck(false);
     document.body.addEventListener("htmx:afterSettle", function () { liveSectionsCheck(true); });
     document.querySelectorAll("[data-dropzone]").forEach(setUpDropzone);
