@@ -14,6 +14,7 @@ from generation.aspect_ratios import ASPECT_RATIOS
 from generation.engines.dit.family import FAMILY_NAMES
 from generation.template_spec import MAX_SPEC_BYTES, TEMPLATE_DESCRIPTION_MAX_CHARS
 from shop_video.api.parsers import json_loads_bounded
+from shop_video.dashboard.engine_options import engine_options
 from shop_video.tenancy.forms import BrandKitFilesForm
 from shop_video.tenancy.models import AI_LABEL_LANGUAGES, AI_LABEL_POSITIONS, BrandKit
 from shop_video.webhooks.services import EVENTS
@@ -118,7 +119,7 @@ class RenderForm(forms.Form):
         label="Model family",
         required=False,
         choices=[("", "The template's")] + [(name, name) for name in FAMILY_NAMES],
-        help_text="For the dit engine only.",
+        help_text="For AI video only: which video model animates the photos.",
     )
     short_side = forms.TypedChoiceField(
         label="Size (short side)", coerce=int, help_text="Smaller renders faster: 180 px is a quick draft."
@@ -127,8 +128,9 @@ class RenderForm(forms.Form):
     def __init__(self, *args, templates=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["template"].choices = [(t.slug, t.name) for t in templates]
-        self.fields["engine"].choices = [(name, name) for name in settings.SHOT_ENGINES]
+        self.fields["engine"].choices, unavailable = engine_options()
         self.fields["engine"].initial = settings.DEFAULT_SHOT_ENGINE
+        self.fields["engine"].help_text = " ".join(unavailable)
         sides = sorted(
             {side for side in (settings.RENDITION_SHORT_SIDE, *SHORT_SIDES) if side <= settings.RENDITION_SHORT_SIDE},
             reverse=True,
