@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -215,3 +216,8 @@ def test_render_pages_carry_no_developer_text(member, merchant, product_with_pho
     for developer_text in ("manage.py", "DIT_MODELS", "0x"):
         assert developer_text not in visible
     assert "Render again with the Motion engine" in visible
+    # A photo that is no image is refused in words, never with Python's "<_io.BytesIO object at 0x...>".
+    upload = SimpleUploadedFile("photo.jpg", b"\x89PNG\r\n\x1a\n" + bytes(40))
+    response = member.post(reverse("dashboard:product_detail", args=[product_with_photos.pk]), {"photos": [upload]})
+    assert response.status_code == 400 and "0x" not in response.content.decode()
+    assert "BytesIO" not in response.content.decode() and "photo.jpg" in response.content.decode()

@@ -173,6 +173,7 @@ def test_a_user_without_a_shop_is_told_so(client, django_user_model):
     client.force_login(django_user_model.objects.create_user("lonely@example.test", password="x" * 20))
     response = client.get(reverse("dashboard:catalog"))
     assert response.status_code == 403 and b"not a member of any shop" in response.content
+    assert b"manage.py" not in response.content  # a command line is no advice for a merchant
 
 
 # --- switching merchants -----------------------------------------------------------------------------------------
@@ -409,7 +410,7 @@ def test_a_failed_job_shows_its_reason_and_a_running_one_can_be_cancelled(member
     RenderJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, error="shot 1 (motion, push_in) failed: boom")
     page = member.get(reverse("dashboard:job_detail", args=[job.pk])).content.decode()
     assert "This video could not be made." in page  # in merchant's words, the reason under a disclosure
-    assert "<summary>Technical details</summary><p class=\"mono\">shot 1 (motion, push_in) failed: boom" in page
+    assert '<summary>Technical details</summary><p class="mono">shot 1 (motion, push_in) failed: boom' in page
 
 
 # --- brand kit ---------------------------------------------------------------------------------------------------
