@@ -42,6 +42,7 @@ def test_one_sku_is_accepted_with_the_render_and_its_location(
         "id": job.pk,
         "status": "queued",
         "progress": 0,
+        "stage": "queued",
         "error": None,
         "template": "product-showcase",
         "sku": "MUG-1",
