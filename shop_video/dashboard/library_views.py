@@ -8,50 +8,22 @@ for anyone it is sent to, as the storefront embed does; the download view is for
 
 from __future__ import annotations
 
-from django import forms as django_forms
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
 
-from generation.aspect_ratios import ASPECT_RATIOS
 from generation.library_selectors import (
-    LIBRARY_STATUSES,
     rendition_download_name,
     rendition_get,
     video_library_filter,
 )
 from generation.selectors import video_templates_visible
 from shop_video.dashboard.access import member_view
+from shop_video.dashboard.forms import LibraryFilterForm
 from shop_video.dashboard.views import _found
 from shop_video.media import media_is_local
 
 LIBRARY_PAGE_SIZE = 12  # renders per page; each shows up to one card per aspect ratio
-LIBRARY_MAX_PAGE = 1000
-
-
-class LibraryFilterForm(django_forms.Form):
-    q = django_forms.CharField(
-        label="Product",
-        required=False,
-        max_length=100,
-        widget=django_forms.TextInput(attrs={"type": "search", "placeholder": "Title, handle or SKU"}),
-    )
-    template = django_forms.ChoiceField(label="Template", required=False)
-    ratio = django_forms.ChoiceField(
-        label="Aspect ratio", required=False, choices=[("", "Any")] + [(r, r) for r in ASPECT_RATIOS]
-    )
-    status = django_forms.ChoiceField(
-        label="Status",
-        required=False,
-        choices=[("", "Any")] + [(key, label) for key, (label, _) in LIBRARY_STATUSES.items()],
-    )
-    page = django_forms.IntegerField(
-        required=False, min_value=1, max_value=LIBRARY_MAX_PAGE, widget=django_forms.HiddenInput
-    )
-
-    def __init__(self, *args, templates=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["template"].choices = [("", "Any")] + [(t.slug, t.name) for t in templates]
 
 
 def _cards(request, job, aspect_ratio: str) -> list[dict]:
