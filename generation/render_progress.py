@@ -1,10 +1,11 @@
 """A render job's progress in words, with an ETA from rates measured on this install.
 
 - The label follows the job's stage (RenderJob.stage, set by the shot runner and the assembly): "Waiting for a
-  worker", "Shot 2 of 5", "Assembling 9:16", "Encoding 9:16 · 40 %", "Poster and checks for 9:16".
+  worker", "Shot 2 of 5", "Assembling 9:16", "Encoding 9:16 (40 %)", "Poster and checks for 9:16".
 - The ETA adds the shots still to make (this job's own pace once a shot of it finished, else the mean time of the
-  engine's recent shots) and the assembly (seconds per output second of recent assemblies, times this video's
-  length and its number of aspect ratios). Anything not measured yet means no ETA: none rather than a wrong one.
+  engine's recent shots) and the assembly (seconds per second of video per pixel of frame, from recent assemblies,
+  times this video's length and its renditions' frame areas: a 1080 px render costs what its pixels cost, not
+  what the last 180 px draft did). Anything not measured yet means no ETA: none rather than a wrong one.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db.models import Sum
+from django.db.models import ExpressionWrapper, F, FloatField, Sum
 from django.utils import timezone
 
+from generation.aspect_ratios import ASPECT_SHAPES
 from generation.models import FINISHED_STATUSES, JobStage, JobStatus, RenderJob, Shot
 from generation.template_spec import template_spec_parse
 
@@ -57,18 +59,20 @@ def _label(job: RenderJob, shots: list[Shot]) -> str:
     if job.stage == JobStage.ASSEMBLING:
         return f"Assembling {ratio}" if ratio else "Assembling"
     if job.stage == JobStage.ENCODING:
-        return f"Encoding {ratio} · {job.stage_progress} %"
+        return f"Encoding {ratio} ({job.stage_progress} %)"
     if job.stage == JobStage.FINISHING:
         return f"Poster and checks for {ratio}"
     return job.get_stage_display()
 
 
 def _eta(job: RenderJob, shots: list[Shot], now: datetime) -> int | None:
-    assembly_rate = assembly_seconds_per_output_second()
+    assembly_rate = assembly_seconds_per_pixel_second()
     output_seconds = _output_seconds(job, shots)
     if assembly_rate is None or output_seconds is None:
         return None
-    assembly_total = assembly_rate * output_seconds * len(job.aspect_ratios)
+    assembly_total = (
+        assembly_rate * output_seconds * sum(_frame_pixels(ratio, job.short_side) for ratio in job.aspect_ratios)
+    )
     if job.stage in (JobStage.ASSEMBLING, JobStage.ENCODING, JobStage.FINISHING) and job.assembly_started_at:
         left = assembly_total - (now - job.assembly_started_at).total_seconds()
         return round(left) if left > 0 else None  # past the estimate: it was wrong, say nothing
@@ -104,22 +108,31 @@ def shot_seconds_measured(*, engine: str) -> float | None:
     return sum(spans) / len(spans) if spans else None
 
 
-def assembly_seconds_per_output_second() -> float | None:
-    """Seconds of assembly per second of video made, over recent assemblies on this install; None before any."""
+def assembly_seconds_per_pixel_second() -> float | None:
+    """Seconds of assembly per second of video per pixel of its frames, over recent assemblies on this install
+    (compositing and encoding scale with both); None before any."""
+    pixel_seconds = ExpressionWrapper(
+        F("renditions__duration") * F("renditions__width") * F("renditions__height"), output_field=FloatField()
+    )
     jobs = (
         RenderJob.objects.filter(
             status=JobStatus.SUCCEEDED, assembly_started_at__isnull=False, finished_at__isnull=False
         )
-        .annotate(output_seconds=Sum("renditions__duration"))
-        .filter(output_seconds__gt=0)
+        .annotate(pixel_seconds=Sum(pixel_seconds))
+        .filter(pixel_seconds__gt=0)
         .order_by("-finished_at")
         .only("assembly_started_at", "finished_at")[:MEASURED_SAMPLES]
     )
     spent = output = 0.0
     for job in jobs:
         spent += (job.finished_at - job.assembly_started_at).total_seconds()
-        output += job.output_seconds
+        output += job.pixel_seconds
     return spent / output if output else None
+
+
+def _frame_pixels(aspect_ratio: str, short_side: int) -> float:
+    width, height = ASPECT_SHAPES.get(aspect_ratio, (1, 1))
+    return short_side * short_side * max(width, height) / min(width, height)
 
 
 def _output_seconds(job: RenderJob, shots: list[Shot]) -> float | None:

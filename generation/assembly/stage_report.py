@@ -1,5 +1,5 @@
 """The assembly telling its job where it is: which rendition, which stage (assembling, encoding, finishing) and how
-far, so the dashboard shows "Encoding 9:16 · 40 %" with an ETA instead of a percentage stuck at 90.
+far, so the dashboard shows "Encoding 9:16 (40 %)" with an ETA instead of a percentage stuck at 90.
 
 Each report is a conditional UPDATE on a running job, which is also the assembly's heartbeat for the reaper;
 zero rows means the job was cancelled or failed meanwhile, and the encode stops (AssemblyStopped)."""

@@ -94,32 +94,34 @@ def _measured(merchant, *, shot_seconds: float, assembly_seconds: float, output_
         status=JobStatus.SUCCEEDED, assembly_started_at=end, finished_at=end + timedelta(seconds=assembly_seconds)
     )
     Rendition.objects.create(
-        job=job, aspect_ratio="9:16", file="renders/x/9x16.mp4", width=64, height=114, duration=output_seconds
+        job=job, aspect_ratio="1:1", file="renders/x/1x1.mp4", width=64, height=64, duration=output_seconds
     )
 
 
 def test_the_eta_adds_the_measured_shot_time_and_the_assembly_rate(merchant, product_with_photos, sent_tasks):
-    _measured(merchant, shot_seconds=12, assembly_seconds=6, output_seconds=2)  # 3 s of assembly per video second
+    # 3 s of assembly per second of a 64x64 video (a frame of 4,096 pixels).
+    _measured(merchant, shot_seconds=12, assembly_seconds=6, output_seconds=2)
     job = _job(merchant, ratios=("9:16", "1:1"))  # motion: one 1 s shot per ratio, plus a 1 s title
     now = timezone.now()
     RenderJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, stage=JobStage.SHOTS, started_at=now)
     job.refresh_from_db()
     # The mug's 2 photos make 2 one-second shots per ratio, and the title 1 s more: a 3 s video. Four shots of 12 s
-    # (none of this job done yet) + 3 s/s x 3 s of video x 2 ratios.
+    # (none of this job done yet) + 3 s/s per 64x64 frame x 3 s of video x (9:16, 16/9 of that frame + 1:1).
     assert job.shots.count() == 4
-    assert render_job_progress(job=job, now=now).eta_seconds == 4 * 12 + 3 * 3 * 2
+    assembly = 3 * 3 * (16 / 9 + 1)  # 25 s
+    assert render_job_progress(job=job, now=now).eta_seconds == round(4 * 12 + assembly)
     # Once a shot of this job is done, its own pace replaces the mean: one shot in 4 s leaves three more of 4 s.
     first = job.shots.order_by("position").first()
     Shot.objects.filter(pk=first.pk).update(status=JobStatus.SUCCEEDED, finished_at=now)
     later = now + timedelta(seconds=4)
-    assert render_job_progress(job=job, now=later).eta_seconds == 3 * 4 + 18
+    assert render_job_progress(job=job, now=later).eta_seconds == round(3 * 4 + assembly)
     # In the assembly: what is left of the measured assembly time.
     RenderJob.objects.filter(pk=job.pk).update(
         stage=JobStage.ENCODING, stage_aspect_ratio="9:16", stage_progress=40, assembly_started_at=later
     )
     job.refresh_from_db()
     progress = render_job_progress(job=job, now=later + timedelta(seconds=2))
-    assert (progress.label, progress.eta_seconds, progress.eta_text) == ("Encoding 9:16 · 40 %", 16, "about 15 s left")
+    assert (progress.label, progress.eta_seconds, progress.eta_text) == ("Encoding 9:16 (40 %)", 23, "about 25 s left")
     # Past the estimate the ETA was wrong: none rather than "0 s" or a negative one.
     assert render_job_progress(job=job, now=later + timedelta(seconds=30)).eta_seconds is None
 
