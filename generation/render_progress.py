@@ -41,12 +41,33 @@ class RenderProgress:
         return f"about {round(self.eta_seconds / 60)} min left"
 
 
-def render_job_progress(*, job: RenderJob, now: datetime | None = None) -> RenderProgress:
+class MeasuredRates:
+    """The install's measured rates, each read once: one per page listing many renders, not one per render."""
+
+    def __init__(self):
+        self._shot_seconds: dict[str, float | None] = {}
+        self._assembly: list[float | None] = []
+
+    def shot_seconds(self, engine: str) -> float | None:
+        if engine not in self._shot_seconds:
+            self._shot_seconds[engine] = shot_seconds_measured(engine=engine)
+        return self._shot_seconds[engine]
+
+    def assembly(self) -> float | None:
+        if not self._assembly:
+            self._assembly.append(assembly_seconds_per_pixel_second())
+        return self._assembly[0]
+
+
+def render_job_progress(
+    *, job: RenderJob, now: datetime | None = None, rates: MeasuredRates | None = None
+) -> RenderProgress:
     now = now or timezone.now()
+    rates = rates or MeasuredRates()
     if job.status in FINISHED_STATUSES:
         return RenderProgress(label=job.get_status_display(), percent=job.progress, eta_seconds=None)
     shots = list(job.shots.only("status", "started_at", "num_frames", "fps", "aspect_ratio", "scene", "engine"))
-    return RenderProgress(label=_label(job, shots), percent=job.progress, eta_seconds=_eta(job, shots, now))
+    return RenderProgress(label=_label(job, shots), percent=job.progress, eta_seconds=_eta(job, shots, now, rates))
 
 
 def _label(job: RenderJob, shots: list[Shot]) -> str:
@@ -65,8 +86,8 @@ def _label(job: RenderJob, shots: list[Shot]) -> str:
     return job.get_stage_display()
 
 
-def _eta(job: RenderJob, shots: list[Shot], now: datetime) -> int | None:
-    assembly_rate = assembly_seconds_per_pixel_second()
+def _eta(job: RenderJob, shots: list[Shot], now: datetime, rates: MeasuredRates) -> int | None:
+    assembly_rate = rates.assembly()
     output_seconds = _output_seconds(job, shots)
     if assembly_rate is None or output_seconds is None:
         return None
@@ -76,11 +97,11 @@ def _eta(job: RenderJob, shots: list[Shot], now: datetime) -> int | None:
     if job.stage in (JobStage.ASSEMBLING, JobStage.ENCODING, JobStage.FINISHING) and job.assembly_started_at:
         left = assembly_total - (now - job.assembly_started_at).total_seconds()
         return round(left) if left > 0 else None  # past the estimate: it was wrong, say nothing
-    shots_left = _shots_seconds_left(job, shots, now)
+    shots_left = _shots_seconds_left(job, shots, now, rates)
     return None if shots_left is None else round(shots_left + assembly_total)
 
 
-def _shots_seconds_left(job: RenderJob, shots: list[Shot], now: datetime) -> float | None:
+def _shots_seconds_left(job: RenderJob, shots: list[Shot], now: datetime, rates: MeasuredRates) -> float | None:
     unfinished = [shot for shot in shots if shot.status != JobStatus.SUCCEEDED]
     if not unfinished:
         return 0.0
@@ -91,7 +112,7 @@ def _shots_seconds_left(job: RenderJob, shots: list[Shot], now: datetime) -> flo
         return per_shot * len(unfinished)
     left = 0.0
     for shot in unfinished:
-        measured = shot_seconds_measured(engine=shot.engine)
+        measured = rates.shot_seconds(shot.engine)
         if measured is None:
             return None
         running_for = (now - shot.started_at).total_seconds() if shot.started_at else 0.0

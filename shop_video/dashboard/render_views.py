@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from catalog.selectors import variant_sku_choices
 from generation.engines.registry import engine_uses_families
 from generation.models import FINISHED_STATUSES, JobStatus
-from generation.render_progress import render_job_progress
+from generation.render_progress import MeasuredRates, render_job_progress
 from generation.selectors import render_job_get, render_job_list, render_job_renditions, video_templates_visible
 from generation.services.job_states import render_job_cancel
 from generation.services.render_jobs import render_job_create
@@ -26,7 +26,8 @@ from shop_video.dashboard.views import _found
 @member_view
 def renders(request):
     jobs = list(render_job_list(merchant=request.merchant))
-    rows = [{"job": job, "progress": render_job_progress(job=job)} for job in jobs]
+    rates = MeasuredRates()
+    rows = [{"job": job, "progress": render_job_progress(job=job, rates=rates)} for job in jobs]
     return render(request, "dashboard/renders.html", {"rows": rows})
 
 
