@@ -66,7 +66,9 @@ def render_job_progress(
     rates = rates or MeasuredRates()
     if job.status in FINISHED_STATUSES:
         return RenderProgress(label=job.get_status_display(), percent=job.progress, eta_seconds=None)
-    shots = list(job.shots.only("status", "started_at", "num_frames", "fps", "aspect_ratio", "scene", "engine"))
+    shots = list(
+        job.shots.only("status", "progress", "started_at", "num_frames", "fps", "aspect_ratio", "scene", "engine")
+    )
     return RenderProgress(label=_label(job, shots), percent=job.progress, eta_seconds=_eta(job, shots, now, rates))
 
 
@@ -76,7 +78,11 @@ def _label(job: RenderJob, shots: list[Shot]) -> str:
         return JobStage.QUEUED.label
     if job.stage == JobStage.SHOTS:
         done = sum(shot.status == JobStatus.SUCCEEDED for shot in shots)
-        return f"Shot {min(done + 1, len(shots))} of {len(shots)}" if done < len(shots) else "Shots done"
+        if done == len(shots):
+            return "Shots done"
+        # The furthest running shot's own progress: a long shot moves the label, not only the overall percentage.
+        running = max((shot.progress for shot in shots if shot.status == JobStatus.RUNNING), default=0)
+        return f"Shot {done + 1} of {len(shots)}" + (f" ({running} %)" if running else "")
     if job.stage == JobStage.ASSEMBLING:
         return f"Assembling {ratio}" if ratio else "Assembling"
     if job.stage == JobStage.ENCODING:

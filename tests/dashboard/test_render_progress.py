@@ -158,6 +158,9 @@ def test_the_banner_matches_the_state_and_the_form_adds_no_stale_one(
     RenderJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, stage=JobStage.SHOTS)
     fragment = member.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert _banners(fragment) == [] and "data-job-stage>Shot 1 of" in fragment
+    Shot.objects.filter(pk=job.shots.order_by("position").first().pk).update(status=JobStatus.RUNNING, progress=40)
+    total = job.shots.count()
+    assert f"data-job-stage>Shot 1 of {total} (40 %)<" in member.get(url, HTTP_HX_REQUEST="true").content.decode()
     RenderJob.objects.filter(pk=job.pk).update(
         status=JobStatus.FAILED, error="no weights for the ltx family on this worker: set DIT_MODELS=ltx=/path"
     )
