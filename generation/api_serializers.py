@@ -12,7 +12,7 @@ from rest_framework.exceptions import ValidationError
 
 from generation.aspect_ratios import ASPECT_RATIOS
 from generation.engines.dit.family import FAMILY_NAMES
-from generation.models import JobStatus, RenderJob, VideoTemplate
+from generation.models import JobStage, JobStatus, RenderJob, VideoTemplate
 from generation.services.payloads import render_job_payload, video_template_payload
 from generation.template_spec import MAX_SPEC_BYTES, PROMPT_FIELDS, SCENE_TYPES, TEMPLATE_DESCRIPTION_MAX_CHARS
 from shop_video.api.pagination import ApiCursorPagination
@@ -157,6 +157,12 @@ class RenderSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     status = serializers.ChoiceField(choices=JobStatus.values)
     progress = serializers.IntegerField(read_only=True, help_text="0 to 100.")
+    stage = serializers.ChoiceField(
+        choices=JobStage.values,
+        read_only=True,
+        help_text="Where it is: queued, shots, assembling, encoding, finishing, done (a failed or cancelled "
+        "render keeps the stage it stopped in).",
+    )
     error = serializers.CharField(allow_null=True, help_text="Why it failed or was cancelled, else null.")
     template = serializers.CharField(help_text="Template slug.")
     sku = serializers.CharField(allow_null=True)

@@ -73,6 +73,17 @@ class JobStatus(models.TextChoices):
 FINISHED_STATUSES = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
+class JobStage(models.TextChoices):
+    """Where a running job is, in the order it passes through them (generation/render_progress.py words them)."""
+
+    QUEUED = "queued", "Waiting for a worker"
+    SHOTS = "shots", "Making the shots"
+    ASSEMBLING = "assembling", "Assembling"
+    ENCODING = "encoding", "Encoding"
+    FINISHING = "finishing", "Making the poster and checks"
+    DONE = "done", "Done"
+
+
 class RenderJob(models.Model):
     Status = JobStatus
 
@@ -106,11 +117,19 @@ class RenderJob(models.Model):
     )
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True)
     progress = models.PositiveSmallIntegerField(default=0)
+    stage = models.CharField(max_length=16, choices=JobStage.choices, default=JobStage.QUEUED)
+    stage_aspect_ratio = models.CharField(
+        max_length=8, blank=True, help_text="The rendition being encoded or finished (stages encoding, finishing)."
+    )
+    stage_progress = models.PositiveSmallIntegerField(default=0, help_text="Percent of the current stage done.")
     error = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0, help_text="Times the assembly was started.")
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     assembly_queued_at = models.DateTimeField(null=True, blank=True)
+    assembly_started_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker began the assembly (measures its rate for the ETA)."
+    )
     heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life from the assembly.")
     finished_at = models.DateTimeField(null=True, blank=True)
 

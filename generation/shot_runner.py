@@ -15,7 +15,7 @@ from generation import dispatch
 from generation.assembly.clipio import write_clip
 from generation.engines.base import EngineError, ShotCancelled, ShotRequest, ShotResult
 from generation.engines.registry import engine_get
-from generation.models import FINISHED_STATUSES, JobStatus, RenderJob, Shot
+from generation.models import FINISHED_STATUSES, JobStage, JobStatus, RenderJob, Shot
 from generation.presenter.shot_speech import presenter_shot_request
 from generation.services.job_states import (
     DATABASE_UNREACHABLE,
@@ -62,7 +62,7 @@ def shot_run(*, shot_id: int) -> None:
         Shot.objects.filter(pk=shot.pk).update(status=JobStatus.CANCELLED, finished_at=timezone.now())
         return
     RenderJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING, started_at=timezone.now()
+        status=JobStatus.RUNNING, stage=JobStage.SHOTS, started_at=timezone.now()
     )
     family = shot.parameters.get("family")
     # Names the scene: a refusal such as an over-long prompt points at the template field to change.

@@ -38,5 +38,5 @@ def importer_detect(data: bytes) -> Importer:
     labels = "; ".join(f"{name} ({importer_get(name).label})" for name in IMPORTERS)
     raise FeedRejected(
         "The file's format was not recognised. Export it again from your shop in one of these "
-        f"formats, or name one with --format: {labels}."
+        f"formats, or choose one as the import's format: {labels}."
     )

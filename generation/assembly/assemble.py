@@ -18,8 +18,9 @@ from generation.assembly.job_timeline import timeline_for_job
 from generation.assembly.preview import write_animated_preview, write_poster
 from generation.assembly.quality import quality_report
 from generation.assembly.render import render_timeline
+from generation.assembly.stage_report import AssemblyStageReporter, AssemblyStopped
 from generation.assembly.timeline import ShotClip, Timeline
-from generation.models import JobStatus, RenderJob, Rendition
+from generation.models import JobStage, JobStatus, RenderJob, Rendition
 from generation.provenance.publishing import (
     manifest_sidecar_name,
     provenance_summary,
@@ -45,22 +46,28 @@ def render_job_assemble(*, job_id: int) -> None:
         status=JobStatus.RUNNING,
         assembly_queued_at__isnull=False,
         attempts__lt=settings.SHOT_MAX_ATTEMPTS,
-    ).update(attempts=F("attempts") + 1, heartbeat_at=timezone.now())
+    ).update(
+        attempts=F("attempts") + 1,
+        heartbeat_at=timezone.now(),
+        assembly_started_at=timezone.now(),
+        stage=JobStage.ASSEMBLING,
+        stage_progress=0,
+    )
     if not claimed:
         logger.info("render job %s is not waiting for assembly; skipping this delivery", job_id)
         return
     job = RenderJob.objects.select_related("merchant", "product", "variant", "brand_kit").get(pk=job_id)
     aspect_ratio = "?"
+    # Each stage report is also the heartbeat, and finds a job cancelled meanwhile (AssemblyStopped).
+    reporter = AssemblyStageReporter(job=job)
     try:
-        for index, aspect_ratio in enumerate(job.aspect_ratios):
+        for aspect_ratio in job.aspect_ratios:
+            reporter.stage(JobStage.ASSEMBLING, aspect_ratio=aspect_ratio)
             timeline = timeline_for_job(job, aspect_ratio)
-            _rendition_write(job, aspect_ratio, timeline)
-            # Still running (not cancelled meanwhile)? Then record progress and a heartbeat for the reaper.
-            still_running = RenderJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
-                progress=90 + int(10 * (index + 1) / len(job.aspect_ratios)) - 1, heartbeat_at=timezone.now()
-            )
-            if not still_running:
-                return
+            _rendition_write(job, aspect_ratio, timeline, reporter=reporter)
+    except AssemblyStopped:
+        logger.info("assembly of render job %s stopped: the job is no longer running", job_id)
+        return
     except SoftTimeLimitExceeded:
         render_job_fail(
             job_id=job_id,
@@ -87,20 +94,28 @@ def render_job_assemble(*, job_id: int) -> None:
     # One transaction: a database lost between the two would leave a succeeded job whose event was never sent.
     with transaction.atomic():
         succeeded = RenderJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
-            status=JobStatus.SUCCEEDED, progress=100, finished_at=timezone.now()
+            status=JobStatus.SUCCEEDED, progress=100, stage=JobStage.DONE, finished_at=timezone.now()
         )
         if succeeded:
             with transaction.atomic():  # a savepoint: an event that cannot be recorded never undoes the success
                 render_job_event_emit(job_id=job.pk, event="render.succeeded")
 
 
-def _rendition_write(job: RenderJob, aspect_ratio: str, timeline: Timeline) -> None:
+def _rendition_write(job: RenderJob, aspect_ratio: str, timeline: Timeline, *, reporter: AssemblyStageReporter) -> None:
     names = {kind: rendition_name(job, aspect_ratio, suffix) for kind, suffix in RENDITION_FILES.items()}
     # Publish time: every file is labelled and signed before it gets its final name (generation/provenance).
     provenance = rendition_provenance(job, aspect_ratio, timeline)
     signed = {"content_id": rendition_content_id(job, aspect_ratio), "provenance": provenance}
     with media_file_writer(names["file"]) as tmp_video:
-        render_timeline(timeline, tmp_video, crf=settings.RENDER_X264_CRF, preset=settings.RENDER_X264_PRESET)
+        reporter.stage(JobStage.ENCODING, aspect_ratio=aspect_ratio)
+        render_timeline(
+            timeline,
+            tmp_video,
+            crf=settings.RENDER_X264_CRF,
+            preset=settings.RENDER_X264_PRESET,
+            on_frame=reporter.encoded,
+        )
+        reporter.stage(JobStage.FINISHING, aspect_ratio=aspect_ratio)
         manifest = video_publish(path=tmp_video, title=os.path.basename(names["file"]), **signed)
         with media_file_writer(manifest_sidecar_name(names["file"])) as tmp_manifest:
             tmp_manifest.write_bytes(manifest)

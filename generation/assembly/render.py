@@ -10,6 +10,7 @@ safe to call from a long-lived Celery worker.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -30,8 +31,10 @@ def render_timeline(
     crf: int = 20,
     preset: str = "medium",
     threads: int | None = None,
+    on_frame: Callable[[int, int], None] | None = None,
 ) -> None:
-    """Encode the timeline to out_path; out_path never holds a half-written video."""
+    """Encode the timeline to out_path; out_path never holds a half-written video. `on_frame(done, total)` is
+    told of each frame as the encoder takes it (the job's progress); an exception it raises stops the encode."""
     out_path = Path(out_path)
     fps = timeline.fps
     partial_path = out_path.with_name(f".{out_path.stem}.partial{out_path.suffix}")
@@ -51,7 +54,14 @@ def render_timeline(
         # moviepy asks for t = i / fps (rounding maps it back to the frame index exactly) and writes
         # int(duration * fps) frames: half a frame of padding means float error cannot drop the last one.
         duration = (timeline.num_frames + 0.5) / fps
-        video = VideoClip(frame_function=lambda t: compositor.frame(min(round(t * fps), last)), duration=duration)
+
+        def frame_at(t: float):
+            index = min(round(t * fps), last)
+            if on_frame is not None:
+                on_frame(index + 1, last + 1)
+            return compositor.frame(index)
+
+        video = VideoClip(frame_function=frame_at, duration=duration)
         music = timeline.music
         voices = tuple(VoiceCue(path=voice.path, start=voice.start) for voice in timeline.voices)
         if timeline.voiceover is not None:

@@ -13,7 +13,7 @@ from django.db.models import Avg, Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from generation import dispatch
-from generation.models import FINISHED_STATUSES, JobStatus, RenderJob, Shot
+from generation.models import FINISHED_STATUSES, JobStage, JobStatus, RenderJob, Shot
 from generation.services.payloads import render_job_event_emit
 from generation.services.render_jobs import shot_queue
 
@@ -73,7 +73,7 @@ def render_job_shot_finished(*, job_id: int) -> None:
     if Shot.objects.filter(job_id=job_id).exclude(status=JobStatus.SUCCEEDED).exists():
         return
     claimed = RenderJob.objects.filter(pk=job_id, status=JobStatus.RUNNING, assembly_queued_at__isnull=True).update(
-        assembly_queued_at=timezone.now(), heartbeat_at=timezone.now()
+        assembly_queued_at=timezone.now(), heartbeat_at=timezone.now(), stage=JobStage.ASSEMBLING, stage_progress=0
     )
     if claimed:
         transaction.on_commit(lambda: dispatch.assembly_send(job_id=job_id))

@@ -64,6 +64,7 @@ def render_job_payload(job: RenderJob, *, renditions=None, absolute_url=_site_ab
         "id": job.pk,
         "status": job.status,
         "progress": job.progress,
+        "stage": job.stage,
         "error": job.error or None,
         "template": job.template.slug,
         "sku": job.variant.sku if job.variant else None,

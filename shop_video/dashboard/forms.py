@@ -12,8 +12,10 @@ from django.core.exceptions import ValidationError
 from catalog.importers import IMPORTERS, importer_get
 from generation.aspect_ratios import ASPECT_RATIOS
 from generation.engines.dit.family import FAMILY_NAMES
+from generation.library_selectors import LIBRARY_STATUSES
 from generation.template_spec import MAX_SPEC_BYTES, TEMPLATE_DESCRIPTION_MAX_CHARS
 from shop_video.api.parsers import json_loads_bounded
+from shop_video.dashboard.engine_options import engine_options
 from shop_video.tenancy.forms import BrandKitFilesForm
 from shop_video.tenancy.models import AI_LABEL_LANGUAGES, AI_LABEL_POSITIONS, BrandKit
 from shop_video.webhooks.services import EVENTS
@@ -37,6 +39,34 @@ class SearchForm(forms.Form):
         max_length=200,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Title, brand or SKU"}),
     )
+
+
+LIBRARY_MAX_PAGE = 1000
+
+
+class LibraryFilterForm(forms.Form):
+    """The video library's filters (GET); every value bounded: a longer search or an unknown choice is a 400."""
+
+    q = forms.CharField(
+        label="Product",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Title, handle or SKU"}),
+    )
+    template = forms.ChoiceField(label="Template", required=False)
+    ratio = forms.ChoiceField(
+        label="Aspect ratio", required=False, choices=[("", "Any")] + [(r, r) for r in ASPECT_RATIOS]
+    )
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[("", "Any")] + [(key, label) for key, (label, _) in LIBRARY_STATUSES.items()],
+    )
+    page = forms.IntegerField(required=False, min_value=1, max_value=LIBRARY_MAX_PAGE, widget=forms.HiddenInput)
+
+    def __init__(self, *args, templates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].choices = [("", "Any")] + [(t.slug, t.name) for t in templates]
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -118,7 +148,7 @@ class RenderForm(forms.Form):
         label="Model family",
         required=False,
         choices=[("", "The template's")] + [(name, name) for name in FAMILY_NAMES],
-        help_text="For the dit engine only.",
+        help_text="For AI video only: which video model animates the photos.",
     )
     short_side = forms.TypedChoiceField(
         label="Size (short side)", coerce=int, help_text="Smaller renders faster: 180 px is a quick draft."
@@ -127,8 +157,9 @@ class RenderForm(forms.Form):
     def __init__(self, *args, templates=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["template"].choices = [(t.slug, t.name) for t in templates]
-        self.fields["engine"].choices = [(name, name) for name in settings.SHOT_ENGINES]
+        self.fields["engine"].choices, unavailable = engine_options()
         self.fields["engine"].initial = settings.DEFAULT_SHOT_ENGINE
+        self.fields["engine"].help_text = " ".join(unavailable)
         sides = sorted(
             {side for side in (settings.RENDITION_SHORT_SIDE, *SHORT_SIDES) if side <= settings.RENDITION_SHORT_SIDE},
             reverse=True,

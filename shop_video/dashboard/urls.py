@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shop_video.dashboard import presenter_views, product_views, settings_views, views
+from shop_video.dashboard import library_views, presenter_views, product_views, render_views, settings_views, views
 
 app_name = "dashboard"
 
@@ -23,10 +23,12 @@ urlpatterns = [
     path("templates/", views.templates_gallery, name="templates"),
     path("templates/<slug:slug>/copy/", views.template_copy, name="template_copy"),
     path("templates/<slug:slug>/edit/", views.template_edit, name="template_edit"),
-    path("renders/", views.renders, name="renders"),
-    path("renders/new/", views.render_new, name="render_new"),
-    path("renders/<int:job_id>/", views.job_detail, name="job_detail"),
-    path("renders/<int:job_id>/cancel/", views.job_cancel, name="job_cancel"),
+    path("renders/", render_views.renders, name="renders"),
+    path("renders/new/", render_views.render_new, name="render_new"),
+    path("renders/<int:job_id>/", render_views.job_detail, name="job_detail"),
+    path("renders/<int:job_id>/cancel/", render_views.job_cancel, name="job_cancel"),
+    path("videos/", library_views.video_library, name="video_library"),
+    path("videos/<int:rendition_id>/download/", library_views.rendition_download, name="rendition_download"),
     path("brand/", views.brand_kit, name="brand_kit"),
     path("api-keys/", settings_views.api_keys, name="api_keys"),
     path("api-keys/<str:prefix>/revoke/", settings_views.api_key_revoke_view, name="api_key_revoke"),

@@ -22,25 +22,17 @@ from catalog.selectors import (
     catalog_imports_list,
     import_mapping_names,
     products_filter,
-    variant_sku_choices,
 )
-from generation.engines.registry import engine_uses_families
-from generation.models import FINISHED_STATUSES, JobStatus
 from generation.selectors import (
     preset_previews,
-    render_job_get,
-    render_job_list,
-    render_job_renditions,
     video_template_get,
     video_template_previews,
     video_templates_visible,
 )
-from generation.services.job_states import render_job_cancel
-from generation.services.render_jobs import render_job_create
 from generation.services.video_templates import video_template_copy, video_template_update
 from shop_video.dashboard import forms
 from shop_video.dashboard.access import member_view
-from shop_video.dashboard.display import quality_rows, scene_summary
+from shop_video.dashboard.display import scene_summary
 from shop_video.dashboard.services import dashboard_merchant_choose
 from shop_video.tenancy.models import BrandKit, Membership
 from shop_video.tenancy.selectors import brand_kit_default
@@ -238,74 +230,6 @@ def template_edit(request, slug: str):
                 return redirect("dashboard:template_edit", slug=template.slug)
         status = 400
     return render(request, "dashboard/template_edit.html", {"form": form, "template": template}, status=status)
-
-
-@member_view
-def renders(request):
-    return render(request, "dashboard/renders.html", {"jobs": render_job_list(merchant=request.merchant)})
-
-
-@require_http_methods(["GET", "POST"])
-@member_view
-def render_new(request):
-    templates = video_templates_visible(merchant=request.merchant)  # one choice per slug: a copy wins
-    initial = {"sku": request.GET.get("sku", ""), "template": request.GET.get("template", "")}
-    form = forms.RenderForm(request.POST if request.method == "POST" else None, initial=initial, templates=templates)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                job = render_job_create(
-                    merchant=request.merchant,
-                    template_slug=data["template"],
-                    sku=data["sku"].strip(),
-                    aspect_ratios=data["aspect_ratios"],
-                    engine=data["engine"],
-                    short_side=data["short_side"],
-                    family=(data["family"] or None) if engine_uses_families(data["engine"]) else None,
-                )
-            except ValidationError as exc:
-                forms.errors_from(form, exc)
-            else:
-                messages.success(request, f"Render {job.pk} of {job.product} is queued.")
-                return redirect("dashboard:job_detail", job_id=job.pk)
-        status = 400
-    return render(
-        request,
-        "dashboard/render_new.html",
-        {
-            "form": form,
-            "sku_choices": variant_sku_choices(merchant=request.merchant),
-            "family_engines": [name for name, _ in form.fields["engine"].choices if engine_uses_families(name)],
-        },
-        status=status,
-    )
-
-
-@member_view
-def job_detail(request, job_id: int):
-    job = _found(render_job_get, merchant=request.merchant, job_id=job_id)
-    context = {
-        "job": job,
-        "finished": job.status in FINISHED_STATUSES,
-        "renditions": [(rendition, quality_rows(rendition.quality)) for rendition in render_job_renditions(job=job)]
-        if job.status == JobStatus.SUCCEEDED
-        else [],
-    }
-    template = "dashboard/_job_status.html" if request.htmx else "dashboard/job_detail.html"
-    return render(request, template, context)
-
-
-@require_POST
-@member_view
-def job_cancel(request, job_id: int):
-    job = _found(render_job_get, merchant=request.merchant, job_id=job_id)
-    if render_job_cancel(job=job):
-        messages.success(request, f"Render {job.pk} was cancelled.")
-    else:
-        messages.error(request, f"Render {job.pk} had already finished; nothing was cancelled.")
-    return redirect("dashboard:job_detail", job_id=job.pk)
 
 
 # --- brand kit -------------------------------------------------------------------------------------------------

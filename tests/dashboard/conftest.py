@@ -86,6 +86,9 @@ def acme_objects(
             merchant=merchant, file=SimpleUploadedFile("feed.csv", PLAIN_CSV, content_type="text/csv")
         )
         job = render_job_create(merchant=merchant, template_slug="product-showcase", sku="MUG-1", short_side=64)
+        finished_job = render_job_create(
+            merchant=merchant, template_slug="product-showcase", sku="MUG-1", short_side=64
+        )
         key, _ = api_key_create(merchant=merchant, name="storefront")
         endpoint = webhook_endpoint_create(merchant=merchant, url="http://127.0.0.1:9/hooks")
         delivery = webhook_event_emit(merchant=merchant, event="render.failed", data={"id": job.pk})[0]
@@ -119,14 +122,27 @@ def acme_objects(
         "endpoint": endpoint,
         "delivery": delivery,
         "template": template,
+        "rendition": job_rendition_add(finished_job),
     }
 
 
-def job_succeed(job) -> None:
+def job_rendition_add(job) -> Rendition:
+    """A job that failed after its 9:16 rendition was made (as when a later aspect ratio fails): a video to walk
+    and download that is no template's preview, so the gallery's counts are untouched."""
+    job.status, job.error = JobStatus.FAILED, "assembling the 1:1 rendition failed: test"
+    job.save(update_fields=["status", "error"])
+    return _rendition_create(job)
+
+
+def job_succeed(job) -> Rendition:
     """Mark a job done with one 9:16 rendition (no file on disk is needed to render the page)."""
     job.status, job.progress = JobStatus.SUCCEEDED, 100
     job.save(update_fields=["status", "progress"])
-    Rendition.objects.create(
+    return _rendition_create(job)
+
+
+def _rendition_create(job) -> Rendition:
+    return Rendition.objects.create(
         job=job,
         aspect_ratio="9:16",
         file=f"renders/acme/{job.pk}/9x16.mp4",

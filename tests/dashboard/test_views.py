@@ -35,6 +35,7 @@ def page_urls(objects) -> dict[str, str]:
         "renders": reverse("dashboard:renders"),
         "render_new": reverse("dashboard:render_new"),
         "job": reverse("dashboard:job_detail", args=[objects["job"].pk]),
+        "video_library": reverse("dashboard:video_library"),
         "brand_kit": reverse("dashboard:brand_kit"),
         "api_keys": reverse("dashboard:api_keys"),
         "webhooks": reverse("dashboard:webhooks"),
@@ -67,6 +68,7 @@ def object_urls(objects) -> list[tuple[str, str, str]]:
         ("get", "presenter_edit", objects["presenter"].slug),
         ("post", "presenter_edit", objects["presenter"].slug),
         ("post", "presenter_delete", objects["presenter"].slug),
+        ("get", "rendition_download", objects["rendition"].pk),
     ]
     return [(method, name, reverse(f"dashboard:{name}", args=[value])) for method, name, value in routes]
 
@@ -182,6 +184,7 @@ def test_a_user_without_a_shop_is_told_so(client, django_user_model):
     client.force_login(django_user_model.objects.create_user("lonely@example.test", password="x" * 20))
     response = client.get(reverse("dashboard:catalog"))
     assert response.status_code == 403 and b"not a member of any shop" in response.content
+    assert b"manage.py" not in response.content  # a command line is no advice for a merchant
 
 
 # --- switching merchants -----------------------------------------------------------------------------------------
@@ -297,7 +300,7 @@ def test_an_uploaded_feed_starts_an_import_and_its_page_polls_until_it_finishes(
     catalog_import_request_run(import_id=record.pk)
     fragment = member.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in fragment and "hx-trigger" not in fragment  # finished: polling stops
-    assert "data-import-status>Succeeded" in fragment
+    assert "data-import-status>Imported with 1 error<" in fragment  # one row refused: not a plain "Succeeded"
     assert 'data-count="created">1<' in fragment and 'data-count="failed">1<' in fragment
     assert "Row errors" in fragment and re.search(r"<td>3</td><td>BAD-1</td><td>price</td>", fragment)
 
@@ -329,8 +332,9 @@ def test_the_gallery_describes_scenes_and_shows_a_preview_once_there_is_one(memb
 
 
 def test_the_render_form_creates_a_job_with_the_chosen_options(
-    member, merchant, product_with_photos, builtin_templates, sent_tasks
+    member, merchant, product_with_photos, builtin_templates, sent_tasks, settings
 ):
+    settings.DIT_MODELS = {"wan": "/models/wan"}  # installed: the AI video engine is offered
     form = member.get(reverse("dashboard:render_new"), {"sku": "MUG-1"}).content.decode()
     assert '<option value="MUG-1">Ceramic Mug</option>' in form and 'value="MUG-1"' in form
     assert 'value="motion"' in form and 'value="dit"' in form and 'data-family-engines="dit"' in form
@@ -399,7 +403,9 @@ def test_the_job_page_polls_with_htmx_until_done_then_plays_each_rendition(membe
     assert "hx-trigger" not in fragment and 'aria-valuenow="100"' in fragment and "data-finished" in fragment
     assert "the videos are ready" in fragment and "Cancel render" not in member.get(url).content.decode()
     assert "<video controls" in fragment and f'poster="/media/renders/acme/{job.pk}/9x16.jpg"' in fragment
-    assert f'href="/media/renders/acme/{job.pk}/9x16.mp4" download' in fragment and "Download 9:16 MP4" in fragment
+    rendition = job.renditions.get()
+    download = reverse("dashboard:rendition_download", args=[rendition.pk])  # named <handle>-<template>-<ratio>
+    assert f'href="{download}">Download 9:16 MP4' in fragment
     assert f'<track kind="captions" src="/media/renders/acme/{job.pk}/9x16.vtt" srclang="en"' in fragment
     assert f'href="/media/renders/acme/{job.pk}/9x16.srt" download>SRT' in fragment
     assert f'href="/media/renders/acme/{job.pk}/9x16.webp" download>animated preview' in fragment
@@ -417,7 +423,8 @@ def test_a_failed_job_shows_its_reason_and_a_running_one_can_be_cancelled(member
     assert "had already finished" in again
     RenderJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, error="shot 1 (motion, push_in) failed: boom")
     page = member.get(reverse("dashboard:job_detail", args=[job.pk])).content.decode()
-    assert 'role="alert">shot 1 (motion, push_in) failed: boom' in page
+    assert "This video could not be made." in page  # in merchant's words, the reason under a disclosure
+    assert '<summary>Technical details</summary><p class="mono">shot 1 (motion, push_in) failed: boom' in page
 
 
 # --- brand kit ---------------------------------------------------------------------------------------------------

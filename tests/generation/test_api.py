@@ -42,6 +42,7 @@ def test_one_sku_is_accepted_with_the_render_and_its_location(
         "id": job.pk,
         "status": "queued",
         "progress": 0,
+        "stage": "queued",
         "error": None,
         "template": "product-showcase",
         "sku": "MUG-1",
@@ -422,7 +423,7 @@ def test_a_job_that_succeeds_emits_render_succeeded_with_its_outputs(catalog, em
     monkeypatch.setattr(
         assemble,
         "_rendition_write",
-        lambda job, ratio, timeline: Rendition.objects.create(
+        lambda job, ratio, timeline, **_: Rendition.objects.create(
             job=job,
             aspect_ratio=ratio,
             file=f"renders/acme/{job.pk}/{ratio.replace(':', 'x')}.mp4",
@@ -448,7 +449,7 @@ def test_a_cancelled_job_that_finishes_assembling_emits_nothing(catalog, emitted
     job = job_make(catalog, aspect_ratios=["9:16"])
     RenderJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, assembly_queued_at=timezone.now())
 
-    def write_then_cancelled(job, ratio, timeline):
+    def write_then_cancelled(job, ratio, timeline, **_):
         RenderJob.objects.filter(pk=job.pk).update(status=JobStatus.CANCELLED)
 
     monkeypatch.setattr(assemble, "timeline_for_job", lambda job, ratio: ratio)

@@ -59,6 +59,7 @@ DASHBOARD_TENANCY = [
     Case("dash-their-import", "owner", "GET", "/app/imports/{globex_import_id}/", 404, NOT_HERE),
     Case("dash-their-render", "owner", "GET", "/app/renders/{globex_job_id}/", 404, NOT_HERE),
     Case("dash-their-render-cancel", "owner", "POST", "/app/renders/{globex_job_id}/cancel/", 404, NOT_HERE, data={}),
+    Case("dash-their-video-download", "owner", "GET", "/app/videos/{globex_rendition_id}/download/", 404, NOT_HERE),
     Case("dash-their-template-edit", "owner", "GET", "/app/templates/globex-only/edit/", 404, NOT_HERE),
     Case("dash-their-template-copy", "owner", "POST", "/app/templates/globex-only/copy/", 404, NOT_HERE, data={}),
     Case("dash-their-webhook", "owner", "GET", "/app/webhooks/{globex_endpoint_id}/", 404, NOT_HERE),
@@ -92,6 +93,12 @@ DASHBOARD_ACCESS = [
     Case("dash-post-without-csrf-token", "owner-csrf", "POST", "/app/api-keys/", 403, "CSRF", data={"name": "sneaky"}),
     Case("dash-open-redirect", "owner", "POST", "/app/webhooks/deliveries/{globex_delivery_id}/resend/", 404, NOT_HERE, data={"next": "https://evil.example/"}, absent="evil.example"),
     Case("dash-reflected-search", "owner", "GET", "/app/?q=%3Cscript%3Ealert(1)%3C/script%3E", 200, "alert(1)", field="q", form="SearchForm", absent=SCRIPT),
+    Case("dash-library-search-script", "owner", "GET", "/app/videos/?q=%3Cscript%3Ealert(1)%3C/script%3E", 200, "No videos match these filters", field="q", form="LibraryFilterForm", absent=SCRIPT),
+    Case("dash-library-search-a-megabyte", "owner", "GET", "/app/videos/?q=" + "q" * 10_000, 400, "at most 100 characters", field="q", form="LibraryFilterForm"),
+    Case("dash-library-their-template", "owner", "GET", "/app/videos/?template=globex-only", 400, "Select a valid choice. globex-only is not one of", field="template", form="LibraryFilterForm"),
+    Case("dash-library-ratio-absurd", "owner", "GET", "/app/videos/?ratio=1:100000", 400, "Select a valid choice. 1:100000 is not one of", field="ratio", form="LibraryFilterForm"),
+    Case("dash-library-status-sql", "owner", "GET", "/app/videos/?status=ready%27%20OR%201=1--", 400, "Select a valid choice.", field="status", form="LibraryFilterForm"),
+    Case("dash-library-page-past-a-bigint", "owner", "GET", "/app/videos/?page=" + "9" * 40, 400, "less than or equal to 1000", field="page", form="LibraryFilterForm"),
     Case("login-locked-out-address", "anon", "POST", "/accounts/login/", 429, LOCKED, data={"username": "owner@acme.test", "password": "a-long-test-password"}, headers={"REMOTE_ADDR": "203.0.113.77"}, settings=FAST_HASHERS, before=_failed_sign_ins),
 ]
 

@@ -227,6 +227,7 @@ def _merchant_things(merchant, *, sku: str, template_slug: str, hook_host: str) 
         spec={"scenes": [{"type": "product_shots", "duration": 2}]},
     )
     job = render_job_create(merchant=merchant, template_slug="product-showcase", sku=sku)
+    rendition = _rendition_make(merchant=merchant, sku=sku)
     record = CatalogImport.objects.create(merchant=merchant, source="feed.csv", format="plain_csv")
     page_feed = catalog_import_request_create(
         merchant=merchant,
@@ -257,6 +258,7 @@ def _merchant_things(merchant, *, sku: str, template_slug: str, hook_host: str) 
         "sku": sku,
         "template": template_slug,
         "job_id": job.pk,
+        "rendition_id": rendition.pk,
         "import_id": record.pk,
         "endpoint_id": endpoint.pk,
         "delivery_id": delivery.pk,
@@ -283,6 +285,21 @@ def _segment_ready(segment) -> None:
     default_storage.save(f"{segment.media_dir}/0.ts", ContentFile(b"G" * 188))
     segment.status, segment.chunks = LiveSegment.Status.READY, [["0.ts", 2.0]]
     segment.save()
+
+
+def _rendition_make(*, merchant, sku: str):
+    """A finished video in the library (a file of a few bytes): what the download route serves."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from generation.models import JobStatus, Rendition
+    from generation.services.render_jobs import render_job_create
+
+    job = render_job_create(merchant=merchant, template_slug="quick-bumper", sku=sku)
+    job.status = JobStatus.SUCCEEDED
+    job.save(update_fields=["status"])
+    name = default_storage.save(f"renders/corpus-{merchant.slug}/9x16.mp4", ContentFile(b"\x00\x00\x00\x18ftypmp42"))
+    return Rendition.objects.create(job=job, aspect_ratio="9:16", file=name, width=64, height=114, duration=6.0)
 
 
 def world_build() -> dict:

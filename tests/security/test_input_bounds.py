@@ -346,6 +346,7 @@ def test_ids_past_a_bigint_in_dashboard_paths_are_404s(merchant):
         ("dashboard:product_detail", {"product_id": 10**30}),
         ("dashboard:import_detail", {"import_id": 10**30}),
         ("dashboard:job_detail", {"job_id": 10**30}),
+        ("dashboard:rendition_download", {"rendition_id": 10**30}),
         ("dashboard:webhook_endpoint", {"endpoint_id": 10**30}),
         ("live:live_room", {"room_id": 10**30}),
     ]:
