@@ -104,6 +104,12 @@ class RenderJob(models.Model):
         help_text="https URL told of this job's render.succeeded / render.failed, besides "
         "the merchant's webhook endpoints.",
     )
+    content_shown = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What the video shows, taken when the render was made (generation/video_freshness.py): title, "
+        "prices, currency, photos, template version. Empty for renders made before it existed (never stale).",
+    )
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True)
     progress = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
