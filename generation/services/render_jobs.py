@@ -27,6 +27,7 @@ from generation.provenance.sources import shot_ai_generated
 from generation.selectors import TemplateNotFound, video_template_get
 from generation.services.scene_prompts import scene_prompts_render
 from generation.template_spec import PROMPT_FIELDS, PresenterScene, ProductShotsScene, TemplateSpec, template_spec_parse
+from generation.video_freshness import product_content_shown
 from shop_video.tenancy.models import Merchant
 from shop_video.tenancy.selectors import brand_kit_default, brand_music_for
 from shop_video.webhooks.transport import FetchFailed, FetchRefused, destination_check
@@ -124,6 +125,9 @@ def render_job_create(
             metadata=metadata or {},
             merge_fields=merge_fields or {},
             webhook_url=webhook_url,
+            content_shown=product_content_shown(
+                variant=variant, template=template, photos=images, merge_fields=merge_fields
+            ),
         )
         _shots_create(job=job, spec=spec, product_shots=product_shots, presenter_shots=presenter_shots)
         _cards_fit_check(job=job, template_slug=template.slug, sku=sku)
