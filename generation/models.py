@@ -119,6 +119,10 @@ class RenderJob(models.Model):
     assembly_queued_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life from the assembly.")
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The campaign that made it (generation/campaigns): its renders are one group in the API and webhooks.
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.SET_NULL, null=True, blank=True, related_name="render_jobs"
+    )
 
     class Meta:
         ordering = ["-created_at"]

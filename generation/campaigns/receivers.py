@@ -1,0 +1,5 @@
+"""placeholder"""
+
+
+def receivers_connect():
+    pass
