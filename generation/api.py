@@ -64,6 +64,7 @@ from generation.services.video_templates import (
     video_template_delete,
     video_template_update,
 )
+from generation.video_freshness import render_job_stale_reasons, render_jobs_stale_reasons
 from shop_video.api.exceptions import Conflict
 from shop_video.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, REPLAYED_RESPONSE_HEADER, idempotent
 from shop_video.api.models import MerchantApiKey
@@ -318,7 +319,9 @@ class RenderListCreateView(generics.GenericAPIView):
     )
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        serializer = self.get_serializer(page, many=True)
+        serializer.context["stale_because"] = render_jobs_stale_reasons(jobs=page)  # one photo query for the page
+        return self.get_paginated_response(serializer.data)
 
     @extend_schema(
         operation_id="renders_create",
@@ -368,7 +371,11 @@ class RenderListCreateView(generics.GenericAPIView):
             metadata=data.get("metadata"),
         )
         body = {
-            "renders": [render_job_payload(job, renditions=[], absolute_url=request.build_absolute_uri) for job in jobs]
+            "renders": [
+                # just made from the catalog as it is: current
+                render_job_payload(job, renditions=[], absolute_url=request.build_absolute_uri, stale_because=[])
+                for job in jobs
+            ]
         }
         return Response(body, status=status.HTTP_202_ACCEPTED, headers=_render_location(request, body))
 
@@ -485,6 +492,8 @@ class ProductVideosView(APIView):
             raise ValidationError({"sku": [str(exc)]}) from None
         if renditions is None:
             raise Variant.DoesNotExist(f"No product with SKU, handle or id {sku!r}.")
+        # All from one render (its job, product, variant and template came with the renditions): one photo query.
+        stale_because = render_job_stale_reasons(job=renditions[0].job) if renditions else []
         body = {
             "sku": sku,
             "videos": [
@@ -492,6 +501,8 @@ class ProductVideosView(APIView):
                     "render_id": rendition.job_id,
                     "created_at": serializers.DateTimeField().to_representation(rendition.created_at),
                     **rendition_payload(rendition, absolute_url=request.build_absolute_uri),
+                    "stale": bool(stale_because),
+                    "stale_because": stale_because,
                 }
                 for rendition in renditions
             ],
