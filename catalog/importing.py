@@ -22,6 +22,7 @@ from catalog.importers.base import FeedRejected, Importer, ImportNote, ImportOpt
 from catalog.importers.prefetch import parsed_ahead
 from catalog.models import CatalogImport, Product, ProductImage, Variant
 from catalog.services import product_image_add
+from catalog.signals import products_changed_on_commit
 from shop_video.embed_cache import embed_version_bump_on_commit
 from shop_video.tenancy.models import Merchant
 
@@ -65,6 +66,7 @@ class _Tally:
     sku_products: dict[str, str] = field(default_factory=dict)  # sku -> the first product key that has it
     repeated_skus: dict[str, list[str]] = field(default_factory=dict)  # sku -> every product key, when several
     images_to_fetch: list[int] = field(default_factory=list)
+    batch_product_ids: dict[str, int] = field(default_factory=dict)  # key -> id of the batch being applied
 
     def error(self, row: int, field_name: str, message: str, *, ref: str = "", line: int | None = None) -> None:
         entry = {"row": row, "field": field_name, "message": message}
@@ -231,6 +233,7 @@ def _repeated_skus_notes(repeated: dict[str, list[str]], *, shown: int = 20) -> 
 def _batch_apply(merchant, batch: list[ParsedProduct], tally: _Tally, base_dir) -> None:
     # The same key twice in one batch (a feed listing a product twice): the later one wins, as on re-import.
     unique = list({product.key: product for product in batch}.values())
+    tally.batch_product_ids.clear()
     try:
         with transaction.atomic():
             outcomes = _upsert(merchant, unique, tally)
@@ -244,6 +247,7 @@ def _batch_apply(merchant, batch: list[ParsedProduct], tally: _Tally, base_dir) 
             except DatabaseError as exc:
                 tally.product_error(product, "", f"could not be saved: {exc}".strip())
     embed_version_bump_on_commit(merchant_id=merchant.pk)  # bulk writes send no signals: storefront embeds
+    changed_ids = []
     for product in unique:
         if product.key not in outcomes:
             continue
@@ -253,6 +257,10 @@ def _batch_apply(merchant, batch: list[ParsedProduct], tally: _Tally, base_dir) 
             if _local_images_attach(merchant, product, tally, base_dir) and outcome == "unchanged":
                 outcome = "updated"
         setattr(tally, outcome, getattr(tally, outcome) + 1)
+        if outcome != "unchanged":
+            changed_ids.append(tally.batch_product_ids[product.key])
+    # Nor do campaigns keeping videos current hear of bulk writes: the created and updated products are announced.
+    products_changed_on_commit(merchant_id=merchant.pk, product_ids=changed_ids)
 
 
 def _upsert(merchant, products: list[ParsedProduct], tally: _Tally) -> dict[str, str]:
@@ -285,6 +293,7 @@ def _upsert(merchant, products: list[ParsedProduct], tally: _Tally) -> dict[str,
         pks.update(
             Product.objects.filter(merchant=merchant, key__any=[row[1] for row in new_rows]).values_list("key", "pk")
         )
+    tally.batch_product_ids.update(pks)
     stored_ids = [row[0] for row in existing.values()]  # only products stored before this batch can have variants
     for key in _variants_upsert(merchant, products, pks, stored_ids, now):
         outcomes[key] = "updated" if outcomes[key] == "unchanged" else outcomes[key]
