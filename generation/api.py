@@ -71,7 +71,7 @@ from shop_video.api.models import MerchantApiKey
 from shop_video.api.parsers import JSONParser
 from shop_video.api.permissions import CanEdit
 from shop_video.api.schema import api_error_responses
-from shop_video.api.serializers import IdsInRange
+from shop_video.api.serializers import MAX_ID, IdsInRange
 from shop_video.embed_fast_path import embed_offer_attach
 
 # The embed answer is per API key (never `public`: shared caches must not serve one merchant's answer to a
@@ -306,15 +306,29 @@ class RenderListCreateView(generics.GenericAPIView):
             raise ValidationError(
                 {"status": [f"{status_filter!r} is not a render status; use one of {', '.join(JobStatus.values)}."]}
             )
+        campaign = self.request.query_params.get("campaign") or None
+        if campaign is not None and not (campaign.isdigit() and 1 <= int(campaign) <= MAX_ID):
+            raise ValidationError({"campaign": [f"Must be a campaign id, a whole number from 1 to {MAX_ID}."]})
         return render_jobs_filter(
-            merchant=self.request.merchant, status=status_filter, sku=self.request.query_params.get("sku") or None
+            merchant=self.request.merchant,
+            status=status_filter,
+            sku=self.request.query_params.get("sku") or None,
+            campaign_id=int(campaign) if campaign else None,
         )
 
     @extend_schema(
         operation_id="renders_list",
         summary="List renders",
         tags=["renders"],
-        parameters=[_STATUS_PARAMETER, OpenApiParameter("sku", str, description="Only renders of this SKU.")],
+        parameters=[
+            _STATUS_PARAMETER,
+            OpenApiParameter("sku", str, description="Only renders of this SKU."),
+            OpenApiParameter(
+                "campaign",
+                {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                description="Only the renders of this campaign (GET /campaigns).",
+            ),
+        ],
         responses={200: RenderSerializer(many=True), **_errors(400, e404="The cursor is not valid.")},
     )
     def get(self, request):

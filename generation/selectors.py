@@ -79,7 +79,9 @@ def preset_previews() -> dict[int, Rendition]:
     }
 
 
-def render_jobs_filter(*, merchant: Merchant, status: str | None = None, sku: str | None = None):
+def render_jobs_filter(
+    *, merchant: Merchant, status: str | None = None, sku: str | None = None, campaign_id: int | None = None
+):
     jobs = (
         RenderJob.objects.filter(merchant=merchant)
         .select_related("template", "variant", "product")  # product: the stale check's title
@@ -89,6 +91,8 @@ def render_jobs_filter(*, merchant: Merchant, status: str | None = None, sku: st
         jobs = jobs.filter(status=status)
     if sku:
         jobs = jobs.filter(variant__sku=sku)
+    if campaign_id is not None:
+        jobs = jobs.filter(campaign_id=campaign_id)
     return jobs
 
 

@@ -85,6 +85,9 @@ class CampaignSkip(models.Model):
         ordering = ["campaign", "product"]
         constraints = [models.UniqueConstraint(fields=["campaign", "product"], name="campaignskip_unique_product")]
 
+    def __str__(self):
+        return f"campaign {self.campaign_id} skipped product {self.product_id}: {self.reason}"
+
 
 class CampaignPending(models.Model):
     """A product to render again ahead of the cursor: a retried failure, or a keep-current re-render."""
@@ -102,6 +105,9 @@ class CampaignPending(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["campaign", "product"], name="campaignpending_unique_product")]
+
+    def __str__(self):
+        return f"campaign {self.campaign_id}: product {self.product_id} ({self.reason})"
 
 
 class RenderQuota(models.Model):

@@ -79,6 +79,7 @@ def render_job_payload(
         "aspect_ratios": list(job.aspect_ratios),
         "webhook_url": job.webhook_url or None,
         "metadata": job.metadata,
+        "campaign": job.campaign_id,  # the campaign that made it (generation/campaigns), else null
         "created_at": _iso(job.created_at),
         "finished_at": _iso(job.finished_at),
         # The video no longer shows the product as it is (price, photos, ...): a storefront may keep showing it

@@ -29,6 +29,7 @@ from catalog.selectors import (
     variant_sku_choices,
 )
 from catalog.services import product_photos_upload
+from generation.campaigns.quota import render_quota_check
 from generation.engines.registry import engine_uses_families
 from generation.models import FINISHED_STATUSES, JobStatus
 from generation.selectors import (
@@ -309,6 +310,7 @@ def render_new(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
+                render_quota_check(merchant=request.merchant)  # a spent monthly quota: a form error saying so
                 job = render_job_create(
                     merchant=request.merchant,
                     template_slug=data["template"],
