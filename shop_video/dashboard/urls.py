@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shop_video.dashboard import views
+from shop_video.dashboard import campaign_views, views
 
 app_name = "dashboard"
 
@@ -18,6 +18,18 @@ urlpatterns = [
     path("renders/new/", views.render_new, name="render_new"),
     path("renders/<int:job_id>/", views.job_detail, name="job_detail"),
     path("renders/<int:job_id>/cancel/", views.job_cancel, name="job_cancel"),
+    path("campaigns/", campaign_views.campaigns, name="campaigns"),
+    path("campaigns/new/", campaign_views.campaign_new, name="campaign_new"),
+    path("campaigns/<int:campaign_id>/", campaign_views.campaign_detail, name="campaign_detail"),
+    *(
+        path(
+            f"campaigns/<int:campaign_id>/{action}/",
+            campaign_views.campaign_action,
+            {"action": action},
+            name=f"campaign_{action}",
+        )
+        for action in ("launch", "pause", "resume", "cancel", "retry")
+    ),
     path("brand/", views.brand_kit, name="brand_kit"),
     path("api-keys/", views.api_keys, name="api_keys"),
     path("api-keys/<str:prefix>/revoke/", views.api_key_revoke_view, name="api_key_revoke"),

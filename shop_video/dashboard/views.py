@@ -25,7 +25,6 @@ from catalog.selectors import (
     import_mapping_names,
     product_get,
     product_images_all,
-    products_filter,
     variant_sku_choices,
 )
 from catalog.services import product_photos_upload
@@ -47,6 +46,9 @@ from generation.services.video_templates import video_template_copy, video_templ
 from shop_video.api.services import api_key_create, api_key_revoke
 from shop_video.dashboard import forms
 from shop_video.dashboard.access import member_view
+from shop_video.dashboard.campaign_forms import CatalogFilterForm
+from shop_video.dashboard.campaign_selectors import catalog_filtered
+from shop_video.dashboard.campaign_views import catalog_campaign_context
 from shop_video.dashboard.display import quality_rows, scene_summary
 from shop_video.dashboard.selectors import api_key_list
 from shop_video.dashboard.services import dashboard_merchant_choose
@@ -119,17 +121,19 @@ def _product_row(product) -> dict:
 
 @member_view
 def catalog(request):
-    form = forms.SearchForm(request.GET or None)
-    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    page = Paginator(products_filter(merchant=request.merchant, q=query), PAGE_SIZE).get_page(request.GET.get("page"))
+    form = CatalogFilterForm(request.GET or None)  # search, type, vendor, in stock, has photos
+    filters = form.filters()
+    products = catalog_filtered(merchant=request.merchant, filters=filters)
+    page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "dashboard/catalog.html",
         {
             "form": form,
-            "query": query,
+            "query": filters.get("q", ""),
             "page": page,
             "rows": [_product_row(p) for p in page.object_list],
+            **catalog_campaign_context(request, filters),  # "Make videos": ticks, select all matching
         },
     )
 

@@ -107,7 +107,11 @@ def acme_objects(
         error="the endpoint answered HTTP 500",
         duration_ms=12,
     )
+    from generation.campaigns.services import campaign_create
+
+    campaign = campaign_create(merchant=merchant, name="Spring", template="product-showcase", selection={"all": True})
     return {
+        "campaign": campaign,
         "product": product_with_photos,
         "import": record,
         "job": job,

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import get_resolver, reverse
 
 from catalog.models import CatalogImport
+from generation.campaigns.models import Campaign
 from generation.models import JobStatus, RenderJob
 from shop_video.api.models import MerchantApiKey
 from shop_video.tenancy.access import SESSION_MERCHANT
@@ -39,6 +40,9 @@ def page_urls(objects) -> dict[str, str]:
         "api_keys": reverse("dashboard:api_keys"),
         "webhooks": reverse("dashboard:webhooks"),
         "webhook_endpoint": reverse("dashboard:webhook_endpoint", args=[objects["endpoint"].pk]),
+        "campaigns": reverse("dashboard:campaigns"),
+        "campaign_new": reverse("dashboard:campaign_new") + f"?product={objects['product'].pk}",
+        "campaign": reverse("dashboard:campaign_detail", args=[objects["campaign"].pk]),
     }
 
 
@@ -57,6 +61,9 @@ def object_urls(objects) -> list[tuple[str, str, str]]:
         ("post", "template_copy", objects["template"].slug),
         ("get", "template_edit", objects["template"].slug),
         ("post", "template_edit", objects["template"].slug),
+        ("get", "campaign_detail", objects["campaign"].pk),
+        *(("post", f"campaign_{action}", objects["campaign"].pk) for action in ("launch", "pause", "resume", "retry")),
+        ("post", "campaign_cancel", objects["campaign"].pk),
     ]
     return [(method, name, reverse(f"dashboard:{name}", args=[value])) for method, name, value in routes]
 
@@ -154,6 +161,7 @@ def test_another_merchants_ids_are_404_everywhere(outsider, acme_objects):
     assert MerchantApiKey.objects.filter(pk=acme_objects["api_key"].pk, revoked=False).exists()
     assert WebhookEndpoint.objects.filter(pk=acme_objects["endpoint"].pk).exists()
     assert WebhookDelivery.objects.get(pk=acme_objects["delivery"].pk).status == WebhookDelivery.Status.FAILED
+    assert Campaign.objects.get(pk=acme_objects["campaign"].pk).status == Campaign.Status.DRAFT
     # And none of acme's things show up in globex's lists.
     for url in (
         "dashboard:catalog",
