@@ -3,6 +3,8 @@ selects is campaign_selectors.py's, and whether a campaign may be made is genera
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.conf import settings
 
@@ -95,8 +97,13 @@ class CampaignForm(forms.Form):
         required=False,
         help_text="Make a product's video again when its title, price, photos or the template change.",
     )
-    # Sent back with the form: the same form posted twice makes one campaign, not two.
-    token = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    # Sent back with the form: the same form posted twice makes one campaign, not two. Hidden, so never an error
+    # the person could not see: anything odd is dropped (the post then simply is not deduplicated).
+    token = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_token(self) -> str:
+        token = self.cleaned_data["token"]
+        return token if re.fullmatch(r"[A-Za-z0-9_-]{16,64}", token) else ""
 
     def __init__(self, *args, templates=(), engines=(), **kwargs):
         super().__init__(*args, **kwargs)

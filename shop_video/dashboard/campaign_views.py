@@ -129,7 +129,8 @@ def campaign_new(request):
                 aspect_ratios=data["aspect_ratios"],
                 engine=data["engine"],
                 keep_current=data["keep_current"],
-                idempotency_key=f"dashboard:{data['token']}",  # the same form posted twice: one campaign
+                # the same form posted twice: one campaign
+                idempotency_key=f"dashboard:{data['token']}" if data["token"] else "",
             )
         except CampaignError as exc:
             errors_from(form, exc)
