@@ -307,7 +307,7 @@ class RenderListCreateView(generics.GenericAPIView):
                 {"status": [f"{status_filter!r} is not a render status; use one of {', '.join(JobStatus.values)}."]}
             )
         campaign = self.request.query_params.get("campaign") or None
-        if campaign is not None and not (campaign.isdigit() and 1 <= int(campaign) <= MAX_ID):
+        if campaign is not None and not (campaign.isdigit() and len(campaign) <= 19 and 1 <= int(campaign) <= MAX_ID):
             raise ValidationError({"campaign": [f"Must be a campaign id, a whole number from 1 to {MAX_ID}."]})
         return render_jobs_filter(
             merchant=self.request.merchant,

@@ -176,7 +176,9 @@ class RenderSerializer(serializers.Serializer):
     aspect_ratios = serializers.ListField(child=serializers.CharField(), help_text='As asked for, e.g. ["9:16"].')
     webhook_url = serializers.URLField(allow_null=True)
     metadata = serializers.DictField(help_text="Yours, as sent.")
-    campaign = serializers.IntegerField(allow_null=True, help_text="The campaign that made it (GET /campaigns/{id}).")
+    campaign = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The campaign that made it (GET /campaigns/{id})."
+    )
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
     stale = serializers.BooleanField(help_text=STALE_HELP)

@@ -175,7 +175,7 @@ class CampaignDryRunView(IdsInRange, APIView):
     def get(self, request, campaign_id: int):
         campaign = campaign_get(merchant=request.merchant, campaign_id=campaign_id)
         limit = request.query_params.get("limit", str(DRY_RUN_LIMIT_DEFAULT))
-        if not limit.isdigit() or not 1 <= int(limit) <= DRY_RUN_LIMIT_MAX:
+        if not (limit.isdigit() and len(limit) <= 4 and 1 <= int(limit) <= DRY_RUN_LIMIT_MAX):
             raise ValidationError({"limit": [f"Must be a whole number from 1 to {DRY_RUN_LIMIT_MAX}."]})
         return Response(campaign_dry_run(campaign=campaign, limit=int(limit)))
 

@@ -58,7 +58,12 @@ class CampaignCreateSerializer(StrictSerializer):
         help_text=f'A template per product type, at most {RULES_MAX}: {{"Mugs": "food-fresh"}}; others use template.',
     )
     aspect_ratios = serializers.ListField(
-        child=serializers.ChoiceField(choices=ASPECT_RATIOS),
+        child=serializers.ChoiceField(
+            choices=ASPECT_RATIOS,
+            error_messages={
+                "invalid_choice": f'"{{input}}" is not an aspect ratio we make; use {", ".join(ASPECT_RATIOS)}.'
+            },
+        ),
         min_length=1,
         max_length=len(ASPECT_RATIOS),
         required=False,
@@ -71,7 +76,16 @@ class CampaignCreateSerializer(StrictSerializer):
     recurrence = serializers.ChoiceField(choices=Recurrence.values, required=False, default="", allow_blank=True)
 
 
-class CampaignCountsSerializer(serializers.Serializer):
+class _ResponseSerializer(serializers.Serializer):
+    # A response shape for the schema: every field is read-only (nothing here is ever sent by a client).
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            field.read_only = True
+        return fields
+
+
+class CampaignCountsSerializer(_ResponseSerializer):
     products = serializers.IntegerField(help_text="Selected at launch (at creation for a draft).")
     queued = serializers.IntegerField()
     running = serializers.IntegerField()
@@ -83,7 +97,7 @@ class CampaignCountsSerializer(serializers.Serializer):
     not_started = serializers.IntegerField()
 
 
-class CampaignSerializer(serializers.Serializer):
+class CampaignSerializer(_ResponseSerializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     status = serializers.ChoiceField(choices=CampaignStatus.values)
@@ -103,7 +117,7 @@ class CampaignSerializer(serializers.Serializer):
     skipped = serializers.ListField(child=serializers.DictField(), required=False, help_text="The first 100.")
 
 
-class CampaignEngineCostSerializer(serializers.Serializer):
+class CampaignEngineCostSerializer(_ResponseSerializer):
     engine = serializers.CharField()
     queue = serializers.CharField()
     hardware = serializers.ChoiceField(choices=["gpu", "cpu"])
@@ -113,7 +127,7 @@ class CampaignEngineCostSerializer(serializers.Serializer):
     rate_source = serializers.CharField(help_text="measured (N recent shots), or docs/capacity.md.")
 
 
-class CampaignEstimateSerializer(serializers.Serializer):
+class CampaignEstimateSerializer(_ResponseSerializer):
     products = serializers.IntegerField()
     products_by_template = serializers.DictField(child=serializers.IntegerField())
     shots = serializers.IntegerField()
@@ -128,7 +142,7 @@ class CampaignEstimateSerializer(serializers.Serializer):
     finishes_at = serializers.DateTimeField()
 
 
-class CampaignDryRunSerializer(serializers.Serializer):
+class CampaignDryRunSerializer(_ResponseSerializer):
     products = serializers.IntegerField()
     checked_in_full = serializers.IntegerField(help_text="Products given every check of a real render.")
     would_skip = serializers.DictField(child=serializers.IntegerField(), help_text="Products per reason.")

@@ -1,10 +1,12 @@
 """Fixtures the campaign tests share: a small catalog, a campaign over it, and helpers that finish renders."""
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
 from generation.campaigns.services import campaign_create
-from generation.models import JobStatus, RenderJob
+from generation.models import JobStatus, RenderJob, Shot
 from tests import factories
 
 
@@ -37,4 +39,13 @@ def renders_finish(campaign, status=JobStatus.SUCCEEDED) -> int:
     """Finish every queued render of the campaign, as workers would."""
     return RenderJob.objects.filter(campaign=campaign, status=JobStatus.QUEUED).update(
         status=status, finished_at=timezone.now(), progress=100
+    )
+
+
+def shot_seconds_used(merchant, seconds: int) -> None:
+    """A finished shot of `seconds` worker time this month (what the quota counts)."""
+    job = RenderJob.objects.filter(merchant=merchant).first()
+    now = timezone.now()
+    Shot.objects.filter(job=job).update(
+        status=JobStatus.SUCCEEDED, started_at=now - timedelta(seconds=seconds), finished_at=now
     )

@@ -1,11 +1,9 @@
 """Campaign renders are made lazily, a capped chunk at a time; a refused product never blocks the rest; pause,
 resume, cancel and retry; the quota pauses a campaign; merchants share the batch slots; keep-current re-renders."""
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from catalog.models import Variant
 from catalog.signals import products_changed
@@ -21,9 +19,9 @@ from generation.campaigns.services import (
     campaign_resume,
     campaign_retry_failed,
 )
-from generation.models import JobStatus, RenderJob, Shot
+from generation.models import JobStatus, RenderJob
 from tests import factories
-from tests.campaigns.conftest import renders_finish
+from tests.campaigns.conftest import renders_finish, shot_seconds_used
 
 pytestmark = pytest.mark.django_db
 
@@ -95,20 +93,11 @@ def test_retry_failed_renders_each_failed_product_again(campaign, emitted):
     assert newest.product_id == failed_product and newest.status == JobStatus.QUEUED
 
 
-def _shot_seconds_used(merchant, seconds: int) -> None:
-    """A finished shot of `seconds` worker time this month (what the quota counts)."""
-    job = RenderJob.objects.filter(merchant=merchant).first()
-    now = timezone.now()
-    Shot.objects.filter(job=job).update(
-        status=JobStatus.SUCCEEDED, started_at=now - timedelta(seconds=seconds), finished_at=now
-    )
-
-
 def test_a_campaign_that_spends_the_quota_pauses_with_the_reason(merchant, campaign, emitted):
     RenderQuota.objects.create(merchant=merchant, monthly_render_seconds=60)
     campaign_launch(campaign=campaign)
     campaign_advance(campaign_id=campaign.pk)
-    _shot_seconds_used(merchant, 61)
+    shot_seconds_used(merchant, 61)
     renders_finish(campaign)
     assert campaign_advance(campaign_id=campaign.pk) == 0
     campaign.refresh_from_db()
