@@ -41,6 +41,8 @@ _LIMITS = {
     "url": 2000,
 }
 _PRODUCT_FIELDS = ("title", "description", "brand", "product_type", "url", "status")
+# Columns no feed fills yet, given to new rows as their model defaults: COPY applies none, and they are NOT NULL.
+_PRODUCT_UNFILLED = {"category": "", "tags": []}
 _VARIANT_FIELDS = (
     "key",
     "sku",
@@ -278,14 +280,15 @@ def _upsert(merchant, products: list[ParsedProduct], tally: _Tally) -> dict[str,
         values = tuple(getattr(parsed, name) for name in _PRODUCT_FIELDS)
         current = existing.get(parsed.key)
         if current is None:
-            new_rows.append((merchant.pk, parsed.key, *values, now, now))
+            new_rows.append((merchant.pk, parsed.key, *values, *_PRODUCT_UNFILLED.values(), now, now))
             outcomes[parsed.key] = "created"
         elif current[2:] != values:
             changed.append(Product(pk=current[0], **dict(zip(_PRODUCT_FIELDS, values)), updated_at=now))
             outcomes[parsed.key] = "updated"
         else:
             outcomes[parsed.key] = "unchanged"
-    bulk_insert(Product, ("merchant_id", "key", *_PRODUCT_FIELDS, "created_at", "updated_at"), new_rows)
+    columns = ("merchant_id", "key", *_PRODUCT_FIELDS, *_PRODUCT_UNFILLED, "created_at", "updated_at")
+    bulk_insert(Product, columns, new_rows)
     if changed:
         Product.objects.bulk_update(changed, [*_PRODUCT_FIELDS, "updated_at"])
     pks = {key: row[0] for key, row in existing.items()}
