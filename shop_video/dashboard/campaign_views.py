@@ -152,7 +152,9 @@ def campaign_new(request):
         "selected": selected,
         "selection_errors": selection_errors,
     }
-    status = 400 if posted or selection_errors else 200
+    # Opened with nothing chosen (from the menu, say) is no bad request: the page says where to choose.
+    nothing_chosen = not posted and not ({"product", "all_matching"} & set(request.GET))
+    status = 400 if (posted or selection_errors) and not nothing_chosen else 200
     return render(request, "dashboard/campaign_new.html", context, status=status)
 
 

@@ -121,9 +121,11 @@ def test_ticked_products_and_a_search_become_handles_and_bad_picks_say_what_to_d
     _form_post(member, page)
     assert Campaign.objects.get().selection == {"skus": ["mug-1", "tee-1"]}
     assert "1 product" in member.get(NEW, {"q": "tee", "all_matching": "on"}).content.decode()
+    opened = member.get(NEW)  # from the menu, nothing chosen: where to choose, not an error
+    assert opened.status_code == 200 and "Tick the products" in opened.content.decode()
     foreign = factories.product_make(merchant=other_merchant, sku="THEIRS-1", photos=0)
     for params, message in (
-        ({}, "Tick the products"),
+        ({"all_matching": ""}, "Tick the products"),
         ({"product": "abc"}, "whole numbers"),
         ({"product": [str(n) for n in range(1, 502)]}, "tick at most 500"),
         ({"product": foreign.pk}, "None of the ticked products"),  # another shop's product is not found

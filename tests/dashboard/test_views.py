@@ -41,7 +41,7 @@ def page_urls(objects) -> dict[str, str]:
         "webhooks": reverse("dashboard:webhooks"),
         "webhook_endpoint": reverse("dashboard:webhook_endpoint", args=[objects["endpoint"].pk]),
         "campaigns": reverse("dashboard:campaigns"),
-        "campaign_new": reverse("dashboard:campaign_new") + f"?product={objects['product'].pk}",
+        "campaign_new": reverse("dashboard:campaign_new"),
         "campaign": reverse("dashboard:campaign_detail", args=[objects["campaign"].pk]),
     }
 
