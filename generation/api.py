@@ -64,7 +64,7 @@ from generation.services.video_templates import (
     video_template_delete,
     video_template_update,
 )
-from generation.video_freshness import render_job_stale_reasons, render_jobs_stale_reasons
+from generation.video_freshness import render_job_stale_reasons
 from shop_video.api.exceptions import Conflict
 from shop_video.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, REPLAYED_RESPONSE_HEADER, idempotent
 from shop_video.api.models import MerchantApiKey
@@ -333,9 +333,7 @@ class RenderListCreateView(generics.GenericAPIView):
     )
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
-        serializer = self.get_serializer(page, many=True)
-        serializer.context["stale_because"] = render_jobs_stale_reasons(jobs=page)  # one photo query for the page
-        return self.get_paginated_response(serializer.data)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
         operation_id="renders_create",

@@ -15,7 +15,7 @@ from generation.engines.dit.family import FAMILY_NAMES
 from generation.models import JobStatus, RenderJob, VideoTemplate
 from generation.services.payloads import render_job_payload, video_template_payload
 from generation.template_spec import MAX_SPEC_BYTES, PROMPT_FIELDS, SCENE_TYPES, TEMPLATE_DESCRIPTION_MAX_CHARS
-from generation.video_freshness import STALE_FIELDS
+from generation.video_freshness import STALE_FIELDS, render_jobs_stale_reasons
 from shop_video.api.pagination import ApiCursorPagination
 from shop_video.api.serializers import StrictSerializer
 
@@ -161,6 +161,16 @@ STALE_BECAUSE_HELP = (
 )
 
 
+class RenderListSerializer(serializers.ListSerializer):
+    """A page of renders: what changed since each was made is read for the page at once (a few queries), not
+    per render."""
+
+    def to_representation(self, data):
+        jobs = list(data.all() if hasattr(data, "all") else data)
+        self.context["stale_because"] = render_jobs_stale_reasons(jobs=jobs)
+        return super().to_representation(jobs)
+
+
 class RenderSerializer(serializers.Serializer):
     """A render: poll it (GET /renders/{id}) or wait for the render.succeeded / render.failed webhook, which
     carries this same object."""
@@ -186,6 +196,9 @@ class RenderSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=STALE_FIELDS), help_text=STALE_BECAUSE_HELP
     )
     outputs = RenderOutputSerializer(many=True, help_text="One per aspect ratio once the render succeeded.")
+
+    class Meta:
+        list_serializer_class = RenderListSerializer
 
     def to_representation(self, job: RenderJob) -> dict:
         renditions = job.renditions.all()  # prefetched by the list; one query for a single render

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from catalog.models import ProductImage, Variant
+from catalog.models import Product, ProductImage, Variant
 from generation.models import RenderJob, VideoTemplate
 
 # What may make a video stale, in the order a merchant reads them.
@@ -73,14 +73,27 @@ def render_job_is_current(*, job: RenderJob) -> bool:
 
 
 def render_jobs_stale_reasons(*, jobs: list[RenderJob]) -> dict[int, list[str]]:
-    """render_job_stale_reasons of many jobs with one query for all their photos (load the jobs with
-    select_related("product", "variant", "template") to keep it at that)."""
+    """render_job_stale_reasons of many jobs with one query for all their photos, and one per relation (product,
+    variant, template) the jobs were loaded without: never a query per job."""
     with_snapshot = [job for job in jobs if job.content_shown]
+    _relations_load(with_snapshot)
     photos = _ready_photos_by_product({job.product_id for job in with_snapshot})
     reasons = {job.pk: [] for job in jobs}
     for job in with_snapshot:
         reasons[job.pk] = render_job_stale_reasons(job=job, photos=photos.get(job.product_id, []))
     return reasons
+
+
+def _relations_load(jobs: list[RenderJob]) -> None:
+    """Load the product, variant and template of jobs that lack them (not select_related), one query each."""
+    for field, model in (("product", Product), ("variant", Variant), ("template", VideoTemplate)):
+        descriptor = getattr(RenderJob, field)
+        missing = [job for job in jobs if not descriptor.is_cached(job) and getattr(job, f"{field}_id") is not None]
+        if not missing:
+            continue
+        found = model.objects.in_bulk({getattr(job, f"{field}_id") for job in missing})
+        for job in missing:
+            setattr(job, field, found.get(getattr(job, f"{field}_id")))
 
 
 def _ready_photos_by_product(product_ids) -> dict[int, list[str]]:

@@ -110,3 +110,16 @@ def test_the_embed_keeps_the_old_video_marked_stale_until_a_new_render_succeeds(
     assert embed() == [(new.pk, False, [])]
     listed = {render["id"]: render["stale"] for render in api.get("/api/v1/renders").json()["results"]}
     assert listed[old.pk] is True and listed[new.pk] is False
+
+
+def test_a_page_of_renders_is_checked_in_a_fixed_number_of_queries(api, catalog, django_assert_num_queries):
+    for _ in range(2):
+        job_make(catalog)
+    jobs = list(RenderJob.objects.all())
+    with django_assert_num_queries(4):  # products, variants, templates, photos: whatever the number of renders
+        render_jobs_stale_reasons(jobs=jobs)
+    job_make(catalog, sku="CUP-2")
+    jobs = list(RenderJob.objects.all())
+    with django_assert_num_queries(4):
+        reasons = render_jobs_stale_reasons(jobs=jobs)
+    assert reasons == {job.pk: [] for job in jobs}
