@@ -38,11 +38,12 @@ _LIMITS = {
     "description": limits.DESCRIPTION_MAX_CHARS,
     "brand": 200,
     "product_type": 200,
+    "category": 500,
     "url": 2000,
 }
-_PRODUCT_FIELDS = ("title", "description", "brand", "product_type", "url", "status")
-# Columns no feed fills yet, given to new rows as their model defaults: COPY applies none, and they are NOT NULL.
-_PRODUCT_UNFILLED = {"category": "", "tags": []}
+_PRODUCT_FIELDS = ("title", "description", "brand", "product_type", "category", "tags", "url", "status")
+# Columns no feed fills, given to new rows as their model defaults: COPY applies none, and they are NOT NULL.
+_PRODUCT_UNFILLED: dict = {}
 _VARIANT_FIELDS = (
     "key",
     "sku",
