@@ -21,6 +21,13 @@ def shop(merchant, builtin_templates, sent_tasks, settings):
 
 
 @pytest.fixture
+def one_product(merchant, builtin_templates, settings):
+    """acme with a single product: enough for a request to be refused for what it says, not for the catalog."""
+    settings.RENDER_QUOTA_SECONDS_PER_MONTH = 0
+    return factories.product_make(merchant=merchant, sku="P-1", title="Product 1")
+
+
+@pytest.fixture
 def campaign(merchant, shop):
     return campaign_create(merchant=merchant, name="Summer", template="quick-bumper", selection={"all": True})
 

@@ -2,6 +2,7 @@
 campaign a 404, the moves and their conflicts, estimate, dry run, and the campaign's renders as one group."""
 
 import pytest
+from django.urls import reverse
 
 from generation.campaigns.models import Campaign, RenderQuota
 from generation.campaigns.scheduler import campaign_advance
@@ -9,6 +10,7 @@ from generation.models import RenderJob
 from generation.services.render_jobs import render_job_create
 from tests import factories
 from tests.campaigns.conftest import shot_seconds_used
+from tests.dashboard.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +56,7 @@ def test_create_is_a_draft_with_its_location_and_the_same_key_gives_the_same_cam
         ([1, 2], "expected a dictionary"),
     ],
 )
-def test_hostile_bodies_are_a_400_that_says_what_to_change_and_create_nothing(api, shop, body, says):
+def test_hostile_bodies_are_a_400_that_says_what_to_change_and_create_nothing(api, one_product, body, says):
     response = _create(api, body)
     assert response.status_code == 400, response.json()
     assert says.lower() in str(response.json()).lower()
@@ -73,6 +75,11 @@ def test_a_selection_over_the_cap_and_a_spent_quota_are_refused(api, merchant, s
     assert response.status_code == 400 and "render quota is spent" in response.json()["error"]["message"]
     one_off = api.post("/api/v1/renders", {"template": "quick-bumper", "sku": "P-2"}, format="json")
     assert one_off.status_code == 400 and "render quota is spent" in str(one_off.json())
+    form = client_for(merchant).post(
+        reverse("dashboard:render_new"),
+        {"sku": "P-2", "template": "quick-bumper", "aspect_ratios": ["9:16"], "engine": "motion", "short_side": "180"},
+    )
+    assert form.status_code == 400 and "render quota is spent" in form.content.decode()
     assert Campaign.objects.count() == 0 and RenderJob.objects.count() == 1
 
 
