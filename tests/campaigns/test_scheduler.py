@@ -1,9 +1,11 @@
 """Campaign renders are made lazily, a capped chunk at a time; a refused product never blocks the rest; pause,
 resume, cancel and retry; the quota pauses a campaign; merchants share the batch slots; keep-current re-renders."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from catalog.models import Variant
 from catalog.signals import products_changed
@@ -149,3 +151,40 @@ def test_keep_current_renders_again_only_what_changed(merchant, shop, emitted, d
     assert campaign_advance(campaign_id=campaign.pk) == 1
     newest = RenderJob.objects.filter(campaign=campaign).latest("id")
     assert newest.product_id == changed.pk
+
+
+def test_progress_webhooks_are_throttled_and_a_recurring_campaign_starts_over(merchant, shop, emitted):
+    campaign = campaign_create(
+        merchant=merchant, name="Daily", template="quick-bumper", selection={"all": True}, recurrence="daily"
+    )
+    campaign_launch(campaign=campaign)
+    while campaign_advance(campaign_id=campaign.pk) or renders_finish(campaign):
+        pass
+    assert [call["event"] for call in emitted] == ["campaign.progress", "campaign.finished"]  # one a minute
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.SUCCEEDED and campaign.next_run_at > timezone.now()
+    Campaign.objects.filter(pk=campaign.pk).update(next_run_at=timezone.now() - timedelta(seconds=1))
+    assert campaigns_advance_all() == {"campaigns": 1, "renders": 2, "relaunched": 1}
+    assert RenderJob.objects.filter(campaign=campaign).count() == 7  # the whole selection again, from the start
+
+
+def test_a_new_template_version_renders_a_keep_current_campaign_again(merchant, shop, emitted):
+    from generation.models import VideoTemplate
+    from generation.services.video_templates import video_template_copy, video_template_update
+
+    own = video_template_copy(
+        template=VideoTemplate.objects.get(slug="quick-bumper", merchant=None), merchant=merchant, slug="mine"
+    )
+    campaign = campaign_create(
+        merchant=merchant, name="Live", template="mine", selection={"all": True}, keep_current=True
+    )
+    campaign_launch(campaign=campaign)
+    while campaign_advance(campaign_id=campaign.pk) or renders_finish(campaign):
+        pass
+    scenes = [{**own.spec["scenes"][0], "duration": 4.5}, *own.spec["scenes"][1:]]
+    video_template_update(template=own, spec={**own.spec, "scenes": scenes})
+    campaigns_advance_all()
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.RUNNING
+    assert CampaignPending.objects.filter(campaign=campaign, reason="template").count() == 3  # 2 made at once
+    assert RenderJob.objects.filter(campaign=campaign).count() == 7
