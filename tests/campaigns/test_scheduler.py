@@ -188,3 +188,21 @@ def test_a_new_template_version_renders_a_keep_current_campaign_again(merchant, 
     assert campaign.status == Campaign.Status.RUNNING
     assert CampaignPending.objects.filter(campaign=campaign, reason="template").count() == 3  # 2 made at once
     assert RenderJob.objects.filter(campaign=campaign).count() == 7
+
+
+def test_a_finished_render_refills_its_campaign_once_half_the_slots_are_free(
+    campaign, emitted, monkeypatch, django_capture_on_commit_callbacks
+):
+    from generation.campaigns import tasks
+    from generation.services.job_states import render_job_fail
+
+    sent = []
+    monkeypatch.setattr(tasks.campaign_advance, "apply_async", lambda args, **options: sent.append(args))
+    campaign_launch(campaign=campaign)
+    campaign_advance(campaign_id=campaign.pk)  # 2 in flight, the cap
+    first, second = RenderJob.objects.filter(campaign=campaign).order_by("id")
+    with django_capture_on_commit_callbacks(execute=True):
+        render_job_fail(job_id=first.pk, reason="the engine ran out of memory")
+    assert sent == [(campaign.pk,)]  # 1 of 2 in flight: refill
+    assert campaign_advance(campaign_id=campaign.pk) == 1
+    assert RenderJob.objects.filter(campaign=campaign, status=JobStatus.QUEUED).count() == 2
