@@ -37,7 +37,11 @@ logger = logging.getLogger(__name__)
 
 SCAN_MAX = 500  # products examined per advance at most (all skipped: the next advance goes on)
 REASON_MAX_CHARS = 2000
-RECURRENCE_PERIOD = {Recurrence.DAILY: timedelta(days=1), Recurrence.WEEKLY: timedelta(weeks=1)}
+RECURRENCE_PERIOD = {
+    Recurrence.DAILY: timedelta(days=1),
+    Recurrence.WEEKLY: timedelta(weeks=1),
+    Recurrence.MONTHLY: timedelta(days=30),
+}
 
 
 def campaign_advance(*, campaign_id: int) -> int:
@@ -135,9 +139,8 @@ def _finish_if_done(campaign: Campaign) -> None:
     status = Campaign.Status.SUCCEEDED if rendered else Campaign.Status.FAILED
     reason = "" if rendered else "no product could be rendered: see the skipped products and failed renders"
     now = timezone.now()
-    next_run = now + RECURRENCE_PERIOD[campaign.recurrence] if campaign.recurrence in RECURRENCE_PERIOD else None
-    if campaign.recurrence == Recurrence.MONTHLY:
-        next_run = now + timedelta(days=30)
+    period = RECURRENCE_PERIOD.get(campaign.recurrence)
+    next_run = now + period if period else None
     Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.RUNNING).update(
         status=status, status_reason=reason, finished_at=now, next_run_at=next_run
     )

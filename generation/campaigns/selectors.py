@@ -42,8 +42,8 @@ def campaign_skips(*, campaign: Campaign, limit: int = 100) -> list[dict]:
 
 
 def campaign_counts(*, campaign: Campaign) -> dict[str, int]:
-    """Renders by state (the latest render per product counts once per render made), skipped and pending products,
-    and products not reached yet."""
+    """Renders by state (a product rendered again counts each time), skipped and pending products, and products
+    the cursor has not reached yet."""
     by_state = dict(
         RenderJob.objects.filter(campaign=campaign).values_list("status").annotate(n=Count("id")).order_by()
     )

@@ -271,6 +271,10 @@ def campaign_progress(*, campaign: Campaign) -> dict:
     return {"status": campaign.status, "counts": counts, "eta": eta.isoformat() if eta else None}
 
 
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
+
+
 def campaign_payload(campaign: Campaign, *, counts: dict | None = None) -> dict:
     """A campaign as the API and its webhooks show it. A long SKU list shows its first SKUS_SHOWN and its size."""
     counts = counts if counts is not None else campaign_counts(campaign=campaign)
@@ -278,7 +282,6 @@ def campaign_payload(campaign: Campaign, *, counts: dict | None = None) -> dict:
     selection = campaign.selection
     if "skus" in selection:
         selection = {"skus": selection["skus"][:SKUS_SHOWN], "skus_total": len(selection["skus"])}
-    iso = lambda moment: moment.isoformat() if moment else None  # noqa: E731
     return {
         "id": campaign.pk,
         "name": campaign.name,
@@ -292,8 +295,8 @@ def campaign_payload(campaign: Campaign, *, counts: dict | None = None) -> dict:
         "keep_current": campaign.keep_current,
         "recurrence": campaign.recurrence or None,
         "counts": counts,
-        "eta": iso(eta),
-        "created_at": iso(campaign.created_at),
-        "launched_at": iso(campaign.launched_at),
-        "finished_at": iso(campaign.finished_at),
+        "eta": _iso(eta),
+        "created_at": _iso(campaign.created_at),
+        "launched_at": _iso(campaign.launched_at),
+        "finished_at": _iso(campaign.finished_at),
     }
