@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 
 from catalog.images import ImageRejected, image_normalise
 from catalog.models import ProductImage
+from catalog.signals import products_changed_on_commit
 from shop_video.safe_http import FetchFailed, FetchRefused, fetch_url
 
 
@@ -39,6 +40,7 @@ def product_image_fetch_run(*, image_id: int, final_attempt: bool) -> None:
     image.sha256, image.size_bytes = normalised.sha256, len(normalised.content)
     image.status, image.error = ProductImage.Status.READY, ""
     image.save()
+    products_changed_on_commit(merchant_id=image.merchant_id, product_ids=[image.product_id])  # a photo arrived
 
 
 def _mark_failed(image: ProductImage, reason: str) -> None:

@@ -22,6 +22,7 @@ from catalog.importers.base import FeedRejected, Importer, ImportNote, ImportOpt
 from catalog.importers.prefetch import parsed_ahead
 from catalog.models import CatalogImport, Product, ProductImage, Variant
 from catalog.services import product_image_add
+from catalog.signals import products_changed_on_commit
 from shop_video.embed_cache import embed_version_bump_on_commit
 from shop_video.tenancy.models import Merchant
 
@@ -37,9 +38,12 @@ _LIMITS = {
     "description": limits.DESCRIPTION_MAX_CHARS,
     "brand": 200,
     "product_type": 200,
+    "category": 500,
     "url": 2000,
 }
-_PRODUCT_FIELDS = ("title", "description", "brand", "product_type", "url", "status")
+_PRODUCT_FIELDS = ("title", "description", "brand", "product_type", "category", "tags", "url", "status")
+# Columns no feed fills, given to new rows as their model defaults: COPY applies none, and they are NOT NULL.
+_PRODUCT_UNFILLED: dict = {}
 _VARIANT_FIELDS = (
     "key",
     "sku",
@@ -65,6 +69,7 @@ class _Tally:
     sku_products: dict[str, str] = field(default_factory=dict)  # sku -> the first product key that has it
     repeated_skus: dict[str, list[str]] = field(default_factory=dict)  # sku -> every product key, when several
     images_to_fetch: list[int] = field(default_factory=list)
+    batch_product_ids: dict[str, int] = field(default_factory=dict)  # key -> id of the batch being applied
 
     def error(self, row: int, field_name: str, message: str, *, ref: str = "", line: int | None = None) -> None:
         entry = {"row": row, "field": field_name, "message": message}
@@ -231,6 +236,7 @@ def _repeated_skus_notes(repeated: dict[str, list[str]], *, shown: int = 20) -> 
 def _batch_apply(merchant, batch: list[ParsedProduct], tally: _Tally, base_dir) -> None:
     # The same key twice in one batch (a feed listing a product twice): the later one wins, as on re-import.
     unique = list({product.key: product for product in batch}.values())
+    tally.batch_product_ids.clear()
     try:
         with transaction.atomic():
             outcomes = _upsert(merchant, unique, tally)
@@ -244,6 +250,7 @@ def _batch_apply(merchant, batch: list[ParsedProduct], tally: _Tally, base_dir) 
             except DatabaseError as exc:
                 tally.product_error(product, "", f"could not be saved: {exc}".strip())
     embed_version_bump_on_commit(merchant_id=merchant.pk)  # bulk writes send no signals: storefront embeds
+    changed_ids = []
     for product in unique:
         if product.key not in outcomes:
             continue
@@ -253,6 +260,10 @@ def _batch_apply(merchant, batch: list[ParsedProduct], tally: _Tally, base_dir) 
             if _local_images_attach(merchant, product, tally, base_dir) and outcome == "unchanged":
                 outcome = "updated"
         setattr(tally, outcome, getattr(tally, outcome) + 1)
+        if outcome != "unchanged":
+            changed_ids.append(tally.batch_product_ids[product.key])
+    # Nor do campaigns keeping videos current hear of bulk writes: the created and updated products are announced.
+    products_changed_on_commit(merchant_id=merchant.pk, product_ids=changed_ids)
 
 
 def _upsert(merchant, products: list[ParsedProduct], tally: _Tally) -> dict[str, str]:
@@ -270,14 +281,15 @@ def _upsert(merchant, products: list[ParsedProduct], tally: _Tally) -> dict[str,
         values = tuple(getattr(parsed, name) for name in _PRODUCT_FIELDS)
         current = existing.get(parsed.key)
         if current is None:
-            new_rows.append((merchant.pk, parsed.key, *values, now, now))
+            new_rows.append((merchant.pk, parsed.key, *values, *_PRODUCT_UNFILLED.values(), now, now))
             outcomes[parsed.key] = "created"
         elif current[2:] != values:
             changed.append(Product(pk=current[0], **dict(zip(_PRODUCT_FIELDS, values)), updated_at=now))
             outcomes[parsed.key] = "updated"
         else:
             outcomes[parsed.key] = "unchanged"
-    bulk_insert(Product, ("merchant_id", "key", *_PRODUCT_FIELDS, "created_at", "updated_at"), new_rows)
+    columns = ("merchant_id", "key", *_PRODUCT_FIELDS, *_PRODUCT_UNFILLED, "created_at", "updated_at")
+    bulk_insert(Product, columns, new_rows)
     if changed:
         Product.objects.bulk_update(changed, [*_PRODUCT_FIELDS, "updated_at"])
     pks = {key: row[0] for key, row in existing.items()}
@@ -285,6 +297,7 @@ def _upsert(merchant, products: list[ParsedProduct], tally: _Tally) -> dict[str,
         pks.update(
             Product.objects.filter(merchant=merchant, key__any=[row[1] for row in new_rows]).values_list("key", "pk")
         )
+    tally.batch_product_ids.update(pks)
     stored_ids = [row[0] for row in existing.values()]  # only products stored before this batch can have variants
     for key in _variants_upsert(merchant, products, pks, stored_ids, now):
         outcomes[key] = "updated" if outcomes[key] == "unchanged" else outcomes[key]

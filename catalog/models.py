@@ -20,6 +20,9 @@ class Product(models.Model):
     description = models.TextField(blank=True)
     brand = models.CharField(max_length=200, blank=True)
     product_type = models.CharField(max_length=200, blank=True)
+    # The feed's category path ("Home > Kitchen > Mugs") and tags, for choosing products (campaign selections).
+    category = models.CharField(max_length=500, blank=True)
+    tags = models.JSONField(default=list, blank=True)
     url = models.URLField(max_length=2000, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)

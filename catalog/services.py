@@ -12,6 +12,7 @@ from django.db import transaction
 
 from catalog.images import image_normalise
 from catalog.models import Product, ProductImage, Variant
+from catalog.signals import products_changed_on_commit
 from shop_video.tenancy.models import Merchant
 
 Outcome = Literal["created", "updated", "unchanged"]
@@ -51,6 +52,8 @@ def product_upsert(
             product.save()
         for position, variant_fields in enumerate(variants):
             changed |= _variant_upsert(merchant=merchant, product=product, fields=variant_fields, position=position)
+        if changed:
+            products_changed_on_commit(merchant_id=merchant.pk, product_ids=[product.pk])
     return product, "created" if created else ("updated" if changed else "unchanged")
 
 
@@ -112,6 +115,7 @@ def product_image_add(
     # Known already: recorded, so loading the row never reads the photo back from storage to measure it.
     image.width, image.height = normalised.width, normalised.height
     image.save()
+    products_changed_on_commit(merchant_id=product.merchant_id, product_ids=[product.pk])  # the photos changed
     return image
 
 
@@ -134,6 +138,7 @@ def product_update(*, product: Product, changes: dict) -> Product:
         others = [f.name for f in Product._meta.fields if f.name not in changes]
         product.full_clean(exclude=others, validate_unique=False, validate_constraints=False)
         product.save(update_fields=[*changes, "updated_at"])
+        products_changed_on_commit(merchant_id=product.merchant_id, product_ids=[product.pk])
     return product
 
 
@@ -256,6 +261,5 @@ def _positions_renumber(*, product: Product, order: list[ProductImage]) -> None:
 
 
 def _products_changed(*, product: Product) -> None:
-    # TODO(merge): catalog.signals.products_changed_on_commit(merchant_id=product.merchant_id, product_ids=[product.pk])
-    # (branch wt-campaigns adds catalog/signals.py; this tree has no products_changed signal yet).
-    pass
+    # The photos a video shows changed: keep-current campaigns re-render it (generation/campaigns/receivers.py).
+    products_changed_on_commit(merchant_id=product.merchant_id, product_ids=[product.pk])

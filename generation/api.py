@@ -64,13 +64,14 @@ from generation.services.video_templates import (
     video_template_delete,
     video_template_update,
 )
+from generation.video_freshness import render_job_stale_reasons
 from shop_video.api.exceptions import Conflict
 from shop_video.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, REPLAYED_RESPONSE_HEADER, idempotent
 from shop_video.api.models import MerchantApiKey
 from shop_video.api.parsers import JSONParser
 from shop_video.api.permissions import CanEdit
 from shop_video.api.schema import api_error_responses
-from shop_video.api.serializers import IdsInRange
+from shop_video.api.serializers import MAX_ID, IdsInRange
 from shop_video.embed_fast_path import embed_offer_attach
 
 # The embed answer is per API key (never `public`: shared caches must not serve one merchant's answer to a
@@ -305,15 +306,29 @@ class RenderListCreateView(generics.GenericAPIView):
             raise ValidationError(
                 {"status": [f"{status_filter!r} is not a render status; use one of {', '.join(JobStatus.values)}."]}
             )
+        campaign = self.request.query_params.get("campaign") or None
+        if campaign is not None and not (campaign.isdigit() and len(campaign) <= 19 and 1 <= int(campaign) <= MAX_ID):
+            raise ValidationError({"campaign": [f"Must be a campaign id, a whole number from 1 to {MAX_ID}."]})
         return render_jobs_filter(
-            merchant=self.request.merchant, status=status_filter, sku=self.request.query_params.get("sku") or None
+            merchant=self.request.merchant,
+            status=status_filter,
+            sku=self.request.query_params.get("sku") or None,
+            campaign_id=int(campaign) if campaign else None,
         )
 
     @extend_schema(
         operation_id="renders_list",
         summary="List renders",
         tags=["renders"],
-        parameters=[_STATUS_PARAMETER, OpenApiParameter("sku", str, description="Only renders of this SKU.")],
+        parameters=[
+            _STATUS_PARAMETER,
+            OpenApiParameter("sku", str, description="Only renders of this SKU."),
+            OpenApiParameter(
+                "campaign",
+                {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                description="Only the renders of this campaign (GET /campaigns).",
+            ),
+        ],
         responses={200: RenderSerializer(many=True), **_errors(400, e404="The cursor is not valid.")},
     )
     def get(self, request):
@@ -368,7 +383,11 @@ class RenderListCreateView(generics.GenericAPIView):
             metadata=data.get("metadata"),
         )
         body = {
-            "renders": [render_job_payload(job, renditions=[], absolute_url=request.build_absolute_uri) for job in jobs]
+            "renders": [
+                # just made from the catalog as it is: current
+                render_job_payload(job, renditions=[], absolute_url=request.build_absolute_uri, stale_because=[])
+                for job in jobs
+            ]
         }
         return Response(body, status=status.HTTP_202_ACCEPTED, headers=_render_location(request, body))
 
@@ -485,6 +504,8 @@ class ProductVideosView(APIView):
             raise ValidationError({"sku": [str(exc)]}) from None
         if renditions is None:
             raise Variant.DoesNotExist(f"No product with SKU, handle or id {sku!r}.")
+        # All from one render (its job, product, variant and template came with the renditions): one photo query.
+        stale_because = render_job_stale_reasons(job=renditions[0].job) if renditions else []
         body = {
             "sku": sku,
             "videos": [
@@ -492,6 +513,8 @@ class ProductVideosView(APIView):
                     "render_id": rendition.job_id,
                     "created_at": serializers.DateTimeField().to_representation(rendition.created_at),
                     **rendition_payload(rendition, absolute_url=request.build_absolute_uri),
+                    "stale": bool(stale_because),
+                    "stale_because": stale_because,
                 }
                 for rendition in renditions
             ],

@@ -15,6 +15,7 @@ from generation.engines.dit.family import FAMILY_NAMES
 from generation.models import JobStage, JobStatus, RenderJob, VideoTemplate
 from generation.services.payloads import render_job_payload, video_template_payload
 from generation.template_spec import MAX_SPEC_BYTES, PROMPT_FIELDS, SCENE_TYPES, TEMPLATE_DESCRIPTION_MAX_CHARS
+from generation.video_freshness import STALE_FIELDS, render_jobs_stale_reasons
 from shop_video.api.pagination import ApiCursorPagination
 from shop_video.api.serializers import StrictSerializer
 
@@ -150,6 +151,26 @@ class RenderOutputSerializer(serializers.Serializer):
     )
 
 
+STALE_HELP = (
+    "True when the product changed since this render was made (a newer render replaces it once it succeeds; "
+    "until then this one is still served)."
+)
+STALE_BECAUSE_HELP = (
+    "What changed: title, price, compare_at_price, currency, photos, template (its version), variant (the variant "
+    "it was made for is gone). Empty when current, and for renders made before this was recorded."
+)
+
+
+class RenderListSerializer(serializers.ListSerializer):
+    """A page of renders: what changed since each was made is read for the page at once (a few queries), not
+    per render."""
+
+    def to_representation(self, data):
+        jobs = list(data.all() if hasattr(data, "all") else data)
+        self.context["stale_because"] = render_jobs_stale_reasons(jobs=jobs)
+        return super().to_representation(jobs)
+
+
 class RenderSerializer(serializers.Serializer):
     """A render: poll it (GET /renders/{id}) or wait for the render.succeeded / render.failed webhook, which
     carries this same object."""
@@ -171,13 +192,28 @@ class RenderSerializer(serializers.Serializer):
     aspect_ratios = serializers.ListField(child=serializers.CharField(), help_text='As asked for, e.g. ["9:16"].')
     webhook_url = serializers.URLField(allow_null=True)
     metadata = serializers.DictField(help_text="Yours, as sent.")
+    campaign = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The campaign that made it (GET /campaigns/{id})."
+    )
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
+    stale = serializers.BooleanField(help_text=STALE_HELP)
+    stale_because = serializers.ListField(
+        child=serializers.ChoiceField(choices=STALE_FIELDS), help_text=STALE_BECAUSE_HELP
+    )
     outputs = RenderOutputSerializer(many=True, help_text="One per aspect ratio once the render succeeded.")
+
+    class Meta:
+        list_serializer_class = RenderListSerializer
 
     def to_representation(self, job: RenderJob) -> dict:
         renditions = job.renditions.all()  # prefetched by the list; one query for a single render
-        return render_job_payload(job, renditions=renditions, absolute_url=self.context["request"].build_absolute_uri)
+        return render_job_payload(
+            job,
+            renditions=renditions,
+            absolute_url=self.context["request"].build_absolute_uri,
+            stale_because=self.context.get("stale_because", {}).get(job.pk),  # the list's, else read for this one
+        )
 
 
 class RenderCreateSerializer(StrictSerializer):
@@ -260,6 +296,10 @@ class RenderListResponseSerializer(serializers.Serializer):
 class ProductVideoSerializer(RenderOutputSerializer):
     render_id = serializers.IntegerField(read_only=True)
     created_at = serializers.DateTimeField(help_text="When this video was made.")
+    stale = serializers.BooleanField(help_text=STALE_HELP)
+    stale_because = serializers.ListField(
+        child=serializers.ChoiceField(choices=STALE_FIELDS), help_text=STALE_BECAUSE_HELP
+    )
 
 
 class ProductVideosSerializer(serializers.Serializer):

@@ -115,6 +115,12 @@ class RenderJob(models.Model):
         help_text="https URL told of this job's render.succeeded / render.failed, besides "
         "the merchant's webhook endpoints.",
     )
+    content_shown = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What the video shows, taken when the render was made (generation/video_freshness.py): title, "
+        "prices, currency, photos, template version. Empty for renders made before it existed (never stale).",
+    )
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True)
     progress = models.PositiveSmallIntegerField(default=0)
     stage = models.CharField(max_length=16, choices=JobStage.choices, default=JobStage.QUEUED)
@@ -132,6 +138,10 @@ class RenderJob(models.Model):
     )
     heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life from the assembly.")
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The campaign that made it (generation/campaigns): its renders are one group in the API and webhooks.
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.SET_NULL, null=True, blank=True, related_name="render_jobs"
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -79,14 +79,20 @@ def preset_previews() -> dict[int, Rendition]:
     }
 
 
-def render_jobs_filter(*, merchant: Merchant, status: str | None = None, sku: str | None = None):
+def render_jobs_filter(
+    *, merchant: Merchant, status: str | None = None, sku: str | None = None, campaign_id: int | None = None
+):
     jobs = (
-        RenderJob.objects.filter(merchant=merchant).select_related("template", "variant").prefetch_related("renditions")
+        RenderJob.objects.filter(merchant=merchant)
+        .select_related("template", "variant", "product")  # product: the stale check's title
+        .prefetch_related("renditions")
     )
     if status:
         jobs = jobs.filter(status=status)
     if sku:
         jobs = jobs.filter(variant__sku=sku)
+    if campaign_id is not None:
+        jobs = jobs.filter(campaign_id=campaign_id)
     return jobs
 
 
@@ -120,6 +126,11 @@ def _renditions_latest(jobs: QuerySet[RenderJob], *, merchant: Merchant, aspect_
         jobs = jobs.filter(Exists(Rendition.objects.filter(job=OuterRef("pk"), aspect_ratio=aspect_ratio)))
         renditions = renditions.filter(aspect_ratio=aspect_ratio)
     latest = jobs.order_by("-finished_at", "-pk").values("pk")[:1]
+    # The job, its product, variant and template come in the same query, for its stale check
+    # (generation/video_freshness.py); their large fields stay behind.
+    renditions = renditions.select_related("job__product", "job__variant", "job__template").defer(
+        "job__template_spec", "job__template__spec", "job__product__description", "job__metadata"
+    )
     return list(renditions.filter(job_id=Subquery(latest)).order_by("aspect_ratio"))
 
 

@@ -506,3 +506,22 @@ if SHOT_DELIVERY_DEVICE not in ("auto", "cpu") and not SHOT_DELIVERY_DEVICE.star
 EMBED_CACHE_URL = env_str("EMBED_CACHE_URL", "")
 # Longest an answer is replayed, a bound for any change that replaces no token (a bulk update outside a service).
 EMBED_CACHE_SECONDS = env_int("EMBED_CACHE_SECONDS", 60, minimum=1, maximum=3600)
+
+# --- Campaigns: whole-catalog renders (generation/campaigns; docs/campaigns.md) --------------------------------
+INSTALLED_APPS += ["generation.campaigns"]
+# Renders are created lazily: a merchant's campaigns hold at most this many queued or running renders at once ...
+CAMPAIGN_MERCHANT_IN_FLIGHT = env_int("CAMPAIGN_MERCHANT_IN_FLIGHT", 4, minimum=1, maximum=10_000)
+# ... and all campaigns together at most this many, so a one-off render waits behind a bounded batch (about the
+# shot workers' slots; docs/campaigns.md, Fair scheduling).
+CAMPAIGN_BATCH_IN_FLIGHT = env_int("CAMPAIGN_BATCH_IN_FLIGHT", 16, minimum=1, maximum=100_000)
+CAMPAIGN_MAX_PRODUCTS = env_int("CAMPAIGN_MAX_PRODUCTS", 100_000, minimum=1, maximum=1_000_000)
+# campaign.progress webhooks at most this often per campaign.
+CAMPAIGN_PROGRESS_WEBHOOK_SECONDS = env_int("CAMPAIGN_PROGRESS_WEBHOOK_SECONDS", 60, minimum=1, maximum=86_400)
+# Workers per queue for a campaign's finish-time estimate: RENDER_FLEET=cpu=8,render=4,gpu.ltx=2 (absent: 1).
+RENDER_FLEET = {queue: int(count) for queue, count in env_mapping("RENDER_FLEET", {}).items()}
+# Worker seconds of shots a merchant may use per calendar month (RenderQuota overrides it per merchant); 0: no limit.
+RENDER_QUOTA_SECONDS_PER_MONTH = env_int("RENDER_QUOTA_SECONDS_PER_MONTH", 720_000, minimum=0)
+CELERY_BEAT_SCHEDULE["campaigns-advance"] = {
+    "task": "generation.campaigns.tasks.campaigns_advance",
+    "schedule": env_float("CAMPAIGN_SWEEP_SECONDS", 15.0, minimum=0.5, maximum=3600.0),
+}

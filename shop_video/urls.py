@@ -37,6 +37,7 @@ urlpatterns = [
     path("api/v1/", include("shop_video.tenancy.api_urls")),
     path("api/v1/", include("shop_video.live.api_urls")),  # live rooms: the product on air, push figures
     path("api/v1/", include("shop_video.live.push.api_urls")),  # live rooms' push destinations
+    path("api/v1/", include("generation.campaigns.api_urls")),  # whole-catalog campaigns
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file, so no inline script runs here either; only
     # its template's small <style> block needs inline styles

@@ -56,6 +56,8 @@ class ParsedProduct:
     description: str = ""  # plain text (HTML already cleaned)
     brand: str = ""
     product_type: str = ""
+    category: str = ""  # the feed's category path, "Home > Kitchen > Mugs" (campaign selections)
+    tags: list[str] = field(default_factory=list)  # values.tags_split: trimmed, unique, bounded
     url: str = ""
     status: str = "active"  # active | draft | archived
     variants: list[ParsedVariant] = field(default_factory=list)

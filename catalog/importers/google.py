@@ -381,5 +381,7 @@ def _product_start(row_number: int, key: str, first: dict[str, str]) -> ParsedPr
         description=html_to_text(first.get("description", "")),
         brand=first.get("brand", ""),
         product_type=first.get("product_type", ""),
+        # Google's product_type is the merchant's own category path; google_product_category is often an id.
+        category=first.get("product_type", "") or first.get("google_product_category", ""),
         url=link if is_web_url(link) else "",
     )

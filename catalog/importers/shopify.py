@@ -57,6 +57,7 @@ COLUMN_SPELLINGS: dict[str, tuple[str, ...]] = {
     "vendor": ("Vendor",),
     "type": ("Type",),
     "category": ("Product Category", "Product category"),
+    "tags": ("Tags",),
     "published": ("Published", "Published on online store"),
     "status": ("Status",),
     "sku": ("Variant SKU", "SKU"),
@@ -216,6 +217,8 @@ class _ProductBuilder:
             brand=value(titled, "vendor"),
             # Shopify's standard taxonomy ("Apparel & Accessories > Jewelry") stands in for a blank Type.
             product_type=value(titled, "type") or category_leaf(value(titled, "category")),
+            category=value(titled, "category"),
+            tags=values.tags_split(value(titled, "tags")),
             status=self._status(first_row_number, titled, errors),
             variants=variants,
             image_urls=image_urls,

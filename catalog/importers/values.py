@@ -424,3 +424,18 @@ _WEB_URL = re.compile(r"https?://[^\s/?#]+", re.IGNORECASE)
 
 def is_web_url(text: str) -> bool:
     return bool(_WEB_URL.match(text or ""))
+
+
+TAGS_MAX = 50
+TAG_MAX_CHARS = 100
+
+
+def tags_split(text: str) -> list[str]:
+    """ "summer, Sale ,summer" -> ["summer", "Sale"]: comma-separated tags, trimmed, each once, at most TAGS_MAX of
+    at most TAG_MAX_CHARS characters (a longer one is cut: tags choose products, they are not shown)."""
+    tags: list[str] = []
+    for tag in (text or "").split(","):
+        tag = tag.strip()[:TAG_MAX_CHARS]
+        if tag and tag not in tags:
+            tags.append(tag)
+    return tags[:TAGS_MAX]

@@ -211,6 +211,8 @@ class _CatalogBuilder:
             description=values.html_to_text(description.replace("\\n", "\n")),
             brand=_UNESCAPED_COMMA.split(self._value(cells, "brand"))[0].strip(),
             product_type=category_leaf(category),
+            category=category.strip(),
+            tags=values.tags_split(", ".join(_UNESCAPED_COMMA.split(self._value(cells, "tags")))),
             url=self._value(cells, "external_url") if kind == "external" else "",
             # Published is 1, 0 (draft) or -1 (private): a private product is not for shoppers either.
             status="draft" if self._value(cells, "published") in ("0", "-1") else "active",

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from generation.models import RenderJob, Rendition, VideoTemplate
 from generation.signals import render_job_finished
 from generation.template_spec import ProductShotsScene, scene_type, spec_max_frames, template_spec_parse
+from generation.video_freshness import render_job_stale_reasons
 from shop_video.webhooks import services as webhook_services
 
 logger = logging.getLogger(__name__)
@@ -52,12 +53,18 @@ def rendition_payload(rendition: Rendition, *, absolute_url=_site_absolute) -> d
     }
 
 
-def render_job_payload(job: RenderJob, *, renditions=None, absolute_url=_site_absolute) -> dict:
+def render_job_payload(
+    job: RenderJob, *, renditions=None, absolute_url=_site_absolute, stale_because: list[str] | None = None
+) -> dict:
     """A render as the API and webhooks show it (one shape for both). `absolute_url` turns a media URL into an
     absolute one: the API passes request.build_absolute_uri; webhooks use SITE_URL when it is set.
-    `renditions` defaults to the job's own (one query; pass them when already loaded)."""
+    `renditions` defaults to the job's own (one query; pass them when already loaded); `stale_because` to what
+    changed since the render was made (generation/video_freshness.py: a query for the photos; a list passes
+    render_jobs_stale_reasons's answer for a page of jobs)."""
     if renditions is None:
         renditions = job.renditions.all()
+    if stale_because is None:
+        stale_because = render_job_stale_reasons(job=job)
     order = {ratio: index for index, ratio in enumerate(job.aspect_ratios)}
     renditions = sorted(renditions, key=lambda r: (order.get(r.aspect_ratio, len(order)), r.aspect_ratio))
     return {
@@ -73,8 +80,13 @@ def render_job_payload(job: RenderJob, *, renditions=None, absolute_url=_site_ab
         "aspect_ratios": list(job.aspect_ratios),
         "webhook_url": job.webhook_url or None,
         "metadata": job.metadata,
+        "campaign": job.campaign_id,  # the campaign that made it (generation/campaigns), else null
         "created_at": _iso(job.created_at),
         "finished_at": _iso(job.finished_at),
+        # The video no longer shows the product as it is (price, photos, ...): a storefront may keep showing it
+        # until a newer render succeeds.
+        "stale": bool(stale_because),
+        "stale_because": list(stale_because),
         "outputs": [rendition_payload(rendition, absolute_url=absolute_url) for rendition in renditions],
     }
 
@@ -135,7 +147,7 @@ def render_job_event_emit(*, job_id: int, event: str) -> None:
         if isinstance(result, Exception):
             logger.error("%s failed on %s of render job %s: %s", receiver, event, job_id, result, exc_info=result)
     try:
-        job = RenderJob.objects.select_related("merchant", "template", "variant").get(pk=job_id)
+        job = RenderJob.objects.select_related("merchant", "template", "variant", "product").get(pk=job_id)
         webhook_services.webhook_event_emit(
             merchant=job.merchant,
             event=event,

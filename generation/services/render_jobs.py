@@ -16,6 +16,7 @@ from catalog.selectors import VariantNotFound, product_images_ready, variant_get
 from generation import dispatch
 from generation.aspect_ratios import ASPECT_RATIOS
 from generation.assembly.job_timeline import cards_check, timeline_for_job
+from generation.campaigns.quota import render_quota_check
 from generation.engines.base import EngineError
 from generation.engines.dit.family import FAMILY_NAMES
 from generation.engines.registry import engine_queue, engine_uses_families
@@ -27,6 +28,7 @@ from generation.provenance.sources import shot_ai_generated
 from generation.selectors import TemplateNotFound, video_template_get
 from generation.services.scene_prompts import scene_prompts_render
 from generation.template_spec import PROMPT_FIELDS, PresenterScene, ProductShotsScene, TemplateSpec, template_spec_parse
+from generation.video_freshness import product_content_shown
 from shop_video.tenancy.models import Merchant
 from shop_video.tenancy.selectors import brand_kit_default, brand_music_for
 from shop_video.webhooks.transport import FetchFailed, FetchRefused, destination_check
@@ -124,6 +126,9 @@ def render_job_create(
             metadata=metadata or {},
             merge_fields=merge_fields or {},
             webhook_url=webhook_url,
+            content_shown=product_content_shown(
+                variant=variant, template=template, photos=images, merge_fields=merge_fields
+            ),
         )
         _shots_create(job=job, spec=spec, product_shots=product_shots, presenter_shots=presenter_shots)
         _cards_fit_check(job=job, template_slug=template.slug, sku=sku)
@@ -268,6 +273,7 @@ def _cards_fit_check(*, job: RenderJob, template_slug: str, sku: str) -> None:
 def render_jobs_create(*, merchant: Merchant, template_slug: str, skus: list[str], **options) -> list[RenderJob]:
     """One job per SKU, all or nothing: every SKU is tried in one transaction and any refusal rolls back the
     others (and their queued tasks). The ValidationError lists every distinct problem, each naming its SKU."""
+    render_quota_check(merchant=merchant)  # a spent monthly quota refuses the request, before any SKU
     duplicates = sorted({sku for sku in skus if skus.count(sku) > 1})
     if duplicates:
         raise ValidationError(f"SKU {', '.join(map(repr, duplicates))} is listed more than once; list each once.")

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from catalog.selectors import variant_sku_choices
+from generation.campaigns.quota import render_quota_check
 from generation.engines.registry import engine_uses_families
 from generation.models import FINISHED_STATUSES, JobStatus
 from generation.render_progress import MeasuredRates, render_job_progress
@@ -42,6 +43,7 @@ def render_new(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
+                render_quota_check(merchant=request.merchant)  # a spent monthly quota: a form error saying so
                 job = render_job_create(
                     merchant=request.merchant,
                     template_slug=data["template"],

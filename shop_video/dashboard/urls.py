@@ -1,6 +1,14 @@
 from django.urls import path
 
-from shop_video.dashboard import library_views, presenter_views, product_views, render_views, settings_views, views
+from shop_video.dashboard import (
+    campaign_views,
+    library_views,
+    presenter_views,
+    product_views,
+    render_views,
+    settings_views,
+    views,
+)
 
 app_name = "dashboard"
 
@@ -29,6 +37,18 @@ urlpatterns = [
     path("renders/<int:job_id>/cancel/", render_views.job_cancel, name="job_cancel"),
     path("videos/", library_views.video_library, name="video_library"),
     path("videos/<int:rendition_id>/download/", library_views.rendition_download, name="rendition_download"),
+    path("campaigns/", campaign_views.campaigns, name="campaigns"),
+    path("campaigns/new/", campaign_views.campaign_new, name="campaign_new"),
+    path("campaigns/<int:campaign_id>/", campaign_views.campaign_detail, name="campaign_detail"),
+    *(
+        path(
+            f"campaigns/<int:campaign_id>/{action}/",
+            campaign_views.campaign_action,
+            {"action": action},
+            name=f"campaign_{action}",
+        )
+        for action in ("launch", "pause", "resume", "cancel", "retry")
+    ),
     path("brand/", views.brand_kit, name="brand_kit"),
     path("api-keys/", settings_views.api_keys, name="api_keys"),
     path("api-keys/<str:prefix>/revoke/", settings_views.api_key_revoke_view, name="api_key_revoke"),

@@ -21,7 +21,6 @@ from catalog.selectors import (
     catalog_import_get,
     catalog_imports_list,
     import_mapping_names,
-    products_filter,
 )
 from generation.selectors import (
     preset_previews,
@@ -32,6 +31,9 @@ from generation.selectors import (
 from generation.services.video_templates import video_template_copy, video_template_update
 from shop_video.dashboard import forms
 from shop_video.dashboard.access import member_view
+from shop_video.dashboard.campaign_forms import CatalogFilterForm
+from shop_video.dashboard.campaign_selectors import catalog_filtered
+from shop_video.dashboard.campaign_views import catalog_campaign_context
 from shop_video.dashboard.display import scene_summary
 from shop_video.dashboard.services import dashboard_merchant_choose
 from shop_video.tenancy.models import BrandKit, Membership
@@ -95,17 +97,19 @@ def _product_row(product) -> dict:
 
 @member_view
 def catalog(request):
-    form = forms.SearchForm(request.GET or None)
-    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    page = Paginator(products_filter(merchant=request.merchant, q=query), PAGE_SIZE).get_page(request.GET.get("page"))
+    form = CatalogFilterForm(request.GET or None)  # search, type, vendor, in stock, has photos
+    filters = form.filters()
+    products = catalog_filtered(merchant=request.merchant, filters=filters)
+    page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "dashboard/catalog.html",
         {
             "form": form,
-            "query": query,
+            "query": filters.get("q", ""),
             "page": page,
             "rows": [_product_row(p) for p in page.object_list],
+            **catalog_campaign_context(request, filters),  # "Make videos": ticks, select all matching
         },
     )
 

@@ -30,7 +30,14 @@ from shop_video.webhooks.transport import FetchFailed, FetchRefused, destination
 
 logger = logging.getLogger(__name__)
 
-EVENTS = ("render.succeeded", "render.failed", "catalog_import.finished", "live.product_on_air")
+EVENTS = (
+    "render.succeeded",
+    "render.failed",
+    "catalog_import.finished",
+    "live.product_on_air",
+    "campaign.progress",  # generation/campaigns: counts by state, at most every CAMPAIGN_PROGRESS_WEBHOOK_SECONDS
+    "campaign.finished",
+)
 URL_MAX_CHARS = 2000
 ENDPOINTS_MAX = 20  # per merchant: every event fans out to each of them
 DESCRIPTION_MAX_CHARS = 200

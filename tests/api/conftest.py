@@ -1,6 +1,7 @@
 import pytest
 
 from catalog.models import CatalogImport
+from generation.campaigns.services import campaign_create
 from generation.models import VideoTemplate
 from generation.services.render_jobs import render_job_create
 from shop_video.live.models import LiveRoom
@@ -41,7 +42,9 @@ def acme(merchant, product_with_photos, builtin_templates, sent_tasks):
     destination = live_destination_create(
         room=live_room, name="Douyin", url="rtmps://93.184.215.14:443/live", stream_key="live_1234567890abcdef"
     )
+    campaign = campaign_create(merchant=merchant, name="Acme", template="product-showcase", selection={"all": True})
     values = {
+        "campaign_id": campaign.pk,
         "import_id": record.pk,
         "ref": "MUG-1",
         "sku": "MUG-1",

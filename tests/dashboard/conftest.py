@@ -112,7 +112,11 @@ def acme_objects(
     )
     # A presenter row without the face check (no page here reads its photo's pixels).
     presenter = Presenter.objects.create(merchant=merchant, slug="host", name="Host", avatar="presenters/host.jpg")
+    from generation.campaigns.services import campaign_create
+
+    campaign = campaign_create(merchant=merchant, name="Spring", template="product-showcase", selection={"all": True})
     return {
+        "campaign": campaign,
         "product": product_with_photos,
         "image": product_with_photos.images.order_by("position").first(),
         "presenter": presenter,

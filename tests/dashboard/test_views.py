@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import get_resolver, reverse
 
 from catalog.models import CatalogImport
+from generation.campaigns.models import Campaign
 from generation.models import JobStatus, RenderJob
 from shop_video.api.models import MerchantApiKey
 from shop_video.tenancy.access import SESSION_MERCHANT
@@ -43,6 +44,9 @@ def page_urls(objects) -> dict[str, str]:
         "presenters": reverse("dashboard:presenters"),
         "presenter_new": reverse("dashboard:presenter_new"),
         "presenter_edit": reverse("dashboard:presenter_edit", args=[objects["presenter"].slug]),
+        "campaigns": reverse("dashboard:campaigns"),
+        "campaign_new": reverse("dashboard:campaign_new"),
+        "campaign": reverse("dashboard:campaign_detail", args=[objects["campaign"].pk]),
     }
 
 
@@ -69,6 +73,9 @@ def object_urls(objects) -> list[tuple[str, str, str]]:
         ("post", "presenter_edit", objects["presenter"].slug),
         ("post", "presenter_delete", objects["presenter"].slug),
         ("get", "rendition_download", objects["rendition"].pk),
+        ("get", "campaign_detail", objects["campaign"].pk),
+        *(("post", f"campaign_{action}", objects["campaign"].pk) for action in ("launch", "pause", "resume", "retry")),
+        ("post", "campaign_cancel", objects["campaign"].pk),
     ]
     return [(method, name, reverse(f"dashboard:{name}", args=[value])) for method, name, value in routes]
 
@@ -167,6 +174,7 @@ def test_another_merchants_ids_are_404_everywhere(outsider, acme_objects):
     assert WebhookEndpoint.objects.filter(pk=acme_objects["endpoint"].pk).exists()
     assert WebhookDelivery.objects.get(pk=acme_objects["delivery"].pk).status == WebhookDelivery.Status.FAILED
     assert acme_objects["product"].images.count() == 2 and type(acme_objects["presenter"]).objects.exists()
+    assert Campaign.objects.get(pk=acme_objects["campaign"].pk).status == Campaign.Status.DRAFT
     # And none of acme's things show up in globex's lists.
     for url in (
         "dashboard:catalog",

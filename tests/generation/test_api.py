@@ -51,8 +51,11 @@ def test_one_sku_is_accepted_with_the_render_and_its_location(
         "aspect_ratios": ["9:16", "1:1"],
         "webhook_url": "https://hooks.example.com/renders",
         "metadata": {"campaign": "summer", "n": 3},
+        "campaign": None,
         "created_at": job.created_at.isoformat().replace("+00:00", "Z"),
         "finished_at": None,
+        "stale": False,
+        "stale_because": [],
         "outputs": [],
     }
     assert (job.merchant.slug, job.variant.sku, job.webhook_url, job.metadata) == (

@@ -50,6 +50,8 @@ def test_embed_gives_the_latest_succeeded_renders_videos(api, catalog):
                 "quality": None,
                 "ai_generated": False,
                 "provenance": None,
+                "stale": False,
+                "stale_because": [],
             }
         ],
     }
@@ -116,7 +118,8 @@ def test_embed_is_two_queries_beyond_authentication(api, catalog, django_assert_
     api.get("/api/v1/me")  # warm the throttle cache
     with CaptureQueriesContext(connection) as authentication:
         api.get("/api/v1/me")
-    with django_assert_max_num_queries(len(authentication) + 1):
+    # The renditions with their job, product, variant and template; the product's photos (the stale check).
+    with django_assert_max_num_queries(len(authentication) + 2):
         assert len(_videos(api, aspect="9:16").json()["videos"]) == 1
     with django_assert_max_num_queries(len(authentication) + 2):  # the SKU check, only when nothing was found
         assert _videos(api, sku="NOPE").status_code == 404
