@@ -72,9 +72,7 @@ def _product(merchant: Merchant, product_id: int | None) -> Product | None:
 
 def _subject(product: Product, merchant: Merchant, kit, options: dict) -> PreviewSubject:
     variant = product.variants.order_by("position", "id").first()
-    image = (
-        product.images.filter(status=ProductImage.Status.READY).exclude(file="").order_by("position", "id").first()
-    )
+    image = product.images.filter(status=ProductImage.Status.READY).exclude(file="").order_by("position", "id").first()
     context = prompt_context(product=product, variant=variant, brand_kit=kit, merchant=merchant, options=options)
     return _priced(context, variant, product.description, str(scratch_path(image.file)) if image else None)
 

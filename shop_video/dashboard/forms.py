@@ -126,7 +126,9 @@ class RenderForm(forms.Form):
 
     def __init__(self, *args, templates=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["template"].choices = [(t.slug, t.name) for t in templates]
+        self.fields["template"].choices = [  # whose template it is, in its name
+            (t.slug, f"{t.name} ({'yours' if t.merchant_id else 'built-in'})") for t in templates
+        ]
         self.fields["engine"].choices = [(name, name) for name in settings.SHOT_ENGINES]
         self.fields["engine"].initial = settings.DEFAULT_SHOT_ENGINE
         sides = sorted(

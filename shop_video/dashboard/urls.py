@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shop_video.dashboard import views
+from shop_video.dashboard import template_views, views
 
 app_name = "dashboard"
 
@@ -11,9 +11,13 @@ urlpatterns = [
     path("imports/", views.imports, name="imports"),
     path("imports/currency/", views.merchant_currency, name="merchant_currency"),
     path("imports/<int:import_id>/", views.import_detail, name="import_detail"),
-    path("templates/", views.templates_gallery, name="templates"),
-    path("templates/<slug:slug>/copy/", views.template_copy, name="template_copy"),
-    path("templates/<slug:slug>/edit/", views.template_edit, name="template_edit"),
+    path("templates/", template_views.templates_gallery, name="templates"),
+    path("templates/<slug:slug>/copy/", template_views.template_copy, name="template_copy"),
+    path("templates/<slug:slug>/edit/", template_views.template_edit, name="template_edit"),
+    path("templates/<slug:slug>/json/", template_views.template_json, name="template_json"),
+    path("templates/<slug:slug>/preview/", template_views.template_preview, name="template_preview"),
+    path("templates/<slug:slug>/delete/", template_views.template_delete, name="template_delete"),
+    path("templates/<slug:slug>/revert/", template_views.template_revert, name="template_revert"),
     path("renders/", views.renders, name="renders"),
     path("renders/new/", views.render_new, name="render_new"),
     path("renders/<int:job_id>/", views.job_detail, name="job_detail"),

@@ -308,10 +308,10 @@ def test_the_gallery_describes_scenes_and_shows_a_preview_once_there_is_one(memb
     assert "Product photos: 4 s each, up to 3 photos (push in, pan right, tilt up)" in page
     assert "Price card (sale price and discount badge when on sale): 2.2 s, enters with a crossfade" in page
     assert "Presenter speaking: 14 s, picture-in-picture over the product, script in de, en, es, fr" in page
-    assert page.count("No preview yet") == 10  # the 9 built-ins and acme's own
+    assert page.count('class="template-still"') == 10  # the 9 built-ins and acme's own: a still of scene 1
     job_succeed(acme_objects["job"])
     page = member.get(reverse("dashboard:templates")).content.decode()
-    assert page.count("No preview yet") == 9 and "9x16.mp4" in page
+    assert page.count('class="template-still"') == 9 and "9x16.mp4" in page
 
 
 def test_the_render_form_creates_a_job_with_the_chosen_options(
