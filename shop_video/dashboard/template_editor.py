@@ -110,7 +110,7 @@ def editor_state_from_post(post: QueryDict) -> EditorState:
     own_colours = post.get("own_colours") == "on"
     spec.pop("colours", None)
     if own_colours:
-        spec["colours"] = {role: post.get(f"colour_{role}", "")[:16] for role in COLOUR_ROLES}
+        spec["colours"] = {role: post.get(f"colour_{role}", "")[:16].lower() for role in COLOUR_ROLES}
     state = EditorState(
         spec=spec,
         name=post.get("name", "")[:MAX_FIELD_CHARS],
