@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 from django.http import QueryDict
 
-from generation.engines.motion import CAMERA_PRESETS
 from generation.template_spec import (
     COLOUR_ROLES,
+    MAX_CAMERAS,
     MAX_SCENE_SECONDS,
     MAX_SCENES,
     MAX_SCRIPT_CHARS,
@@ -145,11 +145,11 @@ def _scene_from_post(post: QueryDict, prefix: str, scene: dict) -> dict:
     scene["duration"] = _number(value("duration"), MAX_SCENE_SECONDS)
     if kind != "presenter":
         _text_set(scene, "caption", value("caption"))
-    transition = value("transition")
-    if transition in TRANSITION_TYPES and transition != "cut":
-        scene["transition"] = {"type": transition, "duration": _number(value("transition_duration") or "0.4", 2)}
-    elif transition == "cut":
+    transition = value("transition")[:40]
+    if transition == "cut":
         scene.pop("transition", None)
+    elif transition:  # an unknown kind goes on to the parser, which names the ones there are
+        scene["transition"] = {"type": transition, "duration": _number(value("transition_duration") or "0.4", 2)}
     for name, _, _, _ in TEXT_FIELDS.get(kind, ()):
         if name == "script" and isinstance(scene.get("script"), dict):
             scene["script"] = {
@@ -163,8 +163,8 @@ def _scene_from_post(post: QueryDict, prefix: str, scene: dict) -> dict:
     for name, _ in CHECKBOXES.get(kind, ()):
         scene[name] = post.get(prefix + name) == "on"
     if kind == "product_shots":
-        cameras = [camera for camera in post.getlist(prefix + "cameras")[:20] if camera in CAMERA_PRESETS]
-        scene["cameras"] = cameras or scene.get("cameras") or ["push_in"]
+        cameras = [camera[:40] for camera in post.getlist(prefix + "cameras")[: MAX_CAMERAS + 1]]
+        scene["cameras"] = cameras or scene.get("cameras") or ["push_in"]  # unknown ones: the parser names them
     if kind == "presenter" and value("layout") in PRESENTER_LAYOUTS:
         scene["layout"] = value("layout")
     return scene
@@ -190,8 +190,10 @@ def _number(raw: str, largest: float) -> float | str:
 def _apply_action(state: EditorState) -> None:
     scenes = state.spec["scenes"]
     verb, _, argument = state.action.partition(":")
-    if verb == "add" and argument in SCENE_TYPES:
-        if len(scenes) >= MAX_SCENES:
+    if verb == "add":
+        if argument not in SCENE_TYPES:
+            state.notes.append(f"Pick a scene type to add: {', '.join(SCENE_LABELS.values())}.")
+        elif len(scenes) >= MAX_SCENES:
             state.notes.append(f"A template has at most {MAX_SCENES} scenes; remove one first.")
         else:
             scenes.append(dict(DEFAULT_SCENES[argument]))

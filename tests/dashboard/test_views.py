@@ -32,6 +32,7 @@ def page_urls(objects) -> dict[str, str]:
         "import": reverse("dashboard:import_detail", args=[objects["import"].pk]),
         "templates": reverse("dashboard:templates"),
         "template_edit": reverse("dashboard:template_edit", args=[objects["template"].slug]),
+        "template_json": reverse("dashboard:template_json", args=[objects["template"].slug]),
         "renders": reverse("dashboard:renders"),
         "render_new": reverse("dashboard:render_new"),
         "job": reverse("dashboard:job_detail", args=[objects["job"].pk]),
@@ -57,6 +58,12 @@ def object_urls(objects) -> list[tuple[str, str, str]]:
         ("post", "template_copy", objects["template"].slug),
         ("get", "template_edit", objects["template"].slug),
         ("post", "template_edit", objects["template"].slug),
+        ("get", "template_json", objects["template"].slug),
+        ("post", "template_json", objects["template"].slug),
+        ("get", "template_preview", objects["template"].slug),
+        ("post", "template_preview", objects["template"].slug),
+        ("post", "template_delete", objects["template"].slug),
+        ("post", "template_revert", objects["template"].slug),
     ]
     return [(method, name, reverse(f"dashboard:{name}", args=[value])) for method, name, value in routes]
 
