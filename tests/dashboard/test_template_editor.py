@@ -9,6 +9,7 @@ import json
 import pytest
 from django.urls import reverse
 
+from generation.assembly.job_timeline import timeline_for_job
 from generation.models import VideoTemplate
 from generation.services.render_jobs import render_job_create
 from shop_video.tenancy.services import membership_add
@@ -62,7 +63,7 @@ def test_the_page_offers_a_control_per_field_with_merge_fields_and_bounds(member
     assert 'data-confirm="Delete' in page and "Revert to the built-in" in page
 
 
-def test_saving_the_form_writes_each_field_and_the_new_order(member, bumper):
+def test_saving_the_form_writes_each_field_and_the_new_order(member, merchant, bumper, product_with_photos, sent_tasks):
     spec = bumper.spec
     data = editor_post(
         spec,
@@ -96,6 +97,10 @@ def test_saving_the_form_writes_each_field_and_the_new_order(member, bumper):
     assert bumper.spec["music"] == spec["music"]
     assert bumper.spec["colours"] == {"background": "#1d3557", "text": "#f1faee", "accent": "#e63946"}
     assert "My bumper saved (version 2)." in member.get(_edit()).content.decode()
+    # The template's colours are the video's card colours, over the brand kit's.
+    job = render_job_create(merchant=merchant, template_slug="quick-bumper", sku="MUG-1", short_side=64)
+    style = timeline_for_job(job, "9:16").style
+    assert (style.background, style.foreground, style.accent) == ("#1d3557", "#f1faee", "#e63946")
 
 
 def test_add_remove_and_move_answer_the_form_again_unsaved(member, bumper):
