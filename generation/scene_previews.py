@@ -56,6 +56,7 @@ def scene_preview_render(
         subject=subject,
         style=template_style(parsed, kit),
         watermark=kit.watermark_position if kit and kit.logo else "none",
+        backdrop_colours=(kit.primary_colour, kit.secondary_colour, kit.accent_colour) if kit else (),
         aspect_ratio=aspect_ratio,
         short_side=short_side,
     )

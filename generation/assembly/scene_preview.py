@@ -78,10 +78,12 @@ def scene_preview_draw(
     subject: PreviewSubject,
     style: Style,
     watermark: str = "none",
+    backdrop_colours: tuple[str, ...] = (),
     aspect_ratio: str = "9:16",
     short_side: int = PREVIEW_SHORT_SIDE,
 ) -> bytes:
-    """The scene at rest as JPEG bytes, `short_side` pixels on its short side. ScenePreviewError when a text
+    """The scene at rest as JPEG bytes, `short_side` pixels on its short side. `backdrop_colours`: what the shot
+    runner gives the motion engine for its backdrop (the brand kit's; none: neutral). ScenePreviewError when a text
     cannot be rendered or does not fit (the same refusals the render would make)."""
     if not 0 <= scene_index < len(spec.scenes):
         raise ScenePreviewError(f"There is no scene {scene_index + 1}; the template has {len(spec.scenes)}.")
@@ -96,7 +98,7 @@ def scene_preview_draw(
             raise ScenePreviewError(" ".join(exc.messages)) from None
 
     try:
-        frame = _scene_frame(scene, spec, subject, style, size, text)
+        frame = _scene_frame(scene, spec, subject, style, size, text, backdrop_colours)
         if spec.burn_in_captions and not isinstance(scene, PresenterScene):
             caption = text(scene.caption, "caption")
             if caption:
@@ -115,9 +117,9 @@ def scene_preview_draw(
     return out.getvalue()
 
 
-def _scene_frame(scene, spec: TemplateSpec, subject: PreviewSubject, style: Style, size, text) -> np.ndarray:
+def _scene_frame(scene, spec: TemplateSpec, subject: PreviewSubject, style: Style, size, text, backdrop) -> np.ndarray:
     if isinstance(scene, ProductShotsScene):
-        return _product_shot(scene, spec, subject, style, size)
+        return _product_shot(scene, spec, subject, style, size, backdrop)
     if isinstance(scene, PresenterScene):
         return _presenter(scene, subject, style, size)
     content = _card_content(scene, subject, text)
@@ -151,7 +153,7 @@ def _card_content(scene, subject: PreviewSubject, text):
     raise ScenePreviewError(f"A {type(scene).__name__} has no preview.")
 
 
-def _product_shot(scene: ProductShotsScene, spec: TemplateSpec, subject: PreviewSubject, style: Style, size):
+def _product_shot(scene: ProductShotsScene, spec: TemplateSpec, subject: PreviewSubject, style: Style, size, backdrop):
     """The motion engine's first frame of the scene's first shot (its first camera), as the worker makes it."""
     if subject.photo_path is None:
         return _no_photo(size, style)
@@ -162,7 +164,7 @@ def _product_shot(scene: ProductShotsScene, spec: TemplateSpec, subject: Preview
         num_frames=1,
         image_path=subject.photo_path,
         camera=scene.cameras[0],
-        parameters={"brand_colours": [style.background, style.foreground, style.accent]},
+        parameters={"brand_colours": list(backdrop)} if backdrop else {},
     )
     return np.ascontiguousarray(MotionEngine().generate(request).frames[0])
 

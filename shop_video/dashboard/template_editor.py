@@ -25,7 +25,6 @@ from generation.template_spec import (
     MAX_TEXT_CHARS,
     PRESENTER_LAYOUTS,
     SCENE_TYPES,
-    TRANSITION_TYPES,
 )
 
 # The merge fields the editor offers beside a text (the spec allows more: docs/templates.md lists them).
