@@ -22,6 +22,9 @@
       var items = scenes();
       items.forEach(function (item, position) {
         item.querySelector("[data-scene-number]").textContent = "Scene " + (position + 1);
+        item.querySelectorAll("[data-scene-label]").forEach(function (label) {
+          label.textContent = ": scene " + (position + 1);
+        });
         item.querySelector("input[name=preview_scene]").value = String(position);
         item.querySelector("[data-move=up]").disabled = position === 0;
         item.querySelector("[data-move=down]").disabled = position === items.length - 1;
@@ -29,8 +32,9 @@
     }
     function moved(item, focusButton) {
       renumber();
-      if (focusButton && !focusButton.disabled) focusButton.focus();
-      else item.querySelector("button, input, select, textarea").focus();
+      // Keep the keyboard on the scene: its button, or the other move button when that one is now disabled.
+      var target = focusButton && !focusButton.disabled ? focusButton : item.querySelector("[data-move]:not([disabled])");
+      if (focusButton && target) target.focus();
       announce("Scene moved to position " + (scenes().indexOf(item) + 1) + ". Save to keep the new order.");
       schedulePreview();
     }
@@ -48,15 +52,18 @@
         moved(item, button);
       });
       var dragged = null;
-      scenes().forEach(function (item) {
-        item.setAttribute("draggable", "true");
+      // A scene is dragged by its handle (dragging from a text field would select its text instead).
+      list.querySelectorAll(".drag-handle").forEach(function (handle) {
+        handle.setAttribute("draggable", "true");
       });
       list.addEventListener("dragstart", function (event) {
-        dragged = event.target.closest("[data-scene]");
+        dragged = event.target.closest && event.target.closest("[data-scene]");
         if (!dragged) return;
-        dragged.classList.add("dragging");
         event.dataTransfer.effectAllowed = "move";
         event.dataTransfer.setData("text/plain", "scene");
+        var item = dragged;
+        // Restyled after the drag has begun: Chromium cancels a drag whose source changes during dragstart.
+        setTimeout(function () { item.classList.add("dragging"); }, 0);
       });
       list.addEventListener("dragover", function (event) {
         if (!dragged) return;
