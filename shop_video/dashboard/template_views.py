@@ -28,7 +28,7 @@ from generation.services.video_templates import (
     video_template_revert,
     video_template_update,
 )
-from generation.template_spec import COLOUR_ROLES, MAX_SCENES, SCENE_TYPES, TRANSITION_TYPES
+from generation.template_spec import COLOUR_ROLES, MAX_SCENES, MAX_SPEC_BYTES, SCENE_TYPES, TRANSITION_TYPES
 from generation.template_spec_errors import template_spec_errors
 from shop_video.dashboard import forms
 from shop_video.dashboard.access import member_view
@@ -199,7 +199,11 @@ def template_edit(request, slug: str):
         return redirect("dashboard:template_edit", slug=template.slug)
     if state.action != "save":  # add, remove or move without JavaScript: the form again, unsaved
         return _editor_page(request, template, state, [])
-    errors = template_spec_errors(state.spec, fps=settings.RENDER_FPS)
+    size = len(json.dumps(state.spec, separators=(",", ":")).encode())
+    if size > MAX_SPEC_BYTES:  # the API's and the JSON editor's limit
+        errors = [f"spec: the template is {size:,} bytes as JSON; keep it to {MAX_SPEC_BYTES:,} (shorter texts)."]
+    else:
+        errors = template_spec_errors(state.spec, fps=settings.RENDER_FPS)
     if not state.name.strip():
         errors.insert(0, "name: give the template a name.")
     if not errors:

@@ -138,6 +138,9 @@ def test_every_bad_value_is_listed_by_scene_and_field_and_nothing_is_saved(membe
     assert "5 things to fix" in page
     bumper.refresh_from_db()
     assert bumper.version == 1 and bumper.spec == spec
+    big = {**spec, "options": {f"o{n}": "x" * 400 for n in range(200)}}  # 80 KB: over the spec limit
+    response = member.post(_edit(), editor_post(big))
+    assert response.status_code == 400 and "keep it to 65,536" in response.content.decode()
     # A changed hidden field or too many scenes: reload, nothing saved, never a 500.
     for hostile in ({**bad, "base": "{not json"}, {**bad, "scene": ["0", "7"]}, {**bad, "scene": ["0"] * 40}):
         response = member.post(_edit(), hostile)
