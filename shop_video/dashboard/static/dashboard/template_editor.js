@@ -152,6 +152,8 @@
     }
     form.addEventListener("input", schedulePreview);
     form.addEventListener("change", schedulePreview);
+    // The form came back unsaved (a scene added, moved or removed, or errors to fix): show it as it is now.
+    if (!readonly && document.querySelector(".notice, #editor-errors")) schedulePreview();
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
