@@ -169,6 +169,8 @@ class TemplateSpec:
     burn_in_captions: bool = True  # false: captions go to the SRT / WebVTT sidecars only
     voiceover: VoiceOverSettings | None = None
     ai_label: AiLabelSettings = AiLabelSettings()  # the visible AI label (generation/provenance/label_spec.py)
+    # The template's own card colours ("background", "text", "accent" -> "#rrggbb"), over the brand kit's.
+    colours: dict = field(default_factory=dict)
 
 
 def template_spec_parse(spec: Any, *, fps: int) -> TemplateSpec:
@@ -236,6 +238,7 @@ def template_spec_parse(spec: Any, *, fps: int) -> TemplateSpec:
         burn_in_captions=burn_in,
         voiceover=voiceover,
         ai_label=ai_label_parse(spec.get("ai_label")),
+        colours=_colours_parse(spec.get("colours", {})),
     )
 
 
@@ -256,6 +259,21 @@ def spec_max_frames(spec: TemplateSpec) -> int:
         frames -= spec.shot_transition.frames * (count - 1)
         first = False
     return frames
+
+
+COLOUR_ROLES = ("background", "text", "accent")  # card background, card text, badge and wipe band
+_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def _colours_parse(raw: Any) -> dict[str, str]:
+    if not isinstance(raw, dict):
+        raise ValidationError(f'colours must be an object such as {{"background": "#1d3557"}}, got {raw!r}.')
+    for role, value in raw.items():
+        if role not in COLOUR_ROLES:
+            raise ValidationError(f"colours.{role} is unknown; colours takes {', '.join(COLOUR_ROLES)}.")
+        if not isinstance(value, str) or not _HEX_COLOUR.match(value):
+            raise ValidationError(f'colours.{role} must be a colour written like "#1d3557", got {str(value)[:40]!r}.')
+    return {role: value.lower() for role, value in raw.items()}
 
 
 def _without_entrance(scene: Scene) -> Scene:
@@ -522,6 +540,7 @@ TOP_LEVEL_FIELDS = {
     "burn_in_captions",
     "voiceover",
     "ai_label",
+    "colours",
 }
 _COMMON_FIELDS = {"type", "duration", "transition", "caption"}
 _SCENE_FIELDS = {

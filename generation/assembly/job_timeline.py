@@ -182,13 +182,7 @@ def timeline_for_job(job: RenderJob, aspect_ratio: str) -> Timeline:
     segments = _transitions_fitted(segments, spec.fps)
     music = _music_for(job, spec)
     segments = _cuts_on_beats(segments, music, spec.fps)
-    style = Style(
-        background=kit.primary_colour if kit else Style.background,
-        foreground=kit.secondary_colour if kit else Style.foreground,
-        accent=kit.accent_colour if kit else Style.accent,
-        font_path=str(scratch_path(kit.font)) if kit and kit.font else None,
-        logo_path=str(scratch_path(kit.logo)) if kit and kit.logo else None,
-    )
+    style = template_style(spec, kit)
     timeline = Timeline(
         width=width,
         height=height,
@@ -233,6 +227,17 @@ def timeline_for_job(job: RenderJob, aspect_ratio: str) -> Timeline:
         )
         timeline = replace(timeline, music=replace(music, beats=beats))
     return timeline
+
+
+def template_style(spec, kit) -> Style:
+    """The brand kit's look (Style's defaults without one), with the colours the template sets over it."""
+    return Style(
+        background=spec.colours.get("background") or (kit.primary_colour if kit else Style.background),
+        foreground=spec.colours.get("text") or (kit.secondary_colour if kit else Style.foreground),
+        accent=spec.colours.get("accent") or (kit.accent_colour if kit else Style.accent),
+        font_path=str(scratch_path(kit.font)) if kit and kit.font else None,
+        logo_path=str(scratch_path(kit.logo)) if kit and kit.logo else None,
+    )
 
 
 def _music_for(job: RenderJob, spec) -> Music | None:

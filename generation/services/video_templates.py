@@ -3,12 +3,16 @@ and deleted. Every refusal is a ValidationError saying what to do instead."""
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
 from generation.models import VideoTemplate
 from shop_video.tenancy.models import Merchant
+
+NAME_MAX_CHARS = VideoTemplate._meta.get_field("name").max_length
 
 
 def video_template_copy(
@@ -22,16 +26,53 @@ def video_template_copy(
         raise ValidationError(
             {"slug": [f"You already have a template {slug!r}. Edit it, or give the copy another slug."]}
         )
+    name = video_template_copy_name(merchant=merchant, name=template.name, slug=slug)
     copy, created = VideoTemplate.objects.get_or_create(
         merchant=merchant,
         slug=slug,
-        defaults={"name": template.name, "description": template.description, "spec": template.spec, "version": 1},
+        defaults={"name": name, "description": template.description, "spec": template.spec, "version": 1},
     )
     if not created:
-        copy.spec, copy.name, copy.description = template.spec, template.name, template.description
+        copy.spec, copy.name, copy.description = template.spec, name, template.description
         copy.version += 1
         copy.save()
     return copy
+
+
+def video_template_copy_name(*, merchant: Merchant, name: str, slug: str | None = None) -> str:
+    """A copy's name that says it is a copy and that no other template of the merchant has ("Product showcase
+    (copy)", then "(copy 2)", ...), so the gallery and the render form never show two alike. `slug`: the
+    copy's own slug, whose current name may be reused (copying over it again)."""
+    base = re.sub(r" \(copy(?: \d+)?\)$", "", name)[: NAME_MAX_CHARS - len(" (copy 999)")]
+    taken = set(VideoTemplate.objects.filter(merchant=merchant).exclude(slug=slug).values_list("name", flat=True))
+    for number in range(1, 1000):
+        candidate = f"{base} (copy)" if number == 1 else f"{base} (copy {number})"
+        if candidate not in taken:
+            return candidate
+    raise ValidationError("You have too many copies of this template; delete some first.")
+
+
+def video_template_free_slug(*, merchant: Merchant, slug: str) -> str:
+    """`slug` if the merchant has no template by it, else `<slug>-copy`, `<slug>-copy-2`, ... (a copy of one of
+    their own templates must not overwrite it)."""
+    taken = set(
+        VideoTemplate.objects.filter(merchant=merchant, slug__startswith=slug[:40]).values_list("slug", flat=True)
+    )
+    for candidate in (slug, *(f"{slug[:40]}-copy" + (f"-{n}" if n > 1 else "") for n in range(1, 1000))):
+        if candidate not in taken:
+            return candidate
+    raise ValidationError("You have too many copies of this template; delete some first.")
+
+
+def video_template_revert(*, template: VideoTemplate) -> VideoTemplate:
+    """Put the built-in's spec and description back into the merchant's copy of it (same slug); a changed spec
+    bumps the version, as an edit does. The copy keeps its name. ValidationError when there is no built-in."""
+    builtin = VideoTemplate.objects.filter(merchant__isnull=True, slug=template.slug).first()
+    if template.merchant_id is None or builtin is None:
+        raise ValidationError(
+            f"{template.name} is not a copy of a built-in template, so there is nothing to revert to."
+        )
+    return video_template_update(template=template, spec=builtin.spec, description=builtin.description)
 
 
 TEMPLATE_EDITABLE_FIELDS = ("name", "description", "spec")

@@ -156,7 +156,9 @@ class RenderForm(forms.Form):
 
     def __init__(self, *args, templates=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["template"].choices = [(t.slug, t.name) for t in templates]
+        self.fields["template"].choices = [  # whose template it is, in its name
+            (t.slug, f"{t.name} ({'yours' if t.merchant_id else 'built-in'})") for t in templates
+        ]
         self.fields["engine"].choices, unavailable = engine_options()
         self.fields["engine"].initial = settings.DEFAULT_SHOT_ENGINE
         self.fields["engine"].help_text = " ".join(unavailable)

@@ -22,19 +22,11 @@ from catalog.selectors import (
     catalog_imports_list,
     import_mapping_names,
 )
-from generation.selectors import (
-    preset_previews,
-    video_template_get,
-    video_template_previews,
-    video_templates_visible,
-)
-from generation.services.video_templates import video_template_copy, video_template_update
 from shop_video.dashboard import forms
 from shop_video.dashboard.access import member_view
 from shop_video.dashboard.campaign_forms import CatalogFilterForm
 from shop_video.dashboard.campaign_selectors import catalog_filtered
 from shop_video.dashboard.campaign_views import catalog_campaign_context
-from shop_video.dashboard.display import scene_summary
 from shop_video.dashboard.services import dashboard_merchant_choose
 from shop_video.tenancy.models import BrandKit, Membership
 from shop_video.tenancy.selectors import brand_kit_default
@@ -179,61 +171,7 @@ def import_detail(request, import_id: int):
     return render(request, template, context)
 
 
-# --- templates and renders ---------------------------------------------------------------------------------------
-
-
-@member_view
-def templates_gallery(request):
-    previews, presets = video_template_previews(merchant=request.merchant), preset_previews()
-    # Your latest video with a template, else a built-in's own preview from the demo shop.
-    cards = [
-        {
-            "template": template,
-            "scenes": scene_summary(template.spec),
-            "preview": previews.get(template.pk),
-            "preset_preview": presets.get(template.pk),
-        }
-        for template in video_templates_visible(merchant=request.merchant)
-    ]  # a copy replaces its built-in
-    return render(request, "dashboard/templates.html", {"cards": cards})
-
-
-@require_POST
-@member_view
-def template_copy(request, slug: str):
-    source = _found(video_template_get, merchant=request.merchant, slug=slug)
-    try:
-        copy = video_template_copy(template=source, merchant=request.merchant, replace=False)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("dashboard:templates")
-    messages.success(
-        request, f"{copy.name} is now one of your templates: edit it here. It replaces the built-in for your renders."
-    )
-    return redirect("dashboard:template_edit", slug=copy.slug)
-
-
-@require_http_methods(["GET", "POST"])
-@member_view
-def template_edit(request, slug: str):
-    template = _found(video_template_get, merchant=request.merchant, slug=slug)
-    if template.merchant_id is None:
-        messages.error(request, f"{template.name} is built in: copy it to your templates to edit it.")
-        return redirect("dashboard:templates")
-    initial = {"name": template.name, "description": template.description, "spec": template.spec}
-    form = forms.TemplateEditForm(request.POST if request.method == "POST" else None, initial=initial)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                video_template_update(template=template, **form.cleaned_data)
-            except ValidationError as exc:
-                forms.errors_from(form, exc)
-            else:
-                messages.success(request, f"{template.name} saved (version {template.version}).")
-                return redirect("dashboard:template_edit", slug=template.slug)
-        status = 400
-    return render(request, "dashboard/template_edit.html", {"form": form, "template": template}, status=status)
+# --- renders (the templates are in template_views.py) ---------------------------------------------------------------------------------------
 
 
 # --- brand kit -------------------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ def page_urls(objects) -> dict[str, str]:
         "import": reverse("dashboard:import_detail", args=[objects["import"].pk]),
         "templates": reverse("dashboard:templates"),
         "template_edit": reverse("dashboard:template_edit", args=[objects["template"].slug]),
+        "template_json": reverse("dashboard:template_json", args=[objects["template"].slug]),
         "renders": reverse("dashboard:renders"),
         "render_new": reverse("dashboard:render_new"),
         "job": reverse("dashboard:job_detail", args=[objects["job"].pk]),
@@ -76,6 +77,12 @@ def object_urls(objects) -> list[tuple[str, str, str]]:
         ("get", "campaign_detail", objects["campaign"].pk),
         *(("post", f"campaign_{action}", objects["campaign"].pk) for action in ("launch", "pause", "resume", "retry")),
         ("post", "campaign_cancel", objects["campaign"].pk),
+        ("get", "template_json", objects["template"].slug),
+        ("post", "template_json", objects["template"].slug),
+        ("get", "template_preview", objects["template"].slug),
+        ("post", "template_preview", objects["template"].slug),
+        ("post", "template_delete", objects["template"].slug),
+        ("post", "template_revert", objects["template"].slug),
     ]
     return [(method, name, reverse(f"dashboard:{name}", args=[value])) for method, name, value in routes]
 
@@ -333,10 +340,10 @@ def test_the_gallery_describes_scenes_and_shows_a_preview_once_there_is_one(memb
     assert "Product photos: 4 s each, up to 3 photos (push in, pan right, tilt up)" in page
     assert "Price card (sale price and discount badge when on sale): 2.2 s, enters with a crossfade" in page
     assert "Presenter speaking: 14 s, picture-in-picture over the product, script in de, en, es, fr" in page
-    assert page.count("No preview yet") == 10  # the 9 built-ins and acme's own
+    assert page.count('class="template-still"') == 10  # the 9 built-ins and acme's own: a still of scene 1
     job_succeed(acme_objects["job"])
     page = member.get(reverse("dashboard:templates")).content.decode()
-    assert page.count("No preview yet") == 9 and "9x16.mp4" in page
+    assert page.count('class="template-still"') == 9 and "9x16.mp4" in page
 
 
 def test_the_render_form_creates_a_job_with_the_chosen_options(

@@ -230,7 +230,7 @@ def test_a_merchant_signs_in_uploads_imports_renders_and_plays_the_video(
             # The template gallery now has a preview clip for the template just used.
             page.get_by_role("navigation", name="Main").get_by_role("link", name="Templates").click()
             expect(page.locator(".card", has_text="Quick bumper").locator("video")).to_have_count(1)
-            expect(page.locator(".card", has_text="Product showcase")).to_contain_text("No preview yet")
+            expect(page.locator(".card", has_text="Product showcase")).to_contain_text("A still of its first scene")
             shots.take(page, "templates")
             page.go_back()
 

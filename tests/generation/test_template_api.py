@@ -87,7 +87,7 @@ def test_copying_a_builtin_makes_the_merchants_own_copy_that_replaces_it(api, me
     builtin = builtin_templates["product-showcase"]
     assert (body["slug"], body["name"], body["version"], body["is_builtin"], body["spec"]) == (
         "product-showcase",
-        builtin.name,
+        f"{builtin.name} (copy)",  # never named exactly like the built-in
         1,
         False,
         builtin.spec,
@@ -104,6 +104,7 @@ def test_copying_a_builtin_makes_the_merchants_own_copy_that_replaces_it(api, me
     ]
     second = api.post(f"{TEMPLATES}/product-showcase/copy", {"slug": "showcase-b"}, format="json")
     assert second.status_code == 201 and second.json()["slug"] == "showcase-b"
+    assert second.json()["name"] == f"{builtin.name} (copy 2)"
     copy_.refresh_from_db()
     assert copy_.version == 1
 

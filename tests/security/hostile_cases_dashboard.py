@@ -27,6 +27,19 @@ KIT = {
 }
 HOOK = {"url": "https://93.184.215.14/h", "description": ""}
 TEMPLATE = {"name": "Acme only", "description": "", "spec": '{"scenes": [{"type": "product_shots", "duration": 2}]}'}
+EDITOR = {  # the visual template editor's form for acme-only (tests/dashboard/test_template_editor.py)
+    "name": "Acme only",
+    "description": "",
+    "base": '{"scenes": [{"type": "product_shots", "duration": 2}]}',
+    "scene": ["0"],
+    "s0-duration": "2",
+    "s0-max_shots": "3",
+    "s0-cameras": ["push_in"],
+    "s0-transition": "cut",
+    "s0-transition_duration": "0.4",
+    "action": "save",
+}
+EDIT_PAGE, PREVIEW = "/app/templates/acme-only/edit/", "/app/templates/acme-only/preview/"
 ROOM = {"name": "Corpus live", "skus": "MUG-1", "template_slug": "quick-bumper"}
 PRODUCT_PAGE = "/app/products/{product_id}/"
 PRESENTER_NEW = "/app/presenters/new/"
@@ -62,6 +75,10 @@ DASHBOARD_TENANCY = [
     Case("dash-their-video-download", "owner", "GET", "/app/videos/{globex_rendition_id}/download/", 404, NOT_HERE),
     Case("dash-their-template-edit", "owner", "GET", "/app/templates/globex-only/edit/", 404, NOT_HERE),
     Case("dash-their-template-copy", "owner", "POST", "/app/templates/globex-only/copy/", 404, NOT_HERE, data={}),
+    Case("dash-their-template-json", "owner", "GET", "/app/templates/globex-only/json/", 404, NOT_HERE),
+    Case("dash-their-template-preview", "owner", "GET", "/app/templates/globex-only/preview/", 404, NOT_HERE),
+    Case("dash-their-template-delete", "owner", "POST", "/app/templates/globex-only/delete/", 404, NOT_HERE, data={}),
+    Case("dash-their-template-revert", "owner", "POST", "/app/templates/globex-only/revert/", 404, NOT_HERE, data={}),
     Case("dash-their-webhook", "owner", "GET", "/app/webhooks/{globex_endpoint_id}/", 404, NOT_HERE),
     Case("dash-their-webhook-delete", "owner", "POST", "/app/webhooks/{globex_endpoint_id}/delete/", 404, NOT_HERE, data={}),
     Case("dash-their-delivery-resend", "owner", "POST", "/app/webhooks/deliveries/{globex_delivery_id}/resend/", 404, NOT_HERE, data={}),
@@ -131,9 +148,27 @@ DASHBOARD_FORMS = [
     Case("dash-webhook-nat64", "owner", "POST", "/app/webhooks/", 400, "not a public address", field="url", form="WebhookEndpointForm", data={**HOOK, "url": "https://[64:ff9b::a9fe:a9fe]/h"}),
     Case("dash-webhook-description-script", "owner", "POST", "/app/webhooks/", 400, "at most 200 characters", field="description", form="WebhookEndpointForm", data={**HOOK, "description": SCRIPT * 20}, absent=SCRIPT),
     Case("dash-webhook-events-wildcard", "owner", "POST", "/app/webhooks/", 400, "Select a valid choice. render.* is not one of", field="events", form="WebhookEndpointForm", data={**HOOK, "events": ["render.*"]}),
-    Case("dash-template-name-too-long", "owner", "POST", "/app/templates/acme-only/edit/", 400, "at most 200 characters", field="name", form="TemplateEditForm", data={**TEMPLATE, "name": "n" * 201}),
-    Case("dash-template-description-a-megabyte", "owner", "POST", "/app/templates/acme-only/edit/", 400, "Ensure this value has at most 2000 characters", field="description", form="TemplateEditForm", data={**TEMPLATE, "description": "d" * 1_000_000}),
-    Case("dash-template-spec-100-hours", "owner", "POST", "/app/templates/acme-only/edit/", 400, "180", field="spec", form="TemplateEditForm", data={**TEMPLATE, "spec": '{"scenes": [{"type": "product_shots", "duration": 360000}]}'}),
+    Case("dash-editor-duration-infinite", "owner", "POST", EDIT_PAGE, 400, "duration: must be a number of seconds above 0 and at most 180", field="s0-duration", form="template editor", data={**EDITOR, "s0-duration": "1e999"}),
+    Case("dash-editor-max-shots-negative", "owner", "POST", EDIT_PAGE, 400, "max shots: must be a whole number from 1 to 20, got -3", field="s0-max_shots", form="template editor", data={**EDITOR, "s0-max_shots": "-3"}),
+    Case("dash-editor-caption-script-essay", "owner", "POST", EDIT_PAGE, 400, "on-screen text must stay under 500", field="s0-caption", form="template editor", data={**EDITOR, "s0-caption": SCRIPT * 30}, absent=SCRIPT),
+    Case("dash-editor-prompt-dunder", "owner", "POST", EDIT_PAGE, 400, "Scene 1, prompt", field="s0-prompt", form="template editor", data={**EDITOR, "s0-prompt": "{{ product.__class__ }}"}),
+    Case("dash-editor-transition-unknown", "owner", "POST", EDIT_PAGE, 400, "is unknown; use one of cut, crossfade", field="s0-transition", form="template editor", data={**EDITOR, "s0-transition": "explode;drop"}),
+    Case("dash-editor-transition-seconds-huge", "owner", "POST", EDIT_PAGE, 400, "at most 2, got 3", field="s0-transition_duration", form="template editor", data={**EDITOR, "s0-transition": "crossfade", "s0-transition_duration": "99"}),
+    Case("dash-editor-camera-unknown", "owner", "POST", EDIT_PAGE, 400, "unknown camera", field="s0-cameras", form="template editor", data={**EDITOR, "s0-cameras": ["orbit", SCRIPT]}, absent=SCRIPT),
+    Case("dash-editor-badge-not-a-checkbox-value", "owner", "POST", PREVIEW, 200, "", field="s0-badge", form="template editor", data={**EDITOR, "s0-badge": "yes please"}),
+    Case("dash-editor-colour-named", "owner", "POST", EDIT_PAGE, 400, "colours.background", field="colour_background", form="template editor", data={**EDITOR, "own_colours": "on", "colour_background": "red;", "colour_text": "#ffffff", "colour_accent": "#000000"}),
+    Case("dash-editor-colour-text-script", "owner", "POST", EDIT_PAGE, 400, "colours.text", field="colour_text", form="template editor", data={**EDITOR, "own_colours": "on", "colour_background": "#000000", "colour_text": SCRIPT, "colour_accent": "#000000"}, absent=SCRIPT),
+    Case("dash-editor-colour-accent-short", "owner", "POST", EDIT_PAGE, 400, "colours.accent", field="colour_accent", form="template editor", data={**EDITOR, "own_colours": "on", "colour_background": "#000000", "colour_text": "#ffffff", "colour_accent": "#fff"}),
+    Case("dash-editor-own-colours-odd-value", "owner", "POST", PREVIEW, 200, "", field="own_colours", form="template editor", data={**EDITOR, "own_colours": "maybe", "colour_background": "red"}),
+    Case("dash-editor-add-unknown-type", "owner", "POST", EDIT_PAGE, 200, "Pick a scene type to add", field="add_type", form="template editor", data={**EDITOR, "action": "add", "add_type": SCRIPT}, absent=SCRIPT),
+    Case("dash-editor-base-not-json", "owner", "POST", EDIT_PAGE, 302, EDIT_PAGE, field="base", form="template editor", data={**EDITOR, "base": "{not json"}),
+    Case("dash-editor-forty-scenes", "owner", "POST", EDIT_PAGE, 302, EDIT_PAGE, field="scene", form="template editor", data={**EDITOR, "scene": ["0"] * 40}),
+    Case("dash-preview-scene-huge", "owner", "POST", PREVIEW, 400, "Pick a scene from 1 to 20", field="preview_scene", form="template editor", data={**EDITOR, "preview_scene": "99999999"}),
+    Case("dash-preview-their-product", "owner", "GET", PREVIEW + "?product={globex_product_id}", 404, NOT_HERE, field="product", form="template editor"),
+    Case("dash-preview-ratio-unknown", "owner", "POST", PREVIEW, 400, "an aspect ratio of 9:16", field="ratio", form="template editor", data={**EDITOR, "ratio": "9:16;drop"}),
+    Case("dash-template-name-too-long", "owner", "POST", "/app/templates/acme-only/json/", 400, "at most 200 characters", field="name", form="TemplateEditForm", data={**TEMPLATE, "name": "n" * 201}),
+    Case("dash-template-description-a-megabyte", "owner", "POST", "/app/templates/acme-only/json/", 400, "Ensure this value has at most 2000 characters", field="description", form="TemplateEditForm", data={**TEMPLATE, "description": "d" * 1_000_000}),
+    Case("dash-template-spec-100-hours", "owner", "POST", "/app/templates/acme-only/json/", 400, "180", field="spec", form="TemplateEditForm", data={**TEMPLATE, "spec": '{"scenes": [{"type": "product_shots", "duration": 360000}]}'}),
 ]
 
 LIVE = [

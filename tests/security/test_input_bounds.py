@@ -282,7 +282,7 @@ def test_a_template_spec_over_the_size_limit_is_refused_in_the_api_and_the_dashb
     response = api.post("/api/v1/templates", {"slug": "big", "name": "Big", "spec": spec}, format="json")
     assert response.status_code == 400 and "keep it to 65536" in response.json()["error"]["message"]
     page = client_for(merchant).post(
-        reverse("dashboard:template_edit", args=[_own_template(merchant).slug]),
+        reverse("dashboard:template_json", args=[_own_template(merchant).slug]),
         {"name": "Big", "spec": json.dumps(spec)},
     )
     assert page.status_code == 400 and "keep it to 65,536" in page.content.decode()
@@ -293,7 +293,7 @@ def test_the_dashboard_template_editor_names_the_json_limits(merchant):
 
     from tests.dashboard.conftest import client_for
 
-    client, url = client_for(merchant), reverse("dashboard:template_edit", args=[_own_template(merchant).slug])
+    client, url = client_for(merchant), reverse("dashboard:template_json", args=[_own_template(merchant).slug])
     for typed, named in [
         ("[" * 1000 + "]" * 1000, f"nested deeper than the limit of {MAX_JSON_DEPTH} levels"),
         ('{"scenes": [{"type": "product_shots", "duration": NaN}]}', "NaN is not a number JSON allows"),
