@@ -62,7 +62,13 @@ class LibraryFilterForm(forms.Form):
         required=False,
         choices=[("", "Any")] + [(key, label) for key, (label, _) in LIBRARY_STATUSES.items()],
     )
-    page = forms.IntegerField(required=False, min_value=1, max_value=LIBRARY_MAX_PAGE, widget=forms.HiddenInput)
+    page = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=LIBRARY_MAX_PAGE,
+        widget=forms.HiddenInput,
+        error_messages={"invalid": f"Pick a page number from 1 to {LIBRARY_MAX_PAGE}."},
+    )
 
     def __init__(self, *args, templates=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -111,7 +111,9 @@ def acme_objects(
         duration_ms=12,
     )
     # A presenter row without the face check (no page here reads its photo's pixels).
-    presenter = Presenter.objects.create(merchant=merchant, slug="host", name="Host", avatar="presenters/host.jpg")
+    presenter = Presenter.objects.create(
+        merchant=merchant, slug="host", name="Host", avatar=f"{merchant.media_key}/presenters/host.jpg"
+    )
     from generation.campaigns.services import campaign_create
 
     campaign = campaign_create(merchant=merchant, name="Spring", template="product-showcase", selection={"all": True})

@@ -19,10 +19,11 @@ from urllib.parse import parse_qs, urldefrag, urlsplit
 import imageio_ffmpeg
 import pytest
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import default_storage, storages
 from django.urls import Resolver404, resolve
 from PIL import Image
 
+from generation.models import Rendition
 from generation.services.render_jobs import render_job_create
 from shop_video.api.models import MerchantApiKey
 from shop_video.tenancy.models import Membership
@@ -62,7 +63,11 @@ def _tiny_mp4(folder) -> bytes:
 def _succeeded_job_with_files(merchant, folder) -> None:
     job = render_job_create(merchant=merchant, template_slug="product-showcase", sku="MUG-1", short_side=64)
     job_succeed(job)
-    rendition = job.renditions.get()
+    for rendition in Rendition.objects.filter(job__merchant=merchant):  # acme_objects' own rendition too
+        _rendition_files_write(rendition, folder)
+
+
+def _rendition_files_write(rendition, folder) -> None:
     poster, preview = io.BytesIO(), io.BytesIO()
     Image.new("RGB", (64, 114), (30, 90, 160)).save(poster, "JPEG")
     Image.new("RGB", (64, 114), (30, 90, 160)).save(preview, "WEBP")
@@ -84,6 +89,9 @@ def shop(acme_objects, merchant, sent_tasks, tmp_path):
     for number in range(2, 5):
         factories.product_make(merchant=merchant, sku=f"LAMP-{number}", title=f"Desk Lamp {number}", photos=1)
     _succeeded_job_with_files(merchant, tmp_path)
+    avatar = io.BytesIO()  # acme_objects' presenter names a photo: give it one, as an uploaded one would be
+    Image.new("RGB", (64, 64), (200, 160, 120)).save(avatar, "JPEG")
+    storages["private"].save(acme_objects["presenter"].avatar.name, ContentFile(avatar.getvalue()))
     membership_add(merchant=factories.merchant_make(slug="globex"), email="owner@acme.test", role=Membership.Role.OWNER)
     return acme_objects
 
