@@ -75,6 +75,13 @@ class CampaignCreateSerializer(StrictSerializer):
     )
     recurrence = serializers.ChoiceField(choices=Recurrence.values, required=False, default="", allow_blank=True)
 
+    def validate_template_rules(self, rules: dict) -> dict:
+        # The keys are not a field's values, so no CharField checked them: a NUL byte would reach the JSON column
+        # (PostgreSQL refuses \u0000, a 500).
+        if any("\x00" in product_type for product_type in rules):
+            raise serializers.ValidationError("Null characters are not allowed in a product type.")
+        return rules
+
 
 class _ResponseSerializer(serializers.Serializer):
     # A response shape for the schema: every field is read-only (nothing here is ever sent by a client).

@@ -150,3 +150,8 @@ QUERIES = [
 # fmt: on
 
 API_CASES += QUERIES
+
+# The campaign API's cases live in their own table (hostile_cases_campaigns.py); counted with the API's.
+from tests.security.hostile_cases_campaigns import CAMPAIGN_CASES  # noqa: E402
+
+API_CASES += CAMPAIGN_CASES
