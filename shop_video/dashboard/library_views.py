@@ -17,13 +17,31 @@ from generation.library_selectors import (
     rendition_get,
     video_library_filter,
 )
+from generation.models import JobStatus
 from generation.selectors import video_templates_visible
+from generation.video_freshness import render_jobs_stale_reasons
 from shop_video.dashboard.access import member_view
 from shop_video.dashboard.forms import LibraryFilterForm
 from shop_video.dashboard.views import _found
 from shop_video.media import media_is_local
 
 LIBRARY_PAGE_SIZE = 12  # renders per page; each shows up to one card per aspect ratio
+# generation/video_freshness.STALE_FIELDS in a merchant's words: what changed since the video was made.
+STALE_WORDS = {
+    "title": "title",
+    "price": "price",
+    "compare_at_price": "compare-at price",
+    "currency": "currency",
+    "photos": "photos",
+    "template": "template",
+    "variant": "variant removed",
+}
+
+
+def _stale_words(jobs) -> dict[int, str]:
+    """For each finished video that no longer shows its product as it is now: what changed, in words."""
+    reasons = render_jobs_stale_reasons(jobs=[job for job in jobs if job.status == JobStatus.SUCCEEDED])
+    return {job_id: ", ".join(STALE_WORDS[name] for name in names) for job_id, names in reasons.items() if names}
 
 
 def _cards(request, job, aspect_ratio: str) -> list[dict]:
@@ -55,6 +73,9 @@ def video_library(request):
     )
     page = Paginator(jobs, LIBRARY_PAGE_SIZE).get_page(data.get("page") or 1)
     cards = [card for job in page.object_list for card in _cards(request, job, data.get("ratio") or "")]
+    stale = _stale_words(page.object_list)
+    for card in cards:
+        card["stale_because"] = stale.get(card["job"].pk, "")
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -107,6 +107,19 @@ def test_the_filters_are_bounded_and_say_what_is_wrong(member, library, settings
     assert member.get(url, {"page": 50}).status_code == 200  # past the last page: the last page
 
 
+def test_a_video_whose_product_changed_is_marked_out_of_date_with_what_changed(member, library):
+    url = reverse(LIBRARY)
+    assert "Out of date" not in member.get(url).content.decode()  # nothing changed yet
+    variant = library["lamp"].variants.get()
+    variant.price = variant.price + 5
+    variant.save(update_fields=["price"])
+    page = member.get(url).content.decode()
+    assert page.count("Out of date: price") == 2  # the lamp bumper's two ratios; the mug's video is current
+    cards = re.findall(r'data-job="(\d+)"[^>]*>(.*?)</li>', page, flags=re.S)
+    stale_jobs = {int(job) for job, body in cards if "Out of date" in body}
+    assert stale_jobs == {library["lamp_bumper"].pk}  # the queued lamp showcase is not a video yet
+
+
 def test_another_shops_library_is_empty_and_its_videos_are_404(outsider, member, merchant, library):
     assert _cards(outsider.get(reverse(LIBRARY))) == []
     square = library["square"]
